@@ -1,0 +1,99 @@
+// Errors raised above the kernel boundary. A SyscallError (src/boundary) says what the kernel answered; the classes here
+// say what vfio-plat was doing when it happened (`cause` carries the SyscallError), or that the input or the outcome
+// was wrong without any kernel involvement. The CLI maps each class and errno code to an exit code and a hint in one
+// place (src/cli/output/errors.ts).
+import { SyscallError } from "../boundary/syscall-error.ts";
+
+/** A VFIO operation failed; `cause` is usually a SyscallError. Message: "<operation> on <device>: <cause>". */
+export class VfioError extends Error {
+  override readonly name = "VfioError";
+  readonly operation: string;
+  readonly device?: string;
+  constructor(operation: string, opts: { device?: string; cause?: unknown; detail?: string } = {}) {
+    const cause = opts.cause instanceof Error ? opts.cause.message : opts.detail;
+    super(`${operation}${opts.device ? ` on ${opts.device}` : ""}${cause ? `: ${cause}` : ""}`, { cause: opts.cause });
+    this.operation = operation;
+    if (opts.device !== undefined) this.device = opts.device;
+  }
+  /** The errno code behind this error (`EBUSY`), when a system call caused it. */
+  get code(): string | undefined {
+    return this.cause instanceof SyscallError ? this.cause.code : undefined;
+  }
+}
+
+/** Bad input from the user or caller, detected before touching anything. `hint` says how to fix it. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The named device does not exist, or is not bound to a VFIO driver. */
+export class DeviceNotFoundError extends Error {
+  override readonly name = "DeviceNotFoundError";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The kernel, device or backend lacks what was asked for (no reset function, no MMAP, no IOMMU). */
+export class UnsupportedError extends Error {
+  override readonly name = "UnsupportedError";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Something is held by someone else (a group open in another process); `pid` names the holder when known. */
+export class BusyError extends Error {
+  override readonly name = "BusyError";
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly pid?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A wait ended without the event (interrupt, DMA completion). */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A read-back or a DMA compare found different data. */
+export class VerifyError extends Error {
+  override readonly name = "VerifyError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The user declined a prompt, or there was no terminal to ask and no `-y`. */
+export class DeclinedError extends Error {
+  override readonly name = "DeclinedError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A SIGINT/SIGTERM ended a wait; cleanup has run. */
+export class InterruptedError extends Error {
+  override readonly name = "InterruptedError";
+  constructor(readonly signal: "SIGINT" | "SIGTERM" | "SIGHUP") {
+    super(`interrupted by ${signal}`);
+  }
+}
