@@ -1,0 +1,88 @@
+// What every command gets: the global options, the chosen kernel boundary (opened lazily, so `--help` loads no
+// backend), output writers that respect --json, the state directory, and cleanup that runs on exit or Ctrl-C.
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
+
+export interface GlobalOptions {
+  sim?: boolean;
+  simState?: string;
+  simBoard?: string;
+  json?: boolean;
+  color?: boolean;
+  debug?: boolean;
+  yes?: boolean;
+}
+
+/** True when the environment asks for the simulated board (VFIO_PLAT_SIM set and not 0/false/empty). */
+export function simFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.VFIO_PLAT_SIM;
+  return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
+}
+
+export class CliContext {
+  private boundaryPromise: Promise<KernelBoundary> | undefined;
+  private readonly cleanups: (() => void)[] = [];
+  readonly abort = new AbortController();
+
+  constructor(readonly opts: GlobalOptions) {}
+
+  get sim(): boolean {
+    return this.opts.sim === true || simFromEnv();
+  }
+  get json(): boolean {
+    return this.opts.json === true;
+  }
+  get simStateDir(): string {
+    return this.opts.simState ?? process.env.VFIO_PLAT_SIM_STATE ?? defaultSimStateDir();
+  }
+
+  /** The kernel boundary for this run (real or simulated), created on first use. */
+  boundary(): Promise<KernelBoundary> {
+    this.boundaryPromise ??= openBoundary({
+      sim: this.sim,
+      simStateDir: this.simStateDir,
+      ...(this.opts.simBoard ? { simBoard: this.opts.simBoard } : {}),
+    }).then((b) => {
+      this.onCleanup(() => b.dispose());
+      return b;
+    });
+    return this.boundaryPromise;
+  }
+
+  /**
+   * Where `bind` keeps the original driver of each device: $VFIO_PLAT_STATE_DIR, else beside the simulated board's
+   * state, else /run/vfio-plat for root, else $XDG_RUNTIME_DIR/vfio-plat, else a per-user directory in /tmp.
+   */
+  stateDir(): string {
+    const dir =
+      process.env.VFIO_PLAT_STATE_DIR ||
+      (this.sim
+        ? join(this.simStateDir, "host")
+        : process.getuid?.() === 0
+          ? "/run/vfio-plat"
+          : process.env.XDG_RUNTIME_DIR
+            ? join(process.env.XDG_RUNTIME_DIR, "vfio-plat")
+            : join(tmpdir(), `vfio-plat-${process.getuid?.() ?? 0}`));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  /** Register cleanup (close fds, disable interrupts); runs in reverse order, once. */
+  onCleanup(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  runCleanups(): void {
+    while (this.cleanups.length) {
+      const fn = this.cleanups.pop()!;
+      try {
+        fn();
+      } catch {
+        // Cleanup must not hide the error that brought us here.
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bun
+// vfio-plat's entry point: parse the command line with cac, run one command, and turn every outcome into the documented
+// exit code with a one-line message (no stack trace unless --debug). Cleanup (interrupts disabled, fds closed) runs
+// on every path, including Ctrl-C and a closed output pipe.
+import { cac } from "cac";
+import { COMMANDS, GLOBAL_OPTIONS } from "./command-table.ts";
+import { CliContext, type GlobalOptions } from "./context.ts";
+import { EXIT_CODES, describeError } from "./output/errors.ts";
+import { writeStderr, writeStdout } from "./output/stdio.ts";
+import { toJson } from "./output/json.ts";
+import { VERSION } from "./version.ts";
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+function exitStatusHelp(): string {
+  return EXIT_CODES.map((e) => `  ${String(e.code).padEnd(5)} ${e.meaning}`).join("\n");
+}
+
+function buildCli(onAction: (spec: (typeof COMMANDS)[number], args: unknown[]) => void) {
+  const cli = cac("vfio-plat");
+  for (const o of GLOBAL_OPTIONS) cli.option(o.flags, o.description);
+  cli.option("-V, --version", "Print version, git revision, Bun version and libc");
+  for (const spec of COMMANDS) {
+    const cmd = cli.command(spec.usage, spec.description);
+    for (const o of spec.options) cmd.option(o.flags, o.description, o.default !== undefined ? { default: o.default } : undefined);
+    for (const e of spec.examples) cmd.example(e);
+    cmd.action((...args: unknown[]) => onAction(spec, args));
+  }
+  cli.help((sections) => {
+    sections.push({
+      title: "Exit status",
+      body: exitStatusHelp(),
+    });
+    sections.push({
+      title: "Environment",
+      body: [
+        "  VFIO_PLAT_SIM=1        use the simulated board",
+        "  VFIO_PLAT_SIM_STATE    state directory of the simulated board",
+        "  VFIO_PLAT_STATE_DIR    where bind remembers original drivers",
+        "  NO_COLOR, FORCE_COLOR  colour control",
+      ].join("\n"),
+    });
+    return sections;
+  });
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let chosen: { spec: (typeof COMMANDS)[number]; args: unknown[] } | undefined;
+  const cli = buildCli((spec, args) => {
+    chosen = { spec, args };
+  });
+  const json = argv.includes("--json");
+  const debug = argv.includes("--debug");
+  let ctx: CliContext | undefined;
+  const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
+    if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(sig);
+    else process.exit(SIGNAL_EXIT[sig]);
+  };
+  try {
+    const parsed = cli.parse(["bun", "vfio-plat", ...argv], { run: false });
+    const g = parsed.options as Record<string, unknown>;
+    if (g.version) {
+      const { versionReport } = await import("./version-report.ts");
+      writeStdout(json ? `${toJson({ schema: 1, ...versionReport() })}\n` : `${versionReport().line}\n`);
+      return 0;
+    }
+    if (g.help || g.h) return 0; // cac printed help
+    if (!cli.matchedCommand) {
+      const word = parsed.args[0];
+      if (word === undefined) {
+        cli.outputHelp();
+        writeStderr("vfio-plat: no command given (see vfio-plat --help)\n");
+      } else {
+        writeStderr(`vfio-plat: unknown command '${word}' (see vfio-plat --help)\n`);
+      }
+      return 2;
+    }
+    await cli.runMatchedCommand();
+    if (!chosen) return 2;
+    const options = chosen.args[chosen.args.length - 1] as Record<string, unknown>;
+    const positional = chosen.args.slice(0, -1).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a.map(String) : [String(a)]));
+    const globals: GlobalOptions = {
+      sim: options.sim === true,
+      json,
+      debug,
+      yes: options.yes === true,
+      ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
+      ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
+      ...(typeof options.color === "boolean" ? { color: options.color } : {}),
+    };
+    ctx = new CliContext(globals);
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    process.on("SIGHUP", () => onSignal("SIGHUP"));
+    const mod = await chosen.spec.load();
+    // Raw tokens (cac turns hex-looking option values into lossy numbers): commands read rawArgs where it matters.
+    const code = await mod.run(ctx, positional, { ...options, rawArgs: argv });
+    return code ?? 0;
+  } catch (e) {
+    const d = describeError(e, { debug });
+    if (d.exit !== 0 || d.line) {
+      if (json) writeStderr(`${toJson(d.json)}\n`);
+      else if (d.line) writeStderr(`${d.line}\n`);
+      if (debug && d.stack) writeStderr(`${d.stack}\n`);
+    }
+    return d.exit;
+  } finally {
+    ctx?.runCleanups();
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  process.exit(code);
+}

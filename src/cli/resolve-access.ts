@@ -1,0 +1,18 @@
+// From a parsed address (`[REGION:]OFFSET.w`) to the region object and a checked offset: regions may be named by index
+// or by their device-tree reg-names entry.
+import type { Device } from "../vfio/device.ts";
+import type { Region } from "../vfio/region.ts";
+import type { Access } from "./parse/access.ts";
+
+/** The region an access names (region 0 when none was written). */
+export function regionOf(device: Device, access: Access): Region {
+  const ref = access.region;
+  if (ref === undefined) return device.region(0);
+  return "index" in ref ? device.region(ref.index) : device.regionByName(ref.name);
+}
+
+/** Label for messages: "0:0x00000010.l". */
+export function accessLabel(region: Region, offset: number, width: number): string {
+  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[width] ?? "?";
+  return `${region.index}:0x${offset.toString(16).padStart(8, "0")}.${letter}`;
+}

@@ -1,0 +1,43 @@
+// Where `bind` remembers what a device was bound to before, so `unbind` (or a rollback) can put it back. One small
+// JSON file per device in the tool's state directory, as the kernel selftests' setup/cleanup scripts keep theirs.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Bus } from "./sysfs.ts";
+
+export interface SavedBinding {
+  bus: Bus;
+  name: string;
+  /** The driver the device had before bind, undefined when it had none. */
+  driver?: string;
+  /** Its driver_override before bind, undefined when unset. */
+  override?: string;
+  /** The VFIO driver it was bound to. */
+  vfioDriver: string;
+  /** ISO time of the bind. */
+  time: string;
+}
+
+function fileOf(stateDir: string, bus: Bus, name: string): string {
+  return join(stateDir, "bindings", `${bus}-${name}.json`);
+}
+
+/** Save (atomically) the original binding of a device. */
+export function saveBinding(stateDir: string, s: SavedBinding): void {
+  const f = fileOf(stateDir, s.bus, s.name);
+  mkdirSync(join(stateDir, "bindings"), { recursive: true, mode: 0o700 });
+  writeFileSync(`${f}.tmp`, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${f}.tmp`, f);
+}
+
+/** The saved original binding, or undefined when `bind` did not record one. */
+export function loadBinding(stateDir: string, bus: Bus, name: string): SavedBinding | undefined {
+  try {
+    return JSON.parse(readFileSync(fileOf(stateDir, bus, name), "utf8")) as SavedBinding;
+  } catch {
+    return undefined;
+  }
+}
+
+export function forgetBinding(stateDir: string, bus: Bus, name: string): void {
+  rmSync(fileOf(stateDir, bus, name), { force: true });
+}

@@ -1,0 +1,189 @@
+// `bind` as a transaction (dpdk-devbind, kernel selftests setup.sh): remember the original driver and override, set
+// driver_override to the VFIO driver, unbind, probe, check the driver really took it, and wait for the group node.
+// Any failure puts the device back where it was. `unbind` restores the saved state the same way.
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { isSyscallError } from "../boundary/syscall-error.ts";
+import { BusyError, DeviceNotFoundError, UnsupportedError, VfioError } from "../vfio/errors.ts";
+import { resolveGroupNode } from "../vfio/session.ts";
+import { forgetBinding, loadBinding, saveBinding } from "./bind-state.ts";
+import { describeDevice, type HostDevice } from "./discovery.ts";
+import { groupHolders, kernelUsers } from "./in-use.ts";
+import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver } from "./sysfs.ts";
+
+export interface BindOptions {
+  /** Where the original binding is saved. */
+  stateDir: string;
+  /** Bind even when the device serves the system (console, active NIC). */
+  force?: boolean;
+  /** How long to wait for /dev/vfio/N to appear (udev is asynchronous). */
+  nodeTimeoutMs?: number;
+  /** Override the VFIO driver (default: the bus's). */
+  driver?: string;
+}
+
+export interface BindResult {
+  device: HostDevice;
+  /** "bound" when this call bound it, "already" when it was bound to the VFIO driver before. */
+  outcome: "bound" | "already";
+  previousDriver?: string;
+  groupNode?: string;
+}
+
+function sleepMs(ms: number): void {
+  Bun.sleepSync(ms);
+}
+
+/** Wait for `path` to exist, up to `timeoutMs`. */
+function waitForNode(b: KernelBoundary, path: string, timeoutMs: number): boolean {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (b.fs.exists(path)) return true;
+    if (performance.now() >= deadline) return false;
+    sleepMs(20);
+  }
+}
+
+function writeAttr(b: KernelBoundary, path: string, value: string): void {
+  b.fs.writeFile(path, value);
+}
+
+/** Put the device on `driver` (or leave it driverless when undefined) with the given override. Best effort. */
+function restore(b: KernelBoundary, dev: HostDevice, driver: string | undefined, override: string | undefined): void {
+  const dir = dev.sysfsPath;
+  const current = boundDriver(b, dir);
+  if (current !== undefined && current !== driver) writeAttr(b, `${dir}/driver/unbind`, dev.name);
+  writeAttr(b, `${dir}/driver_override`, override ?? "\n");
+  if (driver !== undefined && boundDriver(b, dir) !== driver) {
+    try {
+      writeAttr(b, `/sys/bus/${dev.bus}/drivers_probe`, dev.name);
+    } catch (e) {
+      if (!isSyscallError(e)) throw e;
+    }
+  }
+}
+
+/**
+ * Bind `dev` to its bus's VFIO driver.
+ * @throws BusyError (in use by the kernel, without force), UnsupportedError (no VFIO driver on this kernel),
+ *   VfioError (the probe failed; the device is back on its original driver)
+ */
+export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions): BindResult {
+  const target = opts.driver ?? VFIO_DRIVER_OF_BUS[dev.bus];
+  if (dev.driver === target) {
+    const node = dev.iommuGroup !== undefined ? resolveGroupNode(b, dev.iommuGroup) : undefined;
+    return { device: dev, outcome: "already", ...(node ? { groupNode: node } : {}) };
+  }
+  if (!opts.force) {
+    const users = kernelUsers(b, dev);
+    if (users.length) {
+      throw new BusyError(`${dev.name} is in use: ${users.join("; ")}`, "pass --force to bind it anyway (you may lose that console or link)");
+    }
+  }
+  if (!b.fs.exists(`/sys/bus/${dev.bus}/drivers/${target}`)) {
+    throw new UnsupportedError(
+      `this kernel has no ${target} driver`,
+      target === "vfio-platform" || target === "vfio-amba"
+        ? `load it (modprobe ${target}) or build the kernel with CONFIG_VFIO_${target === "vfio-amba" ? "AMBA" : "PLATFORM"}`
+        : `load it (modprobe ${target})`,
+    );
+  }
+  // Keep the first saved original: a retried bind must not record the VFIO driver as "original".
+  const saved = loadBinding(opts.stateDir, dev.bus, dev.name);
+  const originalDriver = saved?.driver ?? (dev.driver && !VFIO_DRIVERS.has(dev.driver) ? dev.driver : undefined);
+  const originalOverride = saved ? saved.override : dev.override;
+  saveBinding(opts.stateDir, {
+    bus: dev.bus,
+    name: dev.name,
+    ...(originalDriver !== undefined ? { driver: originalDriver } : {}),
+    ...(originalOverride !== undefined ? { override: originalOverride } : {}),
+    vfioDriver: target,
+    time: new Date().toISOString(),
+  });
+
+  const dir = dev.sysfsPath;
+  try {
+    writeAttr(b, `${dir}/driver_override`, target);
+    if (boundDriver(b, dir) !== undefined) writeAttr(b, `${dir}/driver/unbind`, dev.name);
+    writeAttr(b, `/sys/bus/${dev.bus}/drivers_probe`, dev.name);
+    // drivers_probe succeeds even when the probe fails: the driver link is the truth.
+    const now = boundDriver(b, dir);
+    if (now !== target) {
+      throw new VfioError(`${target} did not take ${dev.name}`, {
+        detail: probeFailureHint(b, dev, target),
+      });
+    }
+    const after = describeDevice(b, dev.bus, dev.name);
+    let node: string | undefined;
+    if (after.iommuGroup !== undefined) {
+      node = resolveGroupNode(b, after.iommuGroup);
+      if (!waitForNode(b, node, opts.nodeTimeoutMs ?? 5000)) {
+        throw new VfioError(`${node} did not appear`, { detail: "udev did not create the group node in time" });
+      }
+    }
+    return { device: after, outcome: "bound", ...(dev.driver ? { previousDriver: dev.driver } : {}), ...(node ? { groupNode: node } : {}) };
+  } catch (e) {
+    try {
+      restore(b, dev, originalDriver, originalOverride);
+    } finally {
+      forgetBinding(opts.stateDir, dev.bus, dev.name);
+    }
+    throw e;
+  }
+}
+
+/** Why a VFIO probe usually fails, as far as sysfs can tell (dmesg has the real reason). */
+function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): string {
+  const after = describeDevice(b, dev.bus, dev.name);
+  if (after.iommuGroup === undefined) {
+    let noiommu = "N";
+    try {
+      noiommu = b.fs.readFile("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode").trim();
+    } catch {
+      // no such parameter: VFIO_NOIOMMU not built
+    }
+    if (noiommu !== "Y" && noiommu !== "1") {
+      return "the device has no IOMMU group; enable noiommu mode first (echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode) — unsafe: no DMA isolation";
+    }
+  }
+  if (target === "vfio-platform") {
+    try {
+      const r = b.fs.readFile("/sys/module/vfio_platform/parameters/reset_required").trim();
+      if (r === "Y" || r === "1") {
+        return "vfio-platform requires a reset function for this device; boot with vfio_platform.reset_required=0";
+      }
+    } catch {
+      // parameter not readable
+    }
+  }
+  return "the probe failed; see dmesg";
+}
+
+/**
+ * Unbind `dev` from its VFIO driver and restore what `bind` saved (or, with nothing saved, clear the override and let
+ * the kernel match its native driver).
+ * @throws DeviceNotFoundError (not bound to VFIO), BusyError (a process holds its group; names the pid)
+ */
+export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string }): { device: HostDevice; restoredDriver?: string } {
+  if (!dev.vfioBound) {
+    throw new DeviceNotFoundError(`${dev.name} is not bound to a VFIO driver (driver: ${dev.driver ?? "none"})`, "nothing to unbind");
+  }
+  if (dev.groupNode) {
+    const pids = groupHolders(b, dev.groupNode);
+    if (pids.length) {
+      throw new BusyError(`${dev.groupNode} is open in process ${pids.join(", ")}`, `stop process ${pids[0]} first`, pids[0]);
+    }
+  }
+  const saved = loadBinding(opts.stateDir, dev.bus, dev.name);
+  restore(b, dev, saved?.driver, saved?.override);
+  if (!saved) {
+    // Nothing saved: let the kernel find the native driver.
+    try {
+      b.fs.writeFile(`/sys/bus/${dev.bus}/drivers_probe`, dev.name);
+    } catch (e) {
+      if (!isSyscallError(e)) throw e;
+    }
+  }
+  forgetBinding(opts.stateDir, dev.bus, dev.name);
+  const after = describeDevice(b, dev.bus, dev.name);
+  return { device: after, ...(after.driver ? { restoredDriver: after.driver } : {}) };
+}

@@ -1,0 +1,98 @@
+// Checking and resolving the device names users type: the sysfs name (9010000.pl031), a /sys/bus/<bus>/devices/<name>
+// path, a unique compatible string (arm,pl031) or a glob (*.pl031) that matches exactly one device. Names are validated
+// before they reach any path, so nothing like "../../" or a stray "*" can touch another sysfs file.
+import { DeviceNotFoundError, UsageError } from "../vfio/errors.ts";
+import type { HostDevice } from "./discovery.ts";
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:,+@-]*$/;
+const GLOB_RE = /^[A-Za-z0-9*?._:,+@-]+$/;
+
+/** True when `name` is a plain device name that is safe to put into a sysfs path. */
+export function isValidDeviceName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && NAME_RE.test(name) && !name.includes("..");
+}
+
+/**
+ * Check a device name before it is used in a path.
+ * @throws UsageError naming the problem
+ */
+export function validateDeviceName(name: string): string {
+  if (!isValidDeviceName(name)) {
+    throw new UsageError(
+      `invalid device name '${name}'`,
+      "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)",
+    );
+  }
+  return name;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\,:@-]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * Resolve what the user typed to exactly one device of `devices`.
+ * @throws UsageError (malformed, ambiguous), DeviceNotFoundError (no match; suggests close names)
+ */
+export function resolveDevice(spec: string, devices: readonly HostDevice[]): HostDevice {
+  let name = spec;
+  const sys = /^\/sys\/bus\/([a-z]+)\/devices\/([^/]+)\/?$/.exec(spec);
+  if (sys) name = sys[2]!;
+  else if (spec.startsWith("/")) {
+    throw new UsageError(`'${spec}' is not a device path`, "give /sys/bus/<bus>/devices/<name> or just <name>");
+  }
+  if (name.includes("*") || name.includes("?")) {
+    if (!GLOB_RE.test(name)) throw new UsageError(`invalid device pattern '${spec}'`);
+    const re = globToRegExp(name);
+    const hits = devices.filter((d) => re.test(d.name));
+    return exactlyOne(spec, hits, devices);
+  }
+  if (isValidDeviceName(name)) {
+    const hit = devices.find((d) => d.name === name && (!sys || d.bus === sys[1]));
+    if (hit) return hit;
+    // A compatible string ("arm,pl031") names a device when exactly one has it.
+    if (name.includes(",")) return exactlyOne(spec, devices.filter((d) => d.compatible.includes(name)), devices);
+    return exactlyOne(spec, [], devices);
+  }
+  validateDeviceName(name);
+  throw new Error("unreachable");
+}
+
+function exactlyOne(spec: string, hits: readonly HostDevice[], all: readonly HostDevice[]): HostDevice {
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    throw new UsageError(
+      `'${spec}' matches ${hits.length} devices: ${hits.map((d) => d.name).join(", ")}`,
+      "name one device",
+    );
+  }
+  const close = suggest(spec, all.map((d) => d.name));
+  throw new DeviceNotFoundError(
+    `no device '${spec}'`,
+    close.length ? `did you mean ${close.join(" or ")}? (see vfio-plat list)` : "see `vfio-plat list` for device names",
+  );
+}
+
+/** Up to three known names close to `spec` (edit distance, or a shared prefix/suffix). */
+export function suggest(spec: string, names: readonly string[]): string[] {
+  const scored = names
+    .map((n) => ({ n, d: distance(spec.toLowerCase(), n.toLowerCase()) }))
+    .filter(({ n, d }) => d <= Math.max(2, Math.floor(n.length / 3)) || n.includes(spec) || spec.includes(n))
+    .sort((a, b) => a.d - b.d);
+  return scored.slice(0, 3).map((s) => s.n);
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}

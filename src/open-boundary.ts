@@ -1,0 +1,32 @@
+// The one place that chooses a backend: the real machine, or the simulated board (which is handed the real OS
+// primitives so its interrupts reach real eventfds and its DMA reaches real memory). Imports are lazy so that a
+// command never loads a backend it does not use.
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
+
+export interface BoundaryOptions {
+  /** Use the simulated board instead of the real machine. */
+  sim?: boolean;
+  /** The simulated board's state directory (default: $VFIO_PLAT_SIM_STATE or <tmp>/vfio-plat-sim-<uid>). */
+  simStateDir?: string;
+  /** Board to create when the state directory is new ("virt", "virt-noiommu"). */
+  simBoard?: string;
+}
+
+/** Default state directory of the simulated board. */
+export function defaultSimStateDir(): string {
+  return process.env.VFIO_PLAT_SIM_STATE || join(tmpdir(), `vfio-plat-sim-${process.getuid?.() ?? 0}`);
+}
+
+/** Create the boundary for the chosen backend. */
+export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBoundary> {
+  const { createRealBoundary } = await import("./ffi/index.ts");
+  const real = createRealBoundary();
+  if (!opts.sim) return real;
+  const { createSimBoundary } = await import("./sim/index.ts");
+  const stateDir = opts.simStateDir ?? defaultSimStateDir();
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  return createSimBoundary({ stateDir, os: real, ...(opts.simBoard ? { board: opts.simBoard } : {}) });
+}

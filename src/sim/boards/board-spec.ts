@@ -1,0 +1,61 @@
+// A simulated board is data: the devices it has (by compatible string and model), where they sit (bus, MMIO window,
+// interrupts, IOMMU group) and how its kernel was booted. The simulated kernel builds sysfs, the driver core and the
+// VFIO side from this description; new device models (PL330, ...) plug in by adding entries.
+import type { DeviceContext, DeviceModel, IrqTrigger } from "../devices/device-model.ts";
+
+export interface RegionSpec {
+  /** Physical base address of the MMIO window (decides the MMAP flag: base and size page-aligned). */
+  base: bigint;
+  size: number;
+  /** reg-names entry from the device tree, if any. */
+  name?: string;
+  readOnly?: boolean;
+  /** An I/O-port resource: vfio-platform reports flags 0 and refuses access. */
+  pio?: boolean;
+}
+
+export interface IrqSpec {
+  trigger: IrqTrigger;
+  /** Hardware interrupt number (GIC SPI), shown in diagnostics. */
+  hwirq: number;
+}
+
+export interface DeviceSpec {
+  /** dev_name(): "<unit-address>.<node-name>", e.g. "9010000.pl031". */
+  name: string;
+  bus: "platform" | "amba";
+  /** DT compatible strings, most specific first. */
+  compatible: string[];
+  regions: RegionSpec[];
+  irqs: IrqSpec[];
+  /** The native Linux driver this device binds to at boot (it matches `compatible`), or undefined for none. */
+  nativeDriver?: string;
+  /** IOMMU group number when the board has an IOMMU and the device sits behind it. */
+  iommuGroup?: number;
+  /** AMBA PrimeCell peripheral id (for amba devices), as the bus reads it from the ID registers. */
+  periphid?: number;
+  /** True when vfio-platform has a reset function for this device (VFIO_DEVICE_FLAGS_RESET). */
+  hasReset?: boolean;
+  /** The device is the system console (a kernel consumer: `bind` refuses it without --force). */
+  console?: string;
+  /** Device model factory key (see devices/registry.ts). */
+  model: string;
+  /** Model-specific build options (e.g. PL330 channel count). */
+  modelOptions?: Record<string, unknown>;
+}
+
+export interface BoardSpec {
+  /** Board name: "virt", "virt-noiommu", ... */
+  name: string;
+  description: string;
+  /** Kind of IOMMU in front of the devices; "none" means binding needs noiommu mode. */
+  iommu: "smmuv3" | "none";
+  /** Kernel command line module parameters as booted (e.g. vfio_platform.reset_required=0). */
+  cmdline: Record<string, string>;
+  /** CPU page size of the simulated kernel (4096 or 65536). */
+  pageSize: number;
+  devices: DeviceSpec[];
+}
+
+/** Creates a device model instance. */
+export type DeviceModelFactory = (spec: DeviceSpec, ctx: DeviceContext) => DeviceModel;

@@ -1,0 +1,173 @@
+// One interrupt index of a VFIO device, delivered to an eventfd. Edge interrupts only signal; level interrupts are
+// automasked by the kernel when they fire and stay masked until unmasked, so a waiter must clear the device's cause
+// and then unmask. Waiting polls the eventfd; a signal (Ctrl-C) interrupts the poll with EINTR, and the wait yields to
+// the event loop so the program's signal handler can run and abort it.
+import type { Fd, KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "../boundary/kernel-boundary.ts";
+import { SyscallError } from "../boundary/syscall-error.ts";
+import {
+  VFIO_IRQ_INFO_AUTOMASKED,
+  VFIO_IRQ_INFO_EVENTFD,
+  VFIO_IRQ_INFO_MASKABLE,
+  VFIO_IRQ_SET_ACTION_MASK,
+  VFIO_IRQ_SET_ACTION_TRIGGER,
+  VFIO_IRQ_SET_ACTION_UNMASK,
+  VFIO_IRQ_SET_DATA_EVENTFD,
+  VFIO_IRQ_SET_DATA_NONE,
+  flagNames,
+} from "./abi/constants.ts";
+import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
+import { encodeIrqSet } from "./abi/irq-set.ts";
+import { InterruptedError, UnsupportedError, VfioError } from "./errors.ts";
+import { vfioIoctl } from "./ioctl-call.ts";
+
+export interface IrqInfo {
+  index: number;
+  flags: number;
+  count: number;
+}
+
+/** One wakeup: how many interrupts the eventfd counted since the last read (coalesced), and when. */
+export interface IrqEvent {
+  count: bigint;
+  /** Monotonic clock, nanoseconds. */
+  tNs: bigint;
+}
+
+export class Irq {
+  private efd: Fd | undefined;
+  private readonly counter = new Uint8Array(8);
+  private readonly counterView = new BigUint64Array(this.counter.buffer);
+
+  constructor(
+    private readonly b: KernelBoundary,
+    private readonly deviceFd: Fd,
+    readonly device: string,
+    readonly info: IrqInfo,
+  ) {}
+
+  get index(): number {
+    return this.info.index;
+  }
+  get flagNames(): string[] {
+    return flagNames("irq", this.info.flags);
+  }
+  /** Level-triggered: maskable and automasked by the kernel. Edge interrupts have only EVENTFD. */
+  get level(): boolean {
+    return (this.info.flags & VFIO_IRQ_INFO_AUTOMASKED) !== 0;
+  }
+  get maskable(): boolean {
+    return (this.info.flags & VFIO_IRQ_INFO_MASKABLE) !== 0;
+  }
+  /** The trigger eventfd, while enabled. */
+  get eventfd(): Fd | undefined {
+    return this.efd;
+  }
+  get enabled(): boolean {
+    return this.efd !== undefined;
+  }
+
+  /**
+   * Create an eventfd and install it as the trigger (SET_IRQS DATA_EVENTFD|ACTION_TRIGGER). The kernel enables the
+   * line; a level line that is already asserted fires at once.
+   * @throws UnsupportedError when the index has no EVENTFD support, VfioError from the kernel
+   */
+  enable(): Fd {
+    if (this.efd !== undefined) return this.efd;
+    if ((this.info.flags & VFIO_IRQ_INFO_EVENTFD) === 0) {
+      throw new UnsupportedError(`interrupt ${this.index} of ${this.device} cannot signal an eventfd`);
+    }
+    const efd = this.b.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    try {
+      this.set(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 1, "enable", [efd]);
+    } catch (e) {
+      this.b.close(efd);
+      throw e;
+    }
+    this.efd = efd;
+    return efd;
+  }
+
+  /** Disable the line and drop the eventfd (SET_IRQS DATA_NONE|ACTION_TRIGGER, count 0). Idempotent. */
+  disable(): void {
+    if (this.efd === undefined) return;
+    const efd = this.efd;
+    this.efd = undefined;
+    try {
+      this.set(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, "disable");
+    } finally {
+      this.b.close(efd);
+    }
+  }
+
+  /** Mask the line (level interrupts only; the kernel refuses edge with EINVAL). */
+  mask(): void {
+    this.set(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK, 1, "mask");
+  }
+
+  /** Unmask the line; a level interrupt still asserted fires again at once. */
+  unmask(): void {
+    this.set(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 1, "unmask");
+  }
+
+  /** Loopback: make the kernel run the handler as if the line fired (level interrupts end up masked). */
+  trigger(): void {
+    this.set(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 1, "trigger");
+  }
+
+  /** Read and reset the eventfd counter without waiting; 0n when nothing arrived. */
+  take(): bigint {
+    if (this.efd === undefined) return 0n;
+    try {
+      this.b.read(this.efd, this.counter);
+    } catch (e) {
+      if (e instanceof SyscallError && e.code === "EAGAIN") return 0n;
+      throw e;
+    }
+    return this.counterView[0]!;
+  }
+
+  /**
+   * Wait up to `timeoutMs` (negative = forever) for the interrupt. Returns the wakeup, or undefined on timeout.
+   * Level interrupts are left masked: the caller clears the cause and calls unmask() (or passes autoUnmask).
+   * @throws InterruptedError when `signal` is aborted (Ctrl-C), VfioError when the irq is not enabled
+   */
+  async wait(timeoutMs: number, opts: { signal?: AbortSignal; autoUnmask?: boolean } = {}): Promise<IrqEvent | undefined> {
+    if (this.efd === undefined) throw new VfioError(`wait for interrupt ${this.index}`, { device: this.device, detail: "not enabled" });
+    const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    const req = [{ fd: this.efd, events: POLLIN }];
+    for (;;) {
+      if (opts.signal?.aborted) throw new InterruptedError(abortSignalName(opts.signal));
+      const remaining = deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - performance.now()));
+      let revents: number[];
+      try {
+        revents = this.b.poll(req, remaining);
+      } catch (e) {
+        if (e instanceof SyscallError && e.code === "EINTR") {
+          // Let the process's signal handlers run (they abort `signal`), then look again.
+          await new Promise((r) => setTimeout(r, 0));
+          continue;
+        }
+        throw e;
+      }
+      if ((revents[0]! & POLLIN) !== 0) {
+        const count = this.take();
+        if (count === 0n) continue;
+        const event = { count, tNs: process.hrtime.bigint() };
+        if (opts.autoUnmask && this.level) this.unmask();
+        return event;
+      }
+      if (performance.now() >= deadline) return undefined;
+    }
+  }
+
+  private set(flags: number, count: number, what: string, eventfds?: number[]): void {
+    const arg = encodeIrqSet({ flags, index: this.index, start: 0, count, eventfds });
+    vfioIoctl(this.b, this.deviceFd, DEVICE_IOCTLS.VFIO_DEVICE_SET_IRQS, arg, `${what} interrupt ${this.index}`, this.device);
+  }
+}
+
+function abortSignalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
+  const r = signal.reason;
+  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
+}
