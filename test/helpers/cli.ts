@@ -1,0 +1,69 @@
+// Spawns the real CLI (`bun src/cli/main.ts ...`) against a private simulated board, so CLI tests check exactly what a
+// user sees: stdout, stderr and the exit code, from a separate process per command.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dir, "../..");
+export const MAIN = join(REPO, "src/cli/main.ts");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh simulated board in a temp directory; `dispose()` deletes it. */
+export function tempSimState(prefix = "vfio-plat-test-"): { dir: string; dispose: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Environment for a CLI run on the simulated board in `stateDir` (no colour, no inherited sim settings). */
+export function simEnv(stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith("VFIO_PLAT_") && k !== "FORCE_COLOR") env[k] = v;
+  }
+  return { ...env, VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: stateDir, NO_COLOR: "1", ...extra };
+}
+
+/** Run the CLI to completion. */
+export function runCli(args: string[], opts: { env: Record<string, string>; stdin?: string }): CliResult {
+  const r = Bun.spawnSync([process.execPath, MAIN, ...args], {
+    cwd: REPO,
+    env: opts.env,
+    stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+/** Start the CLI in the background (for waits, signals, a second opener). */
+export function spawnCli(args: string[], env: Record<string, string>) {
+  return Bun.spawn([process.execPath, MAIN, ...args], { cwd: REPO, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+}
+
+/** Read a child's stdout until `pattern` appears (or the stream ends); returns everything read so far. */
+export async function readUntil(stream: ReadableStream<Uint8Array>, pattern: RegExp, timeoutMs = 15000): Promise<string> {
+  const reader = stream.getReader();
+  const dec = new TextDecoder();
+  let text = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!pattern.test(text)) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<{ done: true; value: undefined }>((r) => setTimeout(() => r({ done: true, value: undefined }), left)),
+      ]);
+      if (chunk.done) break;
+      text += dec.decode(chunk.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text;
+}
