@@ -1,0 +1,390 @@
+// The ONE mapping from an error to what the user sees: exit code, a one-line message
+// (`vfio-plat: <what>: <reason> (<CODE>) — <fix>`), a hint keyed by errno and context, and the JSON error line.
+// The exit-code table lives here too, so --help, the README and the man page print the same thing.
+import { strerror } from "../../boundary/errno.ts";
+import { SyscallError } from "../../boundary/syscall-error.ts";
+import {
+  BusyError,
+  DeclinedError,
+  DeviceNotFoundError,
+  InterruptedError,
+  TimeoutError,
+  UnsupportedError,
+  UsageError,
+  VerifyError,
+  VfioError,
+} from "../../vfio/errors.ts";
+import { OutputClosedError } from "./stdio.ts";
+import { formatTable } from "./table.ts";
+
+/** Exit statuses by name, for code that exits on purpose. */
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  PERMISSION: 4,
+  BUSY: 5,
+  UNSUPPORTED: 6,
+  TIMEOUT: 7,
+  VERIFY_FAILED: 8,
+  DECLINED: 10,
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
+
+export interface ExitCodeInfo {
+  code: number;
+  /** Stable symbolic name; also the JSON error `code` when no errno is involved. */
+  name: string;
+  meaning: string;
+}
+
+/** Every exit status vfio-plat uses, in order. Print this table; never restate it by hand. */
+export const EXIT_CODES: readonly ExitCodeInfo[] = [
+  { code: 0, name: "OK", meaning: "success (also when the reader closes the output early, e.g. `| head -1`)" },
+  { code: 1, name: "FAILED", meaning: "operation failed (the kernel or device said no, in a way not listed below)" },
+  { code: 2, name: "USAGE", meaning: "usage error: bad or missing argument, unknown command or option" },
+  { code: 3, name: "NOT_FOUND", meaning: "no such device, or not bound to a VFIO driver (ENOENT, ENODEV)" },
+  { code: 4, name: "PERMISSION", meaning: "permission denied (EACCES, EPERM)" },
+  { code: 5, name: "BUSY", meaning: "busy: group or device held by another process (EBUSY)" },
+  { code: 6, name: "UNSUPPORTED", meaning: "not supported by this kernel or device (ENOTTY, EOPNOTSUPP, no reset function)" },
+  { code: 7, name: "TIMEOUT", meaning: "timed out waiting for an interrupt or DMA completion" },
+  { code: 8, name: "VERIFY_FAILED", meaning: "verification failed: read-back or DMA data mismatch" },
+  { code: 10, name: "DECLINED", meaning: "declined at the prompt, or no terminal to ask and no -y" },
+  { code: 129, name: "INTERRUPTED", meaning: "interrupted by SIGHUP, after cleanup" },
+  { code: 130, name: "INTERRUPTED", meaning: "interrupted by SIGINT (Ctrl-C), after cleanup" },
+  { code: 143, name: "INTERRUPTED", meaning: "interrupted by SIGTERM, after cleanup" },
+];
+
+/** The exit-code table as aligned text lines (`  0  OK  success ...`), for --help, README and man page. */
+export function formatExitCodes(indent = "  "): string[] {
+  return formatTable(
+    EXIT_CODES.map((e) => [String(e.code), e.name, e.meaning]),
+    { align: ["right", "left", "left"] },
+  ).map((l) => indent + l);
+}
+
+const PROG = "vfio-plat";
+
+/** Everything the CLI needs to report one error. */
+export interface ErrorReport {
+  exit: number;
+  /** errno name (`EBUSY`) when a system call is behind the error, else the exit table name (`USAGE`) or signal. */
+  code: string;
+  /** `<what>: <reason> (<CODE>)` — the message without the program name or the hint. */
+  message: string;
+  hint?: string;
+  syscall?: string;
+  path?: string;
+  request?: string;
+  /** The whole stderr line: `vfio-plat: <message> — <hint>`; empty when `quiet`. */
+  line: string;
+  /** The --json error object, written as one line on stderr. */
+  json: { error: ErrorJson };
+  /** Stack traces of the error and its causes; present only when `debug` was requested. */
+  stack?: string;
+  /** Print nothing at all (stdout closed by its reader). */
+  quiet: boolean;
+}
+
+export interface ErrorJson {
+  code: string;
+  syscall: string | null;
+  path: string | null;
+  request: string | null;
+  exit: number;
+  message: string;
+  hint: string | null;
+}
+
+/** The errno facts found in a cause chain: a SyscallError, or a Node/Bun fs error that escaped normalisation. */
+interface SysInfo {
+  code: string;
+  syscall?: string;
+  path?: string;
+  request?: string;
+}
+
+function chainOf(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let e: unknown = err;
+  // Bounded walk: a cause cycle must not hang error reporting.
+  while (e !== undefined && e !== null && chain.length < 16 && !chain.includes(e)) {
+    chain.push(e);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+// Linux gives 95 two names; the runtime's table may report ENOTSUP, but the kernel and strerror(3) say EOPNOTSUPP.
+const ERRNO_ALIAS: Readonly<Record<string, string>> = { ENOTSUP: "EOPNOTSUPP" };
+
+function sysInfoOf(e: unknown): SysInfo | undefined {
+  if (e instanceof SyscallError) {
+    const info: SysInfo = { code: ERRNO_ALIAS[e.code] ?? e.code, syscall: e.syscall };
+    if (e.path !== undefined) info.path = e.path;
+    if (e.request !== undefined) info.request = e.request;
+    return info;
+  }
+  if (typeof e !== "object" || e === null) return undefined;
+  const o = e as { code?: unknown; syscall?: unknown; path?: unknown; errno?: unknown };
+  if (typeof o.code !== "string" || !/^E[A-Z0-9]+$/.test(o.code) || typeof o.syscall !== "string") return undefined;
+  const info: SysInfo = { code: ERRNO_ALIAS[o.code] ?? o.code, syscall: o.syscall };
+  if (typeof o.path === "string") info.path = o.path;
+  return info;
+}
+
+/** How a failed system call reads in a message: "cannot open /dev/vfio/7", "VFIO_SET_IOMMU on /dev/vfio/vfio". */
+function describeSyscall(s: SysInfo): string {
+  const on = s.path !== undefined ? ` ${s.path}` : "";
+  switch (s.syscall) {
+    case "open":
+      return `cannot open${on}`;
+    case "read":
+    case "readFile":
+    case "readlink":
+    case "readdir":
+      return `cannot read${on}`;
+    case "write":
+    case "writeFile":
+      return `cannot write${on}`;
+    case "ioctl":
+      return `${s.request ?? "ioctl"}${s.path !== undefined ? ` on ${s.path}` : ""}`;
+    default:
+      return `${s.syscall ?? "system call"}${s.request ? ` ${s.request}` : ""}${on}`;
+  }
+}
+
+/** What the top error says it was doing, without the cause's message that most wrappers append. */
+function describeWrapper(e: Error): string {
+  if (e instanceof VfioError) return `${e.operation}${e.device ? ` on ${e.device}` : ""}`;
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause instanceof Error && e.message.endsWith(`: ${cause.message}`)) {
+    return e.message.slice(0, -(cause.message.length + 2));
+  }
+  return e.message;
+}
+
+const DEV_VFIO_NODE = /^\/dev\/vfio\/(?:\d+|noiommu-\d+|devices\/.+)$/;
+
+/** Exit code implied by an errno (and the ioctl it came from). */
+function exitForErrno(s: SysInfo): number {
+  switch (s.code) {
+    case "ENOENT":
+    case "ENODEV":
+      return EXIT.NOT_FOUND;
+    case "EACCES":
+    case "EPERM":
+      return EXIT.PERMISSION;
+    case "EBUSY":
+      return EXIT.BUSY;
+    case "ENOTTY":
+    case "EOPNOTSUPP":
+    case "ENOSYS":
+      return EXIT.UNSUPPORTED;
+    case "EINVAL":
+      // vfio-platform answers VFIO_DEVICE_RESET with EINVAL when the device has no reset function.
+      return s.request === "VFIO_DEVICE_RESET" ? EXIT.UNSUPPORTED : EXIT.FAILED;
+    case "ETIMEDOUT":
+      return EXIT.TIMEOUT;
+    default:
+      return EXIT.FAILED;
+  }
+}
+
+/** The fix to suggest for an errno in its context, or undefined when there is nothing useful to say. */
+function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number }): string | undefined {
+  const path = s.path ?? "";
+  const device = ctx.device ?? "DEVICE";
+  switch (s.code) {
+    case "EACCES":
+    case "EPERM":
+      if (s.code === "EPERM" && (s.request === "VFIO_SET_IOMMU" || s.request === "VFIO_DEVICE_BIND_IOMMUFD")) {
+        return (
+          "the IOMMU cannot isolate this device's MSIs: if you accept the risk, load vfio_iommu_type1 with " +
+          "allow_unsafe_interrupts=1 (kernel cmdline vfio_iommu_type1.allow_unsafe_interrupts=1); see vfio-plat doctor"
+        );
+      }
+      if (path === "/dev/vfio/vfio" || DEV_VFIO_NODE.test(path)) {
+        return (
+          `run as root, or give your user the group: vfio-plat bind ${device} --group GROUP, ` +
+          "or a udev rule for /dev/vfio/* (see README, Permissions)"
+        );
+      }
+      if (path.startsWith("/sys/")) return "changing driver bindings in sysfs needs root (sudo)";
+      return "run as root, or check the permissions of the file";
+    case "ENOENT":
+    case "ENODEV":
+      if (path === "/dev/vfio/vfio") {
+        return "this kernel has no VFIO (modprobe vfio-platform, or enable CONFIG_VFIO); try --sim for the simulated board";
+      }
+      if (DEV_VFIO_NODE.test(path)) return `bind the device first: vfio-plat bind ${device}`;
+      if (path.startsWith("/sys/")) return "see vfio-plat list for the devices on this machine";
+      return undefined;
+    case "EBUSY":
+      if (ctx.pid !== undefined) return `another process (pid ${ctx.pid}) holds ${path || "the group"}; stop it and retry`;
+      if (path) return `another process holds ${path}; find it with: fuser -v ${path}`;
+      return "another process holds the group or device; stop it and retry";
+    case "ENOMEM":
+      if (s.request === "VFIO_IOMMU_MAP_DMA") {
+        return (
+          "pinned DMA memory counts against the locked-memory limit: raise it (ulimit -l, LimitMEMLOCK= in systemd, " +
+          "or /etc/security/limits.conf) or run as root"
+        );
+      }
+      return undefined;
+    case "ENOTTY":
+    case "EOPNOTSUPP":
+    case "ENOSYS":
+      return `${s.request ?? "this operation"} is not supported by this device or kernel`;
+    case "EINVAL":
+      if (s.request === "VFIO_DEVICE_RESET") {
+        return "the device has no reset function (vfio-platform needs a vfio-reset driver for its compatible)";
+      }
+      if (/\/drivers\/vfio-platform\/bind$|\/drivers_probe$/.test(path)) {
+        return (
+          "vfio-platform refused the device: it needs an IOMMU group, and without a reset driver " +
+          "vfio_platform.reset_required=0 (module parameter or kernel cmdline); see vfio-plat doctor"
+        );
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function ownHint(e: unknown): string | undefined {
+  const h = (e as { hint?: unknown }).hint;
+  return typeof h === "string" && h !== "" ? h : undefined;
+}
+
+function stackOf(chain: unknown[]): string | undefined {
+  const parts = chain.map((e) => (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)));
+  return parts.length ? parts.join("\nCaused by: ") : undefined;
+}
+
+const SIGNAL_EXIT = { SIGHUP: EXIT.SIGHUP, SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM } as const;
+
+/** Exit code and table name for an error of a known class, else undefined. */
+function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
+  if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
+  if (e instanceof UsageError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof DeviceNotFoundError) {
+    return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
+  }
+  if (e instanceof BusyError) {
+    const r: { exit: number; code: string; hint?: string } = { exit: EXIT.BUSY, code: "BUSY" };
+    if (e.pid !== undefined) r.hint = `another process (pid ${e.pid}) holds it; stop it and retry`;
+    return r;
+  }
+  if (e instanceof UnsupportedError) return { exit: EXIT.UNSUPPORTED, code: "UNSUPPORTED" };
+  if (e instanceof TimeoutError) return { exit: EXIT.TIMEOUT, code: "TIMEOUT" };
+  if (e instanceof VerifyError) return { exit: EXIT.VERIFY_FAILED, code: "VERIFY_FAILED" };
+  if (e instanceof DeclinedError) {
+    return { exit: EXIT.DECLINED, code: "DECLINED", hint: "nothing was changed; pass -y to proceed without a prompt" };
+  }
+  if (e instanceof InterruptedError) return { exit: SIGNAL_EXIT[e.signal], code: e.signal };
+  return undefined;
+}
+
+/**
+ * Map any thrown value to an ErrorReport. Exit code: the first error of a known class in the `cause` chain decides;
+ * otherwise the first errno found in the chain (SyscallError, or a raw fs error); otherwise 1. The hint is the
+ * error's own `hint` if it has one, else one chosen by errno and context (syscall, ioctl request, path), else the
+ * class's default. The reason text is strerror() of the errno. A closed stdout (OutputClosedError) gives exit 0 and
+ * `quiet: true` and an empty `line`. The stack (with causes) is included only when `opts.debug` is set. Never throws.
+ */
+export function describeError(err: unknown, opts: { debug?: boolean } = {}): ErrorReport {
+  const chain = chainOf(err);
+  const top = chain[0];
+  let cls: ReturnType<typeof classify>;
+  for (const e of chain) if ((cls = classify(e))) break;
+  const sysErr = chain.find((e) => sysInfoOf(e) !== undefined);
+  const sys = sysErr !== undefined ? sysInfoOf(sysErr) : undefined;
+  const device = chain.find((e): e is VfioError => e instanceof VfioError && e.device !== undefined)?.device;
+  const pidHolder = chain.find((e) => typeof (e as { pid?: unknown } | null)?.pid === "number") as { pid: number } | undefined;
+  const ctx: { device?: string; pid?: number } = {};
+  if (device !== undefined) ctx.device = device;
+  if (pidHolder !== undefined) ctx.pid = pidHolder.pid;
+
+  let message: string;
+  if (sys !== undefined) {
+    const reason = `${strerror(sys.code)} (${sys.code})`;
+    const sysWhat = describeSyscall(sys);
+    const what = top === sysErr || !(top instanceof Error) ? sysWhat : `${describeWrapper(top)}: ${sysWhat}`;
+    message = `${what}: ${reason}`;
+  } else if (top instanceof Error) {
+    message = top.message || top.name;
+  } else {
+    message = String(top);
+  }
+
+  // Built-in programming errors with nothing else behind them are our bugs, not the user's problem.
+  const internal =
+    cls === undefined &&
+    sys === undefined &&
+    (top instanceof TypeError || top instanceof RangeError || top instanceof ReferenceError || top instanceof SyntaxError);
+  const quiet = chain.some((e) => e instanceof OutputClosedError);
+  const exit = quiet ? EXIT.OK : (cls?.exit ?? (sys ? exitForErrno(sys) : EXIT.FAILED));
+  const code = sys?.code ?? cls?.code ?? (EXIT_CODES.find((e) => e.code === exit)?.name ?? "FAILED");
+  const hint =
+    chain.map(ownHint).find((h) => h !== undefined) ??
+    (sys ? hintForErrno(sys, ctx) : undefined) ??
+    cls?.hint ??
+    (internal ? "this looks like a bug in vfio-plat; rerun with --debug and report it" : undefined);
+
+  const report: ErrorReport = {
+    exit,
+    code,
+    message,
+    line: quiet ? "" : `${PROG}: ${message}${hint ? ` — ${hint}` : ""}`,
+    json: {
+      error: {
+        code,
+        syscall: sys?.syscall ?? null,
+        path: sys?.path ?? null,
+        request: sys?.request ?? null,
+        exit,
+        message,
+        hint: hint ?? null,
+      },
+    },
+    quiet,
+  };
+  if (hint !== undefined) report.hint = hint;
+  if (sys?.syscall !== undefined) report.syscall = sys.syscall;
+  if (sys?.path !== undefined) report.path = sys.path;
+  if (sys?.request !== undefined) report.request = sys.request;
+  if (opts.debug) {
+    const stack = stackOf(chain);
+    if (stack !== undefined) report.stack = stack;
+  }
+  return report;
+}
+
+/** Minimal colouring interface (a chalk instance fits). */
+export interface ErrorColors {
+  red(text: string): string;
+  dim(text: string): string;
+}
+
+/**
+ * The text to write on stderr for a report: the one line (or the JSON line with `json`), then the stack only with
+ * `debug`. Empty for a quiet report. Ends with a newline when not empty.
+ */
+export function renderError(report: ErrorReport, opts: { json?: boolean; debug?: boolean; colors?: ErrorColors } = {}): string {
+  if (report.quiet) return "";
+  let out: string;
+  if (opts.json) {
+    out = `${JSON.stringify(report.json)}\n`;
+  } else {
+    const c = opts.colors;
+    const hint = report.hint !== undefined ? ` — ${c ? c.dim(report.hint) : report.hint}` : "";
+    out = `${c ? c.red(`${PROG}:`) : `${PROG}:`} ${report.message}${hint}\n`;
+  }
+  if (opts.debug && report.stack) out += `${report.stack}\n`;
+  return out;
+}

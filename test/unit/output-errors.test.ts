@@ -1,0 +1,204 @@
+// Policy: one mapping from any error to (exit code, one line `vfio-plat: <what>: <reason> (<CODE>) — <fix>`, JSON
+// line). Every exit code in the documented table is reachable; errno hints depend on the syscall, ioctl and path, found
+// by walking `cause` chains; stacks only on request.
+import { describe, expect, test } from "bun:test";
+import { SyscallError } from "../../src/boundary/syscall-error.ts";
+import { EXIT_CODES, describeError, formatExitCodes, renderError } from "../../src/cli/output/errors.ts";
+import { OutputClosedError } from "../../src/cli/output/stdio.ts";
+import {
+  BusyError,
+  DeclinedError,
+  DeviceNotFoundError,
+  InterruptedError,
+  TimeoutError,
+  UnsupportedError,
+  UsageError,
+  VerifyError,
+  VfioError,
+} from "../../src/vfio/errors.ts";
+
+class CACError extends Error {
+  override name = "CACError";
+}
+
+const sys = SyscallError.of;
+const ioctl = (code: string, request: string, path?: string) =>
+  sys(code, path !== undefined ? { syscall: "ioctl", request, path } : { syscall: "ioctl", request });
+
+const representatives: [string, unknown, number][] = [
+  ["closed stdout", new OutputClosedError(1), 0],
+  ["EIO on pread", sys("EIO", { syscall: "pread", fd: 5 }), 1],
+  ["VfioError without errno", new VfioError("map region", { device: "d", detail: "region 3 has no MMAP" }), 1],
+  ["plain Error", new Error("something broke"), 1],
+  ["UsageError", new UsageError("invalid offset 'x'"), 2],
+  ["CACError", new CACError("Unknown option `--frob`"), 2],
+  ["DeviceNotFoundError", new DeviceNotFoundError("no device 'foo'"), 3],
+  ["ENOENT on /dev/vfio/7", sys("ENOENT", { syscall: "open", path: "/dev/vfio/7" }), 3],
+  ["ENODEV", sys("ENODEV", { syscall: "open", path: "/dev/vfio/7" }), 3],
+  ["EACCES", sys("EACCES", { syscall: "open", path: "/dev/vfio/7" }), 4],
+  ["EPERM", sys("EPERM", { syscall: "writeFile", path: "/sys/bus/platform/drivers_probe" }), 4],
+  ["BusyError", new BusyError("group 7 is in use", undefined, 4242), 5],
+  ["EBUSY", sys("EBUSY", { syscall: "open", path: "/dev/vfio/7" }), 5],
+  ["UnsupportedError", new UnsupportedError("no IOMMU"), 6],
+  ["ENOTTY", ioctl("ENOTTY", "VFIO_DEVICE_GET_REGION_INFO"), 6],
+  ["EOPNOTSUPP", ioctl("EOPNOTSUPP", "VFIO_DEVICE_FEATURE"), 6],
+  ["EINVAL on reset", ioctl("EINVAL", "VFIO_DEVICE_RESET"), 6],
+  ["EINVAL elsewhere", ioctl("EINVAL", "VFIO_DEVICE_SET_IRQS"), 1],
+  ["TimeoutError", new TimeoutError("no interrupt 0 within 5 s"), 7],
+  ["ETIMEDOUT", sys("ETIMEDOUT", { syscall: "poll" }), 7],
+  ["VerifyError", new VerifyError("readback 0x1 != written 0x3"), 8],
+  ["DeclinedError", new DeclinedError("not confirmed"), 10],
+  ["SIGHUP", new InterruptedError("SIGHUP"), 129],
+  ["SIGINT", new InterruptedError("SIGINT"), 130],
+  ["SIGTERM", new InterruptedError("SIGTERM"), 143],
+  ["wrapped EBUSY", new VfioError("open group", { device: "d", cause: sys("EBUSY", { syscall: "open", path: "/dev/vfio/7" }) }), 5],
+  ["wrapped TimeoutError", new VfioError("wait", { cause: new TimeoutError("t") }), 7],
+  ["raw Bun fs error", Object.assign(new Error("EACCES: permission denied"), { code: "EACCES", errno: -13, syscall: "open", path: "/dev/vfio/3" }), 4],
+  ["a thrown string", "oops", 1],
+];
+
+describe("exit codes", () => {
+  for (const [name, err, exit] of representatives) test(`${name} -> ${exit}`, () => expect(describeError(err).exit).toBe(exit));
+
+  test("every code in the table is reached by a representative", () => {
+    const reached = new Set(representatives.map(([, e]) => describeError(e).exit));
+    for (const { code } of EXIT_CODES) expect(reached.has(code)).toBe(true);
+  });
+
+  test("the table is printable and complete", () => {
+    const lines = formatExitCodes();
+    expect(lines).toHaveLength(EXIT_CODES.length);
+    expect(lines[0]).toMatch(/^\s+0\s+OK\s+success/);
+    expect(lines.find((l) => /^\s+130\s/.test(l))).toContain("SIGINT");
+  });
+});
+
+describe("message shape", () => {
+  test("the brief's example", () => {
+    const r = describeError(sys("EACCES", { syscall: "open", path: "/dev/vfio/7" }));
+    expect(r.message).toBe("cannot open /dev/vfio/7: Permission denied (EACCES)");
+    expect(r.line).toStartWith("vfio-plat: cannot open /dev/vfio/7: Permission denied (EACCES) — run as root");
+    expect(r.line).toContain("udev rule for /dev/vfio/*");
+    expect(r.line).toContain("vfio-plat bind DEVICE --group");
+    expect(r.code).toBe("EACCES");
+  });
+
+  test("a wrapped syscall error says what vfio-plat was doing, then the call", () => {
+    const r = describeError(
+      new VfioError("open group", { device: "fff00000.dma", cause: sys("ENOENT", { syscall: "open", path: "/dev/vfio/7" }) }),
+    );
+    expect(r.line).toBe(
+      "vfio-plat: open group on fff00000.dma: cannot open /dev/vfio/7: No such file or directory (ENOENT) — " +
+        "bind the device first: vfio-plat bind fff00000.dma",
+    );
+  });
+
+  test("an ioctl", () => {
+    const r = describeError(ioctl("EINVAL", "VFIO_DEVICE_RESET", "/dev/vfio/7"));
+    expect(r.message).toBe("VFIO_DEVICE_RESET on /dev/vfio/7: Invalid argument (EINVAL)");
+  });
+
+  test("non-syscall errors keep their message and own hint", () => {
+    const r = describeError(new UsageError("invalid offset 'x': not a number", "write a number as 0x1f"));
+    expect(r.line).toBe("vfio-plat: invalid offset 'x': not a number — write a number as 0x1f");
+    expect(r.code).toBe("USAGE");
+  });
+
+  test("defaults when the class has no hint", () => {
+    expect(describeError(new UsageError("bad")).hint).toBe("see vfio-plat --help");
+    expect(describeError(new CACError("Unknown option `--frob`")).line).toBe(
+      "vfio-plat: Unknown option `--frob` — see vfio-plat --help",
+    );
+    expect(describeError(new DeclinedError("not confirmed")).hint).toContain("-y");
+    expect(describeError(new TimeoutError("no interrupt")).line).toBe("vfio-plat: no interrupt");
+  });
+
+  test("a programming error asks for a bug report", () => {
+    expect(describeError(new TypeError("x is undefined")).hint).toContain("bug");
+    expect(describeError(new Error("plain")).hint).toBeUndefined();
+  });
+
+  test("a closed stdout is silent", () => {
+    const r = describeError(new OutputClosedError(1));
+    expect([r.quiet, r.line, renderError(r), renderError(r, { json: true })]).toEqual([true, "", "", ""]);
+  });
+});
+
+describe("hints by errno and context", () => {
+  const cases: [string, unknown, RegExp][] = [
+    ["EPERM on open /dev/vfio/N", sys("EPERM", { syscall: "open", path: "/dev/vfio/12" }), /run as root.*udev rule/],
+    ["EACCES on sysfs", sys("EACCES", { syscall: "writeFile", path: "/sys/bus/platform/drivers/vfio-platform/bind" }), /sysfs needs root/],
+    ["ENOENT on /dev/vfio/vfio", sys("ENOENT", { syscall: "open", path: "/dev/vfio/vfio" }), /no VFIO.*--sim/],
+    ["ENOENT on /dev/vfio/N", sys("ENOENT", { syscall: "open", path: "/dev/vfio/3" }), /^bind the device first: vfio-plat bind DEVICE$/],
+    ["EBUSY without pid", sys("EBUSY", { syscall: "open", path: "/dev/vfio/3" }), /another process holds \/dev\/vfio\/3.*fuser -v \/dev\/vfio\/3/],
+    ["BusyError with pid", new BusyError("group 3 is in use", undefined, 4242), /pid 4242/],
+    ["ENOMEM on MAP_DMA", ioctl("ENOMEM", "VFIO_IOMMU_MAP_DMA", "/dev/vfio/vfio"), /locked-memory limit.*ulimit -l/],
+    ["EPERM on SET_IOMMU", ioctl("EPERM", "VFIO_SET_IOMMU", "/dev/vfio/vfio"), /allow_unsafe_interrupts=1/],
+    ["ENOTTY", ioctl("ENOTTY", "VFIO_DEVICE_GET_REGION_INFO"), /VFIO_DEVICE_GET_REGION_INFO is not supported by this device or kernel/],
+    ["EINVAL on reset", ioctl("EINVAL", "VFIO_DEVICE_RESET"), /no reset function/],
+    ["EINVAL on vfio-platform bind", sys("EINVAL", { syscall: "writeFile", path: "/sys/bus/platform/drivers/vfio-platform/bind" }), /reset_required=0/],
+  ];
+  for (const [name, err, hint] of cases) test(name, () => expect(describeError(err).hint ?? "").toMatch(hint));
+
+  test("the pid is found anywhere in the chain", () => {
+    const inner = Object.assign(sys("EBUSY", { syscall: "open", path: "/dev/vfio/3" }), { pid: 77 });
+    expect(describeError(new VfioError("open group", { cause: inner })).hint).toContain("pid 77");
+  });
+  test("ENOMEM elsewhere gets no memlock hint", () => {
+    expect(describeError(sys("ENOMEM", { syscall: "mmap" })).hint).toBeUndefined();
+  });
+  test("an error's own hint wins over the errno hint", () => {
+    const e = new DeviceNotFoundError("not bound", "try: vfio-plat bind x");
+    expect(describeError(e).hint).toBe("try: vfio-plat bind x");
+  });
+});
+
+describe("JSON and debug", () => {
+  test("the JSON error line", () => {
+    const r = describeError(new VfioError("open group", { device: "d", cause: sys("EBUSY", { syscall: "open", path: "/dev/vfio/7" }) }));
+    const out = renderError(r, { json: true });
+    expect(out.endsWith("\n")).toBe(true);
+    expect(out.trimEnd().includes("\n")).toBe(false);
+    expect(JSON.parse(out)).toEqual({
+      error: {
+        code: "EBUSY",
+        syscall: "open",
+        path: "/dev/vfio/7",
+        request: null,
+        exit: 5,
+        message: "open group on d: cannot open /dev/vfio/7: Device or resource busy (EBUSY)",
+        hint: "another process holds /dev/vfio/7; find it with: fuser -v /dev/vfio/7",
+      },
+    });
+  });
+  test("a class error in JSON", () => {
+    expect(describeError(new TimeoutError("no interrupt")).json).toEqual({
+      error: { code: "TIMEOUT", syscall: null, path: null, request: null, exit: 7, message: "no interrupt", hint: null },
+    });
+  });
+  test("stack only when debug is requested, with causes", () => {
+    const e = new VfioError("reset", { cause: ioctl("EINVAL", "VFIO_DEVICE_RESET") });
+    expect(describeError(e).stack).toBeUndefined();
+    const r = describeError(e, { debug: true });
+    expect(r.stack).toContain("Caused by: SyscallError");
+    expect(renderError(r)).not.toContain("Caused by");
+    expect(renderError(r, { debug: true })).toContain("Caused by: SyscallError");
+  });
+  test("a cause cycle does not hang", () => {
+    const a = new Error("a") as Error & { cause?: unknown };
+    const b = new Error("b", { cause: a });
+    a.cause = b;
+    expect(describeError(a).exit).toBe(1);
+  });
+  test("colours wrap the prefix and the hint only", () => {
+    const r = describeError(new UsageError("bad", "fix it"));
+    const out = renderError(r, { colors: { red: (s) => `<r>${s}</r>`, dim: (s) => `<d>${s}</d>` } });
+    expect(out).toBe("<r>vfio-plat:</r> bad — <d>fix it</d>\n");
+  });
+});
+
+test("errno 95 reads as EOPNOTSUPP whatever name the runtime's table picks", () => {
+  const r = describeError(new SyscallError({ syscall: "ioctl", request: "VFIO_DEVICE_FEATURE", errno: 95 }));
+  expect([r.code, r.exit]).toEqual(["EOPNOTSUPP", 6]);
+  expect(r.message).toBe("VFIO_DEVICE_FEATURE: Operation not supported (EOPNOTSUPP)");
+});
