@@ -138,14 +138,16 @@ export class Irq {
     const req = [{ fd: this.efd, events: POLLIN }];
     for (;;) {
       if (opts.signal?.aborted) throw new InterruptedError(abortSignalName(opts.signal));
-      const remaining = deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - performance.now()));
+      const remaining = deadline === Infinity ? Infinity : Math.max(0, Math.ceil(deadline - performance.now()));
+      // Poll in slices: a signal that lands just before poll() starts does not interrupt it, and JS signal handlers
+      // only run when the event loop turns, so the wait must come back to the loop now and then.
+      const slice = Math.min(remaining, WAIT_SLICE_MS);
       let revents: number[];
       try {
-        revents = this.b.poll(req, remaining);
+        revents = this.b.poll(req, slice);
       } catch (e) {
         if (e instanceof SyscallError && e.code === "EINTR") {
-          // Let the process's signal handlers run (they abort `signal`), then look again.
-          await new Promise((r) => setTimeout(r, 0));
+          await yieldToEventLoop(); // let the process's signal handlers run (they abort `signal`), then look again
           continue;
         }
         throw e;
@@ -158,6 +160,7 @@ export class Irq {
         return event;
       }
       if (performance.now() >= deadline) return undefined;
+      await yieldToEventLoop();
     }
   }
 
@@ -165,6 +168,13 @@ export class Irq {
     const arg = encodeIrqSet({ flags, index: this.index, start: 0, count, eventfds });
     vfioIoctl(this.b, this.deviceFd, DEVICE_IOCTLS.VFIO_DEVICE_SET_IRQS, arg, `${what} interrupt ${this.index}`, this.device);
   }
+}
+
+/** Longest single poll() inside wait(): bounds how long a pending Ctrl-C can go unnoticed. */
+const WAIT_SLICE_MS = 100;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
 }
 
 function abortSignalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {

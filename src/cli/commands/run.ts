@@ -20,7 +20,10 @@ function readScript(source: string | undefined, inline: unknown): string {
 }
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
-  const [deviceSpec, source] = args;
+  const [deviceSpec, given] = args;
+  // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line.
+  const raw = options.rawArgs as string[] | undefined;
+  const source = given ?? (raw?.includes("-") ? "-" : undefined);
   const lines = parseScript(readScript(source, options.execute ?? options.e));
   const { session } = await openCliDevice(ctx, deviceSpec!);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;

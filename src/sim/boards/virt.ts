@@ -1,0 +1,71 @@
+// The default simulated boards: QEMU's `-M virt` as the real-kernel lab boots it (kernel-lab.md), so the same
+// scenarios run on the simulator and on a real kernel. "virt" puts the devices behind an SMMUv3 with one IOMMU group
+// each; "virt-noiommu" has no IOMMU, so binding needs noiommu mode exactly as on the lab's kernel command line.
+import type { BoardSpec, DeviceSpec } from "./board-spec.ts";
+
+function devices(withGroups: boolean): DeviceSpec[] {
+  const g = (n: number) => (withGroups ? { iommuGroup: n } : {});
+  return [
+    {
+      name: "9000000.pl011",
+      bus: "amba",
+      compatible: ["arm,pl011", "arm,primecell"],
+      regions: [{ base: 0x0900_0000n, size: 0x1000 }],
+      irqs: [{ trigger: "level", hwirq: 33 }],
+      nativeDriver: "uart-pl011",
+      periphid: 0x00141011,
+      console: "ttyAMA0",
+      model: "pl011",
+      ...g(0),
+    },
+    {
+      name: "9010000.pl031",
+      bus: "amba",
+      compatible: ["arm,pl031", "arm,primecell"],
+      regions: [{ base: 0x0901_0000n, size: 0x1000 }],
+      irqs: [{ trigger: "level", hwirq: 34 }],
+      nativeDriver: "rtc-pl031",
+      periphid: 0x00141031,
+      model: "pl031",
+      ...g(1),
+    },
+    {
+      name: "a000000.virtio_mmio",
+      bus: "platform",
+      compatible: ["virtio,mmio"],
+      regions: [{ base: 0x0a00_0000n, size: 0x200 }],
+      irqs: [{ trigger: "edge", hwirq: 48 }],
+      nativeDriver: "virtio-mmio",
+      model: "virtio-mmio",
+      ...g(2),
+    },
+    {
+      name: "a000200.virtio_mmio",
+      bus: "platform",
+      compatible: ["virtio,mmio"],
+      regions: [{ base: 0x0a00_0200n, size: 0x200 }],
+      irqs: [{ trigger: "edge", hwirq: 49 }],
+      nativeDriver: "virtio-mmio",
+      model: "virtio-mmio",
+      ...g(3),
+    },
+  ];
+}
+
+export const VIRT: BoardSpec = {
+  name: "virt",
+  description: "QEMU virt with an SMMUv3: PL011 console, PL031 RTC, two empty virtio-mmio transports",
+  iommu: "smmuv3",
+  cmdline: { "vfio_platform.reset_required": "0" },
+  pageSize: 4096,
+  devices: devices(true),
+};
+
+export const VIRT_NOIOMMU: BoardSpec = {
+  name: "virt-noiommu",
+  description: "QEMU virt without an IOMMU, booted with vfio.enable_unsafe_noiommu_mode=1 (the kernel lab's setup)",
+  iommu: "none",
+  cmdline: { "vfio.enable_unsafe_noiommu_mode": "1", "vfio_platform.reset_required": "0" },
+  pageSize: 4096,
+  devices: devices(false),
+};

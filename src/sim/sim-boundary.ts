@@ -1,0 +1,403 @@
+// The simulated kernel boundary: the same interface as the real one, answered by a model of the Linux side. Files
+// under /sys, /dev/vfio and /proc come from SimFs; VFIO container/group/device fds are simulated files with the
+// kernel's ioctls; eventfds, poll and process memory are the real ones (given as `os`), so interrupts reach real
+// eventfds and DMA reaches real memory. Device models run on their clock: every call, and every poll() wait, brings
+// them up to now first, so an alarm that falls due while the program sleeps in poll wakes it like a real interrupt.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
+import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
+import { SyscallError } from "../boundary/syscall-error.ts";
+import { VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE } from "../vfio/abi/constants.ts";
+import { GROUP_IOCTLS, fdKindOfPath, ioctlName } from "../vfio/abi/ioctls.ts";
+import { vfio_group_status } from "../vfio/abi/structs.ts";
+import type { BoardSpec } from "./boards/board-spec.ts";
+import { BOARDS, DEFAULT_BOARD } from "./boards/index.ts";
+import type { Clock } from "./devices/device-model.ts";
+import { DeviceRuntime } from "./kernel/device-runtime.ts";
+import type { BoardState } from "./state/board-state.ts";
+import { liveHolder, tryLock, unlock } from "./state/pid-lock.ts";
+import { StateStore } from "./state/state-store.ts";
+import { groupMembers, groupOf, groupViable, isNoiommuGroup } from "./sysfs/driver-core.ts";
+import { SimFs } from "./sysfs/sim-fs.ts";
+import { Errno, containerIoctl, type ContainerEnv } from "./vfio/container-ioctls.ts";
+import { deviceIoctl, type DeviceEnv } from "./vfio/device-ioctls.ts";
+import { regionFlags, regionRead, regionWrite, splitOffset } from "./vfio/region-access.ts";
+import { SimMapping } from "./vfio/sim-mapping.ts";
+import type { ContainerFile, DeviceFile, GroupFile, VfioFile } from "./vfio/vfio-files.ts";
+
+export interface SimOptions {
+  /** Directory holding the board's state; shared by every process that simulates this board. */
+  stateDir: string;
+  /** The real OS primitives (eventfd, poll, memory). */
+  os: OsPrimitives;
+  /** Board for a new state directory (name or spec); an existing board is kept. */
+  board?: string | BoardSpec;
+  /** Time source of the device models (epoch milliseconds by default). */
+  clock?: Clock;
+}
+
+/** Simulated fds start here so they never collide with the process's real fds (eventfds are real). */
+const SIM_FD_BASE = 100_000;
+/** poll() re-checks the board at least this often (a guard against far-future or missed deadlines). */
+const MAX_POLL_SLICE_MS = 1000;
+
+const SYSTEM_CLOCK: Clock = { nowMs: () => Date.now() };
+
+function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
+  if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
+  if (typeof board !== "string") return board;
+  const spec = BOARDS[board];
+  if (!spec) throw new Error(`unknown simulated board '${board}' (known: ${Object.keys(BOARDS).join(", ")})`);
+  return spec;
+}
+
+export class SimBoundary implements KernelBoundary {
+  readonly kind = "sim" as const;
+  readonly fs: BoundaryFs;
+  private readonly store: StateStore;
+  private readonly clock: Clock;
+  private readonly files = new Map<number, VfioFile>();
+  private readonly runtimes = new Map<string, DeviceRuntime>();
+  private readonly heldGroups = new Map<number, GroupFile>();
+  private nextFd = SIM_FD_BASE;
+  private readonly one = new Uint8Array(new BigUint64Array([1n]).buffer);
+
+  constructor(private readonly opts: SimOptions) {
+    this.store = new StateStore(opts.stateDir);
+    this.store.ensure(boardSpecOf(opts.board));
+    this.clock = opts.clock ?? SYSTEM_CLOCK;
+    const locks = this.store.locksDir;
+    this.fs = new SimFs(this.store, {
+      holder: (g) => liveHolder(join(locks, `group-${g}.lock`))?.pid,
+      all: () => {
+        const out: { group: number; pid: number }[] = [];
+        const s = this.store.read();
+        const groups = new Set<number>();
+        for (const d of s.board.devices) {
+          const g = groupOf(s, d);
+          if (g !== undefined) groups.add(g);
+        }
+        for (const g of groups) {
+          const h = liveHolder(join(locks, `group-${g}.lock`));
+          if (h) out.push({ group: g, pid: h.pid });
+        }
+        return out;
+      },
+    });
+  }
+
+  get pageSize(): number {
+    return this.store.read().board.pageSize;
+  }
+
+  // ---- OS primitives: the real ones ----
+  eventfd(initval: number, flags: number): Fd {
+    return this.opts.os.eventfd(initval, flags);
+  }
+  read(fd: Fd, buf: Uint8Array): number {
+    if (this.files.has(fd)) throw this.err("EINVAL", "read", fd);
+    return this.opts.os.read(fd, buf);
+  }
+  write(fd: Fd, buf: Uint8Array): number {
+    if (this.files.has(fd)) throw this.err("EINVAL", "write", fd);
+    return this.opts.os.write(fd, buf);
+  }
+  allocMemory(length: number): ProcessMemory {
+    return this.opts.os.allocMemory(length);
+  }
+  memoryAt(address: bigint, length: number): Uint8Array {
+    return this.opts.os.memoryAt(address, length);
+  }
+  isMapped(address: bigint, length: number, prot: number): boolean {
+    return this.opts.os.isMapped(address, length, prot);
+  }
+  isEventFd(fd: Fd): boolean {
+    return !this.files.has(fd) && this.opts.os.isEventFd(fd);
+  }
+
+  // ---- files ----
+  open(path: string, _flags: number): Fd {
+    const s = this.store.read();
+    if (path === "/dev/vfio/vfio") {
+      const fd = this.nextFd++;
+      this.files.set(fd, { kind: "container", fd, groups: new Set(), closed: false });
+      return fd;
+    }
+    const m = /^\/dev\/vfio\/(noiommu-)?(\d+)$/.exec(path);
+    if (!m || !this.fs.exists(path)) throw SyscallError.of("ENOENT", { syscall: "open", path });
+    const id = Number(m[2]);
+    const noiommu = m[1] !== undefined;
+    if (noiommu !== isNoiommuGroup(s, id)) throw SyscallError.of("ENOENT", { syscall: "open", path });
+    if (noiommu && process.getuid?.() !== 0) throw SyscallError.of("EPERM", { syscall: "open", path }); // CAP_SYS_RAWIO
+    const lockPath = join(this.store.locksDir, `group-${id}.lock`);
+    if (this.heldGroups.has(id) || tryLock(lockPath) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
+    const fd = this.nextFd++;
+    const g: GroupFile = { kind: "group", fd, id, noiommu, path, lockPath, devices: new Set(), closed: false };
+    this.files.set(fd, g);
+    this.heldGroups.set(id, g);
+    return fd;
+  }
+
+  close(fd: Fd): void {
+    const f = this.files.get(fd);
+    if (!f) return this.opts.os.close(fd);
+    this.files.delete(fd);
+    if (f.kind === "device") this.closeDevice(f);
+    else if (f.kind === "group") {
+      f.closed = true;
+      this.maybeReleaseGroup(f);
+    } else {
+      f.closed = true;
+      this.maybeReleaseContainer(f);
+    }
+  }
+
+  private closeDevice(d: DeviceFile): void {
+    d.group.devices.delete(d);
+    const rt = d.runtime;
+    rt.openCount--;
+    if (rt.openCount === 0) {
+      rt.release();
+      this.runtimes.delete(rt.spec.name);
+      this.saveModels([rt], true);
+    }
+    this.maybeReleaseGroup(d.group);
+  }
+
+  /** A group is released when its fd is closed and no device fd refers to it any more. */
+  private maybeReleaseGroup(g: GroupFile): void {
+    if (!g.closed || g.devices.size > 0) return;
+    const c = g.container;
+    if (c) {
+      c.groups.delete(g);
+      g.container = undefined;
+      if (c.groups.size === 0) c.iommu = undefined; // the IOMMU driver goes with the last group; mappings die
+      this.maybeReleaseContainer(c);
+    }
+    this.heldGroups.delete(g.id);
+    unlock(g.lockPath);
+  }
+
+  private maybeReleaseContainer(c: ContainerFile): void {
+    if (c.closed && c.groups.size === 0) c.iommu = undefined;
+  }
+
+  // ---- ioctl ----
+  ioctl(fd: Fd, request: number, arg: Uint8Array | number): number {
+    const f = this.files.get(fd);
+    if (!f) throw this.err(this.isRealFd(fd) ? "ENOTTY" : "EBADF", "ioctl", fd, request);
+    this.advance();
+    try {
+      if (f.kind === "container") return containerIoctl(f, this.containerEnv(), request, arg);
+      if (f.kind === "group") return this.groupIoctl(f, request, arg);
+      return deviceIoctl(f, this.deviceEnv(), request, arg);
+    } catch (e) {
+      if (e instanceof Errno) throw this.err(e.code, "ioctl", fd, request);
+      throw e;
+    } finally {
+      this.saveModels();
+    }
+  }
+
+  private groupIoctl(g: GroupFile, request: number, arg: Uint8Array | number): number {
+    const s = this.store.read();
+    switch (request) {
+      case GROUP_IOCTLS.VFIO_GROUP_GET_STATUS: {
+        if (typeof arg === "number" || arg.length < 8) throw new Errno("EFAULT");
+        const v = vfio_group_status.decode(arg);
+        if (v.argsz < 8) throw new Errno("EINVAL");
+        const flags = (groupViable(s, g.id) ? VFIO_GROUP_FLAGS_VIABLE : 0) | (g.container ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+        vfio_group_status.encode({ argsz: v.argsz, flags }, arg);
+        return 0;
+      }
+      case GROUP_IOCTLS.VFIO_GROUP_SET_CONTAINER: {
+        if (typeof arg === "number" || arg.length < 4) throw new Errno("EFAULT");
+        const cfd = new DataView(arg.buffer, arg.byteOffset).getInt32(0, true);
+        const c = this.files.get(cfd);
+        if (!c || c.kind !== "container") throw new Errno("EBADF");
+        if (g.container) throw new Errno("EINVAL");
+        if (!groupViable(s, g.id)) throw new Errno("EPERM");
+        for (const other of c.groups) if (other.noiommu !== g.noiommu) throw new Errno("EPERM");
+        if (c.iommu && c.iommu.noiommu !== g.noiommu) throw new Errno("EPERM");
+        c.groups.add(g);
+        g.container = c;
+        return 0;
+      }
+      case GROUP_IOCTLS.VFIO_GROUP_UNSET_CONTAINER: {
+        const c = g.container;
+        if (!c) throw new Errno("EINVAL");
+        if (g.devices.size > 0) throw new Errno("EBUSY");
+        c.groups.delete(g);
+        g.container = undefined;
+        if (c.groups.size === 0) c.iommu = undefined;
+        return 0;
+      }
+      case GROUP_IOCTLS.VFIO_GROUP_GET_DEVICE_FD: {
+        if (typeof arg === "number") throw new Errno("EFAULT");
+        const nul = arg.indexOf(0);
+        const name = new TextDecoder().decode(arg.subarray(0, nul < 0 ? arg.length : nul));
+        if (!g.container?.iommu) throw new Errno("EINVAL");
+        const spec = groupMembers(s, g.id).find((d) => d.name === name);
+        if (!spec || !["vfio-platform", "vfio-amba"].includes(s.devices[name]?.driver ?? "")) throw new Errno("ENODEV");
+        let rt = this.runtimes.get(name);
+        if (!rt) {
+          rt = new DeviceRuntime(spec, s.models[name], this.clock, (efd) => this.signal(efd));
+          this.runtimes.set(name, rt);
+        }
+        rt.openCount++;
+        const fd = this.nextFd++;
+        const d: DeviceFile = { kind: "device", fd, name, group: g, runtime: rt };
+        g.devices.add(d);
+        this.files.set(fd, d);
+        return fd;
+      }
+      default:
+        throw new Errno("ENOTTY");
+    }
+  }
+
+  // ---- region access ----
+  pread(fd: Fd, buf: Uint8Array, offset: number): number {
+    return this.regionIo("pread", fd, buf, offset);
+  }
+  pwrite(fd: Fd, buf: Uint8Array, offset: number): number {
+    return this.regionIo("pwrite", fd, buf, offset);
+  }
+
+  private regionIo(kind: "pread" | "pwrite", fd: Fd, buf: Uint8Array, offset: number): number {
+    const d = this.device(fd, kind);
+    this.advance();
+    try {
+      const spec = d.runtime.spec;
+      const r = kind === "pread" ? regionRead(spec, d.runtime.model, buf, offset) : regionWrite(spec, d.runtime.model, buf, offset);
+      if (typeof r === "string") throw this.err(r, kind, fd);
+      return r;
+    } finally {
+      this.advance();
+      this.saveModels();
+    }
+  }
+
+  mmap(fd: Fd, length: number, prot: number, flags: number, offset: number): Mapping {
+    const d = this.device(fd, "mmap");
+    const page = this.pageSize;
+    if (length <= 0 || offset % page !== 0) throw this.err("EINVAL", "mmap", fd);
+    if ((flags & MAP_SHARED) === 0) throw this.err("EINVAL", "mmap", fd);
+    const { index, off } = splitOffset(offset);
+    const r = d.runtime.spec.regions[index];
+    if (!r) throw this.err("EINVAL", "mmap", fd);
+    const rflags = regionFlags(r, page);
+    if (!(rflags & 4)) throw this.err("EINVAL", "mmap", fd);
+    if (prot & PROT_READ && !(rflags & 1)) throw this.err("EINVAL", "mmap", fd);
+    if (prot & PROT_WRITE && !(rflags & 2)) throw this.err("EINVAL", "mmap", fd);
+    const span = Math.ceil(length / page) * page;
+    if (r.size < page || off + span > r.size) throw this.err("EINVAL", "mmap", fd);
+    return new SimMapping(d.runtime.model, index, off, length, (prot & PROT_READ) !== 0, (prot & PROT_WRITE) !== 0, () => {
+      this.advance();
+      this.saveModels();
+    });
+  }
+
+  // ---- poll: sleep until a real fd is ready or a device event falls due ----
+  poll(fds: readonly PollRequest[], timeoutMs: number): number[] {
+    const start = performance.now();
+    const real = fds.filter((f) => !this.files.has(f.fd));
+    for (;;) {
+      this.advance();
+      this.saveModels();
+      const elapsed = performance.now() - start;
+      const remaining = timeoutMs < 0 ? Infinity : Math.max(0, timeoutMs - elapsed);
+      const next = this.nextEventDelayMs();
+      const slice = Math.min(remaining, next, MAX_POLL_SLICE_MS);
+      const revents = real.length ? this.opts.os.poll(real, Math.ceil(slice)) : (Bun.sleepSync(Math.ceil(slice)), real.map(() => 0));
+      if (revents.some((r) => r !== 0) || slice >= remaining) {
+        let i = 0;
+        return fds.map((f) => (this.files.has(f.fd) ? 0 : revents[i++]!));
+      }
+    }
+  }
+
+  private nextEventDelayMs(): number {
+    const now = this.clock.nowMs();
+    let next = Infinity;
+    for (const rt of this.runtimes.values()) {
+      const t = rt.model.nextEventAtMs();
+      if (t !== undefined) next = Math.min(next, Math.max(0, t - now));
+    }
+    return next;
+  }
+
+  dispose(): void {
+    for (const fd of [...this.files.keys()]) this.close(fd);
+  }
+
+  // ---- helpers ----
+  /** Bring every open device up to now (fires interrupts that fell due). */
+  private advance(): void {
+    for (const rt of this.runtimes.values()) rt.model.advance();
+  }
+
+  /** Persist the registers of devices whose state changed (all given runtimes when `force`). */
+  private saveModels(extra: DeviceRuntime[] = [], force = false): void {
+    const dirty = [...this.runtimes.values(), ...extra].filter((rt) => force || rt.model.dirty);
+    if (dirty.length === 0) return;
+    this.store.update((s: BoardState) => {
+      for (const rt of dirty) s.models[rt.spec.name] = rt.model.save();
+    });
+    for (const rt of dirty) rt.model.markSaved();
+  }
+
+  private signal(efd: number): void {
+    try {
+      this.opts.os.write(efd, this.one);
+    } catch {
+      // The program closed its eventfd without disabling the interrupt: the kernel would signal a dead context.
+    }
+  }
+
+  private device(fd: Fd, syscall: string): DeviceFile {
+    const f = this.files.get(fd);
+    if (!f) throw this.err("EBADF", syscall, fd);
+    if (f.kind !== "device") throw this.err("EINVAL", syscall, fd);
+    return f;
+  }
+
+  private isRealFd(fd: Fd): boolean {
+    return existsSync(`/proc/self/fd/${fd}`);
+  }
+
+  private containerEnv(): ContainerEnv {
+    const s = this.store.read();
+    return {
+      hasIommu: s.board.iommu !== "none",
+      noiommuEnabled: () => this.store.read().params["vfio.enable_unsafe_noiommu_mode"] === "Y",
+      dmaEntryLimit: () => Number(this.store.read().params["vfio_iommu_type1.dma_entry_limit"] ?? 65535),
+      vaddrOk: (vaddr, size, write) => this.opts.os.isMapped(vaddr, Number(size), write ? PROT_READ | PROT_WRITE : PROT_READ),
+    };
+  }
+
+  private deviceEnv(): DeviceEnv {
+    return {
+      pageSize: this.pageSize,
+      checkEventFd: (fd) => (this.files.has(fd) ? "EINVAL" : this.opts.os.isEventFd(fd) ? undefined : this.isRealFd(fd) ? "EINVAL" : "EBADF"),
+    };
+  }
+
+  private err(code: string, syscall: string, fd: Fd, request?: number): SyscallError {
+    const f = this.files.get(fd);
+    const path = f?.kind === "group" ? f.path : f?.kind === "container" ? "/dev/vfio/vfio" : undefined;
+    const kind = f ? (f.kind === "container" ? "container" : f.kind) : path ? fdKindOfPath(path) : undefined;
+    return SyscallError.of(code, {
+      syscall,
+      fd,
+      ...(path ? { path } : {}),
+      ...(request !== undefined ? { request: ioctlName(kind, request) } : {}),
+    });
+  }
+}
+
+/** Create the simulated boundary for a board whose state lives in `opts.stateDir`. */
+export function createSimBoundary(opts: SimOptions): KernelBoundary {
+  return new SimBoundary(opts);
+}

@@ -1,0 +1,50 @@
+// What the simulated board remembers between processes, as a real machine would: which driver each device is bound
+// to, its driver_override, the noiommu groups created at bind, module parameters, device-node ownership, and every
+// device model's registers. DMA mappings and interrupt wiring are not here: they die with the process, as on Linux.
+import type { BoardSpec } from "../boards/board-spec.ts";
+
+export interface DeviceCoreState {
+  /** Bound driver name, absent when unbound. */
+  driver?: string;
+  /** driver_override, absent when unset. */
+  override?: string;
+  /** Group number given by a noiommu bind. */
+  noiommuGroup?: number;
+}
+
+export interface BoardState {
+  version: 1;
+  board: BoardSpec;
+  /** Module parameters by "module.param" (e.g. "vfio.enable_unsafe_noiommu_mode": "Y"). */
+  params: Record<string, string>;
+  devices: Record<string, DeviceCoreState>;
+  /** Saved register state of each device model, by device name. */
+  models: Record<string, unknown>;
+  /** Owner of device nodes changed by chown (path -> uid:gid). */
+  nodeOwners: Record<string, { uid: number; gid: number }>;
+}
+
+/** Parameter values as sysfs shows a bool module parameter. */
+function boolParam(v: string | undefined, dflt: boolean): string {
+  if (v === undefined) return dflt ? "Y" : "N";
+  return ["1", "y", "Y"].includes(v) ? "Y" : "N";
+}
+
+/** The state of a freshly booted board: native drivers bound, parameters from the kernel command line. */
+export function bootState(board: BoardSpec): BoardState {
+  const devices: Record<string, DeviceCoreState> = {};
+  for (const d of board.devices) devices[d.name] = d.nativeDriver ? { driver: d.nativeDriver } : {};
+  return {
+    version: 1,
+    board,
+    params: {
+      "vfio.enable_unsafe_noiommu_mode": boolParam(board.cmdline["vfio.enable_unsafe_noiommu_mode"], false),
+      "vfio_platform.reset_required": boolParam(board.cmdline["vfio_platform.reset_required"], true),
+      "vfio_iommu_type1.allow_unsafe_interrupts": boolParam(board.cmdline["vfio_iommu_type1.allow_unsafe_interrupts"], false),
+      "vfio_iommu_type1.dma_entry_limit": board.cmdline["vfio_iommu_type1.dma_entry_limit"] ?? "65535",
+    },
+    devices,
+    models: {},
+    nodeOwners: {},
+  };
+}

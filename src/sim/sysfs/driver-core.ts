@@ -1,0 +1,113 @@
+// The Linux driver core as it matters for VFIO binding: driver_override restricts matching to one driver; native
+// drivers match by compatible; vfio-platform/vfio-amba have no match table (override only); a VFIO probe fails without
+// an IOMMU group (unless noiommu mode creates one) and, for vfio-platform, without a reset function while
+// reset_required is set. Writing drivers_probe succeeds even when the probe fails, as on Linux.
+import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
+import type { BoardState } from "../state/board-state.ts";
+
+export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba" } as const;
+
+export function isVfioDriver(driver: string | undefined): boolean {
+  return driver === "vfio-platform" || driver === "vfio-amba";
+}
+
+/** Driver names registered on `bus`: the board's native drivers plus the bus's VFIO driver. */
+export function driversOnBus(board: BoardSpec, bus: "platform" | "amba"): string[] {
+  const names = new Set<string>();
+  for (const d of board.devices) if (d.bus === bus && d.nativeDriver) names.add(d.nativeDriver);
+  names.add(VFIO_DRIVER_FOR_BUS[bus]);
+  return [...names].sort();
+}
+
+/** The IOMMU group of a device: its SMMU group on an IOMMU board, else the noiommu group a VFIO bind created. */
+export function groupOf(state: BoardState, spec: DeviceSpec): number | undefined {
+  if (state.board.iommu !== "none" && spec.iommuGroup !== undefined) return spec.iommuGroup;
+  return state.devices[spec.name]?.noiommuGroup;
+}
+
+/** Every device of group `group`. */
+export function groupMembers(state: BoardState, group: number): DeviceSpec[] {
+  return state.board.devices.filter((d) => groupOf(state, d) === group);
+}
+
+/** True when the group is a noiommu group (created by a bind in noiommu mode). */
+export function isNoiommuGroup(state: BoardState, group: number): boolean {
+  return state.board.devices.some((d) => state.devices[d.name]?.noiommuGroup === group);
+}
+
+/** All group numbers in use. */
+export function allGroups(state: BoardState): number[] {
+  const s = new Set<number>();
+  for (const d of state.board.devices) {
+    const g = groupOf(state, d);
+    if (g !== undefined) s.add(g);
+  }
+  return [...s].sort((a, b) => a - b);
+}
+
+/** A group's VFIO node exists while at least one of its devices is bound to a VFIO driver. */
+export function groupHasVfioDevice(state: BoardState, group: number): boolean {
+  return groupMembers(state, group).some((d) => isVfioDriver(state.devices[d.name]?.driver));
+}
+
+/** VFIO's viability rule: every device of the group is bound to a VFIO driver or to none. */
+export function groupViable(state: BoardState, group: number): boolean {
+  return groupMembers(state, group).every((d) => {
+    const drv = state.devices[d.name]?.driver;
+    return drv === undefined || isVfioDriver(drv);
+  });
+}
+
+/** driver_match_device: with an override only that driver matches; otherwise native drivers by their device. */
+export function driverMatches(state: BoardState, spec: DeviceSpec, driver: string): boolean {
+  const override = state.devices[spec.name]?.override;
+  if (override !== undefined) return override === driver;
+  return spec.nativeDriver === driver;
+}
+
+function param(state: BoardState, name: string): boolean {
+  return state.params[name] === "Y";
+}
+
+/**
+ * Run `driver`'s probe on the device and bind it on success. Returns the errno name of a failed probe, or undefined.
+ * The state is changed only on success (and by the noiommu group a VFIO probe creates).
+ */
+export function probe(state: BoardState, spec: DeviceSpec, driver: string): string | undefined {
+  const core = (state.devices[spec.name] ??= {});
+  if (isVfioDriver(driver)) {
+    if (driver !== VFIO_DRIVER_FOR_BUS[spec.bus]) return "ENODEV";
+    let group = groupOf(state, spec);
+    if (group === undefined) {
+      if (!param(state, "vfio.enable_unsafe_noiommu_mode")) return "EINVAL"; // no IOMMU group
+      const used = new Set(allGroups(state));
+      group = 0;
+      while (used.has(group)) group++;
+      core.noiommuGroup = group;
+    }
+    if (driver === "vfio-platform" && param(state, "vfio_platform.reset_required") && !spec.hasReset) {
+      delete core.noiommuGroup;
+      return "ENOENT"; // "No reset function found for device"
+    }
+    core.driver = driver;
+    return undefined;
+  }
+  if (driver !== spec.nativeDriver) return "ENODEV";
+  core.driver = driver;
+  return undefined;
+}
+
+/** Detach the device from its driver; a noiommu group goes away with its VFIO binding. */
+export function detach(state: BoardState, spec: DeviceSpec): void {
+  const core = (state.devices[spec.name] ??= {});
+  delete core.driver;
+  delete core.noiommuGroup;
+}
+
+/** drivers_probe: bind the first matching driver; failures are silent (the attribute write still succeeds). */
+export function probeAnyDriver(state: BoardState, spec: DeviceSpec): void {
+  if (state.devices[spec.name]?.driver !== undefined) return;
+  for (const drv of driversOnBus(state.board, spec.bus)) {
+    if (driverMatches(state, spec, drv) && probe(state, spec, drv) === undefined) return;
+  }
+}

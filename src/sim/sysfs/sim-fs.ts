@@ -1,0 +1,336 @@
+// The files a VFIO user program reads and writes, served from the simulated board's state with the content and errno
+// Linux gives: /sys/bus/{platform,amba} device directories and attributes, drivers_probe, driver bind/unbind,
+// /sys/kernel/iommu_groups, VFIO module parameters, /dev/vfio nodes, /proc/consoles, and /proc/<pid>/fd of the
+// processes holding simulated groups. Anything else does not exist here (ENOENT).
+import type { BoundaryFs } from "../../boundary/kernel-boundary.ts";
+import { SyscallError } from "../../boundary/syscall-error.ts";
+import type { DeviceSpec } from "../boards/board-spec.ts";
+import type { BoardState } from "../state/board-state.ts";
+import type { StateStore } from "../state/state-store.ts";
+import {
+  allGroups,
+  detach,
+  driverMatches,
+  driversOnBus,
+  groupHasVfioDevice,
+  groupMembers,
+  groupOf,
+  isNoiommuGroup,
+  isVfioDriver,
+  probe,
+  probeAnyDriver,
+} from "./driver-core.ts";
+
+/** What the fs needs to know about open VFIO files (held groups live outside board.json). */
+export interface HeldGroups {
+  /** pid of the process holding group `g`, if any. */
+  holder(group: number): number | undefined;
+  /** Every held group with its holder pid. */
+  all(): { group: number; pid: number }[];
+}
+
+type Bus = "platform" | "amba";
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const S_IFCHR = 0o020000;
+
+type Node =
+  | { kind: "dir"; entries: () => string[] }
+  | { kind: "file"; read?: () => string; write?: (v: string) => void; mode: number }
+  | { kind: "link"; target: string }
+  | { kind: "chr"; mode: number };
+
+const PARAMS: Record<string, { key: string; writable: boolean }> = {
+  "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode": { key: "vfio.enable_unsafe_noiommu_mode", writable: true },
+  "/sys/module/vfio_platform/parameters/reset_required": { key: "vfio_platform.reset_required", writable: false },
+  "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts": { key: "vfio_iommu_type1.allow_unsafe_interrupts", writable: true },
+  "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit": { key: "vfio_iommu_type1.dma_entry_limit", writable: true },
+};
+
+function err(code: string, syscall: string, path: string): SyscallError {
+  return SyscallError.of(code, { syscall, path });
+}
+
+/** kstrtobool as module parameters parse it. */
+function parseBool(v: string): string | undefined {
+  const c = v.trim()[0];
+  if (c === "1" || c === "y" || c === "Y") return "Y";
+  if (c === "0" || c === "n" || c === "N") return "N";
+  return undefined;
+}
+
+function modalias(d: DeviceSpec): string {
+  if (d.bus === "amba") return `amba:d${(d.periphid ?? 0).toString(16).padStart(8, "0")}\n`;
+  const node = d.name.slice(d.name.indexOf(".") + 1);
+  return `of:N${node}T(null)${d.compatible.map((c) => `C${c}`).join("")}\n`;
+}
+
+export class SimFs implements BoundaryFs {
+  constructor(
+    private readonly store: StateStore,
+    private readonly held: HeldGroups,
+  ) {}
+
+  private device(s: BoardState, bus: string, name: string): DeviceSpec | undefined {
+    return s.board.devices.find((d) => d.bus === bus && d.name === name);
+  }
+
+  /** Resolve a path to a node of the simulated tree, or undefined. */
+  private lookup(s: BoardState, path: string): Node | undefined {
+    const p = path.replace(/\/+$/, "") || "/";
+    let m: RegExpExecArray | null;
+    if (p === "/sys/bus") return { kind: "dir", entries: () => ["amba", "platform"] };
+    if ((m = /^\/sys\/bus\/(platform|amba)$/.exec(p))) return { kind: "dir", entries: () => ["devices", "drivers", "drivers_probe"] };
+    if ((m = /^\/sys\/bus\/(platform|amba)\/devices$/.exec(p))) {
+      const bus = m[1];
+      return { kind: "dir", entries: () => s.board.devices.filter((d) => d.bus === bus).map((d) => d.name) };
+    }
+    if ((m = /^\/sys\/bus\/(platform|amba)\/drivers_probe$/.exec(p))) {
+      const bus = m[1] as Bus;
+      return { kind: "file", mode: 0o200, write: (v) => this.driversProbe(bus, v.trim()) };
+    }
+    if ((m = /^\/sys\/bus\/(platform|amba)\/drivers$/.exec(p))) {
+      const bus = m[1] as Bus;
+      return { kind: "dir", entries: () => driversOnBus(s.board, bus) };
+    }
+    if ((m = /^\/sys\/bus\/(platform|amba)\/drivers\/([^/]+)(?:\/(.+))?$/.exec(p))) {
+      const bus = m[1] as Bus;
+      const drv = m[2]!;
+      if (!driversOnBus(s.board, bus).includes(drv)) return undefined;
+      const bound = s.board.devices.filter((d) => d.bus === bus && s.devices[d.name]?.driver === drv).map((d) => d.name);
+      if (m[3] === undefined) return { kind: "dir", entries: () => ["bind", "uevent", "unbind", ...bound] };
+      if (m[3] === "bind") return { kind: "file", mode: 0o200, write: (v) => this.driverBind(bus, drv, v.trim(), path) };
+      if (m[3] === "unbind") return { kind: "file", mode: 0o200, write: (v) => this.driverUnbind(bus, drv, v.trim(), path) };
+      if (m[3] === "uevent") return { kind: "file", mode: 0o200, write: () => {} };
+      if (bound.includes(m[3])) return { kind: "link", target: `../../../../devices/platform/${m[3]}` };
+      return undefined;
+    }
+    if ((m = /^\/sys\/bus\/(platform|amba)\/devices\/([^/]+)(?:\/(.*))?$/.exec(p))) {
+      const d = this.device(s, m[1]!, m[2]!);
+      if (!d) return undefined;
+      return this.deviceNode(s, d, m[3], path);
+    }
+    if ((m = /^\/sys\/devices\/platform\/([^/]+)(?:\/(.*))?$/.exec(p))) {
+      const d = s.board.devices.find((x) => x.name === m![1]);
+      if (!d) return undefined;
+      return this.deviceNode(s, d, m[2], path, true);
+    }
+    if (p === "/sys/kernel/iommu_groups") return { kind: "dir", entries: () => allGroups(s).map(String) };
+    if ((m = /^\/sys\/kernel\/iommu_groups\/(\d+)(?:\/(.+))?$/.exec(p))) {
+      const g = Number(m[1]);
+      if (!allGroups(s).includes(g)) return undefined;
+      if (m[2] === undefined) return { kind: "dir", entries: () => ["devices", "type"] };
+      if (m[2] === "devices") return { kind: "dir", entries: () => groupMembers(s, g).map((d) => d.name) };
+      if (m[2] === "type") return { kind: "file", mode: 0o444, read: () => (isNoiommuGroup(s, g) ? "identity\n" : "DMA\n") };
+      const dm = /^devices\/(.+)$/.exec(m[2]);
+      if (dm && groupMembers(s, g).some((d) => d.name === dm[1])) return { kind: "link", target: `../../../../devices/platform/${dm[1]}` };
+      return undefined;
+    }
+    const param = PARAMS[p];
+    if (param) {
+      return {
+        kind: "file",
+        mode: param.writable ? 0o644 : 0o444,
+        read: () => `${s.params[param.key] ?? ""}\n`,
+        ...(param.writable ? { write: (v: string) => this.setParam(param.key, v, path) } : {}),
+      };
+    }
+    if (p === "/dev/vfio") return { kind: "dir", entries: () => ["vfio", ...this.groupNodes(s).map((n) => n.slice("/dev/vfio/".length))] };
+    if (p === "/dev/vfio/vfio") return { kind: "chr", mode: 0o666 };
+    if (p.startsWith("/dev/vfio/") && this.groupNodes(s).includes(p)) return { kind: "chr", mode: 0o600 };
+    if (p === "/proc/consoles") {
+      const consoles = s.board.devices.filter((d) => d.console && s.devices[d.name]?.driver === d.nativeDriver);
+      return { kind: "file", mode: 0o444, read: () => consoles.map((d) => `${d.console!.padEnd(21)}-W- (EC p a)  204:64\n`).join("") };
+    }
+    if ((m = /^\/sys\/class\/tty\/([^/]+)\/device$/.exec(p))) {
+      const d = s.board.devices.find((x) => x.console === m![1]);
+      return d ? { kind: "link", target: `../../../${d.name}` } : undefined;
+    }
+    if (p === "/proc") return { kind: "dir", entries: () => [...new Set(this.held.all().map((h) => String(h.pid)))] };
+    if ((m = /^\/proc\/(\d+)\/fd(?:\/(\d+))?$/.exec(p))) {
+      const pid = Number(m[1]);
+      const mine = this.held.all().filter((h) => h.pid === pid);
+      if (mine.length === 0) return undefined;
+      if (m[2] === undefined) return { kind: "dir", entries: () => mine.map((h) => String(100 + h.group)) };
+      const h = mine.find((x) => 100 + x.group === Number(m![2]));
+      return h ? { kind: "link", target: this.groupNode(s, h.group) } : undefined;
+    }
+    return undefined;
+  }
+
+  private deviceNode(s: BoardState, d: DeviceSpec, rest: string | undefined, path: string, real = false): Node | undefined {
+    const core = s.devices[d.name] ?? {};
+    const group = groupOf(s, d);
+    if (rest === undefined || rest === "") {
+      if (!real) return { kind: "link", target: `../../../devices/platform/${d.name}` };
+      const entries = ["driver_override", "modalias", "of_node", "subsystem", "uevent"];
+      if (core.driver) entries.push("driver");
+      if (group !== undefined) entries.push("iommu_group");
+      return { kind: "dir", entries: () => entries.sort() };
+    }
+    switch (rest) {
+      case "driver":
+        return core.driver ? { kind: "link", target: `../../../bus/${d.bus}/drivers/${core.driver}` } : undefined;
+      case "driver/unbind":
+        if (!core.driver) return undefined;
+        return { kind: "file", mode: 0o200, write: (v) => this.driverUnbind(d.bus, core.driver!, v.trim(), path) };
+      case "driver_override":
+        return {
+          kind: "file",
+          mode: 0o644,
+          read: () => `${core.override ?? "(null)"}\n`,
+          write: (v) => this.setOverride(d, v),
+        };
+      case "iommu_group":
+        return group === undefined ? undefined : { kind: "link", target: `../../../kernel/iommu_groups/${group}` };
+      case "modalias":
+        return { kind: "file", mode: 0o444, read: () => modalias(d) };
+      case "subsystem":
+        return { kind: "link", target: `../../../bus/${d.bus}` };
+      case "uevent":
+        return { kind: "file", mode: 0o644, read: () => `${core.driver ? `DRIVER=${core.driver}\n` : ""}MODALIAS=${modalias(d)}` };
+      case "of_node":
+        return { kind: "dir", entries: () => ["compatible", "name", ...(d.regions.some((r) => r.name) ? ["reg-names"] : [])] };
+      case "of_node/compatible":
+        return { kind: "file", mode: 0o444, read: () => d.compatible.map((c) => `${c}\0`).join("") };
+      case "of_node/name":
+        return { kind: "file", mode: 0o444, read: () => `${d.name.slice(d.name.indexOf(".") + 1)}\0` };
+      case "of_node/reg-names":
+        if (!d.regions.some((r) => r.name)) return undefined;
+        return { kind: "file", mode: 0o444, read: () => d.regions.map((r) => `${r.name ?? ""}\0`).join("") };
+      default:
+        return undefined;
+    }
+  }
+
+  private groupNode(s: BoardState, g: number): string {
+    return isNoiommuGroup(s, g) ? `/dev/vfio/noiommu-${g}` : `/dev/vfio/${g}`;
+  }
+
+  /** Group nodes that exist now: groups with at least one VFIO-bound device. */
+  groupNodes(s: BoardState): string[] {
+    return allGroups(s)
+      .filter((g) => groupHasVfioDevice(s, g))
+      .map((g) => this.groupNode(s, g));
+  }
+
+  // --- writes: each is one driver-core action under the state lock ---
+
+  private setOverride(d: DeviceSpec, v: string): void {
+    const value = v.replace(/\n$/, "");
+    this.store.update((s) => {
+      const core = (s.devices[d.name] ??= {});
+      if (value === "") delete core.override;
+      else core.override = value;
+    });
+  }
+
+  private driversProbe(bus: Bus, name: string): void {
+    this.store.update((s) => {
+      const d = this.device(s, bus, name);
+      if (d) probeAnyDriver(s, d); // like Linux, silent when nothing binds
+    });
+  }
+
+  private driverBind(bus: Bus, drv: string, name: string, path: string): void {
+    this.store.update((s) => {
+      const d = this.device(s, bus, name);
+      if (!d || s.devices[d.name]?.driver !== undefined || !driverMatches(s, d, drv)) throw err("ENODEV", "writeFile", path);
+      const failed = probe(s, d, drv);
+      if (failed) throw err(failed, "writeFile", path);
+    });
+  }
+
+  private driverUnbind(bus: Bus, drv: string, name: string, path: string): void {
+    this.store.update((s) => {
+      const d = this.device(s, bus, name);
+      if (!d || s.devices[d.name]?.driver !== drv) throw err("ENODEV", "writeFile", path);
+      const g = groupOf(s, d);
+      // Linux blocks the unbind until the process holding the group lets go; a simulator must not hang, so it refuses.
+      if (isVfioDriver(drv) && g !== undefined && this.held.holder(g) !== undefined) throw err("EBUSY", "writeFile", path);
+      detach(s, d);
+    });
+  }
+
+  private setParam(key: string, v: string, path: string): void {
+    this.store.update((s) => {
+      if (key.endsWith("dma_entry_limit")) {
+        if (!/^\d+$/.test(v.trim())) throw err("EINVAL", "writeFile", path);
+        s.params[key] = v.trim();
+        return;
+      }
+      const b = parseBool(v);
+      if (!b) throw err("EINVAL", "writeFile", path);
+      s.params[key] = b;
+    });
+  }
+
+  // --- BoundaryFs ---
+
+  readFile(path: string): string {
+    const n = this.lookup(this.store.read(), path);
+    if (!n) throw err("ENOENT", "readFile", path);
+    if (n.kind === "dir") throw err("EISDIR", "readFile", path);
+    if (n.kind === "chr") throw err("EINVAL", "readFile", path);
+    if (n.kind === "link") return this.readFile(this.resolveLink(path, n.target));
+    if (!n.read) throw err("EACCES", "readFile", path);
+    return n.read();
+  }
+
+  writeFile(path: string, data: string): void {
+    const n = this.lookup(this.store.read(), path);
+    if (!n) throw err("ENOENT", "writeFile", path);
+    if (n.kind === "dir") throw err("EISDIR", "writeFile", path);
+    if (n.kind !== "file" || !n.write) throw err("EACCES", "writeFile", path);
+    n.write(data);
+  }
+
+  readlink(path: string): string {
+    const n = this.lookup(this.store.read(), path);
+    if (!n) throw err("ENOENT", "readlink", path);
+    if (n.kind !== "link") throw err("EINVAL", "readlink", path);
+    return n.target;
+  }
+
+  readdir(path: string): string[] {
+    const n = this.lookup(this.store.read(), path);
+    if (!n) throw err("ENOENT", "readdir", path);
+    if (n.kind === "link") return this.readdir(this.resolveLink(path, n.target));
+    if (n.kind !== "dir") throw err("ENOTDIR", "readdir", path);
+    return n.entries();
+  }
+
+  exists(path: string): boolean {
+    return this.lookup(this.store.read(), path) !== undefined;
+  }
+
+  stat(path: string): { mode: number; uid: number; gid: number; isDirectory: boolean; isSymlink: boolean } {
+    const s = this.store.read();
+    const n = this.lookup(s, path);
+    if (!n) throw err("ENOENT", "stat", path);
+    const owner = s.nodeOwners[path] ?? { uid: 0, gid: 0 };
+    const mode =
+      n.kind === "dir" ? S_IFDIR | 0o755 : n.kind === "link" ? S_IFLNK | 0o777 : n.kind === "chr" ? S_IFCHR | n.mode : S_IFREG | n.mode;
+    return { mode, uid: owner.uid, gid: owner.gid, isDirectory: n.kind === "dir", isSymlink: n.kind === "link" };
+  }
+
+  chown(path: string, uid: number, gid: number): void {
+    const n = this.lookup(this.store.read(), path);
+    if (!n) throw err("ENOENT", "chown", path);
+    this.store.update((s) => {
+      s.nodeOwners[path] = { uid, gid };
+    });
+  }
+
+  private resolveLink(path: string, target: string): string {
+    if (target.startsWith("/")) return target;
+    const parts = path.replace(/\/+$/, "").split("/");
+    parts.pop();
+    for (const seg of target.split("/")) {
+      if (seg === "..") parts.pop();
+      else if (seg !== ".") parts.push(seg);
+    }
+    return parts.join("/");
+  }
+}

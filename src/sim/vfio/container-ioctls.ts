@@ -1,0 +1,181 @@
+// ioctls on a simulated container (/dev/vfio/vfio): API version, extensions, SET_IOMMU, and the type1 IOMMU's
+// GET_INFO / MAP_DMA / UNMAP_DMA, with the kernel's argsz rules and errnos. A noiommu container answers only the
+// container-level ioctls; everything of the IOMMU driver is ENOTTY there.
+import {
+  VFIO_DMA_MAP_FLAG_READ,
+  VFIO_DMA_MAP_FLAG_VADDR,
+  VFIO_DMA_MAP_FLAG_WRITE,
+  VFIO_DMA_UNMAP_FLAG_ALL,
+  VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+  VFIO_DMA_UNMAP_FLAG_VADDR,
+  VFIO_IOMMU_INFO_CAPS,
+  VFIO_IOMMU_INFO_PGSIZES,
+  VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+  VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+  VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+  VFIO_NOIOMMU_IOMMU,
+  VFIO_TYPE1_IOMMU,
+  VFIO_TYPE1v2_IOMMU,
+  VFIO_UNMAP_ALL,
+  VFIO_UPDATE_VADDR,
+} from "../../vfio/abi/constants.ts";
+import { buildCapabilityChain } from "../../vfio/abi/capability-chain.ts";
+import { CONTAINER_IOCTLS } from "../../vfio/abi/ioctls.ts";
+import {
+  vfio_iommu_type1_dma_map,
+  vfio_iommu_type1_dma_unmap,
+  vfio_iommu_type1_info,
+  vfio_iommu_type1_info_cap_iova_range,
+  vfio_iommu_type1_info_cap_migration,
+  vfio_iommu_type1_info_dma_avail,
+  vfio_iova_range,
+} from "../../vfio/abi/structs.ts";
+import { IOVA_RANGES, SMMU_PGSIZES, Type1Domain } from "./type1-domain.ts";
+import type { ContainerFile } from "./vfio-files.ts";
+
+/** What the container handlers need from the rest of the simulated kernel. */
+export interface ContainerEnv {
+  /** The board has an IOMMU (type1 available). */
+  hasIommu: boolean;
+  /** noiommu mode is enabled (vfio.enable_unsafe_noiommu_mode). */
+  noiommuEnabled(): boolean;
+  dmaEntryLimit(): number;
+  /** Is [vaddr, vaddr+size) mapped in the process (writable if `write`)? */
+  vaddrOk(vaddr: bigint, size: bigint, write: boolean): boolean;
+}
+
+/** An errno outcome: thrown by the boundary as SyscallError. */
+export class Errno {
+  constructor(readonly code: string) {}
+}
+
+const DIRTY_BITMAP_SIZE_MAX = 0x1000_0000n; // bitmap bytes for INT_MAX pages, as the kernel reports
+
+function checkExtension(c: ContainerFile, env: ContainerEnv, ext: number): number {
+  if (c.iommu) {
+    if (c.iommu.noiommu) return ext === VFIO_NOIOMMU_IOMMU ? 1 : 0;
+    return [VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR].includes(ext) ? 1 : 0;
+  }
+  if (ext === VFIO_NOIOMMU_IOMMU) return env.noiommuEnabled() ? 1 : 0;
+  if (!env.hasIommu) return 0;
+  return [VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR].includes(ext) ? 1 : 0;
+}
+
+function setIommu(c: ContainerFile, env: ContainerEnv, type: number): number {
+  if (c.groups.size === 0 || c.iommu) fail("EINVAL");
+  const noiommuGroups = [...c.groups].every((g) => g.noiommu);
+  if (type === VFIO_NOIOMMU_IOMMU) {
+    if (!env.noiommuEnabled() || !noiommuGroups) fail("ENODEV");
+    c.iommu = { type, noiommu: true };
+    return 0;
+  }
+  if (type === VFIO_TYPE1_IOMMU || type === VFIO_TYPE1v2_IOMMU) {
+    if (!env.hasIommu || noiommuGroups) fail("ENODEV");
+    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => env.dmaEntryLimit()) };
+    return 0;
+  }
+  return fail("ENODEV");
+}
+
+function fail(code: string): never {
+  throw new Errno(code);
+}
+
+function argsz(arg: Uint8Array | number, minsz: number): number {
+  if (typeof arg === "number") fail("EFAULT");
+  if (arg.length < 4) fail("EFAULT");
+  const a = new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint32(0, true);
+  if (a < minsz) fail("EINVAL");
+  if (a > arg.length && arg.length < minsz) fail("EFAULT");
+  return a;
+}
+
+function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
+  const size = argsz(arg, 16);
+  const ranges = new Uint8Array(vfio_iommu_type1_info_cap_iova_range.size + IOVA_RANGES.length * vfio_iova_range.size);
+  vfio_iommu_type1_info_cap_iova_range.encode({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, nr_iovas: IOVA_RANGES.length }, ranges);
+  IOVA_RANGES.forEach((r, i) => vfio_iova_range.encode(r, ranges, vfio_iommu_type1_info_cap_iova_range.size + i * vfio_iova_range.size));
+  // Kernel order: migration, DMA available, IOVA ranges (vfio_iommu_type1_get_info).
+  const caps = [
+    vfio_iommu_type1_info_cap_migration.encode({
+      id: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+      version: 1,
+      flags: 0,
+      pgsize_bitmap: SMMU_PGSIZES & -SMMU_PGSIZES,
+      max_dirty_bitmap_size: DIRTY_BITMAP_SIZE_MAX,
+    }),
+    vfio_iommu_type1_info_dma_avail.encode({ id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: domain.available }),
+    ranges,
+  ].map((bytes) => ({ bytes }));
+  const { reply, capOffset } = buildCapabilityChain(vfio_iommu_type1_info.size, caps);
+  const needed = reply.length;
+  const flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+  let outArgsz = size;
+  let outCapOffset = 0;
+  if (size < needed) outArgsz = needed;
+  else {
+    arg.set(reply.subarray(vfio_iommu_type1_info.size, needed), vfio_iommu_type1_info.size);
+    outCapOffset = capOffset;
+  }
+  const head = vfio_iommu_type1_info.encode({ argsz: outArgsz, flags, iova_pgsizes: SMMU_PGSIZES, cap_offset: outCapOffset, pad: 0 });
+  // The kernel copies back min(argsz, sizeof(info)) bytes of the header.
+  arg.set(head.subarray(0, Math.min(size, vfio_iommu_type1_info.size)), 0);
+  return 0;
+}
+
+function mapDma(domain: Type1Domain, env: ContainerEnv, arg: Uint8Array): number {
+  argsz(arg, vfio_iommu_type1_dma_map.size);
+  const m = vfio_iommu_type1_dma_map.decode(arg);
+  if (m.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR)) fail("EINVAL");
+  if (m.flags & VFIO_DMA_MAP_FLAG_VADDR) fail("EINVAL"); // no vaddr-invalidated mapping exists to update
+  const r = domain.map(
+    { iova: m.iova, size: m.size, vaddr: m.vaddr, read: (m.flags & VFIO_DMA_MAP_FLAG_READ) !== 0, write: (m.flags & VFIO_DMA_MAP_FLAG_WRITE) !== 0 },
+    env.vaddrOk,
+  );
+  if (r) fail(r);
+  return 0;
+}
+
+function unmapDma(domain: Type1Domain, arg: Uint8Array): number {
+  argsz(arg, vfio_iommu_type1_dma_unmap.size);
+  const u = vfio_iommu_type1_dma_unmap.decode(arg);
+  if (u.flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) fail("EINVAL");
+  if (u.flags & (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR)) fail("EINVAL"); // not modelled: no dirty tracking
+  let size: bigint;
+  if (u.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
+    if (u.iova !== 0n || u.size !== 0n) fail("EINVAL");
+    size = domain.unmapAll();
+  } else {
+    const r = domain.unmap(u.iova, u.size);
+    if (typeof r === "string") fail(r);
+    size = r;
+  }
+  new DataView(arg.buffer, arg.byteOffset).setBigUint64(vfio_iommu_type1_dma_unmap.offsetOf("size"), size, true);
+  return 0;
+}
+
+/** Dispatch one ioctl on a container. @throws Errno */
+export function containerIoctl(c: ContainerFile, env: ContainerEnv, request: number, arg: Uint8Array | number): number {
+  switch (request) {
+    case CONTAINER_IOCTLS.VFIO_GET_API_VERSION:
+      return 0;
+    case CONTAINER_IOCTLS.VFIO_CHECK_EXTENSION:
+      return checkExtension(c, env, typeof arg === "number" ? arg : fail("EINVAL"));
+    case CONTAINER_IOCTLS.VFIO_SET_IOMMU:
+      return setIommu(c, env, typeof arg === "number" ? arg : fail("EINVAL"));
+  }
+  // Everything else belongs to the IOMMU driver; with none set, or the noiommu driver, it is ENOTTY.
+  const domain = c.iommu?.domain;
+  if (!domain) return fail("ENOTTY");
+  if (typeof arg === "number") return fail("EFAULT");
+  switch (request) {
+    case CONTAINER_IOCTLS.VFIO_IOMMU_GET_INFO:
+      return iommuGetInfo(domain, arg);
+    case CONTAINER_IOCTLS.VFIO_IOMMU_MAP_DMA:
+      return mapDma(domain, env, arg);
+    case CONTAINER_IOCTLS.VFIO_IOMMU_UNMAP_DMA:
+      return unmapDma(domain, arg);
+    default:
+      return fail("ENOTTY");
+  }
+}

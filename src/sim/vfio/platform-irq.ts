@@ -1,0 +1,81 @@
+// One interrupt of a device opened through vfio-platform, as the kernel's handlers treat it. Level lines use the
+// automasking handler: when the line is asserted while enabled and unmasked, mask it and signal the trigger eventfd
+// once; the user clears the cause and unmasks, and a line still asserted fires again. Edge lines just signal.
+// The loopback trigger runs the same handler as if the line had fired.
+import type { IrqTrigger } from "../devices/device-model.ts";
+
+/** Signals an eventfd (adds 1 to its counter). */
+export type SignalFn = (eventfd: number) => void;
+
+export class PlatformIrq {
+  /** The trigger eventfd installed with SET_IRQS DATA_EVENTFD|ACTION_TRIGGER. */
+  private trigger: number | undefined;
+  /** vfio-platform's `masked` flag (level lines only). */
+  private masked = false;
+  /** The device's output level (level lines). */
+  private line = false;
+
+  constructor(
+    readonly index: number,
+    readonly kind: IrqTrigger,
+    private readonly signal: SignalFn,
+  ) {}
+
+  get installed(): boolean {
+    return this.trigger !== undefined;
+  }
+  get isMasked(): boolean {
+    return this.masked;
+  }
+
+  /** Install (fd >= 0) or remove (fd < 0) the trigger eventfd. Installing enables the line. */
+  setTrigger(fd: number): void {
+    this.trigger = fd >= 0 ? fd : undefined;
+    this.evaluate();
+  }
+
+  /** MASK (level only; the caller has checked MASKABLE). */
+  mask(): void {
+    this.masked = true;
+  }
+
+  /** UNMASK: re-enable; a level line that is still asserted fires again at once. */
+  unmask(): void {
+    this.masked = false;
+    this.evaluate();
+  }
+
+  /** Loopback: run the handler as if the hardware interrupt arrived. */
+  loopback(): void {
+    this.handle();
+  }
+
+  /** The device drives its level line. */
+  setLevel(asserted: boolean): void {
+    this.line = asserted;
+    this.evaluate();
+  }
+
+  /** The device raises an edge. */
+  pulse(): void {
+    if (this.trigger !== undefined) this.handle();
+  }
+
+  /** Free the IRQ (last close of the device). */
+  release(): void {
+    this.trigger = undefined;
+    this.masked = false;
+  }
+
+  private evaluate(): void {
+    if (this.kind === "level" && this.line && this.trigger !== undefined && !this.masked) this.handle();
+  }
+
+  private handle(): void {
+    if (this.kind === "level") {
+      if (this.masked) return; // the automasked handler only fires from the unmasked state
+      this.masked = true;
+    }
+    if (this.trigger !== undefined) this.signal(this.trigger);
+  }
+}

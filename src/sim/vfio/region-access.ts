@@ -1,0 +1,65 @@
+// vfio-platform's read/write path: the region index sits in the file offset's top bits (index << 40), the offset must
+// be inside the region, the count is clamped to the region end, and the transfer is split into 32-bit accesses where
+// 4 bytes remain at a 4-aligned offset, else 16-bit, else 8-bit. It never issues a 64-bit access.
+import { VFIO_PLATFORM_OFFSET_SHIFT } from "../../vfio/abi/constants.ts";
+import type { DeviceSpec, RegionSpec } from "../boards/board-spec.ts";
+import type { AccessWidth, DeviceModel } from "../devices/device-model.ts";
+
+const SHIFT = 2 ** VFIO_PLATFORM_OFFSET_SHIFT;
+
+/** Split a file offset into (region index, offset in region). */
+export function splitOffset(offset: number): { index: number; off: number } {
+  return { index: Math.floor(offset / SHIFT), off: offset % SHIFT };
+}
+
+/** The region an access names, or an errno name. */
+function region(spec: DeviceSpec, index: number, off: number, write: boolean): RegionSpec | "EINVAL" {
+  const r = spec.regions[index];
+  if (!r || r.pio) return "EINVAL";
+  if (write && r.readOnly) return "EINVAL";
+  if (off >= r.size) return "EINVAL";
+  return r;
+}
+
+/** pread: returns bytes read or an errno name. */
+export function regionRead(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
+  const { index, off } = splitOffset(offset);
+  const r = region(spec, index, off, false);
+  if (r === "EINVAL") return r;
+  const count = Math.min(buf.length, r.size - off);
+  let done = 0;
+  while (done < count) {
+    const pos = off + done;
+    const w: AccessWidth = count - done >= 4 && pos % 4 === 0 ? 4 : count - done >= 2 && pos % 2 === 0 ? 2 : 1;
+    const v = model.read(index, pos, w);
+    for (let i = 0; i < w; i++) buf[done + i] = Number((v >> BigInt(8 * i)) & 0xffn);
+    done += w;
+  }
+  return count;
+}
+
+/** pwrite: returns bytes written or an errno name. */
+export function regionWrite(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
+  const { index, off } = splitOffset(offset);
+  const r = region(spec, index, off, true);
+  if (r === "EINVAL") return r;
+  const count = Math.min(buf.length, r.size - off);
+  let done = 0;
+  while (done < count) {
+    const pos = off + done;
+    const w: AccessWidth = count - done >= 4 && pos % 4 === 0 ? 4 : count - done >= 2 && pos % 2 === 0 ? 2 : 1;
+    let v = 0n;
+    for (let i = w - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[done + i]!);
+    model.write(index, pos, w, v);
+    done += w;
+  }
+  return count;
+}
+
+/** VFIO region flags for a platform resource: READ, WRITE unless read-only, MMAP when page-aligned in base and size. */
+export function regionFlags(r: RegionSpec, pageSize: number): number {
+  if (r.pio) return 0;
+  const page = BigInt(pageSize);
+  const mmap = r.base % page === 0n && BigInt(r.size) % page === 0n;
+  return 1 | (r.readOnly ? 0 : 2) | (mmap ? 4 : 0);
+}

@@ -1,0 +1,85 @@
+// The IOMMU context of a type1 container, with the kernel's rules for MAP_DMA and UNMAP_DMA (vfio_iommu_type1.c):
+// page-size alignment, IOVA ranges with the Arm SMMU MSI window carved out, EEXIST on overlap, the DMA entry limit,
+// and type1v2's refusal to split a mapping. Translation for simulated bus masters is looked up here.
+import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
+
+export interface DmaMapEntry {
+  iova: bigint;
+  size: bigint;
+  vaddr: bigint;
+  read: boolean;
+  write: boolean;
+}
+
+/** 4 KiB, 2 MiB and 1 GiB pages: what an Arm SMMU with a 4 KiB granule reports. */
+export const SMMU_PGSIZES = 0x4020_1000n;
+/** Input address size of the simulated SMMU (48 bits). */
+export const IOVA_LIMIT = (1n << 48n) - 1n;
+
+/** Allowed IOVA ranges (inclusive): the whole input space minus the MSI window. */
+export const IOVA_RANGES = [
+  { start: 0n, end: MSI_IOVA_BASE - 1n },
+  { start: MSI_IOVA_BASE + MSI_IOVA_LENGTH, end: IOVA_LIMIT },
+];
+
+export class Type1Domain {
+  private readonly entries: DmaMapEntry[] = [];
+
+  constructor(private readonly entryLimit: () => number) {}
+
+  get count(): number {
+    return this.entries.length;
+  }
+  get available(): number {
+    return Math.max(0, this.entryLimit() - this.entries.length);
+  }
+  get mappings(): readonly DmaMapEntry[] {
+    return this.entries;
+  }
+
+  /** The kernel's order of checks; returns an errno name or undefined. `vaddrOk` decides EFAULT. */
+  map(e: DmaMapEntry, vaddrOk: (vaddr: bigint, size: bigint, write: boolean) => boolean): string | undefined {
+    const mask = (SMMU_PGSIZES & -SMMU_PGSIZES) - 1n;
+    if ((!e.read && !e.write) || e.size === 0n || ((e.size | e.iova | e.vaddr) & mask) !== 0n) return "EINVAL";
+    if (e.iova + e.size - 1n < e.iova || e.vaddr + e.size - 1n < e.vaddr) return "EINVAL";
+    if (this.find(e.iova, e.size)) return "EEXIST";
+    if (this.available === 0) return "ENOSPC";
+    const last = e.iova + e.size - 1n;
+    if (!IOVA_RANGES.some((r) => e.iova >= r.start && last <= r.end)) return "EINVAL";
+    // Pinning reads (and, for device-writable maps, needs write access to) the user's pages.
+    if (!vaddrOk(e.vaddr, e.size, e.write)) return "EFAULT";
+    this.entries.push({ ...e });
+    this.entries.sort((a, b) => (a.iova < b.iova ? -1 : 1));
+    return undefined;
+  }
+
+  /** UNMAP_DMA [iova, iova+size) under type1v2 rules. Returns bytes unmapped, or an errno name. */
+  unmap(iova: bigint, size: bigint): bigint | string {
+    const mask = (SMMU_PGSIZES & -SMMU_PGSIZES) - 1n;
+    if (size === 0n || ((iova | size) & mask) !== 0n || iova + size - 1n < iova) return "EINVAL";
+    const first = this.find(iova, 1n);
+    if (first && first.iova !== iova) return "EINVAL"; // would bisect a mapping at its start
+    const last = this.find(iova + size - 1n, 1n);
+    if (last && last.iova + last.size !== iova + size) return "EINVAL"; // ... or at its end
+    let unmapped = 0n;
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const m = this.entries[i]!;
+      if (m.iova >= iova && m.iova + m.size <= iova + size) {
+        unmapped += m.size;
+        this.entries.splice(i, 1);
+      }
+    }
+    return unmapped;
+  }
+
+  unmapAll(): bigint {
+    const total = this.entries.reduce((a, m) => a + m.size, 0n);
+    this.entries.length = 0;
+    return total;
+  }
+
+  /** A mapping overlapping [iova, iova+size), if any. */
+  find(iova: bigint, size: bigint): DmaMapEntry | undefined {
+    return this.entries.find((m) => m.iova < iova + size && iova < m.iova + m.size);
+  }
+}

@@ -1,0 +1,53 @@
+// Every row of the bad-input table, run as a real process: the documented exit code, one line on stderr naming the
+// problem (no stack trace), nothing on stdout, and the same error as one JSON line with --json.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
+import { BAD_INPUT_CASES } from "./bad-input-cases.ts";
+
+const state = tempSimState();
+const env = simEnv(state.dir);
+
+beforeAll(() => {
+  for (const dev of ["9010000.pl031", "a000000.virtio_mmio"]) {
+    const r = runCli(["bind", dev], { env });
+    if (r.code !== 0) throw new Error(`setup bind ${dev} failed: ${r.stderr}`);
+  }
+});
+afterAll(() => state.dispose());
+
+describe("bad input", () => {
+  for (const c of BAD_INPUT_CASES) {
+    test(`${c.why}: vfio-plat ${c.args.join(" ")} -> exit ${c.exit}`, () => {
+      const r = runCli(c.args, { env });
+      expect(r.stderr).toContain(c.says);
+      expect(r.code).toBe(c.exit);
+      if (c.args.length > 0 && !c.partialStdout) expect(r.stdout).toBe("");
+      expect(r.stderr).not.toContain("    at "); // no stack trace without --debug
+      expect(r.stderr.startsWith("vfio-plat: ") || r.stderr.includes("\nvfio-plat: ")).toBe(true);
+    });
+  }
+});
+
+describe("bad input with --json gives one JSON error line", () => {
+  for (const c of BAD_INPUT_CASES.filter((c) => c.args.length > 1 && c.exit !== 2)) {
+    test(`vfio-plat --json ${c.args.join(" ")}`, () => {
+      const r = runCli(["--json", ...c.args], { env });
+      expect(r.code).toBe(c.exit);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines.length).toBe(1);
+      const err = JSON.parse(lines[0]!).error;
+      expect(err.exit).toBe(c.exit);
+      expect(typeof err.message).toBe("string");
+    });
+  }
+});
+
+test("docs/errors.md lists every case with its exit code", () => {
+  const doc = readFileSync(join(REPO, "docs/errors.md"), "utf8");
+  for (const c of BAD_INPUT_CASES) {
+    const row = `| \`vfio-plat ${c.args.join(" ")}\` | ${c.exit} |`;
+    expect(doc).toContain(row);
+  }
+});
