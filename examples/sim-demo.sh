@@ -17,7 +17,7 @@ vp() {
 vp list
 vp bind 9010000.pl031
 vp info 9010000.pl031
-vp read 9010000.pl031 0:0xfe0.b 8
+vp read 9010000.pl031 0:0xfe0 8
 vp read 9010000.pl031 0:0xff0.l
 vp irq 9010000.pl031 0 --trigger --timeout 2s
 vp run 9010000.pl031 -e 'read 0:0x0 as now; write 0:0x4 $now+2; write 0:0x10 1; irq arm 0; irq wait 0 5s; read 0:0x18; write 0:0x1c 1; irq unmask 0'

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
+import { makeChalks, type Chalks } from "./output/color.ts";
 
 export interface GlobalOptions {
   sim?: boolean;
@@ -28,6 +29,20 @@ export class CliContext {
   readonly abort = new AbortController();
 
   constructor(readonly opts: GlobalOptions) {}
+
+  private chalks: Chalks | undefined;
+
+  /** Colour for stdout and stderr: decoration only (NO_COLOR, --no-color, pipes and --json turn it off). */
+  get colors(): Chalks {
+    this.chalks ??= makeChalks({
+      flag: this.opts.color,
+      env: process.env,
+      json: this.json,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      stderrIsTTY: process.stderr.isTTY === true,
+    });
+    return this.chalks;
+  }
 
   get sim(): boolean {
     return this.opts.sim === true || simFromEnv();

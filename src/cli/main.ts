@@ -5,16 +5,12 @@
 import { cac } from "cac";
 import { COMMANDS, GLOBAL_OPTIONS } from "./command-table.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
-import { EXIT_CODES, describeError } from "./output/errors.ts";
+import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
+import { EXIT, describeError, formatExitCodes, renderError } from "./output/errors.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
 import { toJson } from "./output/json.ts";
-import { VERSION } from "./version.ts";
 
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-
-function exitStatusHelp(): string {
-  return EXIT_CODES.map((e) => `  ${String(e.code).padEnd(5)} ${e.meaning}`).join("\n");
-}
+const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: EXIT.SIGHUP } as const;
 
 function buildCli(onAction: (spec: (typeof COMMANDS)[number], args: unknown[]) => void) {
   const cli = cac("vfio-plat");
@@ -29,7 +25,7 @@ function buildCli(onAction: (spec: (typeof COMMANDS)[number], args: unknown[]) =
   cli.help((sections) => {
     sections.push({
       title: "Exit status",
-      body: exitStatusHelp(),
+      body: formatExitCodes().join("\n"),
     });
     sections.push({
       title: "Environment",
@@ -87,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
       yes: options.yes === true,
       ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
       ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
-      ...(typeof options.color === "boolean" ? { color: options.color } : {}),
+      // cac cannot tell --color from "not given" once --no-color is declared: read the raw command line.
+      ...(colorFlagFromArgv(argv) !== undefined ? { color: colorFlagFromArgv(argv)! } : {}),
     };
     ctx = new CliContext(globals);
     process.on("SIGINT", () => onSignal("SIGINT"));
@@ -99,11 +96,14 @@ export async function main(argv: string[]): Promise<number> {
     return code ?? 0;
   } catch (e) {
     const d = describeError(e, { debug });
-    if (d.exit !== 0 || d.line) {
-      if (json) writeStderr(`${toJson(d.json)}\n`);
-      else if (d.line) writeStderr(`${d.line}\n`);
-      if (debug && d.stack) writeStderr(`${d.stack}\n`);
-    }
+    const colors = makeChalks({
+      flag: colorFlagFromArgv(argv),
+      env: process.env,
+      json,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      stderrIsTTY: process.stderr.isTTY === true,
+    }).stderr;
+    writeStderr(renderError(d, { json, debug, colors }));
     return d.exit;
   } finally {
     ctx?.runCleanups();

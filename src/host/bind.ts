@@ -80,12 +80,13 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions
     }
   }
   if (!b.fs.exists(`/sys/bus/${dev.bus}/drivers/${target}`)) {
-    throw new UnsupportedError(
-      `this kernel has no ${target} driver`,
+    const load =
       target === "vfio-platform" || target === "vfio-amba"
         ? `load it (modprobe ${target}) or build the kernel with CONFIG_VFIO_${target === "vfio-amba" ? "AMBA" : "PLATFORM"}`
-        : `load it (modprobe ${target})`,
-    );
+        : `load it (modprobe ${target})`;
+    // No VFIO at all (a development PC): point at the simulated board.
+    const sim = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio") ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : "";
+    throw new UnsupportedError(`this kernel has no ${target} driver`, load + sim);
   }
   // Keep the first saved original: a retried bind must not record the VFIO driver as "original".
   const saved = loadBinding(opts.stateDir, dev.bus, dev.name);

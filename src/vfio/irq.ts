@@ -30,7 +30,7 @@ export interface IrqInfo {
 /** One wakeup: how many interrupts the eventfd counted since the last read (coalesced), and when. */
 export interface IrqEvent {
   count: bigint;
-  /** Monotonic clock, nanoseconds. */
+  /** When the wakeup was seen: CLOCK_REALTIME in nanoseconds since the epoch (microsecond resolution). */
   tNs: bigint;
 }
 
@@ -155,7 +155,7 @@ export class Irq {
       if ((revents[0]! & POLLIN) !== 0) {
         const count = this.take();
         if (count === 0n) continue;
-        const event = { count, tNs: process.hrtime.bigint() };
+        const event = { count, tNs: realtimeNs() };
         if (opts.autoUnmask && this.level) this.unmask();
         return event;
       }
@@ -172,6 +172,11 @@ export class Irq {
 
 /** Longest single poll() inside wait(): bounds how long a pending Ctrl-C can go unnoticed. */
 const WAIT_SLICE_MS = 100;
+
+/** Wall-clock time in ns (comparable with system logs, unlike Bun's hrtime whose origin is arbitrary). */
+function realtimeNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));

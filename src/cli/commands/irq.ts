@@ -28,7 +28,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
 
   irq.enable();
   const trigger = irq.level ? "level" : "edge";
-  if (jl) jl.line({ type: "armed", device: name, index, trigger, eventfd: true, clock: "monotonic" });
+  if (jl) jl.line({ type: "armed", device: name, index, trigger, eventfd: true, clock: "realtime" });
   else writeStdout(`${name} irq ${index}: armed (${trigger}${irq.level ? ", unmasked after each event" : ""})\n`);
   if (!jl && process.stderr.isTTY) {
     writeStderr(`waiting for interrupt ${index} on ${name}${timeoutMs >= 0 ? ` (timeout ${formatPeriod(timeoutMs)})` : ""}…\n`);

@@ -33,10 +33,11 @@ export async function run(ctx: CliContext, _args: string[], options: Record<stri
     );
     return 0;
   }
+  const c = ctx.colors.stdout;
   const rows = devices.map((d) => [
-    d.name,
+    c.bold(d.name),
     d.bus,
-    `${d.driver ?? "(none)"}${d.override ? " [*]" : ""}`,
+    `${d.vfioBound ? c.green(d.driver!) : (d.driver ?? c.dim("(none)"))}${d.override ? c.yellow(" [*]") : ""}`,
     d.iommuGroup === undefined ? "-" : String(d.iommuGroup),
     d.groupNode ?? "-",
     d.compatible.join(",") || "-",
