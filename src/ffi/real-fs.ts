@@ -10,9 +10,10 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  readSync,
   writeSync,
 } from "node:fs";
-import { type BoundaryFs, O_CLOEXEC, O_WRONLY } from "../boundary/kernel-boundary.ts";
+import { type BoundaryFs, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY } from "../boundary/kernel-boundary.ts";
 import { ERRNO } from "../boundary/errno.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 
@@ -64,5 +65,30 @@ export function createRealFs(): BoundaryFs {
         };
       }),
     chown: (path, uid, gid) => attempt("chown", path, () => chownSync(path, uid, gid)),
+    readRecords: (path) =>
+      attempt("readRecords", path, () => {
+        // /dev/kmsg hands out one record per read(2) and would block at the end: read non-blocking until EAGAIN.
+        const fd = openSync(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        const buf = Buffer.alloc(16384);
+        const records: string[] = [];
+        try {
+          for (;;) {
+            let n: number;
+            try {
+              n = readSync(fd, buf, 0, buf.length, null);
+            } catch (e) {
+              const code = (e as { code?: string }).code;
+              if (code === "EAGAIN") break;
+              if (code === "EPIPE") continue; // records were overwritten while we read: go on with the next
+              throw e;
+            }
+            if (n === 0) break;
+            records.push(buf.toString("utf8", 0, n).replace(/\n$/, ""));
+          }
+        } finally {
+          closeSync(fd);
+        }
+        return records;
+      }),
   };
 }

@@ -21,12 +21,49 @@ export interface Clock {
   nowMs(): number;
 }
 
+/**
+ * One bus-master transaction as the IOMMU sees it: the address the device drives and the AXI attributes that decide
+ * permission checks (a PL330 instruction fetch is a privileged instruction read; its data accesses carry CCR's prot).
+ */
+export interface BusAccess {
+  /** The device's bus address (an IOVA behind an IOMMU). */
+  address: bigint;
+  length: number;
+  write: boolean;
+  /** Instruction fetch (ARPROT[2]). */
+  instruction: boolean;
+  /** Privileged access (AxPROT[0]). */
+  privileged: boolean;
+  /** Non-secure access (AxPROT[1]). */
+  nonSecure: boolean;
+  /** The transaction's stream ID (the master's AXI ID: PL330 channel n = n, manager = number of channels). */
+  streamId: number;
+}
+
+/** Why the IOMMU terminated a transaction; the device only sees an error response (SLVERR/DECERR). */
+export interface BusFault {
+  kind: "translation" | "permission" | "address-size" | "blocked";
+  /** The first faulting address. */
+  address: bigint;
+}
+
+/**
+ * A device's path to memory. `access` translates [address, address+length) page by page and returns views of the
+ * memory behind it, in order, so a model can move data without copying through intermediate buffers (the views are
+ * real process memory: writes land in the program's DMA buffer). Translation stops at the first page that faults: the
+ * views then cover only the good prefix and `fault` says why; the IOMMU has already recorded the fault (event queue /
+ * fault registers, kernel log). A model that needs all-or-nothing semantics per burst-and-page chunk asks per chunk.
+ */
+export interface DmaPort {
+  access(a: BusAccess): { views: Uint8Array[]; fault?: BusFault };
+}
+
 /** What a device model is given when created. */
 export interface DeviceContext {
   readonly clock: Clock;
   readonly irq: IrqSink;
-  /** Bus-master access for DMA-capable devices (the IOMMU translates); absent for devices that cannot DMA. */
-  readonly dma?: unknown;
+  /** Bus-master access for DMA-capable devices (through the IOMMU); absent for devices that cannot DMA. */
+  readonly dma?: DmaPort;
 }
 
 /** One device model instance on the simulated board. */

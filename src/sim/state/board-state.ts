@@ -22,6 +22,21 @@ export interface BoardState {
   models: Record<string, unknown>;
   /** Owner of device nodes changed by chown (path -> uid:gid). */
   nodeOwners: Record<string, { uid: number; gid: number }>;
+  /** When the simulated kernel "booted" (epoch ms): kernel log timestamps count from here. */
+  bootedAtMs: number;
+  /** The kernel log (/dev/kmsg records, "prio,seq,usec,-;message"), oldest first, bounded. */
+  kmsg: string[];
+  kmsgSeq: number;
+}
+
+/** How many kernel log records the simulated kernel keeps (the real ring buffer is bounded too). */
+export const KMSG_LIMIT = 2000;
+
+/** Append a kernel log line (priority 6 = info, 4 = warning, 3 = error) as the kernel's printk would. */
+export function printk(s: BoardState, message: string, priority = 6, nowMs = Date.now()): void {
+  const usec = Math.max(0, Math.round((nowMs - s.bootedAtMs) * 1000));
+  s.kmsg.push(`${priority},${s.kmsgSeq++},${usec},-;${message}`);
+  if (s.kmsg.length > KMSG_LIMIT) s.kmsg.splice(0, s.kmsg.length - KMSG_LIMIT);
 }
 
 /** Parameter values as sysfs shows a bool module parameter. */
@@ -46,5 +61,8 @@ export function bootState(board: BoardSpec): BoardState {
     devices,
     models: {},
     nodeOwners: {},
+    bootedAtMs: Date.now(),
+    kmsg: [],
+    kmsgSeq: 0,
   };
 }

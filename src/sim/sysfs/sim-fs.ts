@@ -138,6 +138,7 @@ export class SimFs implements BoundaryFs {
     }
     if (p === "/dev/vfio") return { kind: "dir", entries: () => ["vfio", ...this.groupNodes(s).map((n) => n.slice("/dev/vfio/".length))] };
     if (p === "/dev/vfio/vfio") return { kind: "chr", mode: 0o666 };
+    if (p === "/dev/kmsg") return { kind: "chr", mode: 0o644 };
     if (p.startsWith("/dev/vfio/") && this.groupNodes(s).includes(p)) return { kind: "chr", mode: 0o600 };
     if (p === "/proc/consoles") {
       const consoles = s.board.devices.filter((d) => d.console && s.devices[d.name]?.driver === d.nativeDriver);
@@ -313,6 +314,13 @@ export class SimFs implements BoundaryFs {
     const mode =
       n.kind === "dir" ? S_IFDIR | 0o755 : n.kind === "link" ? S_IFLNK | 0o777 : n.kind === "chr" ? S_IFCHR | n.mode : S_IFREG | n.mode;
     return { mode, uid: owner.uid, gid: owner.gid, isDirectory: n.kind === "dir", isSymlink: n.kind === "link" };
+  }
+
+  readRecords(path: string): string[] {
+    if (path !== "/dev/kmsg") {
+      throw err(this.lookup(this.store.read(), path) ? "EINVAL" : "ENOENT", "readRecords", path);
+    }
+    return [...(this.store.read().kmsg ?? [])];
   }
 
   chown(path: string, uid: number, gid: number): void {
