@@ -3,16 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { checkAligned, checkInRegion, parseAccess, parseWidthOption, type Access } from "../../src/cli/parse/access.ts";
 import { UsageError } from "../../src/vfio/errors.ts";
+import { refusal } from "../helpers/expect-usage.ts";
 
-function refusal(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return e as UsageError;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
-}
 
 describe("parseAccess accepts", () => {
   const cases: [string, string | number | undefined, Access][] = [

@@ -3,16 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { applyMask, parseWriteValue, widthMax } from "../../src/cli/parse/value.ts";
 import { UsageError } from "../../src/vfio/errors.ts";
+import { refusal } from "../helpers/expect-usage.ts";
 
-function refusal(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return e as UsageError;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
-}
 
 describe("parseWriteValue accepts", () => {
   const cases: [string, 1 | 2 | 4 | 8, { value: bigint; mask?: bigint }][] = [

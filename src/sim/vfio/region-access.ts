@@ -21,39 +21,41 @@ function region(spec: DeviceSpec, index: number, off: number, write: boolean): R
   return r;
 }
 
-/** pread: returns bytes read or an errno name. */
-export function regionRead(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
+/** The access width vfio-platform uses at `pos` with `left` bytes to go: 32-bit, else 16-bit, else 8-bit. */
+function widthAt(pos: number, left: number): AccessWidth {
+  return left >= 4 && pos % 4 === 0 ? 4 : left >= 2 && pos % 2 === 0 ? 2 : 1;
+}
+
+/** The shared read/write loop: bounds, clamping and splitting; returns bytes moved or an errno name. */
+function transfer(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number, write: boolean): number | string {
   const { index, off } = splitOffset(offset);
-  const r = region(spec, index, off, false);
+  const r = region(spec, index, off, write);
   if (r === "EINVAL") return r;
   const count = Math.min(buf.length, r.size - off);
-  let done = 0;
-  while (done < count) {
+  for (let done = 0; done < count; ) {
     const pos = off + done;
-    const w: AccessWidth = count - done >= 4 && pos % 4 === 0 ? 4 : count - done >= 2 && pos % 2 === 0 ? 2 : 1;
-    const v = model.read(index, pos, w);
-    for (let i = 0; i < w; i++) buf[done + i] = Number((v >> BigInt(8 * i)) & 0xffn);
+    const w = widthAt(pos, count - done);
+    if (write) {
+      let v = 0n;
+      for (let i = w - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[done + i]!);
+      model.write(index, pos, w, v);
+    } else {
+      const v = model.read(index, pos, w);
+      for (let i = 0; i < w; i++) buf[done + i] = Number((v >> BigInt(8 * i)) & 0xffn);
+    }
     done += w;
   }
   return count;
 }
 
+/** pread: returns bytes read or an errno name. */
+export function regionRead(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
+  return transfer(spec, model, buf, offset, false);
+}
+
 /** pwrite: returns bytes written or an errno name. */
 export function regionWrite(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
-  const { index, off } = splitOffset(offset);
-  const r = region(spec, index, off, true);
-  if (r === "EINVAL") return r;
-  const count = Math.min(buf.length, r.size - off);
-  let done = 0;
-  while (done < count) {
-    const pos = off + done;
-    const w: AccessWidth = count - done >= 4 && pos % 4 === 0 ? 4 : count - done >= 2 && pos % 2 === 0 ? 2 : 1;
-    let v = 0n;
-    for (let i = w - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[done + i]!);
-    model.write(index, pos, w, v);
-    done += w;
-  }
-  return count;
+  return transfer(spec, model, buf, offset, true);
 }
 
 /** VFIO region flags for a platform resource: READ, WRITE unless read-only, MMAP when page-aligned in base and size. */
