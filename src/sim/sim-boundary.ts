@@ -3,7 +3,8 @@
 // kernel's ioctls; eventfds, poll and process memory are the real ones (given as `os`), so interrupts reach real
 // eventfds and DMA reaches real memory. Device models run on their clock: every call, and every poll() wait, brings
 // them up to now first, so an alarm that falls due while the program sleeps in poll wakes it like a real interrupt.
-import { existsSync } from "node:fs";
+// Bus-master DMA goes through the board's SMMU to the memory this process mapped with MAP_DMA (src/sim/iommu).
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
@@ -11,11 +12,15 @@ import { SyscallError } from "../boundary/syscall-error.ts";
 import { VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE } from "../vfio/abi/constants.ts";
 import { GROUP_IOCTLS, fdKindOfPath, ioctlName } from "../vfio/abi/ioctls.ts";
 import { vfio_group_status } from "../vfio/abi/structs.ts";
-import type { BoardSpec } from "./boards/board-spec.ts";
+import type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
 import { BOARDS, DEFAULT_BOARD } from "./boards/index.ts";
-import type { Clock } from "./devices/device-model.ts";
+import type { Clock, DmaPort } from "./devices/device-model.ts";
+import { deviceDmaPort, type IommuAttachment } from "./iommu/dma-port.ts";
+import { Smmu } from "./iommu/smmu.ts";
+import { smmuOf } from "./iommu/smmu-profile.ts";
+import { devMessage, KERN_INFO, KERN_WARNING } from "./kernel/dev-printk.ts";
 import { DeviceRuntime } from "./kernel/device-runtime.ts";
-import type { BoardState } from "./state/board-state.ts";
+import { printk, type BoardState } from "./state/board-state.ts";
 import { liveHolder, tryLock, unlock } from "./state/pid-lock.ts";
 import { StateStore } from "./state/state-store.ts";
 import { groupMembers, groupOf, groupViable, isNoiommuGroup } from "./sysfs/driver-core.ts";
@@ -44,6 +49,15 @@ const MAX_POLL_SLICE_MS = 1000;
 
 const SYSTEM_CLOCK: Clock = { nowMs: () => Date.now() };
 
+/** The process name the kernel logs (current->comm): the executable's name, at most 15 characters. */
+function processComm(): string {
+  try {
+    return readFileSync("/proc/self/comm", "utf8").trim();
+  } catch {
+    return (process.argv0.split("/").pop() ?? "bun").slice(0, 15);
+  }
+}
+
 function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
@@ -60,6 +74,8 @@ export class SimBoundary implements KernelBoundary {
   private readonly files = new Map<number, VfioFile>();
   private readonly runtimes = new Map<string, DeviceRuntime>();
   private readonly heldGroups = new Map<number, GroupFile>();
+  /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
+  readonly smmu: Smmu | undefined;
   private nextFd = SIM_FD_BASE;
   private readonly one = new Uint8Array(new BigUint64Array([1n]).buffer);
 
@@ -67,6 +83,15 @@ export class SimBoundary implements KernelBoundary {
     this.store = new StateStore(opts.stateDir);
     this.store.ensure(boardSpecOf(opts.board));
     this.clock = opts.clock ?? SYSTEM_CLOCK;
+    const smmu = smmuOf(this.store.read().board);
+    this.smmu = smmu
+      ? new Smmu(smmu, {
+          printk: (records) => this.printk(records),
+          nowMs: () => this.clock.nowMs(),
+          memoryAt: (address, length) => opts.os.memoryAt(address, length),
+          isMapped: (address, length) => opts.os.isMapped(address, length, PROT_READ | PROT_WRITE),
+        })
+      : undefined;
     const locks = this.store.locksDir;
     this.fs = new SimFs(this.store, {
       holder: (g) => liveHolder(join(locks, `group-${g}.lock`))?.pid,
@@ -141,7 +166,11 @@ export class SimBoundary implements KernelBoundary {
 
   close(fd: Fd): void {
     const f = this.files.get(fd);
-    if (!f) return this.opts.os.close(fd);
+    if (!f) {
+      // A real fd (an eventfd, most likely): interrupts that still name it as their trigger now signal into nothing.
+      for (const rt of this.runtimes.values()) for (const irq of rt.irqs) irq.fdClosed(fd);
+      return this.opts.os.close(fd);
+    }
     this.files.delete(fd);
     if (f.kind === "device") this.closeDevice(f);
     else if (f.kind === "group") {
@@ -158,6 +187,7 @@ export class SimBoundary implements KernelBoundary {
     const rt = d.runtime;
     rt.openCount--;
     if (rt.openCount === 0) {
+      this.logReset(rt.spec); // close_device resets too
       rt.release();
       this.runtimes.delete(rt.spec.name);
       this.saveModels([rt], true);
@@ -242,10 +272,15 @@ export class SimBoundary implements KernelBoundary {
         if (!spec || !["vfio-platform", "vfio-amba"].includes(s.devices[name]?.driver ?? "")) throw new Errno("ENODEV");
         let rt = this.runtimes.get(name);
         if (!rt) {
-          rt = new DeviceRuntime(spec, s.models[name], this.clock, (efd) => this.signal(efd));
+          rt = new DeviceRuntime(spec, s.models[name], this.clock, (efd) => this.signal(efd), this.dmaPort(spec, g.id));
           this.runtimes.set(name, rt);
+          this.logReset(spec); // open_device calls the reset function
         }
         rt.openCount++;
+        if (g.noiommu) {
+          const pid = process.pid;
+          this.printk([{ message: devMessage(this.logDevice(spec), `vfio-noiommu device opened by user (${processComm()}:${pid})`), priority: KERN_WARNING }]);
+        }
         const fd = this.nextFd++;
         const d: DeviceFile = { kind: "device", fd, name, group: g, runtime: rt };
         g.devices.add(d);
@@ -332,6 +367,45 @@ export class SimBoundary implements KernelBoundary {
     for (const fd of [...this.files.keys()]) this.close(fd);
   }
 
+  // ---- DMA ----
+  /**
+   * The bus-master port of a device (what its model is given as `ctx.dma`): at every access it looks up what this
+   * process attached the device's group to (`group`, default: the device's group on the board).
+   * @throws Error when the board has no such device.
+   */
+  dmaPort(device: DeviceSpec | string, group?: number): DmaPort {
+    const s = this.store.read();
+    const spec = typeof device === "string" ? s.board.devices.find((d) => d.name === device) : device;
+    if (!spec) throw new Error(`simulated board: no device '${String(device)}'`);
+    const id = group ?? groupOf(s, spec);
+    return deviceDmaPort(this.smmu, () => this.attachment(id));
+  }
+
+  private attachment(group: number | undefined): IommuAttachment {
+    const iommu = group === undefined ? undefined : this.heldGroups.get(group)?.container?.iommu;
+    if (!iommu) return { kind: "blocked" };
+    if (iommu.noiommu) return { kind: "noiommu" };
+    return iommu.domain ? { kind: "type1", domain: iommu.domain } : { kind: "blocked" };
+  }
+
+  // ---- kernel log ----
+  private printk(records: { message: string; priority: number }[]): void {
+    this.store.update((s) => {
+      for (const r of records) printk(s, r.message, r.priority);
+    });
+  }
+
+  private logDevice(spec: DeviceSpec) {
+    const driver = this.store.read().devices[spec.name]?.driver ?? (spec.bus === "amba" ? "vfio-amba" : "vfio-platform");
+    return { driver, name: spec.name, bus: spec.bus };
+  }
+
+  /** vfio_platform_call_reset's log line (at open_device and close_device). */
+  private logReset(spec: DeviceSpec): void {
+    const message = spec.hasReset ? "reset" : "no reset function found!";
+    this.printk([{ message: devMessage(this.logDevice(spec), message), priority: spec.hasReset ? KERN_INFO : KERN_WARNING }]);
+  }
+
   // ---- helpers ----
   /** Bring every open device up to now (fires interrupts that fell due). */
   private advance(): void {
@@ -349,6 +423,8 @@ export class SimBoundary implements KernelBoundary {
   }
 
   private signal(efd: number): void {
+    // Never write the counter into a file that is no eventfd (its number was closed and reused outside this boundary).
+    if (!this.opts.os.isEventFd(efd)) return;
     try {
       this.opts.os.write(efd, this.one);
     } catch {

@@ -155,14 +155,6 @@ export class Container {
     return this.live;
   }
 
-  /** Pick the IOMMU type the kernel offers: type1v2 behind an IOMMU, else noiommu. */
-  preferredIommuType(): number {
-    if (this.checkExtension(VFIO_TYPE1v2_IOMMU)) return VFIO_TYPE1v2_IOMMU;
-    if (this.checkExtension(VFIO_NOIOMMU_IOMMU)) return VFIO_NOIOMMU_IOMMU;
-    throw new UnsupportedError("the kernel offers neither the type1v2 nor the noiommu IOMMU model",
-      "load vfio_iommu_type1, or enable noiommu mode (see vfio-plat doctor)");
-  }
-
   /** Close the container. Mappings die with it (the kernel unmaps on release). Idempotent. */
   close(): void {
     if (this.closed) return;

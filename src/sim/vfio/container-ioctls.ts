@@ -51,14 +51,24 @@ export class Errno {
 
 const DIRTY_BITMAP_SIZE_MAX = 0x1000_0000n; // bitmap bytes for INT_MAX pages, as the kernel reports
 
+const TYPE1_EXTENSIONS = [VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL];
+
+/**
+ * CHECK_EXTENSION as vfio's container does it: with an IOMMU driver set, only that driver answers; without one, every
+ * registered driver is asked (type1 is built in whether or not the board has an IOMMU, as in the lab's kernel), but
+ * once a group is attached only the drivers its kind allows (noiommu groups: the noiommu driver; real groups: not it).
+ */
 function checkExtension(c: ContainerFile, env: ContainerEnv, ext: number): number {
+  const noiommuAnswer = env.noiommuEnabled() && ext === VFIO_NOIOMMU_IOMMU ? 1 : 0;
   if (c.iommu) {
-    if (c.iommu.noiommu) return ext === VFIO_NOIOMMU_IOMMU ? 1 : 0;
-    return [VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR].includes(ext) ? 1 : 0;
+    if (c.iommu.noiommu) return noiommuAnswer;
+    return TYPE1_EXTENSIONS.includes(ext) || ext === VFIO_UPDATE_VADDR ? 1 : 0;
   }
-  if (ext === VFIO_NOIOMMU_IOMMU) return env.noiommuEnabled() ? 1 : 0;
-  if (!env.hasIommu) return 0;
-  return [VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL, VFIO_UPDATE_VADDR].includes(ext) ? 1 : 0;
+  // type1 without an open IOMMU context: UPDATE_VADDR (and DMA_CC) need one, so they read 0 here.
+  const type1Answer = TYPE1_EXTENSIONS.includes(ext) ? 1 : 0;
+  const first = [...c.groups][0];
+  if (first === undefined) return type1Answer || noiommuAnswer;
+  return first.noiommu ? noiommuAnswer : type1Answer;
 }
 
 function setIommu(c: ContainerFile, env: ContainerEnv, type: number): number {
@@ -71,7 +81,9 @@ function setIommu(c: ContainerFile, env: ContainerEnv, type: number): number {
   }
   if (type === VFIO_TYPE1_IOMMU || type === VFIO_TYPE1v2_IOMMU) {
     if (!env.hasIommu || noiommuGroups) fail("ENODEV");
-    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => env.dmaEntryLimit()) };
+    // type1 copies dma_entry_limit into the container when it opens; later writes to the parameter do not reach it.
+    const limit = env.dmaEntryLimit();
+    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => limit) };
     return 0;
   }
   return fail("ENODEV");
@@ -114,11 +126,13 @@ function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
   let outCapOffset = 0;
   if (size < needed) outArgsz = needed;
   else {
+    if (arg.length < needed) fail("EFAULT"); // argsz claims more buffer than there is: copy_to_user faults
     arg.set(reply.subarray(vfio_iommu_type1_info.size, needed), vfio_iommu_type1_info.size);
     outCapOffset = capOffset;
   }
   const head = vfio_iommu_type1_info.encode({ argsz: outArgsz, flags, iova_pgsizes: SMMU_PGSIZES, cap_offset: outCapOffset, pad: 0 });
   // The kernel copies back min(argsz, sizeof(info)) bytes of the header.
+  if (arg.length < Math.min(size, vfio_iommu_type1_info.size)) fail("EFAULT");
   arg.set(head.subarray(0, Math.min(size, vfio_iommu_type1_info.size)), 0);
   return 0;
 }
@@ -164,8 +178,10 @@ export function containerIoctl(c: ContainerFile, env: ContainerEnv, request: num
     case CONTAINER_IOCTLS.VFIO_SET_IOMMU:
       return setIommu(c, env, typeof arg === "number" ? arg : fail("EINVAL"));
   }
-  // Everything else belongs to the IOMMU driver; with none set, or the noiommu driver, it is ENOTTY.
-  const domain = c.iommu?.domain;
+  // Everything else is passed to the IOMMU driver: with none set yet the container answers EINVAL (its default);
+  // the noiommu driver answers ENOTTY to all of them.
+  if (!c.iommu) return fail("EINVAL");
+  const domain = c.iommu.domain;
   if (!domain) return fail("ENOTTY");
   if (typeof arg === "number") return fail("EFAULT");
   switch (request) {

@@ -10,6 +10,12 @@ export type SignalFn = (eventfd: number) => void;
 export class PlatformIrq {
   /** The trigger eventfd installed with SET_IRQS DATA_EVENTFD|ACTION_TRIGGER. */
   private trigger: number | undefined;
+  /**
+   * The program closed the trigger's fd without removing the trigger. The kernel holds its own reference to the
+   * eventfd, so the line stays enabled, but nothing the program has can see the signals (its fd number may even name
+   * a new file by now): they are dropped.
+   */
+  private orphaned = false;
   /** vfio-platform's `masked` flag (level lines only). */
   private masked = false;
   /** The device's output level (level lines). */
@@ -31,7 +37,13 @@ export class PlatformIrq {
   /** Install (fd >= 0) or remove (fd < 0) the trigger eventfd. Installing enables the line. */
   setTrigger(fd: number): void {
     this.trigger = fd >= 0 ? fd : undefined;
+    this.orphaned = false;
     this.evaluate();
+  }
+
+  /** The program closed fd `fd`: if it is this trigger, later signals have nowhere visible to go. */
+  fdClosed(fd: number): void {
+    if (this.trigger === fd) this.orphaned = true;
   }
 
   /** MASK (level only; the caller has checked MASKABLE). */
@@ -64,6 +76,7 @@ export class PlatformIrq {
   /** Free the IRQ (last close of the device). */
   release(): void {
     this.trigger = undefined;
+    this.orphaned = false;
     this.masked = false;
   }
 
@@ -76,6 +89,6 @@ export class PlatformIrq {
       if (this.masked) return; // the automasked handler only fires from the unmasked state
       this.masked = true;
     }
-    if (this.trigger !== undefined) this.signal(this.trigger);
+    if (this.trigger !== undefined && !this.orphaned) this.signal(this.trigger);
   }
 }

@@ -1,6 +1,7 @@
 // The IOMMU context of a type1 container, with the kernel's rules for MAP_DMA and UNMAP_DMA (vfio_iommu_type1.c):
 // page-size alignment, IOVA ranges with the Arm SMMU MSI window carved out, EEXIST on overlap, the DMA entry limit,
-// and type1v2's refusal to split a mapping. Translation for simulated bus masters is looked up here.
+// and type1v2's refusal to split a mapping. Translation for simulated bus masters is looked up here (binary search:
+// the SMMU asks on every DMA burst), and the domain remembers which IOVA spans ever had page tables (fault levels).
 import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
 
 export interface DmaMapEntry {
@@ -23,7 +24,14 @@ export const IOVA_RANGES = [
 ];
 
 export class Type1Domain {
+  /** Sorted by iova, never overlapping. */
   private readonly entries: DmaMapEntry[] = [];
+  /**
+   * IOVA spans that were ever mapped, merged, sorted. io-pgtable-arm keeps intermediate tables after an unmap of the
+   * pages below them, so a walk after UNMAP still reaches the last level there; the SMMU model reads fault levels
+   * from this (see iommu/page-walk.ts).
+   */
+  private readonly populated: { start: bigint; end: bigint }[] = [];
 
   constructor(private readonly entryLimit: () => number) {}
 
@@ -48,8 +56,8 @@ export class Type1Domain {
     if (!IOVA_RANGES.some((r) => e.iova >= r.start && last <= r.end)) return "EINVAL";
     // Pinning reads (and, for device-writable maps, needs write access to) the user's pages.
     if (!vaddrOk(e.vaddr, e.size, e.write)) return "EFAULT";
-    this.entries.push({ ...e });
-    this.entries.sort((a, b) => (a.iova < b.iova ? -1 : 1));
+    this.entries.splice(this.indexAfter(e.iova), 0, { ...e });
+    this.notePopulated(e.iova, e.iova + e.size);
     return undefined;
   }
 
@@ -80,6 +88,51 @@ export class Type1Domain {
 
   /** A mapping overlapping [iova, iova+size), if any. */
   find(iova: bigint, size: bigint): DmaMapEntry | undefined {
-    return this.entries.find((m) => m.iova < iova + size && iova < m.iova + m.size);
+    const i = this.indexAfter(iova + size - 1n) - 1; // the last mapping starting at or before the range's last byte
+    const m = this.entries[i];
+    return m && iova < m.iova + m.size ? m : undefined;
+  }
+
+  /** The index in `mappings` of the mapping that contains `iova`, or -1. O(log n): bus masters ask per burst. */
+  indexOf(iova: bigint): number {
+    const i = this.indexAfter(iova) - 1;
+    const m = this.entries[i];
+    return m && iova < m.iova + m.size ? i : -1;
+  }
+
+  /** True when some IOVA in [start, end) was ever mapped in this domain (its page tables were built). */
+  everMapped(start: bigint, end: bigint): boolean {
+    return this.populated.some((p) => p.start < end && start < p.end);
+  }
+
+  /** The first index whose mapping starts above `iova` (binary search). */
+  private indexAfter(iova: bigint): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.iova <= iova) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Merge [start, end) into the sorted, disjoint `populated` list (touching spans join). */
+  private notePopulated(start: bigint, end: bigint): void {
+    const spans = this.populated;
+    let lo = 0;
+    let hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (spans[mid]!.end < start) lo = mid + 1;
+      else hi = mid;
+    }
+    let last = lo;
+    while (last < spans.length && spans[last]!.start <= end) {
+      const p = spans[last++]!;
+      if (p.start < start) start = p.start;
+      if (p.end > end) end = p.end;
+    }
+    spans.splice(lo, last - lo, { start, end });
   }
 }
