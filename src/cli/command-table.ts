@@ -22,7 +22,7 @@ export interface CommandSpec {
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: "--sim", description: "Use the simulated board (also VFIO_PLAT_SIM=1)" },
   { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)" },
-  { flags: "--sim-board <name>", description: "Board for a new simulated state: virt (SMMUv3) or virt-noiommu" },
+  { flags: "--sim-board <name>", description: "Board for a new simulated state: virt (SMMUv3) or virt-noiommu (also VFIO_PLAT_SIM_BOARD)" },
   { flags: "--json", description: "Machine-readable output (one JSON document, or JSON Lines for event streams)" },
   { flags: "--color", description: "Force colour" },
   { flags: "--no-color", description: "No colour (also NO_COLOR)" },

@@ -59,7 +59,7 @@ export class CliContext {
     this.boundaryPromise ??= openBoundary({
       sim: this.sim,
       simStateDir: this.simStateDir,
-      ...(this.opts.simBoard ? { simBoard: this.opts.simBoard } : {}),
+      ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
     }).then((b) => {
       this.onCleanup(() => b.dispose());
       return b;

@@ -1,0 +1,6 @@
+// Every scenario, for the simulated run (test/scenarios/sim.test.ts) and the lab's guest runner.
+import { pl031Noiommu } from "./pl031-noiommu.scenario.ts";
+import type { Scenario } from "./scenario.ts";
+import { virtioMmioNoiommu } from "./virtio-mmio-noiommu.scenario.ts";
+
+export const SCENARIOS: Scenario[] = [pl031Noiommu, virtioMmioNoiommu];

@@ -1,0 +1,25 @@
+// The scenario suite on the simulated board that mirrors the lab's boot (virt-noiommu). The same scenarios run on a
+// real kernel in test/lab; both must meet every expectation.
+import { afterAll, describe, expect, test } from "bun:test";
+import { MAIN, REPO, simEnv, tempSimState } from "../helpers/cli.ts";
+import { cliExecutor } from "./cli-executor.ts";
+import { SCENARIOS } from "./index.ts";
+import { runScenario } from "./runner.ts";
+
+const states: { dispose(): void }[] = [];
+afterAll(() => states.forEach((s) => s.dispose()));
+
+describe("scenarios on the simulated board", () => {
+  for (const s of SCENARIOS) {
+    test(s.name, async () => {
+      const state = tempSimState();
+      states.push(state);
+      const board = s.profile === "noiommu" ? "virt-noiommu" : "virt";
+      const ex = cliExecutor({ command: [process.execPath, MAIN], cwd: REPO, env: simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: board }) });
+      const outcomes = await runScenario(s, ex);
+      const failed = outcomes.filter((o) => !o.ok).map((o) => `${o.step}: ${o.problem}`);
+      expect(failed).toEqual([]);
+      expect(outcomes.length).toBe(s.steps.length);
+    });
+  }
+});
