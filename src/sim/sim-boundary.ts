@@ -89,7 +89,7 @@ export class SimBoundary implements KernelBoundary {
           printk: (records) => this.printk(records),
           nowMs: () => this.clock.nowMs(),
           memoryAt: (address, length) => opts.os.memoryAt(address, length),
-          isMapped: (address, length) => opts.os.isMapped(address, length, PROT_READ | PROT_WRITE),
+          isMapped: (address, length, write) => opts.os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
         })
       : undefined;
     const locks = this.store.locksDir;

@@ -44,12 +44,26 @@ export interface DeviceSpec {
   modelOptions?: Record<string, unknown>;
 }
 
+/**
+ * The Arm SMMU in front of a board's bus masters (pl330-smmu.md §2): which kind (decides permission rules and fault
+ * syndromes, see iommu/smmu-profile.ts), its device name as the kernel log shows it, and its input address size.
+ */
+export interface SmmuSpec {
+  profile: "smmuv3-s1" | "mmu500-s1" | "mmu401-s2" | "bypass";
+  /** dev_name() of the SMMU, e.g. "9050000.smmuv3" on QEMU virt. */
+  name: string;
+  /** Input address size in bits (IOVAs at or above 2^ias fault); the profile's default when absent. */
+  ias?: number;
+}
+
 export interface BoardSpec {
   /** Board name: "virt", "virt-noiommu", ... */
   name: string;
   description: string;
   /** Kind of IOMMU in front of the devices; "none" means binding needs noiommu mode. */
   iommu: "smmuv3" | "none";
+  /** The SMMU's details when `iommu` is not "none" (an SMMUv3 stage-1 "9050000.smmuv3" when absent). */
+  smmu?: SmmuSpec;
   /** Kernel command line module parameters as booted (e.g. vfio_platform.reset_required=0). */
   cmdline: Record<string, string>;
   /** CPU page size of the simulated kernel (4096 or 65536). */

@@ -1,6 +1,8 @@
 // The default simulated boards: QEMU's `-M virt` as the real-kernel lab boots it (kernel-lab.md), so the same
 // scenarios run on the simulator and on a real kernel. "virt" puts the devices behind an SMMUv3 with one IOMMU group
 // each; "virt-noiommu" has no IOMMU, so binding needs noiommu mode exactly as on the lab's kernel command line.
+// Both add a PL330 DMA controller (QEMU virt has none: it sits where the Versatile Express / Fast Models boards of
+// the original vfio-platform work had it, 2c0a0000.dma, its nine lines on SPIs of virt's dynamic platform bus).
 import type { BoardSpec, DeviceSpec } from "./board-spec.ts";
 
 function devices(withGroups: boolean): DeviceSpec[] {
@@ -49,13 +51,26 @@ function devices(withGroups: boolean): DeviceSpec[] {
       model: "virtio-mmio",
       ...g(3),
     },
+    {
+      name: "2c0a0000.dma",
+      bus: "amba",
+      compatible: ["arm,pl330", "arm,primecell"],
+      regions: [{ base: 0x2c0a_0000n, size: 0x1000 }],
+      // irq_abort first, then one line per event/interrupt resource 0..7 (DT "interrupts" order of the Linux binding).
+      irqs: [144, 145, 146, 147, 148, 149, 150, 151, 152].map((hwirq) => ({ trigger: "level" as const, hwirq })),
+      nativeDriver: "dma-pl330",
+      periphid: 0x00241330, // r1p1 (as QEMU models it); Linux uses its LD/ST-only memcpy loops from r1p0 on
+      model: "pl330",
+      ...g(4),
+    },
   ];
 }
 
 export const VIRT: BoardSpec = {
   name: "virt",
-  description: "QEMU virt with an SMMUv3: PL011 console, PL031 RTC, two empty virtio-mmio transports",
+  description: "QEMU virt with an SMMUv3: PL011 console, PL031 RTC, two empty virtio-mmio transports, a PL330 DMA controller",
   iommu: "smmuv3",
+  smmu: { profile: "smmuv3-s1", name: "9050000.smmuv3", ias: 48 },
   cmdline: { "vfio_platform.reset_required": "0" },
   pageSize: 4096,
   devices: devices(true),
@@ -63,7 +78,7 @@ export const VIRT: BoardSpec = {
 
 export const VIRT_NOIOMMU: BoardSpec = {
   name: "virt-noiommu",
-  description: "QEMU virt without an IOMMU, booted with vfio.enable_unsafe_noiommu_mode=1 (the kernel lab's setup)",
+  description: "QEMU virt without an IOMMU, booted with vfio.enable_unsafe_noiommu_mode=1 (the kernel lab's setup), plus a PL330",
   iommu: "none",
   cmdline: { "vfio.enable_unsafe_noiommu_mode": "1", "vfio_platform.reset_required": "0" },
   pageSize: 4096,

@@ -1,0 +1,35 @@
+// A device's path to memory (the DmaPort its model is given), decided afresh at every access from what VFIO has set
+// up in this process, so attaching, detaching and UNMAP_DMA take effect at once. Only a type1 domain translates; every
+// other state aborts the transaction (see deviceDmaPort for what each one means).
+import type { BusAccess, BusFault, DmaPort } from "../devices/device-model.ts";
+import type { Type1Domain } from "../vfio/type1-domain.ts";
+import type { Smmu } from "./smmu.ts";
+
+/** What VFIO has attached the device's group to, in this process. */
+export type IommuAttachment = { kind: "blocked" } | { kind: "noiommu" } | { kind: "type1"; domain: Type1Domain };
+
+function abort(a: BusAccess): { views: Uint8Array[]; fault: BusFault } {
+  return { views: [], fault: { kind: "blocked", address: a.address } };
+}
+
+/**
+ * The DmaPort of one device. `attachment` is asked at every access (it must be cheap: a few map lookups); `smmu` is
+ * the board's SMMU, undefined on a board without one.
+ *  - type1 container: the SMMU translates through the container's domain (smmu-domain.ts);
+ *  - no container, or no IOMMU set yet (device bound, not attached): the stream is blocked, every access aborts,
+ *    nothing is recorded (arm-smmu-v3 gives such a stream an abort STE, which records no event);
+ *  - noiommu container, a board without IOMMU, or the SMMU profile "bypass": the device would drive *physical*
+ *    addresses. The simulator owns no physical memory (DMA can only reach memory the program mapped with MAP_DMA),
+ *    so there is nothing to reach: every access is a bus error, reported as kind "blocked", nothing is recorded.
+ */
+export function deviceDmaPort(smmu: Smmu | undefined, attachment: () => IommuAttachment): DmaPort {
+  const translating = smmu !== undefined && smmu.config.rules.stage !== 0;
+  return {
+    access(a: BusAccess) {
+      if (!(a.length > 0)) return { views: [] };
+      const at = attachment();
+      if (at.kind !== "type1" || !translating) return abort(a);
+      return smmu.domainFor(at.domain).access(a);
+    },
+  };
+}
