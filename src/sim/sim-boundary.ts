@@ -447,6 +447,7 @@ export class SimBoundary implements KernelBoundary {
     const s = this.store.read();
     return {
       hasIommu: s.board.iommu !== "none",
+      ias: smmuOf(s.board)?.ias ?? 48,
       noiommuEnabled: () => this.store.read().params["vfio.enable_unsafe_noiommu_mode"] === "Y",
       dmaEntryLimit: () => Number(this.store.read().params["vfio_iommu_type1.dma_entry_limit"] ?? 65535),
       vaddrOk: (vaddr, size, write) => this.opts.os.isMapped(vaddr, Number(size), write ? PROT_READ | PROT_WRITE : PROT_READ),

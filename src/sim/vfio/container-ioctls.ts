@@ -30,7 +30,7 @@ import {
   vfio_iommu_type1_info_dma_avail,
   vfio_iova_range,
 } from "../../vfio/abi/structs.ts";
-import { IOVA_RANGES, SMMU_PGSIZES, Type1Domain } from "./type1-domain.ts";
+import { SMMU_PGSIZES, Type1Domain } from "./type1-domain.ts";
 import type { ContainerFile } from "./vfio-files.ts";
 
 /** What the container handlers need from the rest of the simulated kernel. */
@@ -40,6 +40,8 @@ export interface ContainerEnv {
   /** noiommu mode is enabled (vfio.enable_unsafe_noiommu_mode). */
   noiommuEnabled(): boolean;
   dmaEntryLimit(): number;
+  /** Input address bits of the SMMU (decides the upper IOVA range). */
+  ias: number;
   /** Is [vaddr, vaddr+size) mapped in the process (writable if `write`)? */
   vaddrOk(vaddr: bigint, size: bigint, write: boolean): boolean;
 }
@@ -83,7 +85,7 @@ function setIommu(c: ContainerFile, env: ContainerEnv, type: number): number {
     if (!env.hasIommu || noiommuGroups) fail("ENODEV");
     // type1 copies dma_entry_limit into the container when it opens; later writes to the parameter do not reach it.
     const limit = env.dmaEntryLimit();
-    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => limit) };
+    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => limit, env.ias) };
     return 0;
   }
   return fail("ENODEV");
@@ -104,9 +106,10 @@ function argsz(arg: Uint8Array | number, minsz: number): number {
 
 function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
   const size = argsz(arg, 16);
-  const ranges = new Uint8Array(vfio_iommu_type1_info_cap_iova_range.size + IOVA_RANGES.length * vfio_iova_range.size);
-  vfio_iommu_type1_info_cap_iova_range.encode({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, nr_iovas: IOVA_RANGES.length }, ranges);
-  IOVA_RANGES.forEach((r, i) => vfio_iova_range.encode(r, ranges, vfio_iommu_type1_info_cap_iova_range.size + i * vfio_iova_range.size));
+  const iovas = domain.ranges;
+  const ranges = new Uint8Array(vfio_iommu_type1_info_cap_iova_range.size + iovas.length * vfio_iova_range.size);
+  vfio_iommu_type1_info_cap_iova_range.encode({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, nr_iovas: iovas.length }, ranges);
+  iovas.forEach((r, i) => vfio_iova_range.encode(r, ranges, vfio_iommu_type1_info_cap_iova_range.size + i * vfio_iova_range.size));
   // Kernel order: migration, DMA available, IOVA ranges (vfio_iommu_type1_get_info).
   const caps = [
     vfio_iommu_type1_info_cap_migration.encode({

@@ -14,14 +14,14 @@ export interface DmaMapEntry {
 
 /** 4 KiB, 2 MiB and 1 GiB pages: what an Arm SMMU with a 4 KiB granule reports. */
 export const SMMU_PGSIZES = 0x4020_1000n;
-/** Input address size of the simulated SMMU (48 bits). */
-export const IOVA_LIMIT = (1n << 48n) - 1n;
+/** Allowed IOVA ranges (inclusive) of an IOMMU with `ias` input address bits: all of it minus the MSI window. */
+export function iovaRanges(ias = 48): { start: bigint; end: bigint }[] {
+  return [
+    { start: 0n, end: MSI_IOVA_BASE - 1n },
+    { start: MSI_IOVA_BASE + MSI_IOVA_LENGTH, end: (1n << BigInt(ias)) - 1n },
+  ];
+}
 
-/** Allowed IOVA ranges (inclusive): the whole input space minus the MSI window. */
-export const IOVA_RANGES = [
-  { start: 0n, end: MSI_IOVA_BASE - 1n },
-  { start: MSI_IOVA_BASE + MSI_IOVA_LENGTH, end: IOVA_LIMIT },
-];
 
 export class Type1Domain {
   /** Sorted by iova, never overlapping. */
@@ -33,7 +33,15 @@ export class Type1Domain {
    */
   private readonly populated: { start: bigint; end: bigint }[] = [];
 
-  constructor(private readonly entryLimit: () => number) {}
+  /** What MAP_DMA accepts and GET_INFO reports: the SMMU's input address space minus the MSI window. */
+  readonly ranges: { start: bigint; end: bigint }[];
+
+  constructor(
+    private readonly entryLimit: () => number,
+    ias = 48,
+  ) {
+    this.ranges = iovaRanges(ias);
+  }
 
   get count(): number {
     return this.entries.length;
@@ -53,7 +61,7 @@ export class Type1Domain {
     if (this.find(e.iova, e.size)) return "EEXIST";
     if (this.available === 0) return "ENOSPC";
     const last = e.iova + e.size - 1n;
-    if (!IOVA_RANGES.some((r) => e.iova >= r.start && last <= r.end)) return "EINVAL";
+    if (!this.ranges.some((r) => e.iova >= r.start && last <= r.end)) return "EINVAL";
     // Pinning reads (and, for device-writable maps, needs write access to) the user's pages.
     if (!vaddrOk(e.vaddr, e.size, e.write)) return "EFAULT";
     this.entries.splice(this.indexAfter(e.iova), 0, { ...e });
