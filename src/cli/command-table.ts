@@ -120,4 +120,12 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import("./commands/run.ts"),
   },
+  {
+    name: "doctor",
+    usage: "doctor [device]",
+    description: "Explain why a device cannot be bound or opened (VFIO, IOMMU group, reset, coherency, permissions, holder)",
+    options: [],
+    examples: ["vfio-plat doctor", "vfio-plat doctor 9010000.pl031"],
+    load: () => import("./commands/doctor.ts"),
+  },
 ];

@@ -38,6 +38,8 @@ export interface DeviceSpec {
   hasReset?: boolean;
   /** The device is the system console (a kernel consumer: `bind` refuses it without --force). */
   console?: string;
+  /** The device tree marks the device `dma-coherent` (VFIO needs cache-coherent DMA behind an IOMMU). */
+  dmaCoherent?: boolean;
   /** Device model factory key (see devices/registry.ts). */
   model: string;
   /** Model-specific build options (e.g. PL330 channel count). */

@@ -38,6 +38,7 @@ function devices(withGroups: boolean): DeviceSpec[] {
       regions: [{ base: 0x0a00_0000n, size: 0x200 }],
       irqs: [{ trigger: "edge", hwirq: 48 }],
       nativeDriver: "virtio-mmio",
+      dmaCoherent: true, // QEMU's virt device tree marks its virtio-mmio nodes dma-coherent
       model: "virtio-mmio",
       ...g(2),
     },
@@ -48,6 +49,7 @@ function devices(withGroups: boolean): DeviceSpec[] {
       regions: [{ base: 0x0a00_0200n, size: 0x200 }],
       irqs: [{ trigger: "edge", hwirq: 49 }],
       nativeDriver: "virtio-mmio",
+      dmaCoherent: true, // QEMU's virt device tree marks its virtio-mmio nodes dma-coherent
       model: "virtio-mmio",
       ...g(3),
     },

@@ -192,7 +192,12 @@ export class SimFs implements BoundaryFs {
       case "uevent":
         return { kind: "file", mode: 0o644, read: () => `${core.driver ? `DRIVER=${core.driver}\n` : ""}MODALIAS=${modalias(d)}` };
       case "of_node":
-        return { kind: "dir", entries: () => ["compatible", "name", ...(d.regions.some((r) => r.name) ? ["reg-names"] : [])] };
+        return {
+          kind: "dir",
+          entries: () => ["compatible", "name", ...(d.dmaCoherent ? ["dma-coherent"] : []), ...(d.regions.some((r) => r.name) ? ["reg-names"] : [])],
+        };
+      case "of_node/dma-coherent":
+        return d.dmaCoherent ? { kind: "file", mode: 0o444, read: () => "" } : undefined;
       case "of_node/compatible":
         return { kind: "file", mode: 0o444, read: () => d.compatible.map((c) => `${c}\0`).join("") };
       case "of_node/name":

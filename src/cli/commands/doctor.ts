@@ -1,0 +1,30 @@
+// `vfio-plat doctor [DEVICE]`: what stands between the user and a working VFIO device, each finding with its fix.
+// Exit 0 when nothing is blocking, 1 when a check failed.
+import { checkDevice, checkSystem, type Finding } from "../../host/doctor.ts";
+import type { CliContext } from "../context.ts";
+import { findDevice } from "../device-session.ts";
+import { jsonDocument } from "../output/json.ts";
+import { writeStdout } from "../output/stdio.ts";
+
+const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as const;
+
+export async function run(ctx: CliContext, args: string[]): Promise<number> {
+  const b = await ctx.boundary();
+  const findings: Finding[] = checkSystem(b);
+  let device: string | undefined;
+  if (args[0] !== undefined) {
+    const { dev } = await findDevice(ctx, args[0]);
+    device = dev.name;
+    findings.push(...checkDevice(b, dev));
+  }
+  const failed = findings.some((f) => f.status === "fail");
+  if (ctx.json) {
+    writeStdout(jsonDocument({ backend: b.kind, device: device ?? null, ok: !failed, findings }));
+  } else {
+    const c = ctx.colors.stdout;
+    const color = { ok: c.green, warn: c.yellow, fail: c.red, info: c.dim } as const;
+    const lines = findings.map((f) => `${color[f.status](TAG[f.status])} ${f.message}${f.fix ? `\n        fix: ${f.fix}` : ""}`);
+    writeStdout(`${lines.join("\n")}\n`);
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,207 @@
+// `doctor`: why a device cannot be bound or opened, from what the real kernel teaches (kernel-lab.md, vfio-abi.md
+// §2.2): no VFIO, no vfio-platform/vfio-amba driver, no IOMMU group (noiommu and its cost), reset_required, the
+// cache-coherency and MSI-isolation rules, group viability, node permissions, memlock, and who holds the group.
+// Every finding names its fix. Machine facts come through the boundary; facts about this process (its limits and
+// credentials) come from the process itself.
+import { readFileSync } from "node:fs";
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { resolveGroupNode } from "../vfio/session.ts";
+import type { HostDevice } from "./discovery.ts";
+import { describeDevice } from "./discovery.ts";
+import { groupHolders, kernelUsers } from "./in-use.ts";
+import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, listDir } from "./sysfs.ts";
+
+export type FindingStatus = "ok" | "warn" | "fail" | "info";
+
+export interface Finding {
+  check: string;
+  status: FindingStatus;
+  message: string;
+  fix?: string;
+}
+
+/** Compatibles that vfio-platform has reset modules for (everything else needs reset_required=0). */
+const RESET_MODULES = ["calxeda,hb-xgmac", "amd,xgbe-seattle-v1a", "brcm,iproc-flexrm-mbox"];
+
+function readParam(b: KernelBoundary, path: string): string | undefined {
+  try {
+    return b.fs.readFile(path).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const yes = (v: string | undefined) => v === "Y" || v === "1";
+
+/** RLIMIT_MEMLOCK of this process in bytes (Infinity for unlimited), from /proc/self/limits. */
+export function memlockLimit(limitsText?: string): number | undefined {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync("/proc/self/limits", "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+  const line = text.split("\n").find((l) => l.startsWith("Max locked memory"));
+  const soft = line?.slice("Max locked memory".length).trim().split(/\s+/)[0];
+  if (soft === undefined) return undefined;
+  return soft === "unlimited" ? Infinity : Number(soft);
+}
+
+/** Checks that do not depend on a device. */
+export function checkSystem(b: KernelBoundary): Finding[] {
+  const out: Finding[] = [];
+  const sim = b.kind === "sim";
+  if (b.fs.exists("/dev/vfio/vfio")) out.push({ check: "vfio", status: "ok", message: "VFIO is available (/dev/vfio/vfio)" });
+  else {
+    out.push({
+      check: "vfio",
+      status: "fail",
+      message: "this kernel has no VFIO (/dev/vfio/vfio is missing)",
+      fix: sim ? "the simulated board always has VFIO: its state directory may be damaged" : "modprobe vfio vfio_iommu_type1 (CONFIG_VFIO), or develop on the simulated board: vfio-plat --sim",
+    });
+  }
+  for (const [bus, drv] of [["platform", "vfio-platform"], ["amba", "vfio-amba"]] as const) {
+    if (!b.fs.exists(`/sys/bus/${bus}`)) continue;
+    if (b.fs.exists(`/sys/bus/${bus}/drivers/${drv}`)) out.push({ check: drv, status: "ok", message: `${drv} driver is registered` });
+    else {
+      out.push({
+        check: drv,
+        status: "warn",
+        message: `no ${drv} driver (${bus} devices cannot be bound)`,
+        fix: `modprobe ${drv}, or build with CONFIG_VFIO_${drv === "vfio-amba" ? "AMBA" : "PLATFORM"} (arm/arm64 only)`,
+      });
+    }
+  }
+  const noiommu = readParam(b, "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
+  if (noiommu !== undefined) {
+    out.push({
+      check: "noiommu",
+      status: "info",
+      message: `noiommu mode is ${yes(noiommu) ? "ON: devices without an IOMMU can be bound, with no DMA isolation" : "off"}`,
+    });
+  }
+  const reset = readParam(b, "/sys/module/vfio_platform/parameters/reset_required");
+  if (reset !== undefined && yes(reset)) {
+    out.push({
+      check: "reset_required",
+      status: "warn",
+      message: "vfio_platform.reset_required=1: vfio-platform refuses devices it has no reset module for (nearly all)",
+      fix: "boot with vfio_platform.reset_required=0 (the parameter is read-only at run time)",
+    });
+  }
+  const limit = memlockLimit();
+  if (limit !== undefined && limit < 64 * 1024 * 1024 && process.getuid?.() !== 0) {
+    out.push({
+      check: "memlock",
+      status: "warn",
+      message: `locked-memory limit is ${limit / 1024} KiB: VFIO_IOMMU_MAP_DMA pins pages against it (ENOMEM beyond)`,
+      fix: "raise it (ulimit -l, or LimitMEMLOCK= / limits.conf memlock) to cover your DMA buffers",
+    });
+  }
+  return out;
+}
+
+/** Checks for one device. */
+export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
+  const out: Finding[] = [];
+  const target = VFIO_DRIVER_OF_BUS[dev.bus];
+  if (dev.vfioBound) out.push({ check: "driver", status: "ok", message: `${dev.name} is bound to ${dev.driver}` });
+  else {
+    const users = kernelUsers(b, dev);
+    out.push({
+      check: "driver",
+      status: users.length ? "warn" : "info",
+      message: `${dev.name} is ${dev.driver ? `bound to ${dev.driver}` : "not bound to any driver"}${users.length ? ` and in use: ${users.join("; ")}` : ""}`,
+      fix: users.length ? `vfio-plat bind ${dev.name} --force (you lose what it serves)` : `vfio-plat bind ${dev.name} (to ${target})`,
+    });
+  }
+  const noiommuParam = readParam(b, "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
+  const groupNode = dev.iommuGroup !== undefined ? resolveGroupNode(b, dev.iommuGroup) : undefined;
+  const noiommuGroup = groupNode?.includes("noiommu") ?? false;
+  if (dev.iommuGroup === undefined) {
+    out.push({
+      check: "iommu-group",
+      status: yes(noiommuParam) ? "warn" : "fail",
+      message: `${dev.name} has no IOMMU group (no IOMMU in front of it, or the IOMMU driver is not loaded)`,
+      fix: yes(noiommuParam)
+        ? "noiommu mode is on: bind will create /dev/vfio/noiommu-N — no DMA isolation, kernel tainted, CAP_SYS_RAWIO needed, no VFIO_IOMMU_MAP_DMA"
+        : "describe the IOMMU for it in the device tree (iommus = <...>), or accept noiommu mode: echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode (no DMA isolation, taints the kernel, no DMA mapping)",
+    });
+  } else {
+    out.push({ check: "iommu-group", status: noiommuGroup ? "warn" : "ok", message: `IOMMU group ${dev.iommuGroup}${noiommuGroup ? " (noiommu: no DMA isolation, no MAP_DMA)" : ""}` });
+  }
+  if (dev.bus === "platform" && !dev.vfioBound) {
+    const reset = readParam(b, "/sys/module/vfio_platform/parameters/reset_required");
+    const hasModule = dev.compatible.some((c) => RESET_MODULES.includes(c));
+    if (yes(reset) && !hasModule) {
+      out.push({
+        check: "reset",
+        status: "fail",
+        message: `vfio-platform has no reset function for ${dev.compatible[0] ?? dev.name} and reset_required=1: the probe will fail (ENOENT)`,
+        fix: "boot with vfio_platform.reset_required=0",
+      });
+    }
+  }
+  if (dev.iommuGroup !== undefined && !noiommuGroup) {
+    const coherent = b.fs.exists(`${dev.sysfsPath}/of_node/dma-coherent`);
+    out.push(
+      coherent
+        ? { check: "coherency", status: "ok", message: "the device tree marks it dma-coherent" }
+        : {
+            check: "coherency",
+            status: "warn",
+            message: "not marked dma-coherent: VFIO only registers devices whose IOMMU reports cache-coherent DMA; on a non-coherent SoC the bind fails with EINVAL",
+            fix: "check dmesg after bind; coherency is a property of the SoC's interconnect (no software fix but a patched kernel)",
+          },
+    );
+    const unsafe = readParam(b, "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
+    if (dev.bus !== "pci" && unsafe !== undefined && !yes(unsafe)) {
+      out.push({
+        check: "msi-isolation",
+        status: "info",
+        message: "type1 attach requires isolated MSI; a platform device without an MSI parent may get EPERM at VFIO_SET_IOMMU (inferred from kernel code, unverified)",
+        fix: "if SET_IOMMU fails with EPERM: boot with vfio_iommu_type1.allow_unsafe_interrupts=1",
+      });
+    }
+    const members = listDir(b, `/sys/kernel/iommu_groups/${dev.iommuGroup}/devices`).filter((n) => n !== dev.name);
+    const blockers = members.filter((n) => {
+      const other = ["platform", "amba", "pci"].map((bus) => `/sys/bus/${bus}/devices/${n}`).find((p) => b.fs.exists(p));
+      if (!other) return false;
+      const od = describeDevice(b, other.split("/")[3] as HostDevice["bus"], n);
+      return od.driver !== undefined && !VFIO_DRIVERS.has(od.driver);
+    });
+    out.push(
+      blockers.length
+        ? { check: "viability", status: "fail", message: `group ${dev.iommuGroup} is not viable: ${blockers.join(", ")} still on kernel drivers`, fix: `bind them too (vfio-plat bind ${blockers[0]}) or unbind them` }
+        : { check: "viability", status: "ok", message: members.length ? `group ${dev.iommuGroup} shares with ${members.join(", ")}, all free for VFIO` : `group ${dev.iommuGroup} has only this device` },
+    );
+  }
+  if (groupNode && b.fs.exists(groupNode)) {
+    const st = b.fs.stat(groupNode);
+    const uid = process.getuid?.() ?? 0;
+    const gids = process.getgroups?.() ?? [];
+    const canRw = uid === 0 || (st.uid === uid && (st.mode & 0o600) === 0o600) || (gids.includes(st.gid) && (st.mode & 0o060) === 0o060) || (st.mode & 0o006) === 0o006;
+    out.push(
+      canRw
+        ? { check: "permissions", status: "ok", message: `${groupNode} is read-write for this user` }
+        : {
+            check: "permissions",
+            status: "fail",
+            message: `${groupNode} (mode ${(st.mode & 0o777).toString(8)}, uid ${st.uid}, gid ${st.gid}) is not read-write for uid ${uid}`,
+            fix: `run as root, or hand it over: vfio-plat bind ${dev.name} --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"`,
+          },
+    );
+    if (noiommuGroup && uid !== 0) {
+      out.push({ check: "cap_sys_rawio", status: "fail", message: "noiommu groups need CAP_SYS_RAWIO to open", fix: "run as root (or grant CAP_SYS_RAWIO)" });
+    }
+    const holders = groupHolders(b, groupNode).filter((p) => p !== process.pid);
+    out.push(
+      holders.length
+        ? { check: "holder", status: "warn", message: `${groupNode} is open in process ${holders.join(", ")}: a second opener gets EBUSY`, fix: `wait for it or stop it (kill ${holders[0]})` }
+        : { check: "holder", status: "ok", message: `no process holds ${groupNode}` },
+    );
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// doctor's findings on simulated boards built to show each blocker: no IOMMU group without noiommu mode, the
+// reset_required trap for vfio-platform, a group shared with a device still on its kernel driver, a held group.
+import { afterEach, expect, test } from "bun:test";
+import { describeDevice } from "../../src/host/discovery.ts";
+import { checkDevice, checkSystem, memlockLimit, type Finding } from "../../src/host/doctor.ts";
+import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
+import { VIRT, VIRT_NOIOMMU } from "../../src/sim/boards/virt.ts";
+import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
+
+let board: TestBoard | undefined;
+afterEach(() => board?.dispose());
+
+const by = (fs: Finding[], check: string) => fs.find((f) => f.check === check);
+
+test("no IOMMU group and noiommu off: FAIL naming both fixes; with noiommu on: a warning about its cost", () => {
+  board = makeSimBoard({ ...VIRT_NOIOMMU, cmdline: { "vfio_platform.reset_required": "0" } });
+  const dev = describeDevice(board.b, "amba", "9010000.pl031");
+  const off = by(checkDevice(board.b, dev), "iommu-group")!;
+  expect(off.status).toBe("fail");
+  expect(off.fix).toContain("enable_unsafe_noiommu_mode");
+  board.b.fs.writeFile("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode", "1");
+  const on = by(checkDevice(board.b, dev), "iommu-group")!;
+  expect(on.status).toBe("warn");
+  expect(on.fix).toContain("no DMA isolation");
+});
+
+test("reset_required=1: vfio-platform devices without a reset module fail, amba devices do not", () => {
+  board = makeSimBoard({ ...VIRT, name: "virt-reset", cmdline: {} });
+  expect(by(checkSystem(board.b), "reset_required")?.status).toBe("warn");
+  expect(by(checkDevice(board.b, describeDevice(board.b, "platform", "a000000.virtio_mmio")), "reset")?.status).toBe("fail");
+  expect(by(checkDevice(board.b, describeDevice(board.b, "amba", "9010000.pl031")), "reset")).toBeUndefined();
+});
+
+test("a group shared with a device on its kernel driver is not viable", () => {
+  const shared: BoardSpec = {
+    ...VIRT,
+    name: "virt-shared",
+    devices: VIRT.devices.map((d) => (d.name === "a000200.virtio_mmio" ? { ...d, iommuGroup: 2 } : d)),
+  };
+  board = makeSimBoard(shared);
+  const f = by(checkDevice(board.b, describeDevice(board.b, "platform", "a000000.virtio_mmio")), "viability")!;
+  expect(f.status).toBe("fail");
+  expect(f.message).toContain("a000200.virtio_mmio");
+});
+
+test("coherency: virtio-mmio is dma-coherent on QEMU virt, the PL031 is not", () => {
+  board = makeSimBoard("virt");
+  expect(by(checkDevice(board.b, describeDevice(board.b, "platform", "a000000.virtio_mmio")), "coherency")?.status).toBe("ok");
+  expect(by(checkDevice(board.b, describeDevice(board.b, "amba", "9010000.pl031")), "coherency")?.status).toBe("warn");
+});
+
+test("memlock limit parsing", () => {
+  expect(memlockLimit("Limit Soft Limit Hard Limit Units\nMax locked memory         8388608              8388608              bytes\n")).toBe(8388608);
+  expect(memlockLimit("Max locked memory         unlimited            unlimited            bytes\n")).toBe(Infinity);
+  expect(memlockLimit("nothing")).toBeUndefined();
+});
