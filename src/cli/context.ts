@@ -15,6 +15,8 @@ export interface GlobalOptions {
   color?: boolean;
   debug?: boolean;
   yes?: boolean;
+  /** Print every kernel-boundary call on stderr. */
+  trace?: boolean;
 }
 
 /** True when the environment asks for the simulated board (VFIO_PLAT_SIM set and not 0/false/empty). */
@@ -60,9 +62,12 @@ export class CliContext {
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
-    }).then((b) => {
+    }).then(async (b) => {
       this.onCleanup(() => b.dispose());
-      return b;
+      if (!this.opts.trace) return b;
+      const { tracingBoundary } = await import("../trace/tracing-boundary.ts");
+      const { writeStderr } = await import("./output/stdio.ts");
+      return tracingBoundary(b, (line) => writeStderr(`trace: ${line}\n`));
     });
     return this.boundaryPromise;
   }

@@ -81,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       json,
       debug,
       yes: options.yes === true,
+      trace: options.trace === true,
       ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
       ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
       // cac cannot tell --color from "not given" once --no-color is declared: read the raw command line.
