@@ -27,6 +27,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: "--color", description: "Force colour" },
   { flags: "--no-color", description: "No colour (also NO_COLOR)" },
   { flags: "--debug", description: "Show stack traces on errors" },
+  { flags: "--trace", description: "Print every kernel-boundary call (open, ioctl, pread, ...) decoded on stderr" },
   { flags: "-y, --yes", description: "Answer yes to confirmation prompts" },
 ];
 
@@ -34,7 +35,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "list",
     usage: "list",
-    description: "List platform and AMBA devices with driver, IOMMU group and device-tree identity",
+    description: "List platform, AMBA and PCI devices with driver, IOMMU group and device-tree or PCI identity",
     options: [{ flags: "--names", description: "Print device names only, one per line (for shell completion)" }],
     examples: ["vfio-plat list", "vfio-plat --sim list --json"],
     load: () => import("./commands/list.ts"),
@@ -42,12 +43,14 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "bind",
     usage: "bind <device>",
-    description: "Bind a device to vfio-platform / vfio-amba (remembers and restores the original driver on failure)",
+    description: "Bind a device to vfio-platform / vfio-amba / vfio-pci (remembers and restores the original driver on failure)",
     options: [
       { flags: "--force", description: "Bind even a device the system uses (console, active network link)" },
       { flags: "--driver <name>", description: "VFIO driver to use (default: vfio-platform or vfio-amba by bus)" },
+      { flags: "--user <user>", description: "Then give /dev/vfio/N to this user (name or uid), as dpdk-devbind --uid does" },
+      { flags: "--group <group>", description: "Then give /dev/vfio/N to this group (name or gid); the node needs group rw (udev MODE=\"0660\")" },
     ],
-    examples: ["vfio-plat bind 9010000.pl031", "vfio-plat bind arm,pl031"],
+    examples: ["vfio-plat bind 9010000.pl031", "vfio-plat bind arm,pl031", "sudo vfio-plat bind 9010000.pl031 --user $USER"],
     load: () => import("./commands/bind.ts"),
   },
   {
@@ -112,7 +115,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "run",
     usage: "run <device> [script]",
-    description: "Run a script of read/write/irq/sleep/reset lines in ONE open session (file, or - for stdin)",
+    description: "Run a script of read/write/expect/irq/dma/sleep/reset lines in ONE open session (file, or - for stdin)",
     options: [{ flags: "-e, --execute <lines>", description: "Script given inline; ';' separates lines" }],
     examples: [
       "vfio-plat run 9010000.pl031 alarm.vfio",
@@ -121,11 +124,70 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/run.ts"),
   },
   {
+    name: "log",
+    usage: "log",
+    description: "Print the kernel log (/dev/kmsg), e.g. the IOMMU's fault records after a DMA went wrong",
+    options: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],
+    examples: ["vfio-plat log --smmu", "vfio-plat log --json"],
+    load: () => import("./commands/log.ts"),
+  },
+  {
     name: "doctor",
     usage: "doctor [device]",
     description: "Explain why a device cannot be bound or opened (VFIO, IOMMU group, reset, coherency, permissions, holder)",
     options: [],
     examples: ["vfio-plat doctor", "vfio-plat doctor 9010000.pl031"],
     load: () => import("./commands/doctor.ts"),
+  },
+  {
+    name: "dma-test",
+    usage: "dma-test <device>",
+    description: "Copy memory with a PL330 through the IOMMU, verify every byte and report throughput; --inject provokes a fault",
+    options: [
+      { flags: "--size <size>", description: "Bytes per copy, k/M/G suffixes (default 64M)" },
+      { flags: "--iterations <n>", description: "Number of copies (default 1)" },
+      { flags: "--channel <n>", description: "DMA channel 0..7; its event and interrupt have the same number (default 0)" },
+      { flags: "--pattern <pattern>", description: "Source data: incrementing (default), random, zeros, ones or a byte 0xNN" },
+      { flags: "--inject <fault>", description: "Map buffers to fault: readonly-dst, unmapped-src or unmapped-program (exits 1)" },
+      { flags: "--timeout <period>", description: "Per-copy completion timeout (default 5s); exit 7 after killing the channel" },
+    ],
+    examples: [
+      "vfio-plat dma-test 2c0a0000.dma --size 1M",
+      "vfio-plat dma-test 2c0a0000.dma --size 4k --iterations 100 --pattern random --json",
+      "vfio-plat dma-test 2c0a0000.dma --size 64k --inject readonly-dst",
+    ],
+    load: () => import("./commands/dma-test.ts"),
+  },
+  {
+    name: "pl330",
+    usage: "pl330 <action> [file]",
+    description: "PL330 microcode tools: asm FILE|- (TRM syntax to hex, --output binary) and disasm FILE|- (listing)",
+    options: [
+      { flags: "--output <file>", description: "asm: write the binary program to FILE (- for stdout)" },
+      { flags: "--listing", description: "asm: print address, bytes and source line per instruction" },
+      { flags: "--base <address>", description: "Bus address of the first byte (listing addresses, label values; default 0)" },
+      { flags: "--hex", description: "disasm: the input is hex text, not binary" },
+      { flags: "--device <device>", description: "disasm: read the bytes from this VFIO device's region instead of a file" },
+      { flags: "--region <index>", description: "disasm --device: region index (default 0)" },
+      { flags: "--offset <offset>", description: "disasm --device: offset in the region (default 0)" },
+      { flags: "--length <bytes>", description: "disasm --device: bytes to read" },
+    ],
+    examples: [
+      "vfio-plat pl330 asm copy.s",
+      "vfio-plat pl330 asm copy.s --output copy.bin && vfio-plat pl330 disasm copy.bin --base 0x1000",
+      "echo 'bc 01 f7 c0 3d 00 34 00 00' | vfio-plat pl330 disasm --hex -",
+    ],
+    load: () => import("./commands/pl330.ts"),
+  },
+  {
+    name: "completion",
+    usage: "completion <shell>",
+    description: "Print the shell completion script for bash, zsh or fish (device names complete live)",
+    options: [],
+    examples: [
+      "vfio-plat completion bash > ~/.local/share/bash-completion/completions/vfio-plat",
+      "vfio-plat completion fish > ~/.config/fish/completions/vfio-plat.fish",
+    ],
+    load: () => import("./commands/completion.ts"),
   },
 ];

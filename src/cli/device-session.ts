@@ -5,6 +5,7 @@ import { resolveDevice } from "../host/device-name.ts";
 import { listDevices, type HostDevice } from "../host/discovery.ts";
 import { groupHolders } from "../host/in-use.ts";
 import { VFIO_DRIVER_OF_BUS } from "../host/sysfs.ts";
+import { VFIO_PCI_REGION_NAMES } from "../vfio/abi/constants.ts";
 import { BusyError, DeviceNotFoundError } from "../vfio/errors.ts";
 import { openDevice, resolveGroupNode, type VfioSession } from "../vfio/session.ts";
 import type { CliContext } from "./context.ts";
@@ -15,7 +16,7 @@ export async function findDevice(ctx: CliContext, spec: string): Promise<{ b: Ke
   const devices = listDevices(b);
   if (devices.length === 0 && !ctx.sim) {
     throw new DeviceNotFoundError(
-      "this machine shows no platform or AMBA devices",
+      "this machine shows no platform, AMBA or PCI devices",
       "run on the board itself, or use the simulated board: vfio-plat --sim ...",
     );
   }
@@ -32,7 +33,9 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
     );
   }
   try {
-    const session = openDevice(b, { sysfsPath: dev.sysfsPath, name: dev.name, regionNames: dev.regNames });
+    // vfio-pci's regions have fixed meanings, so they get names (`read DEV CONFIG:0x0`); others use DT reg-names.
+    const regionNames = dev.bus === "pci" ? VFIO_PCI_REGION_NAMES : dev.regNames;
+    const session = openDevice(b, { sysfsPath: dev.sysfsPath, name: dev.name, regionNames });
     ctx.onCleanup(() => session.close());
     return { b, dev, session };
   } catch (e) {

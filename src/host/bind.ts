@@ -1,6 +1,7 @@
 // `bind` as a transaction (dpdk-devbind, kernel selftests setup.sh): remember the original driver and override, set
 // driver_override to the VFIO driver, unbind, probe, check the driver really took it, and wait for the group node.
-// Any failure puts the device back where it was. `unbind` restores the saved state the same way.
+// Any failure puts the device back where it was. `unbind` restores the saved state the same way. With an owner, the
+// group node is then handed to that user/group (dpdk-devbind --uid/--gid), so the work after bind needs no root.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { isSyscallError } from "../boundary/syscall-error.ts";
 import { BusyError, DeviceNotFoundError, UnsupportedError, VfioError } from "../vfio/errors.ts";
@@ -19,6 +20,16 @@ export interface BindOptions {
   nodeTimeoutMs?: number;
   /** Override the VFIO driver (default: the bus's). */
   driver?: string;
+  /** chown the group node to this uid and/or gid once the device is bound (unset: keep that part as it is). */
+  owner?: { uid?: number; gid?: number };
+}
+
+/** Who owns the group node after `bind` handed it over. */
+export interface NodeOwner {
+  uid: number;
+  gid: number;
+  /** Permission bits (e.g. 0o600): with a group given, 0o060 must be set for the group to use the node. */
+  mode: number;
 }
 
 export interface BindResult {
@@ -27,6 +38,8 @@ export interface BindResult {
   outcome: "bound" | "already";
   previousDriver?: string;
   groupNode?: string;
+  /** Set when `owner` was asked for and the node exists. */
+  owner?: NodeOwner;
 }
 
 function sleepMs(ms: number): void {
@@ -41,6 +54,14 @@ function waitForNode(b: KernelBoundary, path: string, timeoutMs: number): boolea
     if (performance.now() >= deadline) return false;
     sleepMs(20);
   }
+}
+
+/** chown the group node, leaving out what was not asked for; returns the node's ownership read back. @throws SyscallError */
+function handOver(b: KernelBoundary, node: string, owner: { uid?: number; gid?: number }): NodeOwner {
+  const before = b.fs.stat(node);
+  b.fs.chown(node, owner.uid ?? before.uid, owner.gid ?? before.gid);
+  const after = b.fs.stat(node);
+  return { uid: after.uid, gid: after.gid, mode: after.mode & 0o7777 };
 }
 
 function writeAttr(b: KernelBoundary, path: string, value: string): void {
@@ -65,13 +86,15 @@ function restore(b: KernelBoundary, dev: HostDevice, driver: string | undefined,
 /**
  * Bind `dev` to its bus's VFIO driver.
  * @throws BusyError (in use by the kernel, without force), UnsupportedError (no VFIO driver on this kernel),
- *   VfioError (the probe failed; the device is back on its original driver)
+ *   VfioError (the probe failed; the device is back on its original driver), SyscallError (EPERM from chown of the
+ *   group node for `owner`; the device is back on its original driver)
  */
 export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions): BindResult {
   const target = opts.driver ?? VFIO_DRIVER_OF_BUS[dev.bus];
   if (dev.driver === target) {
     const node = dev.iommuGroup !== undefined ? resolveGroupNode(b, dev.iommuGroup) : undefined;
-    return { device: dev, outcome: "already", ...(node ? { groupNode: node } : {}) };
+    const owner = node && opts.owner && b.fs.exists(node) ? handOver(b, node, opts.owner) : undefined;
+    return { device: dev, outcome: "already", ...(node ? { groupNode: node } : {}), ...(owner ? { owner } : {}) };
   }
   if (!opts.force) {
     const users = kernelUsers(b, dev);
@@ -113,7 +136,12 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions
         detail: probeFailureHint(b, dev, target),
       });
     }
-    const after = describeDevice(b, dev.bus, dev.name);
+    let after = describeDevice(b, dev.bus, dev.name);
+    // A PCI function on an arm64 DT kernel joins its IOMMU group only in this probe (the lab saw no iommu_group link
+    // before vfio-pci bound it): wait for the link, then for the node.
+    if (after.iommuGroup === undefined && waitForNode(b, `${dir}/iommu_group`, opts.nodeTimeoutMs ?? 5000)) {
+      after = describeDevice(b, dev.bus, dev.name);
+    }
     let node: string | undefined;
     if (after.iommuGroup !== undefined) {
       node = resolveGroupNode(b, after.iommuGroup);
@@ -121,7 +149,15 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions
         throw new VfioError(`${node} did not appear`, { detail: "udev did not create the group node in time" });
       }
     }
-    return { device: after, outcome: "bound", ...(dev.driver ? { previousDriver: dev.driver } : {}), ...(node ? { groupNode: node } : {}) };
+    // Inside the transaction: a hand-over that fails (not root) leaves the device where it was.
+    const owner = node && opts.owner ? handOver(b, node, opts.owner) : undefined;
+    return {
+      device: after,
+      outcome: "bound",
+      ...(dev.driver ? { previousDriver: dev.driver } : {}),
+      ...(node ? { groupNode: node } : {}),
+      ...(owner ? { owner } : {}),
+    };
   } catch (e) {
     try {
       restore(b, dev, originalDriver, originalOverride);

@@ -1,6 +1,7 @@
-// Checking and resolving the device names users type: the sysfs name (9010000.pl031), a /sys/bus/<bus>/devices/<name>
-// path, a unique compatible string (arm,pl031) or a glob (*.pl031) that matches exactly one device. Names are validated
-// before they reach any path, so nothing like "../../" or a stray "*" can touch another sysfs file.
+// Checking and resolving the device names users type: the sysfs name (9010000.pl031), a PCI address with or without
+// its domain (0000:00:02.0, 00:02.0, as lspci prints it), a /sys/bus/<bus>/devices/<name> path, a unique compatible
+// string (arm,pl031) or a glob (*.pl031) that matches exactly one device. Names are validated before they reach any
+// path, so nothing like "../../" or a stray "*" can touch another sysfs file.
 import { DeviceNotFoundError, UsageError } from "../vfio/errors.ts";
 import type { HostDevice } from "./discovery.ts";
 
@@ -24,6 +25,18 @@ export function validateDeviceName(name: string): string {
     );
   }
   return name;
+}
+
+const BDF_RE = /^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/i;
+
+/**
+ * The sysfs name of a PCI address as typed: lower case, domain 0000 added when left out ("00:02.0" -> "0000:00:02.0").
+ * Undefined when `text` is no PCI address.
+ */
+export function normalizeBdf(text: string): string | undefined {
+  const m = BDF_RE.exec(text);
+  if (!m || parseInt(m[3]!, 16) > 0x1f) return undefined;
+  return `${(m[1] ?? "0000").toLowerCase()}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.${m[4]}`;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -51,6 +64,9 @@ export function resolveDevice(spec: string, devices: readonly HostDevice[]): Hos
   if (isValidDeviceName(name)) {
     const hit = devices.find((d) => d.name === name && (!sys || d.bus === sys[1]));
     if (hit) return hit;
+    const bdf = normalizeBdf(name);
+    const pci = bdf !== undefined ? devices.find((d) => d.bus === "pci" && d.name === bdf) : undefined;
+    if (pci) return pci;
     // A compatible string ("arm,pl031") names a device when exactly one has it.
     if (name.includes(",")) return exactlyOne(spec, devices.filter((d) => d.compatible.includes(name)), devices);
     return exactlyOne(spec, [], devices);

@@ -1,5 +1,5 @@
 // Device discovery over sysfs: every device on the platform, amba and pci buses with what a user needs to decide what
-// to bind: its driver (and whether driver_override forces it), IOMMU group, device-tree identity and VFIO node.
+// to bind: its driver (and whether driver_override forces it), IOMMU group, device-tree or PCI identity and VFIO node.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { resolveGroupNode } from "../vfio/session.ts";
 import {
@@ -31,6 +31,36 @@ export interface HostDevice {
   vfioBound: boolean;
   /** /dev/vfio/N or /dev/vfio/noiommu-N when bound to VFIO and the node exists. */
   groupNode?: string;
+  /** A PCI function's ids from sysfs (`vendor`, `device`, `class`), for bus "pci". */
+  pci?: PciIdentity;
+}
+
+export interface PciIdentity {
+  vendor: number;
+  device: number;
+  /** 24-bit class code. */
+  class: number;
+}
+
+/** vendor/device/class of a PCI function, or undefined when sysfs does not show them. */
+function pciIdentity(b: KernelBoundary, dir: string): PciIdentity | undefined {
+  const num = (attr: string): number | undefined => {
+    try {
+      const v = Number(b.fs.readFile(`${dir}/${attr}`).trim());
+      return Number.isInteger(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const vendor = num("vendor");
+  const device = num("device");
+  const cls = num("class");
+  return vendor === undefined || device === undefined ? undefined : { vendor, device, class: cls ?? 0 };
+}
+
+/** "1234:11e8", as lspci -n prints a function's ids. */
+export function pciIdText(id: PciIdentity): string {
+  return `${id.vendor.toString(16).padStart(4, "0")}:${id.device.toString(16).padStart(4, "0")}`;
 }
 
 /** Read one device's facts. */
@@ -48,6 +78,10 @@ export function describeDevice(b: KernelBoundary, bus: Bus, name: string): HostD
     vfioBound,
   };
   if (driver !== undefined) dev.driver = driver;
+  if (bus === "pci") {
+    const id = pciIdentity(b, dir);
+    if (id) dev.pci = id;
+  }
   const override = driverOverride(b, dir);
   if (override !== undefined) dev.override = override;
   if (group !== undefined) {

@@ -23,12 +23,13 @@ import { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { printk, type BoardState } from "./state/board-state.ts";
 import { liveHolder, tryLock, unlock } from "./state/pid-lock.ts";
 import { StateStore } from "./state/state-store.ts";
-import { groupMembers, groupOf, groupViable, isNoiommuGroup } from "./sysfs/driver-core.ts";
+import { VFIO_DRIVER_FOR_BUS, groupMembers, groupOf, groupViable, isNoiommuGroup, isVfioDriver } from "./sysfs/driver-core.ts";
 import { SimFs } from "./sysfs/sim-fs.ts";
 import { Errno, containerIoctl, type ContainerEnv } from "./vfio/container-ioctls.ts";
 import { deviceIoctl, type DeviceEnv } from "./vfio/device-ioctls.ts";
 import { regionFlags, regionRead, regionWrite, splitOffset } from "./vfio/region-access.ts";
 import { SimMapping } from "./vfio/sim-mapping.ts";
+import { vfioPciIoctl } from "./vfio/vfio-pci-ioctls.ts";
 import type { ContainerFile, DeviceFile, GroupFile, VfioFile } from "./vfio/vfio-files.ts";
 
 export interface SimOptions {
@@ -168,7 +169,7 @@ export class SimBoundary implements KernelBoundary {
     const f = this.files.get(fd);
     if (!f) {
       // A real fd (an eventfd, most likely): interrupts that still name it as their trigger now signal into nothing.
-      for (const rt of this.runtimes.values()) for (const irq of rt.irqs) irq.fdClosed(fd);
+      for (const rt of this.runtimes.values()) rt.fdClosed(fd);
       return this.opts.os.close(fd);
     }
     this.files.delete(fd);
@@ -187,7 +188,7 @@ export class SimBoundary implements KernelBoundary {
     const rt = d.runtime;
     rt.openCount--;
     if (rt.openCount === 0) {
-      this.logReset(rt.spec); // close_device resets too
+      if (!rt.pci) this.logReset(rt.spec); // vfio-platform's close_device resets too
       rt.release();
       this.runtimes.delete(rt.spec.name);
       this.saveModels([rt], true);
@@ -221,6 +222,7 @@ export class SimBoundary implements KernelBoundary {
     try {
       if (f.kind === "container") return containerIoctl(f, this.containerEnv(), request, arg);
       if (f.kind === "group") return this.groupIoctl(f, request, arg);
+      if (f.runtime.pci) return vfioPciIoctl(f.runtime.pci, this.deviceEnv(), request, arg);
       return deviceIoctl(f, this.deviceEnv(), request, arg);
     } catch (e) {
       if (e instanceof Errno) throw this.err(e.code, "ioctl", fd, request);
@@ -269,12 +271,13 @@ export class SimBoundary implements KernelBoundary {
         const name = new TextDecoder().decode(arg.subarray(0, nul < 0 ? arg.length : nul));
         if (!g.container?.iommu) throw new Errno("EINVAL");
         const spec = groupMembers(s, g.id).find((d) => d.name === name);
-        if (!spec || !["vfio-platform", "vfio-amba"].includes(s.devices[name]?.driver ?? "")) throw new Errno("ENODEV");
+        if (!spec || !isVfioDriver(s.devices[name]?.driver)) throw new Errno("ENODEV");
         let rt = this.runtimes.get(name);
         if (!rt) {
-          rt = new DeviceRuntime(spec, s.models[name], this.clock, (efd) => this.signal(efd), this.dmaPort(spec, g.id));
+          const log = (message: string) => this.printk([{ message: devMessage(this.logDevice(spec), message), priority: KERN_INFO }]);
+          rt = new DeviceRuntime(spec, s.models[name], this.clock, (efd) => this.signal(efd), this.dmaPort(spec, g.id), log);
           this.runtimes.set(name, rt);
-          this.logReset(spec); // open_device calls the reset function
+          if (!rt.pci) this.logReset(spec); // vfio-platform's open_device calls the reset function
         }
         rt.openCount++;
         if (g.noiommu) {
@@ -305,7 +308,12 @@ export class SimBoundary implements KernelBoundary {
     this.advance();
     try {
       const spec = d.runtime.spec;
-      const r = kind === "pread" ? regionRead(spec, d.runtime.model, buf, offset) : regionWrite(spec, d.runtime.model, buf, offset);
+      const pci = d.runtime.pci;
+      const r = pci
+        ? pci.rw(buf, offset, kind === "pwrite")
+        : kind === "pread"
+          ? regionRead(spec, d.runtime.model, buf, offset)
+          : regionWrite(spec, d.runtime.model, buf, offset);
       if (typeof r === "string") throw this.err(r, kind, fd);
       return r;
     } finally {
@@ -320,14 +328,21 @@ export class SimBoundary implements KernelBoundary {
     if (length <= 0 || offset % page !== 0) throw this.err("EINVAL", "mmap", fd);
     if ((flags & MAP_SHARED) === 0) throw this.err("EINVAL", "mmap", fd);
     const { index, off } = splitOffset(offset);
-    const r = d.runtime.spec.regions[index];
-    if (!r) throw this.err("EINVAL", "mmap", fd);
-    const rflags = regionFlags(r, page);
-    if (!(rflags & 4)) throw this.err("EINVAL", "mmap", fd);
-    if (prot & PROT_READ && !(rflags & 1)) throw this.err("EINVAL", "mmap", fd);
-    if (prot & PROT_WRITE && !(rflags & 2)) throw this.err("EINVAL", "mmap", fd);
     const span = Math.ceil(length / page) * page;
-    if (r.size < page || off + span > r.size) throw this.err("EINVAL", "mmap", fd);
+    const pci = d.runtime.pci;
+    if (pci) {
+      // vfio_pci_core_mmap: BARs with the MMAP flag only, the whole mapping inside the BAR.
+      const bar = pci.mappableBar(index, page);
+      if (!bar || off + span > bar.size) throw this.err("EINVAL", "mmap", fd);
+    } else {
+      const r = d.runtime.spec.regions[index];
+      if (!r) throw this.err("EINVAL", "mmap", fd);
+      const rflags = regionFlags(r, page);
+      if (!(rflags & 4)) throw this.err("EINVAL", "mmap", fd);
+      if (prot & PROT_READ && !(rflags & 1)) throw this.err("EINVAL", "mmap", fd);
+      if (prot & PROT_WRITE && !(rflags & 2)) throw this.err("EINVAL", "mmap", fd);
+      if (r.size < page || off + span > r.size) throw this.err("EINVAL", "mmap", fd);
+    }
     return new SimMapping(d.runtime.model, index, off, length, (prot & PROT_READ) !== 0, (prot & PROT_WRITE) !== 0, () => {
       this.advance();
       this.saveModels();
@@ -396,7 +411,7 @@ export class SimBoundary implements KernelBoundary {
   }
 
   private logDevice(spec: DeviceSpec) {
-    const driver = this.store.read().devices[spec.name]?.driver ?? (spec.bus === "amba" ? "vfio-amba" : "vfio-platform");
+    const driver = this.store.read().devices[spec.name]?.driver ?? VFIO_DRIVER_FOR_BUS[spec.bus];
     return { driver, name: spec.name, bus: spec.bus };
   }
 

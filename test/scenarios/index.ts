@@ -1,6 +1,7 @@
 // Every scenario, for the simulated run (test/scenarios/sim.test.ts) and the lab's guest runner.
+import { eduSmmuv3 } from "./edu-smmuv3.scenario.ts";
 import { pl031Noiommu } from "./pl031-noiommu.scenario.ts";
 import type { Scenario } from "./scenario.ts";
 import { virtioMmioNoiommu } from "./virtio-mmio-noiommu.scenario.ts";
 
-export const SCENARIOS: Scenario[] = [pl031Noiommu, virtioMmioNoiommu];
+export const SCENARIOS: Scenario[] = [pl031Noiommu, virtioMmioNoiommu, eduSmmuv3];

@@ -1,18 +1,39 @@
-// `vfio-plat bind DEVICE`: hand a device to vfio-platform / vfio-amba as a reversible transaction (see host/bind.ts).
-import { bindDevice } from "../../host/bind.ts";
+// `vfio-plat bind DEVICE [--user U] [--group G]`: hand a device to vfio-platform / vfio-amba as a reversible
+// transaction (see host/bind.ts), then optionally hand its /dev/vfio/N to a user or group so the rest needs no root.
+import { resolveGroup, resolveUser } from "../../host/account-ids.ts";
+import { bindDevice, type NodeOwner } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { UsageError } from "../../vfio/errors.ts";
 
+/** The text after "owner" in bind's line: "uid 1000, gid 1000, mode 0600". */
+function ownerText(o: NodeOwner): string {
+  return `uid ${o.uid}, gid ${o.gid}, mode ${o.mode.toString(8).padStart(4, "0")}`;
+}
+
+/** cac gives `true` for a value option written without its value. @throws UsageError */
+function optionValue(v: unknown, flag: string): string {
+  if (typeof v === "string" || typeof v === "number") return String(v);
+  throw new UsageError(`${flag} needs a value`, `${flag} NAME or ${flag} NUMBER`);
+}
+
+/** @throws UsageError (unknown --user/--group, before anything is touched) and whatever bindDevice throws */
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+  // Names are resolved first: a typo must not leave a device bound to VFIO and owned by root.
+  const uid = options.user !== undefined ? resolveUser(optionValue(options.user, "--user")) : undefined;
+  const gid = options.group !== undefined ? resolveGroup(optionValue(options.group, "--group")) : undefined;
   const { b, dev } = await findDevice(ctx, args[0]!);
   const r = bindDevice(b, dev, {
     stateDir: ctx.stateDir(),
     force: options.force === true,
     ...(typeof options.driver === "string" ? { driver: options.driver } : {}),
+    ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),
   });
   const d = r.device;
+  // A group owner is no use while the node's group bits are ---: say so (the udev rule sets MODE="0660").
+  const groupLocked = gid !== undefined && r.owner !== undefined && (r.owner.mode & 0o060) !== 0o060;
   if (ctx.json) {
     writeStdout(
       jsonDocument({
@@ -22,12 +43,25 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
         previous_driver: r.previousDriver ?? null,
         iommu_group: d.iommuGroup ?? null,
         group_node: r.groupNode ?? null,
+        owner: r.owner ? { uid: r.owner.uid, gid: r.owner.gid, mode: `0${r.owner.mode.toString(8)}` } : null,
       }),
     );
-  } else if (r.outcome === "already") {
-    writeStderr(`vfio-plat: notice: ${d.name} is already bound to ${d.driver}${r.groupNode ? ` (${r.groupNode})` : ""}\n`);
   } else {
-    writeStdout(`${d.name}: bound to ${d.driver} (was ${r.previousDriver ?? "unbound"}), group ${d.iommuGroup ?? "-"}: ${r.groupNode ?? "-"}\n`);
+    if (r.outcome === "already") {
+      writeStderr(`vfio-plat: notice: ${d.name} is already bound to ${d.driver}${r.groupNode ? ` (${r.groupNode})` : ""}\n`);
+    } else {
+      writeStdout(`${d.name}: bound to ${d.driver} (was ${r.previousDriver ?? "unbound"}), group ${d.iommuGroup ?? "-"}: ${r.groupNode ?? "-"}\n`);
+    }
+    if (r.owner) writeStdout(`${r.groupNode}: owner ${ownerText(r.owner)}\n`);
+  }
+  if (groupLocked) {
+    writeStderr(
+      `vfio-plat: notice: ${r.groupNode} has mode ${r.owner!.mode.toString(8).padStart(4, "0")}, so group ${String(options.group)} cannot open it yet; ` +
+        `add the udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660" (README, Permissions) or use --user\n`,
+    );
+  }
+  if ((uid !== undefined || gid !== undefined) && !r.owner && r.groupNode === undefined) {
+    writeStderr(`vfio-plat: notice: ${d.name} has no group node to hand over\n`);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
-// `vfio-plat list`: every platform/AMBA device with its driver ([*] when driver_override forces it), IOMMU group,
-// VFIO node and device-tree identity. `--names` prints bare names for shell completion.
-import { listDeviceNames, listDevices } from "../../host/discovery.ts";
+// `vfio-plat list`: every platform/AMBA/PCI device with its driver ([*] when driver_override forces it), IOMMU group,
+// VFIO node and identity: device-tree compatible and reg-names, or a PCI function's [vendor:device] ids (lspci -nn).
+// `--names` prints bare names for shell completion.
+import { listDeviceNames, listDevices, pciIdText } from "../../host/discovery.ts";
 import type { CliContext } from "../context.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
@@ -28,6 +29,13 @@ export async function run(ctx: CliContext, _args: string[], options: Record<stri
           group_node: d.groupNode ?? null,
           compatible: d.compatible,
           reg_names: d.regNames,
+          ...(d.bus === "pci"
+            ? {
+                pci: d.pci
+                  ? { vendor: `0x${d.pci.vendor.toString(16).padStart(4, "0")}`, device: `0x${d.pci.device.toString(16).padStart(4, "0")}`, class: `0x${d.pci.class.toString(16).padStart(6, "0")}` }
+                  : null,
+              }
+            : {}),
         })),
       }),
     );
@@ -40,7 +48,7 @@ export async function run(ctx: CliContext, _args: string[], options: Record<stri
     `${d.vfioBound ? c.green(d.driver!) : (d.driver ?? c.dim("(none)"))}${d.override ? c.yellow(" [*]") : ""}`,
     d.iommuGroup === undefined ? "-" : String(d.iommuGroup),
     d.groupNode ?? "-",
-    d.compatible.join(",") || "-",
+    d.pci ? `[${pciIdText(d.pci)}]` : d.compatible.join(",") || "-",
     d.regNames.join(",") || "-",
   ]);
   const lines = formatTable(rows, { header: ["DEVICE", "BUS", "DRIVER", "GROUP", "NODE", "COMPATIBLE", "REG-NAMES"] });

@@ -25,7 +25,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const raw = options.rawArgs as string[] | undefined;
   const source = given ?? (raw?.includes("-") ? "-" : undefined);
   const lines = parseScript(readScript(source, options.execute ?? options.e));
-  const { session } = await openCliDevice(ctx, deviceSpec!);
+  const { b, session } = await openCliDevice(ctx, deviceSpec!);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;
   jl?.line({ type: "start", device: session.device.name, steps: lines.length });
   await runScript(
@@ -37,6 +37,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       record: (r) => jl?.line(r),
     },
     ctx.abort.signal,
+    { b, container: session.container },
   );
   jl?.line({ type: "end", reason: "done", steps: lines.length });
   return 0;

@@ -1,10 +1,23 @@
 // The `run` script language: one step per line, the same verbs as the CLI, so work that must happen in ONE open
 // session (the kernel may reset a device on first open and last close) can be written down and replayed. Parsing is
-// separate from running so a script is checked completely before the device is touched.
+// separate from running so a script is checked completely before the device is touched. The `dma` verbs give any
+// device DMA buffers without a device-specific command: map memory through the container (its IOVA becomes $NAME),
+// fill it, let the device work, check it.
 import { UsageError } from "../../vfio/errors.ts";
 import { parseAccess, type Access } from "../parse/access.ts";
-import { parseCount, parseNumber, parseU32 } from "../parse/numbers.ts";
+import { parseCount, parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { parsePeriod } from "../parse/periods.ts";
+
+/** Byte patterns for `dma fill` and `dma expect`. */
+export type DmaPattern =
+  | { kind: "incrementing" }
+  | { kind: "zeros" }
+  | { kind: "ones" }
+  | { kind: "byte"; value: number }
+  | { kind: "random"; seed: number };
+
+/** Who may do what with a mapped buffer: the device reads it, writes it, or both. */
+export type DmaPerm = "read" | "write" | "rw";
 
 /** A value written by the script: a literal, or a variable captured by `read ... as NAME` plus an offset. */
 export type ValueExpr = { literal: bigint } | { variable: string; add: bigint };
@@ -15,7 +28,11 @@ export type Step =
   | { op: "expect"; access: Access; value: ValueExpr; mask?: bigint }
   | { op: "irq"; action: "arm" | "wait" | "unmask" | "mask" | "trigger" | "disarm"; index: number; timeoutMs?: number }
   | { op: "sleep"; ms: number }
-  | { op: "reset" };
+  | { op: "reset" }
+  | { op: "dma-map"; name: string; size: number; perm: DmaPerm; iova?: bigint }
+  | { op: "dma-fill"; name: string; pattern: DmaPattern }
+  | { op: "dma-expect"; name: string; pattern: DmaPattern; offset?: number; length?: number }
+  | { op: "dma-unmap"; name: string };
 
 export interface ScriptLine {
   line: number;
@@ -39,6 +56,67 @@ function parseValueMask(text: string): { value: ValueExpr; mask?: bigint } {
   const i = text.lastIndexOf(":");
   if (i > 0) return { value: parseValue(text.slice(0, i), "value"), mask: parseNumber(text.slice(i + 1), "mask") };
   return { value: parseValue(text, "value") };
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DMA_USAGE = "dma map NAME SIZE [read|write|rw] [at IOVA] | dma fill NAME PATTERN | dma expect NAME PATTERN [OFFSET LENGTH] | dma unmap NAME";
+const PATTERN_FORMS = "incrementing, zeros, ones, random:SEED or a byte 0xNN";
+
+/** Largest buffer `dma map` takes: enough for any register-programmed test transfer, small enough to never surprise. */
+export const DMA_MAP_MAX = 1 << 30;
+
+/** Parse a byte pattern: incrementing | zeros | ones | random:SEED | 0xNN. @throws UsageError */
+export function parsePattern(text: string): DmaPattern {
+  if (text === "incrementing" || text === "zeros" || text === "ones") return { kind: text };
+  const r = /^random:(.+)$/.exec(text);
+  if (r) return { kind: "random", seed: parseU32(r[1]!, "random seed") };
+  if (/^0x[0-9a-f]{1,2}$/i.test(text)) return { kind: "byte", value: parseInt(text.slice(2), 16) };
+  throw new UsageError(`unknown pattern '${text}'`, `a pattern is ${PATTERN_FORMS}`);
+}
+
+function dmaName(text: string | undefined): string {
+  if (!text || !NAME_RE.test(text)) throw new UsageError(`dma needs a buffer name, got '${text ?? ""}'`, DMA_USAGE);
+  return text;
+}
+
+function parseDma(rest: string[]): Step {
+  const [sub, ...args] = rest;
+  switch (sub) {
+    case "map": {
+      const name = dmaName(args[0]);
+      if (args[1] === undefined) throw new UsageError("dma map needs a size", DMA_USAGE);
+      const size = Number(parseSize(args[1], "size", { min: 1n, max: BigInt(DMA_MAP_MAX) }));
+      let i = 2;
+      let perm: DmaPerm = "rw";
+      if (args[i] === "read" || args[i] === "write" || args[i] === "rw") perm = args[i++] as DmaPerm;
+      let iova: bigint | undefined;
+      if (args[i] === "at") {
+        if (args[i + 1] === undefined) throw new UsageError("dma map ... at needs an IOVA", DMA_USAGE);
+        iova = parseNumber(args[i + 1]!, "IOVA");
+        i += 2;
+      }
+      if (i !== args.length) throw new UsageError(`unexpected '${args[i]}'`, DMA_USAGE);
+      return { op: "dma-map", name, size, perm, ...(iova !== undefined ? { iova } : {}) };
+    }
+    case "fill": {
+      if (args.length !== 2) throw new UsageError("dma fill needs a name and a pattern", DMA_USAGE);
+      return { op: "dma-fill", name: dmaName(args[0]), pattern: parsePattern(args[1]!) };
+    }
+    case "expect": {
+      if (args.length !== 2 && args.length !== 4) throw new UsageError("dma expect needs a name, a pattern and optionally OFFSET LENGTH", DMA_USAGE);
+      const step: Step = { op: "dma-expect", name: dmaName(args[0]), pattern: parsePattern(args[1]!) };
+      if (args.length === 4) {
+        step.offset = Number(parseSize(args[2]!, "offset", { max: BigInt(DMA_MAP_MAX) }));
+        step.length = Number(parseSize(args[3]!, "length", { min: 1n, max: BigInt(DMA_MAP_MAX) }));
+      }
+      return step;
+    }
+    case "unmap":
+      if (args.length !== 1) throw new UsageError("dma unmap needs a name", DMA_USAGE);
+      return { op: "dma-unmap", name: dmaName(args[0]) };
+    default:
+      throw new UsageError(`unknown dma action '${sub ?? ""}'`, DMA_USAGE);
+  }
 }
 
 function parseStep(words: string[]): Step {
@@ -85,8 +163,10 @@ function parseStep(words: string[]): Step {
     case "reset":
       if (rest.length) throw new UsageError("reset takes no arguments");
       return { op: "reset" };
+    case "dma":
+      return parseDma(rest);
     default:
-      throw new UsageError(`unknown verb '${verb}'`, "verbs: read, write, expect, irq, sleep, reset");
+      throw new UsageError(`unknown verb '${verb}'`, "verbs: read, write, expect, irq, sleep, reset, dma");
   }
 }
 

@@ -1,7 +1,12 @@
 // Executes a parsed `run` script against one open device: each step is reported as it happens (a line of text, or
-// a JSON Lines record), and the first failing step stops the script with its line number in the error.
+// a JSON Lines record), and the first failing step stops the script with its line number in the error. DMA buffers
+// the script maps live until `dma unmap` or the end of the script, whichever comes first.
+import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
+import type { Container } from "../../vfio/container.ts";
+import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import { UsageError, VerifyError } from "../../vfio/errors.ts";
 import type { Device } from "../../vfio/device.ts";
+import { firstMismatch, patternBytes, patternName } from "./dma-pattern.ts";
 import { hex } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
 import { jsonRegister, jsonNanoseconds } from "../output/json.ts";
@@ -19,6 +24,12 @@ export interface ScriptOutput {
   json: boolean;
 }
 
+/** What the `dma` verbs need: the boundary (for memory) and the container the device's group is attached to. */
+export interface ScriptDma {
+  b: KernelBoundary;
+  container: Container;
+}
+
 function label(regionIndex: number, access: Access): string {
   const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[access.width];
   return `${regionIndex}:0x${access.offset.toString(16).padStart(8, "0")}.${letter}`;
@@ -28,8 +39,35 @@ function label(regionIndex: number, access: Access): string {
  * Run `lines` on `device`. Variables captured by `read ... as NAME` live for the script.
  * @throws the failing step's error, its message prefixed with "line N:"
  */
-export async function runScript(device: Device, lines: readonly ScriptLine[], out: ScriptOutput, signal: AbortSignal): Promise<void> {
+export async function runScript(
+  device: Device,
+  lines: readonly ScriptLine[],
+  out: ScriptOutput,
+  signal: AbortSignal,
+  dma?: ScriptDma,
+): Promise<void> {
+  const buffers = new Map<string, DmaBuffer>();
+  try {
+    await runSteps(device, lines, out, signal, dma, buffers);
+  } finally {
+    for (const buf of buffers.values()) buf.release();
+  }
+}
+
+async function runSteps(
+  device: Device,
+  lines: readonly ScriptLine[],
+  out: ScriptOutput,
+  signal: AbortSignal,
+  dma: ScriptDma | undefined,
+  buffers: Map<string, DmaBuffer>,
+): Promise<void> {
   const vars = new Map<string, bigint>();
+  const buffer = (name: string): DmaBuffer => {
+    const buf = buffers.get(name);
+    if (!buf) throw new UsageError(`no DMA buffer '${name}'`, `map it first: dma map ${name} SIZE`);
+    return buf;
+  };
   const value = (v: ValueExpr): bigint => {
     if ("literal" in v) return v.literal;
     const base = vars.get(v.variable);
@@ -105,6 +143,52 @@ export async function runScript(device: Device, lines: readonly ScriptLine[], ou
           if (out.json) out.record({ type: "reset", line });
           else out.text("reset");
           break;
+        case "dma-map": {
+          if (!dma) throw new UsageError("dma map needs the device's container (run it through `vfio-plat run`)");
+          if (buffers.has(step.name)) throw new UsageError(`DMA buffer '${step.name}' is already mapped`, `dma unmap ${step.name} first`);
+          const perm = { read: step.perm !== "write", write: step.perm !== "read" };
+          const buf = DmaBuffer.allocate(dma.b, dma.container, step.size, perm, step.iova);
+          buffers.set(step.name, buf);
+          vars.set(step.name, buf.iova);
+          if (out.json) out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm });
+          else out.text(`dma ${step.name}: ${buf.size} bytes at IOVA 0x${buf.iova.toString(16)} (${step.perm}) = $${step.name}`);
+          break;
+        }
+        case "dma-fill": {
+          const buf = buffer(step.name);
+          buf.bytes.set(patternBytes(step.pattern, buf.size));
+          if (out.json) out.record({ type: "dma-fill", line, name: step.name, pattern: patternName(step.pattern), size: buf.size });
+          else out.text(`dma ${step.name}: filled ${buf.size} bytes (${patternName(step.pattern)})`);
+          break;
+        }
+        case "dma-expect": {
+          const buf = buffer(step.name);
+          const offset = step.offset ?? 0;
+          const length = step.length ?? buf.size - offset;
+          if (offset + length > buf.size) {
+            throw new UsageError(`dma expect ${step.name}: ${length} bytes at offset 0x${offset.toString(16)} run past its ${buf.size} bytes`);
+          }
+          const got = buf.bytes.subarray(offset, offset + length);
+          const bad = firstMismatch(got, step.pattern);
+          const what = `${patternName(step.pattern)}, ${length} bytes at offset 0x${offset.toString(16)}`;
+          if (bad >= 0) {
+            const want = patternBytes(step.pattern, bad + 1)[bad]!;
+            throw new VerifyError(
+              `dma ${step.name}: byte 0x${(offset + bad).toString(16)} is ${hex(got[bad]!, 1)}, expected ${hex(want, 1)} (${what}) MISMATCH`,
+            );
+          }
+          if (out.json) out.record({ type: "dma-expect", line, name: step.name, ok: true, pattern: patternName(step.pattern), offset, length });
+          else out.text(`dma ${step.name}: ${what} as expected`);
+          break;
+        }
+        case "dma-unmap": {
+          const buf = buffer(step.name);
+          buffers.delete(step.name);
+          buf.release();
+          if (out.json) out.record({ type: "dma-unmap", line, name: step.name });
+          else out.text(`dma ${step.name}: unmapped (IOVA 0x${buf.iova.toString(16)})`);
+          break;
+        }
       }
     } catch (e) {
       if (e instanceof Error && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;

@@ -20,11 +20,43 @@ export interface IrqSpec {
   hwirq: number;
 }
 
+/** One base address register of a PCI function, as the kernel assigned it at enumeration. */
+export interface PciBarSpec {
+  /** Bus address the BAR was programmed with (a model choice: QEMU virt's 32-bit window starts at 0x10000000). */
+  base: bigint;
+  /** Size in bytes (a power of two). */
+  size: number;
+  kind: "mem32" | "mem64" | "io";
+  prefetchable?: boolean;
+}
+
+/**
+ * The identity and resources of a conventional PCI function (type 0 header): what its configuration space says and
+ * what vfio-pci turns into regions and interrupt indexes (see ../pci/config-space.ts).
+ */
+export interface PciSpec {
+  vendor: number;
+  device: number;
+  subsystemVendor: number;
+  subsystemDevice: number;
+  revision: number;
+  /** 24-bit class code: base class, subclass, programming interface (sysfs `class`). */
+  classCode: number;
+  /** BAR0..BAR5 by index; undefined for an unimplemented BAR. */
+  bars: (PciBarSpec | undefined)[];
+  /** Interrupt pin register: 1 = INTA .. 4 = INTD, 0 = no INTx. */
+  interruptPin: number;
+  /** Vectors of the function's MSI capability (a power of two); absent: no MSI capability. */
+  msiVectors?: number;
+  /** The MSI capability has 64-bit message addresses. */
+  msi64?: boolean;
+}
+
 export interface DeviceSpec {
-  /** dev_name(): "<unit-address>.<node-name>", e.g. "9010000.pl031". */
+  /** dev_name(): "<unit-address>.<node-name>" ("9010000.pl031"), or the PCI address "0000:00:02.0". */
   name: string;
-  bus: "platform" | "amba";
-  /** DT compatible strings, most specific first. */
+  bus: "platform" | "amba" | "pci";
+  /** DT compatible strings, most specific first ([] for a PCI function without a device-tree node). */
   compatible: string[];
   regions: RegionSpec[];
   irqs: IrqSpec[];
@@ -32,6 +64,14 @@ export interface DeviceSpec {
   nativeDriver?: string;
   /** IOMMU group number when the board has an IOMMU and the device sits behind it. */
   iommuGroup?: number;
+  /**
+   * The device joins its IOMMU group only when a driver first probes it (the `iommu_group` link is absent until
+   * then). The lab saw this for the edu PCI function on an arm64 DT kernel: DMA (and with it the IOMMU) is configured
+   * in really_probe(), so an unbound device has no group; once created, the group stays after unbind.
+   */
+  iommuGroupAtProbe?: boolean;
+  /** PCI configuration of a bus "pci" device: its BARs replace `regions` (left empty); `irqs[0]` is its INTx line. */
+  pci?: PciSpec;
   /** AMBA PrimeCell peripheral id (for amba devices), as the bus reads it from the ID registers. */
   periphid?: number;
   /** True when vfio-platform has a reset function for this device (VFIO_DEVICE_FLAGS_RESET). */

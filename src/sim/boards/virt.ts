@@ -3,6 +3,7 @@
 // each; "virt-noiommu" has no IOMMU, so binding needs noiommu mode exactly as on the lab's kernel command line.
 // Both add a PL330 DMA controller (QEMU virt has none: it sits where the Versatile Express / Fast Models boards of
 // the original vfio-platform work had it, 2c0a0000.dma, its nine lines on SPIs of virt's dynamic platform bus).
+// "virt" also has QEMU's `edu` PCI function at 0000:00:02.0 behind the SMMUv3, as the lab boots it with `-device edu`.
 import type { BoardSpec, DeviceSpec } from "./board-spec.ts";
 
 function devices(withGroups: boolean): DeviceSpec[] {
@@ -18,7 +19,9 @@ function devices(withGroups: boolean): DeviceSpec[] {
       periphid: 0x00141011,
       console: "ttyAMA0",
       model: "pl011",
-      ...g(0),
+      // Group 5, not 0: on the lab's kernel only the PCIe root complex sits behind the SMMU, and the edu function got
+      // group 0 (the first group that kernel created); this board keeps that number for edu.
+      ...g(5),
     },
     {
       name: "9010000.pl031",
@@ -68,14 +71,44 @@ function devices(withGroups: boolean): DeviceSpec[] {
   ];
 }
 
+/**
+ * QEMU's educational PCI device (`-device edu`, QEMU 7.2): 1234:11e8, revision 0x10, class 0x00ff00, one 1 MiB
+ * memory BAR, INTA and a one-vector 64-bit MSI capability, QEMU's default subsystem ids 1af4:1100. The lab's kernel
+ * has no driver for it (it starts unbound) and gave it IOMMU group 0 once vfio-pci probed it. The BAR address is a
+ * model choice (the start of virt's 32-bit PCI window), not a measured value.
+ */
+export const EDU: DeviceSpec = {
+  name: "0000:00:02.0",
+  bus: "pci",
+  compatible: [],
+  regions: [],
+  irqs: [{ trigger: "level", hwirq: 37 }], // INTA of slot 2 after virt's swizzle: SPI 5
+  model: "edu",
+  iommuGroup: 0,
+  iommuGroupAtProbe: true,
+  pci: {
+    vendor: 0x1234,
+    device: 0x11e8,
+    subsystemVendor: 0x1af4,
+    subsystemDevice: 0x1100,
+    revision: 0x10,
+    classCode: 0x00ff00,
+    bars: [{ base: 0x1000_0000n, size: 0x10_0000, kind: "mem32" }],
+    interruptPin: 1,
+    msiVectors: 1,
+    msi64: true,
+  },
+};
+
 export const VIRT: BoardSpec = {
   name: "virt",
-  description: "QEMU virt with an SMMUv3: PL011 console, PL031 RTC, two empty virtio-mmio transports, a PL330 DMA controller",
+  description:
+    "QEMU virt with an SMMUv3: PL011 console, PL031 RTC, two empty virtio-mmio transports, a PL330 DMA controller, the edu PCI device",
   iommu: "smmuv3",
   smmu: { profile: "smmuv3-s1", name: "9050000.smmuv3", ias: 48 },
   cmdline: { "vfio_platform.reset_required": "0" },
   pageSize: 4096,
-  devices: devices(true),
+  devices: [...devices(true), EDU],
 };
 
 export const VIRT_NOIOMMU: BoardSpec = {

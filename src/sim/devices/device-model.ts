@@ -58,12 +58,27 @@ export interface DmaPort {
   access(a: BusAccess): { views: Uint8Array[]; fault?: BusFault };
 }
 
+/**
+ * What a PCI function's model sees of its own configuration space, which the simulated PCI core owns (src/sim/pci):
+ * the function never reads its config registers itself. Bus mastering needs no query: with COMMAND.MASTER clear the
+ * core's DmaPort aborts every request before it reaches the IOMMU, and it stamps each request with the function's
+ * requester ID (the stream ID the SMMU sees), so a model leaves `streamId` to it. INTx is line 0 of the IrqSink.
+ */
+export interface PciFunctionPort {
+  /** MSI Enable is set in the function's MSI capability: interrupts go out as MSI messages, not on INTx. */
+  msiEnabled(): boolean;
+  /** Send MSI vector `vector` (a posted memory write, so it needs bus mastering like any DMA). */
+  msiNotify(vector: number): void;
+}
+
 /** What a device model is given when created. */
 export interface DeviceContext {
   readonly clock: Clock;
   readonly irq: IrqSink;
   /** Bus-master access for DMA-capable devices (through the IOMMU); absent for devices that cannot DMA. */
   readonly dma?: DmaPort;
+  /** A PCI function's view of its configuration space; absent for platform and AMBA devices. */
+  readonly pci?: PciFunctionPort;
 }
 
 /** One device model instance on the simulated board. */

@@ -8,7 +8,7 @@ export interface LogDevice {
   driver: string;
   /** dev_name(). */
   name: string;
-  bus: "platform" | "amba";
+  bus: "platform" | "amba" | "pci";
 }
 
 /** printk levels as /dev/kmsg shows them. */

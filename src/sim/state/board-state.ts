@@ -10,6 +10,8 @@ export interface DeviceCoreState {
   override?: string;
   /** Group number given by a noiommu bind. */
   noiommuGroup?: number;
+  /** A driver has probed the device once, so a device that joins its IOMMU group at probe is in it now. */
+  iommuProbed?: boolean;
 }
 
 export interface BoardState {

@@ -1,27 +1,36 @@
 // The Linux driver core as it matters for VFIO binding: driver_override restricts matching to one driver; native
-// drivers match by compatible; vfio-platform/vfio-amba have no match table (override only); a VFIO probe fails without
-// an IOMMU group (unless noiommu mode creates one) and, for vfio-platform, without a reset function while
-// reset_required is set. Writing drivers_probe succeeds even when the probe fails, as on Linux.
+// drivers match by compatible; vfio-platform/vfio-amba/vfio-pci have no match table here (override only); a VFIO
+// probe fails without an IOMMU group (unless noiommu mode creates one) and, for vfio-platform, without a reset function
+// while reset_required is set. A device that joins its IOMMU group at probe (spec.iommuGroupAtProbe: DMA is
+// configured in really_probe) gets it at its first probe, logged by the IOMMU core, and keeps it after unbind.
+// Writing drivers_probe succeeds even when the probe fails, as on Linux.
 import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
-import type { BoardState } from "../state/board-state.ts";
+import { devMessage, KERN_INFO } from "../kernel/dev-printk.ts";
+import { printk, type BoardState } from "../state/board-state.ts";
 
-export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba" } as const;
+export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
 
 export function isVfioDriver(driver: string | undefined): boolean {
-  return driver === "vfio-platform" || driver === "vfio-amba";
+  return driver === "vfio-platform" || driver === "vfio-amba" || driver === "vfio-pci";
 }
 
 /** Driver names registered on `bus`: the board's native drivers plus the bus's VFIO driver. */
-export function driversOnBus(board: BoardSpec, bus: "platform" | "amba"): string[] {
+export function driversOnBus(board: BoardSpec, bus: DeviceSpec["bus"]): string[] {
   const names = new Set<string>();
   for (const d of board.devices) if (d.bus === bus && d.nativeDriver) names.add(d.nativeDriver);
   names.add(VFIO_DRIVER_FOR_BUS[bus]);
   return [...names].sort();
 }
 
-/** The IOMMU group of a device: its SMMU group on an IOMMU board, else the noiommu group a VFIO bind created. */
+/**
+ * The IOMMU group of a device: its SMMU group on an IOMMU board (once probed, for a device that joins at probe), else
+ * the noiommu group a VFIO bind created.
+ */
 export function groupOf(state: BoardState, spec: DeviceSpec): number | undefined {
-  if (state.board.iommu !== "none" && spec.iommuGroup !== undefined) return spec.iommuGroup;
+  if (state.board.iommu !== "none" && spec.iommuGroup !== undefined) {
+    if (spec.iommuGroupAtProbe && !state.devices[spec.name]?.iommuProbed) return undefined;
+    return spec.iommuGroup;
+  }
   return state.devices[spec.name]?.noiommuGroup;
 }
 
@@ -75,6 +84,12 @@ function param(state: BoardState, name: string): boolean {
  */
 export function probe(state: BoardState, spec: DeviceSpec, driver: string): string | undefined {
   const core = (state.devices[spec.name] ??= {});
+  if (spec.iommuGroupAtProbe && spec.iommuGroup !== undefined && state.board.iommu !== "none" && !core.iommuProbed) {
+    // really_probe -> dma_configure -> iommu_probe_device: the group appears before the driver's probe runs.
+    core.iommuProbed = true;
+    const dev = { driver, name: spec.name, bus: spec.bus };
+    printk(state, devMessage(dev, `Adding to iommu group ${spec.iommuGroup}`), KERN_INFO);
+  }
   if (isVfioDriver(driver)) {
     if (driver !== VFIO_DRIVER_FOR_BUS[spec.bus]) return "ENODEV";
     let group = groupOf(state, spec);

@@ -1,10 +1,10 @@
 // The files a VFIO user program reads and writes, served from the simulated board's state with the content and errno
-// Linux gives: /sys/bus/{platform,amba} device directories and attributes, drivers_probe, driver bind/unbind,
+// Linux gives: /sys/bus/{platform,amba,pci} device directories and attributes, drivers_probe, driver bind/unbind,
 // /sys/kernel/iommu_groups, VFIO module parameters, /dev/vfio nodes, /proc/consoles, and /proc/<pid>/fd of the
 // processes holding simulated groups. Anything else does not exist here (ENOENT).
 import type { BoundaryFs } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
-import type { DeviceSpec } from "../boards/board-spec.ts";
+import type { DeviceSpec, PciBarSpec } from "../boards/board-spec.ts";
 import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
 import {
@@ -29,7 +29,7 @@ export interface HeldGroups {
   all(): { group: number; pid: number }[];
 }
 
-type Bus = "platform" | "amba";
+type Bus = DeviceSpec["bus"];
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
@@ -60,10 +60,70 @@ function parseBool(v: string): string | undefined {
   return undefined;
 }
 
+/** Where the device lives under /sys/devices (platform and AMBA devices under platform/, PCI under its host bridge). */
+function devicesDir(d: DeviceSpec): string {
+  return d.bus === "pci" ? `devices/pci${d.name.slice(0, 7)}` : "devices/platform";
+}
+
+const X = (v: number, digits: number) => v.toString(16).toUpperCase().padStart(digits, "0");
+
 function modalias(d: DeviceSpec): string {
   if (d.bus === "amba") return `amba:d${(d.periphid ?? 0).toString(16).padStart(8, "0")}\n`;
+  if (d.pci) {
+    const p = d.pci;
+    const cls = p.classCode;
+    return `pci:v${X(p.vendor, 8)}d${X(p.device, 8)}sv${X(p.subsystemVendor, 8)}sd${X(p.subsystemDevice, 8)}bc${X(cls >> 16, 2)}sc${X((cls >> 8) & 0xff, 2)}i${X(cls & 0xff, 2)}\n`;
+  }
   const node = d.name.slice(d.name.indexOf(".") + 1);
   return `of:N${node}T(null)${d.compatible.map((c) => `C${c}`).join("")}\n`;
+}
+
+/** IORESOURCE_* flags of a BAR as /sys/.../resource shows them (MEM or IO, SIZEALIGN, PREFETCH, MEM_64). */
+function resourceFlags(bar: PciBarSpec): number {
+  if (bar.kind === "io") return 0x0004_0100;
+  return 0x0004_0200 | (bar.prefetchable ? 0x2000 : 0) | (bar.kind === "mem64" ? 0x0010_0000 : 0);
+}
+
+/**
+ * The text of a PCI function's identity attributes (pci-sysfs.c), or undefined for a name that is not one of them.
+ * `resource` has the six BARs and the ROM, one "start end flags" line each (no SR-IOV lines: the lab's kernel has no
+ * CONFIG_PCI_IOV).
+ */
+function pciAttribute(d: DeviceSpec, name: string, driver: string | undefined): string | undefined {
+  const p = d.pci!;
+  const h = (v: number, digits: number) => `0x${v.toString(16).padStart(digits, "0")}\n`;
+  switch (name) {
+    case "vendor":
+      return h(p.vendor, 4);
+    case "device":
+      return h(p.device, 4);
+    case "subsystem_vendor":
+      return h(p.subsystemVendor, 4);
+    case "subsystem_device":
+      return h(p.subsystemDevice, 4);
+    case "class":
+      return h(p.classCode, 6);
+    case "revision":
+      return h(p.revision, 2);
+    case "resource": {
+      const line = (start: bigint, end: bigint, flags: number) =>
+        `0x${start.toString(16).padStart(16, "0")} 0x${end.toString(16).padStart(16, "0")} 0x${flags.toString(16).padStart(16, "0")}\n`;
+      const lines: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const bar = p.bars[i];
+        lines.push(bar ? line(bar.base, bar.base + BigInt(bar.size) - 1n, resourceFlags(bar)) : line(0n, 0n, 0));
+      }
+      lines.push(line(0n, 0n, 0)); // no expansion ROM
+      return lines.join("");
+    }
+    case "uevent":
+      return (
+        `${driver ? `DRIVER=${driver}\n` : ""}PCI_CLASS=${X(p.classCode, 1)}\nPCI_ID=${X(p.vendor, 4)}:${X(p.device, 4)}\n` +
+        `PCI_SUBSYS_ID=${X(p.subsystemVendor, 4)}:${X(p.subsystemDevice, 4)}\nPCI_SLOT_NAME=${d.name}\nMODALIAS=${modalias(d)}`
+      );
+    default:
+      return undefined;
+  }
 }
 
 export class SimFs implements BoundaryFs {
@@ -80,21 +140,21 @@ export class SimFs implements BoundaryFs {
   private lookup(s: BoardState, path: string): Node | undefined {
     const p = path.replace(/\/+$/, "") || "/";
     let m: RegExpExecArray | null;
-    if (p === "/sys/bus") return { kind: "dir", entries: () => ["amba", "platform"] };
-    if ((m = /^\/sys\/bus\/(platform|amba)$/.exec(p))) return { kind: "dir", entries: () => ["devices", "drivers", "drivers_probe"] };
-    if ((m = /^\/sys\/bus\/(platform|amba)\/devices$/.exec(p))) {
+    if (p === "/sys/bus") return { kind: "dir", entries: () => ["amba", "pci", "platform"] };
+    if ((m = /^\/sys\/bus\/(platform|amba|pci)$/.exec(p))) return { kind: "dir", entries: () => ["devices", "drivers", "drivers_probe"] };
+    if ((m = /^\/sys\/bus\/(platform|amba|pci)\/devices$/.exec(p))) {
       const bus = m[1];
       return { kind: "dir", entries: () => s.board.devices.filter((d) => d.bus === bus).map((d) => d.name) };
     }
-    if ((m = /^\/sys\/bus\/(platform|amba)\/drivers_probe$/.exec(p))) {
+    if ((m = /^\/sys\/bus\/(platform|amba|pci)\/drivers_probe$/.exec(p))) {
       const bus = m[1] as Bus;
       return { kind: "file", mode: 0o200, write: (v) => this.driversProbe(bus, v.trim()) };
     }
-    if ((m = /^\/sys\/bus\/(platform|amba)\/drivers$/.exec(p))) {
+    if ((m = /^\/sys\/bus\/(platform|amba|pci)\/drivers$/.exec(p))) {
       const bus = m[1] as Bus;
       return { kind: "dir", entries: () => driversOnBus(s.board, bus) };
     }
-    if ((m = /^\/sys\/bus\/(platform|amba)\/drivers\/([^/]+)(?:\/(.+))?$/.exec(p))) {
+    if ((m = /^\/sys\/bus\/(platform|amba|pci)\/drivers\/([^/]+)(?:\/(.+))?$/.exec(p))) {
       const bus = m[1] as Bus;
       const drv = m[2]!;
       if (!driversOnBus(s.board, bus).includes(drv)) return undefined;
@@ -103,18 +163,19 @@ export class SimFs implements BoundaryFs {
       if (m[3] === "bind") return { kind: "file", mode: 0o200, write: (v) => this.driverBind(bus, drv, v.trim(), path) };
       if (m[3] === "unbind") return { kind: "file", mode: 0o200, write: (v) => this.driverUnbind(bus, drv, v.trim(), path) };
       if (m[3] === "uevent") return { kind: "file", mode: 0o200, write: () => {} };
-      if (bound.includes(m[3])) return { kind: "link", target: `../../../../devices/platform/${m[3]}` };
+      const hit = bound.includes(m[3]) ? s.board.devices.find((d) => d.name === m![3]) : undefined;
+      if (hit) return { kind: "link", target: `../../../../${devicesDir(hit)}/${hit.name}` };
       return undefined;
     }
-    if ((m = /^\/sys\/bus\/(platform|amba)\/devices\/([^/]+)(?:\/(.*))?$/.exec(p))) {
+    if ((m = /^\/sys\/bus\/(platform|amba|pci)\/devices\/([^/]+)(?:\/(.*))?$/.exec(p))) {
       const d = this.device(s, m[1]!, m[2]!);
       if (!d) return undefined;
       return this.deviceNode(s, d, m[3], path);
     }
-    if ((m = /^\/sys\/devices\/platform\/([^/]+)(?:\/(.*))?$/.exec(p))) {
-      const d = s.board.devices.find((x) => x.name === m![1]);
+    if ((m = /^\/sys\/(devices\/platform|devices\/pci[0-9a-f]{4}:[0-9a-f]{2})\/([^/]+)(?:\/(.*))?$/.exec(p))) {
+      const d = s.board.devices.find((x) => x.name === m![2] && devicesDir(x) === m![1]);
       if (!d) return undefined;
-      return this.deviceNode(s, d, m[2], path, true);
+      return this.deviceNode(s, d, m[3], path, true);
     }
     if (p === "/sys/kernel/iommu_groups") return { kind: "dir", entries: () => allGroups(s).map(String) };
     if ((m = /^\/sys\/kernel\/iommu_groups\/(\d+)(?:\/(.+))?$/.exec(p))) {
@@ -124,7 +185,8 @@ export class SimFs implements BoundaryFs {
       if (m[2] === "devices") return { kind: "dir", entries: () => groupMembers(s, g).map((d) => d.name) };
       if (m[2] === "type") return { kind: "file", mode: 0o444, read: () => (isNoiommuGroup(s, g) ? "identity\n" : "DMA\n") };
       const dm = /^devices\/(.+)$/.exec(m[2]);
-      if (dm && groupMembers(s, g).some((d) => d.name === dm[1])) return { kind: "link", target: `../../../../devices/platform/${dm[1]}` };
+      const member = dm ? groupMembers(s, g).find((d) => d.name === dm[1]) : undefined;
+      if (member) return { kind: "link", target: `../../../../${devicesDir(member)}/${member.name}` };
       return undefined;
     }
     const param = PARAMS[p];
@@ -164,11 +226,22 @@ export class SimFs implements BoundaryFs {
     const core = s.devices[d.name] ?? {};
     const group = groupOf(s, d);
     if (rest === undefined || rest === "") {
-      if (!real) return { kind: "link", target: `../../../devices/platform/${d.name}` };
+      if (!real) return { kind: "link", target: `../../../${devicesDir(d)}/${d.name}` };
+      if (d.bus === "pci") {
+        const entries = ["class", "device", "driver_override", "modalias", "resource", "revision", "subsystem", "subsystem_device", "subsystem_vendor", "uevent", "vendor"];
+        if (core.driver) entries.push("driver");
+        if (group !== undefined) entries.push("iommu_group");
+        return { kind: "dir", entries: () => entries.sort() };
+      }
       const entries = ["driver_override", "modalias", "of_node", "subsystem", "uevent"];
       if (core.driver) entries.push("driver");
       if (group !== undefined) entries.push("iommu_group");
       return { kind: "dir", entries: () => entries.sort() };
+    }
+    if (d.pci) {
+      if (rest.startsWith("of_node")) return undefined; // a PCI function found by enumeration has no DT node
+      const text = pciAttribute(d, rest, core.driver);
+      if (text !== undefined) return { kind: "file", mode: rest === "uevent" ? 0o644 : 0o444, read: () => text };
     }
     switch (rest) {
       case "driver":

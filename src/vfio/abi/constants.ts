@@ -78,7 +78,22 @@ export function regionOffset(index: number): number {
   return index * 2 ** VFIO_PLATFORM_OFFSET_SHIFT;
 }
 // vfio-pci uses the same 40-bit shift (VFIO_PCI_OFFSET_SHIFT); config space is region 7.
+export const VFIO_PCI_BAR0_REGION_INDEX = 0;
+export const VFIO_PCI_BAR5_REGION_INDEX = 5;
+export const VFIO_PCI_ROM_REGION_INDEX = 6;
 export const VFIO_PCI_CONFIG_REGION_INDEX = 7;
+export const VFIO_PCI_VGA_REGION_INDEX = 8;
+export const VFIO_PCI_NUM_REGIONS = 9;
+// vfio-pci interrupt indexes.
+export const VFIO_PCI_INTX_IRQ_INDEX = 0;
+export const VFIO_PCI_MSI_IRQ_INDEX = 1;
+export const VFIO_PCI_MSIX_IRQ_INDEX = 2;
+export const VFIO_PCI_ERR_IRQ_INDEX = 3;
+export const VFIO_PCI_REQ_IRQ_INDEX = 4;
+export const VFIO_PCI_NUM_IRQS = 5;
+/** Names of vfio-pci's fixed region and interrupt indexes, for `info`. */
+export const VFIO_PCI_REGION_NAMES = ["BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA"] as const;
+export const VFIO_PCI_IRQ_NAMES = ["INTx", "MSI", "MSI-X", "ERR", "REQ"] as const;
 
 /** Arm SMMU drivers reserve this IOVA window for MSI doorbells (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
 export const MSI_IOVA_BASE = 0x0800_0000n;

@@ -1,0 +1,459 @@
+// `vfio-plat dma-test DEVICE`: copy memory with a PL330 through the IOMMU the way the kernel VFIO selftests' driver
+// test does — map source, destination and microcode buffers, start Linux's memcpy program, wait for the completion
+// interrupt, verify every byte (and guard bytes around the destination), report throughput. `--inject` maps the
+// buffers so the copy faults; any fault prints the channel's fault registers and the SMMU's kernel-log record, and
+// exits 1 (an injected fault is a failed copy, by design).
+import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
+import { Pl330Driver, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
+import { decodeCcr, formatCcr } from "../../drivers/pl330/ccr.ts";
+import { formatChannelFault, type ChannelFaultReport } from "../../drivers/pl330/faults.ts";
+import { buildMemcpyProgram } from "../../drivers/pl330/program-builder.ts";
+import { revisionName } from "../../drivers/pl330/registers.ts";
+import { describeSmmuFault, kernelLogPosition, readKernelLog, smmuFaults, type SmmuFault } from "../../host/kernel-log.ts";
+import { DmaBuffer } from "../../vfio/dma-buffer.ts";
+import { TimeoutError, UnsupportedError, UsageError, VerifyError } from "../../vfio/errors.ts";
+import { findFreeIova, type IovaRange } from "../../vfio/iommu-info.ts";
+import type { CliContext } from "../context.ts";
+import { findDevice, openCliDevice } from "../device-session.ts";
+import { jsonDocument, jsonHex } from "../output/json.ts";
+import { startProgress } from "../output/progress.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
+import { formatPeriod, parsePeriod } from "../parse/periods.ts";
+
+/** Bytes of guard before and after the destination, inside its mapping; the copy must leave them untouched. */
+const GUARD = 256;
+/** Largest copy: source and destination (plus guards) must both fit the PL330's 4 GiB bus address space. */
+const MAX_SIZE = 1n << 30n;
+const INJECTIONS = ["readonly-dst", "unmapped-src", "unmapped-program"] as const;
+type Injection = (typeof INJECTIONS)[number];
+
+/** What each injection must produce: the FTRn bit and the SMMU fault class. */
+const EXPECTED: Record<Injection, { bit: number; bitName: string; cause: string; smmu: string }> = {
+  "readonly-dst": { bit: 17, bitName: "data_write_err", cause: "data write error", smmu: "permission" },
+  "unmapped-src": { bit: 18, bitName: "data_read_err", cause: "data read error", smmu: "translation" },
+  "unmapped-program": { bit: 16, bitName: "instr_fetch_err", cause: "instruction fetch error", smmu: "translation" },
+};
+
+type Pattern = { kind: "incrementing" | "random" | "zeros" | "ones" } | { kind: "byte"; value: number };
+
+/** The copy faulted (injected or not): a failed copy, exit 1. The report has already been printed. */
+export class DmaFaultError extends Error {
+  override readonly name = "DmaFaultError";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The raw token of an option (cac turns hex-looking values into lossy numbers): `--x V` or `--x=V`, last wins. */
+function rawOption(options: Record<string, unknown>, flag: string, key: string): string | undefined {
+  const raw = options.rawArgs as readonly string[] | undefined;
+  if (raw) {
+    for (let i = raw.length - 1; i >= 0; i--) {
+      const t = raw[i]!;
+      if (t === flag && i + 1 < raw.length) return raw[i + 1];
+      if (t.startsWith(`${flag}=`)) return t.slice(flag.length + 1);
+    }
+  }
+  const v = options[key];
+  return v === undefined || v === true ? undefined : String(v);
+}
+
+function parsePattern(text: string): Pattern {
+  const t = text.toLowerCase();
+  if (t === "incrementing" || t === "random" || t === "zeros" || t === "ones") return { kind: t };
+  const m = /^0x([0-9a-f]{1,2})$/.exec(t);
+  if (m) return { kind: "byte", value: parseInt(m[1]!, 16) };
+  throw new UsageError(`invalid --pattern '${text}'`, "use incrementing, random, zeros, ones or a byte value 0x00..0xff");
+}
+
+function patternName(p: Pattern): string {
+  return p.kind === "byte" ? `0x${p.value.toString(16).padStart(2, "0")}` : p.kind;
+}
+
+/** Fill `out` with the pattern (random: a fresh xorshift32 stream per call, seeded from the system's CSPRNG). */
+function fillPattern(out: Uint8Array, p: Pattern): void {
+  switch (p.kind) {
+    case "zeros":
+      out.fill(0);
+      return;
+    case "ones":
+      out.fill(0xff);
+      return;
+    case "byte":
+      out.fill(p.value);
+      return;
+    case "incrementing":
+      for (let i = 0; i < out.length; i++) out[i] = i & 0xff;
+      return;
+    case "random": {
+      let x = crypto.getRandomValues(new Uint32Array(1))[0]! | 1;
+      const words = out.byteOffset % 4 === 0 ? Math.floor(out.length / 4) : 0;
+      const w32 = new Uint32Array(out.buffer, out.byteOffset, words);
+      for (let i = 0; i < words; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        w32[i] = x;
+      }
+      for (let i = words * 4; i < out.length; i++) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        out[i] = x & 0xff;
+      }
+    }
+  }
+}
+
+/** Guard byte i: a sequence no copy of the patterns above reproduces by accident over a whole guard. */
+const guardByte = (i: number) => (i * 7 + 0x5a) & 0xff;
+
+function formatBytes(n: number): string {
+  if (n >= 1 << 30 && n % (1 << 30) === 0) return `${n / (1 << 30)} GiB`;
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
+  return `${n} byte${n === 1 ? "" : "s"}`;
+}
+
+const hex8 = (v: number | bigint) => `0x${v.toString(16).padStart(8, "0")}`;
+const ms = (ns: bigint) => `${(Number(ns) / 1e6).toFixed(3)} ms`;
+const mibPerS = (bytes: number, ns: bigint) => (Number(ns) > 0 ? bytes / (Number(ns) / 1e9) / (1 << 20) : Infinity);
+
+/** First index where a and b differ, or -1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return -1;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : Math.min(a.length, b.length);
+}
+
+interface Result {
+  bytes: number;
+  ns: bigint;
+  verified: boolean;
+}
+
+/** A free IOVA of `length` bytes that nothing maps (for the unmapped injections), below 4 GiB. */
+function unmappedIova(ranges: IovaRange[], length: number, page: number, mapped: readonly { iova: bigint; size: bigint }[]): number {
+  const at = findFreeIova(ranges, BigInt(length), BigInt(page), mapped);
+  if (at === undefined || at + BigInt(length) > 1n << 32n) throw new UnsupportedError("no unmapped IOVA below 4 GiB to aim the DMA at");
+  return Number(at);
+}
+
+function below4G(what: string, iova: bigint, length: number): number {
+  if (iova + BigInt(length) > 1n << 32n) {
+    throw new UnsupportedError(`the ${what} buffer landed at IOVA ${jsonHex(iova)}, beyond the PL330's 32-bit reach`, "use a smaller --size");
+  }
+  return Number(iova);
+}
+
+export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+  const [deviceSpec] = args;
+  if (!deviceSpec) throw new UsageError("dma-test needs a device", "vfio-plat dma-test DEVICE [--size 64M]");
+  const size = Number(parseSize(rawOption(options, "--size", "size") ?? "64M", "--size", { min: 1n, max: MAX_SIZE }));
+  const iterations = parseCount(rawOption(options, "--iterations", "iterations") ?? "1", "--iterations", { max: 1_000_000n });
+  const channel = parseU32(rawOption(options, "--channel", "channel") ?? "0", "--channel", { max: 7n });
+  const pattern = parsePattern(rawOption(options, "--pattern", "pattern") ?? "incrementing");
+  const injectText = rawOption(options, "--inject", "inject");
+  if (injectText !== undefined && !INJECTIONS.includes(injectText as Injection)) {
+    throw new UsageError(`invalid --inject '${injectText}'`, `use one of ${INJECTIONS.join(", ")}`);
+  }
+  const inject = injectText as Injection | undefined;
+  const timeoutMs = parsePeriod(rawOption(options, "--timeout", "timeout") ?? "5s", "--timeout", { allowZero: false });
+
+  // Refuse a device the board itself says is something else before binding questions come up.
+  const { dev } = await findDevice(ctx, deviceSpec);
+  if (dev.compatible.length > 0 && !dev.compatible.includes("arm,pl330")) {
+    throw new UnsupportedError(
+      `${dev.name} is not a PL330 DMA controller (compatible: ${dev.compatible.join(", ")})`,
+      "dma-test drives an arm,pl330; see vfio-plat list",
+    );
+  }
+  const noiommu = () =>
+    new UnsupportedError(
+      `${dev.name} is in a noiommu container: no IOMMU, so no DMA mapping — the device would need physical addresses`,
+      "dma-test needs the device behind an IOMMU (VFIO type1); bind it on a board with an SMMU",
+    );
+  if (dev.groupNode?.includes("/noiommu-")) throw noiommu();
+  const { b, session } = await openCliDevice(ctx, deviceSpec);
+  const name = session.device.name;
+  if (session.noiommu) throw noiommu();
+  const regs = session.device.region(0);
+  const identity = Pl330Driver.probe(regs);
+  if (!identity.isPl330) {
+    throw new UnsupportedError(
+      `${name} is not a PL330: periphid ${hex8(identity.periphid)}, component ID ${hex8(identity.cid)}`,
+      "a PL330 reads periphid 0x00?41330 and component ID 0xb105f00d",
+    );
+  }
+  const driver = new Pl330Driver(b, session.device, regs);
+  const info = driver.init();
+  if (channel >= info.numChannels) {
+    throw new UsageError(`${name} has ${info.numChannels} channels; --channel ${channel} does not exist`, `use --channel 0..${info.numChannels - 1}`);
+  }
+  const iommu = session.container.iommuInfo();
+  const page = Number(iommu.minPageSize || BigInt(b.pageSize));
+  const ranges = iommu.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
+
+  // Buffers. Cleanups run in reverse: the driver (kill a running channel, disable interrupts) is registered last so it
+  // goes first, before any buffer is unmapped under a DMA that might still be running.
+  const buffers: DmaBuffer[] = [];
+  const releaseBuffers = () => {
+    while (buffers.length) buffers.pop()!.release();
+  };
+  ctx.onCleanup(releaseBuffers);
+  const allocate = (length: number, perm: { read: boolean; write: boolean }) => {
+    const buf = DmaBuffer.allocate(b, session.container, length, perm);
+    buffers.push(buf);
+    return buf;
+  };
+  const expected = new Uint8Array(size);
+  // Source: the device only reads it.
+  const src = inject === "unmapped-src" ? undefined : allocate(size, { read: true, write: false });
+  // Destination with guards, inside one mapping; device read+write (write withheld for --inject readonly-dst).
+  const dst = allocate(size + 2 * GUARD, { read: true, write: inject !== "readonly-dst" });
+  // Microcode: mapped device-READ-only on purpose. PL330 instruction fetches are privileged instruction reads, and on a
+  // stage-1 SMMU (VMSAv8) a page writable at EL0 — every VFIO READ|WRITE mapping — is implicitly privileged-execute-
+  // never (PXN): fetching the program from a read/write mapping takes a permission fault (pl330-smmu.md §2.3).
+  const probeProgram = buildMemcpyProgram({ src: 0, dst: GUARD, size, event: channel }, { ...info, revision: identity.revision });
+  const programLength = Math.ceil(probeProgram.bytes.length / page) * page;
+  const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false });
+  const programView = program ? program.bytes : new Uint8Array(programLength);
+  const srcIova = src ? below4G("source", src.iova, size) : unmappedIova(ranges, size, page, session.container.mappings);
+  const dstIova = below4G("destination", dst.iova, dst.size) + GUARD;
+  const programIova = program ? below4G("program", program.iova, programLength) : unmappedIova(ranges, programLength, page, session.container.mappings);
+  ctx.onCleanup(() => driver.remove());
+
+  const json = ctx.json;
+  if (!json) {
+    writeStdout(`${name}: ${driver.describe()}\n`);
+    writeStdout(
+      `buffers: src iova ${hex8(srcIova)} (${src ? "device read" : "NOT mapped"}), dst iova ${hex8(dstIova)} ` +
+        `(${inject === "readonly-dst" ? "device read only" : "device read/write"}, ${GUARD}-byte guards), ` +
+        `program iova ${hex8(programIova)} (${program ? "device read only" : "NOT mapped"})\n`,
+    );
+    const c = decodeCcr(probeProgram.ccr);
+    writeStdout(
+      `program: ${probeProgram.bytes.length} bytes, CCR ${hex8(probeProgram.ccr)} (${c.srcBurstLen} x ${c.srcBurstSize}-byte bursts: ${formatCcr(c)}), ` +
+        `${probeProgram.bursts} bursts + ${probeProgram.dregBeats} beats, event ${channel}\n`,
+    );
+  }
+
+  const results: Result[] = [];
+  const progress = startProgress({ label: "dma-test", total: iterations, unit: "copies", enabled: !json, delayMs: 0 });
+  const dstData = dst.bytes.subarray(GUARD, GUARD + size);
+  const doc = (extra: Record<string, unknown> = {}) =>
+    jsonDocument({
+      device: name,
+      size,
+      iterations,
+      channel,
+      event: channel,
+      pattern: patternName(pattern),
+      inject: inject ?? null,
+      dmac: {
+        revision: revisionName(identity.revision),
+        periphid: hex8(identity.periphid),
+        channels: info.numChannels,
+        events: info.numEvents,
+        bus_width_bits: info.busWidthBits,
+        mfifo_lines: info.dataBufDep,
+        manager_ns: info.managerNs,
+      },
+      buffers: { src: jsonHex(srcIova), dst: jsonHex(dstIova), program: jsonHex(programIova), guard: GUARD },
+      program: { bytes: probeProgram.bytes.length, ccr: hex8(probeProgram.ccr), bursts: probeProgram.bursts, dreg_beats: probeProgram.dregBeats },
+      results: results.map((r) => ({ bytes: r.bytes, ns: Number(r.ns), mib_per_s: Math.round(mibPerS(r.bytes, r.ns) * 100) / 100, verified: r.verified })),
+      ...extra,
+    });
+
+  try {
+    for (let it = 1; it <= iterations; it++) {
+      if (it === 1 || pattern.kind === "random") fillPattern(src ? src.bytes.subarray(0, size) : expected, pattern);
+      if (src) expected.set(src.bytes.subarray(0, size));
+      for (let i = 0; i < size; i++) dstData[i] = ~expected[i]! & 0xff; // a copy that never happened cannot pass
+      for (let i = 0; i < GUARD; i++) dst.bytes[i] = guardByte(i);
+      for (let i = GUARD + size; i < dst.size; i++) dst.bytes[i] = guardByte(i);
+
+      const logSeq = kernelLogPosition(b);
+      driver.memcpyStart({ channel, src: srcIova, dst: dstIova, size, program: { iova: programIova, bytes: programView } });
+      if (!json && process.stderr.isTTY && iterations === 1) {
+        writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout ${formatPeriod(timeoutMs)})…\n`);
+      }
+      const outcome: MemcpyOutcome = await driver.memcpyWait(timeoutMs, ctx.abort.signal);
+
+      if (outcome.status === "timeout") {
+        const st = driver.kill(channel);
+        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, after_kill: st.state.name } }));
+        throw new TimeoutError(
+          `no completion from ${name} channel ${channel} within ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
+            `channel was ${outcome.channel.state.name}${outcome.eventSeen ? ", event seen but the channel never stopped" : ""}); channel killed (now ${st.state.name})`,
+        );
+      }
+      if (outcome.status === "fault") {
+        await reportFault(ctx, b, { name, channel, it, iterations, inject, info, fault: outcome.fault, logSeq, programIova, programLength: probeProgram.bytes.length, kill: () => driver.kill(channel), releaseBuffers, doc });
+      }
+      if (inject) {
+        // The injection should have faulted; a completed copy means the IOMMU did not enforce the mapping.
+        const e = EXPECTED[inject];
+        if (json) writeStdout(doc({ fault: null }));
+        throw new DmaFaultError(
+          `--inject ${inject}: the copy completed without a fault (expected a ${e.cause} and an SMMU ${e.smmu} fault)`,
+          "the IOMMU did not enforce the mapping: check the SMMU profile (a bypassing or stage-2-only SMMU behaves differently)",
+        );
+      }
+      const bad = firstDifference(dstData, expected);
+      const guardBad = (() => {
+        for (let i = 0; i < GUARD; i++) if (dst.bytes[i] !== guardByte(i)) return { at: i, where: "before" as const };
+        for (let i = GUARD + size; i < dst.size; i++) if (dst.bytes[i] !== guardByte(i)) return { at: i, where: "after" as const };
+        return undefined;
+      })();
+      results.push({ bytes: size, ns: outcome.ns, verified: bad < 0 && !guardBad });
+      progress.update(it);
+      if (bad >= 0 || guardBad) {
+        progress.end();
+        const mismatch = guardBad
+          ? {
+              where: `guard ${guardBad.where}`,
+              offset: guardBad.at - GUARD, // negative before the destination, >= size after it
+              expected: guardByte(guardBad.at),
+              got: dst.bytes[guardBad.at]!,
+            }
+          : { where: "data", offset: bad, expected: expected[bad]!, got: dstData[bad]! };
+        const b2 = (v: number) => `0x${v.toString(16).padStart(2, "0")}`;
+        if (json) writeStdout(doc({ mismatch: { iteration: it, where: mismatch.where, offset: mismatch.offset, expected: b2(mismatch.expected), got: b2(mismatch.got) } }));
+        throw new VerifyError(
+          mismatch.where === "data"
+            ? `DMA data mismatch on ${name} (iteration ${it}/${iterations}): first difference at offset ${mismatch.offset} (0x${mismatch.offset.toString(16)}): expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`
+            : `DMA wrote outside the destination on ${name} (iteration ${it}/${iterations}): ${mismatch.where} byte at offset ${mismatch.offset} changed: expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`,
+        );
+      }
+      if (!json && iterations > 1) {
+        writeStdout(`iteration ${it}/${iterations}: ${size} bytes in ${ms(outcome.ns)} (${mibPerS(size, outcome.ns).toFixed(1)} MiB/s), verified\n`);
+      }
+    }
+  } finally {
+    progress.end();
+  }
+
+  if (json) {
+    writeStdout(doc());
+    return 0;
+  }
+  const total = results.reduce((s, r) => s + r.ns, 0n);
+  const rates = results.map((r) => mibPerS(r.bytes, r.ns));
+  const what = iterations === 1 ? formatBytes(size) : `${iterations} x ${formatBytes(size)}`;
+  const spread = iterations > 1 ? `, min ${Math.min(...rates).toFixed(1)} / max ${Math.max(...rates).toFixed(1)} MiB/s` : "";
+  writeStdout(
+    `dma-test: ${what} copied and verified on ${name} channel ${channel} in ${ms(total)} ` +
+      `(${mibPerS(size * iterations, total).toFixed(1)} MiB/s${spread}), 0 mismatches\n`,
+  );
+  return 0;
+}
+
+interface FaultContext {
+  name: string;
+  channel: number;
+  it: number;
+  iterations: number;
+  inject: Injection | undefined;
+  info: Pl330Info;
+  fault: ChannelFaultReport;
+  logSeq: number;
+  programIova: number;
+  programLength: number;
+  kill: () => { state: { name: string } };
+  releaseBuffers: () => void;
+  doc: (extra: Record<string, unknown>) => string;
+}
+
+/** The SMMU's records since `seq`; waits up to 250 ms for them (an event-queue thread logs them asynchronously). */
+async function smmuRecordsSince(b: KernelBoundary, seq: number): Promise<{ faults: SmmuFault[]; unavailable?: string }> {
+  const until = performance.now() + 250;
+  for (;;) {
+    const log = readKernelLog(b, seq);
+    if (log.unavailable) return { faults: [], unavailable: log.unavailable.reason };
+    const faults = smmuFaults(log.records);
+    if (faults.length > 0 || performance.now() >= until) return { faults };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Print everything about a fault, kill the channel, release the buffers, and throw DmaFaultError (exit 1). */
+async function reportFault(ctx: CliContext, b: KernelBoundary, f: FaultContext): Promise<never> {
+  const smmu = await smmuRecordsSince(b, f.logSeq);
+  const after = f.kill();
+  f.releaseBuffers();
+  const exp = f.inject ? EXPECTED[f.inject] : undefined;
+  const bitOk = exp ? f.fault.bits.some((x) => x.bit === exp.bit) : false;
+  const smmuOk = exp ? smmu.faults.some((s) => s.kind === exp.smmu) : false;
+  const asExpected = exp ? bitOk && (smmuOk || smmu.unavailable !== undefined) : false;
+  if (ctx.json) {
+    const r = f.fault;
+    writeStdout(
+      f.doc({
+        fault: {
+          iteration: f.it,
+          channel: f.channel,
+          state: r.status.state.name,
+          cause: r.cause,
+          bits: r.bits.map((x) => x.name),
+          csr: hex8(r.csr),
+          cpc: hex8(r.cpc),
+          sar: hex8(r.sar),
+          dar: hex8(r.dar),
+          ccr: hex8(r.ccr),
+          ftr: hex8(r.ftr),
+          fsrc: hex8(r.fsrc),
+          fsrd: hex8(r.fsrd),
+          ftrd: hex8(r.ftrd),
+          smmu: smmu.faults.map((s) => ({
+            format: s.format,
+            kind: s.kind,
+            name: s.name,
+            event_id: s.eventId ?? null,
+            stream_id: s.streamId ?? null,
+            address: s.address !== undefined ? jsonHex(s.address) : null,
+            access: s.access ?? null,
+            instruction: s.instruction ?? null,
+            privileged: s.privileged ?? null,
+            lines: s.lines,
+          })),
+          kernel_log: smmu.unavailable ?? null,
+          expected: exp ? { bit: exp.bitName, smmu: exp.smmu } : null,
+          as_expected: exp ? asExpected : null,
+          after_kill: after.state.name,
+        },
+      }),
+    );
+  } else {
+    const lines = [`dma-test: FAULT on ${f.name} channel ${f.channel} (iteration ${f.it}/${f.iterations}${f.inject ? `, --inject ${f.inject}` : ""})`];
+    for (const l of formatChannelFault(f.fault, { address: f.programIova, length: f.programLength })) lines.push(`  ${l}`);
+    if (smmu.unavailable) lines.push(`  SMMU fault record: ${smmu.unavailable}`);
+    else if (smmu.faults.length === 0) lines.push("  SMMU fault record: none in the kernel log since the copy started");
+    for (const s of smmu.faults) {
+      lines.push(`  SMMU fault (kernel log): ${describeSmmuFault(s)}`);
+      for (const l of s.lines) lines.push(`    ${l.replaceAll("\t", " ")}`);
+    }
+    if (exp) {
+      lines.push(
+        `  expected for --inject ${f.inject}: ${exp.cause} (${exp.bitName}) and an SMMU ${exp.smmu} fault — ` +
+          (asExpected ? "as expected" : `NOT as expected (${bitOk ? "" : `no ${exp.bitName}`}${!bitOk && !smmuOk ? ", " : ""}${smmuOk ? "" : `no SMMU ${exp.smmu} fault`})`),
+      );
+    }
+    lines.push(`  channel ${f.channel} killed (now ${after.state.name}); buffers unmapped`);
+    writeStdout(`${lines.join("\n")}\n`);
+  }
+  const first = smmu.faults[0];
+  const smmuText = first ? `; SMMU ${first.kind} fault${first.address !== undefined ? ` at iova ${hex8(first.address)}` : ""} (${first.name})` : "";
+  throw new DmaFaultError(
+    `DMA fault on ${f.name} channel ${f.channel}: ${f.fault.cause} (FTR${f.channel} ${hex8(f.fault.ftr)})${smmuText}`,
+    exp
+      ? asExpected
+        ? `--inject ${f.inject} provoked exactly this fault: a failed copy, by design`
+        : `--inject ${f.inject} should give a ${exp.cause} and an SMMU ${exp.smmu} fault`
+      : "see the report above: the IOMMU refused an access, or the program is wrong",
+  );
+}

@@ -1,0 +1,52 @@
+// `vfio-plat log [--smmu]`: the kernel log as /dev/kmsg hands it out (the real one, or the simulated board's), printed
+// dmesg-style or as JSON. It is where the IOMMU reports what a device's DMA did wrong: `--smmu` keeps only the Arm
+// SMMU drivers' records (arm-smmu-v3 "event 0x10 received:" and its four words, arm-smmu context faults).
+import type { CliContext } from "../context.ts";
+import { jsonDocument } from "../output/json.ts";
+import { writeStdout } from "../output/stdio.ts";
+
+/** One /dev/kmsg record: "prio,seq,usec,flags;message", then " KEY=value" dictionary lines. */
+export interface KmsgRecord {
+  seq: number;
+  /** Log level (the priority's low three bits: 3 err, 4 warning, 6 info, ...). */
+  level: number;
+  /** Microseconds since boot. */
+  usec: number;
+  /** The message with /dev/kmsg's \xHH escapes undone. */
+  message: string;
+  /** DEVICE= from the dictionary ("+pci:0000:00:02.0"), when the record names one. */
+  device?: string;
+}
+
+/** Parse a record; undefined for a line that is not one. */
+export function parseKmsgRecord(text: string): KmsgRecord | undefined {
+  const m = /^(\d+),(\d+),(\d+),[^;]*;([^\n]*)((?:\n.*)*)$/.exec(text);
+  if (!m) return undefined;
+  const device = /\n DEVICE=(\S+)/.exec(m[5] ?? "")?.[1];
+  const message = m[4]!.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return { seq: Number(m[2]), level: Number(m[1]) & 7, usec: Number(m[3]), message, ...(device ? { device } : {}) };
+}
+
+/** Records of the Arm SMMU drivers (arm-smmu-v3 and arm-smmu prefix every line with their driver name). */
+export function isSmmuRecord(r: KmsgRecord): boolean {
+  return /^arm-smmu(-v3)? /.test(r.message);
+}
+
+function stamp(usec: number): string {
+  return `[${String(Math.floor(usec / 1e6)).padStart(5, " ")}.${String(usec % 1e6).padStart(6, "0")}]`;
+}
+
+export async function run(ctx: CliContext, _args: string[], options: Record<string, unknown>): Promise<number> {
+  const b = await ctx.boundary();
+  let records = b.fs
+    .readRecords("/dev/kmsg")
+    .map(parseKmsgRecord)
+    .filter((r): r is KmsgRecord => r !== undefined);
+  if (options.smmu === true) records = records.filter(isSmmuRecord);
+  if (ctx.json) {
+    writeStdout(jsonDocument({ backend: b.kind, records: records.map((r) => ({ ...r, device: r.device ?? null })) }));
+    return 0;
+  }
+  writeStdout(records.map((r) => `${stamp(r.usec)} ${r.message.replace(/\t/g, "        ")}\n`).join(""));
+  return 0;
+}

@@ -1,0 +1,171 @@
+// `vfio-plat pl330 asm|disasm`: the PL330 microcode tools. `asm FILE|-` assembles TRM-syntax text to hex bytes (or
+// a binary with --output, or a listing with --listing); `disasm FILE|-` lists binary microcode (or hex text with
+// --hex, or bytes read from a device region with --device/--region/--offset/--length).
+import { readFileSync, writeFileSync } from "node:fs";
+import { AsmError, assemble, formatHexBytes } from "../../drivers/pl330/assembler.ts";
+import { disassemble, formatListing, parseHexText } from "../../drivers/pl330/disassembler.ts";
+import { UsageError } from "../../vfio/errors.ts";
+import type { CliContext } from "../context.ts";
+import { openCliDevice } from "../device-session.ts";
+import { jsonDocument, jsonHex } from "../output/json.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
+
+/** The raw token of an option (cac turns hex-looking values into lossy numbers): `--x V` or `--x=V`, last wins. */
+function rawOption(options: Record<string, unknown>, flag: string, key: string): string | undefined {
+  const raw = options.rawArgs as readonly string[] | undefined;
+  if (raw) {
+    for (let i = raw.length - 1; i >= 0; i--) {
+      const t = raw[i]!;
+      if (t === flag && i + 1 < raw.length) return raw[i + 1];
+      if (t.startsWith(`${flag}=`)) return t.slice(flag.length + 1);
+    }
+  }
+  const v = options[key];
+  return v === undefined || v === true ? undefined : String(v);
+}
+
+const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+/** Read the input file, or stdin for "-" (cac drops a lone "-" from the positionals, so look at the raw args). */
+function readInput(file: string | undefined, options: Record<string, unknown>, action: string): { name: string; data: Buffer } {
+  const raw = options.rawArgs as string[] | undefined;
+  const source = file ?? (raw?.includes("-") ? "-" : undefined);
+  if (source === undefined) throw new UsageError(`pl330 ${action} needs an input file (or - for stdin)`, `vfio-plat pl330 ${action} FILE|-`);
+  try {
+    return { name: source === "-" ? "<stdin>" : source, data: readFileSync(source === "-" ? 0 : source) };
+  } catch (e) {
+    throw new UsageError(`cannot read ${source}: ${(e as Error).message}`);
+  }
+}
+
+function baseOf(options: Record<string, unknown>): number {
+  const text = rawOption(options, "--base", "base");
+  return text === undefined ? 0 : Number(parseNumber(text, "--base", { max: 0xffff_ffffn }));
+}
+
+async function asm(ctx: CliContext, file: string | undefined, options: Record<string, unknown>): Promise<number> {
+  const input = readInput(file, options, "asm");
+  const base = baseOf(options);
+  let r: ReturnType<typeof assemble>;
+  try {
+    r = assemble(input.data.toString("utf8"), { base });
+  } catch (e) {
+    if (e instanceof AsmError) throw new UsageError(`${input.name}: ${e.message}`, "see docs/dma-test.md for the assembler syntax");
+    throw e;
+  }
+  const output = rawOption(options, "--output", "output");
+  if (ctx.json) {
+    writeStdout(
+      jsonDocument({
+        base: jsonHex(base),
+        length: r.bytes.length,
+        bytes: bytesHex(r.bytes),
+        output: output ?? null,
+        instructions: r.instructions.map((i) => ({ offset: i.offset, address: jsonHex((base + i.offset) >>> 0), bytes: bytesHex(i.bytes), line: i.line, source: i.source })),
+        labels: Object.fromEntries([...r.labels].map(([k, v]) => [k, jsonHex((base + v) >>> 0)])),
+        warnings: r.warnings,
+      }),
+    );
+  } else {
+    for (const w of r.warnings) writeStderr(`vfio-plat: warning: ${input.name}: ${w}\n`);
+  }
+  if (output !== undefined) {
+    if (output === "-") {
+      if (ctx.json) throw new UsageError("--output - writes binary to stdout, which --json also uses", "write the binary to a file");
+      writeStdout(r.bytes);
+    } else {
+      try {
+        writeFileSync(output, r.bytes);
+      } catch (e) {
+        throw new UsageError(`cannot write ${output}: ${(e as Error).message}`);
+      }
+    }
+    return 0;
+  }
+  if (ctx.json) return 0;
+  if (options.listing) {
+    const lines = r.instructions.map((i) => {
+      const hexBytes = Array.from(i.bytes, (x) => x.toString(16).padStart(2, "0")).join(" ");
+      return `0x${((base + i.offset) >>> 0).toString(16).padStart(8, "0")}: ${hexBytes.padEnd(17)}  ${i.source}`;
+    });
+    writeStdout(lines.length ? `${lines.join("\n")}\n` : "");
+  } else if (r.bytes.length) {
+    writeStdout(`${formatHexBytes(r.bytes)}\n`);
+  }
+  return 0;
+}
+
+async function disasm(ctx: CliContext, file: string | undefined, options: Record<string, unknown>): Promise<number> {
+  let bytes: Uint8Array;
+  let base = baseOf(options);
+  const deviceSpec = rawOption(options, "--device", "device");
+  if (deviceSpec !== undefined) {
+    if (file !== undefined) throw new UsageError("give either an input file or --device, not both");
+    const regionIndex = parseU32(rawOption(options, "--region", "region") ?? "0", "--region");
+    const offset = Number(parseNumber(rawOption(options, "--offset", "offset") ?? "0", "--offset", { max: 0xffff_ffffn }));
+    const lengthText = rawOption(options, "--length", "length");
+    if (lengthText === undefined) throw new UsageError("--device needs --length (bytes to read)", "vfio-plat pl330 disasm --device DEV --region 0 --offset 0x100 --length 64");
+    const length = Number(parseSize(lengthText, "--length", { min: 1n, max: 1n << 20n }));
+    const { session } = await openCliDevice(ctx, deviceSpec);
+    const region = session.device.region(regionIndex);
+    // Whole 32-bit words where alignment allows (the register width of most devices), bytes elsewhere.
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; ) {
+      const at = offset + i;
+      if (at % 4 === 0 && length - i >= 4) {
+        const v = region.read32(at);
+        out[i] = v & 0xff;
+        out[i + 1] = (v >>> 8) & 0xff;
+        out[i + 2] = (v >>> 16) & 0xff;
+        out[i + 3] = (v >>> 24) & 0xff;
+        i += 4;
+      } else {
+        out[i] = region.read8(at);
+        i += 1;
+      }
+    }
+    bytes = out;
+    if (rawOption(options, "--base", "base") === undefined) base = offset;
+  } else {
+    const input = readInput(file, options, "disasm");
+    if (options.hex) {
+      try {
+        bytes = parseHexText(input.data.toString("utf8"));
+      } catch (e) {
+        throw new UsageError(`${input.name}: ${(e as Error).message}`, "hex input is pairs of hex digits separated by spaces or commas");
+      }
+    } else {
+      bytes = new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.length);
+    }
+  }
+  const lines = disassemble(bytes, { base });
+  if (ctx.json) {
+    writeStdout(
+      jsonDocument({
+        base: jsonHex(base),
+        length: bytes.length,
+        instructions: lines.map((l) => ({
+          offset: l.offset,
+          address: jsonHex(l.address),
+          bytes: bytesHex(l.bytes),
+          mnemonic: l.mnemonic,
+          text: l.text,
+          comment: l.comment ?? null,
+          invalid: l.invalid === true,
+        })),
+      }),
+    );
+    return 0;
+  }
+  const listing = formatListing(lines);
+  writeStdout(listing.length ? `${listing.join("\n")}\n` : "");
+  return 0;
+}
+
+export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+  const [action, file] = args;
+  if (action === "asm") return asm(ctx, file, options);
+  if (action === "disasm") return disasm(ctx, file, options);
+  throw new UsageError(`unknown pl330 action '${action ?? ""}'`, "use: vfio-plat pl330 asm FILE|-  or  vfio-plat pl330 disasm FILE|-");
+}

@@ -1,0 +1,147 @@
+// What shell completion (and the man page) need to know about the command line, derived from THE command table
+// (src/cli/command-table.ts) at generation time: commands, their positional arguments and options, and what kind of
+// word each argument or option value is (a device name, a file, one of a few words). Nothing here is restated by hand
+// except the value kinds, and a test checks that every option they name exists in the table.
+import { BOARDS } from "../../sim/boards/index.ts";
+import { VFIO_DRIVERS } from "../../host/sysfs.ts";
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
+
+/** What a word may be, for completion. */
+export type ValueKind =
+  | { kind: "none" }
+  | { kind: "devices" }
+  | { kind: "files" }
+  | { kind: "dirs" }
+  | { kind: "users" }
+  | { kind: "groups" }
+  | { kind: "words"; words: readonly string[] };
+
+export interface ModelOption {
+  /** "sim-state" for --sim-state */
+  long?: string;
+  /** "y" for -y */
+  short?: string;
+  /** The value placeholder ("dir" in `--sim-state <dir>`), when the option takes a value. */
+  valueName?: string;
+  /** cac's `[value]`: the value may be left out. */
+  valueOptional?: boolean;
+  description: string;
+  values: ValueKind;
+  /** The flags exactly as the command table spells them, for the man page. */
+  flags: string;
+}
+
+export interface ModelArg {
+  name: string;
+  optional: boolean;
+  variadic: boolean;
+  values: ValueKind;
+}
+
+export interface ModelCommand {
+  name: string;
+  usage: string;
+  description: string;
+  args: ModelArg[];
+  options: ModelOption[];
+  examples: string[];
+}
+
+export interface CompletionModel {
+  program: string;
+  /** Options valid before or after any command (the table's globals plus cac's --help and main's --version). */
+  globals: ModelOption[];
+  commands: ModelCommand[];
+}
+
+/** The shells `vfio-plat completion` writes scripts for. */
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+export type Shell = (typeof SHELLS)[number];
+
+const NONE: ValueKind = { kind: "none" };
+
+/** Positional arguments by their usage name. Anything else completes to nothing (addresses, values, counts). */
+export const ARG_VALUES: Readonly<Record<string, ValueKind>> = {
+  device: { kind: "devices" },
+  script: { kind: "files" },
+  file: { kind: "files" },
+  shell: { kind: "words", words: SHELLS },
+};
+
+/** Option values by long option name. A test checks that each key is an option of the command table. */
+export const OPTION_VALUES: Readonly<Record<string, ValueKind>> = {
+  "sim-state": { kind: "dirs" },
+  "sim-board": { kind: "words", words: Object.keys(BOARDS) },
+  width: { kind: "words", words: ["8", "16", "32", "64"] },
+  driver: { kind: "words", words: [...VFIO_DRIVERS] },
+  user: { kind: "users" },
+  group: { kind: "groups" },
+  device: { kind: "devices" },
+  output: { kind: "files" },
+};
+
+// cac adds -h/--help itself and main.ts declares -V/--version outside the table (it is not a command option).
+const IMPLICIT_GLOBALS: readonly OptionSpec[] = [
+  { flags: "-h, --help", description: "Show help (for a command: vfio-plat COMMAND --help)" },
+  { flags: "-V, --version", description: "Print version, git revision, Bun version and libc" },
+];
+
+/** Split cac flags ("-e, --execute <lines>") into their parts. */
+export function parseFlags(o: OptionSpec): ModelOption {
+  const opt: ModelOption = { description: o.description, values: NONE, flags: o.flags };
+  for (const token of o.flags.split(/[\s,]+/).filter(Boolean)) {
+    if (token.startsWith("--")) opt.long = token.slice(2);
+    else if (token.startsWith("-")) opt.short = token.slice(1);
+    else if (/^<.+>$/.test(token)) opt.valueName = token.slice(1, -1);
+    else if (/^\[.+\]$/.test(token)) {
+      opt.valueName = token.slice(1, -1);
+      opt.valueOptional = true;
+    }
+  }
+  if (opt.valueName !== undefined) opt.values = (opt.long && OPTION_VALUES[opt.long]) || NONE;
+  return opt;
+}
+
+/** Positional arguments of a cac usage string ("read <device> <address> [count]"). */
+export function parseUsageArgs(usage: string): ModelArg[] {
+  return usage
+    .split(/\s+/)
+    .slice(1)
+    .flatMap((token): ModelArg[] => {
+      const m = /^([<[])(\.\.\.)?([^\]>]+)[\]>]$/.exec(token);
+      if (!m) return [];
+      const name = m[3]!;
+      return [{ name, optional: m[1] === "[", variadic: m[2] !== undefined, values: ARG_VALUES[name] ?? NONE }];
+    });
+}
+
+function modelCommand(c: CommandSpec): ModelCommand {
+  return {
+    name: c.name,
+    usage: c.usage,
+    description: c.description,
+    args: parseUsageArgs(c.usage),
+    options: c.options.map(parseFlags),
+    examples: [...c.examples],
+  };
+}
+
+/** The model of the command line, read from the command table now (never cached: the table is the truth). */
+export function completionModel(commands: readonly CommandSpec[] = COMMANDS, globals: readonly OptionSpec[] = GLOBAL_OPTIONS): CompletionModel {
+  return {
+    program: "vfio-plat",
+    globals: [...globals, ...IMPLICIT_GLOBALS].map(parseFlags),
+    commands: commands.map(modelCommand),
+  };
+}
+
+/** Every option (global and per command) that takes a value, as the shell sees it: "--sim-state", "-e". */
+export function valueTakingFlags(m: CompletionModel): string[] {
+  const all = [...m.globals, ...m.commands.flatMap((c) => c.options)].filter((o) => o.valueName !== undefined && !o.valueOptional);
+  return [...new Set(all.flatMap((o) => [...(o.long ? [`--${o.long}`] : []), ...(o.short ? [`-${o.short}`] : [])]))];
+}
+
+/** The flags of an option as words: ["-e", "--execute"]. */
+export function flagWords(o: ModelOption): string[] {
+  return [...(o.short ? [`-${o.short}`] : []), ...(o.long ? [`--${o.long}`] : [])];
+}

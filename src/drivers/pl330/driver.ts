@@ -1,0 +1,491 @@
+// A user-space PL330 driver with the shape of the kernel VFIO selftests' device drivers (probe, init, memcpy_start,
+// memcpy_wait, send_msi, remove): just enough of the DMAC to copy memory through the IOMMU and to raise its
+// interrupts, with each operation's guarantees written down. Register access goes through a VFIO region; waiting
+// uses the interrupts' eventfds (abort line + event line), and the registers decide what actually happened.
+import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
+import { POLLIN } from "../../boundary/kernel-boundary.ts";
+import { SyscallError } from "../../boundary/syscall-error.ts";
+import type { Device } from "../../vfio/device.ts";
+import { InterruptedError, UnsupportedError, UsageError } from "../../vfio/errors.ts";
+import type { Irq } from "../../vfio/irq.ts";
+import { channelTarget, debugGo, debugKill, debugSev, MANAGER } from "./debug.ts";
+import {
+  decodeCsr,
+  describeChannelFault,
+  STATE_FAULTING,
+  STATE_FAULTING_COMPLETING,
+  STATE_STOPPED,
+  type ChannelFaultReport,
+  type ChannelStatus,
+} from "./faults.ts";
+import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
+import {
+  CCR,
+  CPC,
+  CR0,
+  CR1,
+  CR3,
+  CR4,
+  CRD,
+  CSR,
+  DAR,
+  decodeConfig,
+  decodeIdentity,
+  FSRC,
+  FSRD,
+  FTR,
+  FTRD,
+  INT_EVENT_RIS,
+  INTCLR,
+  INTEN,
+  LC0,
+  LC1,
+  PCELL_ID,
+  PERIPH_ID,
+  revisionName,
+  SAR,
+  type Pl330Config,
+  type Pl330Identity,
+  type RegisterPort,
+} from "./registers.ts";
+
+/** The DMAC did something the driver cannot work with (a channel that will not stop). */
+export class Pl330Error extends Error {
+  override readonly name = "Pl330Error";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What init() learned about the DMAC. */
+export interface Pl330Info extends Pl330Config {
+  identity: Pl330Identity;
+  /** CR3: bit N = event/irq N is Non-secure. */
+  ins: number;
+  /** CR4: bit N = peripheral N is Non-secure. */
+  pns: number;
+}
+
+/** Which VFIO interrupt index carries what (pl330-smmu.md §1.9). */
+export interface IrqLayout {
+  /** One line for the abort and every event (single-interrupt device trees). */
+  combined: boolean;
+  /** Index of irq_abort, when there is a line for it. */
+  abort: number | undefined;
+  /** Index of event N's line, when there is one. */
+  event(n: number): number | undefined;
+}
+
+/**
+ * The interrupt layout for a device with `numIrqs` VFIO interrupts: none (the driver polls registers), one combined
+ * line, or abort first then one line per event (index 1 + N), the order of the Linux binding and QEMU.
+ */
+export function irqLayout(numIrqs: number): IrqLayout {
+  if (numIrqs <= 0) return { combined: false, abort: undefined, event: () => undefined };
+  if (numIrqs === 1) return { combined: true, abort: 0, event: () => 0 };
+  return { combined: false, abort: 0, event: (n) => (1 + n < numIrqs ? 1 + n : undefined) };
+}
+
+export interface MemcpyStartRequest {
+  channel: number;
+  /** Bus addresses (IOVAs) of source and destination, and the byte count. */
+  src: number;
+  dst: number;
+  size: number;
+  /**
+   * Where the channel fetches its program: `iova` is the bus address given to DMAGO; the program is written into
+   * `bytes` (the CPU's view of that memory; it must hold the program).
+   */
+  program: { iova: number; bytes: Uint8Array };
+  /** Event the program signals; default the channel number (the event Linux gives each channel). */
+  event?: number;
+}
+
+/** A started copy. */
+export interface MemcpyJob {
+  channel: number;
+  event: number;
+  src: number;
+  dst: number;
+  size: number;
+  programIova: number;
+  program: MemcpyProgram;
+  /** process.hrtime.bigint() just before DMAGO. */
+  startNs: bigint;
+}
+
+export type MemcpyOutcome =
+  | { status: "done"; job: MemcpyJob; ns: bigint }
+  | { status: "fault"; job: MemcpyJob; ns: bigint; fault: ChannelFaultReport }
+  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean };
+
+/** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
+const WAIT_SLICE_MS = 100;
+/** How long a channel may take to settle (Faulting completing -> Faulting, Killing -> Stopped). */
+const SETTLE_MS = 500;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Pl330Driver {
+  private infoCache: Pl330Info | undefined;
+  private readonly enabled = new Set<Irq>();
+  /** Lines whose eventfd fired: VFIO automasked them; unmask once the cause is cleared. */
+  private readonly fired = new Set<Irq>();
+  private job: MemcpyJob | undefined;
+  private readonly layout: IrqLayout;
+
+  constructor(
+    private readonly b: Pick<KernelBoundary, "poll">,
+    private readonly device: Pick<Device, "irq" | "info" | "name">,
+    readonly regs: RegisterPort,
+  ) {
+    this.layout = irqLayout(device.info().numIrqs);
+  }
+
+  /**
+   * probe: read the PrimeCell and peripheral ID registers.
+   * Guarantees:
+   *  - reads only the eight ID registers (0xFE0..0xFFC), writes nothing;
+   *  - no DMA, no interrupts;
+   *  - `isPl330` is true exactly when the component ID is 0xB105F00D and periphid & 0xFFFFF is 0x41330 (Linux's match).
+   */
+  static probe(regs: RegisterPort): Pl330Identity {
+    const periph = [0, 1, 2, 3].map((i) => regs.read32(PERIPH_ID(i)) & 0xff);
+    const pcell = [0, 1, 2, 3].map((i) => regs.read32(PCELL_ID(i)) & 0xff);
+    return decodeIdentity(periph, pcell);
+  }
+
+  /**
+   * init: learn the configuration and bring the DMAC to a known quiet state.
+   * Guarantees:
+   *  - reads the ID registers, CR0, CR1, CR3, CR4, CRD;
+   *  - writes INTCLR = all ones, then INTEN = 0: no event interrupt is pending or enabled afterwards;
+   *  - a Faulting manager and every channel not Stopped are killed through the debug interface; on return every
+   *    channel is Stopped (no DMA in flight);
+   *  - enables no interrupt and starts no DMA.
+   * @throws UnsupportedError when the ID registers are not a PL330's, Pl330Error when a channel will not stop,
+   *   DebugBusyError when the debug interface stays busy
+   */
+  init(): Pl330Info {
+    const identity = Pl330Driver.probe(this.regs);
+    if (!identity.isPl330) {
+      throw new UnsupportedError(
+        `${this.device.name} is not a PL330: periphid 0x${identity.periphid.toString(16).padStart(8, "0")}, component ID 0x${identity.cid.toString(16).padStart(8, "0")}`,
+        "a PL330 reads periphid 0x00?41330 and component ID 0xb105f00d",
+      );
+    }
+    const cfg = decodeConfig(this.regs.read32(CR0), this.regs.read32(CR1), this.regs.read32(CRD));
+    const info: Pl330Info = { ...cfg, identity, ins: this.regs.read32(CR3) >>> 0, pns: this.regs.read32(CR4) >>> 0 };
+    this.regs.write32(INTCLR, 0xffff_ffff);
+    this.regs.write32(INTEN, 0);
+    if (this.regs.read32(FSRD) & 1) debugKill(this.regs, MANAGER);
+    for (let ch = 0; ch < info.numChannels; ch++) {
+      if (this.channelStatus(ch).state.code === STATE_STOPPED) continue;
+      debugKill(this.regs, channelTarget(ch));
+      const st = this.settleSync(ch);
+      if (st.state.code !== STATE_STOPPED) {
+        throw new Pl330Error(`channel ${ch} of ${this.device.name} stays ${st.state.name} after DMAKILL`, "reset the device (vfio-plat reset) or the board");
+      }
+    }
+    this.infoCache = info;
+    return info;
+  }
+
+  /** The configuration from init(). @throws Pl330Error before init */
+  get info(): Pl330Info {
+    if (!this.infoCache) throw new Pl330Error("PL330 driver used before init()");
+    return this.infoCache;
+  }
+
+  /** The interrupt layout this driver uses. */
+  get irqs(): IrqLayout {
+    return this.layout;
+  }
+
+  /** CSRn decoded. */
+  channelStatus(channel: number): ChannelStatus {
+    return decodeCsr(this.regs.read32(CSR(channel)));
+  }
+
+  /**
+   * memcpy_start: build Linux's memcpy program for [src, src+size) -> [dst, dst+size), write it into the program
+   * buffer and start `channel` on it.
+   * Guarantees:
+   *  - the channel was Stopped (else UsageError, nothing written);
+   *  - INTCLR then INTEN set the event's bit, so the program's DMASEV raises that event's interrupt line;
+   *  - the abort line and the event's line are enabled on eventfds (once; stale counts are drained);
+   *  - the program is written into `program.bytes` and DMAGO (ns = the manager's security state) is issued to the
+   *    manager through the debug interface; nothing else on the device is touched;
+   *  - from then on the channel fetches instructions from [program.iova, +program length), reads [src, src+size) and
+   *    writes [dst, dst+size), nothing else; it signals the event once, after issuing its last store;
+   *  - returns without waiting.
+   * @throws UsageError (bad channel/event, busy channel, program buffer too small, range beyond 32 bits),
+   *   Pl330Error before init, VfioError when an interrupt cannot be enabled, DebugBusyError
+   */
+  memcpyStart(req: MemcpyStartRequest): MemcpyJob {
+    const info = this.info;
+    const { channel } = req;
+    const event = req.event ?? channel;
+    if (!Number.isInteger(channel) || channel < 0 || channel >= info.numChannels) {
+      throw new UsageError(`channel ${channel} does not exist (this PL330 has ${info.numChannels})`, `use --channel 0..${info.numChannels - 1}`);
+    }
+    if (!Number.isInteger(event) || event < 0 || event >= info.numEvents) {
+      throw new UsageError(`event ${event} does not exist (this PL330 has ${info.numEvents})`);
+    }
+    const st = this.channelStatus(channel);
+    if (st.state.code !== STATE_STOPPED) {
+      throw new UsageError(`channel ${channel} is busy (${st.state.name})`, "wait for it, or kill it first");
+    }
+    let program: MemcpyProgram;
+    try {
+      program = buildMemcpyProgram({ src: req.src, dst: req.dst, size: req.size, event }, { ...info, revision: info.identity.revision });
+    } catch (e) {
+      throw new UsageError((e as Error).message, "the PL330 is a 32-bit bus master: keep buffers below 4 GiB");
+    }
+    if (program.bytes.length > req.program.bytes.length) {
+      throw new UsageError(`the program needs ${program.bytes.length} bytes; the program buffer has ${req.program.bytes.length}`);
+    }
+    req.program.bytes.set(program.bytes);
+    const bit = (1 << event) >>> 0;
+    this.regs.write32(INTCLR, bit);
+    this.regs.write32(INTEN, (this.regs.read32(INTEN) | bit) >>> 0);
+    for (const index of new Set([this.layout.abort, this.layout.event(event)])) {
+      if (index === undefined) continue;
+      const irq = this.device.irq(index);
+      irq.enable();
+      this.enabled.add(irq);
+      irq.take();
+    }
+    const job: MemcpyJob = {
+      channel,
+      event,
+      src: req.src,
+      dst: req.dst,
+      size: req.size,
+      programIova: req.program.iova,
+      program,
+      startNs: process.hrtime.bigint(),
+    };
+    this.job = job;
+    debugGo(this.regs, channel, req.program.iova, info.managerNs);
+    return job;
+  }
+
+  /** The copy started last, if it has not been waited for or killed. */
+  get current(): MemcpyJob | undefined {
+    return this.job;
+  }
+
+  /**
+   * memcpy_wait: wait for the copy started by memcpyStart to finish, fault or time out.
+   * Guarantees:
+   *  - sleeps on the abort and event eventfds (polls the registers every 1 ms when the device has no such lines);
+   *  - "done" only once the event's RIS bit was seen AND the channel is back to Stopped, so the last writes have
+   *    completed (Linux's program has no DMAWMB before its DMASEV: the event may precede the last write responses);
+   *  - on the event: INTCLR of the event's bit, then the line is unmasked (VFIO automasked it);
+   *  - "fault" when the channel's FSRC bit is set; the registers are read after Faulting completing has settled
+   *    (at most 500 ms); the channel is left Faulting (kill() it) and the abort line stays masked until kill();
+   *  - "timeout" after `timeoutMs` (negative = forever) with neither; the channel is left as it is (kill() it);
+   *  - `ns` is the time from just before DMAGO to the moment the outcome was seen.
+   * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error without a started copy
+   */
+  async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
+    const job = this.job;
+    if (!job) throw new Pl330Error("memcpyWait without memcpyStart");
+    const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    const bit = (1 << job.event) >>> 0;
+    const chBit = 1 << job.channel;
+    const lines = [...this.enabled];
+    let eventSeen = false;
+    for (;;) {
+      if (signal?.aborted) throw new InterruptedError(signalName(signal));
+      if (this.regs.read32(FSRC) & chBit) {
+        const fault = await this.readFault(job.channel, deadline);
+        return { status: "fault", job, ns: process.hrtime.bigint() - job.startNs, fault };
+      }
+      if (!eventSeen && this.regs.read32(INT_EVENT_RIS) & bit) {
+        this.regs.write32(INTCLR, bit);
+        eventSeen = true;
+        // On a combined line the abort shares it: if a fault is pending, unmasking re-fires it at once.
+        const evIndex = this.layout.event(job.event);
+        for (const irq of [...this.fired]) if (irq.index === evIndex) this.unmask(irq);
+      }
+      if (eventSeen) {
+        const code = this.channelStatus(job.channel).state.code;
+        if (code === STATE_STOPPED) {
+          this.job = undefined;
+          return { status: "done", job, ns: process.hrtime.bigint() - job.startNs };
+        }
+      }
+      const now = performance.now();
+      if (now >= deadline) {
+        return { status: "timeout", job, ns: process.hrtime.bigint() - job.startNs, channel: this.channelStatus(job.channel), eventSeen };
+      }
+      const slice = Math.max(0, Math.min(deadline - now, WAIT_SLICE_MS));
+      if (eventSeen || lines.length === 0) await sleep(Math.min(1, slice));
+      else await this.pollLines(lines, slice);
+    }
+  }
+
+  /**
+   * kill: stop a channel with DMAKILL through the debug interface (the only exit from Faulting).
+   * Guarantees:
+   *  - DMAKILL is issued to the channel, then its state is polled (at most 500 ms) until Stopped;
+   *  - INTCLR and INTEN drop the event bit of the copy running on it (Linux's stop sequence);
+   *  - interrupt lines left masked by a fired abort are unmasked once the channel is killed;
+   *  - returns the channel's state afterwards (Stopped unless the DMAC misbehaves).
+   * @throws DebugBusyError when the debug interface stays busy
+   */
+  kill(channel: number): ChannelStatus {
+    debugKill(this.regs, channelTarget(channel));
+    const st = this.settleSync(channel);
+    const job = this.job;
+    if (job && job.channel === channel) {
+      const bit = (1 << job.event) >>> 0;
+      this.regs.write32(INTCLR, bit);
+      this.regs.write32(INTEN, (this.regs.read32(INTEN) & ~bit) >>> 0);
+      this.job = undefined;
+    }
+    for (const irq of [...this.fired]) {
+      irq.take();
+      this.unmask(irq);
+    }
+    return st;
+  }
+
+  /**
+   * send_msi: make the device raise event `event`'s interrupt, for interrupt self-tests.
+   * Guarantees:
+   *  - INTEN gets the event's bit and DMASEV `event` is executed by the manager through the debug interface;
+   *  - the event's interrupt line (VFIO index 1 + event, or the combined line) goes high and stays high until
+   *    INTCLR; the caller enables and waits on it;
+   *  - no DMA; no channel is started.
+   * Note: a Non-secure manager signalling an event whose CR3 bit is 0 faults the manager (mgr_evnt_err).
+   * @throws UsageError for an event the DMAC does not have, DebugBusyError
+   */
+  sendInterrupt(event: number): void {
+    const info = this.info;
+    if (!Number.isInteger(event) || event < 0 || event >= info.numEvents) {
+      throw new UsageError(`event ${event} does not exist (this PL330 has ${info.numEvents})`);
+    }
+    const bit = (1 << event) >>> 0;
+    this.regs.write32(INTEN, (this.regs.read32(INTEN) | bit) >>> 0);
+    debugSev(this.regs, event);
+  }
+
+  /** Acknowledge event `event` after sendInterrupt: INTCLR its bit. */
+  clearInterrupt(event: number): void {
+    this.regs.write32(INTCLR, (1 << event) >>> 0);
+  }
+
+  /**
+   * remove: undo what this driver set up.
+   * Guarantees:
+   *  - a copy still running is killed;
+   *  - INTCLR all, INTEN = 0;
+   *  - every interrupt this driver enabled is disabled (eventfds closed). Idempotent.
+   */
+  remove(): void {
+    try {
+      if (this.job) this.kill(this.job.channel);
+      this.regs.write32(INTCLR, 0xffff_ffff);
+      this.regs.write32(INTEN, 0);
+    } finally {
+      for (const irq of this.enabled) {
+        try {
+          irq.disable();
+        } catch {
+          // closing the device frees the interrupt anyway
+        }
+      }
+      this.enabled.clear();
+      this.fired.clear();
+    }
+  }
+
+  /** Read every register that describes a channel's fault (after Faulting completing settles). */
+  async readFault(channel: number, deadline = Infinity): Promise<ChannelFaultReport> {
+    const until = Math.min(deadline, performance.now() + SETTLE_MS);
+    while (this.channelStatus(channel).state.code === STATE_FAULTING_COMPLETING && performance.now() < until) await sleep(1);
+    return this.faultRegisters(channel);
+  }
+
+  /** The fault registers of a channel, as they are now. */
+  faultRegisters(channel: number): ChannelFaultReport {
+    const r = this.regs;
+    return describeChannelFault({
+      channel,
+      csr: r.read32(CSR(channel)) >>> 0,
+      cpc: r.read32(CPC(channel)) >>> 0,
+      sar: r.read32(SAR(channel)) >>> 0,
+      dar: r.read32(DAR(channel)) >>> 0,
+      ccr: r.read32(CCR(channel)) >>> 0,
+      lc0: r.read32(LC0(channel)) & 0xff,
+      lc1: r.read32(LC1(channel)) & 0xff,
+      ftr: r.read32(FTR(channel)) >>> 0,
+      fsrc: r.read32(FSRC) >>> 0,
+      fsrd: r.read32(FSRD) >>> 0,
+      ftrd: r.read32(FTRD) >>> 0,
+    });
+  }
+
+  /** "PL330 r1p1, 8 channels, 32 events, 64-bit bus, 256-line MFIFO, manager non-secure". */
+  describe(): string {
+    const i = this.info;
+    return (
+      `PL330 ${revisionName(i.identity.revision)}, ${i.numChannels} channels, ${i.numEvents} events, ` +
+      `${i.busWidthBits}-bit bus, ${i.dataBufDep}-line MFIFO, manager ${i.managerNs ? "non-secure" : "secure"}`
+    );
+  }
+
+  private unmask(irq: Irq): void {
+    this.fired.delete(irq);
+    try {
+      irq.unmask();
+    } catch {
+      // A failed unmask only loses later wakeups on this line; the wait loops read the registers anyway.
+    }
+  }
+
+  /** Poll the enabled lines' eventfds for up to `ms`; drain the ones that fired and remember them (masked). */
+  private async pollLines(lines: Irq[], ms: number): Promise<void> {
+    const fds = lines.map((irq) => ({ fd: irq.eventfd!, events: POLLIN }));
+    let revents: number[];
+    try {
+      revents = this.b.poll(fds, Math.ceil(ms));
+    } catch (e) {
+      if (e instanceof SyscallError && e.code === "EINTR") {
+        await sleep(0); // let signal handlers run; the caller checks the abort signal
+        return;
+      }
+      throw e;
+    }
+    revents.forEach((r, i) => {
+      if (r & POLLIN && lines[i]!.take() > 0n && lines[i]!.level) this.fired.add(lines[i]!);
+    });
+    await sleep(0);
+  }
+
+  /** Poll the channel's state (1 ms apart) until `ok(state)` or SETTLE_MS passes; returns the last status. */
+  private settleSync(channel: number, ok: (code: number) => boolean = (c) => c === STATE_STOPPED): ChannelStatus {
+    const until = performance.now() + SETTLE_MS;
+    for (;;) {
+      const st = this.channelStatus(channel);
+      if (ok(st.state.code) || performance.now() >= until) return st;
+      Bun.sleepSync(1);
+    }
+  }
+}
+
+/** Faulting states (either one): the channel needs a DMAKILL. */
+export function isFaulting(status: ChannelStatus): boolean {
+  return status.state.code === STATE_FAULTING || status.state.code === STATE_FAULTING_COMPLETING;
+}
+
+function signalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
+  const r = signal.reason;
+  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
+}

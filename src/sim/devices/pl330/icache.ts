@@ -1,0 +1,97 @@
+// Instruction fetch: each thread reads its program through a small cache of aligned lines (CR1's line length and
+// count), filled by privileged instruction reads on the AXI master. A line never crosses a 4 KiB page, so an IOMMU
+// fault names the line's address as silicon's would. Like silicon's cache it is not coherent: DMAGO, DMAKILL and
+// DMAWFE's invalidate flush it, but a program rewritten under a running thread may not be seen.
+import type { Bus } from "./bus.ts";
+import { insnLength } from "./decoder.ts";
+
+/** A thread's cache of instruction lines, least recently used evicted first. */
+export class InstructionCache {
+  // Map order = use order (oldest first).
+  readonly #lines = new Map<number, Uint8Array>();
+
+  constructor(
+    readonly lineBytes: number,
+    readonly capacity: number,
+  ) {}
+
+  invalidate(): void {
+    this.#lines.clear();
+  }
+
+  /** The cached line at `line` (an aligned address) without touching the use order, or undefined. */
+  peek(line: number): Uint8Array | undefined {
+    return this.#lines.get(line);
+  }
+
+  /** The cached line, marked most recently used. */
+  get(line: number): Uint8Array | undefined {
+    const v = this.#lines.get(line);
+    if (v !== undefined) {
+      this.#lines.delete(line);
+      this.#lines.set(line, v);
+    }
+    return v;
+  }
+
+  put(line: number, data: Uint8Array): void {
+    if (this.#lines.size >= this.capacity) {
+      const oldest = this.#lines.keys().next().value;
+      if (oldest !== undefined) this.#lines.delete(oldest);
+    }
+    this.#lines.set(line, data);
+  }
+}
+
+/** Who is fetching: the thread's cache, its security (ARPROT[1]) and AXI ID. */
+export interface Fetcher {
+  readonly icache: InstructionCache;
+  readonly ns: boolean;
+}
+
+function lineOf(f: Fetcher, streamId: number, bus: Bus, line: number): Uint8Array | undefined {
+  const hit = f.icache.get(line);
+  if (hit) return hit;
+  const n = f.icache.lineBytes;
+  const r = bus.access({
+    address: BigInt(line),
+    length: n,
+    write: false,
+    instruction: true,
+    privileged: true,
+    nonSecure: f.ns,
+    streamId,
+  });
+  if (r.fault) return undefined;
+  const data = new Uint8Array(n);
+  let off = 0;
+  for (const v of r.views) {
+    data.set(v.subarray(0, n - off), off);
+    off += v.length;
+  }
+  f.icache.put(line, data);
+  return data;
+}
+
+/**
+ * Fetch the instruction at `pc` into `out` (6 bytes): its length, or -1 when a line fill got an error response
+ * (instr_fetch_err). With `cachedOnly` the bus is never used: -1 also when a line is not cached.
+ */
+export function fetchInsn(f: Fetcher, streamId: number, bus: Bus, pc: number, out: Uint8Array, cachedOnly = false): number {
+  const n = f.icache.lineBytes;
+  let line = pc - (pc % n);
+  let data = cachedOnly ? f.icache.peek(line) : lineOf(f, streamId, bus, line);
+  if (!data) return -1;
+  let at = pc - line;
+  const len = insnLength(data[at]!);
+  for (let i = 0; i < len; i++) {
+    if (at === n) {
+      line = (line + n) >>> 0;
+      data = cachedOnly ? f.icache.peek(line) : lineOf(f, streamId, bus, line);
+      if (!data) return -1;
+      at = 0;
+    }
+    out[i] = data[at++]!;
+  }
+  return len;
+}

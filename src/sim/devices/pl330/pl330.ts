@@ -1,0 +1,117 @@
+// ARM PL330 / CoreLink DMA-330 DMA controller as a DeviceModel (pl330-smmu.md §1): the APB register file, the debug
+// interface, a manager and up to eight channel threads executing DMA programs fetched through the board's SMMU stream,
+// the MFIFO, faults, events and interrupts — run by an engine on the board's virtual clock, never inside a register
+// access, so busy states are visible and programs that assume instant completion fail as they would on silicon.
+import type { DeviceSpec } from "../../boards/board-spec.ts";
+import type { AccessWidth, Clock, DeviceContext, DeviceModel } from "../device-model.ts";
+import { readLanes, writeLanes } from "../register-lanes.ts";
+import { irqLineCount, pl330Config, type Pl330Config } from "./config.ts";
+import { PERIPH_BURST, PERIPH_SINGLE, Pl330Core } from "./core.ts";
+import { advanceEngine, engineNextEventAtMs } from "./engine.ts";
+import { restoreCore, saveCore, type Pl330State } from "./persistence.ts";
+import { mergeBase, readRegister, writeRegister } from "./register-file.ts";
+
+const MODEL = "pl330";
+
+/**
+ * The PL330 model. Register accesses (region 0, the 4 KiB APB window):
+ * - The APB is 32-bit. A narrow read returns the addressed byte lanes of the word; a 64-bit access is two word
+ *   accesses, low word first (AXI-to-APB bridge). A narrow write is merged into the register's current value
+ *   (read-modify-write; write-only registers merge with their latch, or 0 for INTCLR/DBGCMD) — the dossier's
+ *   recommendation (§1.13); silicon's behaviour without byte strobes is undefined, aligned 32-bit accesses are exact.
+ * - Every access first brings the engine up to the clock's now (advance), then acts; nothing executes inside it.
+ * Interrupts: "split" layout = line 0 irq_abort, line 1+N irq[N]; "combined" = line 0 = OR of all. Level-triggered.
+ * Memory: every fetch/load/store goes through ctx.dma; without one (noiommu, no IOMMU) each gets an error response.
+ */
+export class Pl330 implements DeviceModel {
+  readonly config: Pl330Config;
+  readonly #clock: Clock;
+  readonly #core: Pl330Core;
+
+  /** @throws TypeError when spec.modelOptions holds an invalid option (config.ts lists them). */
+  constructor(spec: DeviceSpec, ctx: DeviceContext) {
+    this.config = pl330Config(spec.modelOptions);
+    this.#clock = ctx.clock;
+    this.#core = new Pl330Core(this.config, ctx.irq, ctx.dma);
+    this.#core.lastAdvanceMs = this.#clock.nowMs();
+    this.#core.driveLines();
+  }
+
+  /** Number of interrupt lines the model drives. */
+  get irqLines(): number {
+    return irqLineCount(this.config);
+  }
+
+  get dirty(): boolean {
+    return this.#core.dirty;
+  }
+
+  markSaved(): void {
+    this.#core.dirty = false;
+  }
+
+  read(region: number, offset: number, width: AccessWidth): bigint {
+    if (region !== 0) return 0n;
+    this.advance();
+    return readLanes(offset, width, (word) => readRegister(this.#core, word));
+  }
+
+  write(region: number, offset: number, width: AccessWidth, value: bigint): void {
+    if (region !== 0) return;
+    this.advance();
+    writeLanes(offset, width, value, (word, v, lanes) => {
+      let keep = 0;
+      for (let i = 0; i < 4; i++) if ((lanes & (1 << i)) === 0) keep |= 0xff << (8 * i);
+      const merged = keep === 0 ? v : (mergeBase(this.#core, word) & keep) | (v & ~keep);
+      writeRegister(this.#core, word, merged >>> 0);
+    });
+    this.#core.driveLines();
+  }
+
+  advance(): void {
+    advanceEngine(this.#core, this.#clock.nowMs());
+    this.#core.driveLines();
+  }
+
+  nextEventAtMs(): number | undefined {
+    return engineNextEventAtMs(this.#core);
+  }
+
+  irqAsserted(index: number): boolean {
+    return this.#core.events.asserted(index);
+  }
+
+  /** Silicon reset (the engine's clock restarts at now). */
+  reset(): void {
+    this.#core.resetState(this.#clock.nowMs());
+    this.#core.driveLines();
+  }
+
+  save(): Pl330State {
+    return saveCore(this.#core);
+  }
+
+  /** Restores `save()` output and drives the lines to the restored levels. Throws TypeError for anything else. */
+  restore(state: unknown): void {
+    restoreCore(this.#core, state);
+    this.#core.driveLines();
+  }
+
+  /**
+   * Test hook for the peripheral request interfaces (no registers reach them): peripheral `periph` asserts a single
+   * or burst request, latched until a DMAWFP on it takes it or DMAFLUSHP drops it. Acknowledges are not modelled.
+   * @throws RangeError when the peripheral does not exist in this configuration.
+   */
+  assertPeripheralRequest(periph: number, kind: "single" | "burst"): void {
+    if (!Number.isInteger(periph) || periph < 0 || periph >= this.config.peripherals) {
+      throw new RangeError(`${MODEL}: no peripheral request interface ${periph}`);
+    }
+    this.#core.periphPending[periph] = kind === "burst" ? PERIPH_BURST : PERIPH_SINGLE;
+    this.#core.dirty = true;
+  }
+
+  /** Bytes channel `ch` has loaded into the MFIFO and not stored (not visible in any register; for tests). */
+  mfifoBytes(ch: number): number {
+    return ch >= 0 && ch < this.config.channels ? this.#core.mfifo.bytes(ch) : 0;
+  }
+}

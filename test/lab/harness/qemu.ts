@@ -1,0 +1,124 @@
+// Boots the lab kernel under qemu-system-aarch64 (TCG software emulation) and collects what the guest printed: the
+// whole console text, the parsed result/event lines, how QEMU ended and how long it took. A wall-clock timeout kills
+// QEMU, so a hung guest fails the run instead of hanging it.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseConsole, type ParsedConsole } from "../protocol.ts";
+
+/** A boot profile: the machine QEMU emulates and the kernel command line that goes with it. */
+export interface Profile {
+  name: "noiommu" | "smmuv3";
+  machine: string;
+  extraDevices: string[];
+  cmdline: string[];
+}
+
+/**
+ * `noiommu`: platform/AMBA devices without an IOMMU, VFIO's no-IOMMU mode on (vfio-amba/vfio-platform need a group).
+ * `smmuv3`: an SMMUv3 in front of PCI with QEMU's `edu` device; GICv3 so MSIs are isolated (type1 needs that).
+ */
+export const PROFILES: Record<Profile["name"], Profile> = {
+  noiommu: {
+    name: "noiommu",
+    machine: "virt",
+    extraDevices: [],
+    cmdline: ["vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0"],
+  },
+  smmuv3: {
+    name: "smmuv3",
+    machine: "virt,iommu=smmuv3,gic-version=3",
+    extraDevices: ["-device", "edu"],
+    cmdline: ["vfio_platform.reset_required=0"],
+  },
+};
+
+export interface BootOptions {
+  kernel: string;
+  initrd: string;
+  profile: Profile;
+  /** The guest runner's scenario (passed as vfio_plat_lab.scenario= on the kernel command line). */
+  scenario: string;
+  /** Directory for console.log (and trace.log). */
+  runDir: string;
+  timeoutMs?: number;
+  /** Record every MMIO access (QEMU trace events memory_region_ops_read/write) into runDir/trace.log. */
+  trace?: boolean;
+  /** Echo the console to our stderr as it arrives. */
+  echo?: boolean;
+}
+
+export interface BootResult extends ParsedConsole {
+  console: string;
+  consolePath: string;
+  tracePath?: string;
+  /** QEMU's exit code (null when killed). */
+  exit: number | null;
+  timedOut: boolean;
+  /** Seconds from spawning QEMU to its exit. */
+  seconds: number;
+  /** Seconds from spawning QEMU until the guest's init printed its first line. */
+  initSeconds?: number;
+  argv: string[];
+}
+
+/** The qemu-system-aarch64 command line for a boot. */
+export function qemuArgv(o: BootOptions): string[] {
+  const append = ["console=ttyAMA0", "panic=-1", ...o.profile.cmdline, `vfio_plat_lab.scenario=${o.scenario}`].join(" ");
+  return [
+    "qemu-system-aarch64",
+    "-M", o.profile.machine,
+    "-cpu", process.env.VFIO_PLAT_LAB_CPU ?? "max",
+    "-smp", "2",
+    "-m", "2048",
+    "-nographic",
+    "-no-reboot",
+    // No default NIC: it would need an option ROM (ipxe-qemu) and the lab has no use for a network.
+    "-nic", "none",
+    "-kernel", o.kernel,
+    "-initrd", o.initrd,
+    "-append", append,
+    ...o.profile.extraDevices,
+    ...(o.trace ? ["-trace", "memory_region_ops_read", "-trace", "memory_region_ops_write", "-D", join(o.runDir, "trace.log")] : []),
+  ];
+}
+
+/** Boot, wait for QEMU to exit (the guest powers off) or the timeout, and parse the console. */
+export async function boot(o: BootOptions): Promise<BootResult> {
+  const argv = qemuArgv(o);
+  const t0 = performance.now();
+  const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    p.kill("SIGKILL");
+  }, o.timeoutMs ?? 300_000);
+  let text = "";
+  let initSeconds: number | undefined;
+  const dec = new TextDecoder();
+  const reader = p.stdout.getReader();
+  for (;;) {
+    const c = await reader.read();
+    if (c.done) break;
+    const s = dec.decode(c.value, { stream: true });
+    if (o.echo) process.stderr.write(s);
+    text += s;
+    if (initSeconds === undefined && text.includes('VFIO-PLAT-LAB {"type":"init"')) initSeconds = (performance.now() - t0) / 1000;
+  }
+  const exit = await p.exited;
+  clearTimeout(timer);
+  const stderr = await new Response(p.stderr).text();
+  if (stderr.trim()) text += `\n[qemu stderr]\n${stderr}`;
+  const consolePath = join(o.runDir, "console.log");
+  writeFileSync(consolePath, text);
+  return {
+    ...parseConsole(text),
+    console: text,
+    consolePath,
+    ...(o.trace ? { tracePath: join(o.runDir, "trace.log") } : {}),
+    exit: timedOut ? null : exit,
+    timedOut,
+    seconds: (performance.now() - t0) / 1000,
+    ...(initSeconds !== undefined ? { initSeconds } : {}),
+    argv,
+  };
+}

@@ -1,0 +1,67 @@
+// One lab run from nothing to results: make sure the host packages, the kernel and the initramfs exist (each step
+// cached), boot the profile a scenario needs, and hand back the parsed console plus how long each part took.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { LAB_SCENARIOS } from "../scenarios/index.ts";
+import type { LabScenario } from "../scenarios/lab-scenario.ts";
+import { ensureHostPackages } from "./deps.ts";
+import { log } from "./exec.ts";
+import { buildInitrd } from "./initramfs.ts";
+import { ensureKernel, type KernelArtefact } from "./kernel.ts";
+import { cacheRoot } from "./paths.ts";
+import { boot, PROFILES, type BootResult } from "./qemu.ts";
+
+export interface Prepared {
+  kernel: KernelArtefact;
+  /** Seconds spent on host packages (0 when all were there). */
+  depsSeconds: number;
+}
+
+/** Install what is missing and build (or find) the kernel. @throws Error from apt-get or the kernel build. */
+export async function prepare(opts: { forceKernel?: boolean } = {}): Promise<Prepared> {
+  const t0 = performance.now();
+  ensureHostPackages();
+  const depsSeconds = (performance.now() - t0) / 1000;
+  const kernel = await ensureKernel({ force: opts.forceKernel });
+  log(`kernel ${kernel.built ? `built in ${kernel.seconds.toFixed(0)} s` : "from the cache"}: ${kernel.image}`);
+  return { kernel, depsSeconds };
+}
+
+export interface LabRun {
+  scenario: LabScenario;
+  boot: BootResult;
+  initrdBytes: number;
+  initrdSeconds: number;
+  runDir: string;
+}
+
+/** Look up a scenario by name. @throws Error listing the known names. */
+export function scenarioNamed(name: string): LabScenario {
+  const s = LAB_SCENARIOS[name];
+  if (!s) throw new Error(`no lab scenario '${name}' (have: ${Object.keys(LAB_SCENARIOS).join(", ")})`);
+  return s;
+}
+
+/** Pack the initramfs and boot the scenario's profile. Console (and trace) land in <cache>/runs/<scenario>/. */
+export async function runScenarioInGuest(p: Prepared, name: string, opts: { trace?: boolean; echo?: boolean; timeoutMs?: number } = {}): Promise<LabRun> {
+  const scenario = scenarioNamed(name);
+  const runDir = join(cacheRoot(), "runs", name);
+  mkdirSync(runDir, { recursive: true });
+  const t0 = performance.now();
+  const initrd = buildInitrd(runDir);
+  const initrdSeconds = (performance.now() - t0) / 1000;
+  log(`initramfs ${(initrd.bytes / 1e6).toFixed(0)} MB (Bun ${initrd.bunVersion} arm64) in ${initrdSeconds.toFixed(1)} s; booting profile ${scenario.profile}`);
+  const result = await boot({
+    kernel: p.kernel.image,
+    initrd: initrd.path,
+    profile: PROFILES[scenario.profile],
+    scenario: name,
+    runDir,
+    trace: opts.trace,
+    echo: opts.echo,
+    timeoutMs: opts.timeoutMs,
+  });
+  rmSync(initrd.path, { force: true }); // 110 MB, rebuilt from the cached base on every run
+  log(`QEMU ${result.timedOut ? "timed out" : `exited ${result.exit}`} after ${result.seconds.toFixed(1)} s (init at ${result.initSeconds?.toFixed(1) ?? "?"} s); ${result.results.length} step result(s); console: ${result.consolePath}`);
+  return { scenario, boot: result, initrdBytes: initrd.bytes, initrdSeconds, runDir };
+}

@@ -1,0 +1,10 @@
+// Every lab scenario by name, for the guest runner (`vfio_plat_lab.scenario=NAME` on the kernel command line) and
+// the host-side test.
+import { firstLight } from "./first-light.ts";
+import type { LabScenario } from "./lab-scenario.ts";
+import { smmuv3Smoke } from "./smmuv3-smoke.ts";
+
+export const LAB_SCENARIOS: Record<string, LabScenario> = {
+  [firstLight.name]: firstLight,
+  [smmuv3Smoke.name]: smmuv3Smoke,
+};
