@@ -23,7 +23,8 @@ describe("workflow on the default simulated board", () => {
     expect(j.schema).toBe(1);
     const byName = Object.fromEntries(j.devices.map((d: { name: string }) => [d.name, d]));
     expect(byName[PL031]).toMatchObject({ bus: "amba", driver: "rtc-pl031", vfio: false, driver_override: null });
-    expect(byName[VIRTIO]).toMatchObject({ bus: "platform", driver: "virtio-mmio", vfio: false });
+    // An empty transport: virtio-mmio probes it and refuses it, so it has no driver (as on the lab's real kernel).
+    expect(byName[VIRTIO]).toMatchObject({ bus: "platform", driver: null, vfio: false });
     expect(byName[PL031].compatible).toContain("arm,pl031");
     const text = ok(["list"]).stdout;
     expect(text).toContain(PL031);
@@ -167,7 +168,7 @@ describe("workflow on the default simulated board", () => {
     const pl = j.devices.find((d: { name: string }) => d.name === PL031);
     expect(pl).toMatchObject({ driver: "rtc-pl031", driver_override: null, vfio: false, group_node: null });
     const vi = j.devices.find((d: { name: string }) => d.name === VIRTIO);
-    expect(vi).toMatchObject({ driver: "virtio-mmio", driver_override: null });
+    expect(vi).toMatchObject({ driver: null, driver_override: null });
   });
 });
 

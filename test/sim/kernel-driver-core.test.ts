@@ -241,7 +241,7 @@ describe("state on disk", () => {
       expect(again.fs.readFile(OVERRIDE)).toBe("vfio-amba\n");
       expect(again.fs.readFile("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit")).toBe("77\n");
       expect(again.fs.exists("/dev/vfio/1")).toBe(true);
-      expect(driverOf(again, "platform", VIRTIO0)).toBe("virtio-mmio");
+      expect(driverOf(again, "amba", "9000000.pl011")).toBe("uart-pl011");
     } finally {
       again.dispose();
     }

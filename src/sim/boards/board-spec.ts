@@ -60,8 +60,13 @@ export interface DeviceSpec {
   compatible: string[];
   regions: RegionSpec[];
   irqs: IrqSpec[];
-  /** The native Linux driver this device binds to at boot (it matches `compatible`), or undefined for none. */
+  /** The native Linux driver that matches this device (by `compatible`), or undefined for none. */
   nativeDriver?: string;
+  /**
+   * The native driver matches but its probe fails with this errno (e.g. "ENODEV": virtio-mmio refuses an empty
+   * transport), so the device sits driverless from boot, as the lab's kernel showed.
+   */
+  nativeProbeError?: string;
   /** IOMMU group number when the board has an IOMMU and the device sits behind it. */
   iommuGroup?: number;
   /**

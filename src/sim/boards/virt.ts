@@ -41,6 +41,7 @@ function devices(withGroups: boolean): DeviceSpec[] {
       regions: [{ base: 0x0a00_0000n, size: 0x200 }],
       irqs: [{ trigger: "edge", hwirq: 48 }],
       nativeDriver: "virtio-mmio",
+      nativeProbeError: "ENODEV", // an empty transport: virtio-mmio reads magic/version/device id 0 and gives up
       dmaCoherent: true, // QEMU's virt device tree marks its virtio-mmio nodes dma-coherent
       model: "virtio-mmio",
       ...g(2),
@@ -52,6 +53,7 @@ function devices(withGroups: boolean): DeviceSpec[] {
       regions: [{ base: 0x0a00_0200n, size: 0x200 }],
       irqs: [{ trigger: "edge", hwirq: 49 }],
       nativeDriver: "virtio-mmio",
+      nativeProbeError: "ENODEV", // an empty transport: virtio-mmio reads magic/version/device id 0 and gives up
       dmaCoherent: true, // QEMU's virt device tree marks its virtio-mmio nodes dma-coherent
       model: "virtio-mmio",
       ...g(3),

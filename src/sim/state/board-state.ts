@@ -50,7 +50,7 @@ function boolParam(v: string | undefined, dflt: boolean): string {
 /** The state of a freshly booted board: native drivers bound, parameters from the kernel command line. */
 export function bootState(board: BoardSpec): BoardState {
   const devices: Record<string, DeviceCoreState> = {};
-  for (const d of board.devices) devices[d.name] = d.nativeDriver ? { driver: d.nativeDriver } : {};
+  for (const d of board.devices) devices[d.name] = d.nativeDriver && !d.nativeProbeError ? { driver: d.nativeDriver } : {};
   return {
     version: 1,
     board,

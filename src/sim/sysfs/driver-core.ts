@@ -108,6 +108,7 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): stri
     return undefined;
   }
   if (driver !== spec.nativeDriver) return "ENODEV";
+  if (spec.nativeProbeError) return spec.nativeProbeError;
   core.driver = driver;
   return undefined;
 }
