@@ -120,7 +120,15 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
   const noiommuParam = readParam(b, "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
   const groupNode = dev.iommuGroup !== undefined ? resolveGroupNode(b, dev.iommuGroup) : undefined;
   const noiommuGroup = groupNode?.includes("noiommu") ?? false;
-  if (dev.iommuGroup === undefined) {
+  if (dev.iommuGroup === undefined && dev.bus === "pci" && dev.driver === undefined) {
+    // The lab's arm64 kernel: a PCI function joins its group only when a driver first probes it.
+    out.push({
+      check: "iommu-group",
+      status: "info",
+      message: `${dev.name} shows no IOMMU group yet: an unbound PCI function on a device-tree kernel joins its group when a driver first probes it`,
+      fix: `vfio-plat bind ${dev.name}, then look again`,
+    });
+  } else if (dev.iommuGroup === undefined) {
     out.push({
       check: "iommu-group",
       status: yes(noiommuParam) ? "warn" : "fail",
@@ -144,7 +152,8 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
       });
     }
   }
-  if (dev.iommuGroup !== undefined && !noiommuGroup) {
+  if (dev.iommuGroup !== undefined && !noiommuGroup && dev.bus !== "pci") {
+    // (PCI functions have no device-tree node to carry `dma-coherent`: the root complex's coherency applies.)
     const coherent = b.fs.exists(`${dev.sysfsPath}/of_node/dma-coherent`);
     out.push(
       coherent
@@ -157,7 +166,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
           },
     );
     const unsafe = readParam(b, "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
-    if (dev.bus !== "pci" && unsafe !== undefined && !yes(unsafe)) {
+    if (unsafe !== undefined && !yes(unsafe)) {
       out.push({
         check: "msi-isolation",
         status: "info",

@@ -2,7 +2,9 @@
 // under /sys, /dev/vfio and /proc come from SimFs; VFIO container/group/device fds are simulated files with the
 // kernel's ioctls; eventfds, poll and process memory are the real ones (given as `os`), so interrupts reach real
 // eventfds and DMA reaches real memory. Device models run on their clock: every call, and every poll() wait, brings
-// them up to now first, so an alarm that falls due while the program sleeps in poll wakes it like a real interrupt.
+// them up to now first, so an alarm that falls due while the program sleeps in poll wakes it like a real interrupt;
+// and an unref'd timer runs the next due event while the program awaits something else (a DMA finishing during a
+// script's `sleep` lands in memory the program then reads without calling the kernel, as on real hardware).
 // Bus-master DMA goes through the board's SMMU to the memory this process mapped with MAP_DMA (src/sim/iommu).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,6 +80,8 @@ export class SimBoundary implements KernelBoundary {
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
   readonly smmu: Smmu | undefined;
   private nextFd = SIM_FD_BASE;
+  /** The timer that runs the next device event while the program is busy elsewhere (see schedule()). */
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly one = new Uint8Array(new BigUint64Array([1n]).buffer);
 
   constructor(private readonly opts: SimOptions) {
@@ -380,6 +384,26 @@ export class SimBoundary implements KernelBoundary {
 
   dispose(): void {
     for (const fd of [...this.files.keys()]) this.close(fd);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Arm a timer for the next device event of the open devices, so devices keep working while the program waits in
+   * its own event loop (an async sleep) instead of in a kernel call. Unref'd: it never keeps the process alive.
+   */
+  private schedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const delay = this.nextEventDelayMs();
+    if (!Number.isFinite(delay)) return;
+    // At least 1 ms (a due event that a manual clock keeps due must not spin), at most a poll slice.
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.advance();
+      this.saveModels();
+    }, Math.min(MAX_POLL_SLICE_MS, Math.max(1, Math.ceil(delay))));
+    (this.timer as { unref?: () => void }).unref?.();
   }
 
   // ---- DMA ----
@@ -429,6 +453,7 @@ export class SimBoundary implements KernelBoundary {
 
   /** Persist the registers of devices whose state changed (all given runtimes when `force`). */
   private saveModels(extra: DeviceRuntime[] = [], force = false): void {
+    this.schedule();
     const dirty = [...this.runtimes.values(), ...extra].filter((rt) => force || rt.model.dirty);
     if (dirty.length === 0) return;
     this.store.update((s: BoardState) => {

@@ -145,6 +145,21 @@ describe("PL330 loops and registers", () => {
     t.tick(US);
     expect(chState(t, 0)).toBe(0);
   });
+
+  test("DMARMB / DMAWMB / DMAFLUSHP: At barrier (5) for a turn, CPC already past the barrier", () => {
+    const t = rig({ cyclesPerMs: 1000 });
+    t.put(PROG, [...I.rmb(), ...I.flushp(1), ...I.end()]);
+    debug(t, I.go(0, PROG, true));
+    t.tick(US);
+    t.tick(US);
+    expect([chState(t, 0), t.r(R.CPC(0))]).toEqual([5, PROG + 1]);
+    t.tick(US);
+    expect(chState(t, 0)).toBe(1);
+    t.tick(US);
+    expect([chState(t, 0), t.r(R.CPC(0))]).toEqual([5, PROG + 3]);
+    t.tick(3 * US);
+    expect(chState(t, 0)).toBe(0);
+  });
 });
 
 describe("PL330 data movement (§1.6)", () => {

@@ -36,3 +36,48 @@ test.each([
   expect(() => parseScript(text)).toThrow(UsageError);
   expect(() => parseScript(text)).toThrow(re);
 });
+
+test("dma verbs: map (size, permission, fixed IOVA), fill, expect (whole or a range), unmap", () => {
+  const s = parseScript(`dma map src 4096 read at 0x100000
+dma map dst 8k
+dma map buf 0x2000 write
+dma fill src random:7
+dma fill dst 0x5a
+dma expect dst incrementing
+dma expect dst zeros 2048 2k
+dma unmap src`);
+  expect(s.map((l) => l.step)).toEqual([
+    { op: "dma-map", name: "src", size: 4096, perm: "read", iova: 0x100000n },
+    { op: "dma-map", name: "dst", size: 8192, perm: "rw" },
+    { op: "dma-map", name: "buf", size: 0x2000, perm: "write" },
+    { op: "dma-fill", name: "src", pattern: { kind: "random", seed: 7 } },
+    { op: "dma-fill", name: "dst", pattern: { kind: "byte", value: 0x5a } },
+    { op: "dma-expect", name: "dst", pattern: { kind: "incrementing" } },
+    { op: "dma-expect", name: "dst", pattern: { kind: "zeros" }, offset: 2048, length: 2048 },
+    { op: "dma-unmap", name: "src" },
+  ]);
+  // A mapped buffer's IOVA is a variable like any other.
+  expect(parseScript("write 0:0x80 $src+0x10")[0]!.step).toMatchObject({ value: { variable: "src", add: 0x10n } });
+});
+
+test.each([
+  ["dma", /unknown dma action ''/],
+  ["dma copy a b", /unknown dma action 'copy'/],
+  ["dma map", /needs a buffer name/],
+  ["dma map 1x 4096", /needs a buffer name/],
+  ["dma map a", /needs a size/],
+  ["dma map a 0", /size/],
+  ["dma map a 4096 execute", /unexpected 'execute'/],
+  ["dma map a 4096 at", /needs an IOVA/],
+  ["dma map a 4096 rw at 0x1000 extra", /unexpected 'extra'/],
+  ["dma fill a", /needs a name and a pattern/],
+  ["dma fill a stripes", /unknown pattern 'stripes'/],
+  ["dma fill a 0x100", /unknown pattern/],
+  ["dma fill a random:x", /random seed/],
+  ["dma expect a ones 16", /OFFSET LENGTH/],
+  ["dma expect a ones 0 0", /length/],
+  ["dma unmap", /needs a name/],
+])("%p is refused", (text, re) => {
+  expect(() => parseScript(text)).toThrow(UsageError);
+  expect(() => parseScript(text)).toThrow(re);
+});

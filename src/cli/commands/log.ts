@@ -47,6 +47,6 @@ export async function run(ctx: CliContext, _args: string[], options: Record<stri
     writeStdout(jsonDocument({ backend: b.kind, records: records.map((r) => ({ ...r, device: r.device ?? null })) }));
     return 0;
   }
-  writeStdout(records.map((r) => `${stamp(r.usec)} ${r.message.replace(/\t/g, "        ")}\n`).join(""));
+  writeStdout(records.map((r) => `${stamp(r.usec)} ${r.message}\n`).join(""));
   return 0;
 }

@@ -1,17 +1,6 @@
 // What a vfio-pci user sees of config space through region 7 (vfio_pci_config.c): a virtual copy (vconfig) taken
 // when the device is opened, with per-byte rules saying which bits come from the copy and which from the hardware,
-// and which bits a write may change (virtual bits change the copy, the rest go to the hardware). The rules, for the
-// type 0 header and an MSI capability:
-//  - vendor/device ids, the capability pointer, interrupt pin: virtual, read-only; interrupt line: virtual, writable;
-//  - COMMAND: every bit writable and passed to the hardware except INTx-disable, which is virtual (vfio-pci masks the
-//    line itself when it is set); the IO/memory-enable bits written are also kept in the copy, which gates BAR access;
-//  - STATUS: read from the hardware except Capabilities List (virtual); writes dropped;
-//  - BARs and the ROM BAR: fully virtual; a read returns the copy masked to the BAR's size plus its flag bits, so the
-//    sizing protocol (write ~0, read back) works without touching the device; an absent BAR reads 0;
-//  - revision, class, header type, subsystem ids: hardware, read-only; cache line, latency, BIST: hardware, writable;
-//  - MSI capability: id and next virtual read-only, Enable/QSIZE of the flags and the message address/data virtual
-//    and writable (MSI is switched on through SET_IRQS, never by this write) — a simplification of vfio's MSI rules;
-//  - everything else (unassigned space after the capabilities): raw read/write of the hardware.
+// and which bits a write may change (virtual bits change the copy, the rest go to the hardware).
 import type { PciSpec } from "../boards/board-spec.ts";
 import {
   barFlags,
@@ -35,6 +24,19 @@ const RW_HW: BytePerm = { virt: 0, write: 0xff };
 const RO_VIRT: BytePerm = { virt: 0xff, write: 0 };
 const RW_VIRT: BytePerm = { virt: 0xff, write: 0xff };
 
+/**
+ * The rules, for the type 0 header and an MSI capability:
+ *  - vendor/device ids, the capability pointer, interrupt pin: virtual, read-only; interrupt line: virtual, writable;
+ *  - COMMAND: every bit writable and passed to the hardware except INTx-disable, which is virtual (vfio-pci masks the
+ *    line itself when it is set); the IO/memory-enable bits written are also kept in the copy, which gates BAR access;
+ *  - STATUS: read from the hardware except Capabilities List (virtual); writes dropped;
+ *  - BARs and the ROM BAR: fully virtual; a read returns the copy masked to the BAR's size plus its flag bits, so the
+ *    sizing protocol (write ~0, read back) works without touching the device; an absent BAR reads 0;
+ *  - revision, class, header type, subsystem ids: hardware, read-only; cache line, latency, BIST: hardware, writable;
+ *  - MSI capability: id and next virtual read-only, Enable/QSIZE of the flags and the message address/data virtual
+ *    and writable (MSI is switched on through SET_IRQS, never by this write) — a simplification of vfio's MSI rules;
+ *  - everything else (unassigned space after the capabilities): raw read/write of the hardware.
+ */
 export class VfioPciConfig {
   private readonly vconfig: Uint8Array;
   private bardirty = true;

@@ -1,9 +1,6 @@
 // A PCI function while a program has it open through vfio-pci (vfio_pci_core_enable .. _disable): the fixed region
-// layout (BAR0-5 = 0-5, ROM 6, config 7, VGA 8; offset index << 40), BAR reads and writes split like
-// vfio_pci_core_do_io_rw on a 64-bit kernel (8, 4, 2 or 1 bytes by alignment, EIO while memory decoding is off),
-// config space through the virtualisation of vfio-pci-config.ts (EFAULT past its end), and the interrupt indexes
-// INTx, MSI, MSI-X, ERR, REQ with their counts and flags. Opening enables memory decoding (logging "enabling device"
-// when it changes) but never bus mastering; the last close puts the saved config space back and clears bus mastering.
+// layout (BAR0-5, ROM, config, VGA at index << 40), BAR and config-space access, the interrupt indexes' counts and
+// flags, and what opening and the last close do to the function's config space.
 import {
   VFIO_IRQ_INFO_AUTOMASKED,
   VFIO_IRQ_INFO_EVENTFD,
@@ -40,6 +37,14 @@ export interface PciRegionInfo {
   size: number;
 }
 
+/**
+ * BAR reads and writes are split like vfio_pci_core_do_io_rw on a 64-bit kernel (8, 4, 2 or 1 bytes by alignment) and
+ * fail with EIO while memory decoding is off; config space goes through vfio-pci-config.ts (EFAULT past its end).
+ * Opening enables memory decoding (logging "enabling device" when it changes) but never bus mastering; the last close
+ * puts the config space saved at open back and clears bus mastering. Not modelled: accesses through an mmap of a BAR
+ * while decoding is off (the kernel zaps the mapping: a touch is SIGBUS), device-specific regions, the ROM, VGA,
+ * MSI-X and the ERR interrupt of PCIe functions.
+ */
 export class VfioPciDevice {
   readonly config: VfioPciConfig;
   private readonly saved: Uint8Array;

@@ -36,6 +36,11 @@ export class Bus {
     this.#handover = { a, fault };
   }
 
+  /** A handed-over fault is waiting for its access. */
+  get holdsHandover(): boolean {
+    return this.#handover !== undefined;
+  }
+
   dropHandover(): void {
     this.#handover = undefined;
   }

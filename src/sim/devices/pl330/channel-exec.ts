@@ -1,6 +1,6 @@
 // One scheduler turn of a channel thread: finish a transient state (Completing, Killing, Faulting-completing), leave
-// a wait whose event/request arrived, or fetch, decode and execute one instruction (pl330-smmu.md §1.4-§1.7). Precise
-// aborts leave CPC on the aborting instruction; DMAEND and DMAKILL leave it on themselves.
+// a wait whose event/request arrived, pass a barrier, or fetch, decode and execute one instruction (pl330-smmu.md
+// §1.4-§1.7). Precise aborts leave CPC on the aborting instruction; DMAEND and DMAKILL leave it on themselves.
 import type { Pl330Core } from "./core.ts";
 import { PERIPH_NONE } from "./core.ts";
 import { load, PRECISE, STALL, store } from "./data-path.ts";
@@ -9,7 +9,15 @@ import { abortThread, discardData, killThread } from "./faults.ts";
 import { fetchInsn } from "./icache.ts";
 import { ccrAsksSecure, FAULT, STATE } from "./registers.ts";
 import type { ChannelThread } from "./thread.ts";
-import { eventReady, peripheralReady, signalEvent, waitForEvent, waitForPeripheral, wakeFromEvent, wakeFromPeripheral } from "./wait.ts";
+import {
+  eventReady,
+  peripheralReady,
+  signalEvent,
+  waitForEvent,
+  waitForPeripheral,
+  wakeFromEvent,
+  wakeFromPeripheral,
+} from "./wait.ts";
 
 /** Can `ch` do something at its next turn? (Waits whose condition holds and transient states count.) */
 export function channelCanProgress(core: Pl330Core, ch: ChannelThread): boolean {
@@ -19,6 +27,7 @@ export function channelCanProgress(core: Pl330Core, ch: ChannelThread): boolean 
     case STATE.COMPLETING:
     case STATE.KILLING:
     case STATE.FAULTING_COMPLETING:
+    case STATE.AT_BARRIER:
       return true;
     case STATE.WAITING_FOR_EVENT:
       return eventReady(core, ch);
@@ -39,6 +48,10 @@ export function stepChannel(core: Pl330Core, ch: ChannelThread): number {
       return 1;
     case STATE.FAULTING_COMPLETING:
       ch.state = STATE.FAULTING;
+      core.dirty = true;
+      return 1;
+    case STATE.AT_BARRIER:
+      ch.state = STATE.EXECUTING;
       core.dirty = true;
       return 1;
     case STATE.WAITING_FOR_EVENT:
@@ -105,10 +118,11 @@ function execute(core: Pl330Core, ch: ChannelThread, insn: Insn, len: number): n
       killThread(core, ch);
       return 1;
     case "NOP":
+      ch.pc = next;
+      return 1;
     case "RMB":
     case "WMB":
-      // Barriers pass at once: in this engine a burst's transactions are complete when the next instruction issues.
-      ch.pc = next;
+      barrier(ch, next);
       return 1;
     case "LD":
     case "LDP":
@@ -139,7 +153,7 @@ function execute(core: Pl330Core, ch: ChannelThread, insn: Insn, len: number): n
     case "FLUSHP":
       if (ch.ns && periphSecure(core, insn.periph)) return precise(core, ch, FAULT.CH_PERIPH_ERR);
       core.periphPending[insn.periph] = PERIPH_NONE;
-      ch.pc = next;
+      barrier(ch, next);
       return 1;
     case "SEV":
       if (ch.ns && eventSecure(core, insn.event)) return precise(core, ch, FAULT.CH_EVNT_ERR);
@@ -166,6 +180,15 @@ function execute(core: Pl330Core, ch: ChannelThread, insn: Insn, len: number): n
       // Decoded as manager-only; never reaches a channel.
       return precise(core, ch, FAULT.UNDEF_INSTR);
   }
+}
+
+/**
+ * DMARMB / DMAWMB / DMAFLUSHP: At barrier until the channel's next turn, when its earlier transactions (or the
+ * peripheral's flush) have completed. CPC already points past the barrier meanwhile.
+ */
+function barrier(ch: ChannelThread, next: number): void {
+  ch.state = STATE.AT_BARRIER;
+  ch.pc = next;
 }
 
 function precise(core: Pl330Core, ch: ChannelThread, bits: number): number {

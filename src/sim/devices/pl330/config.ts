@@ -61,7 +61,9 @@ function int(opts: Record<string, unknown>, key: string, dflt: number, min: numb
 function oneOf<T>(opts: Record<string, unknown>, key: string, dflt: T, allowed: readonly T[]): T {
   const v = opts[key];
   if (v === undefined) return dflt;
-  if (!allowed.includes(v as T)) throw new TypeError(`${MODEL}: modelOptions.${key} must be one of ${allowed.join(", ")}`);
+  if (!allowed.includes(v as T)) {
+    throw new TypeError(`${MODEL}: modelOptions.${key} must be one of ${allowed.join(", ")}`);
+  }
   return v as T;
 }
 
@@ -129,7 +131,10 @@ export function pl330Config(options: Record<string, unknown> | undefined): Pl330
   };
 }
 
-/** CR0: [0] peripheral requests present, [1] boot_en, [2] mgr_ns_at_rst, [6:4] channels-1, [16:12] periph-1, [21:17] events-1. */
+/**
+ * CR0: [0] peripheral requests present, [1] boot_en, [2] mgr_ns_at_rst, [6:4] channels-1, [16:12] periph-1,
+ * [21:17] events-1.
+ */
 export function cr0(c: Pl330Config): number {
   let v = ((c.channels - 1) << 4) | ((c.events - 1) << 17);
   if (c.peripherals > 0) v |= 1 | ((c.peripherals - 1) << 12);

@@ -5,7 +5,8 @@
 import type { BusAccess } from "../device-model.ts";
 import type { Pl330Core } from "./core.ts";
 import { abortThread, mfifoFreed } from "./faults.ts";
-import { burstBytes, ccrAsksSecure, ccrDestination, ccrSource, ccrSwapBytes, FAULT, type BurstSide } from "./registers.ts";
+import { burstBytes, ccrAsksSecure, ccrDestination, ccrSource, ccrSwapBytes, FAULT } from "./registers.ts";
+import type { BurstSide } from "./registers.ts";
 import type { ChannelThread } from "./thread.ts";
 
 const PAGE = 4096;
@@ -38,7 +39,13 @@ function txn(ch: ChannelThread, side: BurstSide, address: number, length: number
  * Read `length` bytes at `address` into `out` in page chunks; returns the bytes delivered (a multiple of whole chunks)
  * and whether a chunk got an error response.
  */
-function readChunks(core: Pl330Core, ch: ChannelThread, side: BurstSide, address: number, out: Uint8Array): { got: number; error: boolean } {
+function readChunks(
+  core: Pl330Core,
+  ch: ChannelThread,
+  side: BurstSide,
+  address: number,
+  out: Uint8Array,
+): { got: number; error: boolean } {
   let got = 0;
   let addr = address;
   while (got < out.length) {

@@ -43,7 +43,7 @@ export function executeDebug(core: Pl330Core): void {
   if (op === 0xa0 || op === 0xa2) {
     // DMAGO is a manager instruction: a channel target cannot execute it.
     if (target.kind === "channel") abortThread(core, target, FAULT.UNDEF_INSTR, true, true);
-    else if (dec.invalid || !dec.insn || dec.insn.op !== "GO") abortThread(core, target, FAULT.OPERAND_INVALID, true, true);
+    else if (dec.invalid || dec.insn?.op !== "GO") abortThread(core, target, FAULT.OPERAND_INVALID, true, true);
     else managerGo(core, dec.insn.ns, dec.insn.chan, dec.insn.pc, true);
     return;
   }

@@ -68,9 +68,11 @@ export function decode(b: Uint8Array, cfg: Pl330Config): Decoded {
     case 0x01:
       return { len: 1, who: MANAGER | CHANNEL, insn: { op: "KILL" } };
     case 0x04: case 0x05: case 0x06: case 0x07:
-      return b0 === 0x06 ? { len: 1, who: CHANNEL, invalid: true } : { len: 1, who: CHANNEL, insn: { op: "LD", cond: cond(b0) } };
+      if (b0 === 0x06) return { len: 1, who: CHANNEL, invalid: true };
+      return { len: 1, who: CHANNEL, insn: { op: "LD", cond: cond(b0) } };
     case 0x08: case 0x09: case 0x0a: case 0x0b:
-      return b0 === 0x0a ? { len: 1, who: CHANNEL, invalid: true } : { len: 1, who: CHANNEL, insn: { op: "ST", cond: cond(b0) } };
+      if (b0 === 0x0a) return { len: 1, who: CHANNEL, invalid: true };
+      return { len: 1, who: CHANNEL, insn: { op: "ST", cond: cond(b0) } };
     case 0x0c:
       return { len: 1, who: CHANNEL, insn: { op: "STZ" } };
     case 0x12:

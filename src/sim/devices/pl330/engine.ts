@@ -1,8 +1,7 @@
 // The DMAC's engine on a virtual clock: board time since the last advance becomes cycles (cyclesPerMs), spent one
-// instruction at a time — a pending debug instruction first, then the manager and the channels in turn (manager and a
-// round-robin channel alternate) — 1 cycle per instruction or state change, max(1, ceil(bytes/bus width)) per burst.
-// An instruction issues while at least one cycle is available and may leave a debt. With nothing able to progress the
-// spare cycles are dropped, except that they feed the watchdog while a channel starves for MFIFO room.
+// instruction at a time (a pending debug instruction first, then the manager and a round-robin channel in turn),
+// 1 cycle per instruction or state change, max(1, ceil(bytes / bus width)) per burst. Nothing runs inside a register
+// access; with nothing able to progress the spare cycles are dropped, or feed the watchdog while a channel starves.
 import { channelCanProgress, stepChannel } from "./channel-exec.ts";
 import type { Pl330Core } from "./core.ts";
 import { executeDebug } from "./debug.ts";
@@ -12,7 +11,12 @@ import { managerCanProgress, stepManager } from "./manager-exec.ts";
 import { FAULT } from "./registers.ts";
 import type { Thread } from "./thread.ts";
 
-/** Bring the engine up to board time `nowMs`. A clock that moved back only rebases (no cycles). */
+/**
+ * Bring the engine up to board time `nowMs`. An instruction issues while at least one cycle is available; its cost
+ * may leave a debt the next advance pays (so its effects show at issue: SAR/DAR advance when a burst is issued). At
+ * most maxInstructionsPerAdvance instructions run per call; the cycles beyond are dropped. A clock that moved back
+ * only rebases (no cycles).
+ */
 export function advanceEngine(core: Pl330Core, nowMs: number): void {
   const dt = nowMs - core.lastAdvanceMs;
   if (dt > 0) {

@@ -1,11 +1,6 @@
-// The steady-state memcpy loop, run many iterations at a time: a channel alone in the engine whose PC is on a loop
-// body of u x (DMALD; DMAST) — or the r0p0 form DMALD; DMARMB; DMAST; DMAWMB — closed by an unconditional DMALPEND /
-// DMALPFE end that jumps back to it, with incrementing, burst-aligned, equal-size bursts and no endian swap. Whole page
-// runs are translated with one DmaPort call per direction and copied with TypedArray.set; cycles, steps, SAR/DAR,
-// loop counter, CPC, MFIFO and round robin end exactly where the slow path would leave them, and the slow path then
-// runs any partial iteration and takes the fault at the exact burst where translation failed (the fault already
-// taken here is handed over so the IOMMU records it once). Known divergence: when both directions fault in one batch
-// and the destination fault comes first, the source fault beyond it was already recorded by the IOMMU.
+// The steady-state memcpy loop run many iterations at a time: page runs translated with one DmaPort call per
+// direction and copied with TypedArray.set, leaving cycles, registers, MFIFO and faults exactly where the slow path
+// would (test/sim/pl330-fastpath.test.ts runs both and compares). See `tryFastPath` for the conditions.
 import type { BusAccess } from "../device-model.ts";
 import { viewBytes } from "./bus.ts";
 import { channelCanProgress } from "./channel-exec.ts";
@@ -53,7 +48,8 @@ function findLoop(core: Pl330Core, ch: ChannelThread): Loop | undefined {
   // 0x38/0x3C counted loop end, 0x28/0x2C forever end; unconditional only.
   if ((op & 0xeb) !== 0x28) return undefined;
   if (b[1] !== pc - ch.pc) return undefined;
-  return { pairs, barriers: barriers ?? false, lpendAddr: pc >>> 0, lc: (op & 4) !== 0 ? 1 : 0, forever: (op & 0x10) === 0 };
+  const lc = (op & 4) !== 0 ? 1 : 0;
+  return { pairs, barriers: barriers ?? false, lpendAddr: pc >>> 0, lc, forever: (op & 0x10) === 0 };
 }
 
 /** Every other thread idle or waiting on something this loop cannot cause. */
@@ -85,7 +81,8 @@ function txn(ch: ChannelThread, side: BurstSide, address: number, length: number
 function overlaps(a: Uint8Array[], b: Uint8Array[]): boolean {
   for (const x of a) {
     for (const y of b) {
-      if (x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.length && y.byteOffset < x.byteOffset + x.length) return true;
+      if (x.buffer !== y.buffer) continue;
+      if (x.byteOffset < y.byteOffset + y.length && y.byteOffset < x.byteOffset + x.length) return true;
     }
   }
   return false;
@@ -126,10 +123,23 @@ function moveAt(views: Uint8Array[], offset: number, out: Uint8Array, write: boo
 
 /**
  * Run as many whole loop iterations as the cycle credit and `stepsLeft` allow; returns the instructions executed
- * (0: not applicable here, the slow path takes this step).
+ * (0: not applicable here, the slow path takes this step). Applies when the channel is alone in the engine (every
+ * other thread stopped, faulting or waiting on something the loop cannot cause), its MFIFO share is empty, its PC is
+ * on a cached body of u x (DMALD; DMAST) — or the r0p0 form DMALD; DMARMB; DMAST; DMAWMB — closed by an
+ * unconditional DMALPEND / DMALPFE end jumping back to it, and both sides move equal, incrementing, power-of-two
+ * bursts aligned to their size with no endian swap (so no burst crosses a page). Cycles, steps, SAR/DAR, the loop
+ * counter, CPC, the MFIFO and the round robin end as the slow path leaves them after the same whole iterations; a
+ * partial iteration is left to the slow path, which meets a failed translation at its exact burst: the fault taken
+ * here is handed over (bus.ts) so the IOMMU records it once. Known divergence: when both directions fail in one batch
+ * and the destination fails first, the IOMMU has also recorded the source fault beyond it, which the slow path would
+ * never reach (a DmaPort has no side-effect-free probe).
  */
 export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: number): number {
   if (ch.state !== STATE.EXECUTING || ch.stalled || core.mfifo.bytes(ch.id) !== 0) return 0;
+  // A fault handed over is met by the slow path first (asking again would record it twice).
+  if (core.bus.holdsHandover) return 0;
+  // Cheapest test first: the PC must sit on a cached DMALD.
+  if (fetchInsn(ch, ch.id, core.bus, ch.pc, core.scratch, true) !== 1 || core.scratch[0] !== LD) return 0;
   const ccr = ch.ccr;
   if (ccrSwapBytes(ccr) !== 0 || (ch.ns && ccrAsksSecure(ccr))) return 0;
   const src = ccrSource(ccr), dst = ccrDestination(ccr);
@@ -142,8 +152,9 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
   const counter = loop.lc === 0 ? ch.lc0 : ch.lc1;
   const passes = loop.forever ? Infinity : counter + 1;
   const cycles = burstCycles(core, burst);
-  const perIter = loop.pairs * (2 * cycles + (loop.barriers ? 2 : 0)) + 1;
-  const instrPerIter = loop.pairs * (loop.barriers ? 4 : 2) + 1;
+  // Each barrier is two turns of one cycle: issue, then leaving At barrier.
+  const perIter = loop.pairs * (2 * cycles + (loop.barriers ? 4 : 0)) + 1;
+  const instrPerIter = loop.pairs * (loop.barriers ? 6 : 2) + 1;
   const iterBytes = loop.pairs * burst;
   const k = Math.min(
     passes,
@@ -167,8 +178,9 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
     goodD = d.fault ? Math.floor(viewBytes(d.views) / burst) : goodS;
   }
   // Hand the first fault in program order to the slow path, which meets it within this advance.
-  if (d?.fault && da && goodD < goodS) core.bus.handOver({ ...da, address: da.address + BigInt(goodD * burst) }, d.fault);
-  else if (s.fault) core.bus.handOver({ ...sa, address: sa.address + BigInt(goodS * burst) }, s.fault);
+  const at = (a: BusAccess, bursts: number): BusAccess => ({ ...a, address: a.address + BigInt(bursts * burst) });
+  if (d?.fault && da && goodD < goodS) core.bus.handOver(at(da, goodD), d.fault);
+  else if (s.fault) core.bus.handOver(at(sa, goodS), s.fault);
   const iters = Math.floor(Math.min(goodS, goodD) / loop.pairs);
   if (iters === 0) return 0;
   const bytes = iters * iterBytes;

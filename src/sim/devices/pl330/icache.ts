@@ -9,6 +9,8 @@ import { insnLength } from "./decoder.ts";
 export class InstructionCache {
   // Map order = use order (oldest first).
   readonly #lines = new Map<number, Uint8Array>();
+  #mruLine = -1;
+  #mru: Uint8Array | undefined;
 
   constructor(
     readonly lineBytes: number,
@@ -17,6 +19,7 @@ export class InstructionCache {
 
   invalidate(): void {
     this.#lines.clear();
+    this.#mru = undefined;
   }
 
   /** The cached line at `line` (an aligned address) without touching the use order, or undefined. */
@@ -26,15 +29,20 @@ export class InstructionCache {
 
   /** The cached line, marked most recently used. */
   get(line: number): Uint8Array | undefined {
+    if (line === this.#mruLine && this.#mru) return this.#mru; // already the newest: the order does not change
     const v = this.#lines.get(line);
     if (v !== undefined) {
       this.#lines.delete(line);
       this.#lines.set(line, v);
+      this.#mruLine = line;
+      this.#mru = v;
     }
     return v;
   }
 
   put(line: number, data: Uint8Array): void {
+    this.#mruLine = line;
+    this.#mru = data;
     if (this.#lines.size >= this.capacity) {
       const oldest = this.#lines.keys().next().value;
       if (oldest !== undefined) this.#lines.delete(oldest);
@@ -77,7 +85,14 @@ function lineOf(f: Fetcher, streamId: number, bus: Bus, line: number): Uint8Arra
  * Fetch the instruction at `pc` into `out` (6 bytes): its length, or -1 when a line fill got an error response
  * (instr_fetch_err). With `cachedOnly` the bus is never used: -1 also when a line is not cached.
  */
-export function fetchInsn(f: Fetcher, streamId: number, bus: Bus, pc: number, out: Uint8Array, cachedOnly = false): number {
+export function fetchInsn(
+  f: Fetcher,
+  streamId: number,
+  bus: Bus,
+  pc: number,
+  out: Uint8Array,
+  cachedOnly = false,
+): number {
   const n = f.icache.lineBytes;
   let line = pc - (pc % n);
   let data = cachedOnly ? f.icache.peek(line) : lineOf(f, streamId, bus, line);

@@ -1,7 +1,7 @@
 // The manager thread: DMAGO, DMASEV, DMAWFE, DMANOP, DMAEND, DMAKILL from a boot program (CR0.boot_en) or from the
 // debug interface (debug.ts). DMAGO starts a Stopped channel at its PC with CNS = ns; a Non-secure manager's ns=0
-// DMAGO is dmago_err. DMAGO to a channel that is not Stopped faults the manager with operand_invalid: QEMU does this;
-// VCML ignores it; the TRM text is unknown — the strict choice, so a program relying on it fails here as it may there.
+// DMAGO is dmago_err. DMAGO to a channel that is not Stopped faults the manager with operand_invalid (QEMU; VCML
+// ignores it; TRM text unknown): the strict choice, so a program relying on it fails here as it may on silicon.
 import type { Pl330Core } from "./core.ts";
 import { decode, MANAGER } from "./decoder.ts";
 import { abortThread, killThread } from "./faults.ts";

@@ -100,7 +100,9 @@ function bool(o: Record<string, unknown>, key: string): boolean {
 
 function int(o: Record<string, unknown>, key: string, min: number, max: number): number {
   const v = savedNumber(o, key, MODEL);
-  if (!Number.isInteger(v) || v < min || v > max) throw new TypeError(`${MODEL}: saved state field '${key}' is out of range`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new TypeError(`${MODEL}: saved state field '${key}' is out of range`);
+  }
   return v;
 }
 
@@ -148,12 +150,17 @@ export function restoreCore(core: Pl330Core, state: unknown): void {
 function apply(core: Pl330Core, state: unknown): void {
   const s = savedObject(state, MODEL);
   if (s["version"] !== 1) throw new TypeError(`${MODEL}: unsupported saved state version`);
-  if (s["shape"] !== shapeOf(core.cfg)) throw new TypeError(`${MODEL}: saved state is from a differently configured PL330`);
+  if (s["shape"] !== shapeOf(core.cfg)) {
+    throw new TypeError(`${MODEL}: saved state is from a differently configured PL330`);
+  }
   const manager = savedObject(s["manager"], MODEL);
   const channels = s["channels"];
-  if (!Array.isArray(channels) || channels.length !== core.cfg.channels) throw new TypeError(`${MODEL}: saved channels do not match`);
+  if (!Array.isArray(channels) || channels.length !== core.cfg.channels) {
+    throw new TypeError(`${MODEL}: saved channels do not match`);
+  }
   const pending = s["periphPending"];
-  if (!Array.isArray(pending) || pending.length !== core.cfg.peripherals || !pending.every((p) => p === 0 || p === 1 || p === 2)) {
+  const requestOk = (p: unknown) => p === 0 || p === 1 || p === 2;
+  if (!Array.isArray(pending) || pending.length !== core.cfg.peripherals || !pending.every(requestOk)) {
     throw new TypeError(`${MODEL}: saved peripheral requests are damaged`);
   }
   const debug = savedObject(s["debug"], MODEL);

@@ -22,6 +22,28 @@ const MODEL = "pl330";
  * - Every access first brings the engine up to the clock's now (advance), then acts; nothing executes inside it.
  * Interrupts: "split" layout = line 0 irq_abort, line 1+N irq[N]; "combined" = line 0 = OR of all. Level-triggered.
  * Memory: every fetch/load/store goes through ctx.dma; without one (noiommu, no IOMMU) each gets an error response.
+ *
+ * Choices where the TRM material is silent or sources disagree (pl330-smmu.md §4), each the stricter reading:
+ * - CCR resets to 0x00800200 (the TRM summary; QEMU: 0).
+ * - DMAGO to a channel that is not Stopped faults the manager with operand_invalid (QEMU; VCML ignores it).
+ * - Debug-issued opcodes other than DMAGO/DMASEV/DMAKILL fault the target with undef_instr|dbg_instr (QEMU); a
+ *   Faulting target ignores everything but DMAKILL; a DMAKILL for a channel beyond the configuration does nothing.
+ * - CPC/DPC: precise aborts (undef, operand, security, fetch error, st_data_unavailable) leave it on the aborting
+ *   instruction; imprecise ones (bus error responses, mfifo_err) past the issued DMALD/DMAST, with SAR/DAR advanced;
+ *   lock-up on the DMALD that never issued. DMAEND/DMAKILL leave it on themselves.
+ * - FTR is cleared by the DMAKILL that ends the fault (QEMU); DMAEND drops the channel's unstored MFIFO data (TRM).
+ * - ch_rdwr_err fires both when a Non-secure channel's DMAMOV CCR asks for secure accesses and when it issues a
+ *   DMALD/DMAST with such a CCR left by an earlier secure program.
+ * - request_type starts Single at every DMAGO; any latched request satisfies DMAWFP (S/B set the type, P copies the
+ *   request's); conditional loads/stores move the full CCR burst (QEMU's 1-beat DMALDS is not copied).
+ * - Endian swap reverses whole naturally aligned units of the source addresses as data enters the MFIFO; partial
+ *   units (misaligned or narrow beats: unpredictable on silicon) pass unswapped. Reserved beat sizes are 1 << v.
+ * - Timing: see engine.ts. At barrier, Completing, Killing and Faulting-completing last until the thread's next
+ *   turn (its transactions complete then); Cache miss / Updating PC are not shown. The i-cache is per thread (CR1's
+ *   shape), not coherent, flushed by DMAGO, DMAKILL and DMAWFE's invalidate.
+ * - Watchdog: lock-up when, for watchdogCycles, no thread progresses while a channel waits for MFIFO room (occupancy
+ *   rounded up to whole lines per channel; the load-lock is not modelled). With WD.wd_irq_only (r1p0+) only
+ *   irq_abort rises, until no channel is starved any more.
  */
 export class Pl330 implements DeviceModel {
   readonly config: Pl330Config;

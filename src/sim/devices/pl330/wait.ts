@@ -58,7 +58,12 @@ export function wakeFromEvent(core: Pl330Core, t: Thread): void {
 }
 
 /** DMAWFP<S|B|P> `periph` by `ch` (PC on the DMAWFP). */
-export function waitForPeripheral(core: Pl330Core, ch: ChannelThread, kind: "single" | "burst" | "periph", periph: number): void {
+export function waitForPeripheral(
+  core: Pl330Core,
+  ch: ChannelThread,
+  kind: "single" | "burst" | "periph",
+  periph: number,
+): void {
   core.dirty = true;
   ch.wakeup = periph;
   ch.wfpBurst = kind === "burst";

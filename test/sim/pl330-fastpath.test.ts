@@ -1,0 +1,268 @@
+// The memcpy fast path changes nothing observable: the same programs run with modelOptions.fastPath on and off, over
+// the same random sequence of clock steps, and after every step all registers, memory, MFIFO occupancy, interrupt
+// lines, the IOMMU's fault records and the whole saved state (cycle credit, round robin, watchdog) are identical —
+// including faults at the exact burst where translation fails, overlapping buffers, loop counters mid-loop and the
+// per-advance work bound. A last test shows the fast path is really taken (far fewer DmaPort calls than bursts).
+import { describe, expect, test } from "bun:test";
+import { ccr, debug, FakePort, I, memcpyProgram, prng, R, rig, start, US, type Rig } from "./pl330-helpers.ts";
+
+const PROG = 0x1000, SRC = 0x100000, DST = 0x600000;
+
+interface Scenario {
+  options?: Record<string, unknown>;
+  /** Prepare memory and the port (same for both runs). */
+  setup(t: Rig): void;
+  /** Start the DMA (same for both runs). */
+  go(t: Rig): void;
+  /** Something to do between steps (same for both runs), by step number. */
+  poke?(t: Rig, step: number): void;
+  steps?: number;
+  maxStepMs?: number;
+  /** The fast path must have been taken (false where channels mostly run side by side). */
+  fast?: boolean;
+}
+
+function snapshot(t: Rig) {
+  const regs: number[] = [];
+  for (let off = 0; off < 0x1000; off += 4) regs.push(t.r(off));
+  return {
+    regs,
+    mfifo: Array.from({ length: t.dmac.config.channels }, (_, i) => t.dmac.mfifoBytes(i)),
+    lines: [...t.irq.now.entries()].sort(),
+    // What an SMMU records of a fault: the faulting address, the kind and the transaction's attributes (its start and
+    // length are not part of an SMMUv3 event or SMMUv2 syndrome, and differ when the fast path asks for a page run).
+    faults: t.port.faults.map(({ a, fault }) => ({ ...a, address: String(fault.address), length: 0, kind: fault.kind })),
+    state: JSON.stringify(t.dmac.save()),
+  };
+}
+
+function compare(s: Scenario, seed: number): void {
+  const fast = rig({ ...s.options, fastPath: true });
+  const slow = rig({ ...s.options, fastPath: false });
+  for (const t of [fast, slow]) {
+    t.port.logging = true;
+    s.setup(t);
+    s.go(t);
+  }
+  const rnd = prng(seed);
+  const steps = s.steps ?? 40;
+  for (let i = 0; i < steps; i++) {
+    const dt = Math.round(rnd() * (s.maxStepMs ?? 0.3) * 1e6) / 1e6;
+    for (const t of [fast, slow]) {
+      s.poke?.(t, i);
+      t.tick(dt);
+    }
+    const a = snapshot(fast);
+    const b = snapshot(slow);
+    expect({ step: i, ...a }).toEqual({ step: i, ...b });
+    expect(Buffer.compare(fast.port.mem, slow.port.mem)).toBe(0);
+  }
+  // The comparison means something only if the fast path ran: it asks the port far less often.
+  if (s.fast !== false) expect(fast.port.log.length).toBeLessThan(slow.port.log.length / 2);
+}
+
+function fill(t: Rig, at: number, n: number): void {
+  for (let i = 0; i < n; i++) t.port.mem[at + i] = (i * 7 + (i >>> 11)) & 0xff;
+}
+
+describe("PL330 fast path = slow path", () => {
+  test("the 27-byte 4 KiB copy (secure manager)", () => {
+    compare(
+      {
+        options: { managerNonSecure: false },
+        setup(t) {
+          fill(t, SRC, 4096);
+          t.put(PROG, [...I.movCcr(0x003dc0f7), ...I.movSar(SRC), ...I.movDar(DST), 0x22, 0x1f, 0x04, 0x08, 0x3c, 0x02, 0x34, 0x00, 0x00]);
+          t.w(R.INTEN, 1);
+        },
+        go: (t) => start(t, 0, PROG, false),
+        maxStepMs: 0.0004,
+        steps: 12,
+      },
+      1,
+    );
+  });
+
+  test("1 MiB in LC0 x LC1 loops, 2 MiB unrolled x 8, 256 KiB r0p0 body", () => {
+    for (const [size, o] of [
+      [1 << 20, {}],
+      [(2 << 20) + 24, { unroll: 8 }],
+      [256 << 10, { barriers: true }],
+    ] as const) {
+      compare(
+        {
+          setup(t) {
+            fill(t, SRC, size);
+            t.put(PROG, memcpyProgram(SRC, DST, size, o));
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.05,
+          steps: 30,
+        },
+        size,
+      );
+    }
+  });
+
+  test("a source page unmapped mid-copy: data_read_err at the exact burst, one IOMMU record", () => {
+    compare(
+      {
+        setup(t) {
+          fill(t, SRC, 1 << 20);
+          t.port.unmapped.add(SRC / 4096 + 37);
+          t.put(PROG, memcpyProgram(SRC, DST, 1 << 20));
+        },
+        go: (t) => start(t, 0, PROG),
+        maxStepMs: 0.02,
+        steps: 30,
+      },
+      7,
+    );
+  });
+
+  test("a read-only destination page mid-copy: data_write_err at the exact burst", () => {
+    compare(
+      {
+        setup(t) {
+          fill(t, SRC, 1 << 20);
+          t.port.readOnly.add(DST / 4096 + 100);
+          t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll: 4 }));
+        },
+        go: (t) => start(t, 0, PROG),
+        maxStepMs: 0.02,
+        steps: 30,
+      },
+      8,
+    );
+  });
+
+  test("faults inside an unrolled iteration (not at its first burst), on either side", () => {
+    for (const [unroll, page, side] of [[3, 100, "dst"], [3, 101, "src"], [5, 77, "dst"], [7, 64, "src"]] as const) {
+      compare(
+        {
+          setup(t) {
+            fill(t, SRC, 1 << 20);
+            if (side === "dst") t.port.readOnly.add(DST / 4096 + page);
+            else t.port.unmapped.add(SRC / 4096 + page);
+            t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll }));
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.03,
+          steps: 25,
+        },
+        page,
+      );
+    }
+  });
+
+  test("a DMALPFE forever copy that runs into the end of the mapped space", () => {
+    compare(
+      {
+        setup(t) {
+          t.port.unmapped.add(SRC / 4096 + 300);
+          fill(t, SRC, 300 * 4096);
+          t.put(PROG, [...I.movCcr(ccr(8, 16, true)), ...I.movSar(SRC), ...I.movDar(DST), ...I.ld(), ...I.st(), ...I.lpfe(0, 2), ...I.end()]);
+        },
+        go: (t) => start(t, 0, PROG),
+        maxStepMs: 0.05,
+        steps: 20,
+      },
+      9,
+    );
+  });
+
+  test("overlapping source and destination (dst = src + 256) keep the burst-by-burst result", () => {
+    compare(
+      {
+        setup(t) {
+          fill(t, SRC, 70000);
+          t.put(PROG, memcpyProgram(SRC, SRC + 256, 65536));
+        },
+        go: (t) => start(t, 0, PROG),
+        maxStepMs: 0.01,
+        steps: 30,
+      },
+      10,
+    );
+  });
+
+  test("two channels at once, a waiting third released mid-way, and a small per-advance work bound", () => {
+    compare(
+      {
+        options: { maxInstructionsPerAdvance: 700 },
+        fast: false,
+        setup(t) {
+          fill(t, SRC, 512 << 10);
+          t.put(PROG, memcpyProgram(SRC, DST, 256 << 10, { event: 0 }));
+          t.put(0x2000, memcpyProgram(SRC + (256 << 10), DST + (256 << 10), 256 << 10, { event: 1 }));
+          t.put(0x3000, [...I.wfe(5), ...memcpyProgram(SRC, 0xa00000, 128 << 10, { event: 2 })]);
+          t.w(R.INTEN, 7);
+        },
+        go(t) {
+          start(t, 0, PROG);
+          start(t, 1, 0x2000);
+          start(t, 2, 0x3000);
+        },
+        poke(t, step) {
+          if (step === 10) debug(t, I.sev(5));
+          if (step === 20) debug(t, I.kill(), 1);
+        },
+        maxStepMs: 0.03,
+        steps: 40,
+      },
+      11,
+    );
+  });
+
+  test("the per-advance work bound stops both paths at the same instruction", () => {
+    for (const cap of [1001, 4096, 7777]) {
+      compare(
+        {
+          options: { maxInstructionsPerAdvance: cap },
+          setup(t) {
+            fill(t, SRC, 1 << 20);
+            t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll: 3 }));
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.1,
+          steps: 20,
+        },
+        cap,
+      );
+    }
+  });
+
+  test("many seeds of random step sizes over a 512 KiB copy", () => {
+    for (let seed = 100; seed < 110; seed++) {
+      compare(
+        {
+          setup(t) {
+            fill(t, SRC, 512 << 10);
+            t.put(PROG, memcpyProgram(SRC, DST, 512 << 10, { unroll: (seed % 3) + 1 }));
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.001 + (seed % 4) * 0.01,
+          steps: 25,
+        },
+        seed,
+      );
+    }
+  });
+});
+
+describe("PL330 fast path is taken", () => {
+  test("a 4 MiB aligned copy reaches memory in page runs, not one DmaPort call per 128-byte burst", () => {
+    const port = new FakePort();
+    port.logging = true;
+    const t = rig(undefined, { port });
+    fill(t, SRC, 4 << 20);
+    t.put(PROG, memcpyProgram(SRC, DST, 4 << 20));
+    start(t, 0, PROG);
+    t.tick(5);
+    expect(t.r(R.CSR(0)) & 0xf).toBe(0);
+    expect(Buffer.compare(port.mem.subarray(DST, DST + (4 << 20)), port.mem.subarray(SRC, SRC + (4 << 20)))).toBe(0);
+    const data = port.log.filter((a) => !a.instruction).length;
+    expect(data).toBeLessThan((4 << 20) / 128 / 100);
+    expect(US).toBeGreaterThan(0);
+  });
+});
