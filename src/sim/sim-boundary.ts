@@ -192,6 +192,8 @@ export class SimBoundary implements KernelBoundary {
     const rt = d.runtime;
     rt.openCount--;
     if (rt.openCount === 0) {
+      // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
+      rt.model.advance();
       if (!rt.pci) this.logReset(rt.spec); // vfio-platform's close_device resets too
       rt.release();
       this.runtimes.delete(rt.spec.name);

@@ -1,5 +1,5 @@
-// The device models the simulated board can instantiate, by the `model` key a DeviceSpec names. A new model (the
-// PL330 next) adds one line here; the board and the simulated kernel look models up only through this table.
+// The device models the simulated board can instantiate, by the `model` key a DeviceSpec names. A new model adds
+// one line here; the board and the simulated kernel look models up only through this table.
 import type { DeviceModelFactory } from "../boards/board-spec.ts";
 import { Edu } from "./edu.ts";
 import { Pl011 } from "./pl011.ts";
