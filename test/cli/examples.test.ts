@@ -13,7 +13,7 @@ test("examples/library-example.ts runs: bind, ID, alarm interrupt, unbind", () =
   expect(out).toContain("back on rtc-pl031");
 });
 
-test("the demo script (README's first command) runs end to end", () => {
+test("the demo script (README's first command) runs end to end: DMA verified, then the SMMU fault on purpose", () => {
   const r = Bun.spawnSync(["bash", "examples/sim-demo.sh"], {
     cwd: REPO,
     env: { ...process.env, PATH: `${REPO}/node_modules/.bin:${process.env.PATH}` },
@@ -22,8 +22,9 @@ test("the demo script (README's first command) runs end to end", () => {
   });
   expect(r.exitCode).toBe(0);
   const out = r.stdout.toString();
-  expect(out).toContain("9010000.pl031: bound to vfio-amba (was rtc-pl031)");
-  expect(out).toContain("0x74726976");
-  expect(out).toContain("irq 0: count 1");
-  expect(out).toContain("back on rtc-pl031");
+  expect(out).toContain("2c0a0000.dma: bound to vfio-amba (was dma-pl330)");
+  expect(out).toMatch(/dma-test: 3 x 64 MiB copied and verified on 2c0a0000\.dma channel 0 in [\d.]+ ms .*0 mismatches/);
+  expect(out).toContain("data_write_err");
+  expect(out).toContain("F_PERMISSION (event 0x13)");
+  expect(out).toContain("back on dma-pl330");
 });
