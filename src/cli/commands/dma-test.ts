@@ -20,6 +20,7 @@ import { startProgress } from "../output/progress.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
+import { rawOption } from "../parse/raw-option.ts";
 
 /** Bytes of guard before and after the destination, inside its mapping; the copy must leave them untouched. */
 const GUARD = 256;
@@ -48,19 +49,6 @@ export class DmaFaultError extends Error {
   }
 }
 
-/** The raw token of an option (cac turns hex-looking values into lossy numbers): `--x V` or `--x=V`, last wins. */
-function rawOption(options: Record<string, unknown>, flag: string, key: string): string | undefined {
-  const raw = options.rawArgs as readonly string[] | undefined;
-  if (raw) {
-    for (let i = raw.length - 1; i >= 0; i--) {
-      const t = raw[i]!;
-      if (t === flag && i + 1 < raw.length) return raw[i + 1];
-      if (t.startsWith(`${flag}=`)) return t.slice(flag.length + 1);
-    }
-  }
-  const v = options[key];
-  return v === undefined || v === true ? undefined : String(v);
-}
 
 function parsePattern(text: string): Pattern {
   const t = text.toLowerCase();

@@ -10,20 +10,8 @@ import { openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
+import { rawOption } from "../parse/raw-option.ts";
 
-/** The raw token of an option (cac turns hex-looking values into lossy numbers): `--x V` or `--x=V`, last wins. */
-function rawOption(options: Record<string, unknown>, flag: string, key: string): string | undefined {
-  const raw = options.rawArgs as readonly string[] | undefined;
-  if (raw) {
-    for (let i = raw.length - 1; i >= 0; i--) {
-      const t = raw[i]!;
-      if (t === flag && i + 1 < raw.length) return raw[i + 1];
-      if (t.startsWith(`${flag}=`)) return t.slice(flag.length + 1);
-    }
-  }
-  const v = options[key];
-  return v === undefined || v === true ? undefined : String(v);
-}
 
 const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
