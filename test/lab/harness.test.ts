@@ -1,17 +1,21 @@
 // Tests of the lab's host-side pieces that need no QEMU, so they run in every `npm test`: the cpio writer (read back
-// by GNU cpio), the console and trace parsers, the QEMU command lines, and the first-light scenario with its checks
-// on the simulated board (which also proves the guest runner works before anything boots).
+// by GNU cpio), the console and trace parsers, the QEMU command lines, the boot plan, the exit-code comparison, and the
+// guest runner on the simulated board (first-light with its checks, one shared scenario) before anything boots.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compareExits, formatDifference, stderrNotes } from "./harness/compare.ts";
 import { CpioWriter } from "./harness/cpio.ts";
 import { runtimePackages } from "./harness/initramfs.ts";
 import { cacheRoot, REPO } from "./harness/paths.ts";
 import { PROFILES, qemuArgv } from "./harness/qemu.ts";
 import { parseTrace } from "./harness/trace.ts";
-import { formatEvent, formatResult, parseConsole, type StepRecord } from "./protocol.ts";
+import { jobsFor, profileOf, sharedId, SIM_BOARDS } from "./plan.ts";
+import { formatEvent, formatOutcome, formatResult, parseConsole, type OutcomeRecord, type StepRecord } from "./protocol.ts";
 import { firstLight } from "./scenarios/first-light.ts";
+import { SCENARIOS } from "../scenarios/index.ts";
+import { virtioMmioNoiommu } from "../scenarios/virtio-mmio-noiommu.scenario.ts";
 
 const cpio = Bun.which("cpio");
 
@@ -74,6 +78,14 @@ describe("console protocol", () => {
     expect(p.garbled).toEqual([]);
   });
 
+  test("a shared-suite outcome line round-trips, apart from result and event lines", () => {
+    const o: OutcomeRecord = { scenario: "s (x)", index: 3, step: "busy", kind: "command", ok: false, problem: "exit 1, want 5", exit: 1, stdout: "", stderr: "vfio-plat: …\n" };
+    const p = parseConsole(`${formatOutcome(o)}\r\n${formatResult(rec)}\r\n`);
+    expect(p.outcomes).toEqual([o]);
+    expect(p.results).toEqual([rec]);
+    expect(p.events).toEqual([]);
+  });
+
   test("a line cut by interleaved output is reported, not dropped", () => {
     const p = parseConsole(`${formatResult(rec).slice(0, 40)}[ 3.0] something\n`);
     expect(p.results).toEqual([]);
@@ -96,21 +108,29 @@ describe("QEMU trace parser", () => {
 });
 
 describe("boot profiles", () => {
-  const base = { kernel: "/k/Image", initrd: "/k/initrd.cpio", scenario: "first-light", runDir: "/tmp/run" };
+  const base = { kernel: "/k/Image", initrd: "/k/initrd.cpio", runDir: "/tmp/run" };
 
-  test("noiommu: plain virt, noiommu and reset_required=0 on the command line, the scenario named", () => {
+  test("noiommu: plain virt, noiommu and reset_required=0 on the command line, the profile named", () => {
     const a = qemuArgv({ ...base, profile: PROFILES.noiommu });
     expect(a[a.indexOf("-M") + 1]).toBe("virt");
     const append = a[a.indexOf("-append") + 1] ?? "";
-    expect(append.split(" ")).toEqual(expect.arrayContaining(["console=ttyAMA0", "panic=-1", "vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0", "vfio_plat_lab.scenario=first-light"]));
+    expect(append.split(" ")).toEqual(expect.arrayContaining(["console=ttyAMA0", "panic=-1", "vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0", "vfio_plat_lab.profile=noiommu"]));
+    expect(append).not.toContain("vfio_plat_lab.only");
     expect(a).toContain("-no-reboot");
+    expect(a.join(" ")).toContain("-nic none");
     expect(a).not.toContain("-trace");
   });
 
-  test("smmuv3: SMMUv3 with GICv3 and the edu device, no noiommu", () => {
+  test("a subset of the profile's scenarios is passed as vfio_plat_lab.only", () => {
+    const a = qemuArgv({ ...base, profile: PROFILES.noiommu, only: ["first-light", "errno-parity-noiommu"] });
+    expect((a[a.indexOf("-append") + 1] ?? "").split(" ")).toContain("vfio_plat_lab.only=first-light,errno-parity-noiommu");
+  });
+
+  test("smmuv3: SMMUv3 with GICv3 and edu at 00:02.0 (where the simulated board has it), no noiommu", () => {
     const a = qemuArgv({ ...base, profile: PROFILES.smmuv3, trace: true });
     expect(a[a.indexOf("-M") + 1]).toBe("virt,iommu=smmuv3,gic-version=3");
-    expect(a.join(" ")).toContain("-device edu");
+    expect(a.join(" ")).toContain("-device edu,addr=2");
+    expect(a.join(" ")).toContain("-nic none");
     expect(a[a.indexOf("-append") + 1]).not.toContain("noiommu");
     expect(a.join(" ")).toContain("-trace memory_region_ops_read -trace memory_region_ops_write -D /tmp/run/trace.log");
   });
@@ -126,6 +146,64 @@ describe("host side", () => {
     expect(cacheRoot({ VFIO_PLAT_LAB_CACHE: "/x/y" })).toBe("/x/y");
     expect(cacheRoot({ XDG_CACHE_HOME: "/c" })).toBe("/c/vfio-plat-lab");
     expect(cacheRoot({ HOME: "/h" }).startsWith(REPO)).toBe(false);
+  });
+});
+
+describe("boot plan", () => {
+  test("every shared scenario runs in exactly one boot, after that profile's lab scenarios", () => {
+    const booted = [...jobsFor("noiommu"), ...jobsFor("smmuv3")];
+    const shared = booted.filter((j) => j.kind === "shared").map((j) => j.scenario.name);
+    expect(shared.sort()).toEqual(SCENARIOS.map((s) => s.name).sort());
+    for (const p of ["noiommu", "smmuv3"] as const) {
+      const kinds = jobsFor(p).map((j) => j.kind);
+      expect(kinds.indexOf("shared")).toBeGreaterThan(kinds.lastIndexOf("lab"));
+    }
+  });
+
+  test("ids are kebab case and unique; a subset keeps the plan's order", () => {
+    expect(sharedId(virtioMmioNoiommu)).toBe("virtio-mmio-via-vfio-platform-noiommu");
+    const ids = [...jobsFor("noiommu"), ...jobsFor("smmuv3")].map((j) => j.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(jobsFor("noiommu", ["virtio-mmio-via-vfio-platform-noiommu", "first-light"]).map((j) => j.id)).toEqual(["first-light", "virtio-mmio-via-vfio-platform-noiommu"]);
+  });
+
+  test("unknown ids and mixed profiles are refused", () => {
+    expect(() => jobsFor("noiommu", ["smmuv3-smoke"])).toThrow("no noiommu scenario smmuv3-smoke");
+    expect(() => profileOf(["first-light", "smmuv3-smoke"])).toThrow("different boot profiles");
+    expect(() => profileOf(["nope"])).toThrow("no lab or shared scenario 'nope'");
+    expect(profileOf(["smmuv3-smoke"])).toBe("smmuv3");
+  });
+
+  test("each profile has the simulated board sim.test.ts uses for it", () => {
+    expect(SIM_BOARDS).toEqual({ noiommu: "virt-noiommu", smmuv3: "virt" });
+  });
+});
+
+describe("exit-code comparison", () => {
+  const o = (index: number, exit: number | null, over: Partial<OutcomeRecord> = {}): OutcomeRecord => ({ scenario: "s", index, step: `step ${index}`, kind: "command", ok: true, exit, stdout: "", stderr: "", ...over });
+
+  test("equal exit codes, background steps without one, and other scenarios' steps give no difference", () => {
+    expect(compareExits("s", [o(0, 0), o(1, null), o(2, 5), o(0, 9, { scenario: "t" })], [o(0, 0), o(1, null), o(2, 5)])).toEqual([]);
+  });
+
+  test("a different exit code and a step missing on one side are named, in step order", () => {
+    const d = compareExits("s", [o(0, 0), o(2, 1, { stderr: "real says EINVAL\n" })], [o(0, 0), o(1, 0), o(2, 5, { stderr: "sim says busy" })]);
+    expect(d.map((x) => [x.index, x.real, x.sim])).toEqual([
+      [1, "missing", 0],
+      [2, 1, 5],
+    ]);
+    expect(formatDifference(d[1]!)).toBe('02 step 2: real exit 1, sim exit 5 (real stderr "real says EINVAL"; sim stderr "sim says busy")');
+  });
+});
+
+describe("stderr notes", () => {
+  const o = (exit: number, stderr: string, scenario = "s"): OutcomeRecord => ({ scenario, index: 0, step: "x", kind: "command", ok: true, exit, stderr, stdout: "" });
+
+  test("pids and timestamps do not count; another ioctl name does; different exit codes are left to compareExits", () => {
+    expect(stderrNotes("s", [o(5, "held by process 240 (kill 240)\n")], [o(5, "held by process 9123 (kill 9123)")])).toEqual([]);
+    expect(stderrNotes("s", [o(1, "at 1795523358.307982000")], [o(1, "at 1795523433.434564000")])).toEqual([]);
+    expect(stderrNotes("s", [o(1, "x: 0x3b6e: Invalid argument (EINVAL)")], [o(1, "x: VFIO_DEVICE_SET_IRQS: Invalid argument (EINVAL)")])).toHaveLength(1);
+    expect(stderrNotes("s", [o(1, "a")], [o(5, "b")])).toEqual([]);
   });
 });
 
@@ -159,14 +237,14 @@ describe("first-light checks catch wrong answers", () => {
   });
 });
 
-describe("first-light on the simulated board (dry run of the guest runner)", () => {
-  test("every step reports and every check holds", () => {
+describe("the guest runner on the simulated board (dry run)", () => {
+  test("first-light: every step reports and every check holds", () => {
     const state = mkdtempSync(join(tmpdir(), "lab-dry-"));
     try {
-      const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "guest/runner.ts"), "--scenario", "first-light", "--sim", "--sim-state", state], { stdout: "pipe", stderr: "pipe" });
+      const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "guest/runner.ts"), "--only", "first-light", "--sim", "--sim-state", state], { stdout: "pipe", stderr: "pipe" });
       expect(r.exitCode, r.stderr.toString()).toBe(0);
       const { results, events } = parseConsole(r.stdout.toString());
-      expect(events.map((e) => e.type)).toEqual(["runner", "done"]);
+      expect(events.map((e) => e.type)).toEqual(["runner", "job", "done"]);
       expect(results.map((x) => x.step)).toEqual(firstLight.steps.map((s) => s.name));
       const problems = firstLight.steps.flatMap((s, i) => {
         const m = s.check?.(results[i] as StepRecord, "sim");
@@ -177,4 +255,30 @@ describe("first-light on the simulated board (dry run of the guest runner)", () 
       rmSync(state, { recursive: true, force: true });
     }
   }, 30_000);
+
+  test("a shared scenario: judged by its own runner, one outcome line per step, each command announced first", () => {
+    const state = mkdtempSync(join(tmpdir(), "lab-dry-"));
+    try {
+      const id = sharedId(virtioMmioNoiommu);
+      const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "guest/runner.ts"), "--only", id, "--sim", "--sim-state", state], { stdout: "pipe", stderr: "pipe" });
+      expect(r.exitCode, r.stderr.toString()).toBe(0);
+      const { outcomes, events, results } = parseConsole(r.stdout.toString());
+      expect(results).toEqual([]);
+      expect(events.find((e) => e.type === "runner")?.profile).toBe("noiommu");
+      expect(events.filter((e) => e.type === "command").length).toBe(virtioMmioNoiommu.steps.filter((s) => s.kind === "command").length);
+      expect(outcomes.map((o) => [o.index, o.step])).toEqual(virtioMmioNoiommu.steps.map((s, i) => [i, s.name]));
+      expect(outcomes.filter((o) => !o.ok).map((o) => `${o.step}: ${o.problem}`)).toEqual([]);
+      // The evidence comes back too: the EINVAL step's exit code and stderr.
+      const unmask = outcomes.find((o) => o.step === "unmask of an edge interrupt is EINVAL");
+      expect([unmask?.exit, unmask?.stderr.includes("(EINVAL)")]).toEqual([1, true]);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  test("an unknown scenario id is an error event and exit 2, not an empty run", () => {
+    const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "guest/runner.ts"), "--only", "no-such-scenario", "--sim"], { stdout: "pipe", stderr: "pipe" });
+    expect(r.exitCode).toBe(2);
+    expect(parseConsole(r.stdout.toString()).events.map((e) => e.type)).toEqual(["error"]);
+  });
 });

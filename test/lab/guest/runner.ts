@@ -1,10 +1,14 @@
-// The lab's guest-side scenario runner, run by Bun inside the guest (from /init): executes one scenario's steps with
-// the real CLI as child processes and prints one VFIO-PLAT-RESULT line per step on the console, then the kernel log.
-// It judges nothing (the host does). On the host, `--sim` runs the same steps against a simulated board (dry run).
-import { readFileSync, writeSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { formatEvent, formatResult, type LabEvent, type StepRecord } from "../protocol.ts";
-import { LAB_SCENARIOS } from "../scenarios/index.ts";
+// The lab's guest-side runner, run by Bun inside the guest (from /init) for one boot profile: the profile's lab
+// scenarios (one VFIO-PLAT-RESULT line per step, judged later on the host) and then every shared scenario of
+// test/scenarios with that suite's own runner (one judged VFIO-PLAT-OUTCOME line per step), then the kernel log.
+// Usage: runner.ts [--profile noiommu|smmuv3] [--only ID,ID] [--sim [--sim-state DIR]] (--sim: the simulated board).
+import { readdirSync, readFileSync, readlinkSync, writeSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { cliExecutor } from "../../scenarios/cli-executor.ts";
+import { runScenario, type Executor } from "../../scenarios/runner.ts";
+import type { Scenario } from "../../scenarios/scenario.ts";
+import { jobsFor, PROFILE_NAMES, profileOf, SIM_BOARDS, type Job, type ProfileName } from "../plan.ts";
+import { formatEvent, formatOutcome, formatResult, type LabEvent, type OutcomeRecord, type StepRecord } from "../protocol.ts";
 import type { LabStep } from "../scenarios/lab-scenario.ts";
 
 const REPO = resolve(import.meta.dir, "../../..");
@@ -127,56 +131,124 @@ export async function runSteps(opts: { scenario: string; steps: LabStep[]; cli: 
   return index;
 }
 
-/**
- * Stub for the next step: run the shared scenario suite (test/scenarios, judged by its own runner inside the guest)
- * and report each outcome as a `shared-outcome` event. Not yet part of lab.test.ts.
- */
-async function runShared(): Promise<number> {
-  const { SCENARIOS } = await import("../../scenarios/index.ts");
-  const { runScenario } = await import("../../scenarios/runner.ts");
-  const { cliExecutor } = await import("../../scenarios/cli-executor.ts");
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/local/bin:/bin:/sbin", HOME: "/root", TMPDIR: "/tmp", NO_COLOR: "1" };
-  const ex = cliExecutor({ command: [process.execPath, join(REPO, "src/cli/main.ts")], cwd: REPO, env });
-  let n = 0;
-  for (const s of SCENARIOS.filter((x) => x.profile === "noiommu")) {
-    for (const o of await runScenario(s, ex)) {
-      event({ type: "shared-outcome", ...o });
-      n++;
+/** Devices on a VFIO driver right now (real sysfs): what a scenario must not leave behind. */
+function vfioBound(): { name: string; driver: string }[] {
+  const out: { name: string; driver: string }[] = [];
+  for (const bus of ["platform", "amba", "pci"]) {
+    const dir = `/sys/bus/${bus}/devices`;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      try {
+        const driver = basename(readlinkSync(join(dir, name, "driver")));
+        if (driver.startsWith("vfio-")) out.push({ name, driver });
+      } catch {
+        // no driver link: unbound
+      }
     }
   }
-  event({ type: "dmesg", text: Bun.spawnSync(["dmesg"], { stdout: "pipe" }).stdout.toString() });
-  event({ type: "done", scenario: "shared", steps: n, uptime: uptime() });
-  return 0;
+  return out;
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * After a scenario on the real kernel: every scenario must leave the board as it found it (the next one assumes a
+ * fresh boot). Anything still on a VFIO driver is reported as a `leftover` event and unbound, so one broken scenario
+ * does not break the rest.
+ */
+function sweep(scenario: string, cli: string[], env: Record<string, string>): void {
+  const left = vfioBound();
+  if (left.length === 0) return;
+  const unbound = left.map((d) => {
+    const r = Bun.spawnSync([...cli, "unbind", d.name], { cwd: REPO, env, stdout: "pipe", stderr: "pipe" });
+    return { ...d, unbind_exit: r.exitCode, stderr: r.stderr.toString().trim() };
+  });
+  event({ type: "leftover", scenario, devices: unbound });
+}
+
+/** An Executor that also announces each command on the console first: if the guest hangs, the last one names the step. */
+function announcing(inner: Executor, scenario: string): Executor {
+  return {
+    run(args, stdin) {
+      event({ type: "command", scenario, args });
+      return inner.run(args, stdin);
+    },
+    start(args, ready) {
+      event({ type: "command", scenario, args, background: true });
+      return inner.start(args, ready);
+    },
+  };
+}
+
+/** Run a shared scenario with the suite's own runner (its checks run here) and print one outcome line per step. */
+async function runShared(s: Scenario, cli: string[], env: Record<string, string>): Promise<number> {
+  const outcomes = await runScenario(s, announcing(cliExecutor({ command: cli, cwd: REPO, env }), s.name));
+  outcomes.forEach((o, index) => {
+    const rec: OutcomeRecord = {
+      scenario: s.name,
+      index,
+      step: o.step,
+      kind: s.steps[index]?.kind ?? "command",
+      ok: o.ok,
+      ...(o.problem !== undefined ? { problem: o.problem } : {}),
+      exit: o.result?.exit ?? null,
+      stdout: o.result?.stdout ?? "",
+      stderr: o.result?.stderr ?? "",
+    };
+    emit(formatOutcome(rec));
+  });
+  return outcomes.length;
+}
+
+function parseArgs(argv: string[]): { profile: ProfileName; only: string[]; sim: boolean; simState?: string } {
   const arg = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const name = arg("--scenario") ?? "first-light";
-  const sim = argv.includes("--sim");
-  const scenario = LAB_SCENARIOS[name];
-  event({ type: "runner", scenario: name, bun: Bun.version, arch: process.arch, uptime: uptime() });
-  if (name === "shared" && !sim) return runShared();
-  if (!scenario) {
-    event({ type: "error", message: `no lab scenario '${name}' (have: ${Object.keys(LAB_SCENARIOS).join(", ")})` });
+  // --scenario is the older spelling of --only (one name).
+  const only = (arg("--only") ?? arg("--scenario") ?? "").split(",").filter(Boolean);
+  const given = arg("--profile");
+  if (given !== undefined && !PROFILE_NAMES.includes(given as ProfileName)) throw new Error(`no boot profile '${given}' (have: ${PROFILE_NAMES.join(", ")})`);
+  const profile = (given as ProfileName | undefined) ?? (only.length > 0 ? profileOf(only) : "noiommu");
+  const simState = arg("--sim-state");
+  return { profile, only, sim: argv.includes("--sim"), ...(simState !== undefined ? { simState } : {}) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseArgs>;
+  let jobs: Job[];
+  try {
+    opts = parseArgs(argv);
+    jobs = jobsFor(opts.profile, opts.only);
+  } catch (e) {
+    event({ type: "error", message: (e as Error).message });
     return 2;
   }
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/local/bin:/bin:/sbin", HOME: process.env.HOME ?? "/root", TMPDIR: process.env.TMPDIR ?? "/tmp", NO_COLOR: "1" };
-  if (sim) {
-    env.VFIO_PLAT_SIM = "1";
-    env.VFIO_PLAT_SIM_STATE = arg("--sim-state") ?? join(env.TMPDIR ?? "/tmp", `vfio-plat-lab-sim-${process.pid}`);
-    env.VFIO_PLAT_SIM_BOARD = scenario.simBoard;
-    env.VFIO_PLAT_STATE_DIR = join(env.VFIO_PLAT_SIM_STATE, "bind-state");
-  }
+  event({ type: "runner", profile: opts.profile, jobs: jobs.map((j) => j.id), bun: Bun.version, arch: process.arch, uptime: uptime() });
+  const base: Record<string, string> = { PATH: process.env.PATH ?? "/usr/local/bin:/bin:/sbin", HOME: process.env.HOME ?? "/root", TMPDIR: process.env.TMPDIR ?? "/tmp", NO_COLOR: "1" };
+  const simRoot = opts.simState ?? join(base.TMPDIR ?? "/tmp", `vfio-plat-lab-sim-${process.pid}`);
   const cli = [process.execPath, join(REPO, "src/cli/main.ts")];
-  const n = await runSteps({ scenario: name, steps: scenario.steps, cli, env, skipShell: sim });
-  if (!sim) {
+  let steps = 0;
+  for (const job of jobs) {
+    event({ type: "job", kind: job.kind, id: job.id, scenario: job.scenario.name, uptime: uptime() });
+    let env = base;
+    if (opts.sim) {
+      // Each scenario gets a fresh simulated board, as in test/scenarios/sim.test.ts.
+      const state = join(simRoot, job.id);
+      env = { ...base, VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state, VFIO_PLAT_SIM_BOARD: SIM_BOARDS[opts.profile], VFIO_PLAT_STATE_DIR: join(state, "bind-state") };
+    }
+    if (job.kind === "lab") steps += await runSteps({ scenario: job.scenario.name, steps: job.scenario.steps, cli, env, skipShell: opts.sim });
+    else steps += await runShared(job.scenario, cli, env);
+    if (!opts.sim) sweep(job.scenario.name, cli, env);
+  }
+  if (!opts.sim) {
     const d = Bun.spawnSync(["dmesg"], { stdout: "pipe", stderr: "pipe" });
     event({ type: "dmesg", text: d.stdout.toString() });
   }
-  event({ type: "done", scenario: name, steps: n, uptime: uptime() });
+  event({ type: "done", profile: opts.profile, jobs: jobs.length, steps, uptime: uptime() });
   return 0;
 }
 

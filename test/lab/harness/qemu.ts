@@ -27,7 +27,8 @@ export const PROFILES: Record<Profile["name"], Profile> = {
   smmuv3: {
     name: "smmuv3",
     machine: "virt,iommu=smmuv3,gic-version=3",
-    extraDevices: ["-device", "edu"],
+    // addr=2 puts edu at 0000:00:02.0, where the simulated board has it (with -nic none it would take slot 1).
+    extraDevices: ["-device", "edu,addr=2"],
     cmdline: ["vfio_platform.reset_required=0"],
   },
 };
@@ -36,8 +37,8 @@ export interface BootOptions {
   kernel: string;
   initrd: string;
   profile: Profile;
-  /** The guest runner's scenario (passed as vfio_plat_lab.scenario= on the kernel command line). */
-  scenario: string;
+  /** Only these jobs of the profile (test/lab/plan.ts ids; vfio_plat_lab.only= on the kernel command line); default all. */
+  only?: string[];
   /** Directory for console.log (and trace.log). */
   runDir: string;
   timeoutMs?: number;
@@ -63,7 +64,8 @@ export interface BootResult extends ParsedConsole {
 
 /** The qemu-system-aarch64 command line for a boot. */
 export function qemuArgv(o: BootOptions): string[] {
-  const append = ["console=ttyAMA0", "panic=-1", ...o.profile.cmdline, `vfio_plat_lab.scenario=${o.scenario}`].join(" ");
+  const lab = [`vfio_plat_lab.profile=${o.profile.name}`, ...(o.only && o.only.length > 0 ? [`vfio_plat_lab.only=${o.only.join(",")}`] : [])];
+  const append = ["console=ttyAMA0", "panic=-1", ...o.profile.cmdline, ...lab].join(" ");
   return [
     "qemu-system-aarch64",
     "-M", o.profile.machine,

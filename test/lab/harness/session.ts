@@ -1,9 +1,8 @@
 // One lab run from nothing to results: make sure the host packages, the kernel and the initramfs exist (each step
-// cached), boot the profile a scenario needs, and hand back the parsed console plus how long each part took.
+// cached), boot one profile with its scenarios, and hand back the parsed console plus how long each part took.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { LAB_SCENARIOS } from "../scenarios/index.ts";
-import type { LabScenario } from "../scenarios/lab-scenario.ts";
+import { jobsFor, type Job, type ProfileName } from "../plan.ts";
 import { ensureHostPackages } from "./deps.ts";
 import { log } from "./exec.ts";
 import { buildInitrd } from "./initramfs.ts";
@@ -28,40 +27,45 @@ export async function prepare(opts: { forceKernel?: boolean } = {}): Promise<Pre
 }
 
 export interface LabRun {
-  scenario: LabScenario;
+  profile: ProfileName;
+  /** What the guest was asked to run, in order. */
+  jobs: Job[];
   boot: BootResult;
   initrdBytes: number;
   initrdSeconds: number;
   runDir: string;
 }
 
-/** Look up a scenario by name. @throws Error listing the known names. */
-export function scenarioNamed(name: string): LabScenario {
-  const s = LAB_SCENARIOS[name];
-  if (!s) throw new Error(`no lab scenario '${name}' (have: ${Object.keys(LAB_SCENARIOS).join(", ")})`);
-  return s;
-}
-
-/** Pack the initramfs and boot the scenario's profile. Console (and trace) land in <cache>/runs/<scenario>/. */
-export async function runScenarioInGuest(p: Prepared, name: string, opts: { trace?: boolean; echo?: boolean; timeoutMs?: number } = {}): Promise<LabRun> {
-  const scenario = scenarioNamed(name);
-  const runDir = join(cacheRoot(), "runs", name);
+/**
+ * Pack the initramfs and boot one profile; the guest runs the profile's jobs (all, or `only`). Console (and trace)
+ * land in <cache>/runs/<profile>/. @throws Error from packing (the boot itself reports through the result).
+ */
+export async function runProfileInGuest(
+  p: Prepared,
+  profile: ProfileName,
+  opts: { only?: string[]; trace?: boolean; echo?: boolean; timeoutMs?: number } = {},
+): Promise<LabRun> {
+  const jobs = jobsFor(profile, opts.only);
+  const runDir = join(cacheRoot(), "runs", profile);
   mkdirSync(runDir, { recursive: true });
   const t0 = performance.now();
   const initrd = buildInitrd(runDir);
   const initrdSeconds = (performance.now() - t0) / 1000;
-  log(`initramfs ${(initrd.bytes / 1e6).toFixed(0)} MB (Bun ${initrd.bunVersion} arm64) in ${initrdSeconds.toFixed(1)} s; booting profile ${scenario.profile}`);
+  log(`initramfs ${(initrd.bytes / 1e6).toFixed(0)} MB (Bun ${initrd.bunVersion} arm64) in ${initrdSeconds.toFixed(1)} s; booting profile ${profile}: ${jobs.map((j) => j.id).join(", ")}`);
   const result = await boot({
     kernel: p.kernel.image,
     initrd: initrd.path,
-    profile: PROFILES[scenario.profile],
-    scenario: name,
+    profile: PROFILES[profile],
+    ...(opts.only && opts.only.length > 0 ? { only: opts.only } : {}),
     runDir,
     trace: opts.trace,
     echo: opts.echo,
     timeoutMs: opts.timeoutMs,
   });
   rmSync(initrd.path, { force: true }); // 110 MB, rebuilt from the cached base on every run
-  log(`QEMU ${result.timedOut ? "timed out" : `exited ${result.exit}`} after ${result.seconds.toFixed(1)} s (init at ${result.initSeconds?.toFixed(1) ?? "?"} s); ${result.results.length} step result(s); console: ${result.consolePath}`);
-  return { scenario, boot: result, initrdBytes: initrd.bytes, initrdSeconds, runDir };
+  log(
+    `QEMU ${result.timedOut ? "timed out" : `exited ${result.exit}`} after ${result.seconds.toFixed(1)} s (init at ${result.initSeconds?.toFixed(1) ?? "?"} s); ` +
+      `${result.results.length} lab step(s), ${result.outcomes.length} shared step(s); console: ${result.consolePath}`,
+  );
+  return { profile, jobs, boot: result, initrdBytes: initrd.bytes, initrdSeconds, runDir };
 }
