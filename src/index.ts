@@ -16,3 +16,11 @@ export { openDevice, VfioSession, iommuGroupOf, resolveGroupNode } from "./vfio/
 export { listDevices, describeDevice, type HostDevice } from "./host/discovery.ts";
 export { resolveDevice, validateDeviceName } from "./host/device-name.ts";
 export { bindDevice, unbindDevice, type BindOptions, type BindResult } from "./host/bind.ts";
+export { checkSystem, checkDevice, type Finding, type FindingStatus } from "./host/doctor.ts";
+export { readKernelLog, kernelLogPosition, smmuFaults, describeSmmuFault, type KernelLog, type KernelLogRecord, type SmmuFault } from "./host/kernel-log.ts";
+
+// The user-space PL330 driver (what `dma-test` and `pl330` use) and its program tools.
+export { Pl330Driver, Pl330Error, irqLayout, type Pl330Info, type MemcpyJob, type MemcpyOutcome, type MemcpyStartRequest } from "./drivers/pl330/driver.ts";
+export { assemble, AsmError, type AsmResult } from "./drivers/pl330/assembler.ts";
+export { disassemble, formatListing } from "./drivers/pl330/disassembler.ts";
+export { buildMemcpyProgram } from "./drivers/pl330/program-builder.ts";

@@ -44,7 +44,7 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
       const pids = groupHolders(b, node).filter((p) => p !== process.pid);
       if (pids.length) {
         throw new BusyError(
-          `cannot open ${node}: the group is held by process ${pids.join(", ")}`,
+          `cannot open ${node}: Device or resource busy (EBUSY): the group is held by process ${pids.join(", ")}`,
           `wait for it to finish or stop it (kill ${pids[0]})`,
           pids[0],
         );

@@ -9,6 +9,7 @@ import {
   type PollRequest,
   type ProcessMemory,
 } from "../boundary/kernel-boundary.ts";
+import { fdKindOfPath, GROUP_IOCTLS, type FdKind } from "../vfio/abi/ioctls.ts";
 import { lastError } from "./errno.ts";
 import { libc, SC_PAGESIZE } from "./libc.ts";
 import { mapRegion } from "./mapped-region.ts";
@@ -24,6 +25,8 @@ import { createRealFs } from "./real-fs.ts";
  */
 export function createRealBoundary(): KernelBoundary {
   const paths = new Map<Fd, string>();
+  // Device fds from VFIO_GROUP_GET_DEVICE_FD have no path: their kind is recorded here so their ioctls are named too.
+  const kinds = new Map<Fd, FdKind>();
   let pageSize = 0;
   const getPageSize = (): number => {
     if (pageSize === 0) pageSize = Number(libc().sysconf(SC_PAGESIZE));
@@ -51,12 +54,15 @@ export function createRealBoundary(): KernelBoundary {
       const fd = libc().open(Buffer.from(`${path}\0`, "utf8"), flags | O_CLOEXEC, 0);
       if (fd < 0) throw lastError("open", undefined, path);
       paths.set(fd, path);
+      const kind = fdKindOfPath(path);
+      if (kind) kinds.set(fd, kind);
       return fd;
     },
 
     close(fd: Fd): void {
       const path = paths.get(fd);
       paths.delete(fd);
+      kinds.delete(fd);
       // Linux releases the fd even when close reports EINTR/EIO, so it is never retried.
       if (libc().close(fd) < 0) throw lastError("close", fd, path);
     },
@@ -65,7 +71,8 @@ export function createRealBoundary(): KernelBoundary {
       // SAFETY: a struct buffer is passed as its data pointer and the kernel writes at most argsz (its length, set by
       // the src/vfio/abi encoder) back; a by-value integer travels in the pointer-typed argument register unchanged.
       const result = libc().ioctl(fd, request, typeof arg === "number" ? (arg as Pointer) : arg);
-      if (result < 0) throw lastError("ioctl", fd, paths.get(fd), request);
+      if (result < 0) throw lastError("ioctl", fd, paths.get(fd), request, kinds.get(fd));
+      if (request === GROUP_IOCTLS.VFIO_GROUP_GET_DEVICE_FD && kinds.get(fd) === "group") kinds.set(result, "device");
       return result;
     },
 
@@ -116,6 +123,7 @@ export function createRealBoundary(): KernelBoundary {
     dispose(): void {
       // The caller owns every fd it opened; only bookkeeping is dropped.
       paths.clear();
+      kinds.clear();
       pollFds = new Int32Array(0);
       pollShorts = new Int16Array(0);
     },

@@ -207,7 +207,7 @@ export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDi
   if (dev.groupNode) {
     const pids = groupHolders(b, dev.groupNode);
     if (pids.length) {
-      throw new BusyError(`${dev.groupNode} is open in process ${pids.join(", ")}`, `stop process ${pids[0]} first`, pids[0]);
+      throw new BusyError(`${dev.groupNode} is open in process ${pids.join(", ")} (EBUSY)`, `stop process ${pids[0]} first`, pids[0]);
     }
   }
   const saved = loadBinding(opts.stateDir, dev.bus, dev.name);

@@ -135,7 +135,9 @@ export class Device {
     if (!this.info().hasReset) {
       throw new UnsupportedError(
         `${this.name} has no reset function (VFIO_DEVICE_FLAGS_RESET not set)`,
-        "vfio-platform resets only devices with a reset module; reset the device through its own registers",
+        this.info().api === "vfio-pci"
+          ? "the function offers no FLR, PM or bus reset; reset it through its own registers"
+          : "vfio-platform resets only devices with a reset module; reset the device through its own registers",
       );
     }
     vfioIoctl(this.b, this.fd, DEVICE_IOCTLS.VFIO_DEVICE_RESET, 0, "VFIO_DEVICE_RESET", this.name);

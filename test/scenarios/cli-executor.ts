@@ -3,7 +3,11 @@
 import type { Executor } from "./runner.ts";
 import type { StepResult } from "./scenario.ts";
 
-export function cliExecutor(opts: { command: string[]; cwd: string; env: Record<string, string> }): Executor {
+/** A step that runs longer than this is killed (a hung ioctl or wait must fail the step, not stall the whole run). */
+const STEP_TIMEOUT_MS = 60_000;
+
+export function cliExecutor(opts: { command: string[]; cwd: string; env: Record<string, string>; stepTimeoutMs?: number }): Executor {
+  const stepTimeoutMs = opts.stepTimeoutMs ?? STEP_TIMEOUT_MS;
   const text = (b: Uint8Array | ArrayBuffer) => new TextDecoder().decode(b);
   return {
     run(args, stdin) {
@@ -13,8 +17,11 @@ export function cliExecutor(opts: { command: string[]; cwd: string; env: Record<
         stdin: stdin !== undefined ? new TextEncoder().encode(stdin) : "ignore",
         stdout: "pipe",
         stderr: "pipe",
+        timeout: stepTimeoutMs,
+        killSignal: "SIGKILL",
       });
-      return { exit: r.exitCode ?? -1, stdout: text(r.stdout), stderr: text(r.stderr) };
+      const killed = r.exitCode === null ? `\n[vfio-plat ${args.join(" ")} killed after ${stepTimeoutMs} ms (${r.signalCode ?? "signal"})]` : "";
+      return { exit: r.exitCode ?? -1, stdout: text(r.stdout), stderr: text(r.stderr) + killed };
     },
     async start(args, ready) {
       const p = Bun.spawn([...opts.command, ...args], { cwd: opts.cwd, env: opts.env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });

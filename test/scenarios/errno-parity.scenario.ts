@@ -27,9 +27,9 @@ export const errnoParityNoiommu: Scenario = {
     { kind: "command", name: "unbind pl031", args: ["unbind", RTC], exit: 0 },
     { kind: "command", name: "bind virtio-mmio", args: ["bind", VIRTIO], exit: 0 },
     // VFIO_DEVICE_SET_IRQS(UNMASK|MASK) on an interrupt without VFIO_IRQ_INFO_MASKABLE: the kernel says EINVAL.
-    { kind: "command", name: "EINVAL: unmask of an edge interrupt (armed)", args: ["run", VIRTIO, "-e", "irq arm 0; irq unmask 0"], exit: 1, stderr: "(EINVAL)" },
-    { kind: "command", name: "EINVAL: unmask of an edge interrupt (not armed)", args: ["run", VIRTIO, "-e", "irq unmask 0"], exit: 1, stderr: "(EINVAL)" },
-    { kind: "command", name: "EINVAL: mask of an edge interrupt", args: ["run", VIRTIO, "-e", "irq mask 0"], exit: 1, stderr: "(EINVAL)" },
+    { kind: "command", name: "EINVAL: unmask of an edge interrupt (armed)", args: ["run", VIRTIO, "-e", "irq arm 0; irq unmask 0"], exit: 1, stderr: "VFIO_DEVICE_SET_IRQS: Invalid argument (EINVAL)" },
+    { kind: "command", name: "EINVAL: unmask of an edge interrupt (not armed)", args: ["run", VIRTIO, "-e", "irq unmask 0"], exit: 1, stderr: "VFIO_DEVICE_SET_IRQS: Invalid argument (EINVAL)" },
+    { kind: "command", name: "EINVAL: mask of an edge interrupt", args: ["run", VIRTIO, "-e", "irq mask 0"], exit: 1, stderr: "VFIO_DEVICE_SET_IRQS: Invalid argument (EINVAL)" },
     { kind: "command", name: "unbind virtio-mmio", args: ["unbind", VIRTIO], exit: 0 },
   ],
 };
@@ -48,8 +48,8 @@ export const errnoParitySmmuv3: Scenario = {
     { kind: "command", name: "MAP_DMA just below the MSI window", args: ["run", EDU, "-e", "dma map x 4096 at 0x7fff000"], exit: 0 },
     { kind: "command", name: "MAP_DMA just above the MSI window", args: ["run", EDU, "-e", "dma map x 4096 at 0x8100000"], exit: 0 },
     { kind: "command", name: "EINVAL: MAP_DMA above the 48-bit IOVA space", args: ["run", EDU, "-e", "dma map x 4096 at 0x1000000000000"], exit: 1, stderr: "(EINVAL)" },
-    { kind: "command", name: "EEXIST: MAP_DMA at an IOVA already mapped", args: ["run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x100000"], exit: 1, stderr: "(EEXIST)" },
-    { kind: "command", name: "EEXIST: MAP_DMA overlapping a mapping", args: ["run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x101000"], exit: 1, stderr: "(EEXIST)" },
+    { kind: "command", name: "EEXIST: MAP_DMA at an IOVA already mapped", args: ["run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x100000"], exit: 1, stderr: "VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)" },
+    { kind: "command", name: "EEXIST: MAP_DMA overlapping a mapping", args: ["run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x101000"], exit: 1, stderr: "VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)" },
     { kind: "background", name: "hold the group", args: ["irq", EDU, "0", "--timeout", "30s"], ready: /armed/ },
     { kind: "command", name: "EBUSY: second opener of /dev/vfio/0", args: ["read", EDU, "0:0x0"], exit: 5, stderr: "is held by process" },
     { kind: "stop", name: "Ctrl-C the holder", signal: "SIGINT", exit: 130 },
