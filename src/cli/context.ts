@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
+import type { IommuMode } from "../vfio/session.ts";
 import { makeChalks, type Chalks } from "./output/color.ts";
 
 export interface GlobalOptions {
@@ -17,6 +18,8 @@ export interface GlobalOptions {
   yes?: boolean;
   /** Print every kernel-boundary call on stderr. */
   trace?: boolean;
+  /** How devices are opened (validated from --iommu-mode / VFIO_PLAT_IOMMU_MODE by main); auto when absent. */
+  iommuMode?: IommuMode;
 }
 
 /** True when the environment asks for the simulated board (VFIO_PLAT_SIM set and not 0/false/empty). */

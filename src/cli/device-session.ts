@@ -35,7 +35,7 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
   try {
     // vfio-pci's regions have fixed meanings, so they get names (`read DEV CONFIG:0x0`); others use DT reg-names.
     const regionNames = dev.bus === "pci" ? VFIO_PCI_REGION_NAMES : dev.regNames;
-    const session = openDevice(b, { sysfsPath: dev.sysfsPath, name: dev.name, regionNames });
+    const session = openDevice(b, { sysfsPath: dev.sysfsPath, name: dev.name, regionNames, iommuMode: ctx.opts.iommuMode ?? "auto" });
     ctx.onCleanup(() => session.close());
     return { b, dev, session };
   } catch (e) {

@@ -5,6 +5,7 @@
 import { cac } from "cac";
 import { COMMANDS, GLOBAL_OPTIONS } from "./command-table.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
+import { iommuModeOf } from "./parse/iommu-mode.ts";
 import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
 import { EXIT, describeError, formatExitCodes, renderError } from "./output/errors.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
@@ -82,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       debug,
       yes: options.yes === true,
       trace: options.trace === true,
+      iommuMode: iommuModeOf(options.iommuMode),
       ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
       ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
       // cac cannot tell --color from "not given" once --no-color is declared: read the raw command line.

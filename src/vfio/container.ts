@@ -14,27 +14,17 @@ import {
 import { CONTAINER_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from "./abi/structs.ts";
 import { UnsupportedError, VfioError } from "./errors.ts";
+import type { DmaMapping, DmaPermissions, DmaSpace, DmaWindow } from "./dma-space.ts";
 import { decodeIommuInfo, type IommuInfo } from "./iommu-info.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 
 export const VFIO_CONTAINER_PATH = "/dev/vfio/vfio";
 
-/** Device access rights for a DMA mapping: may the device read the memory, write it, or both. */
-export interface DmaPermissions {
-  read: boolean;
-  write: boolean;
-}
+export type { DmaMapping, DmaPermissions } from "./dma-space.ts";
 
-/** One live DMA mapping made through this container. */
-export interface DmaMapping {
-  vaddr: bigint;
-  iova: bigint;
-  size: bigint;
-  read: boolean;
-  write: boolean;
-}
-
-export class Container {
+/** A VFIO container; as a DmaSpace it maps through the type1 IOMMU driver. */
+export class Container implements DmaSpace {
+  readonly kind = "type1" as const;
   private iommuType: number | undefined;
   private readonly live: DmaMapping[] = [];
   private closed = false;
@@ -102,6 +92,13 @@ export class Container {
       argsz = wanted;
     }
     throw new VfioError("VFIO_IOMMU_GET_INFO", { detail: "argsz kept growing" });
+  }
+
+  /** DmaSpace: the IOMMU's smallest page and its IOVA ranges, from VFIO_IOMMU_GET_INFO. */
+  dmaWindow(): DmaWindow {
+    const info = this.iommuInfo();
+    const page = info.minPageSize || BigInt(this.b.pageSize);
+    return info.iovaRanges ? { pageSize: page, iovaRanges: info.iovaRanges } : { pageSize: page };
   }
 
   /**

@@ -1,14 +1,15 @@
-// A DMA buffer: page-aligned process memory made visible to devices at an IOVA through the container's IOMMU. The
-// memory stays readable and writable by the program through `bytes`; the device sees it at `iova`.
+// A DMA buffer: page-aligned process memory made visible to devices at an IOVA through an IOMMU address space (a
+// type1 container or an iommufd IOAS: see dma-space.ts). The memory stays readable and writable by the program through
+// `bytes`; the device sees it at `iova`.
 import type { KernelBoundary, ProcessMemory } from "../boundary/kernel-boundary.ts";
-import type { Container, DmaPermissions } from "./container.ts";
+import type { DmaPermissions, DmaSpace } from "./dma-space.ts";
 import { UnsupportedError, UsageError } from "./errors.ts";
 import { findFreeIova } from "./iommu-info.ts";
 
 export class DmaBuffer {
   private released = false;
   private constructor(
-    private readonly container: Container,
+    private readonly space: DmaSpace,
     readonly memory: ProcessMemory,
     readonly iova: bigint,
   ) {}
@@ -23,28 +24,28 @@ export class DmaBuffer {
   /**
    * Allocate `size` bytes (rounded up to the IOMMU page size) and map them at `iova`, or at the lowest free IOVA in
    * the ranges the IOMMU reports when `iova` is omitted.
-   * @throws UnsupportedError on a noiommu container, UsageError when no IOVA fits, VfioError from MAP_DMA
+   * @throws UnsupportedError on a noiommu container, UsageError when no IOVA fits, VfioError from MAP_DMA / IOAS_MAP
    */
-  static allocate(b: KernelBoundary, container: Container, size: number, perm: DmaPermissions, iova?: bigint): DmaBuffer {
-    if (container.noiommu) {
+  static allocate(b: KernelBoundary, space: DmaSpace, size: number, perm: DmaPermissions, iova?: bigint): DmaBuffer {
+    if (space.noiommu) {
       throw new UnsupportedError("noiommu containers cannot map DMA (no IOMMU to translate)",
         "use a device behind an IOMMU, or supply physical addresses yourself");
     }
-    const info = container.iommuInfo();
-    const page = Number(info.minPageSize || BigInt(b.pageSize));
+    const window = space.dmaWindow();
+    const page = Number(window.pageSize);
     const length = Math.ceil(Math.max(size, 1) / page) * page;
     const at =
       iova ??
-      findFreeIova(info.iovaRanges ?? [{ start: 0n, end: (1n << 48n) - 1n }], BigInt(length), BigInt(page), container.mappings);
+      findFreeIova(window.iovaRanges ?? [{ start: 0n, end: (1n << 48n) - 1n }], BigInt(length), BigInt(page), space.mappings);
     if (at === undefined) throw new UsageError(`no free IOVA range of ${length} bytes`);
     const memory = b.allocMemory(length);
     try {
-      container.mapMemory(memory, at, perm);
+      space.mapMemory(memory, at, perm);
     } catch (e) {
       memory.free();
       throw e;
     }
-    return new DmaBuffer(container, memory, at);
+    return new DmaBuffer(space, memory, at);
   }
 
   /** Unmap from the IOMMU, then free the memory. Idempotent. */
@@ -52,7 +53,7 @@ export class DmaBuffer {
     if (this.released) return;
     this.released = true;
     try {
-      this.container.unmapDma(this.iova, BigInt(this.memory.length));
+      this.space.unmapDma(this.iova, BigInt(this.memory.length));
     } finally {
       this.memory.free();
     }

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { FieldType } from "../../src/vfio/abi/codec.ts";
 import { ALL_STRUCTS } from "../../src/vfio/abi/structs.ts";
-import { canProbe, runProbe, type ProbeResult, type ProbeStruct } from "./probe.ts";
+import { canProbe, hasIommufdHeader, runProbe, type ProbeResult, type ProbeStruct } from "./probe.ts";
 
 type AnyStruct = (typeof ALL_STRUCTS)[number];
 
@@ -38,11 +38,11 @@ const HEADER_VERSION_DIFFERENCES: Record<string, { headerSize?: number; missingF
     },
   };
 
-/** Structs newer than the 6.1 header: the probe must have used its hand-declared copy (vfio-abi.md §1.4). */
-const HAND_DECLARED = new Set([
-  "vfio_device_bind_iommufd",
-  "vfio_device_attach_iommufd_pt",
-  "vfio_device_detach_iommufd_pt",
+/** cdev structs newer than the 6.1 header: the probe must have used its hand-declared copy (vfio-abi.md §1.4). */
+const HAND_DECLARED = new Set(["vfio_device_bind_iommufd", "vfio_device_attach_iommufd_pt", "vfio_device_detach_iommufd_pt"]);
+
+/** <linux/iommufd.h> structs: from the header when it is installed, else from probe.c's hand-declared copies. */
+const IOMMUFD_STRUCTS = new Set([
   "iommu_destroy",
   "iommu_ioas_alloc",
   "iommu_iova_range",
@@ -50,6 +50,12 @@ const HAND_DECLARED = new Set([
   "iommu_ioas_map",
   "iommu_ioas_unmap",
 ]);
+
+/** Where the probe must have taken a struct from. */
+function expectedSource(cName: string): "header" | "hand-declared" {
+  if (IOMMUFD_STRUCTS.has(cName)) return hasIommufdHeader ? "header" : "hand-declared";
+  return HAND_DECLARED.has(cName) ? "hand-declared" : "header";
+}
 
 /**
  * The kernel's minsz (offsetofend of the last field it reads), where it is smaller than the struct. Every other struct
@@ -143,11 +149,11 @@ describe.skipIf(!canProbe)("struct layouts vs <linux/vfio.h> — needs a C compi
   });
 
   for (const s of ALL_STRUCTS) {
-    const hand = HAND_DECLARED.has(s.cName);
+    const hand = expectedSource(s.cName) === "hand-declared";
     test(`${s.cName} matches C${hand ? " (hand-declared copy: newer than the installed header)" : ""}`, () => {
       const c = probe.structs[s.cName];
       if (!c) throw new Error(`${s.cName}: not in test/fixtures/abi/probe.c`);
-      expect(c.source).toBe(hand ? "hand-declared" : "header");
+      expect(c.source).toBe(expectedSource(s.cName));
       expect(layoutMismatches(s, c)).toEqual([]);
     });
   }
@@ -160,3 +166,18 @@ describe.skipIf(!canProbe)("struct layouts vs <linux/vfio.h> — needs a C compi
     });
   }
 });
+
+describe.skipIf(!canProbe || !hasIommufdHeader)(
+  "iommufd structs and numbers come from <linux/iommufd.h> itself — skipped: /usr/include/linux/iommufd.h is not installed (linux-libc-dev < 6.2), so probe.c's hand-declared copies were checked above instead",
+  () => {
+    test("every iommufd struct, IOMMU_* ioctl and IOMMU_IOAS_MAP_* flag was read from the installed header", () => {
+      const probe = runProbe();
+      const notHeader = [
+        ...[...IOMMUFD_STRUCTS].filter((n) => probe.structs[n]?.source !== "header"),
+        ...Object.entries(probe.ioctls).filter(([n, v]) => n.startsWith("IOMMU_") && v.source !== "header").map(([n]) => n),
+        ...Object.entries(probe.constants).filter(([n, v]) => n.startsWith("IOMMU_") && v.source !== "header").map(([n]) => n),
+      ];
+      expect(notHeader).toEqual([]);
+    });
+  },
+);

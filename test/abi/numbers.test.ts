@@ -23,6 +23,7 @@ const FLAG_PREFIX: Record<keyof typeof FLAG_NAMES, string> = {
   group: "VFIO_GROUP_FLAGS_",
   iommuInfo: "VFIO_IOMMU_INFO_",
   dmaMap: "VFIO_DMA_MAP_FLAG_",
+  ioasMap: "IOMMU_IOAS_MAP_",
 };
 
 const hex = (v: number | bigint) => `0x${v.toString(16)}`;

@@ -11,6 +11,10 @@ export const cc: string | null = Bun.which("cc");
 /** The installed uapi header the probe compiles against. */
 export const VFIO_HEADER = "/usr/include/linux/vfio.h";
 
+/** The iommufd uapi header (linux-libc-dev >= 6.2); probe.c includes it when present, else uses hand-declared copies. */
+export const IOMMUFD_HEADER = "/usr/include/linux/iommufd.h";
+export const hasIommufdHeader: boolean = existsSync(IOMMUFD_HEADER);
+
 /** True when the probe can be built here: a C compiler and the kernel uapi headers (linux-libc-dev, pulled in by gcc). */
 export const canProbe: boolean = cc !== null && existsSync(VFIO_HEADER);
 

@@ -38,7 +38,8 @@ export function describeBoundary(label: string, make: () => ContractTarget, clea
     let t: ContractTarget;
     const open = () => {
       t = make();
-      session = openDevice(t.b, { sysfsPath: t.sysfsPath, name: t.name });
+      // The group path: this suite checks the container/group ioctls (the cdev path has its own tests).
+      session = openDevice(t.b, { sysfsPath: t.sysfsPath, name: t.name, iommuMode: "group" });
       return session;
     };
     afterEach(() => {
@@ -82,7 +83,7 @@ export function describeBoundary(label: string, make: () => ContractTarget, clea
     test("GET_DEVICE_FD with a name not in the group is ENODEV", () => {
       const s = open();
       try {
-        s.group.openDevice("nosuchdev");
+        s.group!.openDevice("nosuchdev");
         throw new Error("expected ENODEV");
       } catch (e) {
         expect(e).toBeInstanceOf(VfioError);
@@ -131,24 +132,24 @@ export function describeBoundary(label: string, make: () => ContractTarget, clea
       const s = open();
       if (t.expect.noiommu) {
         expect(s.noiommu).toBe(true);
-        expect(() => DmaBuffer.allocate(t.b, s.container, 8192, { read: true, write: true })).toThrow(UnsupportedError);
+        expect(() => DmaBuffer.allocate(t.b, s.container!, 8192, { read: true, write: true })).toThrow(UnsupportedError);
         return;
       }
-      const info = s.container.iommuInfo();
+      const info = s.container!.iommuInfo();
       expect(info.minPageSize).toBe(4096n);
       expect(info.iovaRanges?.some((r) => r.start <= 0x8000000n && r.end >= 0x80fffffn)).toBe(false);
-      const buf = DmaBuffer.allocate(t.b, s.container, 8192, { read: true, write: true }, 0x100000n);
+      const buf = DmaBuffer.allocate(t.b, s.container!, 8192, { read: true, write: true }, 0x100000n);
       try {
-        expect(() => s.container.mapMemory(buf.memory, 0x100000n, { read: true, write: true })).toThrow(
+        expect(() => s.container!.mapMemory(buf.memory, 0x100000n, { read: true, write: true })).toThrow(
           expect.objectContaining({ code: "EEXIST" }),
         );
-        expect(() => s.container.mapMemory(buf.memory, 0x8000000n, { read: true, write: true })).toThrow(
+        expect(() => s.container!.mapMemory(buf.memory, 0x8000000n, { read: true, write: true })).toThrow(
           expect.objectContaining({ code: "EINVAL" }),
         );
       } finally {
         buf.release();
       }
-      expect(s.container.mappings.length).toBe(0);
+      expect(s.container!.mappings.length).toBe(0);
     });
   });
 }

@@ -20,7 +20,7 @@ describe.skipIf(!ready)(`Pl330Driver on the simulated board${ready ? "" : " (ski
   let driver: Pl330Driver;
   const buffers: DmaBuffer[] = [];
   const alloc = (size: number, write: boolean) => {
-    const buf = DmaBuffer.allocate(board.b, session.container, size, { read: true, write });
+    const buf = DmaBuffer.allocate(board.b, session.dma, size, { read: true, write });
     buffers.push(buf);
     return buf;
   };

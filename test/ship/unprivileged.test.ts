@@ -69,18 +69,29 @@ describe("bind --user/--group (CLI, simulated board)", () => {
     const r = runCli(["bind", PL031, "--user", "1234", "--group", "5678", "--json"], { env });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ outcome: "bound", driver: "vfio-amba", owner: { uid: 1234, gid: 5678, mode: "0600" } });
-    expect(await nodeOwner(state.dir, j.group_node)).toEqual({ uid: 1234, gid: 5678, mode: 0o600 });
-    // The group cannot use a 0600 node: bind says what to do about it.
-    expect(r.stderr).toContain('MODE="0660"');
+    expect(j).toMatchObject({ outcome: "bound", driver: "vfio-amba", owner: { uid: 1234, gid: 5678, mode: "0660" } });
+    // The kernel made the node 0600; a group owner needs the group bits too, so bind set them.
+    expect(await nodeOwner(state.dir, j.group_node)).toEqual({ uid: 1234, gid: 5678, mode: 0o660 });
+    expect(r.stderr).not.toContain("cannot open it");
   });
 
   test("--group alone keeps the user; an already-bound device is still handed over", async () => {
     const r = runCli(["bind", PL031, "--group", "root"], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("already bound");
-    expect(r.stdout).toContain("/dev/vfio/1: owner uid 1234, gid 0, mode 0600");
+    expect(r.stdout).toContain("/dev/vfio/1: owner uid 1234, gid 0, mode 0660");
     expect(await nodeOwner(state.dir, "/dev/vfio/1")).toMatchObject({ uid: 1234, gid: 0 });
+  });
+
+  test("--user alone leaves the mode; after unbind a new node is root's 0600 again", async () => {
+    const r = runCli(["bind", "a000000.virtio_mmio", "--user", "4321", "--json"], { env });
+    expect(r.code).toBe(0);
+    const node = JSON.parse(r.stdout).group_node as string;
+    expect(await nodeOwner(state.dir, node)).toEqual({ uid: 4321, gid: 0, mode: 0o600 });
+    expect(runCli(["unbind", "a000000.virtio_mmio"], { env }).code).toBe(0);
+    expect(runCli(["bind", "a000000.virtio_mmio"], { env }).code).toBe(0);
+    expect(await nodeOwner(state.dir, node)).toEqual({ uid: 0, gid: 0, mode: 0o600 });
+    expect(runCli(["unbind", "a000000.virtio_mmio"], { env }).code).toBe(0);
   });
 
   test("a name that does not exist is refused (exit 2) before the device is touched", () => {
@@ -137,11 +148,11 @@ describe("hints for a user without root", () => {
       });
       const dev = resolveDevice(PL031, listDevices(limited));
       bindDevice(limited, dev, { stateDir: join(state.dir, "host") });
-      const s = openDevice(limited, { sysfsPath: dev.sysfsPath, name: dev.name });
+      const s = openDevice(limited, { sysfsPath: dev.sysfsPath, name: dev.name, iommuMode: "group" });
       let caught: unknown;
       const mem = limited.allocMemory(limited.pageSize);
       try {
-        s.container.mapMemory(mem, 0x100000n, { read: true, write: true });
+        s.container!.mapMemory(mem, 0x100000n, { read: true, write: true });
       } catch (e) {
         caught = e;
       } finally {

@@ -182,9 +182,9 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   if (channel >= info.numChannels) {
     throw new UsageError(`${name} has ${info.numChannels} channels; --channel ${channel} does not exist`, `use --channel 0..${info.numChannels - 1}`);
   }
-  const iommu = session.container.iommuInfo();
-  const page = Number(iommu.minPageSize || BigInt(b.pageSize));
-  const ranges = iommu.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
+  const window = session.dma.dmaWindow();
+  const page = Number(window.pageSize);
+  const ranges = window.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
 
   // Buffers. Cleanups run in reverse: the driver (kill a running channel, disable interrupts) is registered last so it
   // goes first, before any buffer is unmapped under a DMA that might still be running.
@@ -194,7 +194,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   };
   ctx.onCleanup(releaseBuffers);
   const allocate = (length: number, perm: { read: boolean; write: boolean }) => {
-    const buf = DmaBuffer.allocate(b, session.container, length, perm);
+    const buf = DmaBuffer.allocate(b, session.dma, length, perm);
     buffers.push(buf);
     return buf;
   };
@@ -210,9 +210,9 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const programLength = Math.ceil(probeProgram.bytes.length / page) * page;
   const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false });
   const programView = program ? program.bytes : new Uint8Array(programLength);
-  const srcIova = src ? below4G("source", src.iova, size) : unmappedIova(ranges, size, page, session.container.mappings);
+  const srcIova = src ? below4G("source", src.iova, size) : unmappedIova(ranges, size, page, session.dma.mappings);
   const dstIova = below4G("destination", dst.iova, dst.size) + GUARD;
-  const programIova = program ? below4G("program", program.iova, programLength) : unmappedIova(ranges, programLength, page, session.container.mappings);
+  const programIova = program ? below4G("program", program.iova, programLength) : unmappedIova(ranges, programLength, page, session.dma.mappings);
   ctx.onCleanup(() => driver.remove());
 
   const json = ctx.json;

@@ -38,7 +38,9 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
         api: info.api,
         flags: info.flagNames,
         iommu_group: session.groupId,
-        group_node: session.group.path,
+        iommu_mode: session.mode,
+        group_node: session.group?.path ?? null,
+        cdev: session.mode === "iommufd" ? session.node : null,
         noiommu: session.noiommu,
         regions: regions.map((e) =>
           e.r
@@ -69,7 +71,11 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   }
   const out: string[] = [];
   out.push(`${device.name}: ${info.api}, flags ${hex(info.flags, 4)} (${info.flagNames.join("|") || "none"})`);
-  out.push(`  IOMMU group ${session.groupId} (${session.group.path})${session.noiommu ? ", noiommu: no DMA isolation" : ""}`);
+  out.push(
+    session.mode === "iommufd"
+      ? `  IOMMU group ${session.groupId}, opened through ${session.node} + /dev/iommu (iommufd, IOAS ${session.ioas!.id})`
+      : `  IOMMU group ${session.groupId} (${session.node})${session.noiommu ? ", noiommu: no DMA isolation" : ""}`,
+  );
   out.push(`  ${info.numRegions} region(s):`);
   const regionRows = regions.map((e) =>
     e.r

@@ -37,7 +37,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       record: (r) => jl?.line(r),
     },
     ctx.abort.signal,
-    { b, container: session.container },
+    { b, space: session.dma },
   );
   jl?.line({ type: "end", reason: "done", steps: lines.length });
   return 0;

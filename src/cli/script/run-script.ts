@@ -2,8 +2,8 @@
 // a JSON Lines record), and the first failing step stops the script with its line number in the error. DMA buffers
 // the script maps live until `dma unmap` or the end of the script, whichever comes first.
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
-import type { Container } from "../../vfio/container.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
+import type { DmaSpace } from "../../vfio/dma-space.ts";
 import { UsageError, VerifyError } from "../../vfio/errors.ts";
 import type { Device } from "../../vfio/device.ts";
 import { firstMismatch, patternBytes, patternName } from "./dma-pattern.ts";
@@ -24,10 +24,10 @@ export interface ScriptOutput {
   json: boolean;
 }
 
-/** What the `dma` verbs need: the boundary (for memory) and the container the device's group is attached to. */
+/** What the `dma` verbs need: the boundary (for memory) and the device's DMA space (its container or IOAS). */
 export interface ScriptDma {
   b: KernelBoundary;
-  container: Container;
+  space: DmaSpace;
 }
 
 function label(regionIndex: number, access: Access): string {
@@ -144,10 +144,10 @@ async function runSteps(
           else out.text("reset");
           break;
         case "dma-map": {
-          if (!dma) throw new UsageError("dma map needs the device's container (run it through `vfio-plat run`)");
+          if (!dma) throw new UsageError("dma map needs the device's container or IOAS (run it through `vfio-plat run`)");
           if (buffers.has(step.name)) throw new UsageError(`DMA buffer '${step.name}' is already mapped`, `dma unmap ${step.name} first`);
           const perm = { read: step.perm !== "write", write: step.perm !== "read" };
-          const buf = DmaBuffer.allocate(dma.b, dma.container, step.size, perm, step.iova);
+          const buf = DmaBuffer.allocate(dma.b, dma.space, step.size, perm, step.iova);
           buffers.set(step.name, buf);
           vars.set(step.name, buf.iova);
           if (out.json) out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm });

@@ -95,6 +95,11 @@ export const VFIO_PCI_NUM_IRQS = 5;
 export const VFIO_PCI_REGION_NAMES = ["BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG", "VGA"] as const;
 export const VFIO_PCI_IRQ_NAMES = ["INTx", "MSI", "MSI-X", "ERR", "REQ"] as const;
 
+// iommufd (include/uapi/linux/iommufd.h, enum iommufd_ioas_map_flags): iommu_ioas_map.flags.
+export const IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0;
+export const IOMMU_IOAS_MAP_WRITEABLE = 1 << 1;
+export const IOMMU_IOAS_MAP_READABLE = 1 << 2;
+
 /** Arm SMMU drivers reserve this IOVA window for MSI doorbells (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
 export const MSI_IOVA_BASE = 0x0800_0000n;
 export const MSI_IOVA_LENGTH = 0x0010_0000n;
@@ -108,6 +113,7 @@ export const FLAG_NAMES = {
   group: ["VIABLE", "CONTAINER_SET"],
   iommuInfo: ["PGSIZES", "CAPS"],
   dmaMap: ["READ", "WRITE", "VADDR"],
+  ioasMap: ["FIXED_IOVA", "WRITEABLE", "READABLE"],
 } as const;
 
 /** Decode a flags word into names; unknown bits come out as `BIT<n>`. */
