@@ -83,6 +83,8 @@ export interface BoundaryFs {
   stat(path: string): { mode: number; uid: number; gid: number; isDirectory: boolean; isSymlink: boolean };
   /** chown(2) on a device node (hand /dev/vfio/N to a user). */
   chown(path: string, uid: number, gid: number): void;
+  /** chmod(2) on a device node (make /dev/vfio/N group read-write when it is handed to a group). */
+  chmod(path: string, mode: number): void;
   /**
    * Read a record-oriented device to its current end without blocking, one record per read(2): /dev/kmsg, the kernel
    * log, where the IOMMU reports faults. Records keep the kmsg form "prio,seq,usec,flags;message".

@@ -2,6 +2,7 @@
 // rethrown as SyscallError with a positive errno (Bun's fs errors carry a negative one), named after the BoundaryFs
 // operation, so callers see the same error shape as from the simulated backend.
 import {
+  chmodSync,
   chownSync,
   closeSync,
   existsSync,
@@ -65,6 +66,7 @@ export function createRealFs(): BoundaryFs {
         };
       }),
     chown: (path, uid, gid) => attempt("chown", path, () => chownSync(path, uid, gid)),
+    chmod: (path, mode) => attempt("chmod", path, () => chmodSync(path, mode)),
     readRecords: (path) =>
       attempt("readRecords", path, () => {
         // /dev/kmsg hands out one record per read(2) and would block at the end: read non-blocking until EAGAIN.

@@ -32,7 +32,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),
   });
   const d = r.device;
-  // A group owner is no use while the node's group bits are ---: say so (the udev rule sets MODE="0660").
+  // bind makes the node group read-write for a group owner; if that did not stick (a filesystem ignoring chmod), say so.
   const groupLocked = gid !== undefined && r.owner !== undefined && (r.owner.mode & 0o060) !== 0o060;
   if (ctx.json) {
     writeStdout(
@@ -53,6 +53,12 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       writeStdout(`${d.name}: bound to ${d.driver} (was ${r.previousDriver ?? "unbound"}), group ${d.iommuGroup ?? "-"}: ${r.groupNode ?? "-"}\n`);
     }
     if (r.owner) writeStdout(`${r.groupNode}: owner ${ownerText(r.owner)}\n`);
+  }
+  if (gid !== undefined && r.owner && !groupLocked && !ctx.json) {
+    writeStderr(
+      `vfio-plat: notice: ${r.groupNode} is group read-write until the group is unbound; ` +
+        `the udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660" (README, Permissions) makes it last\n`,
+    );
   }
   if (groupLocked) {
     writeStderr(

@@ -22,8 +22,11 @@ export interface BoardState {
   devices: Record<string, DeviceCoreState>;
   /** Saved register state of each device model, by device name. */
   models: Record<string, unknown>;
-  /** Owner of device nodes changed by chown (path -> uid:gid). */
-  nodeOwners: Record<string, { uid: number; gid: number }>;
+  /**
+   * Owner (and permission bits, once chmod'ed) of device nodes changed by chown/chmod, by path. A group node's entry
+   * goes when the node does (last device leaves VFIO): a new node starts as root 0600, as on Linux without udev rules.
+   */
+  nodeOwners: Record<string, { uid: number; gid: number; mode?: number }>;
   /** When the simulated kernel "booted" (epoch ms): kernel log timestamps count from here. */
   bootedAtMs: number;
   /** The kernel log (/dev/kmsg records, "prio,seq,usec,-;message"), oldest first, bounded. */

@@ -329,6 +329,9 @@ export class SimFs implements BoundaryFs {
       // Linux blocks the unbind until the process holding the group lets go; a simulator must not hang, so it refuses.
       if (isVfioDriver(drv) && g !== undefined && this.held.holder(g) !== undefined) throw err("EBUSY", "writeFile", path);
       detach(s, d);
+      // A group node that is gone forgets its owner: when it comes back it is root's again.
+      const nodes = new Set(this.groupNodes(s));
+      for (const p of Object.keys(s.nodeOwners)) if (p.startsWith("/dev/vfio/") && !nodes.has(p)) delete s.nodeOwners[p];
     });
   }
 
@@ -390,7 +393,13 @@ export class SimFs implements BoundaryFs {
     if (!n) throw err("ENOENT", "stat", path);
     const owner = s.nodeOwners[path] ?? { uid: 0, gid: 0 };
     const mode =
-      n.kind === "dir" ? S_IFDIR | 0o755 : n.kind === "link" ? S_IFLNK | 0o777 : n.kind === "chr" ? S_IFCHR | n.mode : S_IFREG | n.mode;
+      n.kind === "dir"
+        ? S_IFDIR | 0o755
+        : n.kind === "link"
+          ? S_IFLNK | 0o777
+          : n.kind === "chr"
+            ? S_IFCHR | (owner.mode ?? n.mode)
+            : S_IFREG | n.mode;
     return { mode, uid: owner.uid, gid: owner.gid, isDirectory: n.kind === "dir", isSymlink: n.kind === "link" };
   }
 
@@ -405,7 +414,17 @@ export class SimFs implements BoundaryFs {
     const n = this.lookup(this.store.read(), path);
     if (!n) throw err("ENOENT", "chown", path);
     this.store.update((s) => {
-      s.nodeOwners[path] = { uid, gid };
+      s.nodeOwners[path] = { ...s.nodeOwners[path], uid, gid };
+    });
+  }
+
+  chmod(path: string, mode: number): void {
+    const n = this.lookup(this.store.read(), path);
+    if (!n) throw err("ENOENT", "chmod", path);
+    // Only device nodes keep a changed mode; sysfs attributes and directories keep the kernel's.
+    if (n.kind !== "chr") return;
+    this.store.update((s) => {
+      s.nodeOwners[path] = { uid: s.nodeOwners[path]?.uid ?? 0, gid: s.nodeOwners[path]?.gid ?? 0, mode: mode & 0o7777 };
     });
   }
 
