@@ -1,0 +1,11 @@
+// Every row group of `bun run bench`, in table order. The lab row is always listed; it runs only with --lab.
+import type { RowGroup } from "../lib/context.ts";
+import { cliRows } from "./cli.ts";
+import { dmaRows } from "./dma.ts";
+import { irqRows } from "./irq.ts";
+import { labRows } from "./lab.ts";
+import { registerRows } from "./register.ts";
+
+export function GROUPS(opts: { lab: boolean }): RowGroup[] {
+  return [registerRows, labRows(opts), irqRows, dmaRows, cliRows];
+}
