@@ -93,3 +93,30 @@ describe("read dumps", () => {
     expect(out).not.toContain("registers (");
   });
 });
+
+// The whole path on a real terminal: `script` gives the CLI a pseudo-terminal, so process.stderr.isTTY is true there.
+const script = Bun.which("script");
+describe.skipIf(!script)("on a real pseudo-terminal (skipped: util-linux `script` not installed)", () => {
+  const state = tempSimState();
+  const env = simEnv(state.dir);
+  afterAll(() => state.dispose());
+
+  /** Run the CLI under `script`, which puts stdin/stdout/stderr on one pty; returns everything the terminal saw. */
+  function onTerminal(args: string[]): { exit: number; screen: string } {
+    const cmd = [process.execPath, MAIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    const r = Bun.spawnSync([script!, "-qefc", cmd, "/dev/null"], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    return { exit: r.exitCode ?? -1, screen: r.stdout.toString() + r.stderr.toString() };
+  }
+
+  test("dma-test draws its progress line on the terminal and erases it; --json on a terminal draws none", () => {
+    expect(runCli(["bind", "2c0a0000.dma"], { env }).code).toBe(0);
+    const shown = onTerminal(["dma-test", "2c0a0000.dma", "--size", "1M", "--iterations", "40"]);
+    expect(shown.exit).toBe(0);
+    expect(shown.screen).toMatch(/\rdma-test: \d+\/40 copies \(\d+%\)\x1b\[K/);
+    expect(shown.screen).toContain("\r\x1b[K");
+    const quiet = onTerminal(["dma-test", "2c0a0000.dma", "--size", "1M", "--iterations", "40", "--json"]);
+    expect(quiet.exit).toBe(0);
+    expect(quiet.screen).not.toContain("copies (");
+    expect(JSON.parse(quiet.screen.replace(/\r\n/g, "\n")).iterations).toBe(40);
+  });
+});
