@@ -14,6 +14,10 @@ export class MmioMapping implements Mapping {
   readonly #u64: BigUint64Array;
   /** Bytes still accessible: `length` while mapped, 0 after unmap(). */
   #limit: number;
+  // Whole elements of each width still accessible (0 after unmap): the fast path's bound.
+  #n16: number;
+  #n32: number;
+  #n64: number;
 
   constructor(region: MappedRegion) {
     this.#region = region;
@@ -25,54 +29,69 @@ export class MmioMapping implements Mapping {
     this.#u16 = new Uint16Array(buffer, 0, Math.floor(region.length / 2));
     this.#u32 = new Uint32Array(buffer, 0, Math.floor(region.length / 4));
     this.#u64 = new BigUint64Array(buffer, 0, Math.floor(region.length / 8));
+    this.#n16 = this.#u16.length;
+    this.#n32 = this.#u32.length;
+    this.#n64 = this.#u64.length;
   }
 
-  // SAFETY (all accessors): #check proved [offset, offset + width) lies inside the live mapping and offset is a
-  // multiple of width, so the element index offset / width addresses exactly those bytes with one aligned access.
+  // SAFETY (all accessors): an element index i is used only when i < the live element count of its width and
+  // i * width === offset, so [offset, offset + width) lies inside the mapping and offset is a multiple of width: one
+  // aligned access of exactly those bytes. The fast test is exact: `offset >>> k` is ToUint32(offset) / width rounded
+  // down, and multiplying back gives `offset` only for an integer multiple of width in [0, 2^32) (NaN, negatives and
+  // fractions fail). Offsets from 4 GiB up take #index, the general check. Measured: half the cost of `% width` and a
+  // byte bound (docs/performance.md).
   read8(offset: number): number {
-    this.#check(offset, 1);
-    return this.#u8[offset]!;
+    if (offset >>> 0 === offset && offset < this.#limit) return this.#u8[offset]!;
+    return this.#u8[this.#index(offset, 1)]!;
   }
   read16(offset: number): number {
-    this.#check(offset, 2);
-    return this.#u16[offset / 2]!;
+    const i = offset >>> 1;
+    if (i * 2 === offset && i < this.#n16) return this.#u16[i]!;
+    return this.#u16[this.#index(offset, 2)]!;
   }
   read32(offset: number): number {
-    this.#check(offset, 4);
-    return this.#u32[offset / 4]!;
+    const i = offset >>> 2;
+    if (i * 4 === offset && i < this.#n32) return this.#u32[i]!;
+    return this.#u32[this.#index(offset, 4)]!;
   }
   read64(offset: number): bigint {
-    this.#check(offset, 8);
-    return this.#u64[offset / 8]!;
+    const i = offset >>> 3;
+    if (i * 8 === offset && i < this.#n64) return this.#u64[i]!;
+    return this.#u64[this.#index(offset, 8)]!;
   }
   /** Stores wrap modulo 2^width like any typed-array store. */
   write8(offset: number, value: number): void {
-    this.#check(offset, 1);
-    this.#u8[offset] = value;
+    if (offset >>> 0 === offset && offset < this.#limit) this.#u8[offset] = value;
+    else this.#u8[this.#index(offset, 1)] = value;
   }
   write16(offset: number, value: number): void {
-    this.#check(offset, 2);
-    this.#u16[offset / 2] = value;
+    const i = offset >>> 1;
+    if (i * 2 === offset && i < this.#n16) this.#u16[i] = value;
+    else this.#u16[this.#index(offset, 2)] = value;
   }
   write32(offset: number, value: number): void {
-    this.#check(offset, 4);
-    this.#u32[offset / 4] = value;
+    const i = offset >>> 2;
+    if (i * 4 === offset && i < this.#n32) this.#u32[i] = value;
+    else this.#u32[this.#index(offset, 4)] = value;
   }
   write64(offset: number, value: bigint): void {
-    this.#check(offset, 8);
-    this.#u64[offset / 8] = value;
+    const i = offset >>> 3;
+    if (i * 8 === offset && i < this.#n64) this.#u64[i] = value;
+    else this.#u64[this.#index(offset, 8)] = value;
   }
 
   /** munmap(2); idempotent (a second munmap could hit an unrelated later mapping at the same address). */
   unmap(): void {
     if (this.#region.buffer.detached) return;
     this.#limit = 0;
+    this.#n16 = this.#n32 = this.#n64 = 0;
     unmapRegion(this.#region);
   }
 
-  #check(offset: number, width: number): void {
+  /** The element index of a valid access the fast path did not take (offsets of 4 GiB and up); else RangeError. */
+  #index(offset: number, width: number): number {
     // `% width` also rejects fractions; NaN fails every comparison.
-    if (offset >= 0 && offset + width <= this.#limit && offset % width === 0) return;
+    if (offset >= 0 && offset + width <= this.#limit && offset % width === 0) return offset / width;
     throw this.#badAccess(offset, width);
   }
 
