@@ -3,7 +3,7 @@
 // (flags PCI, 9 regions, BAR0 1 MiB at 0, config space at 7 << 40, INTx level); the ID register; bus mastering off
 // after every open and set through config space; DMA RAM -> device -> RAM of 2048 bytes with `run`'s dma verbs; INTx
 // from edu's raise register; a DMA from an unmapped IOVA leaving an SMMU event 0x10 in the kernel log; unbind.
-import { diff, json, jsonHas, type Scenario, type StepResult } from "./scenario.ts";
+import { diff, doctorHas, json, jsonHas, type Scenario, type StepResult } from "./scenario.ts";
 
 const DEV = "0000:00:02.0";
 /** The same function as lspci names it: the CLI takes the address without its domain too. */
@@ -84,10 +84,29 @@ export const eduSmmuv3: Scenario = {
     },
     {
       kind: "command",
+      name: "doctor before bind: driverless, no group yet, noiommu off",
+      args: ["doctor", DEV, "--json"],
+      exit: 0,
+      check: doctorHas({
+        vfio: { status: "ok" },
+        noiommu: { status: "info", message: "off" },
+        driver: { status: "info", message: "not bound" },
+        "iommu-group": { status: "info", message: "no IOMMU group yet" },
+      }),
+    },
+    {
+      kind: "command",
       name: "bind (the group appears with it)",
       args: ["bind", DEV, "--json"],
       exit: 0,
       check: jsonHas({ outcome: "bound", driver: "vfio-pci", previous_driver: null, iommu_group: 0, group_node: "/dev/vfio/0" }),
+    },
+    {
+      kind: "command",
+      name: "doctor after bind: on vfio-pci, group 0 viable, free",
+      args: ["doctor", SHORT, "--json"],
+      exit: 0,
+      check: doctorHas({ driver: { status: "ok", message: "vfio-pci" }, "iommu-group": { status: "ok", message: "IOMMU group 0" }, holder: { status: "ok" } }),
     },
     {
       kind: "command",

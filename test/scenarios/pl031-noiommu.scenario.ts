@@ -1,7 +1,7 @@
 // The PL031 RTC through vfio-amba in noiommu mode, as the lab boots it: bind from rtc-pl031 on real sysfs, the
 // device's VFIO view, its ID registers, the ticking data register, mmap, the alarm interrupt with automask and unmask,
 // loopback, EBUSY for a second opener, and unbind back to rtc-pl031.
-import { json, jsonHas, jsonLines, type Scenario } from "./scenario.ts";
+import { doctorHas, json, jsonHas, jsonLines, type Scenario } from "./scenario.ts";
 
 const DEV = "9010000.pl031";
 
@@ -18,6 +18,19 @@ export const pl031Noiommu: Scenario = {
         const d = json<{ devices: { name: string; driver: string | null; bus: string }[] }>(r).devices.find((x) => x.name === DEV);
         return d?.driver === "rtc-pl031" && d.bus === "amba" ? undefined : `pl031 entry: ${JSON.stringify(d)}`;
       },
+    },
+    {
+      kind: "command",
+      name: "doctor before bind: on rtc-pl031, no IOMMU group, noiommu on",
+      args: ["doctor", DEV, "--json"],
+      exit: 0,
+      check: doctorHas({
+        vfio: { status: "ok" },
+        "vfio-amba": { status: "ok" },
+        noiommu: { status: "info", message: "ON" },
+        driver: { status: "info", message: "rtc-pl031" },
+        "iommu-group": { status: "warn", message: "no IOMMU group" },
+      }),
     },
     { kind: "command", name: "bind", args: ["bind", DEV, "--json"], exit: 0, check: jsonHas({ outcome: "bound", driver: "vfio-amba", previous_driver: "rtc-pl031", group_node: "/dev/vfio/noiommu-0" }) },
     {
@@ -72,8 +85,22 @@ export const pl031Noiommu: Scenario = {
     },
     { kind: "background", name: "hold the group", args: ["irq", DEV, "0", "--timeout", "30s"], ready: /armed/ },
     { kind: "command", name: "second opener is busy", args: ["read", DEV, "0:0xff0"], exit: 5, stderr: "held by process" },
+    {
+      kind: "command",
+      name: "doctor names the holder",
+      args: ["doctor", DEV, "--json"],
+      exit: 0,
+      check: doctorHas({ driver: { status: "ok", message: "vfio-amba" }, holder: { status: "warn", message: "is open in process" } }),
+    },
     { kind: "stop", name: "Ctrl-C the holder", signal: "SIGINT", exit: 130 },
     { kind: "command", name: "group free again", args: ["read", DEV, "0:0xff0"], exit: 0, stdout: "0x0000000d\n" },
+    {
+      kind: "command",
+      name: "doctor after bind: noiommu group, node usable, nobody holds it",
+      args: ["doctor", DEV, "--json"],
+      exit: 0,
+      check: doctorHas({ "iommu-group": { status: "warn", message: "noiommu" }, holder: { status: "ok" } }),
+    },
     { kind: "command", name: "reset is unsupported", args: ["reset", DEV], exit: 6, stderr: "no reset function" },
     { kind: "command", name: "unbind", args: ["unbind", DEV, "--json"], exit: 0, check: jsonHas({ unbound_from: "vfio-amba", driver: "rtc-pl031" }) },
   ],

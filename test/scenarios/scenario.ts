@@ -105,3 +105,31 @@ export function jsonHas(want: unknown): (r: StepResult) => string | undefined {
     }
   };
 }
+
+/** One `doctor --json` finding as a scenario expects it: its status, and text its message must contain. */
+export interface ExpectedFinding {
+  status: "ok" | "warn" | "fail" | "info";
+  message?: string;
+}
+
+/**
+ * A check on `doctor DEVICE --json`: every named check is present with the expected status (and message text).
+ * Checks not named are not looked at, so a kernel that adds a finding does not fail the scenario.
+ */
+export function doctorHas(want: Record<string, ExpectedFinding>): (r: StepResult) => string | undefined {
+  return (r) => {
+    let doc: { findings?: { check: string; status: string; message: string }[] };
+    try {
+      doc = json(r);
+    } catch (e) {
+      return `stdout is not JSON: ${(e as Error).message}: ${r.stdout.slice(0, 200)}`;
+    }
+    for (const [check, w] of Object.entries(want)) {
+      const f = doc.findings?.find((x) => x.check === check);
+      if (!f) return `doctor reported no '${check}' finding (got ${(doc.findings ?? []).map((x) => x.check).join(", ")})`;
+      if (f.status !== w.status) return `doctor '${check}': status ${f.status}, want ${w.status} (${f.message})`;
+      if (w.message !== undefined && !f.message.includes(w.message)) return `doctor '${check}': "${f.message}" lacks "${w.message}"`;
+    }
+    return undefined;
+  };
+}
