@@ -26,6 +26,14 @@ export function formatFigure(row: RowResult): string {
   return `${fmt(row.figure)}×`;
 }
 
+/** Longest skip reason the table shows (results.json keeps the whole text). */
+const SKIP_WIDTH = 80;
+
+function clip(text: string, width: number): string {
+  const line = text.split("\n")[0]!;
+  return [...line].length <= width ? line : `${[...line].slice(0, width - 1).join("")}…`;
+}
+
 const HEADER = ["row", "vfio-plat median (min–max)", "reference median (min–max)", "ratio", "goal", "result"];
 
 /** Render every row, measured or skipped, as aligned text lines (header first). */
@@ -33,7 +41,7 @@ export function renderTable(rows: readonly RowResult[]): string {
   const cells = rows.map((r) =>
     r.status === "measured"
       ? [r.what, formatSide(r.vfio!, r.unit), formatSide(r.reference!, r.unit), formatFigure(r), goalText(r.goal), r.verdict!]
-      : [r.what, `skipped: ${r.reason ?? "not run"}`, "", "", goalText(r.goal), "—"],
+      : [r.what, `skipped: ${clip(r.reason ?? "not run", SKIP_WIDTH)}`, "", "", goalText(r.goal), "—"],
   );
   const all = [HEADER, ...cells];
   const widths = HEADER.map((_, c) => Math.max(...all.map((line) => [...line[c]!].length)));

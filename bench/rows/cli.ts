@@ -1,7 +1,7 @@
 // Rows 6-8: the CLI as a one-shot process. Start-up: `vfio-plat --sim info DEV` (wall time and peak RSS) against
 // `bun -e 0`, the floor any Bun program pays. One-shot listing: `vfio-plat list` on this machine against
 // `driverctl list-devices` (Debian's driverctl), when it is installed.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchContext, RowGroup } from "../lib/context.ts";
 import { runChild, type ChildRun } from "../lib/spawn.ts";
@@ -23,6 +23,18 @@ async function alternate(n: number, a: () => Promise<ChildRun>, b: () => Promise
 
 function which(cmd: string): string | undefined {
   return Bun.which(cmd) ?? undefined;
+}
+
+/**
+ * Run argv under bench/c/peak-rss.c, so its peak RSS is its own (a child forked from the bench process would count
+ * the bench's memory from before exec). Without a C compiler, maxRssBytes is NaN.
+ */
+async function measured(ctx: BenchContext, argv: string[]): Promise<ChildRun> {
+  const tool = ctx.c?.programs["peak-rss"];
+  if (!tool) return { ...(await runChild(argv)), maxRssBytes: Number.NaN };
+  const file = join(ctx.tmp, "peak-rss.txt");
+  const r = await runChild([tool, file, ...argv]);
+  return { ...r, maxRssBytes: Number.parseInt(readFileSync(file, "utf8"), 10) * 1024 };
 }
 
 export const cliRows: RowGroup = {
@@ -62,16 +74,14 @@ export const cliRows: RowGroup = {
     ctx.log("CLI start");
     const start = await alternate(
       n,
-      () => runChild([...sim, "info", INFO_DEVICE]),
-      () => runChild([ctx.bun, "-e", "0"]),
+      () => measured(ctx, [...sim, "info", INFO_DEVICE]),
+      () => measured(ctx, [ctx.bun, "-e", "0"]),
     );
     const out: Awaited<ReturnType<RowGroup["run"]>> = {
       "cli-start-time": { kind: "measured", vfio: start.a.map((r) => r.wallMs), reference: start.b.map((r) => r.wallMs) },
-      "cli-start-rss": {
-        kind: "measured",
-        vfio: start.a.map((r) => r.maxRssBytes / MIB),
-        reference: start.b.map((r) => r.maxRssBytes / MIB),
-      },
+      "cli-start-rss": ctx.c
+        ? { kind: "measured", vfio: start.a.map((r) => r.maxRssBytes / MIB), reference: start.b.map((r) => r.maxRssBytes / MIB) }
+        : { kind: "skipped", reason: "no C compiler (peak RSS is read by bench/c/peak-rss.c)" },
     };
     const driverctl = which("driverctl");
     if (!driverctl) {

@@ -117,7 +117,7 @@ describe.skipIf(!findCompiler())("C reference programs (needs a C compiler: cc, 
     const out = mkdtempSync(join(tmpdir(), "vfio-plat-bench-cc-"));
     try {
       const built = buildReferences({ outDir: out })!;
-      expect(Object.keys(built.programs).sort()).toEqual(["irq-signal", "irq-wait", "mmap-loop", "pread-loop"]);
+      expect(Object.keys(built.programs).sort()).toEqual(["irq-signal", "irq-wait", "mmap-loop", "peak-rss", "pread-loop"]);
       // A program run with a bad argument count refuses with exit 2 (it exists and runs).
       expect(Bun.spawnSync([built.programs["pread-loop"]!]).exitCode).toBe(2);
     } finally {
