@@ -2,8 +2,11 @@
 // real one raise errors with the same numbers, and so a name can be turned back into a number without libc.
 import { constants } from "node:os";
 
-/** errno name -> number, from the runtime's own table (Linux values). */
-export const ERRNO: Readonly<Record<string, number>> = constants.errno as Record<string, number>;
+/**
+ * errno name -> number, from the runtime's own table (Linux values), plus the Linux errnos that table lacks and the
+ * kernel returns to VFIO users (EBADFD: VFIO_DEVICE_BIND_IOMMUFD given an fd that is no iommufd).
+ */
+export const ERRNO: Readonly<Record<string, number>> = { ...(constants.errno as Record<string, number>), EBADFD: 77 };
 
 const NAMES = new Map<number, string>();
 for (const [name, num] of Object.entries(ERRNO)) {
@@ -33,6 +36,7 @@ const STRERROR: Record<string, string> = {
   ENXIO: "No such device or address",
   E2BIG: "Argument list too long",
   EBADF: "Bad file descriptor",
+  EBADFD: "File descriptor in bad state",
   EAGAIN: "Resource temporarily unavailable",
   ENOMEM: "Cannot allocate memory",
   EACCES: "Permission denied",
@@ -55,6 +59,8 @@ const STRERROR: Record<string, string> = {
   EMSGSIZE: "Message too long",
   ENAMETOOLONG: "File name too long",
   ELOOP: "Too many levels of symbolic links",
+  EOVERFLOW: "Value too large for defined data type",
+  EADDRINUSE: "Address already in use",
 };
 
 /** The C library's message for an errno name ("Device or resource busy"). */

@@ -7,7 +7,7 @@ import { groupHolders } from "../host/in-use.ts";
 import { VFIO_DRIVER_OF_BUS } from "../host/sysfs.ts";
 import { VFIO_PCI_REGION_NAMES } from "../vfio/abi/constants.ts";
 import { BusyError, DeviceNotFoundError } from "../vfio/errors.ts";
-import { openDevice, resolveGroupNode, type VfioSession } from "../vfio/session.ts";
+import { chooseIommuMode, openDevice, resolveGroupNode, type VfioSession } from "../vfio/session.ts";
 import type { CliContext } from "./context.ts";
 
 /** Find the device the user named. @throws UsageError, DeviceNotFoundError */
@@ -43,8 +43,10 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
       const node = resolveGroupNode(b, dev.iommuGroup);
       const pids = groupHolders(b, node).filter((p) => p !== process.pid);
       if (pids.length) {
+        const cdev = chooseIommuMode(b, dev.sysfsPath, ctx.opts.iommuMode ?? "auto") === "iommufd";
+        const what = cdev ? `bind ${dev.name}'s cdev: the group ${node} is busy (EBUSY)` : `open ${node}: Device or resource busy (EBUSY)`;
         throw new BusyError(
-          `cannot open ${node}: Device or resource busy (EBUSY): the group is held by process ${pids.join(", ")}`,
+          `cannot ${what}: the group is held by process ${pids.join(", ")}`,
           `wait for it to finish or stop it (kill ${pids[0]})`,
           pids[0],
         );

@@ -12,7 +12,7 @@ import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import { VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE } from "../vfio/abi/constants.ts";
-import { GROUP_IOCTLS, fdKindOfPath, ioctlName } from "../vfio/abi/ioctls.ts";
+import { DEVICE_IOCTLS, GROUP_IOCTLS, fdKindOfPath, ioctlName } from "../vfio/abi/ioctls.ts";
 import { vfio_group_status } from "../vfio/abi/structs.ts";
 import type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
 import { BOARDS, DEFAULT_BOARD } from "./boards/index.ts";
@@ -25,14 +25,26 @@ import { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { printk, type BoardState } from "./state/board-state.ts";
 import { liveHolder, tryLock, unlock } from "./state/pid-lock.ts";
 import { StateStore } from "./state/state-store.ts";
-import { VFIO_DRIVER_FOR_BUS, groupMembers, groupOf, groupViable, isNoiommuGroup, isVfioDriver } from "./sysfs/driver-core.ts";
+import {
+  VFIO_DRIVER_FOR_BUS,
+  cdevDevice,
+  groupMembers,
+  groupOf,
+  groupViable,
+  iommufdAvailable,
+  isNoiommuGroup,
+  isVfioDriver,
+} from "./sysfs/driver-core.ts";
 import { SimFs } from "./sysfs/sim-fs.ts";
 import { Errno, containerIoctl, type ContainerEnv } from "./vfio/container-ioctls.ts";
 import { deviceIoctl, type DeviceEnv } from "./vfio/device-ioctls.ts";
 import { regionFlags, regionRead, regionWrite, splitOffset } from "./vfio/region-access.ts";
 import { SimMapping } from "./vfio/sim-mapping.ts";
 import { vfioPciIoctl } from "./vfio/vfio-pci-ioctls.ts";
-import type { ContainerFile, DeviceFile, GroupFile, VfioFile } from "./vfio/vfio-files.ts";
+import { attachPt, bindIommufd, detachPt, detachPtIoctl } from "./vfio/cdev-ioctls.ts";
+import { iommufdIoctl, type IommufdEnv, type IommufdFile } from "./vfio/iommufd-ioctls.ts";
+import { SMMU_PGSIZES } from "./vfio/type1-domain.ts";
+import type { CdevFile, ContainerFile, DeviceFile, GroupFile, VfioFile } from "./vfio/vfio-files.ts";
 
 export interface SimOptions {
   /** Directory holding the board's state; shared by every process that simulates this board. */
@@ -77,6 +89,8 @@ export class SimBoundary implements KernelBoundary {
   private readonly files = new Map<number, VfioFile>();
   private readonly runtimes = new Map<string, DeviceRuntime>();
   private readonly heldGroups = new Map<number, GroupFile>();
+  /** Bound cdevs of this process by device name (DMA of such a device goes through the IOAS it is attached to). */
+  private readonly boundCdevs = new Map<string, CdevFile>();
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
   readonly smmu: Smmu | undefined;
   private nextFd = SIM_FD_BASE;
@@ -99,7 +113,8 @@ export class SimBoundary implements KernelBoundary {
       : undefined;
     const locks = this.store.locksDir;
     this.fs = new SimFs(this.store, {
-      holder: (g) => liveHolder(join(locks, `group-${g}.lock`))?.pid,
+      // A group is in use while it is open, or while a cdev of one of its devices is bound.
+      holder: (g) => liveHolder(join(locks, `group-${g}.lock`))?.pid ?? this.cdevHolder(g),
       all: () => {
         const out: { group: number; pid: number }[] = [];
         const s = this.store.read();
@@ -154,6 +169,22 @@ export class SimBoundary implements KernelBoundary {
       this.files.set(fd, { kind: "container", fd, groups: new Set(), closed: false });
       return fd;
     }
+    if (path === "/dev/iommu") {
+      if (!iommufdAvailable(s)) throw SyscallError.of("ENOENT", { syscall: "open", path });
+      const fd = this.nextFd++;
+      this.files.set(fd, { kind: "iommufd", fd, objects: new Map(), closed: false });
+      return fd;
+    }
+    const cdev = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
+    if (cdev) {
+      // vfio_device_fops_cdev_open: opening always works; the device stays unusable until BIND_IOMMUFD.
+      const spec = cdevDevice(s, Number(cdev[1]));
+      const group = spec ? groupOf(s, spec) : undefined;
+      if (!spec || group === undefined) throw SyscallError.of("ENOENT", { syscall: "open", path });
+      const fd = this.nextFd++;
+      this.files.set(fd, { kind: "cdev", fd, name: spec.name, path, group });
+      return fd;
+    }
     const m = /^\/dev\/vfio\/(noiommu-)?(\d+)$/.exec(path);
     if (!m || !this.fs.exists(path)) throw SyscallError.of("ENOENT", { syscall: "open", path });
     const id = Number(m[2]);
@@ -161,6 +192,8 @@ export class SimBoundary implements KernelBoundary {
     if (noiommu !== isNoiommuGroup(s, id)) throw SyscallError.of("ENOENT", { syscall: "open", path });
     if (noiommu && process.getuid?.() !== 0) throw SyscallError.of("EPERM", { syscall: "open", path }); // CAP_SYS_RAWIO
     const lockPath = join(this.store.locksDir, `group-${id}.lock`);
+    // vfio_group_fops_open: a bound cdev of the group blocks it (cdev_device_open_cnt), then the single opener rule.
+    if (this.cdevHolder(id) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
     if (this.heldGroups.has(id) || tryLock(lockPath) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
     const fd = this.nextFd++;
     const g: GroupFile = { kind: "group", fd, id, noiommu, path, lockPath, devices: new Set(), closed: false };
@@ -178,7 +211,11 @@ export class SimBoundary implements KernelBoundary {
     }
     this.files.delete(fd);
     if (f.kind === "device") this.closeDevice(f);
-    else if (f.kind === "group") {
+    else if (f.kind === "cdev") this.closeCdev(f);
+    else if (f.kind === "iommufd") {
+      f.closed = true;
+      this.maybeReleaseIommufd(f);
+    } else if (f.kind === "group") {
       f.closed = true;
       this.maybeReleaseGroup(f);
     } else {
@@ -189,7 +226,12 @@ export class SimBoundary implements KernelBoundary {
 
   private closeDevice(d: DeviceFile): void {
     d.group.devices.delete(d);
-    const rt = d.runtime;
+    this.releaseRuntime(d.runtime);
+    this.maybeReleaseGroup(d.group);
+  }
+
+  /** One device fd less; the last one runs the driver's close_device. */
+  private releaseRuntime(rt: DeviceRuntime): void {
     rt.openCount--;
     if (rt.openCount === 0) {
       // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
@@ -199,7 +241,50 @@ export class SimBoundary implements KernelBoundary {
       this.runtimes.delete(rt.spec.name);
       this.saveModels([rt], true);
     }
-    this.maybeReleaseGroup(d.group);
+  }
+
+  /** The driver's open_device on first open (vfio-platform resets), shared by GET_DEVICE_FD and BIND_IOMMUFD. */
+  private openRuntime(spec: DeviceSpec, group: number): DeviceRuntime {
+    const s = this.store.read();
+    let rt = this.runtimes.get(spec.name);
+    if (!rt) {
+      const log = (message: string) => this.printk([{ message: devMessage(this.logDevice(spec), message), priority: KERN_INFO }]);
+      rt = new DeviceRuntime(spec, s.models[spec.name], this.clock, (efd) => this.signal(efd), this.dmaPort(spec, group), log);
+      this.runtimes.set(spec.name, rt);
+      if (!rt.pci) this.logReset(spec); // vfio-platform's open_device calls the reset function
+    }
+    rt.openCount++;
+    return rt;
+  }
+
+  /** Closing a bound cdev unbinds it: detach, drop its device object, close the device, let the group be opened. */
+  private closeCdev(c: CdevFile): void {
+    const b = c.bound;
+    if (!b) return;
+    detachPt(c);
+    b.iommufd.objects.delete(b.devid);
+    c.bound = undefined;
+    this.boundCdevs.delete(c.name);
+    this.releaseRuntime(b.runtime);
+    unlock(b.lockPath);
+    this.maybeReleaseIommufd(b.iommufd);
+  }
+
+  /** An iommufd context lives while its fd is open or a device bound to it holds a reference. */
+  private maybeReleaseIommufd(f: IommufdFile): void {
+    if (!f.closed) return;
+    for (const c of this.boundCdevs.values()) if (c.bound?.iommufd === f) return;
+    f.objects.clear();
+  }
+
+  /** pid of a process with a bound cdev of a device in group `g` (their lock files say who). */
+  private cdevHolder(g: number): number | undefined {
+    const s = this.store.read();
+    for (const d of groupMembers(s, g)) {
+      const h = liveHolder(join(this.store.locksDir, `cdev-${d.name}.lock`));
+      if (h) return h.pid;
+    }
+    return undefined;
   }
 
   /** A group is released when its fd is closed and no device fd refers to it any more. */
@@ -228,8 +313,21 @@ export class SimBoundary implements KernelBoundary {
     try {
       if (f.kind === "container") return containerIoctl(f, this.containerEnv(), request, arg);
       if (f.kind === "group") return this.groupIoctl(f, request, arg);
-      if (f.runtime.pci) return vfioPciIoctl(f.runtime.pci, this.deviceEnv(), request, arg);
-      return deviceIoctl(f, this.deviceEnv(), request, arg);
+      if (f.kind === "iommufd") return iommufdIoctl(f, this.iommufdEnv(), request, arg);
+      let runtime = f.kind === "device" ? f.runtime : undefined;
+      if (f.kind === "cdev") {
+        if (request === DEVICE_IOCTLS.VFIO_DEVICE_BIND_IOMMUFD) return this.bindCdev(f, arg);
+        if (!f.bound) throw new Errno("EINVAL"); // no access before the bind
+        if (request === DEVICE_IOCTLS.VFIO_DEVICE_ATTACH_IOMMUFD_PT) {
+          const env = this.iommufdEnv();
+          return attachPt(f, arg, this.attachedDomain(), (v, l, w) => env.isMapped(v, Number(l), w));
+        }
+        if (request === DEVICE_IOCTLS.VFIO_DEVICE_DETACH_IOMMUFD_PT) return detachPtIoctl(f, arg);
+        runtime = f.bound.runtime;
+      }
+      if (!runtime) throw new Errno("ENOTTY");
+      if (runtime.pci) return vfioPciIoctl(runtime.pci, this.deviceEnv(), request, arg);
+      return deviceIoctl({ runtime }, this.deviceEnv(), request, arg);
     } catch (e) {
       if (e instanceof Errno) throw this.err(e.code, "ioctl", fd, request);
       throw e;
@@ -278,14 +376,7 @@ export class SimBoundary implements KernelBoundary {
         if (!g.container?.iommu) throw new Errno("EINVAL");
         const spec = groupMembers(s, g.id).find((d) => d.name === name);
         if (!spec || !isVfioDriver(s.devices[name]?.driver)) throw new Errno("ENODEV");
-        let rt = this.runtimes.get(name);
-        if (!rt) {
-          const log = (message: string) => this.printk([{ message: devMessage(this.logDevice(spec), message), priority: KERN_INFO }]);
-          rt = new DeviceRuntime(spec, s.models[name], this.clock, (efd) => this.signal(efd), this.dmaPort(spec, g.id), log);
-          this.runtimes.set(name, rt);
-          if (!rt.pci) this.logReset(spec); // vfio-platform's open_device calls the reset function
-        }
-        rt.openCount++;
+        const rt = this.openRuntime(spec, g.id);
         if (g.noiommu) {
           const pid = process.pid;
           this.printk([{ message: devMessage(this.logDevice(spec), `vfio-noiommu device opened by user (${processComm()}:${pid})`), priority: KERN_WARNING }]);
@@ -299,6 +390,42 @@ export class SimBoundary implements KernelBoundary {
       default:
         throw new Errno("ENOTTY");
     }
+  }
+
+  private bindCdev(c: CdevFile, arg: Uint8Array | number): number {
+    return bindIommufd(c, {
+      groupOpen: (g) => this.heldGroups.has(g) || liveHolder(join(this.store.locksDir, `group-${g}.lock`)) !== undefined,
+      iommufdOf: (fd) => {
+        const f = this.files.get(fd);
+        if (f) return f.kind === "iommufd" ? f : "EBADFD";
+        return this.isRealFd(fd) ? "EBADFD" : "EBADF";
+      },
+      claim: (cd) => {
+        const lockPath = join(this.store.locksDir, `cdev-${cd.name}.lock`);
+        return tryLock(lockPath) === undefined ? lockPath : undefined;
+      },
+      open: (cd, iommufd, devid, lockPath) => {
+        const spec = this.store.read().board.devices.find((d) => d.name === cd.name)!;
+        const runtime = this.openRuntime(spec, cd.group);
+        cd.bound = { runtime, iommufd, devid, lockPath };
+        this.boundCdevs.set(cd.name, cd);
+      },
+    }, arg);
+  }
+
+  /** What the board's SMMU imposes on an IOAS a device is attached to: its smallest page and input address size. */
+  private attachedDomain(): { pageSize: bigint; ias: number } {
+    const page = SMMU_PGSIZES & -SMMU_PGSIZES;
+    const cpu = BigInt(this.pageSize);
+    return { pageSize: page > cpu ? page : cpu, ias: smmuOf(this.store.read().board)?.ias ?? 48 };
+  }
+
+  private iommufdEnv(): IommufdEnv {
+    return {
+      pageSize: this.pageSize,
+      isMapped: (address, length, write) => this.opts.os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
+      memoryAt: (address, length) => this.opts.os.memoryAt(address, length),
+    };
   }
 
   // ---- region access ----
@@ -419,10 +546,16 @@ export class SimBoundary implements KernelBoundary {
     const spec = typeof device === "string" ? s.board.devices.find((d) => d.name === device) : device;
     if (!spec) throw new Error(`simulated board: no device '${String(device)}'`);
     const id = group ?? groupOf(s, spec);
-    return deviceDmaPort(this.smmu, () => this.attachment(id));
+    return deviceDmaPort(this.smmu, () => this.attachment(spec.name, id));
   }
 
-  private attachment(group: number | undefined): IommuAttachment {
+  private attachment(name: string, group: number | undefined): IommuAttachment {
+    const cdev = this.boundCdevs.get(name);
+    if (cdev) {
+      // The cdev path: the IOAS the device is attached to translates; bound but not attached is blocked.
+      const ioas = cdev.attached ? cdev.bound?.iommufd.objects.get(cdev.attached.ioasId) : undefined;
+      return ioas?.type === "ioas" ? { kind: "type1", domain: ioas.table } : { kind: "blocked" };
+    }
     const iommu = group === undefined ? undefined : this.heldGroups.get(group)?.container?.iommu;
     if (!iommu) return { kind: "blocked" };
     if (iommu.noiommu) return { kind: "noiommu" };
@@ -474,9 +607,11 @@ export class SimBoundary implements KernelBoundary {
     }
   }
 
-  private device(fd: Fd, syscall: string): DeviceFile {
+  /** The open device behind a device fd or a bound cdev (an unbound cdev is EINVAL, as before BIND_IOMMUFD). */
+  private device(fd: Fd, syscall: string): { runtime: DeviceRuntime } {
     const f = this.files.get(fd);
     if (!f) throw this.err("EBADF", syscall, fd);
+    if (f.kind === "cdev" && f.bound) return f.bound;
     if (f.kind !== "device") throw this.err("EINVAL", syscall, fd);
     return f;
   }
@@ -505,8 +640,9 @@ export class SimBoundary implements KernelBoundary {
 
   private err(code: string, syscall: string, fd: Fd, request?: number): SyscallError {
     const f = this.files.get(fd);
-    const path = f?.kind === "group" ? f.path : f?.kind === "container" ? "/dev/vfio/vfio" : undefined;
-    const kind = f ? (f.kind === "container" ? "container" : f.kind) : path ? fdKindOfPath(path) : undefined;
+    const path =
+      f?.kind === "group" || f?.kind === "cdev" ? f.path : f?.kind === "container" ? "/dev/vfio/vfio" : f?.kind === "iommufd" ? "/dev/iommu" : undefined;
+    const kind = f ? (f.kind === "cdev" ? "device" : f.kind) : path ? fdKindOfPath(path) : undefined;
     return SyscallError.of(code, {
       syscall,
       fd,

@@ -40,8 +40,8 @@ export function deviceCdevOf(b: KernelBoundary, sysfsPath: string): string | und
 /**
  * Open the cdev at `node` and bind it to `iommufd` (VFIO_DEVICE_BIND_IOMMUFD: the driver's open_device runs here).
  * Returns the device and its iommufd device id.
- * @throws BusyError (EBUSY: the device's group is open through /dev/vfio/N), VfioError (EINVAL: already bound through
- *   another fd; ENOENT: no such node; EPERM: no MSI isolation)
+ * @throws BusyError (EBUSY: the device's group is open through /dev/vfio/N; EINVAL: already bound through another
+ *   fd), VfioError (ENOENT: no such node; EPERM: no MSI isolation)
  */
 export function openCdevDevice(b: KernelBoundary, node: string, iommufd: IommuFd, name: string): { device: Device; devid: number } {
   let fd: number;
@@ -56,7 +56,15 @@ export function openCdevDevice(b: KernelBoundary, node: string, iommufd: IommuFd
       b.ioctl(fd, DEVICE_IOCTLS.VFIO_DEVICE_BIND_IOMMUFD, arg.subarray(0, vfio_device_bind_iommufd.minsz));
     } catch (e) {
       if (e instanceof SyscallError && e.code === "EBUSY") {
-        throw new BusyError(`cannot bind ${node}: ${name}'s IOMMU group is open through its group node`, undefined, undefined);
+        throw new BusyError(`cannot bind ${node}: ${name}'s IOMMU group is held through its group node`, undefined, undefined);
+      }
+      // Our arguments are valid, so EINVAL here is vfio_df_open's "the cdev path opens a device once".
+      if (e instanceof SyscallError && e.code === "EINVAL") {
+        throw new BusyError(
+          `cannot bind ${node}: ${name} is already open through its cdev (VFIO_DEVICE_BIND_IOMMUFD: EINVAL)`,
+          "wait for the other user to close it",
+          undefined,
+        );
       }
       throw new VfioError("VFIO_DEVICE_BIND_IOMMUFD", { device: name, cause: e });
     }

@@ -7,6 +7,8 @@ import type { Scenario } from "./scenario.ts";
 const RTC = "9010000.pl031";
 const VIRTIO = "a000000.virtio_mmio";
 const EDU = "0000:00:02.0";
+/** The type1 container path, explicitly: on a kernel with device cdevs `auto` would take iommufd (edu-iommufd.scenario.ts). */
+const GROUP = ["--iommu-mode", "group"];
 
 /** noiommu profile: the PL031 (vfio-amba, level interrupt) and an empty virtio-mmio transport (vfio-platform, edge). */
 export const errnoParityNoiommu: Scenario = {
@@ -43,15 +45,15 @@ export const errnoParitySmmuv3: Scenario = {
   profile: "smmuv3",
   steps: [
     { kind: "command", name: "bind edu", args: ["bind", EDU], exit: 0 },
-    { kind: "command", name: "EINVAL: MAP_DMA inside the MSI window", args: ["run", EDU, "-e", "dma map x 4096 at 0x8000000"], exit: 1, stderr: "(EINVAL)" },
-    { kind: "command", name: "EINVAL: MAP_DMA across the MSI window's start", args: ["run", EDU, "-e", "dma map x 8192 at 0x7fff000"], exit: 1, stderr: "(EINVAL)" },
-    { kind: "command", name: "MAP_DMA just below the MSI window", args: ["run", EDU, "-e", "dma map x 4096 at 0x7fff000"], exit: 0 },
-    { kind: "command", name: "MAP_DMA just above the MSI window", args: ["run", EDU, "-e", "dma map x 4096 at 0x8100000"], exit: 0 },
-    { kind: "command", name: "EINVAL: MAP_DMA above the 48-bit IOVA space", args: ["run", EDU, "-e", "dma map x 4096 at 0x1000000000000"], exit: 1, stderr: "(EINVAL)" },
-    { kind: "command", name: "EEXIST: MAP_DMA at an IOVA already mapped", args: ["run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x100000"], exit: 1, stderr: "VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)" },
-    { kind: "command", name: "EEXIST: MAP_DMA overlapping a mapping", args: ["run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x101000"], exit: 1, stderr: "VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)" },
-    { kind: "background", name: "hold the group", args: ["irq", EDU, "0", "--timeout", "30s"], ready: /armed/ },
-    { kind: "command", name: "EBUSY: second opener of /dev/vfio/0", args: ["read", EDU, "0:0x0"], exit: 5, stderr: "is held by process" },
+    { kind: "command", name: "EINVAL: MAP_DMA inside the MSI window", args: [...GROUP, "run", EDU, "-e", "dma map x 4096 at 0x8000000"], exit: 1, stderr: "(EINVAL)" },
+    { kind: "command", name: "EINVAL: MAP_DMA across the MSI window's start", args: [...GROUP, "run", EDU, "-e", "dma map x 8192 at 0x7fff000"], exit: 1, stderr: "(EINVAL)" },
+    { kind: "command", name: "MAP_DMA just below the MSI window", args: [...GROUP, "run", EDU, "-e", "dma map x 4096 at 0x7fff000"], exit: 0 },
+    { kind: "command", name: "MAP_DMA just above the MSI window", args: [...GROUP, "run", EDU, "-e", "dma map x 4096 at 0x8100000"], exit: 0 },
+    { kind: "command", name: "EINVAL: MAP_DMA above the 48-bit IOVA space", args: [...GROUP, "run", EDU, "-e", "dma map x 4096 at 0x1000000000000"], exit: 1, stderr: "(EINVAL)" },
+    { kind: "command", name: "EEXIST: MAP_DMA at an IOVA already mapped", args: [...GROUP, "run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x100000"], exit: 1, stderr: "VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)" },
+    { kind: "command", name: "EEXIST: MAP_DMA overlapping a mapping", args: [...GROUP, "run", EDU, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x101000"], exit: 1, stderr: "VFIO_IOMMU_MAP_DMA on /dev/vfio/vfio: File exists (EEXIST)" },
+    { kind: "background", name: "hold the group", args: [...GROUP, "irq", EDU, "0", "--timeout", "30s"], ready: /armed/ },
+    { kind: "command", name: "EBUSY: second opener of /dev/vfio/0", args: [...GROUP, "read", EDU, "0:0x0"], exit: 5, stderr: "is held by process" },
     { kind: "stop", name: "Ctrl-C the holder", signal: "SIGINT", exit: 130 },
     { kind: "command", name: "no reset function (kernel: EINVAL)", args: ["reset", EDU], exit: 6, stderr: "no reset function" },
     { kind: "command", name: "unbind edu", args: ["unbind", EDU], exit: 0 },

@@ -54,7 +54,9 @@ describe("driver_override and binding", () => {
     const st = b.fs.stat("/dev/vfio/1");
     expect(st.mode & S_IFMT).toBe(S_IFCHR);
     expect(st.mode & 0o777).toBe(0o600);
-    expect(b.fs.readdir("/dev/vfio").sort()).toEqual(["1", "vfio"]);
+    // devices/: the PL031's VFIO cdev (CONFIG_VFIO_DEVICE_CDEV), beside its group node.
+    expect(b.fs.readdir("/dev/vfio").sort()).toEqual(["1", "devices", "vfio"]);
+    expect(b.fs.readdir("/dev/vfio/devices")).toEqual(["vfio0"]);
     expect(groupOfDevice(b, "amba", PL031)).toBe(1);
     expect(b.fs.readdir("/sys/kernel/iommu_groups/1/devices")).toEqual([PL031]);
   });

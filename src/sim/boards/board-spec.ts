@@ -115,6 +115,11 @@ export interface BoardSpec {
   cmdline: Record<string, string>;
   /** CPU page size of the simulated kernel (4096 or 65536). */
   pageSize: number;
+  /**
+   * The kernel has CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV (/dev/iommu, /dev/vfio/devices/vfioN), as the lab's
+   * kernel does. Absent means true; false models a kernel with the group path only.
+   */
+  iommufd?: boolean;
   devices: DeviceSpec[];
 }
 

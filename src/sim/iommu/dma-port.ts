@@ -2,11 +2,14 @@
 // up in this process, so attaching, detaching and UNMAP_DMA take effect at once. Only a type1 domain translates; every
 // other state aborts the transaction (see deviceDmaPort for what each one means).
 import type { BusAccess, BusFault, DmaPort } from "../devices/device-model.ts";
-import type { Type1Domain } from "../vfio/type1-domain.ts";
+import type { PageTable } from "./page-table.ts";
 import type { Smmu } from "./smmu.ts";
 
-/** What VFIO has attached the device's group to, in this process. */
-export type IommuAttachment = { kind: "blocked" } | { kind: "noiommu" } | { kind: "type1"; domain: Type1Domain };
+/**
+ * What VFIO has attached the device to, in this process: its group's type1 container, or (cdev path) the IOAS it is
+ * attached to — both translate through `domain`.
+ */
+export type IommuAttachment = { kind: "blocked" } | { kind: "noiommu" } | { kind: "type1"; domain: PageTable };
 
 function abort(a: BusAccess): { views: Uint8Array[]; fault: BusFault } {
   return { views: [], fault: { kind: "blocked", address: a.address } };
@@ -15,8 +18,10 @@ function abort(a: BusAccess): { views: Uint8Array[]; fault: BusFault } {
 /**
  * The DmaPort of one device. `attachment` is asked at every access (it must be cheap: a few map lookups); `smmu` is
  * the board's SMMU, undefined on a board without one.
- *  - type1 container: the SMMU translates through the container's domain (smmu-domain.ts);
- *  - no container, or no IOMMU set yet (device bound, not attached): the stream is blocked, every access aborts,
+ *  - type1 container, or an IOAS the device's cdev is attached to: the SMMU translates through its mappings
+ *    (smmu-domain.ts);
+ *  - no container, or no IOMMU set yet (device bound, not attached; a cdev bound but not attached to an IOAS, or
+ *    detached): the stream is blocked, every access aborts,
  *    nothing is recorded (arm-smmu-v3 gives such a stream an abort STE, which records no event);
  *  - noiommu container, a board without IOMMU, or the SMMU profile "bypass": the device would drive *physical*
  *    addresses. The simulator owns no physical memory (DMA can only reach memory the program mapped with MAP_DMA),

@@ -1,9 +1,10 @@
-// One SMMU translation domain: the context a VFIO type1 container gets (a context bank on SMMUv2, a CD on SMMUv3),
-// with the container's MAP_DMA mappings as its page tables (4 KiB granule). Accesses are translated page by page;
+// One SMMU translation domain: the context a VFIO type1 container or an iommufd IOAS gets (a context bank on SMMUv2, a
+// CD on SMMUv3), with the container's MAP_DMA (or the IOAS's IOAS_MAP) mappings as its page tables (4 KiB granule). Accesses are translated page by page;
 // pages of one mapping are contiguous in process memory, so each mapping touched comes back as one view. The first
 // bad page stops the walk: the fault is recorded (terminate model) and the views cover only the good prefix.
 import type { BusAccess, BusFault } from "../devices/device-model.ts";
-import type { DmaMapEntry, Type1Domain } from "../vfio/type1-domain.ts";
+import type { DmaMapEntry } from "../vfio/type1-domain.ts";
+import type { PageTable } from "./page-table.ts";
 import { translationFaultLevel } from "./page-walk.ts";
 import { permits } from "./permissions.ts";
 import type { SmmuFault } from "./smmu-fault.ts";
@@ -37,7 +38,7 @@ export class SmmuDomain {
   private readonly iasEnd: bigint;
 
   constructor(
-    readonly type1: Type1Domain,
+    readonly table: PageTable,
     /** Context bank index (SMMUv2) of this domain. */
     readonly cb: number,
     private readonly host: DomainHost,
@@ -50,14 +51,14 @@ export class SmmuDomain {
     const views: Uint8Array[] = [];
     if (!(a.length > 0)) return { views };
     const end = a.address + BigInt(a.length);
-    const list = this.type1.mappings;
+    const list = this.table.mappings;
     let addr = a.address;
     let i = -1;
     while (addr < end) {
       if (addr >= this.iasEnd) return this.fail(views, a, this.beyondIas(addr));
       // The next mapping is usually the one right after the previous (buffers mapped back to back).
       const next = list[i + 1];
-      i = next && next.iova === addr ? i + 1 : this.type1.indexOf(addr);
+      i = next && next.iova === addr ? i + 1 : this.table.indexOf(addr);
       const m = list[i];
       if (!m) return this.fail(views, a, { kind: "translation", address: addr, level: this.walkLevel(addr) });
       if (!permits(this.host.stage, m, a)) return this.fail(views, a, { kind: "permission", address: addr, level: 3 });
@@ -82,7 +83,7 @@ export class SmmuDomain {
   }
 
   private walkLevel(iova: bigint): number {
-    return translationFaultLevel(iova, this.host.ias, this.host.stage, (s, e) => this.type1.everMapped(s, e));
+    return translationFaultLevel(iova, this.host.ias, this.host.stage, (s, e) => this.table.everMapped(s, e));
   }
 
   private viewOf(m: DmaMapEntry): Uint8Array | null {

@@ -1,9 +1,10 @@
-// The board's SMMU as one process sees it: a translation domain per VFIO type1 container, and the fault reporting the
-// host kernel does for them — an SMMUv3 event record or SMMUv2 context-bank syndrome per fault, kept here for
-// inspection, and the driver's kernel log lines (rate-limited as the driver does) appended to the board's /dev/kmsg.
+// The board's SMMU as one process sees it: a translation domain per VFIO type1 container or iommufd IOAS, and the
+// fault reporting the host kernel does for them — an SMMUv3 event record or SMMUv2 context-bank syndrome per fault,
+// kept here for inspection, and the driver's kernel log lines (rate-limited as the driver does) appended to the
+// board's /dev/kmsg.
 import type { BusAccess } from "../devices/device-model.ts";
 import { devMessage, KERN_ERR, KERN_INFO, KERN_WARNING, kmsgEscape, Ratelimit, type LogDevice } from "../kernel/dev-printk.ts";
-import type { Type1Domain } from "../vfio/type1-domain.ts";
+import type { PageTable } from "./page-table.ts";
 import { SmmuDomain, type DomainFault } from "./smmu-domain.ts";
 import type { SmmuFault } from "./smmu-fault.ts";
 import type { SmmuConfig } from "./smmu-profile.ts";
@@ -29,7 +30,7 @@ const V3_EVENT_ID: Record<DomainFault["kind"], number> = {
 export class Smmu {
   /** Every fault of every domain, oldest first (each domain also keeps its own). */
   readonly faults: SmmuFault[] = [];
-  private readonly domains = new WeakMap<Type1Domain, SmmuDomain>();
+  private readonly domains = new WeakMap<PageTable, SmmuDomain>();
   private nextCb = 0;
   private readonly device: LogDevice;
   // The drivers' static DEFINE_RATELIMIT_STATE (10 per 5 s); per process here, kernel-wide on Linux.
@@ -43,20 +44,20 @@ export class Smmu {
     this.ratelimit = new Ratelimit(config.rules.syndrome === "v3" ? "arm_smmu_evtq_thread" : "arm_smmu_context_fault");
   }
 
-  /** The translation domain of a type1 container (created on first use; context banks numbered from 0). */
-  domainFor(type1: Type1Domain): SmmuDomain {
-    let d = this.domains.get(type1);
+  /** The translation domain of a type1 container or an IOAS (created on first use; context banks numbered from 0). */
+  domainFor(table: PageTable): SmmuDomain {
+    let d = this.domains.get(table);
     if (!d) {
       const stage = this.config.rules.stage === 2 ? 2 : 1;
       const cb = this.nextCb++;
-      d = new SmmuDomain(type1, cb, {
+      d = new SmmuDomain(table, cb, {
         stage,
         ias: this.config.ias,
         memoryAt: (addr, len) => this.host.memoryAt(addr, len),
         isMapped: (addr, len, write) => this.host.isMapped(addr, len, write),
         report: (a, f) => this.report(a, f, stage, cb),
       });
-      this.domains.set(type1, d);
+      this.domains.set(table, d);
     }
     return d;
   }

@@ -12,6 +12,8 @@ export interface DeviceCoreState {
   noiommuGroup?: number;
   /** A driver has probed the device once, so a device that joins its IOMMU group at probe is in it now. */
   iommuProbed?: boolean;
+  /** VFIO device index N (vfio-dev/vfioN, /dev/vfio/devices/vfioN) while bound to a VFIO driver. */
+  vfioIndex?: number;
 }
 
 export interface BoardState {

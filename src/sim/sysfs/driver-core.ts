@@ -105,6 +105,11 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): stri
       return "ENOENT"; // "No reset function found for device"
     }
     core.driver = driver;
+    // vfio_init_device: the lowest free index of the VFIO device ida (vfio-dev/vfioN).
+    const taken = new Set(Object.values(state.devices).map((c) => c.vfioIndex));
+    let index = 0;
+    while (taken.has(index)) index++;
+    core.vfioIndex = index;
     return undefined;
   }
   if (driver !== spec.nativeDriver) return "ENODEV";
@@ -118,6 +123,24 @@ export function detach(state: BoardState, spec: DeviceSpec): void {
   const core = (state.devices[spec.name] ??= {});
   delete core.driver;
   delete core.noiommuGroup;
+  delete core.vfioIndex;
+}
+
+/** /dev/iommu and VFIO device cdevs exist (CONFIG_IOMMUFD, CONFIG_VFIO_DEVICE_CDEV). */
+export function iommufdAvailable(state: BoardState): boolean {
+  return state.board.iommufd !== false;
+}
+
+/**
+ * The VFIO-bound device with index `n` when it has a cdev: every VFIO device gets a vfio-dev/vfioN sysfs entry, but
+ * a noiommu one no character device ("cdev does not support noiommu device", drivers/vfio/vfio.h).
+ */
+export function cdevDevice(state: BoardState, n: number): DeviceSpec | undefined {
+  if (!iommufdAvailable(state)) return undefined;
+  const spec = state.board.devices.find((d) => state.devices[d.name]?.vfioIndex === n);
+  if (!spec || !isVfioDriver(state.devices[spec.name]?.driver)) return undefined;
+  const g = groupOf(state, spec);
+  return g === undefined || isNoiommuGroup(state, g) ? undefined : spec;
 }
 
 /** drivers_probe: bind the first matching driver; failures are silent (the attribute write still succeeds). */

@@ -9,7 +9,9 @@ import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
 import {
   allGroups,
+  cdevDevice,
   detach,
+  iommufdAvailable,
   driverMatches,
   driversOnBus,
   groupHasVfioDevice,
@@ -47,6 +49,17 @@ const PARAMS: Record<string, { key: string; writable: boolean }> = {
   "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts": { key: "vfio_iommu_type1.allow_unsafe_interrupts", writable: true },
   "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit": { key: "vfio_iommu_type1.dma_entry_limit", writable: true },
 };
+
+/**
+ * Major number of the vfio-dev character devices. Dynamic on Linux (alloc_chrdev_region); this is the value the lab's
+ * 6.12 kernel gave.
+ */
+const VFIO_DEV_MAJOR = 511;
+
+/** Devices bound to a VFIO driver (they have a VFIO device index), in board order. */
+function vfioDevices(s: BoardState): DeviceSpec[] {
+  return s.board.devices.filter((d) => s.devices[d.name]?.vfioIndex !== undefined);
+}
 
 function err(code: string, syscall: string, path: string): SyscallError {
   return SyscallError.of(code, { syscall, path });
@@ -198,7 +211,25 @@ export class SimFs implements BoundaryFs {
         ...(param.writable ? { write: (v: string) => this.setParam(param.key, v, path) } : {}),
       };
     }
-    if (p === "/dev/vfio") return { kind: "dir", entries: () => ["vfio", ...this.groupNodes(s).map((n) => n.slice("/dev/vfio/".length))] };
+    if (p === "/dev/vfio") {
+      const devices = this.cdevNodes(s).length > 0 ? ["devices"] : [];
+      return { kind: "dir", entries: () => ["vfio", ...devices, ...this.groupNodes(s).map((n) => n.slice("/dev/vfio/".length))] };
+    }
+    // The cdev path (CONFIG_IOMMUFD, CONFIG_VFIO_DEVICE_CDEV): /dev/iommu (misc device, mode 0660) and a node per
+    // VFIO device with a cdev; devtmpfs keeps /dev/vfio/devices only while it has nodes.
+    if (p === "/dev/iommu") return iommufdAvailable(s) ? { kind: "chr", mode: 0o660 } : undefined;
+    if (p === "/dev/vfio/devices") {
+      const nodes = this.cdevNodes(s);
+      return nodes.length > 0 ? { kind: "dir", entries: () => nodes.map((n) => n.slice("/dev/vfio/devices/".length)) } : undefined;
+    }
+    if (p.startsWith("/dev/vfio/devices/")) return this.cdevNodes(s).includes(p) ? { kind: "chr", mode: 0o600 } : undefined;
+    if (p === "/sys/class/vfio-dev") {
+      return { kind: "dir", entries: () => vfioDevices(s).map((d) => `vfio${s.devices[d.name]!.vfioIndex}`) };
+    }
+    if ((m = /^\/sys\/class\/vfio-dev\/vfio(\d+)$/.exec(p))) {
+      const d = vfioDevices(s).find((x) => s.devices[x.name]!.vfioIndex === Number(m![1]));
+      return d ? { kind: "link", target: `../../${devicesDir(d)}/${d.name}/vfio-dev/vfio${m[1]}` } : undefined;
+    }
     if (p === "/dev/vfio/vfio") return { kind: "chr", mode: 0o666 };
     if (p === "/dev/kmsg") return { kind: "chr", mode: 0o644 };
     if (p.startsWith("/dev/vfio/") && this.groupNodes(s).includes(p)) return { kind: "chr", mode: 0o600 };
@@ -231,13 +262,16 @@ export class SimFs implements BoundaryFs {
         const entries = ["class", "device", "driver_override", "modalias", "resource", "revision", "subsystem", "subsystem_device", "subsystem_vendor", "uevent", "vendor"];
         if (core.driver) entries.push("driver");
         if (group !== undefined) entries.push("iommu_group");
+        if (core.vfioIndex !== undefined) entries.push("vfio-dev");
         return { kind: "dir", entries: () => entries.sort() };
       }
       const entries = ["driver_override", "modalias", "of_node", "subsystem", "uevent"];
       if (core.driver) entries.push("driver");
       if (group !== undefined) entries.push("iommu_group");
+      if (core.vfioIndex !== undefined) entries.push("vfio-dev");
       return { kind: "dir", entries: () => entries.sort() };
     }
+    if (rest === "vfio-dev" || rest.startsWith("vfio-dev/")) return this.vfioDevNode(s, d, rest);
     if (d.pci) {
       if (rest.startsWith("of_node")) return undefined; // a PCI function found by enumeration has no DT node
       const text = pciAttribute(d, rest, core.driver);
@@ -285,6 +319,47 @@ export class SimFs implements BoundaryFs {
 
   private groupNode(s: BoardState, g: number): string {
     return isNoiommuGroup(s, g) ? `/dev/vfio/noiommu-${g}` : `/dev/vfio/${g}`;
+  }
+
+  /**
+   * The device's vfio-dev class entry (vfio_device_add): vfio-dev/vfioN with `dev` and a DEVNAME only when the device
+   * has a cdev (not in noiommu mode).
+   */
+  private vfioDevNode(s: BoardState, d: DeviceSpec, rest: string): Node | undefined {
+    const n = s.devices[d.name]?.vfioIndex;
+    if (n === undefined) return undefined;
+    const name = `vfio${n}`;
+    const cdev = cdevDevice(s, n) !== undefined;
+    const dev = `${VFIO_DEV_MAJOR}:${n}`;
+    switch (rest.slice("vfio-dev".length)) {
+      case "":
+        return { kind: "dir", entries: () => [name] };
+      case `/${name}`:
+        return { kind: "dir", entries: () => [...(cdev ? ["dev"] : []), "device", "power", "subsystem", "uevent"] };
+      case `/${name}/dev`:
+        return cdev ? { kind: "file", mode: 0o444, read: () => `${dev}\n` } : undefined;
+      case `/${name}/uevent`: {
+        const text = cdev ? `MAJOR=${VFIO_DEV_MAJOR}\nMINOR=${n}\nDEVNAME=vfio/devices/${name}\n` : "";
+        return { kind: "file", mode: 0o644, read: () => text };
+      }
+      case `/${name}/device`:
+        return { kind: "link", target: "../../../" + d.name };
+      case `/${name}/subsystem`:
+        return { kind: "link", target: "../../../../../class/vfio-dev" };
+      case `/${name}/power`:
+        return { kind: "dir", entries: () => [] };
+      default:
+        return undefined;
+    }
+  }
+
+  /** Device cdev nodes that exist now. */
+  cdevNodes(s: BoardState): string[] {
+    return vfioDevices(s)
+      .map((d) => s.devices[d.name]!.vfioIndex!)
+      .filter((n) => cdevDevice(s, n) !== undefined)
+      .sort((a, b) => a - b)
+      .map((n) => `/dev/vfio/devices/vfio${n}`);
   }
 
   /** Group nodes that exist now: groups with at least one VFIO-bound device. */

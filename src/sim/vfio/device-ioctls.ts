@@ -48,7 +48,7 @@ function popcount(x: number): number {
   return n;
 }
 
-function setIrqs(d: DeviceFile, env: DeviceEnv, arg: Uint8Array | number): number {
+function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array | number): number {
   const buf = header(arg, vfio_irq_set.size);
   const h = vfio_irq_set.decode(buf);
   const irqs = d.runtime.irqs;
@@ -99,7 +99,7 @@ function setIrqs(d: DeviceFile, env: DeviceEnv, arg: Uint8Array | number): numbe
 }
 
 /** Dispatch one ioctl on a device fd. @throws Errno */
-export function deviceIoctl(d: DeviceFile, env: DeviceEnv, request: number, arg: Uint8Array | number): number {
+export function deviceIoctl(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, request: number, arg: Uint8Array | number): number {
   const spec = d.runtime.spec;
   switch (request) {
     case DEVICE_IOCTLS.VFIO_DEVICE_GET_INFO: {

@@ -1,7 +1,9 @@
 // The open VFIO files of the simulated kernel: a container (IOMMU context), a group (held by this process through
-// its lock file) and a device (a window onto a live DeviceRuntime). Linux keeps references between them so a group
-// outlives its fd while device fds are open, and a container while groups are attached; so do these.
+// its lock file), a device (a window onto a live DeviceRuntime), and the cdev path's iommufd context and device cdev.
+// Linux keeps references between them so a group outlives its fd while device fds are open, and a container while
+// groups are attached; so do these.
 import type { DeviceRuntime } from "../kernel/device-runtime.ts";
+import type { IommufdFile } from "./iommufd-ioctls.ts";
 import type { Type1Domain } from "./type1-domain.ts";
 
 export interface ContainerFile {
@@ -33,4 +35,18 @@ export interface DeviceFile {
   runtime: DeviceRuntime;
 }
 
-export type VfioFile = ContainerFile | GroupFile | DeviceFile;
+/** A device cdev (/dev/vfio/devices/vfioN): useless until VFIO_DEVICE_BIND_IOMMUFD, then a device fd. */
+export interface CdevFile {
+  kind: "cdev";
+  fd: number;
+  name: string;
+  path: string;
+  /** The device's IOMMU group (bind refuses while it is open through /dev/vfio/N). */
+  group: number;
+  /** Set by BIND_IOMMUFD: the runtime, the iommufd it is bound to, its device object id and the bind's lock file. */
+  bound?: { runtime: DeviceRuntime; iommufd: IommufdFile; devid: number; lockPath: string };
+  /** Set by ATTACH_IOMMUFD_PT: the IOAS and the automatically created hardware page table object. */
+  attached?: { ioasId: number; hwptId: number };
+}
+
+export type VfioFile = ContainerFile | GroupFile | DeviceFile | IommufdFile | CdevFile;

@@ -1,0 +1,231 @@
+// One iommufd IO address space (IOAS) with the kernel's rules for IOMMU_IOAS_MAP / UNMAP / IOVA_RANGES
+// (drivers/iommu/iommufd/io_pagetable.c, Linux 6.12): with no device attached the IOAS takes any IOVA at byte
+// alignment; attaching a device behind the SMMU brings the IOMMU page size as alignment and reserves the MSI window
+// and everything beyond the input address size. Map overlaps are EEXIST; an unmap must cover whole mappings (ENOENT
+// otherwise, and when it unmaps nothing). As a PageTable it is what the SMMU translates the attached devices through.
+import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
+import type { PageTable } from "../iommu/page-table.ts";
+import type { DmaMapEntry } from "./type1-domain.ts";
+
+/** The largest IOVA (ULONG_MAX on a 64-bit kernel). */
+const ULONG_MAX = (1n << 64n) - 1n;
+
+/** An inclusive range. */
+export interface Span {
+  start: bigint;
+  last: bigint;
+}
+
+/** What a device attached to the IOAS imposes (its IOMMU domain's page size and reserved regions). */
+export interface AttachedDomain {
+  /** Smallest IOMMU page (4 KiB on the simulated SMMU), at least PAGE_SIZE. */
+  pageSize: bigint;
+  /** IOVA input bits of the domain's aperture: [2^ias, ULONG_MAX] is reserved. */
+  ias: number;
+}
+
+export class IoasTable implements PageTable {
+  private readonly entries: DmaMapEntry[] = [];
+  private readonly populated: { start: bigint; end: bigint }[] = [];
+  /** Devices attached (by name) with what each imposes; empty: no domain, alignment 1, nothing reserved. */
+  readonly attached = new Map<string, AttachedDomain>();
+
+  get mappings(): readonly DmaMapEntry[] {
+    return this.entries;
+  }
+
+  /** iova_alignment: 1 without a domain, else the largest page size a domain needs. */
+  get alignment(): bigint {
+    let a = 1n;
+    for (const d of this.attached.values()) if (d.pageSize > a) a = d.pageSize;
+    return a;
+  }
+
+  /** The reserved spans (sorted, merged): MSI window and out-of-aperture space of every attached domain. */
+  reserved(): Span[] {
+    const spans: Span[] = [];
+    for (const d of this.attached.values()) {
+      spans.push({ start: MSI_IOVA_BASE, last: MSI_IOVA_BASE + MSI_IOVA_LENGTH - 1n });
+      spans.push({ start: 1n << BigInt(d.ias), last: ULONG_MAX });
+    }
+    spans.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    const out: Span[] = [];
+    for (const s of spans) {
+      const prev = out[out.length - 1];
+      if (prev && s.start <= prev.last + 1n) {
+        if (s.last > prev.last) prev.last = s.last;
+      } else out.push({ ...s });
+    }
+    return out;
+  }
+
+  /** IOMMU_IOAS_IOVA_RANGES: the holes between reserved spans over [0, ULONG_MAX]. */
+  allowedRanges(): Span[] {
+    const out: Span[] = [];
+    let next = 0n;
+    for (const r of this.reserved()) {
+      if (r.start > next) out.push({ start: next, last: r.start - 1n });
+      if (r.last === ULONG_MAX) return out;
+      next = r.last + 1n;
+    }
+    out.push({ start: next, last: ULONG_MAX });
+    return out;
+  }
+
+  /**
+   * IOMMU_IOAS_MAP after the flag checks (iopt_map_user_pages): `iova` undefined asks the kernel to choose. Returns the
+   * IOVA used, or an errno name. `pinOk` decides EFAULT; pages are pinned only when a domain needs them.
+   */
+  map(
+    vaddr: bigint,
+    length: bigint,
+    iova: bigint | undefined,
+    read: boolean,
+    write: boolean,
+    pinOk: (vaddr: bigint, length: bigint, write: boolean) => boolean,
+    pageSize: bigint,
+  ): bigint | string {
+    if (length === 0n) return "EINVAL"; // iopt_alloc_pages
+    if (vaddr + length - 1n > ULONG_MAX) return "EOVERFLOW";
+    const align = this.alignment;
+    if (length % align !== 0n) return "EINVAL";
+    let at: bigint;
+    if (iova === undefined) {
+      const chosen = this.chooseIova(length, vaddr, pageSize);
+      if (chosen === undefined) return "ENOSPC";
+      at = chosen;
+    } else {
+      // iopt_check_iova
+      if (iova % align !== 0n) return "EINVAL";
+      if (iova + length - 1n > ULONG_MAX) return "EOVERFLOW";
+      const last = iova + length - 1n;
+      if (this.reserved().some((r) => r.start <= last && iova <= r.last)) return "EINVAL";
+      if (this.find(iova, length)) return "EEXIST";
+      at = iova;
+    }
+    if ((vaddr % pageSize) % align !== 0n) return "EINVAL"; // iopt_insert_area: page_offset & (alignment - 1)
+    if (this.attached.size > 0 && !pinOk(vaddr, length, write)) return "EFAULT";
+    this.entries.splice(this.indexAfter(at), 0, { iova: at, size: length, vaddr, read, write });
+    if (this.attached.size > 0) this.notePopulated(at, at + length);
+    return at;
+  }
+
+  /** IOMMU_IOAS_UNMAP of [iova, iova+length). Returns bytes unmapped or an errno name (iopt_unmap_iova_range). */
+  unmap(iova: bigint, length: bigint): bigint | string {
+    if (length === 0n) return "EINVAL";
+    if (iova + length - 1n > ULONG_MAX) return "EOVERFLOW";
+    const last = iova + length - 1n;
+    let unmapped = 0n;
+    // In IOVA order, one area at a time: an area sticking out of the range stops the walk (ENOENT), after the ones
+    // before it are already gone, as the kernel's loop does.
+    for (;;) {
+      const i = this.entries.findIndex((m) => m.iova <= last && iova < m.iova + m.size);
+      if (i < 0) break;
+      const m = this.entries[i]!;
+      if (m.iova < iova || m.iova + m.size - 1n > last) return "ENOENT";
+      this.entries.splice(i, 1);
+      unmapped += m.size;
+    }
+    return unmapped === 0n ? "ENOENT" : unmapped;
+  }
+
+  /** Unmap everything (iova 0, length U64_MAX): an empty IOAS is no error. */
+  unmapAll(): bigint {
+    const total = this.entries.reduce((a, m) => a + m.size, 0n);
+    this.entries.length = 0;
+    return total;
+  }
+
+  /**
+   * Attach a device's domain (iommufd_device_attach): existing mappings must fit its alignment and stay out of its
+   * reserved regions (EADDRINUSE), and their pages get pinned now (EFAULT).
+   */
+  attach(name: string, d: AttachedDomain, pinOk: (vaddr: bigint, length: bigint, write: boolean) => boolean): string | undefined {
+    const before = new Map(this.attached);
+    this.attached.set(name, d);
+    const align = this.alignment;
+    const reserved = this.reserved();
+    for (const m of this.entries) {
+      const clash = reserved.some((r) => r.start <= m.iova + m.size - 1n && m.iova <= r.last);
+      if (m.iova % align !== 0n || m.size % align !== 0n || clash) {
+        this.restore(before);
+        return "EADDRINUSE";
+      }
+      if (!pinOk(m.vaddr, m.size, m.write)) {
+        this.restore(before);
+        return "EFAULT";
+      }
+    }
+    for (const m of this.entries) this.notePopulated(m.iova, m.iova + m.size);
+    return undefined;
+  }
+
+  detach(name: string): void {
+    this.attached.delete(name);
+  }
+
+  indexOf(iova: bigint): number {
+    const i = this.indexAfter(iova) - 1;
+    const m = this.entries[i];
+    return m && iova < m.iova + m.size ? i : -1;
+  }
+
+  everMapped(start: bigint, end: bigint): boolean {
+    return this.populated.some((p) => p.start < end && start < p.end);
+  }
+
+  private restore(before: Map<string, AttachedDomain>): void {
+    this.attached.clear();
+    for (const [k, v] of before) this.attached.set(k, v);
+  }
+
+  private find(iova: bigint, size: bigint): DmaMapEntry | undefined {
+    const i = this.indexAfter(iova + size - 1n) - 1;
+    const m = this.entries[i];
+    return m && iova < m.iova + m.size ? m : undefined;
+  }
+
+  /** The lowest free IOVA in an allowed range, aligned like iopt_alloc_iova (size and vaddr alignment, page minimum). */
+  private chooseIova(length: bigint, vaddr: bigint, pageSize: bigint): bigint | undefined {
+    let align = pageSize > this.alignment ? pageSize : this.alignment;
+    const low = vaddr & -vaddr;
+    let pow = 1n;
+    while (pow < length) pow <<= 1n;
+    const want = low === 0n ? pow : pow < low ? pow : low;
+    if (want > align) align = want;
+    for (const r of this.allowedRanges()) {
+      let at = ((r.start + align - 1n) / align) * align;
+      for (const m of this.entries) {
+        if (m.iova + m.size <= at) continue;
+        if (at + length <= m.iova) break;
+        at = ((m.iova + m.size + align - 1n) / align) * align;
+      }
+      if (at + length - 1n <= r.last) return at;
+    }
+    return undefined;
+  }
+
+  private indexAfter(iova: bigint): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.iova <= iova) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private notePopulated(start: bigint, end: bigint): void {
+    const spans = this.populated;
+    let lo = 0;
+    while (lo < spans.length && spans[lo]!.end < start) lo++;
+    let last = lo;
+    while (last < spans.length && spans[last]!.start <= end) {
+      const p = spans[last++]!;
+      if (p.start < start) start = p.start;
+      if (p.end > end) end = p.end;
+    }
+    spans.splice(lo, last - lo, { start, end });
+  }
+}

@@ -1,0 +1,128 @@
+// QEMU's edu through vfio-pci behind the SMMUv3, opened the cdev + iommufd way (--iommu-mode iommufd):
+// /dev/vfio/devices/vfio0 bound to /dev/iommu and attached to an IOAS. The same DMA copy RAM -> device -> RAM and the
+// same SMMU translation fault as the group path, then the IOAS_MAP refusals (EEXIST on overlap, EINVAL in the MSI
+// window and off the IOMMU page) and the exclusivity of the two paths: a group open while the cdev is bound is EBUSY,
+// a second cdev bind is EINVAL, a cdev bind while the group is open is EBUSY.
+import { diff, json, jsonHas, type Scenario } from "./scenario.ts";
+
+const DEV = "0000:00:02.0";
+const FD = ["--iommu-mode", "iommufd"];
+const GROUP = ["--iommu-mode", "group"];
+
+/** 2048 bytes RAM -> edu's buffer -> RAM with the completion interrupt (see edu-smmuv3.scenario.ts). */
+const DMA_SCRIPT = [
+  "write 7:0x4.w 0x6:0x6",
+  "dma map src 4096 read at 0x100000",
+  "dma map dst 4096 write at 0x200000",
+  "dma fill src random:77",
+  "dma fill dst zeros",
+  "irq arm 0",
+  "write 0:0x80 $src",
+  "write 0:0x88 0x40000",
+  "write 0:0x90 2048",
+  "write 0:0x98 0x5",
+  "irq wait 0 5s",
+  "write 0:0x64 0x100",
+  "irq unmask 0",
+  "write 0:0x80 0x40000",
+  "write 0:0x88 $dst",
+  "write 0:0x90 2048",
+  "write 0:0x98 0x7",
+  "irq wait 0 5s",
+  "write 0:0x64 0x100",
+  "irq unmask 0",
+  "dma expect dst random:77 0 2048",
+  "dma expect dst zeros 2048 2048",
+].join("; ");
+
+/** A DMA from an IOVA mapped and unmapped again in the IOAS: the SMMU terminates it with a translation fault. */
+const UNMAPPED_SCRIPT = [
+  "write 7:0x4.w 0x6:0x6",
+  "dma map gone 4096 at 0x300000",
+  "dma unmap gone",
+  "irq arm 0",
+  "write 0:0x80 $gone",
+  "write 0:0x88 0x40000",
+  "write 0:0x90 256",
+  "write 0:0x98 0x5",
+  "irq wait 0 5s",
+  "write 0:0x64 0x100",
+  "irq unmask 0",
+].join("; ");
+
+export const eduIommufd: Scenario = {
+  name: "edu via the vfio cdev and iommufd",
+  profile: "smmuv3",
+  steps: [
+    { kind: "command", name: "bind edu", args: ["bind", DEV], exit: 0 },
+    {
+      kind: "command",
+      name: "info through the cdev",
+      args: [...FD, "info", DEV, "--json"],
+      exit: 0,
+      check: (r) => {
+        const doc = json<Record<string, unknown>>(r);
+        return diff(doc, { api: "vfio-pci", iommu_group: 0, iommu_mode: "iommufd", cdev: "/dev/vfio/devices/vfio0", group_node: null, noiommu: false });
+      },
+    },
+    {
+      kind: "command",
+      name: "auto picks the cdev when the kernel has one",
+      args: ["info", DEV, "--json"],
+      exit: 0,
+      check: jsonHas({ iommu_mode: "iommufd" }),
+    },
+    {
+      kind: "command",
+      name: "DMA RAM -> device -> RAM through an IOAS",
+      args: [...FD, "run", DEV, "-e", DMA_SCRIPT],
+      exit: 0,
+      check: (r) =>
+        /dma dst: random:77, 2048 bytes at offset 0x0 as expected/.test(r.stdout) && /zeros, 2048 bytes at offset 0x800 as expected/.test(r.stdout)
+          ? undefined
+          : r.stdout,
+    },
+    { kind: "command", name: "DMA from an IOVA unmapped from the IOAS", args: [...FD, "run", DEV, "-e", UNMAPPED_SCRIPT], exit: 0, stdout: /irq 0: count 1\n/ },
+    {
+      kind: "command",
+      name: "the SMMU logged event 0x10 (translation fault)",
+      args: ["log", "--smmu", "--json"],
+      exit: 0,
+      check: (r) => {
+        const records = json<{ records: { message: string }[] }>(r).records;
+        return records.some((x) => /^arm-smmu-v3 \S+: event 0x10 received:$/.test(x.message)) ? undefined : `no event 0x10 in ${r.stdout.slice(0, 300)}`;
+      },
+    },
+    {
+      kind: "command",
+      name: "EEXIST: IOAS_MAP overlapping a mapping",
+      args: [...FD, "run", DEV, "-e", "dma map a 8192 at 0x100000; dma map b 4096 at 0x101000"],
+      exit: 1,
+      stderr: "IOMMU_IOAS_MAP on /dev/iommu: File exists (EEXIST)",
+    },
+    {
+      kind: "command",
+      name: "EINVAL: IOAS_MAP inside the MSI window (reserved once attached)",
+      args: [...FD, "run", DEV, "-e", "dma map x 4096 at 0x8000000"],
+      exit: 1,
+      stderr: "IOMMU_IOAS_MAP on /dev/iommu: Invalid argument (EINVAL)",
+    },
+    {
+      kind: "command",
+      name: "EINVAL: IOAS_MAP at an IOVA off the IOMMU page",
+      args: [...FD, "run", DEV, "-e", "dma map x 4096 at 0x100800"],
+      exit: 1,
+      stderr: "IOMMU_IOAS_MAP on /dev/iommu: Invalid argument (EINVAL)",
+    },
+    { kind: "command", name: "IOAS_MAP just above the MSI window", args: [...FD, "run", DEV, "-e", "dma map x 4096 at 0x8100000"], exit: 0 },
+    { kind: "background", name: "hold the device through its cdev", args: [...FD, "irq", DEV, "0", "--timeout", "30s"], ready: /armed/ },
+    { kind: "command", name: "EBUSY: the group node while the cdev is bound", args: [...GROUP, "read", DEV, "0:0x0"], exit: 5, stderr: "/dev/vfio/0" },
+    { kind: "command", name: "EINVAL: a second cdev bind", args: [...FD, "read", DEV, "0:0x0"], exit: 5, stderr: "VFIO_DEVICE_BIND_IOMMUFD: EINVAL" },
+    { kind: "stop", name: "Ctrl-C the cdev holder", signal: "SIGINT", exit: 130 },
+    { kind: "background", name: "hold the group", args: [...GROUP, "irq", DEV, "0", "--timeout", "30s"], ready: /armed/ },
+    { kind: "command", name: "EBUSY: a cdev bind while the group is open", args: [...FD, "read", DEV, "0:0x0"], exit: 5, stderr: "cdev: the group /dev/vfio/0 is busy (EBUSY)" },
+    { kind: "stop", name: "Ctrl-C the group holder", signal: "SIGINT", exit: 130 },
+    { kind: "command", name: "edu ID register through the cdev again", args: [...FD, "read", DEV, "0:0x0"], exit: 0, stdout: "0x010000ed\n" },
+    { kind: "command", name: "unbind edu", args: ["unbind", DEV], exit: 0 },
+  ],
+};
