@@ -17,6 +17,7 @@ const VIRTIO = "a000000.virtio_mmio";
 
 export const BAD_INPUT_CASES: BadInputCase[] = [
   { args: ["frob"], exit: 2, says: "unknown command 'frob'", why: "unknown command" },
+  { args: ["--iommu-mode", "cdev", "list"], exit: 2, says: "--iommu-mode must be auto, group, iommufd (got 'cdev')", why: "unknown --iommu-mode" },
   { args: [], exit: 2, says: "no command given", why: "no arguments at all" },
   { args: ["read"], exit: 2, says: "missing required args", why: "read without a device" },
   { args: ["read", PL031], exit: 2, says: "missing required args", why: "read without an address" },
