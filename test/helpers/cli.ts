@@ -19,13 +19,17 @@ export function tempSimState(prefix = "vfio-plat-test-"): { dir: string; dispose
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Environment for a CLI run on the simulated board in `stateDir` (no colour, no inherited sim settings). */
+/**
+ * Environment for a CLI run on the simulated board in `stateDir` (no colour, no inherited sim settings). Devices open
+ * through their group (VFIO_PLAT_IOMMU_MODE=group): these tests check the group path's holder naming and ioctl
+ * sequence; the cdev path has its own tests, and the shared scenarios (sim.test.ts) clear it to use `auto` as the lab.
+ */
 export function simEnv(stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith("VFIO_PLAT_") && k !== "FORCE_COLOR") env[k] = v;
   }
-  return { ...env, VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: stateDir, NO_COLOR: "1", ...extra };
+  return { ...env, VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: stateDir, NO_COLOR: "1", VFIO_PLAT_IOMMU_MODE: "group", ...extra };
 }
 
 /** Run the CLI to completion. */

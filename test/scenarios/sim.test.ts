@@ -15,7 +15,7 @@ describe("scenarios on the simulated board", () => {
       const state = tempSimState();
       states.push(state);
       const board = s.profile === "noiommu" ? "virt-noiommu" : "virt";
-      const ex = cliExecutor({ command: [process.execPath, MAIN], cwd: REPO, env: simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: board }) });
+      const ex = cliExecutor({ command: [process.execPath, MAIN], cwd: REPO, env: simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: board, VFIO_PLAT_IOMMU_MODE: "" }) });
       const outcomes = await runScenario(s, ex);
       const failed = outcomes.filter((o) => !o.ok).map((o) => `${o.step}: ${o.problem}`);
       expect(failed).toEqual([]);
