@@ -13,6 +13,16 @@ test("examples/library-example.ts runs: bind, ID, alarm interrupt, unbind", () =
   expect(out).toContain("back on rtc-pl031");
 });
 
+test("examples/dma-example.ts runs: PL330 bound, 1 MiB copied through the IOMMU and verified, device given back", () => {
+  const r = Bun.spawnSync([process.execPath, "examples/dma-example.ts"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+  expect(r.stderr.toString()).toBe("");
+  expect(r.exitCode).toBe(0);
+  const out = r.stdout.toString();
+  expect(out).toMatch(/2c0a0000\.dma: 8 channels, opened through (iommufd|group)/);
+  expect(out).toMatch(/copied 1048576 bytes from iova 0x[0-9a-f]+ to 0x[0-9a-f]+: verified/);
+  expect(out).toContain("2c0a0000.dma back on dma-pl330");
+});
+
 test("the demo script (README's first command) runs end to end: DMA verified, then the SMMU fault on purpose", () => {
   const r = Bun.spawnSync(["bash", "examples/sim-demo.sh"], {
     cwd: REPO,

@@ -257,7 +257,9 @@ export class Pl330Driver {
       const irq = this.device.irq(index);
       irq.enable();
       this.enabled.add(irq);
-      irq.take();
+      // A line that fired after the last copy was finished with is masked by VFIO: drain it and (the cause was cleared
+      // by INTCLR above) unmask it, or this copy's completion would go unsignalled.
+      if (irq.take() > 0n || this.fired.has(irq)) this.unmask(irq);
     }
     const job: MemcpyJob = {
       channel,
@@ -311,6 +313,9 @@ export class Pl330Driver {
         eventSeen = true;
         // On a combined line the abort shares it: if a fault is pending, unmasking re-fires it at once.
         const evIndex = this.layout.event(job.event);
+        // The line may have fired (and VFIO masked it) with its eventfd not yet polled: a short copy finishes before
+        // the first poll. Drain it here, or it stays masked and the next copy's completion raises no eventfd.
+        for (const irq of lines) if (irq.index === evIndex && irq.take() > 0n) this.fired.add(irq);
         for (const irq of [...this.fired]) if (irq.index === evIndex) this.unmask(irq);
       }
       if (eventSeen) {
