@@ -1,9 +1,10 @@
 // Turning what the user typed into an open VFIO device: resolve the name against sysfs, check it is bound to VFIO,
-// open it, and register the close with the command's cleanup. EBUSY becomes a BusyError naming the holding process.
+// open it, and register the close with the command's cleanup. EBUSY becomes a BusyError naming the holding process and
+// the node it holds (the group node or the device's cdev).
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { resolveDevice } from "../host/device-name.ts";
 import { listDevices, type HostDevice } from "../host/discovery.ts";
-import { groupHolders } from "../host/in-use.ts";
+import { deviceHolders } from "../host/in-use.ts";
 import { VFIO_DRIVER_OF_BUS } from "../host/sysfs.ts";
 import { VFIO_PCI_REGION_NAMES } from "../vfio/abi/constants.ts";
 import { BusyError, DeviceNotFoundError } from "../vfio/errors.ts";
@@ -39,19 +40,27 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
     ctx.onCleanup(() => session.close());
     return { b, dev, session };
   } catch (e) {
-    if (e instanceof BusyError && dev.iommuGroup !== undefined) {
-      const node = resolveGroupNode(b, dev.iommuGroup);
-      const pids = groupHolders(b, node).filter((p) => p !== process.pid);
-      if (pids.length) {
-        const cdev = chooseIommuMode(b, dev.sysfsPath, ctx.opts.iommuMode ?? "auto") === "iommufd";
-        const what = cdev ? `bind ${dev.name}'s cdev: the group ${node} is busy (EBUSY)` : `open ${node}: Device or resource busy (EBUSY)`;
-        throw new BusyError(
-          `cannot ${what}: the group is held by process ${pids.join(", ")}`,
-          `wait for it to finish or stop it (kill ${pids[0]})`,
-          pids[0],
-        );
-      }
-    }
+    if (e instanceof BusyError) throw namedBusy(b, dev, chooseIommuMode(b, dev.sysfsPath, ctx.opts.iommuMode ?? "auto"), e);
     throw e;
   }
+}
+
+/**
+ * The BusyError of a refused open, naming the process that holds the device through its group node or its cdev
+ * (either blocks the other path); `e` itself when no other process is seen holding it (e.g. /proc not readable).
+ */
+function namedBusy(b: KernelBoundary, dev: HostDevice, mode: "group" | "iommufd", e: BusyError): BusyError {
+  const holders = deviceHolders(b, dev, process.pid);
+  const first = holders[0];
+  if (first === undefined || dev.iommuGroup === undefined) return e;
+  // Holders come group node first: that is the node a busy group open or cdev bind met.
+  const pids = holders.filter((h) => h.node === first.node).map((h) => h.pid);
+  const cdevHeld = first.node.startsWith("/dev/vfio/devices/");
+  const heldBy = `${cdevHeld ? `the cdev ${first.node}` : "the group"} is held by process ${pids.join(", ")}`;
+  let what: string;
+  if (mode === "group") what = `open ${resolveGroupNode(b, dev.iommuGroup)}: Device or resource busy (EBUSY)`;
+  // The cdev path opens a device once: a second bind is EINVAL in the kernel, a busy device to the user.
+  else if (cdevHeld) what = `bind ${first.node}: ${dev.name} is already open through its cdev (EBUSY; VFIO_DEVICE_BIND_IOMMUFD answers EINVAL)`;
+  else what = `bind ${dev.name}'s cdev: the group ${first.node} is busy (EBUSY)`;
+  return new BusyError(`cannot ${what}: ${heldBy}`, `wait for it to finish or stop it (kill ${pids[0]})`, pids[0]);
 }

@@ -8,7 +8,7 @@ import { BusyError, DeviceNotFoundError, UnsupportedError, VfioError } from "../
 import { resolveGroupNode } from "../vfio/session.ts";
 import { forgetBinding, loadBinding, saveBinding } from "./bind-state.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
-import { groupHolders, kernelUsers } from "./in-use.ts";
+import { describeHolders, deviceHolders, kernelUsers } from "./in-use.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver } from "./sysfs.ts";
 
 export interface BindOptions {
@@ -202,17 +202,18 @@ function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): s
 /**
  * Unbind `dev` from its VFIO driver and restore what `bind` saved (or, with nothing saved, clear the override and let
  * the kernel match its native driver).
- * @throws DeviceNotFoundError (not bound to VFIO), BusyError (a process holds its group; names the pid)
+ * @throws DeviceNotFoundError (not bound to VFIO), BusyError (a process holds its group node or its cdev; names the pid
+ *   and the node)
  */
 export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string }): { device: HostDevice; restoredDriver?: string } {
   if (!dev.vfioBound) {
     throw new DeviceNotFoundError(`${dev.name} is not bound to a VFIO driver (driver: ${dev.driver ?? "none"})`, "nothing to unbind");
   }
-  if (dev.groupNode) {
-    const pids = groupHolders(b, dev.groupNode);
-    if (pids.length) {
-      throw new BusyError(`${dev.groupNode} is open in process ${pids.join(", ")} (EBUSY)`, `stop process ${pids[0]} first`, pids[0]);
-    }
+  // Either node held keeps the device open, and the kernel's unbind would wait for it.
+  const holders = deviceHolders(b, dev);
+  if (holders[0] !== undefined) {
+    const pid = holders[0].pid;
+    throw new BusyError(`${describeHolders(holders)} (EBUSY)`, `stop process ${pid} first`, pid);
   }
   const saved = loadBinding(opts.stateDir, dev.bus, dev.name);
   restore(b, dev, saved?.driver, saved?.override);

@@ -1,6 +1,6 @@
 // `doctor`: why a device cannot be bound or opened, from what the real kernel teaches (kernel-lab.md, vfio-abi.md
 // §2.2): no VFIO, no vfio-platform/vfio-amba driver, no IOMMU group (noiommu and its cost), reset_required, the
-// cache-coherency and MSI-isolation rules, group viability, node permissions, memlock, and who holds the group.
+// cache-coherency and MSI-isolation rules, group viability, node permissions, memlock, and who holds the group node or the cdev.
 // Every finding names its fix. Machine facts come through the boundary; facts about this process (its limits and
 // credentials) come from the process itself.
 import { readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { resolveGroupNode } from "../vfio/session.ts";
 import type { HostDevice } from "./discovery.ts";
 import { describeDevice } from "./discovery.ts";
-import { groupHolders, kernelUsers } from "./in-use.ts";
+import { describeHolders, deviceHolders, deviceNodes, kernelUsers } from "./in-use.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, listDir } from "./sysfs.ts";
 
 export type FindingStatus = "ok" | "warn" | "fail" | "info";
@@ -205,11 +205,12 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
     if (noiommuGroup && uid !== 0) {
       out.push({ check: "cap_sys_rawio", status: "fail", message: "noiommu groups need CAP_SYS_RAWIO to open", fix: "run as root (or grant CAP_SYS_RAWIO)" });
     }
-    const holders = groupHolders(b, groupNode).filter((p) => p !== process.pid);
+    // The group node or the cdev: a holder of either makes the other path busy too.
+    const holders = deviceHolders(b, dev, process.pid);
     out.push(
-      holders.length
-        ? { check: "holder", status: "warn", message: `${groupNode} is open in process ${holders.join(", ")}: a second opener gets EBUSY`, fix: `wait for it or stop it (kill ${holders[0]})` }
-        : { check: "holder", status: "ok", message: `no process holds ${groupNode}` },
+      holders[0] !== undefined
+        ? { check: "holder", status: "warn", message: `${describeHolders(holders)}: a second opener gets EBUSY`, fix: `wait for it or stop it (kill ${holders[0].pid})` }
+        : { check: "holder", status: "ok", message: `no process holds ${deviceNodes(b, dev).join(" or ")}` },
     );
   }
   return out;

@@ -21,8 +21,9 @@ export function tempSimState(prefix = "vfio-plat-test-"): { dir: string; dispose
 
 /**
  * Environment for a CLI run on the simulated board in `stateDir` (no colour, no inherited sim settings). Devices open
- * through their group (VFIO_PLAT_IOMMU_MODE=group): these tests check the group path's holder naming and ioctl
- * sequence; the cdev path has its own tests, and the shared scenarios (sim.test.ts) clear it to use `auto` as the lab.
+ * through their group (VFIO_PLAT_IOMMU_MODE=group): these tests check the group path's ioctl sequence and outputs;
+ * holder naming through the cdev in `auto` mode is tested in cdev-holder.test.ts (pass VFIO_PLAT_IOMMU_MODE in
+ * `extra`), and the shared scenarios (sim.test.ts) clear it to use `auto` as the lab.
  */
 export function simEnv(stateDir: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};

@@ -2,8 +2,8 @@
 // /dev/vfio/devices/vfio0 bound to /dev/iommu and attached to an IOAS. The same DMA copy RAM -> device -> RAM and the
 // same SMMU translation fault as the group path, then the IOAS_MAP refusals (EEXIST on overlap, EINVAL in the MSI
 // window and off the IOMMU page) and the exclusivity of the two paths: a group open while the cdev is bound is EBUSY,
-// a second cdev bind is EINVAL, a cdev bind while the group is open is EBUSY.
-import { diff, json, jsonHas, type Scenario } from "./scenario.ts";
+// a second cdev bind is EINVAL, a cdev bind while the group is open is EBUSY; each names the holder's pid and node.
+import { diff, doctorHas, json, jsonHas, type Scenario } from "./scenario.ts";
 
 const DEV = "0000:00:02.0";
 const FD = ["--iommu-mode", "iommufd"];
@@ -116,11 +116,32 @@ export const eduIommufd: Scenario = {
     },
     { kind: "command", name: "IOAS_MAP just above the MSI window", args: [...FD, "run", DEV, "-e", "dma map x 4096 at 0x8100000"], exit: 0 },
     { kind: "background", name: "hold the device through its cdev", args: [...FD, "irq", DEV, "0", "--timeout", "30s"], ready: /armed/ },
-    { kind: "command", name: "EBUSY: the group node while the cdev is bound", args: [...GROUP, "read", DEV, "0:0x0"], exit: 5, stderr: "/dev/vfio/0" },
-    { kind: "command", name: "EINVAL: a second cdev bind", args: [...FD, "read", DEV, "0:0x0"], exit: 5, stderr: "VFIO_DEVICE_BIND_IOMMUFD: EINVAL" },
+    // The holder is named by pid through /proc/<pid>/fd, whose link for a cdev reads /dev/vfio/devices/vfio0.
+    {
+      kind: "command",
+      name: "EBUSY: the group node while the cdev is bound, holder named",
+      args: [...GROUP, "read", DEV, "0:0x0"],
+      exit: 5,
+      stderr: "cannot open /dev/vfio/0: Device or resource busy (EBUSY): the cdev /dev/vfio/devices/vfio0 is held by process",
+    },
+    {
+      kind: "command",
+      name: "EINVAL: a second cdev bind, holder named",
+      args: [...FD, "read", DEV, "0:0x0"],
+      exit: 5,
+      stderr: "VFIO_DEVICE_BIND_IOMMUFD answers EINVAL): the cdev /dev/vfio/devices/vfio0 is held by process",
+    },
+    { kind: "command", name: "EBUSY: unbind while the cdev is bound", args: ["unbind", DEV], exit: 5, stderr: "/dev/vfio/devices/vfio0 is open in process" },
+    {
+      kind: "command",
+      name: "doctor names the cdev holder",
+      args: ["doctor", DEV, "--json"],
+      exit: 0,
+      check: doctorHas({ driver: { status: "ok", message: "vfio-pci" }, holder: { status: "warn", message: "/dev/vfio/devices/vfio0 is open in process" } }),
+    },
     { kind: "stop", name: "Ctrl-C the cdev holder", signal: "SIGINT", exit: 130 },
     { kind: "background", name: "hold the group", args: [...GROUP, "irq", DEV, "0", "--timeout", "30s"], ready: /armed/ },
-    { kind: "command", name: "EBUSY: a cdev bind while the group is open", args: [...FD, "read", DEV, "0:0x0"], exit: 5, stderr: "cdev: the group /dev/vfio/0 is busy (EBUSY)" },
+    { kind: "command", name: "EBUSY: a cdev bind while the group is open", args: [...FD, "read", DEV, "0:0x0"], exit: 5, stderr: "cdev: the group /dev/vfio/0 is busy (EBUSY): the group is held by process" },
     { kind: "stop", name: "Ctrl-C the group holder", signal: "SIGINT", exit: 130 },
     { kind: "command", name: "edu ID register through the cdev again", args: [...FD, "read", DEV, "0:0x0"], exit: 0, stdout: "0x010000ed\n" },
     { kind: "command", name: "unbind edu", args: ["unbind", DEV], exit: 0 },

@@ -1,12 +1,14 @@
 // The files a VFIO user program reads and writes, served from the simulated board's state with the content and errno
 // Linux gives: /sys/bus/{platform,amba,pci} device directories and attributes, drivers_probe, driver bind/unbind,
 // /sys/kernel/iommu_groups, VFIO module parameters, /dev/vfio nodes, /proc/consoles, and /proc/<pid>/fd of the
-// processes holding simulated groups. Anything else does not exist here (ENOENT).
+// processes holding simulated groups or bound device cdevs. Anything else does not exist here (ENOENT).
 import type { BoundaryFs } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { DeviceSpec, PciBarSpec } from "../boards/board-spec.ts";
 import type { BoardState } from "../state/board-state.ts";
+import { liveHolder } from "../state/pid-lock.ts";
 import type { StateStore } from "../state/state-store.ts";
+import { cdevLockPath } from "../vfio/lock-paths.ts";
 import {
   allGroups,
   cdevDevice,
@@ -241,14 +243,14 @@ export class SimFs implements BoundaryFs {
       const d = s.board.devices.find((x) => x.console === m![1]);
       return d ? { kind: "link", target: `../../../${d.name}` } : undefined;
     }
-    if (p === "/proc") return { kind: "dir", entries: () => [...new Set(this.held.all().map((h) => String(h.pid)))] };
+    if (p === "/proc") return { kind: "dir", entries: () => [...new Set(this.openNodes(s).map((h) => String(h.pid)))] };
     if ((m = /^\/proc\/(\d+)\/fd(?:\/(\d+))?$/.exec(p))) {
       const pid = Number(m[1]);
-      const mine = this.held.all().filter((h) => h.pid === pid);
+      const mine = this.openNodes(s).filter((h) => h.pid === pid);
       if (mine.length === 0) return undefined;
-      if (m[2] === undefined) return { kind: "dir", entries: () => mine.map((h) => String(100 + h.group)) };
-      const h = mine.find((x) => 100 + x.group === Number(m![2]));
-      return h ? { kind: "link", target: this.groupNode(s, h.group) } : undefined;
+      if (m[2] === undefined) return { kind: "dir", entries: () => mine.map((h) => String(h.fd)) };
+      const h = mine.find((x) => x.fd === Number(m![2]));
+      return h ? { kind: "link", target: h.node } : undefined;
     }
     return undefined;
   }
@@ -315,6 +317,21 @@ export class SimFs implements BoundaryFs {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * The VFIO nodes processes hold, as their /proc/<pid>/fd links show them: open groups (fd 100+N) and bound device
+   * cdevs (fd 200+N, linking to /dev/vfio/devices/vfioN as on Linux). Holders are read from the lock files.
+   */
+  private openNodes(s: BoardState): { pid: number; fd: number; node: string }[] {
+    const out = this.held.all().map((h) => ({ pid: h.pid, fd: 100 + h.group, node: this.groupNode(s, h.group) }));
+    for (const d of vfioDevices(s)) {
+      const n = s.devices[d.name]!.vfioIndex!;
+      if (cdevDevice(s, n) === undefined) continue; // noiommu: no cdev to hold
+      const h = liveHolder(cdevLockPath(this.store.locksDir, d.name));
+      if (h) out.push({ pid: h.pid, fd: 200 + n, node: `/dev/vfio/devices/vfio${n}` });
+    }
+    return out;
   }
 
   private groupNode(s: BoardState, g: number): string {
