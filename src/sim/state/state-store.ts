@@ -27,17 +27,27 @@ export class StateStore {
     });
   }
 
-  /** The current state (a consistent snapshot: writes are atomic renames). */
+  /**
+   * The current state (a consistent snapshot: writes are atomic renames). Read-only: when the file's text is the same
+   * as last time, the same parsed object comes back (parsing was most of a kernel-log read), so callers must not
+   * change it; update() hands out a private copy to change.
+   */
   read(): BoardState {
-    return JSON.parse(readFileSync(this.file, "utf8"), (_k, v: unknown) =>
-      v !== null && typeof v === "object" && "$bigint" in v ? BigInt((v as { $bigint: string }).$bigint) : v,
-    ) as BoardState;
+    const text = readFileSync(this.file, "utf8");
+    if (this.cache && this.cache.text === text) return this.cache.state;
+    const state = parseState(text);
+    this.cache = { text, state };
+    return state;
   }
+
+  /** The last text read and its parse (compared by content: inode, size and coarse mtime can all repeat). */
+  private cache: { text: string; state: BoardState } | undefined;
 
   /** Read-modify-write under the lock. `fn` may return false to skip writing. */
   update<T>(fn: (s: BoardState) => T): T {
     return withLock(this.mutex, () => {
-      const s = this.read();
+      // A fresh parse: fn changes it, and may throw half-way (nothing is written then).
+      const s = parseState(readFileSync(this.file, "utf8"));
       const r = fn(s);
       this.write(s);
       return r;
@@ -51,4 +61,10 @@ export class StateStore {
     writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, this.file);
   }
+}
+
+function parseState(text: string): BoardState {
+  return JSON.parse(text, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && "$bigint" in v ? BigInt((v as { $bigint: string }).$bigint) : v,
+  ) as BoardState;
 }
