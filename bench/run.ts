@@ -1,6 +1,7 @@
 // `bun run bench`: builds the C reference programs, measures every row of issue 5 with vfio-plat and its reference
 // interleaved (A B A B ...), prints one table (median and min–max spread, ratio, goal, PASS/MISS) and writes
-// bench/results.json. Options: --samples N, --quick (smoke run), --only ID[,ID], --lab (also the QEMU lab row),
+// bench/results.json. Options: --samples N, --quick (smoke run), --only ID[,ID], --lab / --no-lab (the QEMU lab rows:
+// by default they run when the lab can, i.e. QEMU, the cross compiler and the lab's kernel are there, except in --quick),
 // --out FILE.
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
@@ -12,19 +13,21 @@ import { RESULTS_SCHEMA, rowResult, type ResultsDocument } from "./lib/results.t
 import type { RowOutcome, RowResult } from "./lib/row.ts";
 import { renderTable } from "./lib/table.ts";
 import { GROUPS } from "./rows/index.ts";
+import { labMissing } from "./rows/lab.ts";
 
 interface Options {
   samples: number;
   quick: boolean;
   only?: string[];
   lab: boolean;
+  noLab: boolean;
   out: string;
 }
 
 const ROOT = resolve(import.meta.dir, "..");
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { samples: 9, quick: false, lab: false, out: join(import.meta.dir, "results.json") };
+  const o: Options = { samples: 9, quick: false, lab: false, noLab: false, out: join(import.meta.dir, "results.json") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -35,13 +38,15 @@ function parseArgs(argv: string[]): Options {
     if (a === "--samples") o.samples = Number.parseInt(value(), 10);
     else if (a === "--quick") o.quick = true;
     else if (a === "--lab") o.lab = true;
+    else if (a === "--no-lab") o.noLab = true;
     else if (a === "--only") o.only = value().split(",");
     else if (a === "--out") o.out = resolve(value());
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: bun run bench [--samples N] [--quick] [--only ROW[,ROW]] [--lab] [--out FILE]\n");
+      process.stdout.write("usage: bun run bench [--samples N] [--quick] [--only ROW[,ROW]] [--lab | --no-lab] [--out FILE]\n");
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
+  if (o.lab && o.noLab) throw new Error("--lab and --no-lab contradict each other");
   if (!(o.samples >= 1)) throw new Error("--samples must be at least 1");
   if (o.quick && !argv.includes("--samples")) o.samples = 3;
   return o;
@@ -66,6 +71,15 @@ export async function runGroups(groups: readonly RowGroup[], ctx: BenchContext, 
   return out;
 }
 
+/** Whether the lab rows run: --lab forces them, --no-lab and --quick leave them out, otherwise when the lab can run. */
+function labChoice(o: Options): { lab: boolean; why?: string } {
+  if (o.lab) return { lab: true };
+  if (o.noLab) return { lab: false, why: "lab not run (--no-lab)" };
+  if (o.quick) return { lab: false, why: "lab not run (--quick; add --lab)" };
+  const missing = labMissing();
+  return missing ? { lab: false, why: missing } : { lab: true };
+}
+
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -86,7 +100,7 @@ async function main(): Promise<number> {
   };
   let rows: RowResult[];
   try {
-    rows = await runGroups(GROUPS(opts), ctx, opts.only);
+    rows = await runGroups(GROUPS(labChoice(opts)), ctx, opts.only);
   } finally {
     b.dispose();
     rmSync(tmp, { recursive: true, force: true });

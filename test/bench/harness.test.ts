@@ -80,6 +80,7 @@ describe("rows, table and results.json", () => {
       "mmap-read32",
       "mmap-write32",
       "lab-register-pread",
+      "lab-mmap-read32",
       "irq-wake",
       "dma-board-clock",
       "dma-simulator",
@@ -93,6 +94,9 @@ describe("rows, table and results.json", () => {
     const lab = GROUPS({ lab: false }).find((g) => g.name === "lab")!;
     const out = await lab.run({} as never);
     expect(out["lab-register-pread"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
+    expect(out["lab-mmap-read32"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
+    const why = await GROUPS({ lab: false, why: "qemu-system-aarch64 not installed" }).find((g) => g.name === "lab")!.run({} as never);
+    expect(why["lab-register-pread"]).toEqual({ kind: "skipped", reason: "qemu-system-aarch64 not installed" });
   });
 
   test("results.json checker accepts a well-formed document and names what is wrong", () => {

@@ -7,10 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareExits, formatDifference, stderrNotes } from "./harness/compare.ts";
 import { CpioWriter } from "./harness/cpio.ts";
-import { runtimePackages } from "./harness/initramfs.ts";
+import { projectArchive, runtimePackages } from "./harness/initramfs.ts";
 import { cacheRoot, REPO } from "./harness/paths.ts";
 import { PROFILES, qemuArgv } from "./harness/qemu.ts";
 import { parseTrace } from "./harness/trace.ts";
+import { benchCmdline, formatBenchSample, parseBenchCmdline, parseBenchSamples } from "./bench-protocol.ts";
 import { jobsFor, profileOf, sharedId, SIM_BOARDS } from "./plan.ts";
 import { formatEvent, formatOutcome, formatResult, parseConsole, type OutcomeRecord, type StepRecord } from "./protocol.ts";
 import { firstLight } from "./scenarios/first-light.ts";
@@ -119,6 +120,13 @@ describe("boot profiles", () => {
     expect(a).toContain("-no-reboot");
     expect(a.join(" ")).toContain("-nic none");
     expect(a).not.toContain("-trace");
+  });
+
+  test("extra command-line words (the bench entry) go after the profile's", () => {
+    const a = qemuArgv({ ...base, profile: PROFILES.noiommu, append: ["vfio_plat_lab.entry=bench", "vfio_plat_lab.bench=3,100,/x"] });
+    const words = (a[a.indexOf("-append") + 1] ?? "").split(" ");
+    expect(words.slice(-2)).toEqual(["vfio_plat_lab.entry=bench", "vfio_plat_lab.bench=3,100,/x"]);
+    expect(words).toContain("vfio.enable_unsafe_noiommu_mode=1");
   });
 
   test("a subset of the profile's scenarios is passed as vfio_plat_lab.only", () => {
@@ -280,5 +288,50 @@ describe("the guest runner on the simulated board (dry run)", () => {
     const r = Bun.spawnSync([process.execPath, join(import.meta.dir, "guest/runner.ts"), "--only", "no-such-scenario", "--sim"], { stdout: "pipe", stderr: "pipe" });
     expect(r.exitCode).toBe(2);
     expect(parseConsole(r.stdout.toString()).events.map((e) => e.type)).toEqual(["error"]);
+  });
+});
+
+describe("lab benchmark protocol", () => {
+  test("the bench parameters survive the kernel command line; absent is undefined, malformed is refused", () => {
+    const p = { samples: 5, n: 20000, program: "/opt/vfio-plat/bench/vfio-pread" };
+    expect(parseBenchCmdline(`console=ttyAMA0 ${benchCmdline(p)} vfio_plat_lab.entry=bench\n`)).toEqual(p);
+    expect(parseBenchCmdline("console=ttyAMA0 panic=-1")).toBeUndefined();
+    expect(() => parseBenchCmdline("vfio_plat_lab.bench=0,10,/x")).toThrow(/SAMPLES,N,PROGRAM/);
+    expect(() => parseBenchCmdline("vfio_plat_lab.bench=3,ten,/x")).toThrow(/SAMPLES,N,PROGRAM/);
+    expect(() => parseBenchCmdline("vfio_plat_lab.bench=3,10")).toThrow(/SAMPLES,N,PROGRAM/);
+  });
+
+  test("samples come back per row and side in sample order, through CRLF and a kernel message on the line", () => {
+    const lines = [
+      formatBenchSample({ row: "r", side: "vfio", sample: 1, ns: 12 }),
+      `[  3.1] rtc: something ${formatBenchSample({ row: "r", side: "vfio", sample: 0, ns: 11 })}`,
+      formatBenchSample({ row: "r", side: "reference", sample: 0, ns: 9.5 }),
+      formatBenchSample({ row: "other", side: "reference", sample: 0, ns: 1 }),
+      formatEvent({ type: "done" }),
+    ];
+    const { rows, garbled } = parseBenchSamples(lines.join("\r\n"));
+    expect(rows).toEqual({ r: { vfio: [11, 12], reference: [9.5] }, other: { vfio: [], reference: [1] } });
+    expect(garbled).toEqual([]);
+  });
+
+  test("a cut line or one missing a field is reported as garbled, not counted", () => {
+    const good = formatBenchSample({ row: "r", side: "vfio", sample: 0, ns: 3 });
+    const text = [good.slice(0, 30), 'VFIO-PLAT-BENCH {"row":"r","side":"vfio","sample":1}', 'VFIO-PLAT-BENCH {"row":"r","side":"both","sample":1,"ns":2}', good].join("\n");
+    const { rows, garbled } = parseBenchSamples(text);
+    expect(rows).toEqual({ r: { vfio: [3], reference: [] } });
+    expect(garbled).toHaveLength(3);
+  });
+
+  test("an extra file (the bench's C program) lands in the per-run archive with its mode", () => {
+    const data = new TextEncoder().encode("EXTRA-PROGRAM-BYTES");
+    const archive = new TextDecoder("latin1").decode(projectArchive([{ path: "opt/vfio-plat/bench/vfio-pread", data, mode: 0o755 }]));
+    const at = archive.indexOf("opt/vfio-plat/bench/vfio-pread\0");
+    expect(at).toBeGreaterThan(0);
+    // newc header: 110 bytes before the name; c_mode is the second field (file type 0o100000 | 0o755).
+    const header = archive.slice(at - 110, at);
+    expect(Number.parseInt(header.slice(14, 22), 16)).toBe(0o100755);
+    expect(archive.indexOf("EXTRA-PROGRAM-BYTES", at)).toBeGreaterThan(at);
+    expect(archive).toContain("opt/vfio-plat/bench\0");
+    expect(archive).toContain("opt/vfio-plat/test/lab/guest/bench.ts\0");
   });
 });

@@ -73,8 +73,15 @@ export function runtimePackages(): string[] {
   return [...seen].sort();
 }
 
-/** The per-run archive: /init and the project under /opt/vfio-plat. */
-export function projectArchive(): Uint8Array {
+/** A file added to the per-run archive: its path in the guest (no leading slash), contents and mode. */
+export interface ExtraFile {
+  path: string;
+  data: Uint8Array;
+  mode?: number;
+}
+
+/** The per-run archive: /init and the project under /opt/vfio-plat, plus `extra` files (e.g. the bench's C program). */
+export function projectArchive(extra: ExtraFile[] = []): Uint8Array {
   const w = new CpioWriter();
   const dirs = new Set<string>();
   w.add({ type: "file", path: "init", data: readFileSync(LAB_FILES.init), mode: 0o755 });
@@ -86,15 +93,20 @@ export function projectArchive(): Uint8Array {
   addTree(w, dirs, join(REPO, "test/lab"), `${P}/test/lab`, (rel) => rel.startsWith("harness") || rel.endsWith(".test.ts"));
   if (existsSync(join(REPO, "test/scenarios"))) addTree(w, dirs, join(REPO, "test/scenarios"), `${P}/test/scenarios`, (rel) => rel.endsWith(".test.ts"));
   for (const name of runtimePackages()) addTree(w, dirs, join(REPO, "node_modules", name), `${P}/node_modules/${name}`);
+  for (const f of extra) {
+    const slash = f.path.lastIndexOf("/");
+    if (slash > 0) addDirs(w, dirs, f.path.slice(0, slash));
+    w.add({ type: "file", path: f.path, data: f.data, mode: f.mode ?? 0o644 });
+  }
   return w.finish();
 }
 
-/** Write base + project into `runDir/initrd.cpio` for QEMU's -initrd. @returns its path and size in bytes. */
-export function buildInitrd(runDir: string): { path: string; bytes: number; bunVersion: string } {
+/** Write base + project (+ `extra`) into `runDir/initrd.cpio` for QEMU's -initrd. @returns its path and size in bytes. */
+export function buildInitrd(runDir: string, extra: ExtraFile[] = []): { path: string; bytes: number; bunVersion: string } {
   const base = ensureBaseArchive();
   mkdirSync(runDir, { recursive: true });
   const path = join(runDir, "initrd.cpio");
   copyFileSync(base.path, path);
-  appendFileSync(path, projectArchive());
+  appendFileSync(path, projectArchive(extra));
   return { path, bytes: lstatSync(path).size, bunVersion: base.bunVersion };
 }

@@ -39,6 +39,8 @@ export interface BootOptions {
   profile: Profile;
   /** Only these jobs of the profile (test/lab/plan.ts ids; vfio_plat_lab.only= on the kernel command line); default all. */
   only?: string[];
+  /** More kernel command-line words, e.g. the benchmark's `vfio_plat_lab.entry=bench` (test/lab/bench-protocol.ts). */
+  append?: string[];
   /** Directory for console.log (and trace.log). */
   runDir: string;
   timeoutMs?: number;
@@ -65,7 +67,7 @@ export interface BootResult extends ParsedConsole {
 /** The qemu-system-aarch64 command line for a boot. */
 export function qemuArgv(o: BootOptions): string[] {
   const lab = [`vfio_plat_lab.profile=${o.profile.name}`, ...(o.only && o.only.length > 0 ? [`vfio_plat_lab.only=${o.only.join(",")}`] : [])];
-  const append = ["console=ttyAMA0", "panic=-1", ...o.profile.cmdline, ...lab].join(" ");
+  const append = ["console=ttyAMA0", "panic=-1", ...o.profile.cmdline, ...lab, ...(o.append ?? [])].join(" ");
   return [
     "qemu-system-aarch64",
     "-M", o.profile.machine,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { jobsFor, type Job, type ProfileName } from "../plan.ts";
 import { ensureHostPackages } from "./deps.ts";
 import { log } from "./exec.ts";
-import { buildInitrd } from "./initramfs.ts";
+import { buildInitrd, type ExtraFile } from "./initramfs.ts";
 import { ensureKernel, type KernelArtefact } from "./kernel.ts";
 import { cacheRoot } from "./paths.ts";
 import { boot, PROFILES, type BootResult } from "./qemu.ts";
@@ -43,20 +43,30 @@ export interface LabRun {
 export async function runProfileInGuest(
   p: Prepared,
   profile: ProfileName,
-  opts: { only?: string[]; trace?: boolean; echo?: boolean; timeoutMs?: number } = {},
+  opts: {
+    only?: string[];
+    trace?: boolean;
+    echo?: boolean;
+    timeoutMs?: number;
+    /** More kernel command-line words and initramfs files (the benchmark's boot); runName names the run directory. */
+    append?: string[];
+    extraFiles?: ExtraFile[];
+    runName?: string;
+  } = {},
 ): Promise<LabRun> {
   const jobs = jobsFor(profile, opts.only);
-  const runDir = join(cacheRoot(), "runs", profile);
+  const runDir = join(cacheRoot(), "runs", opts.runName ?? profile);
   mkdirSync(runDir, { recursive: true });
   const t0 = performance.now();
-  const initrd = buildInitrd(runDir);
+  const initrd = buildInitrd(runDir, opts.extraFiles);
   const initrdSeconds = (performance.now() - t0) / 1000;
-  log(`initramfs ${(initrd.bytes / 1e6).toFixed(0)} MB (Bun ${initrd.bunVersion} arm64) in ${initrdSeconds.toFixed(1)} s; booting profile ${profile}: ${jobs.map((j) => j.id).join(", ")}`);
+  log(`initramfs ${(initrd.bytes / 1e6).toFixed(0)} MB (Bun ${initrd.bunVersion} arm64) in ${initrdSeconds.toFixed(1)} s; booting profile ${profile}: ${opts.append?.find((w) => w.startsWith("vfio_plat_lab.entry=")) ?? jobs.map((j) => j.id).join(", ")}`);
   const result = await boot({
     kernel: p.kernel.image,
     initrd: initrd.path,
     profile: PROFILES[profile],
     ...(opts.only && opts.only.length > 0 ? { only: opts.only } : {}),
+    ...(opts.append ? { append: opts.append } : {}),
     runDir,
     trace: opts.trace,
     echo: opts.echo,
