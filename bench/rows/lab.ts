@@ -10,6 +10,7 @@ import { runProfileInGuest } from "../../test/lab/harness/session.ts";
 import { BENCH_DIR, BUILD_DIR } from "../lib/c-build.ts";
 import type { BenchContext, RowGroup } from "../lib/context.ts";
 import type { RowOutcome } from "../lib/row.ts";
+import { median } from "../lib/stats.ts";
 
 export const CROSS_CC = "aarch64-linux-gnu-gcc";
 const SOURCE = join(BENCH_DIR, "c/lab/vfio-pread.c");
@@ -91,6 +92,11 @@ export function labRows(opts: { lab: boolean; why?: string }): RowGroup {
           const why = error ? String(error.message).split("\n")[0] : run.boot.timedOut ? "the lab boot timed out" : "the guest reported no samples";
           out[id] = { kind: "skipped", reason: `lab: ${why} (console: ${run.boot.consolePath})` };
         }
+      }
+      const boundary = rows["lab-boundary-pread"]?.vfio ?? [];
+      const pread = out["lab-register-pread"];
+      if (boundary.length > 0 && pread?.kind === "measured") {
+        pread.note = `the kernel boundary's pread alone (bun:ffi, no Region): median ${median(boundary).toFixed(0)} ns`;
       }
       return out;
     },
