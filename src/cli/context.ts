@@ -7,6 +7,7 @@ import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
 import type { IommuMode } from "../vfio/session.ts";
 import { makeChalks, type Chalks } from "./output/color.ts";
+import { isTerminal } from "./output/terminal.ts";
 
 export interface GlobalOptions {
   sim?: boolean;
@@ -43,8 +44,8 @@ export class CliContext {
       flag: this.opts.color,
       env: process.env,
       json: this.json,
-      stdoutIsTTY: process.stdout.isTTY === true,
-      stderrIsTTY: process.stderr.isTTY === true,
+      stdoutIsTTY: isTerminal(1),
+      stderrIsTTY: isTerminal(2),
     });
     return this.chalks;
   }

@@ -9,6 +9,7 @@ import { iommuModeOf } from "./parse/iommu-mode.ts";
 import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
 import { EXIT, describeError, formatExitCodes, renderError } from "./output/errors.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
+import { isTerminal } from "./output/terminal.ts";
 import { toJson } from "./output/json.ts";
 
 const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: EXIT.SIGHUP } as const;
@@ -103,8 +104,8 @@ export async function main(argv: string[]): Promise<number> {
       flag: colorFlagFromArgv(argv),
       env: process.env,
       json,
-      stdoutIsTTY: process.stdout.isTTY === true,
-      stderrIsTTY: process.stderr.isTTY === true,
+      stdoutIsTTY: isTerminal(1),
+      stderrIsTTY: isTerminal(2),
     }).stderr;
     writeStderr(renderError(d, { json, debug, colors }));
     return d.exit;

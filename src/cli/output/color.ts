@@ -1,7 +1,9 @@
 // Decides whether (and how richly) to colour each output stream. chalk ignores NO_COLOR and sniffs process.argv on its
 // own, so we decide here, once, with a pure function: --color/--no-color > NO_COLOR > FORCE_COLOR > TTY, and --json
 // always means no colour. Colour is decoration only; every meaning is also written as text.
-import { Chalk, type ChalkInstance } from "chalk";
+// chalk is loaded only for a stream that gets colour: importing it loads node:tty (~20 ms of every start-up, most runs
+// write to a pipe).
+import type { ChalkInstance } from "chalk";
 
 /** chalk's levels: 0 none, 1 basic 16 colours, 2 256 colours, 3 truecolor. */
 export type ColorLevel = 0 | 1 | 2 | 3;
@@ -88,7 +90,31 @@ export function makeChalks(opts: {
 }): Chalks {
   const { flag, env, json } = opts;
   return {
-    stdout: new Chalk({ level: colorLevel({ flag, env, json, isTTY: opts.stdoutIsTTY }) }),
-    stderr: new Chalk({ level: colorLevel({ flag, env, json, isTTY: opts.stderrIsTTY }) }),
+    stdout: chalkAt(colorLevel({ flag, env, json, isTTY: opts.stdoutIsTTY })),
+    stderr: chalkAt(colorLevel({ flag, env, json, isTTY: opts.stderrIsTTY })),
   };
+}
+
+/** A chalk instance at `level`; level 0 needs no chalk at all (see plainChalk). */
+function chalkAt(level: ColorLevel): ChalkInstance {
+  if (level === 0) return plainChalk();
+  const { Chalk } = require("chalk") as typeof import("chalk");
+  return new Chalk({ level });
+}
+
+/**
+ * What chalk at level 0 does, without loading chalk: every style (chained or not) returns its arguments joined by a
+ * space, unchanged; `level` is 0. Style methods that take arguments first (hex, rgb, ansi256, bg…) return the same.
+ */
+function plainChalk(): ChalkInstance {
+  const join = (...args: unknown[]) => args.join(" ");
+  const taking = new Set(["rgb", "hex", "ansi256", "bgRgb", "bgHex", "bgAnsi256"]);
+  const self: ChalkInstance = new Proxy(join, {
+    get(_t, prop) {
+      if (prop === "level") return 0;
+      if (typeof prop === "string" && taking.has(prop)) return () => self;
+      return self;
+    },
+  }) as unknown as ChalkInstance;
+  return self;
 }
