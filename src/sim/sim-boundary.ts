@@ -456,10 +456,33 @@ export class SimBoundary implements KernelBoundary {
   private iommufdEnv(): IommufdEnv {
     return {
       pageSize: this.pageSize,
-      isMapped: (address, length, write) => this.opts.os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
+      isMapped: (address, length, write) => this.pinned(address, length, write),
       memoryAt: (address, length) => this.opts.os.memoryAt(address, length),
     };
   }
+
+  /**
+   * MAP_DMA / IOAS_MAP's pinning: is the range mapped (writable if `write`)? If so, fault every page in now, as the
+   * kernel's pin_user_pages does (for write when the device may write), so the first DMA into a fresh buffer does not
+   * pay the page faults (a 64 MiB copy took 23-61 ms with them, 6-14 ms without). Contents are unchanged.
+   */
+  private pinned(address: bigint, length: number, write: boolean): boolean {
+    if (!this.opts.os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ)) return false;
+    if (length > 0) {
+      const v = this.opts.os.memoryAt(address, length);
+      const page = this.pageSize;
+      let sum = 0;
+      for (let i = 0; i < length; i += page) {
+        if (write) v[i] = v[i]!; // a write fault: the page becomes private and writable, as FOLL_WRITE pins it
+        else sum += v[i]!;
+      }
+      if (write) v[length - 1] = v[length - 1]!;
+      else sum += v[length - 1]!;
+      this.pinSum = sum; // keeps the reads
+    }
+    return true;
+  }
+  private pinSum = 0;
 
   // ---- region access ----
   pread(fd: Fd, buf: Uint8Array, offset: number): number {
@@ -706,7 +729,7 @@ export class SimBoundary implements KernelBoundary {
       ias: smmuOf(this.board)?.ias ?? 48,
       noiommuEnabled: () => this.store.read().params["vfio.enable_unsafe_noiommu_mode"] === "Y",
       dmaEntryLimit: () => Number(this.store.read().params["vfio_iommu_type1.dma_entry_limit"] ?? 65535),
-      vaddrOk: (vaddr, size, write) => this.opts.os.isMapped(vaddr, Number(size), write ? PROT_READ | PROT_WRITE : PROT_READ),
+      vaddrOk: (vaddr, size, write) => this.pinned(vaddr, Number(size), write),
     };
   }
 
