@@ -4,6 +4,18 @@
 import type { Mapping } from "../boundary/kernel-boundary.ts";
 import { type MappedRegion, unmapRegion } from "./mapped-region.ts";
 
+// A compiler barrier for device accesses. The optimising JIT treats a plain typed-array load in a loop as invariant
+// and hoists it (measured: a status poll spun on a stale value for 2e9 iterations, test/ffi/mmio-polling.test.ts), and
+// could merge repeated loads or stores. JSC tracks every typed array's elements as one abstract heap, so a store to
+// this private word before each device access "may change" the device memory too: nothing is hoisted or merged
+// across it, and each accessor's own load or store happens every time, in program order — C's `volatile`, for about
+// 0.5 ns. (Atomics.load on the device itself was tried: 5 ns, and on x86 it can be a read-modify-write, which faults
+// on a read-only mapping and which a device register must never see.)
+const BARRIER_WORD = new Uint32Array(1);
+function deviceFence(): void {
+  BARRIER_WORD[0] = 0;
+}
+
 /** A device mapping with width-exact accessors. Accessors throw RangeError when misaligned, out of range or unmapped. */
 export class MmioMapping implements Mapping {
   readonly length: number;
@@ -41,40 +53,48 @@ export class MmioMapping implements Mapping {
   // fractions fail). Offsets from 4 GiB up take #index, the general check. Measured: half the cost of `% width` and a
   // byte bound (docs/performance.md).
   read8(offset: number): number {
+    deviceFence();
     if (offset >>> 0 === offset && offset < this.#limit) return this.#u8[offset]!;
     return this.#u8[this.#index(offset, 1)]!;
   }
   read16(offset: number): number {
+    deviceFence();
     const i = offset >>> 1;
     if (i * 2 === offset && i < this.#n16) return this.#u16[i]!;
     return this.#u16[this.#index(offset, 2)]!;
   }
   read32(offset: number): number {
+    deviceFence();
     const i = offset >>> 2;
     if (i * 4 === offset && i < this.#n32) return this.#u32[i]!;
     return this.#u32[this.#index(offset, 4)]!;
   }
   read64(offset: number): bigint {
+    deviceFence();
     const i = offset >>> 3;
     if (i * 8 === offset && i < this.#n64) return this.#u64[i]!;
     return this.#u64[this.#index(offset, 8)]!;
   }
   /** Stores wrap modulo 2^width like any typed-array store. */
   write8(offset: number, value: number): void {
+    deviceFence();
     if (offset >>> 0 === offset && offset < this.#limit) this.#u8[offset] = value;
     else this.#u8[this.#index(offset, 1)] = value;
   }
   write16(offset: number, value: number): void {
+    deviceFence();
     const i = offset >>> 1;
     if (i * 2 === offset && i < this.#n16) this.#u16[i] = value;
     else this.#u16[this.#index(offset, 2)] = value;
   }
   write32(offset: number, value: number): void {
+    deviceFence();
     const i = offset >>> 2;
     if (i * 4 === offset && i < this.#n32) this.#u32[i] = value;
     else this.#u32[this.#index(offset, 4)] = value;
   }
   write64(offset: number, value: bigint): void {
+    deviceFence();
     const i = offset >>> 3;
     if (i * 8 === offset && i < this.#n64) this.#u64[i] = value;
     else this.#u64[this.#index(offset, 8)] = value;
