@@ -7,7 +7,6 @@
 // script's `sleep` lands in memory the program then reads without calling the kernel, as on real hardware).
 // Bus-master DMA goes through the board's SMMU to the memory this process mapped with MAP_DMA (src/sim/iommu).
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
@@ -45,6 +44,7 @@ import { attachPt, bindIommufd, detachPt, detachPtIoctl } from "./vfio/cdev-ioct
 import { iommufdIoctl, type IommufdEnv, type IommufdFile } from "./vfio/iommufd-ioctls.ts";
 import { SMMU_PGSIZES } from "./vfio/type1-domain.ts";
 import type { CdevFile, ContainerFile, DeviceFile, GroupFile, VfioFile } from "./vfio/vfio-files.ts";
+import { cdevLockPath, groupLockPath } from "./vfio/lock-paths.ts";
 
 export interface SimOptions {
   /** Directory holding the board's state; shared by every process that simulates this board. */
@@ -144,7 +144,7 @@ export class SimBoundary implements KernelBoundary {
     const locks = this.store.locksDir;
     this.fs = new SimFs(this.store, {
       // A group is in use while it is open, or while a cdev of one of its devices is bound.
-      holder: (g) => liveHolder(join(locks, `group-${g}.lock`))?.pid ?? this.cdevHolder(g),
+      holder: (g) => liveHolder(groupLockPath(locks, g))?.pid ?? this.cdevHolder(g),
       all: () => {
         const out: { group: number; pid: number }[] = [];
         const s = this.store.read();
@@ -154,7 +154,7 @@ export class SimBoundary implements KernelBoundary {
           if (g !== undefined) groups.add(g);
         }
         for (const g of groups) {
-          const h = liveHolder(join(locks, `group-${g}.lock`));
+          const h = liveHolder(groupLockPath(locks, g));
           if (h) out.push({ group: g, pid: h.pid });
         }
         return out;
@@ -221,7 +221,7 @@ export class SimBoundary implements KernelBoundary {
     const noiommu = m[1] !== undefined;
     if (noiommu !== isNoiommuGroup(s, id)) throw SyscallError.of("ENOENT", { syscall: "open", path });
     if (noiommu && process.getuid?.() !== 0) throw SyscallError.of("EPERM", { syscall: "open", path }); // CAP_SYS_RAWIO
-    const lockPath = join(this.store.locksDir, `group-${id}.lock`);
+    const lockPath = groupLockPath(this.store.locksDir, id);
     // vfio_group_fops_open: a bound cdev of the group blocks it (cdev_device_open_cnt), then the single opener rule.
     if (this.cdevHolder(id) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
     if (this.heldGroups.has(id) || tryLock(lockPath) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
@@ -314,7 +314,7 @@ export class SimBoundary implements KernelBoundary {
   private cdevHolder(g: number): number | undefined {
     const s = this.store.read();
     for (const d of groupMembers(s, g)) {
-      const h = liveHolder(join(this.store.locksDir, `cdev-${d.name}.lock`));
+      const h = liveHolder(cdevLockPath(this.store.locksDir, d.name));
       if (h) return h.pid;
     }
     return undefined;
@@ -427,14 +427,14 @@ export class SimBoundary implements KernelBoundary {
 
   private bindCdev(c: CdevFile, arg: Uint8Array | number): number {
     return bindIommufd(c, {
-      groupOpen: (g) => this.heldGroups.has(g) || liveHolder(join(this.store.locksDir, `group-${g}.lock`)) !== undefined,
+      groupOpen: (g) => this.heldGroups.has(g) || liveHolder(groupLockPath(this.store.locksDir, g)) !== undefined,
       iommufdOf: (fd) => {
         const f = this.files.get(fd);
         if (f) return f.kind === "iommufd" ? f : "EBADFD";
         return this.isRealFd(fd) ? "EBADFD" : "EBADF";
       },
       claim: (cd) => {
-        const lockPath = join(this.store.locksDir, `cdev-${cd.name}.lock`);
+        const lockPath = cdevLockPath(this.store.locksDir, cd.name);
         return tryLock(lockPath) === undefined ? lockPath : undefined;
       },
       open: (cd, iommufd, devid, lockPath) => {
