@@ -8,7 +8,7 @@
 // Bus-master DMA goes through the board's SMMU to the memory this process mapped with MAP_DMA (src/sim/iommu).
 import { existsSync, readFileSync } from "node:fs";
 import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
-import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
+import { MAP_SHARED, POLLIN, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import { VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE } from "../vfio/abi/constants.ts";
 import { DEVICE_IOCTLS, GROUP_IOCTLS, fdKindOfPath, ioctlName } from "../vfio/abi/ioctls.ts";
@@ -125,6 +125,8 @@ export class SimBoundary implements KernelBoundary {
   /** When register state was last written back (performance.now()). */
   private lastFlushMs = 0;
   private readonly one = new Uint8Array(new BigUint64Array([1n]).buffer);
+  /** Where a virqfd's eventfd counter is read into (and dropped). */
+  private readonly virqfdCounter = new Uint8Array(8);
 
   constructor(private readonly opts: SimOptions) {
     this.store = new StateStore(opts.stateDir);
@@ -549,7 +551,15 @@ export class SimBoundary implements KernelBoundary {
       const remaining = timeoutMs < 0 ? Infinity : Math.max(0, timeoutMs - elapsed);
       const next = this.nextEventDelayMs();
       const slice = Math.min(remaining, next, MAX_POLL_SLICE_MS);
-      const revents = real.length ? this.opts.os.poll(real, Math.ceil(slice)) : (Bun.sleepSync(Math.ceil(slice)), real.map(() => 0));
+      // Installed virqfds are waited on too: a signal from another thread or process must run its handler now.
+      const virqfds = this.virqfdList();
+      const waitOn = [...real, ...virqfds.map((v) => ({ fd: v.fd, events: POLLIN }))];
+      const all = waitOn.length ? this.opts.os.poll(waitOn, Math.ceil(slice)) : (Bun.sleepSync(Math.ceil(slice)), []);
+      const revents = all.slice(0, real.length);
+      if (all.slice(real.length).some((r) => r !== 0)) {
+        this.serviceVirqfds(virqfds);
+        continue; // an unmask may have fired an interrupt into one of the program's fds
+      }
       if (revents.some((r) => r !== 0) || slice >= remaining) {
         let i = 0;
         return fds.map((f) => (this.files.has(f.fd) ? 0 : revents[i++]!));
@@ -641,6 +651,7 @@ export class SimBoundary implements KernelBoundary {
   // ---- helpers ----
   /** Bring every open device up to now (fires interrupts that fell due). */
   private advance(): void {
+    this.serviceVirqfds();
     for (const rt of this.runtimes.values()) rt.model.advance();
   }
 
@@ -737,7 +748,39 @@ export class SimBoundary implements KernelBoundary {
     return {
       pageSize: this.pageSize,
       checkEventFd: (fd) => (this.files.has(fd) ? "EINVAL" : this.opts.os.isEventFd(fd) ? undefined : this.isRealFd(fd) ? "EINVAL" : "EBADF"),
+      serviceVirqfds: () => this.serviceVirqfds(),
     };
+  }
+
+  /** The eventfds of every installed mask/unmask virqfd, with the handler each one runs. */
+  private virqfdList(): { fd: number; run: () => void }[] {
+    const out: { fd: number; run: () => void }[] = [];
+    for (const rt of this.runtimes.values()) {
+      for (const irq of rt.irqs) {
+        if (irq.virqfds.mask !== undefined) out.push({ fd: irq.virqfds.mask, run: () => irq.mask() });
+        if (irq.virqfds.unmask !== undefined) out.push({ fd: irq.virqfds.unmask, run: () => irq.unmask() });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * vfio_virqfd's wakeup: for each virqfd whose eventfd was signalled, consume the counter and run its handler. The
+   * kernel does this from the eventfd's wait queue; the simulator does it whenever the program enters it and while
+   * it waits in poll (the virqfds are polled along with the program's own fds).
+   */
+  private serviceVirqfds(list = this.virqfdList()): void {
+    if (list.length === 0) return;
+    const ready = this.opts.os.poll(list.map((v) => ({ fd: v.fd, events: POLLIN })), 0);
+    list.forEach((v, i) => {
+      if ((ready[i]! & POLLIN) === 0) return;
+      try {
+        this.opts.os.read(v.fd, this.virqfdCounter);
+      } catch {
+        return; // EAGAIN: another reader took it first
+      }
+      v.run();
+    });
   }
 
   private err(code: string, syscall: string, fd: Fd, request?: number): SyscallError {

@@ -29,6 +29,8 @@ export interface DeviceEnv {
   pageSize: number;
   /** Is `fd` an open eventfd of this process ("EBADF" when not open at all, "EINVAL" when not an eventfd)? */
   checkEventFd(fd: number): undefined | "EBADF" | "EINVAL";
+  /** Run the handlers of virqfds whose eventfd has been signalled (consumes their counters). */
+  serviceVirqfds?(): void;
 }
 
 function fail(code: string): never {
@@ -72,7 +74,23 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
   if (action === VFIO_IRQ_SET_ACTION_MASK || action === VFIO_IRQ_SET_ACTION_UNMASK) {
     if (!level) fail("EINVAL"); // edge lines are not MASKABLE
     if (h.start !== 0 || h.count !== 1) fail("EINVAL");
-    if (data === VFIO_IRQ_SET_DATA_EVENTFD) fail("EINVAL"); // mask/unmask virqfds (KVM resamplefd) are not modelled
+    if (data === VFIO_IRQ_SET_DATA_EVENTFD) {
+      // vfio_virqfd_enable / vfio_virqfd_disable: fd >= 0 installs a virqfd (EBADF: no such fd, EINVAL: not an
+      // eventfd, EBUSY: one is installed already); a negative fd removes it, installed or not.
+      const slot = action === VFIO_IRQ_SET_ACTION_MASK ? "mask" : "unmask";
+      const fd = payload.eventfds![0]!;
+      if (fd < 0) {
+        delete irq.virqfds[slot];
+        return 0;
+      }
+      const bad = env.checkEventFd(fd);
+      if (bad) fail(bad);
+      if (irq.virqfds[slot] !== undefined) fail("EBUSY");
+      irq.virqfds[slot] = fd;
+      // A signal already pending counts as if it arrived after registration (the kernel runs the handler at once).
+      env.serviceVirqfds?.();
+      return 0;
+    }
     if (data === VFIO_IRQ_SET_DATA_BOOL && !payload.bools![0]) return 0;
     if (action === VFIO_IRQ_SET_ACTION_MASK) irq.mask();
     else irq.unmask();

@@ -20,6 +20,11 @@ export class PlatformIrq {
   private masked = false;
   /** The device's output level (level lines). */
   private line = false;
+  /**
+   * virqfds: eventfds installed with SET_IRQS DATA_EVENTFD|ACTION_MASK or ACTION_UNMASK. Each signal of such an
+   * eventfd runs the mask or unmask handler (vfio_virqfd: a KVM resample fd unmasks without a system call).
+   */
+  readonly virqfds: { mask?: number; unmask?: number } = {};
 
   constructor(
     readonly index: number,
@@ -41,9 +46,14 @@ export class PlatformIrq {
     this.evaluate();
   }
 
-  /** The program closed fd `fd`: if it is this trigger, later signals have nowhere visible to go. */
+  /**
+   * The program closed fd `fd`: if it is this trigger, later signals have nowhere visible to go. A virqfd on it goes
+   * away (the eventfd's release wakes the virqfd with EPOLLHUP, which shuts it down).
+   */
   fdClosed(fd: number): void {
     if (this.trigger === fd) this.orphaned = true;
+    if (this.virqfds.mask === fd) delete this.virqfds.mask;
+    if (this.virqfds.unmask === fd) delete this.virqfds.unmask;
   }
 
   /** MASK (level only; the caller has checked MASKABLE). */
@@ -75,6 +85,8 @@ export class PlatformIrq {
 
   /** Free the IRQ (last close of the device). */
   release(): void {
+    delete this.virqfds.mask;
+    delete this.virqfds.unmask;
     this.trigger = undefined;
     this.orphaned = false;
     this.masked = false;
