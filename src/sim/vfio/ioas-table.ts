@@ -4,6 +4,7 @@
 // and everything beyond the input address size. Map overlaps are EEXIST; an unmap must cover whole mappings (ENOENT
 // otherwise, and when it unmaps nothing). As a PageTable it is what the SMMU translates the attached devices through.
 import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
+import { IovaMappings } from "../iommu/iova-mappings.ts";
 import type { PageTable } from "../iommu/page-table.ts";
 import type { DmaMapEntry } from "./type1-domain.ts";
 
@@ -25,13 +26,13 @@ export interface AttachedDomain {
 }
 
 export class IoasTable implements PageTable {
-  private readonly entries: DmaMapEntry[] = [];
-  private readonly populated: { start: bigint; end: bigint }[] = [];
+  /** The live mappings and the spans that ever had page tables (built only while a domain is attached). */
+  private readonly table = new IovaMappings();
   /** Devices attached (by name) with what each imposes; empty: no domain, alignment 1, nothing reserved. */
   readonly attached = new Map<string, AttachedDomain>();
 
   get mappings(): readonly DmaMapEntry[] {
-    return this.entries;
+    return this.table.mappings;
   }
 
   /** iova_alignment: 1 without a domain, else the largest page size a domain needs. */
@@ -100,13 +101,12 @@ export class IoasTable implements PageTable {
       if (iova + length - 1n > ULONG_MAX) return "EOVERFLOW";
       const last = iova + length - 1n;
       if (this.reserved().some((r) => r.start <= last && iova <= r.last)) return "EINVAL";
-      if (this.find(iova, length)) return "EEXIST";
+      if (this.table.find(iova, length)) return "EEXIST";
       at = iova;
     }
     if ((vaddr % pageSize) % align !== 0n) return "EINVAL"; // iopt_insert_area: page_offset & (alignment - 1)
     if (this.attached.size > 0 && !pinOk(vaddr, length, write)) return "EFAULT";
-    this.entries.splice(this.indexAfter(at), 0, { iova: at, size: length, vaddr, read, write });
-    if (this.attached.size > 0) this.notePopulated(at, at + length);
+    this.table.insert({ iova: at, size: length, vaddr, read, write }, this.attached.size > 0);
     return at;
   }
 
@@ -119,11 +119,11 @@ export class IoasTable implements PageTable {
     // In IOVA order, one area at a time: an area sticking out of the range stops the walk (ENOENT), after the ones
     // before it are already gone, as the kernel's loop does.
     for (;;) {
-      const i = this.entries.findIndex((m) => m.iova <= last && iova < m.iova + m.size);
+      const i = this.table.mappings.findIndex((m) => m.iova <= last && iova < m.iova + m.size);
       if (i < 0) break;
-      const m = this.entries[i]!;
+      const m = this.table.mappings[i]!;
       if (m.iova < iova || m.iova + m.size - 1n > last) return "ENOENT";
-      this.entries.splice(i, 1);
+      this.table.removeAt(i);
       unmapped += m.size;
     }
     return unmapped === 0n ? "ENOENT" : unmapped;
@@ -131,9 +131,7 @@ export class IoasTable implements PageTable {
 
   /** Unmap everything (iova 0, length U64_MAX): an empty IOAS is no error. */
   unmapAll(): bigint {
-    const total = this.entries.reduce((a, m) => a + m.size, 0n);
-    this.entries.length = 0;
-    return total;
+    return this.table.clear();
   }
 
   /**
@@ -145,7 +143,7 @@ export class IoasTable implements PageTable {
     this.attached.set(name, d);
     const align = this.alignment;
     const reserved = this.reserved();
-    for (const m of this.entries) {
+    for (const m of this.table.mappings) {
       const clash = reserved.some((r) => r.start <= m.iova + m.size - 1n && m.iova <= r.last);
       if (m.iova % align !== 0n || m.size % align !== 0n || clash) {
         this.restore(before);
@@ -156,7 +154,7 @@ export class IoasTable implements PageTable {
         return "EFAULT";
       }
     }
-    for (const m of this.entries) this.notePopulated(m.iova, m.iova + m.size);
+    for (const m of this.table.mappings) this.table.notePopulated(m.iova, m.iova + m.size);
     return undefined;
   }
 
@@ -165,24 +163,16 @@ export class IoasTable implements PageTable {
   }
 
   indexOf(iova: bigint): number {
-    const i = this.indexAfter(iova) - 1;
-    const m = this.entries[i];
-    return m && iova < m.iova + m.size ? i : -1;
+    return this.table.indexOf(iova);
   }
 
   everMapped(start: bigint, end: bigint): boolean {
-    return this.populated.some((p) => p.start < end && start < p.end);
+    return this.table.everMapped(start, end);
   }
 
   private restore(before: Map<string, AttachedDomain>): void {
     this.attached.clear();
     for (const [k, v] of before) this.attached.set(k, v);
-  }
-
-  private find(iova: bigint, size: bigint): DmaMapEntry | undefined {
-    const i = this.indexAfter(iova + size - 1n) - 1;
-    const m = this.entries[i];
-    return m && iova < m.iova + m.size ? m : undefined;
   }
 
   /** The lowest free IOVA in an allowed range, aligned like iopt_alloc_iova (size and vaddr alignment, page minimum). */
@@ -195,7 +185,7 @@ export class IoasTable implements PageTable {
     if (want > align) align = want;
     for (const r of this.allowedRanges()) {
       let at = ((r.start + align - 1n) / align) * align;
-      for (const m of this.entries) {
+      for (const m of this.table.mappings) {
         if (m.iova + m.size <= at) continue;
         if (at + length <= m.iova) break;
         at = ((m.iova + m.size + align - 1n) / align) * align;
@@ -203,29 +193,5 @@ export class IoasTable implements PageTable {
       if (at + length - 1n <= r.last) return at;
     }
     return undefined;
-  }
-
-  private indexAfter(iova: bigint): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.iova <= iova) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private notePopulated(start: bigint, end: bigint): void {
-    const spans = this.populated;
-    let lo = 0;
-    while (lo < spans.length && spans[lo]!.end < start) lo++;
-    let last = lo;
-    while (last < spans.length && spans[last]!.start <= end) {
-      const p = spans[last++]!;
-      if (p.start < start) start = p.start;
-      if (p.end > end) end = p.end;
-    }
-    spans.splice(lo, last - lo, { start, end });
   }
 }

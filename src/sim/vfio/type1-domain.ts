@@ -3,6 +3,7 @@
 // and type1v2's refusal to split a mapping. Translation for simulated bus masters is looked up here (binary search:
 // the SMMU asks on every DMA burst), and the domain remembers which IOVA spans ever had page tables (fault levels).
 import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
+import { IovaMappings } from "../iommu/iova-mappings.ts";
 
 export interface DmaMapEntry {
   iova: bigint;
@@ -24,14 +25,8 @@ export function iovaRanges(ias = 48): { start: bigint; end: bigint }[] {
 
 
 export class Type1Domain {
-  /** Sorted by iova, never overlapping. */
-  private readonly entries: DmaMapEntry[] = [];
-  /**
-   * IOVA spans that were ever mapped, merged, sorted. io-pgtable-arm keeps intermediate tables after an unmap of the
-   * pages below them, so a walk after UNMAP still reaches the last level there; the SMMU model reads fault levels
-   * from this (see iommu/page-walk.ts).
-   */
-  private readonly populated: { start: bigint; end: bigint }[] = [];
+  /** The live mappings and the spans that ever had page tables (the SMMU reads fault levels from those). */
+  private readonly table = new IovaMappings();
 
   /** What MAP_DMA accepts and GET_INFO reports: the SMMU's input address space minus the MSI window. */
   readonly ranges: { start: bigint; end: bigint }[];
@@ -44,13 +39,13 @@ export class Type1Domain {
   }
 
   get count(): number {
-    return this.entries.length;
+    return this.table.mappings.length;
   }
   get available(): number {
-    return Math.max(0, this.entryLimit() - this.entries.length);
+    return Math.max(0, this.entryLimit() - this.count);
   }
   get mappings(): readonly DmaMapEntry[] {
-    return this.entries;
+    return this.table.mappings;
   }
 
   /** The kernel's order of checks; returns an errno name or undefined. `vaddrOk` decides EFAULT. */
@@ -64,8 +59,7 @@ export class Type1Domain {
     if (!this.ranges.some((r) => e.iova >= r.start && last <= r.end)) return "EINVAL";
     // Pinning reads (and, for device-writable maps, needs write access to) the user's pages.
     if (!vaddrOk(e.vaddr, e.size, e.write)) return "EFAULT";
-    this.entries.splice(this.indexAfter(e.iova), 0, { ...e });
-    this.notePopulated(e.iova, e.iova + e.size);
+    this.table.insert(e);
     return undefined;
   }
 
@@ -78,69 +72,33 @@ export class Type1Domain {
     const last = this.find(iova + size - 1n, 1n);
     if (last && last.iova + last.size !== iova + size) return "EINVAL"; // ... or at its end
     let unmapped = 0n;
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const m = this.entries[i]!;
+    const entries = this.table.mappings;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const m = entries[i]!;
       if (m.iova >= iova && m.iova + m.size <= iova + size) {
         unmapped += m.size;
-        this.entries.splice(i, 1);
+        this.table.removeAt(i);
       }
     }
     return unmapped;
   }
 
   unmapAll(): bigint {
-    const total = this.entries.reduce((a, m) => a + m.size, 0n);
-    this.entries.length = 0;
-    return total;
+    return this.table.clear();
   }
 
   /** A mapping overlapping [iova, iova+size), if any. */
   find(iova: bigint, size: bigint): DmaMapEntry | undefined {
-    const i = this.indexAfter(iova + size - 1n) - 1; // the last mapping starting at or before the range's last byte
-    const m = this.entries[i];
-    return m && iova < m.iova + m.size ? m : undefined;
+    return this.table.find(iova, size);
   }
 
   /** The index in `mappings` of the mapping that contains `iova`, or -1. O(log n): bus masters ask per burst. */
   indexOf(iova: bigint): number {
-    const i = this.indexAfter(iova) - 1;
-    const m = this.entries[i];
-    return m && iova < m.iova + m.size ? i : -1;
+    return this.table.indexOf(iova);
   }
 
   /** True when some IOVA in [start, end) was ever mapped in this domain (its page tables were built). */
   everMapped(start: bigint, end: bigint): boolean {
-    return this.populated.some((p) => p.start < end && start < p.end);
-  }
-
-  /** The first index whose mapping starts above `iova` (binary search). */
-  private indexAfter(iova: bigint): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.iova <= iova) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Merge [start, end) into the sorted, disjoint `populated` list (touching spans join). */
-  private notePopulated(start: bigint, end: bigint): void {
-    const spans = this.populated;
-    let lo = 0;
-    let hi = spans.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (spans[mid]!.end < start) lo = mid + 1;
-      else hi = mid;
-    }
-    let last = lo;
-    while (last < spans.length && spans[last]!.start <= end) {
-      const p = spans[last++]!;
-      if (p.start < start) start = p.start;
-      if (p.end > end) end = p.end;
-    }
-    spans.splice(lo, last - lo, { start, end });
+    return this.table.everMapped(start, end);
   }
 }
