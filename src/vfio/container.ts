@@ -14,7 +14,7 @@ import {
 import { CONTAINER_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from "./abi/structs.ts";
 import { UnsupportedError, VfioError } from "./errors.ts";
-import type { DmaMapping, DmaPermissions, DmaSpace, DmaWindow } from "./dma-space.ts";
+import { forgetMappingsWithin, type DmaMapping, type DmaPermissions, type DmaSpace, type DmaWindow } from "./dma-space.ts";
 import { decodeIommuInfo, type IommuInfo } from "./iommu-info.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 
@@ -128,11 +128,7 @@ export class Container implements DmaSpace {
   unmapDma(iova: bigint, size: bigint): bigint {
     const arg = vfio_iommu_type1_dma_unmap.encode({ argsz: vfio_iommu_type1_dma_unmap.size, iova, size });
     vfioIoctl(this.b, this.fd, CONTAINER_IOCTLS.VFIO_IOMMU_UNMAP_DMA, arg, `unmap DMA iova 0x${iova.toString(16)}`);
-    const end = iova + size;
-    for (let i = this.live.length - 1; i >= 0; i--) {
-      const m = this.live[i]!;
-      if (m.iova >= iova && m.iova + m.size <= end) this.live.splice(i, 1);
-    }
+    forgetMappingsWithin(this.live, iova, size);
     return vfio_iommu_type1_dma_unmap.decode(arg).size;
   }
 

@@ -19,6 +19,15 @@ export interface DmaMapping {
   write: boolean;
 }
 
+/** Drop from `live` (in place) the mappings wholly inside [iova, iova+size): what a successful unmap removed. */
+export function forgetMappingsWithin(live: DmaMapping[], iova: bigint, size: bigint): void {
+  const end = iova + size;
+  for (let i = live.length - 1; i >= 0; i--) {
+    const m = live[i]!;
+    if (m.iova >= iova && m.iova + m.size <= end) live.splice(i, 1);
+  }
+}
+
 /** Where mappings may go and in what unit. */
 export interface DmaWindow {
   /** Alignment of IOVA, size and process address (the IOMMU's smallest page, at least the CPU page). */

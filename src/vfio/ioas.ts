@@ -6,7 +6,7 @@ import { SyscallError } from "../boundary/syscall-error.ts";
 import { IOMMU_IOAS_MAP_FIXED_IOVA, IOMMU_IOAS_MAP_READABLE, IOMMU_IOAS_MAP_WRITEABLE } from "./abi/constants.ts";
 import { IOMMUFD_IOCTLS } from "./abi/ioctls.ts";
 import { iommu_ioas_iova_ranges, iommu_ioas_map, iommu_ioas_unmap, iommu_iova_range } from "./abi/structs.ts";
-import type { DmaMapping, DmaPermissions, DmaSpace, DmaWindow } from "./dma-space.ts";
+import { forgetMappingsWithin, type DmaMapping, type DmaPermissions, type DmaSpace, type DmaWindow } from "./dma-space.ts";
 import { VfioError } from "./errors.ts";
 import type { IommuFd } from "./iommufd.ts";
 import type { IovaRange } from "./iommu-info.ts";
@@ -107,11 +107,7 @@ export class Ioas implements DmaSpace {
   unmapDma(iova: bigint, size: bigint): bigint {
     const arg = iommu_ioas_unmap.encode({ size: iommu_ioas_unmap.size, ioas_id: this.id, iova, length: size });
     vfioIoctl(this.b, this.iommufd.fd, IOMMUFD_IOCTLS.IOMMU_IOAS_UNMAP, arg, `IOAS unmap iova 0x${iova.toString(16)}`);
-    const end = iova + size;
-    for (let i = this.live.length - 1; i >= 0; i--) {
-      const m = this.live[i]!;
-      if (m.iova >= iova && m.iova + m.size <= end) this.live.splice(i, 1);
-    }
+    forgetMappingsWithin(this.live, iova, size);
     return iommu_ioas_unmap.decode(arg).length;
   }
 
