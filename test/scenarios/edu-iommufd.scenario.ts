@@ -3,52 +3,17 @@
 // same SMMU translation fault as the group path, then the IOAS_MAP refusals (EEXIST on overlap, EINVAL in the MSI
 // window and off the IOMMU page) and the exclusivity of the two paths: a group open while the cdev is bound is EBUSY,
 // a second cdev bind is EINVAL, a cdev bind while the group is open is EBUSY; each names the holder's pid and node.
+import { EDU_UNMAPPED_SCRIPT, eduDmaScript } from "./edu-scripts.ts";
 import { diff, doctorHas, json, jsonHas, type Scenario } from "./scenario.ts";
 
 const DEV = "0000:00:02.0";
 const FD = ["--iommu-mode", "iommufd"];
 const GROUP = ["--iommu-mode", "group"];
 
-/** 2048 bytes RAM -> edu's buffer -> RAM with the completion interrupt (see edu-smmuv3.scenario.ts). */
-const DMA_SCRIPT = [
-  "write 7:0x4.w 0x6:0x6",
-  "dma map src 4096 read at 0x100000",
-  "dma map dst 4096 write at 0x200000",
-  "dma fill src random:77",
-  "dma fill dst zeros",
-  "irq arm 0",
-  "write 0:0x80 $src",
-  "write 0:0x88 0x40000",
-  "write 0:0x90 2048",
-  "write 0:0x98 0x5",
-  "irq wait 0 5s",
-  "write 0:0x64 0x100",
-  "irq unmask 0",
-  "write 0:0x80 0x40000",
-  "write 0:0x88 $dst",
-  "write 0:0x90 2048",
-  "write 0:0x98 0x7",
-  "irq wait 0 5s",
-  "write 0:0x64 0x100",
-  "irq unmask 0",
-  "dma expect dst random:77 0 2048",
-  "dma expect dst zeros 2048 2048",
-].join("; ");
+/** 2048 bytes RAM -> edu's buffer -> RAM with the completion interrupt, then a DMA from an unmapped IOVA. */
+const DMA_SCRIPT = eduDmaScript(77, false);
+const UNMAPPED_SCRIPT = EDU_UNMAPPED_SCRIPT;
 
-/** A DMA from an IOVA mapped and unmapped again in the IOAS: the SMMU terminates it with a translation fault. */
-const UNMAPPED_SCRIPT = [
-  "write 7:0x4.w 0x6:0x6",
-  "dma map gone 4096 at 0x300000",
-  "dma unmap gone",
-  "irq arm 0",
-  "write 0:0x80 $gone",
-  "write 0:0x88 0x40000",
-  "write 0:0x90 256",
-  "write 0:0x98 0x5",
-  "irq wait 0 5s",
-  "write 0:0x64 0x100",
-  "irq unmask 0",
-].join("; ");
 
 export const eduIommufd: Scenario = {
   name: "edu via the vfio cdev and iommufd",

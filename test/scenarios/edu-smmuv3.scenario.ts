@@ -3,6 +3,7 @@
 // (flags PCI, 9 regions, BAR0 1 MiB at 0, config space at 7 << 40, INTx level); the ID register; bus mastering off
 // after every open and set through config space; DMA RAM -> device -> RAM of 2048 bytes with `run`'s dma verbs; INTx
 // from edu's raise register; a DMA from an unmapped IOVA leaving an SMMU event 0x10 in the kernel log; unbind.
+import { EDU_UNMAPPED_SCRIPT, eduDmaScript } from "./edu-scripts.ts";
 import { diff, doctorHas, json, jsonHas, type Scenario, type StepResult } from "./scenario.ts";
 
 const DEV = "0000:00:02.0";
@@ -22,51 +23,8 @@ function command(r: StepResult): number {
   return Number(r.stdout.trim());
 }
 
-/**
- * RAM -> edu's buffer -> RAM, 2048 bytes (QEMU 7.2's edu refuses a whole 4096-byte buffer), with the completion
- * interrupt (command bit 2) instead of a timed wait. Bus mastering is set here, in the same open session: vfio-pci
- * clears it whenever the device is released.
- */
-const DMA_SCRIPT = [
-  "write 7:0x4.w 0x6:0x6",
-  "dma map src 4096 read at 0x100000",
-  "dma map dst 4096 write at 0x200000",
-  "dma fill src random:2024",
-  "dma fill dst zeros",
-  "irq arm 0",
-  "write 0:0x80 $src",
-  "write 0:0x88 0x40000",
-  "write 0:0x90 2048",
-  "write 0:0x98 0x5",
-  "irq wait 0 5s",
-  "expect 0:0x24 0x100",
-  "write 0:0x64 0x100",
-  "irq unmask 0",
-  "write 0:0x80 0x40000",
-  "write 0:0x88 $dst",
-  "write 0:0x90 2048",
-  "write 0:0x98 0x7",
-  "irq wait 0 5s",
-  "write 0:0x64 0x100",
-  "irq unmask 0",
-  "dma expect dst random:2024 0 2048",
-  "dma expect dst zeros 2048 2048",
-].join("; ");
-
-/** A DMA from an IOVA that was mapped and unmapped again: the SMMU terminates it and records a translation fault. */
-const UNMAPPED_SCRIPT = [
-  "write 7:0x4.w 0x6:0x6",
-  "dma map gone 4096 at 0x300000",
-  "dma unmap gone",
-  "irq arm 0",
-  "write 0:0x80 $gone",
-  "write 0:0x88 0x40000",
-  "write 0:0x90 256",
-  "write 0:0x98 0x5",
-  "irq wait 0 5s",
-  "write 0:0x64 0x100",
-  "irq unmask 0",
-].join("; ");
+const DMA_SCRIPT = eduDmaScript(2024, true);
+const UNMAPPED_SCRIPT = EDU_UNMAPPED_SCRIPT;
 
 export const eduSmmuv3: Scenario = {
   name: "edu via vfio-pci behind the SMMUv3",
