@@ -42,6 +42,7 @@ import { SimMapping } from "./vfio/sim-mapping.ts";
 import { vfioPciIoctl } from "./vfio/vfio-pci-ioctls.ts";
 import { attachPt, bindIommufd, detachPt, detachPtIoctl } from "./vfio/cdev-ioctls.ts";
 import { iommufdIoctl, type IommufdEnv, type IommufdFile } from "./vfio/iommufd-ioctls.ts";
+import { PlatformIrq } from "./vfio/platform-irq.ts";
 import { SMMU_PGSIZES } from "./vfio/type1-domain.ts";
 import type { CdevFile, ContainerFile, DeviceFile, GroupFile, VfioFile } from "./vfio/vfio-files.ts";
 import { cdevLockPath, groupLockPath } from "./vfio/lock-paths.ts";
@@ -755,10 +756,13 @@ export class SimBoundary implements KernelBoundary {
   /** The eventfds of every installed mask/unmask virqfd, with the handler each one runs. */
   private virqfdList(): { fd: number; run: () => void }[] {
     const out: { fd: number; run: () => void }[] = [];
+    if (PlatformIrq.installedVirqfds === 0) return out; // the common case, on every call into the simulator
     for (const rt of this.runtimes.values()) {
       for (const irq of rt.irqs) {
-        if (irq.virqfds.mask !== undefined) out.push({ fd: irq.virqfds.mask, run: () => irq.mask() });
-        if (irq.virqfds.unmask !== undefined) out.push({ fd: irq.virqfds.unmask, run: () => irq.unmask() });
+        const mask = irq.virqfd("mask");
+        const unmask = irq.virqfd("unmask");
+        if (mask !== undefined) out.push({ fd: mask, run: () => irq.mask() });
+        if (unmask !== undefined) out.push({ fd: unmask, run: () => irq.unmask() });
       }
     }
     return out;

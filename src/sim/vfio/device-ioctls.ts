@@ -80,13 +80,13 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
       const slot = action === VFIO_IRQ_SET_ACTION_MASK ? "mask" : "unmask";
       const fd = payload.eventfds![0]!;
       if (fd < 0) {
-        delete irq.virqfds[slot];
+        irq.setVirqfd(slot, undefined);
         return 0;
       }
       const bad = env.checkEventFd(fd);
       if (bad) fail(bad);
-      if (irq.virqfds[slot] !== undefined) fail("EBUSY");
-      irq.virqfds[slot] = fd;
+      if (irq.virqfd(slot) !== undefined) fail("EBUSY");
+      irq.setVirqfd(slot, fd);
       // A signal already pending counts as if it arrived after registration (the kernel runs the handler at once).
       env.serviceVirqfds?.();
       return 0;

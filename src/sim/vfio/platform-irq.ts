@@ -24,7 +24,22 @@ export class PlatformIrq {
    * virqfds: eventfds installed with SET_IRQS DATA_EVENTFD|ACTION_MASK or ACTION_UNMASK. Each signal of such an
    * eventfd runs the mask or unmask handler (vfio_virqfd: a KVM resample fd unmasks without a system call).
    */
-  readonly virqfds: { mask?: number; unmask?: number } = {};
+  private readonly virqfdFds: { mask?: number; unmask?: number } = {};
+  /** Virqfds installed on any interrupt in this process: the simulator looks for signals only while this is not 0. */
+  static installedVirqfds = 0;
+
+  /** The eventfd of the mask or unmask virqfd, if one is installed. */
+  virqfd(slot: "mask" | "unmask"): number | undefined {
+    return this.virqfdFds[slot];
+  }
+
+  /** Install (fd) or remove (undefined) the mask or unmask virqfd. */
+  setVirqfd(slot: "mask" | "unmask", fd: number | undefined): void {
+    const had = this.virqfdFds[slot] !== undefined;
+    if (fd === undefined) delete this.virqfdFds[slot];
+    else this.virqfdFds[slot] = fd;
+    PlatformIrq.installedVirqfds += (fd !== undefined ? 1 : 0) - (had ? 1 : 0);
+  }
 
   constructor(
     readonly index: number,
@@ -52,8 +67,8 @@ export class PlatformIrq {
    */
   fdClosed(fd: number): void {
     if (this.trigger === fd) this.orphaned = true;
-    if (this.virqfds.mask === fd) delete this.virqfds.mask;
-    if (this.virqfds.unmask === fd) delete this.virqfds.unmask;
+    if (this.virqfdFds.mask === fd) this.setVirqfd("mask", undefined);
+    if (this.virqfdFds.unmask === fd) this.setVirqfd("unmask", undefined);
   }
 
   /** MASK (level only; the caller has checked MASKABLE). */
@@ -85,8 +100,8 @@ export class PlatformIrq {
 
   /** Free the IRQ (last close of the device). */
   release(): void {
-    delete this.virqfds.mask;
-    delete this.virqfds.unmask;
+    this.setVirqfd("mask", undefined);
+    this.setVirqfd("unmask", undefined);
     this.trigger = undefined;
     this.orphaned = false;
     this.masked = false;
