@@ -3,24 +3,42 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
-import { BAD_INPUT_CASES } from "./bad-input-cases.ts";
+import { type CliResult, REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
+import { BAD_INPUT_CASES, type BadInputCase } from "./bad-input-cases.ts";
+import { PL031, VIRTIO } from "./bad-input/devices.ts";
 
 const state = tempSimState();
 const env = simEnv(state.dir);
 
-beforeAll(() => {
-  for (const dev of ["9010000.pl031", "a000000.virtio_mmio"]) {
-    const r = runCli(["bind", dev], { env });
+function bindBoth(boardEnv: Record<string, string>): void {
+  for (const dev of [PL031, VIRTIO]) {
+    const r = runCli(["bind", dev], { env: boardEnv });
     if (r.code !== 0) throw new Error(`setup bind ${dev} failed: ${r.stderr}`);
   }
-});
+}
+
+beforeAll(() => bindBoth(env));
 afterAll(() => state.dispose());
+
+/** Run one case: on the shared board, or on a board of its own when it has a setup step that damages or prepares it. */
+function runCase(c: BadInputCase, args: string[]): CliResult {
+  const opts = (e: Record<string, string>) => ({ env: { ...e, ...c.env }, ...(c.stdin !== undefined ? { stdin: c.stdin } : {}) });
+  if (!c.setup) return runCli(args, opts(env));
+  const own = tempSimState();
+  try {
+    const ownEnv = simEnv(own.dir);
+    bindBoth(ownEnv);
+    c.setup(own.dir);
+    return runCli(args, opts(ownEnv));
+  } finally {
+    own.dispose();
+  }
+}
 
 describe("bad input", () => {
   for (const c of BAD_INPUT_CASES) {
     test(`${c.why}: vfio-plat ${c.args.join(" ")} -> exit ${c.exit}`, () => {
-      const r = runCli(c.args, { env });
+      const r = runCase(c, c.args);
       expect(r.stderr).toContain(c.says);
       expect(r.code).toBe(c.exit);
       if (c.args.length > 0 && !c.partialStdout) expect(r.stdout).toBe("");
@@ -33,7 +51,7 @@ describe("bad input", () => {
 describe("bad input with --json gives one JSON error line", () => {
   for (const c of BAD_INPUT_CASES.filter((c) => c.args.length > 1 && c.exit !== 2)) {
     test(`vfio-plat --json ${c.args.join(" ")}`, () => {
-      const r = runCli(["--json", ...c.args], { env });
+      const r = runCase(c, ["--json", ...c.args]);
       expect(r.code).toBe(c.exit);
       const lines = r.stderr.trim().split("\n");
       expect(lines.length).toBe(1);
