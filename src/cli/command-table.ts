@@ -4,9 +4,12 @@
 import type { CliContext } from "./context.ts";
 
 export interface OptionSpec {
+  /** cac flags: `-e, --execute <lines>` (value required), `--color [when]` (value only as `--color=WHEN`), `--json`. */
   flags: string;
   description: string;
   default?: unknown;
+  /** The words an optional value may be (`--color=always`); anything else is refused. */
+  choices?: readonly string[];
 }
 
 export interface CommandSpec {
@@ -28,11 +31,21 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
     description: "Open devices through auto (cdev + /dev/iommu when the kernel offers it, else the group), group or iommufd (also VFIO_PLAT_IOMMU_MODE)",
   },
   { flags: "--json", description: "Machine-readable output (one JSON document, or JSON Lines for event streams)" },
-  { flags: "--color", description: "Force colour" },
-  { flags: "--no-color", description: "No colour (also NO_COLOR)" },
+  {
+    flags: "--color [when]",
+    description: "Colour: --color=always (same as --color), never or auto (the default: only on a terminal)",
+    choices: ["always", "never", "auto"],
+  },
+  { flags: "--no-color", description: "Same as --color=never (also NO_COLOR=1)" },
   { flags: "--debug", description: "Show stack traces on errors" },
   { flags: "--trace", description: "Print every kernel-boundary call (open, ioctl, pread, ...) decoded on stderr" },
   { flags: "-y, --yes", description: "Answer yes to confirmation prompts" },
+];
+
+/** Options every command line understands that are not in GLOBAL_OPTIONS: help and version (main.ts acts on them). */
+export const IMPLICIT_OPTIONS: OptionSpec[] = [
+  { flags: "-h, --help", description: "Show help (for a command: vfio-plat COMMAND --help)" },
+  { flags: "-V, --version", description: "Print version, git revision, Bun version and libc" },
 ];
 
 export const COMMANDS: CommandSpec[] = [

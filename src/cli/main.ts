@@ -3,7 +3,10 @@
 // exit code with a one-line message (no stack trace unless --debug). Cleanup (interrupts disabled, fds closed) runs
 // on every path, including Ctrl-C and a closed output pipe.
 import { cac } from "cac";
-import { COMMANDS, GLOBAL_OPTIONS } from "./command-table.ts";
+import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec } from "./command-table.ts";
+import { checkScanned, scanArgv } from "./parse/argv.ts";
+import { formatTable } from "./output/table.ts";
+import { UsageError } from "../vfio/errors.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
 import { iommuModeOf } from "./parse/iommu-mode.ts";
 import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
@@ -14,17 +17,22 @@ import { toJson } from "./output/json.ts";
 
 const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: EXIT.SIGHUP } as const;
 
-function buildCli(onAction: (spec: (typeof COMMANDS)[number], args: unknown[]) => void) {
+/** The options a command's help lists: its own, then the global ones (cac would print `--no-color (default: true)`). */
+function helpOptions(spec: CommandSpec | undefined): string {
+  const options = [...(spec?.options ?? []), ...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS];
+  const rows = formatTable(options.map((o) => [o.flags, o.description]));
+  return rows.map((r) => `  ${r}`).join("\n");
+}
+
+/** cac, used only to print help (scanArgv decides what a command line means). */
+function printHelp(spec: CommandSpec | undefined): void {
   const cli = cac("vfio-plat");
-  for (const o of GLOBAL_OPTIONS) cli.option(o.flags, o.description);
-  cli.option("-V, --version", "Print version, git revision, Bun version and libc");
   for (const spec of COMMANDS) {
     const cmd = cli.command(spec.usage, spec.description);
-    for (const o of spec.options) cmd.option(o.flags, o.description, o.default !== undefined ? { default: o.default } : undefined);
     for (const e of spec.examples) cmd.example(e);
-    cmd.action((...args: unknown[]) => onAction(spec, args));
   }
   cli.help((sections) => {
+    for (const s of sections) if (s.title === "Options") s.body = helpOptions(spec);
     sections.push({
       title: "Exit status",
       body: formatExitCodes().join("\n"),
@@ -40,44 +48,46 @@ function buildCli(onAction: (spec: (typeof COMMANDS)[number], args: unknown[]) =
     });
     return sections;
   });
-  return cli;
+  // cac prints with console.info, which ignores a failed write: collect the text and write it ourselves.
+  const out: string[] = [];
+  const info = console.info;
+  console.info = (...a: unknown[]) => void out.push(a.join(" "));
+  try {
+    cli.parse(["bun", "vfio-plat", ...(spec ? [spec.name] : []), "--help"], { run: false });
+  } finally {
+    console.info = info;
+  }
+  writeStdout(out.map((t) => `${t}\n`).join(""));
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let chosen: { spec: (typeof COMMANDS)[number]; args: unknown[] } | undefined;
-  const cli = buildCli((spec, args) => {
-    chosen = { spec, args };
-  });
-  const json = argv.includes("--json");
-  const debug = argv.includes("--debug");
+  // Scanning never throws, so --json and --debug shape every error, usage errors included.
+  const scanned = scanArgv(argv, COMMANDS, [...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS]);
+  const json = scanned.options.json === true;
+  const debug = scanned.options.debug === true;
   let ctx: CliContext | undefined;
   const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
     if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(sig);
     else process.exit(SIGNAL_EXIT[sig]);
   };
   try {
-    const parsed = cli.parse(["bun", "vfio-plat", ...argv], { run: false });
-    const g = parsed.options as Record<string, unknown>;
-    if (g.version) {
+    const spec = scanned.command as CommandSpec | undefined;
+    const options = scanned.options;
+    if (options.help === true && !scanned.error && (scanned.word === undefined || spec)) {
+      printHelp(spec);
+      return 0;
+    }
+    if (options.version === true && !scanned.error && (scanned.word === undefined || spec)) {
       const { versionReport } = await import("./version-report.ts");
       writeStdout(json ? `${toJson({ schema: 1, ...versionReport() })}\n` : `${versionReport().line}\n`);
       return 0;
     }
-    if (g.help || g.h) return 0; // cac printed help
-    if (!cli.matchedCommand) {
-      const word = parsed.args[0];
-      if (word === undefined) {
-        cli.outputHelp();
-        writeStderr("vfio-plat: no command given (see vfio-plat --help)\n");
-      } else {
-        writeStderr(`vfio-plat: unknown command '${word}' (see vfio-plat --help)\n`);
-      }
-      return 2;
+    checkScanned(scanned);
+    if (!spec) {
+      if (!json) printHelp(undefined);
+      throw new UsageError("no command given", "see vfio-plat --help for the commands");
     }
-    await cli.runMatchedCommand();
-    if (!chosen) return 2;
-    const options = chosen.args[chosen.args.length - 1] as Record<string, unknown>;
-    const positional = chosen.args.slice(0, -1).flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a.map(String) : [String(a)]));
+    const color = options.color === false || options.color === "never" ? false : options.color === true || options.color === "always" ? true : undefined;
     const globals: GlobalOptions = {
       sim: options.sim === true,
       json,
@@ -87,21 +97,20 @@ export async function main(argv: string[]): Promise<number> {
       iommuMode: iommuModeOf(options.iommuMode),
       ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
       ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
-      // cac cannot tell --color from "not given" once --no-color is declared: read the raw command line.
-      ...(colorFlagFromArgv(argv) !== undefined ? { color: colorFlagFromArgv(argv)! } : {}),
+      ...(color !== undefined ? { color } : {}),
     };
     ctx = new CliContext(globals);
     process.on("SIGINT", () => onSignal("SIGINT"));
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     process.on("SIGHUP", () => onSignal("SIGHUP"));
-    const mod = await chosen.spec.load();
-    // Raw tokens (cac turns hex-looking option values into lossy numbers): commands read rawArgs where it matters.
-    const code = await mod.run(ctx, positional, { ...options, rawArgs: argv });
+    const mod = await spec.load();
+    // Every value is a string exactly as typed (scanArgv never converts); rawArgs stays for commands that look at it.
+    const code = await mod.run(ctx, scanned.positionals, { ...options, rawArgs: argv });
     return code ?? 0;
   } catch (e) {
     const d = describeError(e, { debug });
     const colors = makeChalks({
-      flag: colorFlagFromArgv(argv),
+      flag: json ? undefined : colorFlagFromArgv(argv),
       env: process.env,
       json,
       stdoutIsTTY: isTerminal(1),

@@ -4,7 +4,8 @@
 // except the value kinds, and a test checks that every option they name exists in the table.
 import { BOARDS } from "../../sim/boards/index.ts";
 import { VFIO_DRIVERS } from "../../host/sysfs.ts";
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
+import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
+import { usageArgs } from "../parse/argv.ts";
 
 /** What a word may be, for completion. */
 export type ValueKind =
@@ -80,12 +81,6 @@ export const OPTION_VALUES: Readonly<Record<string, ValueKind>> = {
   output: { kind: "files" },
 };
 
-// cac adds -h/--help itself and main.ts declares -V/--version outside the table (it is not a command option).
-const IMPLICIT_GLOBALS: readonly OptionSpec[] = [
-  { flags: "-h, --help", description: "Show help (for a command: vfio-plat COMMAND --help)" },
-  { flags: "-V, --version", description: "Print version, git revision, Bun version and libc" },
-];
-
 /** Split cac flags ("-e, --execute <lines>") into their parts. */
 export function parseFlags(o: OptionSpec): ModelOption {
   const opt: ModelOption = { description: o.description, values: NONE, flags: o.flags };
@@ -98,21 +93,15 @@ export function parseFlags(o: OptionSpec): ModelOption {
       opt.valueOptional = true;
     }
   }
-  if (opt.valueName !== undefined) opt.values = (opt.long && OPTION_VALUES[opt.long]) || NONE;
+  if (opt.valueName !== undefined) {
+    opt.values = (opt.long && OPTION_VALUES[opt.long]) || (o.choices ? { kind: "words", words: o.choices } : NONE);
+  }
   return opt;
 }
 
 /** Positional arguments of a cac usage string ("read <device> <address> [count]"). */
 export function parseUsageArgs(usage: string): ModelArg[] {
-  return usage
-    .split(/\s+/)
-    .slice(1)
-    .flatMap((token): ModelArg[] => {
-      const m = /^([<[])(\.\.\.)?([^\]>]+)[\]>]$/.exec(token);
-      if (!m) return [];
-      const name = m[3]!;
-      return [{ name, optional: m[1] === "[", variadic: m[2] !== undefined, values: ARG_VALUES[name] ?? NONE }];
-    });
+  return usageArgs(usage).map((a) => ({ ...a, values: ARG_VALUES[a.name] ?? NONE }));
 }
 
 function modelCommand(c: CommandSpec): ModelCommand {
@@ -130,7 +119,7 @@ function modelCommand(c: CommandSpec): ModelCommand {
 export function completionModel(commands: readonly CommandSpec[] = COMMANDS, globals: readonly OptionSpec[] = GLOBAL_OPTIONS): CompletionModel {
   return {
     program: "vfio-plat",
-    globals: [...globals, ...IMPLICIT_GLOBALS].map(parseFlags),
+    globals: [...globals, ...IMPLICIT_OPTIONS].map(parseFlags),
     commands: commands.map(modelCommand),
   };
 }

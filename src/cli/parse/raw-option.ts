@@ -1,16 +1,9 @@
-// cac turns option values that look numeric into lossy numbers (`--iova 0xffffffffffffffff` becomes a float), so
-// options that carry hex or 64-bit values are read back from the raw command line.
+// One option's value as the user typed it. The command line is scanned by parse/argv.ts, which keeps every value a
+// string (cac would have turned `--iova 0xffffffffffffffff` into a lossy float) and refuses repeated options, so
+// this only has to tell a value from a flag given without one.
 
-/** The raw token of an option: `--x V` or `--x=V`, the last one winning; falls back to cac's parsed value. */
-export function rawOption(options: Record<string, unknown>, flag: string, key: string): string | undefined {
-  const raw = options.rawArgs as readonly string[] | undefined;
-  if (raw) {
-    for (let i = raw.length - 1; i >= 0; i--) {
-      const t = raw[i]!;
-      if (t === flag && i + 1 < raw.length) return raw[i + 1];
-      if (t.startsWith(`${flag}=`)) return t.slice(flag.length + 1);
-    }
-  }
+/** The text of option `key` (camelCase long name), or undefined when absent. `flag` names it in older callers. */
+export function rawOption(options: Record<string, unknown>, _flag: string, key: string): string | undefined {
   const v = options[key];
-  return v === undefined || v === true ? undefined : String(v);
+  return typeof v === "string" ? v : undefined;
 }
