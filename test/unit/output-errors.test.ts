@@ -3,7 +3,7 @@
 // by walking `cause` chains; stacks only on request.
 import { describe, expect, test } from "bun:test";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
-import { EXIT_CODES, describeError, formatExitCodes, renderError } from "../../src/cli/output/errors.ts";
+import { EXIT_CODES, MAX_TEXT, MAX_WORD, describeError, formatExitCodes, renderError, safeText } from "../../src/cli/output/errors.ts";
 import { OutputClosedError } from "../../src/cli/output/stdio.ts";
 import {
   BusyError,
@@ -100,17 +100,17 @@ describe("message shape", () => {
 
   test("non-syscall errors keep their message and own hint", () => {
     const r = describeError(new UsageError("invalid offset 'x': not a number", "write a number as 0x1f"));
-    expect(r.line).toBe("vfio-plat: invalid offset 'x': not a number — write a number as 0x1f");
+    expect(r.line).toBe("vfio-plat: invalid offset 'x': not a number (USAGE) — write a number as 0x1f");
     expect(r.code).toBe("USAGE");
   });
 
   test("defaults when the class has no hint", () => {
     expect(describeError(new UsageError("bad")).hint).toBe("see vfio-plat --help");
     expect(describeError(new CACError("Unknown option `--frob`")).line).toBe(
-      "vfio-plat: Unknown option `--frob` — see vfio-plat --help",
+      "vfio-plat: Unknown option `--frob` (USAGE) — see vfio-plat --help",
     );
     expect(describeError(new DeclinedError("not confirmed")).hint).toContain("-y");
-    expect(describeError(new TimeoutError("no interrupt")).line).toBe("vfio-plat: no interrupt");
+    expect(describeError(new TimeoutError("no interrupt")).line).toBe("vfio-plat: no interrupt (TIMEOUT)");
   });
 
   test("a programming error asks for a bug report", () => {
@@ -173,7 +173,7 @@ describe("JSON and debug", () => {
   });
   test("a class error in JSON", () => {
     expect(describeError(new TimeoutError("no interrupt")).json).toEqual({
-      error: { code: "TIMEOUT", syscall: null, path: null, request: null, exit: 7, message: "no interrupt", hint: null },
+      error: { code: "TIMEOUT", syscall: null, path: null, request: null, exit: 7, message: "no interrupt (TIMEOUT)", hint: null },
     });
   });
   test("stack only when debug is requested, with causes", () => {
@@ -193,7 +193,7 @@ describe("JSON and debug", () => {
   test("colours wrap the prefix and the hint only", () => {
     const r = describeError(new UsageError("bad", "fix it"));
     const out = renderError(r, { colors: { red: (s) => `<r>${s}</r>`, dim: (s) => `<d>${s}</d>` } });
-    expect(out).toBe("<r>vfio-plat:</r> bad — <d>fix it</d>\n");
+    expect(out).toBe("<r>vfio-plat:</r> bad (USAGE) — <d>fix it</d>\n");
   });
 });
 
@@ -201,4 +201,57 @@ test("errno 95 reads as EOPNOTSUPP whatever name the runtime's table picks", () 
   const r = describeError(new SyscallError({ syscall: "ioctl", request: "VFIO_DEVICE_FEATURE", errno: 95 }));
   expect([r.code, r.exit]).toEqual(["EOPNOTSUPP", 6]);
   expect(r.message).toBe("VFIO_DEVICE_FEATURE: Operation not supported (EOPNOTSUPP)");
+});
+
+describe("every line ends in its code before the hint", () => {
+  // One sample per class: usage, not found, busy, unsupported, timeout, verify, declined, interrupted, plain, errno.
+  const samples: [unknown, string][] = [
+    [new UsageError("bad"), "USAGE"],
+    [new DeviceNotFoundError("no device 'x'"), "NOT_FOUND"],
+    [new BusyError("held", undefined, 7), "BUSY"],
+    [new UnsupportedError("no reset"), "UNSUPPORTED"],
+    [new TimeoutError("no interrupt"), "TIMEOUT"],
+    [new VerifyError("mismatch"), "VERIFY_FAILED"],
+    [new DeclinedError("not confirmed"), "DECLINED"],
+    [new InterruptedError("SIGTERM"), "SIGTERM"],
+    [new Error("plain"), "FAILED"],
+    [new TypeError("x is undefined"), "FAILED"],
+    [ioctl("EINVAL", "VFIO_DEVICE_RESET"), "EINVAL"],
+  ];
+  for (const [e, code] of samples) {
+    test(`${(e as Error).name}: (${code})`, () => {
+      const r = describeError(e);
+      expect(r.message.endsWith(`(${code})`)).toBe(true);
+      expect(r.line).toMatch(new RegExp(`\\(${code}\\)( — |$)`));
+      expect(r.json.error.message.endsWith(`(${code})`)).toBe(true);
+    });
+  }
+  test("a message that already ends in its code does not get it twice", () => {
+    expect(describeError(new UsageError("bad (USAGE)")).message).toBe("bad (USAGE)");
+  });
+});
+
+describe("untrusted text never reaches the terminal raw", () => {
+  test("control characters and escape sequences are shown escaped, in the line and in JSON", () => {
+    const r = describeError(new UsageError("invalid device name 'a\x1b[31mred\nx\ty\u202ez\x7f\x9b'", "use 'b\x07'"));
+    expect(r.line).toBe("vfio-plat: invalid device name 'a\\x1b[31mred\\nx\\ty\\u{202e}z\\x7f\\x9b' (USAGE) — use 'b\\x07'");
+    expect(r.line).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202e]/);
+    expect(renderError(r, { json: true })).not.toMatch(/\\u001b|[\x00-\x09\x0b-\x1f\u202e]/);
+  });
+  test("a syscall path with a control character is escaped too", () => {
+    const e = sys("ENOENT", { syscall: "open", path: "/tmp/a\x1bb" });
+    expect(describeError(e).line).toContain("/tmp/a\\x1bb");
+  });
+  test("a long word keeps its head and tail and says how long it was", () => {
+    const long = `${"a".repeat(300)}TAIL`;
+    const r = describeError(new UsageError(`no device '${long}'`));
+    expect(r.message).toContain("(306 chars)");
+    expect(r.message).toContain("…");
+    expect(r.message).toContain("TAIL'");
+    expect(r.message.length).toBeLessThan(MAX_WORD + 40);
+    expect(safeText("short words stay")).toBe("short words stay");
+  });
+  test("a huge message is capped as a whole", () => {
+    expect(safeText("ab ".repeat(5000)).length).toBeLessThan(MAX_TEXT + 40);
+  });
 });

@@ -265,6 +265,43 @@ function stackOf(chain: unknown[]): string | undefined {
   return parts.length ? parts.join("\nCaused by: ") : undefined;
 }
 
+/** Longest word (a device name, a token, a path) shown whole in an error; longer ones keep their head and tail. */
+export const MAX_WORD = 100;
+/** Longest message or hint shown whole. */
+export const MAX_TEXT = 1000;
+
+// Control characters (C0, DEL, C1), line/paragraph separators, bidi controls and the BOM: anything that can move the
+// cursor, recolour or reorder a terminal, or hide what follows. Backslash is left alone (paths, regexes stay readable).
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeChar(c: string): string {
+  const named = NAMED[c];
+  if (named !== undefined) return named;
+  const n = c.codePointAt(0)!;
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
+}
+
+/** `head…tail (N chars)` for text longer than `max` (N counts code points of the original). */
+function shorten(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const head = Math.ceil(max * 0.6);
+  const tail = Math.floor(max * 0.2);
+  return `${chars.slice(0, head).join("")}…${chars.slice(-tail).join("")} (${chars.length} chars)`;
+}
+
+/**
+ * Make text that may carry untrusted input (device names, script tokens, file contents, option values) safe to print:
+ * control characters and escape sequences become visible (`\x1b`, `\n`, `\t`, `\u{202e}`), a word longer than
+ * MAX_WORD and a text longer than MAX_TEXT are shortened to `head…tail (N chars)`. Every error message and hint
+ * goes through here (describeError), so no caller has to remember.
+ */
+export function safeText(text: string): string {
+  const words = text.split(/( +)/).map((w) => (w.startsWith(" ") ? w : shorten(w, MAX_WORD)));
+  return shorten(words.join(""), MAX_TEXT).replace(UNSAFE, escapeChar);
+}
+
 const SIGNAL_EXIT = { SIGHUP: EXIT.SIGHUP, SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM } as const;
 
 /** Exit code and table name for an error of a known class, else undefined. */
@@ -330,11 +367,15 @@ export function describeError(err: unknown, opts: { debug?: boolean } = {}): Err
   const quiet = chain.some((e) => e instanceof OutputClosedError);
   const exit = quiet ? EXIT.OK : (cls?.exit ?? (sys ? exitForErrno(sys) : EXIT.FAILED));
   const code = sys?.code ?? cls?.code ?? (EXIT_CODES.find((e) => e.code === exit)?.name ?? "FAILED");
-  const hint =
+  const rawHint =
     chain.map(ownHint).find((h) => h !== undefined) ??
     (sys ? hintForErrno(sys, ctx) : undefined) ??
     cls?.hint ??
     (internal ? "this looks like a bug in vfio-plat; rerun with --debug and report it" : undefined);
+  const hint = rawHint !== undefined ? safeText(rawHint) : undefined;
+  // Every line ends in its code before the hint, as documented: `<what>: <reason> (<CODE>) — <fix>`.
+  message = safeText(message);
+  if (!message.endsWith(`(${code})`)) message = `${message} (${code})`;
 
   const report: ErrorReport = {
     exit,
