@@ -4,7 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { OutputClosedError, writeAll, type WriteSyncFn } from "../../src/cli/output/stdio.ts";
+import { OutputClosedError, OutputWriteError, closedAtStart, writeAll, type WriteSyncFn } from "../../src/cli/output/stdio.ts";
+import { describeError } from "../../src/cli/output/errors.ts";
+import { mkdirSync, symlinkSync } from "node:fs";
 
 function errno(code: string): Error {
   return Object.assign(new Error(code), { code });
@@ -36,8 +38,28 @@ describe("writeAll", () => {
   test("EPIPE on stderr is ignored", () => {
     expect(() => writeAll(2, "x", () => { throw errno("EPIPE"); })).not.toThrow();
   });
-  test("other errors propagate", () => {
-    expect(() => writeAll(1, "x", () => { throw errno("EIO"); })).toThrow("EIO");
+  test("other errors on stdout become OutputWriteError: exit 1, the errno, standard output named", () => {
+    for (const code of ["EIO", "ENOSPC", "EBADF"]) {
+      let caught: unknown;
+      try {
+        writeAll(1, "x", () => { throw errno(code); });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(OutputWriteError);
+      const r = describeError(caught);
+      expect(r.exit).toBe(1);
+      expect(r.code).toBe(code);
+      expect(r.message).toStartWith("cannot write standard output: ");
+    }
+  });
+  test("every error on stderr is ignored (the command keeps its own exit code)", () => {
+    for (const code of ["EIO", "ENOSPC", "EBADF", "EPIPE"]) {
+      expect(() => writeAll(2, "x", () => { throw errno(code); })).not.toThrow();
+    }
+  });
+  test("other fds: errors propagate unchanged", () => {
+    expect(() => writeAll(5, "x", () => { throw errno("EIO"); })).toThrow("EIO");
   });
 });
 
@@ -71,4 +93,27 @@ test("a real closed pipe: `| head -1` ends quietly with status 0 after cleanup",
   expect(status).toBe("0");
   expect(readFileSync(join(dir, "err"), "utf8")).toBe("");
   expect(readFileSync(marker, "utf8")).toBe("ran");
+});
+
+describe("closedAtStart tells `>&-` (Bun reopens /dev/null with O_CLOEXEC) from `>/dev/null`", () => {
+  function fakeProc(target: string, flags: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "vfio-plat-proc-"));
+    mkdirSync(join(dir, "fd"));
+    mkdirSync(join(dir, "fdinfo"));
+    symlinkSync(target, join(dir, "fd", "1"));
+    writeFileSync(join(dir, "fdinfo", "1"), `pos:\t0\nflags:\t${flags}\nmnt_id:\t25\n`);
+    return dir;
+  }
+  test("closed: /dev/null opened O_RDWR|O_CLOEXEC", () => {
+    expect(closedAtStart(1, fakeProc("/dev/null", "02100002"))).toBe(true);
+  });
+  test("redirected by the shell: /dev/null without O_CLOEXEC", () => {
+    expect(closedAtStart(1, fakeProc("/dev/null", "0100001"))).toBe(false);
+  });
+  test("a file with O_CLOEXEC is not 'closed'", () => {
+    expect(closedAtStart(1, fakeProc("/tmp/out", "02100001"))).toBe(false);
+  });
+  test("no /proc: not closed", () => {
+    expect(closedAtStart(1, "/nonexistent-proc")).toBe(false);
+  });
 });

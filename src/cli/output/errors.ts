@@ -44,7 +44,13 @@ export interface ExitCodeInfo {
 /** Every exit status vfio-plat uses, in order. Print this table; never restate it by hand. */
 export const EXIT_CODES: readonly ExitCodeInfo[] = [
   { code: 0, name: "OK", meaning: "success (also when the reader closes the output early, e.g. `| head -1`)" },
-  { code: 1, name: "FAILED", meaning: "operation failed (the kernel or device said no, in a way not listed below)" },
+  {
+    code: 1,
+    name: "FAILED",
+    meaning:
+      "operation failed (the kernel or device said no, in a way not listed below), or standard output could not be " +
+      "written (closed with `>&-`, disk full)",
+  },
   { code: 2, name: "USAGE", meaning: "usage error: bad or missing argument, unknown command or option" },
   { code: 3, name: "NOT_FOUND", meaning: "no such device, or not bound to a VFIO driver (ENOENT, ENODEV)" },
   { code: 4, name: "PERMISSION", meaning: "permission denied (EACCES, EPERM)" },
