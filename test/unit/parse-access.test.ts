@@ -90,3 +90,14 @@ describe("checkInRegion", () => {
     expect(refusal(() => checkInRegion(0xff0n, 4, 5, 0x1000n, "r")).message).toContain("5 accesses");
   });
 });
+
+test("an offset a JavaScript number cannot hold is refused with the text as typed (never 18446744073709552000)", () => {
+  let msg = "";
+  try {
+    parseAccess("0:18446744073709551615");
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  expect(msg).toBe("invalid offset '18446744073709551615': out of range");
+  expect(parseAccess("0:0x1fffffffffffff").offset).toBe(0x1fffffffffffffn);
+});

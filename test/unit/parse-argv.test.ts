@@ -46,6 +46,11 @@ describe("values stay as typed", () => {
     expect(scan("irq", "d", "--timeout", "-5").options.timeout).toBe("-5");
   });
 
+  test("a negative number is a word, not an unknown option (the number parser explains signs)", () => {
+    expect(scan("irq", "d", "-1").positionals).toEqual(["d", "-1"]);
+    expect(scan("irq", "d", "-1").error).toBeUndefined();
+  });
+
   test("everything after -- is a word", () => {
     const s = scan("read", "--", "--json", "0");
     expect(s.positionals).toEqual(["--json", "0"]);

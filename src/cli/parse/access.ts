@@ -99,7 +99,8 @@ export function parseAccess(text: string, widthOption?: string | number): Access
     }
   }
 
-  const offset = parseNumber(rest, "offset");
+  // Offsets become JavaScript numbers for the region code: refuse, with the text as typed, what a double cannot hold.
+  const offset = parseNumber(rest, "offset", { max: BigInt(Number.MAX_SAFE_INTEGER) });
 
   const optionWidth = widthOption !== undefined ? parseWidthOption(widthOption) : undefined;
   if (suffixWidth !== undefined && optionWidth !== undefined && suffixWidth !== optionWidth) {

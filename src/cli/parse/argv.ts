@@ -125,7 +125,8 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
       words.push(...argv.slice(i + 1));
       break;
     }
-    if (!t.startsWith("-") || t === "-") {
+    // `-` (stdin) and negative numbers are words: no option starts with a digit, and the number parser explains signs.
+    if (!t.startsWith("-") || t === "-" || /^-[0-9.]/.test(t)) {
       words.push(t);
       continue;
     }

@@ -29,6 +29,18 @@ const BODY: Record<"x" | "b" | "o" | "d", RegExp> = {
 
 const SIZE_SUFFIX: Record<string, bigint> = { k: 1024n, K: 1024n, M: 1024n ** 2n, G: 1024n ** 3n };
 
+/**
+ * Why `text` is a number in a notation vfio-plat never accepts, or undefined: exponents (`1e3`, `1.5E-2`), hex floats
+ * (`0x1p3`) and, unless `fractions` is set, fractions (`1.5`, `.5`). JavaScript and cac read these as numbers, so
+ * they are refused by name, the same way by every option, argument and script token.
+ */
+export function notationProblem(text: string, opts: { fractions?: boolean } = {}): string | undefined {
+  if (/^0x[0-9a-f_]*(?:\.[0-9a-f_]*)?p[+-]?[0-9]+$/i.test(text)) return "hex float notation is not accepted";
+  if (/^(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)e[+-]?[0-9]+$/i.test(text)) return "exponent notation is not accepted";
+  if (!opts.fractions && /^(?:[0-9_]*\.[0-9_]+|[0-9_]+\.)$/.test(text)) return "fractions are not accepted";
+  return undefined;
+}
+
 function fail(text: string, what: string, why: string, hint = `write a number as ${NUMBER_FORMS}`): never {
   throw new UsageError(`invalid ${what} '${text}': ${why}`, hint);
 }
@@ -38,6 +50,8 @@ function parseDigits(text: string, what: string, hint: string): bigint {
   if (text === "") fail(text, what, "empty", hint);
   if (/\s/.test(text)) fail(text, what, "contains whitespace", hint);
   if (/^[+-]/.test(text)) fail(text, what, "signs are not accepted", hint);
+  const notation = notationProblem(text);
+  if (notation !== undefined) fail(text, what, notation, hint);
   const prefix = /^0([xbo])(.*)$/i.exec(text);
   if (prefix) {
     const base = prefix[1]!.toLowerCase() as "x" | "b" | "o";
@@ -46,7 +60,6 @@ function parseDigits(text: string, what: string, hint: string): bigint {
     if (!BODY[base].test(digits)) fail(text, what, `not a valid ${{ x: "hex", b: "binary", o: "octal" }[base]} number`, hint);
     return BigInt(`0${base}${digits.replaceAll("_", "")}`);
   }
-  if (/^[0-9]/.test(text) && /^[0-9_]*[eE][+-]?[0-9]+$/.test(text)) fail(text, what, "exponent notation is not accepted", hint);
   if (!BODY.d.test(text)) fail(text, what, "not a number", hint);
   const plain = text.replaceAll("_", "");
   // C's strtoull reads 010 as octal 8, JavaScript as decimal 10: refuse rather than guess.

@@ -1,6 +1,7 @@
 // Parses a time period typed by the user (`--timeout 5s`, `--idle-timeout 1500us`), gpiomon-style: units us, ms, s, m,
 // a bare number meaning milliseconds. Returns milliseconds as a number because poll(2) and timers take milliseconds.
 import { UsageError } from "../../vfio/errors.ts";
+import { notationProblem } from "./numbers.ts";
 
 /** What parsePeriod accepts, for hints and help texts. */
 export const PERIOD_FORMS = "a number with unit us, ms, s or m (1500us, 100ms, 1.5s, 2m); a bare number is milliseconds";
@@ -29,7 +30,9 @@ export interface PeriodOptions {
 export function parsePeriod(text: string, what: string, opts: PeriodOptions = {}): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(us|ms|s|m)?$/.exec(text);
   if (!m) {
-    const why = text === "" ? "empty" : /^[+-]/.test(text) ? "signs are not accepted" : "not a period";
+    const number = /^(.*?)(us|ms|s|m)?$/.exec(text)![1]!;
+    const why =
+      text === "" ? "empty" : /^[+-]/.test(text) ? "signs are not accepted" : (notationProblem(number, { fractions: true }) ?? "not a period");
     throw new UsageError(`invalid ${what} '${text}': ${why}`, `write ${PERIOD_FORMS}`);
   }
   const ms = Math.round(Number(m[1]) * UNIT_US[m[2] ?? "ms"]!) / 1000;
