@@ -38,6 +38,7 @@ describe("parsePeriod refuses", () => {
     ["1e3s", /exponent notation is not accepted/],
     ["1.5e2ms", /exponent notation is not accepted/],
     ["0x1p3", /hex float notation is not accepted/],
+    ["5s\nx", /not a period/],
     ["0x10", /not a period/],
     ["s", /not a period/],
     ["0.0001ms", /shorter than 1 us/],

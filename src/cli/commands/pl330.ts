@@ -11,6 +11,7 @@ import { jsonDocument, jsonHex } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { rawOption } from "../parse/raw-option.ts";
+import { safeText } from "../output/errors.ts";
 
 
 const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -56,7 +57,8 @@ async function asm(ctx: CliContext, file: string | undefined, options: Record<st
       }),
     );
   } else {
-    for (const w of r.warnings) writeStderr(`vfio-plat: warning: ${input.name}: ${w}\n`);
+    // The file name and the warning's source tokens are the user's text: escaped like an error's.
+    for (const w of r.warnings) writeStderr(`vfio-plat: warning: ${safeText(`${input.name}: ${w}`)}\n`);
   }
   if (output !== undefined) {
     if (output === "-") {

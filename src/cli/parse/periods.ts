@@ -30,7 +30,7 @@ export interface PeriodOptions {
 export function parsePeriod(text: string, what: string, opts: PeriodOptions = {}): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(us|ms|s|m)?$/.exec(text);
   if (!m) {
-    const number = /^(.*?)(us|ms|s|m)?$/.exec(text)![1]!;
+    const number = text.replace(/(?:us|ms|s|m)$/, "");
     const why =
       text === "" ? "empty" : /^[+-]/.test(text) ? "signs are not accepted" : (notationProblem(number, { fractions: true }) ?? "not a period");
     throw new UsageError(`invalid ${what} '${text}': ${why}`, `write ${PERIOD_FORMS}`);
