@@ -297,6 +297,15 @@ function shorten(text: string, max: number): string {
   return `${chars.slice(0, head).join("")}…${chars.slice(-tail).join("")} (${chars.length} chars)`;
 }
 
+/** A long word of a message, shortened around its quotes: `'7777…777' (150 chars):`, counting only the token. */
+function shortenWord(word: string): string {
+  const m = /^([('"`]*)([\s\S]*?)(['"`)]*)([:,;.]?)$/.exec(word)!;
+  const core = [...m[2]!];
+  if (core.length <= MAX_WORD) return word;
+  const short = `${core.slice(0, Math.ceil(MAX_WORD * 0.6)).join("")}…${core.slice(-Math.floor(MAX_WORD * 0.2)).join("")}`;
+  return `${m[1]}${short}${m[3]} (${core.length} chars)${m[4]}`;
+}
+
 /**
  * Make text that may carry untrusted input (device names, script tokens, file contents, option values) safe to print:
  * control characters and escape sequences become visible (`\x1b`, `\n`, `\t`, `\u{202e}`), a word longer than
@@ -304,7 +313,7 @@ function shorten(text: string, max: number): string {
  * goes through here (describeError), so no caller has to remember.
  */
 export function safeText(text: string): string {
-  const words = text.split(/( +)/).map((w) => (w.startsWith(" ") ? w : shorten(w, MAX_WORD)));
+  const words = text.split(/( +)/).map((w) => (w.startsWith(" ") ? w : shortenWord(w)));
   return shorten(words.join(""), MAX_TEXT).replace(UNSAFE, escapeChar);
 }
 
