@@ -26,7 +26,8 @@ const I = (s: string) => `\\fI${roff(s)}\\fR`;
 /** `--sim-state dir` in man style: the flag bold, the value placeholder italic. */
 function optionTerm(o: ModelOption): string {
   const flags = [...(o.short ? [B(`-${o.short}`)] : []), ...(o.long ? [B(`--${o.long}`)] : [])].join(", ");
-  return o.valueName !== undefined ? `${flags} ${o.valueOptional ? `[${I(o.valueName)}]` : I(o.valueName)}` : flags;
+  // An optional value is only ever given as --opt=VALUE (parse/argv.ts), so print it that way.
+  return o.valueName !== undefined ? (o.valueOptional ? `${flags}[=${I(o.valueName)}]` : `${flags} ${I(o.valueName)}`) : flags;
 }
 
 function argsText(c: ModelCommand): string {

@@ -20,7 +20,8 @@ const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: EXIT.S
 /** The options a command's help lists: its own, then the global ones (cac would print `--no-color (default: true)`). */
 function helpOptions(spec: CommandSpec | undefined): string {
   const options = [...(spec?.options ?? []), ...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS];
-  const rows = formatTable(options.map((o) => [o.flags, o.description]));
+  // An optional value is only ever given as --opt=VALUE, so show it that way: `--color[=when]`.
+  const rows = formatTable(options.map((o) => [o.flags.replace(/ \[(\w+)\]$/, "[=$1]"), o.description]));
   return rows.map((r) => `  ${r}`).join("\n");
 }
 

@@ -17,7 +17,7 @@ describe("help", () => {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe("");
       expect(r.stdout).not.toMatch(/\(default: (true|false)\)/);
-      expect(r.stdout).toContain("--color [when]");
+      expect(r.stdout).toContain("--color[=when]");
       expect(r.stdout).toContain("--no-color");
       for (const o of COMMANDS.find((c) => c.name === name)?.options ?? []) expect(r.stdout).toContain(o.flags);
     });
