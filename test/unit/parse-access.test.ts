@@ -101,3 +101,13 @@ test("an offset a JavaScript number cannot hold is refused with the text as type
   expect(msg).toBe("invalid offset '18446744073709551615': out of range");
   expect(parseAccess("0:0x1fffffffffffff").offset).toBe(0x1fffffffffffffn);
 });
+
+test("--width refuses exponents, hex floats and fractions by name, like every number (cac took 3.2e1 as 32)", () => {
+  for (const [text, why] of [
+    ["3.2e1", "exponent notation is not accepted"],
+    ["32.0", "fractions are not accepted"],
+    ["0x1p5", "hex float notation is not accepted"],
+  ] as const) {
+    expect(() => parseWidthOption(text)).toThrow(`invalid --width '${text}': ${why}`);
+  }
+});

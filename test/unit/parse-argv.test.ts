@@ -88,6 +88,10 @@ describe("refused", () => {
     expect(refusal("bind", "d", "--driver", "--force")).toBe("option --driver needs a value");
     expect(refusal("list", "--color=yes")).toContain("invalid --color 'yes'");
     expect(refusal("list", "--width", "8")).toBe("unknown option '--width'");
+    // Before the command word, the option is the problem (not a command named after its value).
+    expect(refusal("-e", "x", "list")).toBe("unknown option '-e'");
+    expect(refusal("--bogus", "frob")).toBe("unknown option '--bogus'");
+    expect(refusal("frob", "--bogus")).toBe("unknown command 'frob'");
   });
 
   test("unknown command, missing and extra positional words", () => {

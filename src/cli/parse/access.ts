@@ -2,7 +2,7 @@
 // region, offset and access width. Width letters mean different sizes in different tools (devmem's `w` is 32-bit,
 // memtool's 16-bit), so we accept only the memtool/U-Boot/setpci suffixes with a dot, or bits, and never guess.
 import { UsageError } from "../../vfio/errors.ts";
-import { parseNumber, parseU32 } from "./numbers.ts";
+import { notationProblem, parseNumber, parseU32 } from "./numbers.ts";
 
 /** Access width in bytes. */
 export type Width = 1 | 2 | 4 | 8;
@@ -53,6 +53,8 @@ export function parseWidthOption(raw: string | number): Width {
   if (/^[bhwlq]$/i.test(text)) {
     throw new UsageError(`invalid --width '${text}': width letters are ambiguous; give the width in bits`, TRAP_HINT);
   }
+  const notation = notationProblem(text);
+  if (notation !== undefined) throw new UsageError(`invalid --width '${text}': ${notation}`, `write ${WIDTH_FORMS}`);
   throw new UsageError(`invalid --width '${text}': expected 8, 16, 32 or 64 (bits)`, `write ${WIDTH_FORMS}`);
 }
 

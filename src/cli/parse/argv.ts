@@ -93,8 +93,10 @@ export interface ScannedArgs {
   positionals: string[];
   /** Option values by key (camelCase long name, and the short letter too). */
   options: Record<string, string | boolean>;
-  /** The first problem found (unknown option, repeated option, missing value...), thrown by `check`. */
+  /** The first problem found (unknown option, repeated option, missing value...), thrown by checkScanned. */
   error?: UsageError;
+  /** The problem came before the command word (so `-e x list` is about -e, not about a command 'x'). */
+  errorFirst?: boolean;
 }
 
 // A word after a value-taking option is its value unless it looks like another option; `-` (stdin) and negative
@@ -107,8 +109,11 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
   const options: Record<string, string | boolean> = {};
   const given = new Map<string, string>();
   let error: UsageError | undefined;
+  let errorFirst = false;
   const fail = (message: string, hint = `see vfio-plat ${helpFor}--help`) => {
-    error ??= new UsageError(message, hint);
+    if (error) return;
+    error = new UsageError(message, hint);
+    errorFirst = words.length === 0;
   };
   const set = (def: FlagDef, typed: string, value: string | boolean) => {
     const before = given.get(def.key);
@@ -175,7 +180,7 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
     }
   }
   const [word, ...positionals] = words;
-  return { ...(word !== undefined ? { word } : {}), positionals, options, ...(error ? { error } : {}) };
+  return { ...(word !== undefined ? { word } : {}), positionals, options, ...(error ? { error, errorFirst } : {}) };
 }
 
 /**
@@ -197,6 +202,7 @@ export function scanArgv(argv: readonly string[], commands: readonly ScanCommand
  * @throws UsageError (exit 2) naming the option, word or missing argument.
  */
 export function checkScanned(s: ScannedArgs): void {
+  if (s.error && s.errorFirst) throw s.error;
   if (s.word !== undefined && s.command === undefined) {
     throw new UsageError(`unknown command '${s.word}'`, "see vfio-plat --help for the commands");
   }

@@ -28,5 +28,7 @@ export const OPTIONS: BadInputCase[] = [
   { args: ["read", PL031, "0:18446744073709551615"], exit: 2, says: "invalid offset '18446744073709551615': out of range", why: "2^64-1 echoed as typed (was 18446744073709552000)" },
   { args: ["read", PL031, "0:0", "99999999999999999999"], exit: 2, says: "invalid count '99999999999999999999'", why: "huge count echoed as typed" },
   { args: ["write", PL031, "0:0x10", "0x3:0x1"], exit: 2, says: "has bits outside mask 0x1", why: "VALUE:MASK with value bits outside the mask" },
+  { args: ["read", PL031, "0:0", "--width", "3.2e1"], exit: 2, says: "invalid --width '3.2e1': exponent notation", why: "exponent in --width (was taken as 32)" },
+  { args: ["--names", "read", PL031, "0:0"], exit: 2, says: "unknown option '--names'", why: "another command's option before the command" },
   { args: ["read", PL031, `0:${LONG_OFFSET}`], exit: 2, says: "' (150 chars): out of range", why: "a long token shortened, with its length" },
 ];
