@@ -238,6 +238,17 @@ describe("untrusted text never reaches the terminal raw", () => {
     expect(r.line).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202e]/);
     expect(renderError(r, { json: true })).not.toMatch(/\\u001b|[\x00-\x09\x0b-\x1f\u202e]/);
   });
+  test("JSON keeps a raw path's data but never its DEL, C1 or bidi characters raw", () => {
+    const r = describeError(sys("ENOENT", { syscall: "open", path: "/tmp/a\x9b\u202eb\x7f" }));
+    const out = renderError(r, { json: true });
+    expect(out).not.toMatch(/[\x7f-\x9f\u202e]/);
+    expect(JSON.parse(out).error.path).toBe("/tmp/a\x9b\u202eb\x7f");
+  });
+  test("--debug's stack repeats the message with its control characters escaped", () => {
+    const out = renderError(describeError(new UsageError("bad \x1b[2J name"), { debug: true }), { debug: true });
+    expect(out).not.toContain("\x1b");
+    expect(out.split("\n").length).toBeGreaterThan(2);
+  });
   test("a syscall path with a control character is escaped too", () => {
     const e = sys("ENOENT", { syscall: "open", path: "/tmp/a\x1bb" });
     expect(describeError(e).line).toContain("/tmp/a\\x1bb");

@@ -435,12 +435,14 @@ export function renderError(report: ErrorReport, opts: { json?: boolean; debug?:
   if (report.quiet) return "";
   let out: string;
   if (opts.json) {
-    out = `${JSON.stringify(report.json)}\n`;
+    // JSON.stringify leaves DEL, C1 and bidi controls raw (in path, say): \u-escape them, the same data, terminal-safe.
+    out = `${JSON.stringify(report.json).replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
   } else {
     const c = opts.colors;
     const hint = report.hint !== undefined ? ` — ${c ? c.dim(report.hint) : report.hint}` : "";
     out = `${c ? c.red(`${PROG}:`) : `${PROG}:`} ${report.message}${hint}\n`;
   }
-  if (opts.debug && report.stack) out += `${report.stack}\n`;
+  // A stack repeats the raw message: escape its control characters line by line (never shortened: it is for bugs).
+  if (opts.debug && report.stack) out += `${report.stack.split("\n").map((l) => l.replace(UNSAFE, escapeChar)).join("\n")}\n`;
   return out;
 }
