@@ -58,9 +58,9 @@ export function colorLevel(input: ColorInput): ColorLevel {
 }
 
 /**
- * The --color/--no-color flag from raw arguments (cac's own value cannot tell "absent" from "--color" once
- * `--no-color` is declared). Understands `--color`, `--color=always|never|auto`, `--no-color`; the last one wins;
- * stops at `--`. Returns undefined when absent or `auto`.
+ * The --color/--no-color flag from raw arguments, for colouring an error found while the command line itself was
+ * being scanned (parse/argv.ts refuses a repeat; here the last one wins). Understands `--color`,
+ * `--color=always|never|auto`, `--no-color`; stops at `--`. Returns undefined when absent or `auto`.
  */
 export function colorFlagFromArgv(argv: readonly string[]): boolean | undefined {
   let flag: boolean | undefined;
