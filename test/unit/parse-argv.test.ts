@@ -113,3 +113,20 @@ test("usageArgs reads cac usage strings", () => {
   ]);
   expect(usageArgs("x [...files]")).toEqual([{ name: "files", optional: true, variadic: true }]);
 });
+
+describe("every option of the table, given twice, is refused (the class, not examples)", () => {
+  for (const c of COMMANDS) {
+    const words = usageArgs(c.usage).filter((a) => !a.optional).map((a) => `some-${a.name}`);
+    for (const o of [...c.options, ...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS]) {
+      const flags = o.flags.split(/[\s,]+/).filter((t) => t.startsWith("-"));
+      const value = /<[^>]+>/.test(o.flags) ? ["v"] : [];
+      // Every pair of spellings: --x --x, -x --x, --x -x.
+      for (const a of flags) {
+        for (const b of flags) {
+          const argv = [c.name, ...words, a, ...value, b, ...value];
+          test(argv.join(" "), () => expect(refusal(...argv)).toContain("given twice"));
+        }
+      }
+    }
+  }
+});
