@@ -44,6 +44,8 @@ describe("bad input", () => {
       if (c.args.length > 0 && !c.partialStdout) expect(r.stdout).toBe("");
       expect(r.stderr).not.toContain("    at "); // no stack trace without --debug
       expect(r.stderr.startsWith("vfio-plat: ") || r.stderr.includes("\nvfio-plat: ")).toBe(true);
+      // `vfio-plat: <what>: <reason> (<CODE>) — <fix>`: the code closes the message, before the hint.
+      expect(r.stderr).toMatch(/^vfio-plat: .* \((?:[A-Z][A-Z0-9_]*)\)(?: — .*)?$/m);
     });
   }
 });
