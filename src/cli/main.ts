@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
-// vfio-plat's entry point: parse the command line with cac, run one command, and turn every outcome into the documented
-// exit code with a one-line message (no stack trace unless --debug). Cleanup (interrupts disabled, fds closed) runs
-// on every path, including Ctrl-C and a closed output pipe.
+// vfio-plat's entry point: scan the command line (parse/argv.ts; cac only prints help), run one command, and turn every
+// outcome into the documented exit code with a one-line message (no stack trace unless --debug). Cleanup (interrupts
+// disabled, fds closed) runs on every path, including Ctrl-C and a closed output pipe.
 import { cac } from "cac";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec } from "./command-table.ts";
 import { checkScanned, scanArgv } from "./parse/argv.ts";
