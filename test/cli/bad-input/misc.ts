@@ -25,7 +25,7 @@ const asm = (program: string, says: string, why: string): BadInputCase => ({
 });
 
 export const MISC: BadInputCase[] = [
-  asm("DMAADNH SAR, 0", "line 1: DMAADNH immediate 0 is outside -65536..-1", "DMAADNH adds 0xFFFF0000 | field: 0 and positive values cannot be encoded"),
+  asm("DMAADNH SAR, 0", "line 1: DMAADNH immediate 0 is outside -65536..-1", "DMAADNH adds a value in -65536..-1, so 0 and positive values cannot be encoded"),
   asm("DMAADNH DAR, 1", "DMAADNH immediate 1 is outside -65536..-1 (DMAADNH adds a negative value; DMAADDH adds 0..65535)", "a positive DMAADNH value used to encode -65535"),
   asm("DMAADDH SAR, 65536", "DMAADDH immediate 65536 is outside 0..65535", "DMAADDH immediate past 16 bits"),
   asm("DMAADDH DAR, -1", "DMAADDH immediate -1 is outside 0..65535", "negative DMAADDH immediate"),
