@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { AsmError, assemble, parseAsmNumber } from "../../src/drivers/pl330/assembler.ts";
 import { disassemble } from "../../src/drivers/pl330/disassembler.ts";
-import { ENCODINGS, matchOpcode } from "../../src/drivers/pl330/isa.ts";
+import { ENCODINGS, encodeFields, matchOpcode } from "../../src/drivers/pl330/isa.ts";
 
 type Slot =
   | { num: string; min: number; max: number; prefix?: string }
@@ -241,6 +241,20 @@ describe("disassemble -> assemble gives the same bytes", () => {
         throw new Error(`bytes ${Array.from(bytes, (b) => b.toString(16)).join(" ")} listed as text the assembler refused: ${(e as Error).message}`);
       }
       expect(again).toEqual(bytes);
+    }
+  });
+});
+
+describe("encodeFields refuses a raw field value its bits cannot hold (no silent truncation)", () => {
+  test("every field of every encoding: its max fits, max + 1, -1 and a fraction are refused naming the instruction", () => {
+    for (const enc of ENCODINGS) {
+      for (const fd of enc.fields) {
+        const max = 2 ** fd.bits - 1;
+        expect(encodeFields(enc, { [fd.kind]: max }).length).toBe(enc.length);
+        for (const bad of [max + 1, -1, 0.5]) {
+          expect(() => encodeFields(enc, { [fd.kind]: bad })).toThrow(new RegExp(`^${enc.mnemonic} ${fd.kind} field ${bad} does not fit`));
+        }
+      }
     }
   });
 });

@@ -187,10 +187,21 @@ export function matchOpcode(byte0: number): Encoding | undefined {
   return ENCODINGS.find((e) => (byte0 & ~fieldMask(e, 0) & 0xff) === e.opcode);
 }
 
-/** Build instruction bytes from an encoding and raw field values (already in encoded form). */
+/**
+ * Build instruction bytes from an encoding and raw field values (already in encoded form: DMALP's count - 1,
+ * DMAADNH's 16-bit field).
+ * @throws RangeError naming the instruction and field when a value is not an integer the field's bits hold (it would
+ *   otherwise be cut to those bits and encode a different instruction)
+ */
 export function encodeFields(enc: Encoding, values: Partial<Record<FieldKind, number>>): Uint8Array {
   const bytes = new Uint8Array(enc.length);
   bytes[0] = enc.opcode;
-  for (const fd of enc.fields) setField(bytes, fd, values[fd.kind] ?? 0);
+  for (const fd of enc.fields) {
+    const v = values[fd.kind] ?? 0;
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** fd.bits) {
+      throw new RangeError(`${enc.mnemonic} ${fd.kind} field ${v} does not fit its ${fd.bits} bit(s) (0..${2 ** fd.bits - 1})`);
+    }
+    setField(bytes, fd, v);
+  }
   return bytes;
 }
