@@ -179,6 +179,13 @@ for (const mode of bashModes) {
       );
     });
 
+    test("without any --sim, device names are the real board's (list --names on this machine's sysfs)", () => {
+      const real = runCli(["list", "--names"], { env: shellEnv() });
+      expect(real.code).toBe(0);
+      const names = real.stdout.split("\n").filter((n) => n !== "" && !n.includes(":"));
+      expect(complete("vfio-plat info ").filter((n) => !n.includes(":")).sort()).toEqual(names.sort());
+    });
+
     test("names with ':' (PCI addresses) are answered for the part after the last ':', as bash replaces only that", () => {
       const fakeBin = join(work, "fake-bin");
       mkdirSync(fakeBin, { recursive: true });
@@ -295,6 +302,9 @@ zpty -d z
     expect(bindOpts).toContain("--force");
     expect(zshComplete(`vfio-plat --sim --sim-state ${state.dir} read `).sort()).toEqual(simDevices());
     expect(zshComplete("vfio-plat --sim-board ").sort()).toEqual(Object.keys(BOARDS).sort());
+  });
+  test("device names from VFIO_PLAT_SIM=1 in the environment, no --sim typed", () => {
+    expect(zshComplete("vfio-plat info ", shellEnv({ VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state.dir })).sort()).toEqual(simDevices());
   });
   test("fixed value lists: --iommu-mode and pl330 actions", () => {
     expect(zshComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODE_VALUES].sort());
