@@ -4,6 +4,7 @@
 import type { Fd, KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import {
+  VFIO_PCI_IRQ_NAMES,
   VFIO_DEVICE_FLAGS_AMBA,
   VFIO_DEVICE_FLAGS_PCI,
   VFIO_DEVICE_FLAGS_PLATFORM,
@@ -12,10 +13,10 @@ import {
 } from "./abi/constants.ts";
 import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_device_info, vfio_irq_info, vfio_region_info } from "./abi/structs.ts";
-import { UnsupportedError, UsageError } from "./errors.ts";
+import { UnsupportedError, UsageError, VfioError } from "./errors.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
-import { Irq } from "./irq.ts";
-import { Region } from "./region.ts";
+import { Irq, irqUnavailable } from "./irq.ts";
+import { Region, regionUnavailable } from "./region.ts";
 
 export interface DeviceInfo {
   flags: number;
@@ -68,7 +69,8 @@ export class Device {
 
   /**
    * Region `index` (VFIO_DEVICE_GET_REGION_INFO, cached).
-   * @throws UsageError for an index the device does not have
+   * @throws UsageError for an index the device does not have, UnsupportedError when the kernel will not describe it
+   *   (EINVAL: vfio-pci's VGA region on a function that is not VGA)
    */
   region(index: number): Region {
     const cached = this.regionCache.get(index);
@@ -78,7 +80,12 @@ export class Device {
       throw new UsageError(`${this.name} has no region ${index} (it has ${n})`, "see `vfio-plat info` for its regions");
     }
     const arg = vfio_region_info.encode({ argsz: vfio_region_info.size, index });
-    vfioIoctl(this.b, this.fd, DEVICE_IOCTLS.VFIO_DEVICE_GET_REGION_INFO, arg, `VFIO_DEVICE_GET_REGION_INFO ${index}`, this.name);
+    try {
+      vfioIoctl(this.b, this.fd, DEVICE_IOCTLS.VFIO_DEVICE_GET_REGION_INFO, arg, `VFIO_DEVICE_GET_REGION_INFO ${index}`, this.name);
+    } catch (e) {
+      if (e instanceof VfioError && e.code === "EINVAL") throw regionUnavailable(this.name, index, this.regionNames[index], "refused");
+      throw e;
+    }
     const v = vfio_region_info.decode(arg);
     const region = new Region(
       this.b,
@@ -106,7 +113,11 @@ export class Device {
     return this.region(i);
   }
 
-  /** Interrupt index `index` (VFIO_DEVICE_GET_IRQ_INFO, cached). @throws UsageError for a missing index */
+  /**
+   * Interrupt index `index` (VFIO_DEVICE_GET_IRQ_INFO, cached).
+   * @throws UsageError for a missing index, UnsupportedError when the kernel will not describe it (EINVAL: vfio-pci's
+   *   ERR on a function that is not PCI Express)
+   */
   irq(index: number): Irq {
     const cached = this.irqCache.get(index);
     if (cached) return cached;
@@ -115,9 +126,15 @@ export class Device {
       throw new UsageError(`${this.name} has no interrupt ${index} (it has ${n})`, "see `vfio-plat info` for its interrupts");
     }
     const arg = vfio_irq_info.encode({ argsz: vfio_irq_info.size, index });
-    vfioIoctl(this.b, this.fd, DEVICE_IOCTLS.VFIO_DEVICE_GET_IRQ_INFO, arg, `VFIO_DEVICE_GET_IRQ_INFO ${index}`, this.name);
+    const name = this.info().api === "vfio-pci" ? VFIO_PCI_IRQ_NAMES[index] : undefined;
+    try {
+      vfioIoctl(this.b, this.fd, DEVICE_IOCTLS.VFIO_DEVICE_GET_IRQ_INFO, arg, `VFIO_DEVICE_GET_IRQ_INFO ${index}`, this.name);
+    } catch (e) {
+      if (e instanceof VfioError && e.code === "EINVAL") throw irqUnavailable(this.name, index, name, "refused");
+      throw e;
+    }
     const v = vfio_irq_info.decode(arg);
-    const irq = new Irq(this.b, this.fd, this.name, { index, flags: v.flags, count: v.count });
+    const irq = new Irq(this.b, this.fd, this.name, { index, flags: v.flags, count: v.count }, name);
     this.irqCache.set(index, irq);
     return irq;
   }

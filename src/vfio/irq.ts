@@ -27,6 +27,37 @@ export interface IrqInfo {
   count: number;
 }
 
+/** What an interrupt index is called in messages: "MSI-X (interrupt 2)" when it has a name, else "interrupt 2". */
+export function irqLabel(index: number, name?: string): string {
+  return name ? `${name} (interrupt ${index})` : `interrupt ${index}`;
+}
+
+/**
+ * Why an index below num_irqs cannot be used, as a fact: `count` 0 means the device does not implement it (vfio-pci:
+ * no interrupt pin for INTx, no MSI or MSI-X capability); `refused` means VFIO_DEVICE_GET_IRQ_INFO answered EINVAL,
+ * which vfio-pci does for ERR on a function that is not PCI Express.
+ */
+export function irqUnavailableReason(name: string | undefined, why: "count 0" | "refused"): string {
+  if (why === "refused") {
+    return name === "ERR"
+      ? "error reporting needs a PCI Express function (the kernel answers EINVAL)"
+      : "the kernel describes no such interrupt for this device (EINVAL)";
+  }
+  const missing: Record<string, string> = { INTx: "no interrupt pin", MSI: "no MSI capability", "MSI-X": "no MSI-X capability" };
+  return `not implemented by this device (${name && missing[name] ? `${missing[name]}, ` : ""}count 0)`;
+}
+
+/**
+ * The error for an interrupt index the device has but cannot use (exit 6 in the CLI). The kernel's EINVAL is not kept
+ * as a cause: the message already says what it means, and the cause would repeat the ioctl and errno after it.
+ */
+export function irqUnavailable(device: string, index: number, name: string | undefined, why: "count 0" | "refused"): UnsupportedError {
+  return new UnsupportedError(
+    `${irqLabel(index, name)} of ${device} is ${why === "refused" ? "not available: " : ""}${irqUnavailableReason(name, why)}`,
+    `\`vfio-plat info ${device}\` lists its interrupts and their counts`,
+  );
+}
+
 /** One wakeup: how many interrupts the eventfd counted since the last read (coalesced), and when. */
 export interface IrqEvent {
   count: bigint;
@@ -44,6 +75,8 @@ export class Irq {
     private readonly deviceFd: Fd,
     readonly device: string,
     readonly info: IrqInfo,
+    /** The index's name when the bus fixes one (vfio-pci: INTx, MSI, MSI-X, ERR, REQ). */
+    readonly name?: string,
   ) {}
 
   get index(): number {
@@ -70,10 +103,12 @@ export class Irq {
   /**
    * Create an eventfd and install it as the trigger (SET_IRQS DATA_EVENTFD|ACTION_TRIGGER). The kernel enables the
    * line; a level line that is already asserted fires at once.
-   * @throws UnsupportedError when the index has no EVENTFD support, VfioError from the kernel
+   * @throws UnsupportedError when the index is not implemented (count 0) or has no EVENTFD support, VfioError from
+   *   the kernel
    */
   enable(): Fd {
     if (this.efd !== undefined) return this.efd;
+    this.requireImplemented();
     if ((this.info.flags & VFIO_IRQ_INFO_EVENTFD) === 0) {
       throw new UnsupportedError(`interrupt ${this.index} of ${this.device} cannot signal an eventfd`);
     }
@@ -164,7 +199,14 @@ export class Irq {
     }
   }
 
+  /** @throws UnsupportedError naming the index and why, when the device implements none of it (count 0) */
+  private requireImplemented(): void {
+    if (this.info.count === 0) throw irqUnavailable(this.device, this.index, this.name, "count 0");
+  }
+
   private set(flags: number, count: number, what: string, eventfds?: number[]): void {
+    // SET_IRQS with count > 0 on an index of count 0 is EINVAL from the kernel: say why instead.
+    if (count > 0) this.requireImplemented();
     const arg = encodeIrqSet({ flags, index: this.index, start: 0, count, eventfds });
     vfioIoctl(this.b, this.deviceFd, DEVICE_IOCTLS.VFIO_DEVICE_SET_IRQS, arg, `${what} interrupt ${this.index}`, this.device);
   }

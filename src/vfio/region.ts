@@ -25,6 +25,37 @@ export interface RegionInfo {
   capOffset: number;
 }
 
+/** What a region is called in messages: "BAR2 (region 2)" when it has a name, else "region 2". */
+export function regionLabel(index: number, name?: string): string {
+  return name ? `${name} (region ${index})` : `region ${index}`;
+}
+
+/**
+ * Why a region index below num_regions cannot be used, as a fact: size 0 means the device does not implement it
+ * (vfio-pci reports an unimplemented BAR, or a ROM that is absent, with size 0); `refused` means
+ * VFIO_DEVICE_GET_REGION_INFO answered EINVAL, which vfio-pci does for the VGA region of a function that is not a VGA
+ * device (or when its VGA support is disabled).
+ */
+export function regionUnavailableReason(name: string | undefined, why: "size 0" | "refused"): string {
+  if (why === "refused") {
+    return name === "VGA"
+      ? "the function is not a VGA device, or vfio-pci's VGA support is off (the kernel answers EINVAL)"
+      : "the kernel describes no such region for this device (EINVAL)";
+  }
+  return name === "ROM" ? "not implemented by this device (no expansion ROM, size 0)" : "not implemented by this device (size 0)";
+}
+
+/**
+ * The error for a region the device has but cannot use (exit 6 in the CLI). The kernel's EINVAL is not kept as a
+ * cause: the message already says what it means, and the cause would repeat the ioctl and errno after it.
+ */
+export function regionUnavailable(device: string, index: number, name: string | undefined, why: "size 0" | "refused"): UnsupportedError {
+  return new UnsupportedError(
+    `${regionLabel(index, name)} of ${device} is ${why === "refused" ? "not available: " : ""}${regionUnavailableReason(name, why)}`,
+    `\`vfio-plat info ${device}\` lists its regions and their sizes`,
+  );
+}
+
 export class Region {
   /** Preallocated single-access buffers: no allocation per register access. */
   private readonly buf = new Uint8Array(8);
@@ -76,9 +107,10 @@ export class Region {
 
   /**
    * Check that an access of `width` bytes at `offset` is inside the region and naturally aligned.
-   * @throws UsageError naming the region, offset and width
+   * @throws UnsupportedError when the region has size 0 (not implemented), UsageError naming the region, offset and width
    */
   checkAccess(offset: number, width: Width): void {
+    if (this.sizeNumber === 0) throw regionUnavailable(this.device, this.index, this.name, "size 0");
     if (!Number.isSafeInteger(offset) || offset < 0) throw new UsageError(`offset ${offset} is not a valid offset`);
     if (offset % width !== 0) {
       throw new UsageError(

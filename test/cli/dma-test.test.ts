@@ -196,7 +196,7 @@ describe("pl330 asm / disasm", () => {
   test("assembler errors name the file and line, exit 2", () => {
     const r = runCli(["pl330", "asm", "-"], { env, stdin: "DMANOP\n\nDMALP lc0, 300\n" });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("<stdin>: line 3: iteration count 300 is outside 1..256");
+    expect(r.stderr).toContain("<stdin>: line 3: DMALP iteration count 300 is outside 1..256");
   });
 
   test("an unknown action or a missing file is a usage error", () => {

@@ -59,17 +59,17 @@ describe("edu from the command line", () => {
     }
   });
 
-  test("info names vfio-pci's regions and interrupt indexes and shows VGA and ERR as unavailable (EINVAL)", () => {
+  test("info names vfio-pci's regions and interrupt indexes, shows VGA and ERR as unavailable with why, size 0 / count 0 as not implemented", () => {
     const text = ok(["info", "00:02.0"]).stdout;
     expect(text).toStartWith(`${EDU}: vfio-pci, flags 0x00000002 (PCI)\n  IOMMU group 0 (/dev/vfio/0)\n  9 region(s):\n`);
     expect(text).toMatch(/ 0 +BAR0 +size 0x100000 +offset 0x0 +READ\|WRITE\|MMAP +mmap ok/);
-    expect(text).toMatch(/ 6 +ROM +size 0x0 +offset 0x60000000000 +none/);
+    expect(text).toMatch(/ 6 +ROM +size 0x0 +offset 0x60000000000 +none +not implemented\n/);
     expect(text).toMatch(/ 7 +CONFIG +size 0x100 +offset 0x70000000000 +READ\|WRITE/);
-    expect(text).toMatch(/ 8 +VGA +unavailable \(EINVAL\)/);
+    expect(text).toMatch(/ 8 +VGA +unavailable +the function is not a VGA device, or vfio-pci's VGA support is off \(the kernel answers EINVAL\)\n/);
     expect(text).toMatch(/ 0 +INTx +count 1 +level +EVENTFD\|MASKABLE\|AUTOMASKED/);
     expect(text).toMatch(/ 1 +MSI +count 1 +edge +EVENTFD\|NORESIZE/);
-    expect(text).toMatch(/ 2 +MSI-X +count 0/);
-    expect(text).toMatch(/ 3 +ERR +unavailable \(EINVAL\)/);
+    expect(text).toMatch(/ 2 +MSI-X +count 0 +edge +EVENTFD\|NORESIZE +not implemented\n/);
+    expect(text).toMatch(/ 3 +ERR +unavailable +error reporting needs a PCI Express function \(the kernel answers EINVAL\)\n/);
     expect(text).toMatch(/ 4 +REQ +count 1/);
   });
 

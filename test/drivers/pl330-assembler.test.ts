@@ -118,17 +118,17 @@ describe("errors name the line", () => {
     ["DMALP lc0, 2\nDMALP lc0, 2\nDMALPEND\nDMALPEND", 2, /lc0 is already counting the loop opened on line 1/],
     ["DMALP lc1, 2\nDMANOP\nDMALPEND lc0", 3, /closes the loop opened with lc1 on line 1/],
     ["DMAMOV XAR, 1", 1, /not SAR, CCR or DAR/],
-    ["DMAMOV SAR, 0x100000000", 1, /outside 0\.\.4294967295/],
-    ["DMAMOV SAR", 1, /missing its 32-bit immediate/],
-    ["DMASEV 32", 1, /event number 32 is outside 0\.\.31/],
+    ["DMAMOV SAR, 0x100000000", 1, /DMAMOV immediate 0x100000000 is outside 0\.\.0xffffffff \(0\.\.4294967295\)/],
+    ["DMAMOV SAR", 1, /DMAMOV is missing its immediate/],
+    ["DMASEV 32", 1, /DMASEV event 32 is outside 0\.\.31/],
     ["DMASEV 010", 1, /not a number/],
-    ["DMAGO C8, 0", 1, /channel 8 is outside 0\.\.7/],
+    ["DMAGO C8, 0", 1, /DMAGO channel C8 is outside 0\.\.7/],
     ["DMAEND 1", 1, /unexpected operand '1'/],
     ["DMAMOV CCR, SB17", 1, /SB \(source burst length\) 17 is outside 1\.\.16/],
     ["DMAMOV DAR, nowhere", 1, /unknown label 'nowhere'/],
     ["a: DMANOP\na: DMANOP", 2, /label 'a' already defined on line 1/],
-    ["DMAADNH SAR, -65537", 1, /below -65536/],
-    [".byte 256", 1, /not a number 0\.\.255/],
+    ["DMAADNH SAR, -65537", 1, /DMAADNH immediate -65537 is outside -65536\.\.-1/],
+    [".byte 256", 1, /\.byte value 256 is outside 0\.\.255/],
   ];
   for (const [text, line, pattern] of cases) {
     test(`line ${line}: ${pattern.source}`, () => {

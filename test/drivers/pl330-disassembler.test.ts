@@ -23,8 +23,6 @@ describe("decoding (hand-written bytes)", () => {
     [[0x07], "DMALDB"],
     [[0x25, 0x18], "DMALDPS 3"],
     [[0x27, 0xf8], "DMALDPB 31"],
-    [[0x20, 0x00], "DMALP lc0, 1"],
-    [[0x22, 0xff], "DMALP lc1, 256"],
     [[0xbc, 0x00, 0x00, 0x10, 0x00, 0x00], "DMAMOV SAR, 0x00001000"],
     [[0xbc, 0x01, 0xf7, 0xc0, 0x3d, 0x00], "DMAMOV CCR, 0x003dc0f7"],
     [[0xbc, 0x02, 0xef, 0xbe, 0xad, 0xde], "DMAMOV DAR, 0xdeadbeef"],
@@ -44,6 +42,11 @@ describe("decoding (hand-written bytes)", () => {
   for (const [bytes, text] of cases) {
     test(`${bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ")} -> ${text}`, () => expect(texts(bytes)).toEqual([text]));
   }
+
+  test("DMALP: lc0 with 1 iteration (counter byte 0x00), lc1 with 256 (0xff)", () => {
+    expect(texts([0x20, 0x00, 0x18, 0x38, 0x01])).toEqual(["DMALP lc0, 1", "DMANOP", "DMALPEND lc0"]);
+    expect(texts([0x22, 0xff, 0x18, 0x3c, 0x01])).toEqual(["DMALP lc1, 256", "DMANOP", "DMALPEND lc1"]);
+  });
 
   test("loop ends show their jump target; counted vs forever", () => {
     const lines = disassemble(Uint8Array.from([0x22, 0x1f, 0x04, 0x08, 0x3c, 0x02]), { base: 0x1000 });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "../../src/cli/command-table.ts";
 import { completionScript, SHELLS } from "../../src/cli/completion/index.ts";
 import { completionModel, OPTION_VALUES, parseFlags, parseUsageArgs } from "../../src/cli/completion/model.ts";
+import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS } from "../../src/cli/parse/choices.ts";
+import { IOMMU_MODE_VALUES } from "../../src/cli/parse/iommu-mode.ts";
 import { BOARDS } from "../../src/sim/boards/index.ts";
 import { MAIN, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
@@ -63,6 +65,30 @@ describe("the completion model is the command table", () => {
       { name: "count", optional: true, variadic: false, values: { kind: "none" } },
     ]);
     expect(parseUsageArgs("x [...files]")[0]).toMatchObject({ name: "files", optional: true, variadic: true });
+  });
+
+  test("fixed value lists are the parsers' own arrays, not copies (--iommu-mode, --inject, --pattern, pl330 actions)", () => {
+    const words = (k: { kind: string; words?: readonly string[] } | undefined) => k?.words;
+    expect(words(OPTION_VALUES["iommu-mode"])).toBe(IOMMU_MODE_VALUES);
+    expect(words(OPTION_VALUES.inject)).toBe(DMA_TEST_INJECTIONS);
+    expect(words(OPTION_VALUES.pattern)).toBe(DMA_TEST_PATTERN_WORDS);
+    const pl330 = completionModel().commands.find((c) => c.name === "pl330")!;
+    expect(words(pl330.args[0]!.values)).toBe(PL330_ACTIONS);
+    // <action> means pl330's actions: no other command may name a positional that way without its own list.
+    expect(completionModel().commands.filter((c) => c.args.some((a) => a.name === "action")).map((c) => c.name)).toEqual(["pl330"]);
+  });
+
+  test("the parsers take every word completion offers, and refuse others naming the same list", () => {
+    const env = simEnv(state.dir);
+    for (const mode of IOMMU_MODE_VALUES) expect(runCli(["--iommu-mode", mode, "list", "--names"], { env }).code).toBe(0);
+    expect(runCli(["pl330", "asm", "-"], { env, stdin: "DMAEND\n" }).stdout).toBe("00\n");
+    expect(runCli(["pl330", "disasm", "--hex", "-"], { env, stdin: "00\n" }).stdout).toContain("DMAEND");
+    const pl330 = runCli(["pl330", "link", "-"], { env, stdin: "" });
+    expect(pl330.code).toBe(2);
+    for (const a of PL330_ACTIONS) expect(pl330.stderr).toContain(`vfio-plat pl330 ${a} FILE|-`);
+    const inject = runCli(["dma-test", "2c0a0000.dma", "--inject", "unmapped-dst"], { env });
+    expect(inject.code).toBe(2);
+    expect(inject.stderr).toContain(DMA_TEST_INJECTIONS.join(", "));
   });
 
   test("every option the value table names exists in the command table (no stale entries)", () => {
@@ -153,6 +179,13 @@ for (const mode of bashModes) {
       );
     });
 
+    // Whatever this machine's sysfs lists (nothing where list --names fails): the same names, no --sim needed.
+    test("without any --sim, device names are the real board's (list --names on this machine's sysfs)", () => {
+      const real = runCli(["list", "--names"], { env: shellEnv() });
+      const names = real.stdout.split("\n").filter((n) => n !== "" && !n.includes(":"));
+      expect(complete("vfio-plat info ").filter((n) => !n.includes(":")).sort()).toEqual(names.sort());
+    });
+
     test("names with ':' (PCI addresses) are answered for the part after the last ':', as bash replaces only that", () => {
       const fakeBin = join(work, "fake-bin");
       mkdirSync(fakeBin, { recursive: true });
@@ -172,6 +205,14 @@ for (const mode of bashModes) {
       expect(complete("vfio-plat bind --user roo")).toContain("root");
       expect(complete("vfio-plat completion ")).toEqual([...SHELLS]);
       expect(complete(`vfio-plat run 9010000.pl031 ${join(work, "completion.b")}`)).toEqual([scripts.bash!]);
+    });
+
+    test("fixed value lists: --iommu-mode, dma-test --inject and --pattern, pl330 actions", () => {
+      expect(complete("vfio-plat --iommu-mode ")).toEqual([...IOMMU_MODE_VALUES]);
+      expect(complete("vfio-plat dma-test 2c0a0000.dma --inject ")).toEqual([...DMA_TEST_INJECTIONS]);
+      expect(complete("vfio-plat dma-test 2c0a0000.dma --pattern z")).toEqual(["zeros"]);
+      expect(complete("vfio-plat pl330 ")).toEqual([...PL330_ACTIONS]);
+      expect(complete("vfio-plat pl330 d")).toEqual(["disasm"]);
     });
 
     test("an option's value is not taken for the command word", () => {
@@ -204,6 +245,17 @@ describe.skipIf(!fish)("fish completion (skipped when fish is not installed)", (
     expect(fishComplete(`vfio-plat --sim --sim-state ${state.dir} read `).sort()).toEqual(simDevices());
     expect(fishComplete(`vfio-plat --sim --sim-state ${state.dir} read 9010000.pl031 `)).toEqual([]);
     expect(fishComplete("vfio-plat completion ").sort()).toEqual([...SHELLS].sort());
+  });
+  test("device names without --sim typed: from VFIO_PLAT_SIM=1, and on a real board from its sysfs", () => {
+    expect(fishComplete("vfio-plat read ", shellEnv({ VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state.dir })).sort()).toEqual(simDevices());
+    const real = runCli(["list", "--names"], { env: shellEnv() });
+    expect(fishComplete("vfio-plat info ").sort()).toEqual(real.stdout.split("\n").filter(Boolean).sort());
+  });
+  test("fixed value lists: --iommu-mode, dma-test --inject and --pattern, pl330 actions", () => {
+    expect(fishComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODE_VALUES].sort());
+    expect(fishComplete("vfio-plat dma-test 2c0a0000.dma --inject ").sort()).toEqual([...DMA_TEST_INJECTIONS].sort());
+    expect(fishComplete("vfio-plat dma-test 2c0a0000.dma --pattern ").sort()).toEqual([...DMA_TEST_PATTERN_WORDS].sort());
+    expect(fishComplete("vfio-plat pl330 ").sort()).toEqual([...PL330_ACTIONS].sort());
   });
 });
 
@@ -249,5 +301,16 @@ zpty -d z
     expect(bindOpts).toContain("--force");
     expect(zshComplete(`vfio-plat --sim --sim-state ${state.dir} read `).sort()).toEqual(simDevices());
     expect(zshComplete("vfio-plat --sim-board ").sort()).toEqual(Object.keys(BOARDS).sort());
+  });
+  test("device names from VFIO_PLAT_SIM=1 in the environment, no --sim typed", () => {
+    expect(zshComplete("vfio-plat info ", shellEnv({ VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state.dir })).sort()).toEqual(simDevices());
+  });
+  test("fixed value lists: --iommu-mode and pl330 actions", () => {
+    expect(zshComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODE_VALUES].sort());
+    expect(zshComplete("vfio-plat pl330 ").sort()).toEqual([...PL330_ACTIONS].sort());
+  });
+  test("fixed value lists: dma-test --inject and --pattern", () => {
+    expect(zshComplete("vfio-plat dma-test 2c0a0000.dma --inject ").sort()).toEqual([...DMA_TEST_INJECTIONS].sort());
+    expect(zshComplete("vfio-plat dma-test 2c0a0000.dma --pattern ").sort()).toEqual([...DMA_TEST_PATTERN_WORDS].sort());
   });
 });

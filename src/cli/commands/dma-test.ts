@@ -18,6 +18,7 @@ import { findDevice, openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
 import { startProgress } from "../output/progress.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS } from "../parse/choices.ts";
 import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
 import { rawOption } from "../parse/raw-option.ts";
@@ -26,7 +27,7 @@ import { rawOption } from "../parse/raw-option.ts";
 const GUARD = 256;
 /** Largest copy: source and destination (plus guards) must both fit the PL330's 4 GiB bus address space. */
 const MAX_SIZE = 1n << 30n;
-const INJECTIONS = ["readonly-dst", "unmapped-src", "unmapped-program"] as const;
+const INJECTIONS = DMA_TEST_INJECTIONS;
 type Injection = (typeof INJECTIONS)[number];
 
 /** What each injection must produce: the FTRn bit and the SMMU fault class. */
@@ -52,7 +53,7 @@ export class DmaFaultError extends Error {
 
 function parsePattern(text: string): Pattern {
   const t = text.toLowerCase();
-  if (t === "incrementing" || t === "random" || t === "zeros" || t === "ones") return { kind: t };
+  if ((DMA_TEST_PATTERN_WORDS as readonly string[]).includes(t)) return { kind: t as (typeof DMA_TEST_PATTERN_WORDS)[number] };
   const m = /^0x([0-9a-f]{1,2})$/.exec(t);
   if (m) return { kind: "byte", value: parseInt(m[1]!, 16) };
   throw new UsageError(`invalid --pattern '${text}'`, "use incrementing, random, zeros, ones or a byte value 0x00..0xff");

@@ -1,11 +1,12 @@
 // `vfio-plat info DEVICE`: what VFIO reports for the device (flags, regions, interrupts), plus whether each region
 // flagged MMAP could really be mapped (lsuio -m: trust, but try). A vfio-pci device's fixed indexes are named (BAR0-5,
 // ROM, CONFIG, VGA; INTx, MSI, MSI-X, ERR, REQ), and an index the kernel refuses to describe (VGA on a function that
-// is no VGA device, ERR on one without PCIe: EINVAL) is shown as unavailable instead of failing the command.
-import { SyscallError } from "../../boundary/syscall-error.ts";
+// is no VGA device, ERR on one without PCIe: EINVAL) is shown as unavailable, with why, instead of failing the
+// command; a region of size 0 or an interrupt of count 0 is marked as not implemented.
 import { VFIO_PCI_IRQ_NAMES, flagNames } from "../../vfio/abi/constants.ts";
-import type { Irq } from "../../vfio/irq.ts";
-import type { Region } from "../../vfio/region.ts";
+import { UnsupportedError } from "../../vfio/errors.ts";
+import { irqUnavailableReason, type Irq } from "../../vfio/irq.ts";
+import { regionUnavailableReason, type Region } from "../../vfio/region.ts";
 import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
@@ -19,15 +20,16 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const info = device.info();
   const pci = info.api === "vfio-pci";
   const regions = Array.from({ length: info.numRegions }, (_, index) => {
-    const r = describe(() => device.region(index));
-    if (!("ok" in r)) return { index, error: r.error };
+    const r = describe(() => device.region(index), () => regionUnavailableReason(device.regionNames[index], "refused"));
+    if (!("ok" in r)) return { index, error: r.error, reason: r.reason };
     const mmap = r.ok.mappable && r.ok.size > 0 ? r.ok.tryMap() : undefined;
     r.ok.unmap();
     return { index, r: r.ok, mmap };
   });
   const irqs = Array.from({ length: info.numIrqs }, (_, index) => {
-    const r = describe(() => device.irq(index));
-    return "ok" in r ? { index, irq: r.ok, name: pci ? VFIO_PCI_IRQ_NAMES[index] : undefined } : { index, error: r.error, name: pci ? VFIO_PCI_IRQ_NAMES[index] : undefined };
+    const name = pci ? VFIO_PCI_IRQ_NAMES[index] : undefined;
+    const r = describe(() => device.irq(index), () => irqUnavailableReason(name, "refused"));
+    return "ok" in r ? { index, irq: r.ok, name } : { index, error: r.error, reason: r.reason, name };
   });
   if (ctx.json) {
     writeStdout(
@@ -51,8 +53,9 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
                 offset: `0x${e.r.info.offset.toString(16)}`,
                 flags: e.r.flagNames,
                 mmap_tested: e.mmap ? e.mmap.ok : null,
+                ...(e.r.size === 0 ? { unavailable: regionUnavailableReason(e.r.name, "size 0") } : {}),
               }
-            : { index: e.index, name: device.regionNames[e.index] ?? null, size: null, offset: null, flags: [], mmap_tested: null, error: e.error },
+            : { index: e.index, name: device.regionNames[e.index] ?? null, size: null, offset: null, flags: [], mmap_tested: null, error: e.error, unavailable: e.reason },
         ),
         irqs: irqs.map((e) =>
           e.irq
@@ -62,8 +65,9 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
                 count: e.irq.info.count,
                 flags: flagNames("irq", e.irq.info.flags),
                 trigger: e.irq.level ? "level" : "edge",
+                ...(e.irq.info.count === 0 ? { unavailable: irqUnavailableReason(e.name, "count 0") } : {}),
               }
-            : { index: e.index, ...(pci ? { name: e.name ?? null } : {}), count: null, flags: [], trigger: null, error: e.error },
+            : { index: e.index, ...(pci ? { name: e.name ?? null } : {}), count: null, flags: [], trigger: null, error: e.error, unavailable: e.reason },
         ),
       }),
     );
@@ -85,9 +89,9 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
           `size 0x${e.r.size.toString(16)}`,
           `offset 0x${e.r.info.offset.toString(16)}`,
           e.r.flagNames.join("|") || "none",
-          e.mmap === undefined ? "" : e.mmap.ok ? "mmap ok" : `mmap FAILED (${e.mmap.error})`,
+          e.r.size === 0 ? "not implemented" : e.mmap === undefined ? "" : e.mmap.ok ? "mmap ok" : `mmap FAILED (${e.mmap.error})`,
         ]
-      : [`  ${e.index}`, device.regionNames[e.index] ?? "-", `unavailable (${e.error})`, "", "", ""],
+      : [`  ${e.index}`, device.regionNames[e.index] ?? "-", "unavailable", "", "", e.reason],
   );
   out.push(...formatTable(regionRows));
   out.push(`  ${info.numIrqs} interrupt(s):`);
@@ -99,21 +103,24 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
           `count ${e.irq.info.count}`,
           e.irq.level ? "level" : "edge",
           flagNames("irq", e.irq.info.flags).join("|") || "none",
+          e.irq.info.count === 0 ? "not implemented" : "",
         ]
-      : [`  ${e.index}`, ...(pci ? [e.name ?? "-"] : []), `unavailable (${e.error})`, "", ""],
+      : [`  ${e.index}`, ...(pci ? [e.name ?? "-"] : []), "unavailable", "", "", e.reason],
   );
   out.push(...formatTable(irqRows));
   writeStdout(`${out.join("\n")}\n`);
   return 0;
 }
 
-/** Run a describe call; a kernel EINVAL (the index exists but the kernel will not describe it) becomes an error entry. */
-function describe<T extends Region | Irq>(fn: () => T): { ok: T } | { error: string } {
+/**
+ * Run a describe call; an index the kernel will not describe (the library's UnsupportedError for GET_*_INFO answering
+ * EINVAL) becomes an entry with the errno and `reason()`.
+ */
+function describe<T extends Region | Irq>(fn: () => T, reason: () => string): { ok: T } | { error: string; reason: string } {
   try {
     return { ok: fn() };
   } catch (e) {
-    const code = e instanceof Error && e.cause instanceof SyscallError ? e.cause.code : undefined;
-    if (code === "EINVAL") return { error: code };
+    if (e instanceof UnsupportedError) return { error: "EINVAL", reason: reason() };
     throw e;
   }
 }

@@ -1,11 +1,21 @@
 // `vfio-plat list`: every platform/AMBA/PCI device with its driver ([*] when driver_override forces it), IOMMU group,
 // VFIO node and identity: device-tree compatible and reg-names, or a PCI function's [vendor:device] ids (lspci -nn).
-// `--names` prints bare names for shell completion.
+// `--names` prints bare names for shell completion. Lists in a cell are joined with `|` (a compatible holds commas).
 import { listDeviceNames, listDevices, pciIdText } from "../../host/discovery.ts";
 import type { CliContext } from "../context.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { formatTable } from "../output/table.ts";
+
+/**
+ * One table cell for a list of strings (compatibles, reg-names): joined with `|`, which no compatible contains (a
+ * compatible is "vendor,model", so commas cannot separate them) and which keeps the cell one whitespace-free column.
+ * An entry that holds `|`, `"`, whitespace or a control character is shown JSON-quoted so the cell stays unambiguous.
+ */
+export function listCell(items: readonly string[]): string {
+  if (items.length === 0) return "-";
+  return items.map((s) => (s === "" || /[|"\s\p{Cc}]/u.test(s) ? JSON.stringify(s) : s)).join("|");
+}
 
 export async function run(ctx: CliContext, _args: string[], options: Record<string, unknown>): Promise<number> {
   const b = await ctx.boundary();
@@ -48,8 +58,8 @@ export async function run(ctx: CliContext, _args: string[], options: Record<stri
     `${d.vfioBound ? c.green(d.driver!) : (d.driver ?? c.dim("(none)"))}${d.override ? c.yellow(" [*]") : ""}`,
     d.iommuGroup === undefined ? "-" : String(d.iommuGroup),
     d.groupNode ?? "-",
-    d.pci ? `[${pciIdText(d.pci)}]` : d.compatible.join(",") || "-",
-    d.regNames.join(",") || "-",
+    d.pci ? `[${pciIdText(d.pci)}]` : listCell(d.compatible),
+    listCell(d.regNames),
   ]);
   const lines = formatTable(rows, { header: ["DEVICE", "BUS", "DRIVER", "GROUP", "NODE", "COMPATIBLE", "REG-NAMES"] });
   writeStdout(`${lines.join("\n")}\n`);

@@ -9,6 +9,7 @@ import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { PL330_ACTIONS } from "../parse/choices.ts";
 import { parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { rawOption } from "../parse/raw-option.ts";
 import { safeText } from "../output/errors.ts";
@@ -155,7 +156,7 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Record
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
   const [action, file] = args;
-  if (action === "asm") return asm(ctx, file, options);
-  if (action === "disasm") return disasm(ctx, file, options);
-  throw new UsageError(`unknown pl330 action '${action ?? ""}'`, "use: vfio-plat pl330 asm FILE|-  or  vfio-plat pl330 disasm FILE|-");
+  const actions: Record<(typeof PL330_ACTIONS)[number], typeof asm> = { asm, disasm };
+  if ((PL330_ACTIONS as readonly string[]).includes(action ?? "")) return actions[action as keyof typeof actions](ctx, file, options);
+  throw new UsageError(`unknown pl330 action '${action ?? ""}'`, `use: ${PL330_ACTIONS.map((a) => `vfio-plat pl330 ${a} FILE|-`).join("  or  ")}`);
 }

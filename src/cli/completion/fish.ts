@@ -96,7 +96,11 @@ ${simBare.length ? `            case ${simBare.map(fishQuote).join(" ")}\n      
         set i (math $i + 1)
     end
     echo "$cmd $npos"
-    printf '%s\\n' $sim
+    # Only when there are any: printf with no words still prints an empty line, which would reach
+    # \`list --names\` as an empty first argument (no names without --sim, none ever on a real board).
+    if set -q sim[1]
+        printf '%s\\n' $sim
+    end
 end
 
 function __${id}_no_command

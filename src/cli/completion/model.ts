@@ -1,11 +1,14 @@
 // What shell completion (and the man page) need to know about the command line, derived from THE command table
 // (src/cli/command-table.ts) at generation time: commands, their positional arguments and options, and what kind of
 // word each argument or option value is (a device name, a file, one of a few words). Nothing here is restated by hand
-// except the value kinds, and a test checks that every option they name exists in the table.
+// except the value kinds, and a test checks that every option they name exists in the table; fixed word lists are the
+// parsers' own (parse/choices.ts, parse/iommu-mode.ts, the board and driver tables), never copies.
 import { BOARDS } from "../../sim/boards/index.ts";
 import { VFIO_DRIVERS } from "../../host/sysfs.ts";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
 import { usageArgs } from "../parse/argv.ts";
+import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS } from "../parse/choices.ts";
+import { IOMMU_MODE_VALUES } from "../parse/iommu-mode.ts";
 
 /** What a word may be, for completion. */
 export type ValueKind =
@@ -67,6 +70,7 @@ export const ARG_VALUES: Readonly<Record<string, ValueKind>> = {
   script: { kind: "files" },
   file: { kind: "files" },
   shell: { kind: "words", words: SHELLS },
+  action: { kind: "words", words: PL330_ACTIONS },
 };
 
 /** Option values by long option name. A test checks that each key is an option of the command table. */
@@ -75,6 +79,9 @@ export const OPTION_VALUES: Readonly<Record<string, ValueKind>> = {
   "sim-board": { kind: "words", words: Object.keys(BOARDS) },
   width: { kind: "words", words: ["8", "16", "32", "64"] },
   driver: { kind: "words", words: [...VFIO_DRIVERS] },
+  "iommu-mode": { kind: "words", words: IOMMU_MODE_VALUES },
+  inject: { kind: "words", words: DMA_TEST_INJECTIONS },
+  pattern: { kind: "words", words: DMA_TEST_PATTERN_WORDS },
   user: { kind: "users" },
   group: { kind: "groups" },
   device: { kind: "devices" },

@@ -2,15 +2,36 @@
 // writes them (DMALP lc0, 16 ... DMALPEND lc0; DMALPFE ... DMALPEND) and the assembler computes DMALPEND's backward
 // jump; labels work as loop targets and as 32-bit immediates (address = base + offset). Errors name the line.
 import { parseCcrText, encodeCcr } from "./ccr.ts";
-import { ENCODINGS, MAX_ITERATIONS, MAX_JUMP, encodeFields, encodingsOf, type Encoding, type FieldKind } from "./isa.ts";
+import {
+  ENCODINGS,
+  MAX_JUMP,
+  OPERAND_NAMES,
+  encodeFields,
+  encodingsOf,
+  formatRange,
+  operandRange,
+  type Encoding,
+  type Field,
+  type FieldKind,
+} from "./isa.ts";
 
-/** An error in the program text; `line` is 1-based. */
+/** The facts of an operand the ISA cannot encode: which instruction and operand, the token as typed, the valid range. */
+export interface AsmOperandFacts {
+  mnemonic: string;
+  operand: string;
+  typed: string;
+  min: number;
+  max: number;
+}
+
+/** An error in the program text; `line` is 1-based. `operand` is set when a value is outside what the ISA encodes. */
 export class AsmError extends Error {
   override readonly name = "AsmError";
   constructor(
     readonly line: number,
     readonly detail: string,
     readonly source?: string,
+    readonly operand?: AsmOperandFacts,
   ) {
     super(`line ${line}: ${detail}${source !== undefined ? ` (in '${source.trim()}')` : ""}`);
   }
@@ -107,12 +128,14 @@ function lengthOf(mnemonic: string, operands: string[], line: number, source: st
  * Assemble a program.
  * Syntax, one statement per line: `[label:] MNEMONIC operand, operand ; comment` (also `//` comments). Operands:
  *  - DMAMOV SAR|DAR, imm32|label; DMAMOV CCR, imm32 or TRM fields (SB16 SS64 SAI SP2 DB16 DS64 DAI DP2 ...);
- *  - DMAADDH SAR|DAR, 0..65535; DMAADNH SAR|DAR, -65536..-1 (or the raw 16-bit field);
+ *  - DMAADDH SAR|DAR, 0..65535; DMAADNH SAR|DAR, -65536..-1 (the value added; 0 and positive values are refused,
+ *    since the DMAC adds 0xFFFF0000 | field and no field adds them);
  *  - DMALP [lc0|lc1,] 1..256 (default lc0); DMALPFE (marker, no bytes); DMALPEND[S|B] [lc0|lc1] [label] closes the
  *    innermost open loop and jumps back to its first body instruction (or to `label`);
  *  - DMASEV / DMAWFE ev [, invalid]; DMAWFPS|B|P p or DMAWFP p, single|burst|periph; DMALDPS|B, DMASTPS|B,
  *    DMAFLUSHP p; DMAGO [c]0..7, imm32|label [, ns]; the rest take no operands; `.byte v, v, ...` emits raw bytes.
- * @throws AsmError naming the 1-based line for unknown mnemonics, bad or missing operands, values out of range,
+ * @throws AsmError naming the 1-based line for unknown mnemonics, bad or missing operands, values out of range (with
+ *   `operand` set: the instruction, the operand, the token as typed and the range the ISA encodes),
  *   jumps over 255 bytes, unbalanced loops, a counter reused by a nested loop, and a conditional DMALPFE loop on lc0
  *   (0x29/0x2B decode as DMASTPS/DMASTPB).
  */
@@ -152,8 +175,8 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
   const warnings: string[] = [];
   const loops: OpenLoop[] = [];
   for (const st of statements) {
-    const fail = (detail: string): never => {
-      throw new AsmError(st.line, detail, st.source);
+    const fail = (detail: string, operand?: AsmOperandFacts): never => {
+      throw new AsmError(st.line, detail, st.source, operand);
     };
     let bytes: Uint8Array;
     if (st.mnemonic === "DMALPFE") {
@@ -163,8 +186,11 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
     } else if (st.mnemonic === ".BYTE") {
       bytes = Uint8Array.from(
         st.operands.map((t) => {
-          const v = parseAsmNumber(t);
-          if (v === undefined || v < 0 || v > 0xff) fail(`.byte value '${t}' is not a number 0..255`);
+          const v = parseAsmNumber(t, true);
+          if (v === undefined) fail(`.byte value '${t}' is not a number in 0..255`);
+          if (v! < 0 || v! > 0xff || Object.is(v, -0)) {
+            throw new AsmError(st.line, `.byte value ${t} is outside 0..255`, st.source, { mnemonic: ".byte", operand: "value", typed: t, min: 0, max: 0xff });
+          }
           return v!;
         }),
       );
@@ -187,11 +213,18 @@ interface EncodeEnv {
   base: number;
   labels: Map<string, number>;
   loops: OpenLoop[];
-  fail: (detail: string) => never;
+  fail: (detail: string, operand?: AsmOperandFacts) => never;
+}
+
+/** `lc0` / `lc1` -> 0 / 1; undefined when the token is not a loop counter at all; fails on `lc2` and the like. */
+function loopCounter(token: string, mnemonic: string, fail: EncodeEnv["fail"]): number | undefined {
+  if (!/^lc[0-9]+$/i.test(token)) return undefined;
+  if (!/^lc[01]$/i.test(token)) fail(`${mnemonic} loop counter '${token}' is not lc0 or lc1`);
+  return Number(token.slice(2));
 }
 
 function encodeStatement(st: Statement, env: EncodeEnv): Uint8Array {
-  const { fail } = env;
+  const fail = env.fail;
   let mnemonic = st.mnemonic;
   let ops = [...st.operands];
   // TRM spelling "DMAWFP p, single|burst|periph".
@@ -212,20 +245,27 @@ function encodeStatement(st: Statement, env: EncodeEnv): Uint8Array {
     if (t === undefined) fail(`${mnemonic} is missing its ${what}`);
     return t!;
   };
-  const number = (what: string, lo: number, hi: number, token = next(what)): number => {
-    const v = parseAsmNumber(token);
-    if (v === undefined) fail(`${what} '${token}' is not a number`);
-    if (v! < lo || v! > hi) fail(`${what} ${token} is outside ${lo}..${hi}`);
+  // A number the field can hold, in assembly form (DMALP's count, DMAADNH's negative value); anything else is refused
+  // with the instruction, the operand, the token as typed and the range (never wrapped into the field's bits).
+  const ranged = (fd: Field, token = next(OPERAND_NAMES[fd.kind]), typed = token): number => {
+    const range = operandRange(fd);
+    const facts = { mnemonic, operand: OPERAND_NAMES[fd.kind], typed, ...range };
+    const v = parseAsmNumber(token, true);
+    if (v === undefined) fail(`${mnemonic} ${facts.operand} '${typed}' is not a number in ${formatRange(range)}`, facts);
+    if (v! < range.min || v! > range.max || (Object.is(v, -0) && range.max < 0)) {
+      const why = fd.kind === "neg-imm16" ? " (DMAADNH adds a negative value; DMAADDH adds 0..65535)" : "";
+      fail(`${mnemonic} ${facts.operand} ${typed} is outside ${formatRange(range)}${why}`, facts);
+    }
     return v!;
   };
-  const numberOrLabel = (what: string): number => {
-    const token = next(what);
+  const numberOrLabel = (fd: Field): number => {
+    const token = next(OPERAND_NAMES[fd.kind]);
     if (NAME.test(token) && parseAsmNumber(token) === undefined) {
       const at = env.labels.get(token);
       if (at === undefined) fail(`unknown label '${token}'`);
       return (env.base + at!) >>> 0;
     }
-    return number(what, 0, 0xffff_ffff, token);
+    return ranged(fd, token);
   };
 
   for (const fd of enc.fields) {
@@ -253,50 +293,34 @@ function encodeStatement(st: Statement, env: EncodeEnv): Uint8Array {
           }
           i = ops.length;
         } else {
-          values[fd.kind] = numberOrLabel("32-bit immediate");
+          values[fd.kind] = numberOrLabel(fd);
         }
         break;
       }
       case "imm16":
-        values[fd.kind] = number("16-bit immediate", 0, 0xffff);
+        values[fd.kind] = ranged(fd);
         break;
-      case "neg-imm16": {
-        const token = next("negative 16-bit immediate");
-        const v = parseAsmNumber(token, true);
-        if (v === undefined) fail(`immediate '${token}' is not a number`);
-        if (v! < 0) {
-          if (v! < -65536) fail(`DMAADNH immediate ${token} is below -65536`);
-          values[fd.kind] = v! & 0xffff;
-        } else {
-          if (v! > 0xffff) fail(`DMAADNH field ${token} is outside 0..0xffff (write the negative value, -65536..-1)`);
-          values[fd.kind] = v!;
-        }
+      case "neg-imm16":
+        values[fd.kind] = ranged(fd) & 0xffff;
         break;
-      }
       case "lc": {
         const t = ops[i];
-        if (t !== undefined && /^lc[01]$/i.test(t)) {
-          values[fd.kind] = Number(t.slice(2));
-          i++;
-        } else values[fd.kind] = 0;
+        const lc = t === undefined ? undefined : loopCounter(t, mnemonic, fail);
+        if (lc !== undefined) i++;
+        values[fd.kind] = lc ?? 0;
         break;
       }
       case "iterations":
-        values[fd.kind] = number("iteration count", 1, MAX_ITERATIONS) - 1;
+        values[fd.kind] = ranged(fd) - 1;
         break;
       case "event":
-        values[fd.kind] = number("event number", 0, 31);
-        break;
       case "periph":
-        values[fd.kind] = number("peripheral number", 0, 31);
+        values[fd.kind] = ranged(fd);
         break;
       case "channel": {
         const token = next("channel");
-        const m = /^c?([0-9]+)$/i.exec(token);
-        if (!m) fail(`channel '${token}' is not 0..7 (or C0..C7)`);
-        const ch = Number(m![1]);
-        if (ch > 7) fail(`channel ${ch} is outside 0..7`);
-        values[fd.kind] = ch;
+        const m = /^c?(.*)$/i.exec(token)!;
+        values[fd.kind] = ranged(fd, m[1]!, token);
         break;
       }
       case "ns": {
@@ -331,15 +355,16 @@ function encodeStatement(st: Statement, env: EncodeEnv): Uint8Array {
 }
 
 function encodeLoopEnd(st: Statement, mnemonic: string, ops: string[], env: EncodeEnv): Uint8Array {
-  const { fail } = env;
+  const fail = env.fail;
   const cond = mnemonic.slice("DMALPEND".length);
   if (cond !== "" && cond !== "S" && cond !== "B") fail(`unknown mnemonic '${mnemonic}'`);
   let lc: number | undefined;
   let label: string | undefined;
   for (const t of ops) {
-    if (/^lc[01]$/i.test(t)) {
+    const counter = loopCounter(t, mnemonic, fail);
+    if (counter !== undefined) {
       if (lc !== undefined) fail("loop counter given twice");
-      lc = Number(t.slice(2));
+      lc = counter;
     } else if (NAME.test(t) && label === undefined) label = t;
     else fail(`unexpected operand '${t}' for ${mnemonic}`);
   }

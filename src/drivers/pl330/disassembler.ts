@@ -133,10 +133,60 @@ export function decodeAt(bytes: Uint8Array, offset: number, base = 0): DisasmLin
   return line;
 }
 
+/** `l` shown as plain bytes (the instruction's text moves into the comment), so the listing still assembles back. */
+function asBytes(l: DisasmLine, why: string): DisasmLine {
+  const rest = { ...l };
+  delete rest.fields;
+  return { ...rest, mnemonic: ".byte", text: `.byte ${byteList(l.bytes)}`, comment: `${l.text}${l.comment ? `, ${l.comment}` : ""}: ${why}` };
+}
+
+interface OpenLoop {
+  at: number;
+  forever: boolean;
+  lc: number;
+  target: number;
+}
+
 /**
- * Disassemble a whole buffer. Every byte appears in exactly one line; a DMALPFE marker line (no bytes) is inserted
- * at the first body instruction of each forever loop whose target is an instruction boundary in the buffer, so the
- * listing assembles back to the same bytes.
+ * The loop instructions of `lines` that the assembler would not rebuild byte for byte: it computes each DMALPEND's
+ * jump from the innermost open DMALP (target: the next instruction) or DMALPFE marker, refuses a DMALP whose counter
+ * an open loop already uses, a jump of 0 and a loop never closed. Returns the indices to show as bytes (markers: to
+ * drop), found by replaying the assembler's loop stack until nothing changes.
+ */
+function unrebuildableLoops(lines: readonly DisasmLine[]): Set<number> {
+  const out = new Set<number>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    const open: OpenLoop[] = [];
+    const refuse = (i: number) => {
+      out.add(i);
+      changed = true;
+    };
+    lines.forEach((l, i) => {
+      if (out.has(i) || l.invalid) return;
+      if (l.mnemonic === "DMALPFE") open.push({ at: i, forever: true, lc: -1, target: l.offset });
+      else if (l.mnemonic === "DMALP") {
+        const lc = l.fields!.lc!;
+        if (open.some((o) => !o.forever && o.lc === lc)) refuse(i);
+        else open.push({ at: i, forever: false, lc, target: l.offset + l.bytes.length });
+      } else if (l.fields?.jump !== undefined) {
+        const forever = matchOpcode(l.bytes[0]!)!.forever ?? false;
+        const top = open[open.length - 1];
+        const target = l.offset - l.fields.jump;
+        if (top && l.fields.jump > 0 && top.forever === forever && (forever || top.lc === l.fields.lc) && top.target === target) open.pop();
+        else refuse(i);
+      }
+    });
+    for (const o of open) refuse(o.at);
+  }
+  return out;
+}
+
+/**
+ * Disassemble a whole buffer. Every byte appears in exactly one line, and the text assembles back to the same bytes:
+ * a DMALPFE marker line (no bytes) is inserted at the first body instruction of each forever loop, and a loop
+ * instruction the assembler could not rebuild from the listing (a DMALPEND whose jump lands elsewhere than its loop's
+ * start, a DMALP never closed) is shown as `.byte` with the instruction in the comment.
  */
 export function disassemble(bytes: Uint8Array, opts: DisasmOptions = {}): DisasmLine[] {
   const base = opts.base ?? 0;
@@ -155,14 +205,20 @@ export function disassemble(bytes: Uint8Array, opts: DisasmOptions = {}): Disasm
       if (starts.has(target)) markers.add(target);
     }
   }
-  if (markers.size === 0) return lines;
-  const out: DisasmLine[] = [];
+  const withMarkers: DisasmLine[] = [];
   for (const l of lines) {
     if (markers.has(l.offset)) {
-      out.push({ offset: l.offset, address: l.address, bytes: new Uint8Array(0), mnemonic: "DMALPFE", text: "DMALPFE", comment: "loop forever (marker, no bytes)" });
+      withMarkers.push({ offset: l.offset, address: l.address, bytes: new Uint8Array(0), mnemonic: "DMALPFE", text: "DMALPFE", comment: "loop forever (marker, no bytes)" });
     }
-    out.push(l);
+    withMarkers.push(l);
   }
+  const refused = unrebuildableLoops(withMarkers);
+  if (refused.size === 0) return withMarkers;
+  const out: DisasmLine[] = [];
+  withMarkers.forEach((l, i) => {
+    if (!refused.has(i)) out.push(l);
+    else if (l.mnemonic !== "DMALPFE") out.push(asBytes(l, l.mnemonic === "DMALP" ? "no DMALPEND in this listing closes it" : "its jump is not to the start of a loop this listing opens"));
+  });
   return out;
 }
 

@@ -108,6 +108,42 @@ export const MAX_JUMP = 255;
 /** Largest DMALP iteration count (the counter byte holds iterations - 1). */
 export const MAX_ITERATIONS = 256;
 
+/** How an operand is called in messages ("DMASEV event 32 is outside 0..31"). */
+export const OPERAND_NAMES: Readonly<Record<FieldKind, string>> = {
+  "addr-reg": "register",
+  "mov-reg": "register",
+  imm32: "immediate",
+  imm16: "immediate",
+  "neg-imm16": "immediate",
+  lc: "loop counter",
+  iterations: "iteration count",
+  jump: "backward jump",
+  event: "event",
+  periph: "peripheral",
+  channel: "channel",
+  ns: "ns flag",
+  invalidate: "invalidate flag",
+};
+
+/**
+ * The values an operand can take as written in assembly, from the field's width: DMALP's count is 1..2^bits (the
+ * byte holds count - 1), DMAADNH's immediate is -2^bits..-1 (the DMAC adds 0xFFFF0000 | field), DMAMOV's register is
+ * 0..2 (3..7 are operand_invalid), everything else 0..2^bits - 1.
+ */
+export function operandRange(fd: Field): { min: number; max: number } {
+  const span = 2 ** fd.bits;
+  if (fd.kind === "iterations") return { min: 1, max: span };
+  if (fd.kind === "neg-imm16") return { min: -span, max: -1 };
+  if (fd.kind === "mov-reg") return { min: 0, max: 2 };
+  return { min: 0, max: span - 1 };
+}
+
+/** A range as messages show it: decimal, with the hex form too once the bounds need more than 16 bits. */
+export function formatRange(r: { min: number; max: number }): string {
+  const text = (v: number) => (v > 0xffff ? `0x${v.toString(16)}` : String(v));
+  return `${text(r.min)}..${text(r.max)}${r.max > 0xffff ? ` (${r.min}..${r.max})` : ""}`;
+}
+
 /** The bits of byte `index` that operand fields occupy in `enc`. */
 export function fieldMask(enc: Encoding, index: number): number {
   let mask = 0;
@@ -151,10 +187,21 @@ export function matchOpcode(byte0: number): Encoding | undefined {
   return ENCODINGS.find((e) => (byte0 & ~fieldMask(e, 0) & 0xff) === e.opcode);
 }
 
-/** Build instruction bytes from an encoding and raw field values (already in encoded form). */
+/**
+ * Build instruction bytes from an encoding and raw field values (already in encoded form: DMALP's count - 1,
+ * DMAADNH's 16-bit field).
+ * @throws RangeError naming the instruction and field when a value is not an integer the field's bits hold (it would
+ *   otherwise be cut to those bits and encode a different instruction)
+ */
 export function encodeFields(enc: Encoding, values: Partial<Record<FieldKind, number>>): Uint8Array {
   const bytes = new Uint8Array(enc.length);
   bytes[0] = enc.opcode;
-  for (const fd of enc.fields) setField(bytes, fd, values[fd.kind] ?? 0);
+  for (const fd of enc.fields) {
+    const v = values[fd.kind] ?? 0;
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** fd.bits) {
+      throw new RangeError(`${enc.mnemonic} ${fd.kind} field ${v} does not fit its ${fd.bits} bit(s) (0..${2 ** fd.bits - 1})`);
+    }
+    setField(bytes, fd, v);
+  }
   return bytes;
 }
