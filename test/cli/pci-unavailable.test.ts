@@ -66,7 +66,7 @@ describe("interrupts the device has but cannot use", () => {
     expect(r.code).toBe(6);
     const err = JSON.parse(r.stderr.trim()).error;
     expect(err).toMatchObject({ code: "UNSUPPORTED", exit: 6, request: null });
-    expect(err.message).toBe(`MSI-X (interrupt 2) of ${EDU} is ${MSIX}`);
+    expect(err.message).toBe(`MSI-X (interrupt 2) of ${EDU} is ${MSIX} (UNSUPPORTED)`);
   });
 });
 
