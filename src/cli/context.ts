@@ -66,8 +66,16 @@ export class CliContext {
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
-    }).then(async (b) => {
-      this.onCleanup(() => b.dispose());
+    }).then(async (opened) => {
+      this.onCleanup(() => opened.dispose());
+      let b = opened;
+      // Test hook (VFIO_PLAT_TEST_PAUSE_AT): stop after the k-th write so a test can SIGKILL a bind at that step.
+      if (process.env.VFIO_PLAT_TEST_PAUSE_AT !== undefined) {
+        const { pausingBoundary, testPauseStep } = await import("../trace/test-pause-hook.ts");
+        const { writeStderr } = await import("./output/stdio.ts");
+        const at = testPauseStep();
+        if (at !== undefined) b = pausingBoundary(b, at, writeStderr);
+      }
       if (!this.opts.trace) return b;
       const { tracingBoundary } = await import("../trace/tracing-boundary.ts");
       const { writeStderr } = await import("./output/stdio.ts");

@@ -5,6 +5,7 @@ import { bindDevice, type NodeOwner } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
+import { recoveryNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { UsageError } from "../../vfio/errors.ts";
 
@@ -24,14 +25,16 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   // Names are resolved first: a typo must not leave a device bound to VFIO and owned by root.
   const uid = options.user !== undefined ? resolveUser(optionValue(options.user, "--user")) : undefined;
   const gid = options.group !== undefined ? resolveGroup(optionValue(options.group, "--group")) : undefined;
+  const driver = options.driver !== undefined ? optionValue(options.driver, "--driver") : undefined;
   const { b, dev } = await findDevice(ctx, args[0]!);
   const r = bindDevice(b, dev, {
     stateDir: ctx.stateDir(),
     force: options.force === true,
-    ...(typeof options.driver === "string" ? { driver: options.driver } : {}),
+    ...(driver !== undefined ? { driver } : {}),
     ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),
   });
   const d = r.device;
+  if (r.recovered) writeStderr(recoveryNotice(d.name, r.recovered));
   // bind makes the node group read-write for a group owner; if that did not stick (a filesystem ignoring chmod), say so.
   const groupLocked = gid !== undefined && r.owner !== undefined && (r.owner.mode & 0o060) !== 0o060;
   if (ctx.json) {
@@ -39,6 +42,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       jsonDocument({
         device: d.name,
         outcome: r.outcome,
+        by_pid: r.by ?? null,
         driver: d.driver ?? null,
         previous_driver: r.previousDriver ?? null,
         iommu_group: d.iommuGroup ?? null,
@@ -48,7 +52,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     );
   } else {
     if (r.outcome === "already") {
-      writeStderr(`vfio-plat: notice: ${d.name} is already bound to ${d.driver}${r.groupNode ? ` (${r.groupNode})` : ""}\n`);
+      const by = r.by !== undefined ? ` (by pid ${r.by})` : "";
+      writeStderr(`vfio-plat: notice: ${d.name} is already bound to ${d.driver}${r.groupNode ? ` (${r.groupNode})` : ""}${by}\n`);
     } else {
       writeStdout(`${d.name}: bound to ${d.driver} (was ${r.previousDriver ?? "unbound"}), group ${d.iommuGroup ?? "-"}: ${r.groupNode ?? "-"}\n`);
     }

@@ -1,18 +1,36 @@
-// `vfio-plat unbind DEVICE`: take a device away from VFIO and give it back to the driver it had before `bind`.
+// `vfio-plat unbind DEVICE`: take a device away from VFIO and give it back to the driver it had before `bind`. Like
+// driverctl unset-override and dpdk-devbind, it is idempotent: a device not bound to VFIO is a notice and exit 0 (a
+// device that does not exist is still exit 3); a device a cut-short bind left with only a VFIO driver_override gets its
+// original driver back.
 import { unbindDevice } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
-import { writeStdout } from "../output/stdio.ts";
+import { recoveryNotice } from "../output/recovery-notice.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const { b, dev } = await findDevice(ctx, args[0]!);
-  const from = dev.driver;
   const r = unbindDevice(b, dev, { stateDir: ctx.stateDir() });
+  if (r.recovered) writeStderr(recoveryNotice(dev.name, r.recovered));
+  const now = r.device.driver;
   if (ctx.json) {
-    writeStdout(jsonDocument({ device: dev.name, unbound_from: from ?? null, driver: r.restoredDriver ?? null }));
+    writeStdout(
+      jsonDocument({
+        device: dev.name,
+        outcome: r.outcome,
+        unbound_from: r.outcome === "unbound" ? (r.from ?? null) : null,
+        driver: now ?? null,
+        by_pid: r.by ?? null,
+      }),
+    );
+  } else if (r.outcome === "not-bound") {
+    const state = r.by !== undefined ? `is already unbound (by pid ${r.by})` : "is not bound to VFIO";
+    writeStderr(`vfio-plat: notice: ${dev.name} ${state}, driver ${now ?? "none"}: nothing to do\n`);
+  } else if (r.outcome === "override-cleared") {
+    writeStdout(`${dev.name}: had no driver, only driver_override ${r.from}: cleared, ${now ? `back on ${now}` : "left without a driver"}\n`);
   } else {
-    writeStdout(`${dev.name}: unbound from ${from}, ${r.restoredDriver ? `back on ${r.restoredDriver}` : "left without a driver"}\n`);
+    writeStdout(`${dev.name}: unbound from ${r.from}, ${now ? `back on ${now}` : "left without a driver"}\n`);
   }
   return 0;
 }
