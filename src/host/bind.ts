@@ -34,7 +34,12 @@ export interface BindOptions {
   driver?: string;
   /** chown the group node to this uid and/or gid once the device is bound (unset: keep that part as it is). */
   owner?: { uid?: number; gid?: number };
+  /** Called once when another process's bind/unbind of the device is in progress and this call starts waiting for it. */
+  onWait?: OnWait;
 }
+
+/** Told that a transaction of process `pid` on the device is in progress, so this one waits for it. */
+export type OnWait = (pid: number, op: "bind" | "unbind") => void;
 
 /** Who owns the group node after `bind` handed it over. */
 export interface NodeOwner {
@@ -147,7 +152,8 @@ function restore(
  * Finish or undo the transaction of a dead process (or of an unreadable journal) on `dev`, once `seen` is taken over.
  * A bind that reached the VFIO driver is completed (the binding is saved for unbind); one that did not is rolled back
  * to the original driver and override. An unbind that had not yet detached the device is rolled back (nothing had
- * changed); one that had is completed (original driver restored). Undefined when another process took it first.
+ * changed); one that had is completed (original driver restored). One that had not started a sysfs write is dropped.
+ * Undefined when another process took it first.
  * @throws SyscallError (a sysfs write refused; the journal stays for the next attempt)
  */
 export function recoverTransaction(
@@ -187,7 +193,11 @@ export function recoverTransaction(
   const tx: Transaction = { b, stateDir, journal: mine };
   const strayOverride = override !== undefined && VFIO_DRIVERS.has(override);
   let outcome: Recovery["outcome"];
-  if (j.op === "bind" && now === j.vfioDriver) {
+  if (!damaged && seen.step === 0) {
+    // No sysfs write had started: nothing to undo (its plan may even predate the device's current state).
+    outcome = j.op === "bind" && now === j.vfioDriver ? "completed" : "rolled back";
+    if (j.op === "bind" && now !== j.vfioDriver && !(now !== undefined && VFIO_DRIVERS.has(now))) forgetBinding(stateDir, dev.bus, dev.name);
+  } else if (j.op === "bind" && now === j.vfioDriver) {
     outcome = "completed";
     // The original is known only from a readable journal.
     if (!saved && !damaged) saveOriginal(stateDir, dev, j.original, j.vfioDriver, (seen as BindJournal).pid);
@@ -240,6 +250,7 @@ function beginTransaction(
   stateDir: string,
   op: BindJournal["op"],
   plan: (now: HostDevice) => Pick<BindJournal, "original" | "vfioDriver" | "probeAny">,
+  onWait?: OnWait,
 ): { tx: Transaction; dev: HostDevice; recovered?: Recovery; waitedFor?: number } {
   const deadline = performance.now() + TRANSACTION_WAIT_MS;
   let recovered: Recovery | undefined;
@@ -261,13 +272,25 @@ function beginTransaction(
     };
     const there = createJournal(stateDir, journal);
     if (there === undefined) {
-      return { tx: { b, stateDir, journal }, dev: now, ...(recovered ? { recovered } : {}), ...(waitedFor !== undefined ? { waitedFor } : {}) };
+      // The device was read before the journal was ours: a transaction that just ended may have moved it. Plan again
+      // from what it is now (a journal at step 0 changes nothing when recovered, so the stale plan was harmless).
+      const held = describeDevice(b, dev.bus, dev.name);
+      if (held.driver !== now.driver || held.override !== now.override) {
+        const again = plan(held);
+        journal.original = again.original;
+        journal.vfioDriver = again.vfioDriver;
+        if (again.probeAny) journal.probeAny = true;
+        else delete journal.probeAny;
+        advanceJournal(stateDir, journal);
+      }
+      return { tx: { b, stateDir, journal }, dev: held, ...(recovered ? { recovered } : {}), ...(waitedFor !== undefined ? { waitedFor } : {}) };
     }
     // Our own journal is never in progress here (transactions are synchronous): it is one a failed recovery left.
     if (!("damaged" in there) && ownerAlive(there) && there.pid !== process.pid) {
       if (performance.now() > deadline) {
         throw new BusyError(`${there.op} of ${dev.name} is in progress in process ${there.pid}`, `wait for it to end, or stop it (kill ${there.pid})`, there.pid);
       }
+      if (waitedFor !== there.pid) onWait?.(there.pid, there.op);
       waitedFor = there.pid;
       sleepMs(10);
       continue;
@@ -313,7 +336,7 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions
     const sim = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio") ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : "";
     throw new UnsupportedError(`this kernel has no ${target} driver`, load + sim);
   }
-  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target));
+  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait);
   const { tx, recovered, waitedFor } = begun;
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };
@@ -436,13 +459,13 @@ export interface UnbindResult {
  * @throws BusyError (a process holds its group node or its cdev, naming the pid and the node; or another process's
  *   bind/unbind of it did not end in time)
  */
-export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string }): UnbindResult {
+export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string; onWait?: OnWait }): UnbindResult {
   const begun = beginTransaction(b, dev, opts.stateDir, "unbind", (now) => {
     const saved = loadBinding(opts.stateDir, now.bus, now.name);
     const vfio = now.vfioBound ? now.driver! : now.override !== undefined && VFIO_DRIVERS.has(now.override) ? now.override : VFIO_DRIVER_OF_BUS[now.bus];
     if (!saved) return { original: {}, vfioDriver: vfio, probeAny: true };
     return { original: { ...(saved.driver ? { driver: saved.driver } : {}), ...(saved.override ? { override: saved.override } : {}) }, vfioDriver: vfio };
-  });
+  }, opts.onWait);
   const { tx, recovered, waitedFor } = begun;
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };

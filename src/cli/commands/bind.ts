@@ -5,7 +5,7 @@ import { bindDevice, type NodeOwner } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
-import { recoveryNotice } from "../output/recovery-notice.ts";
+import { recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { UsageError } from "../../vfio/errors.ts";
 
@@ -29,6 +29,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const { b, dev } = await findDevice(ctx, args[0]!);
   const r = bindDevice(b, dev, {
     stateDir: ctx.stateDir(),
+    onWait: waitNotice(dev.name),
     force: options.force === true,
     ...(driver !== undefined ? { driver } : {}),
     ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),

@@ -6,12 +6,12 @@ import { unbindDevice } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
-import { recoveryNotice } from "../output/recovery-notice.ts";
+import { recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const { b, dev } = await findDevice(ctx, args[0]!);
-  const r = unbindDevice(b, dev, { stateDir: ctx.stateDir() });
+  const r = unbindDevice(b, dev, { stateDir: ctx.stateDir(), onWait: waitNotice(dev.name) });
   if (r.recovered) writeStderr(recoveryNotice(dev.name, r.recovered));
   const now = r.device.driver;
   if (ctx.json) {
