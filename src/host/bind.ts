@@ -139,7 +139,8 @@ function restore(
   const wanted = to.probeAny ? undefined : to.driver;
   if (current !== undefined && current !== wanted) step(tx, `${dir}/driver/unbind`, dev.name);
   if (driverOverride(b, dir) !== to.override) step(tx, `${dir}/driver_override`, to.override ?? "\n");
-  if ((to.probeAny || to.driver !== undefined) && boundDriver(b, dir) !== wanted) {
+  const now = boundDriver(b, dir);
+  if (to.probeAny ? now === undefined : to.driver !== undefined && now !== to.driver) {
     try {
       step(tx, `/sys/bus/${dev.bus}/drivers_probe`, dev.name);
     } catch (e) {
