@@ -98,7 +98,13 @@ export class CliContext {
           : process.env.XDG_RUNTIME_DIR
             ? join(process.env.XDG_RUNTIME_DIR, "vfio-plat")
             : join(tmpdir(), `vfio-plat-${process.getuid?.() ?? 0}`));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      // A file (or a file on the way) where the directory should be: name it and say how to get past it.
+      const fix = process.env.VFIO_PLAT_STATE_DIR ? "set VFIO_PLAT_STATE_DIR to a directory" : `move the file at ${dir} (or on its path) away`;
+      throw Object.assign(new Error(`bind state directory ${dir} cannot be created`, { cause: e }), { hint: fix });
+    }
     return dir;
   }
 

@@ -36,6 +36,8 @@ export interface BindOptions {
   owner?: { uid?: number; gid?: number };
   /** Called once when another process's bind/unbind of the device is in progress and this call starts waiting for it. */
   onWait?: OnWait;
+  /** How long to wait for another process's bind/unbind of the device (default 30 s; 0: answer busy at once). */
+  waitMs?: number;
 }
 
 /** Told that a transaction of process `pid` on the device is in progress, so this one waits for it. */
@@ -79,8 +81,8 @@ export interface Recovery {
   driver?: string;
 }
 
-/** How long a second bind/unbind of the same device waits for the first before answering busy. */
-const TRANSACTION_WAIT_MS = 30_000;
+/** How long a second bind/unbind of the same device waits for the first before answering busy, by default. */
+export const TRANSACTION_WAIT_MS = 30_000;
 
 function sleepMs(ms: number): void {
   Bun.sleepSync(ms);
@@ -252,8 +254,9 @@ function beginTransaction(
   op: BindJournal["op"],
   plan: (now: HostDevice) => Pick<BindJournal, "original" | "vfioDriver" | "probeAny">,
   onWait?: OnWait,
+  waitMs = TRANSACTION_WAIT_MS,
 ): { tx: Transaction; dev: HostDevice; recovered?: Recovery; waitedFor?: number } {
-  const deadline = performance.now() + TRANSACTION_WAIT_MS;
+  const deadline = performance.now() + waitMs;
   let recovered: Recovery | undefined;
   let waitedFor: number | undefined;
   for (;;) {
@@ -288,7 +291,7 @@ function beginTransaction(
     }
     // Our own journal is never in progress here (transactions are synchronous): it is one a failed recovery left.
     if (!("damaged" in there) && ownerAlive(there) && there.pid !== process.pid) {
-      if (performance.now() > deadline) {
+      if (performance.now() >= deadline) {
         throw new BusyError(`${there.op} of ${dev.name} is in progress in process ${there.pid}`, `wait for it to end, or stop it (kill ${there.pid})`, there.pid);
       }
       if (waitedFor !== there.pid) onWait?.(there.pid, there.op);
@@ -337,7 +340,7 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions
     const sim = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio") ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : "";
     throw new UnsupportedError(`this kernel has no ${target} driver`, load + sim);
   }
-  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait);
+  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait, opts.waitMs);
   const { tx, recovered, waitedFor } = begun;
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };
@@ -460,13 +463,13 @@ export interface UnbindResult {
  * @throws BusyError (a process holds its group node or its cdev, naming the pid and the node; or another process's
  *   bind/unbind of it did not end in time)
  */
-export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string; onWait?: OnWait }): UnbindResult {
+export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string; onWait?: OnWait; waitMs?: number }): UnbindResult {
   const begun = beginTransaction(b, dev, opts.stateDir, "unbind", (now) => {
     const saved = loadBinding(opts.stateDir, now.bus, now.name);
     const vfio = now.vfioBound ? now.driver! : now.override !== undefined && VFIO_DRIVERS.has(now.override) ? now.override : VFIO_DRIVER_OF_BUS[now.bus];
     if (!saved) return { original: {}, vfioDriver: vfio, probeAny: true };
     return { original: { ...(saved.driver ? { driver: saved.driver } : {}), ...(saved.override ? { override: saved.override } : {}) }, vfioDriver: vfio };
-  }, opts.onWait);
+  }, opts.onWait, opts.waitMs);
   const { tx, recovered, waitedFor } = begun;
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };

@@ -46,7 +46,7 @@ async function collide(first: string[], second: string[]) {
   expect(held).toContain("paused after write 1");
   const b = spawnCli(second, env);
   // b meets a's journal and waits (it says so) while a is held.
-  const waiting = await readUntil(b.stderr, /notice: waiting for process \d+/);
+  const waiting = await readUntil(b.stderr, /waiting for process \d+/);
   expect(waiting).toContain(`waiting for process ${a.pid}: its ${first[0]} of ${PL031} is in progress`);
   expect(b.exitCode).toBeNull();
   process.kill(a.pid, "SIGCONT");
@@ -77,7 +77,9 @@ describe("a second bind/unbind of a device waits for the first and says who did 
 
   test("bind --json vs bind --json: by_pid names the winner", async () => {
     const { b, pid } = await collide(["bind", PL031], ["bind", PL031, "--json"]);
-    expect(JSON.parse(b.stdout)).toMatchObject({ outcome: "already", by_pid: pid, driver: "vfio-amba" });
+    expect(JSON.parse(b.stdout)).toMatchObject({ outcome: "already", by_pid: pid, driver: "vfio-amba", recovered: null });
+    // With --json the wait notice is a JSON line too.
+    expect(JSON.parse(b.stderr.trim().split("\n")[0]!)).toMatchObject({ waiting_for_pid: pid });
     expect(runCli(["unbind", PL031], { env }).code).toBe(0);
   }, 60000);
 

@@ -6,13 +6,15 @@ import { unbindDevice } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
-import { recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
+import { waitOption } from "../parse/bind-options.ts";
+import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+  const waitMs = waitOption(options);
   const { b, dev } = await findDevice(ctx, args[0]!);
-  const r = unbindDevice(b, dev, { stateDir: ctx.stateDir(), onWait: waitNotice(dev.name) });
-  if (r.recovered) writeStderr(recoveryNotice(dev.name, r.recovered));
+  const r = unbindDevice(b, dev, { stateDir: ctx.stateDir(), onWait: waitNotice(dev.name, ctx.json), ...(waitMs !== undefined ? { waitMs } : {}) });
+  if (r.recovered && !ctx.json) writeStderr(recoveryNotice(dev.name, r.recovered));
   const now = r.device.driver;
   if (ctx.json) {
     writeStdout(
@@ -22,6 +24,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
         unbound_from: r.outcome === "unbound" ? (r.from ?? null) : null,
         driver: now ?? null,
         by_pid: r.by ?? null,
+        recovered: recoveryJson(r.recovered),
       }),
     );
   } else if (r.outcome === "not-bound") {

@@ -19,7 +19,19 @@ export function recoveryNotice(device: string, r: Recovery): string {
   return `vfio-plat: notice: ${recoveryText(device, r)}\n`;
 }
 
-/** The stderr line when another process's bind/unbind of the device is in progress and this command waits for it. */
-export function waitNotice(device: string): (pid: number, op: "bind" | "unbind") => void {
-  return (pid, op) => writeStderr(`vfio-plat: notice: waiting for process ${pid}: its ${op} of ${device} is in progress\n`);
+/**
+ * The stderr line when another process's bind/unbind of the device is in progress and this command waits for it;
+ * with --json one JSON line `{"notice": ..., "waiting_for_pid": N}` instead.
+ */
+export function waitNotice(device: string, json: boolean): (pid: number, op: "bind" | "unbind") => void {
+  return (pid, op) => {
+    const text = `waiting for process ${pid}: its ${op} of ${device} is in progress`;
+    writeStderr(json ? `${JSON.stringify({ notice: text, waiting_for_pid: pid })}\n` : `vfio-plat: notice: ${text}\n`);
+  };
+}
+
+/** The --json form of a recovery: `{op, pid, step, outcome, driver, damaged}` with nulls for what is not known. */
+export function recoveryJson(r: Recovery | undefined): Record<string, unknown> | null {
+  if (!r) return null;
+  return { op: r.op ?? null, pid: r.pid ?? null, step: r.step ?? null, outcome: r.outcome, driver: r.driver ?? null, damaged: r.damaged ?? null };
 }
