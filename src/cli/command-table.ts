@@ -32,7 +32,6 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: "--no-color", description: "No colour (also NO_COLOR)" },
   { flags: "--debug", description: "Show stack traces on errors" },
   { flags: "--trace", description: "Print every kernel-boundary call (open, ioctl, pread, ...) decoded on stderr" },
-  { flags: "-y, --yes", description: "Answer yes to confirmation prompts" },
 ];
 
 export const COMMANDS: CommandSpec[] = [

@@ -16,7 +16,6 @@ export interface GlobalOptions {
   json?: boolean;
   color?: boolean;
   debug?: boolean;
-  yes?: boolean;
   /** Print every kernel-boundary call on stderr. */
   trace?: boolean;
   /** How devices are opened (validated from --iommu-mode / VFIO_PLAT_IOMMU_MODE by main); auto when absent. */

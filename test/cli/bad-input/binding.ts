@@ -26,6 +26,7 @@ export const BINDING: BadInputCase[] = [
   { args: ["bind", PL031, "--wait", "1e3"], exit: 2, says: "invalid --wait '1e3'", why: "bind --wait with an exponent" },
   { args: ["unbind", PL031, "--wait", "1s", "--wait", "2s"], exit: 2, says: "--wait is given 2 times", why: "unbind --wait twice" },
   { args: ["unbind", PL031, "--force"], exit: 2, says: "Unknown option `--force`", why: "unbind has no --force" },
+  { args: ["bind", PL031, "-y"], exit: 2, says: "Unknown option `-y`", why: "no command prompts, so there is no -y/--yes (--force is bind's yes)" },
   { args: ["unbind", "nosuch"], exit: 3, says: "no device 'nosuch'", why: "unbind an unknown device (a device not bound to VFIO is a notice, exit 0)" },
   {
     args: ["bind", PL031, "--wait", "0"],
