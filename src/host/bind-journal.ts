@@ -103,6 +103,12 @@ export function readJournal(stateDir: string, bus: Bus, name: string): BindJourn
   }
 }
 
+/** The device's journal when another live process owns it (its transaction is in progress), else undefined. */
+export function transactionInProgress(stateDir: string, bus: Bus, name: string): BindJournal | undefined {
+  const j = readJournal(stateDir, bus, name);
+  return j !== undefined && !("damaged" in j) && j.pid !== process.pid && ownerAlive(j) ? j : undefined;
+}
+
 /** Every journal in the state directory (for doctor). */
 export function listJournals(stateDir: string): { bus: Bus; name: string }[] {
   let entries: string[];

@@ -8,9 +8,19 @@ import type { Finding } from "./doctor.ts";
 import { listDevices } from "./discovery.ts";
 import { VFIO_DRIVERS } from "./sysfs.ts";
 
-/** Findings about bind/unbind transactions under `stateDir`, recovering the interrupted ones. Never throws. */
-export function checkBindTransactions(b: KernelBoundary, stateDir: string): Finding[] {
+/**
+ * Findings about bind/unbind transactions under the state directory `stateDirOf()` gives, recovering the interrupted
+ * ones. Never throws: a state directory that cannot be made is a finding of its own.
+ */
+export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => string): Finding[] {
   const out: Finding[] = [];
+  let stateDir: string;
+  try {
+    stateDir = stateDirOf();
+  } catch (e) {
+    const hint = (e as { hint?: unknown }).hint;
+    return [{ check: "bind-journal", status: "fail", message: (e as Error).message, ...(typeof hint === "string" ? { fix: hint } : {}) }];
+  }
   let devices;
   try {
     devices = listDevices(b);

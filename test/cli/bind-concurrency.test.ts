@@ -93,6 +93,25 @@ describe("a second bind/unbind of a device waits for the first and says who did 
   }, 60000);
 });
 
+describe("a wait for another process's transaction stops at a signal", () => {
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    test(`${sig} while waiting: exit ${code}, the device and the other transaction untouched`, async () => {
+      const a = spawnCli(["bind", PL031], { ...env, VFIO_PLAT_TEST_PAUSE_AT: "1" });
+      const held = await readUntil(a.stderr, /test hook: paused after write 1/);
+      expect(held).toContain("paused after write 1");
+      const b = spawnCli(["unbind", PL031], env);
+      expect(await readUntil(b.stderr, /waiting for process \d+/)).toContain(`waiting for process ${a.pid}`);
+      b.kill(sig);
+      expect(await b.exited).toBe(code);
+      expect(journals()).toHaveLength(1); // a's, still in progress
+      process.kill(a.pid, "SIGCONT");
+      expect((await finish(a, held)).code).toBe(0);
+      expect(driverOf(PL031)).toBe("vfio-amba");
+      expect(runCli(["unbind", PL031], { env }).code).toBe(0);
+    }, 60000);
+  }
+});
+
 describe("free races", () => {
   test("8 rounds of two binds then two unbinds at once: one does the work, the other is told; no raw errno", async () => {
     for (let round = 0; round < 8; round++) {

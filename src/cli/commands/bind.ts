@@ -3,6 +3,7 @@
 import { resolveGroup, resolveUser } from "../../host/account-ids.ts";
 import { bindDevice, type NodeOwner } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
+import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
@@ -26,15 +27,19 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const driver = options.driver !== undefined ? singleValue(options.driver, "--driver", "vfio-platform|vfio-amba|vfio-pci") : undefined;
   const waitMs = waitOption(options);
   const { b, dev } = await findDevice(ctx, args[0]!);
+  const stateDir = ctx.stateDir();
+  const onWait = waitNotice(dev.name, ctx.json);
+  const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
   const r = bindDevice(b, dev, {
-    stateDir: ctx.stateDir(),
-    onWait: waitNotice(dev.name, ctx.json),
-    ...(waitMs !== undefined ? { waitMs } : {}),
+    stateDir,
+    onWait,
+    waitMs: waited.waitMs,
     force: options.force === true,
     ...(driver !== undefined ? { driver } : {}),
     ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),
   });
   const d = r.device;
+  if (r.outcome === "already" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
   if (r.recovered && !ctx.json) writeStderr(recoveryNotice(d.name, r.recovered));
   // bind makes the node group read-write for a group owner; if that did not stick (a filesystem ignoring chmod), say so.
   const groupLocked = gid !== undefined && r.owner !== undefined && (r.owner.mode & 0o060) !== 0o060;

@@ -12,7 +12,7 @@ const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const b = await ctx.boundary();
   const findings: Finding[] = checkSystem(b);
-  findings.push(...checkBindTransactions(b, ctx.stateDir()));
+  findings.push(...checkBindTransactions(b, () => ctx.stateDir()));
   let device: string | undefined;
   if (args[0] !== undefined) {
     const { dev } = await findDevice(ctx, args[0]);

@@ -4,6 +4,7 @@
 // original driver back.
 import { unbindDevice } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
+import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
 import { waitOption } from "../parse/bind-options.ts";
@@ -13,7 +14,11 @@ import { writeStderr, writeStdout } from "../output/stdio.ts";
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
   const waitMs = waitOption(options);
   const { b, dev } = await findDevice(ctx, args[0]!);
-  const r = unbindDevice(b, dev, { stateDir: ctx.stateDir(), onWait: waitNotice(dev.name, ctx.json), ...(waitMs !== undefined ? { waitMs } : {}) });
+  const stateDir = ctx.stateDir();
+  const onWait = waitNotice(dev.name, ctx.json);
+  const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
+  const r = unbindDevice(b, dev, { stateDir, onWait, waitMs: waited.waitMs });
+  if (r.outcome === "not-bound" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
   if (r.recovered && !ctx.json) writeStderr(recoveryNotice(dev.name, r.recovered));
   const now = r.device.driver;
   if (ctx.json) {
