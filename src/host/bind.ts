@@ -188,7 +188,9 @@ export function recoverTransaction(
     original: j.original,
     vfioDriver: j.vfioDriver,
     ...(j.probeAny ? { probeAny: true } : {}),
-    step: 0,
+    // Carried over (an unreadable one counts as started): if this recovery dies in turn, the next one must not take
+    // it for a transaction that changed nothing.
+    step: damaged ? 1 : seen.step,
     action: "recovery",
     time: new Date().toISOString(),
   };

@@ -124,3 +124,18 @@ describe("SIGKILL during the hand-over of bind --user --group", () => {
     }, 60000);
   }
 });
+
+describe("SIGKILL during the recovery itself", () => {
+  test("a bind killed after its unbind, then the recovering unbind killed after its first write: doctor finishes it", async () => {
+    const dir = await board(PL031, false);
+    expect(await killAt(dir, ["bind", PL031.name], 2)).toBe(true); // no driver, override vfio-amba
+    expect(await killAt(dir, ["unbind", PL031.name], 1)).toBe(true); // the rollback cleared the override, then died
+    expect(await where(dir, PL031)).toEqual({ driver: null, override: null, node: false });
+    expect(journals(dir)).toHaveLength(1);
+    const r = runCli(["doctor"], { env: simEnv(dir) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`interrupted bind of ${PL031.name}`);
+    expect(await where(dir, PL031)).toEqual(ORIGINAL(PL031));
+    expect(journals(dir)).toEqual([]);
+  }, 60000);
+});
