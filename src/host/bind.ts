@@ -138,8 +138,8 @@ function restore(
   const b = tx.b;
   const dir = dev.sysfsPath;
   const current = boundDriver(b, dir);
-  const wanted = to.probeAny ? undefined : to.driver;
-  if (current !== undefined && current !== wanted) step(tx, `${dir}/driver/unbind`, dev.name);
+  // With probeAny only a VFIO driver goes: any other is what the kernel would match anyway.
+  if (current !== undefined && (to.probeAny ? VFIO_DRIVERS.has(current) : current !== to.driver)) step(tx, `${dir}/driver/unbind`, dev.name);
   if (driverOverride(b, dir) !== to.override) step(tx, `${dir}/driver_override`, to.override ?? "\n");
   const now = boundDriver(b, dir);
   if (to.probeAny ? now === undefined : to.driver !== undefined && now !== to.driver) {
@@ -446,8 +446,8 @@ function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): s
 export interface UnbindResult {
   device: HostDevice;
   /**
-   * "unbound": taken from its VFIO driver; "override-cleared": it had no driver, only a VFIO driver_override (a bind
-   * cut short), now undone; "not-bound": it was not on a VFIO driver, nothing was done.
+   * "unbound": taken from its VFIO driver; "override-cleared": it was not on a VFIO driver but had a VFIO
+   * driver_override (a bind cut short), now undone; "not-bound": not on a VFIO driver, nothing was done.
    */
   outcome: "unbound" | "override-cleared" | "not-bound";
   /** The VFIO driver it was taken from, or the VFIO override cleared. */
@@ -476,7 +476,8 @@ export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDi
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };
   try {
-    const strayOverride = !now.vfioBound && now.driver === undefined && now.override !== undefined && VFIO_DRIVERS.has(now.override);
+    // A VFIO override without the VFIO driver: a bind cut short (its unbind or probe never came); undone too.
+    const strayOverride = !now.vfioBound && now.override !== undefined && VFIO_DRIVERS.has(now.override);
     if (!now.vfioBound && !strayOverride) {
       return { device: now, outcome: "not-bound", ...(waitedFor !== undefined ? { by: waitedFor } : {}), ...extra };
     }

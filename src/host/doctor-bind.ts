@@ -62,11 +62,13 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
   }
   // Looked at again: the recoveries above moved devices.
   for (const d of listDevices(b)) {
-    if (d.driver === undefined && d.override !== undefined && VFIO_DRIVERS.has(d.override) && readJournal(stateDir, d.bus, d.name) === undefined) {
+    const vfioDriver = d.driver !== undefined && VFIO_DRIVERS.has(d.driver);
+    if (!vfioDriver && d.override !== undefined && VFIO_DRIVERS.has(d.override) && readJournal(stateDir, d.bus, d.name) === undefined) {
+      const has = d.driver === undefined ? "has no driver, only" : `is on ${d.driver} with`;
       out.push({
         check: "bind-journal",
         status: "warn",
-        message: `${d.name} has no driver, only driver_override ${d.override} (a bind cut short?)`,
+        message: `${d.name} ${has} driver_override ${d.override} (a bind cut short?)`,
         fix: `give it back its driver: vfio-plat unbind ${d.name}, or finish the bind: vfio-plat bind ${d.name}`,
       });
     }

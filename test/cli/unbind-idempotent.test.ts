@@ -70,3 +70,20 @@ describe("a device left with only a VFIO driver_override", () => {
     expect(runCli(["doctor"], { env }).stdout).not.toContain("only driver_override");
   });
 });
+
+describe("a device on its native driver with a VFIO driver_override", () => {
+  test("unbind clears the override and leaves the native driver bound; doctor pointed at it", async () => {
+    // As a bind killed right after its first write leaves it, without a journal.
+    const b = await openBoundary({ sim: true, simStateDir: state.dir });
+    try {
+      b.fs.writeFile(`${describeDevice(b, "amba", PL031).sysfsPath}/driver_override`, "vfio-amba");
+    } finally {
+      b.dispose();
+    }
+    expect(runCli(["doctor"], { env }).stdout).toContain(`${PL031} is on rtc-pl031 with driver_override vfio-amba`);
+    const r = runCli(["unbind", PL031], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${PL031}: was on rtc-pl031 but had driver_override vfio-amba: cleared, still on rtc-pl031\n`);
+    expect(await pl031()).toEqual({ driver: "rtc-pl031", override: null });
+  });
+});

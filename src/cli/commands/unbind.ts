@@ -36,7 +36,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     const state = r.by !== undefined ? `is already unbound (by pid ${r.by})` : "is not bound to VFIO";
     writeStderr(`vfio-plat: notice: ${dev.name} ${state}, driver ${now ?? "none"}: nothing to do\n`);
   } else if (r.outcome === "override-cleared") {
-    writeStdout(`${dev.name}: had no driver, only driver_override ${r.from}: cleared, ${now ? `back on ${now}` : "left without a driver"}\n`);
+    const had = dev.driver === undefined ? "had no driver, only" : `was on ${dev.driver} but had`;
+    writeStdout(`${dev.name}: ${had} driver_override ${r.from}: cleared, ${now ? `${dev.driver === now ? "still" : "back"} on ${now}` : "left without a driver"}\n`);
   } else {
     writeStdout(`${dev.name}: unbound from ${r.from}, ${now ? `back on ${now}` : "left without a driver"}\n`);
   }
