@@ -39,7 +39,6 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: "--no-color", description: "Same as --color=never (also NO_COLOR=1)" },
   { flags: "--debug", description: "Show stack traces on errors" },
   { flags: "--trace", description: "Print every kernel-boundary call (open, ioctl, pread, ...) decoded on stderr" },
-  { flags: "-y, --yes", description: "Answer yes to confirmation prompts" },
 ];
 
 /** Options every command line understands that are not in GLOBAL_OPTIONS: help and version (main.ts acts on them). */
@@ -63,9 +62,10 @@ export const COMMANDS: CommandSpec[] = [
     description: "Bind a device to vfio-platform / vfio-amba / vfio-pci (remembers and restores the original driver on failure)",
     options: [
       { flags: "--force", description: "Bind even a device the system uses (console, active network link)" },
-      { flags: "--driver <name>", description: "VFIO driver to use (default: vfio-platform or vfio-amba by bus)" },
+      { flags: "--driver <name>", description: "VFIO driver: the one of the device's bus, vfio-platform, vfio-amba or vfio-pci (the default)" },
       { flags: "--user <user>", description: "Then give /dev/vfio/N to this user (name or uid), as dpdk-devbind --uid does" },
       { flags: "--group <group>", description: "Then give /dev/vfio/N to this group (name or gid) and make it group read-write (lasting: udev MODE=\"0660\")" },
+      { flags: "--wait <period>", description: "Wait this long for another process's bind/unbind of the device (default 30s; 0: answer busy at once)" },
     ],
     examples: ["vfio-plat bind 9010000.pl031", "vfio-plat bind arm,pl031", "sudo vfio-plat bind 9010000.pl031 --user $USER"],
     load: () => import("./commands/bind.ts"),
@@ -73,8 +73,10 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: "unbind",
     usage: "unbind <device>",
-    description: "Unbind a device from VFIO and give it back to its original driver",
-    options: [],
+    description: "Unbind a device from VFIO and give it back to its original driver (a device not bound to VFIO: notice, exit 0)",
+    options: [
+      { flags: "--wait <period>", description: "Wait this long for another process's bind/unbind of the device (default 30s; 0: answer busy at once)" },
+    ],
     examples: ["vfio-plat unbind 9010000.pl031"],
     load: () => import("./commands/unbind.ts"),
   },

@@ -16,7 +16,6 @@ export interface GlobalOptions {
   json?: boolean;
   color?: boolean;
   debug?: boolean;
-  yes?: boolean;
   /** Print every kernel-boundary call on stderr. */
   trace?: boolean;
   /** How devices are opened (validated from --iommu-mode / VFIO_PLAT_IOMMU_MODE by main); auto when absent. */
@@ -66,8 +65,16 @@ export class CliContext {
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
-    }).then(async (b) => {
-      this.onCleanup(() => b.dispose());
+    }).then(async (opened) => {
+      this.onCleanup(() => opened.dispose());
+      let b = opened;
+      // Test hook (VFIO_PLAT_TEST_PAUSE_AT): stop after the k-th write so a test can SIGKILL a bind at that step.
+      if (process.env.VFIO_PLAT_TEST_PAUSE_AT !== undefined) {
+        const { pausingBoundary, testPauseStep } = await import("../trace/test-pause-hook.ts");
+        const { writeStderr } = await import("./output/stdio.ts");
+        const at = testPauseStep();
+        if (at !== undefined) b = pausingBoundary(b, at, writeStderr);
+      }
       if (!this.opts.trace) return b;
       const { tracingBoundary } = await import("../trace/tracing-boundary.ts");
       const { writeStderr } = await import("./output/stdio.ts");
@@ -90,7 +97,13 @@ export class CliContext {
           : process.env.XDG_RUNTIME_DIR
             ? join(process.env.XDG_RUNTIME_DIR, "vfio-plat")
             : join(tmpdir(), `vfio-plat-${process.getuid?.() ?? 0}`));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      // A file (or a file on the way) where the directory should be: name it and say how to get past it.
+      const fix = process.env.VFIO_PLAT_STATE_DIR ? "set VFIO_PLAT_STATE_DIR to a directory" : `move the file at ${dir} (or on its path) away`;
+      throw Object.assign(new Error(`bind state directory ${dir} cannot be created`, { cause: e }), { hint: fix });
+    }
     return dir;
   }
 

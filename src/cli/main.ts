@@ -93,7 +93,6 @@ export async function main(argv: string[]): Promise<number> {
       sim: options.sim === true,
       json,
       debug,
-      yes: options.yes === true,
       trace: options.trace === true,
       iommuMode: iommuModeOf(options.iommuMode),
       ...(typeof options.simState === "string" ? { simState: options.simState } : {}),

@@ -15,6 +15,8 @@ export interface SavedBinding {
   vfioDriver: string;
   /** ISO time of the bind. */
   time: string;
+  /** The process that bound it, named to a second binder ("already bound (by pid N)"). */
+  pid?: number;
 }
 
 function fileOf(stateDir: string, bus: Bus, name: string): string {
@@ -25,14 +27,17 @@ function fileOf(stateDir: string, bus: Bus, name: string): string {
 export function saveBinding(stateDir: string, s: SavedBinding): void {
   const f = fileOf(stateDir, s.bus, s.name);
   mkdirSync(join(stateDir, "bindings"), { recursive: true, mode: 0o700 });
-  writeFileSync(`${f}.tmp`, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
-  renameSync(`${f}.tmp`, f);
+  // A temporary name of this process's own: two binders must not write into one temporary file.
+  const tmp = `${f}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, f);
 }
 
-/** The saved original binding, or undefined when `bind` did not record one. */
+/** The saved original binding, or undefined when `bind` did not record one (or the record is unreadable). */
 export function loadBinding(stateDir: string, bus: Bus, name: string): SavedBinding | undefined {
   try {
-    return JSON.parse(readFileSync(fileOf(stateDir, bus, name), "utf8")) as SavedBinding;
+    const s = JSON.parse(readFileSync(fileOf(stateDir, bus, name), "utf8")) as Partial<SavedBinding> | null;
+    return s && typeof s === "object" && typeof s.vfioDriver === "string" ? (s as SavedBinding) : undefined;
   } catch {
     return undefined;
   }

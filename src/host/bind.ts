@@ -2,14 +2,26 @@
 // driver_override to the VFIO driver, unbind, probe, check the driver really took it, and wait for the group node.
 // Any failure puts the device back where it was. `unbind` restores the saved state the same way. With an owner, the
 // group node is then handed to that user/group (dpdk-devbind --uid/--gid), so the work after bind needs no root.
+// Both run under a journal (bind-journal.ts) written before the first sysfs write: one transaction per device at a
+// time, and one killed at any step is finished or undone by the next bind, unbind or doctor.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { isSyscallError } from "../boundary/syscall-error.ts";
-import { BusyError, DeviceNotFoundError, UnsupportedError, VfioError } from "../vfio/errors.ts";
+import { BusyError, UnsupportedError, UsageError, VfioError } from "../vfio/errors.ts";
 import { resolveGroupNode } from "../vfio/session.ts";
+import {
+  advanceJournal,
+  createJournal,
+  ownerAlive,
+  removeJournal,
+  selfOwner,
+  takeOverJournal,
+  type BindJournal,
+  type DamagedJournal,
+} from "./bind-journal.ts";
 import { forgetBinding, loadBinding, saveBinding } from "./bind-state.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, kernelUsers } from "./in-use.ts";
-import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver } from "./sysfs.ts";
+import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver, driverOverride, type Bus } from "./sysfs.ts";
 
 export interface BindOptions {
   /** Where the original binding is saved. */
@@ -22,7 +34,14 @@ export interface BindOptions {
   driver?: string;
   /** chown the group node to this uid and/or gid once the device is bound (unset: keep that part as it is). */
   owner?: { uid?: number; gid?: number };
+  /** Called once when another process's bind/unbind of the device is in progress and this call starts waiting for it. */
+  onWait?: OnWait;
+  /** How long to wait for another process's bind/unbind of the device (default 30 s; 0: answer busy at once). */
+  waitMs?: number;
 }
+
+/** Told that a transaction of process `pid` on the device is in progress, so this one waits for it. */
+export type OnWait = (pid: number, op: "bind" | "unbind") => void;
 
 /** Who owns the group node after `bind` handed it over. */
 export interface NodeOwner {
@@ -40,7 +59,30 @@ export interface BindResult {
   groupNode?: string;
   /** Set when `owner` was asked for and the node exists. */
   owner?: NodeOwner;
+  /** With "already": the process whose bind or unbind of the device this call waited for (a concurrent binder). */
+  by?: number;
+  /** An interrupted transaction on this device that this call finished or undid first. */
+  recovered?: Recovery;
 }
+
+/** What became of a transaction whose process died (SIGKILL, power cut) before it ended. */
+export interface Recovery {
+  /** The interrupted operation; undefined when its journal was unreadable. */
+  op?: "bind" | "unbind";
+  /** Its process, when the journal said. */
+  pid?: number;
+  /** The sysfs write it had started (1-based; 0: none). */
+  step?: number;
+  /** Why the journal could not be read, for a damaged one. */
+  damaged?: string;
+  /** "completed": the device is where the transaction was taking it; "rolled back": where it was before. */
+  outcome: "completed" | "rolled back";
+  /** The device's driver now. */
+  driver?: string;
+}
+
+/** How long a second bind/unbind of the same device waits for the first before answering busy, by default. */
+export const TRANSACTION_WAIT_MS = 30_000;
 
 function sleepMs(ms: number): void {
   Bun.sleepSync(ms);
@@ -68,19 +110,41 @@ function handOver(b: KernelBoundary, node: string, owner: { uid?: number; gid?: 
   return { uid: after.uid, gid: after.gid, mode: after.mode & 0o7777 };
 }
 
-function writeAttr(b: KernelBoundary, path: string, value: string): void {
-  b.fs.writeFile(path, value);
+/** A transaction in progress on one device: every sysfs write is recorded in its journal before it is made. */
+interface Transaction {
+  b: KernelBoundary;
+  stateDir: string;
+  journal: BindJournal;
 }
 
-/** Put the device on `driver` (or leave it driverless when undefined) with the given override. Best effort. */
-function restore(b: KernelBoundary, dev: HostDevice, driver: string | undefined, override: string | undefined): void {
+/** Record the step, then write the attribute. @throws SyscallError */
+function step(tx: Transaction, path: string, value: string): void {
+  tx.journal.step++;
+  tx.journal.action = `write ${JSON.stringify(value.trim())} to ${path}`;
+  advanceJournal(tx.stateDir, tx.journal);
+  tx.b.fs.writeFile(path, value);
+}
+
+/**
+ * Put the device on `driver` (or leave it driverless when undefined) with the given override; with `probeAny` and no
+ * driver, let the kernel match whatever driver fits once the override is cleared. Probe failures are silent.
+ * @throws SyscallError (an unbind or override write refused)
+ */
+function restore(
+  tx: Transaction,
+  dev: HostDevice,
+  to: { driver?: string; override?: string; probeAny?: boolean },
+): void {
+  const b = tx.b;
   const dir = dev.sysfsPath;
   const current = boundDriver(b, dir);
-  if (current !== undefined && current !== driver) writeAttr(b, `${dir}/driver/unbind`, dev.name);
-  writeAttr(b, `${dir}/driver_override`, override ?? "\n");
-  if (driver !== undefined && boundDriver(b, dir) !== driver) {
+  // With probeAny only a VFIO driver goes: any other is what the kernel would match anyway.
+  if (current !== undefined && (to.probeAny ? VFIO_DRIVERS.has(current) : current !== to.driver)) step(tx, `${dir}/driver/unbind`, dev.name);
+  if (driverOverride(b, dir) !== to.override) step(tx, `${dir}/driver_override`, to.override ?? "\n");
+  const now = boundDriver(b, dir);
+  if (to.probeAny ? now === undefined : to.driver !== undefined && now !== to.driver) {
     try {
-      writeAttr(b, `/sys/bus/${dev.bus}/drivers_probe`, dev.name);
+      step(tx, `/sys/bus/${dev.bus}/drivers_probe`, dev.name);
     } catch (e) {
       if (!isSyscallError(e)) throw e;
     }
@@ -88,25 +152,188 @@ function restore(b: KernelBoundary, dev: HostDevice, driver: string | undefined,
 }
 
 /**
+ * Finish or undo the transaction of a dead process (or of an unreadable journal) on `dev`, once `seen` is taken over.
+ * A bind that reached the VFIO driver is completed (the binding is saved for unbind); one that did not is rolled back
+ * to the original driver and override. An unbind that had not yet detached the device is rolled back (nothing had
+ * changed); one that had is completed (original driver restored). One that had not started a sysfs write is dropped.
+ * Undefined when another process took it first.
+ * @throws SyscallError (a sysfs write refused; the journal stays for the next attempt)
+ */
+export function recoverTransaction(
+  b: KernelBoundary,
+  dev: HostDevice,
+  stateDir: string,
+  seen: BindJournal | DamagedJournal,
+): Recovery | undefined {
+  const dir = dev.sysfsPath;
+  const now = boundDriver(b, dir);
+  const override = driverOverride(b, dir);
+  const saved = loadBinding(stateDir, dev.bus, dev.name);
+  const damaged = "damaged" in seen;
+  // An unreadable journal: keep a VFIO binding; undo a stray VFIO override with what bind saved.
+  const j: Pick<BindJournal, "op" | "original" | "vfioDriver" | "probeAny"> = damaged
+    ? {
+        op: now !== undefined && VFIO_DRIVERS.has(now) ? "bind" : "unbind",
+        original: saved ? { ...(saved.driver ? { driver: saved.driver } : {}), ...(saved.override ? { override: saved.override } : {}) } : {},
+        vfioDriver: now ?? saved?.vfioDriver ?? VFIO_DRIVER_OF_BUS[dev.bus],
+        ...(saved ? {} : { probeAny: true }),
+      }
+    : seen;
+  const mine: BindJournal = {
+    op: j.op,
+    bus: dev.bus,
+    name: dev.name,
+    ...selfOwner(),
+    nonce: newNonce(),
+    original: j.original,
+    vfioDriver: j.vfioDriver,
+    ...(j.probeAny ? { probeAny: true } : {}),
+    // Carried over (an unreadable one counts as started): if this recovery dies in turn, the next one must not take
+    // it for a transaction that changed nothing.
+    step: damaged ? 1 : seen.step,
+    action: "recovery",
+    time: new Date().toISOString(),
+  };
+  if (!takeOverJournal(stateDir, seen, mine)) return undefined;
+  const tx: Transaction = { b, stateDir, journal: mine };
+  const strayOverride = override !== undefined && VFIO_DRIVERS.has(override);
+  let outcome: Recovery["outcome"];
+  if (!damaged && seen.step === 0) {
+    // No sysfs write had started: nothing to undo (its plan may even predate the device's current state).
+    outcome = j.op === "bind" && now === j.vfioDriver ? "completed" : "rolled back";
+    if (j.op === "bind" && now !== j.vfioDriver && !(now !== undefined && VFIO_DRIVERS.has(now))) forgetBinding(stateDir, dev.bus, dev.name);
+  } else if (j.op === "bind" && now === j.vfioDriver) {
+    outcome = "completed";
+    // The original is known only from a readable journal.
+    if (!saved && !damaged) saveOriginal(stateDir, dev, j.original, j.vfioDriver, (seen as BindJournal).pid);
+  } else if (j.op === "bind") {
+    outcome = "rolled back";
+    if (!damaged || strayOverride) restore(tx, dev, j.original);
+    forgetBinding(stateDir, dev.bus, dev.name);
+  } else if (now === j.vfioDriver) {
+    outcome = "rolled back"; // the unbind had not detached it: nothing changed
+  } else {
+    outcome = "completed";
+    if (!damaged || strayOverride) restore(tx, dev, { ...j.original, ...(j.probeAny ? { probeAny: true } : {}) });
+    forgetBinding(stateDir, dev.bus, dev.name);
+  }
+  // Only once the device is settled: a failure above leaves this journal, stale after we exit, for the next attempt.
+  removeJournal(stateDir, mine);
+  const after = boundDriver(b, dir);
+  return {
+    outcome,
+    ...(damaged ? { damaged: seen.reason } : { op: seen.op, pid: seen.pid, step: seen.step }),
+    ...(after !== undefined ? { driver: after } : {}),
+  };
+}
+
+let nonceSerial = 0;
+function newNonce(): string {
+  return `${process.pid}-${Date.now()}-${++nonceSerial}-${Math.random().toString(36).slice(2)}`;
+}
+
+function saveOriginal(stateDir: string, dev: { bus: Bus; name: string }, original: { driver?: string; override?: string }, vfioDriver: string, pid: number): void {
+  saveBinding(stateDir, {
+    bus: dev.bus,
+    name: dev.name,
+    ...(original.driver !== undefined ? { driver: original.driver } : {}),
+    ...(original.override !== undefined ? { override: original.override } : {}),
+    vfioDriver,
+    time: new Date().toISOString(),
+    pid,
+  });
+}
+
+/**
+ * Become the one process with a transaction on `dev`: create its journal (planned from the device as it is now), after
+ * waiting for a live owner's transaction to end and recovering a dead owner's. Returns the device as it is once the
+ * journal is ours. @throws BusyError (another process's transaction did not end in time), SyscallError (recovery)
+ */
+function beginTransaction(
+  b: KernelBoundary,
+  dev: HostDevice,
+  stateDir: string,
+  op: BindJournal["op"],
+  plan: (now: HostDevice) => Pick<BindJournal, "original" | "vfioDriver" | "probeAny">,
+  onWait?: OnWait,
+  waitMs = TRANSACTION_WAIT_MS,
+): { tx: Transaction; dev: HostDevice; recovered?: Recovery; waitedFor?: number } {
+  const deadline = performance.now() + waitMs;
+  let recovered: Recovery | undefined;
+  let waitedFor: number | undefined;
+  for (;;) {
+    const now = describeDevice(b, dev.bus, dev.name);
+    const p = plan(now);
+    const journal: BindJournal = {
+      op,
+      bus: dev.bus,
+      name: dev.name,
+      ...selfOwner(),
+      nonce: newNonce(),
+      original: p.original,
+      vfioDriver: p.vfioDriver,
+      ...(p.probeAny ? { probeAny: true } : {}),
+      step: 0,
+      time: new Date().toISOString(),
+    };
+    const there = createJournal(stateDir, journal);
+    if (there === undefined) {
+      // The device was read before the journal was ours: a transaction that just ended may have moved it. Plan again
+      // from what it is now (a journal at step 0 changes nothing when recovered, so the stale plan was harmless).
+      const held = describeDevice(b, dev.bus, dev.name);
+      if (held.driver !== now.driver || held.override !== now.override) {
+        const again = plan(held);
+        journal.original = again.original;
+        journal.vfioDriver = again.vfioDriver;
+        if (again.probeAny) journal.probeAny = true;
+        else delete journal.probeAny;
+        advanceJournal(stateDir, journal);
+      }
+      return { tx: { b, stateDir, journal }, dev: held, ...(recovered ? { recovered } : {}), ...(waitedFor !== undefined ? { waitedFor } : {}) };
+    }
+    // Our own journal is never in progress here (transactions are synchronous): it is one a failed recovery left.
+    if (!("damaged" in there) && ownerAlive(there) && there.pid !== process.pid) {
+      if (performance.now() >= deadline) {
+        throw new BusyError(`${there.op} of ${dev.name} is in progress in process ${there.pid}`, `wait for it to end, or stop it (kill ${there.pid})`, there.pid);
+      }
+      if (waitedFor !== there.pid) onWait?.(there.pid, there.op);
+      waitedFor = there.pid;
+      sleepMs(10);
+      continue;
+    }
+    recovered = recoverTransaction(b, now, stateDir, there) ?? recovered;
+  }
+}
+
+/** The original driver and override a bind of `now` must record (the first saved one wins over a retried bind's). */
+function bindPlan(stateDir: string, now: HostDevice, target: string): Pick<BindJournal, "original" | "vfioDriver"> {
+  const saved = loadBinding(stateDir, now.bus, now.name);
+  const driver = saved ? saved.driver : now.driver && !VFIO_DRIVERS.has(now.driver) ? now.driver : undefined;
+  const override = saved ? saved.override : now.override !== undefined && !VFIO_DRIVERS.has(now.override) ? now.override : undefined;
+  return { original: { ...(driver !== undefined ? { driver } : {}), ...(override !== undefined ? { override } : {}) }, vfioDriver: target };
+}
+
+/** The VFIO driver `driver` names for `dev`, checked against the device's bus. @throws UsageError */
+export function vfioDriverFor(bus: Bus, driver?: string): string {
+  const target = VFIO_DRIVER_OF_BUS[bus];
+  if (driver === undefined || driver === target) return target;
+  const known = [...VFIO_DRIVERS].join(", ");
+  if (VFIO_DRIVERS.has(driver)) {
+    throw new UsageError(`${driver} does not serve the ${bus} bus: its VFIO driver is ${target}`, `use --driver ${target}, or leave --driver out`);
+  }
+  throw new UsageError(`'${driver}' is not a VFIO driver (known: ${known})`, `the ${bus} bus's is ${target}; leave --driver out to use it`);
+}
+
+/**
  * Bind `dev` to its bus's VFIO driver.
- * @throws BusyError (in use by the kernel, without force), UnsupportedError (no VFIO driver on this kernel),
+ * @throws UsageError (`driver` is not the bus's VFIO driver), BusyError (in use by the kernel, without force; or
+ *   another process's bind/unbind of it did not end in time), UnsupportedError (no VFIO driver on this kernel),
  *   VfioError (the probe failed; the device is back on its original driver), SyscallError (EPERM from chown of the
  *   group node for `owner`; the device is back on its original driver)
  */
 export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions): BindResult {
-  const target = opts.driver ?? VFIO_DRIVER_OF_BUS[dev.bus];
-  if (dev.driver === target) {
-    const node = dev.iommuGroup !== undefined ? resolveGroupNode(b, dev.iommuGroup) : undefined;
-    const owner = node && opts.owner && b.fs.exists(node) ? handOver(b, node, opts.owner) : undefined;
-    return { device: dev, outcome: "already", ...(node ? { groupNode: node } : {}), ...(owner ? { owner } : {}) };
-  }
-  if (!opts.force) {
-    const users = kernelUsers(b, dev);
-    if (users.length) {
-      throw new BusyError(`${dev.name} is in use: ${users.join("; ")}`, "pass --force to bind it anyway (you may lose that console or link)");
-    }
-  }
-  if (!b.fs.exists(`/sys/bus/${dev.bus}/drivers/${target}`)) {
+  const target = vfioDriverFor(dev.bus, opts.driver);
+  if (dev.driver !== target && !b.fs.exists(`/sys/bus/${dev.bus}/drivers/${target}`)) {
     const load =
       target === "vfio-platform" || target === "vfio-amba"
         ? `load it (modprobe ${target}) or build the kernel with CONFIG_VFIO_${target === "vfio-amba" ? "AMBA" : "PLATFORM"}`
@@ -115,60 +342,77 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions
     const sim = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio") ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : "";
     throw new UnsupportedError(`this kernel has no ${target} driver`, load + sim);
   }
-  // Keep the first saved original: a retried bind must not record the VFIO driver as "original".
-  const saved = loadBinding(opts.stateDir, dev.bus, dev.name);
-  const originalDriver = saved?.driver ?? (dev.driver && !VFIO_DRIVERS.has(dev.driver) ? dev.driver : undefined);
-  const originalOverride = saved ? saved.override : dev.override;
-  saveBinding(opts.stateDir, {
-    bus: dev.bus,
-    name: dev.name,
-    ...(originalDriver !== undefined ? { driver: originalDriver } : {}),
-    ...(originalOverride !== undefined ? { override: originalOverride } : {}),
-    vfioDriver: target,
-    time: new Date().toISOString(),
-  });
-
-  const dir = dev.sysfsPath;
+  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait, opts.waitMs);
+  const { tx, recovered, waitedFor } = begun;
+  const now = begun.dev;
+  const extra = { ...(recovered ? { recovered } : {}) };
+  let keepJournal = false;
   try {
-    writeAttr(b, `${dir}/driver_override`, target);
-    if (boundDriver(b, dir) !== undefined) writeAttr(b, `${dir}/driver/unbind`, dev.name);
-    writeAttr(b, `/sys/bus/${dev.bus}/drivers_probe`, dev.name);
-    // drivers_probe succeeds even when the probe fails: the driver link is the truth.
-    const now = boundDriver(b, dir);
-    if (now !== target) {
-      throw new VfioError(`${target} did not take ${dev.name}`, {
-        detail: probeFailureHint(b, dev, target),
-      });
+    if (now.driver === target) {
+      const node = now.iommuGroup !== undefined ? resolveGroupNode(b, now.iommuGroup) : undefined;
+      const owner = node && opts.owner && b.fs.exists(node) ? handOver(b, node, opts.owner) : undefined;
+      return {
+        device: now,
+        outcome: "already",
+        ...(node ? { groupNode: node } : {}),
+        ...(owner ? { owner } : {}),
+        ...(waitedFor !== undefined ? { by: waitedFor } : {}),
+        ...extra,
+      };
     }
-    let after = describeDevice(b, dev.bus, dev.name);
-    // A PCI function on an arm64 DT kernel joins its IOMMU group only in this probe (the lab saw no iommu_group link
-    // before vfio-pci bound it): wait for the link, then for the node.
-    if (after.iommuGroup === undefined && waitForNode(b, `${dir}/iommu_group`, opts.nodeTimeoutMs ?? 5000)) {
-      after = describeDevice(b, dev.bus, dev.name);
-    }
-    let node: string | undefined;
-    if (after.iommuGroup !== undefined) {
-      node = resolveGroupNode(b, after.iommuGroup);
-      if (!waitForNode(b, node, opts.nodeTimeoutMs ?? 5000)) {
-        throw new VfioError(`${node} did not appear`, { detail: "udev did not create the group node in time" });
+    if (!opts.force) {
+      const users = kernelUsers(b, now);
+      if (users.length) {
+        throw new BusyError(`${now.name} is in use: ${users.join("; ")}`, "pass --force to bind it anyway (you may lose that console or link)");
       }
     }
-    // Inside the transaction: a hand-over that fails (not root) leaves the device where it was.
-    const owner = node && opts.owner ? handOver(b, node, opts.owner) : undefined;
-    return {
-      device: after,
-      outcome: "bound",
-      ...(dev.driver ? { previousDriver: dev.driver } : {}),
-      ...(node ? { groupNode: node } : {}),
-      ...(owner ? { owner } : {}),
-    };
-  } catch (e) {
+    saveOriginal(opts.stateDir, now, tx.journal.original, target, process.pid);
+    const dir = now.sysfsPath;
     try {
-      restore(b, dev, originalDriver, originalOverride);
-    } finally {
-      forgetBinding(opts.stateDir, dev.bus, dev.name);
+      step(tx, `${dir}/driver_override`, target);
+      if (boundDriver(b, dir) !== undefined) step(tx, `${dir}/driver/unbind`, now.name);
+      step(tx, `/sys/bus/${now.bus}/drivers_probe`, now.name);
+      // drivers_probe succeeds even when the probe fails: the driver link is the truth.
+      if (boundDriver(b, dir) !== target) {
+        throw new VfioError(`${target} did not take ${now.name}`, {
+          detail: probeFailureHint(b, now, target),
+        });
+      }
+      let after = describeDevice(b, now.bus, now.name);
+      // A PCI function on an arm64 DT kernel joins its IOMMU group only in this probe (the lab saw no iommu_group link
+      // before vfio-pci bound it): wait for the link, then for the node.
+      if (after.iommuGroup === undefined && waitForNode(b, `${dir}/iommu_group`, opts.nodeTimeoutMs ?? 5000)) {
+        after = describeDevice(b, now.bus, now.name);
+      }
+      let node: string | undefined;
+      if (after.iommuGroup !== undefined) {
+        node = resolveGroupNode(b, after.iommuGroup);
+        if (!waitForNode(b, node, opts.nodeTimeoutMs ?? 5000)) {
+          throw new VfioError(`${node} did not appear`, { detail: "udev did not create the group node in time" });
+        }
+      }
+      // Inside the transaction: a hand-over that fails (not root) leaves the device where it was.
+      const owner = node && opts.owner ? handOver(b, node, opts.owner) : undefined;
+      return {
+        device: after,
+        outcome: "bound",
+        ...(now.driver ? { previousDriver: now.driver } : {}),
+        ...(node ? { groupNode: node } : {}),
+        ...(owner ? { owner } : {}),
+        ...extra,
+      };
+    } catch (e) {
+      try {
+        restore(tx, now, tx.journal.original);
+        forgetBinding(opts.stateDir, now.bus, now.name);
+      } catch {
+        // The rollback itself failed: the journal stays, so the next bind, unbind or doctor tries again.
+        keepJournal = true;
+      }
+      throw e;
     }
-    throw e;
+  } finally {
+    if (!keepJournal) removeJournal(opts.stateDir, tx.journal);
   }
 }
 
@@ -199,33 +443,63 @@ function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): s
   return "the probe failed; see dmesg";
 }
 
+export interface UnbindResult {
+  device: HostDevice;
+  /**
+   * "unbound": taken from its VFIO driver; "override-cleared": it was not on a VFIO driver but had a VFIO
+   * driver_override (a bind cut short), now undone; "not-bound": not on a VFIO driver, nothing was done.
+   */
+  outcome: "unbound" | "override-cleared" | "not-bound";
+  /** The VFIO driver it was taken from, or the VFIO override cleared. */
+  from?: string;
+  restoredDriver?: string;
+  /** With "not-bound": the process whose unbind this call waited for, when it did. */
+  by?: number;
+  recovered?: Recovery;
+}
+
 /**
  * Unbind `dev` from its VFIO driver and restore what `bind` saved (or, with nothing saved, clear the override and let
- * the kernel match its native driver).
- * @throws DeviceNotFoundError (not bound to VFIO), BusyError (a process holds its group node or its cdev; names the pid
- *   and the node)
+ * the kernel match its native driver). A device with no driver but a VFIO driver_override gets its original driver
+ * back too; one not on a VFIO driver is left alone ("not-bound").
+ * @throws BusyError (a process holds its group node or its cdev, naming the pid and the node; or another process's
+ *   bind/unbind of it did not end in time)
  */
-export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string }): { device: HostDevice; restoredDriver?: string } {
-  if (!dev.vfioBound) {
-    throw new DeviceNotFoundError(`${dev.name} is not bound to a VFIO driver (driver: ${dev.driver ?? "none"})`, "nothing to unbind");
-  }
-  // Either node held keeps the device open, and the kernel's unbind would wait for it.
-  const holders = deviceHolders(b, dev);
-  if (holders[0] !== undefined) {
-    const pid = holders[0].pid;
-    throw new BusyError(`${describeHolders(holders)} (EBUSY)`, `stop process ${pid} first`, pid);
-  }
-  const saved = loadBinding(opts.stateDir, dev.bus, dev.name);
-  restore(b, dev, saved?.driver, saved?.override);
-  if (!saved) {
-    // Nothing saved: let the kernel find the native driver.
-    try {
-      b.fs.writeFile(`/sys/bus/${dev.bus}/drivers_probe`, dev.name);
-    } catch (e) {
-      if (!isSyscallError(e)) throw e;
+export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string; onWait?: OnWait; waitMs?: number }): UnbindResult {
+  const begun = beginTransaction(b, dev, opts.stateDir, "unbind", (now) => {
+    const saved = loadBinding(opts.stateDir, now.bus, now.name);
+    const vfio = now.vfioBound ? now.driver! : now.override !== undefined && VFIO_DRIVERS.has(now.override) ? now.override : VFIO_DRIVER_OF_BUS[now.bus];
+    if (!saved) return { original: {}, vfioDriver: vfio, probeAny: true };
+    return { original: { ...(saved.driver ? { driver: saved.driver } : {}), ...(saved.override ? { override: saved.override } : {}) }, vfioDriver: vfio };
+  }, opts.onWait, opts.waitMs);
+  const { tx, recovered, waitedFor } = begun;
+  const now = begun.dev;
+  const extra = { ...(recovered ? { recovered } : {}) };
+  try {
+    // A VFIO override without the VFIO driver: a bind cut short (its unbind or probe never came); undone too.
+    const strayOverride = !now.vfioBound && now.override !== undefined && VFIO_DRIVERS.has(now.override);
+    if (!now.vfioBound && !strayOverride) {
+      return { device: now, outcome: "not-bound", ...(waitedFor !== undefined ? { by: waitedFor } : {}), ...extra };
     }
+    if (now.vfioBound) {
+      // Either node held keeps the device open, and the kernel's unbind would wait for it.
+      const holders = deviceHolders(b, now);
+      if (holders[0] !== undefined) {
+        const pid = holders[0].pid;
+        throw new BusyError(`${describeHolders(holders)} (EBUSY)`, `stop process ${pid} first`, pid);
+      }
+    }
+    restore(tx, now, { ...tx.journal.original, ...(tx.journal.probeAny ? { probeAny: true } : {}) });
+    forgetBinding(opts.stateDir, now.bus, now.name);
+    const after = describeDevice(b, now.bus, now.name);
+    return {
+      device: after,
+      outcome: now.vfioBound ? "unbound" : "override-cleared",
+      from: tx.journal.vfioDriver,
+      ...(after.driver ? { restoredDriver: after.driver } : {}),
+      ...extra,
+    };
+  } finally {
+    removeJournal(opts.stateDir, tx.journal);
   }
-  forgetBinding(opts.stateDir, dev.bus, dev.name);
-  const after = describeDevice(b, dev.bus, dev.name);
-  return { device: after, ...(after.driver ? { restoredDriver: after.driver } : {}) };
 }

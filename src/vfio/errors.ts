@@ -82,14 +82,6 @@ export class VerifyError extends Error {
   }
 }
 
-/** The user declined a prompt, or there was no terminal to ask and no `-y`. */
-export class DeclinedError extends Error {
-  override readonly name = "DeclinedError";
-  constructor(message: string) {
-    super(message);
-  }
-}
-
 /** A SIGINT/SIGTERM ended a wait; cleanup has run. */
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";

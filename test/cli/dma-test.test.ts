@@ -124,7 +124,7 @@ describe.skipIf(!modelReady)(`dma-test without an IOMMU${SKIP_NOTE}`, () => {
     const state = tempSimState();
     try {
       const env = simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: "virt-noiommu" });
-      const bind = runCli(["bind", DMA, "-y"], { env });
+      const bind = runCli(["bind", DMA], { env });
       expect(bind.code).toBe(0);
       const r = runCli(["dma-test", DMA, "--size", "4k"], { env });
       expect(r.code).toBe(6);

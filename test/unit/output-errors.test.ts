@@ -7,7 +7,6 @@ import { EXIT_CODES, MAX_TEXT, MAX_WORD, describeError, formatExitCodes, renderE
 import { OutputClosedError } from "../../src/cli/output/stdio.ts";
 import {
   BusyError,
-  DeclinedError,
   DeviceNotFoundError,
   InterruptedError,
   TimeoutError,
@@ -47,7 +46,6 @@ const representatives: [string, unknown, number][] = [
   ["TimeoutError", new TimeoutError("no interrupt 0 within 5 s"), 7],
   ["ETIMEDOUT", sys("ETIMEDOUT", { syscall: "poll" }), 7],
   ["VerifyError", new VerifyError("readback 0x1 != written 0x3"), 8],
-  ["DeclinedError", new DeclinedError("not confirmed"), 10],
   ["SIGHUP", new InterruptedError("SIGHUP"), 129],
   ["SIGINT", new InterruptedError("SIGINT"), 130],
   ["SIGTERM", new InterruptedError("SIGTERM"), 143],
@@ -109,7 +107,6 @@ describe("message shape", () => {
     expect(describeError(new CACError("Unknown option `--frob`")).line).toBe(
       "vfio-plat: Unknown option `--frob` (USAGE) — see vfio-plat --help",
     );
-    expect(describeError(new DeclinedError("not confirmed")).hint).toContain("-y");
     expect(describeError(new TimeoutError("no interrupt")).line).toBe("vfio-plat: no interrupt (TIMEOUT)");
   });
 

@@ -3,20 +3,20 @@
 import { resolveGroup, resolveUser } from "../../host/account-ids.ts";
 import { bindDevice, type NodeOwner } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
+import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
+import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { singleValue, waitOption } from "../parse/bind-options.ts";
 
 /** The text after "owner" in bind's line: "uid 1000, gid 1000, mode 0600". */
 function ownerText(o: NodeOwner): string {
   return `uid ${o.uid}, gid ${o.gid}, mode ${o.mode.toString(8).padStart(4, "0")}`;
 }
 
-/** cac gives `true` for a value option written without its value. @throws UsageError */
 function optionValue(v: unknown, flag: string): string {
-  if (typeof v === "string" || typeof v === "number") return String(v);
-  throw new UsageError(`${flag} needs a value`, `${flag} NAME or ${flag} NUMBER`);
+  return singleValue(v, flag, `NAME or ${flag} NUMBER`);
 }
 
 /** @throws UsageError (unknown --user/--group, before anything is touched) and whatever bindDevice throws */
@@ -24,14 +24,23 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   // Names are resolved first: a typo must not leave a device bound to VFIO and owned by root.
   const uid = options.user !== undefined ? resolveUser(optionValue(options.user, "--user")) : undefined;
   const gid = options.group !== undefined ? resolveGroup(optionValue(options.group, "--group")) : undefined;
+  const driver = options.driver !== undefined ? singleValue(options.driver, "--driver", "vfio-platform|vfio-amba|vfio-pci") : undefined;
+  const waitMs = waitOption(options);
   const { b, dev } = await findDevice(ctx, args[0]!);
+  const stateDir = ctx.stateDir();
+  const onWait = waitNotice(dev.name, ctx.json);
+  const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
   const r = bindDevice(b, dev, {
-    stateDir: ctx.stateDir(),
+    stateDir,
+    onWait,
+    waitMs: waited.waitMs,
     force: options.force === true,
-    ...(typeof options.driver === "string" ? { driver: options.driver } : {}),
+    ...(driver !== undefined ? { driver } : {}),
     ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),
   });
   const d = r.device;
+  if (r.outcome === "already" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
+  if (r.recovered && !ctx.json) writeStderr(recoveryNotice(d.name, r.recovered));
   // bind makes the node group read-write for a group owner; if that did not stick (a filesystem ignoring chmod), say so.
   const groupLocked = gid !== undefined && r.owner !== undefined && (r.owner.mode & 0o060) !== 0o060;
   if (ctx.json) {
@@ -39,6 +48,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       jsonDocument({
         device: d.name,
         outcome: r.outcome,
+        by_pid: r.by ?? null,
+        recovered: recoveryJson(r.recovered),
         driver: d.driver ?? null,
         previous_driver: r.previousDriver ?? null,
         iommu_group: d.iommuGroup ?? null,
@@ -48,7 +59,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     );
   } else {
     if (r.outcome === "already") {
-      writeStderr(`vfio-plat: notice: ${d.name} is already bound to ${d.driver}${r.groupNode ? ` (${r.groupNode})` : ""}\n`);
+      const by = r.by !== undefined ? ` (by pid ${r.by})` : "";
+      writeStderr(`vfio-plat: notice: ${d.name} is already bound to ${d.driver}${r.groupNode ? ` (${r.groupNode})` : ""}${by}\n`);
     } else {
       writeStdout(`${d.name}: bound to ${d.driver} (was ${r.previousDriver ?? "unbound"}), group ${d.iommuGroup ?? "-"}: ${r.groupNode ?? "-"}\n`);
     }

@@ -1,5 +1,6 @@
 // `vfio-plat doctor [DEVICE]`: what stands between the user and a working VFIO device, each finding with its fix.
 // Exit 0 when nothing is blocking, 1 when a check failed.
+import { checkBindTransactions } from "../../host/doctor-bind.ts";
 import { checkDevice, checkSystem, type Finding } from "../../host/doctor.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice } from "../device-session.ts";
@@ -11,6 +12,7 @@ const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
   const b = await ctx.boundary();
   const findings: Finding[] = checkSystem(b);
+  findings.push(...checkBindTransactions(b, () => ctx.stateDir()));
   let device: string | undefined;
   if (args[0] !== undefined) {
     const { dev } = await findDevice(ctx, args[0]);

@@ -1,18 +1,45 @@
-// `vfio-plat unbind DEVICE`: take a device away from VFIO and give it back to the driver it had before `bind`.
+// `vfio-plat unbind DEVICE`: take a device away from VFIO and give it back to the driver it had before `bind`. Like
+// driverctl unset-override and dpdk-devbind, it is idempotent: a device not bound to VFIO is a notice and exit 0 (a
+// device that does not exist is still exit 3); a device a cut-short bind left with only a VFIO driver_override gets its
+// original driver back.
 import { unbindDevice } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
+import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
-import { writeStdout } from "../output/stdio.ts";
+import { waitOption } from "../parse/bind-options.ts";
+import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
 
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+  const waitMs = waitOption(options);
   const { b, dev } = await findDevice(ctx, args[0]!);
-  const from = dev.driver;
-  const r = unbindDevice(b, dev, { stateDir: ctx.stateDir() });
+  const stateDir = ctx.stateDir();
+  const onWait = waitNotice(dev.name, ctx.json);
+  const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
+  const r = unbindDevice(b, dev, { stateDir, onWait, waitMs: waited.waitMs });
+  if (r.outcome === "not-bound" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
+  if (r.recovered && !ctx.json) writeStderr(recoveryNotice(dev.name, r.recovered));
+  const now = r.device.driver;
   if (ctx.json) {
-    writeStdout(jsonDocument({ device: dev.name, unbound_from: from ?? null, driver: r.restoredDriver ?? null }));
+    writeStdout(
+      jsonDocument({
+        device: dev.name,
+        outcome: r.outcome,
+        unbound_from: r.outcome === "unbound" ? (r.from ?? null) : null,
+        driver: now ?? null,
+        by_pid: r.by ?? null,
+        recovered: recoveryJson(r.recovered),
+      }),
+    );
+  } else if (r.outcome === "not-bound") {
+    const state = r.by !== undefined ? `is already unbound (by pid ${r.by})` : "is not bound to VFIO";
+    writeStderr(`vfio-plat: notice: ${dev.name} ${state}, driver ${now ?? "none"}: nothing to do\n`);
+  } else if (r.outcome === "override-cleared") {
+    const had = dev.driver === undefined ? "had no driver, only" : `was on ${dev.driver} but had`;
+    writeStdout(`${dev.name}: ${had} driver_override ${r.from}: cleared, ${now ? `${dev.driver === now ? "still" : "back"} on ${now}` : "left without a driver"}\n`);
   } else {
-    writeStdout(`${dev.name}: unbound from ${from}, ${r.restoredDriver ? `back on ${r.restoredDriver}` : "left without a driver"}\n`);
+    writeStdout(`${dev.name}: unbound from ${r.from}, ${now ? `back on ${now}` : "left without a driver"}\n`);
   }
   return 0;
 }

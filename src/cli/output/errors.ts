@@ -5,7 +5,6 @@ import { strerror } from "../../boundary/errno.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import {
   BusyError,
-  DeclinedError,
   DeviceNotFoundError,
   InterruptedError,
   TimeoutError,
@@ -28,7 +27,6 @@ export const EXIT = {
   UNSUPPORTED: 6,
   TIMEOUT: 7,
   VERIFY_FAILED: 8,
-  DECLINED: 10,
   SIGHUP: 129,
   SIGINT: 130,
   SIGTERM: 143,
@@ -58,7 +56,6 @@ export const EXIT_CODES: readonly ExitCodeInfo[] = [
   { code: 6, name: "UNSUPPORTED", meaning: "not supported by this kernel or device (ENOTTY, EOPNOTSUPP, no reset function)" },
   { code: 7, name: "TIMEOUT", meaning: "timed out waiting for an interrupt or DMA completion" },
   { code: 8, name: "VERIFY_FAILED", meaning: "verification failed: read-back or DMA data mismatch" },
-  { code: 10, name: "DECLINED", meaning: "declined at the prompt, or no terminal to ask and no -y" },
   { code: 129, name: "INTERRUPTED", meaning: "interrupted by SIGHUP, after cleanup" },
   { code: 130, name: "INTERRUPTED", meaning: "interrupted by SIGINT (Ctrl-C), after cleanup" },
   { code: 143, name: "INTERRUPTED", meaning: "interrupted by SIGTERM, after cleanup" },
@@ -335,9 +332,6 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
   if (e instanceof UnsupportedError) return { exit: EXIT.UNSUPPORTED, code: "UNSUPPORTED" };
   if (e instanceof TimeoutError) return { exit: EXIT.TIMEOUT, code: "TIMEOUT" };
   if (e instanceof VerifyError) return { exit: EXIT.VERIFY_FAILED, code: "VERIFY_FAILED" };
-  if (e instanceof DeclinedError) {
-    return { exit: EXIT.DECLINED, code: "DECLINED", hint: "nothing was changed; pass -y to proceed without a prompt" };
-  }
   if (e instanceof InterruptedError) return { exit: SIGNAL_EXIT[e.signal], code: e.signal };
   return undefined;
 }

@@ -38,7 +38,6 @@ export const BASICS: BadInputCase[] = [
   { args: ["reset", PL031], exit: 6, says: "no reset function", why: "vfio-amba device without reset" },
   { args: ["bind", "9000000.pl011"], exit: 5, says: "system console", why: "binding the console without --force" },
   { args: ["bind", "nosuch"], exit: 3, says: "no device 'nosuch'", why: "bind an unknown device" },
-  { args: ["unbind", "9000000.pl011"], exit: 3, says: "not bound to a VFIO driver", why: "unbind a device VFIO does not have" },
   { args: ["run", PL031, "-e", "frob 1"], exit: 2, says: "line 1: unknown verb", why: "bad script line" },
   { args: ["run", PL031, "-e", "read 0:0x0; expect 0:0xfe0.b 0x99"], exit: 8, says: "line 2:", why: "script expectation failed", partialStdout: true },
   { args: ["run", PL031, "/nonexistent.vfio"], exit: 2, says: "cannot read script", why: "missing script file" },

@@ -1,0 +1,77 @@
+// doctor's look at bind transactions: a bind or unbind cut short (SIGKILL, power cut) is finished or undone here, as
+// the next bind or unbind would, and reported; one in progress names its process; a device left with only a VFIO
+// driver_override and no driver (a bind cut short by an older vfio-plat, or by hand) is pointed at `unbind`.
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { recoverTransaction } from "./bind.ts";
+import { listJournals, ownerAlive, readJournal, removeJournal } from "./bind-journal.ts";
+import type { Finding } from "./doctor.ts";
+import { listDevices } from "./discovery.ts";
+import { VFIO_DRIVERS } from "./sysfs.ts";
+
+/**
+ * Findings about bind/unbind transactions under the state directory `stateDirOf()` gives, recovering the interrupted
+ * ones. Never throws: a state directory that cannot be made is a finding of its own.
+ */
+export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => string): Finding[] {
+  const out: Finding[] = [];
+  let stateDir: string;
+  try {
+    stateDir = stateDirOf();
+  } catch (e) {
+    const hint = (e as { hint?: unknown }).hint;
+    return [{ check: "bind-journal", status: "fail", message: (e as Error).message, ...(typeof hint === "string" ? { fix: hint } : {}) }];
+  }
+  let devices;
+  try {
+    devices = listDevices(b);
+  } catch {
+    return out;
+  }
+  for (const { bus, name } of listJournals(stateDir)) {
+    const j = readJournal(stateDir, bus, name);
+    if (j === undefined) continue; // ended meanwhile
+    if (!("damaged" in j) && ownerAlive(j) && j.pid !== process.pid) {
+      out.push({ check: "bind-journal", status: "info", message: `${j.op} of ${name} is in progress in process ${j.pid} (step ${j.step})` });
+      continue;
+    }
+    const dev = devices.find((d) => d.bus === bus && d.name === name);
+    if (!dev) {
+      removeJournal(stateDir, { bus, name });
+      out.push({ check: "bind-journal", status: "warn", message: `dropped the journal of ${bus} device ${name}: no such device on this machine now` });
+      continue;
+    }
+    const what = "damaged" in j ? `an unreadable bind journal (${j.reason}) for ${name}` : `interrupted ${j.op} of ${name} (process ${j.pid}, at step ${j.step})`;
+    try {
+      const r = recoverTransaction(b, dev, stateDir, j);
+      if (r) {
+        out.push({
+          check: "bind-journal",
+          status: "warn",
+          message: `${what}: ${"damaged" in j ? "repaired" : r.outcome}; ${name} is on ${r.driver ?? "no driver"}`,
+          ...(r.outcome === "rolled back" && r.op === "bind" ? { fix: `bind it again if you still want it: vfio-plat bind ${name}` } : {}),
+        });
+      }
+    } catch (e) {
+      out.push({
+        check: "bind-journal",
+        status: "fail",
+        message: `${what}: could not be finished: ${(e as Error).message}`,
+        fix: `stop any process using ${name}, then run vfio-plat doctor again (or vfio-plat unbind ${name})`,
+      });
+    }
+  }
+  // Looked at again: the recoveries above moved devices.
+  for (const d of listDevices(b)) {
+    const vfioDriver = d.driver !== undefined && VFIO_DRIVERS.has(d.driver);
+    if (!vfioDriver && d.override !== undefined && VFIO_DRIVERS.has(d.override) && readJournal(stateDir, d.bus, d.name) === undefined) {
+      const has = d.driver === undefined ? "has no driver, only" : `is on ${d.driver} with`;
+      out.push({
+        check: "bind-journal",
+        status: "warn",
+        message: `${d.name} ${has} driver_override ${d.override} (a bind cut short?)`,
+        fix: `give it back its driver: vfio-plat unbind ${d.name}, or finish the bind: vfio-plat bind ${d.name}`,
+      });
+    }
+  }
+  return out;
+}
