@@ -201,7 +201,7 @@ test("errno 95 reads as EOPNOTSUPP whatever name the runtime's table picks", () 
 });
 
 describe("every line ends in its code before the hint", () => {
-  // One sample per class: usage, not found, busy, unsupported, timeout, verify, declined, interrupted, plain, errno.
+  // One sample per class: usage, not found, busy, unsupported, timeout, verify, interrupted, plain, errno.
   const samples: [unknown, string][] = [
     [new UsageError("bad"), "USAGE"],
     [new DeviceNotFoundError("no device 'x'"), "NOT_FOUND"],
@@ -209,7 +209,6 @@ describe("every line ends in its code before the hint", () => {
     [new UnsupportedError("no reset"), "UNSUPPORTED"],
     [new TimeoutError("no interrupt"), "TIMEOUT"],
     [new VerifyError("mismatch"), "VERIFY_FAILED"],
-    [new DeclinedError("not confirmed"), "DECLINED"],
     [new InterruptedError("SIGTERM"), "SIGTERM"],
     [new Error("plain"), "FAILED"],
     [new TypeError("x is undefined"), "FAILED"],
