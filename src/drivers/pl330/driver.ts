@@ -120,7 +120,7 @@ export interface MemcpyJob {
 export type MemcpyOutcome =
   | { status: "done"; job: MemcpyJob; ns: bigint }
   | { status: "fault"; job: MemcpyJob; ns: bigint; fault: ChannelFaultReport }
-  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean };
+  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean; dar: number };
 
 /** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
 const WAIT_SLICE_MS = 100;
@@ -290,14 +290,18 @@ export class Pl330Driver {
    *  - on the event: INTCLR of the event's bit, then the line is unmasked (VFIO automasked it);
    *  - "fault" when the channel's FSRC bit is set; the registers are read after Faulting completing has settled
    *    (at most 500 ms); the channel is left Faulting (kill() it) and the abort line stays masked until kill();
-   *  - "timeout" after `timeoutMs` (negative = forever) with neither; the channel is left as it is (kill() it);
+   *  - "timeout" when `timeoutMs` (negative = forever) passes with neither and without progress: the wait restarts
+   *    each time DAR reaches a new high inside [dst, dst+size], so a copy that keeps moving is never cut off, whatever
+   *    its size and the DMAC's clock; the channel is left as it is (kill() it);
    *  - `ns` is the time from just before DMAGO to the moment the outcome was seen.
    * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error without a started copy
    */
   async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
     const job = this.job;
     if (!job) throw new Pl330Error("memcpyWait without memcpyStart");
-    const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    let deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    // Progress: the highest DAR seen inside the destination (a DAR outside it, or moving back, is no progress).
+    let high = job.dst;
     const bit = (1 << job.event) >>> 0;
     const chBit = 1 << job.channel;
     const lines = [...this.enabled];
@@ -325,9 +329,14 @@ export class Pl330Driver {
           return { status: "done", job, ns: process.hrtime.bigint() - job.startNs };
         }
       }
+      const dar = this.regs.read32(DAR(job.channel)) >>> 0;
       const now = performance.now();
+      if (dar > high && dar <= job.dst + job.size) {
+        high = dar;
+        if (timeoutMs >= 0) deadline = now + timeoutMs;
+      }
       if (now >= deadline) {
-        return { status: "timeout", job, ns: process.hrtime.bigint() - job.startNs, channel: this.channelStatus(job.channel), eventSeen };
+        return { status: "timeout", job, ns: process.hrtime.bigint() - job.startNs, channel: this.channelStatus(job.channel), eventSeen, dar };
       }
       const slice = Math.max(0, Math.min(deadline - now, WAIT_SLICE_MS));
       if (eventSeen || lines.length === 0) await sleep(Math.min(1, slice));
