@@ -230,7 +230,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const fullProgram = buildMemcpyProgram({ src: 0, dst: GUARD, size, event: channel }, target);
   // --inject short-copy: the program leaves the last beat (a lone byte when the copy is one beat) uncopied.
   const copySize = inject === "short-copy" ? size - (size > fullProgram.burstSize ? fullProgram.burstSize : 1) : size;
-  if (copySize < 1) throw new UsageError("--inject short-copy needs --size 2 or more (it leaves the last beat uncopied)");
+  if (copySize < 1) throw new UsageError("--inject short-copy needs at least 2 bytes to copy (it leaves the last beat uncopied)", "use --size 2 or more");
   const probeProgram = copySize === size ? fullProgram : buildMemcpyProgram({ src: 0, dst: GUARD, size: copySize, event: channel }, target);
   const programLength = Math.ceil(probeProgram.bytes.length / page) * page;
   const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false });
@@ -306,7 +306,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       if (outcome.status === "timeout") {
         const st = driver.kill(channel);
         const moved = outcome.dar >= dstIova && outcome.dar <= dstIova + copySize ? outcome.dar - dstIova : 0;
-        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hex8(outcome.dar), bytes_done: moved, after_kill: st.state.name } }));
+        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hex8(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
         throw new TimeoutError(
           `no completion from ${name} channel ${channel} and no progress for ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
             `channel was ${outcome.channel.state.name}, DAR ${hex8(outcome.dar)}, ${moved} of ${copySize} bytes done` +
@@ -319,7 +319,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       if (faultInjection) {
         // The injection should have faulted; a completed copy means the IOMMU did not enforce the mapping.
         const e = EXPECTED[faultInjection];
-        if (json) writeStdout(doc({ fault: null }));
+        if (json) writeStdout(doc({ fault: null, end: { reason: "no-fault" } }));
         throw new DmaFaultError(
           `--inject ${faultInjection}: the copy completed without a fault (expected a ${e.cause} and an SMMU ${e.smmu} fault)`,
           "the IOMMU did not enforce the mapping: check the SMMU profile (a bypassing or stage-2-only SMMU behaves differently)",
@@ -343,7 +343,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
             }
           : { where: "data", offset: bad, expected: srcData![bad]!, got: dstData[bad]! };
         const b2 = (v: number) => `0x${v.toString(16).padStart(2, "0")}`;
-        if (json) writeStdout(doc({ mismatch: { iteration: it, where: mismatch.where, offset: mismatch.offset, expected: b2(mismatch.expected), got: b2(mismatch.got) } }));
+        if (json) writeStdout(doc({ mismatch: { iteration: it, where: mismatch.where, offset: mismatch.offset, expected: b2(mismatch.expected), got: b2(mismatch.got) }, end: { reason: "mismatch" } }));
         const error = new VerifyError(
           mismatch.where === "data"
             ? `DMA data mismatch on ${name} (iteration ${it}/${iterations}): first difference at offset ${mismatch.offset} (0x${mismatch.offset.toString(16)}): expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`
@@ -356,7 +356,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
         throw error;
       }
       if (inject === "short-copy") {
-        if (json) writeStdout(doc({ mismatch: null }));
+        if (json) writeStdout(doc({ mismatch: null, end: { reason: "no-mismatch" } }));
         throw new DmaFaultError(`--inject short-copy: the copy verified although the program stopped ${size - copySize} bytes short`, "the DMAC moved more than its program asked for");
       }
       if (!json && iterations > 1) {
@@ -467,6 +467,7 @@ async function reportFault(ctx: CliContext, b: KernelBoundary, f: FaultContext):
           as_expected: exp ? asExpected : null,
           after_kill: after.state.name,
         },
+        end: { reason: "fault" },
       }),
     );
   } else {

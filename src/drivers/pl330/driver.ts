@@ -347,14 +347,16 @@ export class Pl330Driver {
   /**
    * kill: stop a channel with DMAKILL through the debug interface (the only exit from Faulting).
    * Guarantees:
-   *  - DMAKILL is issued to the channel, then its state is polled (at most 500 ms) until Stopped;
+   *  - DMAKILL is issued to the channel (the debug interface waited for at most 500 ms), then its state is polled (at
+   *    most 500 ms) until Stopped;
    *  - INTCLR and INTEN drop the event bit of the copy running on it (Linux's stop sequence);
    *  - interrupt lines left masked by a fired abort are unmasked once the channel is killed;
    *  - returns the channel's state afterwards (Stopped unless the DMAC misbehaves).
    * @throws DebugBusyError when the debug interface stays busy
    */
   kill(channel: number): ChannelStatus {
-    debugKill(this.regs, channelTarget(channel));
+    // A channel paying for a long burst on a slow clock takes the instruction late: allow the settle time.
+    debugKill(this.regs, channelTarget(channel), SETTLE_MS);
     const st = this.settleSync(channel);
     const job = this.job;
     if (job && job.channel === channel) {
