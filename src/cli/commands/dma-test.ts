@@ -287,14 +287,15 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   let it = 0;
   try {
     for (it = 1; it <= iterations; it++) {
-      // Signals stop the run between copies too (the waits below check it themselves): let a pending handler run, then
-      // look. The shared "stop here" helper for scripts will replace this check.
-      await new Promise<void>((r) => setImmediate(r));
-      if (ctx.abort.signal.aborted) throw new InterruptedError(signalOf(ctx.abort.signal));
       if (it === 1 || pattern.kind === "random") fillPattern(srcData ?? dstData, pattern);
       complement(dstData, srcData ?? dstData); // a copy that never happened cannot pass
       for (let i = 0; i < GUARD; i++) dst.bytes[i] = guardByte(i);
       for (let i = GUARD + size; i < dst.size; i++) dst.bytes[i] = guardByte(i);
+      // A signal stops the run before the next copy starts (the wait below checks it too). The fills above run without
+      // a turn of the event loop: let a pending handler run, then look. The shared "stop here" helper for `run` will
+      // replace this check.
+      await new Promise<void>((r) => setImmediate(r));
+      if (ctx.abort.signal.aborted) throw new InterruptedError(signalOf(ctx.abort.signal));
 
       const logSeq = kernelLogPosition(b);
       driver.memcpyStart({ channel, src: srcIova, dst: dstIova, size: copySize, program: { iova: programIova, bytes: programView } });
