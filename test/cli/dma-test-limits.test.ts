@@ -163,7 +163,7 @@ describe("dma-test stops on a signal between copies", () => {
     p.kill("SIGTERM");
     expect(await p.exited).toBe(143);
     const j = JSON.parse(await new Response(p.stdout).text());
-    expect(j.end).toMatchObject({ reason: "signal", signal: "SIGTERM" });
+    expect(j.end).toMatchObject({ reason: "signal", signal: "SIGTERM", channel_stopped: true });
     expect(j.end.copies_done).toBe(j.results.length);
     expect(j.results.every((r: { verified: boolean }) => r.verified)).toBe(true);
     expect(JSON.parse(await new Response(p.stderr).text()).error).toMatchObject({ exit: 143, code: "SIGTERM" });

@@ -4,7 +4,7 @@
 // buffers so the copy faults (exit 1: the channel's fault registers and the SMMU's kernel-log record are printed), or
 // runs a program that stops short so the verify finds the first byte not copied (exit 8).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
-import { Pl330Driver, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
+import { Pl330Driver, signalName, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
 import { decodeCcr, formatCcr } from "../../drivers/pl330/ccr.ts";
 import { formatChannelFault, type ChannelFaultReport } from "../../drivers/pl330/faults.ts";
 import { buildMemcpyProgram } from "../../drivers/pl330/program-builder.ts";
@@ -295,7 +295,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       // a turn of the event loop: let a pending handler run, then look. The shared "stop here" helper for `run` will
       // replace this check.
       await new Promise<void>((r) => setImmediate(r));
-      if (ctx.abort.signal.aborted) throw new InterruptedError(signalOf(ctx.abort.signal));
+      if (ctx.abort.signal.aborted) throw new InterruptedError(signalName(ctx.abort.signal));
 
       const logSeq = kernelLogPosition(b);
       driver.memcpyStart({ channel, src: srcIova, dst: dstIova, size: copySize, program: { iova: programIova, bytes: programView } });
@@ -368,12 +368,18 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     }
   } catch (e) {
     if (e instanceof InterruptedError) {
-      // Stop the channel now (the cleanups would too) so the report below is true when it is printed.
-      if (driver.current) driver.kill(channel);
+      // Stop the channel now (the cleanups try again) so the report below is true when it is printed.
+      let stopped = true;
+      try {
+        if (driver.current) stopped = driver.kill(channel).state.name === "Stopped";
+      } catch {
+        stopped = false;
+      }
       progress.end();
-      if (json) writeStdout(doc({ end: { reason: "signal", signal: e.signal, iteration: Math.min(it, iterations), copies_done: results.length } }));
-      else writeStdout(`dma-test: interrupted by ${e.signal} after ${results.length} of ${iterations} copies; channel ${channel} stopped, buffers unmapped\n`);
-      releaseBuffers();
+      const done = results.length;
+      if (json) writeStdout(doc({ end: { reason: "signal", signal: e.signal, iteration: Math.min(it, iterations), copies_done: done, channel_stopped: stopped } }));
+      else writeStdout(`dma-test: interrupted by ${e.signal} after ${done} of ${iterations} copies; channel ${channel} ${stopped ? "stopped, buffers unmapped" : "did NOT stop (DMAKILL failed)"}\n`);
+      if (stopped) releaseBuffers(); // never unmap under a DMA that may still run (the cleanups kill it first)
     }
     throw e;
   } finally {
@@ -501,8 +507,3 @@ async function reportFault(ctx: CliContext, b: KernelBoundary, f: FaultContext):
   );
 }
 
-/** The signal an abort came from (main.ts aborts with the signal's name). */
-function signalOf(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
-  const r = signal.reason;
-  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
-}

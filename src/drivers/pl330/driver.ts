@@ -501,7 +501,8 @@ export function isFaulting(status: ChannelStatus): boolean {
   return status.state.code === STATE_FAULTING || status.state.code === STATE_FAULTING_COMPLETING;
 }
 
-function signalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
+/** The signal an abort came from (the CLI aborts with the signal's name; anything else counts as SIGINT). */
+export function signalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
   const r = signal.reason;
   return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
 }
