@@ -1,8 +1,8 @@
 // dma-test at its documented limits, each run a separate CLI process on a private simulated board: a copy's peak RSS
 // stays within source + destination (+ a fixed allowance); the timeout is a stall timeout, so a slow DMAC clock does
-// not cut a moving copy off while a stalled one still times out (exit 7); --inject short-copy reaches the verify's
-// mismatch report (exit 8, the first byte not copied); SIGINT/SIGTERM/SIGHUP between copies stop the run (130/143/129),
-// with the channel stopped and an `end` record naming the signal under --json.
+// not cut a moving copy off while a stalled one still times out (exit 7); --inject short-copy and shifted-dst reach the
+// verify's mismatch reports (exit 8: the first byte not copied, the guard byte overwritten); SIGINT/SIGTERM/SIGHUP
+// between copies stop the run (130/143/129), with the channel stopped and an `end` record naming the signal (--json).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -80,7 +80,7 @@ describe("dma-test timeout: no progress for --timeout, whatever the size and the
   });
 });
 
-describe("dma-test mismatch (exit 8) through --inject short-copy", () => {
+describe("dma-test mismatch (exit 8) through --inject short-copy and shifted-dst", () => {
   const state = tempSimState();
   const env = simEnv(state.dir);
   beforeAll(() => expect(runCli(["bind", DMA], { env }).code).toBe(0));
@@ -114,6 +114,19 @@ describe("dma-test mismatch (exit 8) through --inject short-copy", () => {
     expect(r.stderr).toMatch(/first difference at offset 4088 \(0xff8\): expected 0x([0-9a-f]{2}), got 0x[0-9a-f]{2}/);
     const [, want, got] = /expected 0x([0-9a-f]{2}), got 0x([0-9a-f]{2})/.exec(r.stderr)!;
     expect(parseInt(got!, 16)).toBe(~parseInt(want!, 16) & 0xff);
+  });
+
+  test("--inject shifted-dst: the copy starts one beat early, into the guard; the guard report wins (exit 8)", () => {
+    const r = runCli(["dma-test", DMA, "--size", "64k", "--inject", "shifted-dst"], { env });
+    expect(r.code).toBe(8);
+    expect(r.stdout).toContain("(--inject shifted-dst: starts 8 bytes before the destination)");
+    // Guard byte 248 of 256 is (248 * 7 + 0x5a) & 0xff = 0x22; the source's first byte (incrementing) is 0x00.
+    expect(r.stderr).toStartWith(
+      "vfio-plat: DMA wrote outside the destination on 2c0a0000.dma (iteration 1/1): guard before byte at offset -8 changed: expected 0x22, got 0x00",
+    );
+    expect(r.stderr).toContain("— --inject shifted-dst started the copy 8 bytes before the destination: a failed copy, by design\n");
+    const j = JSON.parse(runCli(["dma-test", DMA, "--size", "1", "--inject", "shifted-dst", "--json"], { env }).stdout);
+    expect(j.mismatch).toEqual({ iteration: 1, where: "guard before", offset: -1, expected: "0x53", got: "0x00" });
   });
 
   test("a copy of 1 byte cannot be made short: refused before the device is touched (exit 2)", () => {

@@ -27,7 +27,9 @@ const GUARD = 256;
 /** Largest copy: source and destination (plus guards) must both fit the PL330's 4 GiB bus address space. */
 const MAX_SIZE = 1n << 30n;
 const FAULT_INJECTIONS = ["readonly-dst", "unmapped-src", "unmapped-program"] as const;
-const INJECTIONS = [...FAULT_INJECTIONS, "short-copy"] as const;
+/** Injections the verify must catch: a program that copies one beat less, or starts one beat before the destination. */
+const VERIFY_INJECTIONS = ["short-copy", "shifted-dst"] as const;
+const INJECTIONS = [...FAULT_INJECTIONS, ...VERIFY_INJECTIONS] as const;
 type FaultInjection = (typeof FAULT_INJECTIONS)[number];
 type Injection = (typeof INJECTIONS)[number];
 
@@ -169,7 +171,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     throw new UsageError(`invalid --inject '${injectText}'`, `use one of ${INJECTIONS.join(", ")}`);
   }
   const inject = injectText as Injection | undefined;
-  const faultInjection = inject === "short-copy" ? undefined : inject;
+  const faultInjection = FAULT_INJECTIONS.find((f) => f === inject);
   const timeoutMs = parsePeriod(rawOption(options, "--timeout", "timeout") ?? "5s", "--timeout", { allowZero: false });
 
   // Refuse a device the board itself says is something else before binding questions come up.
@@ -228,10 +230,20 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   // never (PXN): fetching the program from a read/write mapping takes a permission fault (pl330-smmu.md §2.3).
   const target = { ...info, revision: identity.revision };
   const fullProgram = buildMemcpyProgram({ src: 0, dst: GUARD, size, event: channel }, target);
-  // --inject short-copy: the program leaves the last beat (a lone byte when the copy is one beat) uncopied.
-  const copySize = inject === "short-copy" ? size - (size > fullProgram.burstSize ? fullProgram.burstSize : 1) : size;
+  // --inject short-copy: the program leaves the last beat (a lone byte when the copy is one beat) uncopied;
+  // --inject shifted-dst: it writes from one beat before the destination, into the guard there.
+  const beat = fullProgram.burstSize;
+  const copySize = inject === "short-copy" ? size - (size > beat ? beat : 1) : size;
+  const shift = inject === "shifted-dst" ? beat : 0;
   if (copySize < 1) throw new UsageError("--inject short-copy needs at least 2 bytes to copy (it leaves the last beat uncopied)", "use --size 2 or more");
-  const probeProgram = copySize === size ? fullProgram : buildMemcpyProgram({ src: 0, dst: GUARD, size: copySize, event: channel }, target);
+  const probeProgram =
+    copySize === size && shift === 0 ? fullProgram : buildMemcpyProgram({ src: 0, dst: GUARD - shift, size: copySize, event: channel }, target);
+  const injected =
+    inject === "short-copy"
+      ? { what: `copies ${copySize} of ${size} bytes`, why: `left the last ${size - copySize} byte${size - copySize === 1 ? "" : "s"} uncopied` }
+      : inject === "shifted-dst"
+        ? { what: `starts ${shift} byte${shift === 1 ? "" : "s"} before the destination`, why: `started the copy ${shift} byte${shift === 1 ? "" : "s"} before the destination` }
+        : undefined;
   const programLength = Math.ceil(probeProgram.bytes.length / page) * page;
   const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false });
   const programView = program ? program.bytes : new Uint8Array(programLength);
@@ -252,7 +264,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     writeStdout(
       `program: ${probeProgram.bytes.length} bytes, CCR ${hex8(probeProgram.ccr)} (${c.srcBurstLen} x ${c.srcBurstSize}-byte bursts: ${formatCcr(c)}), ` +
         `${probeProgram.bursts} bursts + ${probeProgram.dregBeats} beats, event ${channel}` +
-        `${copySize < size ? ` (--inject short-copy: copies ${copySize} of ${size} bytes)` : ""}\n`,
+        `${injected ? ` (--inject ${inject}: ${injected.what})` : ""}\n`,
     );
   }
 
@@ -298,7 +310,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       if (ctx.abort.signal.aborted) throw new InterruptedError(signalName(ctx.abort.signal));
 
       const logSeq = kernelLogPosition(b);
-      driver.memcpyStart({ channel, src: srcIova, dst: dstIova, size: copySize, program: { iova: programIova, bytes: programView } });
+      driver.memcpyStart({ channel, src: srcIova, dst: dstIova - shift, size: copySize, program: { iova: programIova, bytes: programView } });
       if (!json && process.stderr.isTTY && iterations === 1) {
         writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout: ${formatPeriod(timeoutMs)} without progress)…\n`);
       }
@@ -306,7 +318,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
 
       if (outcome.status === "timeout") {
         const st = driver.kill(channel);
-        const moved = outcome.dar >= dstIova && outcome.dar <= dstIova + copySize ? outcome.dar - dstIova : 0;
+        const from = dstIova - shift;
+        const moved = outcome.dar >= from && outcome.dar <= from + copySize ? outcome.dar - from : 0;
         if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hex8(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
         throw new TimeoutError(
           `no completion from ${name} channel ${channel} and no progress for ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
@@ -350,15 +363,12 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
             ? `DMA data mismatch on ${name} (iteration ${it}/${iterations}): first difference at offset ${mismatch.offset} (0x${mismatch.offset.toString(16)}): expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`
             : `DMA wrote outside the destination on ${name} (iteration ${it}/${iterations}): ${mismatch.where} byte at offset ${mismatch.offset} changed: expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`,
         );
-        if (inject === "short-copy") {
-          const n = size - copySize;
-          throw Object.assign(error, { hint: `--inject short-copy left the last ${n} byte${n === 1 ? "" : "s"} uncopied: a failed copy, by design` });
-        }
+        if (injected) throw Object.assign(error, { hint: `--inject ${inject} ${injected.why}: a failed copy, by design` });
         throw error;
       }
-      if (inject === "short-copy") {
+      if (injected) {
         if (json) writeStdout(doc({ mismatch: null, end: { reason: "no-mismatch" } }));
-        throw new DmaFaultError(`--inject short-copy: the copy verified although the program stopped ${size - copySize} bytes short`, "the DMAC moved more than its program asked for");
+        throw new DmaFaultError(`--inject ${inject}: the copy verified although its program ${injected.what}`, "the DMAC did not run the program it was given");
       }
       if (!json && iterations > 1) {
         progress.hide(); // the progress line shares the terminal: erase it before this line, redraw after
