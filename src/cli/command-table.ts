@@ -167,8 +167,8 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--iterations <n>", description: "Number of copies (default 1)" },
       { flags: "--channel <n>", description: "DMA channel 0..7; its event and interrupt have the same number (default 0)" },
       { flags: "--pattern <pattern>", description: "Source data: incrementing (default), random, zeros, ones or a byte 0xNN" },
-      { flags: "--inject <fault>", description: "Map buffers to fault: readonly-dst, unmapped-src or unmapped-program (exits 1)" },
-      { flags: "--timeout <period>", description: "Per-copy completion timeout (default 5s); exit 7 after killing the channel" },
+      { flags: "--inject <fault>", description: "Provoke a failure: readonly-dst, unmapped-src or unmapped-program fault (exit 1); short-copy or shifted-dst fail the verify (exit 8)" },
+      { flags: "--timeout <period>", description: "Longest time a copy may go without progress (default 5s); exit 7 after killing the channel" },
     ],
     examples: [
       "vfio-plat dma-test 2c0a0000.dma --size 1M",

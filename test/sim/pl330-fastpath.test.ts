@@ -250,6 +250,108 @@ describe("PL330 fast path = slow path", () => {
   });
 });
 
+describe("PL330 fast path = slow path for loops larger than the instruction cache", () => {
+  // Linux unrolls the body 123 times for copies of 2^23 bursts or more (1 GiB in 128-byte bursts): 246 bytes plus the
+  // loop ends, more than the default 8 x 32-byte cache, so every pass refills lines from the bus.
+  test("Linux's 123-pair body on the default cache, and a 40-pair body on a 2-line cache", () => {
+    for (const [unroll, options] of [
+      [123, {}],
+      [40, { icacheLines: 2, icacheLineBytes: 16 }],
+    ] as const) {
+      compare(
+        {
+          options,
+          setup(t) {
+            fill(t, SRC, unroll * 128 * 300);
+            t.put(PROG, memcpyProgram(SRC, DST, unroll * 128 * 300, { unroll }));
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.05,
+          steps: 40,
+        },
+        unroll,
+      );
+    }
+  });
+
+  test("the loop's second page loses fetch permission mid-copy: instr_fetch_err at the same line fill", () => {
+    const at = 0x1fc0; // the body crosses into page 2
+    compare(
+      {
+        setup(t) {
+          fill(t, SRC, 123 * 128 * 300);
+          t.put(at, memcpyProgram(SRC, DST, 123 * 128 * 300, { unroll: 123 }));
+        },
+        go: (t) => start(t, 0, at),
+        poke(t, step) {
+          if (step === 6) t.port.noFetch.add(2);
+        },
+        maxStepMs: 0.05,
+        steps: 12,
+      },
+      21,
+    );
+  });
+
+  /** Both rigs, stepped one cycle at a time (the slow path in both) until channel 0's PC is back at `head`. */
+  function toLoopHead(rigs: Rig[], head: number, passes: number): void {
+    for (let seen = 0, cycles = 0; seen < passes; cycles++) {
+      if (cycles > 1e6) throw new Error("the loop head was never reached");
+      const before = rigs.map((t) => t.r(R.CPC(0)));
+      for (const t of rigs) t.tick(US / 1000);
+      const after = rigs.map((t) => t.r(R.CPC(0)));
+      expect(after[1]).toBe(after[0]!);
+      if (after[0] === head && before[0] !== head) seen++;
+    }
+  }
+
+  function expectSame(fast: Rig, slow: Rig, ticks: number, ms: number): void {
+    for (let i = 0; i < ticks; i++) {
+      fast.tick(ms);
+      slow.tick(ms);
+      expect({ tick: i, ...snapshot(fast) }).toEqual({ tick: i, ...snapshot(slow) });
+      expect(Buffer.compare(fast.port.mem, slow.port.mem)).toBe(0);
+    }
+  }
+
+  // Body at PROG + 22 (three DMAMOVs, DMALP lc0, DMALP lc1), 40 pairs, DMALPEND lc1 at PROG + 0x66.
+  const HEAD = PROG + 22;
+  const LAST_ST = PROG + 0x65;
+  const SMALL_CACHE = { icacheLines: 2, icacheLineBytes: 16 };
+
+  test("a cached loop line rewritten in memory: the passes that refill it run what memory holds", () => {
+    const [fast, slow] = [true, false].map((fastPath) => rig({ ...SMALL_CACHE, fastPath }));
+    for (const t of [fast!, slow!]) {
+      t.port.logging = true;
+      fill(t, SRC, 40 * 128 * 300);
+      t.put(PROG, memcpyProgram(SRC, DST, 40 * 128 * 300, { unroll: 40 }));
+      start(t, 0, PROG);
+    }
+    // After a whole pass the cache holds the loop's last two lines; the next pass refills them after the first ones.
+    toLoopHead([fast!, slow!], HEAD, 2);
+    for (const t of [fast!, slow!]) t.put(LAST_ST, I.nop());
+    expectSame(fast!, slow!, 6, 0.02);
+  });
+
+  test("a copy whose destination reaches its own loop lines mid-batch fetches what it wrote", () => {
+    const [fast, slow] = [true, false].map((fastPath) => rig({ ...SMALL_CACHE, fastPath }));
+    const from = 0x800000;
+    const at = 0x10000;
+    const lead = 4 * 40 * 128; // four passes of stores land below the program, the fifth lands on it
+    for (const t of [fast!, slow!]) {
+      t.port.logging = true;
+      // What lands on the program is the program with its last DMAST turned into a DMANOP.
+      const prog = memcpyProgram(from, at - lead, 40 * 128 * 300, { unroll: 40 });
+      t.put(at, prog);
+      t.put(from + lead, prog);
+      t.put(from + lead + (LAST_ST - PROG), I.nop());
+      start(t, 0, at);
+    }
+    toLoopHead([fast!, slow!], at + (HEAD - PROG), 1);
+    expectSame(fast!, slow!, 6, 0.02);
+  });
+});
+
 describe("PL330 fast path is taken", () => {
   test("a 4 MiB aligned copy reaches memory in page runs, not one DmaPort call per 128-byte burst", () => {
     const port = new FakePort();

@@ -1,24 +1,24 @@
 // `vfio-plat dma-test DEVICE`: copy memory with a PL330 through the IOMMU the way the kernel VFIO selftests' driver
 // test does — map source, destination and microcode buffers, start Linux's memcpy program, wait for the completion
 // interrupt, verify every byte (and guard bytes around the destination), report throughput. `--inject` maps the
-// buffers so the copy faults; any fault prints the channel's fault registers and the SMMU's kernel-log record, and
-// exits 1 (an injected fault is a failed copy, by design).
+// buffers so the copy faults (exit 1: the channel's fault registers and the SMMU's kernel-log record are printed), or
+// runs a program that stops short so the verify finds the first byte not copied (exit 8).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
-import { Pl330Driver, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
+import { Pl330Driver, signalName, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
 import { decodeCcr, formatCcr } from "../../drivers/pl330/ccr.ts";
 import { formatChannelFault, type ChannelFaultReport } from "../../drivers/pl330/faults.ts";
 import { buildMemcpyProgram } from "../../drivers/pl330/program-builder.ts";
 import { revisionName } from "../../drivers/pl330/registers.ts";
 import { describeSmmuFault, kernelLogPosition, readKernelLog, smmuFaults, type SmmuFault } from "../../host/kernel-log.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
-import { TimeoutError, UnsupportedError, UsageError, VerifyError } from "../../vfio/errors.ts";
+import { InterruptedError, TimeoutError, UnsupportedError, UsageError, VerifyError } from "../../vfio/errors.ts";
 import { findFreeIova, type IovaRange } from "../../vfio/iommu-info.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
 import { startProgress } from "../output/progress.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS } from "../parse/choices.ts";
+import { DMA_TEST_FAULT_INJECTIONS, DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS } from "../parse/choices.ts";
 import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
 import { rawOption } from "../parse/raw-option.ts";
@@ -27,11 +27,13 @@ import { rawOption } from "../parse/raw-option.ts";
 const GUARD = 256;
 /** Largest copy: source and destination (plus guards) must both fit the PL330's 4 GiB bus address space. */
 const MAX_SIZE = 1n << 30n;
+const FAULT_INJECTIONS = DMA_TEST_FAULT_INJECTIONS;
 const INJECTIONS = DMA_TEST_INJECTIONS;
+type FaultInjection = (typeof FAULT_INJECTIONS)[number];
 type Injection = (typeof INJECTIONS)[number];
 
-/** What each injection must produce: the FTRn bit and the SMMU fault class. */
-const EXPECTED: Record<Injection, { bit: number; bitName: string; cause: string; smmu: string }> = {
+/** What each fault injection must produce: the FTRn bit and the SMMU fault class. */
+const EXPECTED: Record<FaultInjection, { bit: number; bitName: string; cause: string; smmu: string }> = {
   "readonly-dst": { bit: 17, bitName: "data_write_err", cause: "data write error", smmu: "permission" },
   "unmapped-src": { bit: 18, bitName: "data_read_err", cause: "data read error", smmu: "translation" },
   "unmapped-program": { bit: 16, bitName: "instr_fetch_err", cause: "instruction fetch error", smmu: "translation" },
@@ -76,7 +78,9 @@ function fillPattern(out: Uint8Array, p: Pattern): void {
       out.fill(p.value);
       return;
     case "incrementing":
-      for (let i = 0; i < out.length; i++) out[i] = i & 0xff;
+      // One 256-byte period, then doubling copies (memcpy speed: a byte loop over 1 GiB takes seconds).
+      for (let i = 0; i < Math.min(out.length, 256); i++) out[i] = i;
+      for (let n = 256; n < out.length; n *= 2) out.copyWithin(n, 0, Math.min(n, out.length - n));
       return;
     case "random": {
       let x = crypto.getRandomValues(new Uint32Array(1))[0]! | 1;
@@ -112,11 +116,26 @@ const hex8 = (v: number | bigint) => `0x${v.toString(16).padStart(8, "0")}`;
 const ms = (ns: bigint) => `${(Number(ns) / 1e6).toFixed(3)} ms`;
 const mibPerS = (bytes: number, ns: bigint) => (Number(ns) > 0 ? bytes / (Number(ns) / 1e9) / (1 << 20) : Infinity);
 
-/** First index where a and b differ, or -1. */
+/** `out` = the bitwise complement of `from` (same length; may be the same bytes): words where both are aligned. */
+function complement(out: Uint8Array, from: Uint8Array): void {
+  const words = out.byteOffset % 4 === 0 && from.byteOffset % 4 === 0 ? out.length >>> 2 : 0;
+  const o32 = new Uint32Array(out.buffer, out.byteOffset, words);
+  const f32 = new Uint32Array(from.buffer, from.byteOffset, words);
+  for (let i = 0; i < words; i++) o32[i] = ~f32[i]!;
+  for (let i = words * 4; i < out.length; i++) out[i] = ~from[i]! & 0xff;
+}
+
+const asBuffer = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length);
+
+/** First index where a and b (same length) differ, or -1: memcmp over 64 KiB chunks, bytes only in the one that differs. */
 function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return -1;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? -1 : Math.min(a.length, b.length);
+  const CHUNK = 1 << 16;
+  for (let at = 0; at < a.length; at += CHUNK) {
+    const end = Math.min(a.length, at + CHUNK);
+    if (asBuffer(a.subarray(at, end)).equals(asBuffer(b.subarray(at, end)))) continue;
+    for (let i = at; i < end; i++) if (a[i] !== b[i]) return i;
+  }
+  return -1;
 }
 
 interface Result {
@@ -151,6 +170,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     throw new UsageError(`invalid --inject '${injectText}'`, `use one of ${INJECTIONS.join(", ")}`);
   }
   const inject = injectText as Injection | undefined;
+  const faultInjection = FAULT_INJECTIONS.find((f) => f === inject);
   const timeoutMs = parsePeriod(rawOption(options, "--timeout", "timeout") ?? "5s", "--timeout", { allowZero: false });
 
   // Refuse a device the board itself says is something else before binding questions come up.
@@ -199,7 +219,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     buffers.push(buf);
     return buf;
   };
-  const expected = new Uint8Array(size);
+  // Memory: the source and the destination, nothing else per byte (the source is what the destination must equal).
   // Source: the device only reads it.
   const src = inject === "unmapped-src" ? undefined : allocate(size, { read: true, write: false });
   // Destination with guards, inside one mapping; device read+write (write withheld for --inject readonly-dst).
@@ -207,7 +227,22 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   // Microcode: mapped device-READ-only on purpose. PL330 instruction fetches are privileged instruction reads, and on a
   // stage-1 SMMU (VMSAv8) a page writable at EL0 — every VFIO READ|WRITE mapping — is implicitly privileged-execute-
   // never (PXN): fetching the program from a read/write mapping takes a permission fault (pl330-smmu.md §2.3).
-  const probeProgram = buildMemcpyProgram({ src: 0, dst: GUARD, size, event: channel }, { ...info, revision: identity.revision });
+  const target = { ...info, revision: identity.revision };
+  const fullProgram = buildMemcpyProgram({ src: 0, dst: GUARD, size, event: channel }, target);
+  // --inject short-copy: the program leaves the last beat (a lone byte when the copy is one beat) uncopied;
+  // --inject shifted-dst: it writes from one beat before the destination, into the guard there.
+  const beat = fullProgram.burstSize;
+  const copySize = inject === "short-copy" ? size - (size > beat ? beat : 1) : size;
+  const shift = inject === "shifted-dst" ? beat : 0;
+  if (copySize < 1) throw new UsageError("--inject short-copy needs at least 2 bytes to copy (it leaves the last beat uncopied)", "use --size 2 or more");
+  const probeProgram =
+    copySize === size && shift === 0 ? fullProgram : buildMemcpyProgram({ src: 0, dst: GUARD - shift, size: copySize, event: channel }, target);
+  const injected =
+    inject === "short-copy"
+      ? { what: `copies ${copySize} of ${size} bytes`, why: `left the last ${size - copySize} byte${size - copySize === 1 ? "" : "s"} uncopied` }
+      : inject === "shifted-dst"
+        ? { what: `starts ${shift} byte${shift === 1 ? "" : "s"} before the destination`, why: `started the copy ${shift} byte${shift === 1 ? "" : "s"} before the destination` }
+        : undefined;
   const programLength = Math.ceil(probeProgram.bytes.length / page) * page;
   const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false });
   const programView = program ? program.bytes : new Uint8Array(programLength);
@@ -227,7 +262,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
     const c = decodeCcr(probeProgram.ccr);
     writeStdout(
       `program: ${probeProgram.bytes.length} bytes, CCR ${hex8(probeProgram.ccr)} (${c.srcBurstLen} x ${c.srcBurstSize}-byte bursts: ${formatCcr(c)}), ` +
-        `${probeProgram.bursts} bursts + ${probeProgram.dregBeats} beats, event ${channel}\n`,
+        `${probeProgram.bursts} bursts + ${probeProgram.dregBeats} beats, event ${channel}` +
+        `${injected ? ` (--inject ${inject}: ${injected.what})` : ""}\n`,
     );
   }
 
@@ -258,49 +294,57 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       ...extra,
     });
 
+  const srcData = src?.bytes.subarray(0, size);
+  let it = 0;
   try {
-    for (let it = 1; it <= iterations; it++) {
-      if (it === 1 || pattern.kind === "random") fillPattern(src ? src.bytes.subarray(0, size) : expected, pattern);
-      if (src) expected.set(src.bytes.subarray(0, size));
-      for (let i = 0; i < size; i++) dstData[i] = ~expected[i]! & 0xff; // a copy that never happened cannot pass
+    for (it = 1; it <= iterations; it++) {
+      if (it === 1 || pattern.kind === "random") fillPattern(srcData ?? dstData, pattern);
+      complement(dstData, srcData ?? dstData); // a copy that never happened cannot pass
       for (let i = 0; i < GUARD; i++) dst.bytes[i] = guardByte(i);
       for (let i = GUARD + size; i < dst.size; i++) dst.bytes[i] = guardByte(i);
+      // A signal stops the run before the next copy starts (the wait below checks it too). The fills above run without
+      // a turn of the event loop: let a pending handler run, then look. The shared "stop here" helper for `run` will
+      // replace this check.
+      await new Promise<void>((r) => setImmediate(r));
+      if (ctx.abort.signal.aborted) throw new InterruptedError(signalName(ctx.abort.signal));
 
       const logSeq = kernelLogPosition(b);
-      driver.memcpyStart({ channel, src: srcIova, dst: dstIova, size, program: { iova: programIova, bytes: programView } });
+      driver.memcpyStart({ channel, src: srcIova, dst: dstIova - shift, size: copySize, program: { iova: programIova, bytes: programView } });
       if (!json && process.stderr.isTTY && iterations === 1) {
-        writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout ${formatPeriod(timeoutMs)})…\n`);
+        writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout: ${formatPeriod(timeoutMs)} without progress)…\n`);
       }
       const outcome: MemcpyOutcome = await driver.memcpyWait(timeoutMs, ctx.abort.signal);
 
       if (outcome.status === "timeout") {
         const st = driver.kill(channel);
-        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, after_kill: st.state.name } }));
+        const from = dstIova - shift;
+        const moved = outcome.dar >= from && outcome.dar <= from + copySize ? outcome.dar - from : 0;
+        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hex8(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
         throw new TimeoutError(
-          `no completion from ${name} channel ${channel} within ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
-            `channel was ${outcome.channel.state.name}${outcome.eventSeen ? ", event seen but the channel never stopped" : ""}); channel killed (now ${st.state.name})`,
+          `no completion from ${name} channel ${channel} and no progress for ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
+            `channel was ${outcome.channel.state.name}, DAR ${hex8(outcome.dar)}, ${moved} of ${copySize} bytes done` +
+            `${outcome.eventSeen ? ", event seen but the channel never stopped" : ""}); channel killed (now ${st.state.name})`,
         );
       }
       if (outcome.status === "fault") {
-        await reportFault(ctx, b, { name, channel, it, iterations, inject, info, fault: outcome.fault, logSeq, programIova, programLength: probeProgram.bytes.length, kill: () => driver.kill(channel), releaseBuffers, doc });
+        await reportFault(ctx, b, { name, channel, it, iterations, inject: faultInjection, info, fault: outcome.fault, logSeq, programIova, programLength: probeProgram.bytes.length, kill: () => driver.kill(channel), releaseBuffers, doc });
       }
-      if (inject) {
+      if (faultInjection) {
         // The injection should have faulted; a completed copy means the IOMMU did not enforce the mapping.
-        const e = EXPECTED[inject];
-        if (json) writeStdout(doc({ fault: null }));
+        const e = EXPECTED[faultInjection];
+        if (json) writeStdout(doc({ fault: null, end: { reason: "no-fault" } }));
         throw new DmaFaultError(
-          `--inject ${inject}: the copy completed without a fault (expected a ${e.cause} and an SMMU ${e.smmu} fault)`,
+          `--inject ${faultInjection}: the copy completed without a fault (expected a ${e.cause} and an SMMU ${e.smmu} fault)`,
           "the IOMMU did not enforce the mapping: check the SMMU profile (a bypassing or stage-2-only SMMU behaves differently)",
         );
       }
-      const bad = firstDifference(dstData, expected);
+      const bad = firstDifference(dstData, srcData!);
       const guardBad = (() => {
         for (let i = 0; i < GUARD; i++) if (dst.bytes[i] !== guardByte(i)) return { at: i, where: "before" as const };
         for (let i = GUARD + size; i < dst.size; i++) if (dst.bytes[i] !== guardByte(i)) return { at: i, where: "after" as const };
         return undefined;
       })();
       results.push({ bytes: size, ns: outcome.ns, verified: bad < 0 && !guardBad });
-      progress.update(it);
       if (bad >= 0 || guardBad) {
         progress.end();
         const mismatch = guardBad
@@ -310,25 +354,49 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
               expected: guardByte(guardBad.at),
               got: dst.bytes[guardBad.at]!,
             }
-          : { where: "data", offset: bad, expected: expected[bad]!, got: dstData[bad]! };
+          : { where: "data", offset: bad, expected: srcData![bad]!, got: dstData[bad]! };
         const b2 = (v: number) => `0x${v.toString(16).padStart(2, "0")}`;
-        if (json) writeStdout(doc({ mismatch: { iteration: it, where: mismatch.where, offset: mismatch.offset, expected: b2(mismatch.expected), got: b2(mismatch.got) } }));
-        throw new VerifyError(
+        if (json) writeStdout(doc({ mismatch: { iteration: it, where: mismatch.where, offset: mismatch.offset, expected: b2(mismatch.expected), got: b2(mismatch.got) }, end: { reason: "mismatch" } }));
+        const error = new VerifyError(
           mismatch.where === "data"
             ? `DMA data mismatch on ${name} (iteration ${it}/${iterations}): first difference at offset ${mismatch.offset} (0x${mismatch.offset.toString(16)}): expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`
             : `DMA wrote outside the destination on ${name} (iteration ${it}/${iterations}): ${mismatch.where} byte at offset ${mismatch.offset} changed: expected ${b2(mismatch.expected)}, got ${b2(mismatch.got)}`,
         );
+        if (injected) throw Object.assign(error, { hint: `--inject ${inject} ${injected.why}: a failed copy, by design` });
+        throw error;
+      }
+      if (injected) {
+        if (json) writeStdout(doc({ mismatch: null, end: { reason: "no-mismatch" } }));
+        throw new DmaFaultError(`--inject ${inject}: the copy verified although its program ${injected.what}`, "the DMAC did not run the program it was given");
       }
       if (!json && iterations > 1) {
+        progress.hide(); // the progress line shares the terminal: erase it before this line, redraw after
         writeStdout(`iteration ${it}/${iterations}: ${size} bytes in ${ms(outcome.ns)} (${mibPerS(size, outcome.ns).toFixed(1)} MiB/s), verified\n`);
       }
+      progress.update(it);
     }
+  } catch (e) {
+    if (e instanceof InterruptedError) {
+      // Stop the channel now (the cleanups try again) so the report below is true when it is printed.
+      let stopped = true;
+      try {
+        if (driver.current) stopped = driver.kill(channel).state.name === "Stopped";
+      } catch {
+        stopped = false;
+      }
+      progress.end();
+      const done = results.length;
+      if (json) writeStdout(doc({ end: { reason: "signal", signal: e.signal, iteration: Math.min(it, iterations), copies_done: done, channel_stopped: stopped } }));
+      else writeStdout(`dma-test: interrupted by ${e.signal} after ${done} of ${iterations} copies; channel ${channel} ${stopped ? "stopped, buffers unmapped" : "did NOT stop (DMAKILL failed)"}\n`);
+      if (stopped) releaseBuffers(); // never unmap under a DMA that may still run (the cleanups kill it first)
+    }
+    throw e;
   } finally {
     progress.end();
   }
 
   if (json) {
-    writeStdout(doc());
+    writeStdout(doc({ end: { reason: "done" } }));
     return 0;
   }
   const total = results.reduce((s, r) => s + r.ns, 0n);
@@ -347,7 +415,7 @@ interface FaultContext {
   channel: number;
   it: number;
   iterations: number;
-  inject: Injection | undefined;
+  inject: FaultInjection | undefined;
   info: Pl330Info;
   fault: ChannelFaultReport;
   logSeq: number;
@@ -415,6 +483,7 @@ async function reportFault(ctx: CliContext, b: KernelBoundary, f: FaultContext):
           as_expected: exp ? asExpected : null,
           after_kill: after.state.name,
         },
+        end: { reason: "fault" },
       }),
     );
   } else {
@@ -446,3 +515,4 @@ async function reportFault(ctx: CliContext, b: KernelBoundary, f: FaultContext):
       : "see the report above: the IOMMU refused an access, or the program is wrong",
   );
 }
+

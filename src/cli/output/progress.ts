@@ -28,6 +28,8 @@ export interface ProgressOptions {
 export interface Progress {
   /** `done` units finished so far. */
   update(done: number): void;
+  /** Erase the line (if one is drawn) so other output can start at column 0; the next update() draws it again. */
+  hide(): void;
   /** Erase the line (if one was drawn). Safe to call more than once. */
   end(): void;
 }
@@ -39,7 +41,7 @@ const stderrSink: ProgressSink = {
   write: (t) => writeStderr(t),
 };
 
-const NOOP: Progress = { update() {}, end() {} };
+const NOOP: Progress = { update() {}, hide() {}, end() {} };
 
 /** Start a progress line; a no-op object when disabled or not on a terminal. */
 export function startProgress(opts: ProgressOptions): Progress {
@@ -62,6 +64,12 @@ export function startProgress(opts: ProgressOptions): Progress {
       const pct = Math.floor((Math.min(done, opts.total) * 100) / opts.total);
       // \r and erase-to-end: the line is rewritten in place and leaves nothing behind when it shrinks.
       sink.write(`\r${opts.label}: ${done}/${opts.total} ${opts.unit} (${pct}%)\x1b[K`);
+    },
+    hide() {
+      if (ended || !drawn) return;
+      drawn = false;
+      lastDraw = -Infinity; // redraw at the next update, whatever the interval
+      sink.write("\r\x1b[K");
     },
     end() {
       if (ended) return;

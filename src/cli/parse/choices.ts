@@ -2,8 +2,14 @@
 // completion offers them (src/cli/completion/model.ts), so a word added here appears in both at once. --iommu-mode's
 // words live with their parser (parse/iommu-mode.ts), which completion reads the same way.
 
-/** dma-test --inject: how the buffers are mapped so that the copy faults. */
-export const DMA_TEST_INJECTIONS = ["readonly-dst", "unmapped-src", "unmapped-program"] as const;
+/** dma-test --inject faults: how the buffers are mapped so that the copy faults. */
+export const DMA_TEST_FAULT_INJECTIONS = ["readonly-dst", "unmapped-src", "unmapped-program"] as const;
+
+/** dma-test --inject for the verify: a program that copies one beat less, or starts one beat before the destination. */
+export const DMA_TEST_VERIFY_INJECTIONS = ["short-copy", "shifted-dst"] as const;
+
+/** Every dma-test --inject word. */
+export const DMA_TEST_INJECTIONS = [...DMA_TEST_FAULT_INJECTIONS, ...DMA_TEST_VERIFY_INJECTIONS] as const;
 
 /** dma-test --pattern words (a byte 0xNN is accepted too, but is not a word to offer). */
 export const DMA_TEST_PATTERN_WORDS = ["incrementing", "random", "zeros", "ones"] as const;

@@ -84,9 +84,12 @@ export function debugGo(regs: RegisterPort, channel: number, address: number, ns
   debugExecute(regs, goInstruction(channel, address, ns), MANAGER);
 }
 
-/** DMAKILL of a channel (or of the manager): the only way out of the Faulting state. */
-export function debugKill(regs: RegisterPort, target: DebugTarget): void {
-  debugExecute(regs, killInstruction(), target);
+/**
+ * DMAKILL of a channel (or of the manager): the only way out of the Faulting state. `timeoutMs` (default 50) bounds
+ * each wait for the interface: a DMAC on a slow clock may finish a long burst before it takes the instruction.
+ */
+export function debugKill(regs: RegisterPort, target: DebugTarget, timeoutMs?: number): void {
+  debugExecute(regs, killInstruction(), target, timeoutMs);
 }
 
 /** DMASEV `event` executed by the manager: raises irq[event] if INTEN[event] is set, else signals the event. */

@@ -120,7 +120,7 @@ export interface MemcpyJob {
 export type MemcpyOutcome =
   | { status: "done"; job: MemcpyJob; ns: bigint }
   | { status: "fault"; job: MemcpyJob; ns: bigint; fault: ChannelFaultReport }
-  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean };
+  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean; dar: number };
 
 /** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
 const WAIT_SLICE_MS = 100;
@@ -290,14 +290,18 @@ export class Pl330Driver {
    *  - on the event: INTCLR of the event's bit, then the line is unmasked (VFIO automasked it);
    *  - "fault" when the channel's FSRC bit is set; the registers are read after Faulting completing has settled
    *    (at most 500 ms); the channel is left Faulting (kill() it) and the abort line stays masked until kill();
-   *  - "timeout" after `timeoutMs` (negative = forever) with neither; the channel is left as it is (kill() it);
+   *  - "timeout" when `timeoutMs` (negative = forever) passes with neither and without progress: the wait restarts
+   *    each time DAR reaches a new high inside [dst, dst+size], so a copy that keeps moving is never cut off, whatever
+   *    its size and the DMAC's clock; the channel is left as it is (kill() it);
    *  - `ns` is the time from just before DMAGO to the moment the outcome was seen.
    * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error without a started copy
    */
   async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
     const job = this.job;
     if (!job) throw new Pl330Error("memcpyWait without memcpyStart");
-    const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    let deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    // Progress: the highest DAR seen inside the destination (a DAR outside it, or moving back, is no progress).
+    let high = job.dst;
     const bit = (1 << job.event) >>> 0;
     const chBit = 1 << job.channel;
     const lines = [...this.enabled];
@@ -325,9 +329,14 @@ export class Pl330Driver {
           return { status: "done", job, ns: process.hrtime.bigint() - job.startNs };
         }
       }
+      const dar = this.regs.read32(DAR(job.channel)) >>> 0;
       const now = performance.now();
+      if (dar > high && dar <= job.dst + job.size) {
+        high = dar;
+        if (timeoutMs >= 0) deadline = now + timeoutMs;
+      }
       if (now >= deadline) {
-        return { status: "timeout", job, ns: process.hrtime.bigint() - job.startNs, channel: this.channelStatus(job.channel), eventSeen };
+        return { status: "timeout", job, ns: process.hrtime.bigint() - job.startNs, channel: this.channelStatus(job.channel), eventSeen, dar };
       }
       const slice = Math.max(0, Math.min(deadline - now, WAIT_SLICE_MS));
       if (eventSeen || lines.length === 0) await sleep(Math.min(1, slice));
@@ -338,14 +347,16 @@ export class Pl330Driver {
   /**
    * kill: stop a channel with DMAKILL through the debug interface (the only exit from Faulting).
    * Guarantees:
-   *  - DMAKILL is issued to the channel, then its state is polled (at most 500 ms) until Stopped;
+   *  - DMAKILL is issued to the channel (the debug interface waited for at most 500 ms), then its state is polled (at
+   *    most 500 ms) until Stopped;
    *  - INTCLR and INTEN drop the event bit of the copy running on it (Linux's stop sequence);
    *  - interrupt lines left masked by a fired abort are unmasked once the channel is killed;
    *  - returns the channel's state afterwards (Stopped unless the DMAC misbehaves).
    * @throws DebugBusyError when the debug interface stays busy
    */
   kill(channel: number): ChannelStatus {
-    debugKill(this.regs, channelTarget(channel));
+    // A channel paying for a long burst on a slow clock takes the instruction late: allow the settle time.
+    debugKill(this.regs, channelTarget(channel), SETTLE_MS);
     const st = this.settleSync(channel);
     const job = this.job;
     if (job && job.channel === channel) {
@@ -490,7 +501,8 @@ export function isFaulting(status: ChannelStatus): boolean {
   return status.state.code === STATE_FAULTING || status.state.code === STATE_FAULTING_COMPLETING;
 }
 
-function signalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
+/** The signal an abort came from (the CLI aborts with the signal's name; anything else counts as SIGINT). */
+export function signalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
   const r = signal.reason;
   return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
 }

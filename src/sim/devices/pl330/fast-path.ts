@@ -1,12 +1,12 @@
 // The steady-state memcpy loop run many iterations at a time: page runs translated with one DmaPort call per
 // direction and copied with TypedArray.set, leaving cycles, registers, MFIFO and faults exactly where the slow path
 // would (test/sim/pl330-fastpath.test.ts runs both and compares). See `tryFastPath` for the conditions.
-import type { BusAccess } from "../device-model.ts";
+import type { BusAccess, BusFault } from "../device-model.ts";
 import { viewBytes } from "./bus.ts";
 import { channelCanProgress } from "./channel-exec.ts";
 import type { Pl330Core } from "./core.ts";
 import { burstCycles } from "./data-path.ts";
-import { fetchInsn } from "./icache.ts";
+import { lineFill, readLine } from "./icache.ts";
 import { managerCanProgress } from "./manager-exec.ts";
 import { ccrAsksSecure, ccrDestination, ccrSource, ccrSwapBytes, STATE, type BurstSide } from "./registers.ts";
 import type { ChannelThread } from "./thread.ts";
@@ -23,33 +23,117 @@ interface Loop {
   forever: boolean;
 }
 
-/** Recognise the loop at ch.pc from cached instruction lines only (no bus traffic). */
-function findLoop(core: Pl330Core, ch: ChannelThread): Loop | undefined {
-  const b = core.scratch;
-  const byteAt = (addr: number): number => (fetchInsn(ch, ch.id, core.bus, addr >>> 0, b, true) < 0 ? -1 : b[0]!);
-  let pc = ch.pc;
+/**
+ * The program bytes the channel fetches from its PC on, as its first pass would see them: a cached line as cached, a
+ * line not cached read from the bus once (kept here, cached only if the loop runs: see commitLines). Lines are read
+ * only as far as the slow path would reach on the cycles and steps this advance has left (`reach`), so a fill that
+ * faults is one the slow path meets in this advance, and is handed over to it.
+ */
+class ProgramReader {
+  /** Lines read from the bus, by address: their bytes and the memory they came from. */
+  readonly fetched = new Map<number, { data: Uint8Array; views: Uint8Array[] }>();
+  /** The first line fill that faulted. */
+  fault: { a: BusAccess; fault: BusFault } | undefined;
+  /** A byte was not read (a fill beyond reach or after a fault): "not a loop" is then no verdict. */
+  incomplete = false;
+
+  constructor(
+    private readonly core: Pl330Core,
+    private readonly ch: ChannelThread,
+    private readonly reach: (address: number) => boolean,
+  ) {}
+
+  /** The byte at `address`, or -1 when it could not be read. */
+  byte(address: number): number {
+    const addr = address >>> 0;
+    const line = this.lineOf(addr);
+    const cached = this.ch.icache.peek(line);
+    if (cached) return cached[addr - line]!;
+    const got = this.fresh(line, addr);
+    return got ? got.data[addr - line]! : -1;
+  }
+
+  /** Line `line` read from the bus (once), or undefined when beyond reach or its fill faulted. */
+  fresh(line: number, address = line): { data: Uint8Array; views: Uint8Array[] } | undefined {
+    const known = this.fetched.get(line);
+    if (known) return known;
+    if (this.fault || !this.reach(address)) {
+      this.incomplete = true;
+      return undefined;
+    }
+    const r = readLine(this.ch, this.ch.id, this.core.bus, line);
+    if ("fault" in r) {
+      this.fault = { a: lineFill(this.ch, this.ch.id, line), fault: r.fault };
+      this.incomplete = true;
+      return undefined;
+    }
+    this.fetched.set(line, r);
+    return r;
+  }
+
+  /** The first line fill that faulted, if any. */
+  faulted(): { a: BusAccess; fault: BusFault } | undefined {
+    return this.fault;
+  }
+
+  get lineBytes(): number {
+    return this.ch.icache.lineBytes;
+  }
+
+  lineOf(address: number): number {
+    const n = this.ch.icache.lineBytes;
+    return (address - (address % n)) >>> 0;
+  }
+}
+
+/** Recognise the loop at ch.pc: u x (DMALD; DMAST) or the r0p0 form, closed by a DMALPEND / DMALPFE end jumping back. */
+function findLoop(r: ProgramReader, start: number): Loop | undefined {
+  let pc = start;
   let pairs = 0;
   let barriers: boolean | undefined;
   for (;;) {
-    const op = byteAt(pc);
+    const op = r.byte(pc);
     if (op !== LD) break;
-    const withBarrier = byteAt(pc + 1) === RMB;
+    const withBarrier = r.byte(pc + 1) === RMB;
     if (barriers !== undefined && barriers !== withBarrier) return undefined;
     barriers = withBarrier;
     const body = withBarrier ? [RMB, ST, WMB] : [ST];
-    for (let i = 0; i < body.length; i++) if (byteAt(pc + 1 + i) !== body[i]) return undefined;
+    for (let i = 0; i < body.length; i++) if (r.byte(pc + 1 + i) !== body[i]) return undefined;
     pc += 1 + body.length;
     pairs++;
     if (pairs > 127) return undefined;
   }
   if (pairs === 0) return undefined;
-  if (fetchInsn(ch, ch.id, core.bus, pc >>> 0, b, true) !== 2) return undefined;
-  const op = b[0]!;
-  // 0x38/0x3C counted loop end, 0x28/0x2C forever end; unconditional only.
-  if ((op & 0xeb) !== 0x28) return undefined;
-  if (b[1] !== pc - ch.pc) return undefined;
+  const op = r.byte(pc);
+  const jump = r.byte(pc + 1);
+  // 0x38/0x3C counted loop end, 0x28/0x2C forever end (all two bytes); unconditional only.
+  if (op < 0 || jump < 0 || (op & 0xeb) !== 0x28) return undefined;
+  if (jump !== pc - start) return undefined;
   const lc = (op & 4) !== 0 ? 1 : 0;
   return { pairs, barriers: barriers ?? false, lpendAddr: pc >>> 0, lc, forever: (op & 0x10) === 0 };
+}
+
+/**
+ * The loop's instruction lines through the cache over its passes (LRU, as icache.ts evicts): the lines the first pass
+ * and every later pass fill from the bus, and the cache's use order after any number of whole passes (the same after
+ * one as after many: a cyclic sweep leaves the last `capacity` lines it touched, oldest first).
+ */
+function sweep(order: number[], lines: number[], capacity: number): { first: Set<number>; later: Set<number>; after: number[] } {
+  const cache = [...order];
+  const pass = (): Set<number> => {
+    const missed = new Set<number>();
+    for (const line of lines) {
+      const i = cache.indexOf(line);
+      if (i >= 0) cache.splice(i, 1);
+      else missed.add(line);
+      cache.push(line);
+      if (cache.length > capacity) cache.shift();
+    }
+    return missed;
+  };
+  const first = pass();
+  const after = [...cache];
+  return { first, later: pass(), after };
 }
 
 /** Every other thread idle or waiting on something this loop cannot cause. */
@@ -121,25 +205,37 @@ function moveAt(views: Uint8Array[], offset: number, out: Uint8Array, write: boo
   }
 }
 
+/** Where a channel's PC was found not to start a loop, per i-cache generation (no rescan until the program may differ). */
+const notALoop = new WeakMap<ChannelThread, { pc: number; generation: number }>();
+
 /**
  * Run as many whole loop iterations as the cycle credit and `stepsLeft` allow; returns the instructions executed
  * (0: not applicable here, the slow path takes this step). Applies when the channel is alone in the engine (every
  * other thread stopped, faulting or waiting on something the loop cannot cause), its MFIFO share is empty, its PC is
- * on a cached body of u x (DMALD; DMAST) — or the r0p0 form DMALD; DMARMB; DMAST; DMAWMB — closed by an
- * unconditional DMALPEND / DMALPFE end jumping back to it, and both sides move equal, incrementing, power-of-two
- * bursts aligned to their size with no endian swap (so no burst crosses a page). Cycles, steps, SAR/DAR, the loop
- * counter, CPC, the MFIFO and the round robin end as the slow path leaves them after the same whole iterations; a
+ * on a body of u x (DMALD; DMAST) — or the r0p0 form DMALD; DMARMB; DMAST; DMAWMB — closed by an unconditional
+ * DMALPEND / DMALPFE end jumping back to it, and both sides move equal, incrementing, power-of-two bursts aligned to
+ * their size with no endian swap (so no burst crosses a page). Cycles, steps, SAR/DAR, the loop counter, CPC, the
+ * MFIFO, the round robin and the instruction cache end as the slow path leaves them after the same whole iterations; a
  * partial iteration is left to the slow path, which meets a failed translation at its exact burst: the fault taken
- * here is handed over (bus.ts) so the IOMMU records it once. Known divergence: when both directions fail in one batch
- * and the destination fails first, the IOMMU has also recorded the source fault beyond it, which the slow path would
- * never reach (a DmaPort has no side-effect-free probe).
+ * here is handed over (bus.ts) so the IOMMU records it once.
+ *
+ * A loop larger than the instruction cache (Linux's unrolled body for a copy of 2^23 bursts or more is 246 bytes, more
+ * than the default 8 x 32-byte cache) refills its lines on every pass: those line fills are made here once per batch
+ * (translation, faults), and the batch is refused when the lines' fresh bytes differ from the cached ones the first
+ * pass would use, or when the destination overlaps a line the loop reads afresh (the slow path would fetch what the
+ * copy wrote).
+ *
+ * Known divergences (a DmaPort has no side-effect-free probe): when both directions fail in one batch and the
+ * destination fails first, the IOMMU has also recorded the source fault beyond it; and a line fill that faults is
+ * recorded even when the slow path then stops on a data fault before reaching that line.
  */
 export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: number): number {
   if (ch.state !== STATE.EXECUTING || ch.stalled || core.mfifo.bytes(ch.id) !== 0) return 0;
   // A fault handed over is met by the slow path first (asking again would record it twice).
   if (core.bus.holdsHandover) return 0;
-  // Cheapest test first: the PC must sit on a cached DMALD.
-  if (fetchInsn(ch, ch.id, core.bus, ch.pc, core.scratch, true) !== 1 || core.scratch[0] !== LD) return 0;
+  // Cheapest test first: a cached line at the PC must hold a DMALD.
+  const pcLine = ch.icache.peek(ch.pc - (ch.pc % ch.icache.lineBytes));
+  if (pcLine && pcLine[ch.pc % ch.icache.lineBytes] !== LD) return 0;
   const ccr = ch.ccr;
   if (ccrSwapBytes(ccr) !== 0 || (ch.ns && ccrAsksSecure(ccr))) return 0;
   const src = ccrSource(ccr), dst = ccrDestination(ccr);
@@ -147,11 +243,32 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
   if (!src.increment || !dst.increment || burst !== dst.beat * dst.beats || !isPow2(burst) || burst > 4096) return 0;
   if (ch.sar % burst !== 0 || ch.dar % burst !== 0) return 0;
   if (core.mfifo.room(ch.id, burst) !== "ok") return 0;
-  const loop = findLoop(core, ch);
-  if (!loop || !aloneInEngine(core, ch)) return 0;
+  const cycles = burstCycles(core, burst);
+  // Two passes of the smallest loop (one pair) must fit, or there is nothing to batch.
+  if (core.credit < 2 * (2 * cycles + 1) || stepsLeft < 6) return 0;
+  if (!aloneInEngine(core, ch)) return 0;
+  const memo = notALoop.get(ch);
+  if (memo && memo.pc === ch.pc && memo.generation === ch.icache.generation) return 0;
+  // The slow path reaches the byte `d` past the PC when d + 1 one-byte instructions of at most max(cycles, 2) cycles
+  // and two turns each (a barrier's second turn) fit what is left of this advance. Reading stops at half that: a loop
+  // whose bytes could not be read at twice their cost could not run the two passes a batch needs anyway.
+  const perByte = Math.max(cycles, 2);
+  const pc0 = ch.pc;
+  const reader = new ProgramReader(core, ch, (address) => {
+    const d = ((address - pc0) >>> 0) + 1;
+    return core.credit >= 2 * d * perByte && stepsLeft >= 4 * d;
+  });
+  const loop = findLoop(reader, ch.pc);
+  if (reader.fault) {
+    core.bus.handOver(reader.fault.a, reader.fault.fault);
+    return 0;
+  }
+  if (!loop) {
+    if (!reader.incomplete) notALoop.set(ch, { pc: ch.pc, generation: ch.icache.generation });
+    return 0;
+  }
   const counter = loop.lc === 0 ? ch.lc0 : ch.lc1;
   const passes = loop.forever ? Infinity : counter + 1;
-  const cycles = burstCycles(core, burst);
   // Each barrier is two turns of one cycle: issue, then leaving At barrier.
   const perIter = loop.pairs * (2 * cycles + (loop.barriers ? 4 : 0)) + 1;
   const instrPerIter = loop.pairs * (loop.barriers ? 6 : 2) + 1;
@@ -164,6 +281,21 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
     Math.floor((TWO_32 - ch.dar) / iterBytes),
   );
   if (k < 2) return 0;
+  const lines = loopLines(reader, ch.pc, loop.lpendAddr + 1);
+  const cache = sweep(ch.icache.order(), lines, ch.icache.capacity);
+  // Every line a pass fills from the bus is read fresh now; where the loop was read from a cached copy of such a line,
+  // the fresh bytes must be the same (else the passes would run different programs).
+  for (const line of lines) {
+    if (!cache.first.has(line) && !cache.later.has(line)) continue;
+    const got = reader.fresh(line);
+    const fault = reader.faulted();
+    if (fault) {
+      core.bus.handOver(fault.a, fault.fault);
+      return 0;
+    }
+    const cached = ch.icache.peek(line);
+    if (!got || (cached && Buffer.compare(cached, got.data) !== 0)) return 0;
+  }
   // Translate: source first, then the destination for the bursts whose loads succeed (program order).
   const bursts = k * loop.pairs;
   const sa = txn(ch, src, ch.sar, bursts * burst, false);
@@ -185,6 +317,7 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
   if (iters === 0) return 0;
   const bytes = iters * iterBytes;
   if (d) {
+    if (reader.fetched.size > 0 && overlaps([...reader.fetched.values()].flatMap((f) => f.views), d.views)) return 0;
     if (overlaps(s.views, d.views)) {
       // Source and destination share memory: keep the slow path's burst order (each load before its store).
       const tmp = new Uint8Array(burst);
@@ -196,6 +329,7 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
       copyViews(s.views, d.views, bytes);
     }
   }
+  commitLines(ch, cache.after, reader);
   ch.sar = (ch.sar + bytes) >>> 0;
   ch.dar = (ch.dar + bytes) >>> 0;
   if (!loop.forever) {
@@ -209,4 +343,17 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
   core.lastWasManager = false;
   core.dirty = true;
   return iters * instrPerIter;
+}
+
+/** The aligned line addresses covering [first, last], in fetch order. */
+function loopLines(r: ProgramReader, first: number, last: number): number[] {
+  const out: number[] = [];
+  const n = (r.lineOf(last >>> 0) - r.lineOf(first >>> 0)) >>> 0;
+  for (let off = 0; off <= n; off += r.lineBytes) out.push((r.lineOf(first >>> 0) + off) >>> 0);
+  return out;
+}
+
+/** Leave the cache as the passes did: `after` in use order, a line filled during them with its fresh bytes. */
+function commitLines(ch: ChannelThread, after: number[], r: ProgramReader): void {
+  ch.icache.restore(after.map((line) => [line, r.fetched.get(line)?.data ?? ch.icache.peek(line)!] as const));
 }

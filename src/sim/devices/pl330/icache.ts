@@ -2,6 +2,7 @@
 // count), filled by privileged instruction reads on the AXI master. A line never crosses a 4 KiB page, so an IOMMU
 // fault names the line's address as silicon's would. Like silicon's cache it is not coherent: DMAGO, DMAKILL and
 // DMAWFE's invalidate flush it, but a program rewritten under a running thread may not be seen.
+import type { BusAccess, BusFault } from "../device-model.ts";
 import type { Bus } from "./bus.ts";
 import { insnLength } from "./decoder.ts";
 
@@ -11,6 +12,7 @@ export class InstructionCache {
   readonly #lines = new Map<number, Uint8Array>();
   #mruLine = -1;
   #mru: Uint8Array | undefined;
+  #generation = 0;
 
   constructor(
     readonly lineBytes: number,
@@ -20,6 +22,12 @@ export class InstructionCache {
   invalidate(): void {
     this.#lines.clear();
     this.#mru = undefined;
+    this.#generation++;
+  }
+
+  /** Counts invalidations: a thread's program may have changed since a different generation was seen. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** The cached line at `line` (an aligned address) without touching the use order, or undefined. */
@@ -40,6 +48,22 @@ export class InstructionCache {
     return v;
   }
 
+  /** Cached line addresses, least recently used first. */
+  order(): number[] {
+    return [...this.#lines.keys()];
+  }
+
+  /**
+   * Replace the contents with `entries` (least recently used first): the state a run of fetches leaves, set in one go
+   * by the fast path. Not an invalidation (the generation stays).
+   */
+  restore(entries: readonly (readonly [number, Uint8Array])[]): void {
+    this.#lines.clear();
+    this.#mru = undefined;
+    this.#mruLine = -1;
+    for (const [line, data] of entries.slice(-this.capacity)) this.put(line, data);
+  }
+
   put(line: number, data: Uint8Array): void {
     this.#mruLine = line;
     this.#mru = data;
@@ -57,28 +81,32 @@ export interface Fetcher {
   readonly ns: boolean;
 }
 
-function lineOf(f: Fetcher, streamId: number, bus: Bus, line: number): Uint8Array | undefined {
-  const hit = f.icache.get(line);
-  if (hit) return hit;
+/** The bus transaction of a line fill: a privileged instruction read of the whole aligned line. */
+export function lineFill(f: Fetcher, streamId: number, line: number): BusAccess {
+  return { address: BigInt(line), length: f.icache.lineBytes, write: false, instruction: true, privileged: true, nonSecure: f.ns, streamId };
+}
+
+/** Read a line from the bus without caching it: its bytes and the views they came from, or the fault. */
+export function readLine(f: Fetcher, streamId: number, bus: Bus, line: number): { data: Uint8Array; views: Uint8Array[] } | { fault: BusFault } {
   const n = f.icache.lineBytes;
-  const r = bus.access({
-    address: BigInt(line),
-    length: n,
-    write: false,
-    instruction: true,
-    privileged: true,
-    nonSecure: f.ns,
-    streamId,
-  });
-  if (r.fault) return undefined;
+  const r = bus.access(lineFill(f, streamId, line));
+  if (r.fault) return { fault: r.fault };
   const data = new Uint8Array(n);
   let off = 0;
   for (const v of r.views) {
     data.set(v.subarray(0, n - off), off);
     off += v.length;
   }
-  f.icache.put(line, data);
-  return data;
+  return { data, views: r.views };
+}
+
+function lineOf(f: Fetcher, streamId: number, bus: Bus, line: number): Uint8Array | undefined {
+  const hit = f.icache.get(line);
+  if (hit) return hit;
+  const r = readLine(f, streamId, bus, line);
+  if ("fault" in r) return undefined;
+  f.icache.put(line, r.data);
+  return r.data;
 }
 
 /**
