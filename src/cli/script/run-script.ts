@@ -1,9 +1,10 @@
-// Executes a parsed `run` script against one open device: each step is reported as it happens (a line of text, or
-// a JSON Lines record), and the first failing step stops the script with its line number in the error. DMA buffers
+// Executes a parsed, checked `run` script against one open device: each step is reported as it happens (a line of
+// text, or a JSON Lines record), and the first failing step stops the script with its line number in the error. A
+// signal stops it before the next step (a checkpoint precedes each one; `sleep` and `irq wait` end on it). DMA buffers
 // the script maps live until `dma unmap` or the end of the script, whichever comes first.
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
-import type { DmaSpace } from "../../vfio/dma-space.ts";
+import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
 import { UsageError, VerifyError } from "../../vfio/errors.ts";
 import type { Device } from "../../vfio/device.ts";
 import { firstMismatch, patternBytes, patternName } from "./dma-pattern.ts";
@@ -14,7 +15,12 @@ import { regionOf } from "../resolve-access.ts";
 import { DEFAULT_IRQ_WAIT_MS, type ScriptLine, type ValueExpr } from "./parse-script.ts";
 import type { Access } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
-import { TimeoutError } from "../../vfio/errors.ts";
+import { InterruptedError, TimeoutError, VfioError } from "../../vfio/errors.ts";
+import { SyscallError } from "../../boundary/syscall-error.ts";
+import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
+import { widthName, type Width } from "../parse/access.ts";
+import { checkInMask, widthMax } from "../parse/value.ts";
+import { dmaPlacementProblem, mappedLength } from "./check-script.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -35,9 +41,21 @@ function label(regionIndex: number, access: Access): string {
   return `${regionIndex}:0x${access.offset.toString(16).padStart(8, "0")}.${letter}`;
 }
 
+/** How far a script got: the steps finished (a signal or an error stops it early). */
+export interface ScriptProgress {
+  done: number;
+}
+
+/** `n` in decimal and hex, as values refused at run time are shown: "-4 (-0x4)", "4294967311 (0x10000000f)". */
+function decHex(n: bigint): string {
+  return `${n} (${n < 0n ? "-" : ""}0x${(n < 0n ? -n : n).toString(16)})`;
+}
+
 /**
- * Run `lines` on `device`. Variables captured by `read ... as NAME` live for the script.
- * @throws the failing step's error, its message prefixed with "line N:"
+ * Run `lines` on `device`. Variables captured by `read ... as NAME` live for the script. Before each step the script
+ * gives pending signal handlers a turn and stops if one ran; buffers are unmapped on every way out.
+ * @throws the failing step's error, its message prefixed with "line N:"; InterruptedError on a signal, its message
+ *   saying which line did not run ("before line N") or which line it stopped ("line N: ... during sleep")
  */
 export async function runScript(
   device: Device,
@@ -45,10 +63,11 @@ export async function runScript(
   out: ScriptOutput,
   signal: AbortSignal,
   dma?: ScriptDma,
+  progress: ScriptProgress = { done: 0 },
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
   try {
-    await runSteps(device, lines, out, signal, dma, buffers);
+    await runSteps(device, lines, out, signal, dma, buffers, progress);
   } finally {
     for (const buf of buffers.values()) buf.release();
   }
@@ -61,6 +80,7 @@ async function runSteps(
   signal: AbortSignal,
   dma: ScriptDma | undefined,
   buffers: Map<string, DmaBuffer>,
+  progress: ScriptProgress,
 ): Promise<void> {
   const vars = new Map<string, bigint>();
   const buffer = (name: string): DmaBuffer => {
@@ -68,13 +88,28 @@ async function runSteps(
     if (!buf) throw new UsageError(`no DMA buffer '${name}'`, `map it first: dma map ${name} SIZE`);
     return buf;
   };
-  const value = (v: ValueExpr): bigint => {
+  /** The value a step writes or expects; a variable's sum must fit the access and the mask (checked before use). */
+  const value = (v: ValueExpr, width: Width, mask: bigint | undefined): bigint => {
     if ("literal" in v) return v.literal;
     const base = vars.get(v.variable);
     if (base === undefined) throw new UsageError(`variable $${v.variable} is not set (use: read ADDRESS as ${v.variable})`);
-    return base + v.add;
+    const sum = base + v.add;
+    if (sum < 0n || sum > widthMax(width)) {
+      throw new UsageError(
+        `${v.text} is ${decHex(sum)} ($${v.variable} = ${decHex(base)}): ${sum < 0n ? "negative" : `does not fit a ${widthName(width)} access`}`,
+        `nothing was written by this line; the ${widthName(width)} range is 0 to 0x${widthMax(width).toString(16)}`,
+      );
+    }
+    if (mask !== undefined) checkInMask(sum, mask, v.text);
+    return sum;
   };
   for (const { line, step } of lines) {
+    try {
+      await checkpoint(signal);
+    } catch (e) {
+      if (e instanceof InterruptedError) e.message = `${e.message} before line ${line} (${progress.done} of ${lines.length} steps done)`;
+      throw e;
+    }
     try {
       switch (step.op) {
         case "read": {
@@ -93,7 +128,7 @@ async function runSteps(
         case "write": {
           const region = regionOf(device, step.access);
           const off = Number(step.access.offset);
-          let v = value(step.value);
+          let v = value(step.value, step.access.width, step.mask);
           if (step.mask !== undefined) v = (region.read(off, step.access.width) & ~step.mask) | (v & step.mask);
           region.write(off, step.access.width, v);
           if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${off.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
@@ -104,7 +139,7 @@ async function runSteps(
           const region = regionOf(device, step.access);
           const got = region.read(Number(step.access.offset), step.access.width);
           const mask = step.mask ?? (1n << BigInt(step.access.width * 8)) - 1n;
-          const want = value(step.value);
+          const want = value(step.value, step.access.width, step.mask);
           if ((got & mask) !== (want & mask)) {
             throw new VerifyError(`${label(region.index, step.access)} is ${hex(got, step.access.width)}, expected ${hex(want, step.access.width)} (mask ${hex(mask, step.access.width)}) MISMATCH`);
           }
@@ -121,7 +156,13 @@ async function runSteps(
           else if (step.action === "trigger") irq.trigger();
           else {
             const timeout = step.timeoutMs ?? DEFAULT_IRQ_WAIT_MS;
-            const ev = await irq.wait(timeout, { signal });
+            let ev: Awaited<ReturnType<typeof irq.wait>>;
+            try {
+              ev = await irq.wait(timeout, { signal });
+            } catch (e) {
+              if (e instanceof InterruptedError) e.message = `${e.message} during irq wait ${step.index}`;
+              throw e;
+            }
             if (!ev) throw new TimeoutError(`no interrupt ${step.index} within ${formatPeriod(timeout)}`);
             if (out.json) out.record({ type: "irq", line, index: step.index, count: Number(ev.count), t_ns: jsonNanoseconds(ev.tNs) });
             else out.text(`irq ${step.index}: count ${ev.count}`);
@@ -132,10 +173,12 @@ async function runSteps(
           break;
         }
         case "sleep":
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, step.ms);
-            signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
-          });
+          try {
+            await sleepUnlessStopped(step.ms, signal);
+          } catch (e) {
+            if (e instanceof InterruptedError) e.message = `${e.message} during sleep ${formatPeriod(step.ms)}`;
+            throw e;
+          }
           if (out.json) out.record({ type: "sleep", line, ms: step.ms });
           break;
         case "reset":
@@ -147,6 +190,13 @@ async function runSteps(
           if (!dma) throw new UsageError("dma map needs the device's container or IOAS (run it through `vfio-plat run`)");
           if (buffers.has(step.name)) throw new UsageError(`DMA buffer '${step.name}' is already mapped`, `dma unmap ${step.name} first`);
           const perm = { read: step.perm !== "write", write: step.perm !== "read" };
+          if (step.iova !== undefined) {
+            // Say why the kernel would refuse (EINVAL/EEXIST) before asking it: a buffer mapped earlier may sit there.
+            const window = dma.space.dmaWindow();
+            const owner = (m: DmaMapping): string | undefined => [...buffers].find(([, buf]) => buf.iova === m.iova)?.[0];
+            const problem = dmaPlacementProblem(window, dma.space.mappings, step.iova, mappedLength(step.size, window), owner);
+            if (problem) throw new UsageError(`dma map ${step.name}: ${problem}`, "leave out 'at' to let vfio-plat choose a free IOVA");
+          }
           const buf = DmaBuffer.allocate(dma.b, dma.space, step.size, perm, step.iova);
           buffers.set(step.name, buf);
           vars.set(step.name, buf.iova);
@@ -191,8 +241,13 @@ async function runSteps(
         }
       }
     } catch (e) {
+      // A kernel refusal is reported as "<operation>: <errno>", so the line goes into the operation, not the message.
+      if (e instanceof VfioError && e.cause instanceof SyscallError) {
+        throw new VfioError(`line ${line}: ${e.operation}`, { ...(e.device !== undefined ? { device: e.device } : {}), cause: e });
+      }
       if (e instanceof Error && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
       throw e;
     }
+    progress.done++;
   }
 }

@@ -1,0 +1,171 @@
+// Checks a parsed `run` script as a whole before its first step touches the device: first the flow (a variable used
+// before it is set, a DMA buffer used before it is mapped, `irq wait` on an interrupt never armed), then, once the
+// device is open, every address, interrupt index and fixed IOVA against the device and its IOMMU. A bad line 3 must
+// never leave line 1's write done.
+import type { Device } from "../../vfio/device.ts";
+import type { DmaMapping, DmaWindow } from "../../vfio/dma-space.ts";
+import { UsageError } from "../../vfio/errors.ts";
+import { regionOf } from "../resolve-access.ts";
+import type { ScriptLine, Step } from "./parse-script.ts";
+
+function atLine(line: number, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof UsageError && !e.message.startsWith("line ")) throw new UsageError(`line ${line}: ${e.message}`, e.hint);
+    throw e;
+  }
+}
+
+function variablesRead(step: Step): string[] {
+  if ((step.op === "write" || step.op === "expect") && "variable" in step.value) return [step.value.variable];
+  return [];
+}
+
+/**
+ * Walk the script in order and refuse, with the line number, what would fail half-way: `$x` before `read ... as x`
+ * or `dma map x`; `dma fill/expect/unmap x` while x is not mapped; `dma map x` while x is still mapped; `irq wait N`
+ * while N is not armed (`irq arm N` first); two fixed-IOVA (`at`) buffers live at once that overlap.
+ * @throws UsageError "line N: ..."
+ */
+export function checkScriptFlow(lines: readonly ScriptLine[]): void {
+  const vars = new Set<string>();
+  const mapped = new Map<string, { line: number; iova?: bigint; size: number }>();
+  const armed = new Set<number>();
+  for (const { line, step } of lines) {
+    atLine(line, () => {
+      for (const name of variablesRead(step)) {
+        if (!vars.has(name)) {
+          throw new UsageError(
+            `variable $${name} is not set by any line before this one`,
+            `set it first: read ADDRESS as ${name}, or dma map ${name} SIZE`,
+          );
+        }
+      }
+      switch (step.op) {
+        case "read":
+          if (step.as) vars.add(step.as);
+          break;
+        case "irq":
+          if (step.action === "arm") armed.add(step.index);
+          else if (step.action === "disarm") armed.delete(step.index);
+          else if (step.action === "wait" && !armed.has(step.index)) {
+            throw new UsageError(`irq wait ${step.index}: interrupt ${step.index} is not armed`, `arm it first: irq arm ${step.index}`);
+          }
+          break;
+        case "dma-map": {
+          const live = mapped.get(step.name);
+          if (live) {
+            throw new UsageError(`DMA buffer '${step.name}' is already mapped (line ${live.line})`, `dma unmap ${step.name} first`);
+          }
+          if (step.iova !== undefined) {
+            for (const [other, m] of mapped) {
+              if (m.iova !== undefined && overlaps(step.iova, BigInt(step.size), m.iova, BigInt(m.size))) {
+                throw new UsageError(
+                  `dma map ${step.name} at 0x${step.iova.toString(16)}: overlaps buffer '${other}' (line ${m.line}, ` +
+                    `IOVA 0x${m.iova.toString(16)}-0x${(m.iova + BigInt(m.size) - 1n).toString(16)})`,
+                  `choose a free IOVA, or leave out 'at' to let vfio-plat choose one`,
+                );
+              }
+            }
+          }
+          mapped.set(step.name, { line, size: step.size, ...(step.iova !== undefined ? { iova: step.iova } : {}) });
+          vars.add(step.name);
+          break;
+        }
+        case "dma-fill":
+        case "dma-expect":
+        case "dma-unmap":
+          if (!mapped.has(step.name)) {
+            throw new UsageError(`no DMA buffer '${step.name}' is mapped at this line`, `map it first: dma map ${step.name} SIZE`);
+          }
+          if (step.op === "dma-unmap") mapped.delete(step.name);
+          break;
+        default:
+          break;
+      }
+    });
+  }
+}
+
+function overlaps(a: bigint, aSize: bigint, b: bigint, bSize: bigint): boolean {
+  return a < b + bSize && b < a + aSize;
+}
+
+/**
+ * Why `length` bytes cannot be mapped at `iova` in `window` next to the `live` mappings, or undefined when they can:
+ * an IOVA not aligned to the IOMMU page, a range outside the usable IOVA ranges (the holes are reserved, e.g. the MSI
+ * window), or an overlap with a live mapping (`nameOf` names its buffer). The kernel would answer EINVAL or EEXIST;
+ * this says which and why.
+ */
+export function dmaPlacementProblem(
+  window: DmaWindow,
+  live: readonly DmaMapping[],
+  iova: bigint,
+  length: bigint,
+  nameOf: (m: DmaMapping) => string | undefined = () => undefined,
+): string | undefined {
+  const at = `IOVA 0x${iova.toString(16)}`;
+  if (iova % window.pageSize !== 0n) {
+    return `${at} is not aligned to the IOMMU page size 0x${window.pageSize.toString(16)} (try 0x${(iova - (iova % window.pageSize)).toString(16)})`;
+  }
+  const last = iova + length - 1n;
+  const ranges = window.iovaRanges;
+  if (ranges !== undefined && !ranges.some((r) => iova >= r.start && last <= r.end)) {
+    const usable = ranges.map((r) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(", ");
+    return `${at}-0x${last.toString(16)} is outside the usable IOVA ranges (${usable}); the gaps are reserved (e.g. the MSI window)`;
+  }
+  const hit = live.find((m) => overlaps(iova, length, m.iova, m.size));
+  if (hit) {
+    const name = nameOf(hit);
+    return `${at}-0x${last.toString(16)} overlaps ${name !== undefined ? `buffer '${name}'` : "the mapping"} at IOVA 0x${hit.iova.toString(16)}-0x${(hit.iova + hit.size - 1n).toString(16)}`;
+  }
+  return undefined;
+}
+
+/** Bytes a `dma map` of `size` takes: rounded up to the IOMMU page, as DmaBuffer.allocate does. */
+export function mappedLength(size: number, window: DmaWindow): bigint {
+  const page = window.pageSize;
+  const n = BigInt(Math.max(size, 1));
+  return ((n + page - 1n) / page) * page;
+}
+
+/**
+ * Check every step against the open device before the first one runs: each region exists and each access (with its
+ * COUNT) is aligned and inside it, each interrupt index exists, and each fixed IOVA (`dma map ... at`) is aligned and
+ * usable. `window` is the device's DMA window; absent when the script maps nothing.
+ * @throws UsageError "line N: ..."
+ */
+export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[], window?: () => DmaWindow): void {
+  const irqs = device.info().numIrqs;
+  for (const { line, step } of lines) {
+    atLine(line, () => {
+      switch (step.op) {
+        case "read":
+        case "write":
+        case "expect": {
+          const region = regionOf(device, step.access);
+          const count = step.op === "read" ? (step.count ?? 1) : 1;
+          const offset = Number(step.access.offset);
+          region.checkAccess(offset, step.access.width);
+          if (count > 1) region.checkAccess(offset + (count - 1) * step.access.width, step.access.width);
+          break;
+        }
+        case "irq":
+          if (step.index >= irqs) {
+            throw new UsageError(`${device.name} has no interrupt ${step.index} (it has ${irqs})`, "see `vfio-plat info` for its interrupts");
+          }
+          break;
+        case "dma-map":
+          if (step.iova !== undefined && window) {
+            const w = window();
+            const problem = dmaPlacementProblem(w, [], step.iova, mappedLength(step.size, w));
+            if (problem) throw new UsageError(`dma map ${step.name}: ${problem}`, "leave out 'at' to let vfio-plat choose a free IOVA");
+          }
+          break;
+        default:
+          break;
+      }
+    });
+  }
+}
