@@ -1,0 +1,125 @@
+// Policy: `run` checks the whole script before its first step, so a bad line 3 leaves line 1's write undone, whether
+// line 3 fails to parse, uses what does not exist yet, or names an address, interrupt or IOVA the device cannot take;
+// the script comes from exactly one source; a variable sum that does not fit is refused before its write.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli, simEnv, tempSimState } from "../helpers/cli.ts";
+
+setDefaultTimeout(60_000);
+
+const RTC = "9010000.pl031";
+const DMA = "2c0a0000.dma";
+let state: { dir: string; dispose: () => void };
+let env: Record<string, string>;
+
+beforeAll(() => {
+  state = tempSimState("vfio-plat-run-check-");
+  env = simEnv(state.dir);
+  for (const d of [RTC, DMA]) expect(runCli(["bind", d], { env }).code).toBe(0);
+});
+afterAll(() => state.dispose());
+
+function reg(device: string, addr: string): string {
+  const r = runCli(["read", device, addr], { env });
+  expect(r.code).toBe(0);
+  return r.stdout.trim();
+}
+
+describe("a bad line 3 leaves line 1's write undone", () => {
+  test.each([
+    ["an unknown verb", RTC, "poke 0:0x4 1", /line 3: unknown verb 'poke'/],
+    ["a bad value", RTC, "write 0:0x8 0x1x", /line 3: invalid value '0x1x'/],
+    ["a bad width", RTC, "write 0:0x4.h 1", /line 3: invalid width suffix '.h'/],
+    ["a value wider than the access", RTC, "write 0:0x4.w 0x10000", /line 3: value '0x10000' does not fit a 16-bit access/],
+    ["value bits outside the mask", RTC, "expect 0:0x4 0x3:0x1", /line 3: value 0x3 has bits outside mask 0x1/],
+    ["an unknown variable", RTC, "write 0:0x4 $later", /line 3: variable \$later is not set/],
+    ["irq wait before irq arm", RTC, "irq wait 0 1s", /line 3: irq wait 0: interrupt 0 is not armed — arm it first: irq arm 0/],
+    ["an offset past the region", RTC, "write 0:0x1000 1", /line 3: offset 0x1000 \+ 4 is outside region 0/],
+    ["an unaligned offset", RTC, "read 0:0x6", /line 3: offset 0x6 is not aligned/],
+    ["a dump running past the region", RTC, "read 0:0xff0 8", /line 3: offset 0x100c \+ 4 is outside region 0/],
+    ["a region that does not exist", RTC, "read 3:0x0", /line 3: 9010000.pl031 has no region 3/],
+    ["an interrupt that does not exist", RTC, "irq arm 5", /line 3: 9010000.pl031 has no interrupt 5 \(it has 1\)/],
+    ["an IOVA in the reserved MSI window", DMA, "dma map a 4k at 0x8000000", /line 3: dma map a: IOVA 0x8000000-0x8000fff is outside the usable IOVA ranges/],
+    ["an unaligned IOVA", DMA, "dma map a 4k at 0x1800", /line 3: dma map a: IOVA 0x1800 is not aligned to the IOMMU page size 0x1000/],
+  ])("%s", (_what, device, line3, re) => {
+    // A register that keeps what is written: the PL031's match register, the PL330's INTEN.
+    const at = device === RTC ? "0x4" : "0x20";
+    expect(runCli(["write", device, at, "0"], { env }).code).toBe(0);
+    const r = runCli(["run", device, "-e", `write 0:${at} 0x21; read 0:0x0; ${line3}`], { env });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(reg(device, at)).toBe("0x00000000");
+  });
+});
+
+describe("one script source", () => {
+  test.each([
+    ["FILE with -e", (f: string) => ["run", RTC, f, "-e", "write 0:0x4 0x31"], /two script sources: FILE '.*' and -e/],
+    ["- with -e", () => ["run", RTC, "-", "-e", "write 0:0x4 0x31"], /two script sources: - \(stdin\) and -e/],
+    ["-e twice", () => ["run", RTC, "-e", "write 0:0x4 0x31", "-e", "write 0:0x4 0x32"], /-e given 2 times/],
+  ])("%s is refused, nothing runs", (_what, args, re) => {
+    const file = join(state.dir, "source.vfio");
+    writeFileSync(file, "write 0:0x4 0x33\n");
+    expect(runCli(["write", RTC, "0x4", "0"], { env }).code).toBe(0);
+    const r = runCli(args(file), { env, stdin: "write 0:0x4 0x34\n" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr).toContain("give the script once");
+    expect(reg(RTC, "0x4")).toBe("0x00000000");
+  });
+
+  test("a directory as the script file: the reason, not a runtime message", () => {
+    const r = runCli(["run", RTC, state.dir], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot read script ${state.dir}: Is a directory (EISDIR)`);
+  });
+
+  test("run - still reads the script from stdin", () => {
+    const r = runCli(["run", RTC, "-"], { env, stdin: "write 0:0x4 0x35\nread 0:0x4\n" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("0:0x00000004.l = 0x00000035");
+  });
+});
+
+describe("variable arithmetic is checked before its write", () => {
+  test("past the width: refused with the value in decimal and hex; the register keeps its value", () => {
+    expect(runCli(["write", RTC, "0x4", "0xfffffff0"], { env }).code).toBe(0);
+    const r = runCli(["run", RTC, "-e", "read 0:0x4 as x; write 0:0x4 $x+0x20"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("line 2: $x+0x20 is 4294967312 (0x100000010) ($x = 4294967280 (0xfffffff0)): does not fit a 32-bit access");
+    expect(reg(RTC, "0x4")).toBe("0xfffffff0");
+  });
+
+  test("negative: refused with the value in decimal and hex", () => {
+    expect(runCli(["write", RTC, "0x4", "0x2"], { env }).code).toBe(0);
+    const r = runCli(["run", RTC, "-e", "read 0:0x4 as x; write 0:0x4 $x-4"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("line 2: $x-4 is -2 (-0x2) ($x = 2 (0x2)): negative");
+    expect(reg(RTC, "0x4")).toBe("0x00000002");
+  });
+
+  test("a masked variable write with bits outside the mask is refused at run time", () => {
+    expect(runCli(["write", RTC, "0x4", "0x100"], { env }).code).toBe(0);
+    const r = runCli(["run", RTC, "-e", "read 0:0x4 as x; write 0:0x4 $x:0xff"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("line 2: $x 0x100 has bits outside mask 0xff");
+    expect(reg(RTC, "0x4")).toBe("0x00000100");
+  });
+
+  test("in range: written", () => {
+    expect(runCli(["write", RTC, "0x4", "0x10"], { env }).code).toBe(0);
+    const r = runCli(["run", RTC, "-e", "read 0:0x4 as x; write 0:0x4 $x-0x10:0xff; expect 0:0x4 $x-0x10"], { env });
+    expect(r.code).toBe(0);
+    expect(reg(RTC, "0x4")).toBe("0x00000000");
+  });
+});
+
+test("dma map at an IOVA a buffer mapped earlier holds: the line and the buffer, not a raw EEXIST", () => {
+  const r = runCli(["run", DMA, "-e", "dma map a 4k; dma map b 4k at 0x1000"], { env });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("line 2: dma map b: IOVA 0x1000-0x1fff overlaps buffer 'a' at IOVA 0x1000-0x1fff");
+  expect(r.stderr).not.toContain("EEXIST");
+});
