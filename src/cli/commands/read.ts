@@ -16,19 +16,16 @@ import { UsageError } from "../../vfio/errors.ts";
 import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
-import { checkpoint } from "../interrupt.ts";
-
-// A chunk of registers between progress updates: small enough to redraw often on slow buses, large enough to cost nothing.
-const CHUNK = 4096;
+import { readRegisters } from "../read-registers.ts";
 
 /**
  * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps. A signal stops the
- * dump before the next chunk (a checkpoint precedes each).
+ * dump before the next chunk.
  * @throws UsageError (range), InterruptedError
  */
 async function readWithProgress(ctx: CliContext, region: Region, offset: number, width: Width, count: number): Promise<bigint[]> {
-  // The whole range is checked before the first access, as readMany does: never half a dump and then an error.
-  region.checkAccess(offset + (count - 1) * width, width);
+  region.checkAccess(offset + (count - 1) * width, width); // a range error shows no progress line first
+
   const progress = startProgress({
     label: `reading ${region.device} region ${region.index}`,
     total: count,
@@ -36,14 +33,7 @@ async function readWithProgress(ctx: CliContext, region: Region, offset: number,
     enabled: !ctx.json,
   });
   ctx.onCleanup(() => progress.end());
-  const values: bigint[] = [];
-  for (let done = 0; done < count; ) {
-    await checkpoint(ctx.abort.signal);
-    const n = Math.min(CHUNK, count - done);
-    for (const v of region.readMany(offset + done * width, width, n)) values.push(v);
-    done += n;
-    progress.update(done);
-  }
+  const values = await readRegisters(region, offset, width, count, ctx.abort.signal, (done) => progress.update(done));
   progress.end();
   return values;
 }

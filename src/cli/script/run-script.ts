@@ -18,6 +18,7 @@ import { formatPeriod } from "../parse/periods.ts";
 import { InterruptedError, TimeoutError, VfioError } from "../../vfio/errors.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
+import { readRegisters } from "../read-registers.ts";
 import { widthName, type Width } from "../parse/access.ts";
 import { checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./check-script.ts";
@@ -114,7 +115,7 @@ async function runSteps(
       switch (step.op) {
         case "read": {
           const region = regionOf(device, step.access);
-          const values = region.readMany(Number(step.access.offset), step.access.width, step.count ?? 1);
+          const values = await readRegisters(region, Number(step.access.offset), step.access.width, step.count ?? 1, signal);
           if (step.as) vars.set(step.as, values[0]!);
           if (out.json) {
             out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x) => jsonRegister(x, step.access.width)) });
