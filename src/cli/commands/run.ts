@@ -19,9 +19,25 @@ const SOURCES = "give the script once: a FILE, - (stdin), or one -e 'line; line'
 /** Where the script comes from: a file, stdin, or -e text. Two sources, or -e twice, are refused (never one dropped). */
 type ScriptSource = { file: string } | { stdin: true } | { inline: string };
 
-function scriptSource(given: string | undefined, stdinDash: boolean, execute: unknown): ScriptSource {
-  if (Array.isArray(execute)) throw new UsageError(`-e given ${execute.length} times`, `${SOURCES}; separate lines with ';'`);
-  const inline = typeof execute === "string" ? execute : undefined;
+/**
+ * The -e text as typed. cac merges `-e` and `--execute` into one value (the other one silently lost) and turns a
+ * number-like value into a lossy number, so the raw command line decides: how many times, and the exact text.
+ */
+function inlineScript(raw: readonly string[], execute: unknown): string | undefined {
+  const at: number[] = [];
+  raw.forEach((t, i) => {
+    if (t === "-e" || t === "--execute" || t.startsWith("--execute=")) at.push(i);
+  });
+  const times = Math.max(at.length, Array.isArray(execute) ? execute.length : 0);
+  if (times > 1) throw new UsageError(`-e given ${times} times`, `${SOURCES}; separate lines with ';'`);
+  if (execute === undefined) return undefined;
+  if (typeof execute === "string") return execute;
+  const i = at[0];
+  if (i === undefined) return String(execute);
+  return raw[i]!.startsWith("--execute=") ? raw[i]!.slice("--execute=".length) : (raw[i + 1] ?? String(execute));
+}
+
+function scriptSource(given: string | undefined, stdinDash: boolean, inline: string | undefined): ScriptSource {
   const named = [given !== undefined ? `FILE '${given}'` : undefined, stdinDash ? "- (stdin)" : undefined, inline !== undefined ? "-e" : undefined]
     .filter((x) => x !== undefined);
   if (named.length > 1) throw new UsageError(`two script sources: ${named.join(" and ")}`, SOURCES);
@@ -50,7 +66,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line.
   const raw = options.rawArgs as string[] | undefined;
   const dash = given === undefined && raw?.includes("-") === true;
-  const src = scriptSource(given, dash, options.execute ?? options.e);
+  const src = scriptSource(given, dash, inlineScript(raw ?? [], options.execute ?? options.e));
   const lines = parseScript(await readScript(src, ctx.abort.signal));
   checkScriptFlow(lines);
   const { b, session } = await openCliDevice(ctx, deviceSpec!);
