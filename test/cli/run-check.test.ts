@@ -10,13 +10,14 @@ setDefaultTimeout(60_000);
 
 const RTC = "9010000.pl031";
 const DMA = "2c0a0000.dma";
+const EDU = "0000:00:02.0";
 let state: { dir: string; dispose: () => void };
 let env: Record<string, string>;
 
 beforeAll(() => {
   state = tempSimState("vfio-plat-run-check-");
   env = simEnv(state.dir);
-  for (const d of [RTC, DMA]) expect(runCli(["bind", d], { env }).code).toBe(0);
+  for (const d of [RTC, DMA, EDU]) expect(runCli(["bind", d], { env }).code).toBe(0);
 });
 afterAll(() => state.dispose());
 
@@ -28,30 +29,35 @@ function reg(device: string, addr: string): string {
 
 describe("a bad line 3 leaves line 1's write undone", () => {
   test.each([
-    ["an unknown verb", RTC, "poke 0:0x4 1", /line 3: unknown verb 'poke'/],
-    ["a bad value", RTC, "write 0:0x8 0x1x", /line 3: invalid value '0x1x'/],
-    ["a bad width", RTC, "write 0:0x4.h 1", /line 3: invalid width suffix '.h'/],
-    ["a value wider than the access", RTC, "write 0:0x4.w 0x10000", /line 3: value '0x10000' does not fit a 16-bit access/],
-    ["value bits outside the mask", RTC, "expect 0:0x4 0x3:0x1", /line 3: value 0x3 has bits outside mask 0x1/],
-    ["an unknown variable", RTC, "write 0:0x4 $later", /line 3: variable \$later is not set/],
-    ["irq wait before irq arm", RTC, "irq wait 0 1s", /line 3: irq wait 0: interrupt 0 is not armed — arm it first: irq arm 0/],
-    ["an offset past the region", RTC, "write 0:0x1000 1", /line 3: offset 0x1000 \+ 4 is outside region 0/],
-    ["an unaligned offset", RTC, "read 0:0x6", /line 3: offset 0x6 is not aligned/],
-    ["a dump running past the region", RTC, "read 0:0xff0 8", /line 3: offset 0x100c \+ 4 is outside region 0/],
-    ["a region that does not exist", RTC, "read 3:0x0", /line 3: 9010000.pl031 has no region 3/],
-    ["an interrupt that does not exist", RTC, "irq arm 5", /line 3: 9010000.pl031 has no interrupt 5 \(it has 1\)/],
-    ["an IOVA in the reserved MSI window", DMA, "dma map a 4k at 0x8000000", /line 3: dma map a: IOVA 0x8000000-0x8000fff is outside the usable IOVA ranges/],
-    ["an unaligned IOVA", DMA, "dma map a 4k at 0x1800", /line 3: dma map a: IOVA 0x1800 is not aligned to the IOMMU page size 0x1000/],
-  ])("%s", (_what, device, line3, re) => {
-    // A register that keeps what is written: the PL031's match register, the PL330's INTEN.
-    const at = device === RTC ? "0x4" : "0x20";
+    ["an unknown verb", RTC, "poke 0:0x4 1", 2, /line 3: unknown verb 'poke'/],
+    ["a bad value", RTC, "write 0:0x8 0x1x", 2, /line 3: invalid value '0x1x'/],
+    ["a bad width", RTC, "write 0:0x4.h 1", 2, /line 3: invalid width suffix '.h'/],
+    ["a value wider than the access", RTC, "write 0:0x4.w 0x10000", 2, /line 3: value '0x10000' does not fit a 16-bit access/],
+    ["value bits outside the mask", RTC, "expect 0:0x4 0x3:0x1", 2, /line 3: value 0x3 has bits outside mask 0x1/],
+    ["an unknown variable", RTC, "write 0:0x4 $later", 2, /line 3: variable \$later is not set/],
+    ["irq wait before irq arm", RTC, "irq wait 0 1s", 2, /line 3: irq wait 0: interrupt 0 is not armed — arm it first: irq arm 0/],
+    ["an offset past the region", RTC, "write 0:0x1000 1", 2, /line 3: offset 0x1000 \+ 4 is outside region 0/],
+    ["an unaligned offset", RTC, "read 0:0x6", 2, /line 3: offset 0x6 is not aligned/],
+    ["a dump running past the region", RTC, "read 0:0xff0 8", 2, /line 3: offset 0x100c \+ 4 is outside region 0/],
+    ["a region that does not exist", RTC, "read 3:0x0", 2, /line 3: 9010000.pl031 has no region 3/],
+    ["an interrupt that does not exist", RTC, "irq arm 5", 2, /line 3: 9010000.pl031 has no interrupt 5 \(it has 1\)/],
+    ["a reset the device has no function for", RTC, "reset", 6, /line 3: 9010000.pl031 has no reset function/],
+    ["a 64-bit access to a region without mmap", EDU, "read 7:0x0.q", 6, /line 3: region 7 of 0000:00:02.0 cannot be mmap'ed/],
+    ["an IOVA in the reserved MSI window", DMA, "dma map a 4k at 0x8000000", 2, /line 3: dma map a: IOVA 0x8000000-0x8000fff is outside the usable IOVA ranges/],
+    ["an unaligned IOVA", DMA, "dma map a 4k at 0x1800", 2, /line 3: dma map a: IOVA 0x1800 is not aligned to the IOMMU page size 0x1000/],
+    ["a dma expect range past its buffer", DMA, "dma map a 4k; dma expect a zeros 0x800 0x1000", 2, /line 4: dma expect a: 4096 bytes at offset 0x800 run past its 4096 bytes/],
+  ])("%s", (_what, device, line3, exit, re) => {
+    // A register that keeps what is written: the PL031's match register, the PL330's INTEN, edu's liveness register
+    // (it reads back inverted: compare before and after).
+    const at = { [RTC]: "0x4", [DMA]: "0x20", [EDU]: "0x4" }[device]!;
     expect(runCli(["write", device, at, "0"], { env }).code).toBe(0);
+    const before = reg(device, at);
     const r = runCli(["run", device, "-e", `write 0:${at} 0x21; read 0:0x0; ${line3}`], { env });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(exit);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(re);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(reg(device, at)).toBe("0x00000000");
+    expect(reg(device, at)).toBe(before);
   });
 });
 

@@ -70,8 +70,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const lines = parseScript(await readScript(src, ctx.abort.signal));
   checkScriptFlow(lines);
   const { b, session } = await openCliDevice(ctx, deviceSpec!);
-  const mapsAt = lines.some((l) => l.step.op === "dma-map" && l.step.iova !== undefined);
-  checkScriptOnDevice(session.device, lines, mapsAt ? () => session.dma.dmaWindow() : undefined);
+  checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;
   jl?.line({ type: "start", device: session.device.name, steps: lines.length });
   const progress: ScriptProgress = { done: 0 };

@@ -3,8 +3,8 @@
 // device is open, every address, interrupt index and fixed IOVA against the device and its IOMMU. A bad line 3 must
 // never leave line 1's write done.
 import type { Device } from "../../vfio/device.ts";
-import type { DmaMapping, DmaWindow } from "../../vfio/dma-space.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import type { DmaMapping, DmaSpace, DmaWindow } from "../../vfio/dma-space.ts";
+import { UnsupportedError, UsageError } from "../../vfio/errors.ts";
 import { regionOf } from "../resolve-access.ts";
 import type { ScriptLine, Step } from "./parse-script.ts";
 
@@ -12,7 +12,7 @@ function atLine(line: number, fn: () => void): void {
   try {
     fn();
   } catch (e) {
-    if (e instanceof UsageError && !e.message.startsWith("line ")) throw new UsageError(`line ${line}: ${e.message}`, e.hint);
+    if ((e instanceof UsageError || e instanceof UnsupportedError) && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
     throw e;
   }
 }
@@ -131,13 +131,17 @@ export function mappedLength(size: number, window: DmaWindow): bigint {
 }
 
 /**
- * Check every step against the open device before the first one runs: each region exists and each access (with its
- * COUNT) is aligned and inside it, each interrupt index exists, and each fixed IOVA (`dma map ... at`) is aligned and
- * usable. `window` is the device's DMA window; absent when the script maps nothing.
- * @throws UsageError "line N: ..."
+ * Check every step against the open device and its DMA space before the first one runs: each region exists, can be
+ * read or written as the step needs (64-bit accesses need an mmap-able region) and each access (with its COUNT) is
+ * aligned and inside it; each interrupt index exists; `reset` has a reset function behind it; `dma map` has an IOMMU,
+ * and each fixed IOVA (`dma map ... at`) is aligned and usable; `dma expect` ranges stay inside their buffer.
+ * @throws UsageError "line N: ...", UnsupportedError "line N: ..." for what the device or kernel cannot do
  */
-export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[], window?: () => DmaWindow): void {
-  const irqs = device.info().numIrqs;
+export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[], space?: DmaSpace): void {
+  const info = device.info();
+  let window: DmaWindow | undefined;
+  const windowOf = (s: DmaSpace): DmaWindow => (window ??= s.dmaWindow());
+  const lengths = new Map<string, bigint>();
   for (const { line, step } of lines) {
     atLine(line, () => {
       switch (step.op) {
@@ -149,20 +153,54 @@ export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[]
           const offset = Number(step.access.offset);
           region.checkAccess(offset, step.access.width);
           if (count > 1) region.checkAccess(offset + (count - 1) * step.access.width, step.access.width);
+          const what = `region ${region.index} of ${device.name}`;
+          if (step.op === "write" && !region.writable) throw new UnsupportedError(`${what} is read-only`);
+          // A masked write reads the register first.
+          if ((step.op !== "write" || step.mask !== undefined) && !region.readable) throw new UnsupportedError(`${what} is not readable`);
+          if (step.access.width === 8 && !region.mappable) {
+            throw new UnsupportedError(
+              `${what} cannot be mmap'ed (no MMAP flag), and 64-bit accesses exist only through mmap`,
+              "use 8/16/32-bit accesses (.b, .w, .l), which go through pread/pwrite",
+            );
+          }
           break;
         }
         case "irq":
-          if (step.index >= irqs) {
-            throw new UsageError(`${device.name} has no interrupt ${step.index} (it has ${irqs})`, "see `vfio-plat info` for its interrupts");
+          if (step.index >= info.numIrqs) {
+            throw new UsageError(`${device.name} has no interrupt ${step.index} (it has ${info.numIrqs})`, "see `vfio-plat info` for its interrupts");
           }
           break;
-        case "dma-map":
-          if (step.iova !== undefined && window) {
-            const w = window();
-            const problem = dmaPlacementProblem(w, [], step.iova, mappedLength(step.size, w));
-            if (problem) throw new UsageError(`dma map ${step.name}: ${problem}`, "leave out 'at' to let vfio-plat choose a free IOVA");
+        case "reset":
+          if (!info.hasReset) {
+            throw new UnsupportedError(
+              `${device.name} has no reset function (VFIO_DEVICE_FLAGS_RESET not set)`,
+              "reset the device through its own registers, or leave out the reset step",
+            );
           }
           break;
+        case "dma-map": {
+          if (!space) break;
+          if (space.noiommu) throw new UnsupportedError("dma map: noiommu containers cannot map DMA (no IOMMU to translate)");
+          const w = windowOf(space);
+          const length = mappedLength(step.size, w);
+          lengths.set(step.name, length);
+          if (step.iova === undefined) break;
+          const problem = dmaPlacementProblem(w, [], step.iova, length);
+          if (problem) throw new UsageError(`dma map ${step.name}: ${problem}`, "leave out 'at' to let vfio-plat choose a free IOVA");
+          break;
+        }
+        case "dma-expect": {
+          const length = lengths.get(step.name);
+          const offset = BigInt(step.offset ?? 0);
+          const end = offset + BigInt(step.length ?? 0);
+          if (length !== undefined && step.length !== undefined && end > length) {
+            throw new UsageError(
+              `dma expect ${step.name}: ${step.length} bytes at offset 0x${offset.toString(16)} run past its ${length} bytes`,
+              `the buffer holds offsets 0x0-0x${(length - 1n).toString(16)}`,
+            );
+          }
+          break;
+        }
         default:
           break;
       }
