@@ -5,7 +5,7 @@
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
-import { UsageError, VerifyError } from "../../vfio/errors.ts";
+import { InterruptedError, TimeoutError, UsageError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import type { Device } from "../../vfio/device.ts";
 import { firstMismatch, patternBytes, patternName } from "./dma-pattern.ts";
 import { hex } from "../output/hex.ts";
@@ -13,14 +13,12 @@ import { formatHexdump } from "../output/hexdump.ts";
 import { jsonRegister, jsonNanoseconds } from "../output/json.ts";
 import { regionOf } from "../resolve-access.ts";
 import { DEFAULT_IRQ_WAIT_MS, type ScriptLine, type ValueExpr } from "./parse-script.ts";
-import type { Access } from "../parse/access.ts";
+import { widthName, type Access, type Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
-import { InterruptedError, TimeoutError, VfioError } from "../../vfio/errors.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
 import { readRegisters } from "../read-registers.ts";
-import { widthName, type Width } from "../parse/access.ts";
-import { checkInMask, widthMax } from "../parse/value.ts";
+import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./check-script.ts";
 
 export interface ScriptOutput {
@@ -98,7 +96,7 @@ async function runSteps(
     if (sum < 0n || sum > widthMax(width)) {
       throw new UsageError(
         `${v.text} is ${decHex(sum)} ($${v.variable} = ${decHex(base)}): ${sum < 0n ? "negative" : `does not fit a ${widthName(width)} access`}`,
-        `nothing was written by this line; the ${widthName(width)} range is 0 to 0x${widthMax(width).toString(16)}`,
+        `this line did not run; a ${widthName(width)} value is 0 to 0x${widthMax(width).toString(16)}`,
       );
     }
     if (mask !== undefined) checkInMask(sum, mask, v.text);
@@ -130,7 +128,7 @@ async function runSteps(
           const region = regionOf(device, step.access);
           const off = Number(step.access.offset);
           let v = value(step.value, step.access.width, step.mask);
-          if (step.mask !== undefined) v = (region.read(off, step.access.width) & ~step.mask) | (v & step.mask);
+          if (step.mask !== undefined) v = applyMask(region.read(off, step.access.width), v, step.mask);
           region.write(off, step.access.width, v);
           if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${off.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
           else out.text(`${label(region.index, step.access)} <- ${hex(v, step.access.width)}`);
