@@ -24,8 +24,9 @@ export function throwIfStopped(signal: AbortSignal): void {
 /**
  * Give the event loop one turn so a pending signal's handler runs, then stop if it did. Call it before each step that
  * touches the device. One turn is enough: a signal delivered before the call is seen by it (measured on Bun 1.4:
- * 300 of 300 self-sent signals seen at the first turn). Cost: about 5 µs (Bun.sleep(0); setImmediate ~7 µs,
- * setTimeout(0) ~1 ms, and a bare `await` never lets the handler run).
+ * 300 of 300 self-sent signals seen at the first turn). Cost of one turn with Bun.sleep(0): about 5 µs on an idle
+ * machine (setImmediate ~7 µs, setTimeout(0) ~1 ms; a bare `await` never lets the handler run). On the simulator a
+ * 50 000-write script went from 3.6 s to 4.7 s with a checkpoint per step, on a busy 2-core machine.
  * @throws InterruptedError naming the signal
  */
 export async function checkpoint(signal: AbortSignal): Promise<void> {

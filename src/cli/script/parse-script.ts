@@ -1,6 +1,7 @@
 // The `run` script language: one step per line, the same verbs as the CLI, so work that must happen in ONE open
 // session (the kernel may reset a device on first open and last close) can be written down and replayed. Parsing is
-// separate from running so a script is checked completely before the device is touched. The `dma` verbs give any
+// separate from running so a script is checked completely before the device is touched (line by line here, then as a
+// whole in check-script.ts). The `dma` verbs give any
 // device DMA buffers without a device-specific command: map memory through the container (its IOVA becomes $NAME),
 // fill it, let the device work, check it.
 import { UsageError } from "../../vfio/errors.ts";
