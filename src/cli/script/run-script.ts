@@ -19,7 +19,7 @@ import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
 import { readRegisters } from "../read-registers.ts";
 import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
-import { dmaPlacementProblem, mappedLength } from "./check-script.ts";
+import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -38,6 +38,44 @@ export interface ScriptDma {
 function label(regionIndex: number, access: Access): string {
   const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[access.width];
   return `${regionIndex}:0x${access.offset.toString(16).padStart(8, "0")}.${letter}`;
+}
+
+/** The kernel refused a `dma map ... at IOVA`: its errno stays in the message, the reason in words is the hint. */
+class DmaMapRefusal extends VfioError {
+  constructor(
+    operation: string,
+    cause: VfioError,
+    readonly hint: string,
+  ) {
+    super(operation, { cause });
+  }
+}
+
+/**
+ * `e` as thrown by a `dma map`, or, when the kernel said EINVAL or EEXIST for a fixed IOVA and the IOMMU's window and
+ * the live mappings say why (unaligned, reserved gap such as the MSI window, overlap), a DmaMapRefusal saying so.
+ */
+function explainMapRefusal(
+  e: unknown,
+  line: number,
+  name: string,
+  iova: bigint | undefined,
+  size: number,
+  space: DmaSpace,
+  buffers: ReadonlyMap<string, DmaBuffer>,
+): unknown {
+  const errno = e instanceof VfioError && e.cause instanceof SyscallError ? e.cause.code : undefined;
+  if (iova === undefined || (errno !== "EINVAL" && errno !== "EEXIST")) return e;
+  let problem: string | undefined;
+  try {
+    const window = space.dmaWindow();
+    const owner = (m: DmaMapping): string | undefined => [...buffers].find(([, buf]) => buf.iova === m.iova)?.[0];
+    problem = dmaPlacementProblem(window, space.mappings, iova, mappedLength(size, window), owner);
+  } catch {
+    return e; // no window to explain with: the kernel's answer alone
+  }
+  if (problem === undefined) return e;
+  return new DmaMapRefusal(`line ${line}: dma map ${name} at 0x${iova.toString(16)}`, e as VfioError, `${problem}; choose another IOVA, or leave out 'at'`);
 }
 
 /** How far a script got: the steps finished (a signal or an error stops it early). */
@@ -189,14 +227,12 @@ async function runSteps(
           if (!dma) throw new UsageError("dma map needs the device's container or IOAS (run it through `vfio-plat run`)");
           if (buffers.has(step.name)) throw new UsageError(`DMA buffer '${step.name}' is already mapped`, `dma unmap ${step.name} first`);
           const perm = { read: step.perm !== "write", write: step.perm !== "read" };
-          if (step.iova !== undefined) {
-            // Say why the kernel would refuse (EINVAL/EEXIST) before asking it: a buffer mapped earlier may sit there.
-            const window = dma.space.dmaWindow();
-            const owner = (m: DmaMapping): string | undefined => [...buffers].find(([, buf]) => buf.iova === m.iova)?.[0];
-            const problem = dmaPlacementProblem(window, dma.space.mappings, step.iova, mappedLength(step.size, window), owner);
-            if (problem) throw new UsageError(`dma map ${step.name}: ${problem}`, "leave out 'at' to let vfio-plat choose a free IOVA");
+          let buf: DmaBuffer;
+          try {
+            buf = DmaBuffer.allocate(dma.b, dma.space, step.size, perm, step.iova);
+          } catch (e) {
+            throw explainMapRefusal(e, line, step.name, step.iova, step.size, dma.space, buffers);
           }
-          const buf = DmaBuffer.allocate(dma.b, dma.space, step.size, perm, step.iova);
           buffers.set(step.name, buf);
           vars.set(step.name, buf.iova);
           if (out.json) out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm });
