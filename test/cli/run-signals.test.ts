@@ -107,7 +107,7 @@ test("run: SIGTERM during irq wait stops before the next write; the interrupt an
   expect(r.stdout.trim().split("\n").at(-1)).toBe('{"type":"end","reason":"signal","signal":"SIGTERM","steps":2}');
   // Cleanup (the device close) removes the trigger (SET_IRQS, DATA_NONE|ACTION_TRIGGER, count 0) before the exit.
   expect(r.stderr).toMatch(/VFIO_DEVICE_SET_IRQS, \[14 00 00 00 21 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\]\) = 0/);
-  expect(JSON.parse(r.stderr.split("\n").find((l) => l.startsWith('{"error"'))!).error.message).toMatch(/^line 3: interrupted by SIGTERM during irq wait 0$|^interrupted by SIGTERM before line 3 /);
+  expect(JSON.parse(r.stderr.split("\n").find((l) => l.startsWith('{"error"'))!).error.message).toMatch(/^line 3: interrupted by SIGTERM during irq wait 0 8s$|^interrupted by SIGTERM before line 3 /);
   expect(register(RTC, "0x4")).toBe("0x00000012");
   // The interrupt can be armed again at once by a new process: nothing was left holding it.
   expect(runCli(["run", RTC, "-e", "irq arm 0; irq disarm 0"], { env }).code).toBe(0);
@@ -179,5 +179,18 @@ test("run: a signal during a long `read ADDR COUNT` step stops it between chunks
   expect(r.stderr).not.toContain("pwrite(");
   const offsets = [...r.stderr.matchAll(/pread\([^)]*, 1, (0x[0-9a-f]+)\)/g)].map((m) => Number(m[1]));
   expect(Math.max(...offsets)).toBeLessThan(0xfffff);
-  expect(r.stderr).toContain("vfio-plat: line 1: interrupted by SIGTERM");
+  expect(r.stderr).toContain("vfio-plat: line 1: interrupted by SIGTERM during read 0:0x0.b 0x100000");
+});
+
+test("run: a signal during a big `dma fill` stops it between chunks; the next write never runs", async () => {
+  expect(runCli(["write", DMA, "0x20", "0"], { env }).code).toBe(0);
+  // 128 MiB of random bytes take seconds to fill: the signal lands in the fill (or, at the latest, just before it).
+  const p = start(["--json", "run", DMA, "-e", "write 0:0x20 0x7; dma map a 128M; dma fill a random:5; dma expect a random:5; write 0:0x20 0x99"]);
+  await p.waitFor("stdout", /"type":"dma-map"/);
+  p.child.kill("SIGINT");
+  const r = await p.finish();
+  expect(r.code).toBe(130);
+  expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^\{"type":"end","reason":"signal","signal":"SIGINT","steps":2\}$/);
+  expect(JSON.parse(r.stderr.trim()).error.message).toMatch(/^line 3: interrupted by SIGINT during dma fill a random:5$|^interrupted by SIGINT before line 3 /);
+  expect(register(DMA, "0x20")).toBe("0x00000007");
 });

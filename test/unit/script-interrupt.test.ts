@@ -103,7 +103,7 @@ describe("runScript and signals", () => {
     setTimeout(() => ac.abort("SIGINT"), 50);
     const e = await rejection(running);
     expect(e).toBeInstanceOf(InterruptedError);
-    expect((e as Error).message).toBe("line 2: interrupted by SIGINT during sleep 60 s");
+    expect((e as Error).message).toBe("line 2: interrupted by SIGINT during sleep 60s");
     expect(progress.done).toBe(1);
   });
 });

@@ -7,7 +7,7 @@ import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
 import { InterruptedError, TimeoutError, UsageError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import type { Device } from "../../vfio/device.ts";
-import { firstMismatch, patternBytes, patternName } from "./dma-pattern.ts";
+import { fillPattern, findMismatch, patternName } from "./dma-pattern.ts";
 import { hex } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
 import { jsonRegister, jsonNanoseconds } from "../output/json.ts";
@@ -92,7 +92,7 @@ function decHex(n: bigint): string {
  * Run `lines` on `device`. Variables captured by `read ... as NAME` live for the script. Before each step the script
  * gives pending signal handlers a turn and stops if one ran; buffers are unmapped on every way out.
  * @throws the failing step's error, its message prefixed with "line N:"; InterruptedError on a signal, its message
- *   saying which line did not run ("before line N") or which line it stopped ("line N: ... during sleep")
+ *   saying which line did not run ("before line N") or which step it stopped ("line N: ... during sleep 5s")
  */
 export async function runScript(
   device: Device,
@@ -140,7 +140,7 @@ async function runSteps(
     if (mask !== undefined) checkInMask(sum, mask, v.text);
     return sum;
   };
-  for (const { line, step } of lines) {
+  for (const { line, text, step } of lines) {
     try {
       await checkpoint(signal);
     } catch (e) {
@@ -193,13 +193,7 @@ async function runSteps(
           else if (step.action === "trigger") irq.trigger();
           else {
             const timeout = step.timeoutMs ?? DEFAULT_IRQ_WAIT_MS;
-            let ev: Awaited<ReturnType<typeof irq.wait>>;
-            try {
-              ev = await irq.wait(timeout, { signal });
-            } catch (e) {
-              if (e instanceof InterruptedError) e.message = `${e.message} during irq wait ${step.index}`;
-              throw e;
-            }
+            const ev = await irq.wait(timeout, { signal });
             if (!ev) throw new TimeoutError(`no interrupt ${step.index} within ${formatPeriod(timeout)}`);
             if (out.json) out.record({ type: "irq", line, index: step.index, count: Number(ev.count), t_ns: jsonNanoseconds(ev.tNs) });
             else out.text(`irq ${step.index}: count ${ev.count}`);
@@ -210,12 +204,7 @@ async function runSteps(
           break;
         }
         case "sleep":
-          try {
-            await sleepUnlessStopped(step.ms, signal);
-          } catch (e) {
-            if (e instanceof InterruptedError) e.message = `${e.message} during sleep ${formatPeriod(step.ms)}`;
-            throw e;
-          }
+          await sleepUnlessStopped(step.ms, signal);
           if (out.json) out.record({ type: "sleep", line, ms: step.ms });
           break;
         case "reset":
@@ -241,7 +230,7 @@ async function runSteps(
         }
         case "dma-fill": {
           const buf = buffer(step.name);
-          buf.bytes.set(patternBytes(step.pattern, buf.size));
+          await fillPattern(buf.bytes, step.pattern, () => checkpoint(signal));
           if (out.json) out.record({ type: "dma-fill", line, name: step.name, pattern: patternName(step.pattern), size: buf.size });
           else out.text(`dma ${step.name}: filled ${buf.size} bytes (${patternName(step.pattern)})`);
           break;
@@ -254,12 +243,11 @@ async function runSteps(
             throw new UsageError(`dma expect ${step.name}: ${length} bytes at offset 0x${offset.toString(16)} run past its ${buf.size} bytes`);
           }
           const got = buf.bytes.subarray(offset, offset + length);
-          const bad = firstMismatch(got, step.pattern);
+          const bad = await findMismatch(got, step.pattern, () => checkpoint(signal));
           const what = `${patternName(step.pattern)}, ${length} bytes at offset 0x${offset.toString(16)}`;
-          if (bad >= 0) {
-            const want = patternBytes(step.pattern, bad + 1)[bad]!;
+          if (bad) {
             throw new VerifyError(
-              `dma ${step.name}: byte 0x${(offset + bad).toString(16)} is ${hex(got[bad]!, 1)}, expected ${hex(want, 1)} (${what}) MISMATCH`,
+              `dma ${step.name}: byte 0x${(offset + bad.at).toString(16)} is ${hex(got[bad.at]!, 1)}, expected ${hex(bad.want, 1)} (${what}) MISMATCH`,
             );
           }
           if (out.json) out.record({ type: "dma-expect", line, name: step.name, ok: true, pattern: patternName(step.pattern), offset, length });
@@ -280,6 +268,8 @@ async function runSteps(
       if (e instanceof VfioError && e.cause instanceof SyscallError) {
         throw new VfioError(`line ${line}: ${e.operation}`, { ...(e.device !== undefined ? { device: e.device } : {}), cause: e });
       }
+      // A signal inside a step (sleep, irq wait, a long read, dma fill or expect) names the step it stopped.
+      if (e instanceof InterruptedError) e.message = `${e.message} during ${text}`;
       if (e instanceof Error && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
       throw e;
     }
