@@ -63,10 +63,10 @@ async function readScript(src: ScriptSource, signal: AbortSignal): Promise<strin
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
   const [deviceSpec, given] = args;
-  // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line.
-  const raw = options.rawArgs as string[] | undefined;
-  const dash = given === undefined && raw?.includes("-") === true;
-  const src = scriptSource(given, dash, inlineScript(raw ?? [], options.execute ?? options.e));
+  // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line (not as the value of -e).
+  const raw = (options.rawArgs as string[] | undefined) ?? [];
+  const dash = raw.some((t, i) => t === "-" && raw[i - 1] !== "-e" && raw[i - 1] !== "--execute");
+  const src = scriptSource(given, dash, inlineScript(raw, options.execute ?? options.e));
   const lines = parseScript(await readScript(src, ctx.abort.signal));
   checkScriptFlow(lines);
   const { b, session } = await openCliDevice(ctx, deviceSpec!);

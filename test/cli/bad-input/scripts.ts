@@ -31,6 +31,7 @@ export const SCRIPTS: BadInputCase[] = [
   // One script source: two are refused, never one silently dropped.
   { args: ["run", PL031, "/nonexistent.vfio", "-e", "read 0:0x0"], exit: 2, says: "two script sources: FILE '/nonexistent.vfio' and -e", why: "script FILE and -e both given" },
   { args: ["run", PL031, "-", "-e", "read 0:0x0"], stdin: "read 0:0x4\n", exit: 2, says: "two script sources: - (stdin) and -e", why: "script - (stdin) and -e both given" },
+  { args: ["run", PL031, "/nonexistent.vfio", "-"], stdin: "read 0:0x4\n", exit: 2, says: "two script sources: FILE '/nonexistent.vfio' and - (stdin)", why: "script FILE and - (stdin) both given" },
   { args: ["run", PL031, "-e", "read 0:0x0", "-e", "read 0:0x4"], exit: 2, says: "-e given 2 times", why: "-e given twice" },
   { args: ["run", PL031, "--execute", "write 0:0x4 1", "-e", "read 0:0x4"], exit: 2, says: "-e given 2 times", why: "--execute and -e both given (cac would keep one)" },
   { args: ["run", PL031, "-e", "99999999999999999999"], exit: 2, says: "line 1: unknown verb '99999999999999999999'", why: "number-like -e text echoed exactly as typed" },
