@@ -135,7 +135,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "run",
     usage: "run <device> [script]",
     description: "Run a script of read/write/expect/irq/dma/sleep/reset lines in ONE open session (file, or - for stdin)",
-    options: [{ flags: "-e, --execute <lines>", description: "Script given inline; ';' separates lines" }],
+    options: [{ flags: "-e, --execute <lines>", description: "Script given inline; ';' separates lines (give one source: FILE, - or one -e)" }],
     examples: [
       "vfio-plat run 9010000.pl031 alarm.vfio",
       "echo 'read 0:0xfe0.b 8' | vfio-plat run 9010000.pl031 -",

@@ -68,8 +68,11 @@ export async function main(argv: string[]): Promise<number> {
   const debug = scanned.options.debug === true;
   let ctx: CliContext | undefined;
   const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
-    if (ctx && !ctx.abort.signal.aborted) ctx.abort.abort(sig);
-    else process.exit(SIGNAL_EXIT[sig]);
+    // The first signal asks the command to stop at its next checkpoint (src/cli/interrupt.ts); a second one ends the
+    // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable).
+    if (ctx && !ctx.abort.signal.aborted) return ctx.abort.abort(sig);
+    ctx?.runCleanups();
+    process.exit(SIGNAL_EXIT[sig]);
   };
   try {
     const spec = scanned.command as CommandSpec | undefined;

@@ -1,6 +1,7 @@
 // `vfio-plat read DEVICE [REGION:]OFFSET[.w] [COUNT]`: one register, printed zero-padded to its width, or COUNT
 // registers as a memtool-style dump. Each register is read exactly once (read-to-clear registers stay honest). A long
-// dump shows progress on stderr when that is a terminal (never in a pipe or with --json).
+// dump shows progress on stderr when that is a terminal (never in a pipe or with --json), and a signal stops it between
+// two chunks (exit 130/143/129, nothing printed).
 import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
@@ -15,14 +16,16 @@ import { UsageError } from "../../vfio/errors.ts";
 import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
+import { readRegisters } from "../read-registers.ts";
 
-// A chunk of registers between progress updates: small enough to redraw often on slow buses, large enough to cost nothing.
-const CHUNK = 4096;
+/**
+ * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps. A signal stops the
+ * dump before the next chunk.
+ * @throws UsageError (range), InterruptedError
+ */
+async function readWithProgress(ctx: CliContext, region: Region, offset: number, width: Width, count: number): Promise<bigint[]> {
+  region.checkAccess(offset + (count - 1) * width, width); // a range error shows no progress line first
 
-/** Read `count` registers, each exactly once, with a progress line on a terminal for long dumps. @throws RangeError */
-function readWithProgress(ctx: CliContext, region: Region, offset: number, width: Width, count: number): bigint[] {
-  // The whole range is checked before the first access, as readMany does: never half a dump and then an error.
-  region.checkAccess(offset + (count - 1) * width, width);
   const progress = startProgress({
     label: `reading ${region.device} region ${region.index}`,
     total: count,
@@ -30,13 +33,7 @@ function readWithProgress(ctx: CliContext, region: Region, offset: number, width
     enabled: !ctx.json,
   });
   ctx.onCleanup(() => progress.end());
-  const values: bigint[] = [];
-  for (let done = 0; done < count; ) {
-    const n = Math.min(CHUNK, count - done);
-    for (const v of region.readMany(offset + done * width, width, n)) values.push(v);
-    done += n;
-    progress.update(done);
-  }
+  const values = await readRegisters(region, offset, width, count, ctx.abort.signal, (done) => progress.update(done));
   progress.end();
   return values;
 }
@@ -49,7 +46,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const { session } = await openCliDevice(ctx, deviceSpec!);
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
-  const values = readWithProgress(ctx, region, offset, access.width, count ?? 1);
+  const values = await readWithProgress(ctx, region, offset, access.width, count ?? 1);
   const swap = options.swap === true || options.x === true;
   if (ctx.json) {
     writeStdout(

@@ -1,44 +1,96 @@
 // `vfio-plat run DEVICE [SCRIPT|-]` / `-e 'line; line'`: open the device once and run a script of steps (see
-// script/parse-script.ts). The whole script is parsed before the device is opened.
-import { readFileSync } from "node:fs";
+// script/parse-script.ts). The script comes from exactly one source, and is parsed and checked whole (flow before the
+// device is opened, addresses and interrupts right after) before its first step. A signal stops it before the next
+// step: exit 130/143/129, and with --json an `end` record naming the signal.
+import { readFile } from "node:fs/promises";
 import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
+import { unlessStopped } from "../interrupt.ts";
 import { JsonLinesWriter } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
+import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts";
 import { parseScript } from "../script/parse-script.ts";
-import { runScript } from "../script/run-script.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { runScript, type ScriptProgress } from "../script/run-script.ts";
+import { strerror } from "../../boundary/errno.ts";
+import { InterruptedError, UsageError } from "../../vfio/errors.ts";
 
-function readScript(source: string | undefined, inline: unknown): string {
-  if (typeof inline === "string") return inline.split(";").join("\n");
-  if (source === undefined) throw new UsageError("run needs a script", "vfio-plat run DEVICE FILE, run DEVICE - (stdin), or -e 'line; line'");
+const SOURCES = "give the script once: a FILE, - (stdin), or one -e 'line; line'";
+
+/** Where the script comes from: a file, stdin, or -e text. Two sources, or -e twice, are refused (never one dropped). */
+type ScriptSource = { file: string } | { stdin: true } | { inline: string };
+
+/**
+ * The -e text as typed. cac merges `-e` and `--execute` into one value (the other one silently lost) and turns a
+ * number-like value into a lossy number, so the raw command line decides: how many times, and the exact text.
+ */
+function inlineScript(raw: readonly string[], execute: unknown): string | undefined {
+  const at: number[] = [];
+  raw.forEach((t, i) => {
+    if (t === "-e" || t === "--execute" || t.startsWith("--execute=")) at.push(i);
+  });
+  const times = Math.max(at.length, Array.isArray(execute) ? execute.length : 0);
+  if (times > 1) throw new UsageError(`-e given ${times} times`, `${SOURCES}; separate lines with ';'`);
+  if (execute === undefined) return undefined;
+  if (typeof execute === "string") return execute;
+  const i = at[0];
+  if (i === undefined) return String(execute);
+  return raw[i]!.startsWith("--execute=") ? raw[i]!.slice("--execute=".length) : (raw[i + 1] ?? String(execute));
+}
+
+function scriptSource(given: string | undefined, stdinDash: boolean, inline: string | undefined): ScriptSource {
+  const named = [given !== undefined ? `FILE '${given}'` : undefined, stdinDash ? "- (stdin)" : undefined, inline !== undefined ? "-e" : undefined]
+    .filter((x) => x !== undefined);
+  if (named.length > 1) throw new UsageError(`two script sources: ${named.join(" and ")}`, SOURCES);
+  if (inline !== undefined) return { inline };
+  if (stdinDash) return { stdin: true };
+  if (given !== undefined) return { file: given };
+  throw new UsageError("run needs a script", "vfio-plat run DEVICE FILE, run DEVICE - (stdin), or -e 'line; line'");
+}
+
+/** The script's text. Reads are asynchronous so a signal while stdin is still open ends the command at once. */
+async function readScript(src: ScriptSource, signal: AbortSignal): Promise<string> {
+  if ("inline" in src) return src.inline.split(";").join("\n");
+  const name = "file" in src ? src.file : "stdin";
   try {
-    return readFileSync(source === "-" ? 0 : source, "utf8");
+    return await unlessStopped("file" in src ? readFile(src.file, "utf8") : Bun.stdin.text(), signal);
   } catch (e) {
-    throw new UsageError(`cannot read script ${source}: ${(e as Error).message}`);
+    if (e instanceof InterruptedError) throw e;
+    const code = (e as { code?: unknown }).code;
+    const why = typeof code === "string" && /^E[A-Z]+$/.test(code) ? `${strerror(code)} (${code})` : (e as Error).message;
+    throw new UsageError(`cannot read script ${name}: ${why}`, "check the path, or pass the script with -e");
   }
 }
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
   const [deviceSpec, given] = args;
-  // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line.
-  const raw = options.rawArgs as string[] | undefined;
-  const source = given ?? (raw?.includes("-") ? "-" : undefined);
-  const lines = parseScript(readScript(source, options.execute ?? options.e));
+  // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line (not as the value of -e).
+  const raw = (options.rawArgs as string[] | undefined) ?? [];
+  const dash = raw.some((t, i) => t === "-" && raw[i - 1] !== "-e" && raw[i - 1] !== "--execute");
+  const src = scriptSource(given, dash, inlineScript(raw, options.execute ?? options.e));
+  const lines = parseScript(await readScript(src, ctx.abort.signal));
+  checkScriptFlow(lines);
   const { b, session } = await openCliDevice(ctx, deviceSpec!);
+  checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;
   jl?.line({ type: "start", device: session.device.name, steps: lines.length });
-  await runScript(
-    session.device,
-    lines,
-    {
-      json: ctx.json,
-      text: (l) => writeStdout(`${l}\n`),
-      record: (r) => jl?.line(r),
-    },
-    ctx.abort.signal,
-    { b, space: session.dma },
-  );
+  const progress: ScriptProgress = { done: 0 };
+  try {
+    await runScript(
+      session.device,
+      lines,
+      {
+        json: ctx.json,
+        text: (l) => writeStdout(`${l}\n`),
+        record: (r) => jl?.line(r),
+      },
+      ctx.abort.signal,
+      { b, space: session.dma },
+      progress,
+    );
+  } catch (e) {
+    if (e instanceof InterruptedError) jl?.line({ type: "end", reason: "signal", signal: e.signal, steps: progress.done });
+    throw e;
+  }
   jl?.line({ type: "end", reason: "done", steps: lines.length });
   return 0;
 }

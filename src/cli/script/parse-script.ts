@@ -1,12 +1,14 @@
 // The `run` script language: one step per line, the same verbs as the CLI, so work that must happen in ONE open
 // session (the kernel may reset a device on first open and last close) can be written down and replayed. Parsing is
-// separate from running so a script is checked completely before the device is touched. The `dma` verbs give any
+// separate from running so a script is checked completely before the device is touched (line by line here, then as a
+// whole in check-script.ts). The `dma` verbs give any
 // device DMA buffers without a device-specific command: map memory through the container (its IOVA becomes $NAME),
 // fill it, let the device work, check it.
 import { UsageError } from "../../vfio/errors.ts";
-import { parseAccess, type Access } from "../parse/access.ts";
+import { parseAccess, type Access, type Width } from "../parse/access.ts";
 import { parseCount, parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { parsePeriod } from "../parse/periods.ts";
+import { checkFits, parseMask, parseWriteValue } from "../parse/value.ts";
 
 /** Byte patterns for `dma fill` and `dma expect`. */
 export type DmaPattern =
@@ -20,7 +22,7 @@ export type DmaPattern =
 export type DmaPerm = "read" | "write" | "rw";
 
 /** A value written by the script: a literal, or a variable captured by `read ... as NAME` plus an offset. */
-export type ValueExpr = { literal: bigint } | { variable: string; add: bigint };
+export type ValueExpr = { literal: bigint } | { variable: string; add: bigint; /** as written: "$x+0x10" */ text: string };
 
 export type Step =
   | { op: "read"; access: Access; count?: number; as?: string }
@@ -43,19 +45,24 @@ export interface ScriptLine {
 /** Default wait for `irq wait` without a timeout: a script must never hang forever. */
 export const DEFAULT_IRQ_WAIT_MS = 10_000;
 
-function parseValue(text: string, what: string): ValueExpr {
-  const m = /^\$([A-Za-z_][A-Za-z0-9_]*)(?:([+-])(.+))?$/.exec(text);
-  if (m) {
-    const delta = m[3] === undefined ? 0n : parseNumber(m[3], what);
-    return { variable: m[1]!, add: m[2] === "-" ? -delta : delta };
+/**
+ * Parse a script's `VALUE[:MASK]` for an access of `width` bytes. A literal goes through the `write` command's own
+ * parser (fits the width, no zero mask, no value bits outside the mask); `$NAME[+|-N][:MASK]` checks what it can now
+ * (the mask, and an N that alone cannot fit) and leaves the sum to run time, when the variable is known.
+ */
+function parseValueMask(text: string, width: Width): { value: ValueExpr; mask?: bigint } {
+  if (!text.startsWith("$")) {
+    const { value, mask } = parseWriteValue(text, width);
+    return mask === undefined ? { value: { literal: value } } : { value: { literal: value }, mask };
   }
-  return { literal: parseNumber(text, what) };
-}
-
-function parseValueMask(text: string): { value: ValueExpr; mask?: bigint } {
-  const i = text.lastIndexOf(":");
-  if (i > 0) return { value: parseValue(text.slice(0, i), "value"), mask: parseNumber(text.slice(i + 1), "mask") };
-  return { value: parseValue(text, "value") };
+  const colon = text.indexOf(":");
+  const expr = colon < 0 ? text : text.slice(0, colon);
+  const m = /^\$([A-Za-z_][A-Za-z0-9_]*)(?:([+-])(.+))?$/.exec(expr);
+  if (!m) throw new UsageError(`invalid value '${expr}'`, "a variable is $NAME, $NAME+N or $NAME-N (NAME from read ... as NAME or dma map NAME)");
+  // An N wider than the access cannot give a value that fits, whatever the variable holds.
+  const delta = m[3] === undefined ? 0n : checkFits(parseNumber(m[3], "added value"), width, "added value", m[3]);
+  const value: ValueExpr = { variable: m[1]!, add: m[2] === "-" ? -delta : delta, text: expr };
+  return colon < 0 ? { value } : { value, mask: parseMask(text.slice(colon + 1), width) };
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -141,7 +148,8 @@ function parseStep(words: string[]): Step {
     case "write":
     case "expect": {
       if (rest.length !== 2) throw new UsageError(`${verb} needs an address and a value`, `${verb} [REGION:]OFFSET[.w] VALUE[:MASK]`);
-      return { op: verb, access: parseAccess(rest[0]!), ...parseValueMask(rest[1]!) };
+      const access = parseAccess(rest[0]!);
+      return { op: verb, access, ...parseValueMask(rest[1]!, access.width) };
     }
     case "irq": {
       const action = rest[0];

@@ -1,20 +1,25 @@
-// Executes a parsed `run` script against one open device: each step is reported as it happens (a line of text, or
-// a JSON Lines record), and the first failing step stops the script with its line number in the error. DMA buffers
+// Executes a parsed, checked `run` script against one open device: each step is reported as it happens (a line of
+// text, or a JSON Lines record), and the first failing step stops the script with its line number in the error. A
+// signal stops it before the next step (a checkpoint precedes each one; `sleep` and `irq wait` end on it). DMA buffers
 // the script maps live until `dma unmap` or the end of the script, whichever comes first.
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
-import type { DmaSpace } from "../../vfio/dma-space.ts";
-import { UsageError, VerifyError } from "../../vfio/errors.ts";
+import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
+import { InterruptedError, TimeoutError, UsageError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import type { Device } from "../../vfio/device.ts";
-import { firstMismatch, patternBytes, patternName } from "./dma-pattern.ts";
+import { fillPattern, findMismatch, patternName } from "./dma-pattern.ts";
 import { hex } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
 import { jsonRegister, jsonNanoseconds } from "../output/json.ts";
 import { regionOf } from "../resolve-access.ts";
 import { DEFAULT_IRQ_WAIT_MS, type ScriptLine, type ValueExpr } from "./parse-script.ts";
-import type { Access } from "../parse/access.ts";
+import { widthName, type Access, type Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
-import { TimeoutError } from "../../vfio/errors.ts";
+import { SyscallError } from "../../boundary/syscall-error.ts";
+import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
+import { readRegisters } from "../read-registers.ts";
+import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
+import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -35,9 +40,59 @@ function label(regionIndex: number, access: Access): string {
   return `${regionIndex}:0x${access.offset.toString(16).padStart(8, "0")}.${letter}`;
 }
 
+/** The kernel refused a `dma map ... at IOVA`: its errno stays in the message, the reason in words is the hint. */
+class DmaMapRefusal extends VfioError {
+  constructor(
+    operation: string,
+    cause: VfioError,
+    readonly hint: string,
+  ) {
+    super(operation, { cause });
+  }
+}
+
 /**
- * Run `lines` on `device`. Variables captured by `read ... as NAME` live for the script.
- * @throws the failing step's error, its message prefixed with "line N:"
+ * `e` as thrown by a `dma map`, or, when the kernel said EINVAL or EEXIST for a fixed IOVA and the IOMMU's window and
+ * the live mappings say why (unaligned, reserved gap such as the MSI window, overlap), a DmaMapRefusal saying so.
+ */
+function explainMapRefusal(
+  e: unknown,
+  line: number,
+  name: string,
+  iova: bigint | undefined,
+  size: number,
+  space: DmaSpace,
+  buffers: ReadonlyMap<string, DmaBuffer>,
+): unknown {
+  const errno = e instanceof VfioError && e.cause instanceof SyscallError ? e.cause.code : undefined;
+  if (iova === undefined || (errno !== "EINVAL" && errno !== "EEXIST")) return e;
+  let problem: string | undefined;
+  try {
+    const window = space.dmaWindow();
+    const owner = (m: DmaMapping): string | undefined => [...buffers].find(([, buf]) => buf.iova === m.iova)?.[0];
+    problem = dmaPlacementProblem(window, space.mappings, iova, mappedLength(size, window), owner);
+  } catch {
+    return e; // no window to explain with: the kernel's answer alone
+  }
+  if (problem === undefined) return e;
+  return new DmaMapRefusal(`line ${line}: dma map ${name} at 0x${iova.toString(16)}`, e as VfioError, `${problem}; choose another IOVA, or leave out 'at'`);
+}
+
+/** How far a script got: the steps finished (a signal or an error stops it early). */
+export interface ScriptProgress {
+  done: number;
+}
+
+/** `n` in decimal and hex, as values refused at run time are shown: "-4 (-0x4)", "4294967311 (0x10000000f)". */
+function decHex(n: bigint): string {
+  return `${n} (${n < 0n ? "-" : ""}0x${(n < 0n ? -n : n).toString(16)})`;
+}
+
+/**
+ * Run `lines` on `device`. Variables captured by `read ... as NAME` live for the script. Before each step the script
+ * gives pending signal handlers a turn and stops if one ran; buffers are unmapped on every way out.
+ * @throws the failing step's error, its message prefixed with "line N:"; InterruptedError on a signal, its message
+ *   saying which line did not run ("before line N") or which step it stopped ("line N: ... during sleep 5s")
  */
 export async function runScript(
   device: Device,
@@ -45,10 +100,11 @@ export async function runScript(
   out: ScriptOutput,
   signal: AbortSignal,
   dma?: ScriptDma,
+  progress: ScriptProgress = { done: 0 },
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
   try {
-    await runSteps(device, lines, out, signal, dma, buffers);
+    await runSteps(device, lines, out, signal, dma, buffers, progress);
   } finally {
     for (const buf of buffers.values()) buf.release();
   }
@@ -61,6 +117,7 @@ async function runSteps(
   signal: AbortSignal,
   dma: ScriptDma | undefined,
   buffers: Map<string, DmaBuffer>,
+  progress: ScriptProgress,
 ): Promise<void> {
   const vars = new Map<string, bigint>();
   const buffer = (name: string): DmaBuffer => {
@@ -68,18 +125,33 @@ async function runSteps(
     if (!buf) throw new UsageError(`no DMA buffer '${name}'`, `map it first: dma map ${name} SIZE`);
     return buf;
   };
-  const value = (v: ValueExpr): bigint => {
+  /** The value a step writes or expects; a variable's sum must fit the access and the mask (checked before use). */
+  const value = (v: ValueExpr, width: Width, mask: bigint | undefined): bigint => {
     if ("literal" in v) return v.literal;
     const base = vars.get(v.variable);
     if (base === undefined) throw new UsageError(`variable $${v.variable} is not set (use: read ADDRESS as ${v.variable})`);
-    return base + v.add;
+    const sum = base + v.add;
+    if (sum < 0n || sum > widthMax(width)) {
+      throw new UsageError(
+        `${v.text} is ${decHex(sum)} ($${v.variable} = ${decHex(base)}): ${sum < 0n ? "negative" : `does not fit a ${widthName(width)} access`}`,
+        `this line did not run; a ${widthName(width)} value is 0 to 0x${widthMax(width).toString(16)}`,
+      );
+    }
+    if (mask !== undefined) checkInMask(sum, mask, v.text);
+    return sum;
   };
-  for (const { line, step } of lines) {
+  for (const { line, text, step } of lines) {
+    try {
+      await checkpoint(signal);
+    } catch (e) {
+      if (e instanceof InterruptedError) e.message = `${e.message} before line ${line} (${progress.done} of ${lines.length} steps done)`;
+      throw e;
+    }
     try {
       switch (step.op) {
         case "read": {
           const region = regionOf(device, step.access);
-          const values = region.readMany(Number(step.access.offset), step.access.width, step.count ?? 1);
+          const values = await readRegisters(region, Number(step.access.offset), step.access.width, step.count ?? 1, signal);
           if (step.as) vars.set(step.as, values[0]!);
           if (out.json) {
             out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x) => jsonRegister(x, step.access.width)) });
@@ -93,8 +165,8 @@ async function runSteps(
         case "write": {
           const region = regionOf(device, step.access);
           const off = Number(step.access.offset);
-          let v = value(step.value);
-          if (step.mask !== undefined) v = (region.read(off, step.access.width) & ~step.mask) | (v & step.mask);
+          let v = value(step.value, step.access.width, step.mask);
+          if (step.mask !== undefined) v = applyMask(region.read(off, step.access.width), v, step.mask);
           region.write(off, step.access.width, v);
           if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${off.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
           else out.text(`${label(region.index, step.access)} <- ${hex(v, step.access.width)}`);
@@ -104,7 +176,7 @@ async function runSteps(
           const region = regionOf(device, step.access);
           const got = region.read(Number(step.access.offset), step.access.width);
           const mask = step.mask ?? (1n << BigInt(step.access.width * 8)) - 1n;
-          const want = value(step.value);
+          const want = value(step.value, step.access.width, step.mask);
           if ((got & mask) !== (want & mask)) {
             throw new VerifyError(`${label(region.index, step.access)} is ${hex(got, step.access.width)}, expected ${hex(want, step.access.width)} (mask ${hex(mask, step.access.width)}) MISMATCH`);
           }
@@ -132,10 +204,7 @@ async function runSteps(
           break;
         }
         case "sleep":
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, step.ms);
-            signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
-          });
+          await sleepUnlessStopped(step.ms, signal);
           if (out.json) out.record({ type: "sleep", line, ms: step.ms });
           break;
         case "reset":
@@ -147,7 +216,12 @@ async function runSteps(
           if (!dma) throw new UsageError("dma map needs the device's container or IOAS (run it through `vfio-plat run`)");
           if (buffers.has(step.name)) throw new UsageError(`DMA buffer '${step.name}' is already mapped`, `dma unmap ${step.name} first`);
           const perm = { read: step.perm !== "write", write: step.perm !== "read" };
-          const buf = DmaBuffer.allocate(dma.b, dma.space, step.size, perm, step.iova);
+          let buf: DmaBuffer;
+          try {
+            buf = DmaBuffer.allocate(dma.b, dma.space, step.size, perm, step.iova);
+          } catch (e) {
+            throw explainMapRefusal(e, line, step.name, step.iova, step.size, dma.space, buffers);
+          }
           buffers.set(step.name, buf);
           vars.set(step.name, buf.iova);
           if (out.json) out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm });
@@ -156,7 +230,7 @@ async function runSteps(
         }
         case "dma-fill": {
           const buf = buffer(step.name);
-          buf.bytes.set(patternBytes(step.pattern, buf.size));
+          await fillPattern(buf.bytes, step.pattern, () => checkpoint(signal));
           if (out.json) out.record({ type: "dma-fill", line, name: step.name, pattern: patternName(step.pattern), size: buf.size });
           else out.text(`dma ${step.name}: filled ${buf.size} bytes (${patternName(step.pattern)})`);
           break;
@@ -169,12 +243,11 @@ async function runSteps(
             throw new UsageError(`dma expect ${step.name}: ${length} bytes at offset 0x${offset.toString(16)} run past its ${buf.size} bytes`);
           }
           const got = buf.bytes.subarray(offset, offset + length);
-          const bad = firstMismatch(got, step.pattern);
+          const bad = await findMismatch(got, step.pattern, () => checkpoint(signal));
           const what = `${patternName(step.pattern)}, ${length} bytes at offset 0x${offset.toString(16)}`;
-          if (bad >= 0) {
-            const want = patternBytes(step.pattern, bad + 1)[bad]!;
+          if (bad) {
             throw new VerifyError(
-              `dma ${step.name}: byte 0x${(offset + bad).toString(16)} is ${hex(got[bad]!, 1)}, expected ${hex(want, 1)} (${what}) MISMATCH`,
+              `dma ${step.name}: byte 0x${(offset + bad.at).toString(16)} is ${hex(got[bad.at]!, 1)}, expected ${hex(bad.want, 1)} (${what}) MISMATCH`,
             );
           }
           if (out.json) out.record({ type: "dma-expect", line, name: step.name, ok: true, pattern: patternName(step.pattern), offset, length });
@@ -191,8 +264,15 @@ async function runSteps(
         }
       }
     } catch (e) {
+      // A kernel refusal is reported as "<operation>: <errno>", so the line goes into the operation, not the message.
+      if (e instanceof VfioError && e.cause instanceof SyscallError) {
+        throw new VfioError(`line ${line}: ${e.operation}`, { ...(e.device !== undefined ? { device: e.device } : {}), cause: e });
+      }
+      // A signal inside a step (sleep, irq wait, a long read, dma fill or expect) names the step it stopped.
+      if (e instanceof InterruptedError) e.message = `${e.message} during ${text}`;
       if (e instanceof Error && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
       throw e;
     }
+    progress.done++;
   }
 }

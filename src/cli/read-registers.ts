@@ -1,0 +1,35 @@
+// Reading many registers as the CLI does it, for `read DEVICE ADDR COUNT` and a script's `read ADDR COUNT`: each
+// register exactly once, the whole range checked first, in chunks with a signal checkpoint between them so Ctrl-C
+// stops a long dump (on a slow bus, a million registers take seconds) instead of waiting for its end.
+import type { Region } from "../vfio/region.ts";
+import { checkpoint } from "./interrupt.ts";
+import type { Width } from "./parse/access.ts";
+
+/** Registers read between two checkpoints: small enough to stop promptly, large enough that checking costs nothing. */
+export const READ_CHUNK = 4096;
+
+/**
+ * Read `count` registers of `width` from `offset`, each exactly once. Before each chunk, pending signal handlers get a
+ * turn (see interrupt.ts); `onChunk(done)` is called after each.
+ * @throws UsageError when the range does not fit the region (before any access), InterruptedError on a signal
+ */
+export async function readRegisters(
+  region: Region,
+  offset: number,
+  width: Width,
+  count: number,
+  signal: AbortSignal,
+  onChunk?: (done: number) => void,
+): Promise<bigint[]> {
+  // The whole range is checked before the first access: never half a dump and then an error.
+  region.checkAccess(offset + (count - 1) * width, width);
+  const values: bigint[] = [];
+  for (let done = 0; done < count; ) {
+    await checkpoint(signal);
+    const n = Math.min(READ_CHUNK, count - done);
+    for (const v of region.readMany(offset + done * width, width, n)) values.push(v);
+    done += n;
+    onChunk?.(done);
+  }
+  return values;
+}
