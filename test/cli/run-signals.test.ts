@@ -107,7 +107,7 @@ test("run: SIGTERM during irq wait stops before the next write; the interrupt an
   expect(r.stdout.trim().split("\n").at(-1)).toBe('{"type":"end","reason":"signal","signal":"SIGTERM","steps":2}');
   // Cleanup (the device close) removes the trigger (SET_IRQS, DATA_NONE|ACTION_TRIGGER, count 0) before the exit.
   expect(r.stderr).toMatch(/VFIO_DEVICE_SET_IRQS, \[14 00 00 00 21 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\]\) = 0/);
-  expect(JSON.parse(r.stderr.split("\n").find((l) => l.startsWith('{"error"'))!).error.message).toMatch(/^line 3: interrupted by SIGTERM during irq wait 0 8s$|^interrupted by SIGTERM before line 3 /);
+  expect(JSON.parse(r.stderr.split("\n").find((l) => l.startsWith('{"error"'))!).error.message).toMatch(/^line 3: interrupted by SIGTERM during irq wait 0 8s \(SIGTERM\)$|^interrupted by SIGTERM before line 3 /);
   expect(register(RTC, "0x4")).toBe("0x00000012");
   // The interrupt can be armed again at once by a new process: nothing was left holding it.
   expect(runCli(["run", RTC, "-e", "irq arm 0; irq disarm 0"], { env }).code).toBe(0);
@@ -191,6 +191,6 @@ test("run: a signal during a big `dma fill` stops it between chunks; the next wr
   const r = await p.finish();
   expect(r.code).toBe(130);
   expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^\{"type":"end","reason":"signal","signal":"SIGINT","steps":2\}$/);
-  expect(JSON.parse(r.stderr.trim()).error.message).toMatch(/^line 3: interrupted by SIGINT during dma fill a random:5$|^interrupted by SIGINT before line 3 /);
+  expect(JSON.parse(r.stderr.trim()).error.message).toMatch(/^line 3: interrupted by SIGINT during dma fill a random:5 \(SIGINT\)$|^interrupted by SIGINT before line 3 /);
   expect(register(DMA, "0x20")).toBe("0x00000007");
 });

@@ -19,24 +19,6 @@ const SOURCES = "give the script once: a FILE, - (stdin), or one -e 'line; line'
 /** Where the script comes from: a file, stdin, or -e text. Two sources, or -e twice, are refused (never one dropped). */
 type ScriptSource = { file: string } | { stdin: true } | { inline: string };
 
-/**
- * The -e text as typed. cac merges `-e` and `--execute` into one value (the other one silently lost) and turns a
- * number-like value into a lossy number, so the raw command line decides: how many times, and the exact text.
- */
-function inlineScript(raw: readonly string[], execute: unknown): string | undefined {
-  const at: number[] = [];
-  raw.forEach((t, i) => {
-    if (t === "-e" || t === "--execute" || t.startsWith("--execute=")) at.push(i);
-  });
-  const times = Math.max(at.length, Array.isArray(execute) ? execute.length : 0);
-  if (times > 1) throw new UsageError(`-e given ${times} times`, `${SOURCES}; separate lines with ';'`);
-  if (execute === undefined) return undefined;
-  if (typeof execute === "string") return execute;
-  const i = at[0];
-  if (i === undefined) return String(execute);
-  return raw[i]!.startsWith("--execute=") ? raw[i]!.slice("--execute=".length) : (raw[i + 1] ?? String(execute));
-}
-
 function scriptSource(given: string | undefined, stdinDash: boolean, inline: string | undefined): ScriptSource {
   const named = [given !== undefined ? `FILE '${given}'` : undefined, stdinDash ? "- (stdin)" : undefined, inline !== undefined ? "-e" : undefined]
     .filter((x) => x !== undefined);
@@ -62,11 +44,10 @@ async function readScript(src: ScriptSource, signal: AbortSignal): Promise<strin
 }
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
-  const [deviceSpec, given] = args;
-  // cac drops a lone "-" (stdin) from the positionals; take it from the raw command line (not as the value of -e).
-  const raw = (options.rawArgs as string[] | undefined) ?? [];
-  const dash = raw.some((t, i) => t === "-" && raw[i - 1] !== "-e" && raw[i - 1] !== "--execute");
-  const src = scriptSource(given, dash, inlineScript(raw, options.execute ?? options.e));
+  const [deviceSpec, script] = args;
+  // The command-line scanner keeps "-" as a positional and every -e value as typed, and refuses -e given twice.
+  const inline = typeof options.execute === "string" ? options.execute : undefined;
+  const src = scriptSource(script === "-" ? undefined : script, script === "-", inline);
   const lines = parseScript(await readScript(src, ctx.abort.signal));
   checkScriptFlow(lines);
   const { b, session } = await openCliDevice(ctx, deviceSpec!);
