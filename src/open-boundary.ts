@@ -1,7 +1,6 @@
 // The one place that chooses a backend: the real machine, or the simulated board (which is handed the real OS
 // primitives so its interrupts reach real eventfds and its DMA reaches real memory). Imports are lazy so that a
 // command never loads a backend it does not use.
-import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
@@ -13,6 +12,8 @@ export interface BoundaryOptions {
   simStateDir?: string;
   /** Board to create when the state directory is new ("virt", "virt-noiommu"). */
   simBoard?: string;
+  /** Told about each stale lock file of the simulated board that was taken over or cleared (for a notice). */
+  onStaleLock?: (lock: { path: string; reason: "dead" | "reused" | "unreadable"; holder?: { pid: number } }) => void;
 }
 
 /** Default state directory of the simulated board. */
@@ -27,6 +28,11 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
   if (!opts.sim) return real;
   const { createSimBoundary } = await import("./sim/index.ts");
   const stateDir = opts.simStateDir ?? defaultSimStateDir();
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  return createSimBoundary({ stateDir, os: real, ...(opts.simBoard ? { board: opts.simBoard } : {}) });
+  // The board's store creates the directory (and reports a file in its way as damaged state).
+  return createSimBoundary({
+    stateDir,
+    os: real,
+    ...(opts.simBoard ? { board: opts.simBoard } : {}),
+    ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+  });
 }
