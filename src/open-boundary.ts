@@ -4,6 +4,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
+import type { ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
 
 export interface BoundaryOptions {
   /** Use the simulated board instead of the real machine. */
@@ -13,7 +14,7 @@ export interface BoundaryOptions {
   /** Board to create when the state directory is new ("virt", "virt-noiommu"). */
   simBoard?: string;
   /** Told about each stale lock file of the simulated board that was taken over or cleared (for a notice). */
-  onStaleLock?: (lock: { path: string; reason: "dead" | "reused" | "unreadable"; holder?: { pid: number } }) => void;
+  onStaleLock?: StaleLockListener;
 }
 
 /** Default state directory of the simulated board. */
@@ -35,4 +36,21 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
     ...(opts.simBoard ? { board: opts.simBoard } : {}),
     ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
   });
+}
+
+/**
+ * Boot the simulated board in its state directory afresh (the fix for damaged state): `simBoard` when given, else the
+ * board it had, else the default. Throws StateDamagedError when the directory is a file, StateLockedError when a live
+ * process has the board open, Error for an unknown board name.
+ */
+export async function resetSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise<ResetResult> {
+  const { boardSpecOf, resetBoard } = await import("./sim/index.ts");
+  const spec = opts.simBoard !== undefined ? boardSpecOf(opts.simBoard) : undefined;
+  return resetBoard(opts.simStateDir ?? defaultSimStateDir(), spec, opts.onStaleLock);
+}
+
+/** What is wrong with the simulated board's state directory (damaged files, stale locks), changing nothing. */
+export async function inspectSimState(stateDir: string = defaultSimStateDir()): Promise<StateIssue[]> {
+  const { inspectState } = await import("./sim/index.ts");
+  return inspectState(stateDir);
 }

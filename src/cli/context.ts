@@ -6,7 +6,10 @@ import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
 import type { IommuMode } from "../vfio/session.ts";
+import type { StaleLock } from "../sim/state/pid-lock.ts";
 import { makeChalks, type Chalks } from "./output/color.ts";
+import { staleLockNotice } from "./output/notices.ts";
+import { writeStderr } from "./output/stdio.ts";
 import { isTerminal } from "./output/terminal.ts";
 
 export interface GlobalOptions {
@@ -66,6 +69,7 @@ export class CliContext {
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
+      onStaleLock: (lock) => this.notifyStaleLock(lock),
     }).then(async (b) => {
       this.onCleanup(() => b.dispose());
       if (!this.opts.trace) return b;
@@ -74,6 +78,15 @@ export class CliContext {
       return tracingBoundary(b, (line) => writeStderr(`trace: ${line}\n`));
     });
     return this.boundaryPromise;
+  }
+
+  /** Tell the user that a stale lock of the simulated board was taken over (a notice on stderr; the run goes on). */
+  notifyStaleLock(lock: StaleLock): void {
+    try {
+      writeStderr(staleLockNotice(lock, this.json));
+    } catch {
+      // A notice must never stop the command that took the lock.
+    }
   }
 
   /**

@@ -99,7 +99,8 @@ function processComm(): string {
   }
 }
 
-function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
+/** The board a name or spec stands for (the default board when none). Throws Error for an unknown name. */
+export function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
   const spec = BOARDS[board];

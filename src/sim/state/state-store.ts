@@ -46,12 +46,26 @@ export class StateStore {
     if (this.present()) return;
     this.withMutex(() => {
       if (this.present()) return;
-      const traces = this.traces();
-      if (traces.length > 0) {
-        throw new StateDamagedError(this.file, "missing", `is missing, but the directory holds a board's records (${traces.join(", ")})`, this.dir);
-      }
+      this.checkTraces();
       this.write(bootState(board));
     });
+  }
+
+  /**
+   * Check the state without changing it (for doctor): board.json parses to a board state, or is absent from a
+   * directory no board has used yet. @throws StateDamagedError naming what is wrong.
+   */
+  verify(): void {
+    if (this.present()) this.read();
+    else this.checkTraces();
+  }
+
+  /** A board.json missing beside a board's records is damage. @throws StateDamagedError ("missing"). */
+  private checkTraces(): void {
+    const traces = this.traces();
+    if (traces.length > 0) {
+      throw new StateDamagedError(this.file, "missing", `is missing, but the directory holds a board's records (${traces.join(", ")})`, this.dir);
+    }
   }
 
   /** Whether board.json exists (as a file: anything else there is damage). */

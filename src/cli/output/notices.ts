@@ -1,0 +1,25 @@
+// Notices: things worth telling the user that are not errors (the command goes on and keeps its exit code), such as
+// a stale lock of the simulated board being taken over. One line on stderr, or one JSON line with --json.
+import type { StaleLock } from "../../sim/state/pid-lock.ts";
+import { toJson } from "./json.ts";
+
+/** Why a stale lock was stale, in words. */
+function staleReason(lock: StaleLock): string {
+  switch (lock.reason) {
+    case "dead":
+      return `its holder, pid ${lock.holder?.pid}, is gone`;
+    case "reused":
+      return `its holder is gone; pid ${lock.holder?.pid} now runs another process`;
+    case "unreadable":
+      return "it was empty or damaged, naming no holder";
+  }
+}
+
+/** The stderr line (with its newline) telling that a stale lock was taken over or cleared. */
+export function staleLockNotice(lock: StaleLock, json: boolean): string {
+  if (json) {
+    const notice = { code: "STALE_LOCK", path: lock.path, reason: lock.reason, pid: lock.holder?.pid ?? null };
+    return `${toJson({ notice })}\n`;
+  }
+  return `vfio-plat: notice: took over the stale lock ${lock.path}: ${staleReason(lock)}\n`;
+}
