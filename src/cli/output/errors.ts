@@ -307,11 +307,16 @@ function shellWord(s: string): string {
 }
 
 /** The fix for damaged simulated-board state: point the option at a directory, or reset the board. */
-function stateDamagedHint(e: StateDamagedError): string {
+export function stateDamagedHint(e: StateDamagedError): string {
   if (e.problem === "not-a-directory" && e.file === e.stateDir) {
     return "the simulated board's state must be a directory: point --sim-state (or VFIO_PLAT_SIM_STATE) at one, or remove the file";
   }
-  return `reset the simulated board (it boots afresh; its bindings and registers are lost): vfio-plat --sim-state ${shellWord(e.stateDir)} sim-reset`;
+  return `reset the simulated board (it boots afresh; its bindings and registers are lost): ${simResetCommand(e.stateDir)}`;
+}
+
+/** The command line that resets the simulated board in `stateDir`. */
+export function simResetCommand(stateDir: string): string {
+  return `vfio-plat --sim-state ${shellWord(stateDir)} sim-reset`;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { StaleLock } from "../../sim/state/pid-lock.ts";
 import { toJson } from "./json.ts";
 
 /** Why a stale lock was stale, in words. */
-function staleReason(lock: StaleLock): string {
+export function staleReason(lock: StaleLock): string {
   switch (lock.reason) {
     case "dead":
       return `its holder, pid ${lock.holder?.pid}, is gone`;
