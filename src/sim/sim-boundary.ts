@@ -24,6 +24,7 @@ import { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { printk, type BoardState } from "./state/board-state.ts";
 import { unlock, type StaleLockListener } from "./state/pid-lock.ts";
 import { StateDamagedError } from "./state/state-errors.ts";
+import { UsageError } from "../vfio/errors.ts";
 import { StateStore } from "./state/state-store.ts";
 import {
   VFIO_DRIVER_FOR_BUS,
@@ -99,12 +100,12 @@ function processComm(): string {
   }
 }
 
-/** The board a name or spec stands for (the default board when none). Throws Error for an unknown name. */
+/** The board a name or spec stands for (the default board when none). Throws UsageError for an unknown name. */
 export function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
   const spec = BOARDS[board];
-  if (!spec) throw new Error(`unknown simulated board '${board}' (known: ${Object.keys(BOARDS).join(", ")})`);
+  if (!spec || !Object.hasOwn(BOARDS, board)) throw new UsageError(`unknown simulated board '${board}' (known: ${Object.keys(BOARDS).join(", ")})`);
   return spec;
 }
 
