@@ -107,7 +107,7 @@ describe("damage found later, and the fix under other conditions", () => {
     writeFileSync(join(dir, "locks", "group-1.lock"), "garbage");
     const ok = run(["--json", "read", PL031, "0:0xff0"]);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stderr.trim()).notice).toEqual({ code: "STALE_LOCK", path: join(dir, "locks", "group-1.lock"), reason: "unreadable", pid: null });
+    expect(JSON.parse(ok.stderr.trim()).notice).toEqual({ code: "STALE_LOCK", path: join(dir, "locks", "group-1.lock"), reason: "unreadable", pid: null, outcome: "taken" });
     writeFileSync(join(dir, "board.json"), "[1,2");
     const bad = run(["--json", "list"]);
     expect(bad.code).toBe(1);

@@ -59,7 +59,7 @@ describe("stale locks are taken over, with a report", () => {
       const c = content();
       const { path, holder, seen } = takeOver(c);
       expect(holder).toBeUndefined();
-      expect(seen.map((s) => [s.path, s.reason])).toEqual([[path, reason]]);
+      expect(seen.map((s) => [s.path, s.reason, s.outcome])).toEqual([[path, reason, "taken"]]);
       expect(parseLock(readFileSync(path, "utf8"))).toEqual({ pid: process.pid, start: processStartTime(process.pid)! });
     });
   }
@@ -78,7 +78,7 @@ describe("stale locks are taken over, with a report", () => {
     expect(seen).toEqual([]);
     writeFileSync(path, "");
     expect(liveHolder(path, (s) => seen.push(s))).toBeUndefined();
-    expect(seen.map((s) => s.reason)).toEqual(["unreadable"]);
+    expect(seen.map((s) => [s.reason, s.outcome])).toEqual([["unreadable", "cleared"]]);
     expect(inspectLock(path)).toEqual({ state: "free" });
   });
 

@@ -18,8 +18,9 @@ export function staleReason(lock: StaleLock): string {
 /** The stderr line (with its newline) telling that a stale lock was taken over or cleared. */
 export function staleLockNotice(lock: StaleLock, json: boolean): string {
   if (json) {
-    const notice = { code: "STALE_LOCK", path: lock.path, reason: lock.reason, pid: lock.holder?.pid ?? null };
+    const notice = { code: "STALE_LOCK", path: lock.path, reason: lock.reason, pid: lock.holder?.pid ?? null, outcome: lock.outcome ?? null };
     return `${toJson({ notice })}\n`;
   }
-  return `vfio-plat: notice: took over the stale lock ${lock.path}: ${staleReason(lock)}\n`;
+  const did = lock.outcome === "cleared" ? "removed" : "took over";
+  return `vfio-plat: notice: ${did} the stale lock ${lock.path}: ${staleReason(lock)}\n`;
 }

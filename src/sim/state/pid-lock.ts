@@ -15,12 +15,14 @@ export type StaleReason =
   /** The content is not "pid start-time" (empty, truncated, garbage) or the path is not a regular file. */
   | "unreadable";
 
-/** A stale lock that was removed so that it could be taken (or was just found, by inspectLock). */
+/** A stale lock that was found (doctor), removed (a holder query) or taken over (a taker). */
 export interface StaleLock {
   path: string;
   reason: StaleReason;
   /** The holder the lock named, when it named one. */
   holder?: ProcessIdentity;
+  /** What became of it: "taken" by this process, or "cleared" (removed, the lock is free now); absent when only found. */
+  outcome?: "taken" | "cleared";
 }
 
 /** Told about every stale lock this process takes over or clears. */
@@ -122,8 +124,9 @@ function breakStale(path: string, seen: Extract<LockState, { state: "stale" }>, 
   }
 }
 
-function staleOf(path: string, s: Extract<LockState, { state: "stale" }>): StaleLock {
-  return { path, reason: s.reason, ...(s.holder ? { holder: s.holder } : {}) };
+/** The report of stale lock `s` at `path`. */
+export function staleOf(path: string, s: Extract<LockState, { state: "stale" }>, outcome?: StaleLock["outcome"]): StaleLock {
+  return { path, reason: s.reason, ...(s.holder ? { holder: s.holder } : {}), ...(outcome ? { outcome } : {}) };
 }
 
 /**
@@ -138,7 +141,7 @@ export function tryLock(path: string, onStale?: StaleLockListener): ProcessIdent
       if (linkInto(tmp, path)) return undefined;
       const s = inspectLock(path);
       if (s.state === "live") return s.holder;
-      if (s.state === "stale" && breakStale(path, s, tmp)) onStale?.(staleOf(path, s));
+      if (s.state === "stale" && breakStale(path, s, tmp)) onStale?.(staleOf(path, s, "taken"));
       // Free again (released meanwhile), or another taker is breaking it: look again.
       if (attempt >= 100) throw new StateLockedError(path, undefined);
       if (attempt > 2) Bun.sleepSync(1);
@@ -155,7 +158,7 @@ export function liveHolder(path: string, onStale?: StaleLockListener): ProcessId
   if (s.state === "free") return undefined;
   const tmp = writeOwnLock(path);
   try {
-    if (breakStale(path, s, tmp)) onStale?.(staleOf(path, s));
+    if (breakStale(path, s, tmp)) onStale?.(staleOf(path, s, "cleared"));
   } finally {
     rmSync(tmp, { force: true });
   }

@@ -3,7 +3,7 @@
 // and names the fix.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { inspectLock, type StaleLock } from "./pid-lock.ts";
+import { inspectLock, staleOf, type StaleLock } from "./pid-lock.ts";
 import { StateDamagedError } from "./state-errors.ts";
 import { StateStore } from "./state-store.ts";
 
@@ -28,7 +28,7 @@ export function inspectState(dir: string): StateIssue[] {
   const locks = readdirSync(store.locksDir).filter((n) => n.endsWith(".lock")).sort();
   for (const path of [store.mutex, ...locks.map((n) => join(store.locksDir, n))]) {
     const s = inspectLock(path);
-    if (s.state === "stale") issues.push({ kind: "stale-lock", lock: { path, reason: s.reason, ...(s.holder ? { holder: s.holder } : {}) } });
+    if (s.state === "stale") issues.push({ kind: "stale-lock", lock: staleOf(path, s) });
   }
   return issues;
 }
