@@ -66,10 +66,10 @@ export class CliContext {
   /** The kernel boundary for this run (real or simulated), created on first use. */
   boundary(): Promise<KernelBoundary> {
     this.boundaryPromise ??= openBoundary({
+      onStaleLock: (lock) => this.notifyStaleLock(lock),
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
-      onStaleLock: (lock) => this.notifyStaleLock(lock),
     }).then(async (b) => {
       this.onCleanup(() => b.dispose());
       if (!this.opts.trace) return b;

@@ -11,21 +11,18 @@ import { writeStdout } from "../output/stdio.ts";
 const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as const;
 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  const findings: Finding[] = [];
-  if (ctx.sim) {
-    // The board's own files first: a damaged board cannot be opened for the checks below.
-    findings.push(...stateFindings(await inspectSimState(ctx.simStateDir), ctx.simStateDir));
-    if (findings.some((f) => f.status === "fail")) return report(ctx, "sim", undefined, findings);
-  }
+  // The simulated board's own files first: a damaged board cannot be opened for the checks below.
+  const state = ctx.sim ? stateFindings(await inspectSimState(ctx.simStateDir), ctx.simStateDir) : [];
+  if (state.some((f) => f.status === "fail")) return report(ctx, "sim", undefined, state);
   const b = await ctx.boundary();
-  findings.push(...checkSystem(b));
+  const findings: Finding[] = checkSystem(b);
   let device: string | undefined;
   if (args[0] !== undefined) {
     const { dev } = await findDevice(ctx, args[0]);
     device = dev.name;
     findings.push(...checkDevice(b, dev));
   }
-  return report(ctx, b.kind, device, findings);
+  return report(ctx, b.kind, device, [...state, ...findings]);
 }
 
 /** Print the findings; exit 1 when one failed. */
