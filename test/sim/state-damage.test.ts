@@ -69,6 +69,9 @@ const TEXT_DAMAGE: [string, (good: string) => string, StateProblem, string][] = 
   ["a negative node owner", (g) => edited(g, (s) => (s.nodeOwners["/dev/vfio/1"] = { uid: -1, gid: 0 })), "shape", "uid is -1"],
   ["a parameter that is not a string", (g) => edited(g, (s) => (s.params["vfio.x"] = true)), "shape", "params"],
   ["a kernel log that is not a list", (g) => edited(g, (s) => (s.kmsg = "x")), "shape", "kmsg is a string"],
+  ["a kernel log record of the wrong form", (g) => edited(g, (s) => s.kmsg.push("garbage")), "shape", 'kmsg[0] is "garbage"'],
+  ["a parameter the kernel reads, of the wrong form", (g) => edited(g, (s) => (s.params["vfio_iommu_type1.dma_entry_limit"] = "lots")), "shape", '"lots", expected a decimal count'],
+  ["a bool parameter that is not Y or N", (g) => edited(g, (s) => (s.params["vfio.enable_unsafe_noiommu_mode"] = "maybe")), "shape", "expected Y or N"],
   ["a bad address tag", (g) => edited(g, (s) => (s.board.devices[0].regions[0].base = { $bigint: "zz" })), "shape", "base is an object"],
   ["a register table that is not an object", (g) => edited(g, (s) => (s.models[PL031] = 5)), "shape", "models"],
   ["an escape sequence in a key", (g) => edited(g, (s) => (s.devices["\u001b[2J"] = {})), "shape", "\\u001b[2J"],
@@ -122,6 +125,14 @@ describe("the wrong file type, or board.json gone", () => {
     expect([err.file, err.problem]).toEqual([file, "not-a-directory"]);
     expect(damageOf(() => resetBoard(file)).problem).toBe("not-a-directory");
     expect(readFileSync(file, "utf8")).toBe("mine");
+  });
+
+  test("host/ that is a file: not-a-directory; reset replaces it", () => {
+    const { dir } = board();
+    writeFileSync(join(dir, "host"), "");
+    expect(damageOf(() => new StateStore(dir)).file).toBe(join(dir, "host"));
+    resetBoard(dir);
+    expect(new StateStore(dir).read().board.name).toBe("virt");
   });
 
   test("locks/ that is a file: not-a-directory; reset replaces it", () => {

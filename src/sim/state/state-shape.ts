@@ -111,6 +111,28 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
   return names;
 }
 
+/** A /dev/kmsg record as the simulated kernel writes it (see printk in board-state.ts). */
+const KMSG_RECORD = /^\d{1,3},\d{1,16},\d{1,20},[^;]*;/;
+
+/** Module parameters whose values the simulated kernel reads, with the form sysfs gives them. */
+const PARAM_FORMS: Record<string, { re: RegExp; what: string }> = {
+  "vfio.enable_unsafe_noiommu_mode": { re: /^[YN]$/, what: "Y or N" },
+  "vfio_platform.reset_required": { re: /^[YN]$/, what: "Y or N" },
+  "vfio_iommu_type1.allow_unsafe_interrupts": { re: /^[YN]$/, what: "Y or N" },
+  "vfio_iommu_type1.dma_entry_limit": { re: /^\d+$/, what: "a decimal count" },
+};
+
+/** Module parameters: strings, and the ones the kernel model reads in their sysfs form. */
+function checkParams(c: Checker, v: unknown): void {
+  const params = c.obj(v, "params");
+  for (const [k, x] of Object.entries(params)) {
+    const where = `params[${shown(k)}]`;
+    c.str(x, where);
+    const form = Object.hasOwn(PARAM_FORMS, k) ? PARAM_FORMS[k] : undefined;
+    if (form && !form.re.test(x as string)) c.fail(`${where} is ${shown(x)}, expected ${form.what}`);
+  }
+}
+
 /** The per-device driver-core table: one entry per board device, each field of its type. */
 function checkDevices(c: Checker, v: unknown, names: Set<string>): void {
   const devices = c.obj(v, "devices");
@@ -140,7 +162,7 @@ export function checkBoardState(parsed: unknown, file: string, dir: string): Boa
     c.fail(`has format version ${typeof value.version === "number" ? value.version : kind(value.version)}; this vfio-plat reads version 1`, "version");
   }
   const names = checkBoard(c, value.board);
-  c.strings(value.params, "params");
+  checkParams(c, value.params);
   checkDevices(c, value.devices, names);
   for (const [k, m] of Object.entries(c.obj(value.models, "models"))) {
     if (!names.has(k)) c.fail(`models names ${shown(k)}, which the board does not have`);
@@ -153,7 +175,10 @@ export function checkBoardState(parsed: unknown, file: string, dir: string): Boa
     c.int(owner.mode, `nodeOwners[${shown(k)}].mode`, 0o7777, true);
   }
   if (typeof value.bootedAtMs !== "number" || !Number.isFinite(value.bootedAtMs)) c.fail(`bootedAtMs is ${kind(value.bootedAtMs)}, expected a time`);
-  c.arr(value.kmsg, "kmsg").forEach((l, i) => c.str(l, `kmsg[${i}]`));
+  c.arr(value.kmsg, "kmsg").forEach((l, i) => {
+    c.str(l, `kmsg[${i}]`);
+    if (!KMSG_RECORD.test(l as string)) c.fail(`kmsg[${i}] is ${shown(l)}, not a kernel log record ("prio,seq,usec,flags;message")`);
+  });
   c.int(value.kmsgSeq, "kmsgSeq");
   return value as unknown as BoardState;
 }

@@ -34,6 +34,11 @@ export class StateStore {
     this.mutex = join(dir, "board.lock");
     this.locksDir = join(dir, "locks");
     makeDir(this.locksDir, dir);
+    // host/ is made by whoever records bindings there; a file in its way is damage of this directory all the same.
+    const host = join(dir, HOST_SUBDIR);
+    if (statSync(host, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw new StateDamagedError(host, "not-a-directory", "is a file, not a directory", dir);
+    }
   }
 
   /**
