@@ -186,6 +186,21 @@ describe("resetBoard", () => {
     expect(new StateStore(dir).read().board.name).toBe("virt-noiommu");
   });
 
+  test("clears what killed lock takers left (temp files, a break guard of a dead process), keeps a live one's", () => {
+    const { dir } = board();
+    const dead = Bun.spawnSync(["true"]).pid;
+    const left = [`board.lock.${dead}.k1.tmp`, "board.lock.break", join("locks", `group-1.lock.${dead}.k2.tmp`)];
+    writeFileSync(join(dir, left[0]!), `${dead} 1 k1\n`);
+    writeFileSync(join(dir, left[1]!), `${dead} 1 k3\n`);
+    writeFileSync(join(dir, left[2]!), `${dead} 1 k2\n`);
+    const live = `board.lock.${process.pid}.k4.tmp`; // a taker of this (live) process, between write and link
+    writeFileSync(join(dir, live), "");
+    const r = resetBoard(dir);
+    for (const f of left) expect(r.removed).toContain(f);
+    expect(r.removed).not.toContain(live);
+    expect(readFileSync(join(dir, live), "utf8")).toBe("");
+  });
+
   test("an explicit board wins; an unreadable state falls back to the default board", () => {
     const { dir, file } = board(BOARDS["virt-noiommu"]!);
     expect(resetBoard(dir, VIRT).board).toBe("virt");
