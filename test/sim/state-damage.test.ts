@@ -65,6 +65,12 @@ const TEXT_DAMAGE: [string, (good: string) => string, StateProblem, string][] = 
   ["no board", (g) => edited(g, (s) => delete s.board), "shape", "board is missing"],
   ["a device of an unknown model", (g) => edited(g, (s) => (s.board.devices[0].model = "z80")), "shape", `model "z80"`],
   ["a huge vfio index", (g) => edited(g, (s) => (s.devices[PL031].vfioIndex = 1e300)), "shape", "vfioIndex is 1e+300"],
+  [
+    "two devices with one VFIO index",
+    (g) => edited(g, (s) => Object.values(s.devices as Record<string, { vfioIndex?: number }>).forEach((d) => (d.vfioIndex = 0))),
+    "shape",
+    "vfioIndex 0 is also that of",
+  ],
   ["a driver that is a number", (g) => edited(g, (s) => (s.devices[PL031].driver = 7)), "shape", "driver is a number"],
   ["a negative node owner", (g) => edited(g, (s) => (s.nodeOwners["/dev/vfio/1"] = { uid: -1, gid: 0 })), "shape", "uid is -1"],
   ["a parameter that is not a string", (g) => edited(g, (s) => (s.params["vfio.x"] = true)), "shape", "params"],

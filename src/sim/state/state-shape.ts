@@ -139,6 +139,7 @@ function checkDevices(c: Checker, v: unknown, names: Set<string>): void {
   const keys = Object.keys(devices);
   if (keys.length === 0) c.fail("the device table (devices) is empty: the board's devices are lost");
   for (const k of keys) if (!names.has(k)) c.fail(`the device table names ${shown(k)}, which the board does not have`);
+  const indexes = new Map<number, string>();
   for (const name of names) {
     const at = `devices[${shown(name)}]`;
     const d = c.obj(devices[name], at);
@@ -146,6 +147,10 @@ function checkDevices(c: Checker, v: unknown, names: Set<string>): void {
     c.str(d.override, `${at}.override`, true);
     c.int(d.noiommuGroup, `${at}.noiommuGroup`, U32, true);
     c.int(d.vfioIndex, `${at}.vfioIndex`, U32, true);
+    // One /dev/vfio/devices/vfioN per device, as the kernel's IDA hands them out.
+    const other = typeof d.vfioIndex === "number" ? indexes.get(d.vfioIndex) : undefined;
+    if (other !== undefined) c.fail(`${at}.vfioIndex ${d.vfioIndex} is also that of ${shown(other)}`);
+    if (typeof d.vfioIndex === "number") indexes.set(d.vfioIndex, name);
     if (d.iommuProbed !== undefined && typeof d.iommuProbed !== "boolean") c.fail(`${at}.iommuProbed is ${kind(d.iommuProbed)}, expected true or false`);
   }
 }
