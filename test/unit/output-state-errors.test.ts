@@ -11,9 +11,9 @@ describe("StateDamagedError", () => {
   test("exit 1, STATE_DAMAGED, the file and what is wrong, and the reset command", () => {
     const d = describeError(new StateDamagedError("/tmp/b/board.json", "empty", "is empty", "/tmp/b"));
     expect([d.exit, d.code]).toEqual([1, "STATE_DAMAGED"]);
-    expect(d.line).toBe(
-      "vfio-plat: simulated board state /tmp/b/board.json: is empty — reset the simulated board (it boots afresh; its bindings and registers are lost): vfio-plat --sim-state /tmp/b sim-reset",
-    );
+    expect(d.line).toStartWith("vfio-plat: simulated board state /tmp/b/board.json: is empty");
+    expect(d.hint).toBe("reset the simulated board (it boots afresh; its bindings and registers are lost): vfio-plat --sim-state /tmp/b sim-reset");
+    expect(d.line).toEndWith(` — ${d.hint}`);
     expect(d.json.error.code).toBe("STATE_DAMAGED");
   });
 

@@ -106,7 +106,7 @@ export const STATE: BadInputCase[] = [
   {
     args: ["--sim-state", "/etc/passwd", "list"],
     exit: 1,
-    says: "/etc/passwd: is a file, not a directory — the simulated board's state must be a directory",
+    says: "/etc/passwd: is a file, not a directory",
     why: "a state directory that is a file",
   },
   {
