@@ -122,6 +122,6 @@ export const STATE: BadInputCase[] = [
     why: "a group lock of a live process (pid 1) is not taken over",
     setup: (dir) => writeFileSync(join(dir, "locks", "group-1.lock"), `1 ${processStartTime(1)}\n`),
   },
-  { args: ["sim-reset", "now"], exit: 2, says: "Unused args: `now`", why: "sim-reset takes no arguments" },
+  { args: ["sim-reset", "now"], exit: 2, says: "now", why: "sim-reset takes no arguments (the extra word is named)" },
   { args: ["--sim-board", "toString", "list"], exit: 2, says: "unknown simulated board 'toString'", why: "a board name that is no board" },
 ];
