@@ -23,7 +23,7 @@ import { devMessage, KERN_INFO, KERN_WARNING } from "./kernel/dev-printk.ts";
 import { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { printk, type BoardState } from "./state/board-state.ts";
 import { unlock, type StaleLockListener } from "./state/pid-lock.ts";
-import { StateDamagedError } from "./state/state-errors.ts";
+import { savedRegistersDamaged } from "./state/state-errors.ts";
 import { UsageError } from "../vfio/errors.ts";
 import { StateStore } from "./state/state-store.ts";
 import {
@@ -294,7 +294,7 @@ export class SimBoundary implements KernelBoundary {
       } catch (e) {
         // Each model checks its own saved registers (a TypeError naming the field): damage of board.json, not a bug.
         if (saved === undefined || !(e instanceof TypeError)) throw e;
-        throw new StateDamagedError(this.store.file, "shape", `saved registers of ${spec.name}: ${e.message}`, this.store.dir);
+        throw savedRegistersDamaged(this.store.file, this.store.dir, spec.name, e);
       }
       this.runtimes.set(spec.name, rt);
       flushAtExit(this);

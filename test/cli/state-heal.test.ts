@@ -92,6 +92,10 @@ describe("damage found later, and the fix under other conditions", () => {
     expect(s.models[PL031]).toBeDefined();
     s.models[PL031].lr = "twelve";
     writeFileSync(file, JSON.stringify(s));
+    // doctor finds it before any device is opened.
+    const doctor = run(["doctor"]);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`[FAIL] simulated board state ${file}: saved registers of ${PL031}:`);
     const r = run(["read", PL031, "0:0xff0"]);
     expect(r.code).toBe(1);
     expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);

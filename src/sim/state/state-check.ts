@@ -1,10 +1,11 @@
 // What is wrong with a simulated board's state directory, found without changing anything (for `doctor`): damaged
-// state files, and lock files that are stale (holder gone, pid reused) or unreadable. Facts only; the CLI words them
-// and names the fix.
+// state files (devices' saved registers included: each model is restored once and dropped), and lock files that are
+// stale (holder gone, pid reused) or unreadable. Facts only; the CLI words them and names the fix.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { inspectLock, staleOf, type StaleLock } from "./pid-lock.ts";
-import { StateDamagedError } from "./state-errors.ts";
+import { DeviceRuntime } from "../kernel/device-runtime.ts";
+import { savedRegistersDamaged, StateDamagedError } from "./state-errors.ts";
 import { StateStore } from "./state-store.ts";
 
 export type StateIssue = { kind: "damaged"; error: StateDamagedError } | { kind: "stale-lock"; lock: StaleLock };
@@ -20,7 +21,7 @@ export function inspectState(dir: string): StateIssue[] {
   }
   const issues: StateIssue[] = [];
   try {
-    store.verify();
+    if (store.verify()) checkSavedRegisters(store);
   } catch (e) {
     if (!(e instanceof StateDamagedError)) throw e;
     issues.push({ kind: "damaged", error: e });
@@ -31,4 +32,25 @@ export function inspectState(dir: string): StateIssue[] {
     if (s.state === "stale") issues.push({ kind: "stale-lock", lock: staleOf(path, s) });
   }
   return issues;
+}
+
+/** A clock for a model that is only restored and dropped: it never runs. */
+const STILL = { nowMs: () => 0 };
+
+/**
+ * Restore every device model that has saved registers, as opening the device would, and drop it: a model checks its
+ * own saved state. @throws StateDamagedError for the first one that refuses its registers.
+ */
+function checkSavedRegisters(store: StateStore): void {
+  const s = store.read();
+  for (const spec of s.board.devices) {
+    const saved = s.models[spec.name];
+    if (saved === undefined) continue;
+    try {
+      new DeviceRuntime(spec, structuredClone(saved), STILL, () => {});
+    } catch (e) {
+      if (e instanceof TypeError) throw savedRegistersDamaged(store.file, store.dir, spec.name, e);
+      throw e;
+    }
+  }
 }

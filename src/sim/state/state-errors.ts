@@ -39,6 +39,14 @@ export class StateDamagedError extends Error {
   }
 }
 
+/**
+ * The damage a device model found in its own saved registers (its restore() threw TypeError naming the field): the
+ * same report wherever the registers are restored (the device opening, or doctor's check).
+ */
+export function savedRegistersDamaged(file: string, stateDir: string, device: string, cause: TypeError): StateDamagedError {
+  return new StateDamagedError(file, "shape", `saved registers of ${device}: ${cause.message}`, stateDir);
+}
+
 /** Thrown when a live process holds a board lock longer than a caller waits for it. */
 export class StateLockedError extends Error {
   override readonly name = "StateLockedError";

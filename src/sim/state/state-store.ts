@@ -58,11 +58,15 @@ export class StateStore {
 
   /**
    * Check the state without changing it (for doctor): board.json parses to a board state, or is absent from a
-   * directory no board has used yet. @throws StateDamagedError naming what is wrong.
+   * directory no board has used yet. Returns whether a board.json exists. @throws StateDamagedError naming what is wrong.
    */
-  verify(): void {
-    if (this.present()) this.read();
-    else this.checkTraces();
+  verify(): boolean {
+    if (this.present()) {
+      this.read();
+      return true;
+    }
+    this.checkTraces();
+    return false;
   }
 
   /** A board.json missing beside a board's records is damage. @throws StateDamagedError ("missing"). */
