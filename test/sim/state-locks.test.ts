@@ -50,6 +50,8 @@ describe("stale locks are taken over, with a report", () => {
     ["a garbage lock", () => "\u001b[31mnot a pid\n", "unreadable"],
     ["a truncated lock (pid, no start time)", () => "12", "unreadable"],
     ["a lock of a pid out of range", () => "99999999999 5\n", "unreadable"],
+    // Starts like a live lock of this process, but goes on for a megabyte: not read whole, and not a lock.
+    ["a huge lock file", () => `${process.pid} ${processStartTime(process.pid)}\n${"x".repeat(1 << 20)}`, "unreadable"],
     ["a lock of a dead pid", () => `${deadPid()} 12345\n`, "dead"],
     // This very test process is alive, but it did not start at tick 1: its pid names another process now.
     ["a lock whose pid was reused (start time differs)", () => `${process.pid} 1\n`, "reused"],

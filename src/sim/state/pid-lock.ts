@@ -2,7 +2,7 @@
 // file first and then link(2)ed into place (link fails with EEXIST like O_EXCL), so a lock never exists empty or
 // half-written: whoever sees the lock sees its holder. A lock whose holder is gone (dead, SIGKILLed, pid reused) or
 // whose content cannot be read (damaged) is stale: it is taken over, and the taker is told so it can say so.
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, linkSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { StateLockedError } from "./state-errors.ts";
 import { isAlive, processStartTime, selfIdentity, type ProcessIdentity } from "./process-identity.ts";
 
@@ -34,6 +34,9 @@ export type LockState =
   | { state: "live"; holder: ProcessIdentity }
   | { state: "stale"; reason: StaleReason; holder?: ProcessIdentity; ino: bigint; text: string };
 
+/** Longest lock content ("pid start nonce\n" is at most 46 bytes). */
+const LOCK_MAX = 64;
+
 /** Largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit). */
 const PID_MAX = 4_194_304;
 
@@ -60,8 +63,12 @@ export function inspectLock(path: string): LockState {
     const st = fstatSync(fd, { bigint: true });
     ino = st.ino;
     // A directory or device where a lock belongs is damage too; its content is not read.
-    if (st.isFile()) text = readFileSync(fd, "utf8");
-    else return { state: "stale", reason: "unreadable", ino, text: "" };
+    if (!st.isFile()) return { state: "stale", reason: "unreadable", ino, text: "" };
+    // A lock is a few dozen bytes: a larger file is damage, and is not read whole (its size tells it apart).
+    const buf = Buffer.alloc(LOCK_MAX + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    text = buf.toString("utf8", 0, n);
+    if (n > LOCK_MAX) return { state: "stale", reason: "unreadable", ino, text: `${text} (${st.size} bytes)` };
   } finally {
     closeSync(fd);
   }
