@@ -3,7 +3,7 @@
 // records) is a StateDamagedError naming the file and the problem, never a JavaScript error or a silently different
 // board; and resetBoard() (what `vfio-plat sim-reset` runs) brings every one of them back to a booted board.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BOARDS } from "../../src/sim/boards/index.ts";
@@ -103,6 +103,14 @@ describe("damaged board.json", () => {
       expect(inspectState(dir)).toEqual([]);
     });
   }
+
+  test("a board.json of 65 MB is refused from its size, unread", () => {
+    const { dir, file } = board();
+    writeFileSync(file, "");
+    truncateSync(file, 65 * 1024 * 1024); // sparse: no 65 MB written
+    const err = damageOf(() => new StateStore(dir).read());
+    expect([err.problem, err.detail]).toEqual(["shape", "is 68157440 bytes, far more than a board's state (under 1 MB)"]);
+  });
 
   test("damage after a good read is seen by the same store (the cache does not hide it)", () => {
     const { dir, file } = board();

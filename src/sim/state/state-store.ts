@@ -14,6 +14,9 @@ export interface StateStoreOptions {
   onStaleLock?: StaleLockListener;
 }
 
+/** board.json is a few KB (kernel log included: KMSG_LIMIT records); far beyond that it is not read at all. */
+const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
 /** The subdirectory where `bind` keeps original drivers for the simulated board (see the CLI's stateDir()). */
 export const HOST_SUBDIR = "host";
 
@@ -140,6 +143,9 @@ export class StateStore {
     try {
       const stat = fstatSync(fd, { bigint: true });
       if (!stat.isFile()) throw new StateDamagedError(this.file, "not-a-file", "is a directory or special file, not a file", this.dir);
+      if (stat.size > MAX_STATE_BYTES) {
+        throw new StateDamagedError(this.file, "shape", `is ${stat.size} bytes, far more than a board's state (under 1 MB)`, this.dir);
+      }
       return { stat, text: readFileSync(fd, "utf8") };
     } finally {
       closeSync(fd);
