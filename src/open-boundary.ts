@@ -4,7 +4,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
-import type { ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
+import type { LockWaitListener, ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
 
 export interface BoundaryOptions {
   /** Use the simulated board instead of the real machine. */
@@ -15,6 +15,8 @@ export interface BoundaryOptions {
   simBoard?: string;
   /** Told about each stale lock file of the simulated board that was taken over or cleared (for a notice). */
   onStaleLock?: StaleLockListener;
+  /** Told when a wait for the simulated board's lock lasts (another process keeps it), for a notice. */
+  onLockWait?: LockWaitListener;
 }
 
 /** Default state directory of the simulated board. */
@@ -35,6 +37,7 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
     os: real,
     ...(opts.simBoard ? { board: opts.simBoard } : {}),
     ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+    ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
   });
 }
 
@@ -46,7 +49,10 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
 export async function resetSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise<ResetResult> {
   const { boardSpecOf, resetBoard } = await import("./sim/index.ts");
   const spec = opts.simBoard !== undefined ? boardSpecOf(opts.simBoard) : undefined;
-  return resetBoard(opts.simStateDir ?? defaultSimStateDir(), spec, opts.onStaleLock);
+  return resetBoard(opts.simStateDir ?? defaultSimStateDir(), spec, {
+    ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+    ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+  });
 }
 
 /** What is wrong with the simulated board's state directory (damaged files, stale locks), changing nothing. */

@@ -6,4 +6,4 @@ export { boardSpecOf } from "./sim-boundary.ts";
 export { resetBoard, type ResetResult } from "./state/state-reset.ts";
 export { inspectState, type StateIssue } from "./state/state-check.ts";
 export { StateDamagedError, StateLockedError, type StateProblem } from "./state/state-errors.ts";
-export type { StaleLock, StaleLockListener } from "./state/pid-lock.ts";
+export type { LockWaitListener, StaleLock, StaleLockListener } from "./state/pid-lock.ts";

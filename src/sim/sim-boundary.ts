@@ -22,7 +22,7 @@ import { smmuOf } from "./iommu/smmu-profile.ts";
 import { devMessage, KERN_INFO, KERN_WARNING } from "./kernel/dev-printk.ts";
 import { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { printk, type BoardState } from "./state/board-state.ts";
-import { unlock, type StaleLockListener } from "./state/pid-lock.ts";
+import { unlock, type LockWaitListener, type StaleLockListener } from "./state/pid-lock.ts";
 import { savedRegistersDamaged } from "./state/state-errors.ts";
 import { UsageError } from "../vfio/errors.ts";
 import { StateStore } from "./state/state-store.ts";
@@ -60,6 +60,8 @@ export interface SimOptions {
   clock?: Clock;
   /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
   onStaleLock?: StaleLockListener;
+  /** Told when a wait for the board lock lasts (another process keeps it). */
+  onLockWait?: LockWaitListener;
 }
 
 /** Simulated fds start here so they never collide with the process's real fds (eventfds are real). */
@@ -135,7 +137,10 @@ export class SimBoundary implements KernelBoundary {
   private readonly virqfdCounter = new Uint8Array(8);
 
   constructor(private readonly opts: SimOptions) {
-    this.store = new StateStore(opts.stateDir, opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {});
+    this.store = new StateStore(opts.stateDir, {
+      ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+      ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+    });
     this.store.ensure(boardSpecOf(opts.board));
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.

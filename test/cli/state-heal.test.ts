@@ -161,6 +161,28 @@ describe("a live holder is never overridden", () => {
   });
 });
 
+describe("a wait for the board lock says who it waits for", () => {
+  test("a bind behind a process that keeps board.lock: a notice naming it, then the bind completes once it lets go", async () => {
+    const { dir, env } = boundBoard();
+    const keeper = Bun.spawn([process.execPath, join(import.meta.dir, "../sim/helpers-lock-child.ts"), "hold", join(dir, "board.lock")], {
+      stdin: "pipe",
+      stdout: "pipe",
+    });
+    try {
+      expect(await readUntil(keeper.stdout, /took \d+/)).toContain(`took ${keeper.pid}`);
+      const bind = spawnCli(["bind", VIRTIO], env);
+      const said = await readUntil(bind.stderr, /waiting for process \d+/, 60_000);
+      expect(said).toContain(`vfio-plat: notice: waiting for process ${keeper.pid}, which holds ${join(dir, "board.lock")}`);
+      keeper.stdin.end(); // lets go: the bind goes on
+      expect(await bind.exited).toBe(0);
+      expect(await new Response(bind.stdout).text()).toContain(`${VIRTIO}: bound to vfio-platform`);
+    } finally {
+      keeper.kill();
+      await keeper.exited;
+    }
+  }, 60_000);
+});
+
 describe("doctor", () => {
   test("reports a damaged board.json (fail, with the reset command) and stale locks (warn), and exits 1", () => {
     const { dir, run } = boundBoard();

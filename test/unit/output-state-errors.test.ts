@@ -4,7 +4,7 @@
 // one line (or one JSON line) saying what became of the lock and why it was stale.
 import { describe, expect, test } from "bun:test";
 import { describeError } from "../../src/cli/output/errors.ts";
-import { staleLockNotice } from "../../src/cli/output/notices.ts";
+import { lockWaitNotice, staleLockNotice } from "../../src/cli/output/notices.ts";
 import { StateDamagedError, StateLockedError } from "../../src/sim/state/state-errors.ts";
 
 describe("StateDamagedError", () => {
@@ -59,5 +59,12 @@ describe("stale-lock notices", () => {
     const line = staleLockNotice({ path: "/b/board.lock", reason: "dead", holder: { pid: 9, start: "3" }, outcome: "taken" }, true);
     expect(line.endsWith("\n") && !line.slice(0, -1).includes("\n")).toBe(true);
     expect(JSON.parse(line)).toEqual({ notice: { code: "STALE_LOCK", path: "/b/board.lock", reason: "dead", pid: 9, outcome: "taken" } });
+  });
+});
+
+describe("lock-wait notices", () => {
+  test("text names the holder and the lock; JSON is one line", () => {
+    expect(lockWaitNotice("/b/board.lock", 77, false)).toBe("vfio-plat: notice: waiting for process 77, which holds /b/board.lock (stopped? this gives up after 10 s)\n");
+    expect(JSON.parse(lockWaitNotice("/b/board.lock", 77, true))).toEqual({ notice: { code: "LOCK_WAIT", path: "/b/board.lock", pid: 77 } });
   });
 });

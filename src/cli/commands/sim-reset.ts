@@ -4,6 +4,7 @@
 import { resetSimBoard } from "../../open-boundary.ts";
 import type { CliContext } from "../context.ts";
 import { jsonDocument } from "../output/json.ts";
+import { lockWaitNotice } from "../output/notices.ts";
 import { writeStdout } from "../output/stdio.ts";
 
 export async function run(ctx: CliContext): Promise<number> {
@@ -12,6 +13,7 @@ export async function run(ctx: CliContext): Promise<number> {
     simStateDir: ctx.simStateDir,
     ...(simBoard ? { simBoard } : {}),
     onStaleLock: (lock) => ctx.notifyStaleLock(lock),
+    onLockWait: (path, holder) => ctx.notify(lockWaitNotice(path, holder.pid, ctx.json)),
   });
   if (ctx.json) writeStdout(jsonDocument({ stateDir: r.stateDir, board: r.board, removed: r.removed }));
   else {

@@ -186,16 +186,38 @@ function removeFile(path: string): void {
   }
 }
 
+/** Told once when a wait for a lock has lasted WAIT_NOTICE_MS, with the live holder it waits for. */
+export type LockWaitListener = (path: string, holder: ProcessIdentity) => void;
+
+/** How long withLock() waits for a live holder by default before it gives up. */
+export const LOCK_TIMEOUT_MS = 10_000;
+
+/** How long a wait for a lock goes before the waiter is told who it waits for (board locks are held for µs). */
+export const WAIT_NOTICE_MS = 1000;
+
+/** Listeners of withLock(): stale locks taken over, and a wait that lasts. */
+export interface LockListeners {
+  onStale?: StaleLockListener;
+  onWait?: LockWaitListener;
+}
+
 /**
- * Run `fn` holding the lock, waiting for it up to `timeoutMs`. Throws StateLockedError naming the holder when a live
- * process keeps it longer (one stopped with SIGSTOP, say).
+ * Run `fn` holding the lock, waiting for it up to `timeoutMs` (`onWait` is told once the wait has lasted
+ * WAIT_NOTICE_MS). Throws StateLockedError naming the holder when a live process keeps it longer (one stopped with
+ * SIGSTOP, say).
  */
-export function withLock<T>(path: string, fn: () => T, timeoutMs = 10_000, onStale?: StaleLockListener): T {
-  const deadline = performance.now() + timeoutMs;
+export function withLock<T>(path: string, fn: () => T, timeoutMs = LOCK_TIMEOUT_MS, listeners: LockListeners = {}): T {
+  const start = performance.now();
+  let told = false;
   for (;;) {
-    const holder = tryLock(path, onStale);
+    const holder = tryLock(path, listeners.onStale);
     if (holder === undefined) break;
-    if (performance.now() > deadline) throw new StateLockedError(path, holder.pid);
+    const waited = performance.now() - start;
+    if (waited > timeoutMs) throw new StateLockedError(path, holder.pid);
+    if (!told && waited >= WAIT_NOTICE_MS) {
+      told = true;
+      listeners.onWait?.(path, holder);
+    }
     Bun.sleepSync(1);
   }
   try {

@@ -6,9 +6,9 @@ import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { BoardSpec } from "../boards/board-spec.ts";
 import { BOARDS, DEFAULT_BOARD } from "../boards/index.ts";
-import { inspectLock, isLockTemp, lockTempOrphaned, withLock, type StaleLockListener } from "./pid-lock.ts";
+import { inspectLock, isLockTemp, lockTempOrphaned, withLock } from "./pid-lock.ts";
 import { StateDamagedError, StateLockedError } from "./state-errors.ts";
-import { HOST_SUBDIR, StateStore } from "./state-store.ts";
+import { HOST_SUBDIR, StateStore, type StateStoreOptions } from "./state-store.ts";
 
 export interface ResetResult {
   stateDir: string;
@@ -35,7 +35,7 @@ function previousBoard(file: string): string | undefined {
  * @throws StateDamagedError ("not-a-directory") when `stateDir` is a file; StateLockedError naming the pid when a live
  *   process holds one of the board's group or device locks (it has the board open).
  */
-export function resetBoard(stateDir: string, board?: BoardSpec, onStaleLock?: StaleLockListener): ResetResult {
+export function resetBoard(stateDir: string, board?: BoardSpec, listeners: StateStoreOptions = {}): ResetResult {
   const st = statSync(stateDir, { throwIfNoEntry: false });
   if (st !== undefined && !st.isDirectory()) {
     throw new StateDamagedError(stateDir, "not-a-directory", "is a file, not a directory", stateDir);
@@ -67,9 +67,12 @@ export function resetBoard(stateDir: string, board?: BoardSpec, onStaleLock?: St
         if (statSync(join(stateDir, HOST_SUBDIR), { throwIfNoEntry: false }) !== undefined) remove(HOST_SUBDIR);
       },
       undefined,
-      onStaleLock,
+      {
+        ...(listeners.onStaleLock ? { onStale: listeners.onStaleLock } : {}),
+        ...(listeners.onLockWait ? { onWait: listeners.onLockWait } : {}),
+      },
     );
   }
-  new StateStore(stateDir, onStaleLock ? { onStaleLock } : {}).ensure(spec);
+  new StateStore(stateDir, listeners).ensure(spec);
   return { stateDir, board: spec.name, removed };
 }

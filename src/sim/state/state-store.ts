@@ -5,13 +5,15 @@ import { type BigIntStats, closeSync, fstatSync, mkdirSync, openSync, readdirSyn
 import { join, relative } from "node:path";
 import type { BoardSpec } from "../boards/board-spec.ts";
 import { bootState, type BoardState } from "./board-state.ts";
-import { liveHolder, tryLock, withLock, type StaleLockListener } from "./pid-lock.ts";
+import { liveHolder, tryLock, withLock, type LockWaitListener, type StaleLockListener } from "./pid-lock.ts";
 import { StateDamagedError } from "./state-errors.ts";
 import { checkBoardState } from "./state-shape.ts";
 
 export interface StateStoreOptions {
   /** Told about every stale lock (dead or vanished holder, damaged content) this store takes over or clears. */
   onStaleLock?: StaleLockListener;
+  /** Told when a wait for the board lock lasts (a live process keeps it: stopped, or hung). */
+  onLockWait?: LockWaitListener;
 }
 
 /** board.json is a few KB (kernel log included: KMSG_LIMIT records); far beyond that it is not read at all. */
@@ -25,6 +27,7 @@ export class StateStore {
   readonly mutex: string;
   readonly locksDir: string;
   private readonly onStaleLock: StaleLockListener | undefined;
+  private readonly onLockWait: LockWaitListener | undefined;
 
   /** @throws StateDamagedError when `dir` or its locks/ is not a directory. */
   constructor(
@@ -32,6 +35,7 @@ export class StateStore {
     opts: StateStoreOptions = {},
   ) {
     this.onStaleLock = opts.onStaleLock;
+    this.onLockWait = opts.onLockWait;
     makeDir(dir, dir);
     this.file = join(dir, "board.json");
     this.mutex = join(dir, "board.lock");
@@ -110,7 +114,10 @@ export class StateStore {
   }
 
   private withMutex<T>(fn: () => T): T {
-    return withLock(this.mutex, fn, undefined, this.onStaleLock);
+    return withLock(this.mutex, fn, undefined, {
+      ...(this.onStaleLock ? { onStale: this.onStaleLock } : {}),
+      ...(this.onLockWait ? { onWait: this.onLockWait } : {}),
+    });
   }
 
   /**
