@@ -1,10 +1,10 @@
 // The one place that chooses a backend: the real machine, or the simulated board (which is handed the real OS
 // primitives so its interrupts reach real eventfds and its DMA reaches real memory). Imports are lazy so that a
 // command never loads a backend it does not use.
-import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
+import type { LockWaitListener, ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
 
 export interface BoundaryOptions {
   /** Use the simulated board instead of the real machine. */
@@ -13,6 +13,10 @@ export interface BoundaryOptions {
   simStateDir?: string;
   /** Board to create when the state directory is new ("virt", "virt-noiommu"). */
   simBoard?: string;
+  /** Told about each stale lock file of the simulated board that was taken over or cleared (for a notice). */
+  onStaleLock?: StaleLockListener;
+  /** Told when a wait for the simulated board's lock lasts (another process keeps it), for a notice. */
+  onLockWait?: LockWaitListener;
 }
 
 /** Default state directory of the simulated board. */
@@ -27,6 +31,32 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
   if (!opts.sim) return real;
   const { createSimBoundary } = await import("./sim/index.ts");
   const stateDir = opts.simStateDir ?? defaultSimStateDir();
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  return createSimBoundary({ stateDir, os: real, ...(opts.simBoard ? { board: opts.simBoard } : {}) });
+  // The board's store creates the directory (and reports a file in its way as damaged state).
+  return createSimBoundary({
+    stateDir,
+    os: real,
+    ...(opts.simBoard ? { board: opts.simBoard } : {}),
+    ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+    ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+  });
+}
+
+/**
+ * Boot the simulated board in its state directory afresh (the fix for damaged state): `simBoard` when given, else the
+ * board it had, else the default. Throws StateDamagedError when the directory is a file, StateLockedError when a live
+ * process has the board open, UsageError for an unknown board name.
+ */
+export async function resetSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise<ResetResult> {
+  const { boardSpecOf, resetBoard } = await import("./sim/index.ts");
+  const spec = opts.simBoard !== undefined ? boardSpecOf(opts.simBoard) : undefined;
+  return resetBoard(opts.simStateDir ?? defaultSimStateDir(), spec, {
+    ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+    ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+  });
+}
+
+/** What is wrong with the simulated board's state directory (damaged files, stale locks), changing nothing. */
+export async function inspectSimState(stateDir: string = defaultSimStateDir()): Promise<StateIssue[]> {
+  const { inspectState } = await import("./sim/index.ts");
+  return inspectState(stateDir);
 }

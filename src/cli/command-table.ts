@@ -159,6 +159,15 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/doctor.ts"),
   },
   {
+    name: "sim-reset",
+    usage: "sim-reset",
+    description:
+      "Boot the simulated board afresh in its state directory (bindings, registers, locks and kernel log are lost): the fix for damaged board state",
+    options: [],
+    examples: ["vfio-plat sim-reset", "vfio-plat --sim-state /tmp/board --sim-board virt-noiommu sim-reset"],
+    load: () => import("./commands/sim-reset.ts"),
+  },
+  {
     name: "dma-test",
     usage: "dma-test <device>",
     description: "Copy memory with a PL330 through the IOMMU, verify every byte and report throughput; --inject provokes a fault",

@@ -6,7 +6,10 @@ import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
 import type { IommuMode } from "../vfio/session.ts";
+import type { StaleLock } from "../sim/state/pid-lock.ts";
 import { makeChalks, type Chalks } from "./output/color.ts";
+import { lockWaitNotice, staleLockNotice } from "./output/notices.ts";
+import { writeStderr } from "./output/stdio.ts";
 import { isTerminal } from "./output/terminal.ts";
 
 export interface GlobalOptions {
@@ -62,6 +65,8 @@ export class CliContext {
   /** The kernel boundary for this run (real or simulated), created on first use. */
   boundary(): Promise<KernelBoundary> {
     this.boundaryPromise ??= openBoundary({
+      onStaleLock: (lock) => this.notifyStaleLock(lock),
+      onLockWait: (path, holder) => this.notify(lockWaitNotice(path, holder.pid, this.json)),
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
@@ -81,6 +86,20 @@ export class CliContext {
       return tracingBoundary(b, (line) => writeStderr(`trace: ${line}\n`));
     });
     return this.boundaryPromise;
+  }
+
+  /** Tell the user that a stale lock of the simulated board was taken over (a notice on stderr; the run goes on). */
+  notifyStaleLock(lock: StaleLock): void {
+    this.notify(staleLockNotice(lock, this.json));
+  }
+
+  /** Write a notice line on stderr; a notice must never stop the command that gave it. */
+  notify(line: string): void {
+    try {
+      writeStderr(line);
+    } catch {
+      // stderr closed: the command goes on.
+    }
   }
 
   /**

@@ -2,3 +2,8 @@
 export { createSimBoundary, SimBoundary, type SimOptions } from "./sim-boundary.ts";
 export { BOARDS, DEFAULT_BOARD } from "./boards/index.ts";
 export type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
+export { boardSpecOf } from "./sim-boundary.ts";
+export { resetBoard, type ResetResult } from "./state/state-reset.ts";
+export { inspectState, type StateIssue } from "./state/state-check.ts";
+export { StateDamagedError, StateLockedError, type StateProblem } from "./state/state-errors.ts";
+export type { LockWaitListener, StaleLock, StaleLockListener } from "./state/pid-lock.ts";

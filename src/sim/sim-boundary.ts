@@ -22,7 +22,9 @@ import { smmuOf } from "./iommu/smmu-profile.ts";
 import { devMessage, KERN_INFO, KERN_WARNING } from "./kernel/dev-printk.ts";
 import { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { printk, type BoardState } from "./state/board-state.ts";
-import { liveHolder, tryLock, unlock } from "./state/pid-lock.ts";
+import { unlock, type LockWaitListener, type StaleLockListener } from "./state/pid-lock.ts";
+import { savedRegistersDamaged } from "./state/state-errors.ts";
+import { UsageError } from "../vfio/errors.ts";
 import { StateStore } from "./state/state-store.ts";
 import {
   VFIO_DRIVER_FOR_BUS,
@@ -56,6 +58,10 @@ export interface SimOptions {
   board?: string | BoardSpec;
   /** Time source of the device models (epoch milliseconds by default). */
   clock?: Clock;
+  /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
+  onStaleLock?: StaleLockListener;
+  /** Told when a wait for the board lock lasts (another process keeps it). */
+  onLockWait?: LockWaitListener;
 }
 
 /** Simulated fds start here so they never collide with the process's real fds (eventfds are real). */
@@ -96,11 +102,12 @@ function processComm(): string {
   }
 }
 
-function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
+/** The board a name or spec stands for (the default board when none). Throws UsageError for an unknown name. */
+export function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
   const spec = BOARDS[board];
-  if (!spec) throw new Error(`unknown simulated board '${board}' (known: ${Object.keys(BOARDS).join(", ")})`);
+  if (!spec || !Object.hasOwn(BOARDS, board)) throw new UsageError(`unknown simulated board '${board}' (known: ${Object.keys(BOARDS).join(", ")})`);
   return spec;
 }
 
@@ -130,7 +137,10 @@ export class SimBoundary implements KernelBoundary {
   private readonly virqfdCounter = new Uint8Array(8);
 
   constructor(private readonly opts: SimOptions) {
-    this.store = new StateStore(opts.stateDir);
+    this.store = new StateStore(opts.stateDir, {
+      ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+      ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+    });
     this.store.ensure(boardSpecOf(opts.board));
     this.clock = opts.clock ?? SYSTEM_CLOCK;
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.
@@ -147,7 +157,7 @@ export class SimBoundary implements KernelBoundary {
     const locks = this.store.locksDir;
     this.fs = new SimFs(this.store, {
       // A group is in use while it is open, or while a cdev of one of its devices is bound.
-      holder: (g) => liveHolder(groupLockPath(locks, g))?.pid ?? this.cdevHolder(g),
+      holder: (g) => this.store.holder(groupLockPath(locks, g))?.pid ?? this.cdevHolder(g),
       all: () => {
         const out: { group: number; pid: number }[] = [];
         const s = this.store.read();
@@ -157,7 +167,7 @@ export class SimBoundary implements KernelBoundary {
           if (g !== undefined) groups.add(g);
         }
         for (const g of groups) {
-          const h = liveHolder(groupLockPath(locks, g));
+          const h = this.store.holder(groupLockPath(locks, g));
           if (h) out.push({ group: g, pid: h.pid });
         }
         return out;
@@ -227,7 +237,7 @@ export class SimBoundary implements KernelBoundary {
     const lockPath = groupLockPath(this.store.locksDir, id);
     // vfio_group_fops_open: a bound cdev of the group blocks it (cdev_device_open_cnt), then the single opener rule.
     if (this.cdevHolder(id) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
-    if (this.heldGroups.has(id) || tryLock(lockPath) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
+    if (this.heldGroups.has(id) || this.store.takeLock(lockPath) !== undefined) throw SyscallError.of("EBUSY", { syscall: "open", path });
     const fd = this.nextFd++;
     const g: GroupFile = { kind: "group", fd, id, noiommu, path, lockPath, devices: new Set(), closed: false };
     this.files.set(fd, g);
@@ -284,7 +294,13 @@ export class SimBoundary implements KernelBoundary {
       const log = (message: string) => this.printk([{ message: devMessage(this.logDevice(spec), message), priority: KERN_INFO }]);
       // A copy: the store's snapshot is shared and read-only, and a model may keep what it restores from.
       const saved = s.models[spec.name] === undefined ? undefined : structuredClone(s.models[spec.name]);
-      rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.signal(efd), this.dmaPort(spec, group), log);
+      try {
+        rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.signal(efd), this.dmaPort(spec, group), log);
+      } catch (e) {
+        // Each model checks its own saved registers (a TypeError naming the field): damage of board.json, not a bug.
+        if (saved === undefined || !(e instanceof TypeError)) throw e;
+        throw savedRegistersDamaged(this.store.file, this.store.dir, spec.name, e);
+      }
       this.runtimes.set(spec.name, rt);
       flushAtExit(this);
       if (!rt.pci) this.logReset(spec); // vfio-platform's open_device calls the reset function
@@ -317,7 +333,7 @@ export class SimBoundary implements KernelBoundary {
   private cdevHolder(g: number): number | undefined {
     const s = this.store.read();
     for (const d of groupMembers(s, g)) {
-      const h = liveHolder(cdevLockPath(this.store.locksDir, d.name));
+      const h = this.store.holder(cdevLockPath(this.store.locksDir, d.name));
       if (h) return h.pid;
     }
     return undefined;
@@ -430,7 +446,7 @@ export class SimBoundary implements KernelBoundary {
 
   private bindCdev(c: CdevFile, arg: Uint8Array | number): number {
     return bindIommufd(c, {
-      groupOpen: (g) => this.heldGroups.has(g) || liveHolder(groupLockPath(this.store.locksDir, g)) !== undefined,
+      groupOpen: (g) => this.heldGroups.has(g) || this.store.holder(groupLockPath(this.store.locksDir, g)) !== undefined,
       iommufdOf: (fd) => {
         const f = this.files.get(fd);
         if (f) return f.kind === "iommufd" ? f : "EBADFD";
@@ -438,7 +454,7 @@ export class SimBoundary implements KernelBoundary {
       },
       claim: (cd) => {
         const lockPath = cdevLockPath(this.store.locksDir, cd.name);
-        return tryLock(lockPath) === undefined ? lockPath : undefined;
+        return this.store.takeLock(lockPath) === undefined ? lockPath : undefined;
       },
       open: (cd, iommufd, devid, lockPath) => {
         const spec = this.board.devices.find((d) => d.name === cd.name)!;

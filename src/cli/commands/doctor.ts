@@ -2,7 +2,9 @@
 // Exit 0 when nothing is blocking, 1 when a check failed.
 import { checkBindTransactions } from "../../host/doctor-bind.ts";
 import { checkDevice, checkSystem, type Finding } from "../../host/doctor.ts";
+import { inspectSimState } from "../../open-boundary.ts";
 import type { CliContext } from "../context.ts";
+import { stateFindings } from "../doctor-state.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
@@ -10,6 +12,9 @@ import { writeStdout } from "../output/stdio.ts";
 const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as const;
 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
+  // The simulated board's own files first: a damaged board cannot be opened for the checks below.
+  const state = ctx.sim ? stateFindings(await inspectSimState(ctx.simStateDir), ctx.simStateDir) : [];
+  if (state.some((f) => f.status === "fail")) return report(ctx, "sim", undefined, state);
   const b = await ctx.boundary();
   const findings: Finding[] = checkSystem(b);
   findings.push(...checkBindTransactions(b, () => ctx.stateDir()));
@@ -19,9 +24,14 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     device = dev.name;
     findings.push(...checkDevice(b, dev));
   }
+  return report(ctx, b.kind, device, [...state, ...findings]);
+}
+
+/** Print the findings; exit 1 when one failed. */
+function report(ctx: CliContext, backend: string, device: string | undefined, findings: Finding[]): number {
   const failed = findings.some((f) => f.status === "fail");
   if (ctx.json) {
-    writeStdout(jsonDocument({ backend: b.kind, device: device ?? null, ok: !failed, findings }));
+    writeStdout(jsonDocument({ backend, device: device ?? null, ok: !failed, findings }));
   } else {
     const c = ctx.colors.stdout;
     const color = { ok: c.green, warn: c.yellow, fail: c.red, info: c.dim } as const;

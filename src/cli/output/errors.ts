@@ -13,6 +13,7 @@ import {
   VerifyError,
   VfioError,
 } from "../../vfio/errors.ts";
+import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { OutputClosedError } from "./stdio.ts";
 import { formatTable } from "./table.ts";
 
@@ -46,8 +47,8 @@ export const EXIT_CODES: readonly ExitCodeInfo[] = [
     code: 1,
     name: "FAILED",
     meaning:
-      "operation failed (the kernel or device said no, in a way not listed below), or standard output could not be " +
-      "written (closed with `>&-`, disk full)",
+      "operation failed (the kernel or device said no, in a way not listed below), the simulated board's state is " +
+      "damaged, or standard output could not be written (closed with `>&-`, disk full)",
   },
   { code: 2, name: "USAGE", meaning: "usage error: bad or missing argument, unknown command or option" },
   { code: 3, name: "NOT_FOUND", meaning: "no such device, or not bound to a VFIO driver (ENOENT, ENODEV)" },
@@ -333,7 +334,31 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
   if (e instanceof TimeoutError) return { exit: EXIT.TIMEOUT, code: "TIMEOUT" };
   if (e instanceof VerifyError) return { exit: EXIT.VERIFY_FAILED, code: "VERIFY_FAILED" };
   if (e instanceof InterruptedError) return { exit: SIGNAL_EXIT[e.signal], code: e.signal };
+  if (e instanceof StateDamagedError) return { exit: EXIT.FAILED, code: "STATE_DAMAGED", hint: stateDamagedHint(e) };
+  if (e instanceof StateLockedError) {
+    const who = e.pid !== undefined ? `process ${e.pid}` : "another process";
+    const stop = e.pid !== undefined ? ` (kill ${e.pid})` : "";
+    return { exit: EXIT.BUSY, code: "BUSY", hint: `${who} keeps the simulated board locked (stopped?); let it finish or stop it${stop}` };
+  }
   return undefined;
+}
+
+/** A word for the shell: as it is when it needs no quoting, else in single quotes. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The fix for damaged simulated-board state: point the option at a directory, or reset the board. */
+export function stateDamagedHint(e: StateDamagedError): string {
+  if (e.problem === "not-a-directory" && e.file === e.stateDir) {
+    return "the simulated board's state must be a directory: point --sim-state (or VFIO_PLAT_SIM_STATE) at one, or remove the file";
+  }
+  return `reset the simulated board (it boots afresh; its bindings and registers are lost): ${simResetCommand(e.stateDir)}`;
+}
+
+/** The command line that resets the simulated board in `stateDir`. */
+export function simResetCommand(stateDir: string): string {
+  return `vfio-plat --sim-state ${shellWord(stateDir)} sim-reset`;
 }
 
 /**

@@ -19,8 +19,12 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
+let self: ProcessIdentity | undefined;
+
+/** This process's identity (read from /proc once: it never changes while the process lives). */
 export function selfIdentity(): ProcessIdentity {
-  return { pid: process.pid, start: processStartTime(process.pid) ?? "0" };
+  if (self === undefined || self.pid !== process.pid) self = { pid: process.pid, start: processStartTime(process.pid) ?? "0" };
+  return self;
 }
 
 /** True when the process that wrote `id` is still running. */

@@ -1,29 +1,122 @@
 // The state directory of a simulated board: board.json written atomically (temp file + rename) under a short
-// inter-process lock, so separate `vfio-plat --sim` processes act on one board. Group locks live in locks/.
-import { type BigIntStats, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+// inter-process lock, so separate `vfio-plat --sim` processes act on one board. Group locks live in locks/. A damaged
+// board.json, or a file where the directory belongs, is a StateDamagedError, found when the file is parsed.
+import { type BigIntStats, closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { BoardSpec } from "../boards/board-spec.ts";
 import { bootState, type BoardState } from "./board-state.ts";
-import { withLock } from "./pid-lock.ts";
+import { liveHolder, tryLock, withLock, type LockWaitListener, type StaleLockListener } from "./pid-lock.ts";
+import { StateDamagedError } from "./state-errors.ts";
+import { checkBoardState } from "./state-shape.ts";
+
+export interface StateStoreOptions {
+  /** Told about every stale lock (dead or vanished holder, damaged content) this store takes over or clears. */
+  onStaleLock?: StaleLockListener;
+  /** Told when a wait for the board lock lasts (a live process keeps it: stopped, or hung). */
+  onLockWait?: LockWaitListener;
+}
+
+/** board.json is a few KB (kernel log included: KMSG_LIMIT records); far beyond that it is not read at all. */
+const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
+/** The subdirectory where `bind` keeps original drivers for the simulated board (see the CLI's stateDir()). */
+export const HOST_SUBDIR = "host";
 
 export class StateStore {
   readonly file: string;
-  private readonly mutex: string;
+  readonly mutex: string;
   readonly locksDir: string;
+  private readonly onStaleLock: StaleLockListener | undefined;
+  private readonly onLockWait: LockWaitListener | undefined;
 
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  /** @throws StateDamagedError when `dir` or its locks/ is not a directory. */
+  constructor(
+    readonly dir: string,
+    opts: StateStoreOptions = {},
+  ) {
+    this.onStaleLock = opts.onStaleLock;
+    this.onLockWait = opts.onLockWait;
+    makeDir(dir, dir);
     this.file = join(dir, "board.json");
     this.mutex = join(dir, "board.lock");
     this.locksDir = join(dir, "locks");
-    mkdirSync(this.locksDir, { recursive: true, mode: 0o700 });
+    makeDir(this.locksDir, dir);
+    // host/ is made by whoever records bindings there; a file in its way is damage of this directory all the same.
+    const host = join(dir, HOST_SUBDIR);
+    if (statSync(host, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw new StateDamagedError(host, "not-a-directory", "is a file, not a directory", dir);
+    }
   }
 
-  /** Create the board's boot state if the directory is new; an existing board is kept as it is. */
+  /**
+   * Create the board's boot state if the directory is new; an existing board is kept as it is. A board.json that is
+   * gone from a directory a board has used (lock files or bind records left in it) is damage, not a new board: booting
+   * afresh there would contradict what those records say.
+   * @throws StateDamagedError (problem "missing" or "not-a-file").
+   */
   ensure(board: BoardSpec): void {
-    if (existsSync(this.file)) return;
-    withLock(this.mutex, () => {
-      if (!existsSync(this.file)) this.write(bootState(board));
+    if (this.present()) return;
+    this.withMutex(() => {
+      if (this.present()) return;
+      this.checkTraces();
+      this.write(bootState(board));
+    });
+  }
+
+  /**
+   * Check the state without changing it (for doctor): board.json parses to a board state, or is absent from a
+   * directory no board has used yet. Returns whether a board.json exists. @throws StateDamagedError naming what is wrong.
+   */
+  verify(): boolean {
+    if (this.present()) {
+      this.read();
+      return true;
+    }
+    this.checkTraces();
+    return false;
+  }
+
+  /** A board.json missing beside a board's records is damage. @throws StateDamagedError ("missing"). */
+  private checkTraces(): void {
+    const traces = this.traces();
+    if (traces.length > 0) {
+      throw new StateDamagedError(this.file, "missing", `is missing, but the directory holds a board's records (${traces.join(", ")})`, this.dir);
+    }
+  }
+
+  /** Whether board.json exists (as a file: anything else there is damage). */
+  private present(): boolean {
+    const st = statSync(this.file, { throwIfNoEntry: false });
+    if (st === undefined) return false;
+    if (!st.isFile()) throw new StateDamagedError(this.file, "not-a-file", "is a directory or special file, not a file", this.dir);
+    return true;
+  }
+
+  /** What a board that ran here leaves behind: lock files, bind records (files only: bind leaves empty folders). */
+  private traces(): string[] {
+    const out: string[] = [];
+    const some = (what: string, names: string[]) => {
+      if (names.length) out.push(`${what}/${names[0]}${names.length > 1 ? ` and ${names.length - 1} more` : ""}`);
+    };
+    some("locks", filesUnder(this.locksDir).filter((n) => n.endsWith(".lock")));
+    some(HOST_SUBDIR, filesUnder(join(this.dir, HOST_SUBDIR)));
+    return out;
+  }
+
+  /** Take a lock file (see pid-lock): undefined when taken, else its live holder. Stale locks are reported. */
+  takeLock(path: string) {
+    return tryLock(path, this.onStaleLock);
+  }
+
+  /** The live holder of a lock file (a stale one is cleared and reported). */
+  holder(path: string) {
+    return liveHolder(path, this.onStaleLock);
+  }
+
+  private withMutex<T>(fn: () => T): T {
+    return withLock(this.mutex, fn, undefined, {
+      ...(this.onStaleLock ? { onStale: this.onStaleLock } : {}),
+      ...(this.onLockWait ? { onWait: this.onLockWait } : {}),
     });
   }
 
@@ -34,21 +127,41 @@ export class StateStore {
    * file again (about 110 µs for 30 KB when a short CLI run starts; listing devices reads the state ~50 times).
    */
   read(): BoardState {
-    if (this.cache && sameVersion(this.cache.stat, statSync(this.file, { bigint: true }))) return this.cache.state;
-    // The stat and the text come from one open file, so they describe the same version even while a writer renames.
-    const fd = openSync(this.file, "r");
-    let stat: BigIntStats;
-    let text: string;
+    if (this.cache && sameVersion(this.cache.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }))) return this.cache.state;
+    const { stat, text } = this.readText();
+    // Same text under a new stat (a write that changed nothing): keep the parse callers may already hold.
+    const state = this.cache?.text === text ? this.cache.state : this.parse(text);
+    this.cache = { stat, text, state };
+    return state;
+  }
+
+  /**
+   * board.json's text and the stat of that same version (one open file describes one version even while a writer
+   * renames). @throws StateDamagedError when it is missing or not a file.
+   */
+  private readText(): { stat: BigIntStats; text: string } {
+    let fd: number;
     try {
-      stat = fstatSync(fd, { bigint: true });
-      text = readFileSync(fd, "utf8");
+      fd = openSync(this.file, "r");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      throw new StateDamagedError(this.file, "missing", "is missing (removed while the board was in use?)", this.dir);
+    }
+    try {
+      const stat = fstatSync(fd, { bigint: true });
+      if (!stat.isFile()) throw new StateDamagedError(this.file, "not-a-file", "is a directory or special file, not a file", this.dir);
+      if (stat.size > MAX_STATE_BYTES) {
+        throw new StateDamagedError(this.file, "shape", `is ${stat.size} bytes, far more than a board's state (under 1 MB)`, this.dir);
+      }
+      return { stat, text: readFileSync(fd, "utf8") };
     } finally {
       closeSync(fd);
     }
-    // Same text under a new stat (a write that changed nothing): keep the parse callers may already hold.
-    const state = this.cache?.text === text ? this.cache.state : parseState(text);
-    this.cache = { stat, text, state };
-    return state;
+  }
+
+  /** Parse and check board.json's text. @throws StateDamagedError naming what is wrong. */
+  private parse(text: string): BoardState {
+    return parseState(text, this.file, this.dir);
   }
 
   /** The version last read (its stat), its text and its parse. */
@@ -56,9 +169,9 @@ export class StateStore {
 
   /** Read-modify-write under the lock. `fn` may return false to skip writing. */
   update<T>(fn: (s: BoardState) => T): T {
-    return withLock(this.mutex, () => {
+    return this.withMutex(() => {
       // A fresh parse: fn changes it, and may throw half-way (nothing is written then).
-      const s = parseState(readFileSync(this.file, "utf8"));
+      const s = this.parse(this.readText().text);
       const r = fn(s);
       this.write(s);
       return r;
@@ -96,8 +209,42 @@ function sameVersion(a: BigIntStats, b: BigIntStats | undefined): boolean {
   return b !== undefined && a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs;
 }
 
-function parseState(text: string): BoardState {
-  return JSON.parse(text, (_k, v: unknown) =>
-    v !== null && typeof v === "object" && "$bigint" in v ? BigInt((v as { $bigint: string }).$bigint) : v,
-  ) as BoardState;
+/** A JSON-tagged bigint ({"$bigint": "0x..."}) back to a bigint; a bad tag stays an object (and fails the check). */
+function reviveBigint(_k: string, v: unknown): unknown {
+  if (v === null || typeof v !== "object" || !("$bigint" in v)) return v;
+  const tag = (v as { $bigint: unknown }).$bigint;
+  return typeof tag === "string" && /^0x[0-9a-f]{1,16}$/i.test(tag) ? BigInt(tag) : v;
+}
+
+/** Parse and check a board.json text. @throws StateDamagedError ("empty", "not-json", or what checkBoardState finds). */
+export function parseState(text: string, file: string, dir: string): BoardState {
+  if (text.trim() === "") throw new StateDamagedError(file, "empty", "is empty (a write cut short, or the file was emptied)", dir);
+  let value: unknown;
+  try {
+    value = JSON.parse(text, reviveBigint);
+  } catch {
+    const cut = !/[}\]]\s*$/.test(text);
+    throw new StateDamagedError(file, "not-json", cut ? "ends in the middle of its JSON (truncated)" : "is not valid JSON", dir);
+  }
+  return checkBoardState(value, file, dir);
+}
+
+/** mkdir -p, with a file (or anything but a directory) in the way reported as damage. */
+function makeDir(path: string, stateDir: string): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isDirectory()) {
+    throw new StateDamagedError(path, "not-a-directory", "is a file, not a directory", stateDir);
+  }
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+}
+
+/** Paths (relative to `dir`) of the files below `dir`; none when it cannot be read. */
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => !e.isDirectory())
+      .map((e) => relative(dir, join(e.parentPath, e.name)));
+  } catch {
+    return [];
+  }
 }

@@ -6,7 +6,6 @@ import type { BoundaryFs } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { DeviceSpec, PciBarSpec } from "../boards/board-spec.ts";
 import type { BoardState } from "../state/board-state.ts";
-import { liveHolder } from "../state/pid-lock.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { cdevLockPath } from "../vfio/lock-paths.ts";
 import {
@@ -328,7 +327,7 @@ export class SimFs implements BoundaryFs {
     for (const d of vfioDevices(s)) {
       const n = s.devices[d.name]!.vfioIndex!;
       if (cdevDevice(s, n) === undefined) continue; // noiommu: no cdev to hold
-      const h = liveHolder(cdevLockPath(this.store.locksDir, d.name));
+      const h = this.store.holder(cdevLockPath(this.store.locksDir, d.name));
       if (h) out.push({ pid: h.pid, fd: 200 + n, node: `/dev/vfio/devices/vfio${n}` });
     }
     return out;

@@ -1,0 +1,33 @@
+// Notices: things worth telling the user that are not errors (the command goes on and keeps its exit code), such as
+// a stale lock of the simulated board being taken over, or a wait for a lock another process keeps. One line on
+// stderr, or one JSON line with --json.
+import { LOCK_TIMEOUT_MS, type StaleLock } from "../../sim/state/pid-lock.ts";
+import { toJson } from "./json.ts";
+
+/** Why a stale lock was stale, in words. */
+export function staleReason(lock: StaleLock): string {
+  switch (lock.reason) {
+    case "dead":
+      return `its holder, pid ${lock.holder?.pid}, is gone`;
+    case "reused":
+      return `its holder is gone; pid ${lock.holder?.pid} now runs another process`;
+    case "unreadable":
+      return "it was empty or damaged, naming no holder";
+  }
+}
+
+/** The stderr line (with its newline) telling that a stale lock was taken over or cleared. */
+export function staleLockNotice(lock: StaleLock, json: boolean): string {
+  if (json) {
+    const notice = { code: "STALE_LOCK", path: lock.path, reason: lock.reason, pid: lock.holder?.pid ?? null, outcome: lock.outcome ?? null };
+    return `${toJson({ notice })}\n`;
+  }
+  const did = lock.outcome === "cleared" ? "removed" : "took over";
+  return `vfio-plat: notice: ${did} the stale lock ${lock.path}: ${staleReason(lock)}\n`;
+}
+
+/** The stderr line (with its newline) telling that this command waits for a live process to let go of a lock. */
+export function lockWaitNotice(path: string, pid: number, json: boolean): string {
+  if (json) return `${toJson({ notice: { code: "LOCK_WAIT", path, pid } })}\n`;
+  return `vfio-plat: notice: waiting for process ${pid}, which holds ${path} (stopped? this gives up after ${LOCK_TIMEOUT_MS / 1000} s)\n`;
+}

@@ -1,0 +1,78 @@
+// Resetting a simulated board: the way back from damaged state. Everything the board keeps in its state directory
+// (board.json, its locks, the bind records beside it) is removed under the board lock and the board boots afresh, as
+// a real machine forgets all this at reboot. Only names the board owns are removed: a state directory pointed at by
+// mistake keeps every other file. A board another live process has open is not reset under it.
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { BoardSpec } from "../boards/board-spec.ts";
+import { BOARDS, DEFAULT_BOARD } from "../boards/index.ts";
+import { inspectLock, isLockTemp, lockTempOrphaned, withLock } from "./pid-lock.ts";
+import { StateDamagedError, StateLockedError } from "./state-errors.ts";
+import { HOST_SUBDIR, StateStore, type StateStoreOptions } from "./state-store.ts";
+
+export interface ResetResult {
+  stateDir: string;
+  /** The board booted. */
+  board: string;
+  /** What was removed, as paths relative to the state directory. */
+  removed: string[];
+}
+
+/** The board a damaged or healthy board.json names, when it names a known one. */
+function previousBoard(file: string): string | undefined {
+  try {
+    const name = (JSON.parse(readFileSync(file, "utf8")) as { board?: { name?: unknown } }).board?.name;
+    return typeof name === "string" && Object.hasOwn(BOARDS, name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Boot the board in `stateDir` afresh: `board` when given, else the board its board.json named (when still readable
+ * and known), else the default board. Removes board.json (whatever its state), board.json temp files, every file
+ * under locks/ and the bind records under host/.
+ * @throws StateDamagedError ("not-a-directory") when `stateDir` is a file; StateLockedError naming the pid when a live
+ *   process holds one of the board's group or device locks (it has the board open).
+ */
+export function resetBoard(stateDir: string, board?: BoardSpec, listeners: StateStoreOptions = {}): ResetResult {
+  const st = statSync(stateDir, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isDirectory()) {
+    throw new StateDamagedError(stateDir, "not-a-directory", "is a file, not a directory", stateDir);
+  }
+  const file = join(stateDir, "board.json");
+  const locksDir = join(stateDir, "locks");
+  const spec = board ?? BOARDS[previousBoard(file) ?? DEFAULT_BOARD]!;
+  const removed: string[] = [];
+  const remove = (rel: string) => {
+    rmSync(join(stateDir, rel), { recursive: true, force: true });
+    removed.push(rel);
+  };
+  const names = (dir: string) => (statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(dir) : []);
+  if (names(stateDir).length > 0) {
+    withLock(
+      join(stateDir, "board.lock"),
+      () => {
+        const locks = names(locksDir);
+        for (const n of locks) {
+          const s = n.endsWith(".lock") ? inspectLock(join(locksDir, n)) : undefined;
+          if (s?.state === "live" && s.holder.pid !== process.pid) throw new StateLockedError(join(locksDir, n), s.holder.pid);
+        }
+        if (statSync(locksDir, { throwIfNoEntry: false })?.isDirectory() === false) remove("locks");
+        else for (const n of locks) remove(join("locks", n));
+        for (const n of names(stateDir)) {
+          const leftover = isLockTemp(n) && lockTempOrphaned(stateDir, n); // of a taker killed mid-way
+          if (n === "board.json" || /^board\.json\.\d+\.tmp$/.test(n) || leftover) remove(n);
+        }
+        if (statSync(join(stateDir, HOST_SUBDIR), { throwIfNoEntry: false }) !== undefined) remove(HOST_SUBDIR);
+      },
+      undefined,
+      {
+        ...(listeners.onStaleLock ? { onStale: listeners.onStaleLock } : {}),
+        ...(listeners.onLockWait ? { onWait: listeners.onLockWait } : {}),
+      },
+    );
+  }
+  new StateStore(stateDir, listeners).ensure(spec);
+  return { stateDir, board: spec.name, removed };
+}
