@@ -21,6 +21,8 @@ const BASE: Readonly<Record<string, readonly string[]>> = {
   pl330: ["pl330", "disasm", "--device", DMA],
   "pl330 --base": ["pl330", "asm", "/dev/null"],
   "pl330 --length": ["pl330", "disasm", "--device", DMA],
+  bind: ["bind", PL031],
+  unbind: ["unbind", "9000000.pl011"],
 };
 
 const state = tempSimState();

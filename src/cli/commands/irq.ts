@@ -53,7 +53,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   } catch (e) {
     if (e instanceof InterruptedError) {
       irq.disable();
-      jl?.line({ type: "end", reason: "signal", events });
+      jl?.line({ type: "end", reason: "signal", signal: e.signal, events });
     }
     throw e;
   }
