@@ -29,7 +29,7 @@ function which(cmd: string): string | undefined {
  * Run argv under bench/c/peak-rss.c, so its peak RSS is its own (a child forked from the bench process would count
  * the bench's memory from before exec). Without a C compiler, maxRssBytes is NaN.
  */
-async function measured(ctx: BenchContext, argv: string[]): Promise<ChildRun> {
+export async function measured(ctx: BenchContext, argv: string[]): Promise<ChildRun> {
   const tool = ctx.c?.programs["peak-rss"];
   if (!tool) return { ...(await runChild(argv)), maxRssBytes: Number.NaN };
   const file = join(ctx.tmp, "peak-rss.txt");

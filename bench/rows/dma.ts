@@ -2,18 +2,24 @@
 // PL330 through the simulated SMMU; its reported bandwidth is compared with a plain 64 MiB copy (TypedArray.set, a
 // memcpy) in the bench process. Row 4 is the default board, whose PL330 runs on a 1 GHz board clock; row 5 is the same
 // board with the clock raised until it no longer bounds the copy, which leaves the simulator's own throughput.
+// Row dma-test-rss: the peak RSS of one 256 MiB dma-test against issue 10's budget, 2.5 N + 100 MB (source and
+// destination, nothing per byte beyond them). It is a bench row, not a test: peak RSS moves with the garbage collector.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createSimBoundary, BOARDS, DEFAULT_BOARD, type BoardSpec } from "../../src/sim/index.ts";
 import type { BenchContext, RowGroup } from "../lib/context.ts";
 import type { RowOutcome } from "../lib/row.ts";
 import { runChild } from "../lib/spawn.ts";
+import { measured } from "./cli.ts";
 
 const DEVICE = "2c0a0000.dma";
 const SIZE = 64 * 1024 * 1024;
 const MIB = 1024 * 1024;
 /** 1000 THz: 64 MiB needs ~8.4 M engine cycles, so the clock can no longer be what limits a copy. */
 const UNBOUNDED_CYCLES_PER_MS = 1e12;
+/** The copy whose peak RSS is measured, and issue 10's budget for it: 2.5 N + 100 MB. */
+const RSS_SIZE = 256 * MIB;
+const RSS_BUDGET_MIB = (2.5 * RSS_SIZE + 100e6) / MIB;
 
 /** A board state directory with the PL330 bound to vfio-amba; `cyclesPerMs` replaces the PL330's board clock. */
 async function preparedBoard(ctx: BenchContext, name: string, cyclesPerMs?: number): Promise<string> {
@@ -61,6 +67,14 @@ export const dmaRows: RowGroup = {
       unit: "MiB/s",
       goal: { kind: "ratio-min", value: 0.5 },
     },
+    {
+      id: "dma-test-rss",
+      what: "dma-test peak RSS (256 MiB copy)",
+      vfioSide: "vfio-plat --sim dma-test --size 256M, peak RSS",
+      referenceSide: "the budget 2.5 N + 100 MB (issue 10)",
+      unit: "MiB",
+      goal: { kind: "ratio-max", value: 1 },
+    },
   ],
   async run(ctx) {
     // One copy per run, as `dma-test --size 64M` does: later iterations of one run can wait out a 100 ms poll slice
@@ -88,6 +102,18 @@ export const dmaRows: RowGroup = {
     const clocked = await measureOn(await preparedBoard(ctx, "dma-board"));
     ctx.log("simulated DMA: unbounded clock");
     const unbounded = await measureOn(await preparedBoard(ctx, "dma-fast", UNBOUNDED_CYCLES_PER_MS));
-    return { "dma-board-clock": clocked, "dma-simulator": unbounded };
+    const rss: Awaited<ReturnType<RowGroup["run"]>>[string] = ctx.c
+      ? await (async () => {
+          ctx.log("dma-test peak RSS");
+          const dir = await preparedBoard(ctx, "dma-rss");
+          const vfio: number[] = [];
+          for (let s = 0; s < Math.min(ctx.samples, 3); s++) {
+            const r = await measured(ctx, [...ctx.cli, "--sim", "--sim-state", dir, "dma-test", DEVICE, "--size", `${RSS_SIZE / MIB}M`]);
+            vfio.push(r.maxRssBytes / MIB);
+          }
+          return { kind: "measured" as const, vfio, reference: vfio.map(() => RSS_BUDGET_MIB), note: "reference = the budget, not a program" };
+        })()
+      : { kind: "skipped", reason: "no C compiler (peak RSS is read by bench/c/peak-rss.c)" };
+    return { "dma-board-clock": clocked, "dma-simulator": unbounded, "dma-test-rss": rss };
   },
 };

@@ -84,6 +84,7 @@ describe("rows, table and results.json", () => {
       "irq-wake",
       "dma-board-clock",
       "dma-simulator",
+      "dma-test-rss",
       "cli-start-time",
       "cli-start-rss",
       "list",
