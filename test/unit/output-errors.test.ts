@@ -133,6 +133,7 @@ describe("hints by errno and context", () => {
     ["EPERM on SET_IOMMU", ioctl("EPERM", "VFIO_SET_IOMMU", "/dev/vfio/vfio"), /allow_unsafe_interrupts=1/],
     ["ENOTTY", ioctl("ENOTTY", "VFIO_DEVICE_GET_REGION_INFO"), /VFIO_DEVICE_GET_REGION_INFO is not supported by this device or kernel/],
     ["EINVAL on reset", ioctl("EINVAL", "VFIO_DEVICE_RESET"), /no reset function/],
+    ["EINVAL on SET_IRQS (unmask of an edge interrupt)", ioctl("EINVAL", "VFIO_DEVICE_SET_IRQS"), /mask and unmask need MASKABLE.*vfio-plat info DEVICE/],
     ["EINVAL on vfio-platform bind", sys("EINVAL", { syscall: "writeFile", path: "/sys/bus/platform/drivers/vfio-platform/bind" }), /reset_required=0/],
   ];
   for (const [name, err, hint] of cases) test(name, () => expect(describeError(err).hint ?? "").toMatch(hint));

@@ -247,6 +247,14 @@ function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number }): strin
       if (s.request === "VFIO_DEVICE_RESET") {
         return "the device has no reset function (vfio-platform needs a vfio-reset driver for its compatible)";
       }
+      if (s.request === "VFIO_DEVICE_SET_IRQS") {
+        // vfio-platform answers EINVAL to mask/unmask of an edge interrupt (no MASKABLE flag); any bus to an action the
+        // interrupt's flags do not offer, or to an index or count it does not have.
+        return (
+          `the interrupt does not offer this action: mask and unmask need MASKABLE (edge interrupts on vfio-platform ` +
+          `are not), an eventfd needs EVENTFD; vfio-plat info ${device} lists each interrupt's flags`
+        );
+      }
       if (/\/drivers\/vfio-platform\/bind$|\/drivers_probe$/.test(path)) {
         return (
           "vfio-platform refused the device: it needs an IOMMU group, and without a reset driver " +

@@ -41,6 +41,6 @@ export const BASICS: BadInputCase[] = [
   { args: ["run", PL031, "-e", "frob 1"], exit: 2, says: "line 1: unknown verb", why: "bad script line" },
   { args: ["run", PL031, "-e", "read 0:0x0; expect 0:0xfe0.b 0x99"], exit: 8, says: "line 2:", why: "script expectation failed", partialStdout: true },
   { args: ["run", PL031, "/nonexistent.vfio"], exit: 2, says: "cannot read script", why: "missing script file" },
-  { args: ["run", VIRTIO, "-e", "irq arm 0; irq unmask 0"], exit: 1, says: "EINVAL", why: "unmask of an edge interrupt", partialStdout: true },
+  { args: ["run", VIRTIO, "-e", "irq arm 0; irq unmask 0"], exit: 1, says: "(EINVAL) — the interrupt does not offer this action: mask and unmask need MASKABLE", why: "unmask of an edge interrupt", partialStdout: true },
   { args: ["list", "--bogus-flag"], exit: 2, says: "unknown option '--bogus-flag'", why: "unknown option" },
 ];
