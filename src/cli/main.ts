@@ -107,8 +107,8 @@ export async function main(argv: string[]): Promise<number> {
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     process.on("SIGHUP", () => onSignal("SIGHUP"));
     const mod = await spec.load();
-    // Every value is a string exactly as typed (scanArgv never converts); rawArgs stays for commands that look at it.
-    const code = await mod.run(ctx, scanned.positionals, { ...options, rawArgs: argv });
+    // Every value is a string exactly as typed (scanArgv never converts), and a lone "-" is a positional.
+    const code = await mod.run(ctx, scanned.positionals, options);
     return code ?? 0;
   } catch (e) {
     const d = describeError(e, { debug });

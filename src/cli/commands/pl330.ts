@@ -17,10 +17,9 @@ import { safeText } from "../output/errors.ts";
 
 const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
-/** Read the input file, or stdin for "-" (cac drops a lone "-" from the positionals, so look at the raw args). */
-function readInput(file: string | undefined, options: Record<string, unknown>, action: string): { name: string; data: Buffer } {
-  const raw = options.rawArgs as string[] | undefined;
-  const source = file ?? (raw?.includes("-") ? "-" : undefined);
+/** Read the input file, or stdin for "-" (the command-line scanner keeps a lone "-" as a positional). */
+function readInput(file: string | undefined, action: string): { name: string; data: Buffer } {
+  const source = file;
   if (source === undefined) throw new UsageError(`pl330 ${action} needs an input file (or - for stdin)`, `vfio-plat pl330 ${action} FILE|-`);
   try {
     return { name: source === "-" ? "<stdin>" : source, data: readFileSync(source === "-" ? 0 : source) };
@@ -35,7 +34,7 @@ function baseOf(options: Record<string, unknown>): number {
 }
 
 async function asm(ctx: CliContext, file: string | undefined, options: Record<string, unknown>): Promise<number> {
-  const input = readInput(file, options, "asm");
+  const input = readInput(file, "asm");
   const base = baseOf(options);
   let r: ReturnType<typeof assemble>;
   try {
@@ -119,7 +118,7 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Record
     bytes = out;
     if (rawOption(options, "--base", "base") === undefined) base = offset;
   } else {
-    const input = readInput(file, options, "disasm");
+    const input = readInput(file, "disasm");
     if (options.hex) {
       try {
         bytes = parseHexText(input.data.toString("utf8"));
