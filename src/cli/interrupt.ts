@@ -6,19 +6,13 @@ import { InterruptedError } from "../vfio/errors.ts";
 /** The signals that stop a command (main.ts aborts the context's controller with the signal's name as reason). */
 export type StopSignal = InterruptedError["signal"];
 
-/** Which signal aborted `signal` (main.ts passes the name as the abort reason; anything else counts as Ctrl-C). */
-export function stopSignalOf(signal: AbortSignal): StopSignal {
-  const r = signal.reason;
-  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
-}
-
 /**
  * Throw if a signal has already been seen. Synchronous and free, but it sees only signals whose handlers have run:
  * use `checkpoint` between steps of a synchronous loop.
  * @throws InterruptedError naming the signal
  */
 export function throwIfStopped(signal: AbortSignal): void {
-  if (signal.aborted) throw new InterruptedError(stopSignalOf(signal));
+  if (signal.aborted) throw InterruptedError.fromAbort(signal);
 }
 
 /**
@@ -41,11 +35,11 @@ export async function checkpoint(signal: AbortSignal): Promise<void> {
  * @throws InterruptedError naming the signal
  */
 export function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new InterruptedError(stopSignalOf(signal)));
+  if (signal.aborted) return Promise.reject(InterruptedError.fromAbort(signal));
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new InterruptedError(stopSignalOf(signal)));
+      reject(InterruptedError.fromAbort(signal));
     };
     const timer = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
@@ -61,9 +55,9 @@ export function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<voi
  * @throws InterruptedError naming the signal, or whatever `work` rejects with
  */
 export function unlessStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new InterruptedError(stopSignalOf(signal)));
+  if (signal.aborted) return Promise.reject(InterruptedError.fromAbort(signal));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new InterruptedError(stopSignalOf(signal)));
+    const onAbort = (): void => reject(InterruptedError.fromAbort(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(
       (v) => {

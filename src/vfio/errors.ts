@@ -88,4 +88,11 @@ export class InterruptedError extends Error {
   constructor(readonly signal: "SIGINT" | "SIGTERM" | "SIGHUP") {
     super(`interrupted by ${signal}`);
   }
+
+  /** The error for an aborted `signal`: its reason names the signal (the CLI aborts with "SIGTERM", "SIGHUP"); any
+   * other reason counts as Ctrl-C (SIGINT). The one place an abort becomes a signal name. */
+  static fromAbort(signal: AbortSignal): InterruptedError {
+    const r = signal.reason;
+    return new InterruptedError(r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT");
+  }
 }

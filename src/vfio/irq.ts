@@ -172,7 +172,7 @@ export class Irq {
     const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
     const req = [{ fd: this.efd, events: POLLIN }];
     for (;;) {
-      if (opts.signal?.aborted) throw new InterruptedError(abortSignalName(opts.signal));
+      if (opts.signal?.aborted) throw InterruptedError.fromAbort(opts.signal);
       const remaining = deadline === Infinity ? Infinity : Math.max(0, Math.ceil(deadline - performance.now()));
       // Poll in slices: a signal that lands just before poll() starts does not interrupt it, and JS signal handlers
       // only run when the event loop turns, so the wait must come back to the loop now and then.
@@ -224,7 +224,3 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
 }
 
-function abortSignalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
-  const r = signal.reason;
-  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
-}

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
 import type { KernelBoundary } from "../../src/boundary/kernel-boundary.ts";
-import { checkpoint, sleepUnlessStopped, stopSignalOf, throwIfStopped, unlessStopped } from "../../src/cli/interrupt.ts";
+import { checkpoint, sleepUnlessStopped, throwIfStopped, unlessStopped } from "../../src/cli/interrupt.ts";
 import { describeError } from "../../src/cli/output/errors.ts";
 import { parseScript } from "../../src/cli/script/parse-script.ts";
 import { runScript, type ScriptOutput } from "../../src/cli/script/run-script.ts";
@@ -52,8 +52,8 @@ describe("checkpoint", () => {
   });
 
   test("the abort reason names the signal; anything else is Ctrl-C", () => {
-    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) expect(stopSignalOf(AbortSignal.abort(s))).toBe(s);
-    expect(stopSignalOf(AbortSignal.abort())).toBe("SIGINT");
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) expect(InterruptedError.fromAbort(AbortSignal.abort(s)).signal).toBe(s);
+    expect(InterruptedError.fromAbort(AbortSignal.abort()).signal).toBe("SIGINT");
   });
 });
 

@@ -4,7 +4,7 @@
 // buffers so the copy faults (exit 1: the channel's fault registers and the SMMU's kernel-log record are printed), or
 // runs a program that stops short so the verify finds the first byte not copied (exit 8).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
-import { Pl330Driver, signalName, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
+import { Pl330Driver, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
 import { decodeCcr, formatCcr } from "../../drivers/pl330/ccr.ts";
 import { formatChannelFault, type ChannelFaultReport } from "../../drivers/pl330/faults.ts";
 import { buildMemcpyProgram } from "../../drivers/pl330/program-builder.ts";
@@ -22,6 +22,7 @@ import { DMA_TEST_FAULT_INJECTIONS, DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS 
 import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
 import { rawOption } from "../parse/raw-option.ts";
+import { checkpoint } from "../interrupt.ts";
 
 /** Bytes of guard before and after the destination, inside its mapping; the copy must leave them untouched. */
 const GUARD = 256;
@@ -302,11 +303,9 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       complement(dstData, srcData ?? dstData); // a copy that never happened cannot pass
       for (let i = 0; i < GUARD; i++) dst.bytes[i] = guardByte(i);
       for (let i = GUARD + size; i < dst.size; i++) dst.bytes[i] = guardByte(i);
-      // A signal stops the run before the next copy starts (the wait below checks it too). The fills above run without
-      // a turn of the event loop: let a pending handler run, then look. The shared "stop here" helper for `run` will
-      // replace this check.
-      await new Promise<void>((r) => setImmediate(r));
-      if (ctx.abort.signal.aborted) throw new InterruptedError(signalName(ctx.abort.signal));
+      // A signal stops the run before the next copy starts (the wait below checks it too); the fills above ran
+      // without a turn of the event loop, so the checkpoint gives pending handlers one.
+      await checkpoint(ctx.abort.signal);
 
       const logSeq = kernelLogPosition(b);
       driver.memcpyStart({ channel, src: srcIova, dst: dstIova - shift, size: copySize, program: { iova: programIova, bytes: programView } });

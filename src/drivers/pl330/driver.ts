@@ -307,7 +307,7 @@ export class Pl330Driver {
     const lines = [...this.enabled];
     let eventSeen = false;
     for (;;) {
-      if (signal?.aborted) throw new InterruptedError(signalName(signal));
+      if (signal?.aborted) throw InterruptedError.fromAbort(signal);
       if (this.regs.read32(FSRC) & chBit) {
         const fault = await this.readFault(job.channel, deadline);
         return { status: "fault", job, ns: process.hrtime.bigint() - job.startNs, fault };
@@ -501,8 +501,3 @@ export function isFaulting(status: ChannelStatus): boolean {
   return status.state.code === STATE_FAULTING || status.state.code === STATE_FAULTING_COMPLETING;
 }
 
-/** The signal an abort came from (the CLI aborts with the signal's name; anything else counts as SIGINT). */
-export function signalName(signal: AbortSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
-  const r = signal.reason;
-  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
-}
