@@ -5,6 +5,7 @@
 import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus } from "./sysfs.ts";
+import { isAlive, selfIdentity } from "./process-identity.ts";
 
 export interface BindJournal {
   op: "bind" | "unbind";
@@ -44,30 +45,14 @@ function fileOf(stateDir: string, bus: Bus, name: string): string {
   return join(dirOf(stateDir), `${bus}-${name}.journal`);
 }
 
-/**
- * Start time of `pid` in clock ticks since boot, or undefined when no such process runs (a zombie, killed but not yet
- * reaped by its parent, has ended too).
- */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name is in parentheses and may hold spaces: the state is the first field after the last ')',
-    // the start time (field 22) the 20th.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return rest[0] === "Z" || rest[0] === "X" ? undefined : rest[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** The identity this process writes into its journals. */
 export function selfOwner(): { pid: number; start: string } {
-  return { pid: process.pid, start: startTimeOf(process.pid) ?? "0" };
+  return selfIdentity();
 }
 
 /** True while the process that wrote `j` runs. */
 export function ownerAlive(j: BindJournal): boolean {
-  return startTimeOf(j.pid) === j.start;
+  return isAlive(j);
 }
 
 function isJournal(v: unknown): v is BindJournal {

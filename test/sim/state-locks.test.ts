@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspectLock, liveHolder, parseLock, tryLock, unlock, withLock, type StaleLock } from "../../src/sim/state/pid-lock.ts";
-import { processStartTime } from "../../src/sim/state/process-identity.ts";
+import { processStartTime } from "../../src/host/process-identity.ts";
 import { StateLockedError } from "../../src/sim/state/state-errors.ts";
 import { readUntil } from "../helpers/cli.ts";
 

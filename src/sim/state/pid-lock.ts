@@ -4,7 +4,7 @@
 // whose content cannot be read (damaged) is stale: it is taken over, and the taker is told so it can say so.
 import { closeSync, fstatSync, linkSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { StateLockedError } from "./state-errors.ts";
-import { isAlive, processStartTime, selfIdentity, type ProcessIdentity } from "./process-identity.ts";
+import { isAlive, processStartTime, selfIdentity, type ProcessIdentity } from "../../host/process-identity.ts";
 
 /** Why a lock was found stale. */
 export type StaleReason =

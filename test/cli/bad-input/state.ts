@@ -2,7 +2,7 @@
 // Each damaging row runs on a board of its own (setup): the file it breaks, the line that names it, its exit code.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { processStartTime } from "../../../src/sim/state/process-identity.ts";
+import { processStartTime } from "../../../src/host/process-identity.ts";
 import type { BadInputCase } from "../bad-input-cases.ts";
 import { PL031, VIRTIO } from "./devices.ts";
 

@@ -1,5 +1,6 @@
-// Who holds a lock: a pid plus that process's start time (field 22 of /proc/<pid>/stat), so a lock left by a
-// process that died, even by SIGKILL, or whose pid was reused, is recognised as stale.
+// Who holds a lock or owns a bind journal: a pid plus that process's start time (field 22 of /proc/<pid>/stat), so
+// one left by a process that died, even by SIGKILL, or whose pid was reused, is recognised as stale. Shared by the
+// simulated board's locks and bind's journals: it reads this machine's /proc, never a simulated one.
 import { readFileSync } from "node:fs";
 
 export interface ProcessIdentity {
@@ -7,13 +8,17 @@ export interface ProcessIdentity {
   start: string;
 }
 
-/** The start time of `pid` in clock ticks since boot, or undefined when no such process exists. */
+/**
+ * The start time of `pid` in clock ticks since boot, or undefined when no such process runs (a zombie, killed but not
+ * yet reaped by its parent, has ended too: its files are closed).
+ */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
+    // The command name (field 2) is in parentheses and may contain spaces: the state is the first field after the
+    // last ')', the start time (field 22 overall) the 20th.
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return rest[19]; // field 22 overall = index 19 after "pid (comm)"
+    return rest[0] === "Z" || rest[0] === "X" ? undefined : rest[19];
   } catch {
     return undefined;
   }
