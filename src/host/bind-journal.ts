@@ -2,10 +2,14 @@
 // reached, written whole (a temporary file linked into place) before the first sysfs write, so a SIGKILL at any step
 // leaves a record from which the next bind, unbind or doctor finishes or undoes the transaction. Creating it is also
 // the per-device lock: link(2) fails when it exists, so a second vfio-plat waits for a live owner or takes over a dead one's.
-import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bus } from "./sysfs.ts";
 import { isAlive, selfIdentity } from "./process-identity.ts";
+import { readStateFile } from "./state-file.ts";
+
+/** Largest journal read (one is a few hundred bytes): anything larger is damage. */
+const JOURNAL_MAX = 64 * 1024;
 
 export interface BindJournal {
   op: "bind" | "unbind";
@@ -74,7 +78,9 @@ function isJournal(v: unknown): v is BindJournal {
 export function readJournal(stateDir: string, bus: Bus, name: string): BindJournal | DamagedJournal | undefined {
   let text: string;
   try {
-    text = readFileSync(fileOf(stateDir, bus, name), "utf8");
+    const r = readStateFile(fileOf(stateDir, bus, name), JOURNAL_MAX);
+    if (r.kind !== "text") return { damaged: true, bus, name, reason: r.kind === "too-big" ? "too big for a journal" : "not a file" };
+    text = r.text;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     return { damaged: true, bus, name, reason: (e as NodeJS.ErrnoException).code ?? "unreadable" };
@@ -153,40 +159,51 @@ export function removeJournal(stateDir: string, j: { bus: Bus; name: string }): 
 
 /**
  * Take over a stale journal `seen` (owner gone or journal damaged) by putting `mine` (this process's journal for the
- * recovery) in its place: the stale one is moved aside first and kept only when it is still the one judged stale (a
- * faster process may have recovered it and started a transaction of its own meanwhile; that one is put back).
- * Returns false when another process got there first. A recovery killed in turn leaves `mine`, stale, for the next.
+ * recovery) in its place, under a guard file so that two takers cannot both win and a journal that is no longer the
+ * one judged stale (a faster process recovered it and started its own) is left alone. Returns false when another
+ * process got there first. A recovery killed in turn leaves `mine`, stale, for the next; a guard it leaves is removed
+ * by the next taker once its owner is gone.
  * @throws node:fs errors other than ENOENT/EEXIST
  */
 export function takeOverJournal(stateDir: string, seen: BindJournal | DamagedJournal, mine: BindJournal): boolean {
   const file = fileOf(stateDir, seen.bus, seen.name);
-  const aside = `${file}.stale-${process.pid}-${++tmpSerial}`;
+  // One taker at a time, under a guard file: the journal is looked at again and removed only while it is still the
+  // one found stale, so a live owner's journal is never moved, not even for a moment.
+  const guard = `${file}.takeover`;
+  if (!takeGuard(guard)) return false;
   try {
-    renameSync(file, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw e;
-  }
-  try {
-    let took: BindJournal | undefined;
-    try {
-      const j: unknown = JSON.parse(readFileSync(aside, "utf8"));
-      took = isJournal(j) ? j : undefined;
-    } catch {
-      took = undefined;
-    }
-    if ((took === undefined ? undefined : took.nonce) !== seen.nonce) {
-      // Not the stale journal but someone's live one: put it back (unless the name is taken again, by a transaction
-      // that will meet the device as it is).
-      try {
-        linkSync(aside, file);
-      } catch {
-        // see above
-      }
-      return false;
-    }
+    const now = readJournal(stateDir, seen.bus, seen.name);
+    const same =
+      now !== undefined && ("damaged" in seen ? "damaged" in now || !ownerAlive(now) : !("damaged" in now) && now.nonce === seen.nonce);
+    if (!same) return false;
+    rmSync(file, { force: true });
     return createJournal(stateDir, mine) === undefined;
   } finally {
-    rmSync(aside, { force: true });
+    rmSync(guard, { force: true });
   }
+}
+
+/** Create the takeover guard (its owner written in it); a guard whose owner is gone is removed first. */
+function takeGuard(guard: string): boolean {
+  const me = selfIdentity();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(guard, `${me.pid} ${me.start}\n`, { flag: "wx", mode: 0o600 });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let owner: { pid: number; start: string } | undefined;
+    try {
+      const r = readStateFile(guard, 64);
+      const m = r.kind === "text" ? /^(\d+) (\d+)\n$/.exec(r.text) : null;
+      owner = m ? { pid: Number(m[1]), start: m[2]! } : undefined;
+    } catch {
+      continue; // gone meanwhile: try again
+    }
+    // A guard still being written (empty for an instant) or held by a live taker: let that taker finish.
+    if (owner === undefined || isAlive(owner)) return false;
+    rmSync(guard, { force: true }); // its taker was killed mid-takeover
+  }
+  return false;
 }

@@ -1,7 +1,8 @@
 // Where `bind` remembers what a device was bound to before, so `unbind` (or a rollback) can put it back. One small
 // JSON file per device in the tool's state directory, as the kernel selftests' setup/cleanup scripts keep theirs.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readStateFile } from "./state-file.ts";
 import type { Bus } from "./sysfs.ts";
 
 export interface SavedBinding {
@@ -36,7 +37,9 @@ export function saveBinding(stateDir: string, s: SavedBinding): void {
 /** The saved original binding, or undefined when `bind` did not record one (or the record is unreadable). */
 export function loadBinding(stateDir: string, bus: Bus, name: string): SavedBinding | undefined {
   try {
-    const s = JSON.parse(readFileSync(fileOf(stateDir, bus, name), "utf8")) as Partial<SavedBinding> | null;
+    const r = readStateFile(fileOf(stateDir, bus, name), 64 * 1024);
+    if (r.kind !== "text") return undefined;
+    const s = JSON.parse(r.text) as Partial<SavedBinding> | null;
     return s && typeof s === "object" && typeof s.vfioDriver === "string" ? (s as SavedBinding) : undefined;
   } catch {
     return undefined;

@@ -52,6 +52,7 @@ const TEXT_DAMAGE: [string, (good: string) => string, StateProblem, string][] = 
   ["only whitespace", () => " \n", "empty", "is empty"],
   ["cut short", (g) => g.slice(0, g.length >> 1), "not-json", "truncated"],
   ["not JSON", () => "hello}", "not-json", "not valid JSON"],
+  ["text, not JSON at all", () => "hello world", "not-json", "not valid JSON"],
   ["null", () => "null", "not-object", "holds null"],
   ["an array", () => "[]", "not-object", "holds an array"],
   ["a number", () => "42", "not-object", "holds a number"],
@@ -109,7 +110,7 @@ describe("damaged board.json", () => {
     writeFileSync(file, "");
     truncateSync(file, 65 * 1024 * 1024); // sparse: no 65 MB written
     const err = damageOf(() => new StateStore(dir).read());
-    expect([err.problem, err.detail]).toEqual(["shape", "is 68157440 bytes, far more than a board's state (under 1 MB)"]);
+    expect([err.problem, err.detail]).toEqual(["shape", "is 68157440 bytes, far more than a board's state (at most 64 MiB)"]);
   });
 
   test("damage after a good read is seen by the same store (the cache does not hide it)", () => {

@@ -2,7 +2,7 @@
 // file first and then link(2)ed into place (link fails with EEXIST like O_EXCL), so a lock never exists empty or
 // half-written: whoever sees the lock sees its holder. A lock whose holder is gone (dead, SIGKILLed, pid reused) or
 // whose content cannot be read (damaged) is stale: it is taken over, and the taker is told so it can say so.
-import { closeSync, fstatSync, linkSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, linkSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { StateLockedError } from "./state-errors.ts";
 import { isAlive, processStartTime, selfIdentity, type ProcessIdentity } from "../../host/process-identity.ts";
 
@@ -52,7 +52,8 @@ export function parseLock(text: string): ProcessIdentity | undefined {
 export function inspectLock(path: string): LockState {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // O_NONBLOCK: a FIFO where a lock belongs opens at once (and is then damage), instead of waiting for a writer.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { state: "free" };
     throw e;

@@ -2,13 +2,14 @@
 // (board.json, its locks, the bind records beside it) is removed under the board lock and the board boots afresh, as
 // a real machine forgets all this at reboot. Only names the board owns are removed: a state directory pointed at by
 // mistake keeps every other file. A board another live process has open is not reset under it.
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { readStateFile } from "../../host/state-file.ts";
 import { join } from "node:path";
 import type { BoardSpec } from "../boards/board-spec.ts";
 import { BOARDS, DEFAULT_BOARD } from "../boards/index.ts";
 import { inspectLock, isLockTemp, lockTempOrphaned, withLock } from "./pid-lock.ts";
 import { StateDamagedError, StateLockedError } from "./state-errors.ts";
-import { HOST_SUBDIR, StateStore, type StateStoreOptions } from "./state-store.ts";
+import { HOST_SUBDIR, MAX_STATE_BYTES, StateStore, type StateStoreOptions } from "./state-store.ts";
 
 export interface ResetResult {
   stateDir: string;
@@ -21,7 +22,9 @@ export interface ResetResult {
 /** The board a damaged or healthy board.json names, when it names a known one. */
 function previousBoard(file: string): string | undefined {
   try {
-    const name = (JSON.parse(readFileSync(file, "utf8")) as { board?: { name?: unknown } }).board?.name;
+    const r = readStateFile(file, MAX_STATE_BYTES);
+    if (r.kind !== "text") return undefined;
+    const name = (JSON.parse(r.text) as { board?: { name?: unknown } }).board?.name;
     return typeof name === "string" && Object.hasOwn(BOARDS, name) ? name : undefined;
   } catch {
     return undefined;

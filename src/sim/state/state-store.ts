@@ -1,7 +1,8 @@
 // The state directory of a simulated board: board.json written atomically (temp file + rename) under a short
 // inter-process lock, so separate `vfio-plat --sim` processes act on one board. Group locks live in locks/. A damaged
 // board.json, or a file where the directory belongs, is a StateDamagedError, found when the file is parsed.
-import { type BigIntStats, closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { type BigIntStats, mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { readStateFile, type StateFileRead } from "../../host/state-file.ts";
 import { join, relative } from "node:path";
 import type { BoardSpec } from "../boards/board-spec.ts";
 import { bootState, type BoardState } from "./board-state.ts";
@@ -17,7 +18,7 @@ export interface StateStoreOptions {
 }
 
 /** board.json is a few KB (kernel log included: KMSG_LIMIT records); far beyond that it is not read at all. */
-const MAX_STATE_BYTES = 64 * 1024 * 1024;
+export const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
 /** The subdirectory where `bind` keeps original drivers for the simulated board (see the CLI's stateDir()). */
 export const HOST_SUBDIR = "host";
@@ -140,23 +141,18 @@ export class StateStore {
    * renames). @throws StateDamagedError when it is missing or not a file.
    */
   private readText(): { stat: BigIntStats; text: string } {
-    let fd: number;
+    let r: StateFileRead;
     try {
-      fd = openSync(this.file, "r");
+      r = readStateFile(this.file, MAX_STATE_BYTES);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       throw new StateDamagedError(this.file, "missing", "is missing (removed while the board was in use?)", this.dir);
     }
-    try {
-      const stat = fstatSync(fd, { bigint: true });
-      if (!stat.isFile()) throw new StateDamagedError(this.file, "not-a-file", "is a directory or special file, not a file", this.dir);
-      if (stat.size > MAX_STATE_BYTES) {
-        throw new StateDamagedError(this.file, "shape", `is ${stat.size} bytes, far more than a board's state (under 1 MB)`, this.dir);
-      }
-      return { stat, text: readFileSync(fd, "utf8") };
-    } finally {
-      closeSync(fd);
+    if (r.kind === "not-a-file") throw new StateDamagedError(this.file, "not-a-file", "is a directory or special file, not a file", this.dir);
+    if (r.kind === "too-big") {
+      throw new StateDamagedError(this.file, "shape", `is ${r.stat.size} bytes, far more than a board's state (at most ${MAX_STATE_BYTES / (1 << 20)} MiB)`, this.dir);
     }
+    return { stat: r.stat, text: r.text };
   }
 
   /** Parse and check board.json's text. @throws StateDamagedError naming what is wrong. */
@@ -223,7 +219,8 @@ export function parseState(text: string, file: string, dir: string): BoardState 
   try {
     value = JSON.parse(text, reviveBigint);
   } catch {
-    const cut = !/[}\]]\s*$/.test(text);
+    // Truncated only when it starts as a board state does and stops before its closing brace.
+    const cut = /^\s*\{/.test(text) && !/[}\]]\s*$/.test(text);
     throw new StateDamagedError(file, "not-json", cut ? "ends in the middle of its JSON (truncated)" : "is not valid JSON", dir);
   }
   return checkBoardState(value, file, dir);
