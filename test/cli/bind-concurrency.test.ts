@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { readUntil, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
+import { readUntil, runCli, simEnv, spawnCli, tempSimState, waitStopped } from "../helpers/cli.ts";
 
 const PL031 = "9010000.pl031";
 const state = tempSimState("vfio-plat-concurrency-");
@@ -49,6 +49,7 @@ async function collide(first: string[], second: string[]) {
   const waiting = await readUntil(b.stderr, /waiting for process \d+/);
   expect(waiting).toContain(`waiting for process ${a.pid}: its ${first[0]} of ${PL031} is in progress`);
   expect(b.exitCode).toBeNull();
+  await waitStopped(a.pid);
   process.kill(a.pid, "SIGCONT");
   const [ra, rb] = await Promise.all([finish(a, held), finish(b, waiting)]);
   return { a: ra, b: rb, pid: a.pid };
@@ -104,6 +105,7 @@ describe("a wait for another process's transaction stops at a signal", () => {
       b.kill(sig);
       expect(await b.exited).toBe(code);
       expect(journals()).toHaveLength(1); // a's, still in progress
+      await waitStopped(a.pid);
       process.kill(a.pid, "SIGCONT");
       expect((await finish(a, held)).code).toBe(0);
       expect(driverOf(PL031)).toBe("vfio-amba");

@@ -72,3 +72,17 @@ export async function readUntil(stream: ReadableStream<Uint8Array>, pattern: Reg
   }
   return text;
 }
+
+/**
+ * Wait until `pid` is stopped (state T in /proc/PID/stat). The test pause hook (VFIO_PLAT_TEST_PAUSE_AT) prints its line
+ * just BEFORE it stops itself: a SIGCONT sent on that line alone may arrive first and be lost.
+ */
+export async function waitStopped(pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const stat = await Bun.file(`/proc/${pid}/stat`).text();
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("T")) return;
+    await Bun.sleep(5);
+  }
+  throw new Error(`process ${pid} never stopped`);
+}

@@ -9,6 +9,7 @@ import { jsonDocument } from "../output/json.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { singleValue, waitOption } from "../parse/bind-options.ts";
+import { checkpoint } from "../interrupt.ts";
 
 /** The text after "owner" in bind's line: "uid 1000, gid 1000, mode 0600". */
 function ownerText(o: NodeOwner): string {
@@ -81,5 +82,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   if ((uid !== undefined || gid !== undefined) && !r.owner && r.groupNode === undefined) {
     writeStderr(`vfio-plat: notice: ${d.name} has no group node to hand over\n`);
   }
+  // A signal during the transaction lets it finish (half a bind is worse than either end), and then counts: the
+  // outcome above is printed, and the exit status says the command was interrupted.
+  await checkpoint(ctx.abort.signal);
   return 0;
 }

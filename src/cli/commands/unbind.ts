@@ -10,6 +10,7 @@ import { jsonDocument } from "../output/json.ts";
 import { waitOption } from "../parse/bind-options.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { checkpoint } from "../interrupt.ts";
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
   const waitMs = waitOption(options);
@@ -41,5 +42,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   } else {
     writeStdout(`${dev.name}: unbound from ${r.from}, ${now ? `back on ${now}` : "left without a driver"}\n`);
   }
+  // A signal during the transaction lets it finish (half a bind is worse than either end), and then counts: the
+  // outcome above is printed, and the exit status says the command was interrupted.
+  await checkpoint(ctx.abort.signal);
   return 0;
 }

@@ -196,6 +196,26 @@ export const LOCK_TIMEOUT_MS = 10_000;
 /** How long a wait for a lock goes before the waiter is told who it waits for (board locks are held for µs). */
 export const WAIT_NOTICE_MS = 1000;
 
+/** How long a board-lock wait goes before signals get their default action back (the lock is held for µs normally). */
+const DEFAULT_SIGNALS_AFTER_MS = 50;
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+interface SignalDefaults {
+  reinstall(): void;
+}
+
+/** Remove this process's JS listeners of the stop signals (their default action applies again) until reinstall(). */
+function restoreDefaultSignals(): SignalDefaults {
+  const saved = STOP_SIGNALS.map((sig) => ({ sig, listeners: process.listeners(sig) }));
+  for (const { sig, listeners } of saved) for (const l of listeners) process.removeListener(sig, l);
+  return {
+    reinstall: () => {
+      for (const { sig, listeners } of saved) for (const l of listeners) process.on(sig, l);
+    },
+  };
+}
+
 /** Listeners of withLock(): stale locks taken over, and a wait that lasts. */
 export interface LockListeners {
   onStale?: StaleLockListener;
@@ -210,16 +230,25 @@ export interface LockListeners {
 export function withLock<T>(path: string, fn: () => T, timeoutMs = LOCK_TIMEOUT_MS, listeners: LockListeners = {}): T {
   const start = performance.now();
   let told = false;
-  for (;;) {
-    const holder = tryLock(path, listeners.onStale);
-    if (holder === undefined) break;
-    const waited = performance.now() - start;
-    if (waited > timeoutMs) throw new StateLockedError(path, holder.pid);
-    if (!told && waited >= WAIT_NOTICE_MS) {
-      told = true;
-      listeners.onWait?.(path, holder);
+  let signals: SignalDefaults | undefined;
+  try {
+    for (;;) {
+      const holder = tryLock(path, listeners.onStale);
+      if (holder === undefined) break;
+      const waited = performance.now() - start;
+      if (waited > timeoutMs) throw new StateLockedError(path, holder.pid);
+      if (!told && waited >= WAIT_NOTICE_MS) {
+        told = true;
+        listeners.onWait?.(path, holder);
+      }
+      // This wait is synchronous, so no JS signal handler can run during it: once it lasts (a holder stopped, say),
+      // SIGINT/SIGTERM/SIGHUP get their default action back and end the process at once (128+N). Nothing is lost:
+      // the process holds no board lock while it waits, and the locks it does hold are taken over as stale.
+      if (signals === undefined && waited >= DEFAULT_SIGNALS_AFTER_MS) signals = restoreDefaultSignals();
+      Bun.sleepSync(1);
     }
-    Bun.sleepSync(1);
+  } finally {
+    signals?.reinstall();
   }
   try {
     return fn();
