@@ -73,6 +73,8 @@ const TEXT_DAMAGE: [string, (good: string) => string, StateProblem, string][] = 
     "vfioIndex 0 is also that of",
   ],
   ["a driver that is a number", (g) => edited(g, (s) => (s.devices[PL031].driver = 7)), "shape", "driver is a number"],
+  ["a driver name with an escape sequence", (g) => edited(g, (s) => (s.devices[PL031].driver = "rtc\u001b]0;pwn\u0007")), "shape", "not a driver name"],
+  ["an override that is no driver name", (g) => edited(g, (s) => (s.devices[PL031].override = "vfio amba")), "shape", "override is \"vfio amba\", not a driver name"],
   ["a negative node owner", (g) => edited(g, (s) => (s.nodeOwners["/dev/vfio/1"] = { uid: -1, gid: 0 })), "shape", "uid is -1"],
   ["a parameter that is not a string", (g) => edited(g, (s) => (s.params["vfio.x"] = true)), "shape", "params"],
   ["a kernel log that is not a list", (g) => edited(g, (s) => (s.kmsg = "x")), "shape", "kmsg is a string"],

@@ -8,6 +8,7 @@ import { stateFindings } from "../doctor-state.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
+import { escapeUnsafe } from "../output/safe-text.ts";
 
 const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as const;
 
@@ -35,7 +36,8 @@ function report(ctx: CliContext, backend: string, device: string | undefined, fi
   } else {
     const c = ctx.colors.stdout;
     const color = { ok: c.green, warn: c.yellow, fail: c.red, info: c.dim } as const;
-    const lines = findings.map((f) => `${color[f.status](TAG[f.status])} ${f.message}${f.fix ? `\n        fix: ${f.fix}` : ""}`);
+    // Findings quote what sysfs or a state file holds: escaped, never raw (a driver name could hold an escape sequence).
+    const lines = findings.map((f) => `${color[f.status](TAG[f.status])} ${escapeUnsafe(f.message)}${f.fix ? `\n        fix: ${escapeUnsafe(f.fix)}` : ""}`);
     writeStdout(`${lines.join("\n")}\n`);
   }
   return failed ? 1 : 0;

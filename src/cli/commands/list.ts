@@ -6,6 +6,7 @@ import type { CliContext } from "../context.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { formatTable } from "../output/table.ts";
+import { escapeUnsafe } from "../output/safe-text.ts";
 
 /**
  * One table cell for a list of strings (compatibles, reg-names): joined with `|`, which no compatible contains (a
@@ -52,14 +53,16 @@ export async function run(ctx: CliContext, _args: string[], options: Record<stri
     return 0;
   }
   const c = ctx.colors.stdout;
+  // Names, drivers and compatibles come from sysfs (or a simulated board's state file): shown escaped, never raw.
+  const e = escapeUnsafe;
   const rows = devices.map((d) => [
-    c.bold(d.name),
+    c.bold(e(d.name)),
     d.bus,
-    `${d.vfioBound ? c.green(d.driver!) : (d.driver ?? c.dim("(none)"))}${d.override ? c.yellow(" [*]") : ""}`,
+    `${d.vfioBound ? c.green(e(d.driver!)) : d.driver !== undefined ? e(d.driver) : c.dim("(none)")}${d.override ? c.yellow(" [*]") : ""}`,
     d.iommuGroup === undefined ? "-" : String(d.iommuGroup),
-    d.groupNode ?? "-",
-    d.pci ? `[${pciIdText(d.pci)}]` : listCell(d.compatible),
-    listCell(d.regNames),
+    e(d.groupNode ?? "-"),
+    d.pci ? `[${pciIdText(d.pci)}]` : e(listCell(d.compatible)),
+    e(listCell(d.regNames)),
   ]);
   const lines = formatTable(rows, { header: ["DEVICE", "BUS", "DRIVER", "GROUP", "NODE", "COMPATIBLE", "REG-NAMES"] });
   writeStdout(`${lines.join("\n")}\n`);

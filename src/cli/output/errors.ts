@@ -16,6 +16,7 @@ import {
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { OutputClosedError } from "./stdio.ts";
 import { formatTable } from "./table.ts";
+import { escapeUnsafe, jsonUnsafeEscaped } from "./safe-text.ts";
 
 /** Exit statuses by name, for code that exits on purpose. */
 export const EXIT = {
@@ -282,18 +283,6 @@ export const MAX_WORD = 100;
 /** Longest message or hint shown whole. */
 export const MAX_TEXT = 1000;
 
-// Control characters (C0, DEL, C1), line/paragraph separators, bidi controls and the BOM: anything that can move the
-// cursor, recolour or reorder a terminal, or hide what follows. Backslash is left alone (paths, regexes stay readable).
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-function escapeChar(c: string): string {
-  const named = NAMED[c];
-  if (named !== undefined) return named;
-  const n = c.codePointAt(0)!;
-  return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
-}
-
 /** `head…tail (N chars)` for text longer than `max` (N counts code points of the original). */
 function shorten(text: string, max: number): string {
   const chars = [...text];
@@ -320,7 +309,7 @@ function shortenWord(word: string): string {
  */
 export function safeText(text: string): string {
   const words = text.split(/( +)/).map((w) => (w.startsWith(" ") ? w : shortenWord(w)));
-  return shorten(words.join(""), MAX_TEXT).replace(UNSAFE, escapeChar);
+  return escapeUnsafe(shorten(words.join(""), MAX_TEXT));
 }
 
 const SIGNAL_EXIT = { SIGHUP: EXIT.SIGHUP, SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM } as const;
@@ -463,13 +452,13 @@ export function renderError(report: ErrorReport, opts: { json?: boolean; debug?:
   let out: string;
   if (opts.json) {
     // JSON.stringify leaves DEL, C1 and bidi controls raw (in path, say): \u-escape them, the same data, terminal-safe.
-    out = `${JSON.stringify(report.json).replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+    out = `${jsonUnsafeEscaped(JSON.stringify(report.json))}\n`;
   } else {
     const c = opts.colors;
     const hint = report.hint !== undefined ? ` — ${c ? c.dim(report.hint) : report.hint}` : "";
     out = `${c ? c.red(`${PROG}:`) : `${PROG}:`} ${report.message}${hint}\n`;
   }
   // A stack repeats the raw message: escape its control characters line by line (never shortened: it is for bugs).
-  if (opts.debug && report.stack) out += `${report.stack.split("\n").map((l) => l.replace(UNSAFE, escapeChar)).join("\n")}\n`;
+  if (opts.debug && report.stack) out += `${report.stack.split("\n").map((l) => escapeUnsafe(l)).join("\n")}\n`;
   return out;
 }

@@ -9,6 +9,9 @@ import { StateDamagedError } from "./state-errors.ts";
 type Obj = Record<string, unknown>;
 
 /** A key or value from the file as it may be shown in a message: quoted, control characters escaped, shortened. */
+/** A kernel driver name: what sysfs shows under /sys/bus/<bus>/drivers/. */
+const DRIVER_NAME = /^[A-Za-z0-9_.:+-]{1,64}$/;
+
 function shown(v: unknown): string {
   const s = typeof v === "string" ? v : String(v);
   const q = JSON.stringify(s.length > 40 ? `${s.slice(0, 37)}...` : s);
@@ -145,6 +148,11 @@ function checkDevices(c: Checker, v: unknown, names: Set<string>): void {
     const d = c.obj(devices[name], at);
     c.str(d.driver, `${at}.driver`, true);
     c.str(d.override, `${at}.override`, true);
+    // Driver names as sysfs has them (what list and doctor print): anything else is damage, not a driver.
+    for (const key of ["driver", "override"] as const) {
+      const v = d[key];
+      if (typeof v === "string" && !DRIVER_NAME.test(v)) c.fail(`${at}.${key} is ${shown(v)}, not a driver name`);
+    }
     c.int(d.noiommuGroup, `${at}.noiommuGroup`, U32, true);
     c.int(d.vfioIndex, `${at}.vfioIndex`, U32, true);
     // One /dev/vfio/devices/vfioN per device, as the kernel's IDA hands them out.
