@@ -111,6 +111,16 @@ describe.skipIf(!modelReady)(`dma-test on the simulated PL330 behind the SMMUv3$
     expect(r.stdout.split("\n")[0]).toBe("0x00000fe0: 30 00              DMAWFPS 0");
   });
 
+  test("pl330 disasm --device past the region's end is refused before any register is read (reads have side effects)", () => {
+    const r = cli("--trace", "pl330", "disasm", "--device", DMA, "--region", "0", "--offset", "0xff8", "--length", "16");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("outside region 0");
+    expect(r.stderr).not.toMatch(/trace: pread/);
+    expect(r.stdout).toBe("");
+    // The control: inside the region, the same listing does read (so the check above can fail).
+    expect(cli("--trace", "pl330", "disasm", "--device", DMA, "--region", "0", "--offset", "0xff8", "--length", "8").stderr).toMatch(/trace: pread/);
+  });
+
   test("a device that is not a PL330 is refused (exit 6) with a clear message", () => {
     expect(cli("bind", "9010000.pl031").code).toBe(0);
     const r = cli("dma-test", "9010000.pl031", "--size", "4k");

@@ -13,6 +13,8 @@ import { PL330_ACTIONS } from "../parse/choices.ts";
 import { parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { rawOption } from "../parse/raw-option.ts";
 import { safeText } from "../output/errors.ts";
+import { checkpoint } from "../interrupt.ts";
+import { READ_CHUNK } from "../read-registers.ts";
 
 
 const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -99,9 +101,14 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Record
     const length = Number(parseSize(lengthText, "--length", { min: 1n, max: 1n << 20n }));
     const { session } = await openCliDevice(ctx, deviceSpec);
     const region = session.device.region(regionIndex);
+    // The whole range is checked before the first read (reads can have side effects: never half a listing, then an
+    // error), and a signal stops a long read between chunks, as `read` does.
+    region.checkAccess(offset, 1);
+    region.checkAccess(offset + length - 1, 1);
     // Whole 32-bit words where alignment allows (the register width of most devices), bytes elsewhere.
     const out = new Uint8Array(length);
     for (let i = 0; i < length; ) {
+      if (i % READ_CHUNK === 0) await checkpoint(ctx.abort.signal);
       const at = offset + i;
       if (at % 4 === 0 && length - i >= 4) {
         const v = region.read32(at);
