@@ -458,7 +458,13 @@ export class SimBoundary implements KernelBoundary {
       },
       open: (cd, iommufd, devid, lockPath) => {
         const spec = this.board.devices.find((d) => d.name === cd.name)!;
-        const runtime = this.openRuntime(spec, cd.group);
+        let runtime: ReturnType<typeof this.openRuntime>;
+        try {
+          runtime = this.openRuntime(spec, cd.group);
+        } catch (e) {
+          unlock(lockPath); // the device was never opened: nobody holds it (a damaged saved state, say)
+          throw e;
+        }
         cd.bound = { runtime, iommufd, devid, lockPath };
         this.boundCdevs.set(cd.name, cd);
       },

@@ -2,7 +2,7 @@
 // the fix it prints works; a stale lock (empty, of a dead process) is taken over with a notice and the command goes
 // on; a live holder is never overridden and is named; doctor reports both kinds of trouble with their fixes.
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CliResult, readUntil, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
 
@@ -104,6 +104,18 @@ describe("damage found later, and the fix under other conditions", () => {
     expect(run(fixArgv(r.stderr)).code).toBe(0);
     expect(run(["bind", PL031]).code).toBe(0);
     expect(run(["read", PL031, "0:0xff0"]).stdout).toBe("0x0000000d\n");
+  });
+
+  test("through the VFIO cdev (iommufd mode) too, and the failed open leaves no device lock behind", () => {
+    const { dir, run } = boundBoard({ VFIO_PLAT_IOMMU_MODE: "iommufd" });
+    const file = join(dir, "board.json");
+    const s = JSON.parse(readFileSync(file, "utf8"));
+    s.models[PL031].lr = "twelve";
+    writeFileSync(file, JSON.stringify(s));
+    const r = run(["read", PL031, "0:0xff0"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}: saved registers of ${PL031}:`);
+    expect(readdirSync(join(dir, "locks")).filter((f) => f.startsWith("cdev-"))).toEqual([]);
   });
 
   test("--json: the error is one JSON line with code STATE_DAMAGED; a stale lock notice is a JSON line too", () => {
