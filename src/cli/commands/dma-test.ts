@@ -386,8 +386,15 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       progress.end();
       const done = results.length;
       if (json) writeStdout(doc({ end: { reason: "signal", signal: e.signal, iteration: Math.min(it, iterations), copies_done: done, channel_stopped: stopped } }));
-      else writeStdout(`dma-test: interrupted by ${e.signal} after ${done} of ${iterations} copies; channel ${channel} ${stopped ? "stopped, buffers unmapped" : "did NOT stop (DMAKILL failed)"}\n`);
-      if (stopped) releaseBuffers(); // never unmap under a DMA that may still run (the cleanups kill it first)
+      else {
+        writeStdout(
+          `dma-test: interrupted by ${e.signal} after ${done} of ${iterations} copies; channel ${channel} ` +
+            `${stopped ? "stopped, buffers unmapped" : "did NOT stop (DMAKILL failed); buffers unmapped anyway: the IOMMU faults what it still tries"}\n`,
+        );
+      }
+      // Unmapped either way (closing the container at exit would unmap them too): behind an IOMMU, which dma-test
+      // requires, a channel that would not stop can then only fault, never reach the freed memory.
+      releaseBuffers();
     }
     throw e;
   } finally {
