@@ -145,7 +145,7 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
         continue;
       }
       if (def.value === "none") {
-        if (inline !== undefined) fail(`option ${def.display} takes no value (got '${t}')`);
+        if (inline !== undefined) fail(`option --${name} takes no value (got '${t}')`);
         else set(def, t, !def.negates);
       } else if (def.value === "optional") {
         if (inline === undefined) set(def, t, true);

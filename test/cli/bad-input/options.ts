@@ -31,4 +31,5 @@ export const OPTIONS: BadInputCase[] = [
   { args: ["read", PL031, "0:0", "--width", "3.2e1"], exit: 2, says: "invalid --width '3.2e1': exponent notation", why: "exponent in --width (was taken as 32)" },
   { args: ["--names", "read", PL031, "0:0"], exit: 2, says: "unknown option '--names'", why: "another command's option before the command" },
   { args: ["read", PL031, `0:${LONG_OFFSET}`], exit: 2, says: "' (150 chars): out of range", why: "a long token shortened, with its length" },
+  { args: ["--no-color=always", "list"], exit: 2, says: "option --no-color takes no value (got '--no-color=always')", why: "a value on the negated flag names the flag as typed" },
 ];
