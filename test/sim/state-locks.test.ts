@@ -31,9 +31,12 @@ function child(...args: string[]) {
 }
 
 /** The pid of a process that has exited (its pid is free now, or reused by a process with another start time). */
+/** The pid of a process that has ended and whose pid no process has taken again (checked, not assumed). */
 function deadPid(): number {
-  const p = Bun.spawnSync(["true"]);
-  return p.pid;
+  for (;;) {
+    const pid = Bun.spawnSync(["true"]).pid;
+    if (processStartTime(pid) === undefined) return pid;
+  }
 }
 
 function takeOver(content: string | undefined, write: (path: string) => void = (p) => writeFileSync(p, content!)) {
