@@ -8,11 +8,6 @@ import type { HostDevice } from "../host/discovery.ts";
 import { InterruptedError } from "../vfio/errors.ts";
 import type { CliContext } from "./context.ts";
 
-function signalOf(ctx: CliContext): "SIGINT" | "SIGTERM" | "SIGHUP" {
-  const r: unknown = ctx.abort.signal.reason;
-  return r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
-}
-
 /**
  * Wait (interruptibly) while another live process has a transaction on `dev`, up to `waitMs` (default 30 s).
  * Returns what is left of the wait for the library, and the pid waited for. @throws InterruptedError
@@ -41,6 +36,6 @@ export async function waitForOtherTransaction(
       }
       ctx.abort.signal.addEventListener("abort", done);
     });
-    if (ctx.abort.signal.aborted) throw new InterruptedError(signalOf(ctx));
+    if (ctx.abort.signal.aborted) throw InterruptedError.fromAbort(ctx.abort.signal);
   }
 }
