@@ -10,7 +10,13 @@ import { existsSync, readFileSync } from "node:fs";
 import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
 import { MAP_SHARED, POLLIN, PROT_READ, PROT_WRITE } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
-import { VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE } from "../vfio/abi/constants.ts";
+import {
+  VFIO_GROUP_FLAGS_CONTAINER_SET,
+  VFIO_GROUP_FLAGS_VIABLE,
+  VFIO_REGION_INFO_FLAG_MMAP,
+  VFIO_REGION_INFO_FLAG_READ,
+  VFIO_REGION_INFO_FLAG_WRITE,
+} from "../vfio/abi/constants.ts";
 import { DEVICE_IOCTLS, GROUP_IOCTLS, fdKindOfPath, ioctlName } from "../vfio/abi/ioctls.ts";
 import { vfio_group_status } from "../vfio/abi/structs.ts";
 import type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
@@ -37,7 +43,8 @@ import {
   isVfioDriver,
 } from "./sysfs/driver-core.ts";
 import { SimFs } from "./sysfs/sim-fs.ts";
-import { Errno, containerIoctl, type ContainerEnv } from "./vfio/container-ioctls.ts";
+import { containerIoctl, type ContainerEnv } from "./vfio/container-ioctls.ts";
+import { Errno, fail } from "./kernel/errno.ts";
 import { deviceIoctl, type DeviceEnv } from "./vfio/device-ioctls.ts";
 import { regionFlags, regionRead, regionWrite, splitOffset } from "./vfio/region-access.ts";
 import { SimMapping } from "./vfio/sim-mapping.ts";
@@ -449,8 +456,8 @@ export class SimBoundary implements KernelBoundary {
       groupOpen: (g) => this.heldGroups.has(g) || this.store.holder(groupLockPath(this.store.locksDir, g)) !== undefined,
       iommufdOf: (fd) => {
         const f = this.files.get(fd);
-        if (f) return f.kind === "iommufd" ? f : "EBADFD";
-        return this.isRealFd(fd) ? "EBADFD" : "EBADF";
+        if (f) return f.kind === "iommufd" ? f : fail("EBADFD");
+        return fail(this.isRealFd(fd) ? "EBADFD" : "EBADF");
       },
       claim: (cd) => {
         const lockPath = cdevLockPath(this.store.locksDir, cd.name);
@@ -522,8 +529,10 @@ export class SimBoundary implements KernelBoundary {
         : kind === "pread"
           ? regionRead(spec, d.runtime.model, buf, offset)
           : regionWrite(spec, d.runtime.model, buf, offset);
-      if (typeof r === "string") throw this.err(r, kind, fd);
       return r;
+    } catch (e) {
+      if (e instanceof Errno) throw this.err(e.code, kind, fd);
+      throw e;
     } finally {
       this.advance();
       this.saveModels();
@@ -546,9 +555,9 @@ export class SimBoundary implements KernelBoundary {
       const r = d.runtime.spec.regions[index];
       if (!r) throw this.err("EINVAL", "mmap", fd);
       const rflags = regionFlags(r, page);
-      if (!(rflags & 4)) throw this.err("EINVAL", "mmap", fd);
-      if (prot & PROT_READ && !(rflags & 1)) throw this.err("EINVAL", "mmap", fd);
-      if (prot & PROT_WRITE && !(rflags & 2)) throw this.err("EINVAL", "mmap", fd);
+      if (!(rflags & VFIO_REGION_INFO_FLAG_MMAP)) throw this.err("EINVAL", "mmap", fd);
+      if (prot & PROT_READ && !(rflags & VFIO_REGION_INFO_FLAG_READ)) throw this.err("EINVAL", "mmap", fd);
+      if (prot & PROT_WRITE && !(rflags & VFIO_REGION_INFO_FLAG_WRITE)) throw this.err("EINVAL", "mmap", fd);
       if (r.size < page || off + span > r.size) throw this.err("EINVAL", "mmap", fd);
     }
     return new SimMapping(d.runtime.model, index, off, length, (prot & PROT_READ) !== 0, (prot & PROT_WRITE) !== 0, () => {
