@@ -1,0 +1,36 @@
+// The real eventfds the simulated kernel signals and checks: interrupts write their counter (eventfd_signal), and
+// SET_IRQS and BIND_IOMMUFD ask what an fd number the program passed names (vfio's eventfd_ctx_fdget errnos).
+// Eventfds themselves are the process's real ones; only the simulated VFIO files live in the fd table.
+import { existsSync } from "node:fs";
+import type { OsPrimitives } from "../../boundary/kernel-boundary.ts";
+
+/** Is `fd` open in this process (a real fd, not one of the simulated files)? */
+export function isRealFd(fd: number): boolean {
+  return existsSync(`/proc/self/fd/${fd}`);
+}
+
+export class Eventfds {
+  private readonly one = new Uint8Array(new BigUint64Array([1n]).buffer);
+
+  constructor(
+    private readonly os: OsPrimitives,
+    /** Is `fd` one of the simulated kernel's files? */
+    private readonly isSimFile: (fd: number) => boolean,
+  ) {}
+
+  /** Add 1 to eventfd `efd`'s counter, as an interrupt handler does. */
+  signal(efd: number): void {
+    // Never write the counter into a file that is no eventfd (its number was closed and reused outside this boundary).
+    if (!this.os.isEventFd(efd)) return;
+    try {
+      this.os.write(efd, this.one);
+    } catch {
+      // The program closed its eventfd without disabling the interrupt: the kernel would signal a dead context.
+    }
+  }
+
+  /** Why `fd` is no eventfd the kernel could take: "EBADF" (not open), "EINVAL" (another file), undefined (it is one). */
+  check(fd: number): undefined | "EBADF" | "EINVAL" {
+    return this.isSimFile(fd) ? "EINVAL" : this.os.isEventFd(fd) ? undefined : isRealFd(fd) ? "EINVAL" : "EBADF";
+  }
+}
