@@ -3,6 +3,7 @@
 // Eventfds themselves are the process's real ones; only the simulated VFIO files live in the fd table.
 import { existsSync } from "node:fs";
 import type { OsPrimitives } from "../../boundary/kernel-boundary.ts";
+import { fail } from "./errno.ts";
 
 /** Is `fd` open in this process (a real fd, not one of the simulated files)? */
 export function isRealFd(fd: number): boolean {
@@ -29,8 +30,9 @@ export class Eventfds {
     }
   }
 
-  /** Why `fd` is no eventfd the kernel could take: "EBADF" (not open), "EINVAL" (another file), undefined (it is one). */
-  check(fd: number): undefined | "EBADF" | "EINVAL" {
-    return this.isSimFile(fd) ? "EINVAL" : this.os.isEventFd(fd) ? undefined : isRealFd(fd) ? "EINVAL" : "EBADF";
+  /** eventfd_ctx_fdget: is `fd` an eventfd of this process? @throws Errno EBADF (not open), EINVAL (another file) */
+  check(fd: number): void {
+    if (this.isSimFile(fd)) fail("EINVAL");
+    if (!this.os.isEventFd(fd)) fail(isRealFd(fd) ? "EINVAL" : "EBADF");
   }
 }

@@ -7,6 +7,7 @@ import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { DeviceSpec } from "../boards/board-spec.ts";
 import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
+import { Errno } from "../kernel/errno.ts";
 import { cdevLockPath } from "../vfio/lock-paths.ts";
 import {
   allGroups,
@@ -230,8 +231,12 @@ export class SimFs implements BoundaryFs {
     this.store.update((s) => {
       const d = this.device(s, bus, name);
       if (!d || s.devices[d.name]?.driver !== undefined || !driverMatches(s, d, drv)) throw err("ENODEV", "writeFile", path);
-      const failed = probe(s, d, drv);
-      if (failed) throw err(failed, "writeFile", path);
+      try {
+        probe(s, d, drv);
+      } catch (e) {
+        if (e instanceof Errno) throw err(e.code, "writeFile", path);
+        throw e;
+      }
     });
   }
 

@@ -8,7 +8,7 @@ import { allocObject, type IommufdFile } from "./iommufd-ioctls.ts";
 import type { AttachedDomain } from "./ioas-table.ts";
 import type { CdevFile } from "./vfio-files.ts";
 
-/** argsz/flags as the cdev handlers check them: copy_from_user(minsz) faults first, then argsz < minsz or flags. */
+/** argsz/flags as the cdev handlers check them: copy_from_user(minsz) faults first, then argsz below minsz or any flag. */
 function header(arg: Uint8Array | number, minsz: number): { buf: Uint8Array } {
   const buf = argBuffer(arg, minsz);
   if (u32At(buf, 4) !== 0) fail("EINVAL"); // no flags are defined for these three

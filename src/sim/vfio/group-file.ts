@@ -6,7 +6,7 @@ import { VFIO_GROUP_FLAGS_CONTAINER_SET, VFIO_GROUP_FLAGS_VIABLE } from "../../v
 import { GROUP_IOCTLS } from "../../vfio/abi/ioctls.ts";
 import { vfio_group_status } from "../../vfio/abi/structs.ts";
 import { KERN_WARNING } from "../kernel/dev-printk.ts";
-import { fail, pointerArg, u32At } from "../kernel/errno.ts";
+import { argBuffer, fail, pointerArg, u32At } from "../kernel/errno.ts";
 import type { SimKernel } from "../kernel/sim-kernel.ts";
 import { unlock } from "../state/pid-lock.ts";
 import type { BoardState } from "../state/board-state.ts";
@@ -46,10 +46,8 @@ export function groupIoctl(k: SimKernel, g: GroupFile, request: number, arg: Uin
   const s = k.store.read();
   switch (request) {
     case GROUP_IOCTLS.VFIO_GROUP_GET_STATUS: {
-      const buf = pointerArg(arg);
-      if (buf.length < 8) fail("EFAULT");
+      const buf = argBuffer(arg, vfio_group_status.size);
       const v = vfio_group_status.decode(buf);
-      if (v.argsz < 8) fail("EINVAL");
       const flags = (groupViable(s, g.id) ? VFIO_GROUP_FLAGS_VIABLE : 0) | (g.container ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
       vfio_group_status.encode({ argsz: v.argsz, flags }, buf);
       return 0;

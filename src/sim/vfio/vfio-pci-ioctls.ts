@@ -61,13 +61,7 @@ function setIrqs(dev: VfioPciDevice, env: DeviceEnv, arg: Uint8Array | number): 
     if (action === VFIO_IRQ_SET_ACTION_TRIGGER) handler = irqs.reqTrigger.bind(irqs);
   }
   if (!handler) fail("ENOTTY"); // no handler for this action (or several ACTION bits)
-  if (data === "eventfd") {
-    for (const fd of values) {
-      if (fd < 0) continue;
-      const bad = env.checkEventFd(fd);
-      if (bad) fail(bad);
-    }
-  }
+  if (data === "eventfd") for (const fd of values) if (fd >= 0) env.checkEventFd(fd);
   handler(h.start, h.count, data, values);
   return 0;
 }
