@@ -140,8 +140,7 @@ export class SimBoundary implements KernelBoundary {
       if (f.kind === "cdev") return cdevIoctl(k, f, request, arg);
       return deviceFileIoctl(k, f.runtime, request, arg);
     } catch (e) {
-      if (e instanceof Errno) throw k.fds.error(e.code, "ioctl", fd, request);
-      throw e;
+      return k.fds.rethrow(e, "ioctl", fd, request);
     } finally {
       k.leave();
     }
@@ -161,8 +160,7 @@ export class SimBoundary implements KernelBoundary {
     try {
       return deviceRw(runtime, buf, offset, syscall === "pwrite");
     } catch (e) {
-      if (e instanceof Errno) throw k.fds.error(e.code, syscall, fd);
-      throw e;
+      return k.fds.rethrow(e, syscall, fd);
     } finally {
       k.enter();
       k.leave();
@@ -178,8 +176,7 @@ export class SimBoundary implements KernelBoundary {
         k.leave();
       });
     } catch (e) {
-      if (e instanceof Errno) throw k.fds.error(e.code, "mmap", fd);
-      throw e;
+      return k.fds.rethrow(e, "mmap", fd);
     }
   }
 

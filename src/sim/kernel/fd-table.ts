@@ -4,9 +4,10 @@
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { fdKindOfPath, ioctlName } from "../../vfio/abi/ioctls.ts";
 import type { VfioFile } from "../vfio/vfio-files.ts";
+import { Errno } from "./errno.ts";
 
 /** Simulated fds start here. */
-export const SIM_FD_BASE = 100_000;
+const SIM_FD_BASE = 100_000;
 
 export class FdTable {
   private readonly files = new Map<number, VfioFile>();
@@ -34,6 +35,11 @@ export class FdTable {
   /** The open fds (a copy: closing while iterating is fine). */
   fds(): number[] {
     return [...this.files.keys()];
+  }
+
+  /** Rethrow what an operation on `fd` threw: a refusal (Errno) as the SyscallError user space sees, else unchanged. */
+  rethrow(e: unknown, syscall: string, fd: number, request?: number): never {
+    throw e instanceof Errno ? this.error(e.code, syscall, fd, request) : e;
   }
 
   /** The error `syscall` on `fd` fails with, errno `code` (the path and ioctl name come from the file's kind). */

@@ -6,7 +6,7 @@ import { PlatformIrq } from "../vfio/platform-irq.ts";
 import type { DeviceRuntime } from "./device-runtime.ts";
 
 /** One installed virqfd: its eventfd and the handler a signal runs. */
-export interface Virqfd {
+interface Virqfd {
   fd: number;
   run: () => void;
 }

@@ -7,7 +7,7 @@ import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
 
 /** Register state of an open device reaches board.json at most this long after it changed. */
-export const MODEL_FLUSH_MS = 50;
+const MODEL_FLUSH_MS = 50;
 
 export class WriteBehind {
   /** The timer that writes changed register state back; set while some is unsaved. */
