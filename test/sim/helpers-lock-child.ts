@@ -1,5 +1,5 @@
 // A second process for the lock tests: takes a lock file and holds it until its stdin closes ("hold"), races other
-// children for one lock once a go-file appears ("race"), or takes and releases a lock over and over ("churn").
+// children for one lock once a go-file appears ("race"), or takes and releases a lock over and over ("churn": COUNT times, then until its stdin closes).
 // Prints one line per result. Usage: bun test/sim/helpers-lock-child.ts MODE LOCK [GO-FILE | COUNT]
 import { existsSync } from "node:fs";
 import { tryLock, unlock } from "../../src/sim/state/pid-lock.ts";
@@ -25,9 +25,16 @@ if (mode === "hold") {
   await holdUntilStdinCloses();
   if (h === undefined) unlock(path);
 } else if (mode === "churn") {
-  for (let i = 0; i < Number(extra); i++) {
+  // COUNT rounds at least, then on until the parent closes stdin: it does once it has seen the lock held, so a
+  // loaded machine that keeps the reader off the CPU during the first COUNT rounds cannot make its check vacuous.
+  let parentWatching = true;
+  void holdUntilStdinCloses().then(() => {
+    parentWatching = false;
+  });
+  for (let i = 0; i < Number(extra) || parentWatching; i++) {
     while (tryLock(path) !== undefined) Bun.sleepSync(0);
     unlock(path);
+    if (i >= Number(extra)) await Bun.sleep(0); // let the stdin reader see the close
   }
   console.log("done");
 }

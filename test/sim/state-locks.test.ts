@@ -143,7 +143,7 @@ describe("no window without a holder", () => {
     });
     while (!done) {
       const s = inspectLock(path);
-      if (s.state !== "free") observed++;
+      if (s.state !== "free" && observed++ === 0) churn.stdin.end(); // seen held: the child may stop after its COUNT rounds
       if (s.state === "stale" && s.reason === "unreadable") unreadable++;
       await Bun.sleep(0);
     }

@@ -6,6 +6,7 @@
 // Writing drivers_probe succeeds even when the probe fails, as on Linux.
 import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
 import { devMessage, KERN_INFO } from "../kernel/dev-printk.ts";
+import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
 
 export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
@@ -79,10 +80,10 @@ function param(state: BoardState, name: string): boolean {
 }
 
 /**
- * Run `driver`'s probe on the device and bind it on success. Returns the errno name of a failed probe, or undefined.
+ * Run `driver`'s probe on the device and bind it on success. A failed probe throws Errno with its errno.
  * The state is changed only on success (and by the noiommu group a VFIO probe creates).
  */
-export function probe(state: BoardState, spec: DeviceSpec, driver: string): string | undefined {
+export function probe(state: BoardState, spec: DeviceSpec, driver: string): void {
   const core = (state.devices[spec.name] ??= {});
   if (spec.iommuGroupAtProbe && spec.iommuGroup !== undefined && state.board.iommu !== "none" && !core.iommuProbed) {
     // really_probe -> dma_configure -> iommu_probe_device: the group appears before the driver's probe runs.
@@ -91,10 +92,10 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): stri
     printk(state, devMessage(dev, `Adding to iommu group ${spec.iommuGroup}`), KERN_INFO);
   }
   if (isVfioDriver(driver)) {
-    if (driver !== VFIO_DRIVER_FOR_BUS[spec.bus]) return "ENODEV";
+    if (driver !== VFIO_DRIVER_FOR_BUS[spec.bus]) fail("ENODEV");
     let group = groupOf(state, spec);
     if (group === undefined) {
-      if (!param(state, "vfio.enable_unsafe_noiommu_mode")) return "EINVAL"; // no IOMMU group
+      if (!param(state, "vfio.enable_unsafe_noiommu_mode")) fail("EINVAL"); // no IOMMU group
       const used = new Set(allGroups(state));
       group = 0;
       while (used.has(group)) group++;
@@ -102,7 +103,7 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): stri
     }
     if (driver === "vfio-platform" && param(state, "vfio_platform.reset_required") && !spec.hasReset) {
       delete core.noiommuGroup;
-      return "ENOENT"; // "No reset function found for device"
+      fail("ENOENT"); // "No reset function found for device"
     }
     core.driver = driver;
     // vfio_init_device: the lowest free index of the VFIO device ida (vfio-dev/vfioN).
@@ -110,12 +111,11 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): stri
     let index = 0;
     while (taken.has(index)) index++;
     core.vfioIndex = index;
-    return undefined;
+    return;
   }
-  if (driver !== spec.nativeDriver) return "ENODEV";
-  if (spec.nativeProbeError) return spec.nativeProbeError;
+  if (driver !== spec.nativeDriver) fail("ENODEV");
+  if (spec.nativeProbeError) fail(spec.nativeProbeError);
   core.driver = driver;
-  return undefined;
 }
 
 /** Detach the device from its driver; a noiommu group goes away with its VFIO binding. */
@@ -147,6 +147,12 @@ export function cdevDevice(state: BoardState, n: number): DeviceSpec | undefined
 export function probeAnyDriver(state: BoardState, spec: DeviceSpec): void {
   if (state.devices[spec.name]?.driver !== undefined) return;
   for (const drv of driversOnBus(state.board, spec.bus)) {
-    if (driverMatches(state, spec, drv) && probe(state, spec, drv) === undefined) return;
+    if (!driverMatches(state, spec, drv)) continue;
+    try {
+      probe(state, spec, drv);
+      return;
+    } catch (e) {
+      if (!(e instanceof Errno)) throw e;
+    }
   }
 }

@@ -3,38 +3,31 @@
 // devices attached to the same IOAS; the IOAS takes on the SMMU's page size and reserved regions) and
 // DETACH_IOMMUFD_PT. Checks run in the kernel's order so the first failing one decides the errno.
 import { vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd, vfio_device_detach_iommufd_pt } from "../../vfio/abi/structs.ts";
-import { Errno } from "./container-ioctls.ts";
+import { argBuffer, fail, u32At } from "../kernel/errno.ts";
 import { allocObject, type IommufdFile } from "./iommufd-ioctls.ts";
 import type { AttachedDomain } from "./ioas-table.ts";
 import type { CdevFile } from "./vfio-files.ts";
 
-function fail(code: string): never {
-  throw new Errno(code);
-}
-
-/** argsz/flags as the cdev handlers check them: copy_from_user(minsz) faults first, then argsz < minsz or flags. */
-function header(arg: Uint8Array | number, minsz: number): { buf: Uint8Array; flags: number } {
-  if (typeof arg === "number" || arg.length < minsz) fail("EFAULT");
-  const dv = new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
-  const argsz = dv.getUint32(0, true);
-  const flags = dv.getUint32(4, true);
-  if (argsz < minsz || flags !== 0) fail("EINVAL");
-  return { buf: arg, flags };
+/** argsz/flags as the cdev handlers check them: copy_from_user(minsz) faults first, then argsz below minsz or any flag. */
+function header(arg: Uint8Array | number, minsz: number): { buf: Uint8Array } {
+  const buf = argBuffer(arg, minsz);
+  if (u32At(buf, 4) !== 0) fail("EINVAL"); // no flags are defined for these three
+  return { buf };
 }
 
 /** What binding needs from the simulated kernel. */
 export interface BindEnv {
   /** The device's group is open through /dev/vfio/N (by any process). */
   groupOpen(group: number): boolean;
-  /** Resolve the `iommufd` argument: the iommufd file, or the errno iommufd_ctx_from_fd gives (EBADF, EBADFD). */
-  iommufdOf(fd: number): IommufdFile | string;
+  /** Resolve the `iommufd` argument: the iommufd file. @throws Errno as iommufd_ctx_from_fd does (EBADF, EBADFD) */
+  iommufdOf(fd: number): IommufdFile;
   /** Take the device's one-opener lock (vfio_df_open: the cdev path opens a device once): its path, or undefined. */
   claim(c: CdevFile): string | undefined;
   /** Open the device (driver open_device) and record the binding in `c.bound`. */
   open(c: CdevFile, iommufd: IommufdFile, devid: number, lockPath: string): void;
 }
 
-/** VFIO_DEVICE_BIND_IOMMUFD. */
+/** VFIO_DEVICE_BIND_IOMMUFD. @throws Errno */
 export function bindIommufd(c: CdevFile, env: BindEnv, arg: Uint8Array | number): number {
   const { buf } = header(arg, vfio_device_bind_iommufd.minsz);
   const v = vfio_device_bind_iommufd.decode(buf.subarray(0, vfio_device_bind_iommufd.minsz));
@@ -42,7 +35,6 @@ export function bindIommufd(c: CdevFile, env: BindEnv, arg: Uint8Array | number)
   if (env.groupOpen(c.group)) fail("EBUSY"); // vfio_device_block_group
   if (c.bound) fail("EINVAL"); // "one device cannot be bound twice"
   const ictx = env.iommufdOf(v.iommufd);
-  if (typeof ictx === "string") fail(ictx);
   const lockPath = env.claim(c);
   if (lockPath === undefined) fail("EINVAL"); // vfio_df_open: open_count != 0 on the cdev path
   const devid = allocObject(ictx, { type: "device", name: c.name });
@@ -72,10 +64,11 @@ export function attachPt(
   // A second attach replaces the first (iommufd_device_replace).
   const previous = c.attached;
   if (previous) detachPt(c);
-  const err = table.table.attach(c.name, domain, pinOk);
-  if (err) {
+  try {
+    table.table.attach(c.name, domain, pinOk);
+  } catch (e) {
     if (previous) reattach(c, previous);
-    fail(err);
+    throw e;
   }
   // An IOAS gets the hardware page table already made from it for another device (same SMMU), else a new one.
   let hwptId = target.type === "hwpt" ? ptId : undefined;

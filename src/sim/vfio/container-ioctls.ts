@@ -30,6 +30,7 @@ import {
   vfio_iommu_type1_info_dma_avail,
   vfio_iova_range,
 } from "../../vfio/abi/structs.ts";
+import { fail, knownFlags, type1Argsz } from "../kernel/errno.ts";
 import { SMMU_PGSIZES, Type1Domain } from "./type1-domain.ts";
 import type { ContainerFile } from "./vfio-files.ts";
 
@@ -44,11 +45,6 @@ export interface ContainerEnv {
   ias: number;
   /** Is [vaddr, vaddr+size) mapped in the process (writable if `write`)? */
   vaddrOk(vaddr: bigint, size: bigint, write: boolean): boolean;
-}
-
-/** An errno outcome: thrown by the boundary as SyscallError. */
-export class Errno {
-  constructor(readonly code: string) {}
 }
 
 const DIRTY_BITMAP_SIZE_MAX = 0x1000_0000n; // bitmap bytes for INT_MAX pages, as the kernel reports
@@ -91,21 +87,8 @@ function setIommu(c: ContainerFile, env: ContainerEnv, type: number): number {
   return fail("ENODEV");
 }
 
-function fail(code: string): never {
-  throw new Errno(code);
-}
-
-function argsz(arg: Uint8Array | number, minsz: number): number {
-  if (typeof arg === "number") fail("EFAULT");
-  if (arg.length < 4) fail("EFAULT");
-  const a = new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint32(0, true);
-  if (a < minsz) fail("EINVAL");
-  if (a > arg.length && arg.length < minsz) fail("EFAULT");
-  return a;
-}
-
 function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
-  const size = argsz(arg, 16);
+  const size = type1Argsz(arg, 16);
   const iovas = domain.ranges;
   const ranges = new Uint8Array(vfio_iommu_type1_info_cap_iova_range.size + iovas.length * vfio_iova_range.size);
   vfio_iommu_type1_info_cap_iova_range.encode({ id: VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, version: 1, nr_iovas: iovas.length }, ranges);
@@ -141,37 +124,32 @@ function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
 }
 
 function mapDma(domain: Type1Domain, env: ContainerEnv, arg: Uint8Array): number {
-  argsz(arg, vfio_iommu_type1_dma_map.size);
+  type1Argsz(arg, vfio_iommu_type1_dma_map.size);
   const m = vfio_iommu_type1_dma_map.decode(arg);
-  if (m.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR)) fail("EINVAL");
+  knownFlags(m.flags, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR);
   if (m.flags & VFIO_DMA_MAP_FLAG_VADDR) fail("EINVAL"); // no vaddr-invalidated mapping exists to update
-  const r = domain.map(
+  domain.map(
     { iova: m.iova, size: m.size, vaddr: m.vaddr, read: (m.flags & VFIO_DMA_MAP_FLAG_READ) !== 0, write: (m.flags & VFIO_DMA_MAP_FLAG_WRITE) !== 0 },
     env.vaddrOk,
   );
-  if (r) fail(r);
   return 0;
 }
 
 function unmapDma(domain: Type1Domain, arg: Uint8Array): number {
-  argsz(arg, vfio_iommu_type1_dma_unmap.size);
+  type1Argsz(arg, vfio_iommu_type1_dma_unmap.size);
   const u = vfio_iommu_type1_dma_unmap.decode(arg);
-  if (u.flags & ~(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)) fail("EINVAL");
+  knownFlags(u.flags, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR);
   if (u.flags & (VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR)) fail("EINVAL"); // not modelled: no dirty tracking
   let size: bigint;
   if (u.flags & VFIO_DMA_UNMAP_FLAG_ALL) {
     if (u.iova !== 0n || u.size !== 0n) fail("EINVAL");
     size = domain.unmapAll();
-  } else {
-    const r = domain.unmap(u.iova, u.size);
-    if (typeof r === "string") fail(r);
-    size = r;
-  }
+  } else size = domain.unmap(u.iova, u.size);
   new DataView(arg.buffer, arg.byteOffset).setBigUint64(vfio_iommu_type1_dma_unmap.offsetOf("size"), size, true);
   return 0;
 }
 
-/** Dispatch one ioctl on a container. @throws Errno */
+/** Dispatch one ioctl on a container. @throws Errno (src/sim/kernel/errno.ts) */
 export function containerIoctl(c: ContainerFile, env: ContainerEnv, request: number, arg: Uint8Array | number): number {
   switch (request) {
     case CONTAINER_IOCTLS.VFIO_GET_API_VERSION:

@@ -21,27 +21,16 @@ import {
 import { DEVICE_IOCTLS } from "../../vfio/abi/ioctls.ts";
 import { decodeIrqSetPayload, irqSetElementSize } from "../../vfio/abi/irq-set.ts";
 import { vfio_device_info, vfio_irq_info, vfio_irq_set, vfio_region_info } from "../../vfio/abi/structs.ts";
-import { Errno } from "./container-ioctls.ts";
+import { argBuffer, fail, knownFlags } from "../kernel/errno.ts";
 import { regionFlags } from "./region-access.ts";
 import type { DeviceFile } from "./vfio-files.ts";
 
 export interface DeviceEnv {
   pageSize: number;
-  /** Is `fd` an open eventfd of this process ("EBADF" when not open at all, "EINVAL" when not an eventfd)? */
-  checkEventFd(fd: number): undefined | "EBADF" | "EINVAL";
+  /** Is `fd` an open eventfd of this process? @throws Errno EBADF (not open at all), EINVAL (not an eventfd) */
+  checkEventFd(fd: number): void;
   /** Run the handlers of virqfds whose eventfd has been signalled (consumes their counters). */
   serviceVirqfds?(): void;
-}
-
-function fail(code: string): never {
-  throw new Errno(code);
-}
-
-function header(arg: Uint8Array | number, minsz: number): Uint8Array {
-  if (typeof arg === "number" || arg.length < minsz) fail("EFAULT");
-  const argsz = new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint32(0, true);
-  if (argsz < minsz) fail("EINVAL");
-  return arg;
 }
 
 function popcount(x: number): number {
@@ -51,12 +40,12 @@ function popcount(x: number): number {
 }
 
 function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array | number): number {
-  const buf = header(arg, vfio_irq_set.size);
+  const buf = argBuffer(arg, vfio_irq_set.size);
   const h = vfio_irq_set.decode(buf);
   const irqs = d.runtime.irqs;
   // vfio_set_irqs_validate_and_prepare
   if (h.index >= irqs.length) fail("EINVAL");
-  if (h.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) fail("EINVAL");
+  knownFlags(h.flags, VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK);
   if (popcount(h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK) !== 1) fail("EINVAL");
   // vfio-platform validates start/count against its number of interrupt indexes; each handler then wants start 0.
   if (h.start >= irqs.length || h.start + h.count > irqs.length) fail("EINVAL");
@@ -83,8 +72,7 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
         irq.setVirqfd(slot, undefined);
         return 0;
       }
-      const bad = env.checkEventFd(fd);
-      if (bad) fail(bad);
+      env.checkEventFd(fd);
       if (irq.virqfd(slot) !== undefined) fail("EBUSY");
       irq.setVirqfd(slot, fd);
       // A signal already pending counts as if it arrived after registration (the kernel runs the handler at once).
@@ -104,10 +92,7 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
   if (h.start !== 0 || h.count !== 1) fail("EINVAL");
   if (data === VFIO_IRQ_SET_DATA_EVENTFD) {
     const fd = payload.eventfds![0]!;
-    if (fd >= 0) {
-      const bad = env.checkEventFd(fd);
-      if (bad) fail(bad);
-    }
+    if (fd >= 0) env.checkEventFd(fd);
     irq.setTrigger(fd);
     return 0;
   }
@@ -116,12 +101,12 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
   return 0;
 }
 
-/** Dispatch one ioctl on a device fd. @throws Errno */
+/** Dispatch one ioctl on a device fd. @throws Errno (src/sim/kernel/errno.ts) */
 export function deviceIoctl(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, request: number, arg: Uint8Array | number): number {
   const spec = d.runtime.spec;
   switch (request) {
     case DEVICE_IOCTLS.VFIO_DEVICE_GET_INFO: {
-      const buf = header(arg, 16);
+      const buf = argBuffer(arg, 16);
       const flags = (spec.bus === "amba" ? VFIO_DEVICE_FLAGS_AMBA : VFIO_DEVICE_FLAGS_PLATFORM) | (spec.hasReset ? VFIO_DEVICE_FLAGS_RESET : 0);
       const argsz = vfio_device_info.decode(buf.subarray(0, 16)).argsz;
       const out = vfio_device_info.encode({ argsz, flags, num_regions: spec.regions.length, num_irqs: spec.irqs.length });
@@ -129,7 +114,7 @@ export function deviceIoctl(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, requ
       return 0;
     }
     case DEVICE_IOCTLS.VFIO_DEVICE_GET_REGION_INFO: {
-      const buf = header(arg, vfio_region_info.size);
+      const buf = argBuffer(arg, vfio_region_info.size);
       const v = vfio_region_info.decode(buf);
       const r = spec.regions[v.index];
       if (!r) fail("EINVAL");
@@ -140,7 +125,7 @@ export function deviceIoctl(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, requ
       return 0;
     }
     case DEVICE_IOCTLS.VFIO_DEVICE_GET_IRQ_INFO: {
-      const buf = header(arg, vfio_irq_info.size);
+      const buf = argBuffer(arg, vfio_irq_info.size);
       const v = vfio_irq_info.decode(buf);
       const irq = spec.irqs[v.index];
       if (!irq) fail("EINVAL");

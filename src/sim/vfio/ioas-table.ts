@@ -6,6 +6,7 @@
 import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
 import { IovaMappings } from "../iommu/iova-mappings.ts";
 import type { PageTable } from "../iommu/page-table.ts";
+import { fail } from "../kernel/errno.ts";
 import type { DmaMapEntry } from "./type1-domain.ts";
 
 /** The largest IOVA (ULONG_MAX on a 64-bit kernel). */
@@ -85,35 +86,35 @@ export class IoasTable implements PageTable {
     write: boolean,
     pinOk: (vaddr: bigint, length: bigint, write: boolean) => boolean,
     pageSize: bigint,
-  ): bigint | string {
-    if (length === 0n) return "EINVAL"; // iopt_alloc_pages
-    if (vaddr + length - 1n > ULONG_MAX) return "EOVERFLOW";
+  ): bigint {
+    if (length === 0n) return fail("EINVAL"); // iopt_alloc_pages
+    if (vaddr + length - 1n > ULONG_MAX) return fail("EOVERFLOW");
     const align = this.alignment;
-    if (length % align !== 0n) return "EINVAL";
+    if (length % align !== 0n) return fail("EINVAL");
     let at: bigint;
     if (iova === undefined) {
       const chosen = this.chooseIova(length, vaddr, pageSize);
-      if (chosen === undefined) return "ENOSPC";
+      if (chosen === undefined) return fail("ENOSPC");
       at = chosen;
     } else {
       // iopt_check_iova
-      if (iova % align !== 0n) return "EINVAL";
-      if (iova + length - 1n > ULONG_MAX) return "EOVERFLOW";
+      if (iova % align !== 0n) return fail("EINVAL");
+      if (iova + length - 1n > ULONG_MAX) return fail("EOVERFLOW");
       const last = iova + length - 1n;
-      if (this.reserved().some((r) => r.start <= last && iova <= r.last)) return "EINVAL";
-      if (this.table.find(iova, length)) return "EEXIST";
+      if (this.reserved().some((r) => r.start <= last && iova <= r.last)) return fail("EINVAL");
+      if (this.table.find(iova, length)) return fail("EEXIST");
       at = iova;
     }
-    if ((vaddr % pageSize) % align !== 0n) return "EINVAL"; // iopt_insert_area: page_offset & (alignment - 1)
-    if (this.attached.size > 0 && !pinOk(vaddr, length, write)) return "EFAULT";
+    if ((vaddr % pageSize) % align !== 0n) return fail("EINVAL"); // iopt_insert_area: page_offset & (alignment - 1)
+    if (this.attached.size > 0 && !pinOk(vaddr, length, write)) return fail("EFAULT");
     this.table.insert({ iova: at, size: length, vaddr, read, write }, this.attached.size > 0);
     return at;
   }
 
-  /** IOMMU_IOAS_UNMAP of [iova, iova+length). Returns bytes unmapped or an errno name (iopt_unmap_iova_range). */
-  unmap(iova: bigint, length: bigint): bigint | string {
-    if (length === 0n) return "EINVAL";
-    if (iova + length - 1n > ULONG_MAX) return "EOVERFLOW";
+  /** IOMMU_IOAS_UNMAP of [iova, iova+length). Returns bytes unmapped (iopt_unmap_iova_range). @throws Errno */
+  unmap(iova: bigint, length: bigint): bigint {
+    if (length === 0n) return fail("EINVAL");
+    if (iova + length - 1n > ULONG_MAX) return fail("EOVERFLOW");
     const last = iova + length - 1n;
     let unmapped = 0n;
     // In IOVA order, one area at a time: an area sticking out of the range stops the walk (ENOENT), after the ones
@@ -122,11 +123,11 @@ export class IoasTable implements PageTable {
       const i = this.table.mappings.findIndex((m) => m.iova <= last && iova < m.iova + m.size);
       if (i < 0) break;
       const m = this.table.mappings[i]!;
-      if (m.iova < iova || m.iova + m.size - 1n > last) return "ENOENT";
+      if (m.iova < iova || m.iova + m.size - 1n > last) return fail("ENOENT");
       this.table.removeAt(i);
       unmapped += m.size;
     }
-    return unmapped === 0n ? "ENOENT" : unmapped;
+    return unmapped === 0n ? fail("ENOENT") : unmapped;
   }
 
   /** Unmap everything (iova 0, length U64_MAX): an empty IOAS is no error. */
@@ -138,7 +139,7 @@ export class IoasTable implements PageTable {
    * Attach a device's domain (iommufd_device_attach): existing mappings must fit its alignment and stay out of its
    * reserved regions (EADDRINUSE), and their pages get pinned now (EFAULT).
    */
-  attach(name: string, d: AttachedDomain, pinOk: (vaddr: bigint, length: bigint, write: boolean) => boolean): string | undefined {
+  attach(name: string, d: AttachedDomain, pinOk: (vaddr: bigint, length: bigint, write: boolean) => boolean): void {
     const before = new Map(this.attached);
     this.attached.set(name, d);
     const align = this.alignment;
@@ -147,15 +148,14 @@ export class IoasTable implements PageTable {
       const clash = reserved.some((r) => r.start <= m.iova + m.size - 1n && m.iova <= r.last);
       if (m.iova % align !== 0n || m.size % align !== 0n || clash) {
         this.restore(before);
-        return "EADDRINUSE";
+        fail("EADDRINUSE");
       }
       if (!pinOk(m.vaddr, m.size, m.write)) {
         this.restore(before);
-        return "EFAULT";
+        fail("EFAULT");
       }
     }
     for (const m of this.table.mappings) this.table.notePopulated(m.iova, m.iova + m.size);
-    return undefined;
   }
 
   detach(name: string): void {

@@ -15,7 +15,7 @@ import {
   iommu_iova_range,
 } from "../../vfio/abi/structs.ts";
 import type { Struct } from "../../vfio/abi/codec.ts";
-import { Errno } from "./container-ioctls.ts";
+import { fail, pointerArg, u32At } from "../kernel/errno.ts";
 import { IoasTable } from "./ioas-table.ts";
 
 export type IommufdObject =
@@ -41,10 +41,6 @@ export interface IommufdEnv {
 
 const ULONG_MAX = (1n << 64n) - 1n;
 const UNMAP_ALL = ULONG_MAX; // iommu_ioas_unmap {iova 0, length U64_MAX}
-
-function fail(code: string): never {
-  throw new Errno(code);
-}
 
 /** A new object id: the lowest free one from 1. */
 export function allocObject(f: IommufdFile, obj: IommufdObject): number {
@@ -73,13 +69,14 @@ function userStruct<S extends Struct<readonly { name: string; offset: number; ty
   s: S,
   minsz: number,
 ): { buf: Uint8Array; userSize: number } {
-  if (typeof arg === "number" || arg.length < 4) fail("EFAULT");
-  const userSize = new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint32(0, true);
+  const user = pointerArg(arg);
+  if (user.length < 4) fail("EFAULT");
+  const userSize = u32At(user, 0);
   if (userSize < minsz) fail("EINVAL");
-  if (arg.length < Math.min(userSize, Math.max(userSize, s.size))) fail("EFAULT");
-  if (userSize > s.size && arg.subarray(s.size, userSize).some((x) => x !== 0)) fail("E2BIG");
+  if (user.length < Math.min(userSize, Math.max(userSize, s.size))) fail("EFAULT");
+  if (userSize > s.size && user.subarray(s.size, userSize).some((x) => x !== 0)) fail("E2BIG");
   const buf = new Uint8Array(s.size);
-  buf.set(arg.subarray(0, Math.min(userSize, s.size)));
+  buf.set(user.subarray(0, Math.min(userSize, s.size)));
   return { buf, userSize };
 }
 
@@ -135,7 +132,7 @@ function ioasMap(f: IommufdFile, env: IommufdEnv, arg: Uint8Array | number): num
   if (cmd.iova >= ULONG_MAX || cmd.length >= ULONG_MAX) fail("EOVERFLOW");
   if (!(cmd.flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE))) fail("EINVAL");
   const table = ioasOf(f, cmd.ioas_id);
-  const r = table.map(
+  const iova = table.map(
     cmd.user_va,
     cmd.length,
     cmd.flags & IOMMU_IOAS_MAP_FIXED_IOVA ? cmd.iova : undefined,
@@ -144,8 +141,7 @@ function ioasMap(f: IommufdFile, env: IommufdEnv, arg: Uint8Array | number): num
     (vaddr, length, write) => env.isMapped(vaddr, Number(length), write),
     BigInt(env.pageSize),
   );
-  if (typeof r === "string") fail(r);
-  iommu_ioas_map.encode({ iova: r }, buf);
+  iommu_ioas_map.encode({ iova }, buf);
   respond(arg, buf, userSize);
   return 0;
 }
@@ -158,16 +154,14 @@ function ioasUnmap(f: IommufdFile, arg: Uint8Array | number): number {
   if (cmd.iova === 0n && cmd.length === UNMAP_ALL) unmapped = table.unmapAll();
   else {
     if (cmd.iova >= ULONG_MAX || cmd.length >= ULONG_MAX) fail("EOVERFLOW");
-    const r = table.unmap(cmd.iova, cmd.length);
-    if (typeof r === "string") fail(r);
-    unmapped = r;
+    unmapped = table.unmap(cmd.iova, cmd.length);
   }
   iommu_ioas_unmap.encode({ length: unmapped }, buf);
   respond(arg, buf, userSize);
   return 0;
 }
 
-/** Dispatch one ioctl on an iommufd. @throws Errno */
+/** Dispatch one ioctl on an iommufd. @throws Errno (src/sim/kernel/errno.ts) */
 export function iommufdIoctl(f: IommufdFile, env: IommufdEnv, request: number, arg: Uint8Array | number): number {
   switch (request) {
     case IOMMUFD_IOCTLS.IOMMU_IOAS_ALLOC:

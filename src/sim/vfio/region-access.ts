@@ -4,6 +4,8 @@
 import { VFIO_PLATFORM_OFFSET_SHIFT } from "../../vfio/abi/constants.ts";
 import type { DeviceSpec, RegionSpec } from "../boards/board-spec.ts";
 import type { AccessWidth, DeviceModel } from "../devices/device-model.ts";
+import { fail } from "../kernel/errno.ts";
+import { VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE } from "../../vfio/abi/constants.ts";
 
 const SHIFT = 2 ** VFIO_PLATFORM_OFFSET_SHIFT;
 
@@ -12,12 +14,12 @@ export function splitOffset(offset: number): { index: number; off: number } {
   return { index: Math.floor(offset / SHIFT), off: offset % SHIFT };
 }
 
-/** The region an access names, or an errno name. */
-function region(spec: DeviceSpec, index: number, off: number, write: boolean): RegionSpec | "EINVAL" {
+/** The region an access names. @throws Errno EINVAL (no such region, PIO, read-only for a write, past its end) */
+function region(spec: DeviceSpec, index: number, off: number, write: boolean): RegionSpec {
   const r = spec.regions[index];
-  if (!r || r.pio) return "EINVAL";
-  if (write && r.readOnly) return "EINVAL";
-  if (off >= r.size) return "EINVAL";
+  if (!r || r.pio) return fail("EINVAL");
+  if (write && r.readOnly) return fail("EINVAL");
+  if (off >= r.size) return fail("EINVAL");
   return r;
 }
 
@@ -26,11 +28,10 @@ function widthAt(pos: number, left: number): AccessWidth {
   return left >= 4 && pos % 4 === 0 ? 4 : left >= 2 && pos % 2 === 0 ? 2 : 1;
 }
 
-/** The shared read/write loop: bounds, clamping and splitting; returns bytes moved or an errno name. */
-function transfer(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number, write: boolean): number | string {
+/** The shared read/write loop: bounds, clamping and splitting; returns bytes moved. @throws Errno */
+function transfer(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number, write: boolean): number {
   const { index, off } = splitOffset(offset);
   const r = region(spec, index, off, write);
-  if (r === "EINVAL") return r;
   const count = Math.min(buf.length, r.size - off);
   for (let done = 0; done < count; ) {
     const pos = off + done;
@@ -48,13 +49,13 @@ function transfer(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset:
   return count;
 }
 
-/** pread: returns bytes read or an errno name. */
-export function regionRead(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
+/** pread: returns bytes read. @throws Errno */
+export function regionRead(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number {
   return transfer(spec, model, buf, offset, false);
 }
 
-/** pwrite: returns bytes written or an errno name. */
-export function regionWrite(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number | string {
+/** pwrite: returns bytes written. @throws Errno */
+export function regionWrite(spec: DeviceSpec, model: DeviceModel, buf: Uint8Array, offset: number): number {
   return transfer(spec, model, buf, offset, true);
 }
 
@@ -63,5 +64,5 @@ export function regionFlags(r: RegionSpec, pageSize: number): number {
   if (r.pio) return 0;
   const page = BigInt(pageSize);
   const mmap = r.base % page === 0n && BigInt(r.size) % page === 0n;
-  return 1 | (r.readOnly ? 0 : 2) | (mmap ? 4 : 0);
+  return VFIO_REGION_INFO_FLAG_READ | (r.readOnly ? 0 : VFIO_REGION_INFO_FLAG_WRITE) | (mmap ? VFIO_REGION_INFO_FLAG_MMAP : 0);
 }

@@ -4,6 +4,7 @@
 // the SMMU asks on every DMA burst), and the domain remembers which IOVA spans ever had page tables (fault levels).
 import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
 import { IovaMappings } from "../iommu/iova-mappings.ts";
+import { fail } from "../kernel/errno.ts";
 
 export interface DmaMapEntry {
   iova: bigint;
@@ -22,7 +23,6 @@ export function iovaRanges(ias = 48): { start: bigint; end: bigint }[] {
     { start: MSI_IOVA_BASE + MSI_IOVA_LENGTH, end: (1n << BigInt(ias)) - 1n },
   ];
 }
-
 
 export class Type1Domain {
   /** The live mappings and the spans that ever had page tables (the SMMU reads fault levels from those). */
@@ -48,29 +48,28 @@ export class Type1Domain {
     return this.table.mappings;
   }
 
-  /** The kernel's order of checks; returns an errno name or undefined. `vaddrOk` decides EFAULT. */
-  map(e: DmaMapEntry, vaddrOk: (vaddr: bigint, size: bigint, write: boolean) => boolean): string | undefined {
+  /** MAP_DMA in the kernel's order of checks. `vaddrOk` decides EFAULT. @throws Errno */
+  map(e: DmaMapEntry, vaddrOk: (vaddr: bigint, size: bigint, write: boolean) => boolean): void {
     const mask = (SMMU_PGSIZES & -SMMU_PGSIZES) - 1n;
-    if ((!e.read && !e.write) || e.size === 0n || ((e.size | e.iova | e.vaddr) & mask) !== 0n) return "EINVAL";
-    if (e.iova + e.size - 1n < e.iova || e.vaddr + e.size - 1n < e.vaddr) return "EINVAL";
-    if (this.find(e.iova, e.size)) return "EEXIST";
-    if (this.available === 0) return "ENOSPC";
+    if ((!e.read && !e.write) || e.size === 0n || ((e.size | e.iova | e.vaddr) & mask) !== 0n) return fail("EINVAL");
+    if (e.iova + e.size - 1n < e.iova || e.vaddr + e.size - 1n < e.vaddr) return fail("EINVAL");
+    if (this.find(e.iova, e.size)) return fail("EEXIST");
+    if (this.available === 0) return fail("ENOSPC");
     const last = e.iova + e.size - 1n;
-    if (!this.ranges.some((r) => e.iova >= r.start && last <= r.end)) return "EINVAL";
+    if (!this.ranges.some((r) => e.iova >= r.start && last <= r.end)) return fail("EINVAL");
     // Pinning reads (and, for device-writable maps, needs write access to) the user's pages.
-    if (!vaddrOk(e.vaddr, e.size, e.write)) return "EFAULT";
+    if (!vaddrOk(e.vaddr, e.size, e.write)) return fail("EFAULT");
     this.table.insert(e);
-    return undefined;
   }
 
-  /** UNMAP_DMA [iova, iova+size) under type1v2 rules. Returns bytes unmapped, or an errno name. */
-  unmap(iova: bigint, size: bigint): bigint | string {
+  /** UNMAP_DMA [iova, iova+size) under type1v2 rules. Returns bytes unmapped. @throws Errno */
+  unmap(iova: bigint, size: bigint): bigint {
     const mask = (SMMU_PGSIZES & -SMMU_PGSIZES) - 1n;
-    if (size === 0n || ((iova | size) & mask) !== 0n || iova + size - 1n < iova) return "EINVAL";
+    if (size === 0n || ((iova | size) & mask) !== 0n || iova + size - 1n < iova) return fail("EINVAL");
     const first = this.find(iova, 1n);
-    if (first && first.iova !== iova) return "EINVAL"; // would bisect a mapping at its start
+    if (first && first.iova !== iova) return fail("EINVAL"); // would bisect a mapping at its start
     const last = this.find(iova + size - 1n, 1n);
-    if (last && last.iova + last.size !== iova + size) return "EINVAL"; // ... or at its end
+    if (last && last.iova + last.size !== iova + size) return fail("EINVAL"); // ... or at its end
     let unmapped = 0n;
     const entries = this.table.mappings;
     for (let i = entries.length - 1; i >= 0; i--) {

@@ -30,6 +30,7 @@ import type { PciFunction } from "../pci/pci-function.ts";
 import { splitOffset } from "./region-access.ts";
 import { VfioPciConfig } from "./vfio-pci-config.ts";
 import type { VfioPciIrqs } from "./vfio-pci-irqs.ts";
+import { fail } from "../kernel/errno.ts";
 
 /** What GET_REGION_INFO reports for one index. */
 export interface PciRegionInfo {
@@ -76,8 +77,8 @@ export class VfioPciDevice {
     this.config = new VfioPciConfig(hw, this.pci, (disabled) => irqs.setVirqDisabled(disabled));
   }
 
-  /** VFIO_DEVICE_GET_REGION_INFO for `index`, or "EINVAL" (no VGA on this function, or past the last index). */
-  regionInfo(index: number, pageSize: number): PciRegionInfo | "EINVAL" {
+  /** VFIO_DEVICE_GET_REGION_INFO for `index`. @throws Errno EINVAL (no VGA on this function, or past the last index) */
+  regionInfo(index: number, pageSize: number): PciRegionInfo {
     if (index <= 5) {
       const bar = this.pci.bars[index];
       if (!bar) return { flags: 0, size: 0 };
@@ -88,24 +89,24 @@ export class VfioPciDevice {
     if (index === VFIO_PCI_CONFIG_REGION_INDEX) {
       return { flags: VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE, size: PCI.CFG_SPACE_SIZE };
     }
-    return "EINVAL"; // VGA only exists for VGA-class functions; nothing beyond index 8
+    return fail("EINVAL"); // VGA only exists for VGA-class functions; nothing beyond index 8
   }
 
   /** The BAR behind an mmap of region `index`, when vfio-pci allows mapping it. */
   mappableBar(index: number, pageSize: number): { size: number } | undefined {
     if (index > 5) return undefined;
     const info = this.regionInfo(index, pageSize);
-    return info !== "EINVAL" && info.flags & VFIO_REGION_INFO_FLAG_MMAP ? { size: info.size } : undefined;
+    return info.flags & VFIO_REGION_INFO_FLAG_MMAP ? { size: info.size } : undefined;
   }
 
-  /** pread/pwrite on the device fd: bytes moved, or an errno name. */
-  rw(buf: Uint8Array, offset: number, write: boolean): number | string {
+  /** pread/pwrite on the device fd: bytes moved. @throws Errno */
+  rw(buf: Uint8Array, offset: number, write: boolean): number {
     const { index, off } = splitOffset(offset);
     if (index === VFIO_PCI_CONFIG_REGION_INDEX) return this.configRw(buf, off, write);
-    if (index > 5) return "EINVAL"; // ROM absent, VGA absent, no device-specific regions
+    if (index > 5) return fail("EINVAL"); // ROM absent, VGA absent, no device-specific regions
     const bar = this.pci.bars[index];
-    if (!bar || off >= bar.size) return "EINVAL";
-    if (bar.kind !== "io" && !this.config.memoryEnabled) return "EIO";
+    if (!bar || off >= bar.size) return fail("EINVAL");
+    if (bar.kind !== "io" && !this.config.memoryEnabled) return fail("EIO");
     const count = Math.min(buf.length, bar.size - off);
     for (let done = 0; done < count; ) {
       const pos = off + done;
@@ -125,8 +126,8 @@ export class VfioPciDevice {
   }
 
   /** vfio_pci_config_rw: the whole access must lie inside config space (else EFAULT), split 4/2/1 by alignment. */
-  private configRw(buf: Uint8Array, off: number, write: boolean): number | string {
-    if (off >= PCI.CFG_SPACE_SIZE || off + buf.length > PCI.CFG_SPACE_SIZE) return "EFAULT";
+  private configRw(buf: Uint8Array, off: number, write: boolean): number {
+    if (off >= PCI.CFG_SPACE_SIZE || off + buf.length > PCI.CFG_SPACE_SIZE) return fail("EFAULT");
     for (let done = 0; done < buf.length; ) {
       const pos = off + done;
       const left = buf.length - done;
@@ -158,9 +159,9 @@ export class VfioPciDevice {
     }
   }
 
-  /** VFIO_DEVICE_GET_IRQ_INFO for `index`, or "EINVAL" (ERR on a function without PCIe, past the last index). */
-  irqInfo(index: number): { flags: number; count: number } | "EINVAL" {
-    if (index === VFIO_PCI_ERR_IRQ_INDEX || index > VFIO_PCI_REQ_IRQ_INDEX) return "EINVAL";
+  /** VFIO_DEVICE_GET_IRQ_INFO for `index`. @throws Errno EINVAL (ERR on a function without PCIe, past the last index) */
+  irqInfo(index: number): { flags: number; count: number } {
+    if (index === VFIO_PCI_ERR_IRQ_INDEX || index > VFIO_PCI_REQ_IRQ_INDEX) return fail("EINVAL");
     const flags =
       VFIO_IRQ_INFO_EVENTFD |
       (index === VFIO_PCI_INTX_IRQ_INDEX ? VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED : VFIO_IRQ_INFO_NORESIZE);

@@ -23,29 +23,17 @@ import {
 } from "../../vfio/abi/constants.ts";
 import { DEVICE_IOCTLS } from "../../vfio/abi/ioctls.ts";
 import { vfio_device_info, vfio_irq_info, vfio_irq_set, vfio_region_info } from "../../vfio/abi/structs.ts";
-import { Errno } from "./container-ioctls.ts";
+import { argBuffer, fail, knownFlags } from "../kernel/errno.ts";
 import type { DeviceEnv } from "./device-ioctls.ts";
 import type { VfioPciDevice } from "./vfio-pci-device.ts";
 import type { IrqData } from "./vfio-pci-irqs.ts";
-
-function fail(code: string): never {
-  throw new Errno(code);
-}
-
-/** The argument buffer with its argsz checked against `minsz` (EFAULT when too short to read, EINVAL below minsz). */
-function argBuffer(arg: Uint8Array | number, minsz: number): Uint8Array {
-  if (typeof arg === "number" || arg.length < minsz) fail("EFAULT");
-  const argsz = new DataView(arg.buffer, arg.byteOffset, arg.byteLength).getUint32(0, true);
-  if (argsz < minsz) fail("EINVAL");
-  return arg;
-}
 
 function setIrqs(dev: VfioPciDevice, env: DeviceEnv, arg: Uint8Array | number): number {
   const buf = argBuffer(arg, vfio_irq_set.size);
   const h = vfio_irq_set.decode(buf);
   // vfio_set_irqs_validate_and_prepare, with the index's own count as the limit
   if (h.index >= VFIO_PCI_NUM_IRQS || h.count >= 0xffff_ffff - h.start) fail("EINVAL");
-  if (h.flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) fail("EINVAL");
+  knownFlags(h.flags, VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK);
   const max = dev.irqCount(h.index);
   if (h.start >= max || h.start + h.count > max) fail("EINVAL");
   const dataBits = h.flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
@@ -62,7 +50,7 @@ function setIrqs(dev: VfioPciDevice, env: DeviceEnv, arg: Uint8Array | number): 
   }
   const action = h.flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
   const irqs = dev.irqs;
-  let handler: ((start: number, count: number, data: IrqData, values: readonly number[]) => string | undefined) | undefined;
+  let handler: ((start: number, count: number, data: IrqData, values: readonly number[]) => void) | undefined;
   if (h.index === VFIO_PCI_INTX_IRQ_INDEX) {
     if (action === VFIO_IRQ_SET_ACTION_MASK) handler = irqs.intxMask.bind(irqs);
     else if (action === VFIO_IRQ_SET_ACTION_UNMASK) handler = irqs.intxUnmask.bind(irqs);
@@ -73,19 +61,12 @@ function setIrqs(dev: VfioPciDevice, env: DeviceEnv, arg: Uint8Array | number): 
     if (action === VFIO_IRQ_SET_ACTION_TRIGGER) handler = irqs.reqTrigger.bind(irqs);
   }
   if (!handler) fail("ENOTTY"); // no handler for this action (or several ACTION bits)
-  if (data === "eventfd") {
-    for (const fd of values) {
-      if (fd < 0) continue;
-      const bad = env.checkEventFd(fd);
-      if (bad) fail(bad);
-    }
-  }
-  const err = handler(h.start, h.count, data, values);
-  if (err) fail(err);
+  if (data === "eventfd") for (const fd of values) if (fd >= 0) env.checkEventFd(fd);
+  handler(h.start, h.count, data, values);
   return 0;
 }
 
-/** Dispatch one ioctl on a vfio-pci device fd. @throws Errno */
+/** Dispatch one ioctl on a vfio-pci device fd. @throws Errno (src/sim/kernel/errno.ts) */
 export function vfioPciIoctl(dev: VfioPciDevice, env: DeviceEnv, request: number, arg: Uint8Array | number): number {
   switch (request) {
     case DEVICE_IOCTLS.VFIO_DEVICE_GET_INFO: {
@@ -101,7 +82,6 @@ export function vfioPciIoctl(dev: VfioPciDevice, env: DeviceEnv, request: number
       const buf = argBuffer(arg, vfio_region_info.size);
       const v = vfio_region_info.decode(buf);
       const info = dev.regionInfo(v.index, env.pageSize);
-      if (info === "EINVAL") fail("EINVAL");
       vfio_region_info.encode(
         { argsz: v.argsz, flags: info.flags, index: v.index, cap_offset: 0, size: BigInt(info.size), offset: BigInt(regionOffset(v.index)) },
         buf,
@@ -112,7 +92,6 @@ export function vfioPciIoctl(dev: VfioPciDevice, env: DeviceEnv, request: number
       const buf = argBuffer(arg, vfio_irq_info.size);
       const v = vfio_irq_info.decode(buf);
       const info = dev.irqInfo(v.index);
-      if (info === "EINVAL") fail("EINVAL");
       vfio_irq_info.encode({ argsz: v.argsz, flags: info.flags, index: v.index, count: info.count }, buf);
       return 0;
     }

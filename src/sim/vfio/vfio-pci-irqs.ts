@@ -3,6 +3,7 @@
 // asserted), the INTx loopback only signals (unlike vfio-platform's it does not mask), the virtual COMMAND.INTx-disable
 // bit masks the line and drops signals, and REQ holds an eventfd of its own. Each operation answers the errno the
 // 6.12 kernel's handlers give (vfio_pci_intrs.c) — e.g. MASK/UNMASK/loopback with INTx not enabled is EINVAL.
+import { fail } from "../kernel/errno.ts";
 import type { SignalFn } from "./platform-irq.ts";
 
 export type PciIrqType = "none" | "intx" | "msi";
@@ -54,61 +55,58 @@ export class VfioPciIrqs {
     if (this.type === "msi") this.send(this.msiTriggers[vector]);
   }
 
-  // ---- SET_IRQS actions (validated already); each returns an errno name or undefined ----
+  // ---- SET_IRQS actions (validated already); each throws Errno where the kernel's handler refuses ----
   // `values` is the payload: eventfds for DATA_EVENTFD, 0/1 per vector for DATA_BOOL, empty for DATA_NONE.
 
   /** INTx ACTION_TRIGGER (vfio_pci_set_intx_trigger). */
-  intxTrigger(start: number, count: number, data: IrqData, values: readonly number[]): string | undefined {
+  intxTrigger(start: number, count: number, data: IrqData, values: readonly number[]): void {
     if (this.type === "intx" && count === 0 && data === "none") {
       this.intxDisable();
-      return undefined;
+      return;
     }
-    if (!(this.type === "intx" || this.type === "none") || start !== 0 || count !== 1) return "EINVAL";
+    if (!(this.type === "intx" || this.type === "none") || start !== 0 || count !== 1) return fail("EINVAL");
     if (data === "eventfd") {
       const fd = values[0]!;
       if (this.type === "intx") {
         if (fd >= 0) this.intxFd = { fd, orphaned: false };
         else this.intxDisable();
-        return undefined;
+        return;
       }
-      if (fd < 0) return undefined; // "disable only": nothing was enabled
+      if (fd < 0) return; // "disable only": nothing was enabled
       this.type = "intx";
       this.intxFd = { fd, orphaned: false };
       this.masked = this.virqDisabled;
       if (this.line && !this.masked) this.setLine(true); // an asserted line fires as soon as the handler is in
-      return undefined;
+      return;
     }
-    if (this.type !== "intx") return "EINVAL";
+    if (this.type !== "intx") return fail("EINVAL");
     if ((data === "none" || values[0]) && !this.virqDisabled) this.send(this.intxFd);
-    return undefined;
   }
 
   /** INTx ACTION_MASK; with DATA_EVENTFD the kernel has no implementation (ENOTTY). */
-  intxMask(start: number, count: number, data: IrqData, values: readonly number[]): string | undefined {
-    if (this.type !== "intx" || start !== 0 || count !== 1) return "EINVAL";
-    if (data === "eventfd") return "ENOTTY";
+  intxMask(start: number, count: number, data: IrqData, values: readonly number[]): void {
+    if (this.type !== "intx" || start !== 0 || count !== 1) return fail("EINVAL");
+    if (data === "eventfd") return fail("ENOTTY");
     if (data === "none" || values[0]) this.masked = true;
-    return undefined;
   }
 
   /**
    * INTx ACTION_UNMASK. With DATA_EVENTFD the kernel would unmask whenever that eventfd is signalled (a KVM resample
    * fd); that is not modelled and answers EINVAL.
    */
-  intxUnmask(start: number, count: number, data: IrqData, values: readonly number[]): string | undefined {
-    if (this.type !== "intx" || start !== 0 || count !== 1) return "EINVAL";
-    if (data === "eventfd") return "EINVAL";
+  intxUnmask(start: number, count: number, data: IrqData, values: readonly number[]): void {
+    if (this.type !== "intx" || start !== 0 || count !== 1) return fail("EINVAL");
+    if (data === "eventfd") return fail("EINVAL");
     if (data === "none" || values[0]) this.unmask();
-    return undefined;
   }
 
   /** MSI ACTION_TRIGGER over vectors [start, start+count) (vfio_pci_set_msi_trigger). */
-  msiTrigger(start: number, count: number, data: IrqData, values: readonly number[]): string | undefined {
+  msiTrigger(start: number, count: number, data: IrqData, values: readonly number[]): void {
     if (this.type === "msi" && count === 0 && data === "none") {
       this.msiDisable();
-      return undefined;
+      return;
     }
-    if (!(this.type === "msi" || this.type === "none")) return "EINVAL";
+    if (!(this.type === "msi" || this.type === "none")) return fail("EINVAL");
     if (data === "eventfd") {
       if (this.type !== "msi") {
         this.type = "msi";
@@ -119,31 +117,29 @@ export class VfioPciIrqs {
         if (fd >= 0) this.msiTriggers[start + i] = { fd, orphaned: false };
         else if (fd === -1) this.msiTriggers[start + i] = undefined;
       });
-      return undefined;
+      return;
     }
-    if (this.type !== "msi") return "EINVAL";
+    if (this.type !== "msi") return fail("EINVAL");
     for (let i = 0; i < count; i++) if (data === "none" || values[i]) this.send(this.msiTriggers[start + i]);
-    return undefined;
   }
 
   /** REQ ACTION_TRIGGER (vfio_pci_set_ctx_trigger_single): install/remove its eventfd, or signal it. */
-  reqTrigger(start: number, count: number, data: IrqData, values: readonly number[]): string | undefined {
-    if (start !== 0 || count > 1) return "EINVAL";
+  reqTrigger(start: number, count: number, data: IrqData, values: readonly number[]): void {
+    if (start !== 0 || count > 1) return fail("EINVAL");
     if (data === "none") {
-      if (!this.reqFd) return "EINVAL";
+      if (!this.reqFd) return fail("EINVAL");
       if (count) this.send(this.reqFd);
       else this.reqFd = undefined;
-      return undefined;
+      return;
     }
-    if (count === 0) return "EINVAL";
+    if (count === 0) return fail("EINVAL");
     if (data === "bool") {
       if (values[0]) this.send(this.reqFd);
-      return undefined;
+      return;
     }
     const fd = values[0]!;
     if (fd === -1) this.reqFd = undefined;
     else if (fd >= 0) this.reqFd = { fd, orphaned: false };
-    return undefined;
   }
 
   /** The virtual COMMAND.INTx-disable bit changed (vfio_basic_config_write). */

@@ -1,0 +1,175 @@
+// The state the simulated kernel's files share: the fd table, the devices this process has open (their runtimes),
+// the groups and cdevs it holds, and the services every file kind uses (kernel log, eventfds, virqfds, event timer,
+// write-behind, DMA). Each call into the simulator enters (devices brought up to now) and leaves (timer re-armed,
+// register state saved behind) through here. The file kinds themselves live in src/sim/vfio/*-file.ts.
+import { PROT_READ, PROT_WRITE, type OsPrimitives } from "../../boundary/kernel-boundary.ts";
+import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
+import type { Clock, DmaPort } from "../devices/device-model.ts";
+import { deviceDmaPort } from "../iommu/dma-port.ts";
+import { Smmu } from "../iommu/smmu.ts";
+import { smmuOf } from "../iommu/smmu-profile.ts";
+import { savedRegistersDamaged } from "../state/state-errors.ts";
+import type { StateStore } from "../state/state-store.ts";
+import { groupMembers, groupOf } from "../sysfs/driver-core.ts";
+import { cdevLockPath, groupLockPath } from "../vfio/lock-paths.ts";
+import type { CdevFile, GroupFile } from "../vfio/vfio-files.ts";
+import { EventTimer, nextEventDelayMs } from "./board-clock.ts";
+import { DeviceRuntime } from "./device-runtime.ts";
+import { attachmentOf, pinPages } from "./dma-attach.ts";
+import { Eventfds } from "./eventfds.ts";
+import { FdTable } from "./fd-table.ts";
+import { KernelLog } from "./kernel-log.ts";
+import { Virqfds } from "./virqfds.ts";
+import { flushAtExit, WriteBehind } from "./write-behind.ts";
+
+export class SimKernel {
+  readonly fds = new FdTable();
+  /** Open devices by name (one runtime however many fds refer to it). */
+  readonly runtimes = new Map<string, DeviceRuntime>();
+  /** Groups this process has open, by number. */
+  readonly heldGroups = new Map<number, GroupFile>();
+  /** Bound cdevs of this process by device name (DMA of such a device goes through the IOAS it is attached to). */
+  readonly boundCdevs = new Map<string, CdevFile>();
+  readonly log: KernelLog;
+  readonly eventfds: Eventfds;
+  readonly virqfds: Virqfds;
+  readonly writeBehind: WriteBehind;
+  readonly timer: EventTimer;
+  /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
+  readonly smmu: Smmu | undefined;
+
+  constructor(
+    readonly store: StateStore,
+    /** The board on this state directory (fixed when the directory was created). */
+    readonly board: BoardSpec,
+    readonly clock: Clock,
+    readonly os: OsPrimitives,
+  ) {
+    const open = () => this.runtimes.values();
+    this.log = new KernelLog(store);
+    this.eventfds = new Eventfds(os, (fd) => this.fds.has(fd));
+    this.virqfds = new Virqfds(os, open);
+    this.writeBehind = new WriteBehind(store, open);
+    this.timer = new EventTimer(
+      () => nextEventDelayMs(clock, open()),
+      () => {
+        this.enter();
+        this.leave();
+      },
+    );
+    const smmu = smmuOf(board);
+    this.smmu = smmu
+      ? new Smmu(smmu, {
+          printk: (records) => this.log.printk(records),
+          nowMs: () => clock.nowMs(),
+          memoryAt: (address, length) => os.memoryAt(address, length),
+          isMapped: (address, length, write) => os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
+        })
+      : undefined;
+  }
+
+  get pageSize(): number {
+    return this.board.pageSize;
+  }
+
+  /** Entering the kernel: run signalled virqfds, bring every open device up to now (fires interrupts that fell due). */
+  enter(): void {
+    this.virqfds.service();
+    for (const rt of this.runtimes.values()) rt.model.advance();
+  }
+
+  /** Leaving it: re-arm the event timer, save register state behind (at once for `forced`, see WriteBehind). */
+  leave(forced: DeviceRuntime[] = [], force = false): void {
+    this.timer.arm();
+    this.writeBehind.save(forced, force);
+  }
+
+  /** The driver's open_device on first open (vfio-platform resets), shared by GET_DEVICE_FD and BIND_IOMMUFD. */
+  openRuntime(spec: DeviceSpec, group: number): DeviceRuntime {
+    const s = this.store.read();
+    let rt = this.runtimes.get(spec.name);
+    if (!rt) {
+      // A copy: the store's snapshot is shared and read-only, and a model may keep what it restores from.
+      const saved = s.models[spec.name] === undefined ? undefined : structuredClone(s.models[spec.name]);
+      try {
+        rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.eventfds.signal(efd), this.dmaPort(spec, group), (m) => this.log.device(spec, m));
+      } catch (e) {
+        // Each model checks its own saved registers (a TypeError naming the field): damage of board.json, not a bug.
+        if (saved === undefined || !(e instanceof TypeError)) throw e;
+        throw savedRegistersDamaged(this.store.file, this.store.dir, spec.name, e);
+      }
+      this.runtimes.set(spec.name, rt);
+      flushAtExit(this.writeBehind);
+      if (!rt.pci) this.log.reset(spec); // vfio-platform's open_device calls the reset function
+    }
+    rt.openCount++;
+    return rt;
+  }
+
+  /** One device fd less; the last one runs the driver's close_device. */
+  releaseRuntime(rt: DeviceRuntime): void {
+    rt.openCount--;
+    if (rt.openCount === 0) {
+      // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
+      rt.model.advance();
+      if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
+      rt.release();
+      this.runtimes.delete(rt.spec.name);
+      this.leave([rt], true);
+    }
+  }
+
+  /** Is group `g` open through /dev/vfio/N, by this process or another? */
+  groupOpen(g: number): boolean {
+    return this.heldGroups.has(g) || this.store.holder(groupLockPath(this.store.locksDir, g)) !== undefined;
+  }
+
+  /** pid of the process using group `g`: holding its node open, else having a cdev of one of its devices bound. */
+  groupHolder(g: number): number | undefined {
+    return this.store.holder(groupLockPath(this.store.locksDir, g))?.pid ?? this.cdevHolder(g);
+  }
+
+  /** Every group some process holds open through /dev/vfio/N, with that process. */
+  openGroups(): { group: number; pid: number }[] {
+    const s = this.store.read();
+    const groups = new Set<number>();
+    for (const d of s.board.devices) {
+      const g = groupOf(s, d);
+      if (g !== undefined) groups.add(g);
+    }
+    const out: { group: number; pid: number }[] = [];
+    for (const g of groups) {
+      const h = this.store.holder(groupLockPath(this.store.locksDir, g));
+      if (h) out.push({ group: g, pid: h.pid });
+    }
+    return out;
+  }
+
+  /** pid of a process with a bound cdev of a device in group `g` (their lock files say who). */
+  cdevHolder(g: number): number | undefined {
+    const s = this.store.read();
+    for (const d of groupMembers(s, g)) {
+      const h = this.store.holder(cdevLockPath(this.store.locksDir, d.name));
+      if (h) return h.pid;
+    }
+    return undefined;
+  }
+
+  /**
+   * The bus-master port of a device (what its model is given as `ctx.dma`): at every access it looks up what this
+   * process attached the device's group to (`group`, default: the device's group on the board).
+   * @throws Error when the board has no such device.
+   */
+  dmaPort(device: DeviceSpec | string, group?: number): DmaPort {
+    const s = this.store.read();
+    const spec = typeof device === "string" ? s.board.devices.find((d) => d.name === device) : device;
+    if (!spec) throw new Error(`simulated board: no device '${String(device)}'`);
+    const id = group ?? groupOf(s, spec);
+    return deviceDmaPort(this.smmu, () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups));
+  }
+
+  /** MAP_DMA / IOAS_MAP's pinning of [address, address+length) (see pinPages). */
+  pinned(address: bigint, length: number, write: boolean): boolean {
+    return pinPages(this.os, this.pageSize, address, length, write);
+  }
+}

@@ -1,0 +1,33 @@
+// poll() on the simulated board: sleep until one of the program's real fds is ready or a device event falls due,
+// whichever is first, in slices of at most MAX_POLL_SLICE_MS. Installed virqfds are waited on too, so a signal from
+// another thread or process runs its handler now; simulated VFIO fds never report readiness (as on Linux, where a
+// VFIO device fd has no poll method).
+import { POLLIN, type PollRequest } from "../../boundary/kernel-boundary.ts";
+import { MAX_POLL_SLICE_MS, nextEventDelayMs } from "./board-clock.ts";
+import type { SimKernel } from "./sim-kernel.ts";
+
+/** poll(2) over `fds` with `timeoutMs` (negative: no timeout); the revents of each request, in order. */
+export function simPoll(k: SimKernel, fds: readonly PollRequest[], timeoutMs: number): number[] {
+  const start = performance.now();
+  const real = fds.filter((f) => !k.fds.has(f.fd));
+  for (;;) {
+    k.enter();
+    k.leave();
+    const elapsed = performance.now() - start;
+    const remaining = timeoutMs < 0 ? Infinity : Math.max(0, timeoutMs - elapsed);
+    const next = nextEventDelayMs(k.clock, k.runtimes.values());
+    const slice = Math.min(remaining, next, MAX_POLL_SLICE_MS);
+    const virqfds = k.virqfds.list();
+    const waitOn = [...real, ...virqfds.map((v) => ({ fd: v.fd, events: POLLIN }))];
+    const all = waitOn.length ? k.os.poll(waitOn, Math.ceil(slice)) : (Bun.sleepSync(Math.ceil(slice)), []);
+    const revents = all.slice(0, real.length);
+    if (all.slice(real.length).some((r) => r !== 0)) {
+      k.virqfds.service(virqfds);
+      continue; // an unmask may have fired an interrupt into one of the program's fds
+    }
+    if (revents.some((r) => r !== 0) || slice >= remaining) {
+      let i = 0;
+      return fds.map((f) => (k.fds.has(f.fd) ? 0 : revents[i++]!));
+    }
+  }
+}

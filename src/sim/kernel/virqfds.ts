@@ -1,0 +1,52 @@
+// vfio_virqfd in the simulated kernel: eventfds installed with SET_IRQS ACTION_MASK/UNMASK whose signal runs the mask
+// or unmask handler. The kernel does this from the eventfd's wait queue; the simulator does it whenever the program
+// enters it, and while it waits in poll (the virqfds are polled along with the program's own fds).
+import { POLLIN, type OsPrimitives } from "../../boundary/kernel-boundary.ts";
+import { PlatformIrq } from "../vfio/platform-irq.ts";
+import type { DeviceRuntime } from "./device-runtime.ts";
+
+/** One installed virqfd: its eventfd and the handler a signal runs. */
+interface Virqfd {
+  fd: number;
+  run: () => void;
+}
+
+export class Virqfds {
+  /** Where a virqfd's eventfd counter is read into (and dropped). */
+  private readonly counter = new Uint8Array(8);
+
+  constructor(
+    private readonly os: OsPrimitives,
+    private readonly open: () => Iterable<DeviceRuntime>,
+  ) {}
+
+  /** The eventfds of every installed mask/unmask virqfd, with the handler each one runs. */
+  list(): Virqfd[] {
+    const out: Virqfd[] = [];
+    if (PlatformIrq.installedVirqfds === 0) return out; // the common case, on every call into the simulator
+    for (const rt of this.open()) {
+      for (const irq of rt.irqs) {
+        const mask = irq.virqfd("mask");
+        const unmask = irq.virqfd("unmask");
+        if (mask !== undefined) out.push({ fd: mask, run: () => irq.mask() });
+        if (unmask !== undefined) out.push({ fd: unmask, run: () => irq.unmask() });
+      }
+    }
+    return out;
+  }
+
+  /** For each virqfd whose eventfd was signalled: consume the counter and run its handler. */
+  service(list = this.list()): void {
+    if (list.length === 0) return;
+    const ready = this.os.poll(list.map((v) => ({ fd: v.fd, events: POLLIN })), 0);
+    list.forEach((v, i) => {
+      if ((ready[i]! & POLLIN) === 0) return;
+      try {
+        this.os.read(v.fd, this.counter);
+      } catch {
+        return; // EAGAIN: another reader took it first
+      }
+      v.run();
+    });
+  }
+}

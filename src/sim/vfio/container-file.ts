@@ -1,0 +1,39 @@
+// The container file (/dev/vfio/vfio, vfio_fops): open makes an empty IOMMU context, ioctl goes to
+// container-ioctls.ts with what it needs from the board, and the context goes away once its fd is closed and no
+// group is attached any more (the type1 domain and its mappings with it).
+import type { SimKernel } from "../kernel/sim-kernel.ts";
+import { smmuOf } from "../iommu/smmu-profile.ts";
+import { containerIoctl } from "./container-ioctls.ts";
+import type { ContainerFile } from "./vfio-files.ts";
+
+/** open("/dev/vfio/vfio"): always works. */
+export function openContainer(k: SimKernel): number {
+  return k.fds.add((fd) => ({ kind: "container", fd, groups: new Set(), closed: false }));
+}
+
+/** ioctl on a container fd. @throws Errno */
+export function containerFileIoctl(k: SimKernel, c: ContainerFile, request: number, arg: Uint8Array | number): number {
+  return containerIoctl(
+    c,
+    {
+      hasIommu: k.board.iommu !== "none",
+      ias: smmuOf(k.board)?.ias ?? 48,
+      noiommuEnabled: () => k.store.read().params["vfio.enable_unsafe_noiommu_mode"] === "Y",
+      dmaEntryLimit: () => Number(k.store.read().params["vfio_iommu_type1.dma_entry_limit"] ?? 65535),
+      vaddrOk: (vaddr, size, write) => k.pinned(vaddr, Number(size), write),
+    },
+    request,
+    arg,
+  );
+}
+
+/** close() of the container fd. */
+export function closeContainer(c: ContainerFile): void {
+  c.closed = true;
+  releaseContainer(c);
+}
+
+/** The IOMMU context goes with the fd's close once no group holds it. */
+export function releaseContainer(c: ContainerFile): void {
+  if (c.closed && c.groups.size === 0) c.iommu = undefined;
+}
