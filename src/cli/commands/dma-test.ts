@@ -23,6 +23,8 @@ import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
 import { rawOption } from "../parse/raw-option.ts";
 import { checkpoint } from "../interrupt.ts";
+import { fillPattern, firstDifference, freshSeed } from "../script/dma-pattern.ts";
+import type { DmaPattern } from "../script/parse-script.ts";
 
 /** Bytes of guard before and after the destination, inside its mapping; the copy must leave them untouched. */
 const GUARD = 256;
@@ -40,7 +42,11 @@ const EXPECTED: Record<FaultInjection, { bit: number; bitName: string; cause: st
   "unmapped-program": { bit: 16, bitName: "instr_fetch_err", cause: "instruction fetch error", smmu: "translation" },
 };
 
-type Pattern = { kind: "incrementing" | "random" | "zeros" | "ones" } | { kind: "byte"; value: number };
+/** `--pattern`: a DmaPattern, except that `random` has no seed of its own (each copy draws a fresh one). */
+type Pattern = Exclude<DmaPattern, { kind: "random" }> | { kind: "random" };
+
+/** The bytes for one copy: random takes a fresh seed from the CSPRNG every time. */
+const copyPattern = (p: Pattern): DmaPattern => (p.kind === "random" ? { kind: "random", seed: freshSeed() } : p);
 
 /** The copy faulted (injected or not): a failed copy, exit 1. The report has already been printed. */
 export class DmaFaultError extends Error {
@@ -66,43 +72,6 @@ function patternName(p: Pattern): string {
   return p.kind === "byte" ? `0x${p.value.toString(16).padStart(2, "0")}` : p.kind;
 }
 
-/** Fill `out` with the pattern (random: a fresh xorshift32 stream per call, seeded from the system's CSPRNG). */
-function fillPattern(out: Uint8Array, p: Pattern): void {
-  switch (p.kind) {
-    case "zeros":
-      out.fill(0);
-      return;
-    case "ones":
-      out.fill(0xff);
-      return;
-    case "byte":
-      out.fill(p.value);
-      return;
-    case "incrementing":
-      // One 256-byte period, then doubling copies (memcpy speed: a byte loop over 1 GiB takes seconds).
-      for (let i = 0; i < Math.min(out.length, 256); i++) out[i] = i;
-      for (let n = 256; n < out.length; n *= 2) out.copyWithin(n, 0, Math.min(n, out.length - n));
-      return;
-    case "random": {
-      let x = crypto.getRandomValues(new Uint32Array(1))[0]! | 1;
-      const words = out.byteOffset % 4 === 0 ? Math.floor(out.length / 4) : 0;
-      const w32 = new Uint32Array(out.buffer, out.byteOffset, words);
-      for (let i = 0; i < words; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        w32[i] = x;
-      }
-      for (let i = words * 4; i < out.length; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        out[i] = x & 0xff;
-      }
-    }
-  }
-}
-
 /** Guard byte i: a sequence no copy of the patterns above reproduces by accident over a whole guard. */
 const guardByte = (i: number) => (i * 7 + 0x5a) & 0xff;
 
@@ -124,19 +93,6 @@ function complement(out: Uint8Array, from: Uint8Array): void {
   const f32 = new Uint32Array(from.buffer, from.byteOffset, words);
   for (let i = 0; i < words; i++) o32[i] = ~f32[i]!;
   for (let i = words * 4; i < out.length; i++) out[i] = ~from[i]! & 0xff;
-}
-
-const asBuffer = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length);
-
-/** First index where a and b (same length) differ, or -1: memcmp over 64 KiB chunks, bytes only in the one that differs. */
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  const CHUNK = 1 << 16;
-  for (let at = 0; at < a.length; at += CHUNK) {
-    const end = Math.min(a.length, at + CHUNK);
-    if (asBuffer(a.subarray(at, end)).equals(asBuffer(b.subarray(at, end)))) continue;
-    for (let i = at; i < end; i++) if (a[i] !== b[i]) return i;
-  }
-  return -1;
 }
 
 interface Result {
@@ -299,7 +255,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   let it = 0;
   try {
     for (it = 1; it <= iterations; it++) {
-      if (it === 1 || pattern.kind === "random") fillPattern(srcData ?? dstData, pattern);
+      const between = () => checkpoint(ctx.abort.signal);
+      if (it === 1 || pattern.kind === "random") await fillPattern(srcData ?? dstData, copyPattern(pattern), between);
       complement(dstData, srcData ?? dstData); // a copy that never happened cannot pass
       for (let i = 0; i < GUARD; i++) dst.bytes[i] = guardByte(i);
       for (let i = GUARD + size; i < dst.size; i++) dst.bytes[i] = guardByte(i);
