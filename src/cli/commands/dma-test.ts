@@ -4,7 +4,7 @@
 // buffers so the copy faults (exit 1: the channel's fault registers and the SMMU's kernel-log record are printed), or
 // runs a program that stops short so the verify finds the first byte not copied (exit 8).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
-import { Pl330Driver, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
+import { PL330_COMPATIBLE, Pl330Driver, type MemcpyOutcome, type Pl330Info } from "../../drivers/pl330/driver.ts";
 import { decodeCcr, formatCcr } from "../../drivers/pl330/ccr.ts";
 import { formatChannelFault, type ChannelFaultReport } from "../../drivers/pl330/faults.ts";
 import { buildMemcpyProgram } from "../../drivers/pl330/program-builder.ts";
@@ -23,6 +23,7 @@ import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
 import { rawOption } from "../parse/raw-option.ts";
 import { checkpoint } from "../interrupt.ts";
+import { pl330InWords } from "../dma-test/pl330-words.ts";
 import { fillPattern, firstDifference, freshSeed } from "../script/dma-pattern.ts";
 import type { DmaPattern } from "../script/parse-script.ts";
 
@@ -116,6 +117,14 @@ function below4G(what: string, iova: bigint, length: number): number {
 }
 
 export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+  try {
+    return await dmaTest(ctx, args, options);
+  } catch (e) {
+    throw pl330InWords(e);
+  }
+}
+
+async function dmaTest(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
   const [deviceSpec] = args;
   if (!deviceSpec) throw new UsageError("dma-test needs a device", "vfio-plat dma-test DEVICE [--size 64M]");
   const size = Number(parseSize(rawOption(options, "--size", "size") ?? "64M", "--size", { min: 1n, max: MAX_SIZE }));
@@ -132,7 +141,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
 
   // Refuse a device the board itself says is something else before binding questions come up.
   const { dev } = await findDevice(ctx, deviceSpec);
-  if (dev.compatible.length > 0 && !dev.compatible.includes("arm,pl330")) {
+  if (dev.compatible.length > 0 && !dev.compatible.includes(PL330_COMPATIBLE)) {
     throw new UnsupportedError(
       `${dev.name} is not a PL330 DMA controller (compatible: ${dev.compatible.join(", ")})`,
       "dma-test drives an arm,pl330; see vfio-plat list",
@@ -147,19 +156,10 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const { b, session } = await openCliDevice(ctx, deviceSpec);
   const name = session.device.name;
   if (session.noiommu) throw noiommu();
-  const regs = session.device.region(0);
-  const identity = Pl330Driver.probe(regs);
-  if (!identity.isPl330) {
-    throw new UnsupportedError(
-      `${name} is not a PL330: periphid ${hex8(identity.periphid)}, component ID ${hex8(identity.cid)}`,
-      "a PL330 reads periphid 0x00?41330 and component ID 0xb105f00d",
-    );
-  }
-  const driver = new Pl330Driver(b, session.device, regs);
-  const info = driver.init();
-  if (channel >= info.numChannels) {
-    throw new UsageError(`${name} has ${info.numChannels} channels; --channel ${channel} does not exist`, `use --channel 0..${info.numChannels - 1}`);
-  }
+  const driver = new Pl330Driver(b, session.device, session.device.region(0));
+  const info = driver.init(); // identity first: nothing is written to a device that is not a PL330
+  const identity = info.identity;
+  driver.checkChannel(channel);
   const window = session.dma.dmaWindow();
   const page = Number(window.pageSize);
   const ranges = window.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
