@@ -5,9 +5,10 @@ import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { formatChannelFault, type ChannelFaultReport } from "../../drivers/pl330/faults.ts";
 import { describeSmmuFault, readKernelLog, smmuFaults, type SmmuFault } from "../../host/kernel-log.ts";
 import { jsonHex } from "../output/json.ts";
+import { hexAddr } from "../output/hex.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { EXPECTED } from "./options.ts";
-import { DmaFaultError, hex8, type RunFacts } from "./report.ts";
+import { DmaFaultError, type RunFacts } from "./report.ts";
 
 /** The fault as the run saw it, and how to end the copy. */
 export interface FaultSeen {
@@ -54,15 +55,15 @@ export async function reportFault(b: KernelBoundary, json: boolean, f: RunFacts,
           state: r.status.state.name,
           cause: r.cause,
           bits: r.bits.map((x) => x.name),
-          csr: hex8(r.csr),
-          cpc: hex8(r.cpc),
-          sar: hex8(r.sar),
-          dar: hex8(r.dar),
-          ccr: hex8(r.ccr),
-          ftr: hex8(r.ftr),
-          fsrc: hex8(r.fsrc),
-          fsrd: hex8(r.fsrd),
-          ftrd: hex8(r.ftrd),
+          csr: hexAddr(r.csr),
+          cpc: hexAddr(r.cpc),
+          sar: hexAddr(r.sar),
+          dar: hexAddr(r.dar),
+          ccr: hexAddr(r.ccr),
+          ftr: hexAddr(r.ftr),
+          fsrc: hexAddr(r.fsrc),
+          fsrd: hexAddr(r.fsrd),
+          ftrd: hexAddr(r.ftrd),
           smmu: smmu.faults.map((s) => ({
             format: s.format,
             kind: s.kind,
@@ -102,9 +103,9 @@ export async function reportFault(b: KernelBoundary, json: boolean, f: RunFacts,
     writeStdout(`${lines.join("\n")}\n`);
   }
   const first = smmu.faults[0];
-  const smmuText = first ? `; SMMU ${first.kind} fault${first.address !== undefined ? ` at iova ${hex8(first.address)}` : ""} (${first.name})` : "";
+  const smmuText = first ? `; SMMU ${first.kind} fault${first.address !== undefined ? ` at iova ${hexAddr(first.address)}` : ""} (${first.name})` : "";
   throw new DmaFaultError(
-    `DMA fault on ${name} channel ${channel}: ${r.cause} (FTR${channel} ${hex8(r.ftr)})${smmuText}`,
+    `DMA fault on ${name} channel ${channel}: ${r.cause} (FTR${channel} ${hexAddr(r.ftr)})${smmuText}`,
     exp
       ? asExpected
         ? `--inject ${inject} provoked exactly this fault: a failed copy, by design`

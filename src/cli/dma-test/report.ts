@@ -5,6 +5,7 @@ import { decodeCcr, formatCcr } from "../../drivers/pl330/ccr.ts";
 import type { Pl330Info } from "../../drivers/pl330/driver.ts";
 import { revisionName } from "../../drivers/pl330/registers.ts";
 import { VerifyError } from "../../vfio/errors.ts";
+import { hexAddr } from "../output/hex.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { dmaTestPatternName, type DmaTestOptions } from "./options.ts";
@@ -37,7 +38,6 @@ export interface RunFacts {
   plan: CopyPlan;
 }
 
-export const hex8 = (v: number | bigint): string => `0x${v.toString(16).padStart(8, "0")}`;
 const hex2 = (v: number): string => `0x${v.toString(16).padStart(2, "0")}`;
 const ms = (ns: bigint): string => `${(Number(ns) / 1e6).toFixed(3)} ms`;
 const mibPerS = (bytes: number, ns: bigint): number => (Number(ns) > 0 ? bytes / (Number(ns) / 1e9) / (1 << 20) : Infinity);
@@ -55,13 +55,13 @@ export function printHeader(f: RunFacts, dmac: string): void {
   const p = plan.program;
   writeStdout(`${name}: ${dmac}\n`);
   writeStdout(
-    `buffers: src iova ${hex8(plan.srcIova)} (${plan.srcBuffer ? "device read" : "NOT mapped"}), dst iova ${hex8(plan.dstIova)} ` +
+    `buffers: src iova ${hexAddr(plan.srcIova)} (${plan.srcBuffer ? "device read" : "NOT mapped"}), dst iova ${hexAddr(plan.dstIova)} ` +
       `(${opts.inject === "readonly-dst" ? "device read only" : "device read/write"}, ${GUARD}-byte guards), ` +
-      `program iova ${hex8(plan.programIova)} (${plan.programBuffer ? "device read only" : "NOT mapped"})\n`,
+      `program iova ${hexAddr(plan.programIova)} (${plan.programBuffer ? "device read only" : "NOT mapped"})\n`,
   );
   const c = decodeCcr(p.ccr);
   writeStdout(
-    `program: ${p.bytes.length} bytes, CCR ${hex8(p.ccr)} (${c.srcBurstLen} x ${c.srcBurstSize}-byte bursts: ${formatCcr(c)}), ` +
+    `program: ${p.bytes.length} bytes, CCR ${hexAddr(p.ccr)} (${c.srcBurstLen} x ${c.srcBurstSize}-byte bursts: ${formatCcr(c)}), ` +
       `${p.bursts} bursts + ${p.dregBeats} beats, event ${opts.channel}` +
       `${plan.injected ? ` (--inject ${opts.inject}: ${plan.injected.what})` : ""}\n`,
   );
@@ -81,7 +81,7 @@ export function jsonDoc(f: RunFacts, results: readonly CopyResult[], extra: Reco
     inject: opts.inject ?? null,
     dmac: {
       revision: revisionName(info.identity.revision),
-      periphid: hex8(info.identity.periphid),
+      periphid: hexAddr(info.identity.periphid),
       channels: info.numChannels,
       events: info.numEvents,
       bus_width_bits: info.busWidthBits,
@@ -89,7 +89,7 @@ export function jsonDoc(f: RunFacts, results: readonly CopyResult[], extra: Reco
       manager_ns: info.managerNs,
     },
     buffers: { src: jsonHex(plan.srcIova), dst: jsonHex(plan.dstIova), program: jsonHex(plan.programIova), guard: GUARD },
-    program: { bytes: p.bytes.length, ccr: hex8(p.ccr), bursts: p.bursts, dreg_beats: p.dregBeats },
+    program: { bytes: p.bytes.length, ccr: hexAddr(p.ccr), bursts: p.bursts, dreg_beats: p.dregBeats },
     results: results.map((r) => ({ bytes: r.bytes, ns: Number(r.ns), mib_per_s: Math.round(mibPerS(r.bytes, r.ns) * 100) / 100, verified: r.verified })),
     ...extra,
   });

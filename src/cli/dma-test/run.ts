@@ -8,12 +8,13 @@ import { InterruptedError, TimeoutError } from "../../vfio/errors.ts";
 import type { CliContext } from "../context.ts";
 import { checkpoint } from "../interrupt.ts";
 import { startProgress } from "../output/progress.ts";
+import { hexAddr } from "../output/hex.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { fillPattern } from "../script/dma-pattern.ts";
 import { reportFault } from "./fault-report.ts";
 import { copyPattern, EXPECTED } from "./options.ts";
-import { DmaFaultError, hex8, interruptedLine, iterationLine, jsonDoc, mismatchError, mismatchJson, type CopyResult, type RunFacts } from "./report.ts";
+import { DmaFaultError, interruptedLine, iterationLine, jsonDoc, mismatchError, mismatchJson, type CopyResult, type RunFacts } from "./report.ts";
 import { prepareDestination, verifyCopy } from "./verify.ts";
 
 /**
@@ -50,10 +51,10 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
       if (outcome.status === "timeout") {
         const st = driver.kill(channel);
         const moved = outcome.dar >= from && outcome.dar <= from + plan.copySize ? outcome.dar - from : 0;
-        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hex8(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
+        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hexAddr(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
         throw new TimeoutError(
           `no completion from ${name} channel ${channel} and no progress for ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
-            `channel was ${outcome.channel.state.name}, DAR ${hex8(outcome.dar)}, ${moved} of ${plan.copySize} bytes done` +
+            `channel was ${outcome.channel.state.name}, DAR ${hexAddr(outcome.dar)}, ${moved} of ${plan.copySize} bytes done` +
             `${outcome.eventSeen ? ", event seen but the channel never stopped" : ""}); channel killed (now ${st.state.name})`,
         );
       }
