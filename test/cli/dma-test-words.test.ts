@@ -4,7 +4,7 @@
 // (its DMAC is a PL330 with 8 channels, and --channel stops at 7).
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { Pl330Error, type Pl330Refusal } from "../../src/drivers/pl330/driver.ts";
+import { Pl330Error, type Pl330Refusal } from "../../src/drivers/pl330/errors.ts";
 import { pl330InWords } from "../../src/cli/dma-test/pl330-words.ts";
 import { describeError, EXIT } from "../../src/cli/output/errors.ts";
 

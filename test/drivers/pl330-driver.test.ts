@@ -2,7 +2,8 @@
 // to debug-interface commands the way §1.3/§1.9 describe), so the order of register writes, the "done only once the
 // channel is Stopped" rule, fault and timeout outcomes and the kill sequence are tested without any simulator.
 import { describe, expect, test } from "bun:test";
-import { irqLayout, Pl330Driver, Pl330Error, type Pl330Refusal } from "../../src/drivers/pl330/driver.ts";
+import { irqLayout, Pl330Driver } from "../../src/drivers/pl330/driver.ts";
+import { Pl330Error, type Pl330Refusal } from "../../src/drivers/pl330/errors.ts";
 import { buildMemcpyProgram } from "../../src/drivers/pl330/program-builder.ts";
 import type { RegisterPort } from "../../src/drivers/pl330/registers.ts";
 

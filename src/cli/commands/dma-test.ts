@@ -3,7 +3,8 @@
 // interrupt, verify every byte (and guard bytes around the destination), report throughput. `--inject` maps the
 // buffers so the copy faults (exit 1), or runs a program that stops short so the verify finds it (exit 8).
 // The parts live in src/cli/dma-test/: options, plan, run, verify, report, fault-report, pl330-words.
-import { PL330_COMPATIBLE, Pl330Driver } from "../../drivers/pl330/driver.ts";
+import { Pl330Driver } from "../../drivers/pl330/driver.ts";
+import { PL330_COMPATIBLE } from "../../drivers/pl330/errors.ts";
 import { UnsupportedError } from "../../vfio/errors.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
