@@ -18,7 +18,9 @@ import {
   type ChannelFaultReport,
   type ChannelStatus,
 } from "./faults.ts";
+import type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./driver-types.ts";
 import { Pl330Error, type Pl330Refusal } from "./errors.ts";
+import { irqLayout, type IrqLayout } from "./irq-layout.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
 import {
   CCR,
@@ -45,77 +47,16 @@ import {
   PERIPH_ID,
   revisionName,
   SAR,
-  type Pl330Config,
   type Pl330Identity,
   type RegisterPort,
 } from "./registers.ts";
 
-// Re-exported for src/index.ts, which names the driver module; errors.ts is their home.
+// Re-exported for src/index.ts, which names the driver module; their homes are the files named.
 export { PL330_COMPATIBLE, Pl330Error, type Pl330Refusal } from "./errors.ts";
+export { irqLayout, type IrqLayout } from "./irq-layout.ts";
+export type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./driver-types.ts";
 
 const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
-
-/** What init() learned about the DMAC. */
-export interface Pl330Info extends Pl330Config {
-  identity: Pl330Identity;
-  /** CR3: bit N = event/irq N is Non-secure. */
-  ins: number;
-  /** CR4: bit N = peripheral N is Non-secure. */
-  pns: number;
-}
-
-/** Which VFIO interrupt index carries what (pl330-smmu.md §1.9). */
-export interface IrqLayout {
-  /** One line for the abort and every event (single-interrupt device trees). */
-  combined: boolean;
-  /** Index of irq_abort, when there is a line for it. */
-  abort: number | undefined;
-  /** Index of event N's line, when there is one. */
-  event(n: number): number | undefined;
-}
-
-/**
- * The interrupt layout for a device with `numIrqs` VFIO interrupts: none (the driver polls registers), one combined
- * line, or abort first then one line per event (index 1 + N), the order of the Linux binding and QEMU.
- */
-export function irqLayout(numIrqs: number): IrqLayout {
-  if (numIrqs <= 0) return { combined: false, abort: undefined, event: () => undefined };
-  if (numIrqs === 1) return { combined: true, abort: 0, event: () => 0 };
-  return { combined: false, abort: 0, event: (n) => (1 + n < numIrqs ? 1 + n : undefined) };
-}
-
-export interface MemcpyStartRequest {
-  channel: number;
-  /** Bus addresses (IOVAs) of source and destination, and the byte count. */
-  src: number;
-  dst: number;
-  size: number;
-  /**
-   * Where the channel fetches its program: `iova` is the bus address given to DMAGO; the program is written into
-   * `bytes` (the CPU's view of that memory; it must hold the program).
-   */
-  program: { iova: number; bytes: Uint8Array };
-  /** Event the program signals; default the channel number (the event Linux gives each channel). */
-  event?: number;
-}
-
-/** A started copy. */
-export interface MemcpyJob {
-  channel: number;
-  event: number;
-  src: number;
-  dst: number;
-  size: number;
-  programIova: number;
-  program: MemcpyProgram;
-  /** process.hrtime.bigint() just before DMAGO. */
-  startNs: bigint;
-}
-
-export type MemcpyOutcome =
-  | { status: "done"; job: MemcpyJob; ns: bigint }
-  | { status: "fault"; job: MemcpyJob; ns: bigint; fault: ChannelFaultReport }
-  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean; dar: number };
 
 /** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
 const WAIT_SLICE_MS = 100;
