@@ -3,9 +3,20 @@
 // channel is Stopped" rule, fault and timeout outcomes and the kill sequence are tested without any simulator.
 import { describe, expect, test } from "bun:test";
 import { irqLayout, Pl330Driver } from "../../src/drivers/pl330/driver.ts";
+import { Pl330Error, type Pl330Refusal } from "../../src/drivers/pl330/errors.ts";
 import { buildMemcpyProgram } from "../../src/drivers/pl330/program-builder.ts";
 import type { RegisterPort } from "../../src/drivers/pl330/registers.ts";
-import { UnsupportedError, UsageError } from "../../src/vfio/errors.ts";
+
+/** The refusal `f` throws: a Pl330Error's facts (fails the test when `f` throws anything else or nothing). */
+function refusalOf(f: () => unknown): Pl330Refusal {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(Pl330Error);
+    return (e as Pl330Error).refusal;
+  }
+  throw new Error("expected a Pl330Error, nothing was thrown");
+}
 
 type Behaviour = "complete" | "fault-write" | "hang";
 
@@ -114,9 +125,21 @@ describe("probe and init", () => {
     expect(dmac.csr[2]).toBe(0);
     expect(driver.describe()).toBe("PL330 r1p1, 8 channels, 16 events, 64-bit bus, 256-line MFIFO, manager non-secure");
   });
-  test("a PL031's ID registers are refused", () => {
-    const driver = new Pl330Driver(poller, noIrqDevice, new FakeDmac("complete", [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1]));
-    expect(() => driver.init()).toThrow(UnsupportedError);
+  test("a PL031's ID registers are refused with its IDs as facts, and nothing is written", () => {
+    const dmac = new FakeDmac("complete", [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
+    const driver = new Pl330Driver(poller, noIrqDevice, dmac);
+    expect(refusalOf(() => driver.init())).toEqual({ reason: "not-pl330", periphid: 0x00141031, cid: 0xb105f00d });
+    expect(dmac.log.filter((l) => l.startsWith("w "))).toEqual([]);
+  });
+  test("the channel check: the channel asked and the channels present, before init too (not-ready)", () => {
+    const { driver } = make();
+    expect(refusalOf(() => driver.checkChannel(0))).toEqual({ reason: "not-ready", step: "init" });
+    driver.init();
+    driver.checkChannel(7);
+    expect(refusalOf(() => driver.checkChannel(8))).toEqual({ reason: "no-such-channel", channel: 8, channels: 8 });
+    expect(refusalOf(() => driver.checkChannel(-1))).toEqual({ reason: "no-such-channel", channel: -1, channels: 8 });
+    expect(refusalOf(() => driver.checkChannel(1.5))).toEqual({ reason: "no-such-channel", channel: 1.5, channels: 8 });
+    expect(refusalOf(() => driver.checkEvent(16))).toEqual({ reason: "no-such-event", event: 16, events: 16 });
   });
 });
 
@@ -179,9 +202,13 @@ describe("memcpy", () => {
     driver.init();
     driver.memcpyStart({ channel: 0, src: 0x1000, dst: 0x10_0000, size: 64, program: program() });
     dmac.log = [];
-    expect(() => driver.memcpyStart({ channel: 0, src: 0x1000, dst: 0x10_0000, size: 64, program: program() })).toThrow(/busy/);
-    expect(() => driver.memcpyStart({ channel: 8, src: 0x1000, dst: 0x10_0000, size: 64, program: program() })).toThrow(UsageError);
-    expect(() => driver.memcpyStart({ channel: 1, src: 0x1000, dst: 0x10_0000, size: 64, program: { iova: 0, bytes: new Uint8Array(8) } })).toThrow(/needs 29 bytes/);
+    const start = (req: Partial<Parameters<typeof driver.memcpyStart>[0]>) => () =>
+      driver.memcpyStart({ channel: 1, src: 0x1000, dst: 0x10_0000, size: 64, program: program(), ...req });
+    expect(refusalOf(start({ channel: 0 }))).toMatchObject({ reason: "channel-busy", channel: 0 });
+    expect(refusalOf(start({ channel: 8 }))).toEqual({ reason: "no-such-channel", channel: 8, channels: 8 });
+    expect(refusalOf(start({ event: 16 }))).toEqual({ reason: "no-such-event", event: 16, events: 16 });
+    expect(refusalOf(start({ program: { iova: 0, bytes: new Uint8Array(8) } }))).toEqual({ reason: "program-too-big", needs: 29, has: 8 });
+    expect(refusalOf(start({ src: 0xffff_f000, size: 0x2000 }))).toMatchObject({ reason: "bad-range" });
     expect(dmac.log.filter((l) => l.startsWith("w "))).toEqual([]);
   });
 
@@ -192,6 +219,12 @@ describe("memcpy", () => {
     const ac = new AbortController();
     ac.abort("SIGINT");
     await expect(driver.memcpyWait(1000, ac.signal)).rejects.toThrow(/SIGINT/);
+  });
+
+  test("memcpyWait without a started copy is refused as not-ready", async () => {
+    const { driver } = make();
+    driver.init();
+    await expect(driver.memcpyWait(10)).rejects.toMatchObject({ refusal: { reason: "not-ready", step: "memcpyStart" } });
   });
 });
 
@@ -205,7 +238,7 @@ describe("interrupts", () => {
     expect(dmac.ris & 8).toBe(8);
     driver.clearInterrupt(3);
     expect(dmac.ris & 8).toBe(0);
-    expect(() => driver.sendInterrupt(16)).toThrow(/event 16 does not exist/);
+    expect(refusalOf(() => driver.sendInterrupt(16))).toEqual({ reason: "no-such-event", event: 16, events: 16 });
   });
   test("interrupt layouts: abort + one line per event, one combined line, or none", () => {
     const split = irqLayout(9);

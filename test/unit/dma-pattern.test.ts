@@ -1,7 +1,8 @@
-// The byte patterns of `run`'s dma verbs: each a pure function of the position, so `dma expect` can check a range
-// without a copy of what `dma fill` wrote; random:SEED is the same stream on every run and differs between seeds.
+// The DMA test patterns (run's dma verbs and dma-test): each a pure function of the position, so `dma expect` can check
+// a range without a copy of what `dma fill` wrote; random:SEED is the same stream on every run and differs between
+// seeds; the fast fills (word-wise random, doubling incrementing) give exactly the bytes of the plain definition.
 import { expect, test } from "bun:test";
-import { fillPattern, findMismatch, firstMismatch, PATTERN_CHUNK, PatternStream, patternBytes, patternName } from "../../src/cli/script/dma-pattern.ts";
+import { fillPattern, findMismatch, firstDifference, freshSeed, PATTERN_CHUNK, PatternStream, patternBytes, patternName } from "../../src/cli/script/dma-pattern.ts";
 import { parsePattern } from "../../src/cli/script/parse-script.ts";
 
 test("incrementing wraps at 256; zeros, ones and a byte fill", () => {
@@ -21,12 +22,72 @@ test("random:SEED is deterministic, seed-dependent, a prefix of itself, and not 
   expect(patternBytes({ kind: "random", seed: 0 }, 64).some((b) => b !== 0)).toBe(true); // seed 0 is no stuck state
 });
 
-test("firstMismatch finds the first differing byte, -1 when all match", () => {
-  const got = patternBytes({ kind: "incrementing" }, 64);
-  expect(firstMismatch(got, { kind: "incrementing" })).toBe(-1);
-  got[40] = 0;
-  expect(firstMismatch(got, { kind: "incrementing" })).toBe(40);
-  expect(firstMismatch(new Uint8Array(8), { kind: "ones" })).toBe(0);
+test("firstDifference finds the first differing byte, in any 64 KiB piece, -1 when all match", () => {
+  const a = patternBytes({ kind: "incrementing" }, 200_000);
+  const b = a.slice();
+  expect(firstDifference(a, b)).toBe(-1);
+  b[150_001] = a[150_001]! ^ 1;
+  b[199_999] = a[199_999]! ^ 1;
+  expect(firstDifference(a, b)).toBe(150_001);
+  b[40] = a[40]! ^ 0xff;
+  expect(firstDifference(a, b)).toBe(40);
+  expect(firstDifference(new Uint8Array(0), new Uint8Array(0))).toBe(-1);
+});
+
+/** The patterns by their plain definition, one byte at a time: what the fast fills must reproduce. */
+function reference(p: { kind: "random"; seed: number } | { kind: "incrementing" }, length: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  if (p.kind === "incrementing") {
+    for (let i = 0; i < length; i++) out[i] = i % 256;
+    return out;
+  }
+  let x = p.seed >>> 0 || 0x9e3779b9;
+  for (let i = 0; i < length; i++) {
+    if (i % 4 === 0) {
+      x = (x ^ (x << 13)) >>> 0;
+      x = (x ^ (x >>> 17)) >>> 0;
+      x = (x ^ (x << 5)) >>> 0;
+    }
+    out[i] = Math.floor(x / 256 ** (i % 4)) % 256;
+  }
+  return out;
+}
+
+test("the fast fills give the plain definition's bytes: aligned or not in memory, whole or in odd pieces", () => {
+  for (const p of [{ kind: "random", seed: 0xdeadbeef }, { kind: "random", seed: 0 }, { kind: "incrementing" }] as const) {
+    const want = reference(p, 70_001);
+    expect(patternBytes(p, 70_001)).toEqual(want);
+    // Memory not word-aligned: the word path must not run there (or must give the same bytes).
+    const backing = new Uint8Array(70_003);
+    new PatternStream(p).fill(backing.subarray(1, 70_002));
+    expect(backing.subarray(1, 70_002)).toEqual(want);
+    // Pieces that start inside a word and inside a 256-byte period, then a long one (the doubling path).
+    const pieces = new Uint8Array(70_001);
+    const stream = new PatternStream(p);
+    let off = 0;
+    for (const n of [3, 1, 6, 300, 69_691]) {
+      stream.fill(pieces.subarray(off, off + n));
+      off += n;
+    }
+    expect(pieces).toEqual(want);
+    // The same pieces each in its own word-aligned memory: a piece starting mid-word must still finish that word.
+    const separate = new Uint8Array(70_001);
+    const again = new PatternStream(p);
+    off = 0;
+    for (const n of [3, 1, 6, 300, 69_691]) {
+      const own = new Uint8Array(n);
+      again.fill(own);
+      separate.set(own, off);
+      off += n;
+    }
+    expect(separate).toEqual(want);
+  }
+});
+
+test("freshSeed draws from the CSPRNG: 32-bit values, not all the same", () => {
+  const seeds = Array.from({ length: 8 }, freshSeed);
+  for (const s of seeds) expect(Number.isInteger(s) && s >= 0 && s <= 0xffff_ffff).toBe(true);
+  expect(new Set(seeds).size).toBeGreaterThan(1);
 });
 
 test("names round-trip through the parser", () => {

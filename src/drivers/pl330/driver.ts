@@ -6,7 +6,7 @@ import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { POLLIN } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { Device } from "../../vfio/device.ts";
-import { InterruptedError, UnsupportedError, UsageError } from "../../vfio/errors.ts";
+import { InterruptedError } from "../../vfio/errors.ts";
 import type { Irq } from "../../vfio/irq.ts";
 import { channelTarget, debugGo, debugKill, debugSev, MANAGER } from "./debug.ts";
 import {
@@ -18,6 +18,9 @@ import {
   type ChannelFaultReport,
   type ChannelStatus,
 } from "./faults.ts";
+import type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./driver-types.ts";
+import { Pl330Error, type Pl330Refusal } from "./errors.ts";
+import { irqLayout, type IrqLayout } from "./irq-layout.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
 import {
   CCR,
@@ -44,83 +47,16 @@ import {
   PERIPH_ID,
   revisionName,
   SAR,
-  type Pl330Config,
   type Pl330Identity,
   type RegisterPort,
 } from "./registers.ts";
 
-/** The DMAC did something the driver cannot work with (a channel that will not stop). */
-export class Pl330Error extends Error {
-  override readonly name = "Pl330Error";
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+// Re-exported for src/index.ts, which names the driver module; their homes are the files named.
+export { PL330_COMPATIBLE, Pl330Error, type Pl330Refusal } from "./errors.ts";
+export { irqLayout, type IrqLayout } from "./irq-layout.ts";
+export type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./driver-types.ts";
 
-/** What init() learned about the DMAC. */
-export interface Pl330Info extends Pl330Config {
-  identity: Pl330Identity;
-  /** CR3: bit N = event/irq N is Non-secure. */
-  ins: number;
-  /** CR4: bit N = peripheral N is Non-secure. */
-  pns: number;
-}
-
-/** Which VFIO interrupt index carries what (pl330-smmu.md §1.9). */
-export interface IrqLayout {
-  /** One line for the abort and every event (single-interrupt device trees). */
-  combined: boolean;
-  /** Index of irq_abort, when there is a line for it. */
-  abort: number | undefined;
-  /** Index of event N's line, when there is one. */
-  event(n: number): number | undefined;
-}
-
-/**
- * The interrupt layout for a device with `numIrqs` VFIO interrupts: none (the driver polls registers), one combined
- * line, or abort first then one line per event (index 1 + N), the order of the Linux binding and QEMU.
- */
-export function irqLayout(numIrqs: number): IrqLayout {
-  if (numIrqs <= 0) return { combined: false, abort: undefined, event: () => undefined };
-  if (numIrqs === 1) return { combined: true, abort: 0, event: () => 0 };
-  return { combined: false, abort: 0, event: (n) => (1 + n < numIrqs ? 1 + n : undefined) };
-}
-
-export interface MemcpyStartRequest {
-  channel: number;
-  /** Bus addresses (IOVAs) of source and destination, and the byte count. */
-  src: number;
-  dst: number;
-  size: number;
-  /**
-   * Where the channel fetches its program: `iova` is the bus address given to DMAGO; the program is written into
-   * `bytes` (the CPU's view of that memory; it must hold the program).
-   */
-  program: { iova: number; bytes: Uint8Array };
-  /** Event the program signals; default the channel number (the event Linux gives each channel). */
-  event?: number;
-}
-
-/** A started copy. */
-export interface MemcpyJob {
-  channel: number;
-  event: number;
-  src: number;
-  dst: number;
-  size: number;
-  programIova: number;
-  program: MemcpyProgram;
-  /** process.hrtime.bigint() just before DMAGO. */
-  startNs: bigint;
-}
-
-export type MemcpyOutcome =
-  | { status: "done"; job: MemcpyJob; ns: bigint }
-  | { status: "fault"; job: MemcpyJob; ns: bigint; fault: ChannelFaultReport }
-  | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean; dar: number };
+const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
 
 /** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
 const WAIT_SLICE_MS = 100;
@@ -166,16 +102,14 @@ export class Pl330Driver {
    *  - a Faulting manager and every channel not Stopped are killed through the debug interface; on return every
    *    channel is Stopped (no DMA in flight);
    *  - enables no interrupt and starts no DMA.
-   * @throws UnsupportedError when the ID registers are not a PL330's, Pl330Error when a channel will not stop,
-   *   DebugBusyError when the debug interface stays busy
+   * @throws Pl330Error `not-pl330` when the ID registers are not a PL330's (nothing written), `channel-stuck` when a
+   *   channel will not stop; DebugBusyError when the debug interface stays busy
    */
   init(): Pl330Info {
     const identity = Pl330Driver.probe(this.regs);
     if (!identity.isPl330) {
-      throw new UnsupportedError(
-        `${this.device.name} is not a PL330: periphid 0x${identity.periphid.toString(16).padStart(8, "0")}, component ID 0x${identity.cid.toString(16).padStart(8, "0")}`,
-        "a PL330 reads periphid 0x00?41330 and component ID 0xb105f00d",
-      );
+      const { periphid, cid } = identity;
+      this.refuse({ reason: "not-pl330", periphid, cid }, `${this.device.name} is not a PL330: periphid ${hex8(periphid)}, component ID ${hex8(cid)}`);
     }
     const cfg = decodeConfig(this.regs.read32(CR0), this.regs.read32(CR1), this.regs.read32(CRD));
     const info: Pl330Info = { ...cfg, identity, ins: this.regs.read32(CR3) >>> 0, pns: this.regs.read32(CR4) >>> 0 };
@@ -187,17 +121,44 @@ export class Pl330Driver {
       debugKill(this.regs, channelTarget(ch));
       const st = this.settleSync(ch);
       if (st.state.code !== STATE_STOPPED) {
-        throw new Pl330Error(`channel ${ch} of ${this.device.name} stays ${st.state.name} after DMAKILL`, "reset the device (vfio-plat reset) or the board");
+        this.refuse({ reason: "channel-stuck", channel: ch, state: st.state.name }, `channel ${ch} of ${this.device.name} stays ${st.state.name} after DMAKILL`);
       }
     }
     this.infoCache = info;
     return info;
   }
 
-  /** The configuration from init(). @throws Pl330Error before init */
+  /** The configuration from init(). @throws Pl330Error `not-ready` before init */
   get info(): Pl330Info {
-    if (!this.infoCache) throw new Pl330Error("PL330 driver used before init()");
+    if (!this.infoCache) this.refuse({ reason: "not-ready", step: "init" }, "PL330 driver used before init()");
     return this.infoCache;
+  }
+
+  /**
+   * The one check that `channel` exists on this DMAC (memcpyStart makes it too; a caller may make it before
+   * allocating anything for the copy).
+   * @throws Pl330Error `no-such-channel` with the channel asked and the channels present; `not-ready` before init
+   */
+  checkChannel(channel: number): void {
+    const channels = this.info.numChannels;
+    if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
+      this.refuse({ reason: "no-such-channel", channel, channels }, `channel ${channel} does not exist on ${this.device.name} (it has ${channels})`);
+    }
+  }
+
+  /**
+   * The one check that `event` exists on this DMAC.
+   * @throws Pl330Error `no-such-event` with the event asked and the events present; `not-ready` before init
+   */
+  checkEvent(event: number): void {
+    const events = this.info.numEvents;
+    if (!Number.isInteger(event) || event < 0 || event >= events) {
+      this.refuse({ reason: "no-such-event", event, events }, `event ${event} does not exist on ${this.device.name} (it has ${events})`);
+    }
+  }
+
+  private refuse(refusal: Pl330Refusal, message: string): never {
+    throw new Pl330Error(refusal, this.device.name, message);
   }
 
   /** The interrupt layout this driver uses. */
@@ -214,7 +175,7 @@ export class Pl330Driver {
    * memcpy_start: build Linux's memcpy program for [src, src+size) -> [dst, dst+size), write it into the program
    * buffer and start `channel` on it.
    * Guarantees:
-   *  - the channel was Stopped (else UsageError, nothing written);
+   *  - the channel was Stopped (else Pl330Error `channel-busy`, nothing written);
    *  - INTCLR then INTEN set the event's bit, so the program's DMASEV raises that event's interrupt line;
    *  - the abort line and the event's line are enabled on eventfds (once; stale counts are drained);
    *  - the program is written into `program.bytes` and DMAGO (ns = the manager's security state) is issued to the
@@ -222,31 +183,29 @@ export class Pl330Driver {
    *  - from then on the channel fetches instructions from [program.iova, +program length), reads [src, src+size) and
    *    writes [dst, dst+size), nothing else; it signals the event once, after issuing its last store;
    *  - returns without waiting.
-   * @throws UsageError (bad channel/event, busy channel, program buffer too small, range beyond 32 bits),
-   *   Pl330Error before init, VfioError when an interrupt cannot be enabled, DebugBusyError
+   * @throws Pl330Error (`no-such-channel`, `no-such-event`, `channel-busy`, `bad-range` for a range the program
+   *   cannot address (beyond 32 bits, empty), `program-too-big`, `not-ready` before init), VfioError when an interrupt
+   *   cannot be enabled, DebugBusyError
    */
   memcpyStart(req: MemcpyStartRequest): MemcpyJob {
     const info = this.info;
     const { channel } = req;
     const event = req.event ?? channel;
-    if (!Number.isInteger(channel) || channel < 0 || channel >= info.numChannels) {
-      throw new UsageError(`channel ${channel} does not exist (this PL330 has ${info.numChannels})`, `use --channel 0..${info.numChannels - 1}`);
-    }
-    if (!Number.isInteger(event) || event < 0 || event >= info.numEvents) {
-      throw new UsageError(`event ${event} does not exist (this PL330 has ${info.numEvents})`);
-    }
+    this.checkChannel(channel);
+    this.checkEvent(event);
     const st = this.channelStatus(channel);
     if (st.state.code !== STATE_STOPPED) {
-      throw new UsageError(`channel ${channel} is busy (${st.state.name})`, "wait for it, or kill it first");
+      this.refuse({ reason: "channel-busy", channel, state: st.state.name }, `channel ${channel} of ${this.device.name} is busy (${st.state.name})`);
     }
     let program: MemcpyProgram;
     try {
       program = buildMemcpyProgram({ src: req.src, dst: req.dst, size: req.size, event }, { ...info, revision: info.identity.revision });
     } catch (e) {
-      throw new UsageError((e as Error).message, "the PL330 is a 32-bit bus master: keep buffers below 4 GiB");
+      this.refuse({ reason: "bad-range", detail: (e as Error).message }, (e as Error).message);
     }
-    if (program.bytes.length > req.program.bytes.length) {
-      throw new UsageError(`the program needs ${program.bytes.length} bytes; the program buffer has ${req.program.bytes.length}`);
+    const has = req.program.bytes.length;
+    if (program.bytes.length > has) {
+      this.refuse({ reason: "program-too-big", needs: program.bytes.length, has }, `the program needs ${program.bytes.length} bytes; the program buffer has ${has}`);
     }
     req.program.bytes.set(program.bytes);
     const bit = (1 << event) >>> 0;
@@ -294,11 +253,11 @@ export class Pl330Driver {
    *    each time DAR reaches a new high inside [dst, dst+size], so a copy that keeps moving is never cut off, whatever
    *    its size and the DMAC's clock; the channel is left as it is (kill() it);
    *  - `ns` is the time from just before DMAGO to the moment the outcome was seen.
-   * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error without a started copy
+   * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error `not-ready` without a started copy
    */
   async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
     const job = this.job;
-    if (!job) throw new Pl330Error("memcpyWait without memcpyStart");
+    if (!job) this.refuse({ reason: "not-ready", step: "memcpyStart" }, "memcpyWait without memcpyStart");
     let deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
     // Progress: the highest DAR seen inside the destination (a DAR outside it, or moving back, is no progress).
     let high = job.dst;
@@ -380,13 +339,10 @@ export class Pl330Driver {
    *    INTCLR; the caller enables and waits on it;
    *  - no DMA; no channel is started.
    * Note: a Non-secure manager signalling an event whose CR3 bit is 0 faults the manager (mgr_evnt_err).
-   * @throws UsageError for an event the DMAC does not have, DebugBusyError
+   * @throws Pl330Error `no-such-event` for an event the DMAC does not have, DebugBusyError
    */
   sendInterrupt(event: number): void {
-    const info = this.info;
-    if (!Number.isInteger(event) || event < 0 || event >= info.numEvents) {
-      throw new UsageError(`event ${event} does not exist (this PL330 has ${info.numEvents})`);
-    }
+    this.checkEvent(event);
     const bit = (1 << event) >>> 0;
     this.regs.write32(INTEN, (this.regs.read32(INTEN) | bit) >>> 0);
     debugSev(this.regs, event);
