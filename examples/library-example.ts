@@ -31,8 +31,8 @@ try {
     regs.write32(0x1c, 1); // RTCICR: clear the cause in the device...
     alarm.unmask(); // ...then unmask in VFIO, or no further interrupt arrives
   }
-  // Look the device up again: the HostDevice from before bind still shows its old driver.
-  const back = unbindDevice(b, resolveDevice(rtc.name, listDevices(b)));
+  // `rtc` was read before bind and still shows the old driver: unbind reads the device again by name.
+  const back = unbindDevice(b, rtc);
   console.log(`${rtc.name} back on ${back.restoredDriver}`);
 } finally {
   b.dispose();

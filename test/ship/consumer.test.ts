@@ -92,12 +92,13 @@ describe("the packed package in a fresh strict TypeScript project", () => {
     expect(seen.filter((l) => l.endsWith(".ts") && !l.endsWith(".d.ts"))).toEqual([]);
   }, 120_000);
 
-  test("the README's program runs on the simulated board: ID register, then the alarm event as JSON", () => {
+  test("the README's program runs on the simulated board: ID register, the alarm event as JSON, the device given back", () => {
     const env = { ...process.env, VFIO_PLAT_SIM_STATE: join(dir, "sim"), VFIO_PLAT_STATE_DIR: undefined };
     const r = run([process.execPath, "readme-example.ts"], app(), env);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("ID 0xd\n");
     expect(r.out).toMatch(/^\{"count":1,"tNs":"\d{19}"\}$/m);
+    expect(r.out).toEndWith("rtc-pl031\n");
   });
 });

@@ -129,3 +129,16 @@ test("bindDevice and unbindDevice without a state directory keep their records b
     rmSync(simStateDir, { recursive: true, force: true });
   }
 });
+
+test("a HostDevice read before bind still unbinds: the device is read again by name", () => {
+  board = makeSimBoard();
+  const { b } = board;
+  const stateDir = join(board.stateDir, "host");
+  const before = resolveDevice(RTC, listDevices(b));
+  expect(before.driver).toBe("rtc-pl031");
+  bindDevice(b, before, { stateDir });
+  const back = unbindDevice(b, before, { stateDir });
+  expect(back.outcome).toBe("unbound");
+  expect(back.restoredDriver).toBe("rtc-pl031");
+  expect(resolveDevice(RTC, listDevices(b)).driver).toBe("rtc-pl031");
+});
