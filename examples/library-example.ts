@@ -10,15 +10,16 @@ const stateDir = mkdtempSync(join(tmpdir(), "vfio-plat-example-"));
 const b = await openBoundary({ sim: true, simStateDir: stateDir });
 try {
   const rtc = resolveDevice("arm,pl031", listDevices(b)); // by compatible, sysfs name or /sys path
-  const bound = bindDevice(b, rtc, { stateDir: join(stateDir, "host") });
+  const bound = bindDevice(b, rtc); // the original driver is saved beside the board's state (defaultStateDir)
   console.log(`bound ${bound.device.name} to ${bound.device.driver} (${bound.groupNode})`);
 
-  const session = openDevice(b, { sysfsPath: rtc.sysfsPath, name: rtc.name });
-  try {
+  {
+    // `using`: at the end of this block the interrupt is disabled and device, group and container are closed.
+    using session = openDevice(b, rtc.name);
     const regs = session.device.region(0);
     console.log(`PrimeCell ID word 0: 0x${regs.read32(0xff0).toString(16).padStart(8, "0")}`);
 
-    const alarm = session.device.irq(0); // level-triggered: the kernel masks it when it fires
+    using alarm = session.device.irq(0); // level-triggered: the kernel masks it when it fires
     alarm.enable();
     const now = regs.read32(0x00); // RTCDR: seconds
     regs.write32(0x04, now + 2); // RTCMR: match register
@@ -26,12 +27,12 @@ try {
     const event = await alarm.wait(5000);
     if (!event) throw new Error("no alarm within 5 s");
     console.log(`alarm: eventfd count ${event.count}, RTCMIS=${regs.read32(0x18)}`);
+    console.log(`as JSON: ${JSON.stringify(event)}`); // {"count":1,"tNs":"<decimal ns>"}
     regs.write32(0x1c, 1); // RTCICR: clear the cause in the device...
     alarm.unmask(); // ...then unmask in VFIO, or no further interrupt arrives
-  } finally {
-    session.close(); // disables the interrupt, closes device, group and container
   }
-  const back = unbindDevice(b, listDevices(b).find((d) => d.name === rtc.name)!, { stateDir: join(stateDir, "host") });
+  // `rtc` was read before bind and still shows the old driver: unbind reads the device again by name.
+  const back = unbindDevice(b, rtc);
   console.log(`${rtc.name} back on ${back.restoredDriver}`);
 } finally {
   b.dispose();

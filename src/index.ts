@@ -9,13 +9,15 @@ export { Container, type DmaMapping, type DmaPermissions } from "./vfio/containe
 export { Group, groupNodePath, type GroupStatus } from "./vfio/group.ts";
 export { Device, type DeviceInfo } from "./vfio/device.ts";
 export { Region, type RegionInfo, type Width } from "./vfio/region.ts";
-export { Irq, type IrqEvent, type IrqInfo } from "./vfio/irq.ts";
+export { Irq, IrqEvent, type IrqEventJson, type IrqInfo } from "./vfio/irq.ts";
 export { DmaBuffer } from "./vfio/dma-buffer.ts";
 export { decodeIommuInfo, findFreeIova, type IommuInfo, type IovaRange } from "./vfio/iommu-info.ts";
-export { openDevice, VfioSession, iommuGroupOf, resolveGroupNode } from "./vfio/session.ts";
+export { VfioSession, iommuGroupOf, resolveGroupNode, type IommuMode, type OpenOptions } from "./vfio/session.ts";
+export { openDevice, type OpenByNameOptions } from "./host/open-device.ts";
 export { listDevices, describeDevice, type HostDevice } from "./host/discovery.ts";
 export { resolveDevice, validateDeviceName } from "./host/device-name.ts";
-export { bindDevice, unbindDevice, type BindOptions, type BindResult } from "./host/bind.ts";
+export { bindDevice, unbindDevice, type BindOptions, type BindResult, type UnbindOptions, type UnbindResult } from "./host/bind.ts";
+export { defaultStateDir } from "./host/state-dir.ts";
 export { checkSystem, checkDevice, type Finding, type FindingStatus } from "./host/doctor.ts";
 export { readKernelLog, kernelLogPosition, smmuFaults, describeSmmuFault, type KernelLog, type KernelLogRecord, type SmmuFault } from "./host/kernel-log.ts";
 

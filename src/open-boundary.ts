@@ -4,6 +4,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
+import { rememberSimStateDir } from "./host/state-dir.ts";
 import type { LockWaitListener, ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
 
 export interface BoundaryOptions {
@@ -32,13 +33,15 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
   const { createSimBoundary } = await import("./sim/index.ts");
   const stateDir = opts.simStateDir ?? defaultSimStateDir();
   // The board's store creates the directory (and reports a file in its way as damaged state).
-  return createSimBoundary({
+  const sim = createSimBoundary({
     stateDir,
     os: real,
     ...(opts.simBoard ? { board: opts.simBoard } : {}),
     ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
     ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
   });
+  rememberSimStateDir(sim, stateDir); // bindDevice's default state directory goes beside the board's
+  return sim;
 }
 
 /**

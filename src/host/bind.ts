@@ -21,11 +21,12 @@ import {
 import { forgetBinding, loadBinding, saveBinding } from "./bind-state.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, kernelUsers } from "./in-use.ts";
+import { defaultStateDir } from "./state-dir.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver, driverOverride, type Bus } from "./sysfs.ts";
 
 export interface BindOptions {
-  /** Where the original binding is saved. */
-  stateDir: string;
+  /** Where the original binding is saved (default: defaultStateDir(b), one per boundary). */
+  stateDir?: string;
   /** Bind even when the device serves the system (console, active NIC). */
   force?: boolean;
   /** How long to wait for /dev/vfio/N to appear (udev is asynchronous). */
@@ -331,7 +332,8 @@ export function vfioDriverFor(bus: Bus, driver?: string): string {
  *   VfioError (the probe failed; the device is back on its original driver), SyscallError (EPERM from chown of the
  *   group node for `owner`; the device is back on its original driver)
  */
-export function bindDevice(b: KernelBoundary, dev: HostDevice, opts: BindOptions): BindResult {
+export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOptions = {}): BindResult {
+  const opts = { ...options, stateDir: options.stateDir ?? defaultStateDir(b) };
   const target = vfioDriverFor(dev.bus, opts.driver);
   if (dev.driver !== target && !b.fs.exists(`/sys/bus/${dev.bus}/drivers/${target}`)) {
     const load =
@@ -443,6 +445,15 @@ function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): s
   return "the probe failed; see dmesg";
 }
 
+export interface UnbindOptions {
+  /** Where bind saved the original binding (default: defaultStateDir(b), as for bindDevice). */
+  stateDir?: string;
+  /** Called once when another process's bind/unbind of the device is in progress and this call starts waiting for it. */
+  onWait?: OnWait;
+  /** How long to wait for another process's bind/unbind of the device (default 30 s; 0: answer busy at once). */
+  waitMs?: number;
+}
+
 export interface UnbindResult {
   device: HostDevice;
   /**
@@ -465,7 +476,8 @@ export interface UnbindResult {
  * @throws BusyError (a process holds its group node or its cdev, naming the pid and the node; or another process's
  *   bind/unbind of it did not end in time)
  */
-export function unbindDevice(b: KernelBoundary, dev: HostDevice, opts: { stateDir: string; onWait?: OnWait; waitMs?: number }): UnbindResult {
+export function unbindDevice(b: KernelBoundary, dev: HostDevice, options: UnbindOptions = {}): UnbindResult {
+  const opts = { ...options, stateDir: options.stateDir ?? defaultStateDir(b) };
   const begun = beginTransaction(b, dev, opts.stateDir, "unbind", (now) => {
     const saved = loadBinding(opts.stateDir, now.bus, now.name);
     const vfio = now.vfioBound ? now.driver! : now.override !== undefined && VFIO_DRIVERS.has(now.override) ? now.override : VFIO_DRIVER_OF_BUS[now.bus];

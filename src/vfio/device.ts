@@ -160,6 +160,11 @@ export class Device {
     vfioIoctl(this.b, this.fd, DEVICE_IOCTLS.VFIO_DEVICE_RESET, 0, "VFIO_DEVICE_RESET", this.name);
   }
 
+  /** `using device = ...`: close() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Disable enabled interrupts, unmap regions, close the fd. Idempotent; cleanup errors do not hide the close. */
   close(): void {
     if (this.closed) return;

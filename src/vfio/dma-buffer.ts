@@ -48,6 +48,11 @@ export class DmaBuffer {
     return new DmaBuffer(space, memory, at);
   }
 
+  /** `using buf = DmaBuffer.allocate(...)`: release() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
   /** Unmap from the IOMMU, then free the memory. Idempotent. */
   release(): void {
     if (this.released) return;

@@ -58,11 +58,27 @@ export function irqUnavailable(device: string, index: number, name: string | und
   );
 }
 
+/** An IrqEvent as JSON: `count` as a number (an eventfd count never nears 2^53), `tNs` as a decimal string. */
+export interface IrqEventJson {
+  count: number;
+  tNs: string;
+}
+
 /** One wakeup: how many interrupts the eventfd counted since the last read (coalesced), and when. */
-export interface IrqEvent {
-  count: bigint;
-  /** When the wakeup was seen: CLOCK_REALTIME in nanoseconds since the epoch (microsecond resolution). */
-  tNs: bigint;
+export class IrqEvent {
+  constructor(
+    readonly count: bigint,
+    /** When the wakeup was seen: CLOCK_REALTIME in nanoseconds since the epoch (microsecond resolution). */
+    readonly tNs: bigint,
+  ) {}
+
+  /**
+   * What JSON.stringify writes (bigints have no JSON form): the count as a number, the time as a decimal string,
+   * because nanoseconds since the epoch pass 2^53 and a number would round them.
+   */
+  toJSON(): IrqEventJson {
+    return { count: Number(this.count), tNs: this.tNs.toString(10) };
+  }
 }
 
 export class Irq {
@@ -121,6 +137,11 @@ export class Irq {
     }
     this.efd = efd;
     return efd;
+  }
+
+  /** `using irq = device.irq(0)`: disable() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.disable();
   }
 
   /** Disable the line and drop the eventfd (SET_IRQS DATA_NONE|ACTION_TRIGGER, count 0). Idempotent. */
@@ -190,7 +211,7 @@ export class Irq {
       if ((revents[0]! & POLLIN) !== 0) {
         const count = this.take();
         if (count === 0n) continue;
-        const event = { count, tNs: realtimeNs() };
+        const event = new IrqEvent(count, realtimeNs());
         if (opts.autoUnmask && this.level) this.unmask();
         return event;
       }

@@ -79,6 +79,16 @@ export class VfioSession {
     return this.parts.mode === "group" && this.parts.group.noiommu;
   }
 
+  /** `using session = openDevice(...)`: close() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using session = ...` works too (closing is synchronous). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
   /** Close device, then group and container (or IOAS context). Idempotent. */
   close(): void {
     if (this.closed) return;

@@ -10,6 +10,7 @@ test("examples/library-example.ts runs: bind, ID, alarm interrupt, unbind", () =
   expect(out).toContain("bound 9010000.pl031 to vfio-amba");
   expect(out).toContain("PrimeCell ID word 0: 0x0000000d");
   expect(out).toContain("alarm: eventfd count 1, RTCMIS=1");
+  expect(out).toMatch(/as JSON: \{"count":1,"tNs":"\d{19}"\}/); // IrqEvent.toJSON: bigint nanoseconds as a decimal string
   expect(out).toContain("back on rtc-pl031");
 });
 
