@@ -49,6 +49,11 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const inline = typeof options.execute === "string" ? options.execute : undefined;
   const src = scriptSource(script === "-" ? undefined : script, script === "-", inline);
   const lines = parseScript(await readScript(src, ctx.abort.signal));
+  // Nothing to run is almost always a mistake (`-e "$STEPS"` with STEPS unset, the wrong file): say so, touch nothing.
+  if (lines.length === 0) {
+    const from = "inline" in src ? "-e" : "stdin" in src ? "stdin" : `'${src.file}'`;
+    throw new UsageError(`the script from ${from} has no steps (only blank lines and comments)`, "give at least one step, e.g. -e 'read 0:0x0'");
+  }
   checkScriptFlow(lines);
   const { b, session } = await openCliDevice(ctx, deviceSpec!);
   checkScriptOnDevice(session.device, lines, session.dma);

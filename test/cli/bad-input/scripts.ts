@@ -36,4 +36,6 @@ export const SCRIPTS: BadInputCase[] = [
   { args: ["run", PL031, "--execute", "write 0:0x4 1", "-e", "read 0:0x4"], exit: 2, says: "option --execute given twice", why: "--execute and -e both given (one option, two spellings)" },
   { args: ["run", PL031, "-e", "99999999999999999999"], exit: 2, says: "line 1: unknown verb '99999999999999999999'", why: "number-like -e text echoed exactly as typed" },
   { args: ["run", PL031, "/"], exit: 2, says: "cannot read script /: Is a directory (EISDIR)", why: "script path is a directory" },
+  { args: ["run", PL031, "-e", ""], exit: 2, says: "the script from -e has no steps", why: "an empty -e (a shell variable left unset)" },
+  { args: ["run", PL031, "-"], stdin: "# only a comment\n\n", exit: 2, says: "the script from stdin has no steps", why: "a script of comments only" },
 ];
