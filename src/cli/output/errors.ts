@@ -14,6 +14,7 @@ import {
   VfioError,
 } from "../../vfio/errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
+import { refusalHint } from "./library-words.ts";
 import { OutputClosedError } from "./stdio.ts";
 import { formatTable } from "./table.ts";
 import { escapeUnsafe, jsonUnsafeEscaped } from "./safe-text.ts";
@@ -269,6 +270,8 @@ function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number }): strin
 }
 
 function ownHint(e: unknown): string | undefined {
+  const words = refusalHint(e);
+  if (words !== undefined) return words;
   const h = (e as { hint?: unknown }).hint;
   return typeof h === "string" && h !== "" ? h : undefined;
 }
