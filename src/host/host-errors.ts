@@ -1,6 +1,6 @@
 // The host layer's refusals as facts: what was asked, what the host has, and a machine-readable reason. The CLI turns
 // each into words and advice (src/cli/output/library-words.ts); nothing here names a command-line flag or command.
-import { BusyError, UnsupportedError, UsageError } from "../vfio/errors.ts";
+import { BusyError, DeviceNotFoundError, UnsupportedError, UsageError } from "../vfio/errors.ts";
 
 /** Why a bind was refused before anything changed. */
 export type BindRefusal =
@@ -39,6 +39,33 @@ export class BindBusyError extends BusyError {
   constructor(
     message: string,
     readonly refusal: BindRefusal,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a device name was refused. */
+export type DeviceNameRefusal =
+  /** `name` cannot be a sysfs device name (it would be unsafe in a path). */
+  | { reason: "invalid-name"; name: string }
+  /** Nothing matches `spec`; `close` holds up to three known names near it. */
+  | { reason: "no-such-device"; spec: string; close: string[] };
+
+/** A device name that is not one (UsageError: exit 2 in the CLI). */
+export class DeviceNameError extends UsageError {
+  constructor(
+    message: string,
+    readonly refusal: DeviceNameRefusal,
+  ) {
+    super(message);
+  }
+}
+
+/** No device by that name (DeviceNotFoundError: exit 3 in the CLI). */
+export class NoSuchDeviceError extends DeviceNotFoundError {
+  constructor(
+    message: string,
+    readonly refusal: DeviceNameRefusal,
   ) {
     super(message);
   }

@@ -1,7 +1,15 @@
 // The CLI's words for the library's refusals: src/vfio and src/host say what they found as facts (`refusal`); this
 // file turns each into the advice the user reads, naming vfio-plat's commands and flags. The error's class (and so
 // the exit code) stays the library's. The one place a library refusal meets command-line words.
-import { BindBusyError, BindUnsupportedError, BindUsageError, type BindRefusal } from "../../host/host-errors.ts";
+import {
+  BindBusyError,
+  BindUnsupportedError,
+  BindUsageError,
+  DeviceNameError,
+  NoSuchDeviceError,
+  type BindRefusal,
+  type DeviceNameRefusal,
+} from "../../host/host-errors.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 
@@ -10,7 +18,13 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return regionHint(e.refusal);
   if (e instanceof IrqRefusedError) return `\`vfio-plat info ${e.refusal.device}\` lists its interrupts and their counts`;
   if (e instanceof BindUsageError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
+  if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   return undefined;
+}
+
+function deviceNameHint(r: DeviceNameRefusal): string {
+  if (r.reason === "invalid-name") return "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)";
+  return r.close.length ? `did you mean ${r.close.join(" or ")}? (see vfio-plat list)` : "see `vfio-plat list` for device names";
 }
 
 function regionHint(r: RegionRefusal): string {
