@@ -22,7 +22,7 @@ const NOT_YET: Record<string, RegExp> = {
  * The text of every string and template literal in `source` (template text only: `${}` holes are code), skipping
  * comments and regular-expression literals.
  */
-export function stringLiterals(source: string): string[] {
+function stringLiterals(source: string): string[] {
   const out: string[] = [];
   const holes: number[] = []; // brace depth of each open `${`, innermost last
   let depth = 0;
@@ -90,7 +90,7 @@ const FLAG = /(?:^|[\s(`'"=,;])--[a-z][a-z0-9-]*/;
 const COMMAND = new RegExp(`vfio-plat (?:${COMMANDS.map((c) => c.name).join("|")}|--[a-z])\\b`);
 
 /** The CLI words in `source`'s string literals. */
-export function cliWords(source: string): string[] {
+function cliWords(source: string): string[] {
   return stringLiterals(source).filter((s) => FLAG.test(s) || COMMAND.test(s));
 }
 
