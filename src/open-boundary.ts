@@ -47,7 +47,7 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
 /**
  * Boot the simulated board in its state directory afresh (the fix for damaged state): `simBoard` when given, else the
  * board it had, else the default. Throws StateDamagedError when the directory is a file, StateLockedError when a live
- * process has the board open, UsageError for an unknown board name.
+ * process has the board open, UnknownBoardError for an unknown board name.
  */
 export async function resetSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise<ResetResult> {
   const { boardSpecOf, resetBoard } = await import("./sim/index.ts");

@@ -6,7 +6,7 @@
 // time, and one killed at any step is finished or undone by the next bind, unbind or doctor.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { isSyscallError } from "../boundary/syscall-error.ts";
-import { BusyError, UnsupportedError, UsageError, VfioError } from "../vfio/errors.ts";
+import { BusyError, VfioError } from "../vfio/errors.ts";
 import { resolveGroupNode } from "../vfio/session.ts";
 import {
   advanceJournal,
@@ -21,6 +21,7 @@ import {
 import { forgetBinding, loadBinding, saveBinding } from "./bind-state.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, kernelUsers } from "./in-use.ts";
+import { BindBusyError, BindUnsupportedError, BindUsageError } from "./host-errors.ts";
 import { defaultStateDir } from "./state-dir.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver, driverOverride, type Bus } from "./sysfs.ts";
 
@@ -320,9 +321,9 @@ export function vfioDriverFor(bus: Bus, driver?: string): string {
   if (driver === undefined || driver === target) return target;
   const known = [...VFIO_DRIVERS].join(", ");
   if (VFIO_DRIVERS.has(driver)) {
-    throw new UsageError(`${driver} does not serve the ${bus} bus: its VFIO driver is ${target}`, `use --driver ${target}, or leave --driver out`);
+    throw new BindUsageError(`${driver} does not serve the ${bus} bus: its VFIO driver is ${target}`, { reason: "wrong-vfio-driver", driver, bus, target });
   }
-  throw new UsageError(`'${driver}' is not a VFIO driver (known: ${known})`, `the ${bus} bus's is ${target}; leave --driver out to use it`);
+  throw new BindUsageError(`'${driver}' is not a VFIO driver (known: ${known})`, { reason: "not-vfio-driver", driver, bus, target });
 }
 
 /**
@@ -340,9 +341,9 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
       target === "vfio-platform" || target === "vfio-amba"
         ? `load it (modprobe ${target}) or build the kernel with CONFIG_VFIO_${target === "vfio-amba" ? "AMBA" : "PLATFORM"}`
         : `load it (modprobe ${target})`;
-    // No VFIO at all (a development PC): point at the simulated board.
-    const sim = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio") ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : "";
-    throw new UnsupportedError(`this kernel has no ${target} driver`, load + sim);
+    // No VFIO at all (a development PC): the CLI points at the simulated board.
+    const realWithoutVfio = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio");
+    throw new BindUnsupportedError(`this kernel has no ${target} driver`, { reason: "no-vfio-driver", target, realWithoutVfio }, load);
   }
   const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait, opts.waitMs);
   const { tx, recovered, waitedFor } = begun;
@@ -365,7 +366,7 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
     if (!opts.force) {
       const users = kernelUsers(b, now);
       if (users.length) {
-        throw new BusyError(`${now.name} is in use: ${users.join("; ")}`, "pass --force to bind it anyway (you may lose that console or link)");
+        throw new BindBusyError(`${now.name} is in use: ${users.join("; ")}`, { reason: "in-use", device: now.name, users });
       }
     }
     saveOriginal(opts.stateDir, now, tx.journal.original, target, process.pid);

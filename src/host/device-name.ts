@@ -2,8 +2,9 @@
 // its domain (0000:00:02.0, 00:02.0, as lspci prints it), a /sys/bus/<bus>/devices/<name> path, a unique compatible
 // string (arm,pl031) or a glob (*.pl031) that matches exactly one device. Names are validated before they reach any
 // path, so nothing like "../../" or a stray "*" can touch another sysfs file.
-import { DeviceNotFoundError, UsageError } from "../vfio/errors.ts";
+import { UsageError } from "../vfio/errors.ts";
 import type { HostDevice } from "./discovery.ts";
+import { DeviceNameError, NoSuchDeviceError } from "./host-errors.ts";
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:,+@-]*$/;
 const GLOB_RE = /^[A-Za-z0-9*?._:,+@-]+$/;
@@ -19,10 +20,7 @@ export function isValidDeviceName(name: string): boolean {
  */
 export function validateDeviceName(name: string): string {
   if (!isValidDeviceName(name)) {
-    throw new UsageError(
-      `invalid device name '${name}'`,
-      "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)",
-    );
+    throw new DeviceNameError(`invalid device name '${name}'`, { reason: "invalid-name", name });
   }
   return name;
 }
@@ -84,10 +82,7 @@ function exactlyOne(spec: string, hits: readonly HostDevice[], all: readonly Hos
     );
   }
   const close = suggest(spec, all.map((d) => d.name));
-  throw new DeviceNotFoundError(
-    `no device '${spec}'`,
-    close.length ? `did you mean ${close.join(" or ")}? (see vfio-plat list)` : "see `vfio-plat list` for device names",
-  );
+  throw new NoSuchDeviceError(`no device '${spec}'`, { reason: "no-such-device", spec, close });
 }
 
 /** Up to three known names close to `spec` (edit distance, or a shared prefix/suffix). */

@@ -48,7 +48,7 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
           check: "bind-journal",
           status: "warn",
           message: `${what}: ${"damaged" in j ? "repaired" : r.outcome}; ${name} is on ${r.driver ?? "no driver"}`,
-          ...(r.outcome === "rolled back" && r.op === "bind" ? { fix: `bind it again if you still want it: vfio-plat bind ${name}` } : {}),
+          ...(r.outcome === "rolled back" && r.op === "bind" ? { fix: { kind: "bind-again", device: name } as const } : {}),
         });
       }
     } catch (e) {
@@ -56,7 +56,7 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
         check: "bind-journal",
         status: "fail",
         message: `${what}: could not be finished: ${(e as Error).message}`,
-        fix: `stop any process using ${name}, then run vfio-plat doctor again (or vfio-plat unbind ${name})`,
+        fix: { kind: "retry-transaction", device: name },
       });
     }
   }
@@ -69,7 +69,7 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
         check: "bind-journal",
         status: "warn",
         message: `${d.name} ${has} driver_override ${d.override} (a bind cut short?)`,
-        fix: `give it back its driver: vfio-plat unbind ${d.name}, or finish the bind: vfio-plat bind ${d.name}`,
+        fix: { kind: "unbind-or-bind", device: d.name },
       });
     }
   }

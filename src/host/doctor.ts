@@ -13,11 +13,34 @@ import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, listDir } from "./sysfs.ts";
 
 export type FindingStatus = "ok" | "warn" | "fail" | "info";
 
+/**
+ * A finding's fix as facts: a string is advice that needs no vfio-plat command (modprobe, a boot parameter); the kinds
+ * are the steps vfio-plat itself takes, with the device they apply to. The CLI words them (src/cli/output/doctor-words.ts).
+ */
+export type Fix =
+  | string
+  /** Load VFIO, or use the simulated board. */
+  | { kind: "load-vfio" }
+  /** Bind `device` to `target`; `force`: it is in use by the kernel, and binding takes that away. */
+  | { kind: "bind"; device: string; target: string; force: boolean }
+  /** Bind `device` (so it joins its IOMMU group), then check it again. */
+  | { kind: "bind-then-check"; device: string }
+  /** Bind `device`, a group member still on a kernel driver, too (or unbind the members). */
+  | { kind: "bind-group-member"; device: string }
+  /** Open the group node as root, or bind `device` handing its node over to the user. */
+  | { kind: "hand-over"; device: string }
+  /** A bind of `device` was rolled back: bind it again if still wanted. */
+  | { kind: "bind-again"; device: string }
+  /** An interrupted transaction of `device` could not be finished: stop its users, check again, or unbind it. */
+  | { kind: "retry-transaction"; device: string }
+  /** `device` has only a VFIO driver_override: unbind it (its driver back), or bind it (finish the bind). */
+  | { kind: "unbind-or-bind"; device: string };
+
 export interface Finding {
   check: string;
   status: FindingStatus;
   message: string;
-  fix?: string;
+  fix?: Fix;
 }
 
 /** Compatibles that vfio-platform has reset modules for (everything else needs reset_required=0). */
@@ -59,7 +82,7 @@ export function checkSystem(b: KernelBoundary): Finding[] {
       check: "vfio",
       status: "fail",
       message: "this kernel has no VFIO (/dev/vfio/vfio is missing)",
-      fix: sim ? "the simulated board always has VFIO: its state directory may be damaged" : "modprobe vfio vfio_iommu_type1 (CONFIG_VFIO), or develop on the simulated board: vfio-plat --sim",
+      fix: sim ? "the simulated board always has VFIO: its state directory may be damaged" : { kind: "load-vfio" },
     });
   }
   for (const [bus, drv] of [["platform", "vfio-platform"], ["amba", "vfio-amba"]] as const) {
@@ -114,7 +137,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
       check: "driver",
       status: users.length ? "warn" : "info",
       message: `${dev.name} is ${dev.driver ? `bound to ${dev.driver}` : "not bound to any driver"}${users.length ? ` and in use: ${users.join("; ")}` : ""}`,
-      fix: users.length ? `vfio-plat bind ${dev.name} --force (you lose what it serves)` : `vfio-plat bind ${dev.name} (to ${target})`,
+      fix: { kind: "bind", device: dev.name, target, force: users.length > 0 },
     });
   }
   const noiommuParam = readParam(b, "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
@@ -126,7 +149,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
       check: "iommu-group",
       status: "info",
       message: `${dev.name} shows no IOMMU group yet: an unbound PCI function on a device-tree kernel joins its group when a driver first probes it`,
-      fix: `vfio-plat bind ${dev.name}, then look again`,
+      fix: { kind: "bind-then-check", device: dev.name },
     });
   } else if (dev.iommuGroup === undefined) {
     out.push({
@@ -183,7 +206,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
     });
     out.push(
       blockers.length
-        ? { check: "viability", status: "fail", message: `group ${dev.iommuGroup} is not viable: ${blockers.join(", ")} still on kernel drivers`, fix: `bind them too (vfio-plat bind ${blockers[0]}) or unbind them` }
+        ? { check: "viability", status: "fail", message: `group ${dev.iommuGroup} is not viable: ${blockers.join(", ")} still on kernel drivers`, fix: { kind: "bind-group-member", device: blockers[0]! } }
         : { check: "viability", status: "ok", message: members.length ? `group ${dev.iommuGroup} shares with ${members.join(", ")}, all free for VFIO` : `group ${dev.iommuGroup} has only this device` },
     );
   }
@@ -199,7 +222,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
             check: "permissions",
             status: "fail",
             message: `${groupNode} (mode ${(st.mode & 0o777).toString(8)}, uid ${st.uid}, gid ${st.gid}) is not read-write for uid ${uid}`,
-            fix: `run as root, or hand it over: vfio-plat bind ${dev.name} --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"`,
+            fix: { kind: "hand-over", device: dev.name },
           },
     );
     if (noiommuGroup && uid !== 0) {

@@ -51,11 +51,27 @@ export function irqUnavailableReason(name: string | undefined, why: "count 0" | 
  * The error for an interrupt index the device has but cannot use (exit 6 in the CLI). The kernel's EINVAL is not kept
  * as a cause: the message already says what it means, and the cause would repeat the ioctl and errno after it.
  */
-export function irqUnavailable(device: string, index: number, name: string | undefined, why: "count 0" | "refused"): UnsupportedError {
-  return new UnsupportedError(
-    `${irqLabel(index, name)} of ${device} is ${why === "refused" ? "not available: " : ""}${irqUnavailableReason(name, why)}`,
-    `\`vfio-plat info ${device}\` lists its interrupts and their counts`,
-  );
+export function irqUnavailable(device: string, index: number, name: string | undefined, why: "count 0" | "refused"): IrqRefusedError {
+  const message = `${irqLabel(index, name)} of ${device} is ${why === "refused" ? "not available: " : ""}${irqUnavailableReason(name, why)}`;
+  return new IrqRefusedError(message, { reason: "unavailable", device, index, why });
+}
+
+/** Why an interrupt index was refused, as facts (the CLI words them in src/cli/output/library-words.ts). */
+export interface IrqRefusal {
+  reason: "unavailable";
+  device: string;
+  index: number;
+  why: "count 0" | "refused";
+}
+
+/** An interrupt index the device has but cannot use (UnsupportedError: exit 6 in the CLI); `refusal` holds the facts. */
+export class IrqRefusedError extends UnsupportedError {
+  constructor(
+    message: string,
+    readonly refusal: IrqRefusal,
+  ) {
+    super(message);
+  }
 }
 
 /** An IrqEvent as JSON: `count` as a number (an eventfd count never nears 2^53), `tNs` as a decimal string. */

@@ -49,11 +49,34 @@ export function regionUnavailableReason(name: string | undefined, why: "size 0" 
  * The error for a region the device has but cannot use (exit 6 in the CLI). The kernel's EINVAL is not kept as a
  * cause: the message already says what it means, and the cause would repeat the ioctl and errno after it.
  */
-export function regionUnavailable(device: string, index: number, name: string | undefined, why: "size 0" | "refused"): UnsupportedError {
-  return new UnsupportedError(
-    `${regionLabel(index, name)} of ${device} is ${why === "refused" ? "not available: " : ""}${regionUnavailableReason(name, why)}`,
-    `\`vfio-plat info ${device}\` lists its regions and their sizes`,
-  );
+export function regionUnavailable(device: string, index: number, name: string | undefined, why: "size 0" | "refused"): RegionRefusedError {
+  const message = `${regionLabel(index, name)} of ${device} is ${why === "refused" ? "not available: " : ""}${regionUnavailableReason(name, why)}`;
+  return new RegionRefusedError(message, { reason: "unavailable", device, index, why });
+}
+
+/** Why a region access was refused, as facts (the CLI words them in src/cli/output/library-words.ts). */
+export type RegionRefusal =
+  | { reason: "unavailable"; device: string; index: number; why: "size 0" | "refused" }
+  | { reason: "outside"; device: string; index: number; offset: number; width: Width; size: number };
+
+/** A region the device has but cannot use (UnsupportedError: exit 6 in the CLI); `refusal` holds the facts. */
+export class RegionRefusedError extends UnsupportedError {
+  constructor(
+    message: string,
+    readonly refusal: RegionRefusal,
+  ) {
+    super(message);
+  }
+}
+
+/** An access outside a region (a UsageError); `refusal` holds the facts. */
+export class RegionAccessError extends UsageError {
+  constructor(
+    message: string,
+    readonly refusal: RegionRefusal,
+  ) {
+    super(message);
+  }
 }
 
 export class Region {
@@ -119,9 +142,9 @@ export class Region {
       );
     }
     if (offset + width > this.sizeNumber) {
-      throw new UsageError(
+      throw new RegionAccessError(
         `offset 0x${offset.toString(16)} + ${width} is outside region ${this.index} of ${this.device} (size 0x${this.size.toString(16)})`,
-        "see `vfio-plat info` for region sizes",
+        { reason: "outside", device: this.device, index: this.index, offset, width, size: this.size },
       );
     }
   }

@@ -3,6 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { resolveDevice, suggest, validateDeviceName } from "../../src/host/device-name.ts";
 import type { HostDevice } from "../../src/host/discovery.ts";
+import { NoSuchDeviceError } from "../../src/host/host-errors.ts";
+import { refusalHint } from "../../src/cli/output/library-words.ts";
 import { DeviceNotFoundError, UsageError } from "../../src/vfio/errors.ts";
 
 function dev(name: string, bus: "platform" | "amba", compatible: string[]): HostDevice {
@@ -41,7 +43,9 @@ describe("resolveDevice", () => {
       throw new Error("no error");
     } catch (e) {
       expect(e).toBeInstanceOf(DeviceNotFoundError);
-      expect((e as DeviceNotFoundError).hint).toContain("9010000.pl031");
+      // The library says the facts; the CLI's words name `vfio-plat list`.
+      expect((e as NoSuchDeviceError).refusal).toEqual({ reason: "no-such-device", spec: "9010000.pl03", close: ["9010000.pl031", "9000000.pl011"] });
+      expect(refusalHint(e)).toBe("did you mean 9010000.pl031 or 9000000.pl011? (see vfio-plat list)");
     }
   });
 });

@@ -7,6 +7,7 @@ import { bindDevice, unbindDevice } from "../../src/host/bind.ts";
 import { normalizeBdf, resolveDevice } from "../../src/host/device-name.ts";
 import { describeDevice, listDevices, pciIdText, type HostDevice } from "../../src/host/discovery.ts";
 import { checkDevice } from "../../src/host/doctor.ts";
+import { fixText } from "../../src/cli/output/doctor-words.ts";
 import { DeviceNotFoundError } from "../../src/vfio/errors.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
 
@@ -87,7 +88,8 @@ describe("discovery, bind and doctor on the simulated edu", () => {
     const findings = checkDevice(board.b, describeDevice(board.b, "pci", EDU));
     const group = findings.find((f) => f.check === "iommu-group")!;
     expect(group.status).toBe("info");
-    expect(group.fix).toBe(`vfio-plat bind ${EDU}, then look again`);
+    expect(group.fix).toEqual({ kind: "bind-then-check", device: EDU });
+    expect(fixText(group.fix!)).toBe(`vfio-plat bind ${EDU}, then look again`);
     expect(findings.some((f) => f.status === "fail")).toBe(false);
     bindDevice(board.b, describeDevice(board.b, "pci", EDU), { stateDir: `${board.stateDir}/host` });
     const after = checkDevice(board.b, describeDevice(board.b, "pci", EDU));

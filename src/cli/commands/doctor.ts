@@ -6,6 +6,7 @@ import { inspectSimState } from "../../open-boundary.ts";
 import type { CliContext } from "../context.ts";
 import { stateFindings } from "../doctor-state.ts";
 import { findDevice } from "../device-session.ts";
+import { findingInWords } from "../output/doctor-words.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { escapeUnsafe } from "../output/safe-text.ts";
@@ -29,7 +30,8 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
 }
 
 /** Print the findings; exit 1 when one failed. */
-function report(ctx: CliContext, backend: string, device: string | undefined, findings: Finding[]): number {
+function report(ctx: CliContext, backend: string, device: string | undefined, found: Finding[]): number {
+  const findings = found.map(findingInWords);
   const failed = findings.some((f) => f.status === "fail");
   if (ctx.json) {
     writeStdout(jsonDocument({ backend, device: device ?? null, ok: !failed, findings }));

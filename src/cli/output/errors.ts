@@ -13,7 +13,10 @@ import {
   VerifyError,
   VfioError,
 } from "../../vfio/errors.ts";
+import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
+import { hintForErrno, type SysInfo } from "./errno-words.ts";
+import { refusalHint } from "./library-words.ts";
 import { OutputClosedError } from "./stdio.ts";
 import { formatTable } from "./table.ts";
 import { escapeUnsafe, jsonUnsafeEscaped } from "./safe-text.ts";
@@ -104,14 +107,6 @@ export interface ErrorJson {
   hint: string | null;
 }
 
-/** The errno facts found in a cause chain: a SyscallError, or a Node/Bun fs error that escaped normalisation. */
-interface SysInfo {
-  code: string;
-  syscall?: string;
-  path?: string;
-  request?: string;
-}
-
 function chainOf(err: unknown): unknown[] {
   const chain: unknown[] = [];
   let e: unknown = err;
@@ -172,8 +167,6 @@ function describeWrapper(e: Error): string {
   return e.message;
 }
 
-const DEV_VFIO_NODE = /^\/dev\/vfio\/(?:\d+|noiommu-\d+|devices\/.+)$/;
-
 /** Exit code implied by an errno (and the ioctl it came from). */
 function exitForErrno(s: SysInfo): number {
   switch (s.code) {
@@ -199,76 +192,9 @@ function exitForErrno(s: SysInfo): number {
   }
 }
 
-/** The fix to suggest for an errno in its context, or undefined when there is nothing useful to say. */
-function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number }): string | undefined {
-  const path = s.path ?? "";
-  const device = ctx.device ?? "DEVICE";
-  switch (s.code) {
-    case "EACCES":
-    case "EPERM":
-      if (s.code === "EPERM" && (s.request === "VFIO_SET_IOMMU" || s.request === "VFIO_DEVICE_BIND_IOMMUFD")) {
-        return (
-          "the IOMMU cannot isolate this device's MSIs: if you accept the risk, load vfio_iommu_type1 with " +
-          "allow_unsafe_interrupts=1 (kernel cmdline vfio_iommu_type1.allow_unsafe_interrupts=1); see vfio-plat doctor"
-        );
-      }
-      if (path === "/dev/vfio/vfio" || DEV_VFIO_NODE.test(path)) {
-        return (
-          `run as root, or give your user the group: vfio-plat bind ${device} --group GROUP, ` +
-          "or a udev rule for /dev/vfio/* (see README, Permissions)"
-        );
-      }
-      if (path.startsWith("/sys/")) return "changing driver bindings in sysfs needs root (sudo)";
-      return "run as root, or check the permissions of the file";
-    case "ENOENT":
-    case "ENODEV":
-      if (path === "/dev/vfio/vfio") {
-        return "this kernel has no VFIO (modprobe vfio-platform, or enable CONFIG_VFIO); try --sim for the simulated board";
-      }
-      if (DEV_VFIO_NODE.test(path)) return `bind the device first: vfio-plat bind ${device}`;
-      if (path.startsWith("/sys/")) return "see vfio-plat list for the devices on this machine";
-      return undefined;
-    case "EBUSY":
-      if (ctx.pid !== undefined) return `another process (pid ${ctx.pid}) holds ${path || "the group"}; stop it and retry`;
-      if (path) return `another process holds ${path}; find it with: fuser -v ${path}`;
-      return "another process holds the group or device; stop it and retry";
-    case "ENOMEM":
-      if (s.request === "VFIO_IOMMU_MAP_DMA") {
-        return (
-          "pinned DMA memory counts against the locked-memory limit: raise it (ulimit -l, LimitMEMLOCK= in systemd, " +
-          "or /etc/security/limits.conf) or run as root"
-        );
-      }
-      return undefined;
-    case "ENOTTY":
-    case "EOPNOTSUPP":
-    case "ENOSYS":
-      return `${s.request ?? "this operation"} is not supported by this device or kernel`;
-    case "EINVAL":
-      if (s.request === "VFIO_DEVICE_RESET") {
-        return "the device has no reset function (vfio-platform needs a vfio-reset driver for its compatible)";
-      }
-      if (s.request === "VFIO_DEVICE_SET_IRQS") {
-        // vfio-platform answers EINVAL to mask/unmask of an edge interrupt (no MASKABLE flag); any bus to an action the
-        // interrupt's flags do not offer, or to an index or count it does not have.
-        return (
-          `the interrupt does not offer this action: mask and unmask need MASKABLE (edge interrupts on vfio-platform ` +
-          `are not), an eventfd needs EVENTFD; vfio-plat info ${device} lists each interrupt's flags`
-        );
-      }
-      if (/\/drivers\/vfio-platform\/bind$|\/drivers_probe$/.test(path)) {
-        return (
-          "vfio-platform refused the device: it needs an IOMMU group, and without a reset driver " +
-          "vfio_platform.reset_required=0 (module parameter or kernel cmdline); see vfio-plat doctor"
-        );
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
-}
-
 function ownHint(e: unknown): string | undefined {
+  const words = refusalHint(e);
+  if (words !== undefined) return words;
   const h = (e as { hint?: unknown }).hint;
   return typeof h === "string" && h !== "" ? h : undefined;
 }
@@ -317,7 +243,7 @@ const SIGNAL_EXIT = { SIGHUP: EXIT.SIGHUP, SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SI
 /** Exit code and table name for an error of a known class, else undefined. */
 function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
-  if (e instanceof UsageError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof UsageError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };

@@ -1,0 +1,46 @@
+// The CLI's words for the library's refusals: src/vfio and src/host say what they found as facts (`refusal`); this
+// file turns each into the advice the user reads, naming vfio-plat's commands and flags. The error's class (and so
+// the exit code) stays the library's. The one place a library refusal meets command-line words.
+import {
+  BindBusyError,
+  BindUnsupportedError,
+  BindUsageError,
+  DeviceNameError,
+  NoSuchDeviceError,
+  type BindRefusal,
+  type DeviceNameRefusal,
+} from "../../host/host-errors.ts";
+import { IrqRefusedError } from "../../vfio/irq.ts";
+import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
+
+/** The advice for `e` when it is a library refusal with facts, else undefined. */
+export function refusalHint(e: unknown): string | undefined {
+  if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return regionHint(e.refusal);
+  if (e instanceof IrqRefusedError) return `\`vfio-plat info ${e.refusal.device}\` lists its interrupts and their counts`;
+  if (e instanceof BindUsageError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
+  if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
+  return undefined;
+}
+
+function deviceNameHint(r: DeviceNameRefusal): string {
+  if (r.reason === "invalid-name") return "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)";
+  return r.close.length ? `did you mean ${r.close.join(" or ")}? (see vfio-plat list)` : "see `vfio-plat list` for device names";
+}
+
+function regionHint(r: RegionRefusal): string {
+  return r.reason === "unavailable" ? `\`vfio-plat info ${r.device}\` lists its regions and their sizes` : "see `vfio-plat info` for region sizes";
+}
+
+/** `load`: the library's own advice (how to load the driver), kept in front. */
+function bindHint(r: BindRefusal, load: string | undefined): string {
+  switch (r.reason) {
+    case "wrong-vfio-driver":
+      return `use --driver ${r.target}, or leave --driver out`;
+    case "not-vfio-driver":
+      return `the ${r.bus} bus's is ${r.target}; leave --driver out to use it`;
+    case "no-vfio-driver":
+      return `${load ?? `load it (modprobe ${r.target})`}${r.realWithoutVfio ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : ""}`;
+    case "in-use":
+      return "pass --force to bind it anyway (you may lose that console or link)";
+  }
+}

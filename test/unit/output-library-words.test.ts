@@ -1,0 +1,101 @@
+// The library's refusals are facts; the CLI's words for them (src/cli/output/library-words.ts, doctor-words.ts) are
+// the advice users read, with the exit code the library's error class decides.
+import { describe, expect, test } from "bun:test";
+import { fixText, findingInWords } from "../../src/cli/output/doctor-words.ts";
+import { describeError } from "../../src/cli/output/errors.ts";
+import { refusalHint } from "../../src/cli/output/library-words.ts";
+import { vfioDriverFor } from "../../src/host/bind.ts";
+import { resolveDevice, validateDeviceName } from "../../src/host/device-name.ts";
+import type { Fix } from "../../src/host/doctor.ts";
+import { BindBusyError, BindUnsupportedError } from "../../src/host/host-errors.ts";
+import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
+import { irqUnavailable } from "../../src/vfio/irq.ts";
+import { regionUnavailable } from "../../src/vfio/region.ts";
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("nothing thrown");
+}
+
+describe("library refusals in CLI words", () => {
+  test("region and interrupt refusals: exit 6, the hint names `vfio-plat info DEV`", () => {
+    const region = regionUnavailable("0000:00:02.0", 6, "ROM", "size 0");
+    expect(region.refusal).toEqual({ reason: "unavailable", device: "0000:00:02.0", index: 6, why: "size 0" });
+    expect(region.hint).toBeUndefined();
+    const r = describeError(region);
+    expect(r.exit).toBe(6);
+    expect(r.hint).toBe("`vfio-plat info 0000:00:02.0` lists its regions and their sizes");
+    const irq = irqUnavailable("0000:00:02.0", 0, "INTx", "refused");
+    expect(irq.refusal).toEqual({ reason: "unavailable", device: "0000:00:02.0", index: 0, why: "refused" });
+    expect(describeError(irq).hint).toBe("`vfio-plat info 0000:00:02.0` lists its interrupts and their counts");
+  });
+
+  test("a driver that is not the bus's: exit 2, the hint names --driver", () => {
+    const wrong = thrown(() => vfioDriverFor("amba", "vfio-platform"));
+    expect((wrong as { refusal: unknown }).refusal).toEqual({ reason: "wrong-vfio-driver", driver: "vfio-platform", bus: "amba", target: "vfio-amba" });
+    expect(describeError(wrong).line).toBe(
+      "vfio-plat: vfio-platform does not serve the amba bus: its VFIO driver is vfio-amba (USAGE) — use --driver vfio-amba, or leave --driver out",
+    );
+    const none = describeError(thrown(() => vfioDriverFor("platform", "rtc-pl031")));
+    expect(none.exit).toBe(2);
+    expect(none.hint).toBe("the platform bus's is vfio-platform; leave --driver out to use it");
+  });
+
+  test("no VFIO driver: the library's load advice, and the simulated board only where a real host has no VFIO", () => {
+    const load = "load it (modprobe vfio-amba) or build the kernel with CONFIG_VFIO_AMBA";
+    const bare = new BindUnsupportedError("this kernel has no vfio-amba driver", { reason: "no-vfio-driver", target: "vfio-amba", realWithoutVfio: true }, load);
+    expect(describeError(bare).exit).toBe(6);
+    expect(refusalHint(bare)).toBe(`${load}; without VFIO hardware, try the simulated board: vfio-plat --sim`);
+    const lab = new BindUnsupportedError("this kernel has no vfio-amba driver", { reason: "no-vfio-driver", target: "vfio-amba", realWithoutVfio: false }, load);
+    expect(refusalHint(lab)).toBe(load);
+  });
+
+  test("a device the kernel uses: exit 5, the hint names --force", () => {
+    const busy = new BindBusyError("9000000.pl011 is in use: console", { reason: "in-use", device: "9000000.pl011", users: ["console"] });
+    const r = describeError(busy);
+    expect(r.exit).toBe(5);
+    expect(r.hint).toBe("pass --force to bind it anyway (you may lose that console or link)");
+  });
+
+  test("device names: an invalid one is a usage error naming `vfio-plat list`; a miss suggests close names", () => {
+    const bad = describeError(thrown(() => validateDeviceName("../x")));
+    expect([bad.exit, bad.hint]).toEqual([2, "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)"]);
+    const miss = describeError(thrown(() => resolveDevice("nothing-like-it", [])));
+    expect([miss.exit, miss.hint]).toEqual([3, "see `vfio-plat list` for device names"]);
+  });
+
+  test("an unknown simulated board: the sim's own error, a usage error for the CLI", () => {
+    const e = thrown(() => boardSpecOf("toString"));
+    expect(e).toMatchObject({ name: "UnknownBoardError", board: "toString" });
+    const r = describeError(e);
+    expect(r.exit).toBe(2);
+    expect(r.line).toStartWith("vfio-plat: unknown simulated board 'toString' (known: ");
+    expect(r.hint).toBe("see vfio-plat --help");
+  });
+});
+
+describe("doctor's fixes in CLI words", () => {
+  const cases: [Fix, string][] = [
+    ["boot with vfio_platform.reset_required=0", "boot with vfio_platform.reset_required=0"],
+    [{ kind: "load-vfio" }, "modprobe vfio vfio_iommu_type1 (CONFIG_VFIO), or develop on the simulated board: vfio-plat --sim"],
+    [{ kind: "bind", device: "D", target: "vfio-amba", force: false }, "vfio-plat bind D (to vfio-amba)"],
+    [{ kind: "bind", device: "D", target: "vfio-amba", force: true }, "vfio-plat bind D --force (you lose what it serves)"],
+    [{ kind: "bind-then-check", device: "D" }, "vfio-plat bind D, then look again"],
+    [{ kind: "bind-group-member", device: "E" }, "bind them too (vfio-plat bind E) or unbind them"],
+    [{ kind: "hand-over", device: "D" }, 'run as root, or hand it over: vfio-plat bind D --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"'],
+    [{ kind: "bind-again", device: "D" }, "bind it again if you still want it: vfio-plat bind D"],
+    [{ kind: "retry-transaction", device: "D" }, "stop any process using D, then run vfio-plat doctor again (or vfio-plat unbind D)"],
+    [{ kind: "unbind-or-bind", device: "D" }, "give it back its driver: vfio-plat unbind D, or finish the bind: vfio-plat bind D"],
+  ];
+  for (const [fix, words] of cases) test(`${typeof fix === "string" ? "text" : fix.kind} -> ${words}`, () => expect(fixText(fix)).toBe(words));
+
+  test("a finding in words keeps its fields and their order (the JSON output), the fix as text", () => {
+    const f = findingInWords({ check: "driver", status: "info", message: "m", fix: { kind: "bind-again", device: "D" } });
+    expect(JSON.stringify(f)).toBe('{"check":"driver","status":"info","message":"m","fix":"bind it again if you still want it: vfio-plat bind D"}');
+    expect(findingInWords({ check: "vfio", status: "ok", message: "ok" })).toEqual({ check: "vfio", status: "ok", message: "ok" });
+  });
+});
