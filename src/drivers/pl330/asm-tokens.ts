@@ -1,0 +1,30 @@
+// The assembler's tokens: comments and numbers, written strictly (no octal guesses, no trailing junk) so that what the
+// disassembler prints reads back as the same value.
+
+/** Strip a `;` or `//` comment. */
+export function stripComment(line: string): string {
+  const semi = line.indexOf(";");
+  const slashes = line.indexOf("//");
+  const cut = [semi, slashes].filter((i) => i >= 0);
+  return cut.length ? line.slice(0, Math.min(...cut)) : line;
+}
+
+/**
+ * A strict integer: 0x.. hex, 0b.. binary, or decimal (no leading zeros), `_` between digits, optional leading `-`
+ * only when `allowNegative`. Returns undefined when the token is not a number at all.
+ */
+export function parseAsmNumber(token: string, allowNegative = false): number | undefined {
+  let t = token;
+  let sign = 1;
+  if (allowNegative && t.startsWith("-")) {
+    sign = -1;
+    t = t.slice(1);
+  }
+  let m: RegExpExecArray | null;
+  let v: number;
+  if ((m = /^0x([0-9a-f]+(?:_[0-9a-f]+)*)$/i.exec(t))) v = parseInt(m[1]!.replaceAll("_", ""), 16);
+  else if ((m = /^0b([01]+(?:_[01]+)*)$/i.exec(t))) v = parseInt(m[1]!.replaceAll("_", ""), 2);
+  else if (/^(?:0|[1-9][0-9]*(?:_[0-9]+)*)$/.test(t)) v = Number(t.replaceAll("_", ""));
+  else return undefined;
+  return sign * v;
+}
