@@ -13,7 +13,7 @@ import {
 } from "./abi/constants.ts";
 import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_device_info, vfio_irq_info, vfio_region_info } from "./abi/structs.ts";
-import { UnsupportedError, UsageError, VfioError } from "./errors.ts";
+import { NoSuchIndexError, UnsupportedError, UsageError, VfioError } from "./errors.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 import { Irq, irqUnavailable } from "./irq.ts";
 import { Region, regionUnavailable } from "./region.ts";
@@ -77,7 +77,7 @@ export class Device {
     if (cached) return cached;
     const n = this.info().numRegions;
     if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new UsageError(`${this.name} has no region ${index} (it has ${n})`, "see `vfio-plat info` for its regions");
+      throw new NoSuchIndexError(`${this.name} has no region ${index} (it has ${n})`, { kind: "region", device: this.name, index, count: n });
     }
     const arg = vfio_region_info.encode({ argsz: vfio_region_info.size, index });
     try {
@@ -123,7 +123,7 @@ export class Device {
     if (cached) return cached;
     const n = this.info().numIrqs;
     if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new UsageError(`${this.name} has no interrupt ${index} (it has ${n})`, "see `vfio-plat info` for its interrupts");
+      throw new NoSuchIndexError(`${this.name} has no interrupt ${index} (it has ${n})`, { kind: "interrupt", device: this.name, index, count: n });
     }
     const arg = vfio_irq_info.encode({ argsz: vfio_irq_info.size, index });
     const name = this.info().api === "vfio-pci" ? VFIO_PCI_IRQ_NAMES[index] : undefined;

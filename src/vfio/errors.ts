@@ -96,3 +96,42 @@ export class InterruptedError extends Error {
     return new InterruptedError(r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT");
   }
 }
+
+/** Facts behind a refusal to open a device (the CLI words the advice): why, and for which device. */
+export interface OpenRefusal {
+  device: string;
+  /** no-group: not bound to a VFIO driver; no-cdev: the device has no VFIO cdev (noiommu never has one); no-iommufd:
+   * the kernel has no /dev/iommu. The last two only when the iommufd path was asked for. */
+  reason: "no-group" | "no-cdev" | "no-iommufd";
+  noiommu?: boolean;
+}
+
+/** A device with no IOMMU group: not bound to a VFIO driver. */
+export class NotBoundError extends DeviceNotFoundError {
+  constructor(
+    message: string,
+    readonly refusal: OpenRefusal,
+  ) {
+    super(message);
+  }
+}
+
+/** The iommufd path is not available for this device or kernel. */
+export class IommufdUnavailableError extends UnsupportedError {
+  constructor(
+    message: string,
+    readonly refusal: OpenRefusal,
+  ) {
+    super(message);
+  }
+}
+
+/** A region or interrupt index the device does not have (a usage error); `refusal` holds the facts. */
+export class NoSuchIndexError extends UsageError {
+  constructor(
+    message: string,
+    readonly refusal: { kind: "region" | "interrupt"; device: string; index: number; count: number },
+  ) {
+    super(message);
+  }
+}

@@ -9,7 +9,7 @@ import { Container } from "./container.ts";
 import { attachIommufdPt, deviceCdevOf, openCdevDevice } from "./device-cdev.ts";
 import type { Device } from "./device.ts";
 import type { DmaSpace } from "./dma-space.ts";
-import { DeviceNotFoundError, UnsupportedError, VfioError } from "./errors.ts";
+import { IommufdUnavailableError, NotBoundError, VfioError } from "./errors.ts";
 import { Group, groupNodePath } from "./group.ts";
 import type { Ioas } from "./ioas.ts";
 import { IOMMUFD_PATH, IommuFd } from "./iommufd.ts";
@@ -146,7 +146,7 @@ export function chooseIommuMode(b: KernelBoundary, sysfsPath: string, mode: Iomm
 export function openDevice(b: KernelBoundary, opts: OpenOptions): VfioSession {
   const groupId = iommuGroupOf(b, opts.sysfsPath);
   if (groupId === undefined) {
-    throw new DeviceNotFoundError(`${opts.name} has no IOMMU group`, `bind it first: vfio-plat bind ${opts.name}`);
+    throw new NotBoundError(`${opts.name} has no IOMMU group`, { device: opts.name, reason: "no-group" });
   }
   const mode = chooseIommuMode(b, opts.sysfsPath, opts.iommuMode);
   const session = mode === "iommufd" ? openViaIommufd(b, opts, groupId) : openViaGroup(b, opts, groupId);
@@ -180,15 +180,14 @@ function openViaIommufd(b: KernelBoundary, opts: OpenOptions, groupId: number): 
   const cdevPath = deviceCdevOf(b, opts.sysfsPath);
   if (cdevPath === undefined) {
     const noiommu = b.fs.exists(groupNodePath(groupId, true));
-    throw new UnsupportedError(
-      `${opts.name} has no VFIO device cdev${noiommu ? " (noiommu devices never do)" : ""}`,
-      noiommu
-        ? "use --iommu-mode group: noiommu devices open through their group only"
-        : "the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6 or later); or use --iommu-mode group",
-    );
+    throw new IommufdUnavailableError(`${opts.name} has no VFIO device cdev${noiommu ? " (noiommu devices never do)" : ""}`, {
+      device: opts.name,
+      reason: "no-cdev",
+      noiommu,
+    });
   }
   if (!b.fs.exists(IOMMUFD_PATH)) {
-    throw new UnsupportedError(`${IOMMUFD_PATH} does not exist`, "the kernel needs CONFIG_IOMMUFD; or use --iommu-mode group");
+    throw new IommufdUnavailableError(`${IOMMUFD_PATH} does not exist`, { device: opts.name, reason: "no-iommufd" });
   }
   const iommufd = IommuFd.open(b);
   let device: Device | undefined;

@@ -9,6 +9,7 @@ import { resolveDevice, validateDeviceName } from "../../src/host/device-name.ts
 import type { Fix } from "../../src/host/doctor.ts";
 import { BindBusyError, BindUnsupportedError } from "../../src/host/host-errors.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
+import { IommufdUnavailableError, NoSuchIndexError, NotBoundError } from "../../src/vfio/errors.ts";
 import { irqUnavailable } from "../../src/vfio/irq.ts";
 import { regionUnavailable } from "../../src/vfio/region.ts";
 
@@ -22,6 +23,21 @@ function thrown(f: () => unknown): unknown {
 }
 
 describe("library refusals in CLI words", () => {
+  test("opening: not bound (exit 3), no cdev or no /dev/iommu (exit 6), an index the device lacks (exit 2)", () => {
+    const cases: [Error, number, string][] = [
+      [new NotBoundError("x has no IOMMU group", { device: "x", reason: "no-group" }), 3, "bind it first: vfio-plat bind x"],
+      [new IommufdUnavailableError("m", { device: "x", reason: "no-cdev", noiommu: true }), 6, "use --iommu-mode group: noiommu devices open through their group only"],
+      [new IommufdUnavailableError("m", { device: "x", reason: "no-cdev" }), 6, "the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6 or later); or use --iommu-mode group"],
+      [new IommufdUnavailableError("m", { device: "x", reason: "no-iommufd" }), 6, "the kernel needs CONFIG_IOMMUFD; or use --iommu-mode group"],
+      [new NoSuchIndexError("m", { kind: "region", device: "x", index: 5, count: 1 }), 2, "see `vfio-plat info` for its regions"],
+      [new NoSuchIndexError("m", { kind: "interrupt", device: "x", index: 4, count: 1 }), 2, "see `vfio-plat info` for its interrupts"],
+    ];
+    for (const [e, exit, hint] of cases) {
+      expect((e as { hint?: string }).hint).toBeUndefined(); // the library says no words
+      expect([describeError(e).exit, describeError(e).hint]).toEqual([exit, hint]);
+    }
+  });
+
   test("region and interrupt refusals: exit 6, the hint names `vfio-plat info DEV`", () => {
     const region = regionUnavailable("0000:00:02.0", 6, "ROM", "size 0");
     expect(region.refusal).toEqual({ reason: "unavailable", device: "0000:00:02.0", index: 6, why: "size 0" });

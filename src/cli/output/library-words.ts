@@ -10,6 +10,7 @@ import {
   type BindRefusal,
   type DeviceNameRefusal,
 } from "../../host/host-errors.ts";
+import { IommufdUnavailableError, NoSuchIndexError, NotBoundError, type OpenRefusal } from "../../vfio/errors.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 
@@ -19,12 +20,27 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof IrqRefusedError) return `\`vfio-plat info ${e.refusal.device}\` lists its interrupts and their counts`;
   if (e instanceof BindUsageError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
+  if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
+  if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;
 }
 
 function deviceNameHint(r: DeviceNameRefusal): string {
   if (r.reason === "invalid-name") return "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)";
   return r.close.length ? `did you mean ${r.close.join(" or ")}? (see vfio-plat list)` : "see `vfio-plat list` for device names";
+}
+
+function openHint(r: OpenRefusal): string {
+  switch (r.reason) {
+    case "no-group":
+      return `bind it first: vfio-plat bind ${r.device}`;
+    case "no-cdev":
+      return r.noiommu
+        ? "use --iommu-mode group: noiommu devices open through their group only"
+        : "the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6 or later); or use --iommu-mode group";
+    case "no-iommufd":
+      return "the kernel needs CONFIG_IOMMUFD; or use --iommu-mode group";
+  }
 }
 
 function regionHint(r: RegionRefusal): string {
