@@ -15,7 +15,7 @@ const FILE_SIZE = 64 * 1024;
 export function fileRegion(ctx: BenchContext, path: string): { region: Region; fd: number } {
   const fd = ctx.b.open(path, O_RDWR);
   const flags = abi.VFIO_REGION_INFO_FLAG_READ | abi.VFIO_REGION_INFO_FLAG_WRITE | abi.VFIO_REGION_INFO_FLAG_MMAP;
-  const region = new Region(ctx.b, fd, "bench-file", { index: 0, flags, size: BigInt(FILE_SIZE), offset: 0n, capOffset: 0 });
+  const region = new Region(ctx.b, fd, "bench-file", { index: 0, flags, size: FILE_SIZE, offset: 0n, capOffset: 0 });
   return { region, fd };
 }
 

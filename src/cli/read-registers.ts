@@ -4,6 +4,7 @@
 import type { Region } from "../vfio/region.ts";
 import { checkpoint } from "./interrupt.ts";
 import type { Width } from "./parse/access.ts";
+import { checkRegister, readRegisterRange } from "./register-io.ts";
 
 /** Registers read between two checkpoints: small enough to stop promptly, large enough that checking costs nothing. */
 export const READ_CHUNK = 4096;
@@ -22,12 +23,12 @@ export async function readRegisters(
   onChunk?: (done: number) => void,
 ): Promise<bigint[]> {
   // The whole range is checked before the first access: never half a dump and then an error.
-  region.checkAccess(offset + (count - 1) * width, width);
+  checkRegister(region, offset + (count - 1) * width, width);
   const values: bigint[] = [];
   for (let done = 0; done < count; ) {
     await checkpoint(signal);
     const n = Math.min(READ_CHUNK, count - done);
-    for (const v of region.readMany(offset + done * width, width, n)) values.push(v);
+    for (const v of readRegisterRange(region, offset + done * width, width, n)) values.push(v);
     done += n;
     onChunk?.(done);
   }

@@ -87,11 +87,15 @@ export class Device {
       throw e;
     }
     const v = vfio_region_info.decode(arg);
+    // Sizes inside a region are numbers (the library's numeric rule); no device has a region of 2^53 bytes (8 PiB).
+    if (v.size > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new UnsupportedError(`region ${index} of ${this.name} is 0x${v.size.toString(16)} bytes, beyond 2^53`);
+    }
     const region = new Region(
       this.b,
       this.fd,
       this.name,
-      { index, flags: v.flags, size: v.size, offset: v.offset, capOffset: v.cap_offset },
+      { index, flags: v.flags, size: Number(v.size), offset: v.offset, capOffset: v.cap_offset },
       this.regionNames[index],
     );
     this.regionCache.set(index, region);

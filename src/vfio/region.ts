@@ -13,16 +13,29 @@ import {
 } from "./abi/constants.ts";
 import { UnsupportedError, UsageError, VfioError } from "./errors.ts";
 
-/** Access width in bytes. */
-export type Width = 1 | 2 | 4 | 8;
+/** Access width in bits, as the CLI's `--width` names it. */
+export type Width = 8 | 16 | 32 | 64;
 
+/** The widths whose values are `number`s (every 32-bit value is exact in a double). */
+export type NarrowWidth = 8 | 16 | 32;
+
+/** The value of a register of width `W`: `number` up to 32 bits, `bigint` at 64 (the numeric rule, see Region). */
+export type RegisterValue<W extends Width> = W extends 64 ? bigint : number;
+
+/** Region `index` as VFIO_DEVICE_GET_REGION_INFO describes it. */
 export interface RegionInfo {
   index: number;
   flags: number;
-  size: bigint;
-  /** File offset of the region on the device fd. */
+  /** Size in bytes: a size inside a region, so a number (the kernel's u64, checked to be below 2^53). */
+  size: number;
+  /** File offset of the region on the device fd (`index << 40` for vfio-platform and vfio-pci): a bigint. */
   offset: bigint;
   capOffset: number;
+}
+
+/** True for 8, 16, 32 and 64: the widths a region access can have. */
+export function isWidth(width: unknown): width is Width {
+  return width === 8 || width === 16 || width === 32 || width === 64;
 }
 
 /** What a region is called in messages: "BAR2 (region 2)" when it has a name, else "region 2". */
@@ -79,6 +92,11 @@ export class RegionAccessError extends UsageError {
   }
 }
 
+/**
+ * One region of a device. The numeric rule of the library, applied here: offsets and sizes inside a region are
+ * `number`s; register values of 8, 16 and 32 bits are `number`s; 64-bit values are `bigint`s; the region's file offset
+ * on the device fd is a `bigint`. Widths are in bits (8, 16, 32, 64).
+ */
 export class Region {
   /** Preallocated single-access buffers: no allocation per register access. */
   private readonly buf = new Uint8Array(8);
@@ -88,9 +106,8 @@ export class Region {
   private readonly view2 = this.buf.subarray(0, 2);
   private readonly view4 = this.buf.subarray(0, 4);
   private mapping: Mapping | undefined;
-  // info's bigints as numbers, converted once: the register hot path does no BigInt work (measured in the lab bench).
-  // Region offsets (index << 40) and sizes are far below 2^53.
-  private readonly sizeNumber: number;
+  // The file offset as a number, converted once: the register hot path does no BigInt work (measured in the lab
+  // bench). Region offsets (index << 40) are far below 2^53.
   private readonly fileOffset: number;
 
   constructor(
@@ -101,16 +118,15 @@ export class Region {
     /** The region's name from the device tree `reg-names`, when known. */
     readonly name?: string,
   ) {
-    this.sizeNumber = Number(info.size);
     this.fileOffset = Number(info.offset);
   }
 
   get index(): number {
     return this.info.index;
   }
-  /** Size in bytes (regions are far below 2^53). */
+  /** Size in bytes. */
   get size(): number {
-    return this.sizeNumber;
+    return this.info.size;
   }
   get flags(): number {
     return this.info.flags;
@@ -129,96 +145,115 @@ export class Region {
   }
 
   /**
-   * Check that an access of `width` bytes at `offset` is inside the region and naturally aligned.
-   * @throws UnsupportedError when the region has size 0 (not implemented), UsageError naming the region, offset and width
+   * Check that an access of `width` bits at byte `offset` is inside the region and naturally aligned.
+   * @throws RegionRefusedError when the region has size 0 (not implemented), UsageError for a width that is not 8, 16,
+   *   32 or 64 or a misaligned offset, RegionAccessError (facts in `refusal`) for an access outside the region
    */
   checkAccess(offset: number, width: Width): void {
-    if (this.sizeNumber === 0) throw regionUnavailable(this.device, this.index, this.name, "size 0");
+    if (!isWidth(width)) throw new UsageError(`width ${String(width)} is not an access width (8, 16, 32 or 64 bits)`);
+    if (this.info.size === 0) throw regionUnavailable(this.device, this.index, this.name, "size 0");
     if (!Number.isSafeInteger(offset) || offset < 0) throw new UsageError(`offset ${offset} is not a valid offset`);
-    if (offset % width !== 0) {
+    const bytes = width / 8;
+    if (offset % bytes !== 0) {
       throw new UsageError(
-        `offset 0x${offset.toString(16)} is not aligned to the ${width * 8}-bit access width`,
-        `use an offset that is a multiple of ${width}`,
+        `offset 0x${offset.toString(16)} is not aligned to the ${width}-bit access width`,
+        `use an offset that is a multiple of ${bytes}`,
       );
     }
-    if (offset + width > this.sizeNumber) {
+    if (offset + bytes > this.info.size) {
       throw new RegionAccessError(
-        `offset 0x${offset.toString(16)} + ${width} is outside region ${this.index} of ${this.device} (size 0x${this.size.toString(16)})`,
+        `offset 0x${offset.toString(16)} + ${bytes} is outside region ${this.index} of ${this.device} (size 0x${this.size.toString(16)})`,
         { reason: "outside", device: this.device, index: this.index, offset, width, size: this.size },
       );
     }
   }
 
   /**
-   * Read one register: exactly one pread of `width` (1, 2 or 4) bytes at `offset`; 8 goes through mmap.
-   * @throws UsageError (bounds/alignment), UnsupportedError (not readable, 64-bit without MMAP), VfioError (kernel)
+   * Read one register of `width` bits at byte `offset`: exactly one pread for 8, 16 and 32 bits (a `number`); 64 bits
+   * go through mmap (a `bigint`), since vfio-platform's pread never issues a 64-bit access.
+   * @throws UsageError (width, alignment), RegionAccessError (outside), UnsupportedError (not readable, 64-bit
+   *   without MMAP), VfioError (the kernel refused the pread or mmap)
    */
-  read(offset: number, width: Width): bigint {
+  read(offset: number, width: NarrowWidth): number;
+  read(offset: number, width: 64): bigint;
+  read(offset: number, width: Width): number | bigint;
+  read(offset: number, width: Width): number | bigint {
     this.checkAccess(offset, width);
     if (!this.readable) throw new UnsupportedError(`region ${this.index} of ${this.device} is not readable`);
-    if (width === 8) return this.mapped().read64(offset);
-    this.transfer("pread", offset, width);
-    return BigInt(width === 4 ? this.u32[0]! : width === 2 ? this.u16[0]! : this.buf[0]!);
+    if (width === 64) return this.mapped().read64(offset);
+    this.transfer("pread", offset, width / 8);
+    return width === 32 ? this.u32[0]! : width === 16 ? this.u16[0]! : this.buf[0]!;
   }
 
-  /** 32-bit read as a number (the hot path: no BigInt). */
-  read32(offset: number): number {
-    this.checkAccess(offset, 4);
-    if (!this.readable) throw new UnsupportedError(`region ${this.index} of ${this.device} is not readable`);
-    this.transfer("pread", offset, 4);
-    return this.u32[0]!;
-  }
-
-  read16(offset: number): number {
-    return Number(this.read(offset, 2));
-  }
+  /** One 8-bit read (a pread of 1 byte). @throws as read */
   read8(offset: number): number {
-    return Number(this.read(offset, 1));
+    return this.read(offset, 8);
+  }
+  /** One 16-bit read (a pread of 2 bytes). @throws as read */
+  read16(offset: number): number {
+    return this.read(offset, 16);
+  }
+  /** One 32-bit read (a pread of 4 bytes; the hot path: no BigInt). @throws as read */
+  read32(offset: number): number {
+    return this.read(offset, 32);
+  }
+  /** One 64-bit read through the region's mapping. @throws as read */
+  read64(offset: number): bigint {
+    return this.read(offset, 64);
   }
 
   /**
-   * Write one register: exactly one pwrite of `width` bytes (8 through mmap). `value` must fit the width.
-   * @throws UsageError, UnsupportedError, VfioError as for read
+   * Write one register of `width` bits at byte `offset`: exactly one pwrite (64 bits through mmap). `value` is a
+   * `number` for 8, 16 and 32 bits and a `bigint` for 64, and must fit the width (no silent truncation).
+   * @throws UsageError (width, alignment, a value that does not fit), RegionAccessError, UnsupportedError (read-only,
+   *   64-bit without MMAP), VfioError as for read
    */
-  write(offset: number, width: Width, value: bigint): void {
+  write(offset: number, width: NarrowWidth, value: number): void;
+  write(offset: number, width: 64, value: bigint): void;
+  write(offset: number, width: Width, value: number | bigint): void;
+  write(offset: number, width: Width, value: number | bigint): void {
     this.checkAccess(offset, width);
-    if (value < 0n || value >= 1n << BigInt(width * 8)) {
-      throw new UsageError(`value 0x${value.toString(16)} does not fit in ${width * 8} bits`);
-    }
+    checkFits(value, width);
     if (!this.writable) throw new UnsupportedError(`region ${this.index} of ${this.device} is read-only`);
-    if (width === 8) return this.mapped().write64(offset, value);
+    if (width === 64) return this.mapped().write64(offset, BigInt(value));
     const v = Number(value);
-    if (width === 4) this.u32[0] = v;
-    else if (width === 2) this.u16[0] = v;
+    if (width === 32) this.u32[0] = v;
+    else if (width === 16) this.u16[0] = v;
     else this.buf[0] = v;
-    this.transfer("pwrite", offset, width);
+    this.transfer("pwrite", offset, width / 8);
   }
 
-  /** 32-bit write from a number (the hot path). */
-  write32(offset: number, value: number): void {
-    this.checkAccess(offset, 4);
-    if (!this.writable) throw new UnsupportedError(`region ${this.index} of ${this.device} is read-only`);
-    this.u32[0] = value >>> 0;
-    this.transfer("pwrite", offset, 4);
-  }
-  write16(offset: number, value: number): void {
-    this.write(offset, 2, BigInt(value));
-  }
+  /** One 8-bit write. @throws as write */
   write8(offset: number, value: number): void {
-    this.write(offset, 1, BigInt(value));
+    this.write(offset, 8, value);
+  }
+  /** One 16-bit write. @throws as write */
+  write16(offset: number, value: number): void {
+    this.write(offset, 16, value);
+  }
+  /** One 32-bit write (the hot path: no BigInt). @throws as write */
+  write32(offset: number, value: number): void {
+    this.write(offset, 32, value);
+  }
+  /** One 64-bit write through the region's mapping. @throws as write */
+  write64(offset: number, value: bigint): void {
+    this.write(offset, 64, value);
   }
 
   /**
-   * Read `count` registers of `width` starting at `offset`, each read exactly once (read-to-clear registers are safe
-   * to dump). Bounds of the whole range are checked first.
+   * Read `count` registers of `width` bits starting at byte `offset`, each read exactly once (read-to-clear registers
+   * are safe to dump). Bounds of the whole range are checked first. Values follow the width as in read.
+   * @throws as read
    */
-  readMany(offset: number, width: Width, count: number): bigint[] {
-    if (count > 0) this.checkAccess(offset + (count - 1) * width, width);
-    const out: bigint[] = [];
-    for (let i = 0; i < count; i++) out.push(this.read(offset + i * width, width));
-    return out;
+  readMany(offset: number, width: NarrowWidth, count: number): number[];
+  readMany(offset: number, width: 64, count: number): bigint[];
+  readMany(offset: number, width: Width, count: number): number[] | bigint[];
+  readMany(offset: number, width: Width, count: number): number[] | bigint[] {
+    if (count > 0) this.checkAccess(offset + (count - 1) * (width / 8), width);
+    const out: (number | bigint)[] = [];
+    for (let i = 0; i < count; i++) out.push(this.read(offset + i * (width / 8), width));
+    return out as number[] | bigint[];
   }
-
   /**
    * Map the whole region (MAP_SHARED). Cached: later calls return the same mapping.
    * @throws UnsupportedError when the region lacks the MMAP flag, VfioError when mmap fails
@@ -277,3 +312,19 @@ export class Region {
   }
 }
 
+
+/**
+ * A value of `width` bits: an integer in [0, 2^width). Either type is taken at run time (a caller with a width only
+ * known then may hold a bigint for any width); the overloads ask for the width's own type.
+ * @throws UsageError
+ */
+function checkFits(value: number | bigint, width: Width): void {
+  if (typeof value === "number" && width !== 64) {
+    if (Number.isInteger(value) && value >= 0 && value < 2 ** width) return; // the hot path: no BigInt
+  } else {
+    const big = typeof value === "bigint" ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
+    if (big >= 0n && big < 1n << BigInt(width)) return;
+  }
+  const shown = typeof value === "bigint" || Number.isInteger(value) ? `0x${value.toString(16)}` : String(value);
+  throw new UsageError(`value ${shown} does not fit in ${width} bits`);
+}

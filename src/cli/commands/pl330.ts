@@ -103,8 +103,8 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Record
     const region = session.device.region(regionIndex);
     // The whole range is checked before the first read (reads can have side effects: never half a listing, then an
     // error), and a signal stops a long read between chunks, as `read` does.
-    region.checkAccess(offset, 1);
-    region.checkAccess(offset + length - 1, 1);
+    region.checkAccess(offset, 8);
+    region.checkAccess(offset + length - 1, 8);
     // Whole 32-bit words where alignment allows (the register width of most devices), bytes elsewhere.
     const out = new Uint8Array(length);
     for (let i = 0; i < length; ) {

@@ -17,6 +17,7 @@ import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
 import { readRegisters } from "../read-registers.ts";
+import { checkRegister } from "../register-io.ts";
 
 /**
  * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps. A signal stops the
@@ -24,7 +25,7 @@ import { readRegisters } from "../read-registers.ts";
  * @throws UsageError (range), InterruptedError
  */
 async function readWithProgress(ctx: CliContext, region: Region, offset: number, width: Width, count: number): Promise<bigint[]> {
-  region.checkAccess(offset + (count - 1) * width, width); // a range error shows no progress line first
+  checkRegister(region, offset + (count - 1) * width, width); // a range error shows no progress line first
 
   const progress = startProgress({
     label: `reading ${region.device} region ${region.index}`,

@@ -10,6 +10,7 @@ import { parseAccess, type Access } from "../parse/access.ts";
 import { applyMask, parseWriteValue } from "../parse/value.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError, VerifyError } from "../../vfio/errors.ts";
+import { checkRegister, readRegister, writeRegister } from "../register-io.ts";
 
 function label(regionIndex: number | string, offset: bigint, width: number): string {
   const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[width];
@@ -41,17 +42,17 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   const { session } = await openCliDevice(ctx, deviceSpec!);
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
-  region.checkAccess(offset, access.width);
+  checkRegister(region, offset, access.width);
   let old: bigint | undefined;
   let written = value;
   if (mask !== undefined) {
-    old = region.read(offset, access.width);
+    old = readRegister(region, offset, access.width);
     written = applyMask(old, value, mask);
   }
-  region.write(offset, access.width, written);
+  writeRegister(region, offset, access.width, written);
   let readback: bigint | undefined;
   if (options.readback) {
-    readback = region.read(offset, access.width);
+    readback = readRegister(region, offset, access.width);
     const bits = mask ?? (1n << BigInt(access.width * 8)) - 1n;
     if ((readback & bits) !== (written & bits)) {
       throw new VerifyError(

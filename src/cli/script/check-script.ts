@@ -8,6 +8,7 @@ import { UnsupportedError, UsageError } from "../../vfio/errors.ts";
 import { regionOf } from "../resolve-access.ts";
 import { mappedLength } from "./dma-placement.ts";
 import type { ScriptLine, Step } from "./parse-script.ts";
+import { checkRegister } from "../register-io.ts";
 
 function atLine(line: number, fn: () => void): void {
   try {
@@ -109,8 +110,8 @@ export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[]
           const region = regionOf(device, step.access);
           const count = step.op === "read" ? (step.count ?? 1) : 1;
           const offset = Number(step.access.offset);
-          region.checkAccess(offset, step.access.width);
-          if (count > 1) region.checkAccess(offset + (count - 1) * step.access.width, step.access.width);
+          checkRegister(region, offset, step.access.width);
+          if (count > 1) checkRegister(region, offset + (count - 1) * step.access.width, step.access.width);
           const what = `region ${region.index} of ${device.name}`;
           if (step.op === "write" && !region.writable) throw new UnsupportedError(`${what} is read-only`);
           // A masked write reads the register first.

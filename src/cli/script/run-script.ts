@@ -20,6 +20,7 @@ import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
 import { readRegisters } from "../read-registers.ts";
 import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
+import { readRegister, writeRegister } from "../register-io.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -166,15 +167,15 @@ async function runSteps(
           const region = regionOf(device, step.access);
           const off = Number(step.access.offset);
           let v = value(step.value, step.access.width, step.mask);
-          if (step.mask !== undefined) v = applyMask(region.read(off, step.access.width), v, step.mask);
-          region.write(off, step.access.width, v);
+          if (step.mask !== undefined) v = applyMask(readRegister(region, off, step.access.width), v, step.mask);
+          writeRegister(region, off, step.access.width, v);
           if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${off.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
           else out.text(`${label(region.index, step.access)} <- ${hex(v, step.access.width)}`);
           break;
         }
         case "expect": {
           const region = regionOf(device, step.access);
-          const got = region.read(Number(step.access.offset), step.access.width);
+          const got = readRegister(region, Number(step.access.offset), step.access.width);
           const mask = step.mask ?? (1n << BigInt(step.access.width * 8)) - 1n;
           const want = value(step.value, step.access.width, step.mask);
           if ((got & mask) !== (want & mask)) {
