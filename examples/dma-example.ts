@@ -34,13 +34,8 @@ try {
     const program = map(4096, false);
     for (let i = 0; i < SIZE; i++) src.bytes[i] = (i * 7) & 0xff;
 
-    driver.memcpyStart({
-      channel: 0,
-      src: Number(src.iova),
-      dst: Number(dst.iova),
-      size: SIZE,
-      program: { iova: Number(program.iova), bytes: program.bytes },
-    });
+    // IOVAs go in as DmaBuffer gives them (bigints); the driver checks they lie below 4 GiB (a 32-bit master).
+    driver.memcpyStart({ channel: 0, src: src.iova, dst: dst.iova, size: SIZE, program: { iova: program.iova, bytes: program.bytes } });
     const outcome = await driver.memcpyWait(5000); // waits on the channel's interrupt eventfd
     if (outcome.status !== "done") throw new Error(`copy ended with ${outcome.status}`);
     const same = Buffer.compare(Buffer.from(src.bytes.subarray(0, SIZE)), Buffer.from(dst.bytes.subarray(0, SIZE))) === 0;

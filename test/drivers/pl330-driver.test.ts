@@ -144,14 +144,14 @@ describe("probe and init", () => {
 });
 
 describe("memcpy", () => {
-  const program = () => ({ iova: 0x0030_0000, bytes: new Uint8Array(4096) });
+  const program = () => ({ iova: 0x0030_0000n, bytes: new Uint8Array(4096) });
 
   test("start writes Linux's program, sets the event's INTEN bit and issues DMAGO ns through the debug port", () => {
     const { dmac, driver } = make();
     const info = driver.init();
     dmac.log = [];
     const p = program();
-    const job = driver.memcpyStart({ channel: 0, src: 0x1000, dst: 0x10_0000, size: 4096, program: p });
+    const job = driver.memcpyStart({ channel: 0, src: 0x1000n, dst: 0x10_0000n, size: 4096, program: p });
     const want = buildMemcpyProgram({ src: 0x1000, dst: 0x10_0000, size: 4096, event: 0 }, { ...info, revision: 2 });
     expect(Array.from(p.bytes.subarray(0, want.bytes.length))).toEqual(Array.from(want.bytes));
     expect(job.program.ccr).toBe(0x00bdc2f7); // the manager is Non-secure
@@ -162,7 +162,7 @@ describe("memcpy", () => {
   test("wait: done only once the channel is Stopped, after INTCLR of the event", async () => {
     const { dmac, driver } = make();
     driver.init();
-    driver.memcpyStart({ channel: 3, src: 0x1000, dst: 0x10_0000, size: 64, program: program() });
+    driver.memcpyStart({ channel: 3, src: 0x1000n, dst: 0x10_0000n, size: 64, program: program() });
     dmac.log = [];
     const out = await driver.memcpyWait(1000);
     expect(out.status).toBe("done");
@@ -175,7 +175,7 @@ describe("memcpy", () => {
   test("wait: a data write error is a fault with its registers; kill stops the channel and drops the INTEN bit", async () => {
     const { dmac, driver } = make("fault-write");
     driver.init();
-    driver.memcpyStart({ channel: 1, src: 0x1000, dst: 0x10_0000, size: 64, program: program() });
+    driver.memcpyStart({ channel: 1, src: 0x1000n, dst: 0x10_0000n, size: 64, program: program() });
     const out = await driver.memcpyWait(1000);
     if (out.status !== "fault") throw new Error(`expected a fault, got ${out.status}`);
     expect(out.fault).toMatchObject({ channel: 1, cause: "data write error", ftr: 1 << 17, cpc: 0x0030_0000, fsrc: 2 });
@@ -189,7 +189,7 @@ describe("memcpy", () => {
   test("wait: neither event nor fault within the timeout is a timeout; the channel is left running", async () => {
     const { dmac, driver } = make("hang");
     driver.init();
-    driver.memcpyStart({ channel: 0, src: 0x1000, dst: 0x10_0000, size: 64, program: program() });
+    driver.memcpyStart({ channel: 0, src: 0x1000n, dst: 0x10_0000n, size: 64, program: program() });
     const out = await driver.memcpyWait(20);
     expect(out.status).toBe("timeout");
     expect(dmac.csr[0]).toBe(1);
@@ -200,22 +200,29 @@ describe("memcpy", () => {
   test("a busy channel, a missing channel and a too-small program buffer are refused before anything is written", () => {
     const { dmac, driver } = make("hang");
     driver.init();
-    driver.memcpyStart({ channel: 0, src: 0x1000, dst: 0x10_0000, size: 64, program: program() });
+    driver.memcpyStart({ channel: 0, src: 0x1000n, dst: 0x10_0000n, size: 64, program: program() });
     dmac.log = [];
     const start = (req: Partial<Parameters<typeof driver.memcpyStart>[0]>) => () =>
-      driver.memcpyStart({ channel: 1, src: 0x1000, dst: 0x10_0000, size: 64, program: program(), ...req });
+      driver.memcpyStart({ channel: 1, src: 0x1000n, dst: 0x10_0000n, size: 64, program: program(), ...req });
     expect(refusalOf(start({ channel: 0 }))).toMatchObject({ reason: "channel-busy", channel: 0 });
     expect(refusalOf(start({ channel: 8 }))).toEqual({ reason: "no-such-channel", channel: 8, channels: 8 });
     expect(refusalOf(start({ event: 16 }))).toEqual({ reason: "no-such-event", event: 16, events: 16 });
-    expect(refusalOf(start({ program: { iova: 0, bytes: new Uint8Array(8) } }))).toEqual({ reason: "program-too-big", needs: 29, has: 8 });
-    expect(refusalOf(start({ src: 0xffff_f000, size: 0x2000 }))).toMatchObject({ reason: "bad-range" });
+    expect(refusalOf(start({ program: { iova: 0n, bytes: new Uint8Array(8) } }))).toEqual({ reason: "program-too-big", needs: 29, has: 8 });
+    expect(refusalOf(start({ src: 0xffff_f000n, size: 0x2000 }))).toMatchObject({ reason: "bad-range" });
+    // IOVAs are bigints (as DmaBuffer gives them); the PL330 is a 32-bit master, so each range must end by 4 GiB.
+    expect(refusalOf(start({ src: 1n << 40n }))).toMatchObject({ reason: "bad-range" });
+    expect(refusalOf(start({ dst: -1n }))).toMatchObject({ reason: "bad-range" });
+    expect(refusalOf(start({ program: { iova: 0xffff_f800n, bytes: new Uint8Array(4096) } }))).toMatchObject({
+      reason: "bad-range",
+      detail: "program range 0xfffff800+4096 does not fit the PL330's 32-bit address space",
+    });
     expect(dmac.log.filter((l) => l.startsWith("w "))).toEqual([]);
   });
 
   test("wait honours an aborted signal (Ctrl-C)", async () => {
     const { driver } = make("hang");
     driver.init();
-    driver.memcpyStart({ channel: 0, src: 0x1000, dst: 0x10_0000, size: 64, program: program() });
+    driver.memcpyStart({ channel: 0, src: 0x1000n, dst: 0x10_0000n, size: 64, program: program() });
     const ac = new AbortController();
     ac.abort("SIGINT");
     await expect(driver.memcpyWait(1000, ac.signal)).rejects.toThrow(/SIGINT/);

@@ -47,7 +47,7 @@ describe.skipIf(!ready)(`Pl330Driver on the simulated board${ready ? "" : " (ski
     const dst = alloc(size, true);
     const prog = alloc(4096, false);
     for (let i = 0; i < size; i++) src.bytes[i] = (i * 13) & 0xff;
-    driver.memcpyStart({ channel: 2, src: Number(src.iova), dst: Number(dst.iova), size, program: { iova: Number(prog.iova), bytes: prog.bytes } });
+    driver.memcpyStart({ channel: 2, src: src.iova, dst: dst.iova, size, program: { iova: prog.iova, bytes: prog.bytes } });
     const out = await driver.memcpyWait(5000);
     expect(out.status).toBe("done");
     expect(Buffer.from(dst.bytes.subarray(0, size)).equals(Buffer.from(src.bytes.subarray(0, size)))).toBe(true);
@@ -62,7 +62,7 @@ describe.skipIf(!ready)(`Pl330Driver on the simulated board${ready ? "" : " (ski
     const prog = alloc(4096, false);
     const line = session.device.irq(1 + 3); // event 3's own line
     for (let round = 0; round < 2; round++) {
-      driver.memcpyStart({ channel: 3, src: Number(src.iova), dst: Number(dst.iova), size: 256, program: { iova: Number(prog.iova), bytes: prog.bytes } });
+      driver.memcpyStart({ channel: 3, src: src.iova, dst: dst.iova, size: 256, program: { iova: prog.iova, bytes: prog.bytes } });
       expect((await driver.memcpyWait(5000)).status).toBe("done");
       // Loopback through VFIO: a masked level line swallows it, an unmasked one signals the eventfd (and masks again).
       line.take(); // whatever the completion left in the counter
@@ -76,7 +76,7 @@ describe.skipIf(!ready)(`Pl330Driver on the simulated board${ready ? "" : " (ski
     const src = alloc(4096, false);
     const dst = alloc(4096, false);
     const prog = alloc(4096, false);
-    driver.memcpyStart({ channel: 1, src: Number(src.iova), dst: Number(dst.iova), size: 4096, program: { iova: Number(prog.iova), bytes: prog.bytes } });
+    driver.memcpyStart({ channel: 1, src: src.iova, dst: dst.iova, size: 4096, program: { iova: prog.iova, bytes: prog.bytes } });
     const out = await driver.memcpyWait(5000);
     if (out.status !== "fault") throw new Error(`expected a fault, got ${out.status}`);
     expect(out.fault.bits.map((b) => b.name)).toContain("data_write_err");

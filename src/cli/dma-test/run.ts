@@ -42,7 +42,13 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
       await checkpoint(ctx.abort.signal);
 
       const logSeq = kernelLogPosition(b);
-      driver.memcpyStart({ channel, src: plan.srcIova, dst: from, size: plan.copySize, program: { iova: plan.programIova, bytes: plan.programView } });
+      driver.memcpyStart({
+        channel,
+        src: BigInt(plan.srcIova),
+        dst: BigInt(from),
+        size: plan.copySize,
+        program: { iova: BigInt(plan.programIova), bytes: plan.programView },
+      });
       if (!json && process.stderr.isTTY && iterations === 1) {
         writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout: ${formatPeriod(timeoutMs)} without progress)…\n`);
       }

@@ -13,17 +13,22 @@ export interface Pl330Info extends Pl330Config {
   pns: number;
 }
 
+/**
+ * A copy to start. IOVAs are bigints, as DmaBuffer.iova gives them (the library's numeric rule); the PL330 is a 32-bit
+ * master, so each range must lie below 4 GiB (else Pl330Error `bad-range`). The byte count is a number.
+ */
 export interface MemcpyStartRequest {
   channel: number;
-  /** Bus addresses (IOVAs) of source and destination, and the byte count. */
-  src: number;
-  dst: number;
+  /** Bus addresses (IOVAs) of source and destination. */
+  src: bigint;
+  dst: bigint;
+  /** Bytes to copy. */
   size: number;
   /**
    * Where the channel fetches its program: `iova` is the bus address given to DMAGO; the program is written into
    * `bytes` (the CPU's view of that memory; it must hold the program).
    */
-  program: { iova: number; bytes: Uint8Array };
+  program: { iova: bigint; bytes: Uint8Array };
   /** Event the program signals; default the channel number (the event Linux gives each channel). */
   event?: number;
 }
@@ -32,10 +37,10 @@ export interface MemcpyStartRequest {
 export interface MemcpyJob {
   channel: number;
   event: number;
-  src: number;
-  dst: number;
+  src: bigint;
+  dst: bigint;
   size: number;
-  programIova: number;
+  programIova: bigint;
   program: MemcpyProgram;
   /** process.hrtime.bigint() just before DMAGO. */
   startNs: bigint;
@@ -44,4 +49,5 @@ export interface MemcpyJob {
 export type MemcpyOutcome =
   | { status: "done"; job: MemcpyJob; ns: bigint }
   | { status: "fault"; job: MemcpyJob; ns: bigint; fault: ChannelFaultReport }
+  /** `dar` is the channel's DAR register when the wait gave up (a 32-bit register value: a number). */
   | { status: "timeout"; job: MemcpyJob; ns: bigint; channel: ChannelStatus; eventSeen: boolean; dar: number };

@@ -3,17 +3,11 @@
 // interrupts, with each operation's guarantees written down. Register access goes through a VFIO region; waiting
 // uses the interrupts' eventfds (abort line + event line), and the registers decide what actually happened.
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
-import { POLLIN } from "../../boundary/kernel-boundary.ts";
-import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { Device } from "../../vfio/device.ts";
-import { InterruptedError } from "../../vfio/errors.ts";
 import type { Irq } from "../../vfio/irq.ts";
 import { channelTarget, debugGo, debugKill, debugSev, MANAGER } from "./debug.ts";
 import {
   decodeCsr,
-  describeChannelFault,
-  STATE_FAULTING,
-  STATE_FAULTING_COMPLETING,
   STATE_STOPPED,
   type ChannelFaultReport,
   type ChannelStatus,
@@ -21,32 +15,24 @@ import {
 import type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./driver-types.ts";
 import { Pl330Error, type Pl330Refusal } from "./errors.ts";
 import { irqLayout, type IrqLayout } from "./irq-layout.ts";
+import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts";
+import { waitForCopy, type CopyWaitPort } from "./memcpy-wait.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
 import {
-  CCR,
-  CPC,
   CR0,
   CR1,
   CR3,
   CR4,
   CRD,
   CSR,
-  DAR,
   decodeConfig,
   decodeIdentity,
-  FSRC,
   FSRD,
-  FTR,
-  FTRD,
-  INT_EVENT_RIS,
   INTCLR,
   INTEN,
-  LC0,
-  LC1,
   PCELL_ID,
   PERIPH_ID,
   revisionName,
-  SAR,
   type Pl330Identity,
   type RegisterPort,
 } from "./registers.ts";
@@ -58,12 +44,8 @@ export type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./
 
 const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
 
-/** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
-const WAIT_SLICE_MS = 100;
 /** How long a channel may take to settle (Faulting completing -> Faulting, Killing -> Stopped). */
 const SETTLE_MS = 500;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Pl330Driver {
   private infoCache: Pl330Info | undefined;
@@ -199,11 +181,16 @@ export class Pl330Driver {
     }
     let program: MemcpyProgram;
     try {
-      program = buildMemcpyProgram({ src: req.src, dst: req.dst, size: req.size, event }, { ...info, revision: info.identity.revision });
+      // The PL330 is a 32-bit master: IOVAs become 32-bit operands here (the builder refuses any that does not fit).
+      program = buildMemcpyProgram({ src: operand(req.src), dst: operand(req.dst), size: req.size, event }, { ...info, revision: info.identity.revision });
     } catch (e) {
       this.refuse({ reason: "bad-range", detail: (e as Error).message }, (e as Error).message);
     }
     const has = req.program.bytes.length;
+    if (req.program.iova < 0n || req.program.iova + BigInt(has) > 1n << 32n) {
+      const detail = `program range 0x${req.program.iova.toString(16)}+${has} does not fit the PL330's 32-bit address space`;
+      this.refuse({ reason: "bad-range", detail }, detail);
+    }
     if (program.bytes.length > has) {
       this.refuse({ reason: "program-too-big", needs: program.bytes.length, has }, `the program needs ${program.bytes.length} bytes; the program buffer has ${has}`);
     }
@@ -231,7 +218,7 @@ export class Pl330Driver {
       startNs: process.hrtime.bigint(),
     };
     this.job = job;
-    debugGo(this.regs, channel, req.program.iova, info.managerNs);
+    debugGo(this.regs, channel, Number(req.program.iova), info.managerNs);
     return job;
   }
 
@@ -258,49 +245,23 @@ export class Pl330Driver {
   async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
     const job = this.job;
     if (!job) this.refuse({ reason: "not-ready", step: "memcpyStart" }, "memcpyWait without memcpyStart");
-    let deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
-    // Progress: the highest DAR seen inside the destination (a DAR outside it, or moving back, is no progress).
-    let high = job.dst;
-    const bit = (1 << job.event) >>> 0;
-    const chBit = 1 << job.channel;
-    const lines = [...this.enabled];
-    let eventSeen = false;
-    for (;;) {
-      if (signal?.aborted) throw InterruptedError.fromAbort(signal);
-      if (this.regs.read32(FSRC) & chBit) {
-        const fault = await this.readFault(job.channel, deadline);
-        return { status: "fault", job, ns: process.hrtime.bigint() - job.startNs, fault };
-      }
-      if (!eventSeen && this.regs.read32(INT_EVENT_RIS) & bit) {
-        this.regs.write32(INTCLR, bit);
-        eventSeen = true;
-        // On a combined line the abort shares it: if a fault is pending, unmasking re-fires it at once.
-        const evIndex = this.layout.event(job.event);
-        // The line may have fired (and VFIO masked it) with its eventfd not yet polled: a short copy finishes before
-        // the first poll. Drain it here, or it stays masked and the next copy's completion raises no eventfd.
-        for (const irq of lines) if (irq.index === evIndex && irq.take() > 0n) this.fired.add(irq);
-        for (const irq of [...this.fired]) if (irq.index === evIndex) this.unmask(irq);
-      }
-      if (eventSeen) {
-        const code = this.channelStatus(job.channel).state.code;
-        if (code === STATE_STOPPED) {
-          this.job = undefined;
-          return { status: "done", job, ns: process.hrtime.bigint() - job.startNs };
-        }
-      }
-      const dar = this.regs.read32(DAR(job.channel)) >>> 0;
-      const now = performance.now();
-      if (dar > high && dar <= job.dst + job.size) {
-        high = dar;
-        if (timeoutMs >= 0) deadline = now + timeoutMs;
-      }
-      if (now >= deadline) {
-        return { status: "timeout", job, ns: process.hrtime.bigint() - job.startNs, channel: this.channelStatus(job.channel), eventSeen, dar };
-      }
-      const slice = Math.max(0, Math.min(deadline - now, WAIT_SLICE_MS));
-      if (eventSeen || lines.length === 0) await sleep(Math.min(1, slice));
-      else await this.pollLines(lines, slice);
-    }
+    const outcome = await waitForCopy(this.waitPort(), job, timeoutMs, signal);
+    if (outcome.status === "done") this.job = undefined;
+    return outcome;
+  }
+
+  /** What memcpy-wait.ts reads and changes of this driver. */
+  private waitPort(): CopyWaitPort {
+    return {
+      b: this.b,
+      regs: this.regs,
+      layout: this.layout,
+      lines: [...this.enabled],
+      fired: this.fired,
+      unmask: (irq) => this.unmask(irq),
+      channelStatus: (channel) => this.channelStatus(channel),
+      readFault: (channel, deadline) => this.readFault(channel, deadline),
+    };
   }
 
   /**
@@ -379,29 +340,13 @@ export class Pl330Driver {
   }
 
   /** Read every register that describes a channel's fault (after Faulting completing settles). */
-  async readFault(channel: number, deadline = Infinity): Promise<ChannelFaultReport> {
-    const until = Math.min(deadline, performance.now() + SETTLE_MS);
-    while (this.channelStatus(channel).state.code === STATE_FAULTING_COMPLETING && performance.now() < until) await sleep(1);
-    return this.faultRegisters(channel);
+  readFault(channel: number, deadline = Infinity): Promise<ChannelFaultReport> {
+    return settledChannelFault(this.regs, channel, SETTLE_MS, deadline);
   }
 
   /** The fault registers of a channel, as they are now. */
   faultRegisters(channel: number): ChannelFaultReport {
-    const r = this.regs;
-    return describeChannelFault({
-      channel,
-      csr: r.read32(CSR(channel)) >>> 0,
-      cpc: r.read32(CPC(channel)) >>> 0,
-      sar: r.read32(SAR(channel)) >>> 0,
-      dar: r.read32(DAR(channel)) >>> 0,
-      ccr: r.read32(CCR(channel)) >>> 0,
-      lc0: r.read32(LC0(channel)) & 0xff,
-      lc1: r.read32(LC1(channel)) & 0xff,
-      ftr: r.read32(FTR(channel)) >>> 0,
-      fsrc: r.read32(FSRC) >>> 0,
-      fsrd: r.read32(FSRD) >>> 0,
-      ftrd: r.read32(FTRD) >>> 0,
-    });
+    return channelFaultRegisters(this.regs, channel);
   }
 
   /** "PL330 r1p1, 8 channels, 32 events, 64-bit bus, 256-line MFIFO, manager non-secure". */
@@ -422,25 +367,6 @@ export class Pl330Driver {
     }
   }
 
-  /** Poll the enabled lines' eventfds for up to `ms`; drain the ones that fired and remember them (masked). */
-  private async pollLines(lines: Irq[], ms: number): Promise<void> {
-    const fds = lines.map((irq) => ({ fd: irq.eventfd!, events: POLLIN }));
-    let revents: number[];
-    try {
-      revents = this.b.poll(fds, Math.ceil(ms));
-    } catch (e) {
-      if (e instanceof SyscallError && e.code === "EINTR") {
-        await sleep(0); // let signal handlers run; the caller checks the abort signal
-        return;
-      }
-      throw e;
-    }
-    revents.forEach((r, i) => {
-      if (r & POLLIN && lines[i]!.take() > 0n && lines[i]!.level) this.fired.add(lines[i]!);
-    });
-    await sleep(0);
-  }
-
   /** Poll the channel's state (1 ms apart) until `ok(state)` or SETTLE_MS passes; returns the last status. */
   private settleSync(channel: number, ok: (code: number) => boolean = (c) => c === STATE_STOPPED): ChannelStatus {
     const until = performance.now() + SETTLE_MS;
@@ -452,8 +378,7 @@ export class Pl330Driver {
   }
 }
 
-/** Faulting states (either one): the channel needs a DMAKILL. */
-export function isFaulting(status: ChannelStatus): boolean {
-  return status.state.code === STATE_FAULTING || status.state.code === STATE_FAULTING_COMPLETING;
+/** An IOVA as the 32-bit operand a program carries; one beyond 2^53 becomes a number the builder refuses as too high. */
+function operand(iova: bigint): number {
+  return iova < 0n ? -1 : Number(iova);
 }
-

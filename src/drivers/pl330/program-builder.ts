@@ -18,7 +18,10 @@ export interface MemcpyTarget {
 }
 
 export interface MemcpyRequest {
-  /** Source and destination bus addresses (IOVAs), 32-bit. */
+  /**
+   * Source and destination bus addresses as the 32-bit operands of the program's DMAMOV SAR/DAR: numbers, like every
+   * 32-bit value (Pl330Driver.memcpyStart takes the IOVAs as bigints and converts them after its range check).
+   */
   src: number;
   dst: number;
   /** Bytes to copy, >= 1. */
