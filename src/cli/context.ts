@@ -1,9 +1,8 @@
 // What every command gets: the global options, the chosen kernel boundary (opened lazily, so `--help` loads no
 // backend), output writers that respect --json, the state directory, and cleanup that runs on exit or Ctrl-C.
 import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { defaultStateDir } from "../host/state-dir.ts";
 import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
 import type { IommuMode } from "../vfio/session.ts";
 import type { StaleLock } from "../sim/state/pid-lock.ts";
@@ -33,6 +32,8 @@ export function simFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export class CliContext {
   private boundaryPromise: Promise<KernelBoundary> | undefined;
+  /** The boundary openBoundary returned, once it has (the trace and test-pause wrappers go around it). */
+  private opened: KernelBoundary | undefined;
   private readonly cleanups: (() => void)[] = [];
   readonly abort = new AbortController();
 
@@ -72,6 +73,7 @@ export class CliContext {
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
     }).then(async (opened) => {
       this.onCleanup(() => opened.dispose());
+      this.opened = opened; // the boundary openBoundary made (defaultStateDir knows it), before any wrapper
       let b = opened;
       // Test hook (VFIO_PLAT_TEST_PAUSE_AT): stop after the k-th write so a test can SIGKILL a bind at that step.
       if (process.env.VFIO_PLAT_TEST_PAUSE_AT !== undefined) {
@@ -103,19 +105,13 @@ export class CliContext {
   }
 
   /**
-   * Where `bind` keeps the original driver of each device: $VFIO_PLAT_STATE_DIR, else beside the simulated board's
-   * state, else /run/vfio-plat for root, else $XDG_RUNTIME_DIR/vfio-plat, else a per-user directory in /tmp.
+   * Where `bind` keeps the original driver of each device: the library's defaultStateDir for this run's boundary
+   * ($VFIO_PLAT_STATE_DIR, else beside the simulated board's state, else /run/vfio-plat for root, else
+   * $XDG_RUNTIME_DIR/vfio-plat, else a per-user directory in /tmp), created here. Call after boundary() resolved.
    */
   stateDir(): string {
-    const dir =
-      process.env.VFIO_PLAT_STATE_DIR ||
-      (this.sim
-        ? join(this.simStateDir, "host")
-        : process.getuid?.() === 0
-          ? "/run/vfio-plat"
-          : process.env.XDG_RUNTIME_DIR
-            ? join(process.env.XDG_RUNTIME_DIR, "vfio-plat")
-            : join(tmpdir(), `vfio-plat-${process.getuid?.() ?? 0}`));
+    if (!this.opened) throw new Error("CliContext.stateDir() before boundary()");
+    const dir = defaultStateDir(this.opened);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (e) {
