@@ -142,3 +142,34 @@ test("a HostDevice read before bind still unbinds: the device is read again by n
   expect(back.restoredDriver).toBe("rtc-pl031");
   expect(resolveDevice(RTC, listDevices(b)).driver).toBe("rtc-pl031");
 });
+
+test("a HostDevice read before bind opens after bind: openDevice reads the device again by name", () => {
+  board = makeSimBoard();
+  const { b } = board;
+  const stateDir = join(board.stateDir, "host");
+  const before = resolveDevice(RTC, listDevices(b));
+  expect(before.groupNode).toBeUndefined(); // not bound yet: no group node in this object
+  bindDevice(b, before, { stateDir });
+  using s = openDevice(b, before);
+  expect(s.device.name).toBe(RTC);
+  expect(s.device.region(0).read32(0xff0)).toBe(0x0d); // PrimeCell ID byte 0, read through VFIO
+});
+
+test("one stale HostDevice goes through bind, unbind and bind again; an unbind of a device already given back says not-bound", () => {
+  board = makeSimBoard();
+  const { b } = board;
+  const stateDir = join(board.stateDir, "host");
+  const before = resolveDevice(RTC, listDevices(b));
+  bindDevice(b, before, { stateDir });
+  const whileBound = resolveDevice(RTC, listDevices(b));
+  expect(whileBound.vfioBound).toBe(true);
+  expect(unbindDevice(b, before, { stateDir }).outcome).toBe("unbound");
+  // `whileBound` still says vfio-amba; the device is back on its driver, so there is nothing to undo.
+  const again = unbindDevice(b, whileBound, { stateDir });
+  expect(again.outcome).toBe("not-bound");
+  expect(again.device.driver).toBe("rtc-pl031");
+  const rebound = bindDevice(b, before, { stateDir });
+  expect(rebound.device.driver).toBe("vfio-amba");
+  expect(unbindDevice(b, whileBound, { stateDir }).restoredDriver).toBe("rtc-pl031");
+});
+
