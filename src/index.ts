@@ -1,28 +1,93 @@
 // vfio-plat as a library: `import { openBoundary, openDevice, listDevices } from "vfio-plat"`. The same typed API
 // serves the real machine (bun:ffi + sysfs) and the simulated board; choose with openBoundary({ sim: true }).
+// Every error class and refusal type a caller can meet is exported here, so `instanceof` and `refusal.reason` work
+// without reaching into the package's files (test/vfio/exports.test.ts keeps it so).
+//
+// The numeric rule, everywhere: offsets and sizes inside a region or buffer are `number`s; IOVAs, physical
+// addresses, file offsets on a device fd and 64-bit values are `bigint`s; 8/16/32-bit register values are `number`s;
+// access widths are in bits (8, 16, 32, 64).
 export type { KernelBoundary, Mapping, ProcessMemory, PollRequest, Fd } from "./boundary/kernel-boundary.ts";
 export { SyscallError, isSyscallError } from "./boundary/syscall-error.ts";
-export { openBoundary, type BoundaryOptions } from "./open-boundary.ts";
+export { openBoundary, resetSimBoard, inspectSimState, type BoundaryOptions } from "./open-boundary.ts";
 export * from "./vfio/errors.ts";
 export * as abi from "./vfio/abi/constants.ts";
 export { Container, type DmaMapping, type DmaPermissions } from "./vfio/container.ts";
+export type { DmaSpace, DmaWindow } from "./vfio/dma-space.ts";
+export { Ioas, type IoasRanges } from "./vfio/ioas.ts";
+export { IommuFd } from "./vfio/iommufd.ts";
 export { Group, groupNodePath, type GroupStatus } from "./vfio/group.ts";
 export { Device, type DeviceInfo } from "./vfio/device.ts";
-export { Region, type RegionInfo, type Width } from "./vfio/region.ts";
-export { Irq, IrqEvent, type IrqEventJson, type IrqInfo } from "./vfio/irq.ts";
+export {
+  Region,
+  RegionAccessError,
+  RegionRefusedError,
+  isWidth,
+  type NarrowWidth,
+  type RegionInfo,
+  type RegionRefusal,
+  type RegisterValue,
+  type Width,
+} from "./vfio/region.ts";
+export { Irq, IrqEvent, IrqRefusedError, type IrqEventJson, type IrqInfo, type IrqRefusal } from "./vfio/irq.ts";
 export { DmaBuffer } from "./vfio/dma-buffer.ts";
 export { decodeIommuInfo, findFreeIova, type IommuInfo, type IovaRange } from "./vfio/iommu-info.ts";
-export { VfioSession, iommuGroupOf, resolveGroupNode, type IommuMode, type OpenOptions } from "./vfio/session.ts";
+export { VfioSession, iommuGroupOf, resolveGroupNode, type IommuMode, type OpenOptions, type SessionParts } from "./vfio/session.ts";
+
+// The host layer: discovery, names, bind/unbind, doctor, the kernel log.
 export { openDevice, type OpenByNameOptions } from "./host/open-device.ts";
-export { listDevices, describeDevice, type HostDevice } from "./host/discovery.ts";
+export { listDevices, describeDevice, type HostDevice, type PciIdentity } from "./host/discovery.ts";
 export { resolveDevice, validateDeviceName } from "./host/device-name.ts";
-export { bindDevice, unbindDevice, type BindOptions, type BindResult, type UnbindOptions, type UnbindResult } from "./host/bind.ts";
+export {
+  bindDevice,
+  unbindDevice,
+  recoverTransaction,
+  type BindOptions,
+  type BindResult,
+  type NodeOwner,
+  type OnWait,
+  type Recovery,
+  type UnbindOptions,
+  type UnbindResult,
+} from "./host/bind.ts";
+export {
+  BindBusyError,
+  BindUnsupportedError,
+  BindUsageError,
+  DeviceNameError,
+  NoSuchDeviceError,
+  type BindRefusal,
+  type DeviceNameRefusal,
+} from "./host/host-errors.ts";
+export type { NodeHolder } from "./host/in-use.ts";
 export { defaultStateDir } from "./host/state-dir.ts";
-export { checkSystem, checkDevice, type Finding, type FindingStatus } from "./host/doctor.ts";
-export { readKernelLog, kernelLogPosition, smmuFaults, describeSmmuFault, type KernelLog, type KernelLogRecord, type SmmuFault } from "./host/kernel-log.ts";
+export { checkSystem, checkDevice, type Finding, type FindingStatus, type Fix } from "./host/doctor.ts";
+export { checkBindTransactions } from "./host/doctor-bind.ts";
+export { readKernelLog, kernelLogPosition, smmuFaults, describeSmmuFault, type KernelLog, type KernelLogRecord, type SmmuFault, type SmmuFaultKind } from "./host/kernel-log.ts";
+
+// The simulated board's refusals (openBoundary({ sim: true }), resetSimBoard) and what its listeners are told. Only
+// the small error modules are loaded here: the board itself stays a lazy import.
+export { UnknownBoardError } from "./sim/boards/board-errors.ts";
+export { StateDamagedError, StateLockedError, type StateProblem } from "./sim/state/state-errors.ts";
+export type { LockWaitListener, StaleLock, StaleLockListener } from "./sim/state/pid-lock.ts";
+export type { ResetResult } from "./sim/state/state-reset.ts";
+export type { StateIssue } from "./sim/state/state-check.ts";
 
 // The user-space PL330 driver (what `dma-test` and `pl330` use) and its program tools.
-export { Pl330Driver, Pl330Error, irqLayout, type Pl330Info, type MemcpyJob, type MemcpyOutcome, type MemcpyStartRequest } from "./drivers/pl330/driver.ts";
-export { assemble, AsmError, type AsmResult } from "./drivers/pl330/assembler.ts";
-export { disassemble, formatListing } from "./drivers/pl330/disassembler.ts";
-export { buildMemcpyProgram } from "./drivers/pl330/program-builder.ts";
+export {
+  Pl330Driver,
+  Pl330Error,
+  PL330_COMPATIBLE,
+  irqLayout,
+  type IrqLayout,
+  type Pl330Info,
+  type Pl330Refusal,
+  type MemcpyJob,
+  type MemcpyOutcome,
+  type MemcpyStartRequest,
+} from "./drivers/pl330/driver.ts";
+export { DebugBusyError } from "./drivers/pl330/debug.ts";
+export type { RegisterPort, Pl330Config, Pl330Identity } from "./drivers/pl330/registers.ts";
+export type { ChannelFaultReport, ChannelStatus, StateCode, FaultBit } from "./drivers/pl330/faults.ts";
+export { assemble, AsmError, type AsmResult, type AsmOptions, type AsmInstruction } from "./drivers/pl330/assembler.ts";
+export { disassemble, formatListing, type DisasmLine, type DisasmOptions } from "./drivers/pl330/disassembler.ts";
+export { buildMemcpyProgram, type MemcpyProgram, type MemcpyRequest, type MemcpyTarget } from "./drivers/pl330/program-builder.ts";
