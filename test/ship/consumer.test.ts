@@ -13,6 +13,37 @@ const TSC = join(REPO, "node_modules", ".bin", "tsc");
 /** What the package needs at run time and for its types (cac/chalk: dependencies; the rest: @types/bun). */
 const LINKED = ["cac", "chalk", "@types", "bun-types", "undici-types"];
 
+/**
+ * A consumer's error handling: every refusal a caller branches on, by class and `refusal.reason`, and the numeric
+ * rule's types (a 32-bit read is a number, a 64-bit read a bigint, the PL330 takes DmaBuffer's bigint IOVAs).
+ */
+const ERRORS_EXAMPLE = `import {
+  BindBusyError, BindUnsupportedError, BindUsageError, DebugBusyError, DeviceNameError, IrqRefusedError, NoSuchDeviceError,
+  NoSuchIndexError, NotBoundError, Pl330Error, RegionAccessError, RegionRefusedError, StateDamagedError, StateLockedError,
+  UnknownBoardError, type DmaBuffer, type MemcpyStartRequest, type Region, type Width,
+} from "vfio-plat";
+
+export function reasonOf(e: unknown): string {
+  if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return e.refusal.reason;
+  if (e instanceof IrqRefusedError || e instanceof Pl330Error) return e.refusal.reason;
+  if (e instanceof BindBusyError || e instanceof BindUnsupportedError || e instanceof BindUsageError) return e.refusal.reason;
+  if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return e.refusal.reason;
+  if (e instanceof NotBoundError || e instanceof NoSuchIndexError) return e.name;
+  if (e instanceof UnknownBoardError) return e.board;
+  if (e instanceof StateDamagedError || e instanceof StateLockedError || e instanceof DebugBusyError) return e.message;
+  return "other";
+}
+
+export function numbers(r: Region, w: Width, src: DmaBuffer, dst: DmaBuffer, program: DmaBuffer): MemcpyStartRequest {
+  const word: number = r.read(0, 32);
+  const wide: bigint = r.read(0, 64);
+  const any: bigint = BigInt(r.read(0, w));
+  r.write(0, 32, word);
+  r.write(0, 64, wide | any);
+  return { channel: 0, src: src.iova, dst: dst.iova, size: src.size, program: { iova: program.iova, bytes: program.bytes } };
+}
+`;
+
 let dir = "";
 let tarball = "";
 let files: string[] = [];
@@ -61,6 +92,8 @@ beforeAll(() => {
   );
   writeFileSync(join(app(), "readme-example.ts"), readmeLibraryProgram());
   copyFileSync(join(REPO, "examples", "library-example.ts"), join(app(), "library-example.ts"));
+  copyFileSync(join(REPO, "examples", "dma-example.ts"), join(app(), "dma-example.ts"));
+  writeFileSync(join(app(), "errors-example.ts"), ERRORS_EXAMPLE);
 }, 120_000); // tsc's declaration build and npm pack: ~10 s alone, more on a loaded machine
 
 afterAll(() => {
