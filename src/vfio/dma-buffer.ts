@@ -11,12 +11,15 @@ export class DmaBuffer {
   private constructor(
     private readonly space: DmaSpace,
     readonly memory: ProcessMemory,
+    /** Where the device sees the buffer: an IOVA, so a bigint (pass it as is to Pl330Driver.memcpyStart). */
     readonly iova: bigint,
   ) {}
 
+  /** The program's view of the buffer. */
   get bytes(): Uint8Array {
     return this.memory.bytes;
   }
+  /** Length in bytes (page-rounded): a size inside the buffer, so a number. */
   get size(): number {
     return this.memory.length;
   }

@@ -13,7 +13,7 @@ import {
 } from "./abi/constants.ts";
 import { UnsupportedError, UsageError, VfioError } from "./errors.ts";
 
-/** Access width in bits, as the CLI's `--width` names it. */
+/** Access width in bits (8, 16, 32, 64), the unit the CLI and README use too. */
 export type Width = 8 | 16 | 32 | 64;
 
 /** The widths whose values are `number`s (every 32-bit value is exact in a double). */
