@@ -2,7 +2,7 @@
 // run (test/cli/bad-input-cases.ts), so the document and the tests cannot disagree. Run: bun run docs
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXIT_CODES } from "../src/cli/output/errors.ts";
+import { EXIT_CODES } from "../src/cli/output/exit-codes.ts";
 import { BAD_INPUT_CASES } from "../test/cli/bad-input-cases.ts";
 
 const lines: string[] = [

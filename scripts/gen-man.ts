@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { completionModel, type ModelCommand, type ModelOption } from "../src/cli/completion/model.ts";
-import { EXIT_CODES } from "../src/cli/output/errors.ts";
+import { EXIT_CODES } from "../src/cli/output/exit-codes.ts";
 import { VERSION } from "../src/cli/version.ts";
 
 /** The committed page, shipped through package.json "man". */

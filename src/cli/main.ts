@@ -10,12 +10,11 @@ import { UsageError } from "../vfio/errors.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
 import { iommuModeOf } from "./parse/iommu-mode.ts";
 import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
-import { EXIT, describeError, formatExitCodes, renderError } from "./output/errors.ts";
+import { describeError, renderError } from "./output/errors.ts";
+import { formatExitCodes, signalExit, STOP_SIGNALS, type StopSignal } from "./output/exit-codes.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
 import { isTerminal } from "./output/terminal.ts";
 import { toJson } from "./output/json.ts";
-
-const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: EXIT.SIGHUP } as const;
 
 /** The options a command's help lists: its own, then the global ones (cac would print `--no-color (default: true)`). */
 function helpOptions(spec: CommandSpec | undefined): string {
@@ -67,12 +66,12 @@ export async function main(argv: string[]): Promise<number> {
   const json = scanned.options.json === true;
   const debug = scanned.options.debug === true;
   let ctx: CliContext | undefined;
-  const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
+  const onSignal = (sig: StopSignal) => {
     // The first signal asks the command to stop at its next checkpoint (src/cli/interrupt.ts); a second one ends the
     // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable).
     if (ctx && !ctx.abort.signal.aborted) return ctx.abort.abort(sig);
     ctx?.runCleanups();
-    process.exit(SIGNAL_EXIT[sig]);
+    process.exit(signalExit(sig));
   };
   try {
     const spec = scanned.command as CommandSpec | undefined;
@@ -103,9 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(color !== undefined ? { color } : {}),
     };
     ctx = new CliContext(globals);
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-    process.on("SIGHUP", () => onSignal("SIGHUP"));
+    for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));
     const mod = await spec.load();
     // Every value is a string exactly as typed (scanArgv never converts), and a lone "-" is a positional.
     const code = await mod.run(ctx, scanned.positionals, options);

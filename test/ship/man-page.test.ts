@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS, GLOBAL_OPTIONS } from "../../src/cli/command-table.ts";
 import { parseFlags } from "../../src/cli/completion/model.ts";
-import { EXIT_CODES } from "../../src/cli/output/errors.ts";
+import { EXIT_CODES } from "../../src/cli/output/exit-codes.ts";
 import { ENVIRONMENT, MAN_PATH, manPage } from "../../scripts/gen-man.ts";
 import { REPO } from "../helpers/cli.ts";
 

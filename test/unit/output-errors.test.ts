@@ -3,7 +3,8 @@
 // by walking `cause` chains; stacks only on request.
 import { describe, expect, test } from "bun:test";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
-import { EXIT_CODES, MAX_TEXT, MAX_WORD, describeError, formatExitCodes, renderError, safeText } from "../../src/cli/output/errors.ts";
+import { MAX_TEXT, MAX_WORD, describeError, renderError, safeText } from "../../src/cli/output/errors.ts";
+import { EXIT_CODES, formatExitCodes } from "../../src/cli/output/exit-codes.ts";
 import { OutputClosedError } from "../../src/cli/output/stdio.ts";
 import {
   BusyError,
