@@ -6,7 +6,7 @@ import { cac } from "cac";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec } from "./command-table.ts";
 import { checkScanned, scanArgv } from "./parse/argv.ts";
 import { formatTable } from "./output/table.ts";
-import { UsageError } from "../vfio/errors.ts";
+import { UsageError } from "./usage-error.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
 import { iommuModeOf } from "./parse/iommu-mode.ts";
 import { colorFlagFromArgv, makeChalks } from "./output/color.ts";

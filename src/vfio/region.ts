@@ -11,7 +11,7 @@ import {
   VFIO_REGION_INFO_FLAG_WRITE,
   flagNames,
 } from "./abi/constants.ts";
-import { UnsupportedError, UsageError, VfioError } from "./errors.ts";
+import { UnsupportedError, InvalidArgumentError, VfioError } from "./errors.ts";
 
 /** Access width in bytes. */
 export type Width = 1 | 2 | 4 | 8;
@@ -69,8 +69,8 @@ export class RegionRefusedError extends UnsupportedError {
   }
 }
 
-/** An access outside a region (a UsageError); `refusal` holds the facts. */
-export class RegionAccessError extends UsageError {
+/** An access outside a region (an InvalidArgumentError); `refusal` holds the facts. */
+export class RegionAccessError extends InvalidArgumentError {
   constructor(
     message: string,
     readonly refusal: RegionRefusal,
@@ -130,13 +130,13 @@ export class Region {
 
   /**
    * Check that an access of `width` bytes at `offset` is inside the region and naturally aligned.
-   * @throws UnsupportedError when the region has size 0 (not implemented), UsageError naming the region, offset and width
+   * @throws UnsupportedError when the region has size 0 (not implemented), InvalidArgumentError naming the region, offset and width
    */
   checkAccess(offset: number, width: Width): void {
     if (this.sizeNumber === 0) throw regionUnavailable(this.device, this.index, this.name, "size 0");
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new UsageError(`offset ${offset} is not a valid offset`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset ${offset} is not a valid offset`);
     if (offset % width !== 0) {
-      throw new UsageError(
+      throw new InvalidArgumentError(
         `offset 0x${offset.toString(16)} is not aligned to the ${width * 8}-bit access width`,
         `use an offset that is a multiple of ${width}`,
       );
@@ -151,7 +151,7 @@ export class Region {
 
   /**
    * Read one register: exactly one pread of `width` (1, 2 or 4) bytes at `offset`; 8 goes through mmap.
-   * @throws UsageError (bounds/alignment), UnsupportedError (not readable, 64-bit without MMAP), VfioError (kernel)
+   * @throws InvalidArgumentError (bounds/alignment), UnsupportedError (not readable, 64-bit without MMAP), VfioError (kernel)
    */
   read(offset: number, width: Width): bigint {
     this.checkAccess(offset, width);
@@ -178,12 +178,12 @@ export class Region {
 
   /**
    * Write one register: exactly one pwrite of `width` bytes (8 through mmap). `value` must fit the width.
-   * @throws UsageError, UnsupportedError, VfioError as for read
+   * @throws InvalidArgumentError, UnsupportedError, VfioError as for read
    */
   write(offset: number, width: Width, value: bigint): void {
     this.checkAccess(offset, width);
     if (value < 0n || value >= 1n << BigInt(width * 8)) {
-      throw new UsageError(`value 0x${value.toString(16)} does not fit in ${width * 8} bits`);
+      throw new InvalidArgumentError(`value 0x${value.toString(16)} does not fit in ${width * 8} bits`);
     }
     if (!this.writable) throw new UnsupportedError(`region ${this.index} of ${this.device} is read-only`);
     if (width === 8) return this.mapped().write64(offset, value);

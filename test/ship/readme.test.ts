@@ -10,7 +10,7 @@ import { COMMANDS, GLOBAL_OPTIONS } from "../../src/cli/command-table.ts";
 import { parseFlags } from "../../src/cli/completion/model.ts";
 import { describeError } from "../../src/cli/output/errors.ts";
 import { parseAccess, parseWidthOption } from "../../src/cli/parse/access.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 import { manPage } from "../../scripts/gen-man.ts";
 import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 

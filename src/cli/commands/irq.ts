@@ -8,7 +8,8 @@ import { JsonLinesWriter, jsonNanoseconds } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { parseCount, parseU32 } from "../parse/numbers.ts";
 import { formatPeriod, parsePeriod } from "../parse/periods.ts";
-import { InterruptedError, TimeoutError } from "../../vfio/errors.ts";
+import { TimeoutError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf } from "../usage-error.ts";
 
 function seconds(ns: bigint): string {
   const s = ns / 1_000_000_000n;
@@ -50,7 +51,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       if (jl) jl.line({ type: "irq", index, count: Number(ev.count), t_ns: jsonNanoseconds(ev.tNs) });
       else writeStdout(`${name} irq ${index}: count ${ev.count} at ${seconds(ev.tNs)}\n`);
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = interruptedOf(caught);
     if (e instanceof InterruptedError) {
       irq.disable();
       jl?.line({ type: "end", reason: "signal", signal: e.signal, events });

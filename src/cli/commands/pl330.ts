@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { AsmError, assemble, formatHexBytes } from "../../drivers/pl330/assembler.ts";
 import { disassemble, formatListing, parseHexText } from "../../drivers/pl330/disassembler.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";

@@ -12,7 +12,7 @@ import { writeStdout } from "../output/stdio.ts";
 import { parseAccess } from "../parse/access.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";

@@ -12,7 +12,7 @@ import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts"
 import { parseScript } from "../script/parse-script.ts";
 import { runScript, type ScriptProgress } from "../script/run-script.ts";
 import { strerror } from "../../boundary/errno.ts";
-import { InterruptedError, UsageError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 
 const SOURCES = "give the script once: a FILE, - (stdin), or one -e 'line; line'";
 
@@ -73,7 +73,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       { b, space: session.dma },
       progress,
     );
-  } catch (e) {
+  } catch (caught) {
+    const e = interruptedOf(caught);
     if (e instanceof InterruptedError) jl?.line({ type: "end", reason: "signal", signal: e.signal, steps: progress.done });
     throw e;
   }

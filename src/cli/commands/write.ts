@@ -9,7 +9,8 @@ import { writeStdout } from "../output/stdio.ts";
 import { parseAccess, type Access } from "../parse/access.ts";
 import { applyMask, parseWriteValue } from "../parse/value.ts";
 import { regionOf } from "../resolve-access.ts";
-import { UsageError, VerifyError } from "../../vfio/errors.ts";
+import { VerifyError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 
 function label(regionIndex: number | string, offset: bigint, width: number): string {
   const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[width];

@@ -1,7 +1,7 @@
 // dma-test's options, checked and typed once (size, iterations, channel, pattern, injection, timeout), and what each
 // `--inject` means: which FTR bit and SMMU fault a faulting injection must produce. The planning, running and
 // reporting parts take these values and never read the raw options again.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { DMA_TEST_FAULT_INJECTIONS, DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS } from "../parse/choices.ts";
 import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
 import { parsePeriod } from "../parse/periods.ts";

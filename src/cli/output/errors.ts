@@ -3,16 +3,8 @@
 // The exit codes themselves are the one table in exit-codes.ts.
 import { strerror } from "../../boundary/errno.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
-import {
-  BusyError,
-  DeviceNotFoundError,
-  InterruptedError,
-  TimeoutError,
-  UnsupportedError,
-  UsageError,
-  VerifyError,
-  VfioError,
-} from "../../vfio/errors.ts";
+import { BusyError, DeviceNotFoundError, InvalidArgumentError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf } from "../usage-error.ts";
 import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
@@ -188,7 +180,7 @@ export function safeText(text: string): string {
 /** Exit code and table name for an error of a known class, else undefined. */
 function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
-  if (e instanceof UsageError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof InvalidArgumentError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
@@ -237,7 +229,8 @@ export function simResetCommand(stateDir: string): string {
  * `quiet: true` and an empty `line`. The stack (with causes) is included only when `opts.debug` is set. Never throws.
  */
 export function describeError(err: unknown, opts: { debug?: boolean } = {}): ErrorReport {
-  const chain = chainOf(err);
+  // A library wait ended by the caller's AbortSignal is the signal that stopped the command.
+  const chain = chainOf(err).map(interruptedOf);
   const top = chain[0];
   let cls: ReturnType<typeof classify>;
   for (const e of chain) if ((cls = classify(e))) break;

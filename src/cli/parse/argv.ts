@@ -2,7 +2,7 @@
 // table, keeping every value exactly as typed (a string). cac's parser turns numeric-looking values into lossy
 // numbers (2^64-1 -> 18446744073709552000, 1e3 -> 1000) and silently keeps one of two repeated options, so cac only
 // prints help; this file decides what the command line means, and refuses what it cannot mean one way.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 
 /** An option as the command table spells it: `-e, --execute <lines>`, `--color [when]`, `--no-color`. */
 export interface ScanOptionSpec {

@@ -1,6 +1,6 @@
 // The options bind and unbind share: --wait PERIOD, how long to wait for another process's bind or unbind of the same
 // device (the device's journal is its lock) before answering busy; and the one-value check for their options.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { parsePeriod } from "./periods.ts";
 import { rawOption } from "./raw-option.ts";
 

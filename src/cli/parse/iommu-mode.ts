@@ -1,7 +1,7 @@
 // The global --iommu-mode option (and VFIO_PLAT_IOMMU_MODE): which way devices are opened — through their group and a
 // container, through their cdev and /dev/iommu, or whichever the kernel offers (auto). Checked before any command runs.
 import type { IommuMode } from "../../vfio/session.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 
 export const IOMMU_MODE_VALUES: readonly IommuMode[] = ["auto", "group", "iommufd"];
 

@@ -6,7 +6,7 @@ import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { POLLIN } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { Device } from "../../vfio/device.ts";
-import { InterruptedError } from "../../vfio/errors.ts";
+import { AbortedError } from "../../vfio/errors.ts";
 import type { Irq } from "../../vfio/irq.ts";
 import { channelTarget, debugGo, debugKill, debugSev, MANAGER } from "./debug.ts";
 import {
@@ -253,7 +253,7 @@ export class Pl330Driver {
    *    each time DAR reaches a new high inside [dst, dst+size], so a copy that keeps moving is never cut off, whatever
    *    its size and the DMAC's clock; the channel is left as it is (kill() it);
    *  - `ns` is the time from just before DMAGO to the moment the outcome was seen.
-   * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error `not-ready` without a started copy
+   * @throws AbortedError when `signal` aborts (Ctrl-C); Pl330Error `not-ready` without a started copy
    */
   async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
     const job = this.job;
@@ -266,7 +266,7 @@ export class Pl330Driver {
     const lines = [...this.enabled];
     let eventSeen = false;
     for (;;) {
-      if (signal?.aborted) throw InterruptedError.fromAbort(signal);
+      if (signal?.aborted) throw AbortedError.fromAbort(signal);
       if (this.regs.read32(FSRC) & chBit) {
         const fault = await this.readFault(job.channel, deadline);
         return { status: "fault", job, ns: process.hrtime.bigint() - job.startNs, fault };
