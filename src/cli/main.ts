@@ -4,7 +4,8 @@
 // disabled, fds closed) runs on every path, including Ctrl-C and a closed output pipe.
 import { cac } from "cac";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec } from "./command-table.ts";
-import { checkScanned, scanArgv } from "./parse/argv.ts";
+import { checkScanned, convertOptions, scanArgv } from "./parse/argv.ts";
+import type { GlobalOptionValues } from "./command-options.ts";
 import { formatTable } from "./output/table.ts";
 import { UsageError } from "./usage-error.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
@@ -90,22 +91,25 @@ export async function main(argv: string[]): Promise<number> {
       if (!json) printHelp(undefined);
       throw new UsageError("no command given", "see vfio-plat --help for the commands");
     }
-    const color = options.color === false || options.color === "never" ? false : options.color === true || options.color === "always" ? true : undefined;
+    // The one place the scanner's values meet the table's types: convertOptions built them from the same table.
+    const g = convertOptions([...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS], options) as GlobalOptionValues;
+    const commandOptions = convertOptions(spec.options, options);
+    const color = g.color === false || g.color === "never" ? false : g.color === true || g.color === "always" ? true : undefined;
     const globals: GlobalOptions = {
-      sim: options.sim === true,
+      sim: g.sim === true,
       json,
       debug,
-      trace: options.trace === true,
-      iommuMode: iommuModeOf(options.iommuMode),
-      ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
-      ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
+      trace: g.trace === true,
+      iommuMode: iommuModeOf(g.iommuMode),
+      ...(g.simState !== undefined ? { simState: g.simState } : {}),
+      ...(g.simBoard !== undefined ? { simBoard: g.simBoard } : {}),
       ...(color !== undefined ? { color } : {}),
     };
     ctx = new CliContext(globals);
     for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));
     const mod = await spec.load();
-    // Every value is a string exactly as typed (scanArgv never converts), and a lone "-" is a positional.
-    const code = await mod.run(ctx, scanned.positionals, options);
+    // Positional words are exactly as typed (a lone "-" is one); options are the command's typed OptionsOf<name>.
+    const code = await mod.run(ctx, scanned.positionals, commandOptions as never);
     return code ?? 0;
   } catch (e) {
     const d = describeError(e, { debug });
