@@ -42,6 +42,25 @@ test("every command with its options, and every global option, appears", () => {
   for (const f of ["--help", "--version", "-V", "-h"]) expect(text).toContain(f);
 });
 
+test("each option's value kind and default come from the option table (ranges as the scanner checks them)", () => {
+  // The entry of `flag` under command `cmd` (or the first one after COMMANDS).
+  const entry = (flag: string, cmd?: string) => {
+    const commands = text.indexOf(".SH COMMANDS");
+    const at = text.indexOf(`.TP\n${flag}`, cmd ? text.indexOf(`.TP\n${cmd}`, commands) : commands);
+    return text.slice(at, text.indexOf("\n.TP", at));
+  };
+  expect(entry("--channel")).toContain("Value: a number, 0 to 7; default 0.");
+  expect(entry("--size")).toContain("Value: a size (k, M or G suffix), 1 to 1G; default 64M.");
+  expect(entry("--iommu-mode")).toContain("Value: one of auto, group, iommufd.");
+  expect(entry("--device")).toContain("Value: a device");
+  for (const c of COMMANDS) {
+    for (const o of c.options) {
+      if (o.default !== undefined) expect(entry(`--${parseFlags(o).long}`, c.name)).toContain(`default ${o.default}.`);
+      if (o.value?.kind === "enum") expect(entry(`--${parseFlags(o).long}`, c.name)).toContain(`Value: one of ${o.value.choices.join(", ")}`);
+    }
+  }
+});
+
 test("the sections come in the usual order, and EXIT STATUS lists every code", () => {
   const sections = [...page.matchAll(/^\.SH (.+)$/gm)].map((m) => m[1]);
   expect(sections).toEqual(["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"]);

@@ -93,6 +93,14 @@ describe("the table", () => {
     for (const c of COMMANDS) expect(c.options).toBe(COMMAND_OPTIONS[c.name]);
   });
 
+  test("--help states what the table says: each option's description names its default and every word of an enum", () => {
+    for (const o of [...GLOBALS, ...COMMANDS.flatMap((c) => c.options)]) {
+      const v = o as { value?: { kind: string; choices?: readonly string[] }; default?: string };
+      if (v.default !== undefined) expect(o.description).toMatch(new RegExp(`default ${v.default}\\b|${v.default} \\(default\\)`));
+      for (const word of v.value?.kind === "enum" ? v.value.choices! : []) expect(o.description).toContain(word);
+    }
+  });
+
   test("every default is a value its own kind accepts (a bad default would fail every run)", () => {
     for (const c of COMMANDS) {
       for (const o of c.options) {

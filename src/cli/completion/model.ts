@@ -33,6 +33,9 @@ export interface ModelOption {
   values: ValueKind;
   /** The flags exactly as the command table spells them, for the man page. */
   flags: string;
+  /** The value's kind and default as the option table declares them, for the man page. */
+  kind?: OptionValueKind;
+  default?: string;
 }
 
 export interface ModelArg {
@@ -104,7 +107,13 @@ export function completionOf(kind: OptionValueKind | undefined): ValueKind {
 
 /** Split cac flags ("-e, --execute <lines>") into their parts. */
 export function parseFlags(o: OptionSpec): ModelOption {
-  const opt: ModelOption = { description: o.description, values: NONE, flags: o.flags };
+  const opt: ModelOption = {
+    description: o.description,
+    values: NONE,
+    flags: o.flags,
+    ...(o.value ? { kind: o.value } : {}),
+    ...(o.default !== undefined ? { default: o.default } : {}),
+  };
   for (const token of o.flags.split(/[\s,]+/).filter(Boolean)) {
     if (token.startsWith("--")) opt.long = token.slice(2);
     else if (token.startsWith("-")) opt.short = token.slice(1);
