@@ -2,9 +2,9 @@
 // words, a device, a file) and its default: THE table the scanner converts and checks values by (parse/argv.ts), and
 // --help, the man page and the shell completions are generated from. `as const` keeps each command's options typed:
 // a handler takes OptionsOf<"read">, so an option key that is not in this table is a compile error.
-import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS } from "./parse/choices.ts";
+import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS, SHELLS } from "./parse/choices.ts";
 import { U32_MAX } from "./parse/numbers.ts";
-import type { OptionsFrom, OptionSpec } from "./parse/option-kinds.ts";
+import type { OptionsFrom, OptionSpec, ValueKind } from "./parse/option-kinds.ts";
 
 /** The ways devices are opened (--iommu-mode, VFIO_PLAT_IOMMU_MODE). */
 export const IOMMU_MODES = ["auto", "group", "iommufd"] as const;
@@ -151,6 +151,19 @@ export const COMMAND_OPTIONS = {
 } as const satisfies Record<string, readonly OptionSpec[]>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
+
+/**
+ * Positional arguments by the name the usage strings give them (`read <device> <address> [count]`), in the options'
+ * kinds, for completion and the man page; a name not here (address, value, count, index) is typed, not picked. The
+ * handlers check them (a device is looked up, an action or shell refused with the list).
+ */
+export const ARGUMENT_KINDS: Readonly<Record<string, ValueKind>> = {
+  device: { kind: "device" },
+  script: { kind: "file" },
+  file: { kind: "file" },
+  shell: { kind: "enum", choices: SHELLS },
+  action: { kind: "enum", choices: PL330_ACTIONS },
+};
 
 /** The typed options a command's handler receives: converted, checked, defaults applied. */
 export type OptionsOf<C extends CommandName> = OptionsFrom<(typeof COMMAND_OPTIONS)[C]>;

@@ -1,13 +1,14 @@
 // What shell completion (and the man page) need to know about the command line, derived from THE command table
 // (src/cli/command-table.ts, options and their value kinds in command-options.ts) at generation time: commands, their
 // positional arguments and options, and what kind of word each argument or option value is (a device name, a file,
-// one of a few words). Option value kinds are the table's own; fixed word lists are the table's or the parsers' own
-// arrays (parse/choices.ts, the board and driver tables), never copies. Positionals are known by their usage name.
+// one of a few words). Value kinds are the table's own (options, and positionals by their usage name); fixed word
+// lists are the table's or the parsers' own arrays (parse/choices.ts, the board and driver tables), never copies.
 import { BOARDS } from "../../sim/boards/index.ts";
 import { VFIO_DRIVERS } from "../../host/sysfs.ts";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
 import { usageArgs } from "../parse/argv.ts";
-import { PL330_ACTIONS } from "../parse/choices.ts";
+import { SHELLS } from "../parse/choices.ts";
+import { ARGUMENT_KINDS } from "../command-options.ts";
 import type { ValueKind as OptionValueKind } from "../parse/option-kinds.ts";
 
 /** What a word may be, for completion. */
@@ -61,20 +62,10 @@ export interface CompletionModel {
   commands: ModelCommand[];
 }
 
-/** The shells `vfio-plat completion` writes scripts for. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+export { SHELLS };
 export type Shell = (typeof SHELLS)[number];
 
 const NONE: ValueKind = { kind: "none" };
-
-/** Positional arguments by their usage name. Anything else completes to nothing (addresses, values, counts). */
-export const ARG_VALUES: Readonly<Record<string, ValueKind>> = {
-  device: { kind: "devices" },
-  script: { kind: "files" },
-  file: { kind: "files" },
-  shell: { kind: "words", words: SHELLS },
-  action: { kind: "words", words: PL330_ACTIONS },
-};
 
 /** What completes for an option's value, from the kind the option table declares. */
 export function completionOf(kind: OptionValueKind | undefined): ValueKind {
@@ -129,7 +120,7 @@ export function parseFlags(o: OptionSpec): ModelOption {
 
 /** Positional arguments of a cac usage string ("read <device> <address> [count]"). */
 export function parseUsageArgs(usage: string): ModelArg[] {
-  return usageArgs(usage).map((a) => ({ ...a, values: ARG_VALUES[a.name] ?? NONE }));
+  return usageArgs(usage).map((a) => ({ ...a, values: completionOf(ARGUMENT_KINDS[a.name]) }));
 }
 
 function modelCommand(c: CommandSpec): ModelCommand {
