@@ -88,7 +88,7 @@ export class AbortedError extends Error {
   override readonly name: string = "AbortedError";
   constructor(
     readonly reason: unknown,
-    message = "aborted",
+    message = `aborted${reason !== undefined ? ` (${String(reason)})` : ""}`,
   ) {
     super(message);
   }
