@@ -4,7 +4,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { completionModel, type ModelCommand, type ModelOption } from "../src/cli/completion/model.ts";
-import { EXIT_CODES } from "../src/cli/output/errors.ts";
+import { EXIT_CODES } from "../src/cli/output/exit-codes.ts";
+import { valueWords } from "../src/cli/output/option-words.ts";
 import { VERSION } from "../src/cli/version.ts";
 
 /** The committed page, shipped through package.json "man". */
@@ -28,6 +29,12 @@ function optionTerm(o: ModelOption): string {
   const flags = [...(o.short ? [B(`-${o.short}`)] : []), ...(o.long ? [B(`--${o.long}`)] : [])].join(", ");
   // An optional value is only ever given as --opt=VALUE (parse/argv.ts), so print it that way.
   return o.valueName !== undefined ? (o.valueOptional ? `${flags}[=${I(o.valueName)}]` : `${flags} ${I(o.valueName)}`) : flags;
+}
+
+/** An option's description, then what its value is and its default, from the option table's kind. */
+function optionText(o: ModelOption): string {
+  const value = valueWords(o.kind, o.default, o.values.kind === "words" ? o.values.words : undefined);
+  return roff(o.description) + "." + (value !== undefined ? ` ${roff(`Value: ${value}.`)}` : "");
 }
 
 function argsText(c: ModelCommand): string {
@@ -97,13 +104,13 @@ export function manPage(opts: { date?: string } = {}): string {
     p(".TP", [B(c.name), argsText(c)].filter(Boolean).join(" "), roff(c.description) + ".");
     if (c.options.length) {
       p(".RS");
-      for (const o of c.options) p(".TP", optionTerm(o), roff(o.description) + ".");
+      for (const o of c.options) p(".TP", optionTerm(o), optionText(o));
       p(".RE");
     }
   }
 
   p(".SH OPTIONS", roff("These work with every command, before or after it."));
-  for (const o of m.globals) p(".TP", optionTerm(o), roff(o.description) + ".");
+  for (const o of m.globals) p(".TP", optionTerm(o), optionText(o));
 
   p(".SH EXIT STATUS");
   for (const e of EXIT_CODES) p(".TP", `${B(String(e.code))} (${roff(e.name)})`, roff(e.meaning) + ".");

@@ -52,7 +52,7 @@ export {
 export {
   BindBusyError,
   BindUnsupportedError,
-  BindUsageError,
+  BindDriverError,
   DeviceNameError,
   NoSuchDeviceError,
   type BindRefusal,

@@ -1,7 +1,7 @@
 // The one home for "stop here if a signal came" (SIGINT, SIGTERM, SIGHUP): a checkpoint to call before every step that
 // touches a device, and a sleep that a signal ends with an error instead of letting the next step run early. Bun runs
 // JS signal handlers only when the event loop gets a turn, so a loop of synchronous steps must yield to see them.
-import { InterruptedError } from "../vfio/errors.ts";
+import { InterruptedError } from "./usage-error.ts";
 
 /** The signals that stop a command (main.ts aborts the context's controller with the signal's name as reason). */
 export type StopSignal = InterruptedError["signal"];

@@ -4,18 +4,18 @@
 // disabled, fds closed) runs on every path, including Ctrl-C and a closed output pipe.
 import { cac } from "cac";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec } from "./command-table.ts";
-import { checkScanned, scanArgv } from "./parse/argv.ts";
+import { checkScanned, convertOptions, scanArgv } from "./parse/argv.ts";
+import type { GlobalOptionValues } from "./command-options.ts";
 import { formatTable } from "./output/table.ts";
-import { UsageError } from "../vfio/errors.ts";
+import { UsageError } from "./usage-error.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
 import { iommuModeOf } from "./parse/iommu-mode.ts";
 import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
-import { EXIT, describeError, formatExitCodes, renderError } from "./output/errors.ts";
+import { describeError, renderError } from "./output/errors.ts";
+import { formatExitCodes, signalExit, STOP_SIGNALS, type StopSignal } from "./output/exit-codes.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
 import { isTerminal } from "./output/terminal.ts";
 import { toJson } from "./output/json.ts";
-
-const SIGNAL_EXIT = { SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM, SIGHUP: EXIT.SIGHUP } as const;
 
 /** The options a command's help lists: its own, then the global ones (cac would print `--no-color (default: true)`). */
 function helpOptions(spec: CommandSpec | undefined): string {
@@ -67,12 +67,12 @@ export async function main(argv: string[]): Promise<number> {
   const json = scanned.options.json === true;
   const debug = scanned.options.debug === true;
   let ctx: CliContext | undefined;
-  const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
+  const onSignal = (sig: StopSignal) => {
     // The first signal asks the command to stop at its next checkpoint (src/cli/interrupt.ts); a second one ends the
     // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable).
     if (ctx && !ctx.abort.signal.aborted) return ctx.abort.abort(sig);
     ctx?.runCleanups();
-    process.exit(SIGNAL_EXIT[sig]);
+    process.exit(signalExit(sig));
   };
   try {
     const spec = scanned.command as CommandSpec | undefined;
@@ -91,24 +91,25 @@ export async function main(argv: string[]): Promise<number> {
       if (!json) printHelp(undefined);
       throw new UsageError("no command given", "see vfio-plat --help for the commands");
     }
-    const color = options.color === false || options.color === "never" ? false : options.color === true || options.color === "always" ? true : undefined;
+    // The one place the scanner's values meet the table's types: convertOptions built them from the same table.
+    const g = convertOptions([...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS], options) as GlobalOptionValues;
+    const commandOptions = convertOptions(spec.options, options);
+    const color = g.color === false || g.color === "never" ? false : g.color === true || g.color === "always" ? true : undefined;
     const globals: GlobalOptions = {
-      sim: options.sim === true,
+      sim: g.sim === true,
       json,
       debug,
-      trace: options.trace === true,
-      iommuMode: iommuModeOf(options.iommuMode),
-      ...(typeof options.simState === "string" ? { simState: options.simState } : {}),
-      ...(typeof options.simBoard === "string" ? { simBoard: options.simBoard } : {}),
+      trace: g.trace === true,
+      iommuMode: iommuModeOf(g.iommuMode),
+      ...(g.simState !== undefined ? { simState: g.simState } : {}),
+      ...(g.simBoard !== undefined ? { simBoard: g.simBoard } : {}),
       ...(color !== undefined ? { color } : {}),
     };
     ctx = new CliContext(globals);
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-    process.on("SIGHUP", () => onSignal("SIGHUP"));
+    for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));
     const mod = await spec.load();
-    // Every value is a string exactly as typed (scanArgv never converts), and a lone "-" is a positional.
-    const code = await mod.run(ctx, scanned.positionals, options);
+    // Positional words are exactly as typed (a lone "-" is one); options are the command's typed OptionsOf<name>.
+    const code = await mod.run(ctx, scanned.positionals, commandOptions as never);
     return code ?? 0;
   } catch (e) {
     const d = describeError(e, { debug });

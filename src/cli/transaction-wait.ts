@@ -5,7 +5,7 @@
 import { transactionInProgress } from "../host/bind-journal.ts";
 import { TRANSACTION_WAIT_MS, type OnWait } from "../host/bind.ts";
 import type { HostDevice } from "../host/discovery.ts";
-import { InterruptedError } from "../vfio/errors.ts";
+import { InterruptedError } from "./usage-error.ts";
 import type { CliContext } from "./context.ts";
 
 /**

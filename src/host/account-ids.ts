@@ -2,7 +2,7 @@
 // running vfio-plat (with node:fs, never through the kernel boundary: the simulated board simulates the kernel, not
 // the accounts database). Numbers are taken as they are, like chown(1) does for an all-digit argument.
 import { readFileSync } from "node:fs";
-import { UsageError } from "../vfio/errors.ts";
+import { InvalidArgumentError } from "../vfio/errors.ts";
 
 /** Ids come from 32-bit uid_t/gid_t; (uid_t)-1 means "unchanged" to chown(2) and is not a valid owner. */
 const MAX_ID = 0xfffffffe;
@@ -25,22 +25,22 @@ function lookup(dbPath: string, name: string): number | undefined {
 function resolveId(spec: string, what: "user" | "group", dbPath: string): number {
   if (/^\d+$/.test(spec)) {
     const n = Number(spec);
-    if (n > MAX_ID) throw new UsageError(`${what} id ${spec} is out of range`, `a ${what} id is 0..${MAX_ID}`);
+    if (n > MAX_ID) throw new InvalidArgumentError(`${what} id ${spec} is out of range`, `a ${what} id is 0..${MAX_ID}`);
     return n;
   }
   const id = spec === "" ? undefined : lookup(dbPath, spec);
   if (id === undefined) {
-    throw new UsageError(`no ${what} '${spec}' in ${dbPath}`, `give a ${what} name from ${dbPath} or a numeric ${what === "user" ? "uid" : "gid"}`);
+    throw new InvalidArgumentError(`no ${what} '${spec}' in ${dbPath}`, `give a ${what} name from ${dbPath} or a numeric ${what === "user" ? "uid" : "gid"}`);
   }
   return id;
 }
 
-/** The uid of a user name or number. @throws UsageError when the name is unknown or the number out of range */
+/** The uid of a user name or number. @throws InvalidArgumentError when the name is unknown or the number out of range */
 export function resolveUser(spec: string, passwdPath = "/etc/passwd"): number {
   return resolveId(spec, "user", passwdPath);
 }
 
-/** The gid of a group name or number. @throws UsageError when the name is unknown or the number out of range */
+/** The gid of a group name or number. @throws InvalidArgumentError when the name is unknown or the number out of range */
 export function resolveGroup(spec: string, groupPath = "/etc/group"): number {
   return resolveId(spec, "group", groupPath);
 }

@@ -12,7 +12,7 @@ import { beginTransaction, restore, saveOriginal, step, type OnWait, type Recove
 import { forgetBinding, loadBinding } from "./bind-state.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, kernelUsers } from "./in-use.ts";
-import { BindBusyError, BindUnsupportedError, BindUsageError } from "./host-errors.ts";
+import { BindBusyError, BindUnsupportedError, BindDriverError } from "./host-errors.ts";
 import { defaultStateDir } from "./state-dir.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver, type Bus } from "./sysfs.ts";
 
@@ -91,20 +91,20 @@ function bindPlan(stateDir: string, now: HostDevice, target: string): Pick<BindJ
   return { original: { ...(driver !== undefined ? { driver } : {}), ...(override !== undefined ? { override } : {}) }, vfioDriver: target };
 }
 
-/** The VFIO driver `driver` names for `dev`, checked against the device's bus. @throws UsageError */
+/** The VFIO driver `driver` names for `dev`, checked against the device's bus. @throws InvalidArgumentError */
 export function vfioDriverFor(bus: Bus, driver?: string): string {
   const target = VFIO_DRIVER_OF_BUS[bus];
   if (driver === undefined || driver === target) return target;
   const known = [...VFIO_DRIVERS].join(", ");
   if (VFIO_DRIVERS.has(driver)) {
-    throw new BindUsageError(`${driver} does not serve the ${bus} bus: its VFIO driver is ${target}`, { reason: "wrong-vfio-driver", driver, bus, target });
+    throw new BindDriverError(`${driver} does not serve the ${bus} bus: its VFIO driver is ${target}`, { reason: "wrong-vfio-driver", driver, bus, target });
   }
-  throw new BindUsageError(`'${driver}' is not a VFIO driver (known: ${known})`, { reason: "not-vfio-driver", driver, bus, target });
+  throw new BindDriverError(`'${driver}' is not a VFIO driver (known: ${known})`, { reason: "not-vfio-driver", driver, bus, target });
 }
 
 /**
  * Bind `dev` to its bus's VFIO driver.
- * @throws UsageError (`driver` is not the bus's VFIO driver), BusyError (in use by the kernel, without force; or
+ * @throws InvalidArgumentError (`driver` is not the bus's VFIO driver), BusyError (in use by the kernel, without force; or
  *   another process's bind/unbind of it did not end in time), UnsupportedError (no VFIO driver on this kernel),
  *   VfioError (the probe failed; the device is back on its original driver), SyscallError (EPERM from chown of the
  *   group node for `owner`; the device is back on its original driver)

@@ -2,7 +2,7 @@
 // its domain (0000:00:02.0, 00:02.0, as lspci prints it), a /sys/bus/<bus>/devices/<name> path, a unique compatible
 // string (arm,pl031) or a glob (*.pl031) that matches exactly one device. Names are validated before they reach any
 // path, so nothing like "../../" or a stray "*" can touch another sysfs file.
-import { UsageError } from "../vfio/errors.ts";
+import { InvalidArgumentError } from "../vfio/errors.ts";
 import type { HostDevice } from "./discovery.ts";
 import { DeviceNameError, NoSuchDeviceError } from "./host-errors.ts";
 
@@ -16,7 +16,7 @@ export function isValidDeviceName(name: string): boolean {
 
 /**
  * Check a device name before it is used in a path.
- * @throws UsageError naming the problem
+ * @throws InvalidArgumentError naming the problem
  */
 export function validateDeviceName(name: string): string {
   if (!isValidDeviceName(name)) {
@@ -44,17 +44,17 @@ function globToRegExp(glob: string): RegExp {
 
 /**
  * Resolve what the user typed to exactly one device of `devices`.
- * @throws UsageError (malformed, ambiguous), DeviceNotFoundError (no match; suggests close names)
+ * @throws InvalidArgumentError (malformed, ambiguous), DeviceNotFoundError (no match; suggests close names)
  */
 export function resolveDevice(spec: string, devices: readonly HostDevice[]): HostDevice {
   let name = spec;
   const sys = /^\/sys\/bus\/([a-z]+)\/devices\/([^/]+)\/?$/.exec(spec);
   if (sys) name = sys[2]!;
   else if (spec.startsWith("/")) {
-    throw new UsageError(`'${spec}' is not a device path`, "give /sys/bus/<bus>/devices/<name> or just <name>");
+    throw new InvalidArgumentError(`'${spec}' is not a device path`, "give /sys/bus/<bus>/devices/<name> or just <name>");
   }
   if (name.includes("*") || name.includes("?")) {
-    if (!GLOB_RE.test(name)) throw new UsageError(`invalid device pattern '${spec}'`);
+    if (!GLOB_RE.test(name)) throw new InvalidArgumentError(`invalid device pattern '${spec}'`);
     const re = globToRegExp(name);
     const hits = devices.filter((d) => re.test(d.name));
     return exactlyOne(spec, hits, devices);
@@ -76,7 +76,7 @@ export function resolveDevice(spec: string, devices: readonly HostDevice[]): Hos
 function exactlyOne(spec: string, hits: readonly HostDevice[], all: readonly HostDevice[]): HostDevice {
   if (hits.length === 1) return hits[0]!;
   if (hits.length > 1) {
-    throw new UsageError(
+    throw new InvalidArgumentError(
       `'${spec}' matches ${hits.length} devices: ${hits.map((d) => d.name).join(", ")}`,
       "name one device",
     );

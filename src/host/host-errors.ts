@@ -1,6 +1,6 @@
 // The host layer's refusals as facts: what was asked, what the host has, and a machine-readable reason. The CLI turns
 // each into words and advice (src/cli/output/library-words.ts); nothing here names a command-line flag or command.
-import { BusyError, DeviceNotFoundError, UnsupportedError, UsageError } from "../vfio/errors.ts";
+import { BusyError, DeviceNotFoundError, UnsupportedError, InvalidArgumentError } from "../vfio/errors.ts";
 
 /** Why a bind was refused before anything changed. */
 export type BindRefusal =
@@ -13,8 +13,8 @@ export type BindRefusal =
   /** The kernel uses `device` (a console, a link): binding it takes that away. */
   | { reason: "in-use"; device: string; users: string[] };
 
-/** A driver name that does not fit the device's bus (UsageError: exit 2 in the CLI). */
-export class BindUsageError extends UsageError {
+/** A driver name that does not fit the device's bus (InvalidArgumentError: exit 2 in the CLI). */
+export class BindDriverError extends InvalidArgumentError {
   constructor(
     message: string,
     readonly refusal: BindRefusal,
@@ -51,8 +51,8 @@ export type DeviceNameRefusal =
   /** Nothing matches `spec`; `close` holds up to three known names near it. */
   | { reason: "no-such-device"; spec: string; close: string[] };
 
-/** A device name that is not one (UsageError: exit 2 in the CLI). */
-export class DeviceNameError extends UsageError {
+/** A device name that is not one (InvalidArgumentError: exit 2 in the CLI). */
+export class DeviceNameError extends InvalidArgumentError {
   constructor(
     message: string,
     readonly refusal: DeviceNameRefusal,

@@ -17,7 +17,7 @@ export interface OpenByNameOptions {
  * Open a device bound to a VFIO driver. `device` is a name as resolveDevice takes it (sysfs name, compatible or
  * /sys path), a HostDevice from listDevices, or explicit OpenOptions; regions are named from the device tree's
  * reg-names unless `regionNames` is given.
- * @throws DeviceNotFoundError (no such device, or not bound), UsageError (an ambiguous name), and whatever the typed
+ * @throws DeviceNotFoundError (no such device, or not bound), InvalidArgumentError (an ambiguous name), and whatever the typed
  *   layer's openDevice throws (BusyError, UnsupportedError, VfioError)
  */
 export function openDevice(b: KernelBoundary, device: string | HostDevice | OpenOptions, opts: OpenByNameOptions = {}): VfioSession {

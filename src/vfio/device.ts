@@ -13,7 +13,7 @@ import {
 } from "./abi/constants.ts";
 import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_device_info, vfio_irq_info, vfio_region_info } from "./abi/structs.ts";
-import { NoSuchIndexError, UnsupportedError, UsageError, VfioError } from "./errors.ts";
+import { NoSuchIndexError, UnsupportedError, InvalidArgumentError, VfioError } from "./errors.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 import { Irq, irqUnavailable } from "./irq.ts";
 import { Region, regionUnavailable } from "./region.ts";
@@ -69,7 +69,7 @@ export class Device {
 
   /**
    * Region `index` (VFIO_DEVICE_GET_REGION_INFO, cached).
-   * @throws UsageError for an index the device does not have, UnsupportedError when the kernel will not describe it
+   * @throws InvalidArgumentError for an index the device does not have, UnsupportedError when the kernel will not describe it
    *   (EINVAL: vfio-pci's VGA region on a function that is not VGA)
    */
   region(index: number): Region {
@@ -107,19 +107,19 @@ export class Device {
     return Array.from({ length: this.info().numRegions }, (_, i) => this.region(i));
   }
 
-  /** The region whose reg-names entry is `name`. @throws UsageError listing the known names */
+  /** The region whose reg-names entry is `name`. @throws InvalidArgumentError listing the known names */
   regionByName(name: string): Region {
     const i = this.regionNames.indexOf(name);
     if (i < 0) {
       const known = this.regionNames.length ? this.regionNames.join(", ") : "none (use an index)";
-      throw new UsageError(`${this.name} has no region named '${name}'`, `known region names: ${known}`);
+      throw new InvalidArgumentError(`${this.name} has no region named '${name}'`, `known region names: ${known}`);
     }
     return this.region(i);
   }
 
   /**
    * Interrupt index `index` (VFIO_DEVICE_GET_IRQ_INFO, cached).
-   * @throws UsageError for a missing index, UnsupportedError when the kernel will not describe it (EINVAL: vfio-pci's
+   * @throws InvalidArgumentError for a missing index, UnsupportedError when the kernel will not describe it (EINVAL: vfio-pci's
    *   ERR on a function that is not PCI Express)
    */
   irq(index: number): Irq {

@@ -3,7 +3,7 @@
 // `bytes`; the device sees it at `iova`.
 import type { KernelBoundary, ProcessMemory } from "../boundary/kernel-boundary.ts";
 import type { DmaPermissions, DmaSpace } from "./dma-space.ts";
-import { UnsupportedError, UsageError } from "./errors.ts";
+import { UnsupportedError, InvalidArgumentError } from "./errors.ts";
 import { findFreeIova } from "./iommu-info.ts";
 
 export class DmaBuffer {
@@ -27,7 +27,7 @@ export class DmaBuffer {
   /**
    * Allocate `size` bytes (rounded up to the IOMMU page size) and map them at `iova`, or at the lowest free IOVA in
    * the ranges the IOMMU reports when `iova` is omitted.
-   * @throws UnsupportedError on a noiommu container, UsageError when no IOVA fits, VfioError from MAP_DMA / IOAS_MAP
+   * @throws UnsupportedError on a noiommu container, InvalidArgumentError when no IOVA fits, VfioError from MAP_DMA / IOAS_MAP
    */
   static allocate(b: KernelBoundary, space: DmaSpace, size: number, perm: DmaPermissions, iova?: bigint): DmaBuffer {
     if (space.noiommu) {
@@ -40,7 +40,7 @@ export class DmaBuffer {
     const at =
       iova ??
       findFreeIova(window.iovaRanges ?? [{ start: 0n, end: (1n << 48n) - 1n }], BigInt(length), BigInt(page), space.mappings);
-    if (at === undefined) throw new UsageError(`no free IOVA range of ${length} bytes`);
+    if (at === undefined) throw new InvalidArgumentError(`no free IOVA range of ${length} bytes`);
     const memory = b.allocMemory(length);
     try {
       space.mapMemory(memory, at, perm);

@@ -21,9 +21,10 @@ export class VfioError extends Error {
   }
 }
 
-/** Bad input from the user or caller, detected before touching anything. `hint` says how to fix it. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
+/** A bad argument to a library call (an offset outside a region, an index the device lacks, a name that is not a
+ * device), detected before touching anything. `hint` carries facts that help fix it (the known names). */
+export class InvalidArgumentError extends Error {
+  override readonly name: string = "InvalidArgumentError";
   constructor(
     message: string,
     readonly hint?: string,
@@ -82,18 +83,19 @@ export class VerifyError extends Error {
   }
 }
 
-/** A SIGINT/SIGTERM ended a wait; cleanup has run. */
-export class InterruptedError extends Error {
-  override readonly name = "InterruptedError";
-  constructor(readonly signal: "SIGINT" | "SIGTERM" | "SIGHUP") {
-    super(`interrupted by ${signal}`);
+/** A wait (interrupt, DMA completion) ended because the caller's AbortSignal fired; `reason` is the signal's reason. */
+export class AbortedError extends Error {
+  override readonly name: string = "AbortedError";
+  constructor(
+    readonly reason: unknown,
+    message = `aborted${reason !== undefined ? ` (${String(reason)})` : ""}`,
+  ) {
+    super(message);
   }
 
-  /** The error for an aborted `signal`: its reason names the signal (the CLI aborts with "SIGTERM", "SIGHUP"); any
-   * other reason counts as Ctrl-C (SIGINT). The one place an abort becomes a signal name. */
-  static fromAbort(signal: AbortSignal): InterruptedError {
-    const r = signal.reason;
-    return new InterruptedError(r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT");
+  /** The error for an aborted `signal`, carrying its reason. */
+  static fromAbort(signal: AbortSignal): AbortedError {
+    return new AbortedError(signal.reason);
   }
 }
 
@@ -126,8 +128,8 @@ export class IommufdUnavailableError extends UnsupportedError {
   }
 }
 
-/** A region or interrupt index the device does not have (a usage error); `refusal` holds the facts. */
-export class NoSuchIndexError extends UsageError {
+/** A region or interrupt index the device does not have (an invalid argument); `refusal` holds the facts. */
+export class NoSuchIndexError extends InvalidArgumentError {
   constructor(
     message: string,
     readonly refusal: { kind: "region" | "interrupt"; device: string; index: number; count: number },

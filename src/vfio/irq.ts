@@ -18,7 +18,7 @@ import {
 } from "./abi/constants.ts";
 import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
 import { encodeIrqSet } from "./abi/irq-set.ts";
-import { InterruptedError, UnsupportedError, VfioError } from "./errors.ts";
+import { AbortedError, UnsupportedError, VfioError } from "./errors.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 
 export interface IrqInfo {
@@ -202,14 +202,14 @@ export class Irq {
   /**
    * Wait up to `timeoutMs` (negative = forever) for the interrupt. Returns the wakeup, or undefined on timeout.
    * Level interrupts are left masked: the caller clears the cause and calls unmask() (or passes autoUnmask).
-   * @throws InterruptedError when `signal` is aborted (Ctrl-C), VfioError when the irq is not enabled
+   * @throws AbortedError when `signal` is aborted (Ctrl-C), VfioError when the irq is not enabled
    */
   async wait(timeoutMs: number, opts: { signal?: AbortSignal; autoUnmask?: boolean } = {}): Promise<IrqEvent | undefined> {
     if (this.efd === undefined) throw new VfioError(`wait for interrupt ${this.index}`, { device: this.device, detail: "not enabled" });
     const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
     const req = [{ fd: this.efd, events: POLLIN }];
     for (;;) {
-      if (opts.signal?.aborted) throw InterruptedError.fromAbort(opts.signal);
+      if (opts.signal?.aborted) throw AbortedError.fromAbort(opts.signal);
       const remaining = deadline === Infinity ? Infinity : Math.max(0, Math.ceil(deadline - performance.now()));
       // Poll in slices: a signal that lands just before poll() starts does not interrupt it, and JS signal handlers
       // only run when the event loop turns, so the wait must come back to the loop now and then.

@@ -11,7 +11,7 @@ import {
   VFIO_REGION_INFO_FLAG_WRITE,
   flagNames,
 } from "./abi/constants.ts";
-import { UnsupportedError, UsageError, VfioError } from "./errors.ts";
+import { UnsupportedError, InvalidArgumentError, VfioError } from "./errors.ts";
 
 /** Access width in bits (8, 16, 32, 64), the unit the CLI and README use too. */
 export type Width = 8 | 16 | 32 | 64;
@@ -82,8 +82,8 @@ export class RegionRefusedError extends UnsupportedError {
   }
 }
 
-/** An access outside a region (a UsageError); `refusal` holds the facts. */
-export class RegionAccessError extends UsageError {
+/** An access outside a region (an InvalidArgumentError); `refusal` holds the facts. */
+export class RegionAccessError extends InvalidArgumentError {
   constructor(
     message: string,
     readonly refusal: RegionRefusal,
@@ -146,16 +146,16 @@ export class Region {
 
   /**
    * Check that an access of `width` bits at byte `offset` is inside the region and naturally aligned.
-   * @throws RegionRefusedError when the region has size 0 (not implemented), UsageError for a width that is not 8, 16,
+   * @throws RegionRefusedError when the region has size 0 (not implemented), InvalidArgumentError for a width that is not 8, 16,
    *   32 or 64 or a misaligned offset, RegionAccessError (facts in `refusal`) for an access outside the region
    */
   checkAccess(offset: number, width: Width): void {
-    if (!isWidth(width)) throw new UsageError(`width ${String(width)} is not an access width (8, 16, 32 or 64 bits)`);
+    if (!isWidth(width)) throw new InvalidArgumentError(`width ${String(width)} is not an access width (8, 16, 32 or 64 bits)`);
     if (this.info.size === 0) throw regionUnavailable(this.device, this.index, this.name, "size 0");
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new UsageError(`offset ${offset} is not a valid offset`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError(`offset ${offset} is not a valid offset`);
     const bytes = width / 8;
     if (offset % bytes !== 0) {
-      throw new UsageError(
+      throw new InvalidArgumentError(
         `offset 0x${offset.toString(16)} is not aligned to the ${width}-bit access width`,
         `use an offset that is a multiple of ${bytes}`,
       );
@@ -171,7 +171,7 @@ export class Region {
   /**
    * Read one register of `width` bits at byte `offset`: exactly one pread for 8, 16 and 32 bits (a `number`); 64 bits
    * go through mmap (a `bigint`), since vfio-platform's pread never issues a 64-bit access.
-   * @throws UsageError (width, alignment), RegionAccessError (outside), UnsupportedError (not readable, 64-bit
+   * @throws InvalidArgumentError (width, alignment), RegionAccessError (outside), UnsupportedError (not readable, 64-bit
    *   without MMAP), VfioError (the kernel refused the pread or mmap)
    */
   read(offset: number, width: NarrowWidth): number;
@@ -205,7 +205,7 @@ export class Region {
   /**
    * Write one register of `width` bits at byte `offset`: exactly one pwrite (64 bits through mmap). `value` is a
    * `number` for 8, 16 and 32 bits and a `bigint` for 64, and must fit the width (no silent truncation).
-   * @throws UsageError (width, alignment, a value that does not fit), RegionAccessError, UnsupportedError (read-only,
+   * @throws InvalidArgumentError (width, alignment, a value that does not fit), RegionAccessError, UnsupportedError (read-only,
    *   64-bit without MMAP), VfioError as for read
    */
   write(offset: number, width: NarrowWidth, value: number): void;
@@ -316,7 +316,7 @@ export class Region {
 /**
  * A value of `width` bits: an integer in [0, 2^width). Either type is taken at run time (a caller with a width only
  * known then may hold a bigint for any width); the overloads ask for the width's own type.
- * @throws UsageError
+ * @throws InvalidArgumentError
  */
 function checkFits(value: number | bigint, width: Width): void {
   if (typeof value === "number" && width !== 64) {
@@ -326,5 +326,5 @@ function checkFits(value: number | bigint, width: Width): void {
     if (big >= 0n && big < 1n << BigInt(width)) return;
   }
   const shown = typeof value === "bigint" || Number.isInteger(value) ? `0x${value.toString(16)}` : String(value);
-  throw new UsageError(`value ${shown} does not fit in ${width} bits`);
+  throw new InvalidArgumentError(`value ${shown} does not fit in ${width} bits`);
 }

@@ -6,7 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { Pl330Error, type Pl330Refusal } from "../../src/drivers/pl330/errors.ts";
 import { pl330InWords } from "../../src/cli/dma-test/pl330-words.ts";
-import { describeError, EXIT } from "../../src/cli/output/errors.ts";
+import { describeError } from "../../src/cli/output/errors.ts";
+import { EXIT } from "../../src/cli/output/exit-codes.ts";
 
 const DMA = "2c0a0000.dma";
 const refused = (refusal: Pl330Refusal, message: string) => new Pl330Error(refusal, DMA, message);

@@ -226,6 +226,8 @@ describe("memcpy", () => {
     const ac = new AbortController();
     ac.abort("SIGINT");
     await expect(driver.memcpyWait(1000, ac.signal)).rejects.toThrow(/SIGINT/);
+    // A library error carrying the abort's reason (the CLI turns it into "interrupted by SIGINT", exit 130).
+    await expect(driver.memcpyWait(1000, ac.signal)).rejects.toMatchObject({ name: "AbortedError", reason: "SIGINT" });
   });
 
   test("memcpyWait without a started copy is refused as not-ready", async () => {

@@ -1,7 +1,7 @@
 // Shared assertion for parser tests: the call must throw a UsageError, which is returned so the test can check its
 // message and hint.
 import { expect } from "bun:test";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 
 export function refusal(fn: () => unknown): UsageError {
   try {

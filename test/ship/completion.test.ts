@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "../../src/cli/command-table.ts";
 import { completionScript, SHELLS } from "../../src/cli/completion/index.ts";
-import { completionModel, OPTION_VALUES, parseFlags, parseUsageArgs } from "../../src/cli/completion/model.ts";
+import { completionModel, parseFlags, parseUsageArgs, type CompletionModel } from "../../src/cli/completion/model.ts";
 import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS } from "../../src/cli/parse/choices.ts";
-import { IOMMU_MODE_VALUES } from "../../src/cli/parse/iommu-mode.ts";
+import { IOMMU_MODES } from "../../src/cli/command-options.ts";
+import { VFIO_DRIVERS } from "../../src/host/sysfs.ts";
 import { BOARDS } from "../../src/sim/boards/index.ts";
 import { MAIN, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
@@ -40,8 +41,16 @@ function shellEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, PATH: `${binDir}:${process.env.PATH}`, HOME: work, ...extra };
 }
 
+/** The model's option `flag` (`--size`) of `command`, or a global one. */
+function option(m: CompletionModel, flag: string, command?: string) {
+  const list = command ? m.commands.find((c) => c.name === command)!.options : m.globals;
+  const o = list.find((x) => `--${x.long}` === flag);
+  if (!o) throw new Error(`no option ${flag}${command ? ` for ${command}` : ""}`);
+  return o;
+}
+
 const simDevices = () => runCli(["list", "--names"], { env: simEnv(state.dir) }).stdout.trim().split("\n").sort();
-const longOptions = (flagsList: OptionSpec[]) => flagsList.map((o) => parseFlags(o).long).filter((l): l is string => !!l);
+const longOptions = (flagsList: readonly OptionSpec[]) => flagsList.map((o) => parseFlags(o).long).filter((l): l is string => !!l);
 
 describe("the completion model is the command table", () => {
   test("every command, its positionals and options appear, parsed from cac's flag syntax", () => {
@@ -58,7 +67,11 @@ describe("the completion model is the command table", () => {
     expect(parseFlags({ flags: "-e, --execute <lines>", description: "d" })).toMatchObject({ short: "e", long: "execute", valueName: "lines" });
     expect(parseFlags({ flags: "--no-color", description: "d" })).toMatchObject({ long: "no-color" });
     expect(parseFlags({ flags: "--no-color", description: "d" }).valueName).toBeUndefined();
-    expect(parseFlags({ flags: "--sim-board <name>", description: "d" }).values).toEqual({ kind: "words", words: Object.keys(BOARDS) });
+    expect(parseFlags({ flags: "--sim-board <name>", description: "d", value: { kind: "word", suggest: "boards" } }).values).toEqual({
+      kind: "words",
+      words: Object.keys(BOARDS),
+    });
+    expect(parseFlags({ flags: "--sim-board <name>", description: "d" }).values).toEqual({ kind: "none" });
     expect(parseUsageArgs("read <device> <address> [count]")).toEqual([
       { name: "device", optional: false, variadic: false, values: { kind: "devices" } },
       { name: "address", optional: false, variadic: false, values: { kind: "none" } },
@@ -67,11 +80,11 @@ describe("the completion model is the command table", () => {
     expect(parseUsageArgs("x [...files]")[0]).toMatchObject({ name: "files", optional: true, variadic: true });
   });
 
-  test("fixed value lists are the parsers' own arrays, not copies (--iommu-mode, --inject, --pattern, pl330 actions)", () => {
+  test("fixed value lists are the option table's own arrays, not copies (--iommu-mode, --inject, --pattern, pl330 actions)", () => {
     const words = (k: { kind: string; words?: readonly string[] } | undefined) => k?.words;
-    expect(words(OPTION_VALUES["iommu-mode"])).toBe(IOMMU_MODE_VALUES);
-    expect(words(OPTION_VALUES.inject)).toBe(DMA_TEST_INJECTIONS);
-    expect(words(OPTION_VALUES.pattern)).toBe(DMA_TEST_PATTERN_WORDS);
+    expect(words(option(completionModel(), "--iommu-mode").values)).toBe(IOMMU_MODES);
+    expect(words(option(completionModel(), "--inject", "dma-test").values)).toBe(DMA_TEST_INJECTIONS);
+    expect(words(option(completionModel(), "--pattern", "dma-test").values)).toBe(DMA_TEST_PATTERN_WORDS);
     const pl330 = completionModel().commands.find((c) => c.name === "pl330")!;
     expect(words(pl330.args[0]!.values)).toBe(PL330_ACTIONS);
     // <action> means pl330's actions: no other command may name a positional that way without its own list.
@@ -80,7 +93,7 @@ describe("the completion model is the command table", () => {
 
   test("the parsers take every word completion offers, and refuse others naming the same list", () => {
     const env = simEnv(state.dir);
-    for (const mode of IOMMU_MODE_VALUES) expect(runCli(["--iommu-mode", mode, "list", "--names"], { env }).code).toBe(0);
+    for (const mode of IOMMU_MODES) expect(runCli(["--iommu-mode", mode, "list", "--names"], { env }).code).toBe(0);
     expect(runCli(["pl330", "asm", "-"], { env, stdin: "DMAEND\n" }).stdout).toBe("00\n");
     expect(runCli(["pl330", "disasm", "--hex", "-"], { env, stdin: "00\n" }).stdout).toContain("DMAEND");
     const pl330 = runCli(["pl330", "link", "-"], { env, stdin: "" });
@@ -91,9 +104,19 @@ describe("the completion model is the command table", () => {
     expect(inject.stderr).toContain(DMA_TEST_INJECTIONS.join(", "));
   });
 
-  test("every option the value table names exists in the command table (no stale entries)", () => {
-    const all = new Set([...longOptions(GLOBAL_OPTIONS), ...COMMANDS.flatMap((c) => longOptions(c.options))]);
-    for (const key of Object.keys(OPTION_VALUES)) expect(all.has(key) ? key : `missing: ${key}`).toBe(key);
+  test("every option that takes a value declares its kind in the table, and the kind decides what completes", () => {
+    const m = completionModel();
+    for (const c of COMMANDS) for (const o of c.options) if (/[<[]/.test(o.flags)) expect(o.value ? o.flags : `no kind: ${o.flags}`).toBe(o.flags);
+    for (const o of GLOBAL_OPTIONS) if (/[<[]/.test(o.flags)) expect("value" in o ? o.flags : `no kind: ${o.flags}`).toBe(o.flags);
+    expect(option(m, "--device", "pl330").values).toEqual({ kind: "devices" });
+    expect(option(m, "--output", "pl330").values).toEqual({ kind: "files" });
+    expect(option(m, "--sim-state").values).toEqual({ kind: "dirs" });
+    expect(option(m, "--user", "bind").values).toEqual({ kind: "users" });
+    expect(option(m, "--group", "bind").values).toEqual({ kind: "groups" });
+    expect(option(m, "--driver", "bind").values).toEqual({ kind: "words", words: [...VFIO_DRIVERS] });
+    expect(option(m, "--color").values).toEqual({ kind: "words", words: ["always", "never", "auto"] });
+    // Numbers, sizes and periods offer nothing (any number is typed, not picked).
+    for (const [flag, cmd] of [["--size", "dma-test"], ["--timeout", "irq"], ["--count", "irq"]] as const) expect(option(m, flag, cmd).values).toEqual({ kind: "none" });
   });
 
   test.each([...SHELLS])("the %s script names every command and every long option", (shell) => {
@@ -208,7 +231,7 @@ for (const mode of bashModes) {
     });
 
     test("fixed value lists: --iommu-mode, dma-test --inject and --pattern, pl330 actions", () => {
-      expect(complete("vfio-plat --iommu-mode ")).toEqual([...IOMMU_MODE_VALUES]);
+      expect(complete("vfio-plat --iommu-mode ")).toEqual([...IOMMU_MODES]);
       expect(complete("vfio-plat dma-test 2c0a0000.dma --inject ")).toEqual([...DMA_TEST_INJECTIONS]);
       expect(complete("vfio-plat dma-test 2c0a0000.dma --pattern z")).toEqual(["zeros"]);
       expect(complete("vfio-plat pl330 ")).toEqual([...PL330_ACTIONS]);
@@ -252,7 +275,7 @@ describe.skipIf(!fish)("fish completion (skipped when fish is not installed)", (
     expect(fishComplete("vfio-plat info ").sort()).toEqual(real.stdout.split("\n").filter(Boolean).sort());
   });
   test("fixed value lists: --iommu-mode, dma-test --inject and --pattern, pl330 actions", () => {
-    expect(fishComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODE_VALUES].sort());
+    expect(fishComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODES].sort());
     expect(fishComplete("vfio-plat dma-test 2c0a0000.dma --inject ").sort()).toEqual([...DMA_TEST_INJECTIONS].sort());
     expect(fishComplete("vfio-plat dma-test 2c0a0000.dma --pattern ").sort()).toEqual([...DMA_TEST_PATTERN_WORDS].sort());
     expect(fishComplete("vfio-plat pl330 ").sort()).toEqual([...PL330_ACTIONS].sort());
@@ -306,7 +329,7 @@ zpty -d z
     expect(zshComplete("vfio-plat info ", shellEnv({ VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state.dir })).sort()).toEqual(simDevices());
   });
   test("fixed value lists: --iommu-mode and pl330 actions", () => {
-    expect(zshComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODE_VALUES].sort());
+    expect(zshComplete("vfio-plat --iommu-mode ").sort()).toEqual([...IOMMU_MODES].sort());
     expect(zshComplete("vfio-plat pl330 ").sort()).toEqual([...PL330_ACTIONS].sort());
   });
   test("fixed value lists: dma-test --inject and --pattern", () => {

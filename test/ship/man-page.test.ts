@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS, GLOBAL_OPTIONS } from "../../src/cli/command-table.ts";
 import { parseFlags } from "../../src/cli/completion/model.ts";
-import { EXIT_CODES } from "../../src/cli/output/errors.ts";
+import { EXIT_CODES } from "../../src/cli/output/exit-codes.ts";
 import { ENVIRONMENT, MAN_PATH, manPage } from "../../scripts/gen-man.ts";
 import { REPO } from "../helpers/cli.ts";
 
@@ -40,6 +40,25 @@ test("every command with its options, and every global option, appears", () => {
   }
   for (const o of GLOBAL_OPTIONS) expect(text).toContain(o.description);
   for (const f of ["--help", "--version", "-V", "-h"]) expect(text).toContain(f);
+});
+
+test("each option's value kind and default come from the option table (ranges as the scanner checks them)", () => {
+  // The entry of `flag` under command `cmd` (or the first one after COMMANDS).
+  const entry = (flag: string, cmd?: string) => {
+    const commands = text.indexOf(".SH COMMANDS");
+    const at = text.indexOf(`.TP\n${flag}`, cmd ? text.indexOf(`.TP\n${cmd}`, commands) : commands);
+    return text.slice(at, text.indexOf("\n.TP", at));
+  };
+  expect(entry("--channel")).toContain("Value: a number, 0 to 7; default 0.");
+  expect(entry("--size")).toContain("Value: a size (k, M or G suffix), 1 to 1G; default 64M.");
+  expect(entry("--iommu-mode")).toContain("Value: one of auto, group, iommufd.");
+  expect(entry("--device")).toContain("Value: a device");
+  for (const c of COMMANDS) {
+    for (const o of c.options) {
+      if (o.default !== undefined) expect(entry(`--${parseFlags(o).long}`, c.name)).toContain(`default ${o.default}.`);
+      if (o.value?.kind === "enum") expect(entry(`--${parseFlags(o).long}`, c.name)).toContain(`Value: one of ${o.value.choices.join(", ")}`);
+    }
+  }
 });
 
 test("the sections come in the usual order, and EXIT STATUS lists every code", () => {

@@ -9,8 +9,9 @@ import { SyscallError } from "../../src/boundary/syscall-error.ts";
 import { COMMANDS, GLOBAL_OPTIONS } from "../../src/cli/command-table.ts";
 import { parseFlags } from "../../src/cli/completion/model.ts";
 import { describeError } from "../../src/cli/output/errors.ts";
+import { EXIT_CODES, withExitCodeTable } from "../../src/cli/output/exit-codes.ts";
 import { parseAccess, parseWidthOption } from "../../src/cli/parse/access.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 import { manPage } from "../../scripts/gen-man.ts";
 import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
@@ -111,4 +112,10 @@ describe("permissions", () => {
       state.dispose();
     }
   });
+});
+
+test("the README's exit-code table is the one table (else: bun scripts/gen-errors-doc.ts)", () => {
+  expect(withExitCodeTable(readme)).toBe(readme);
+  const exits = section("Exit codes");
+  for (const e of EXIT_CODES) expect(exits).toContain(`| ${e.code} | ${e.name} |`);
 });

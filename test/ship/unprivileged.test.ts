@@ -16,7 +16,7 @@ import { listDevices } from "../../src/host/discovery.ts";
 import { resolveDevice } from "../../src/host/device-name.ts";
 import { openBoundary } from "../../src/open-boundary.ts";
 import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { InvalidArgumentError } from "../../src/vfio/errors.ts";
 import { openDevice } from "../../src/vfio/session.ts";
 import { readUntil, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
 
@@ -38,11 +38,11 @@ describe("user and group names", () => {
     expect(resolveGroup("0", group)).toBe(0);
   });
   test("an unknown name or an out-of-range id is a usage error naming the file", () => {
-    expect(() => resolveUser("carol", passwd)).toThrow(UsageError);
+    expect(() => resolveUser("carol", passwd)).toThrow(InvalidArgumentError);
     expect(() => resolveUser("carol", passwd)).toThrow(`no user 'carol' in ${passwd}`);
     expect(() => resolveGroup("wheel", group)).toThrow(`no group 'wheel' in ${group}`);
-    expect(() => resolveUser("4294967295", passwd)).toThrow(UsageError); // (uid_t)-1 means "unchanged" to chown
-    expect(() => resolveUser("", passwd)).toThrow(UsageError);
+    expect(() => resolveUser("4294967295", passwd)).toThrow(InvalidArgumentError); // (uid_t)-1 means "unchanged" to chown
+    expect(() => resolveUser("", passwd)).toThrow(InvalidArgumentError);
   });
   test("the real /etc/passwd has root", () => {
     expect(resolveUser("root")).toBe(0);

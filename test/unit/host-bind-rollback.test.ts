@@ -13,7 +13,7 @@ import { selfOwner } from "../../src/host/bind-journal.ts";
 import { bindDevice, unbindDevice, vfioDriverFor } from "../../src/host/bind.ts";
 import { describeDevice } from "../../src/host/discovery.ts";
 import { openBoundary } from "../../src/open-boundary.ts";
-import { UsageError, VfioError } from "../../src/vfio/errors.ts";
+import { InvalidArgumentError, VfioError } from "../../src/vfio/errors.ts";
 import { tempSimState } from "../helpers/cli.ts";
 
 const PL031 = "9010000.pl031";
@@ -198,7 +198,7 @@ describe("--driver is one of the VFIO drivers, the one of the device's bus", () 
     expect(vfioDriverFor("pci", "vfio-pci")).toBe("vfio-pci");
   });
   test("another bus's VFIO driver is a usage error naming the right one", () => {
-    expect(() => vfioDriverFor("amba", "vfio-platform")).toThrow(UsageError);
+    expect(() => vfioDriverFor("amba", "vfio-platform")).toThrow(InvalidArgumentError);
     expect(() => vfioDriverFor("amba", "vfio-platform")).toThrow("vfio-platform does not serve the amba bus: its VFIO driver is vfio-amba");
   });
   test("a driver that is not a VFIO driver is a usage error listing the VFIO drivers", () => {
@@ -206,7 +206,7 @@ describe("--driver is one of the VFIO drivers, the one of the device's bus", () 
   });
   test("bindDevice refuses it before touching the device", async () => {
     const { b, stateDir } = await board();
-    expect(() => bindDevice(b, pl031(b), { stateDir, driver: "rtc-pl031" })).toThrow(UsageError);
+    expect(() => bindDevice(b, pl031(b), { stateDir, driver: "rtc-pl031" })).toThrow(InvalidArgumentError);
     expect(pl031(b).driver).toBe("rtc-pl031");
     expect(leftovers(stateDir)).toEqual([]);
   });

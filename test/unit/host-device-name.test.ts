@@ -5,7 +5,7 @@ import { resolveDevice, suggest, validateDeviceName } from "../../src/host/devic
 import type { HostDevice } from "../../src/host/discovery.ts";
 import { NoSuchDeviceError } from "../../src/host/host-errors.ts";
 import { refusalHint } from "../../src/cli/output/library-words.ts";
-import { DeviceNotFoundError, UsageError } from "../../src/vfio/errors.ts";
+import { DeviceNotFoundError, InvalidArgumentError } from "../../src/vfio/errors.ts";
 
 function dev(name: string, bus: "platform" | "amba", compatible: string[]): HostDevice {
   return { name, bus, sysfsPath: `/sys/bus/${bus}/devices/${name}`, compatible, regNames: [], vfioBound: false };
@@ -19,7 +19,7 @@ const DEVICES = [
 
 describe("validateDeviceName", () => {
   for (const bad of ["", "../etc", "a/b", "9010000.pl031/../x", "a b", "x\0y", "*", "-rf", ".hidden"]) {
-    test(`refuses ${JSON.stringify(bad)}`, () => expect(() => validateDeviceName(bad)).toThrow(UsageError));
+    test(`refuses ${JSON.stringify(bad)}`, () => expect(() => validateDeviceName(bad)).toThrow(InvalidArgumentError));
   }
   for (const good of ["9010000.pl031", "0000:00:02.0", "ACPI0007:00", "fff00000.dma"]) {
     test(`accepts ${good}`, () => expect(validateDeviceName(good)).toBe(good));
@@ -34,9 +34,9 @@ describe("resolveDevice", () => {
   test("unique compatible", () => expect(resolveDevice("arm,pl031", DEVICES).name).toBe("9010000.pl031"));
   test("ambiguous compatible", () => expect(() => resolveDevice("virtio,mmio", DEVICES)).toThrow(/matches 2 devices/));
   test("glob matching one", () => expect(resolveDevice("*.pl031", DEVICES).name).toBe("9010000.pl031"));
-  test("glob matching several", () => expect(() => resolveDevice("*.virtio_mmio", DEVICES)).toThrow(UsageError));
-  test("other paths refused", () => expect(() => resolveDevice("/etc/passwd", DEVICES)).toThrow(UsageError));
-  test("traversal refused", () => expect(() => resolveDevice("../../x", DEVICES)).toThrow(UsageError));
+  test("glob matching several", () => expect(() => resolveDevice("*.virtio_mmio", DEVICES)).toThrow(InvalidArgumentError));
+  test("other paths refused", () => expect(() => resolveDevice("/etc/passwd", DEVICES)).toThrow(InvalidArgumentError));
+  test("traversal refused", () => expect(() => resolveDevice("../../x", DEVICES)).toThrow(InvalidArgumentError));
   test("miss suggests the close name", () => {
     try {
       resolveDevice("9010000.pl03", DEVICES);

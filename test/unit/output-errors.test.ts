@@ -3,18 +3,20 @@
 // by walking `cause` chains; stacks only on request.
 import { describe, expect, test } from "bun:test";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
-import { EXIT_CODES, MAX_TEXT, MAX_WORD, describeError, formatExitCodes, renderError, safeText } from "../../src/cli/output/errors.ts";
+import { MAX_TEXT, MAX_WORD, describeError, renderError, safeText } from "../../src/cli/output/errors.ts";
+import { EXIT_CODES, formatExitCodes } from "../../src/cli/output/exit-codes.ts";
 import { OutputClosedError } from "../../src/cli/output/stdio.ts";
 import {
+  AbortedError,
   BusyError,
   DeviceNotFoundError,
-  InterruptedError,
+  InvalidArgumentError,
   TimeoutError,
   UnsupportedError,
-  UsageError,
   VerifyError,
   VfioError,
 } from "../../src/vfio/errors.ts";
+import { InterruptedError, UsageError } from "../../src/cli/usage-error.ts";
 
 class CACError extends Error {
   override name = "CACError";
@@ -261,4 +263,23 @@ describe("untrusted text never reaches the terminal raw", () => {
   test("a huge message is capped as a whole", () => {
     expect(safeText("ab ".repeat(5000)).length).toBeLessThan(MAX_TEXT + 40);
   });
+});
+
+describe("library errors the CLI words: a bad argument is a usage error, an aborted wait the signal that aborted it", () => {
+  test("InvalidArgumentError from the library: exit 2 (USAGE), its own message and hint", () => {
+    const r = describeError(new InvalidArgumentError("offset 0x1000 + 4 is outside region 0", "region 0 is 4096 bytes"));
+    expect(r.exit).toBe(2);
+    expect(r.code).toBe("USAGE");
+    expect(r.line).toBe("vfio-plat: offset 0x1000 + 4 is outside region 0 (USAGE) — region 0 is 4096 bytes");
+  });
+  for (const [reason, signal, exit] of [["SIGTERM", "SIGTERM", 143], ["SIGHUP", "SIGHUP", 129], ["SIGINT", "SIGINT", 130], [undefined, "SIGINT", 130]] as const) {
+    test(`AbortedError with reason ${String(reason)}: interrupted by ${signal}, exit ${exit}, also inside a VfioError`, () => {
+      for (const e of [new AbortedError(reason), new VfioError("wait for interrupt 0", { cause: new AbortedError(reason) })]) {
+        const r = describeError(e);
+        expect(r.exit).toBe(exit);
+        expect(r.code).toBe(signal);
+      }
+      expect(describeError(new AbortedError(reason)).message).toBe(`interrupted by ${signal} (${signal})`);
+    });
+  }
 });

@@ -2,7 +2,7 @@
 // letters are refused with a hint about the width-letter trap; alignment and bounds are checked before any access.
 import { describe, expect, test } from "bun:test";
 import { checkAligned, checkInRegion, parseAccess, parseWidthOption, type Access } from "../../src/cli/parse/access.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 import { refusal } from "../helpers/expect-usage.ts";
 
 

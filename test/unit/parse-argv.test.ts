@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS } from "../../src/cli/command-table.ts";
 import { checkScanned, scanArgv, usageArgs } from "../../src/cli/parse/argv.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 
 const scan = (...argv: string[]) => scanArgv(argv, COMMANDS, [...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS]);
 

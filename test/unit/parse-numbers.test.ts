@@ -2,7 +2,7 @@
 // JavaScript or strtoull would read differently (or leniently) is refused with a UsageError naming the argument.
 import { describe, expect, test } from "bun:test";
 import { parseCount, parseNumber, parseSize, parseU32 } from "../../src/cli/parse/numbers.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 import { refusal } from "../helpers/expect-usage.ts";
 
 

@@ -2,7 +2,7 @@
 // negatives, junk, unknown units and exponents are refused.
 import { describe, expect, test } from "bun:test";
 import { PERIOD_MAX_MS, formatPeriod, parsePeriod } from "../../src/cli/parse/periods.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 
 describe("parsePeriod accepts", () => {
   const cases: [string, number][] = [

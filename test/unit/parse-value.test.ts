@@ -2,7 +2,7 @@
 // nothing, or value bits the mask would silently drop, are refused.
 import { describe, expect, test } from "bun:test";
 import { applyMask, parseWriteValue, widthMax } from "../../src/cli/parse/value.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 import { refusal } from "../helpers/expect-usage.ts";
 
 

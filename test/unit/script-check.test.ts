@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { checkScriptFlow } from "../../src/cli/script/check-script.ts";
 import { dmaPlacementProblem, mappedLength } from "../../src/cli/script/dma-placement.ts";
 import { parseScript } from "../../src/cli/script/parse-script.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 
 function refused(text: string, re: RegExp): void {
   let err: unknown;

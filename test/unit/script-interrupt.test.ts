@@ -10,7 +10,8 @@ import { parseScript } from "../../src/cli/script/parse-script.ts";
 import { runScript, type ScriptOutput } from "../../src/cli/script/run-script.ts";
 import type { Device } from "../../src/vfio/device.ts";
 import type { DmaSpace } from "../../src/vfio/dma-space.ts";
-import { InterruptedError, VfioError } from "../../src/vfio/errors.ts";
+import { VfioError } from "../../src/vfio/errors.ts";
+import { InterruptedError } from "../../src/cli/usage-error.ts";
 
 /** A device that fails the test if a script touches it at all. */
 const untouchable = new Proxy({} as Device, {

@@ -1,7 +1,7 @@
 // The `run` script language is parsed completely before the device is opened; every error names its line.
 import { expect, test } from "bun:test";
 import { parseScript } from "../../src/cli/script/parse-script.ts";
-import { UsageError } from "../../src/vfio/errors.ts";
+import { UsageError } from "../../src/cli/usage-error.ts";
 
 test("all verbs, comments and blank lines", () => {
   const s = parseScript(`# alarm in two seconds

@@ -3,7 +3,7 @@
 // the region's file offset is a bigint; a value that does not fit its width, or a width in bytes, is refused.
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
-import { bindDevice, listDevices, openDevice, resolveDevice, UsageError, type Region, type Width } from "../../src/index.ts";
+import { bindDevice, listDevices, openDevice, resolveDevice, InvalidArgumentError, type Region, type Width } from "../../src/index.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
 
 const RTC = "9010000.pl031";
@@ -69,7 +69,7 @@ test("writes take a number up to 32 bits and a bigint at 64; the value must fit"
     expect(() => region.write8(RTCMR, 0x100)).toThrow("value 0x100 does not fit in 8 bits");
     expect(() => region.write32(RTCMR, 1.5)).toThrow("value 1.5 does not fit in 32 bits");
     expect(region.read32(RTCMR)).toBe(0xffff_ffff); // nothing was written by the refused ones
-    expect(() => region.write(RTCMR, 64, 1n << 64n)).toThrow(UsageError);
+    expect(() => region.write(RTCMR, 64, 1n << 64n)).toThrow(InvalidArgumentError);
   } finally {
     close();
   }
@@ -81,7 +81,7 @@ test("a width in bytes is refused by the type checker and at run time", () => {
     // @ts-expect-error: widths are bits (8, 16, 32, 64); 4 is the old byte count
     expect(() => region.read(PERIPH_ID0, 4)).toThrow("width 4 is not an access width (8, 16, 32 or 64 bits)");
     // @ts-expect-error: as above
-    expect(() => region.checkAccess(0, 2)).toThrow(UsageError);
+    expect(() => region.checkAccess(0, 2)).toThrow(InvalidArgumentError);
   } finally {
     close();
   }

@@ -3,12 +3,12 @@
 import { resolveGroup, resolveUser } from "../../host/account-ids.ts";
 import { bindDevice, type NodeOwner } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { singleValue, waitOption } from "../parse/bind-options.ts";
 import { checkpoint } from "../interrupt.ts";
 
 /** The text after "owner" in bind's line: "uid 1000, gid 1000, mode 0600". */
@@ -16,17 +16,12 @@ function ownerText(o: NodeOwner): string {
   return `uid ${o.uid}, gid ${o.gid}, mode ${o.mode.toString(8).padStart(4, "0")}`;
 }
 
-function optionValue(v: unknown, flag: string): string {
-  return singleValue(v, flag, `NAME or ${flag} NUMBER`);
-}
-
 /** @throws UsageError (unknown --user/--group, before anything is touched) and whatever bindDevice throws */
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"bind">): Promise<number> {
   // Names are resolved first: a typo must not leave a device bound to VFIO and owned by root.
-  const uid = options.user !== undefined ? resolveUser(optionValue(options.user, "--user")) : undefined;
-  const gid = options.group !== undefined ? resolveGroup(optionValue(options.group, "--group")) : undefined;
-  const driver = options.driver !== undefined ? singleValue(options.driver, "--driver", "vfio-platform|vfio-amba|vfio-pci") : undefined;
-  const waitMs = waitOption(options);
+  const uid = options.user !== undefined ? resolveUser(options.user) : undefined;
+  const gid = options.group !== undefined ? resolveGroup(options.group) : undefined;
+  const { driver, wait: waitMs } = options;
   const { b, dev } = await findDevice(ctx, args[0]!);
   const stateDir = ctx.stateDir();
   const onWait = waitNotice(dev.name, ctx.json);
@@ -75,7 +70,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   }
   if (groupLocked) {
     writeStderr(
-      `vfio-plat: notice: ${r.groupNode} has mode ${r.owner!.mode.toString(8).padStart(4, "0")}, so group ${String(options.group)} cannot open it yet; ` +
+      `vfio-plat: notice: ${r.groupNode} has mode ${r.owner!.mode.toString(8).padStart(4, "0")}, so group ${options.group} cannot open it yet; ` +
         `add the udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660" (README, Permissions) or use --user\n`,
     );
   }

@@ -1,6 +1,6 @@
 // `vfio-plat completion bash|zsh|fish`: print the shell's completion script, generated from the command table (see
 // src/cli/completion/). Device names are completed at Tab time through `vfio-plat list --names`.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { completionScript, isShell, SHELLS } from "../completion/index.ts";
 import type { CliContext } from "../context.ts";
 import { writeStdout } from "../output/stdio.ts";

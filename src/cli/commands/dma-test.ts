@@ -7,6 +7,7 @@ import { Pl330Driver } from "../../drivers/pl330/driver.ts";
 import { PL330_COMPATIBLE } from "../../drivers/pl330/errors.ts";
 import { UnsupportedError } from "../../vfio/errors.ts";
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { parseDmaTestOptions } from "../dma-test/options.ts";
@@ -15,7 +16,7 @@ import { pl330InWords } from "../dma-test/pl330-words.ts";
 import { jsonDoc, printHeader, summaryLine, type RunFacts } from "../dma-test/report.ts";
 import { runCopies } from "../dma-test/run.ts";
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"dma-test">): Promise<number> {
   try {
     return await dmaTest(ctx, args, options);
   } catch (e) {
@@ -23,7 +24,7 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
   }
 }
 
-async function dmaTest(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+async function dmaTest(ctx: CliContext, args: string[], options: OptionsOf<"dma-test">): Promise<number> {
   const opts = parseDmaTestOptions(args, options);
 
   // Refuse a device the board itself says is something else before binding questions come up.

@@ -3,12 +3,14 @@
 // interrupts unmasked after each event, exit 7 when --timeout passes before --count wakeups, and Ctrl-C disables the
 // interrupt and closes everything before exiting 130.
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { openCliDevice } from "../device-session.ts";
 import { JsonLinesWriter, jsonNanoseconds } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { parseCount, parseU32 } from "../parse/numbers.ts";
-import { formatPeriod, parsePeriod } from "../parse/periods.ts";
-import { InterruptedError, TimeoutError } from "../../vfio/errors.ts";
+import { parseU32 } from "../parse/numbers.ts";
+import { formatPeriod } from "../parse/periods.ts";
+import { TimeoutError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf } from "../usage-error.ts";
 
 function seconds(ns: bigint): string {
   const s = ns / 1_000_000_000n;
@@ -16,11 +18,11 @@ function seconds(ns: bigint): string {
   return `${s}.${frac}`;
 }
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"irq">): Promise<number> {
   const [deviceSpec, indexText] = args;
   const index = indexText === undefined ? 0 : parseU32(indexText, "interrupt index");
-  const want = options.count === undefined ? 1 : parseCount(String(options.count), "--count", { min: 0n });
-  const timeoutMs = options.timeout === undefined ? -1 : parsePeriod(String(options.timeout), "--timeout");
+  const want = options.count;
+  const timeoutMs = options.timeout ?? -1;
   const { session } = await openCliDevice(ctx, deviceSpec!);
   const irq = session.device.irq(index);
   const name = session.device.name;
@@ -50,7 +52,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       if (jl) jl.line({ type: "irq", index, count: Number(ev.count), t_ns: jsonNanoseconds(ev.tNs) });
       else writeStdout(`${name} irq ${index}: count ${ev.count} at ${seconds(ev.tNs)}\n`);
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = interruptedOf(caught);
     if (e instanceof InterruptedError) {
       irq.disable();
       jl?.line({ type: "end", reason: "signal", signal: e.signal, events });

@@ -3,6 +3,7 @@
 // `--names` prints bare names for shell completion. Lists in a cell are joined with `|` (a compatible holds commas).
 import { listDeviceNames, listDevices, pciIdText } from "../../host/discovery.ts";
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { formatTable } from "../output/table.ts";
@@ -18,7 +19,7 @@ export function listCell(items: readonly string[]): string {
   return items.map((s) => (s === "" || /[|"\s\p{Cc}]/u.test(s) ? JSON.stringify(s) : s)).join("|");
 }
 
-export async function run(ctx: CliContext, _args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"list">): Promise<number> {
   const b = await ctx.boundary();
   if (options.names) {
     const names = listDeviceNames(b);

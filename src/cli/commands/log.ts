@@ -2,6 +2,7 @@
 // dmesg-style or as JSON. It is where the IOMMU reports what a device's DMA did wrong: `--smmu` keeps only the Arm
 // SMMU drivers' records (arm-smmu-v3 "event 0x10 received:" and its four words, arm-smmu context faults).
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 
@@ -36,7 +37,7 @@ function stamp(usec: number): string {
   return `[${String(Math.floor(usec / 1e6)).padStart(5, " ")}.${String(usec % 1e6).padStart(6, "0")}]`;
 }
 
-export async function run(ctx: CliContext, _args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"log">): Promise<number> {
   const b = await ctx.boundary();
   let records = b.fs
     .readRecords("/dev/kmsg")

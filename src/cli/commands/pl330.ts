@@ -4,14 +4,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { AsmError, assemble, formatHexBytes } from "../../drivers/pl330/assembler.ts";
 import { disassemble, formatListing, parseHexText } from "../../drivers/pl330/disassembler.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { PL330_ACTIONS } from "../parse/choices.ts";
-import { parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
-import { rawOption } from "../parse/raw-option.ts";
 import { safeText } from "../output/errors.ts";
 import { checkpoint } from "../interrupt.ts";
 import { READ_CHUNK } from "../read-registers.ts";
@@ -30,14 +29,9 @@ function readInput(file: string | undefined, action: string): { name: string; da
   }
 }
 
-function baseOf(options: Record<string, unknown>): number {
-  const text = rawOption(options, "--base", "base");
-  return text === undefined ? 0 : Number(parseNumber(text, "--base", { max: 0xffff_ffffn }));
-}
-
-async function asm(ctx: CliContext, file: string | undefined, options: Record<string, unknown>): Promise<number> {
+async function asm(ctx: CliContext, file: string | undefined, options: OptionsOf<"pl330">): Promise<number> {
   const input = readInput(file, "asm");
-  const base = baseOf(options);
+  const base = options.base ?? 0;
   let r: ReturnType<typeof assemble>;
   try {
     r = assemble(input.data.toString("utf8"), { base });
@@ -45,7 +39,7 @@ async function asm(ctx: CliContext, file: string | undefined, options: Record<st
     if (e instanceof AsmError) throw new UsageError(`${input.name}: ${e.message}`, "see docs/dma-test.md for the assembler syntax");
     throw e;
   }
-  const output = rawOption(options, "--output", "output");
+  const output = options.output;
   if (ctx.json) {
     writeStdout(
       jsonDocument({
@@ -88,17 +82,14 @@ async function asm(ctx: CliContext, file: string | undefined, options: Record<st
   return 0;
 }
 
-async function disasm(ctx: CliContext, file: string | undefined, options: Record<string, unknown>): Promise<number> {
+async function disasm(ctx: CliContext, file: string | undefined, options: OptionsOf<"pl330">): Promise<number> {
   let bytes: Uint8Array;
-  let base = baseOf(options);
-  const deviceSpec = rawOption(options, "--device", "device");
+  let base = options.base ?? 0;
+  const deviceSpec = options.device;
   if (deviceSpec !== undefined) {
     if (file !== undefined) throw new UsageError("give either an input file or --device, not both");
-    const regionIndex = parseU32(rawOption(options, "--region", "region") ?? "0", "--region");
-    const offset = Number(parseNumber(rawOption(options, "--offset", "offset") ?? "0", "--offset", { max: 0xffff_ffffn }));
-    const lengthText = rawOption(options, "--length", "length");
-    if (lengthText === undefined) throw new UsageError("--device needs --length (bytes to read)", "vfio-plat pl330 disasm --device DEV --region 0 --offset 0x100 --length 64");
-    const length = Number(parseSize(lengthText, "--length", { min: 1n, max: 1n << 20n }));
+    const { region: regionIndex, offset, length } = options;
+    if (length === undefined) throw new UsageError("--device needs --length (bytes to read)", "vfio-plat pl330 disasm --device DEV --region 0 --offset 0x100 --length 64");
     const { session } = await openCliDevice(ctx, deviceSpec);
     const region = session.device.region(regionIndex);
     // The whole range is checked before the first read (reads can have side effects: never half a listing, then an
@@ -123,7 +114,7 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Record
       }
     }
     bytes = out;
-    if (rawOption(options, "--base", "base") === undefined) base = offset;
+    if (options.base === undefined) base = offset;
   } else {
     const input = readInput(file, "disasm");
     if (options.hex) {
@@ -160,7 +151,7 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Record
   return 0;
 }
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"pl330">): Promise<number> {
   const [action, file] = args;
   const actions: Record<(typeof PL330_ACTIONS)[number], typeof asm> = { asm, disasm };
   if ((PL330_ACTIONS as readonly string[]).includes(action ?? "")) return actions[action as keyof typeof actions](ctx, file, options);

@@ -3,6 +3,7 @@
 // dump shows progress on stderr when that is a terminal (never in a pipe or with --json), and a signal stops it between
 // two chunks (exit 130/143/129, nothing printed).
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
 import { byteSwap } from "../output/hex.ts";
@@ -12,7 +13,7 @@ import { writeStdout } from "../output/stdio.ts";
 import { parseAccess } from "../parse/access.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
@@ -39,16 +40,16 @@ async function readWithProgress(ctx: CliContext, region: Region, offset: number,
   return values;
 }
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"read">): Promise<number> {
   const [deviceSpec, addr, countText] = args;
   if (addr === undefined) throw new UsageError("read needs an address", "vfio-plat read DEVICE [REGION:]OFFSET[.b|.w|.l|.q] [COUNT]");
-  const access = parseAccess(addr, options.width as string | number | undefined);
+  const access = parseAccess(addr, options.width);
   const count = countText === undefined ? undefined : parseCount(countText, "count", { min: 1n, max: 1n << 20n });
   const { session } = await openCliDevice(ctx, deviceSpec!);
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   const values = await readWithProgress(ctx, region, offset, access.width, count ?? 1);
-  const swap = options.swap === true || options.x === true;
+  const swap = options.swap === true;
   if (ctx.json) {
     writeStdout(
       jsonDocument(

@@ -4,6 +4,7 @@
 // step: exit 130/143/129, and with --json an `end` record naming the signal.
 import { readFile } from "node:fs/promises";
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { openCliDevice } from "../device-session.ts";
 import { unlessStopped } from "../interrupt.ts";
 import { JsonLinesWriter } from "../output/json.ts";
@@ -12,7 +13,7 @@ import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts"
 import { parseScript } from "../script/parse-script.ts";
 import { runScript, type ScriptProgress } from "../script/run-script.ts";
 import { strerror } from "../../boundary/errno.ts";
-import { InterruptedError, UsageError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 
 const SOURCES = "give the script once: a FILE, - (stdin), or one -e 'line; line'";
 
@@ -43,10 +44,10 @@ async function readScript(src: ScriptSource, signal: AbortSignal): Promise<strin
   }
 }
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"run">): Promise<number> {
   const [deviceSpec, script] = args;
   // The command-line scanner keeps "-" as a positional and every -e value as typed, and refuses -e given twice.
-  const inline = typeof options.execute === "string" ? options.execute : undefined;
+  const inline = options.execute;
   const src = scriptSource(script === "-" ? undefined : script, script === "-", inline);
   const lines = parseScript(await readScript(src, ctx.abort.signal));
   // Nothing to run is almost always a mistake (`-e "$STEPS"` with STEPS unset, the wrong file): say so, touch nothing.
@@ -73,7 +74,8 @@ export async function run(ctx: CliContext, args: string[], options: Record<strin
       { b, space: session.dma },
       progress,
     );
-  } catch (e) {
+  } catch (caught) {
+    const e = interruptedOf(caught);
     if (e instanceof InterruptedError) jl?.line({ type: "end", reason: "signal", signal: e.signal, steps: progress.done });
     throw e;
   }

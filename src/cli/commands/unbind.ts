@@ -4,16 +4,16 @@
 // original driver back.
 import { unbindDevice } from "../../host/bind.ts";
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { findDevice } from "../device-session.ts";
 import { jsonDocument } from "../output/json.ts";
-import { waitOption } from "../parse/bind-options.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { checkpoint } from "../interrupt.ts";
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
-  const waitMs = waitOption(options);
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"unbind">): Promise<number> {
+  const waitMs = options.wait;
   const { b, dev } = await findDevice(ctx, args[0]!);
   const stateDir = ctx.stateDir();
   const onWait = waitNotice(dev.name, ctx.json);

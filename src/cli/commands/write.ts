@@ -2,6 +2,7 @@
 // VALUE:MASK reads the register once and writes (old & ~MASK) | (VALUE & MASK); --readback reads it again and
 // fails with exit 8 when the bits differ; --dry-run prints the accesses and touches nothing.
 import type { CliContext } from "../context.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
@@ -9,7 +10,8 @@ import { writeStdout } from "../output/stdio.ts";
 import { parseAccess, type Access } from "../parse/access.ts";
 import { applyMask, parseWriteValue } from "../parse/value.ts";
 import { regionOf } from "../resolve-access.ts";
-import { UsageError, VerifyError } from "../../vfio/errors.ts";
+import { VerifyError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { checkRegister, readRegister, writeRegister } from "../register-io.ts";
 
 function label(regionIndex: number | string, offset: bigint, width: number): string {
@@ -30,12 +32,12 @@ async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigi
   return 0;
 }
 
-export async function run(ctx: CliContext, args: string[], options: Record<string, unknown>): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"write">): Promise<number> {
   const [deviceSpec, addr, valueText] = args;
   if (addr === undefined || valueText === undefined) {
     throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q] VALUE[:MASK]");
   }
-  const access = parseAccess(addr, options.width as string | number | undefined);
+  const access = parseAccess(addr, options.width);
   const { value, mask } = parseWriteValue(valueText, access.width);
   if (options.dryRun) return dryRun(ctx, deviceSpec!, access, value, mask);
 

@@ -1,14 +1,15 @@
 // What shell completion (and the man page) need to know about the command line, derived from THE command table
-// (src/cli/command-table.ts) at generation time: commands, their positional arguments and options, and what kind of
-// word each argument or option value is (a device name, a file, one of a few words). Nothing here is restated by hand
-// except the value kinds, and a test checks that every option they name exists in the table; fixed word lists are the
-// parsers' own (parse/choices.ts, parse/iommu-mode.ts, the board and driver tables), never copies.
+// (src/cli/command-table.ts, options and their value kinds in command-options.ts) at generation time: commands, their
+// positional arguments and options, and what kind of word each argument or option value is (a device name, a file,
+// one of a few words). Value kinds are the table's own (options, and positionals by their usage name); fixed word
+// lists are the table's or the parsers' own arrays (parse/choices.ts, the board and driver tables), never copies.
 import { BOARDS } from "../../sim/boards/index.ts";
 import { VFIO_DRIVERS } from "../../host/sysfs.ts";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
 import { usageArgs } from "../parse/argv.ts";
-import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS } from "../parse/choices.ts";
-import { IOMMU_MODE_VALUES } from "../parse/iommu-mode.ts";
+import { SHELLS } from "../parse/choices.ts";
+import { ARGUMENT_KINDS } from "../command-options.ts";
+import type { ValueKind as OptionValueKind } from "../parse/option-kinds.ts";
 
 /** What a word may be, for completion. */
 export type ValueKind =
@@ -33,6 +34,9 @@ export interface ModelOption {
   values: ValueKind;
   /** The flags exactly as the command table spells them, for the man page. */
   flags: string;
+  /** The value's kind and default as the option table declares them, for the man page. */
+  kind?: OptionValueKind;
+  default?: string;
 }
 
 export interface ModelArg {
@@ -58,39 +62,49 @@ export interface CompletionModel {
   commands: ModelCommand[];
 }
 
-/** The shells `vfio-plat completion` writes scripts for. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+export { SHELLS };
 export type Shell = (typeof SHELLS)[number];
 
 const NONE: ValueKind = { kind: "none" };
 
-/** Positional arguments by their usage name. Anything else completes to nothing (addresses, values, counts). */
-export const ARG_VALUES: Readonly<Record<string, ValueKind>> = {
-  device: { kind: "devices" },
-  script: { kind: "files" },
-  file: { kind: "files" },
-  shell: { kind: "words", words: SHELLS },
-  action: { kind: "words", words: PL330_ACTIONS },
-};
-
-/** Option values by long option name. A test checks that each key is an option of the command table. */
-export const OPTION_VALUES: Readonly<Record<string, ValueKind>> = {
-  "sim-state": { kind: "dirs" },
-  "sim-board": { kind: "words", words: Object.keys(BOARDS) },
-  width: { kind: "words", words: ["8", "16", "32", "64"] },
-  driver: { kind: "words", words: [...VFIO_DRIVERS] },
-  "iommu-mode": { kind: "words", words: IOMMU_MODE_VALUES },
-  inject: { kind: "words", words: DMA_TEST_INJECTIONS },
-  pattern: { kind: "words", words: DMA_TEST_PATTERN_WORDS },
-  user: { kind: "users" },
-  group: { kind: "groups" },
-  device: { kind: "devices" },
-  output: { kind: "files" },
-};
+/** What completes for an option's value, from the kind the option table declares. */
+export function completionOf(kind: OptionValueKind | undefined): ValueKind {
+  switch (kind?.kind) {
+    case undefined:
+    case "text":
+    case "integer":
+    case "size":
+    case "period":
+      return NONE;
+    case "device":
+      return { kind: "devices" };
+    case "file":
+      return { kind: "files" };
+    case "dir":
+      return { kind: "dirs" };
+    case "user":
+      return { kind: "users" };
+    case "group":
+      return { kind: "groups" };
+    case "enum":
+      return { kind: "words", words: kind.choices };
+    case "word":
+      return {
+        kind: "words",
+        words: kind.suggest === "boards" ? Object.keys(BOARDS) : kind.suggest === "drivers" ? [...VFIO_DRIVERS] : kind.suggest,
+      };
+  }
+}
 
 /** Split cac flags ("-e, --execute <lines>") into their parts. */
 export function parseFlags(o: OptionSpec): ModelOption {
-  const opt: ModelOption = { description: o.description, values: NONE, flags: o.flags };
+  const opt: ModelOption = {
+    description: o.description,
+    values: NONE,
+    flags: o.flags,
+    ...(o.value ? { kind: o.value } : {}),
+    ...(o.default !== undefined ? { default: o.default } : {}),
+  };
   for (const token of o.flags.split(/[\s,]+/).filter(Boolean)) {
     if (token.startsWith("--")) opt.long = token.slice(2);
     else if (token.startsWith("-")) opt.short = token.slice(1);
@@ -100,15 +114,13 @@ export function parseFlags(o: OptionSpec): ModelOption {
       opt.valueOptional = true;
     }
   }
-  if (opt.valueName !== undefined) {
-    opt.values = (opt.long && OPTION_VALUES[opt.long]) || (o.choices ? { kind: "words", words: o.choices } : NONE);
-  }
+  if (opt.valueName !== undefined) opt.values = completionOf(o.value);
   return opt;
 }
 
 /** Positional arguments of a cac usage string ("read <device> <address> [count]"). */
 export function parseUsageArgs(usage: string): ModelArg[] {
-  return usageArgs(usage).map((a) => ({ ...a, values: ARG_VALUES[a.name] ?? NONE }));
+  return usageArgs(usage).map((a) => ({ ...a, values: completionOf(ARGUMENT_KINDS[a.name]) }));
 }
 
 function modelCommand(c: CommandSpec): ModelCommand {

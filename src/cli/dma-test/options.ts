@@ -1,16 +1,11 @@
 // dma-test's options, checked and typed once (size, iterations, channel, pattern, injection, timeout), and what each
 // `--inject` means: which FTR bit and SMMU fault a faulting injection must produce. The planning, running and
 // reporting parts take these values and never read the raw options again.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { DMA_TEST_FAULT_INJECTIONS, DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS } from "../parse/choices.ts";
-import { parseCount, parseSize, parseU32 } from "../parse/numbers.ts";
-import { parsePeriod } from "../parse/periods.ts";
-import { rawOption } from "../parse/raw-option.ts";
+import type { OptionsOf } from "../command-options.ts";
 import { freshSeed, patternName } from "../script/dma-pattern.ts";
 import type { DmaPattern } from "../script/parse-script.ts";
-
-/** Largest copy: source and destination (plus guards) must both fit the PL330's 4 GiB bus address space. */
-const MAX_SIZE = 1n << 30n;
 
 export type FaultInjection = (typeof DMA_TEST_FAULT_INJECTIONS)[number];
 export type Injection = (typeof DMA_TEST_INJECTIONS)[number];
@@ -53,23 +48,16 @@ function parsePattern(text: string): Pattern {
 }
 
 /**
- * dma-test's arguments and options, checked in the order the command always has (size, iterations, channel,
- * pattern, inject, timeout).
- * @throws UsageError naming the option and the values it takes
+ * dma-test's arguments and options: the numbers, the injection and the timeout come checked from the option table
+ * (the largest copy, 1 GiB, is there: source and destination plus guards must fit the PL330's 4 GiB bus address
+ * space); the pattern, which may also be a byte, is read here.
+ * @throws UsageError naming the pattern and the values it takes
  */
-export function parseDmaTestOptions(args: string[], options: Record<string, unknown>): DmaTestOptions {
+export function parseDmaTestOptions(args: string[], options: OptionsOf<"dma-test">): DmaTestOptions {
   const [deviceSpec] = args;
   if (!deviceSpec) throw new UsageError("dma-test needs a device", "vfio-plat dma-test DEVICE [--size 64M]");
-  const size = Number(parseSize(rawOption(options, "--size", "size") ?? "64M", "--size", { min: 1n, max: MAX_SIZE }));
-  const iterations = parseCount(rawOption(options, "--iterations", "iterations") ?? "1", "--iterations", { max: 1_000_000n });
-  const channel = parseU32(rawOption(options, "--channel", "channel") ?? "0", "--channel", { max: 7n });
-  const pattern = parsePattern(rawOption(options, "--pattern", "pattern") ?? "incrementing");
-  const injectText = rawOption(options, "--inject", "inject");
-  if (injectText !== undefined && !DMA_TEST_INJECTIONS.includes(injectText as Injection)) {
-    throw new UsageError(`invalid --inject '${injectText}'`, `use one of ${DMA_TEST_INJECTIONS.join(", ")}`);
-  }
-  const inject = injectText as Injection | undefined;
+  const { size, iterations, channel, inject, timeout: timeoutMs } = options;
+  const pattern = parsePattern(options.pattern);
   const faultInjection = DMA_TEST_FAULT_INJECTIONS.find((f) => f === inject);
-  const timeoutMs = parsePeriod(rawOption(options, "--timeout", "timeout") ?? "5s", "--timeout", { allowZero: false });
   return { deviceSpec, size, iterations, channel, pattern, inject, faultInjection, timeoutMs };
 }

@@ -2,7 +2,8 @@
 // (`Pl330Error.refusal`); this file turns each into the error class that decides the exit code, a message naming
 // the option the user gave, and advice. The one place a PL330 refusal meets command-line words.
 import { Pl330Error } from "../../drivers/pl330/errors.ts";
-import { UnsupportedError, UsageError } from "../../vfio/errors.ts";
+import { UnsupportedError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 
 /** A PL330 that will not do what it must (a channel that will not stop): a failed run, exit 1, with advice. */
 export class Pl330FailedError extends Error {

@@ -4,7 +4,8 @@
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { Pl330Driver } from "../../drivers/pl330/driver.ts";
 import { kernelLogPosition } from "../../host/kernel-log.ts";
-import { InterruptedError, TimeoutError } from "../../vfio/errors.ts";
+import { TimeoutError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf } from "../usage-error.ts";
 import type { CliContext } from "../context.ts";
 import { checkpoint } from "../interrupt.ts";
 import { startProgress } from "../output/progress.ts";
@@ -93,7 +94,8 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
       }
       progress.update(it);
     }
-  } catch (e) {
+  } catch (caught) {
+    const e = interruptedOf(caught);
     if (e instanceof InterruptedError) {
       // Stop the channel now (the cleanups try again) so the report below is true when it is printed.
       let stopped = true;

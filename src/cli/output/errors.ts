@@ -1,78 +1,17 @@
 // The ONE mapping from an error to what the user sees: exit code, a one-line message
 // (`vfio-plat: <what>: <reason> (<CODE>) — <fix>`), a hint keyed by errno and context, and the JSON error line.
-// The exit-code table lives here too, so --help, the README and the man page print the same thing.
+// The exit codes themselves are the one table in exit-codes.ts.
 import { strerror } from "../../boundary/errno.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
-import {
-  BusyError,
-  DeviceNotFoundError,
-  InterruptedError,
-  TimeoutError,
-  UnsupportedError,
-  UsageError,
-  VerifyError,
-  VfioError,
-} from "../../vfio/errors.ts";
+import { BusyError, DeviceNotFoundError, InvalidArgumentError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf } from "../usage-error.ts";
 import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
 import { OutputClosedError } from "./stdio.ts";
-import { formatTable } from "./table.ts";
+import { EXIT, EXIT_CODES, signalExit } from "./exit-codes.ts";
 import { escapeUnsafe, jsonUnsafeEscaped } from "./safe-text.ts";
-
-/** Exit statuses by name, for code that exits on purpose. */
-export const EXIT = {
-  OK: 0,
-  FAILED: 1,
-  USAGE: 2,
-  NOT_FOUND: 3,
-  PERMISSION: 4,
-  BUSY: 5,
-  UNSUPPORTED: 6,
-  TIMEOUT: 7,
-  VERIFY_FAILED: 8,
-  SIGHUP: 129,
-  SIGINT: 130,
-  SIGTERM: 143,
-} as const;
-
-export interface ExitCodeInfo {
-  code: number;
-  /** Stable symbolic name; also the JSON error `code` when no errno is involved. */
-  name: string;
-  meaning: string;
-}
-
-/** Every exit status vfio-plat uses, in order. Print this table; never restate it by hand. */
-export const EXIT_CODES: readonly ExitCodeInfo[] = [
-  { code: 0, name: "OK", meaning: "success (also when the reader closes the output early, e.g. `| head -1`)" },
-  {
-    code: 1,
-    name: "FAILED",
-    meaning:
-      "operation failed (the kernel or device said no, in a way not listed below), the simulated board's state is " +
-      "damaged, or standard output could not be written (closed with `>&-`, disk full)",
-  },
-  { code: 2, name: "USAGE", meaning: "usage error: bad or missing argument, unknown command or option" },
-  { code: 3, name: "NOT_FOUND", meaning: "no such device, or not bound to a VFIO driver (ENOENT, ENODEV)" },
-  { code: 4, name: "PERMISSION", meaning: "permission denied (EACCES, EPERM)" },
-  { code: 5, name: "BUSY", meaning: "busy: group or device held by another process (EBUSY)" },
-  { code: 6, name: "UNSUPPORTED", meaning: "not supported by this kernel or device (ENOTTY, EOPNOTSUPP, no reset function)" },
-  { code: 7, name: "TIMEOUT", meaning: "timed out waiting for an interrupt or DMA completion" },
-  { code: 8, name: "VERIFY_FAILED", meaning: "verification failed: read-back or DMA data mismatch" },
-  { code: 129, name: "INTERRUPTED", meaning: "interrupted by SIGHUP, after cleanup" },
-  { code: 130, name: "INTERRUPTED", meaning: "interrupted by SIGINT (Ctrl-C), after cleanup" },
-  { code: 143, name: "INTERRUPTED", meaning: "interrupted by SIGTERM, after cleanup" },
-];
-
-/** The exit-code table as aligned text lines (`  0  OK  success ...`), for --help, README and man page. */
-export function formatExitCodes(indent = "  "): string[] {
-  return formatTable(
-    EXIT_CODES.map((e) => [String(e.code), e.name, e.meaning]),
-    { align: ["right", "left", "left"] },
-  ).map((l) => indent + l);
-}
 
 const PROG = "vfio-plat";
 
@@ -238,12 +177,10 @@ export function safeText(text: string): string {
   return escapeUnsafe(shorten(words.join(""), MAX_TEXT));
 }
 
-const SIGNAL_EXIT = { SIGHUP: EXIT.SIGHUP, SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SIGTERM } as const;
-
 /** Exit code and table name for an error of a known class, else undefined. */
 function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
-  if (e instanceof UsageError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof InvalidArgumentError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
@@ -256,7 +193,7 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
   if (e instanceof UnsupportedError) return { exit: EXIT.UNSUPPORTED, code: "UNSUPPORTED" };
   if (e instanceof TimeoutError) return { exit: EXIT.TIMEOUT, code: "TIMEOUT" };
   if (e instanceof VerifyError) return { exit: EXIT.VERIFY_FAILED, code: "VERIFY_FAILED" };
-  if (e instanceof InterruptedError) return { exit: SIGNAL_EXIT[e.signal], code: e.signal };
+  if (e instanceof InterruptedError) return { exit: signalExit(e.signal), code: e.signal };
   if (e instanceof StateDamagedError) return { exit: EXIT.FAILED, code: "STATE_DAMAGED", hint: stateDamagedHint(e) };
   if (e instanceof StateLockedError) {
     const who = e.pid !== undefined ? `process ${e.pid}` : "another process";
@@ -292,7 +229,8 @@ export function simResetCommand(stateDir: string): string {
  * `quiet: true` and an empty `line`. The stack (with causes) is included only when `opts.debug` is set. Never throws.
  */
 export function describeError(err: unknown, opts: { debug?: boolean } = {}): ErrorReport {
-  const chain = chainOf(err);
+  // A library wait ended by the caller's AbortSignal is the signal that stopped the command.
+  const chain = chainOf(err).map(interruptedOf);
   const top = chain[0];
   let cls: ReturnType<typeof classify>;
   for (const e of chain) if ((cls = classify(e))) break;

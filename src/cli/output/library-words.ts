@@ -4,7 +4,7 @@
 import {
   BindBusyError,
   BindUnsupportedError,
-  BindUsageError,
+  BindDriverError,
   DeviceNameError,
   NoSuchDeviceError,
   type BindRefusal,
@@ -18,7 +18,7 @@ import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../..
 export function refusalHint(e: unknown): string | undefined {
   if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return regionHint(e.refusal);
   if (e instanceof IrqRefusedError) return `\`vfio-plat info ${e.refusal.device}\` lists its interrupts and their counts`;
-  if (e instanceof BindUsageError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
+  if (e instanceof BindDriverError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;

@@ -1,7 +1,7 @@
 // Parses a register address as typed on the command line, `[REGION:]OFFSET[.b|.w|.l|.q]`, plus `--width BITS`, into
 // region, offset and access width. Width letters mean different sizes in different tools (devmem's `w` is 32-bit,
 // memtool's 16-bit), so we accept only the memtool/U-Boot/setpci suffixes with a dot, or bits, and never guess.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { notationProblem, parseNumber, parseU32 } from "./numbers.ts";
 
 /** Access width in bytes. */

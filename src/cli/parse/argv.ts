@@ -1,14 +1,17 @@
 // The command-line scanner: splits argv into the command, its positional words and its options, from THE command
-// table, keeping every value exactly as typed (a string). cac's parser turns numeric-looking values into lossy
-// numbers (2^64-1 -> 18446744073709552000, 1e3 -> 1000) and silently keeps one of two repeated options, so cac only
-// prints help; this file decides what the command line means, and refuses what it cannot mean one way.
-import { UsageError } from "../../vfio/errors.ts";
+// table, keeping every value exactly as typed (a string); then converts each value once, by the kind the option table
+// declares (parse/option-kinds.ts). cac's parser turns numeric-looking values into lossy numbers (2^64-1 ->
+// 18446744073709552000, 1e3 -> 1000) and silently keeps one of two repeated options, so cac only prints help; this
+// file decides what the command line means, and refuses what it cannot mean one way.
+import { UsageError } from "../usage-error.ts";
+import { convertValue, enumRefusal, type ValueKind } from "./option-kinds.ts";
 
-/** An option as the command table spells it: `-e, --execute <lines>`, `--color [when]`, `--no-color`. */
+/** An option as the command table spells it (`-e, --execute <lines>`, `--color [when]`, `--no-color`), with the
+ * kind of value it takes and its default. */
 export interface ScanOptionSpec {
-  flags: string;
-  /** Allowed words for an optional value (`--color=always`); a value outside them is refused. */
-  choices?: readonly string[];
+  readonly flags: string;
+  readonly value?: ValueKind;
+  readonly default?: string;
 }
 
 /** A command as the scanner needs it: its name, cac usage (`read <device> <address> [count]`) and options. */
@@ -75,7 +78,7 @@ function defsOf(specs: readonly ScanOptionSpec[]): { long: Map<string, FlagDef>;
       display: base ? `--${keyName}` : p.longs[0] !== undefined ? `--${p.longs[0]}` : `-${p.shorts[0]}`,
       value: p.value,
       ...(base ? { negates: true } : {}),
-      ...(p.spec.choices ? { choices: p.spec.choices } : {}),
+      ...(p.spec.value?.kind === "enum" ? { choices: p.spec.value.choices } : {}),
     };
     for (const l of p.longs) long.set(l, def);
     for (const s of p.shorts) short.set(s, def);
@@ -150,7 +153,8 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
       } else if (def.value === "optional") {
         if (inline === undefined) set(def, t, true);
         else if (def.choices && !def.choices.includes(inline)) {
-          fail(`invalid ${def.display} '${inline}': expected ${def.choices.join(", ")}`, `write ${def.display}=${def.choices.join("|")}`);
+          const refusal = enumRefusal(def.display, inline, def.choices, true);
+          fail(refusal.message, refusal.hint);
         } else set(def, t, inline);
       } else if (inline !== undefined) {
         set(def, t, inline);
@@ -223,4 +227,29 @@ export function checkScanned(s: ScannedArgs): void {
       `usage: vfio-plat ${s.command.usage}`,
     );
   }
+}
+
+/** Option values by key after conversion: numbers for integers, sizes and periods, words as typed, flags as booleans. */
+export type ConvertedOptions = Record<string, string | number | boolean>;
+
+/**
+ * The values of `specs` in a scanned command line, each converted once by its kind, in table order, with the table's
+ * defaults (converted the same way) for the options not given. Keys are camelCase long names only (`swap`, not `x`).
+ * Call after checkScanned, so a bad value is reported after the command line's shape.
+ * @throws UsageError naming the option and the value, exactly as the option's kind refuses it
+ */
+export function convertOptions(specs: readonly ScanOptionSpec[], given: ScannedArgs["options"]): ConvertedOptions {
+  const { long } = defsOf(specs);
+  const out: ConvertedOptions = {};
+  for (const spec of specs) {
+    const name = spec.flags.split(/[\s,]+/).find((t) => t.startsWith("--"))?.slice(2);
+    const def = name !== undefined ? long.get(name) : undefined;
+    if (!def || def.negates) continue;
+    const v = given[def.key];
+    const optional = def.value === "optional";
+    if (typeof v === "string" && spec.value) out[def.key] = convertValue(spec.value, v, def.display, optional);
+    else if (v !== undefined) out[def.key] = v;
+    else if (spec.default !== undefined && spec.value) out[def.key] = convertValue(spec.value, spec.default, def.display, optional);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
-// The fixed words some options and actions accept, in one place: the parsers check against these lists and shell
-// completion offers them (src/cli/completion/model.ts), so a word added here appears in both at once. --iommu-mode's
-// words live with their parser (parse/iommu-mode.ts), which completion reads the same way.
+// The fixed words some options and actions accept, in one place: the option table (command-options.ts) declares them
+// as an option's enum or suggested words, the parsers check against them and shell completion offers them, so a word
+// added here appears everywhere at once. The global options' words (--iommu-mode, --color) live in the table itself.
 
 /** dma-test --inject faults: how the buffers are mapped so that the copy faults. */
 export const DMA_TEST_FAULT_INJECTIONS = ["readonly-dst", "unmapped-src", "unmapped-program"] as const;
@@ -13,6 +13,9 @@ export const DMA_TEST_INJECTIONS = [...DMA_TEST_FAULT_INJECTIONS, ...DMA_TEST_VE
 
 /** dma-test --pattern words (a byte 0xNN is accepted too, but is not a word to offer). */
 export const DMA_TEST_PATTERN_WORDS = ["incrementing", "random", "zeros", "ones"] as const;
+
+/** The shells `vfio-plat completion SHELL` writes scripts for. */
+export const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** `vfio-plat pl330 ACTION`. */
 export const PL330_ACTIONS = ["asm", "disasm"] as const;

@@ -1,7 +1,7 @@
 // The one strict number parser for everything a user types as a number (offsets, values, masks, counts, sizes).
 // JavaScript's own conversions are too forgiving (`BigInt("") === 0n`, `BigInt(" 0x10 ")`, `parseInt("12abc")`) and
 // C's strtoull reads `010` as octal 8 while setpci/U-Boot read bare hex, so we accept only forms that mean one thing.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 
 /** Largest value accepted unless the caller says otherwise: registers and offsets are at most 64 bits. */
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;

@@ -1,6 +1,6 @@
 // Parses a time period typed by the user (`--timeout 5s`, `--idle-timeout 1500us`), gpiomon-style: units us, ms, s, m,
 // a bare number meaning milliseconds. Returns milliseconds as a number because poll(2) and timers take milliseconds.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { notationProblem } from "./numbers.ts";
 
 /** What parsePeriod accepts, for hints and help texts. */

@@ -1,6 +1,6 @@
 // Parses a value to write, `VALUE[:MASK]` (setpci's masked read-modify-write), and checks it against the access width
 // before anything touches the device: a value wider than the access would otherwise be silently truncated.
-import { UsageError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { widthName, type Width } from "./access.ts";
 import { parseNumber } from "./numbers.ts";
 

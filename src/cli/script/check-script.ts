@@ -4,7 +4,8 @@
 // write done.
 import type { Device } from "../../vfio/device.ts";
 import type { DmaSpace, DmaWindow } from "../../vfio/dma-space.ts";
-import { UnsupportedError, UsageError } from "../../vfio/errors.ts";
+import { InvalidArgumentError, UnsupportedError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { regionOf } from "../resolve-access.ts";
 import { mappedLength } from "./dma-placement.ts";
 import type { ScriptLine, Step } from "./parse-script.ts";
@@ -14,7 +15,7 @@ function atLine(line: number, fn: () => void): void {
   try {
     fn();
   } catch (e) {
-    if ((e instanceof UsageError || e instanceof UnsupportedError) && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
+    if ((e instanceof InvalidArgumentError || e instanceof UnsupportedError) && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
     throw e;
   }
 }

@@ -4,7 +4,8 @@
 // whole in check-script.ts). The `dma` verbs give any
 // device DMA buffers without a device-specific command: map memory through the container (its IOVA becomes $NAME),
 // fill it, let the device work, check it.
-import { UsageError } from "../../vfio/errors.ts";
+import { InvalidArgumentError } from "../../vfio/errors.ts";
+import { UsageError } from "../usage-error.ts";
 import { parseAccess, type Access, type Width } from "../parse/access.ts";
 import { parseCount, parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { parsePeriod } from "../parse/periods.ts";
@@ -190,7 +191,7 @@ export function parseScript(text: string): ScriptLine[] {
     try {
       out.push({ line: i + 1, text: body, step: parseStep(body.split(/\s+/)) });
     } catch (e) {
-      if (e instanceof UsageError) throw new UsageError(`line ${i + 1}: ${e.message}`, e.hint);
+      if (e instanceof InvalidArgumentError) throw new UsageError(`line ${i + 1}: ${e.message}`, e.hint);
       throw e;
     }
   });

@@ -5,7 +5,8 @@
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
-import { InterruptedError, TimeoutError, UsageError, VerifyError, VfioError } from "../../vfio/errors.ts";
+import { TimeoutError, VerifyError, VfioError } from "../../vfio/errors.ts";
+import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 import type { Device } from "../../vfio/device.ts";
 import { fillPattern, findMismatch, patternName } from "./dma-pattern.ts";
 import { hex } from "../output/hex.ts";
@@ -270,6 +271,7 @@ async function runSteps(
         throw new VfioError(`line ${line}: ${e.operation}`, { ...(e.device !== undefined ? { device: e.device } : {}), cause: e });
       }
       // A signal inside a step (sleep, irq wait, a long read, dma fill or expect) names the step it stopped.
+      e = interruptedOf(e);
       if (e instanceof InterruptedError) e.message = `${e.message} during ${text}`;
       if (e instanceof Error && !e.message.startsWith("line ")) e.message = `line ${line}: ${e.message}`;
       throw e;

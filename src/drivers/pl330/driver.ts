@@ -240,7 +240,7 @@ export class Pl330Driver {
    *    each time DAR reaches a new high inside [dst, dst+size], so a copy that keeps moving is never cut off, whatever
    *    its size and the DMAC's clock; the channel is left as it is (kill() it);
    *  - `ns` is the time from just before DMAGO to the moment the outcome was seen.
-   * @throws InterruptedError when `signal` aborts (Ctrl-C); Pl330Error `not-ready` without a started copy
+   * @throws AbortedError when `signal` aborts (Ctrl-C); Pl330Error `not-ready` without a started copy
    */
   async memcpyWait(timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
     const job = this.job;

@@ -4,7 +4,7 @@
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { POLLIN } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
-import { InterruptedError } from "../../vfio/errors.ts";
+import { AbortedError } from "../../vfio/errors.ts";
 import type { Irq } from "../../vfio/irq.ts";
 import type { MemcpyJob, MemcpyOutcome } from "./driver-types.ts";
 import { STATE_STOPPED, type ChannelFaultReport, type ChannelStatus } from "./faults.ts";
@@ -33,7 +33,7 @@ export interface CopyWaitPort {
 /**
  * Wait for `job` to finish, fault or stop progressing for `timeoutMs` (negative = forever); the guarantees are
  * Pl330Driver.memcpyWait's.
- * @throws InterruptedError when `signal` aborts
+ * @throws AbortedError when `signal` aborts
  */
 export async function waitForCopy(port: CopyWaitPort, job: MemcpyJob, timeoutMs: number, signal?: AbortSignal): Promise<MemcpyOutcome> {
   const { regs, layout, fired } = port;
@@ -47,7 +47,7 @@ export async function waitForCopy(port: CopyWaitPort, job: MemcpyJob, timeoutMs:
   const lines = [...port.lines];
   let eventSeen = false;
   for (;;) {
-    if (signal?.aborted) throw InterruptedError.fromAbort(signal);
+    if (signal?.aborted) throw AbortedError.fromAbort(signal);
     if (regs.read32(FSRC) & chBit) {
       const fault = await port.readFault(job.channel, deadline);
       return { status: "fault", job, ns: process.hrtime.bigint() - job.startNs, fault };

@@ -7,7 +7,7 @@ void PL031, VIRTIO;
 
 export const BASICS: BadInputCase[] = [
   { args: ["frob"], exit: 2, says: "unknown command 'frob'", why: "unknown command" },
-  { args: ["--iommu-mode", "cdev", "list"], exit: 2, says: "--iommu-mode must be auto, group, iommufd (got 'cdev')", why: "unknown --iommu-mode" },
+  { args: ["--iommu-mode", "cdev", "list"], exit: 2, says: "invalid --iommu-mode 'cdev': expected auto, group, iommufd", why: "unknown --iommu-mode (one refusal for every word option)" },
   { args: [], exit: 2, says: "no command given", why: "no arguments at all" },
   { args: ["read"], exit: 2, says: "missing required args", why: "read without a device" },
   { args: ["read", PL031], exit: 2, says: "missing required args", why: "read without an address" },

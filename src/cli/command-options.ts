@@ -1,0 +1,172 @@
+// Every option of every command, with the kind of value it takes (a number in a range, a size, a period, one of a few
+// words, a device, a file) and its default: THE table the scanner converts and checks values by (parse/argv.ts), and
+// --help, the man page and the shell completions are generated from. `as const` keeps each command's options typed:
+// a handler takes OptionsOf<"read">, so an option key that is not in this table is a compile error.
+import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS, SHELLS } from "./parse/choices.ts";
+import { U32_MAX } from "./parse/numbers.ts";
+import type { OptionsFrom, OptionSpec, ValueKind } from "./parse/option-kinds.ts";
+
+/** The ways devices are opened (--iommu-mode, VFIO_PLAT_IOMMU_MODE). */
+export const IOMMU_MODES = ["auto", "group", "iommufd"] as const;
+/** The words --color=WHEN takes. */
+export const COLOR_WHEN = ["always", "never", "auto"] as const;
+
+const WAIT = {
+  flags: "--wait <period>",
+  description: "Wait this long for another process's bind/unbind of the device (default 30s; 0: answer busy at once)",
+  value: { kind: "period" },
+} as const;
+
+export const GLOBAL_OPTIONS = [
+  { flags: "--sim", description: "Use the simulated board (also VFIO_PLAT_SIM=1)" },
+  { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)", value: { kind: "dir" } },
+  {
+    flags: "--sim-board <name>",
+    description: "Board for a new simulated state: virt (SMMUv3) or virt-noiommu (also VFIO_PLAT_SIM_BOARD)",
+    value: { kind: "word", suggest: "boards" },
+  },
+  {
+    flags: "--iommu-mode <mode>",
+    description: "Open devices through auto (cdev + /dev/iommu when the kernel offers it, else the group), group or iommufd (also VFIO_PLAT_IOMMU_MODE)",
+    value: { kind: "enum", choices: IOMMU_MODES },
+  },
+  { flags: "--json", description: "Machine-readable output (one JSON document, or JSON Lines for event streams)" },
+  {
+    flags: "--color [when]",
+    description: "Colour: --color=always (same as --color), never or auto (the default: only on a terminal)",
+    value: { kind: "enum", choices: COLOR_WHEN },
+  },
+  { flags: "--no-color", description: "Same as --color=never (also NO_COLOR=1)" },
+  { flags: "--debug", description: "Show stack traces on errors" },
+  { flags: "--trace", description: "Print every kernel-boundary call (open, ioctl, pread, ...) decoded on stderr" },
+] as const satisfies readonly OptionSpec[];
+
+/** Options every command line understands that are not in GLOBAL_OPTIONS: help and version (main.ts acts on them). */
+export const IMPLICIT_OPTIONS = [
+  { flags: "-h, --help", description: "Show help (for a command: vfio-plat COMMAND --help)" },
+  { flags: "-V, --version", description: "Print version, git revision, Bun version and libc" },
+] as const satisfies readonly OptionSpec[];
+
+/** Each command's own options, by command name. */
+export const COMMAND_OPTIONS = {
+  list: [{ flags: "--names", description: "Print device names only, one per line (for shell completion)" }],
+  bind: [
+    { flags: "--force", description: "Bind even a device the system uses (console, active network link)" },
+    {
+      flags: "--driver <name>",
+      description: "VFIO driver: the one of the device's bus, vfio-platform, vfio-amba or vfio-pci (the default)",
+      value: { kind: "word", suggest: "drivers" },
+    },
+    { flags: "--user <user>", description: "Then give /dev/vfio/N to this user (name or uid), as dpdk-devbind --uid does", value: { kind: "user" } },
+    {
+      flags: "--group <group>",
+      description: "Then give /dev/vfio/N to this group (name or gid) and make it group read-write (lasting: udev MODE=\"0660\")",
+      value: { kind: "group" },
+    },
+    WAIT,
+  ],
+  unbind: [WAIT],
+  info: [],
+  read: [
+    {
+      flags: "--width <bits>",
+      description: "Access width 8|16|32|64 (default 32; 64 needs an mmap-able region)",
+      value: { kind: "word", suggest: ["8", "16", "32", "64"] },
+    },
+    { flags: "-x, --swap", description: "Show values byte-swapped (big-endian blocks)" },
+  ],
+  write: [
+    { flags: "--width <bits>", description: "Access width 8|16|32|64 (default 32)", value: { kind: "word", suggest: ["8", "16", "32", "64"] } },
+    { flags: "--readback", description: "Read the register back and fail (exit 8) if it differs" },
+    { flags: "--dry-run", description: "Print the accesses that would be made, touch nothing" },
+  ],
+  irq: [
+    {
+      flags: "--count <n>",
+      description: "Stop after N wakeups (default 1; 0 = until timeout or Ctrl-C)",
+      value: { kind: "integer", min: 0n, max: U32_MAX },
+      default: "1",
+    },
+    { flags: "--timeout <period>", description: "Give up after PERIOD (5s, 200ms); exit 7 (default: wait forever)", value: { kind: "period" } },
+    { flags: "--trigger", description: "Fire the interrupt by loopback once armed (self-test)" },
+  ],
+  reset: [],
+  run: [
+    {
+      flags: "-e, --execute <lines>",
+      description: "Script given inline; ';' separates lines (give one source: FILE, - or one -e)",
+      value: { kind: "text" },
+    },
+  ],
+  log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],
+  doctor: [],
+  "sim-reset": [],
+  "dma-test": [
+    { flags: "--size <size>", description: "Bytes per copy, k/M/G suffixes (default 64M)", value: { kind: "size", min: 1n, max: 1n << 30n }, default: "64M" },
+    { flags: "--iterations <n>", description: "Number of copies (default 1)", value: { kind: "integer", min: 1n, max: 1_000_000n }, default: "1" },
+    {
+      flags: "--channel <n>",
+      description: "DMA channel 0..7; its event and interrupt have the same number (default 0)",
+      value: { kind: "integer", min: 0n, max: 7n },
+      default: "0",
+    },
+    {
+      flags: "--pattern <pattern>",
+      description: "Source data: incrementing (default), random, zeros, ones or a byte 0xNN",
+      value: { kind: "word", suggest: DMA_TEST_PATTERN_WORDS },
+      default: "incrementing",
+    },
+    {
+      flags: "--inject <fault>",
+      description: "Provoke a failure: readonly-dst, unmapped-src or unmapped-program fault (exit 1); short-copy or shifted-dst fail the verify (exit 8)",
+      value: { kind: "enum", choices: DMA_TEST_INJECTIONS },
+    },
+    {
+      flags: "--timeout <period>",
+      description: "Longest time a copy may go without progress (default 5s); exit 7 after killing the channel",
+      value: { kind: "period", allowZero: false },
+      default: "5s",
+    },
+  ],
+  pl330: [
+    { flags: "--output <file>", description: "asm: write the binary program to FILE (- for stdout)", value: { kind: "file" } },
+    { flags: "--listing", description: "asm: print address, bytes and source line per instruction" },
+    {
+      flags: "--base <address>",
+      description: "Bus address of the first byte (listing addresses, label values; default 0)",
+      value: { kind: "integer", min: 0n, max: 0xffff_ffffn },
+    },
+    { flags: "--hex", description: "disasm: the input is hex text, not binary" },
+    { flags: "--device <device>", description: "disasm: read the bytes from this VFIO device's region instead of a file", value: { kind: "device" } },
+    { flags: "--region <index>", description: "disasm --device: region index (default 0)", value: { kind: "integer", min: 0n, max: U32_MAX }, default: "0" },
+    {
+      flags: "--offset <offset>",
+      description: "disasm --device: offset in the region (default 0)",
+      value: { kind: "integer", min: 0n, max: 0xffff_ffffn },
+      default: "0",
+    },
+    { flags: "--length <bytes>", description: "disasm --device: bytes to read", value: { kind: "size", min: 1n, max: 1n << 20n } },
+  ],
+  completion: [],
+} as const satisfies Record<string, readonly OptionSpec[]>;
+
+export type CommandName = keyof typeof COMMAND_OPTIONS;
+
+/**
+ * Positional arguments by the name the usage strings give them (`read <device> <address> [count]`), in the options'
+ * kinds, for completion and the man page; a name not here (address, value, count, index) is typed, not picked. The
+ * handlers check them (a device is looked up, an action or shell refused with the list).
+ */
+export const ARGUMENT_KINDS: Readonly<Record<string, ValueKind>> = {
+  device: { kind: "device" },
+  script: { kind: "file" },
+  file: { kind: "file" },
+  shell: { kind: "enum", choices: SHELLS },
+  action: { kind: "enum", choices: PL330_ACTIONS },
+};
+
+/** The typed options a command's handler receives: converted, checked, defaults applied. */
+export type OptionsOf<C extends CommandName> = OptionsFrom<(typeof COMMAND_OPTIONS)[C]>;
+
+/** The typed global options (`color` is true for a bare --color, false for --no-color, else the word). */
+export type GlobalOptionValues = OptionsFrom<typeof GLOBAL_OPTIONS> & OptionsFrom<typeof IMPLICIT_OPTIONS>;
