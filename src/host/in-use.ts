@@ -1,5 +1,5 @@
 // Is a device busy serving the system? Binding the console UART or the NIC carrying the SSH session to VFIO cuts the
-// user off, so `bind` refuses such devices without --force (dpdk-devbind's "active" check). And which processes hold
+// user off, so binding refuses such devices unless forced (dpdk-devbind's "active" check). And which processes hold
 // a VFIO device open, through its group node or its cdev, so EBUSY can name them.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { isSyscallError } from "../boundary/syscall-error.ts";

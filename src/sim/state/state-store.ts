@@ -1,5 +1,5 @@
 // The state directory of a simulated board: board.json written atomically (temp file + rename) under a short
-// inter-process lock, so separate `vfio-plat --sim` processes act on one board. Group locks live in locks/. A damaged
+// inter-process lock, so separate processes on the simulated board act on one board. Group locks live in locks/. A damaged
 // board.json, or a file where the directory belongs, is a StateDamagedError, found when the file is parsed.
 import { type BigIntStats, mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { readStateFile, type StateFileRead } from "../../host/state-file.ts";

@@ -215,7 +215,7 @@ export const iommu_ioas_unmap = new Struct("iommu_ioas_unmap", 24, [
   { name: "length", offset: 16, type: "u64" },
 ] as const);
 
-/** Every struct above, for the layout test and for `--trace` decoding. */
+/** Every struct above, for the layout test and for decoding traced ioctls. */
 export const ALL_STRUCTS = [
   vfio_info_cap_header,
   vfio_group_status,
