@@ -40,11 +40,13 @@ export type Call =
   | { op: "open"; path: string; flags: number; fd: Fd }
   | { op: "close"; fd: Fd }
   | { op: "ioctl"; fd: Fd; request: number; arg: Uint8Array | number }
-  | { op: "pread" | "pwrite"; fd: Fd; offset: number; length: number; data?: Uint8Array }
+  | { op: "pread"; fd: Fd; offset: number; length: number }
+  | { op: "pwrite"; fd: Fd; offset: number; length: number; data: Uint8Array }
   | { op: "mmap"; fd: Fd; length: number; prot: number; flags: number; offset: number }
   | { op: "eventfd"; fd: Fd; flags: number }
   | { op: "poll"; fds: PollRequest[]; timeoutMs: number }
-  | { op: "read" | "write"; fd: Fd; length: number };
+  | { op: "read"; fd: Fd; length: number }
+  | { op: "write"; fd: Fd; length: number };
 
 /** An answer: a return value, an errno name to throw as SyscallError, or a function of the call's buffer. */
 export type Answer<A> = number | { errno: string } | ((arg: A) => number | { errno: string });
