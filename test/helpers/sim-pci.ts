@@ -13,7 +13,7 @@ import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { SimBoundary } from "../../src/sim/sim-boundary.ts";
 import { VFIO_TYPE1v2_IOMMU, regionOffset } from "../../src/vfio/abi/constants.ts";
 import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
-import { getDeviceFd, setContainer } from "./helpers-kernel.ts";
+import { getDeviceFd, setContainer } from "./sim-kernel.ts";
 
 export const EDU = "0000:00:02.0";
 export const EDU_DIR = `/sys/bus/pci/devices/${EDU}`;
