@@ -41,7 +41,7 @@ function consoleTtys(b: KernelBoundary): string[] {
 }
 
 /** A process with one of a device's VFIO nodes open, and which node. */
-export interface NodeHolder {
+interface NodeHolder {
   pid: number;
   /** The node it has open: the group node (/dev/vfio/N) or the device's cdev (/dev/vfio/devices/vfioN). */
   node: string;
@@ -51,7 +51,7 @@ export interface NodeHolder {
  * The processes with any of `nodes` open, found by one scan of /proc/<pid>/fd (a link there reads the node's path).
  * A process holding several of them is listed once per node, in `nodes` order then pid order.
  */
-export function nodeHolders(b: KernelBoundary, nodes: readonly string[]): NodeHolder[] {
+function nodeHolders(b: KernelBoundary, nodes: readonly string[]): NodeHolder[] {
   const found = new Map<string, number[]>(nodes.map((n) => [n, []]));
   for (const entry of listDir(b, "/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -9,7 +9,6 @@ import {
   VFIO_DMA_MAP_FLAG_WRITE,
   VFIO_DMA_UNMAP_FLAG_ALL,
   VFIO_NOIOMMU_IOMMU,
-  VFIO_TYPE1v2_IOMMU,
 } from "./abi/constants.ts";
 import { CONTAINER_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from "./abi/structs.ts";
@@ -18,7 +17,7 @@ import { forgetMappingsWithin, type DmaMapping, type DmaPermissions, type DmaSpa
 import { decodeIommuInfo, type IommuInfo } from "./iommu-info.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 
-export const VFIO_CONTAINER_PATH = "/dev/vfio/vfio";
+const VFIO_CONTAINER_PATH = "/dev/vfio/vfio";
 
 export type { DmaMapping, DmaPermissions } from "./dma-space.ts";
 

@@ -12,8 +12,8 @@ import type { DmaPattern } from "../script/parse-script.ts";
 /** Largest copy: source and destination (plus guards) must both fit the PL330's 4 GiB bus address space. */
 const MAX_SIZE = 1n << 30n;
 
-export type FaultInjection = (typeof DMA_TEST_FAULT_INJECTIONS)[number];
-export type Injection = (typeof DMA_TEST_INJECTIONS)[number];
+type FaultInjection = (typeof DMA_TEST_FAULT_INJECTIONS)[number];
+type Injection = (typeof DMA_TEST_INJECTIONS)[number];
 
 /** What each fault injection must produce: the FTRn bit and the SMMU fault class. */
 export const EXPECTED: Record<FaultInjection, { bit: number; bitName: string; cause: string; smmu: string }> = {
@@ -23,7 +23,7 @@ export const EXPECTED: Record<FaultInjection, { bit: number; bitName: string; ca
 };
 
 /** `--pattern`: a DmaPattern, except that `random` has no seed of its own (each copy draws a fresh one). */
-export type Pattern = Exclude<DmaPattern, { kind: "random" }> | { kind: "random" };
+type Pattern = Exclude<DmaPattern, { kind: "random" }> | { kind: "random" };
 
 /** The bytes for one copy: random takes a fresh seed from the CSPRNG every time. */
 export const copyPattern = (p: Pattern): DmaPattern => (p.kind === "random" ? { kind: "random", seed: freshSeed() } : p);

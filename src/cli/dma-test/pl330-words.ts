@@ -5,7 +5,7 @@ import { Pl330Error } from "../../drivers/pl330/errors.ts";
 import { UnsupportedError, UsageError } from "../../vfio/errors.ts";
 
 /** A PL330 that will not do what it must (a channel that will not stop): a failed run, exit 1, with advice. */
-export class Pl330FailedError extends Error {
+class Pl330FailedError extends Error {
   override readonly name = "Pl330FailedError";
   constructor(
     message: string,

@@ -37,7 +37,7 @@ export const EXIT = {
   SIGTERM: 143,
 } as const;
 
-export interface ExitCodeInfo {
+interface ExitCodeInfo {
   code: number;
   /** Stable symbolic name; also the JSON error `code` when no errno is involved. */
   name: string;
@@ -77,7 +77,7 @@ export function formatExitCodes(indent = "  "): string[] {
 const PROG = "vfio-plat";
 
 /** Everything the CLI needs to report one error. */
-export interface ErrorReport {
+interface ErrorReport {
   exit: number;
   /** errno name (`EBUSY`) when a system call is behind the error, else the exit table name (`USAGE`) or signal. */
   code: string;
@@ -97,7 +97,7 @@ export interface ErrorReport {
   quiet: boolean;
 }
 
-export interface ErrorJson {
+interface ErrorJson {
   code: string;
   syscall: string | null;
   path: string | null;
@@ -364,7 +364,7 @@ export function describeError(err: unknown, opts: { debug?: boolean } = {}): Err
 }
 
 /** Minimal colouring interface (a chalk instance fits). */
-export interface ErrorColors {
+interface ErrorColors {
   red(text: string): string;
   dim(text: string): string;
 }

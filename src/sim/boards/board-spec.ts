@@ -14,7 +14,7 @@ export interface RegionSpec {
   pio?: boolean;
 }
 
-export interface IrqSpec {
+interface IrqSpec {
   trigger: IrqTrigger;
   /** Hardware interrupt number (GIC SPI), shown in diagnostics. */
   hwirq: number;
