@@ -51,7 +51,7 @@ export type Call =
 /** An answer: a return value, an errno name to throw as SyscallError, or a function of the call's buffer. */
 export type Answer<A> = number | { errno: string } | ((arg: A) => number | { errno: string });
 
-type Key = `ioctl:${number}` | "open" | "pread" | "pwrite" | "mmap" | "poll" | "read";
+type Key = `ioctl:${number}` | "open" | "close" | "pread" | "pwrite" | "mmap" | "poll" | "read";
 
 /** A KernelBoundary whose kernel side is the test's script. Unscripted calls fail loudly (ioctl: ENOTTY, as Linux). */
 export class ScriptedBoundary implements KernelBoundary {
@@ -67,6 +67,7 @@ export class ScriptedBoundary implements KernelBoundary {
   on(key: "pread" | "pwrite" | "read", answer: Answer<Uint8Array>): this;
   on(key: "poll", answer: Answer<PollRequest[]>): this;
   on(key: "open" | "mmap", answer: Answer<string>): this;
+  on(key: "close", answer: Answer<number>): this;
   on(key: string, a: unknown, b?: unknown): this {
     if (key === "ioctl") this.always.set(`ioctl:${a as number}`, b as Answer<never>);
     else this.always.set(key as Key, a as Answer<never>);
@@ -78,6 +79,7 @@ export class ScriptedBoundary implements KernelBoundary {
   next(key: "pread" | "pwrite" | "read", answer: Answer<Uint8Array>): this;
   next(key: "poll", answer: Answer<PollRequest[]>): this;
   next(key: "open" | "mmap", answer: Answer<string>): this;
+  next(key: "close", answer: Answer<number>): this;
   next(key: string, a: unknown, b?: unknown): this {
     const k = (key === "ioctl" ? `ioctl:${a as number}` : key) as Key;
     const queue = this.once.get(k) ?? [];
@@ -118,6 +120,7 @@ export class ScriptedBoundary implements KernelBoundary {
   }
   close(fd: Fd): void {
     this.calls.push({ op: "close", fd });
+    if (this.always.has("close") || this.once.get("close")?.length) this.answer("close", fd, "close", fd);
   }
   ioctl(fd: Fd, request: number, arg: Uint8Array | number): number {
     this.calls.push({ op: "ioctl", fd, request, arg: typeof arg === "number" ? arg : arg.slice() });

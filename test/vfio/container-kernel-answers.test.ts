@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { Container } from "../../src/vfio/container.ts";
 import { BusyError, UnsupportedError, VfioError } from "../../src/vfio/errors.ts";
+import { Device } from "../../src/vfio/device.ts";
 import { Group } from "../../src/vfio/group.ts";
 import { REQ, ScriptedBoundary } from "../helpers/scripted-boundary.ts";
 
@@ -91,5 +92,26 @@ describe("group", () => {
       return 0;
     });
     expect(Group.open(b, "/dev/vfio/3").status()).toEqual({ flags: 2 | (1 << 9), viable: false, containerSet: true });
+  });
+});
+
+describe("closing", () => {
+  test("a close(2) the kernel refuses (EIO) does not throw from close(); the object counts as closed", () => {
+    const b = new ScriptedBoundary().on("ioctl", REQ.VFIO_GET_API_VERSION, 0).on("close", { errno: "EIO" });
+    const c = Container.open(b);
+    const g = Group.open(b, "/dev/vfio/3");
+    const d = new Device(b, 42, "9010000.pl031");
+    for (const x of [d, g, c]) {
+      x.close();
+      x.close(); // idempotent: no second close(2)
+    }
+    expect(b.callsOf("close").map((x) => x.fd)).toEqual([42, g.fd, c.fd]);
+  });
+
+  test("anything but a SyscallError from close is not swallowed", () => {
+    const b = new ScriptedBoundary().on("ioctl", REQ.VFIO_GET_API_VERSION, 0).on("close", () => {
+      throw new TypeError("bug in a backend");
+    });
+    expect(() => Container.open(b).close()).toThrow(TypeError);
   });
 });
