@@ -3,9 +3,6 @@
 // JS signal handlers only when the event loop gets a turn, so a loop of synchronous steps must yield to see them.
 import { InterruptedError } from "./usage-error.ts";
 
-/** The signals that stop a command (main.ts aborts the context's controller with the signal's name as reason). */
-export type StopSignal = InterruptedError["signal"];
-
 /**
  * Throw if a signal has already been seen. Synchronous and free, but it sees only signals whose handlers have run:
  * use `checkpoint` between steps of a synchronous loop.

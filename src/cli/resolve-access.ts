@@ -10,9 +10,3 @@ export function regionOf(device: Device, access: Access): Region {
   if (ref === undefined) return device.region(0);
   return "index" in ref ? device.region(ref.index) : device.regionByName(ref.name);
 }
-
-/** Label for messages: "0:0x00000010.l". */
-export function accessLabel(region: Region, offset: number, width: number): string {
-  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[width] ?? "?";
-  return `${region.index}:0x${offset.toString(16).padStart(8, "0")}.${letter}`;
-}

@@ -7,7 +7,7 @@ import { libcInfo } from "../ffi/index.ts";
 export type LibcFlavor = "glibc" | "musl" | "unknown";
 
 /** The C library mapped into this process. */
-export interface MappedLibc {
+interface MappedLibc {
   flavor: LibcFlavor;
   /** The file the loader mapped, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6 or /lib/ld-musl-aarch64.so.1. */
   path?: string;

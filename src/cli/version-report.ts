@@ -32,7 +32,7 @@ export function gitRevision(dir: string, opts: { dirty?: boolean } = {}): string
   }
 }
 
-export interface VersionReport {
+interface VersionReport {
   version: string;
   git: string;
   bun: string;

@@ -1,4 +1,4 @@
-// User and group names to numeric ids for `bind --user/--group`, read from /etc/passwd and /etc/group of the machine
+// User and group names to numeric ids for handing a bound device to a user or group, read from /etc/passwd and /etc/group of the machine
 // running vfio-plat (with node:fs, never through the kernel boundary: the simulated board simulates the kernel, not
 // the accounts database). Numbers are taken as they are, like chown(1) does for an all-digit argument.
 import { readFileSync } from "node:fs";

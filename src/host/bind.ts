@@ -1,7 +1,7 @@
 // `bind` as a transaction (dpdk-devbind, kernel selftests setup.sh): remember the original driver and override, set
 // driver_override to the VFIO driver, unbind, probe, check the driver really took it, and wait for the group node.
 // Any failure puts the device back where it was. `unbind` restores the saved state the same way. With an owner, the
-// group node is then handed to that user/group (dpdk-devbind --uid/--gid), so the work after bind needs no root.
+// group node is then handed to that user/group (as dpdk-devbind does with a uid/gid), so the work after bind needs no root.
 // Both run as a transaction (bind-transaction.ts, under the journal of bind-journal.ts): one per device at a time,
 // and one killed at any step is finished or undone by the next bind, unbind or doctor.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";

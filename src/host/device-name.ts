@@ -10,7 +10,7 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:,+@-]*$/;
 const GLOB_RE = /^[A-Za-z0-9*?._:,+@-]+$/;
 
 /** True when `name` is a plain device name that is safe to put into a sysfs path. */
-export function isValidDeviceName(name: string): boolean {
+function isValidDeviceName(name: string): boolean {
   return name.length > 0 && name.length <= 255 && NAME_RE.test(name) && !name.includes("..");
 }
 

@@ -1,5 +1,5 @@
 // Is a device busy serving the system? Binding the console UART or the NIC carrying the SSH session to VFIO cuts the
-// user off, so `bind` refuses such devices without --force (dpdk-devbind's "active" check). And which processes hold
+// user off, so binding refuses such devices unless forced (dpdk-devbind's "active" check). And which processes hold
 // a VFIO device open, through its group node or its cdev, so EBUSY can name them.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { isSyscallError } from "../boundary/syscall-error.ts";
@@ -51,7 +51,7 @@ export interface NodeHolder {
  * The processes with any of `nodes` open, found by one scan of /proc/<pid>/fd (a link there reads the node's path).
  * A process holding several of them is listed once per node, in `nodes` order then pid order.
  */
-export function nodeHolders(b: KernelBoundary, nodes: readonly string[]): NodeHolder[] {
+function nodeHolders(b: KernelBoundary, nodes: readonly string[]): NodeHolder[] {
   const found = new Map<string, number[]>(nodes.map((n) => [n, []]));
   for (const entry of listDir(b, "/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -6,7 +6,7 @@ import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import { strerror } from "../boundary/errno.ts";
 
-export const KMSG_PATH = "/dev/kmsg";
+const KMSG_PATH = "/dev/kmsg";
 
 export interface KernelLogRecord {
   seq: number;
@@ -123,7 +123,7 @@ export interface SmmuFault {
 }
 
 /** SMMUv3 event names by ID (IHI 0070; the IDs Linux names). */
-export const SMMUV3_EVENT_NAMES: Readonly<Record<number, string>> = {
+const SMMUV3_EVENT_NAMES: Readonly<Record<number, string>> = {
   0x01: "F_UUT",
   0x02: "C_BAD_STREAMID",
   0x03: "F_STE_FETCH",

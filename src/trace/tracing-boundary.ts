@@ -5,7 +5,7 @@ import type { BoundaryFs, Fd, KernelBoundary, Mapping, PollRequest, ProcessMemor
 import { SyscallError } from "../boundary/syscall-error.ts";
 import { fdKindOfPath, ioctlName, type FdKind } from "../vfio/abi/ioctls.ts";
 
-export type TraceSink = (line: string) => void;
+type TraceSink = (line: string) => void;
 
 function hexBytes(b: Uint8Array, max = 32): string {
   const shown = Array.from(b.subarray(0, max), (x) => x.toString(16).padStart(2, "0")).join(" ");

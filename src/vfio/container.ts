@@ -2,23 +2,21 @@
 // (type1v2 behind a real IOMMU, noiommu without one), reports what the IOMMU offers and creates DMA mappings.
 import type { Fd, KernelBoundary, ProcessMemory } from "../boundary/kernel-boundary.ts";
 import { O_CLOEXEC, O_RDWR } from "../boundary/kernel-boundary.ts";
-import { SyscallError } from "../boundary/syscall-error.ts";
 import {
   VFIO_API_VERSION,
   VFIO_DMA_MAP_FLAG_READ,
   VFIO_DMA_MAP_FLAG_WRITE,
   VFIO_DMA_UNMAP_FLAG_ALL,
   VFIO_NOIOMMU_IOMMU,
-  VFIO_TYPE1v2_IOMMU,
 } from "./abi/constants.ts";
 import { CONTAINER_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info } from "./abi/structs.ts";
 import { UnsupportedError, VfioError } from "./errors.ts";
 import { forgetMappingsWithin, type DmaMapping, type DmaPermissions, type DmaSpace, type DmaWindow } from "./dma-space.ts";
 import { decodeIommuInfo, type IommuInfo } from "./iommu-info.ts";
-import { vfioIoctl } from "./ioctl-call.ts";
+import { closeOwnedFd, vfioIoctl } from "./ioctl-call.ts";
 
-export const VFIO_CONTAINER_PATH = "/dev/vfio/vfio";
+const VFIO_CONTAINER_PATH = "/dev/vfio/vfio";
 
 export type { DmaMapping, DmaPermissions } from "./dma-space.ts";
 
@@ -153,10 +151,6 @@ export class Container implements DmaSpace {
     if (this.closed) return;
     this.closed = true;
     this.live.length = 0;
-    try {
-      this.b.close(this.fd);
-    } catch (e) {
-      if (!(e instanceof SyscallError)) throw e;
-    }
+    closeOwnedFd(this.b, this.fd);
   }
 }

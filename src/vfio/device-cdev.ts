@@ -6,14 +6,14 @@ import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { O_CLOEXEC, O_RDWR } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
-import { vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd, vfio_device_detach_iommufd_pt } from "./abi/structs.ts";
+import { vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd } from "./abi/structs.ts";
 import { Device } from "./device.ts";
 import { BusyError, VfioError } from "./errors.ts";
 import type { IommuFd } from "./iommufd.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
 
 /** The cdev node of VFIO device index `n`. */
-export function cdevNodePath(n: number): string {
+function cdevNodePath(n: number): string {
   return `/dev/vfio/devices/vfio${n}`;
 }
 
@@ -90,11 +90,4 @@ export function attachIommufdPt(b: KernelBoundary, device: Device, ptId: number)
   const view = arg.subarray(0, vfio_device_attach_iommufd_pt.minsz);
   vfioIoctl(b, device.fd, DEVICE_IOCTLS.VFIO_DEVICE_ATTACH_IOMMUFD_PT, view, `VFIO_DEVICE_ATTACH_IOMMUFD_PT ${ptId}`, device.name);
   return vfio_device_attach_iommufd_pt.decode(arg).pt_id;
-}
-
-/** VFIO_DEVICE_DETACH_IOMMUFD_PT: detach from whatever it is attached to (DMA is blocked afterwards). */
-export function detachIommufdPt(b: KernelBoundary, device: Device): void {
-  const arg = vfio_device_detach_iommufd_pt.encode({ argsz: vfio_device_detach_iommufd_pt.minsz });
-  const view = arg.subarray(0, vfio_device_detach_iommufd_pt.minsz);
-  vfioIoctl(b, device.fd, DEVICE_IOCTLS.VFIO_DEVICE_DETACH_IOMMUFD_PT, view, "VFIO_DEVICE_DETACH_IOMMUFD_PT", device.name);
 }

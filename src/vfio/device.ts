@@ -2,7 +2,6 @@
 // the kernel's release (vfio-platform: reset if a reset function exists, free the IRQs), after this object has
 // disabled the interrupts and unmapped the regions it set up.
 import type { Fd, KernelBoundary } from "../boundary/kernel-boundary.ts";
-import { SyscallError } from "../boundary/syscall-error.ts";
 import {
   VFIO_PCI_IRQ_NAMES,
   VFIO_DEVICE_FLAGS_AMBA,
@@ -14,7 +13,7 @@ import {
 import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
 import { vfio_device_info, vfio_irq_info, vfio_region_info } from "./abi/structs.ts";
 import { NoSuchIndexError, UnsupportedError, InvalidArgumentError, VfioError } from "./errors.ts";
-import { vfioIoctl } from "./ioctl-call.ts";
+import { closeOwnedFd, vfioIoctl } from "./ioctl-call.ts";
 import { Irq, irqUnavailable } from "./irq.ts";
 import { Region, regionUnavailable } from "./region.ts";
 
@@ -181,10 +180,6 @@ export class Device {
       }
     }
     for (const r of this.regionCache.values()) r.unmap();
-    try {
-      this.b.close(this.fd);
-    } catch (e) {
-      if (!(e instanceof SyscallError)) throw e;
-    }
+    closeOwnedFd(this.b, this.fd);
   }
 }

@@ -10,7 +10,7 @@ import { vfio_group_status } from "./abi/structs.ts";
 import type { Container } from "./container.ts";
 import { Device } from "./device.ts";
 import { BusyError, VfioError } from "./errors.ts";
-import { vfioIoctl } from "./ioctl-call.ts";
+import { closeOwnedFd, vfioIoctl } from "./ioctl-call.ts";
 
 export interface GroupStatus {
   viable: boolean;
@@ -99,10 +99,6 @@ export class Group {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.b.close(this.fd);
-    } catch (e) {
-      if (!(e instanceof SyscallError)) throw e;
-    }
+    closeOwnedFd(this.b, this.fd);
   }
 }

@@ -3,12 +3,11 @@
 // the fd destroys them all.
 import type { Fd, KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { O_CLOEXEC, O_RDWR } from "../boundary/kernel-boundary.ts";
-import { SyscallError } from "../boundary/syscall-error.ts";
 import { IOMMUFD_IOCTLS } from "./abi/ioctls.ts";
 import { iommu_destroy, iommu_ioas_alloc } from "./abi/structs.ts";
 import { VfioError } from "./errors.ts";
 import { Ioas } from "./ioas.ts";
-import { vfioIoctl } from "./ioctl-call.ts";
+import { closeOwnedFd, vfioIoctl } from "./ioctl-call.ts";
 
 export const IOMMUFD_PATH = "/dev/iommu";
 
@@ -47,10 +46,6 @@ export class IommuFd {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.b.close(this.fd);
-    } catch (e) {
-      if (!(e instanceof SyscallError)) throw e;
-    }
+    closeOwnedFd(this.b, this.fd);
   }
 }

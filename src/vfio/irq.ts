@@ -28,7 +28,7 @@ export interface IrqInfo {
 }
 
 /** What an interrupt index is called in messages: "MSI-X (interrupt 2)" when it has a name, else "interrupt 2". */
-export function irqLabel(index: number, name?: string): string {
+function irqLabel(index: number, name?: string): string {
   return name ? `${name} (interrupt ${index})` : `interrupt ${index}`;
 }
 

@@ -16,7 +16,6 @@ import { IOMMUFD_PATH, IommuFd } from "./iommufd.ts";
 
 /** How to reach the device's IOMMU: `group` (container + group), `iommufd` (cdev + /dev/iommu), or `auto`. */
 export type IommuMode = "auto" | "group" | "iommufd";
-export const IOMMU_MODES: readonly IommuMode[] = ["auto", "group", "iommufd"];
 
 export interface OpenOptions {
   /** The device's sysfs directory, e.g. /sys/bus/amba/devices/9010000.pl031 (gives the IOMMU group and the cdev). */

@@ -176,7 +176,7 @@ describe("a live holder is never overridden", () => {
 describe("a wait for the board lock says who it waits for", () => {
   test("a bind behind a process that keeps board.lock: a notice naming it, then the bind completes once it lets go", async () => {
     const { dir, env } = boundBoard();
-    const keeper = Bun.spawn([process.execPath, join(import.meta.dir, "../sim/helpers-lock-child.ts"), "hold", join(dir, "board.lock")], {
+    const keeper = Bun.spawn([process.execPath, join(import.meta.dir, "../helpers/lock-child.ts"), "hold", join(dir, "board.lock")], {
       stdin: "pipe",
       stdout: "pipe",
     });

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN, POLLNVAL } from "../../src/boundary/kernel-boundary.ts";
-import { expectSyscallError, k } from "./helpers.ts";
+import { expectSyscallError, k } from "../helpers/ffi.ts";
 
 const one = () => new Uint8Array(new BigUint64Array([1n]).buffer);
 const counterOf = (buf: Uint8Array) => new BigUint64Array(buf.buffer, buf.byteOffset, 1)[0];

@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { libcInfo } from "../../src/ffi/index.ts";
-import { k } from "./helpers.ts";
+import { k } from "../helpers/ffi.ts";
 
 test("libcInfo names a C library that is mapped into this process, with a matching flavor", () => {
   expect(k.pageSize).toBeGreaterThan(0); // forces the load through the boundary

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAP_SHARED, O_RDONLY, O_RDWR, PROT_READ, PROT_WRITE } from "../../src/boundary/kernel-boundary.ts";
-import { expectSyscallError, k, scratchDir } from "./helpers.ts";
+import { expectSyscallError, k, scratchDir } from "../helpers/ffi.ts";
 
 const dir = scratchDir();
 const SIZE = 2 * k.pageSize;

@@ -5,7 +5,7 @@ import { expect, test } from "bun:test";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE } from "../../src/boundary/kernel-boundary.ts";
-import { k, scratchDir } from "./helpers.ts";
+import { k, scratchDir } from "../helpers/ffi.ts";
 
 const dir = scratchDir();
 

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EFD_CLOEXEC, O_RDONLY, PROT_READ, PROT_WRITE } from "../../src/boundary/kernel-boundary.ts";
 import { rangeIsMapped } from "../../src/ffi/proc-self.ts";
-import { k, scratchDir } from "./helpers.ts";
+import { k, scratchDir } from "../helpers/ffi.ts";
 
 const PROT_EXEC = 4;
 const RW = PROT_READ | PROT_WRITE;

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { normaliseFsError } from "../../src/ffi/real-fs.ts";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
-import { expectSyscallError, k, scratchDir } from "./helpers.ts";
+import { expectSyscallError, k, scratchDir } from "../helpers/ffi.ts";
 
 const dir = scratchDir();
 const fs = k.fs;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { O_CLOEXEC, O_RDONLY, O_RDWR, O_WRONLY } from "../../src/boundary/kernel-boundary.ts";
 import { ioctlRequestName } from "../../src/ffi/errno.ts";
 import { CONTAINER_IOCTLS, DEVICE_IOCTLS, GROUP_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
-import { expectSyscallError, k, scratchDir } from "./helpers.ts";
+import { expectSyscallError, k, scratchDir } from "../helpers/ffi.ts";
 
 const dir = scratchDir();
 let n = 0;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { REPO } from "../helpers/cli.ts";
 
 const TSC = join(REPO, "node_modules", ".bin", "tsc");
@@ -113,6 +113,24 @@ describe("the packed package in a fresh strict TypeScript project", () => {
     expect(manifest.exports["."].types).toBe("./types/index.d.ts");
     expect(manifest.scripts.prepack).toContain("build:types"); // `npm pack`/`npm publish` build them first
     expect(readFileSync(join(REPO, "LICENSE"), "utf8")).toContain("MIT License");
+  });
+
+  test("every relative link in a shipped Markdown file points to a file the package ships", () => {
+    const shipped = new Set(files.map((f) => f.replace(/^package\//, "")));
+    const docs = [...shipped].filter((f) => f.endsWith(".md"));
+    expect(docs).toContain("README.md");
+    const broken: string[] = [];
+    for (const doc of docs) {
+      const text = readFileSync(join(REPO, doc), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(#|[a-z]+:)/.test(target!)) continue; // an anchor or an absolute URL
+        const path = posix.normalize(posix.join(posix.dirname(doc), target!.split("#")[0]!));
+        if (!shipped.has(path)) broken.push(`${doc}: ${target}`);
+      }
+      // A path outside the repository means nothing to a user of the package either.
+      for (const m of text.matchAll(/\.\.\/shared\/[^\s`)]*/g)) broken.push(`${doc}: ${m[0]}`);
+    }
+    expect(broken).toEqual([]);
   });
 
   test("the README's program and the library example type-check against the shipped declarations", () => {

@@ -2,7 +2,7 @@
 // the width-letter trap is refused as described, the errno table's exit codes are the ones errors.ts gives, the
 // --user example is real output, and the udev rule is the same everywhere it is printed.
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoOf } from "../../src/boundary/errno.ts";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
@@ -118,4 +118,18 @@ test("the README's exit-code table is the one table (else: bun scripts/gen-error
   expect(withExitCodeTable(readme)).toBe(readme);
   const exits = section("Exit codes");
   for (const e of EXIT_CODES) expect(exits).toContain(`| ${e.code} | ${e.name} |`);
+});
+
+test("the Design section's test layout names every folder under test/", () => {
+  const design = section("Design");
+  const folders = readdirSync(join(REPO, "test"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  expect(folders.length).toBeGreaterThan(10);
+  expect(folders.filter((f) => !design.includes(`\`test/${f}\``))).toEqual([]);
+});
+
+test("helpers live in test/helpers: no other test folder has a file named like a helper", () => {
+  const stray = readdirSync(join(REPO, "test"), { recursive: true, encoding: "utf8" }).filter(
+    (p) => !p.startsWith("helpers/") && /(^|\/)[^/]*helpers?[^/]*\.ts$/.test(p),
+  );
+  expect(stray).toEqual([]);
 });

@@ -21,8 +21,8 @@ import {
   vfio_device_info,
 } from "../../src/vfio/abi/structs.ts";
 import { openDevice } from "../../src/vfio/session.ts";
-import { errnoOf } from "./helpers-kernel.ts";
-import { bindEdu, CONFIG, EDU, EDU_DIR, makePciRig, wr, type PciRig } from "./pci-helpers.ts";
+import { errnoOf } from "../helpers/sim-kernel.ts";
+import { bindEdu, CONFIG, EDU, EDU_DIR, makePciRig, wr, type PciRig } from "../helpers/sim-pci.ts";
 
 const CDEV = "/dev/vfio/devices/vfio0";
 let rig: PciRig;

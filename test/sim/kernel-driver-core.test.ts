@@ -7,8 +7,8 @@ import { BOARDS } from "../../src/sim/boards/index.ts";
 import { createSimBoundary } from "../../src/sim/index.ts";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
-import { PL031, VIRTIO0, VIRTIO1, bindVfio, devPath, driverOf, expectErrno, groupOfDevice, openRaw, spawnHolder } from "./helpers-kernel.ts";
-import { REC_DEV, recorderBoard, registerRecorder } from "./helpers-recorder.ts";
+import { PL031, VIRTIO0, VIRTIO1, bindVfio, devPath, driverOf, expectErrno, groupOfDevice, openRaw, spawnHolder } from "../helpers/sim-kernel.ts";
+import { REC_DEV, recorderBoard, registerRecorder } from "../helpers/sim-recorder.ts";
 
 beforeAll(registerRecorder);
 

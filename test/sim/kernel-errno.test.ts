@@ -35,7 +35,7 @@ import {
   setContainer,
   setIrqs,
   spawnHolder,
-} from "./helpers-kernel.ts";
+} from "../helpers/sim-kernel.ts";
 
 const root = process.getuid?.() === 0;
 let board: TestBoard | undefined;

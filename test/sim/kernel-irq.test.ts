@@ -22,8 +22,8 @@ import {
   VFIO_IRQ_SET_DATA_NONE,
 } from "../../src/vfio/abi/constants.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
-import { PL031, bindVfio, drain, expectErrno, newEventFd, openRaw, read32, setIrqs, write32, type RawSession } from "./helpers-kernel.ts";
-import { REC_DEV, REC_LEVEL, REC_PULSE, recorderBoard, registerRecorder } from "./helpers-recorder.ts";
+import { PL031, bindVfio, drain, expectErrno, newEventFd, openRaw, read32, setIrqs, write32, type RawSession } from "../helpers/sim-kernel.ts";
+import { REC_DEV, REC_LEVEL, REC_PULSE, recorderBoard, registerRecorder } from "../helpers/sim-recorder.ts";
 
 beforeAll(registerRecorder);
 

@@ -5,8 +5,8 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/boundary/kernel-boundary.ts";
 import { regionOffset } from "../../src/vfio/abi/constants.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
-import { bindVfio, expectErrno, openRaw, regionInfo, type RawSession } from "./helpers-kernel.ts";
-import { REC_DEV, RECORDERS, type Recorder, recorderBoard, registerRecorder } from "./helpers-recorder.ts";
+import { bindVfio, expectErrno, openRaw, regionInfo, type RawSession } from "../helpers/sim-kernel.ts";
+import { REC_DEV, RECORDERS, type Recorder, recorderBoard, registerRecorder } from "../helpers/sim-recorder.ts";
 
 beforeAll(registerRecorder);
 

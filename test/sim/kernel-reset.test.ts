@@ -20,8 +20,8 @@ import {
   runChild,
   setIrqs,
   write32,
-} from "./helpers-kernel.ts";
-import { REC_DEV, REC_LEVEL, RECORDERS, recorderBoard, registerRecorder } from "./helpers-recorder.ts";
+} from "../helpers/sim-kernel.ts";
+import { REC_DEV, REC_LEVEL, RECORDERS, recorderBoard, registerRecorder } from "../helpers/sim-recorder.ts";
 
 beforeAll(registerRecorder);
 

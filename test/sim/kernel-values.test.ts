@@ -25,7 +25,7 @@ import {
   vfio_iova_range,
 } from "../../src/vfio/abi/structs.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
-import { PL031, VIRTIO0, bindVfio, deviceInfo, expectErrno, irqInfo, openRaw, read32, regionInfo, setContainer } from "./helpers-kernel.ts";
+import { PL031, VIRTIO0, bindVfio, deviceInfo, expectErrno, irqInfo, openRaw, read32, regionInfo, setContainer } from "../helpers/sim-kernel.ts";
 
 const root = process.getuid?.() === 0;
 let board: TestBoard | undefined;

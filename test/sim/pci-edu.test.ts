@@ -13,9 +13,9 @@ import {
   VFIO_IRQ_SET_DATA_NONE,
 } from "../../src/vfio/abi/constants.ts";
 import { EDU_DMA_DELAY_MS, EDU_REG } from "../../src/sim/devices/edu.ts";
-import { drain, expectErrno, newEventFd, setIrqs } from "./helpers-kernel.ts";
-import { CONFIG, bindEdu, makePciRig, openEdu, rd, wr, type EduSession, type PciRig } from "./pci-helpers.ts";
-import { R, RW, W, kmsgLines, mapped } from "./smmu-helpers.ts";
+import { drain, expectErrno, newEventFd, setIrqs } from "../helpers/sim-kernel.ts";
+import { CONFIG, bindEdu, makePciRig, openEdu, rd, wr, type EduSession, type PciRig } from "../helpers/sim-pci.ts";
+import { R, RW, W, kmsgLines, mapped } from "../helpers/sim-smmu.ts";
 
 let rig: PciRig | undefined;
 let s: EduSession | undefined;

@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { O_RDWR } from "../../src/boundary/kernel-boundary.ts";
 import { VIRT_NOIOMMU } from "../../src/sim/boards/virt.ts";
-import { expectErrno } from "./helpers-kernel.ts";
-import { EDU, EDU_DIR, bindEdu, makePciRig, type PciRig } from "./pci-helpers.ts";
-import { kmsgLines } from "./smmu-helpers.ts";
+import { expectErrno } from "../helpers/sim-kernel.ts";
+import { EDU, EDU_DIR, bindEdu, makePciRig, type PciRig } from "../helpers/sim-pci.ts";
+import { kmsgLines } from "../helpers/sim-smmu.ts";
 
 let rig: PciRig | undefined;
 afterEach(() => {

@@ -7,9 +7,9 @@ import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/boundary/kernel-bou
 import { regionOffset } from "../../src/vfio/abi/constants.ts";
 import { DEVICE_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { vfio_device_info, vfio_irq_info } from "../../src/vfio/abi/structs.ts";
-import { deviceInfo, errnoOf, expectErrno, irqInfo, regionInfo } from "./helpers-kernel.ts";
-import { CONFIG, bindEdu, makePciRig, openEdu, rd, wr, type EduSession, type PciRig } from "./pci-helpers.ts";
-import { kmsgLines } from "./smmu-helpers.ts";
+import { deviceInfo, errnoOf, expectErrno, irqInfo, regionInfo } from "../helpers/sim-kernel.ts";
+import { CONFIG, bindEdu, makePciRig, openEdu, rd, wr, type EduSession, type PciRig } from "../helpers/sim-pci.ts";
+import { kmsgLines } from "../helpers/sim-smmu.ts";
 
 let rig: PciRig | undefined;
 let s: EduSession | undefined;

@@ -4,7 +4,7 @@
 // including faults at the exact burst where translation fails, overlapping buffers, loop counters mid-loop and the
 // per-advance work bound. A last test shows the fast path is really taken (far fewer DmaPort calls than bursts).
 import { describe, expect, test } from "bun:test";
-import { ccr, debug, FakePort, I, memcpyProgram, prng, R, rig, start, US, type Rig } from "./pl330-helpers.ts";
+import { ccr, debug, FakePort, I, memcpyProgram, prng, R, rig, start, US, type Rig } from "../helpers/sim-pl330.ts";
 
 const PROG = 0x1000, SRC = 0x100000, DST = 0x600000;
 

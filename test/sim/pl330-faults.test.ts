@@ -2,7 +2,7 @@
 // (precise: Faulting at once with CPC on the instruction; imprecise: Faulting-completing then Faulting), irq_abort
 // while anything faults, and DMAKILL through the debug interface as the only way out.
 import { describe, expect, test } from "bun:test";
-import { ccr, chState, debug, I, killChannel, R, rig, runUntil, start, US, type Rig } from "./pl330-helpers.ts";
+import { ccr, chState, debug, I, killChannel, R, rig, runUntil, start, US, type Rig } from "../helpers/sim-pl330.ts";
 
 const PROG = 0x1000, SRC = 0x10000, DST = 0x20000;
 const FAULTING = 0xf, FAULTING_COMPLETING = 0xe;

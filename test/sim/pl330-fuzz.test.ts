@@ -4,7 +4,7 @@
 // bit iff the channel is Faulting/Faulting-completing, FTR set iff faulting, irq_abort iff any fault, irq[N] =
 // INTMIS[N] = RIS & INTEN), and a debug DMAKILL of everything always brings the DMAC back to idle.
 import { describe, expect, test } from "bun:test";
-import { debug, FakePort, I, prng, R, rig, US, type Rig } from "./pl330-helpers.ts";
+import { debug, FakePort, I, prng, R, rig, US, type Rig } from "../helpers/sim-pl330.ts";
 
 const VALID_STATES = new Set([0x0, 0x1, 0x4, 0x5, 0x7, 0x8, 0x9, 0xe, 0xf]);
 

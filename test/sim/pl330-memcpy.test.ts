@@ -2,7 +2,7 @@
 // combination of source/destination alignment mod 8, with guard bytes around the destination: every byte lands, no
 // byte outside is touched, the channel ends Stopped with SAR/DAR at the ends and its completion interrupt raised.
 import { describe, expect, test } from "bun:test";
-import { chState, memcpyProgram, R, rig, runUntil, start, type Rig } from "./pl330-helpers.ts";
+import { chState, memcpyProgram, R, rig, runUntil, start, type Rig } from "../helpers/sim-pl330.ts";
 
 const PROG = 0x1000, SRC = 0x100000, DST = 0x900000, GUARD = 64;
 

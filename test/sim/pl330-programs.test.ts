@@ -3,7 +3,7 @@
 // bursts, repacking, endian swap, DMASTZ, 4 KiB chunks), bus attributes, events vs interrupts, peripherals, the
 // virtual clock (busy states visible, no instant completion, a forever loop running until DMAKILL).
 import { describe, expect, test } from "bun:test";
-import { ccr, chState, debug, I, killChannel, R, rig, runUntil, start, US, type Rig } from "./pl330-helpers.ts";
+import { ccr, chState, debug, I, killChannel, R, rig, runUntil, start, US, type Rig } from "../helpers/sim-pl330.ts";
 
 const PROG = 0x1000, SRC = 0x10000, DST = 0x20000;
 const le = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];

@@ -7,7 +7,7 @@ import { periphIdValue } from "../../src/sim/devices/primecell-id.ts";
 import { DEVICE_MODELS } from "../../src/sim/devices/registry.ts";
 import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { Pl330 } from "../../src/sim/devices/pl330/pl330.ts";
-import { chState, dbgInst0, debug, FakePort, I, memcpyProgram, R, rig, runUntil, spec, start, US } from "./pl330-helpers.ts";
+import { chState, dbgInst0, debug, FakePort, I, memcpyProgram, R, rig, runUntil, spec, start, US } from "../helpers/sim-pl330.ts";
 
 describe("PL330 configuration registers", () => {
   test("QEMU-like 8 channels / 4 peripherals / 16 events, secure manager: CR0 = 0x001E3071", () => {

@@ -10,7 +10,7 @@ import type { SimBoundary } from "../../src/sim/sim-boundary.ts";
 import { VFIO_NOIOMMU_IOMMU, VFIO_TYPE1v2_IOMMU } from "../../src/vfio/abi/constants.ts";
 import { CONTAINER_IOCTLS, GROUP_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
-import { kmsg } from "./smmu-helpers.ts";
+import { kmsg } from "../helpers/sim-smmu.ts";
 
 const PL330 = "2c0a0000.dma";
 let t: TestBoard | undefined;

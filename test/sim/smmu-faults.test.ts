@@ -3,7 +3,7 @@
 // with arm-smmu's "Unhandled context fault" lines, all in /dev/kmsg for every process; and the drivers' rate limit.
 import { afterEach, describe, expect, test } from "bun:test";
 import type { SmmuSpec } from "../../src/sim/boards/board-spec.ts";
-import { access, attach, fetch, kmsg, kmsgLines, makeRig, mapped, masterBoard, port, R, RW, unmapDma, type SmmuRig } from "./smmu-helpers.ts";
+import { access, attach, fetch, kmsg, kmsgLines, makeRig, mapped, masterBoard, port, R, RW, unmapDma, type SmmuRig } from "../helpers/sim-smmu.ts";
 
 const V3: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
 const MMU500: SmmuSpec = { profile: "mmu500-s1", name: "2b500000.iommu" };

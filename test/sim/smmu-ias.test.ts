@@ -5,7 +5,7 @@ import { VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE } from "../../src/vfio/abi/constan
 import { walkCapabilities } from "../../src/vfio/abi/capability-chain.ts";
 import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { vfio_iommu_type1_info, vfio_iova_range } from "../../src/vfio/abi/structs.ts";
-import { attach, makeRig, masterBoard, RW, mapDma, type SmmuRig } from "./smmu-helpers.ts";
+import { attach, makeRig, masterBoard, RW, mapDma, type SmmuRig } from "../helpers/sim-smmu.ts";
 
 let rig: SmmuRig | undefined;
 afterEach(() => rig?.dispose());

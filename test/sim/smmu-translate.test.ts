@@ -6,7 +6,7 @@ import type { SmmuSpec } from "../../src/sim/boards/board-spec.ts";
 import type { SyscallError } from "../../src/boundary/syscall-error.ts";
 import { MSI_IOVA_BASE, VFIO_TYPE1v2_IOMMU } from "../../src/vfio/abi/constants.ts";
 import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
-import { access, attach, joined, makeRig, mapDma, mapped, masterBoard, MASTER, port, R, RW, unmapDma, type SmmuRig } from "./smmu-helpers.ts";
+import { access, attach, joined, makeRig, mapDma, mapped, masterBoard, MASTER, port, R, RW, unmapDma, type SmmuRig } from "../helpers/sim-smmu.ts";
 
 const V3: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
 let rig: SmmuRig | undefined;

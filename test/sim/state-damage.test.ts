@@ -227,7 +227,7 @@ describe("resetBoard", () => {
 
   test("refuses while another live process has a group open, naming it", async () => {
     const { dir } = board();
-    const holder = Bun.spawn([process.execPath, join(import.meta.dir, "helpers-lock-child.ts"), "hold", join(dir, "locks", "group-1.lock")], {
+    const holder = Bun.spawn([process.execPath, join(import.meta.dir, "../helpers/lock-child.ts"), "hold", join(dir, "locks", "group-1.lock")], {
       stdin: "pipe",
       stdout: "pipe",
     });

@@ -10,7 +10,7 @@ import { processStartTime } from "../../src/host/process-identity.ts";
 import { StateLockedError } from "../../src/sim/state/state-errors.ts";
 import { readUntil } from "../helpers/cli.ts";
 
-const CHILD = join(import.meta.dir, "helpers-lock-child.ts");
+const CHILD = join(import.meta.dir, "../helpers/lock-child.ts");
 const dirs: string[] = [];
 const children: { kill: () => void }[] = [];
 afterEach(() => {

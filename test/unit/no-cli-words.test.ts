@@ -1,6 +1,7 @@
 // Policy: the library (src/vfio, src/host, src/drivers, src/sim) speaks no CLI. No string literal there names a
 // command-line flag (`--force`) or a vfio-plat command (`vfio-plat bind`): the library states facts, and src/cli turns
-// them into advice. Comments may name both. Like import-rules.test.ts, this scans the source text.
+// them into advice. Comments name no flag either (the issue's `grep -rn -- '--[a-z]'` finds nothing). Like
+// import-rules.test.ts, this scans the source text.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -127,6 +128,16 @@ describe("the library speaks no CLI", () => {
       } else {
         found.push(...words.map((w) => `${file}: ${w}`));
       }
+    }
+    expect(found).toEqual([]);
+  });
+
+  test("no line under those folders, comments included, names a flag (grep -- '--[a-z]' finds nothing)", () => {
+    const found: string[] = [];
+    for (const [file, source] of libraryFiles()) {
+      source.split("\n").forEach((line, i) => {
+        if (/--[a-z]/.test(line)) found.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
     }
     expect(found).toEqual([]);
   });

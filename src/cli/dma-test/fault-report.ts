@@ -11,7 +11,7 @@ import { EXPECTED } from "./options.ts";
 import { DmaFaultError, type RunFacts } from "./report.ts";
 
 /** The fault as the run saw it, and how to end the copy. */
-export interface FaultSeen {
+interface FaultSeen {
   it: number;
   fault: ChannelFaultReport;
   /** Kernel log position from just before the copy started. */

@@ -18,7 +18,7 @@ export const EXPECTED: Record<FaultInjection, { bit: number; bitName: string; ca
 };
 
 /** `--pattern`: a DmaPattern, except that `random` has no seed of its own (each copy draws a fresh one). */
-export type Pattern = Exclude<DmaPattern, { kind: "random" }> | { kind: "random" };
+type Pattern = Exclude<DmaPattern, { kind: "random" }> | { kind: "random" };
 
 /** The bytes for one copy: random takes a fresh seed from the CSPRNG every time. */
 export const copyPattern = (p: Pattern): DmaPattern => (p.kind === "random" ? { kind: "random", seed: freshSeed() } : p);

@@ -6,7 +6,7 @@ import { UnsupportedError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 
 /** A PL330 that will not do what it must (a channel that will not stop): a failed run, exit 1, with advice. */
-export class Pl330FailedError extends Error {
+class Pl330FailedError extends Error {
   override readonly name = "Pl330FailedError";
   constructor(
     message: string,

@@ -3,7 +3,7 @@
 import type { Finding, Fix } from "../../host/doctor.ts";
 
 /** A finding as the user reads it: its fix in words. */
-export type FindingInWords = Omit<Finding, "fix"> & { fix?: string };
+type FindingInWords = Omit<Finding, "fix"> & { fix?: string };
 
 /** The words for `fix`. */
 export function fixText(fix: Fix): string {

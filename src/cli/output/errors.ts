@@ -16,7 +16,7 @@ import { escapeUnsafe, jsonUnsafeEscaped } from "./safe-text.ts";
 const PROG = "vfio-plat";
 
 /** Everything the CLI needs to report one error. */
-export interface ErrorReport {
+interface ErrorReport {
   exit: number;
   /** errno name (`EBUSY`) when a system call is behind the error, else the exit table name (`USAGE`) or signal. */
   code: string;
@@ -36,7 +36,7 @@ export interface ErrorReport {
   quiet: boolean;
 }
 
-export interface ErrorJson {
+interface ErrorJson {
   code: string;
   syscall: string | null;
   path: string | null;
@@ -302,7 +302,7 @@ export function describeError(err: unknown, opts: { debug?: boolean } = {}): Err
 }
 
 /** Minimal colouring interface (a chalk instance fits). */
-export interface ErrorColors {
+interface ErrorColors {
   red(text: string): string;
   dim(text: string): string;
 }

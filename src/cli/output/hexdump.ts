@@ -4,7 +4,7 @@
 import type { Width } from "../parse/access.ts";
 import { byteSwap, hexDigits } from "./hex.ts";
 
-export interface HexdumpOptions {
+interface HexdumpOptions {
   /** Access width in bytes of every value. */
   width: Width;
   /** Region-relative offset of the first value (default 0). Lines advance 16 bytes from here. */
@@ -13,7 +13,7 @@ export interface HexdumpOptions {
   swap?: boolean;
 }
 
-export const BYTES_PER_LINE = 16;
+const BYTES_PER_LINE = 16;
 
 /** The bytes of `values` in little-endian order: what `--binary` writes and what the ASCII column shows. */
 export function valuesToBytes(values: readonly bigint[], width: Width): Uint8Array {

@@ -6,7 +6,7 @@ import { hex } from "./hex.ts";
 import { writeStdout } from "./stdio.ts";
 
 /** Version of the JSON shapes; bump when a field changes meaning or disappears (adding fields does not bump it). */
-export const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 1;
 
 /** A register value as read at `width` bytes: padded hex string, `"0x0000000d"` (the width stays visible). */
 export function jsonRegister(value: bigint | number, width: Width): string {
@@ -33,7 +33,7 @@ export function jsonNanoseconds(ns: bigint): string {
 }
 
 /** How a bigint that reached toJson without a helper is written; the default is jsonHex. */
-export type BigintRule = (value: bigint, key: string) => string | number;
+type BigintRule = (value: bigint, key: string) => string | number;
 
 /** JSON text of `value` (no trailing newline). Bigints go through `rule` (default: minimal hex string). */
 export function toJson(value: unknown, rule: BigintRule = jsonHex): string {

@@ -8,7 +8,7 @@ export interface ProgressSink {
   write(text: string): void;
 }
 
-export interface ProgressOptions {
+interface ProgressOptions {
   /** What is being done: "reading 9010000.pl031 region 0". */
   label: string;
   /** Units of work in all ("registers"). */

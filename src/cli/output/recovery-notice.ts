@@ -5,7 +5,7 @@ import type { Recovery } from "../../host/bind.ts";
 import { writeStderr } from "./stdio.ts";
 
 /** "interrupted bind of 9010000.pl031 (process 4242, at step 2) rolled back: 9010000.pl031 is on rtc-pl031". */
-export function recoveryText(device: string, r: Recovery): string {
+function recoveryText(device: string, r: Recovery): string {
   const what =
     r.damaged !== undefined
       ? `an unreadable bind journal (${r.damaged}) for ${device}`

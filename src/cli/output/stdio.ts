@@ -108,15 +108,3 @@ export function writeStdout(data: string | Uint8Array): void {
 export function writeStderr(data: string | Uint8Array): void {
   writeAll(2, data);
 }
-
-/**
- * Backstop for code that still uses `process.stdout.write` (asynchronous): an EPIPE 'error' event on the stream exits
- * the process at once with status 0 (cleanup in `finally` blocks cannot run from here, so prefer writeStdout).
- * Other stream errors are rethrown.
- */
-export function exitQuietlyOnEpipe(stream: NodeJS.WriteStream = process.stdout): void {
-  stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(0);
-    throw e;
-  });
-}

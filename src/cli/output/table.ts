@@ -1,9 +1,9 @@
 // Aligned columns for human output (`list`, `info`). Widths are measured on what the terminal shows, so ANSI colour
 // codes and wide characters do not push columns out of line (Bun.stringWidth ignores escape sequences).
 
-export type Align = "left" | "right";
+type Align = "left" | "right";
 
-export interface TableOptions {
+interface TableOptions {
   /** Column titles, printed first. */
   header?: readonly string[];
   /** Per-column alignment; default left. Right suits numbers. */

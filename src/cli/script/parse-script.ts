@@ -20,7 +20,7 @@ export type DmaPattern =
   | { kind: "random"; seed: number };
 
 /** Who may do what with a mapped buffer: the device reads it, writes it, or both. */
-export type DmaPerm = "read" | "write" | "rw";
+type DmaPerm = "read" | "write" | "rw";
 
 /** A value written by the script: a literal, or a variable captured by `read ... as NAME` plus an offset. */
 export type ValueExpr = { literal: bigint } | { variable: string; add: bigint; /** as written: "$x+0x10" */ text: string };
@@ -71,7 +71,7 @@ const DMA_USAGE = "dma map NAME SIZE [read|write|rw] [at IOVA] | dma fill NAME P
 const PATTERN_FORMS = "incrementing, zeros, ones, random:SEED or a byte 0xNN";
 
 /** Largest buffer `dma map` takes: enough for any register-programmed test transfer, small enough to never surprise. */
-export const DMA_MAP_MAX = 1 << 30;
+const DMA_MAP_MAX = 1 << 30;
 
 /** Parse a byte pattern: incrementing | zeros | ones | random:SEED | 0xNN. @throws UsageError */
 export function parsePattern(text: string): DmaPattern {

@@ -32,7 +32,7 @@ export interface ScriptOutput {
 }
 
 /** What the `dma` verbs need: the boundary (for memory) and the device's DMA space (its container or IOAS). */
-export interface ScriptDma {
+interface ScriptDma {
   b: KernelBoundary;
   space: DmaSpace;
 }

@@ -14,7 +14,7 @@ export interface RegionSpec {
   pio?: boolean;
 }
 
-export interface IrqSpec {
+interface IrqSpec {
   trigger: IrqTrigger;
   /** Hardware interrupt number (GIC SPI), shown in diagnostics. */
   hwirq: number;
@@ -81,7 +81,7 @@ export interface DeviceSpec {
   periphid?: number;
   /** True when vfio-platform has a reset function for this device (VFIO_DEVICE_FLAGS_RESET). */
   hasReset?: boolean;
-  /** The device is the system console (a kernel consumer: `bind` refuses it without --force). */
+  /** The device is the system console (a kernel consumer: binding refuses it unless forced). */
   console?: string;
   /** The device tree marks the device `dma-coherent` (VFIO needs cache-coherent DMA behind an IOMMU). */
   dmaCoherent?: boolean;

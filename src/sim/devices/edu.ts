@@ -24,32 +24,30 @@ export const EDU_REG = {
 } as const;
 
 /** Identification: 0xRRrr00ed, version 1.0. */
-export const EDU_ID = 0x010000ed;
-export const EDU_STATUS_COMPUTING = 0x01;
-export const EDU_STATUS_IRQFACT = 0x80;
-export const EDU_DMA_RUN = 0x1;
+const EDU_ID = 0x010000ed;
+const EDU_STATUS_COMPUTING = 0x01;
+const EDU_STATUS_IRQFACT = 0x80;
+const EDU_DMA_RUN = 0x1;
 /** Direction bit: 0 = RAM to the device buffer, 1 = device buffer to RAM. */
-export const EDU_DMA_TO_RAM = 0x2;
-export const EDU_DMA_IRQ = 0x4;
+const EDU_DMA_TO_RAM = 0x2;
+const EDU_DMA_IRQ = 0x4;
 /** Interrupt status values the device raises itself. */
-export const EDU_FACT_IRQ = 0x001;
-export const EDU_DMA_DONE_IRQ = 0x100;
+const EDU_FACT_IRQ = 0x001;
+const EDU_DMA_DONE_IRQ = 0x100;
 /** The device's DMA buffer: 4 KiB at BAR offset 0x40000 (a DMA address; it is not visible through the BAR). */
-export const EDU_DMA_BUFFER = 0x40000;
-export const EDU_DMA_BUFFER_SIZE = 4096;
+const EDU_DMA_BUFFER = 0x40000;
+const EDU_DMA_BUFFER_SIZE = 4096;
 /** QEMU arms its DMA timer 100 ms (virtual clock) after the command write. */
 export const EDU_DMA_DELAY_MS = 100;
 /** Default dma_mask: 28 bits (256 MiB). */
-export const EDU_DEFAULT_DMA_MASK = (1n << 28n) - 1n;
-/** Size of BAR0. */
-export const EDU_BAR0_SIZE = 0x10_0000;
+const EDU_DEFAULT_DMA_MASK = (1n << 28n) - 1n;
 
 const MODEL = "edu";
 const PAGE = 4096;
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
 /** n! modulo 2^32, as the device's 32-bit multiply loop computes it (0 from 34! on: 2^32 divides it). */
-export function factorial32(n: number): number {
+function factorial32(n: number): number {
   if (n >= 34) return 0;
   let r = 1;
   for (let v = n; v > 0; v--) r = Math.imul(r, v) >>> 0;
@@ -60,14 +58,14 @@ export function factorial32(n: number): number {
  * QEMU 7.2's check of a transfer against the buffer: the start inside it and the end strictly before the buffer's
  * end (its off-by-one: a 4096-byte transfer at 0x40000 fails), and a non-empty count.
  */
-export function eduDmaInBounds(addr: bigint, count: bigint): boolean {
+function eduDmaInBounds(addr: bigint, count: bigint): boolean {
   const start = BigInt(EDU_DMA_BUFFER);
   const end = start + BigInt(EDU_DMA_BUFFER_SIZE);
   const xferEnd = addr + count;
   return start <= addr && addr < end && xferEnd > addr && xferEnd < end;
 }
 
-export interface EduState {
+interface EduState {
   version: 1;
   liveness: number;
   factorial: number;

@@ -9,7 +9,7 @@ import { readLanes, writeLanes } from "./register-lanes.ts";
 import { savedObject, savedString, savedU32 } from "./saved-state.ts";
 
 /** Register offsets (DDI 0183, "Summary of registers"). */
-export const PL011_REG = {
+const PL011_REG = {
   DR: 0x00,
   RSR: 0x04,
   FR: 0x18,
@@ -27,16 +27,16 @@ export const PL011_REG = {
 } as const;
 
 /** UARTFR bits. */
-export const PL011_FR = { BUSY: 1 << 3, RXFE: 1 << 4, TXFF: 1 << 5, RXFF: 1 << 6, TXFE: 1 << 7 } as const;
+const PL011_FR = { BUSY: 1 << 3, RXFE: 1 << 4, TXFF: 1 << 5, RXFF: 1 << 6, TXFE: 1 << 7 } as const;
 
 /** UARTRIS/MIS/IMSC/ICR bit of the transmit interrupt. */
-export const PL011_INT_TX = 1 << 5;
+const PL011_INT_TX = 1 << 5;
 
 /** PeriphID0..3: part 0x011, designer 0x41 (ARM), revision 1. */
-export const PL011_PERIPH_ID = [0x11, 0x10, 0x14, 0x00] as const;
+const PL011_PERIPH_ID = [0x11, 0x10, 0x14, 0x00] as const;
 
 /** Reset values that are not 0 (DDI 0183): UARTCR TXE|RXE, UARTIFLS half-full triggers. */
-export const PL011_RESET = { CR: 0x0300, IFLS: 0x12 } as const;
+const PL011_RESET = { CR: 0x0300, IFLS: 0x12 } as const;
 
 const MODEL = "pl011";
 const INT_MASK = 0x7ff;
@@ -46,7 +46,7 @@ const CR_MASK = 0xff87;
 const CONSOLE_LIMIT = 64 * 1024;
 
 /** The PL011's saved state (plain JSON). */
-export interface Pl011State {
+interface Pl011State {
   version: 1;
   rsr: number;
   ilpr: number;

@@ -10,7 +10,7 @@ import { readLanes, writeLanes } from "./register-lanes.ts";
 import { savedNumber, savedObject, savedU32 } from "./saved-state.ts";
 
 /** Register offsets (DDI 0224, "Summary of RTC registers"). */
-export const PL031_REG = {
+const PL031_REG = {
   DR: 0x00,
   MR: 0x04,
   LR: 0x08,
@@ -22,10 +22,7 @@ export const PL031_REG = {
 } as const;
 
 /** PeriphID0..3: part 0x031, designer 0x41 (ARM), revision 1. */
-export const PL031_PERIPH_ID = [0x31, 0x10, 0x14, 0x00] as const;
-
-/** Size of the PL031's MMIO window. */
-export const PL031_REGION_SIZE = 0x1000;
+const PL031_PERIPH_ID = [0x31, 0x10, 0x14, 0x00] as const;
 
 const TWO_32 = 2 ** 32;
 const MODEL = "pl031";
@@ -42,7 +39,7 @@ function secondOf(ms: number): number {
 }
 
 /** The PL031's saved state (plain JSON). */
-export interface Pl031State {
+interface Pl031State {
   version: 1;
   /** RTCCR bit 0 (RTC start). */
   cr: number;

@@ -3,10 +3,10 @@
 // drivers (periphid), so the simulated devices must answer it exactly as the silicon/QEMU does.
 
 /** Offset of PeriphID0 inside a 4 KiB PrimeCell window. */
-export const PRIMECELL_ID_BASE = 0xfe0;
+const PRIMECELL_ID_BASE = 0xfe0;
 
 /** PCellID0-3 of every PrimeCell: 0x0d 0xf0 0x05 0xb1 (0xb105f00d read as one little-endian word). */
-export const PRIMECELL_CELL_ID = [0x0d, 0xf0, 0x05, 0xb1] as const;
+const PRIMECELL_CELL_ID = [0x0d, 0xf0, 0x05, 0xb1] as const;
 
 /**
  * The ID register word at a word-aligned offset, or undefined when the offset is not in 0xFE0..0xFFC. `periphId` is

@@ -4,13 +4,13 @@
 import type { AccessWidth } from "./device-model.ts";
 
 /** Reads the 32-bit register at a word-aligned offset (value as an unsigned 32-bit number). */
-export type WordReader = (wordOffset: number) => number;
+type WordReader = (wordOffset: number) => number;
 
 /**
  * Writes the 32-bit register at a word-aligned offset. `lanes` has bit i set for each byte lane i (0..3) the access
  * addressed; `value` carries those bytes in their lanes and zero in the others.
  */
-export type WordWriter = (wordOffset: number, value: number, lanes: number) => void;
+type WordWriter = (wordOffset: number, value: number, lanes: number) => void;
 
 /**
  * Reads `width` bytes at `offset`, little-endian, reading each 32-bit word the access touches exactly once (a read

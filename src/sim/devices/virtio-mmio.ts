@@ -5,16 +5,13 @@ import type { AccessWidth, DeviceContext, DeviceModel } from "./device-model.ts"
 import type { DeviceSpec } from "../boards/board-spec.ts";
 
 /** Register offsets used by an empty transport (virtio spec, "MMIO Device Register Layout"). */
-export const VIRTIO_MMIO_REG = { MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c } as const;
+const VIRTIO_MMIO_REG = { MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c } as const;
 
 /** "virt" as a little-endian word. */
-export const VIRTIO_MMIO_MAGIC = 0x74726976;
+const VIRTIO_MMIO_MAGIC = 0x74726976;
 
 /** "QEMU" as a little-endian word: QEMU's vendor ID. */
-export const VIRTIO_MMIO_VENDOR_QEMU = 0x554d4551;
-
-/** Size of a virtio-mmio window. */
-export const VIRTIO_MMIO_REGION_SIZE = 0x200;
+const VIRTIO_MMIO_VENDOR_QEMU = 0x554d4551;
 
 /**
  * Empty-transport model. QEMU decodes an access by its exact offset and truncates the register to the access size

@@ -10,12 +10,12 @@ const BITS_PER_LEVEL = 9;
 const S2_MAX_CONCAT_TABLES = 16;
 
 /** Bytes one descriptor at `level` covers (level 3: one page). */
-export function entrySpan(level: number): bigint {
+function entrySpan(level: number): bigint {
   return 1n << (PAGE_SHIFT + BigInt(BITS_PER_LEVEL * (3 - level)));
 }
 
 /** The level the walk starts at for an input size of `ias` bits (stage 2 may start one lower by concatenation). */
-export function startLevel(ias: number, stage: 1 | 2): number {
+function startLevel(ias: number, stage: 1 | 2): number {
   const levels = Math.ceil((ias - Number(PAGE_SHIFT)) / BITS_PER_LEVEL);
   let start = 4 - levels;
   if (stage === 2 && start === 0 && 2 ** (ias - 39) <= S2_MAX_CONCAT_TABLES) start = 1;

@@ -19,7 +19,7 @@ export interface DomainFault {
 }
 
 /** What the domain needs from its SMMU and the process. */
-export interface DomainHost {
+interface DomainHost {
   stage: 1 | 2;
   ias: number;
   /** A view of process memory (only called for ranges proven mapped). */

@@ -3,9 +3,9 @@
 // faults (decides the syndrome format and the log line), and the input address size. See pl330-smmu.md §2.3 and §2.7.
 import type { BoardSpec, SmmuSpec } from "../boards/board-spec.ts";
 
-export type SmmuProfileName = SmmuSpec["profile"];
+type SmmuProfileName = SmmuSpec["profile"];
 
-export interface SmmuProfile {
+interface SmmuProfile {
   /**
    * Translation stage of a VFIO domain: 1 = VMSAv8-64 stage 1 (AP bits, PXN rule), 2 = stage 2 (S2AP exactly as
    * mapped), 0 = no translation at all (bypass).
@@ -19,7 +19,7 @@ export interface SmmuProfile {
   defaultIas: number;
 }
 
-export const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
+const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
   // Current arm64 (QEMU virt,iommu=smmuv3; servers): type1 gets a stage-1 domain, ias = min(48, VA_BITS).
   "smmuv3-s1": { stage: 1, syndrome: "v3", driver: "arm-smmu-v3", defaultIas: 48 },
   // MMU-500 (SMMUv2 architecture) with stage 1 preferred by arm-smmu for unmanaged domains.
@@ -31,7 +31,7 @@ export const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
 };
 
 /** The SMMU of QEMU's `-M virt,iommu=smmuv3` (its MMIO base 0x09050000), used when a board names none. */
-export const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
+const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
 
 /** A board's SMMU with defaults filled in, or undefined when the board has no IOMMU (noiommu only). */
 export interface SmmuConfig {

@@ -12,7 +12,7 @@ import { encodeV2Fault, v2FaultLogLines } from "./smmuv2-fault.ts";
 import { encodeEvent, eventLogLines, F_ADDR_SIZE, F_PERMISSION, F_TRANSLATION } from "./smmuv3-event.ts";
 
 /** What the SMMU needs from the simulated kernel. */
-export interface SmmuHost {
+interface SmmuHost {
   /** Append /dev/kmsg messages to the board's kernel log, in order, in one go. */
   printk(records: { message: string; priority: number }[]): void;
   /** Kernel time for rate limits (ms). */

@@ -25,7 +25,7 @@ const FSYNR0_NSATTR = 1 << 8;
 const FSYNR0_PTWF = 1 << 10;
 const FSYNR0_AFR = 1 << 11;
 
-export type V2FaultKind = "translation" | "permission" | "address-size";
+type V2FaultKind = "translation" | "permission" | "address-size";
 
 export interface SmmuV2Fault {
   /** Fault status: 0x402 translation, 0x408 permission, 0x480 address size. */

@@ -13,7 +13,7 @@ import { VfioPciDevice } from "../vfio/vfio-pci-device.ts";
 import { VfioPciIrqs } from "../vfio/vfio-pci-irqs.ts";
 
 /** Kernel log lines about the device (the caller adds the driver and device name). */
-export type DeviceLog = (message: string) => void;
+type DeviceLog = (message: string) => void;
 
 export class DeviceRuntime {
   /** vfio-platform / vfio-amba interrupt handlers, one per line (empty for a PCI function). */

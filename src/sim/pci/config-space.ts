@@ -30,18 +30,18 @@ export const PCI = {
 export const PCI_COMMAND_IO = 0x1;
 export const PCI_COMMAND_MEMORY = 0x2;
 export const PCI_COMMAND_MASTER = 0x4;
-export const PCI_COMMAND_PARITY = 0x40;
-export const PCI_COMMAND_SERR = 0x100;
+const PCI_COMMAND_PARITY = 0x40;
+const PCI_COMMAND_SERR = 0x100;
 export const PCI_COMMAND_INTX_DISABLE = 0x400;
-export const PCI_STATUS_INTERRUPT = 0x08;
+const PCI_STATUS_INTERRUPT = 0x08;
 export const PCI_STATUS_CAP_LIST = 0x10;
-export const PCI_CAP_ID_MSI = 0x05;
+const PCI_CAP_ID_MSI = 0x05;
 export const PCI_MSI_FLAGS_ENABLE = 0x0001;
-export const PCI_MSI_FLAGS_QSIZE = 0x0070;
-export const PCI_MSI_FLAGS_64BIT = 0x0080;
+const PCI_MSI_FLAGS_QSIZE = 0x0070;
+const PCI_MSI_FLAGS_64BIT = 0x0080;
 
 /** Where the MSI capability sits (QEMU places a device's first capability at the first free offset, 0x40). */
-export const MSI_CAP_OFFSET = 0x40;
+const MSI_CAP_OFFSET = 0x40;
 
 /** The flag bits in the low nibble of a BAR (memory type, prefetchable, or the I/O space bit). */
 export function barFlags(bar: PciBarSpec): number {

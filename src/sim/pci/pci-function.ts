@@ -9,7 +9,7 @@ import { savedObject } from "../devices/saved-state.ts";
 import { PciConfigSpace } from "./config-space.ts";
 
 /** Parse "DDDD:BB:DD.F" into its parts. @throws TypeError for anything else */
-export function parseBdf(name: string): { domain: number; bus: number; device: number; fn: number } {
+function parseBdf(name: string): { domain: number; bus: number; device: number; fn: number } {
   const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/.exec(name);
   if (!m) throw new TypeError(`pci: '${name}' is not a PCI address (DDDD:BB:DD.F)`);
   const device = parseInt(m[3]!, 16);
@@ -18,13 +18,13 @@ export function parseBdf(name: string): { domain: number; bus: number; device: n
 }
 
 /** The requester ID (bus << 8 | device << 3 | function): the stream ID an Arm SMMU sees through the root complex. */
-export function requesterId(name: string): number {
+function requesterId(name: string): number {
   const a = parseBdf(name);
   return (a.bus << 8) | (a.device << 3) | a.fn;
 }
 
 /** What the function needs from the simulated kernel side. */
-export interface PciFunctionHost {
+interface PciFunctionHost {
   clock: Clock;
   /** The interrupt controller side: line 0 is INTx. */
   irq: IrqSink;

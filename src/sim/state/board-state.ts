@@ -3,7 +3,7 @@
 // device model's registers. DMA mappings and interrupt wiring are not here: they die with the process, as on Linux.
 import type { BoardSpec } from "../boards/board-spec.ts";
 
-export interface DeviceCoreState {
+interface DeviceCoreState {
   /** Bound driver name, absent when unbound. */
   driver?: string;
   /** driver_override, absent when unset. */

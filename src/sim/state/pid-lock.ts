@@ -7,7 +7,7 @@ import { StateLockedError } from "./state-errors.ts";
 import { isAlive, processStartTime, selfIdentity, type ProcessIdentity } from "../../host/process-identity.ts";
 
 /** Why a lock was found stale. */
-export type StaleReason =
+type StaleReason =
   /** The pid it names runs no process. */
   | "dead"
   /** The pid runs a different process (its start time differs): the holder died and the pid was reused. */
@@ -29,7 +29,7 @@ export interface StaleLock {
 export type StaleLockListener = (lock: StaleLock) => void;
 
 /** What a lock file says now. */
-export type LockState =
+type LockState =
   | { state: "free" }
   | { state: "live"; holder: ProcessIdentity }
   | { state: "stale"; reason: StaleReason; holder?: ProcessIdentity; ino: bigint; text: string };
@@ -78,12 +78,6 @@ export function inspectLock(path: string): LockState {
   if (isAlive(holder)) return { state: "live", holder };
   const reason = processStartTime(holder.pid) === undefined ? "dead" : "reused";
   return { state: "stale", reason, holder, ino, text };
-}
-
-/** The holder a lock names, when it names one (live or not); undefined when missing or unreadable. */
-export function lockHolder(path: string): ProcessIdentity | undefined {
-  const s = inspectLock(path);
-  return s.state === "live" ? s.holder : s.state === "stale" ? s.holder : undefined;
 }
 
 let counter = 0;
@@ -194,7 +188,7 @@ export type LockWaitListener = (path: string, holder: ProcessIdentity) => void;
 export const LOCK_TIMEOUT_MS = 10_000;
 
 /** How long a wait for a lock goes before the waiter is told who it waits for (board locks are held for µs). */
-export const WAIT_NOTICE_MS = 1000;
+const WAIT_NOTICE_MS = 1000;
 
 /** How long a board-lock wait goes before signals get their default action back (the lock is held for µs normally). */
 const DEFAULT_SIGNALS_AFTER_MS = 50;
@@ -217,7 +211,7 @@ function restoreDefaultSignals(): SignalDefaults {
 }
 
 /** Listeners of withLock(): stale locks taken over, and a wait that lasts. */
-export interface LockListeners {
+interface LockListeners {
   onStale?: StaleLockListener;
   onWait?: LockWaitListener;
 }

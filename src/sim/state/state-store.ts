@@ -1,5 +1,5 @@
 // The state directory of a simulated board: board.json written atomically (temp file + rename) under a short
-// inter-process lock, so separate `vfio-plat --sim` processes act on one board. Group locks live in locks/. A damaged
+// inter-process lock, so separate processes on the simulated board act on one board. Group locks live in locks/. A damaged
 // board.json, or a file where the directory belongs, is a StateDamagedError, found when the file is parsed.
 import { type BigIntStats, mkdirSync, readdirSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { readStateFile, type StateFileRead } from "../../host/state-file.ts";
@@ -213,7 +213,7 @@ function reviveBigint(_k: string, v: unknown): unknown {
 }
 
 /** Parse and check a board.json text. @throws StateDamagedError ("empty", "not-json", or what checkBoardState finds). */
-export function parseState(text: string, file: string, dir: string): BoardState {
+function parseState(text: string, file: string, dir: string): BoardState {
   if (text.trim() === "") throw new StateDamagedError(file, "empty", "is empty (a write cut short, or the file was emptied)", dir);
   let value: unknown;
   try {

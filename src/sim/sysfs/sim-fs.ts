@@ -28,7 +28,7 @@ import { deviceNode, devicesDir, vfioDevices, type DeviceActions } from "./devic
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Bus, type Node } from "./fs-node.ts";
 
 /** What the fs needs to know about open VFIO files (held groups live outside board.json). */
-export interface HeldGroups {
+interface HeldGroups {
   /** pid of the process holding group `g`, if any. */
   holder(group: number): number | undefined;
   /** Every held group with its holder pid. */

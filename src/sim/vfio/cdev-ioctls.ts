@@ -16,7 +16,7 @@ function header(arg: Uint8Array | number, minsz: number): { buf: Uint8Array } {
 }
 
 /** What binding needs from the simulated kernel. */
-export interface BindEnv {
+interface BindEnv {
   /** The device's group is open through /dev/vfio/N (by any process). */
   groupOpen(group: number): boolean;
   /** Resolve the `iommufd` argument: the iommufd file. @throws Errno as iommufd_ctx_from_fd does (EBADF, EBADFD) */

@@ -35,7 +35,7 @@ import { SMMU_PGSIZES, Type1Domain } from "./type1-domain.ts";
 import type { ContainerFile } from "./vfio-files.ts";
 
 /** What the container handlers need from the rest of the simulated kernel. */
-export interface ContainerEnv {
+interface ContainerEnv {
   /** The board has an IOMMU (type1 available). */
   hasIommu: boolean;
   /** noiommu mode is enabled (vfio.enable_unsafe_noiommu_mode). */

@@ -13,7 +13,7 @@ import type { DmaMapEntry } from "./type1-domain.ts";
 const ULONG_MAX = (1n << 64n) - 1n;
 
 /** An inclusive range. */
-export interface Span {
+interface Span {
   start: bigint;
   last: bigint;
 }

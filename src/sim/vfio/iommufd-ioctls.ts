@@ -18,7 +18,7 @@ import type { Struct } from "../../vfio/abi/codec.ts";
 import { fail, pointerArg, u32At } from "../kernel/errno.ts";
 import { IoasTable } from "./ioas-table.ts";
 
-export type IommufdObject =
+type IommufdObject =
   | { type: "ioas"; table: IoasTable }
   | { type: "device"; name: string }
   | { type: "hwpt"; ioasId: number; devices: Set<string> };
@@ -51,7 +51,7 @@ export function allocObject(f: IommufdFile, obj: IommufdObject): number {
 }
 
 /** The IOAS with `id`, or ENOENT. */
-export function ioasOf(f: IommufdFile, id: number): IoasTable {
+function ioasOf(f: IommufdFile, id: number): IoasTable {
   const o = f.objects.get(id);
   if (!o || o.type !== "ioas") fail("ENOENT");
   return o.table;

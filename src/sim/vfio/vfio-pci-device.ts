@@ -33,7 +33,7 @@ import type { VfioPciIrqs } from "./vfio-pci-irqs.ts";
 import { fail } from "../kernel/errno.ts";
 
 /** What GET_REGION_INFO reports for one index. */
-export interface PciRegionInfo {
+interface PciRegionInfo {
   flags: number;
   size: number;
 }

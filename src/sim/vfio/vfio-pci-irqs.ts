@@ -6,7 +6,7 @@
 import { fail } from "../kernel/errno.ts";
 import type { SignalFn } from "./platform-irq.ts";
 
-export type PciIrqType = "none" | "intx" | "msi";
+type PciIrqType = "none" | "intx" | "msi";
 
 /** The DATA_* kind of a SET_IRQS call. */
 export type IrqData = "none" | "bool" | "eventfd";

@@ -1,5 +1,5 @@
 // A data-driven codec for C structs: a struct is a table of (name, offset, type) and values are plain objects, so they
-// serialise straight to --json and compare in tests. Little-endian, as on both targets (arm64 and x86-64). u64 fields
+// serialise straight to JSON and compare in tests. Little-endian, as on both targets (arm64 and x86-64). u64 fields
 // are bigint so offsets, IOVAs and sizes never lose precision; narrower fields are numbers.
 
 export type FieldType = "u8" | "u16" | "u32" | "s32" | "u64";

@@ -104,7 +104,7 @@ export const IOMMU_IOAS_MAP_READABLE = 1 << 2;
 export const MSI_IOVA_BASE = 0x0800_0000n;
 export const MSI_IOVA_LENGTH = 0x0010_0000n;
 
-/** Names of flag bits, in bit order, for decoding flags into words (`info --json`, `--trace`). */
+/** Names of flag bits, in bit order, for decoding flags into words (JSON output, traced ioctls). */
 export const FLAG_NAMES = {
   device: ["RESET", "PCI", "PLATFORM", "AMBA", "CCW", "AP", "FSL_MC", "CAPS", "CDX"],
   region: ["READ", "WRITE", "MMAP", "CAPS"],

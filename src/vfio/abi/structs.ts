@@ -37,12 +37,12 @@ export const vfio_region_info = new Struct("vfio_region_info", 32, [
   { name: "offset", offset: 24, type: "u64" },
 ] as const);
 
-export const vfio_region_sparse_mmap_area = new Struct("vfio_region_sparse_mmap_area", 16, [
+const vfio_region_sparse_mmap_area = new Struct("vfio_region_sparse_mmap_area", 16, [
   { name: "offset", offset: 0, type: "u64" },
   { name: "size", offset: 8, type: "u64" },
 ] as const);
 
-export const vfio_region_info_cap_sparse_mmap = new Struct("vfio_region_info_cap_sparse_mmap", 16, [
+const vfio_region_info_cap_sparse_mmap = new Struct("vfio_region_info_cap_sparse_mmap", 16, [
   { name: "id", offset: 0, type: "u16" },
   { name: "version", offset: 2, type: "u16" },
   { name: "next", offset: 4, type: "u32" },
@@ -50,7 +50,7 @@ export const vfio_region_info_cap_sparse_mmap = new Struct("vfio_region_info_cap
   { name: "reserved", offset: 12, type: "u32" },
 ] as const);
 
-export const vfio_region_info_cap_type = new Struct("vfio_region_info_cap_type", 16, [
+const vfio_region_info_cap_type = new Struct("vfio_region_info_cap_type", 16, [
   { name: "id", offset: 0, type: "u16" },
   { name: "version", offset: 2, type: "u16" },
   { name: "next", offset: 4, type: "u32" },
@@ -131,7 +131,7 @@ export const vfio_iommu_type1_dma_unmap = new Struct("vfio_iommu_type1_dma_unmap
   { name: "size", offset: 16, type: "u64" },
 ] as const);
 
-export const vfio_device_feature = new Struct("vfio_device_feature", 8, [
+const vfio_device_feature = new Struct("vfio_device_feature", 8, [
   { name: "argsz", offset: 0, type: "u32" },
   { name: "flags", offset: 4, type: "u32" },
 ] as const);
@@ -215,7 +215,7 @@ export const iommu_ioas_unmap = new Struct("iommu_ioas_unmap", 24, [
   { name: "length", offset: 16, type: "u64" },
 ] as const);
 
-/** Every struct above, for the layout test and for `--trace` decoding. */
+/** Every struct above, for the layout test and for decoding traced ioctls. */
 export const ALL_STRUCTS = [
   vfio_info_cap_header,
   vfio_group_status,

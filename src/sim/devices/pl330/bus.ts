@@ -3,7 +3,7 @@
 // gets an error response. It also carries the fast path's hand-over of a fault it already took (see fast-path.ts).
 import type { BusAccess, BusFault, DmaPort } from "../device-model.ts";
 
-export interface BusResult {
+interface BusResult {
   views: Uint8Array[];
   fault?: BusFault;
 }

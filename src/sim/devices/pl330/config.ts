@@ -3,11 +3,11 @@
 // (as Linux's pl330 does) sees the same numbers the model runs with. Values per pl330-smmu.md §1.1-§1.2.
 
 /** PeriphID2[7:4]: r0p0 = 0, r1p0 = 1, r1p1 = 2, r1p2 = 3. */
-export const PL330_REVISIONS = { r0p0: 0, r1p0: 1, r1p1: 2, r1p2: 3 } as const;
-export type Pl330Revision = keyof typeof PL330_REVISIONS;
+const PL330_REVISIONS = { r0p0: 0, r1p0: 1, r1p1: 2, r1p2: 3 } as const;
+type Pl330Revision = keyof typeof PL330_REVISIONS;
 
 /** How the DMAC's interrupt outputs reach the board's lines. */
-export type Pl330IrqLayout = "split" | "combined";
+type Pl330IrqLayout = "split" | "combined";
 
 /** A PL330 configuration (see `pl330Config` for the modelOptions keys and their defaults). */
 export interface Pl330Config {

@@ -15,7 +15,7 @@ export const PERIPH_SINGLE = 1;
 export const PERIPH_BURST = 2;
 
 /** The debug interface latches (§1.3). */
-export interface DebugState {
+interface DebugState {
   inst0: number;
   inst1: number;
   /** A DBGCMD was accepted and the engine has not executed it yet (DBGSTATUS[0]). */

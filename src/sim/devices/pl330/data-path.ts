@@ -23,7 +23,8 @@ export function burstCycles(core: Pl330Core, bytes: number): number {
   return Math.max(1, Math.ceil(bytes / core.cfg.busBytes));
 }
 
-function txn(ch: ChannelThread, side: BurstSide, address: number, length: number, write: boolean): BusAccess {
+/** The bus transaction of one burst side of channel `ch`: its address, length, direction and AXI attributes. */
+export function txn(ch: ChannelThread, side: BurstSide, address: number, length: number, write: boolean): BusAccess {
   return {
     address: BigInt(address),
     length,

@@ -131,7 +131,7 @@ function idle(core: Pl330Core): boolean {
 }
 
 /** Anything the engine will do when given cycles (a thread able to progress or a debug instruction). */
-export function engineBusy(core: Pl330Core): boolean {
+function engineBusy(core: Pl330Core): boolean {
   if (core.debug.busy || managerCanProgress(core)) return true;
   return core.channels.some((ch) => channelCanProgress(core, ch));
 }

@@ -5,10 +5,10 @@ import type { BusAccess, BusFault } from "../device-model.ts";
 import { viewBytes } from "./bus.ts";
 import { channelCanProgress } from "./channel-exec.ts";
 import type { Pl330Core } from "./core.ts";
-import { burstCycles } from "./data-path.ts";
+import { burstCycles, txn } from "./data-path.ts";
 import { lineFill, readLine } from "./icache.ts";
 import { managerCanProgress } from "./manager-exec.ts";
-import { ccrAsksSecure, ccrDestination, ccrSource, ccrSwapBytes, STATE, type BurstSide } from "./registers.ts";
+import { ccrAsksSecure, ccrDestination, ccrSource, ccrSwapBytes, STATE } from "./registers.ts";
 import type { ChannelThread } from "./thread.ts";
 
 const TWO_32 = 2 ** 32;
@@ -148,18 +148,6 @@ function aloneInEngine(core: Pl330Core, ch: ChannelThread): boolean {
 
 function isPow2(n: number): boolean {
   return (n & (n - 1)) === 0;
-}
-
-function txn(ch: ChannelThread, side: BurstSide, address: number, length: number, write: boolean): BusAccess {
-  return {
-    address: BigInt(address),
-    length,
-    write,
-    instruction: side.instruction,
-    privileged: side.privileged,
-    nonSecure: side.nonSecure,
-    streamId: ch.id,
-  };
 }
 
 function overlaps(a: Uint8Array[], b: Uint8Array[]): boolean {

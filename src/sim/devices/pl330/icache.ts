@@ -76,7 +76,7 @@ export class InstructionCache {
 }
 
 /** Who is fetching: the thread's cache, its security (ARPROT[1]) and AXI ID. */
-export interface Fetcher {
+interface Fetcher {
   readonly icache: InstructionCache;
   readonly ns: boolean;
 }

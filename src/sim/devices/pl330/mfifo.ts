@@ -58,7 +58,7 @@ class ByteQueue {
 }
 
 /** What a load of n bytes finds: room now, no room until other channels drain, or never room (mfifo_err). */
-export type LoadRoom = "ok" | "wait" | "never";
+type LoadRoom = "ok" | "wait" | "never";
 
 export class Mfifo {
   readonly #queues: ByteQueue[];

@@ -34,9 +34,6 @@ export const PL330_REG = {
   WD: 0xe80,
 } as const;
 
-/** Size of the PL330's MMIO window. */
-export const PL330_REGION_SIZE = 0x1000;
-
 /** Thread status codes (DSR[3:0] for the manager, CSRn[3:0] for channels). */
 export const STATE = {
   STOPPED: 0x0,

@@ -161,7 +161,7 @@ export function write32(b: KernelBoundary, fd: Fd, offset: number, value: number
 }
 
 /** Path of the child-process helper script. */
-export const CHILD = join(import.meta.dir, "helpers-child.ts");
+export const CHILD = join(import.meta.dir, "sim-child.ts");
 
 /** Run the child helper to completion; its stdout is one JSON line. */
 export function runChild(args: Record<string, unknown>): Record<string, unknown> {

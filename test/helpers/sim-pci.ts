@@ -1,55 +1,25 @@
 // Helpers for the PCI tests: the "virt" board on a manual clock (edu's DMA completes 100 ms after its command, so the
 // tests move time instead of sleeping), binding edu to vfio-pci through sysfs, and bare calls on its device fd
 // (config space and BAR0 through pread/pwrite at index << 40), so the tests see what a C program would.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Fd } from "../../src/boundary/kernel-boundary.ts";
 import { O_RDWR } from "../../src/boundary/kernel-boundary.ts";
-import { createRealBoundary } from "../../src/ffi/index.ts";
 import { VIRT } from "../../src/sim/boards/virt.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
-import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { SimBoundary } from "../../src/sim/sim-boundary.ts";
 import { VFIO_TYPE1v2_IOMMU, regionOffset } from "../../src/vfio/abi/constants.ts";
 import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
-import { getDeviceFd, setContainer } from "./helpers-kernel.ts";
+import { getDeviceFd, setContainer } from "./sim-kernel.ts";
+import { makeClockedBoard, type ClockedBoard } from "./sim.ts";
 
 export const EDU = "0000:00:02.0";
 export const EDU_DIR = `/sys/bus/pci/devices/${EDU}`;
 export const CONFIG = regionOffset(7);
 
-export interface PciRig {
-  sim: SimBoundary;
-  clock: ManualClock;
-  stateDir: string;
-  /** Another process's view of the same board. */
-  other(): SimBoundary;
-  dispose(): void;
-}
+export type PciRig = ClockedBoard;
 
 /** The "virt" board (or `board`) in a private state directory, real OS primitives, a manual clock. */
 export function makePciRig(board: BoardSpec = VIRT): PciRig {
-  const stateDir = mkdtempSync(join(tmpdir(), "vfio-plat-pci-"));
-  const os = createRealBoundary();
-  const clock = new ManualClock(5_000_000);
-  const opened: SimBoundary[] = [];
-  const open = () => {
-    const b = new SimBoundary({ stateDir, os, board, clock });
-    opened.push(b);
-    return b;
-  };
-  const sim = open();
-  return {
-    sim,
-    clock,
-    stateDir,
-    other: open,
-    dispose() {
-      for (const b of opened) b.dispose();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+  return makeClockedBoard(board, 5_000_000, "vfio-plat-pci-");
 }
 
 /** driver_override = vfio-pci, then drivers_probe, as a shell user binds a PCI function. */

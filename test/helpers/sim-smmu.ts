@@ -1,21 +1,17 @@
 // Helpers for the SMMU tests: a test-only bus-master device model (it keeps its DeviceContext so a test can issue DMA
 // through the port the simulated kernel wired), boards that put it behind each SMMU profile, and bare VFIO calls
 // (bind through sysfs, open/attach, MAP/UNMAP_DMA) so the tests see what a C program would.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Fd, ProcessMemory } from "../../src/boundary/kernel-boundary.ts";
 import { O_RDWR } from "../../src/boundary/kernel-boundary.ts";
-import { createRealBoundary } from "../../src/ffi/index.ts";
 import type { BoardSpec, SmmuSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT } from "../../src/sim/boards/virt.ts";
 import type { BusAccess, DeviceContext, DeviceModel } from "../../src/sim/devices/device-model.ts";
-import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { DEVICE_MODELS } from "../../src/sim/devices/registry.ts";
 import { SimBoundary } from "../../src/sim/sim-boundary.ts";
 import { VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_TYPE1v2_IOMMU } from "../../src/vfio/abi/constants.ts";
 import { CONTAINER_IOCTLS, GROUP_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap } from "../../src/vfio/abi/structs.ts";
+import { makeClockedBoard, type ClockedBoard } from "./sim.ts";
 
 export const MASTER_MODEL = "smmu-test-master";
 export const MASTER = "10000000.master";
@@ -75,40 +71,15 @@ export function masterBoard(smmu: SmmuSpec | undefined): BoardSpec {
   };
 }
 
-export interface SmmuRig {
-  sim: SimBoundary;
-  clock: ManualClock;
-  stateDir: string;
-  /** A second simulated boundary on the same board (another process's view, e.g. of /dev/kmsg). */
-  other(): SimBoundary;
-  dispose(): void;
-}
+export type SmmuRig = ClockedBoard;
 
 /** A simulated board (real OS primitives) on a manual clock, with the master bound to vfio-platform. */
 export function makeRig(board: BoardSpec): SmmuRig {
-  const stateDir = mkdtempSync(join(tmpdir(), "vfio-plat-smmu-"));
-  const os = createRealBoundary();
-  const clock = new ManualClock(1_000_000);
-  const opened: SimBoundary[] = [];
-  const open = () => {
-    const b = new SimBoundary({ stateDir, os, board, clock });
-    opened.push(b);
-    return b;
-  };
-  const sim = open();
+  const rig = makeClockedBoard(board, 1_000_000, "vfio-plat-smmu-");
   const dev = `/sys/bus/platform/devices/${MASTER}`;
-  sim.fs.writeFile(`${dev}/driver_override`, "vfio-platform\n");
-  sim.fs.writeFile("/sys/bus/platform/drivers_probe", MASTER);
-  return {
-    sim,
-    clock,
-    stateDir,
-    other: open,
-    dispose() {
-      for (const b of opened) b.dispose();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+  rig.sim.fs.writeFile(`${dev}/driver_override`, "vfio-platform\n");
+  rig.sim.fs.writeFile("/sys/bus/platform/drivers_probe", MASTER);
+  return rig;
 }
 
 export interface Attached {

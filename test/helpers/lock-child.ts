@@ -1,6 +1,6 @@
 // A second process for the lock tests: takes a lock file and holds it until its stdin closes ("hold"), races other
 // children for one lock once a go-file appears ("race"), or takes and releases a lock over and over ("churn": COUNT times, then until its stdin closes).
-// Prints one line per result. Usage: bun test/sim/helpers-lock-child.ts MODE LOCK [GO-FILE | COUNT]
+// Prints one line per result. Usage: bun test/helpers/lock-child.ts MODE LOCK [GO-FILE | COUNT]
 import { existsSync } from "node:fs";
 import { tryLock, unlock } from "../../src/sim/state/pid-lock.ts";
 

@@ -1,11 +1,11 @@
 // A second process on the same simulated board, for the kernel tests: opens a group node, holds a group until its
 // stdin closes, or opens a device and reads/writes one register. Prints one JSON line with what the kernel answered.
-// Usage: bun test/sim/helpers-child.ts '{"stateDir":"...","mode":"open"|"hold"|"access", ...}'
+// Usage: bun test/helpers/sim-child.ts '{"stateDir":"...","mode":"open"|"hold"|"access", ...}'
 import { O_RDWR } from "../../src/boundary/kernel-boundary.ts";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import { createSimBoundary } from "../../src/sim/index.ts";
-import { errnoOf, openRaw, read32, write32 } from "./helpers-kernel.ts";
-import { registerRecorder } from "./helpers-recorder.ts";
+import { errnoOf, openRaw, read32, write32 } from "./sim-kernel.ts";
+import { registerRecorder } from "./sim-recorder.ts";
 
 interface ChildArgs {
   stateDir: string;
