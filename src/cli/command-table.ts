@@ -25,7 +25,10 @@ export interface CommandSpec {
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: "--sim", description: "Use the simulated board (also VFIO_PLAT_SIM=1)" },
   { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)" },
-  { flags: "--sim-board <name>", description: "Board for a new simulated state: virt (SMMUv3) or virt-noiommu (also VFIO_PLAT_SIM_BOARD)" },
+  {
+    flags: "--sim-board <name>",
+    description: "Board for a new simulated state: virt (SMMUv3), virt-noiommu or a board file FILE.json (also VFIO_PLAT_SIM_BOARD)",
+  },
   {
     flags: "--iommu-mode <mode>",
     description: "Open devices through auto (cdev + /dev/iommu when the kernel offers it, else the group), group or iommufd (also VFIO_PLAT_IOMMU_MODE)",
@@ -166,6 +169,14 @@ export const COMMANDS: CommandSpec[] = [
     options: [],
     examples: ["vfio-plat sim-reset", "vfio-plat --sim-state /tmp/board --sim-board virt-noiommu sim-reset"],
     load: () => import("./commands/sim-reset.ts"),
+  },
+  {
+    name: "sim-export",
+    usage: "sim-export [file]",
+    description: "Write the simulated board (the built-in virt included) as a board file (JSON, docs/board-files.md) to FILE or stdout",
+    options: [],
+    examples: ["vfio-plat sim-export my-board.json", "vfio-plat --sim-state /tmp/b --sim-board my-board.json list"],
+    load: () => import("./commands/sim-export.ts"),
   },
   {
     name: "dma-test",

@@ -13,7 +13,7 @@ import {
   VerifyError,
   VfioError,
 } from "../../vfio/errors.ts";
-import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
+import { BoardFileError, UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
@@ -244,6 +244,7 @@ const SIGNAL_EXIT = { SIGHUP: EXIT.SIGHUP, SIGINT: EXIT.SIGINT, SIGTERM: EXIT.SI
 function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
   if (e instanceof UsageError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof BoardFileError) return { exit: EXIT.USAGE, code: "USAGE", hint: "docs/board-files.md describes the format; vfio-plat sim-export writes a complete board file" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };

@@ -65,7 +65,7 @@ export function readDeviceEntry(r: JsonReader, e: Obj, path: string): DeviceFiel
     if (e.driver === null) f.nativeDriver = undefined;
     else {
       const d = r.str(e.driver, p("driver"), "a driver name, or null for none");
-      if (VFIO_DRIVERS.includes(d)) r.fail(p("driver"), "the native driver the board boots with (bind it to VFIO with vfio-plat bind)", d);
+      if (VFIO_DRIVERS.includes(d)) r.fail(p("driver"), "a native driver (a board boots with no device bound to VFIO)", d);
       if (!DRIVER_NAME.test(d)) r.fail(p("driver"), "a driver name (letters, digits and _ . : + -)", d);
       f.nativeDriver = d;
     }
