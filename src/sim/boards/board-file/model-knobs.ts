@@ -99,7 +99,9 @@ const generic: ModelKnobs = {
       const m = /^registers\[(\d+)\]\.?(\w*)$/.exec(e.key);
       const regs = (device.modelOptions?.["registers"] ?? []) as Obj[];
       const reg = m ? regs[Number(m[1])] : undefined;
-      const found = m && m[2] ? reg?.[m[2]] : reg;
+      const value = m && m[2] ? reg?.[m[2]] : reg;
+      // Offsets are numbers by now; the file most likely wrote them in hex.
+      const found = m?.[2] === "offset" && typeof value === "number" ? hexText(value) : value;
       r.fail(m ? `${at(path, Number(m[1]))}${m[2] ? `.${m[2]}` : ""}` : path, e.expected, found);
     }
   },
