@@ -45,7 +45,7 @@ export class JsonReader {
   /** Refuses any key of `o` not in `known`. */
   keys(o: Obj, path: string, known: readonly string[]): void {
     for (const k of Object.keys(o)) {
-      if (!known.includes(k)) this.fail(at(path, k), `no such key (known here: ${known.join(", ")})`, this.words(`key ${JSON.stringify(k)}`));
+      if (!known.includes(k)) this.fail(at(path, k), known.length ? `one of the keys known here (${known.join(", ")})` : "no keys here", this.words(`key ${JSON.stringify(k)}`));
     }
   }
 
