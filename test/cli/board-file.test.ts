@@ -153,3 +153,12 @@ test("a bad board file: exit 2, one line naming file, path, expected and found, 
   );
   expect(existsSync(join(state, "board.json"))).toBe(false);
 });
+
+test("sim-reset boots a board from a board file afresh as that board, not as the default one", () => {
+  const state = fresh();
+  ok(["--sim-board", EXAMPLE, "bind", STATUS], simEnv(state));
+  const r = runCli(["sim-reset"], { env: simEnv(state) });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("simulated board secure-pl330 booted afresh");
+  expect(ok(["list"], simEnv(state))).toMatch(/^1c0f0000\.status\s+platform\s+\(none\)/m); // there, and unbound again
+}, 60_000);

@@ -82,12 +82,13 @@ describe("from a board, with overrides", () => {
     const base = structuredClone(VIRT);
     base.devices.find((d) => d.model === "pl330")!.modelOptions = { mfifoLines: 32 };
     const basePath = file(boardFileText(base));
-    const spec = boardSpecOf(file({ ...FORMAT, from: basePath, devices: [{ name: "2c0a0000.dma", pl330: { channels: 4, eventsNonSecure: "0x0" } }] }));
+    const path = file({ ...FORMAT, from: basePath, devices: [{ name: "2c0a0000.dma", pl330: { channels: 4, eventsNonSecure: "0x0" } }] }, "four-channels.json");
+    const spec = boardSpecOf(path);
     const dma = spec.devices.find((d) => d.name === "2c0a0000.dma")!;
     expect(dma.modelOptions).toEqual({ mfifoLines: 32, channels: 4, eventsNonSecure: 0 });
     expect(dma.irqs).toEqual(VIRT.devices.find((d) => d.name === "2c0a0000.dma")!.irqs);
     expect(spec.devices.filter((d) => d.name !== "2c0a0000.dma")).toEqual(VIRT.devices.filter((d) => d.name !== "2c0a0000.dma"));
-    expect(spec.name).toBe("virt"); // not renamed: the file gave no name
+    expect(spec.name).toBe("four-channels"); // named after its file when it gives no name, not after its base board
   });
 
   test("devices removed and added, fields removed by null, cmdline entries set and deleted, IOMMU switched off", () => {

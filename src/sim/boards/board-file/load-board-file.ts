@@ -47,8 +47,8 @@ export function loadBoardFile(file: string, resolveBase: BaseResolver, within: r
   const base = top.from === undefined ? undefined : baseBoard(r, top.from, dir, resolveBase, [...within, resolve(file)]);
   const board: Obj = base ? (structuredClone(base) as unknown as Obj) : { cmdline: {}, description: "", devices: [] };
 
-  if (top.name !== undefined) board.name = r.str(top.name, "name");
-  else if (!base) board.name = basename(file).replace(/\.json$/, "");
+  // A board is named by its file unless it says otherwise (not by the board it starts from: it is another board).
+  board.name = top.name !== undefined ? r.str(top.name, "name") : basename(file).replace(/\.json$/i, "");
   if (!BOARD_NAME.test(board.name as string)) r.fail("name", "a board name (letters, digits and _ . + -)", board.name);
   if (top.description !== undefined) board.description = r.str(top.description, "description");
   if (top.iommu !== undefined) Object.assign(board, readIommu(r, top.iommu));
