@@ -214,3 +214,17 @@ describe("JSON error position", () => {
     expect(jsonErrorPosition('{"a": [1, {"b": null}], "c": -1.5e3}')).toBeUndefined();
   });
 });
+
+test("board.json's check knows the IOMMU fields a board file can set (a damaged one is state damage)", () => {
+  const { bootState } = require("../../src/sim/state/board-state.ts");
+  const { checkBoardState } = require("../../src/sim/state/state-shape.ts");
+  const spec: BoardSpec = structuredClone(VIRT);
+  spec.smmus = [{ profile: "mmu401-s2", name: "7fb00000.iommu" }];
+  spec.devices[0]!.iommu = { smmu: "7fb00000.iommu", streamIds: [0, 1] };
+  expect(() => checkBoardState(bootState(spec), "board.json", dir)).not.toThrow();
+  (spec.devices[0]!.iommu as { streamIds: unknown[] }).streamIds = [0, "x"];
+  expect(() => checkBoardState(bootState(spec), "board.json", dir)).toThrow("iommu.streamIds[1]");
+  spec.devices[0]!.iommu = { smmu: "7fb00000.iommu", streamIds: [] };
+  (spec.smmus as unknown[]) = [{ profile: "mmu401-s2" }];
+  expect(() => checkBoardState(bootState(spec), "board.json", dir)).toThrow("board.smmus[0].name");
+});
