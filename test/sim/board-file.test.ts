@@ -228,3 +228,14 @@ test("board.json's check knows the IOMMU fields a board file can set (a damaged 
   (spec.smmus as unknown[]) = [{ profile: "mmu401-s2" }];
   expect(() => checkBoardState(bootState(spec), "board.json", dir)).toThrow("board.smmus[0].name");
 });
+
+test("a user model's path (model \"module\") is made absolute against the board file's directory; export writes it back", () => {
+  const { MODEL_KNOBS } = require("../../src/sim/boards/board-file/model-knobs.ts");
+  const { JsonReader } = require("../../src/sim/boards/board-file/json-reader.ts");
+  const knobs = MODEL_KNOBS.module;
+  const options = knobs.read(new JsonReader("b.json"), { path: "./models/dma.ts", lanes: 2 }, "devices[0].module", "/boards");
+  expect(options).toEqual({ module: "/boards/models/dma.ts", lanes: 2 });
+  expect(knobs.read(new JsonReader("b.json"), { path: "/abs/m.js" }, "devices[0].module", "/boards")).toEqual({ module: "/abs/m.js" });
+  expect(knobs.write(options)).toEqual({ path: "/boards/models/dma.ts", lanes: 2 });
+  expect(() => knobs.read(new JsonReader("b.json"), { file: "x.ts" }, "devices[0].module", "/boards")).toThrow("devices[0].module.path");
+});
