@@ -113,7 +113,16 @@ function baseBoard(r: JsonReader, from: unknown, dir: string, resolveBase: BaseR
 function readIommu(r: JsonReader, v: unknown): Partial<BoardSpec> {
   if (v === "none") return { iommu: "none", smmu: undefined };
   if (typeof v === "string") r.fail("iommu", '"none" or an SMMU { "profile": ..., "name": ... }', v);
-  return { iommu: "smmuv3", smmu: readSmmu(r, v, "iommu") };
+  const smmu = readSmmu(r, v, "iommu");
+  return { iommu: iommuKindOf(smmu), smmu };
+}
+
+/**
+ * BoardSpec.iommu for a board whose IOMMU is `smmu`. Today every SMMU profile runs under the kind "smmuv3" (the
+ * profile decides stage, syndromes and driver); a kind of its own for arm-smmu (v1/v2) profiles belongs here.
+ */
+function iommuKindOf(_smmu: SmmuSpec): BoardSpec["iommu"] {
+  return "smmuv3";
 }
 
 function readSmmu(r: JsonReader, v: unknown, path: string): SmmuSpec {
