@@ -64,7 +64,8 @@ export async function resetSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise
  * `simBoard`.
  */
 export async function exportSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise<{ stateDir: string; board: string; text: string }> {
-  const { activeBoard, boardFileText } = await import("./sim/index.ts");
+  // Straight to the two modules: the sim's index (what every --sim command loads) stays without the board-file code.
+  const [{ activeBoard }, { boardFileText }] = await Promise.all([import("./sim/state/active-board.ts"), import("./sim/boards/board-file/export-board-file.ts")]);
   const stateDir = opts.simStateDir ?? defaultSimStateDir();
   const spec = activeBoard(stateDir, opts.simBoard, {
     ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),

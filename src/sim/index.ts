@@ -3,8 +3,6 @@ export { createSimBoundary, SimBoundary, type SimOptions } from "./sim-boundary.
 export { BOARDS, DEFAULT_BOARD } from "./boards/index.ts";
 export type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
 export { BoardFileError, UnknownBoardError } from "./boards/board-errors.ts";
-export { boardFileText } from "./boards/board-file/export-board-file.ts";
-export { activeBoard } from "./state/active-board.ts";
 export { boardSpecOf } from "./boards/board-of.ts";
 export { resetBoard, type ResetResult } from "./state/state-reset.ts";
 export { inspectState, type StateIssue } from "./state/state-check.ts";

@@ -3,7 +3,8 @@
 import type { BoardSpec } from "./board-spec.ts";
 import { UnknownBoardError } from "./board-errors.ts";
 import { BOARDS, DEFAULT_BOARD } from "./index.ts";
-import { loadBoardFile } from "./board-file/load-board-file.ts";
+
+type BoardFileLoader = typeof import("./board-file/load-board-file.ts");
 
 /**
  * The board a name, path or spec stands for (the default board when none): a path ending .json is a board file.
@@ -12,7 +13,8 @@ import { loadBoardFile } from "./board-file/load-board-file.ts";
 export function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
-  if (/\.json$/i.test(board)) return loadBoardFile(board, boardSpecOf);
+  // Loaded only for a board file (a synchronous require): a built-in board does not pay for the reader at start-up.
+  if (/\.json$/i.test(board)) return (require("./board-file/load-board-file.ts") as BoardFileLoader).loadBoardFile(board, boardSpecOf);
   const spec = BOARDS[board];
   if (!spec || !Object.hasOwn(BOARDS, board)) throw new UnknownBoardError(board, Object.keys(BOARDS));
   return spec;
