@@ -2,6 +2,7 @@
 // the built-in boards included, on stdout or into FILE. Loading that file with --sim-board gives the same board, and
 // exporting it again gives the same text. Always acts on the simulated board, with or without --sim.
 import { writeFileSync } from "node:fs";
+import { strerror } from "../../boundary/errno.ts";
 import { exportSimBoard } from "../../open-boundary.ts";
 import { UsageError } from "../../vfio/errors.ts";
 import type { CliContext } from "../context.ts";
@@ -26,8 +27,8 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   try {
     writeFileSync(file, r.text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write ${file}${code ? ` (${code})` : ""}`, "give a file in a directory you can write, or - for standard output");
+    const code = (e as NodeJS.ErrnoException).code ?? "EIO";
+    throw new UsageError(`cannot write ${file}: ${strerror(code)} [${code}]`, "give a file in a directory you can write, or - for standard output");
   }
   if (ctx.json) writeStdout(jsonDocument({ stateDir: r.stateDir, board: r.board, file }));
   else writeStdout(`board ${r.board} written to ${file}\n`);

@@ -30,4 +30,10 @@ export const BOARD_FILE: BadInputCase[] = [
   bad("bad-address", ' at devices[0].regions[0].base: expected an integer 0..0xffffffffffffffff (a number or a "0x..." string), found "0x1_0000"', "an address that is not a number"),
   bad("vfio-driver", ' at devices[0].driver: expected a native driver (a board boots with no device bound to VFIO), found "vfio-amba"', "a device that would boot bound to VFIO"),
   bad("duplicate-name", ' at devices[1].name: expected a name no other entry of this file has, found "9010000.pl031"', "two entries for one device", ["sim-export"]),
+  {
+    args: ["sim-export", "/nonexistent/dir/board.json"],
+    exit: 2,
+    says: "cannot write /nonexistent/dir/board.json: No such file or directory [ENOENT]",
+    why: "sim-export into a directory that does not exist",
+  },
 ];
