@@ -12,7 +12,7 @@ export interface BoundaryOptions {
   sim?: boolean;
   /** The simulated board's state directory (default: $VFIO_PLAT_SIM_STATE or <tmp>/vfio-plat-sim-<uid>). */
   simStateDir?: string;
-  /** Board to create when the state directory is new ("virt", "virt-noiommu"). */
+  /** Board to create when the state directory is new ("virt", "virt-noiommu", or a board file ending .json). */
   simBoard?: string;
   /** Told about each stale lock file of the simulated board that was taken over or cleared (for a notice). */
   onStaleLock?: StaleLockListener;
@@ -56,6 +56,22 @@ export async function resetSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise
     ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
     ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
   });
+}
+
+/**
+ * The simulated board in its state directory as a board file's text (booting `simBoard`, else the default board,
+ * when the directory is new). Throws StateDamagedError for damaged state, UnknownBoardError / BoardFileError for a bad
+ * `simBoard`.
+ */
+export async function exportSimBoard(opts: Omit<BoundaryOptions, "sim">): Promise<{ stateDir: string; board: string; text: string }> {
+  // Straight to the two modules: the sim's index (what every --sim command loads) stays without the board-file code.
+  const [{ activeBoard }, { boardFileText }] = await Promise.all([import("./sim/state/active-board.ts"), import("./sim/boards/board-file/export-board-file.ts")]);
+  const stateDir = opts.simStateDir ?? defaultSimStateDir();
+  const spec = activeBoard(stateDir, opts.simBoard, {
+    ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
+    ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
+  });
+  return { stateDir, board: spec.name, text: boardFileText(spec) };
 }
 
 /** What is wrong with the simulated board's state directory (damaged files, stale locks), changing nothing. */

@@ -22,7 +22,7 @@ export const GLOBAL_OPTIONS = [
   { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)", value: { kind: "dir" } },
   {
     flags: "--sim-board <name>",
-    description: "Board for a new simulated state: virt (SMMUv3) or virt-noiommu (also VFIO_PLAT_SIM_BOARD)",
+    description: "Board for a new simulated state: virt (SMMUv3), virt-noiommu, a board file FILE.json or a device tree FILE.dtb/.dts (also VFIO_PLAT_SIM_BOARD)",
     value: { kind: "word", suggest: "boards" },
   },
   {
@@ -101,6 +101,7 @@ export const COMMAND_OPTIONS = {
   log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],
   doctor: [],
   "sim-reset": [],
+  "sim-export": [],
   "dma-test": [
     { flags: "--size <size>", description: "Bytes per copy, k/M/G suffixes (default 64M)", value: { kind: "size", min: 1n, max: 1n << 30n }, default: "64M" },
     { flags: "--iterations <n>", description: "Number of copies (default 1)", value: { kind: "integer", min: 1n, max: 1_000_000n }, default: "1" },

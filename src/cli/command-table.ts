@@ -123,6 +123,13 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/sim-reset.ts"),
   }),
   command({
+    name: "sim-export",
+    usage: "sim-export [file]",
+    description: "Write the simulated board (the built-in virt included) as a board file (JSON, docs/board-files.md) to FILE or stdout",
+    examples: ["vfio-plat sim-export my-board.json", "vfio-plat --sim-state /tmp/b --sim-board my-board.json list"],
+    load: () => import("./commands/sim-export.ts"),
+  }),
+  command({
     name: "dma-test",
     usage: "dma-test <device>",
     description: "Copy memory with a PL330 through the IOMMU, verify every byte and report throughput; --inject provokes a fault",

@@ -9,6 +9,7 @@ import { irqUnavailableReason, type Irq } from "../../vfio/irq.ts";
 import { regionUnavailableReason, type Region } from "../../vfio/region.ts";
 import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
+import { pl330Summary, pl330SummaryLines } from "../pl330-summary.ts";
 import { hex } from "../output/hex.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
@@ -31,6 +32,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     const r = describe(() => device.irq(index), () => irqUnavailableReason(name, "refused"));
     return "ok" in r ? { index, irq: r.ok, name } : { index, error: r.error, reason: r.reason, name };
   });
+  const pl330 = pl330Summary(dev.compatible, device);
   if (ctx.json) {
     writeStdout(
       jsonDocument({
@@ -69,6 +71,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
               }
             : { index: e.index, ...(pci ? { name: e.name ?? null } : {}), count: null, flags: [], trigger: null, error: e.error, unavailable: e.reason },
         ),
+        ...(pl330 ? { pl330 } : {}),
       }),
     );
     return 0;
@@ -108,6 +111,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
       : [`  ${e.index}`, ...(pci ? [e.name ?? "-"] : []), "unavailable", "", "", e.reason],
   );
   out.push(...formatTable(irqRows));
+  if (pl330) out.push(...pl330SummaryLines(pl330));
   writeStdout(`${out.join("\n")}\n`);
   return 0;
 }

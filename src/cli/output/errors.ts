@@ -5,7 +5,7 @@ import { strerror } from "../../boundary/errno.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { BusyError, DeviceNotFoundError, InvalidArgumentError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import { InterruptedError, interruptedOf } from "../usage-error.ts";
-import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
+import { BoardFileError, UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
@@ -181,6 +181,7 @@ export function safeText(text: string): string {
 function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
   if (e instanceof InvalidArgumentError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof BoardFileError) return { exit: EXIT.USAGE, code: "USAGE", hint: "docs/board-files.md describes the format; vfio-plat sim-export writes a complete board file" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };

@@ -89,6 +89,11 @@ export interface DeviceSpec {
   model: string;
   /** Model-specific build options (e.g. PL330 channel count). */
   modelOptions?: Record<string, unknown>;
+  /**
+   * The IOMMU in front of this master (dev_name of the SMMU, e.g. "7fb00000.iommu") and its stream IDs from the DT's
+   * `iommus`, in DT order.
+   */
+  iommu?: { smmu: string; streamIds: number[] };
 }
 
 /**
@@ -101,6 +106,10 @@ export interface SmmuSpec {
   name: string;
   /** Input address size in bits (IOVAs at or above 2^ias fault); the profile's default when absent. */
   ias?: number;
+  /** DT compatible strings of the SMMU node, most specific first. */
+  compatible?: string[];
+  /** The SMMU's table walk is cache-coherent (DT `dma-coherent` on the SMMU node). */
+  coherentWalk?: boolean;
 }
 
 export interface BoardSpec {
@@ -111,6 +120,11 @@ export interface BoardSpec {
   iommu: "smmuv3" | "none";
   /** The SMMU's details when `iommu` is not "none" (an SMMUv3 stage-1 "9050000.smmuv3" when absent). */
   smmu?: SmmuSpec;
+  /**
+   * Every IOMMU of the board the devices refer to by name (DeviceSpec.iommu). When absent, `smmu` (or the default
+   * SMMUv3) is the only one.
+   */
+  smmus?: SmmuSpec[];
   /** Kernel command line module parameters as booted (e.g. vfio_platform.reset_required=0). */
   cmdline: Record<string, string>;
   /** CPU page size of the simulated kernel (4096 or 65536). */

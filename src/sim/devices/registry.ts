@@ -5,6 +5,7 @@
 import type { DeviceModelFactory } from "../boards/board-spec.ts";
 
 type Edu = typeof import("./edu.ts");
+type GenericMmio = typeof import("./generic-mmio.ts");
 type Pl011 = typeof import("./pl011.ts");
 type Pl031 = typeof import("./pl031.ts");
 type Pl330 = typeof import("./pl330/pl330.ts");
@@ -17,4 +18,5 @@ export const DEVICE_MODELS: Record<string, DeviceModelFactory> = {
   "virtio-mmio": (spec, ctx) => new (require("./virtio-mmio.ts") as VirtioMmio).VirtioMmioEmpty(spec, ctx),
   pl330: (spec, ctx) => new (require("./pl330/pl330.ts") as Pl330).Pl330(spec, ctx),
   edu: (spec, ctx) => new (require("./edu.ts") as Edu).Edu(spec, ctx),
+  "generic-mmio": (spec, ctx) => new (require("./generic-mmio.ts") as GenericMmio).GenericMmio(spec, ctx),
 };

@@ -19,7 +19,7 @@ interface SmmuProfile {
   defaultIas: number;
 }
 
-const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
+export const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
   // Current arm64 (QEMU virt,iommu=smmuv3; servers): type1 gets a stage-1 domain, ias = min(48, VA_BITS).
   "smmuv3-s1": { stage: 1, syndrome: "v3", driver: "arm-smmu-v3", defaultIas: 48 },
   // MMU-500 (SMMUv2 architecture) with stage 1 preferred by arm-smmu for unmanaged domains.
@@ -31,7 +31,7 @@ const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
 };
 
 /** The SMMU of QEMU's `-M virt,iommu=smmuv3` (its MMIO base 0x09050000), used when a board names none. */
-const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
+export const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
 
 /** A board's SMMU with defaults filled in, or undefined when the board has no IOMMU (noiommu only). */
 export interface SmmuConfig {

@@ -9,7 +9,7 @@ import type { BoardSpec } from "../boards/board-spec.ts";
 import { BOARDS, DEFAULT_BOARD } from "../boards/index.ts";
 import { inspectLock, isLockTemp, lockTempOrphaned, withLock } from "./pid-lock.ts";
 import { StateDamagedError, StateLockedError } from "./state-errors.ts";
-import { HOST_SUBDIR, MAX_STATE_BYTES, StateStore, type StateStoreOptions } from "./state-store.ts";
+import { HOST_SUBDIR, MAX_STATE_BYTES, parseState, StateStore, type StateStoreOptions } from "./state-store.ts";
 
 export interface ResetResult {
   stateDir: string;
@@ -19,22 +19,26 @@ export interface ResetResult {
   removed: string[];
 }
 
-/** The board a damaged or healthy board.json names, when it names a known one. */
-function previousBoard(file: string): string | undefined {
+/**
+ * The board board.json had: a built-in board by its name (today's definition of it), else its whole spec when the
+ * file still reads as a board state (a board from a board file or a device tree boots again as it was).
+ */
+function previousBoard(file: string, dir: string): BoardSpec | undefined {
   try {
     const r = readStateFile(file, MAX_STATE_BYTES);
     if (r.kind !== "text") return undefined;
     const name = (JSON.parse(r.text) as { board?: { name?: unknown } }).board?.name;
-    return typeof name === "string" && Object.hasOwn(BOARDS, name) ? name : undefined;
+    if (typeof name === "string" && Object.hasOwn(BOARDS, name)) return BOARDS[name];
+    return parseState(r.text, file, dir).board;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Boot the board in `stateDir` afresh: `board` when given, else the board its board.json named (when still readable
- * and known), else the default board. Removes board.json (whatever its state), board.json temp files, every file
- * under locks/ and the bind records under host/.
+ * Boot the board in `stateDir` afresh: `board` when given, else the board its board.json had (a built-in board by
+ * name, else its spec while the file still reads as a board state), else the default board. Removes board.json
+ * (whatever its state), board.json temp files, every file under locks/ and the bind records under host/.
  * @throws StateDamagedError ("not-a-directory") when `stateDir` is a file; StateLockedError naming the pid when a live
  *   process holds one of the board's group or device locks (it has the board open).
  */
@@ -45,7 +49,7 @@ export function resetBoard(stateDir: string, board?: BoardSpec, listeners: State
   }
   const file = join(stateDir, "board.json");
   const locksDir = join(stateDir, "locks");
-  const spec = board ?? BOARDS[previousBoard(file) ?? DEFAULT_BOARD]!;
+  const spec = board ?? previousBoard(file, stateDir) ?? BOARDS[DEFAULT_BOARD]!;
   const removed: string[] = [];
   const remove = (rel: string) => {
     rmSync(join(stateDir, rel), { recursive: true, force: true });

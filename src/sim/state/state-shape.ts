@@ -110,7 +110,19 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
     c.int(dev.iommuGroup, `${at}: iommuGroup`, U32, true);
     c.str(dev.nativeDriver, `${at}: nativeDriver`, true);
     if (dev.bus === "pci") c.obj(dev.pci, `${at}: pci`);
+    if (dev.iommu !== undefined) {
+      const iommu = c.obj(dev.iommu, `${at}: iommu`);
+      c.str(iommu.smmu, `${at}: iommu.smmu`);
+      c.arr(iommu.streamIds, `${at}: iommu.streamIds`).forEach((id, j) => c.int(id, `${at}: iommu.streamIds[${j}]`, U32));
+    }
   });
+  if (board.smmus !== undefined) {
+    c.arr(board.smmus, "board.smmus").forEach((s, i) => {
+      const smmu = c.obj(s, `board.smmus[${i}]`);
+      c.str(smmu.profile, `board.smmus[${i}].profile`);
+      c.str(smmu.name, `board.smmus[${i}].name`);
+    });
+  }
   return names;
 }
 

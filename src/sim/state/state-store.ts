@@ -213,7 +213,7 @@ function reviveBigint(_k: string, v: unknown): unknown {
 }
 
 /** Parse and check a board.json text. @throws StateDamagedError ("empty", "not-json", or what checkBoardState finds). */
-function parseState(text: string, file: string, dir: string): BoardState {
+export function parseState(text: string, file: string, dir: string): BoardState {
   if (text.trim() === "") throw new StateDamagedError(file, "empty", "is empty (a write cut short, or the file was emptied)", dir);
   let value: unknown;
   try {

@@ -1,6 +1,7 @@
 // The PL330's build configuration (its RTL tie-offs) read from a DeviceSpec's modelOptions, and the read-only
 // configuration registers CR0..CR4/CRD and PeriphID bytes derived from it, so a driver that sizes itself from CR0/CRD
 // (as Linux's pl330 does) sees the same numbers the model runs with. Values per pl330-smmu.md §1.1-§1.2.
+import { ModelOptionError } from "../model-option-error.ts";
 
 /** PeriphID2[7:4]: r0p0 = 0, r1p0 = 1, r1p1 = 2, r1p2 = 3. */
 const PL330_REVISIONS = { r0p0: 0, r1p0: 1, r1p1: 2, r1p2: 3 } as const;
@@ -49,11 +50,37 @@ export interface Pl330Config {
 
 const MODEL = "pl330";
 
+/** Every modelOptions key pl330Config reads (a board file refuses others). */
+export const PL330_OPTION_KEYS = [
+  "channels",
+  "events",
+  "peripherals",
+  "dataWidthBits",
+  "mfifoLines",
+  "readQueueDepth",
+  "writeQueueDepth",
+  "readIssuingCap",
+  "writeIssuingCap",
+  "icacheLines",
+  "icacheLineBytes",
+  "revision",
+  "managerNonSecure",
+  "eventsNonSecure",
+  "peripheralsNonSecure",
+  "bootAddress",
+  "irqLayout",
+  "eventIrqLines",
+  "cyclesPerMs",
+  "watchdogCycles",
+  "fastPath",
+  "maxInstructionsPerAdvance",
+] as const;
+
 function int(opts: Record<string, unknown>, key: string, dflt: number, min: number, max: number): number {
   const v = opts[key];
   if (v === undefined) return dflt;
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw new TypeError(`${MODEL}: modelOptions.${key} must be an integer in ${min}..${max}`);
+    throw new ModelOptionError(MODEL, key, `an integer in ${min}..${max}`);
   }
   return v;
 }
@@ -62,7 +89,7 @@ function oneOf<T>(opts: Record<string, unknown>, key: string, dflt: T, allowed: 
   const v = opts[key];
   if (v === undefined) return dflt;
   if (!allowed.includes(v as T)) {
-    throw new TypeError(`${MODEL}: modelOptions.${key} must be one of ${allowed.join(", ")}`);
+    throw new ModelOptionError(MODEL, key, `one of ${allowed.join(", ")}`);
   }
   return v as T;
 }
@@ -70,7 +97,7 @@ function oneOf<T>(opts: Record<string, unknown>, key: string, dflt: T, allowed: 
 function bool(opts: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = opts[key];
   if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw new TypeError(`${MODEL}: modelOptions.${key} must be a boolean`);
+  if (typeof v !== "boolean") throw new ModelOptionError(MODEL, key, "a boolean");
   return v;
 }
 
@@ -85,7 +112,7 @@ function mask(n: number): number {
  * ("r1p1"), managerNonSecure (true), eventsNonSecure / peripheralsNonSecure (all ones when the manager is Non-secure,
  * else 0), bootAddress (none), irqLayout ("split"), eventIrqLines (min(events, 8)), cyclesPerMs (1_000_000 = 1 GHz),
  * watchdogCycles (1024), fastPath (true), maxInstructionsPerAdvance (1_000_000).
- * @throws TypeError naming the option when a value is out of range or of the wrong type.
+ * @throws ModelOptionError (a TypeError) naming the option when a value is out of range or of the wrong type.
  */
 export function pl330Config(options: Record<string, unknown> | undefined): Pl330Config {
   const o = options ?? {};
@@ -99,11 +126,11 @@ export function pl330Config(options: Record<string, unknown> | undefined): Pl330
   const irqLayout = oneOf<Pl330IrqLayout>(o, "irqLayout", "split", ["split", "combined"]);
   const boot = o["bootAddress"];
   if (boot !== undefined && (typeof boot !== "number" || !Number.isInteger(boot) || boot < 0 || boot > 0xffffffff)) {
-    throw new TypeError(`${MODEL}: modelOptions.bootAddress must be a 32-bit address`);
+    throw new ModelOptionError(MODEL, "bootAddress", "a 32-bit address");
   }
   const cyclesPerMs = o["cyclesPerMs"] ?? 1_000_000;
   if (typeof cyclesPerMs !== "number" || !(cyclesPerMs > 0) || !Number.isFinite(cyclesPerMs)) {
-    throw new TypeError(`${MODEL}: modelOptions.cyclesPerMs must be a positive number`);
+    throw new ModelOptionError(MODEL, "cyclesPerMs", "a positive number");
   }
   return {
     channels,

@@ -1,0 +1,39 @@
+// Bad-input rows: board files given with --sim-board (also VFIO_PLAT_SIM_BOARD). See ../bad-input-cases.ts for the
+// fields. Each row's file is a fixture under test/fixtures/board-files/ with one mistake; the line names the file,
+// the JSON path, what was expected and what was found, and the exit code is 2 (a usage error). A board file is read
+// whenever it is given, so these rows fail the same on the shared board as on a new one.
+import type { BadInputCase } from "../bad-input-cases.ts";
+
+const DIR = "test/fixtures/board-files";
+
+/** `--sim-board FILE list` on a fixture with one mistake. */
+const bad = (name: string, says: string, why: string, command: string[] = ["list"]): BadInputCase => ({
+  args: ["--sim-board", `${DIR}/${name}.json`, ...command],
+  exit: 2,
+  says: `board file ${DIR}/${name}.json${says}`,
+  why,
+});
+
+export const BOARD_FILE: BadInputCase[] = [
+  bad("missing", ": expected a readable board file, found no such file (ENOENT)", "a board file that does not exist"),
+  bad("not-json", ': expected JSON, found text that is not JSON (line 3 column 11: Unexpected identifier "virt")', "a board file that is not JSON: the place is named"),
+  bad("no-format", ' at ["vfio-plat-board"]: expected 1 (this vfio-plat reads board files of format version 1), found nothing', "a JSON file without the board-file format marker"),
+  bad("unknown-from", ' at from: expected a built-in board (virt, virt-noiommu) or the path of a .json, .dtb or .dts file, found "juno"', "`from` names no board"),
+  bad("smmu-profile", ' at iommu.profile: expected one of "smmuv3-s1"', "an SMMU profile the simulator does not have"),
+  bad("pl330-channels", " at devices[0].pl330.channels: expected an integer in 1..8, found 9", "a PL330 with more channels than the DMA-330 can have"),
+  bad("pl330-knob", ' at devices[0].pl330.threads: expected one of the keys known here (channels, events,', "a PL330 knob that does not exist"),
+  bad("pl330-security", ' at devices[0].pl330.managerNonSecure: expected a boolean, found "no"', "a PL330 security knob of the wrong type"),
+  bad("other-model-knobs", ' at devices[0].pl330: expected the knobs of model pl031 under "pl031"', "PL330 knobs on a device of another model"),
+  bad("generic-access", ' at devices[0].registers[1].access: expected one of rw, ro, w1c, w1s, wo, found "read-clear"', "a generic-model register with an access rule that does not exist"),
+  bad("generic-overlap", ' at devices[0].registers[1].offset: expected a place no other register covers (registers[0] covers 0x4), found "0x4"', "two generic-model registers on the same bytes"),
+  bad("incomplete-device", ' at devices[0].regions: expected the device\'s regions (no device "1c0f0000.status" on the board this file starts from)', "a new device without its MMIO regions"),
+  bad("bad-address", ' at devices[0].regions[0].base: expected an integer 0..0xffffffffffffffff (a number or a "0x..." string), found "0x1_0000"', "an address that is not a number"),
+  bad("vfio-driver", ' at devices[0].driver: expected a native driver (a board boots with no device bound to VFIO), found "vfio-amba"', "a device that would boot bound to VFIO"),
+  bad("duplicate-name", ' at devices[1].name: expected a name no other entry of this file has, found "9010000.pl031"', "two entries for one device", ["sim-export"]),
+  {
+    args: ["sim-export", "/nonexistent/dir/board.json"],
+    exit: 2,
+    says: "cannot write /nonexistent/dir/board.json: No such file or directory [ENOENT]",
+    why: "sim-export into a directory that does not exist",
+  },
+];
