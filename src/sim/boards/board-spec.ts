@@ -85,6 +85,12 @@ export interface DeviceSpec {
   console?: string;
   /** The device tree marks the device `dma-coherent` (VFIO needs cache-coherent DMA behind an IOMMU). */
   dmaCoherent?: boolean;
+  /**
+   * The IOMMU in front of the device, from the device tree's `iommus`: `smmu` is the dev_name of the SMMU (a name in
+   * BoardSpec.smmus, e.g. "7fb00000.iommu") and `streamIds` the master's stream IDs in DT order (for a PL330,
+   * streamIds[n] for n < channels is channel n's and the last one is the manager's, as Juno's DT lists them).
+   */
+  iommu?: { smmu: string; streamIds: number[] };
   /** Device model factory key (see devices/registry.ts). */
   model: string;
   /** Model-specific build options (e.g. PL330 channel count). */
@@ -101,16 +107,28 @@ export interface SmmuSpec {
   name: string;
   /** Input address size in bits (IOVAs at or above 2^ias fault); the profile's default when absent. */
   ias?: number;
+  /** The SMMU node's DT compatible strings, most specific first (boards built from a device tree). */
+  compatible?: string[];
+  /** The SMMU's table walk is cache coherent (DT `dma-coherent` on the SMMU node). */
+  coherentWalk?: boolean;
 }
 
 export interface BoardSpec {
   /** Board name: "virt", "virt-noiommu", ... */
   name: string;
   description: string;
-  /** Kind of IOMMU in front of the devices; "none" means binding needs noiommu mode. */
-  iommu: "smmuv3" | "none";
+  /**
+   * Kind of IOMMU in front of the devices ("arm-smmu": the SMMU architecture v1/v2, MMU-400/401/500); "none" means
+   * binding needs noiommu mode.
+   */
+  iommu: "smmuv3" | "arm-smmu" | "none";
   /** The SMMU's details when `iommu` is not "none" (an SMMUv3 stage-1 "9050000.smmuv3" when absent). */
   smmu?: SmmuSpec;
+  /**
+   * Every IOMMU of the board that devices name in DeviceSpec.iommu (boards built from a device tree). When absent,
+   * `smmu` (or the default SMMUv3) is the only one.
+   */
+  smmus?: SmmuSpec[];
   /** Kernel command line module parameters as booted (e.g. vfio_platform.reset_required=0). */
   cmdline: Record<string, string>;
   /** CPU page size of the simulated kernel (4096 or 65536). */
