@@ -9,7 +9,7 @@ import { DtReader } from "./dt-props.ts";
 import { populate } from "./dt-populate.ts";
 import { busIdOf, regionsOf } from "./dt-address.ts";
 import { interruptsOf } from "./dt-interrupts.ts";
-import { nodeModelOf } from "./dt-models.ts";
+import { GENERIC_MMIO, nodeModelOf } from "./dt-models.ts";
 import { masterIommuOf, smmuProfileOf, smmuSpecOf } from "./dt-iommu.ts";
 
 /** of_dma_is_coherent(): `dma-coherent` on the node or a DMA parent, unless `dma-noncoherent` comes first. */
@@ -73,12 +73,14 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   const consoleAt = consoleNode(r, tree.root);
   let group = 0;
   const used = new Set<SmmuSpec>();
+  let modelledMaster: SmmuSpec | undefined;
   const devices: DeviceSpec[] = entries.map(({ node, bus, name }) => {
     const irqs = interruptsOf(r, node);
     const m = nodeModelOf(r, node, irqs);
     const master = masterIommuOf(r, node);
     const smmu = master ? smmusByNode.get(master.iommu) : undefined;
     if (smmu) used.add(smmu);
+    if (smmu && m.model !== GENERIC_MMIO) modelledMaster ??= smmu;
     const dev: DeviceSpec = {
       name,
       bus,
@@ -98,7 +100,9 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   });
   if (devices.length === 0) throw new BoardFileError(opts.file, "/", "nodes that become devices (with compatible, status okay)", "none");
   const smmus = [...smmusByNode.values()];
-  const first = smmus.find((s) => used.has(s));
+  // The board's one `smmu` (for code that knows a single SMMU): the one in front of the first modelled DMA master (the
+  // PL330 on Juno), else the first one any master uses.
+  const first = modelledMaster ?? smmus.find((s) => used.has(s));
   const model = r.string(tree.root, "model") ?? r.compatible(tree.root)[0] ?? "no model";
   return {
     name: opts.name,
