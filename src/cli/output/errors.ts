@@ -13,7 +13,7 @@ import {
   VerifyError,
   VfioError,
 } from "../../vfio/errors.ts";
-import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
+import { BoardFileError, UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
@@ -245,6 +245,10 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
   if (e instanceof UsageError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof BoardFileError) {
+    const hint = e.where === "dtc" && e.found === "no dtc on PATH" ? "install dtc (apt-get install device-tree-compiler) or pass the .dtb" : "fix the file or pick another board (docs/boards.md)";
+    return { exit: EXIT.USAGE, code: "USAGE", hint };
+  }
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
   }
