@@ -25,7 +25,7 @@ export interface CommandSpec {
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: "--sim", description: "Use the simulated board (also VFIO_PLAT_SIM=1)" },
   { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)" },
-  { flags: "--sim-board <name>", description: "Board for a new simulated state: virt (SMMUv3) or virt-noiommu (also VFIO_PLAT_SIM_BOARD)" },
+  { flags: "--sim-board <name>", description: "Board for a new simulated state: virt (SMMUv3), virt-noiommu, or a device tree FILE.dtb/FILE.dts (also VFIO_PLAT_SIM_BOARD)" },
   {
     flags: "--iommu-mode <mode>",
     description: "Open devices through auto (cdev + /dev/iommu when the kernel offers it, else the group), group or iommufd (also VFIO_PLAT_IOMMU_MODE)",
