@@ -3,6 +3,7 @@
 // same through VFIO_PLAT_SIM_BOARD. The real Juno r2 board runs once every node has a model (the generic MMIO model
 // of the board-file work); until then that part is skipped with its reason.
 import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEVICE_MODELS } from "../../src/sim/devices/registry.ts";
 import { builtDtbDir } from "../../scripts/boards/dtbs.ts";
@@ -41,6 +42,25 @@ describe.skipIf(!dtc)("a board from flat-board.dts (needs dtc)", () => {
     expect(id.stdout.trim()).toBe("0x24"); // PeriphID2 of the r1p1 model: the tree forced no other
     expect(runCli(["unbind", "7ff00000.dma-controller"], { env }).code).toBe(0);
     expect(runCli(["list"], { env }).stdout).toMatch(/7ff00000\.dma-controller\s+amba\s+dma-pl330/);
+  });
+
+  test("the README's and docs/boards.md's list samples are the real output", () => {
+    const own = tempSimState();
+    try {
+      const real = runCli(["--sim-board", "test/fixtures/dt/flat-board.dts", "list"], { env: simEnv(own.dir) }).stdout.trimEnd();
+      for (const doc of ["README.md", "docs/boards.md"]) {
+        const text = readFileSync(join(REPO, doc), "utf8");
+        const cmd = "$ vfio-plat --sim --sim-board test/fixtures/dt/flat-board.dts list\n";
+        const at = text.indexOf(cmd);
+        expect(at, doc).toBeGreaterThan(0);
+        const indent = text.slice(text.lastIndexOf("\n", at) + 1, at);
+        const lines = text.slice(at + cmd.length).split("\n");
+        const sample = lines.slice(0, lines.findIndex((l) => l.trimStart().startsWith("$") || l.trimStart().startsWith("```")));
+        expect(sample.map((l) => l.slice(indent.length)).join("\n"), doc).toBe(real);
+      }
+    } finally {
+      own.dispose();
+    }
   });
 
   test("VFIO_PLAT_SIM_BOARD names the file as --sim-board does", () => {
