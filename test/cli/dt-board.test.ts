@@ -77,20 +77,49 @@ describe.skipIf(!dtc)("a board from flat-board.dts (needs dtc)", () => {
 
 const dtbs = builtDtbDir();
 const generic = Object.hasOwn(DEVICE_MODELS, "generic-mmio");
-describe.skipIf(!dtbs || !generic)(
-  `juno-r2.dtb on the CLI${!generic ? " (skipped: the generic-mmio model is not in this tree yet)" : !dtbs ? " (skipped: DTBs not built; bun scripts/boards/dtbs.ts)" : ""}`,
-  () => {
-    test("list shows 7ff00000.dma-controller on amba, dma-pl330, in a group of its own", () => {
-      const state = tempSimState();
-      try {
-        const env = simEnv(state.dir);
-        const r = runCli(["--sim-board", join(dtbs!, "arm/juno-r2.dtb"), "list"], { env });
-        expect(r.code).toBe(0);
-        const row = r.stdout.split("\n").find((l) => l.startsWith("7ff00000.dma-controller "))!;
-        expect(row).toMatch(/^7ff00000\.dma-controller\s+amba\s+dma-pl330\s+\d+/);
-      } finally {
-        state.dispose();
+const why = !generic ? " (skipped: the generic-mmio model is not in this tree yet)" : !dtbs ? " (skipped: DTBs not built; bun scripts/boards/dtbs.ts)" : "";
+
+/** `list` rows as cells by device name (column widths differ between boards). */
+function listRows(stdout: string): Map<string, string[]> {
+  const rows = stdout.trim().split("\n").slice(1).map((l) => l.trim().split(/\s{2,}/));
+  return new Map(rows.map((r) => [r[0]!, r]));
+}
+
+describe.skipIf(!dtbs || !generic)(`real DTBs on the CLI${why}`, () => {
+  test("juno-r2: list shows 7ff00000.dma-controller on amba, dma-pl330, in a group of its own", () => {
+    const state = tempSimState();
+    try {
+      const env = simEnv(state.dir);
+      const r = runCli(["--sim-board", join(dtbs!, "arm/juno-r2.dtb"), "list"], { env });
+      expect(r.code).toBe(0);
+      const rows = listRows(r.stdout);
+      const dma = rows.get("7ff00000.dma-controller")!;
+      expect(dma.slice(1, 3)).toEqual(["amba", "dma-pl330"]);
+      expect(dma[3]).toMatch(/^\d+$/);
+      expect([...rows.values()].filter((x) => x[3] === dma[3]).length).toBe(1);
+    } finally {
+      state.dispose();
+    }
+  });
+
+  test("QEMU's dumpdtb: list and info of the devices the built-in board shares with QEMU equal virt-noiommu's", () => {
+    const fromTree = tempSimState();
+    const builtIn = tempSimState();
+    try {
+      const envT = simEnv(fromTree.dir, { VFIO_PLAT_SIM_BOARD: join(dtbs!, "qemu-virt-smmuv3.dtb") });
+      const envB = simEnv(builtIn.dir, { VFIO_PLAT_SIM_BOARD: "virt-noiommu" });
+      const shared = ["9000000.pl011", "9010000.pl031", "a000000.virtio_mmio", "a000200.virtio_mmio"];
+      const t = listRows(runCli(["list"], { env: envT }).stdout);
+      const b = listRows(runCli(["list"], { env: envB }).stdout);
+      for (const d of shared) expect(t.get(d), d).toEqual(b.get(d));
+      for (const d of ["9010000.pl031", "a000000.virtio_mmio"]) {
+        expect(runCli(["bind", d], { env: envT }).code).toBe(0);
+        expect(runCli(["bind", d], { env: envB }).code).toBe(0);
+        expect(runCli(["info", d], { env: envT }).stdout, d).toBe(runCli(["info", d], { env: envB }).stdout);
       }
-    });
-  },
-);
+    } finally {
+      fromTree.dispose();
+      builtIn.dispose();
+    }
+  });
+});
