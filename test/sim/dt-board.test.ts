@@ -36,6 +36,7 @@ describe.skipIf(!dtc)("a board from a device tree (rich-board.dts; needs dtc)", 
       "1c010008.2.leds", // mask 0x4: bit 2
       "soc@1c000000:nexus@100000",
       "1c100000.mmc", // empty ranges: identity
+      "alias-bus", // its rtc@170000 is 1c170000.rtc again: refused, the first one stays
       "hidden-bus",
       "hidden-bus:thing@40", // no ranges: not translatable, named by the node chain
       "not-a-bus", // its child is not walked: not a bus compatible
@@ -47,6 +48,10 @@ describe.skipIf(!dtc)("a board from a device tree (rich-board.dts; needs dtc)", 
     for (const n of ["1000.no-compatible", "7fb10000.iommu", "opp-table", "fee00000.interrupt-controller", "clock-24m", "child"]) {
       expect(names).not.toContain(n);
     }
+  });
+
+  test("a name taken twice keeps the first device", () => {
+    expect(dev(b(), "1c170000.rtc").compatible).toEqual(["arm,pl031", "arm,primecell"]);
   });
 
   test("regions are translated reg entries; an untranslatable reg gives none", () => {

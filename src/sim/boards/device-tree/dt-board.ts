@@ -61,15 +61,16 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   const populated = populate(r, tree.root);
   const names = new Map<string, DtNode>();
   const smmusByNode = new Map<DtNode, SmmuSpec>();
-  const entries = populated.map(({ node, bus }) => {
-    let name = busIdOf(r, node);
-    // Two nodes with the same id (no reg on both): the driver core would refuse the second; keep it visible.
-    if (names.has(name)) name = `${name}:${node.path}`;
+  const entries: { node: DtNode; bus: "platform" | "amba"; name: string }[] = [];
+  for (const { node, bus } of populated) {
+    const name = busIdOf(r, node);
+    // A second node with the same name: the driver core refuses to add it (a duplicate sysfs name), so no device.
+    if (names.has(name)) continue;
     names.set(name, node);
     const profile = smmuProfileOf(r.compatible(node));
     if (profile) smmusByNode.set(node, smmuSpecOf(r, node, name, profile));
-    return { node, bus, name };
-  });
+    entries.push({ node, bus, name });
+  }
   const consoleAt = consoleNode(r, tree.root);
   let group = 0;
   const used = new Set<SmmuSpec>();
