@@ -3,7 +3,10 @@
 import type { BoardSpec } from "./board-spec.ts";
 import { UnknownBoardError } from "./board-errors.ts";
 import { BOARDS, DEFAULT_BOARD } from "./index.ts";
-import { boardFromDeviceTreeFile, isDeviceTreePath } from "./device-tree/dt-file.ts";
+
+type DtFile = typeof import("./device-tree/dt-file.ts");
+/** A board argument naming a device-tree file (its builder is loaded only then: CLI start-up stays as it was). */
+const isDeviceTreePath = (board: string) => /\.dt[bs]$/i.test(board);
 
 /**
  * The board a name, file or spec stands for (the default board when none).
@@ -12,7 +15,7 @@ import { boardFromDeviceTreeFile, isDeviceTreePath } from "./device-tree/dt-file
 export function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
-  if (isDeviceTreePath(board)) return boardFromDeviceTreeFile(board);
+  if (isDeviceTreePath(board)) return (require("./device-tree/dt-file.ts") as DtFile).boardFromDeviceTreeFile(board);
   const spec = BOARDS[board];
   if (!spec || !Object.hasOwn(BOARDS, board)) throw new UnknownBoardError(board, Object.keys(BOARDS));
   return spec;

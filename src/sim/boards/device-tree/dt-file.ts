@@ -9,11 +9,6 @@ import { BoardFileError } from "../board-errors.ts";
 import { parseFdt } from "./fdt-parse.ts";
 import { boardFromDeviceTree } from "./dt-board.ts";
 
-/** True for a board argument that names a device-tree file. */
-export function isDeviceTreePath(board: string): boolean {
-  return /\.dtb$|\.dts$/i.test(board);
-}
-
 /** A .dts compiled by dtc into DTB bytes. @throws BoardFileError when dtc is missing or rejects the source */
 function compileDts(file: string): Uint8Array {
   const r = spawnSync("dtc", ["-q", "-I", "dts", "-O", "dtb", file], { maxBuffer: 64 << 20 });
