@@ -3,10 +3,12 @@
 // BoardFileError naming the node and property, so the board builder never works on half a cell.
 import { BoardFileError } from "../board-errors.ts";
 import type { DeviceTree, DtNode } from "./fdt-parse.ts";
+import { dtText } from "./dt-text.ts";
 
 /** Property reader bound to one file (for errors) and one tree (for phandles). */
 export class DtReader {
   private readonly phandles = new Map<number, DtNode>();
+  private readonly compat = new Map<DtNode, string[]>();
 
   constructor(
     readonly file: string,
@@ -51,7 +53,7 @@ export class DtReader {
     if (v === undefined) return undefined;
     if (v.length === 0) return [];
     if (v[v.length - 1] !== 0) this.fail(node, prop, "NUL-terminated strings", "a value without a final NUL");
-    return new TextDecoder().decode(v.subarray(0, v.length - 1)).split("\0");
+    return dtText(v.subarray(0, v.length - 1)).split("\0");
   }
 
   string(node: DtNode, prop: string): string | undefined {
@@ -97,8 +99,11 @@ export class DtReader {
     return s === undefined || s === "okay" || s === "ok";
   }
 
+  /** The node's compatible strings (read once per node: every rule asks for them). */
   compatible(node: DtNode): string[] {
-    return this.strings(node, "compatible") ?? [];
+    let c = this.compat.get(node);
+    if (c === undefined) this.compat.set(node, (c = this.strings(node, "compatible") ?? []));
+    return c;
   }
 }
 

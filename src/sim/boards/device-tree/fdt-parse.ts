@@ -2,6 +2,7 @@
 // raw property values. Every offset and length is checked against the blob before it is used, so a truncated or
 // garbage file is a BoardFileError naming the byte offset, never an exception from a DataView or an endless loop.
 import { BoardFileError } from "../board-errors.ts";
+import { dtText } from "./dt-text.ts";
 
 /** One node of the tree: its name with the unit address ("dma-controller@7ff00000"), properties and children. */
 export interface DtNode {
@@ -71,12 +72,11 @@ export function parseFdt(bytes: Uint8Array, file: string): DeviceTree {
     reservations.push({ address, size });
   }
 
-  const decoder = new TextDecoder("utf-8", { fatal: false });
   /** A NUL-terminated string starting at `off`, not running past `end`. */
   const cstr = (off: number, end: number, what: string): string => {
     const nul = bytes.indexOf(0, off);
     if (nul < 0 || nul >= end) fail(off, `a NUL-terminated ${what}`, "no NUL before the end of its block");
-    return decoder.decode(bytes.subarray(off, nul));
+    return dtText(bytes.subarray(off, nul));
   };
 
   const end = offStruct + sizeStruct;
@@ -91,6 +91,7 @@ export function parseFdt(bytes: Uint8Array, file: string): DeviceTree {
 
   let root: DtNode | undefined;
   const stack: DtNode[] = [];
+  const names = new Map<number, string>();
   for (;;) {
     const at = off;
     const t = token();
@@ -115,7 +116,8 @@ export function parseFdt(bytes: Uint8Array, file: string): DeviceTree {
       off += 8;
       if (len > end - off) fail(off - 8, `a property value inside the structure block`, `length ${len}`);
       if (nameOff >= sizeStrings) fail(off - 4, `a name offset inside the ${sizeStrings}-byte strings block`, `${nameOff}`);
-      const name = cstr(offStrings + nameOff, offStrings + sizeStrings, "property name");
+      let name = names.get(nameOff); // the strings block holds each name once: decode it once
+      if (name === undefined) names.set(nameOff, (name = cstr(offStrings + nameOff, offStrings + sizeStrings, "property name")));
       node!.props.set(name, bytes.slice(off, off + len));
       off = align(off + len);
     } else if (t === TOKEN.END_NODE) {
