@@ -1,8 +1,12 @@
 // Boards from a device tree, rule by rule, on small DTS fixtures compiled by dtc (test/fixtures/dt): names through
 // `ranges`, populate's bus rules and skips, interrupts (GICv3 4 cells, interrupts-extended, interrupt-map), iommus to
-// an enabled and a disabled SMMU, dma-coherent inheritance, PrimeCell IDs, PL330 options from the tree.
+// an enabled and a disabled SMMU, dma-coherent inheritance, PrimeCell IDs, PL330 options from the tree; and trees it
+// cannot decode, each a BoardFileError naming the node and property.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BoardFileError } from "../../src/sim/boards/board-errors.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
 import type { BoardSpec, DeviceSpec } from "../../src/sim/boards/board-spec.ts";
 
@@ -118,4 +122,33 @@ describe.skipIf(!dtc)("the flat fixture (flat-board.dts; needs dtc)", () => {
     expect(b.cmdline["vfio.enable_unsafe_noiommu_mode"]).toBe("1");
     expect(dev(b, "a000000.virtio_mmio")).toMatchObject({ nativeDriver: "virtio-mmio", nativeProbeError: "ENODEV", dmaCoherent: true });
   });
+});
+
+describe.skipIf(!dtc)("a tree the builder cannot decode names the node and property (needs dtc)", () => {
+  const cases: [string, string, RegExp][] = [
+    ["a phandle that names no node", 'dma@1000 { compatible = "arm,pl330", "arm,primecell"; reg = <0x1000 0x100>; iommus = <0x99 1>; };', /\/dma@1000: iommus: expected a phandle of a node in the tree, found 0x99$/],
+    ["reg that does not divide into the bus's cells", 'thing@1000 { compatible = "x,y"; reg = <0x1000 0x100 0x7>; };', /\/thing@1000: reg: expected entries of 2 cells \(#address-cells 1, #size-cells 1\), found 3 cells$/],
+    ["interrupts that do not divide into the controller's cells", 'thing@2000 { compatible = "x,y"; reg = <0x2000 0x10>; interrupts = <0 5>; };', /\/thing@2000: interrupts: expected specifiers of 3 cells \(#interrupt-cells of \/gic@100\), found 2 cells$/],
+    ["a compatible without its final NUL", 'thing@3000 { compatible = [78 2c 79]; reg = <0x3000 0x10>; };', /\/thing@3000: compatible: expected NUL-terminated strings, found a value without a final NUL$/],
+  ];
+  for (const [what, node, says] of cases) {
+    test(what, () => {
+      const dir = mkdtempSync(join(tmpdir(), "dt-bad-"));
+      try {
+        const file = join(dir, "bad.dts");
+        const src = `/dts-v1/;\n/ { #address-cells = <1>; #size-cells = <1>; interrupt-parent = <&gic>;\n gic: gic@100 { compatible = "arm,gic-400"; interrupt-controller; #interrupt-cells = <3>; reg = <0x100 0x100>; };\n ${node}\n};\n`;
+        writeFileSync(file, src);
+        let err: unknown;
+        try {
+          boardSpecOf(file);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(BoardFileError);
+        expect((err as Error).message).toMatch(says);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
