@@ -149,7 +149,7 @@ test("a bad board file: exit 2, one line naming file, path, expected and found, 
   const r = runCli(["list"], { env: simEnv(state, { VFIO_PLAT_SIM_BOARD: bad }) });
   expect(r.code).toBe(2);
   expect(r.stderr).toBe(
-    `vfio-plat: board file ${bad} at devices[0].pl330.channels: expected an integer in 1..8, found 9 (USAGE) — docs/board-files.md describes the format; vfio-plat sim-export writes a complete board file\n`,
+    `vfio-plat: ${bad}: devices[0].pl330.channels: expected an integer in 1..8, found 9 (USAGE) — docs/board-files.md describes the format; vfio-plat sim-export writes a complete board file\n`,
   );
   expect(existsSync(join(state, "board.json"))).toBe(false);
 });

@@ -197,11 +197,24 @@ describe("every mistake is one BoardFileError: file, JSON path, expected, found"
     expect(() => boardSpecOf(path)).toThrow("a board file that does not start from itself");
   });
 
-  test("a .dtb `from` goes to the device-tree builder through boardSpecOf (refused while there is none)", () => {
-    const e = loadError({ ...FORMAT, from: "juno-r2.dtb" });
-    // Without the device-tree part, boardSpecOf does not know the path: the file names where and what.
-    expect(e.where).toBe("from");
-    expect(e.found).toBe('"juno-r2.dtb"');
+  test("a .dtb `from` goes to the device-tree builder: its error names the device tree, not the board file", () => {
+    const path = file({ ...FORMAT, from: "missing-board.dtb" });
+    let err: unknown;
+    try {
+      boardSpecOf(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BoardFileError);
+    expect((err as BoardFileError).file).toBe(join(dir, "missing-board.dtb"));
+    expect((err as BoardFileError).found).toContain("ENOENT");
+  });
+
+  test.skipIf(!Bun.which("dtc"))("a .dts `from` builds the tree's board, and the file's overrides apply on top (needs dtc)", () => {
+    const dts = join(import.meta.dir, "../fixtures/dt/flat-board.dts");
+    const spec = boardSpecOf(file({ ...FORMAT, name: "from-dt", from: dts }));
+    expect(spec.name).toBe("from-dt");
+    expect(spec.devices.map((d) => d.name)).toContain("7ff00000.dma-controller");
   });
 });
 

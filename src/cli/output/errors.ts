@@ -181,8 +181,16 @@ export function safeText(text: string): string {
 function classify(e: unknown): { exit: number; code: string; hint?: string } | undefined {
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
   if (e instanceof InvalidArgumentError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
-  if (e instanceof BoardFileError) return { exit: EXIT.USAGE, code: "USAGE", hint: "docs/board-files.md describes the format; vfio-plat sim-export writes a complete board file" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof BoardFileError) {
+    const hint =
+      e.where === "dtc" && e.found === "no dtc on PATH"
+        ? "install dtc (apt-get install device-tree-compiler) or pass the .dtb"
+        : /\.json$/i.test(e.file)
+          ? "docs/board-files.md describes the format; vfio-plat sim-export writes a complete board file"
+          : "fix the file or pick another board (docs/boards.md)";
+    return { exit: EXIT.USAGE, code: "USAGE", hint };
+  }
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
   }

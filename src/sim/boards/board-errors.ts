@@ -13,9 +13,9 @@ export class UnknownBoardError extends Error {
 }
 
 /**
- * A board file that cannot become a board: which file, where in it (a JSON path such as `devices[2].pl330.channels`,
- * empty for the file as a whole), what was expected there and what was found. Thrown before anything is written, so
- * a bad file never leaves a half-built board. (The CLI: a usage error, exit 2.)
+ * A board description file (a flattened device tree, a .dts, a board file) that cannot become a board: which file,
+ * where in it (a byte offset, a node path or a JSON path), what was expected there and what was found. Thrown before
+ * anything is written to a state directory, so a bad file never leaves a half-built board. (The CLI: exit 2.)
  */
 export class BoardFileError extends Error {
   override readonly name = "BoardFileError";
@@ -25,6 +25,6 @@ export class BoardFileError extends Error {
     readonly expected: string,
     readonly found: string,
   ) {
-    super(`board file ${file}${where ? ` at ${where}` : ""}: expected ${expected}, found ${found}`);
+    super(`${file}${where ? `: ${where}` : ""}: expected ${expected}, found ${found}`);
   }
 }

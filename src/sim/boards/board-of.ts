@@ -1,20 +1,23 @@
 // Which board a simulated state directory starts with: a board name from the built-in list, a board file (.json),
-// a spec given as code, or the default board.
+// a device-tree file (.dtb/.dts), a spec given as code, or the default board.
 import type { BoardSpec } from "./board-spec.ts";
 import { UnknownBoardError } from "./board-errors.ts";
 import { BOARDS, DEFAULT_BOARD } from "./index.ts";
 
 type BoardFileLoader = typeof import("./board-file/load-board-file.ts");
+type DtFile = typeof import("./device-tree/dt-file.ts");
 
 /**
- * The board a name, path or spec stands for (the default board when none): a path ending .json is a board file.
- * @throws UnknownBoardError for an unknown name; BoardFileError for a board file that cannot become a board
+ * The board a name, path or spec stands for (the default board when none): a path ending .json is a board file, one
+ * ending .dtb or .dts a device tree. Their readers are loaded only then (a synchronous require): a built-in board
+ * does not pay for them at start-up.
+ * @throws UnknownBoardError for an unknown name; BoardFileError for a file that cannot become a board
  */
 export function boardSpecOf(board: string | BoardSpec | undefined): BoardSpec {
   if (board === undefined) return BOARDS[DEFAULT_BOARD]!;
   if (typeof board !== "string") return board;
-  // Loaded only for a board file (a synchronous require): a built-in board does not pay for the reader at start-up.
   if (/\.json$/i.test(board)) return (require("./board-file/load-board-file.ts") as BoardFileLoader).loadBoardFile(board, boardSpecOf);
+  if (/\.dt[bs]$/i.test(board)) return (require("./device-tree/dt-file.ts") as DtFile).boardFromDeviceTreeFile(board);
   const spec = BOARDS[board];
   if (!spec || !Object.hasOwn(BOARDS, board)) throw new UnknownBoardError(board, Object.keys(BOARDS));
   return spec;

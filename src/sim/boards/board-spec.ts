@@ -14,7 +14,7 @@ export interface RegionSpec {
   pio?: boolean;
 }
 
-interface IrqSpec {
+export interface IrqSpec {
   trigger: IrqTrigger;
   /** Hardware interrupt number (GIC SPI), shown in diagnostics. */
   hwirq: number;
@@ -85,15 +85,16 @@ export interface DeviceSpec {
   console?: string;
   /** The device tree marks the device `dma-coherent` (VFIO needs cache-coherent DMA behind an IOMMU). */
   dmaCoherent?: boolean;
+  /**
+   * The IOMMU in front of the device, from the device tree's `iommus`: `smmu` is the dev_name of the SMMU (a name in
+   * BoardSpec.smmus, e.g. "7fb00000.iommu") and `streamIds` the master's stream IDs in DT order (for a PL330,
+   * streamIds[n] for n < channels is channel n's and the last one is the manager's, as Juno's DT lists them).
+   */
+  iommu?: { smmu: string; streamIds: number[] };
   /** Device model factory key (see devices/registry.ts). */
   model: string;
   /** Model-specific build options (e.g. PL330 channel count). */
   modelOptions?: Record<string, unknown>;
-  /**
-   * The IOMMU in front of this master (dev_name of the SMMU, e.g. "7fb00000.iommu") and its stream IDs from the DT's
-   * `iommus`, in DT order.
-   */
-  iommu?: { smmu: string; streamIds: number[] };
 }
 
 /**
@@ -116,8 +117,11 @@ export interface BoardSpec {
   /** Board name: "virt", "virt-noiommu", ... */
   name: string;
   description: string;
-  /** Kind of IOMMU in front of the devices; "none" means binding needs noiommu mode. */
-  iommu: "smmuv3" | "none";
+  /**
+   * Kind of IOMMU in front of the devices ("arm-smmu": the SMMU architecture v1/v2, MMU-400/401/500); "none" means
+   * binding needs noiommu mode.
+   */
+  iommu: "smmuv3" | "arm-smmu" | "none";
   /** The SMMU's details when `iommu` is not "none" (an SMMUv3 stage-1 "9050000.smmuv3" when absent). */
   smmu?: SmmuSpec;
   /**

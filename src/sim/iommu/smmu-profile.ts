@@ -3,7 +3,7 @@
 // faults (decides the syndrome format and the log line), and the input address size. See pl330-smmu.md §2.3 and §2.7.
 import type { BoardSpec, SmmuSpec } from "../boards/board-spec.ts";
 
-type SmmuProfileName = SmmuSpec["profile"];
+export type SmmuProfileName = SmmuSpec["profile"];
 
 interface SmmuProfile {
   /**

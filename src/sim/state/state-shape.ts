@@ -75,9 +75,18 @@ const U32 = 0xffff_ffff;
 function checkBoard(c: Checker, v: unknown): Set<string> {
   const board = c.obj(v, "board");
   c.str(board.name, "board.name");
-  c.oneOf(board.iommu, "board.iommu", ["smmuv3", "none"]);
+  c.oneOf(board.iommu, "board.iommu", ["smmuv3", "arm-smmu", "none"]);
   c.oneOf(board.pageSize, "board.pageSize", PAGE_SIZES);
   c.strings(board.cmdline, "board.cmdline");
+  if (board.smmus !== undefined) {
+    c.arr(board.smmus, "board.smmus").forEach((m, i) => {
+      const smmu = c.obj(m, `board.smmus[${i}]`);
+      c.str(smmu.name, `board.smmus[${i}].name`);
+      c.str(smmu.profile, `board.smmus[${i}].profile`);
+      if (smmu.compatible !== undefined) c.arr(smmu.compatible, `board.smmus[${i}].compatible`).forEach((s, j) => c.str(s, `board.smmus[${i}].compatible[${j}]`));
+      if (smmu.coherentWalk !== undefined && typeof smmu.coherentWalk !== "boolean") c.fail(`board.smmus[${i}].coherentWalk is ${kind(smmu.coherentWalk)}, expected true or false`);
+    });
+  }
   const devices = c.arr(board.devices, "board.devices");
   if (devices.length === 0) c.fail("board.devices is empty (a board always has devices)");
   const names = new Set<string>();
@@ -108,6 +117,11 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
       c.int(irq.hwirq, `${at}: irqs[${j}].hwirq`, U32);
     });
     c.int(dev.iommuGroup, `${at}: iommuGroup`, U32, true);
+    if (dev.iommu !== undefined) {
+      const iommu = c.obj(dev.iommu, `${at}: iommu`);
+      c.str(iommu.smmu, `${at}: iommu.smmu`);
+      c.arr(iommu.streamIds, `${at}: iommu.streamIds`).forEach((id, j) => c.int(id, `${at}: iommu.streamIds[${j}]`, U32));
+    }
     c.str(dev.nativeDriver, `${at}: nativeDriver`, true);
     if (dev.bus === "pci") c.obj(dev.pci, `${at}: pci`);
     if (dev.iommu !== undefined) {

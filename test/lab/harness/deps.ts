@@ -19,6 +19,9 @@ export const HOST_PACKAGES: { pkg: string; proof: string }[] = [
   { pkg: "xz-utils", proof: "/usr/bin/xz" },
   { pkg: "cpio", proof: "/usr/bin/cpio" },
   { pkg: "linux-source-6.12", proof: "/usr/src/linux-source-6.12.tar.xz" },
+  // The real DTBs the simulator's device-tree boards are tested on (scripts/boards/dtbs.ts): cpp + dtc.
+  { pkg: "cpp", proof: "/usr/bin/cpp" },
+  { pkg: "device-tree-compiler", proof: "/usr/bin/dtc" },
 ];
 
 /** The kernel source tarball the lab builds from. */

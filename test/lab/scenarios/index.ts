@@ -1,5 +1,6 @@
 // Every lab scenario by name, for the guest runner (`vfio_plat_lab.scenario=NAME` on the kernel command line) and
 // the host-side test.
+import { dtBoard } from "./dt-board.ts";
 import { firstLight } from "./first-light.ts";
 import type { LabScenario } from "./lab-scenario.ts";
 import { smmuv3Smoke } from "./smmuv3-smoke.ts";
@@ -7,4 +8,5 @@ import { smmuv3Smoke } from "./smmuv3-smoke.ts";
 export const LAB_SCENARIOS: Record<string, LabScenario> = {
   [firstLight.name]: firstLight,
   [smmuv3Smoke.name]: smmuv3Smoke,
+  [dtBoard.name]: dtBoard,
 };
