@@ -18,7 +18,7 @@ const LINKED = ["cac", "chalk", "@types", "bun-types", "undici-types"];
  * rule's types (a 32-bit read is a number, a 64-bit read a bigint, the PL330 takes DmaBuffer's bigint IOVAs).
  */
 const ERRORS_EXAMPLE = `import {
-  BindBusyError, BindUnsupportedError, BindUsageError, DebugBusyError, DeviceNameError, IrqRefusedError, NoSuchDeviceError,
+  BindBusyError, BindUnsupportedError, BindDriverError, DebugBusyError, DeviceNameError, IrqRefusedError, NoSuchDeviceError,
   NoSuchIndexError, NotBoundError, Pl330Error, RegionAccessError, RegionRefusedError, StateDamagedError, StateLockedError,
   UnknownBoardError, type DmaBuffer, type MemcpyStartRequest, type Region, type Width,
 } from "vfio-plat";
@@ -26,7 +26,7 @@ const ERRORS_EXAMPLE = `import {
 export function reasonOf(e: unknown): string {
   if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return e.refusal.reason;
   if (e instanceof IrqRefusedError || e instanceof Pl330Error) return e.refusal.reason;
-  if (e instanceof BindBusyError || e instanceof BindUnsupportedError || e instanceof BindUsageError) return e.refusal.reason;
+  if (e instanceof BindBusyError || e instanceof BindUnsupportedError || e instanceof BindDriverError) return e.refusal.reason;
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return e.refusal.reason;
   if (e instanceof NotBoundError || e instanceof NoSuchIndexError) return e.name;
   if (e instanceof UnknownBoardError) return e.board;
