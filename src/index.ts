@@ -26,3 +26,19 @@ export { Pl330Driver, Pl330Error, irqLayout, type Pl330Info, type MemcpyJob, typ
 export { assemble, AsmError, type AsmResult } from "./drivers/pl330/assembler.ts";
 export { disassemble, formatListing } from "./drivers/pl330/disassembler.ts";
 export { buildMemcpyProgram } from "./drivers/pl330/program-builder.ts";
+
+// Your own device model on the simulated board (docs/device-models.md): the interface a model module implements, and
+// the error the simulator reports when one fails.
+export type {
+  UserAccessWidth,
+  UserDeviceModel,
+  UserDma,
+  UserDmaAttributes,
+  UserDmaFault,
+  UserDmaRead,
+  UserDmaWrite,
+  UserModelContext,
+  UserModelFactory,
+  UserModelOperation,
+} from "./sim/devices/user-model.ts";
+export { UserModelError, type UserModelAccess } from "./sim/devices/user-model-errors.ts";

@@ -37,6 +37,8 @@ export class SimKernel {
   readonly timer: EventTimer;
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
   readonly smmu: Smmu | undefined;
+  /** An error the event timer met (a device model that threw), thrown by the next enter(). */
+  private deferred: { error: unknown } | undefined;
 
   constructor(
     readonly store: StateStore,
@@ -53,8 +55,13 @@ export class SimKernel {
     this.timer = new EventTimer(
       () => nextEventDelayMs(clock, open()),
       () => {
-        this.enter();
-        this.leave();
+        // Nobody can catch in a timer: a device model's failure (a user's model throwing) waits for the next call.
+        try {
+          this.enter();
+          this.leave();
+        } catch (e) {
+          this.deferred ??= { error: e };
+        }
       },
     );
     const smmu = smmuOf(board);
@@ -74,6 +81,11 @@ export class SimKernel {
 
   /** Entering the kernel: run signalled virqfds, bring every open device up to now (fires interrupts that fell due). */
   enter(): void {
+    const d = this.deferred;
+    if (d) {
+      this.deferred = undefined;
+      throw d.error;
+    }
     this.virqfds.service();
     for (const rt of this.runtimes.values()) rt.model.advance();
   }
