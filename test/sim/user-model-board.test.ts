@@ -1,0 +1,106 @@
+// A user's device model on a simulated board, through the kernel boundary: its registers survive between "processes"
+// (boundaries on one state directory), and a model that throws never costs the board its state: board.json stays a
+// valid board, the failing device keeps its last good save, and the other open devices' registers are still saved.
+import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { inspectState } from "../../src/sim/index.ts";
+import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
+import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
+import { SCRATCH_MODULE, userDevice, virtWith } from "../helpers/user-model-board.ts";
+import { PL031, bindVfio, openRaw, read32, write32 } from "./helpers-kernel.ts";
+
+const DEV = "1d000000.scratch";
+/** Writing N to this scratch register makes the model throw in: 1 read, 2 write, 3 save, 4 advance, 5 reset. */
+const ARM = 0xf0;
+/** PL031 RTCLR (reads back the value last written: register state the board must keep). */
+const LR = 0x08;
+
+let board: TestBoard | undefined;
+afterEach(() => {
+  board?.dispose();
+  board = undefined;
+});
+
+function scratchBoard(): TestBoard {
+  board = makeSimBoard(virtWith([userDevice(DEV, 0x1d00_0000n, 7, SCRATCH_MODULE)]));
+  bindVfio(board.b, "platform", DEV);
+  bindVfio(board.b, "amba", PL031);
+  return board;
+}
+
+type Saved = { models: Record<string, unknown> };
+const savedState = (dir: string) => JSON.parse(readFileSync(join(dir, "board.json"), "utf8")) as Saved;
+
+/** What `fn` throws (a UserModelError). */
+function failure(fn: () => unknown): UserModelError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserModelError);
+    return e as UserModelError;
+  }
+  throw new Error("nothing was thrown");
+}
+
+describe("a user model on the board", () => {
+  test("its registers are saved at the last close and restored by the next process", () => {
+    const { b, stateDir, reopen } = scratchBoard();
+    const s = openRaw(b, "platform", DEV);
+    write32(b, s.device, 0x4, 0xc0ffee);
+    s.close();
+    expect(savedState(stateDir).models[DEV]).toEqual({ userModel: 1, state: { regs: [0, 0xc0ffee, ...new Array(14).fill(0)] } });
+    const b2 = reopen();
+    const s2 = openRaw(b2, "platform", DEV);
+    expect(read32(b2, s2.device, 0x4)).toBe(0xc0ffee);
+    s2.close();
+  });
+
+  for (const [n, op] of [[1, "read"], [2, "write"], [3, "save"], [4, "advance"]] as const) {
+    test(`a throw in ${op}: a UserModelError, board.json valid, the device's last good state kept, the PL031's saved`, () => {
+      const { b, stateDir } = scratchBoard();
+      const s = openRaw(b, "platform", DEV);
+      write32(b, s.device, 0x4, 0x1111);
+      s.close(); // the good state: regs[1] = 0x1111
+      const good = savedState(stateDir).models[DEV];
+      const rtc = openRaw(b, "amba", PL031);
+      const dev = openRaw(b, "platform", DEV);
+      write32(b, rtc.device, LR, 0x5eed);
+      write32(b, dev.device, 0x4, 0x2222); // never reaches the board: the model fails before its state is saved
+      const arm = () => write32(b, dev.device, ARM, n);
+      // Advance: the kernel brings every open device up to now on the way out of the arming write itself.
+      if (op !== "advance") arm();
+      const e = failure(() => {
+        if (op === "read") read32(b, dev.device, 0x4);
+        else if (op === "write") write32(b, dev.device, 0x4, 0x3333);
+        else if (op === "save") b.close(dev.device); // the last close saves at once
+        else arm();
+      });
+      expect(e.operation).toBe(op);
+      expect(e.device).toBe(DEV);
+      expect(e.module).toBe(SCRATCH_MODULE);
+      // The save that failed was one update for every open device: the PL031's registers went in all the same.
+      if (op === "save") expect((savedState(stateDir).models[PL031] as { lr: number }).lr).toBe(0x5eed);
+      // The dead device's accesses fail with the same error; closing everything still works and saves the PL031.
+      if (op !== "save") {
+        expect(failure(() => read32(b, dev.device, 0x8))).toBe(e);
+        b.close(dev.device);
+      }
+      b.close(dev.group);
+      b.close(dev.container);
+      rtc.close();
+      expect(inspectState(stateDir)).toEqual([]);
+      const after = savedState(stateDir);
+      expect(after.models[DEV]).toEqual(good);
+      expect((after.models[PL031] as { lr: number }).lr).toBe(0x5eed);
+    });
+  }
+
+  test("a throw in reset (VFIO_DEVICE_RESET of a device with a reset function) is the model's reset failure", () => {
+    board = makeSimBoard(virtWith([{ ...userDevice(DEV, 0x1d00_0000n, 7, SCRATCH_MODULE, { throwIn: "reset" }), hasReset: true }]));
+    bindVfio(board.b, "platform", DEV);
+    // vfio-platform resets at open_device: the open itself fails, naming the model's reset.
+    expect(failure(() => openRaw(board!.b, "platform", DEV)).operation).toBe("reset");
+    expect(inspectState(board.stateDir)).toEqual([]);
+  });
+});
