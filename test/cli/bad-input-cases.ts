@@ -29,5 +29,6 @@ import { BINDING } from "./bad-input/binding.ts";
 import { OPTIONS } from "./bad-input/options.ts";
 import { DMA_TEST } from "./bad-input/dma-test.ts";
 import { MISC } from "./bad-input/misc.ts";
+import { MODELS } from "./bad-input/models.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC, ...MODELS];

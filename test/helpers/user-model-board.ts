@@ -6,6 +6,7 @@ import { createRealBoundary } from "../../src/ffi/index.ts";
 import type { BoardSpec, DeviceSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT } from "../../src/sim/boards/virt.ts";
 import { createSimBoundary } from "../../src/sim/index.ts";
+import { StateStore } from "../../src/sim/state/state-store.ts";
 
 /** The example copy engine's module (examples/copy-engine/copy-engine.ts). */
 export const COPY_ENGINE_MODULE = resolve(import.meta.dir, "../../examples/copy-engine/copy-engine.ts");
@@ -41,4 +42,15 @@ export function copyEngineBoard(): BoardSpec {
 /** Create the board `spec` in the (new, empty) state directory `stateDir`. */
 export function seedBoard(stateDir: string, spec: BoardSpec): void {
   createSimBoundary({ stateDir, os: createRealBoundary(), board: spec }).dispose();
+}
+
+/**
+ * Add `spec` to the board already in `stateDir` (unbound) — for a test that is handed a board it did not create
+ * (the bad-input table's own boards). A real board gets its devices when its state directory is created.
+ */
+export function addDevice(stateDir: string, spec: DeviceSpec): void {
+  new StateStore(stateDir).update((s) => {
+    s.board.devices.push(spec);
+    s.devices[spec.name] = {};
+  });
 }
