@@ -42,3 +42,4 @@ export type {
   UserModelOperation,
 } from "./sim/devices/user-model.ts";
 export { UserModelError, type UserModelAccess } from "./sim/devices/user-model-errors.ts";
+export type { BoardSpec, DeviceSpec, IrqSpec, RegionSpec, SmmuSpec } from "./sim/boards/board-spec.ts";
