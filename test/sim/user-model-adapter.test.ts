@@ -263,6 +263,22 @@ describe("the example copy engine (examples/copy-engine) over a fake IOMMU", () 
     expect(model.read(0, 0x20, 8)).toBe(0x10000n);
   });
 
+  test("DMA carries the device's first stream ID from the board (iommu.streamIds), or the one the model asks for", () => {
+    const file = join(tmp, "stream-model.ts");
+    writeFileSync(
+      file,
+      `export default (ctx: any) => ({ read: () => 0, save: () => 0, restore() {},
+  write(_r: number, off: number) { ctx.dma.read(0x10000n, 4, off === 4 ? { streamId: 6, privileged: true } : undefined); } });\n`,
+    );
+    const io = fakeIommu();
+    const withIds = { ...spec(file), iommu: { smmu: "7fb00000.iommu", streamIds: [5, 6] } } as DeviceSpec;
+    const { model } = board(withIds, io.port);
+    model.write(0, 0, 4, 0n);
+    model.write(0, 4, 4, 0n);
+    board(spec(file), io.port).model.write(0, 0, 4, 0n);
+    expect(io.accesses.map((a) => [a.streamId, a.privileged])).toEqual([[5, false], [6, true], [0, false]]);
+  });
+
   test("without a DMA port (a board without IOMMU) every transfer is blocked", () => {
     const { model, clock } = board(spec(COPY));
     program(model, 0x10000, 0x11000, 0x10);

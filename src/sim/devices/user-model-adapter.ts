@@ -213,13 +213,13 @@ export class UserModelAdapter implements DeviceModel {
         line(index, "edge");
         ctx.irq.pulse(index);
       },
-      dma: userDma(ctx.dma),
+      dma: userDma(ctx.dma, firstStreamId(spec)),
     });
   }
 }
 
 /** The user's DMA calls over the board's DmaPort (copies, since a model may keep what it is given). */
-function userDma(port: DmaPort | undefined): UserModelContext["dma"] {
+function userDma(port: DmaPort | undefined, defaultStreamId: number): UserModelContext["dma"] {
   const access = (address: bigint, length: number, write: boolean, at: UserDmaAttributes = {}) => {
     if (typeof address !== "bigint" || address < 0n) throw new TypeError("a DMA address is a non-negative bigint");
     if (!Number.isSafeInteger(length) || length < 0) throw new TypeError("a DMA length is a non-negative integer");
@@ -230,7 +230,7 @@ function userDma(port: DmaPort | undefined): UserModelContext["dma"] {
       instruction: at.instruction ?? false,
       privileged: at.privileged ?? false,
       nonSecure: at.nonSecure ?? true,
-      streamId: at.streamId ?? 0,
+      streamId: at.streamId ?? defaultStreamId,
     };
     if (!port) return { views: [] as Uint8Array[], fault: { kind: "blocked" as const, address } };
     return port.access(a);
@@ -257,6 +257,15 @@ function userDma(port: DmaPort | undefined): UserModelContext["dma"] {
       return r.fault ? { written, fault: { ...r.fault } } : { written };
     },
   };
+}
+
+/**
+ * The device's first stream ID: DeviceSpec.iommu.streamIds[0] (the DT's `iommus`, a field the ARM SMMU work adds to
+ * the board spec; read here without depending on it), else 0.
+ */
+function firstStreamId(spec: DeviceSpec): number {
+  const ids = (spec as { iommu?: { streamIds?: unknown } }).iommu?.streamIds;
+  return Array.isArray(ids) && typeof ids[0] === "number" ? ids[0] : 0;
 }
 
 function describe(v: unknown): string {
