@@ -2,7 +2,8 @@
 // (boundaries on one state directory), and a model that throws never costs the board its state: board.json stays a
 // valid board, the failing device keeps its last good save, and the other open devices' registers are still saved.
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspectState } from "../../src/sim/index.ts";
 import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
@@ -102,5 +103,40 @@ describe("a user model on the board", () => {
     // vfio-platform resets at open_device: the open itself fails, naming the model's reset.
     expect(failure(() => openRaw(board!.b, "platform", DEV)).operation).toBe("reset");
     expect(inspectState(board.stateDir)).toEqual([]);
+  });
+});
+
+describe("a model that throws while the program waits in its own event loop", () => {
+  test("the event timer keeps the error for the next call into the simulator, instead of crashing the process", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vfio-plat-timer-model-"));
+    try {
+      // Due 5 ms after any write; advance always throws.
+      const file = join(dir, "late.ts");
+      writeFileSync(
+        file,
+        `export default (ctx: any) => { let due: number | undefined;
+  return { read: () => 0, write() { due = ctx.nowMs() + 5; }, nextEventAtMs: () => due, advance() { throw new Error("late failure"); },
+    save: () => ({}), restore() {} }; };\n`,
+      );
+      board = makeSimBoard(virtWith([userDevice(DEV, 0x1d00_0000n, 7, file)]));
+      const { b } = board;
+      bindVfio(b, "platform", DEV);
+      bindVfio(b, "amba", PL031);
+      const rtc = openRaw(b, "amba", PL031);
+      const dev = openRaw(b, "platform", DEV);
+      write32(b, dev.device, 0x0, 1);
+      const due = Date.now() + 5;
+      // Sleep in the event loop well past the event: the board's timer runs it (and meets the throw) meanwhile.
+      while (Date.now() < due + 100) await Bun.sleep(20);
+      const e = failure(() => read32(b, rtc.device, LR)); // any call: here the PL031's
+      expect(e.operation).toBe("advance");
+      expect(e.reason).toBe("late failure");
+      expect(read32(b, rtc.device, LR)).toBeGreaterThanOrEqual(0); // reported once; the board goes on
+      rtc.close();
+      dev.close();
+      expect(inspectState(board.stateDir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
