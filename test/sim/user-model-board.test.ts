@@ -106,6 +106,23 @@ describe("a user model on the board", () => {
   });
 });
 
+test("a throw in the reset at the last close: the close reports it, the device is closed all the same", () => {
+  board = makeSimBoard(virtWith([{ ...userDevice(DEV, 0x1d00_0000n, 7, SCRATCH_MODULE), hasReset: true }]));
+  const { b, stateDir } = board;
+  bindVfio(b, "platform", DEV);
+  const s = openRaw(b, "platform", DEV);
+  write32(b, s.device, ARM, 5);
+  expect(failure(() => b.close(s.device)).operation).toBe("reset");
+  b.close(s.group);
+  b.close(s.container);
+  // Opened again: a fresh model (reset at open, nothing armed), not the dead one.
+  const again = openRaw(b, "platform", DEV);
+  write32(b, again.device, 0x4, 0x42);
+  expect(read32(b, again.device, 0x4)).toBe(0x42);
+  again.close();
+  expect(inspectState(stateDir)).toEqual([]);
+});
+
 describe("a model that throws while the program waits in its own event loop", () => {
   test("the event timer keeps the error for the next call into the simulator, instead of crashing the process", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vfio-plat-timer-model-"));

@@ -122,12 +122,16 @@ export class SimKernel {
   releaseRuntime(rt: DeviceRuntime): void {
     rt.openCount--;
     if (rt.openCount === 0) {
-      // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
-      rt.model.advance();
-      if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
-      rt.release();
-      this.runtimes.delete(rt.spec.name);
-      this.leave([rt], true);
+      // A model that throws here (a user's) still leaves the device closed: the next open starts afresh.
+      try {
+        // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
+        rt.model.advance();
+        if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
+        rt.release();
+      } finally {
+        this.runtimes.delete(rt.spec.name);
+        this.leave([rt], true);
+      }
     }
   }
 
