@@ -57,6 +57,16 @@ describe("the example copy engine through the CLI", () => {
     expect(r.code).toBe(8);
   });
 
+  test("irq: the done interrupt a copy latched reaches `vfio-plat irq` in the next command; cleared, the line is quiet", () => {
+    const copy = "dma map s 4096 read; dma map d 4096 write; write 0:0x10 $s; write 0:0x18 $d; write 0:0xc 16; write 0:0x4 3; sleep 50ms; expect 0:0x8 2";
+    expect(cli("run", COPY_ENGINE, "-e", copy).code).toBe(0);
+    const r = cli("irq", COPY_ENGINE, "0", "--count", "1", "--timeout", "5s");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1c000000\.copy-engine irq 0: count 1 at/);
+    expect(cli("write", COPY_ENGINE, "0x8", "2").code).toBe(0); // STATUS: clear DONE
+    expect(cli("irq", COPY_ENGINE, "0", "--count", "1", "--timeout", "200ms").code).toBe(7);
+  });
+
   test("fault.run: an unmapped destination stops at the SMMU, the engine says ERROR, and the SMMU's record is in the log", () => {
     const r = cli("run", COPY_ENGINE, join(REPO, "examples/copy-engine/fault.run"));
     expect(r.stderr).toBe("");

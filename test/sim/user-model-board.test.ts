@@ -5,7 +5,9 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inspectState } from "../../src/sim/index.ts";
+import { inspectState, StateDamagedError } from "../../src/sim/index.ts";
+import { bootState } from "../../src/sim/state/board-state.ts";
+import { parseState } from "../../src/sim/state/state-store.ts";
 import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
 import { SCRATCH_MODULE, userDevice, virtWith } from "../helpers/user-model-board.ts";
@@ -154,6 +156,27 @@ describe("a model that throws while the program waits in its own event loop", ()
       expect(inspectState(board.stateDir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("board.json's check of a user model device", () => {
+  const text = (module: unknown) =>
+    JSON.stringify(bootState(virtWith([{ ...userDevice(DEV, 0x1d00_0000n, 7, "/x.ts"), modelOptions: { module } }])), (_k, v: unknown) =>
+      typeof v === "bigint" ? { $bigint: `0x${v.toString(16)}` } : v,
+    );
+  test("an absolute .ts or .js path passes; anything else is damage naming the device and the field", () => {
+    expect(parseState(text("/models/x.ts"), "board.json", "/d").board.devices.at(-1)!.modelOptions).toEqual({ module: "/models/x.ts" });
+    expect(parseState(text("/models/x.js"), "board.json", "/d").board.devices.length).toBeGreaterThan(1);
+    for (const bad of ["models/x.ts", "/models/x.txt", 42, undefined]) {
+      let err: unknown;
+      try {
+        parseState(text(bad), "board.json", "/d");
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(StateDamagedError);
+      expect((err as Error).message).toContain(`device "${DEV}": modelOptions.module is`);
     }
   });
 });
