@@ -179,4 +179,10 @@ describe("board.json's check of a user model device", () => {
       expect((err as Error).message).toContain(`device "${DEV}": modelOptions.module is`);
     }
   });
+
+  test("a user model on the pci bus is refused (they model platform and AMBA devices)", () => {
+    const state = bootState(virtWith([{ ...userDevice(DEV, 0x1d00_0000n, 7, "/x.ts"), bus: "pci", pci: {} as never }]));
+    const json = JSON.stringify(state, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: `0x${v.toString(16)}` } : v));
+    expect(() => parseState(json, "board.json", "/d")).toThrow(`device "${DEV}": a user's model (model "module") sits on the platform or amba bus, not pci`);
+  });
 });

@@ -100,6 +100,7 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
     if (dev.model === "module" && !isModelModulePath((dev.modelOptions as Obj | undefined)?.module)) {
       c.fail(`${at}: modelOptions.module is ${shown((dev.modelOptions as Obj | undefined)?.module)}, expected the absolute path of a .ts or .js module`);
     }
+    if (dev.model === "module" && dev.bus === "pci") c.fail(`${at}: a user's model (model "module") sits on the platform or amba bus, not pci`);
     c.arr(dev.compatible, `${at}: compatible`).forEach((s, j) => c.str(s, `${at}: compatible[${j}]`));
     c.arr(dev.regions, `${at}: regions`).forEach((r, j) => {
       const region = c.obj(r, `${at}: regions[${j}]`);
