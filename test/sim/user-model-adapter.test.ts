@@ -11,6 +11,7 @@ import type { BusAccess, DeviceContext, DeviceModel } from "../../src/sim/device
 import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { DEVICE_MODELS } from "../../src/sim/devices/registry.ts";
 import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
+import { MAX_ADVANCES } from "../../src/sim/devices/user-model-adapter.ts";
 
 const SCRATCH = resolve(import.meta.dir, "../fixtures/models/scratch-model.ts");
 const COPY = resolve(import.meta.dir, "../../examples/copy-engine/copy-engine.ts");
@@ -98,6 +99,28 @@ export default (ctx: any) => { seen = { device: ctx.device, options: ctx.options
       userModel: 1,
       state: { device: "1c000000.scratch", options: { speed: 3 }, regions: [{ size: 0x1000, name: "regs" }], irqs: [{ trigger: "level" }], now: 1000 },
     });
+  });
+});
+
+describe("time", () => {
+  test("advance runs every event that is due (in order), none that is not, and never spins on a stuck model", () => {
+    const file = join(tmp, "events-model.ts");
+    writeFileSync(
+      file,
+      `export default (ctx: any) => { const due = [...ctx.options.due]; const ran: number[] = [];
+  return { read: () => ran.length, write() {}, save: () => ran, restore() {},
+    nextEventAtMs: () => (ctx.options.stuck ? 0 : due[0]), advance(now: number) { ran.push(now); due.shift(); } }; };\n`,
+    );
+    const { model, clock } = board(spec(file, { due: [1001, 1002, 1005] }));
+    model.advance();
+    expect(model.read(0, 0, 4)).toBe(0n);
+    clock.set(1003);
+    model.advance();
+    expect(model.save()).toEqual({ userModel: 1, state: [1003, 1003] });
+    expect(model.nextEventAtMs()).toBe(1005);
+    const stuck = board(spec(file, { due: [], stuck: true })).model;
+    stuck.advance();
+    expect(stuck.read(0, 0, 4)).toBe(BigInt(MAX_ADVANCES));
   });
 });
 

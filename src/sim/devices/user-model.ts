@@ -91,7 +91,10 @@ export interface UserDeviceModel {
   reset?(): void;
   /** Clock time (ms) of the next thing the device will do by itself (finish a transfer), or undefined for none. */
   nextEventAtMs?(): number | undefined;
-  /** Called with the clock's now once that time has come (`nextEventAtMs() <= nowMs`): do the due work. */
+  /**
+   * Called with the clock's now once that time has come (`nextEventAtMs() <= nowMs`): do the due work. Called again
+   * while the next event is still due, at most 64 times per entry into the simulated kernel.
+   */
   advance?(nowMs: number): void;
 }
 
