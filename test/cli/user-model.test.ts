@@ -101,6 +101,13 @@ describe("a user model that fails, through the CLI", () => {
     expect(run("read", DEV, "0x4").stdout.trim()).toBe("0x00000077");
   });
 
+  test("--debug shows where the model threw (its own file and line)", () => {
+    const r = run("--debug", "run", DEV, "-e", "write 0:0xf0 1; read 0:0x0");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("line 2: device model");
+    expect(r.stderr).toMatch(/at boom \(.*test\/fixtures\/models\/scratch-model\.ts:\d+:\d+\)/);
+  });
+
   test("a module that cannot be loaded: exit 2, naming the file", () => {
     const r = run("read", BAD, "0x0");
     expect(r.code).toBe(2);
