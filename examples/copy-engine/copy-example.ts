@@ -26,6 +26,7 @@ const board: BoardSpec = {
       regions: [{ base: 0x1c00_0000n, size: 0x1000 }],
       irqs: [{ trigger: "level", hwirq: 86 }],
       iommuGroup: 0,
+      dmaCoherent: true, // its DMA is cache-coherent (the DT's dma-coherent): VFIO wants that behind an IOMMU
       model: "module",
       modelOptions: { module: join(import.meta.dir, "copy-engine.ts"), bytesPerMs: 1_000_000 },
     },

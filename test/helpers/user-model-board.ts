@@ -24,6 +24,7 @@ export function userDevice(name: string, base: bigint, group: number, module: st
     regions: [{ base, size: 0x1000 }],
     irqs: [{ trigger: "level", hwirq: 80 + group }],
     iommuGroup: group,
+    dmaCoherent: true, // a DMA master on a coherent interconnect (doctor checks it, as VFIO does)
     model: "module",
     modelOptions: { module, ...options },
   };
