@@ -91,3 +91,20 @@ export type { ChannelFaultReport, ChannelStatus, StateCode, FaultBit } from "./d
 export { assemble, AsmError, type AsmResult, type AsmOptions, type AsmInstruction } from "./drivers/pl330/assembler.ts";
 export { disassemble, formatListing, type DisasmLine, type DisasmOptions } from "./drivers/pl330/disassembler.ts";
 export { buildMemcpyProgram, type MemcpyProgram, type MemcpyRequest, type MemcpyTarget } from "./drivers/pl330/program-builder.ts";
+
+// Your own device model on the simulated board (docs/device-models.md): the interface a model module implements, and
+// the error the simulator reports when one fails.
+export type {
+  UserAccessWidth,
+  UserDeviceModel,
+  UserDma,
+  UserDmaAttributes,
+  UserDmaFault,
+  UserDmaRead,
+  UserDmaWrite,
+  UserModelContext,
+  UserModelFactory,
+  UserModelOperation,
+} from "./sim/devices/user-model.ts";
+export { UserModelError, type UserModelAccess } from "./sim/devices/user-model-errors.ts";
+export type { BoardSpec, DeviceSpec, IrqSpec, RegionSpec, SmmuSpec } from "./sim/boards/board-spec.ts";

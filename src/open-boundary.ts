@@ -5,15 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
 import { rememberSimStateDir } from "./host/state-dir.ts";
-import type { LockWaitListener, ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
+import type { BoardSpec, LockWaitListener, ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
 
 export interface BoundaryOptions {
   /** Use the simulated board instead of the real machine. */
   sim?: boolean;
   /** The simulated board's state directory (default: $VFIO_PLAT_SIM_STATE or <tmp>/vfio-plat-sim-<uid>). */
   simStateDir?: string;
-  /** Board to create when the state directory is new ("virt", "virt-noiommu", or a board file ending .json). */
-  simBoard?: string;
+  /**
+   * Board to create when the state directory is new: a name ("virt", "virt-noiommu"), a board file (.json), a device
+   * tree (.dtb/.dts), or a whole BoardSpec (a board of your own, e.g. with a device whose model is your module:
+   * docs/device-models.md).
+   */
+  simBoard?: string | BoardSpec;
   /** Told about each stale lock file of the simulated board that was taken over or cleared (for a notice). */
   onStaleLock?: StaleLockListener;
   /** Told when a wait for the simulated board's lock lasts (another process keeps it), for a notice. */

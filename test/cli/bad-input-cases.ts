@@ -30,6 +30,7 @@ import { OPTIONS } from "./bad-input/options.ts";
 import { DMA_TEST } from "./bad-input/dma-test.ts";
 import { MISC } from "./bad-input/misc.ts";
 import { BOARD_FILE } from "./bad-input/board-file.ts";
+import { MODELS } from "./bad-input/models.ts";
 import { BOARDS } from "./bad-input/boards.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC, ...BOARD_FILE, ...BOARDS];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS];

@@ -6,6 +6,7 @@ import { SyscallError } from "../../boundary/syscall-error.ts";
 import { BusyError, DeviceNotFoundError, InvalidArgumentError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import { InterruptedError, interruptedOf } from "../usage-error.ts";
 import { BoardFileError, UnknownBoardError } from "../../sim/boards/board-errors.ts";
+import { UserModelError } from "../../sim/devices/user-model-errors.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
@@ -203,6 +204,8 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
   if (e instanceof TimeoutError) return { exit: EXIT.TIMEOUT, code: "TIMEOUT" };
   if (e instanceof VerifyError) return { exit: EXIT.VERIFY_FAILED, code: "VERIFY_FAILED" };
   if (e instanceof InterruptedError) return { exit: signalExit(e.signal), code: e.signal };
+  // A user's device model: one that cannot be loaded is the board's configuration (as a bad board file), else its bug.
+  if (e instanceof UserModelError) return e.operation === "load" ? { exit: EXIT.USAGE, code: "USAGE" } : { exit: EXIT.FAILED, code: "FAILED" };
   if (e instanceof StateDamagedError) return { exit: EXIT.FAILED, code: "STATE_DAMAGED", hint: stateDamagedHint(e) };
   if (e instanceof StateLockedError) {
     const who = e.pid !== undefined ? `process ${e.pid}` : "another process";

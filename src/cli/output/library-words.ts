@@ -13,6 +13,7 @@ import {
 import { IommufdUnavailableError, NoSuchIndexError, NotBoundError, type OpenRefusal } from "../../vfio/errors.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
+import { UserModelError } from "../../sim/devices/user-model-errors.ts";
 
 /** The advice for `e` when it is a library refusal with facts, else undefined. */
 export function refusalHint(e: unknown): string | undefined {
@@ -21,6 +22,7 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof BindDriverError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
+  if (e instanceof UserModelError) return userModelHint(e);
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;
 }
@@ -59,4 +61,10 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
     case "in-use":
       return "pass --force to bind it anyway (you may lose that console or link)";
   }
+}
+
+/** A user's device model failed: fix the module (or what names it); the board kept the device's last good state. */
+function userModelHint(e: UserModelError): string {
+  if (e.operation === "load") return `fix the module, or the board's modelOptions.module for ${e.device} (docs/device-models.md)`;
+  return `a bug in that model: fix it (--debug shows where it threw); the board kept ${e.device}'s last good state`;
 }

@@ -97,7 +97,10 @@ export interface DeviceModel {
   irqAsserted(index: number): boolean;
   /** Put the device back in its reset state (only called when the board gives the device a reset function). */
   reset(): void;
-  /** Serializable register state (plain JSON: numbers and strings; encode bigints as strings). */
+  /**
+   * Serializable register state (plain JSON: numbers and strings; encode bigints as strings), or undefined when there
+   * is nothing new to keep (a user's model that failed: the board keeps its last good state).
+   */
   save(): unknown;
   /** Restore from `save()` output. Called once after construction when saved state exists. */
   restore(state: unknown): void;

@@ -10,8 +10,12 @@ type Pl011 = typeof import("./pl011.ts");
 type Pl031 = typeof import("./pl031.ts");
 type Pl330 = typeof import("./pl330/pl330.ts");
 type VirtioMmio = typeof import("./virtio-mmio.ts");
+type UserModel = typeof import("./user-model-adapter.ts");
 
-/** Factories by model key. A factory throws TypeError when the spec's modelOptions are invalid. */
+/**
+ * Factories by model key. A factory throws TypeError when the spec's modelOptions are invalid; "module" throws
+ * UserModelError when the user's model cannot be loaded or constructed.
+ */
 export const DEVICE_MODELS: Record<string, DeviceModelFactory> = {
   pl031: (spec, ctx) => new (require("./pl031.ts") as Pl031).Pl031(spec, ctx),
   pl011: (spec, ctx) => new (require("./pl011.ts") as Pl011).Pl011(spec, ctx),
@@ -19,4 +23,6 @@ export const DEVICE_MODELS: Record<string, DeviceModelFactory> = {
   pl330: (spec, ctx) => new (require("./pl330/pl330.ts") as Pl330).Pl330(spec, ctx),
   edu: (spec, ctx) => new (require("./edu.ts") as Edu).Edu(spec, ctx),
   "generic-mmio": (spec, ctx) => new (require("./generic-mmio.ts") as GenericMmio).GenericMmio(spec, ctx),
+  // A user's own model: modelOptions.module is the absolute path of its module (docs/device-models.md).
+  module: (spec, ctx) => new (require("./user-model-adapter.ts") as UserModel).UserModelAdapter(spec, ctx),
 };

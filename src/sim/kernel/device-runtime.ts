@@ -84,7 +84,10 @@ export class DeviceRuntime {
       this.pci.release();
       return;
     }
-    if (this.spec.hasReset) this.model.reset();
-    for (const irq of this.irqs) irq.release();
+    try {
+      if (this.spec.hasReset) this.model.reset();
+    } finally {
+      for (const irq of this.irqs) irq.release();
+    }
   }
 }

@@ -37,6 +37,8 @@ export class SimKernel {
   readonly timer: EventTimer;
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
   readonly smmu: Smmu | undefined;
+  /** An error the event timer met (a device model that threw), thrown by the next enter(). */
+  private deferred: { error: unknown } | undefined;
 
   constructor(
     readonly store: StateStore,
@@ -53,8 +55,13 @@ export class SimKernel {
     this.timer = new EventTimer(
       () => nextEventDelayMs(clock, open()),
       () => {
-        this.enter();
-        this.leave();
+        // Nobody can catch in a timer: a device model's failure (a user's model throwing) waits for the next call.
+        try {
+          this.enter();
+          this.leave();
+        } catch (e) {
+          this.deferred ??= { error: e };
+        }
       },
     );
     const smmu = smmuOf(board);
@@ -74,6 +81,11 @@ export class SimKernel {
 
   /** Entering the kernel: run signalled virqfds, bring every open device up to now (fires interrupts that fell due). */
   enter(): void {
+    const d = this.deferred;
+    if (d) {
+      this.deferred = undefined;
+      throw d.error;
+    }
     this.virqfds.service();
     for (const rt of this.runtimes.values()) rt.model.advance();
   }
@@ -110,12 +122,16 @@ export class SimKernel {
   releaseRuntime(rt: DeviceRuntime): void {
     rt.openCount--;
     if (rt.openCount === 0) {
-      // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
-      rt.model.advance();
-      if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
-      rt.release();
-      this.runtimes.delete(rt.spec.name);
-      this.leave([rt], true);
+      // A model that throws here (a user's) still leaves the device closed: the next open starts afresh.
+      try {
+        // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
+        rt.model.advance();
+        if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
+        rt.release();
+      } finally {
+        this.runtimes.delete(rt.spec.name);
+        this.leave([rt], true);
+      }
     }
   }
 

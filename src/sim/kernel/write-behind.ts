@@ -70,10 +70,25 @@ export class WriteBehind {
     this.lastFlushMs = performance.now();
     const dirty = all.filter((rt) => forced.includes(rt) || rt.model.dirty);
     if (dirty.length === 0) return;
-    this.store.update((s: BoardState) => {
-      for (const rt of dirty) s.models[rt.spec.name] = rt.model.save();
-    });
-    for (const rt of dirty) rt.model.markSaved();
+    // Each model's state is taken before the update, one by one: a model whose save() throws (a user's model) keeps
+    // its last good state on the board and does not cost the other devices theirs; its error is thrown after.
+    const saved: { rt: DeviceRuntime; state: unknown }[] = [];
+    let failure: { error: unknown } | undefined;
+    for (const rt of dirty) {
+      try {
+        const state = rt.model.save();
+        if (state !== undefined) saved.push({ rt, state });
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+    if (saved.length > 0) {
+      this.store.update((s: BoardState) => {
+        for (const { rt, state } of saved) s.models[rt.spec.name] = state;
+      });
+    }
+    for (const { rt } of saved) rt.model.markSaved();
+    if (failure) throw failure.error;
   }
 }
 

@@ -3,6 +3,7 @@
 // damaged file is a StateDamagedError naming the file and the first thing wrong, never a JavaScript error later on.
 // Device models' saved registers are checked by each model's restore() when the device is opened (see sim-boundary).
 import { DEVICE_MODELS } from "../devices/registry.ts";
+import { isModelModulePath } from "../devices/user-model-loader.ts";
 import type { BoardState } from "./board-state.ts";
 import { StateDamagedError } from "./state-errors.ts";
 
@@ -103,6 +104,12 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
     if (!Object.hasOwn(DEVICE_MODELS, dev.model as string)) {
       c.fail(`${at} has model ${shown(dev.model)}, which this simulator does not know (known: ${Object.keys(DEVICE_MODELS).join(", ")})`);
     }
+    if (dev.modelOptions !== undefined) c.obj(dev.modelOptions, `${at}: modelOptions`);
+    // A user's model is named by its file; the file itself is checked when the device is opened (its load error).
+    if (dev.model === "module" && !isModelModulePath((dev.modelOptions as Obj | undefined)?.module)) {
+      c.fail(`${at}: modelOptions.module is ${shown((dev.modelOptions as Obj | undefined)?.module)}, expected the absolute path of a .ts or .js module`);
+    }
+    if (dev.model === "module" && dev.bus === "pci") c.fail(`${at}: a user's model (model "module") sits on the platform or amba bus, not pci`);
     c.arr(dev.compatible, `${at}: compatible`).forEach((s, j) => c.str(s, `${at}: compatible[${j}]`));
     c.arr(dev.regions, `${at}: regions`).forEach((r, j) => {
       const region = c.obj(r, `${at}: regions[${j}]`);

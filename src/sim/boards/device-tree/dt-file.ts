@@ -1,6 +1,6 @@
 // A board from a device-tree file: a DTB read and parsed here, or a .dts compiled to a DTB by `dtc` (Debian's
 // device-tree-compiler) first. The board is named after the file (its base name without the extension), so
-// `--sim-board juno-r2.dtb` is board "juno-r2"; the tree's `model` goes into the description.
+// a board from `juno-r2.dtb` is named "juno-r2"; the tree's `model` goes into the description.
 import { accessSync, constants, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { basename } from "node:path";
