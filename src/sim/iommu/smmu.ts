@@ -8,7 +8,7 @@ import type { PageTable } from "./page-table.ts";
 import { SmmuDomain, type DomainFault } from "./smmu-domain.ts";
 import type { SmmuFault } from "./smmu-fault.ts";
 import type { SmmuConfig } from "./smmu-profile.ts";
-import { encodeV2Fault, v2FaultLogLines } from "./smmuv2-fault.ts";
+import { encodeV2Fault, FSR_FORMAT_AARCH32_L, FSR_FORMAT_AARCH64, v2FaultLogLines } from "./smmuv2-fault.ts";
 import { encodeEvent, eventLogLines, F_ADDR_SIZE, F_PERMISSION, F_TRANSLATION } from "./smmuv3-event.ts";
 
 /** What the SMMU needs from the simulated kernel. */
@@ -80,7 +80,8 @@ export class Smmu {
       lines = eventLogLines(fault.v3);
       priority = KERN_INFO; // 6.12 prints events with dev_info
     } else {
-      fault.v2 = encodeV2Fault(f.kind, a, f.address, f.level, cb);
+      const format = this.config.rules.format === "aarch32-l" ? FSR_FORMAT_AARCH32_L : FSR_FORMAT_AARCH64;
+      fault.v2 = encodeV2Fault(f.kind, a, f.address, f.level, cb, format);
       lines = v2FaultLogLines(fault.v2);
       priority = KERN_ERR;
     }

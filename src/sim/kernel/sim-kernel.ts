@@ -7,7 +7,7 @@ import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
 import type { Clock, DmaPort } from "../devices/device-model.ts";
 import { deviceDmaPort } from "../iommu/dma-port.ts";
 import { Smmu } from "../iommu/smmu.ts";
-import { smmuOf } from "../iommu/smmu-profile.ts";
+import { smmuNameOf, smmusOf } from "../iommu/smmu-profile.ts";
 import { savedRegistersDamaged } from "../state/state-errors.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { groupMembers, groupOf } from "../sysfs/driver-core.ts";
@@ -35,8 +35,8 @@ export class SimKernel {
   readonly virqfds: Virqfds;
   readonly writeBehind: WriteBehind;
   readonly timer: EventTimer;
-  /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
-  readonly smmu: Smmu | undefined;
+  /** The board's SMMUs as this process sees them (their domains and recorded faults); empty without an IOMMU. */
+  readonly smmus: Smmu[];
 
   constructor(
     readonly store: StateStore,
@@ -57,15 +57,26 @@ export class SimKernel {
         this.leave();
       },
     );
-    const smmu = smmuOf(board);
-    this.smmu = smmu
-      ? new Smmu(smmu, {
+    this.smmus = smmusOf(board).map(
+      (config) =>
+        new Smmu(config, {
           printk: (records) => this.log.printk(records),
           nowMs: () => clock.nowMs(),
           memoryAt: (address, length) => os.memoryAt(address, length),
           isMapped: (address, length, write) => os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
-        })
-      : undefined;
+        }),
+    );
+  }
+
+  /** The board's first SMMU (its only one unless the board lists `smmus`); undefined without an IOMMU. */
+  get smmu(): Smmu | undefined {
+    return this.smmus[0];
+  }
+
+  /** The SMMU in front of `spec`, undefined when none is. */
+  smmuFor(spec: DeviceSpec): Smmu | undefined {
+    const name = smmuNameOf(this.board, spec);
+    return name === undefined ? undefined : this.smmus.find((s) => s.config.name === name);
   }
 
   get pageSize(): number {
@@ -165,7 +176,7 @@ export class SimKernel {
     const spec = typeof device === "string" ? s.board.devices.find((d) => d.name === device) : device;
     if (!spec) throw new Error(`simulated board: no device '${String(device)}'`);
     const id = group ?? groupOf(s, spec);
-    return deviceDmaPort(this.smmu, () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups));
+    return deviceDmaPort(this.smmuFor(spec), () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups), spec.iommu?.streamIds);
   }
 
   /** MAP_DMA / IOAS_MAP's pinning of [address, address+length) (see pinPages). */

@@ -3,6 +3,7 @@
 // damaged file is a StateDamagedError naming the file and the first thing wrong, never a JavaScript error later on.
 // Device models' saved registers are checked by each model's restore() when the device is opened (see sim-boundary).
 import { DEVICE_MODELS } from "../devices/registry.ts";
+import { SMMU_PROFILES } from "../iommu/smmu-profile.ts";
 import type { BoardState } from "./board-state.ts";
 import { StateDamagedError } from "./state-errors.ts";
 
@@ -75,7 +76,8 @@ const U32 = 0xffff_ffff;
 function checkBoard(c: Checker, v: unknown): Set<string> {
   const board = c.obj(v, "board");
   c.str(board.name, "board.name");
-  c.oneOf(board.iommu, "board.iommu", ["smmuv3", "none"]);
+  c.oneOf(board.iommu, "board.iommu", ["smmuv3", "arm-smmu", "none"]);
+  const smmus = checkSmmus(c, board);
   c.oneOf(board.pageSize, "board.pageSize", PAGE_SIZES);
   c.strings(board.cmdline, "board.cmdline");
   const devices = c.arr(board.devices, "board.devices");
@@ -108,9 +110,34 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
       c.int(irq.hwirq, `${at}: irqs[${j}].hwirq`, U32);
     });
     c.int(dev.iommuGroup, `${at}: iommuGroup`, U32, true);
+    if (dev.iommu !== undefined) {
+      const iommu = c.obj(dev.iommu, `${at}: iommu`);
+      c.str(iommu.smmu, `${at}: iommu.smmu`);
+      if (!smmus.has(iommu.smmu as string)) c.fail(`${at}: iommu.smmu is ${shown(iommu.smmu)}, expected one of board.smmus (${[...smmus].map(shown).join(", ") || "none"})`);
+      const ids = c.arr(iommu.streamIds, `${at}: iommu.streamIds`);
+      if (ids.length === 0) c.fail(`${at}: iommu.streamIds is empty, expected one or more stream IDs`);
+      ids.forEach((x, j) => c.int(x, `${at}: iommu.streamIds[${j}]`, 0xffff));
+    }
     c.str(dev.nativeDriver, `${at}: nativeDriver`, true);
     if (dev.bus === "pci") c.obj(dev.pci, `${at}: pci`);
   });
+  return names;
+}
+
+/** The board's SMMU (`smmu`) and SMMUs (`smmus`): a known profile and a name each; returns the names of `smmus`. */
+function checkSmmus(c: Checker, board: Obj): Set<string> {
+  const one = (v: unknown, where: string): string => {
+    const s = c.obj(v, where);
+    c.oneOf(s.profile, `${where}.profile`, Object.keys(SMMU_PROFILES));
+    c.str(s.name, `${where}.name`);
+    c.int(s.ias, `${where}.ias`, 64, true);
+    if (s.coherentWalk !== undefined && typeof s.coherentWalk !== "boolean") c.fail(`${where}.coherentWalk is ${kind(s.coherentWalk)}, expected true or false`);
+    if (s.compatible !== undefined) c.arr(s.compatible, `${where}.compatible`).forEach((x, j) => c.str(x, `${where}.compatible[${j}]`));
+    return s.name as string;
+  };
+  if (board.smmu !== undefined) one(board.smmu, "board.smmu");
+  const names = new Set<string>();
+  if (board.smmus !== undefined) c.arr(board.smmus, "board.smmus").forEach((v, i) => names.add(one(v, `board.smmus[${i}]`)));
   return names;
 }
 
