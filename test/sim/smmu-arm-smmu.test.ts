@@ -77,6 +77,21 @@ describe("groups on a board with smmus", () => {
   });
 });
 
+describe("IOMMU_CAP_CACHE_COHERENCY (vfio registers a device behind an IOMMU only with it)", () => {
+  test("behind the non-coherent 7fb10000.iommu a non-coherent master cannot bind to VFIO (EINVAL); a dma-coherent one can", () => {
+    const coherentTwin = { ...JUNO_2SMMU.devices[2]!, name: "7ff60000.hdlcd", regions: [{ base: 0x7ff6_0000n, size: 0x1000 }], dmaCoherent: true };
+    t = makeSimBoard({ ...JUNO_2SMMU, devices: [...JUNO_2SMMU.devices, coherentTwin] });
+    bind(HDLCD, "platform"); // drivers_probe succeeds even when the probe fails, as on Linux
+    expect(t.b.fs.exists(`/sys/bus/platform/devices/${HDLCD}/driver`)).toBe(false);
+    expect(t.b.fs.readRecords("/dev/kmsg").at(-1)).toMatch(/^4,\d+,\d+,-;vfio-platform: probe of 7ff50000\.hdlcd failed with error -22$/);
+    bind("7ff60000.hdlcd", "platform");
+    expect(t.b.fs.readlink("/sys/bus/platform/devices/7ff60000.hdlcd/driver")).toEndWith("/vfio-platform");
+    // The PL330 is not dma-coherent either, but 7fb00000.iommu walks coherently.
+    bind(JUNO_DMA, "amba");
+    expect(t.b.fs.readlink(`/sys/bus/amba/devices/${JUNO_DMA}/driver`)).toEndWith("/vfio-amba");
+  });
+});
+
 describe("domain page sizes and input sizes (arm_smmu_init_domain_context + io-pgtable-arm + vfio type1)", () => {
   test("the granule is the CPU page when the SMMU has it, else the largest smaller one", () => {
     const mmu401 = 0x1000n | 0x20_0000n | 0x4000_0000n | 0x1_0000n | 0x2000_0000n;

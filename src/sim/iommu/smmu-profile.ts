@@ -133,6 +133,19 @@ export function smmuOf(board: BoardSpec): SmmuConfig | undefined {
 }
 
 /**
+ * IOMMU_CAP_CACHE_COHERENCY for `device`, which vfio requires to register a device behind an IOMMU: arm-smmu (v1/v2)
+ * reports it when the SMMU's table walk is coherent or the device is dma-coherent; arm-smmu-v3 when the SMMU is
+ * coherent, which QEMU's SMMUv3 (the SMMUv3 boards here) is. True for a device with no IOMMU in front of it.
+ */
+export function cacheCoherent(board: BoardSpec, device: DeviceSpec): boolean {
+  const name = smmuNameOf(board, device);
+  if (name === undefined) return true;
+  const spec = (board.smmus ?? [board.smmu ?? DEFAULT_SMMU]).find((s) => s.name === name);
+  if (!spec || SMMU_PROFILES[spec.profile]?.driver !== "arm-smmu") return true;
+  return spec.coherentWalk === true || device.dmaCoherent === true;
+}
+
+/**
  * The name of the SMMU in front of `device`: the one its `iommu` names on a board with `smmus`, else the board's only
  * SMMU for a device with an IOMMU group. Undefined: no IOMMU in front of it.
  */
