@@ -7,7 +7,10 @@ import { withIommuGroups, BoardIommuError } from "../../src/sim/boards/board-iom
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { deviceIommu } from "../../src/host/device-iommu.ts";
 import { listDevices } from "../../src/host/discovery.ts";
+import { Ratelimit } from "../../src/sim/kernel/dev-printk.ts";
+import { Smmu } from "../../src/sim/iommu/smmu.ts";
 import { domainPgsizes, smmuConfig, type1Pgsizes } from "../../src/sim/iommu/smmu-profile.ts";
+import { Type1Domain } from "../../src/sim/vfio/type1-domain.ts";
 import { openDevice } from "../../src/vfio/session.ts";
 import { JUNO_DMA, JUNO_DMA_SMMU, JUNO_HDLCD1_SMMU, JUNO_R2 } from "../fixtures/juno-r2-board.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
@@ -147,5 +150,28 @@ describe("domain page sizes and input sizes (arm_smmu_init_domain_context + io-p
     } finally {
       s.close();
     }
+  });
+});
+
+describe("arm_smmu_context_fault's rate limit is one static state for every SMMU the driver owns", () => {
+  test("six faults on each of two MMU-401s: ten reach the log, then the rest are suppressed", () => {
+    const printed: string[] = [];
+    const shared = new Map<string, Ratelimit>();
+    const host = {
+      printk: (records: { message: string }[]) => printed.push(...records.map((r) => r.message)),
+      nowMs: () => 1000,
+      memoryAt: () => new Uint8Array(0),
+      isMapped: () => false,
+      ratelimit: (func: string) => shared.get(func) ?? shared.set(func, new Ratelimit(func)).get(func)!,
+    };
+    const smmus = JUNO_R2.smmus!.map((s) => new Smmu(smmuConfig(s, 4096, "juno"), host));
+    const tables = smmus.map(() => new Type1Domain(() => 100, 40));
+    for (let i = 0; i < 6; i++) {
+      smmus.forEach((s, j) => s.domainFor(tables[j]!).access({ address: 0x10_0000n, length: 4, write: true, instruction: false, privileged: false, nonSecure: true, streamId: 0 }));
+    }
+    const logged = smmus.flatMap((s) => s.faults.map((f) => f.logged));
+    expect(logged.filter(Boolean).length).toBe(10);
+    expect(printed.filter((l) => l.includes("Unhandled context fault")).length).toBe(10);
+    expect(printed.filter((l) => l.startsWith("arm-smmu 7fb10000.iommu: Unhandled")).length).toBe(5); // interleaved
   });
 });

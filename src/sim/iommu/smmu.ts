@@ -17,6 +17,11 @@ export interface SmmuHost {
   printk(records: { message: string; priority: number }[]): void;
   /** Kernel time for rate limits (ms). */
   nowMs(): number;
+  /**
+   * The rate limit of a fault handler, by its function name: the drivers' static DEFINE_RATELIMIT_STATE is one per
+   * function, shared by every SMMU the driver owns (absent: one per Smmu).
+   */
+  ratelimit?(func: string): Ratelimit;
   memoryAt(address: bigint, length: number): Uint8Array;
   isMapped(address: bigint, length: number, write: boolean): boolean;
 }
@@ -41,7 +46,8 @@ export class Smmu {
     private readonly host: SmmuHost,
   ) {
     this.device = { driver: config.rules.driver, name: config.name, bus: "platform" };
-    this.ratelimit = new Ratelimit(config.rules.syndrome === "v3" ? "arm_smmu_evtq_thread" : "arm_smmu_context_fault");
+    const func = config.rules.syndrome === "v3" ? "arm_smmu_evtq_thread" : "arm_smmu_context_fault";
+    this.ratelimit = host.ratelimit?.(func) ?? new Ratelimit(func);
   }
 
   /** The translation domain of a type1 container or an IOAS (created on first use; context banks numbered from 0). */

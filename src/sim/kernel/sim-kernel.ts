@@ -7,6 +7,7 @@ import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
 import type { Clock, DmaPort } from "../devices/device-model.ts";
 import { deviceDmaPort } from "../iommu/dma-port.ts";
 import { Smmu } from "../iommu/smmu.ts";
+import { Ratelimit } from "./dev-printk.ts";
 import { smmuNameOf, smmusOf } from "../iommu/smmu-profile.ts";
 import { savedRegistersDamaged } from "../state/state-errors.ts";
 import type { StateStore } from "../state/state-store.ts";
@@ -57,11 +58,13 @@ export class SimKernel {
         this.leave();
       },
     );
+    const ratelimits = new Map<string, Ratelimit>();
     this.smmus = smmusOf(board).map(
       (config) =>
         new Smmu(config, {
           printk: (records) => this.log.printk(records),
           nowMs: () => clock.nowMs(),
+          ratelimit: (func) => ratelimits.get(func) ?? ratelimits.set(func, new Ratelimit(func)).get(func)!,
           memoryAt: (address, length) => os.memoryAt(address, length),
           isMapped: (address, length, write) => os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
         }),
