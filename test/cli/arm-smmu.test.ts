@@ -47,6 +47,22 @@ describe("a PL330 behind an MMU-401 (Juno r2 fixture)", () => {
     expect(cli("log", "--smmu").stdout).toBe("");
   });
 
+  test("info: the MMU-401 domain's page sizes and IOVA ranges (type1), and the IOAS's alignment and ranges (iommufd)", () => {
+    const ranges = "IOVA ranges 0x0-0x7ffffff, 0x8100000-0xffffffffff";
+    expect(cli("info", JUNO_DMA).stdout).toEndWith(`  IOMMU: page sizes 4K 2M 1G (0x40201000); ${ranges}\n`);
+    const doc = JSON.parse(cli("info", JUNO_DMA, "--json").stdout);
+    expect(doc.iommu).toEqual({
+      page_sizes: "0x40201000",
+      iova_alignment: "0x1000",
+      iova_ranges: [
+        { start: "0x0", end: "0x7ffffff" },
+        { start: "0x8100000", end: "0xffffffffff" },
+      ],
+    });
+    const viaCdev = runCli(["info", JUNO_DMA], { env: simEnv(state.dir, { VFIO_PLAT_IOMMU_MODE: "iommufd" }) });
+    expect(viaCdev.stdout).toEndWith(`  IOMMU: IOVA alignment 4K; ${ranges}\n`);
+  });
+
   for (const channel of [0, 5]) {
     test(`--inject readonly-dst on channel ${channel}: data write error and a permission write fault with stream ID ${channel}; log --smmu names the channel`, () => {
       const before = JSON.parse(cli("log", "--smmu", "--json").stdout).records.length;
