@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { SyscallError } from "../../src/boundary/syscall-error.ts";
 import { EXIT_CODES, MAX_TEXT, MAX_WORD, describeError, formatExitCodes, renderError, safeText } from "../../src/cli/output/errors.ts";
 import { OutputClosedError } from "../../src/cli/output/stdio.ts";
+import { BoardIommuError } from "../../src/sim/boards/board-iommu.ts";
 import {
   BusyError,
   DeviceNotFoundError,
@@ -261,4 +262,12 @@ describe("untrusted text never reaches the terminal raw", () => {
   test("a huge message is capped as a whole", () => {
     expect(safeText("ab ".repeat(5000)).length).toBeLessThan(MAX_TEXT + 40);
   });
+});
+
+test("a board whose device names an SMMU the board lacks: a usage error (exit 2) naming where and what was expected", () => {
+  const r = describeError(new BoardIommuError("juno", "devices[1].iommu.smmu", "one of the board's smmus (7fb00000.iommu)", "'2b600000.iommu'"));
+  expect(r.exit).toBe(2);
+  expect(r.line).toBe(
+    "vfio-plat: simulated board 'juno': devices[1].iommu.smmu is '2b600000.iommu', expected one of the board's smmus (7fb00000.iommu) (USAGE) — every device's iommu must name one of the board's smmus, with its stream IDs",
+  );
 });

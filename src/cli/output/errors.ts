@@ -14,6 +14,7 @@ import {
   VfioError,
 } from "../../vfio/errors.ts";
 import { UnknownBoardError } from "../../sim/boards/board-errors.ts";
+import { BoardIommuError } from "../../sim/boards/board-iommu.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
@@ -245,6 +246,7 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
   if (e instanceof OutputClosedError) return { exit: EXIT.OK, code: "EPIPE" };
   if (e instanceof UsageError || e instanceof UnknownBoardError) return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
   if (e instanceof Error && e.name === "CACError") return { exit: EXIT.USAGE, code: "USAGE", hint: "see vfio-plat --help" };
+  if (e instanceof BoardIommuError) return { exit: EXIT.USAGE, code: "USAGE", hint: "every device's iommu must name one of the board's smmus, with its stream IDs" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
   }
