@@ -84,3 +84,18 @@ describe("a PL330 behind an MMU-401 (Juno r2 fixture)", () => {
     });
   }
 });
+
+describe("a channel's instruction fetch carries the channel's stream ID", () => {
+  test("--inject unmapped-program on channel 6: a privileged instruction translation fault with SID 6, named channel 6", () => {
+    const before = JSON.parse(cli("log", "--smmu", "--json").stdout).records.length;
+    const r = cli("dma-test", JUNO_DMA, "--size", "4K", "--inject", "unmapped-program", "--channel", "6");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FTR6 0x00010000: instruction fetch error");
+    const doc = JSON.parse(cli("log", "--smmu", "--json").stdout);
+    const [first, fsr, fsynr] = doc.records.slice(before).map((x: { message: string }) => x.message);
+    expect(first).toMatch(/^arm-smmu 7fb00000\.iommu: Unhandled context fault: fsr=0x402, iova=0x[0-9a-f]{8,}, fsynr=0x6[0-3], cbfrsynra=0x6, cb=0$/);
+    expect(fsr).toBe("arm-smmu 7fb00000.iommu: FSR    = 00000402 [Format=2 TF], SID=0x6");
+    expect(fsynr).toMatch(/^arm-smmu 7fb00000\.iommu: FSYNR0 = 0000006[0-3] \[S1CBNDX=0 IND PNU PLVL=[0-3]\]$/);
+    expect(doc.faults.at(-1)).toMatchObject({ kind: "translation", stream_id: 6, access: "read", device: JUNO_DMA, thread: "channel 6" });
+  });
+});
