@@ -3,6 +3,9 @@
 // arm-smmu presents a domain (page sizes from the SMMU's formats and the CPU page, IOVA ranges from the input size with
 // the MSI window at 0x8000000 + 1 MiB carved out), and the sysfs view of which SMMU a device sits behind.
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { withIommuGroups, BoardIommuError } from "../../src/sim/boards/board-iommu.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { deviceIommu } from "../../src/host/device-iommu.ts";
@@ -10,6 +13,8 @@ import { listDevices } from "../../src/host/discovery.ts";
 import { Ratelimit } from "../../src/sim/kernel/dev-printk.ts";
 import { Smmu } from "../../src/sim/iommu/smmu.ts";
 import { domainPgsizes, smmuConfig, type1Pgsizes } from "../../src/sim/iommu/smmu-profile.ts";
+import { StateDamagedError } from "../../src/sim/state/state-errors.ts";
+import { StateStore } from "../../src/sim/state/state-store.ts";
 import { Type1Domain } from "../../src/sim/vfio/type1-domain.ts";
 import { openDevice } from "../../src/vfio/session.ts";
 import { JUNO_DMA, JUNO_DMA_SMMU, JUNO_HDLCD1_SMMU, JUNO_R2 } from "../fixtures/juno-r2-board.ts";
@@ -174,4 +179,38 @@ describe("arm_smmu_context_fault's rate limit is one static state for every SMMU
     expect(printed.filter((l) => l.includes("Unhandled context fault")).length).toBe(10);
     expect(printed.filter((l) => l.startsWith("arm-smmu 7fb10000.iommu: Unhandled")).length).toBe(5); // interleaved
   });
+});
+
+describe("board.json keeps the SMMU topology, and a damaged one is named", () => {
+  const DAMAGE: [string, (s: Record<string, any>) => void, string][] = [
+    ["an unknown IOMMU kind", (s) => (s.board.iommu = "hypervisor"), 'board.iommu is "hypervisor", expected one of smmuv3, arm-smmu, none'],
+    ["an unknown SMMU profile", (s) => (s.board.smmus[0].profile = "mmu-999"), 'board.smmus[0].profile is "mmu-999"'],
+    ["a coherentWalk that is no boolean", (s) => (s.board.smmus[1].coherentWalk = "yes"), "board.smmus[1].coherentWalk is a string, expected true or false"],
+    ["a device naming an SMMU the board lacks", (s) => (s.board.devices[1].iommu.smmu = "2b600000.iommu"), 'iommu.smmu is "2b600000.iommu", expected one of board.smmus'],
+    ["a stream ID past 16 bits", (s) => (s.board.devices[1].iommu.streamIds[8] = 70000), "iommu.streamIds[8] is 70000, expected an integer 0..65535"],
+    ["no stream IDs", (s) => (s.board.devices[1].iommu.streamIds = []), "iommu.streamIds is empty"],
+  ];
+  for (const [what, edit, says] of DAMAGE) {
+    test(`${what}: StateDamagedError naming it`, () => {
+      const dir = mkdtempSync(join(tmpdir(), "vfio-plat-smmu-state-"));
+      try {
+        const store = new StateStore(dir);
+        store.ensure(withIommuGroups(JUNO_R2));
+        expect(new StateStore(dir).read().board.smmus?.map((s) => s.name)).toEqual([JUNO_DMA_SMMU, JUNO_HDLCD1_SMMU]);
+        const s = JSON.parse(readFileSync(store.file, "utf8"));
+        edit(s);
+        writeFileSync(store.file, JSON.stringify(s));
+        let err: unknown;
+        try {
+          new StateStore(dir).read();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(StateDamagedError);
+        expect((err as StateDamagedError).detail).toContain(says);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
