@@ -26,8 +26,13 @@ function tryRead<T>(f: () => T): T | undefined {
   }
 }
 
-/** A device-tree property as 32-bit big-endian cells (sysfs property files hold the raw bytes). */
-export function beCells(text: string): number[] {
+/**
+ * A device-tree property as 32-bit big-endian cells (sysfs property files hold the raw bytes), or undefined when the
+ * text cannot be those bytes: a boundary that decodes files as UTF-8 turns bytes >= 0x80 into other characters
+ * (U+FFFD, or one character for two bytes), and guessing would name wrong stream IDs.
+ */
+export function beCells(text: string): number[] | undefined {
+  if (text.length % 4 !== 0 || /[^\x00-\xff]/.test(text)) return undefined;
   const out: number[] = [];
   for (let i = 0; i + 4 <= text.length; i += 4) {
     out.push(((text.charCodeAt(i) & 0xff) * 0x1000000 + ((text.charCodeAt(i + 1) & 0xff) << 16)) + ((text.charCodeAt(i + 2) & 0xff) << 8) + (text.charCodeAt(i + 3) & 0xff));
@@ -46,9 +51,10 @@ export function deviceIommu(b: KernelBoundary, dir: string): DeviceIommu | undef
   const real = posix.resolve(posix.dirname(dir), tryRead(() => b.fs.readlink(dir)) ?? posix.basename(dir));
   const smmuDir = posix.resolve(real, target, "../..");
   const cellsOf = (p: string) => beCells(tryRead(() => b.fs.readFile(p)) ?? "");
-  const perEntry = cellsOf(`${smmuDir}/of_node/#iommu-cells`)[0] ?? 1;
-  const phandle = cellsOf(`${smmuDir}/of_node/phandle`)[0];
-  const raw = cellsOf(`${dir}/of_node/iommus`);
+  const perEntry = cellsOf(`${smmuDir}/of_node/#iommu-cells`)?.[0] ?? 1;
+  const phandle = cellsOf(`${smmuDir}/of_node/phandle`)?.[0];
+  // Unreadable as bytes: the stream IDs stay unknown ([]) rather than wrong.
+  const raw = cellsOf(`${dir}/of_node/iommus`) ?? [];
   const streamIds: number[] = [];
   for (let i = 0; perEntry >= 1 && i + perEntry < raw.length; i += perEntry + 1) {
     if (phandle === undefined || raw[i] === phandle) streamIds.push(raw[i + 1]! & 0xffff);

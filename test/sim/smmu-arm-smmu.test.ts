@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withIommuGroups, BoardIommuError } from "../../src/sim/boards/board-iommu.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
-import { deviceIommu } from "../../src/host/device-iommu.ts";
+import { beCells, deviceIommu } from "../../src/host/device-iommu.ts";
 import { listDevices } from "../../src/host/discovery.ts";
 import { Ratelimit } from "../../src/sim/kernel/dev-printk.ts";
 import { Smmu } from "../../src/sim/iommu/smmu.ts";
@@ -213,4 +213,11 @@ describe("board.json keeps the SMMU topology, and a damaged one is named", () =>
       }
     });
   }
+});
+
+test("DT cells: big-endian bytes; text that cannot be raw bytes (a UTF-8 decoded read) gives no cells rather than wrong ones", () => {
+  expect(beCells("\x00\x00\x00\x2a\x00\x00\x04\x80")).toEqual([0x2a, 0x480]);
+  expect(beCells("\x00\x00\x04\ufffd")).toBeUndefined();
+  expect(beCells("\x00\x00\x04")).toBeUndefined();
+  expect(beCells("")).toEqual([]);
 });
