@@ -2,6 +2,7 @@
 // to bind: its driver (and whether driver_override forces it), IOMMU group, device-tree or PCI identity and VFIO node.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { resolveGroupNode } from "../vfio/session.ts";
+import { deviceIommu, type DeviceIommu } from "./device-iommu.ts";
 import {
   BUSES,
   type Bus,
@@ -25,6 +26,8 @@ export interface HostDevice {
   /** driver_override, undefined when unset. */
   override?: string;
   iommuGroup?: number;
+  /** The IOMMU in front of the device (its `iommu` link) and the device's stream IDs, when the kernel shows one. */
+  iommu?: DeviceIommu;
   compatible: string[];
   regNames: string[];
   /** Bound to vfio-platform, vfio-amba or vfio-pci. */
@@ -84,6 +87,8 @@ export function describeDevice(b: KernelBoundary, bus: Bus, name: string): HostD
   }
   const override = driverOverride(b, dir);
   if (override !== undefined) dev.override = override;
+  const iommu = deviceIommu(b, dir);
+  if (iommu) dev.iommu = iommu;
   if (group !== undefined) {
     dev.iommuGroup = group;
     if (vfioBound) {

@@ -177,16 +177,25 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
   }
   if (dev.iommuGroup !== undefined && !noiommuGroup && dev.bus !== "pci") {
     // (PCI functions have no device-tree node to carry `dma-coherent`: the root complex's coherency applies.)
+    // IOMMU_CAP_CACHE_COHERENCY (which VFIO requires): arm-smmu reports it when the SMMU's table walk is coherent
+    // (dma-coherent on the SMMU's node) or the device itself is coherent.
     const coherent = b.fs.exists(`${dev.sysfsPath}/of_node/dma-coherent`);
+    const walk = dev.iommu?.coherentWalk === true;
     out.push(
       coherent
         ? { check: "coherency", status: "ok", message: "the device tree marks it dma-coherent" }
-        : {
-            check: "coherency",
-            status: "warn",
-            message: "not marked dma-coherent: VFIO only registers devices whose IOMMU reports cache-coherent DMA; on a non-coherent SoC the bind fails with EINVAL",
-            fix: "check dmesg after bind; coherency is a property of the SoC's interconnect (no software fix but a patched kernel)",
-          },
+        : walk
+          ? {
+              check: "coherency",
+              status: "ok",
+              message: `its IOMMU ${dev.iommu!.name} walks page tables coherently (dma-coherent on the IOMMU's node): the IOMMU reports cache-coherent DMA for it`,
+            }
+          : {
+              check: "coherency",
+              status: "warn",
+              message: `not marked dma-coherent${dev.iommu ? `, nor is its IOMMU ${dev.iommu.name}` : ""}: VFIO only registers devices whose IOMMU reports cache-coherent DMA; on a non-coherent SoC the bind fails with EINVAL`,
+              fix: "check dmesg after bind; coherency is a property of the SoC's interconnect (no software fix but a patched kernel)",
+            },
     );
     const unsafe = readParam(b, "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts");
     if (unsafe !== undefined && !yes(unsafe)) {

@@ -65,6 +65,11 @@ export class SimBoundary implements KernelBoundary {
     return this.k.smmu;
   }
 
+  /** Every SMMU of the board as this process sees it (a board with `smmus` may have several). */
+  get smmus(): readonly Smmu[] {
+    return this.k.smmus;
+  }
+
   get pageSize(): number {
     return this.k.pageSize;
   }

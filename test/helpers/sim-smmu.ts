@@ -49,13 +49,17 @@ class BusMaster implements DeviceModel {
 
 DEVICE_MODELS[MASTER_MODEL] = (spec, ctx) => new BusMaster(spec.name, ctx);
 
-/** A virt-like board whose only device is the test master (group 7) behind `smmu` (no SMMU when undefined). */
+/**
+ * A virt-like board whose only device is the test master (group 7) behind `smmu` (no SMMU when undefined), its table
+ * walk coherent unless `smmu` says otherwise.
+ */
 export function masterBoard(smmu: SmmuSpec | undefined): BoardSpec {
   return {
     ...VIRT,
     name: `smmu-test-${smmu?.profile ?? "noiommu"}`,
     iommu: smmu ? "smmuv3" : "none",
-    ...(smmu ? { smmu } : { smmu: undefined }),
+    // A coherent table walk, as on most SMMUs VFIO is used with: arm-smmu masters need IOMMU_CAP_CACHE_COHERENCY.
+    ...(smmu ? { smmu: { coherentWalk: true, ...smmu } } : { smmu: undefined }),
     cmdline: smmu ? VIRT.cmdline : { ...VIRT.cmdline, "vfio.enable_unsafe_noiommu_mode": "1" },
     devices: [
       {

@@ -5,6 +5,7 @@ import { describeDevice } from "../../src/host/discovery.ts";
 import { checkDevice, checkSystem, memlockLimit, type Finding } from "../../src/host/doctor.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT, VIRT_NOIOMMU } from "../../src/sim/boards/virt.ts";
+import { JUNO_DMA, JUNO_HDLCD1_SMMU, JUNO_R2 } from "../fixtures/juno-r2-board.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
 
 let board: TestBoard | undefined;
@@ -53,4 +54,24 @@ test("memlock limit parsing", () => {
   expect(memlockLimit("Limit Soft Limit Hard Limit Units\nMax locked memory         8388608              8388608              bytes\n")).toBe(8388608);
   expect(memlockLimit("Max locked memory         unlimited            unlimited            bytes\n")).toBe(Infinity);
   expect(memlockLimit("nothing")).toBeUndefined();
+});
+
+test("coherency on an arm-smmu board follows IOMMU_CAP_CACHE_COHERENCY: the SMMU's coherent walk or a coherent device", () => {
+  const hdlcd = {
+    name: "7ff50000.hdlcd",
+    bus: "platform" as const,
+    compatible: ["arm,hdlcd"],
+    regions: [{ base: 0x7ff5_0000n, size: 0x1000 }],
+    irqs: [],
+    model: "pl031",
+    iommu: { smmu: JUNO_HDLCD1_SMMU, streamIds: [0] },
+  };
+  board = makeSimBoard({ ...JUNO_R2, devices: [...JUNO_R2.devices, hdlcd, { ...hdlcd, name: "7ff60000.hdlcd", dmaCoherent: true }] });
+  const pl330 = by(checkDevice(board.b, describeDevice(board.b, "amba", JUNO_DMA)), "coherency")!;
+  expect(pl330.status).toBe("ok"); // the PL330 is not dma-coherent, but 7fb00000.iommu walks coherently
+  expect(pl330.message).toContain("7fb00000.iommu walks page tables coherently");
+  const behindNonCoherent = by(checkDevice(board.b, describeDevice(board.b, "platform", "7ff50000.hdlcd")), "coherency")!;
+  expect(behindNonCoherent.status).toBe("warn");
+  expect(behindNonCoherent.message).toContain(`nor is its IOMMU ${JUNO_HDLCD1_SMMU}`);
+  expect(by(checkDevice(board.b, describeDevice(board.b, "platform", "7ff60000.hdlcd")), "coherency")?.status).toBe("ok");
 });

@@ -6,6 +6,7 @@ import { SyscallError } from "../../src/boundary/syscall-error.ts";
 import { MAX_TEXT, MAX_WORD, describeError, renderError, safeText } from "../../src/cli/output/errors.ts";
 import { EXIT_CODES, formatExitCodes } from "../../src/cli/output/exit-codes.ts";
 import { OutputClosedError } from "../../src/cli/output/stdio.ts";
+import { BoardIommuError } from "../../src/sim/boards/board-iommu.ts";
 import {
   AbortedError,
   BusyError,
@@ -282,4 +283,12 @@ describe("library errors the CLI words: a bad argument is a usage error, an abor
       expect(describeError(new AbortedError(reason)).message).toBe(`interrupted by ${signal} (${signal})`);
     });
   }
+});
+
+test("a board whose device names an SMMU the board lacks: a usage error (exit 2) naming where and what was expected", () => {
+  const r = describeError(new BoardIommuError("juno", "devices[1].iommu.smmu", "one of the board's smmus (7fb00000.iommu)", "'2b600000.iommu'"));
+  expect(r.exit).toBe(2);
+  expect(r.line).toBe(
+    "vfio-plat: simulated board 'juno': devices[1].iommu.smmu is '2b600000.iommu', expected one of the board's smmus (7fb00000.iommu) (USAGE) — every device's iommu must name one of the board's smmus, with its stream IDs",
+  );
 });

@@ -7,6 +7,8 @@ import { VFIO_PCI_IRQ_NAMES, flagNames } from "../../vfio/abi/constants.ts";
 import { UnsupportedError } from "../../vfio/errors.ts";
 import { irqUnavailableReason, type Irq } from "../../vfio/irq.ts";
 import { regionUnavailableReason, type Region } from "../../vfio/region.ts";
+import type { IovaRange } from "../../vfio/iommu-info.ts";
+import type { VfioSession } from "../../vfio/session.ts";
 import type { CliContext } from "../context.ts";
 import { openCliDevice } from "../device-session.ts";
 import { pl330Summary, pl330SummaryLines } from "../pl330-summary.ts";
@@ -33,6 +35,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
     return "ok" in r ? { index, irq: r.ok, name } : { index, error: r.error, reason: r.reason, name };
   });
   const pl330 = pl330Summary(dev.compatible, device);
+  const iommu = iommuView(session);
   if (ctx.json) {
     writeStdout(
       jsonDocument({
@@ -46,6 +49,13 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
         group_node: session.group?.path ?? null,
         cdev: session.mode === "iommufd" ? session.node : null,
         noiommu: session.noiommu,
+        iommu: iommu
+          ? {
+              page_sizes: iommu.pageSizes === undefined ? null : `0x${iommu.pageSizes.toString(16)}`,
+              iova_alignment: `0x${iommu.alignment.toString(16)}`,
+              iova_ranges: iommu.ranges?.map((r) => ({ start: `0x${r.start.toString(16)}`, end: `0x${r.end.toString(16)}` })) ?? null,
+            }
+          : null,
         regions: regions.map((e) =>
           e.r
             ? {
@@ -112,8 +122,40 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   );
   out.push(...formatTable(irqRows));
   if (pl330) out.push(...pl330SummaryLines(pl330));
+  if (iommu) {
+    const sizes = iommu.pageSizes === undefined ? `IOVA alignment ${sizeName(iommu.alignment)}` : `page sizes ${pageSizeNames(iommu.pageSizes)} (0x${iommu.pageSizes.toString(16)})`;
+    const ranges = iommu.ranges?.map((r) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(", ") ?? "not reported";
+    out.push(`  IOMMU: ${sizes}; IOVA ranges ${ranges}`);
+  }
   writeStdout(`${out.join("\n")}\n`);
   return 0;
+}
+
+/**
+ * What the IOMMU offers the device's DMA: type1's iova_pgsizes and IOVA ranges (VFIO_IOMMU_GET_INFO), or an IOAS's
+ * alignment and ranges (IOMMU_IOAS_IOVA_RANGES); undefined in noiommu mode.
+ */
+function iommuView(session: VfioSession): { pageSizes?: bigint; alignment: bigint; ranges?: IovaRange[] } | undefined {
+  if (session.noiommu) return undefined;
+  if (session.container) {
+    const i = session.container.iommuInfo();
+    return { pageSizes: i.pageSizes, alignment: i.minPageSize, ...(i.iovaRanges ? { ranges: i.iovaRanges } : {}) };
+  }
+  const w = session.dma.dmaWindow();
+  return { alignment: w.pageSize, ...(w.iovaRanges ? { ranges: w.iovaRanges } : {}) };
+}
+
+/** 4K, 2M, 1G, 512M ... */
+function sizeName(n: bigint): string {
+  for (const [unit, shift] of [["G", 30n], ["M", 20n], ["K", 10n]] as const) if (n >= 1n << shift && n % (1n << shift) === 0n) return `${n >> shift}${unit}`;
+  return String(n);
+}
+
+/** Every size of a page-size bitmap, smallest first ("4K 2M 1G"). */
+function pageSizeNames(bitmap: bigint): string {
+  const out: string[] = [];
+  for (let bit = 0n; bit < 64n; bit++) if ((bitmap >> bit) & 1n) out.push(sizeName(1n << bit));
+  return out.join(" ");
 }
 
 /**

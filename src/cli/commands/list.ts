@@ -37,6 +37,7 @@ export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"
           driver: d.driver ?? null,
           driver_override: d.override ?? null,
           iommu_group: d.iommuGroup ?? null,
+          iommu: d.iommu ? { name: d.iommu.name, stream_ids: d.iommu.streamIds } : null,
           vfio: d.vfioBound,
           group_node: d.groupNode ?? null,
           compatible: d.compatible,
@@ -67,6 +68,13 @@ export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"
   ]);
   const lines = formatTable(rows, { header: ["DEVICE", "BUS", "DRIVER", "GROUP", "NODE", "COMPATIBLE", "REG-NAMES"] });
   writeStdout(`${lines.join("\n")}\n`);
+  // Masters the device tree gives stream IDs: which IOMMU, which IDs (their group holds all of them).
+  for (const d of devices) {
+    if (d.iommu && d.iommu.streamIds.length > 0) {
+      const n = d.iommu.streamIds.length;
+      writeStdout(`${e(d.name)}: behind ${e(d.iommu.name)}, group ${d.iommuGroup ?? "-"}, ${n} stream ID${n === 1 ? "" : "s"} (${d.iommu.streamIds.map((x) => `0x${x.toString(16)}`).join(" ")})\n`);
+    }
+  }
   if (devices.some((d) => d.override)) writeStdout("[*] driver_override is set\n");
   return 0;
 }

@@ -7,6 +7,7 @@ import { BusyError, DeviceNotFoundError, InvalidArgumentError, TimeoutError, Uns
 import { InterruptedError, interruptedOf } from "../usage-error.ts";
 import { BoardFileError, UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
+import { BoardIommuError } from "../../sim/boards/board-iommu.ts";
 import { StateDamagedError, StateLockedError } from "../../sim/state/state-errors.ts";
 import { hintForErrno, type SysInfo } from "./errno-words.ts";
 import { refusalHint } from "./library-words.ts";
@@ -192,6 +193,7 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
           : "fix the file or pick another board (docs/boards.md)";
     return { exit: EXIT.USAGE, code: "USAGE", hint };
   }
+  if (e instanceof BoardIommuError) return { exit: EXIT.USAGE, code: "USAGE", hint: "every device's iommu must name one of the board's smmus, with its stream IDs" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };
   }

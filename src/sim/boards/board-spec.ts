@@ -86,9 +86,10 @@ export interface DeviceSpec {
   /** The device tree marks the device `dma-coherent` (VFIO needs cache-coherent DMA behind an IOMMU). */
   dmaCoherent?: boolean;
   /**
-   * The IOMMU in front of the device, from the device tree's `iommus`: `smmu` is the dev_name of the SMMU (a name in
-   * BoardSpec.smmus, e.g. "7fb00000.iommu") and `streamIds` the master's stream IDs in DT order (for a PL330,
-   * streamIds[n] for n < channels is channel n's and the last one is the manager's, as Juno's DT lists them).
+   * The IOMMU in front of this bus master, from the device tree's `iommus`: `smmu` is the dev_name() of one of the
+   * board's `smmus` ("7fb00000.iommu"), `streamIds` the master's stream IDs in DT order. A PL330 issues channel n's
+   * transactions with streamIds[n] and the manager's with the last one (Juno: [0..8] for 8 channels + manager); any
+   * other model's with streamIds[0]. The device gets one IOMMU group of its own holding all its stream IDs.
    */
   iommu?: { smmu: string; streamIds: number[] };
   /** Device model factory key (see devices/registry.ts). */
@@ -102,14 +103,19 @@ export interface DeviceSpec {
  * syndromes, see iommu/smmu-profile.ts), its device name as the kernel log shows it, and its input address size.
  */
 export interface SmmuSpec {
-  profile: "smmuv3-s1" | "mmu500-s1" | "mmu401-s2" | "bypass";
-  /** dev_name() of the SMMU, e.g. "9050000.smmuv3" on QEMU virt. */
+  /**
+   * What kind of SMMU, and which translation stage Linux gives a VFIO domain on it (iommu/smmu-profile.ts):
+   * SMMUv3 stage 1; MMU-500 (SMMUv2) stage 1; MMU-401 (SMMUv1, 64 KiB granule) stage 1 or stage 2; MMU-400 / generic
+   * arm,smmu-v1 stage 1 (AArch32 long-descriptor tables on arm64 too); generic arm,smmu-v2 stage 1; bypass.
+   */
+  profile: "smmuv3-s1" | "mmu500-s1" | "mmu401-s1" | "mmu401-s2" | "mmu400-s1" | "smmuv2-s1" | "bypass";
+  /** dev_name() of the SMMU, e.g. "9050000.smmuv3" on QEMU virt, "7fb00000.iommu" on Juno. */
   name: string;
   /** Input address size in bits (IOVAs at or above 2^ias fault); the profile's default when absent. */
   ias?: number;
-  /** DT compatible strings of the SMMU node, most specific first. */
+  /** The SMMU node's DT compatible strings ("arm,mmu-401", "arm,smmu-v1"), when it came from a device tree. */
   compatible?: string[];
-  /** The SMMU's table walk is cache-coherent (DT `dma-coherent` on the SMMU node). */
+  /** The SMMU's page-table walk is cache coherent (DT `dma-coherent` on the SMMU node): IOMMU_CAP_CACHE_COHERENCY. */
   coherentWalk?: boolean;
 }
 
@@ -118,15 +124,18 @@ export interface BoardSpec {
   name: string;
   description: string;
   /**
-   * Kind of IOMMU in front of the devices ("arm-smmu": the SMMU architecture v1/v2, MMU-400/401/500); "none" means
-   * binding needs noiommu mode.
+   * Kind of IOMMU in front of the devices: an SMMUv3, the ARM SMMU architecture v1/v2 (arm-smmu: MMU-400/401/500), or
+   * "none" (binding needs noiommu mode).
    */
   iommu: "smmuv3" | "arm-smmu" | "none";
-  /** The SMMU's details when `iommu` is not "none" (an SMMUv3 stage-1 "9050000.smmuv3" when absent). */
+  /**
+   * The SMMU's details when `iommu` is not "none" and `smmus` is absent (an SMMUv3 stage-1 "9050000.smmuv3" when
+   * absent too): every device with an `iommuGroup` sits behind it.
+   */
   smmu?: SmmuSpec;
   /**
-   * Every IOMMU of the board the devices refer to by name (DeviceSpec.iommu). When absent, `smmu` (or the default
-   * SMMUv3) is the only one.
+   * Every IOMMU of the board that devices name in `DeviceSpec.iommu`. When present, only such devices sit behind an
+   * IOMMU (each in a group of its own), and `smmu` is not used.
    */
   smmus?: SmmuSpec[];
   /** Kernel command line module parameters as booted (e.g. vfio_platform.reset_required=0). */

@@ -265,13 +265,9 @@ function userDma(port: DmaPort | undefined, defaultStreamId: number): UserModelC
   };
 }
 
-/**
- * The device's first stream ID: DeviceSpec.iommu.streamIds[0] (the DT's `iommus`, a field the ARM SMMU work adds to
- * the board spec; read here without depending on it), else 0.
- */
+/** The device's first stream ID (DeviceSpec.iommu.streamIds[0], from the DT's `iommus`), else 0: as any non-PL330 model. */
 function firstStreamId(spec: DeviceSpec): number {
-  const ids = (spec as { iommu?: { streamIds?: unknown } }).iommu?.streamIds;
-  return Array.isArray(ids) && typeof ids[0] === "number" ? ids[0] : 0;
+  return spec.iommu?.streamIds[0] ?? 0;
 }
 
 function describe(v: unknown): string {

@@ -17,7 +17,7 @@ function abort(a: BusAccess): { views: Uint8Array[]; fault: BusFault } {
 
 /**
  * The DmaPort of one device. `attachment` is asked at every access (it must be cheap: a few map lookups); `smmu` is
- * the board's SMMU, undefined on a board without one.
+ * the SMMU in front of the device, undefined when none is; `streamIds` the device's DT stream IDs, if any.
  *  - type1 container, or an IOAS the device's cdev is attached to: the SMMU translates through its mappings
  *    (smmu-domain.ts);
  *  - no container, or no IOMMU set yet (device bound, not attached; a cdev bound but not attached to an IOAS, or
@@ -27,14 +27,18 @@ function abort(a: BusAccess): { views: Uint8Array[]; fault: BusFault } {
  *    addresses. The simulator owns no physical memory (DMA can only reach memory the program mapped with MAP_DMA),
  *    so there is nothing to reach: every access is a bus error, reported as kind "blocked", nothing is recorded.
  */
-export function deviceDmaPort(smmu: Smmu | undefined, attachment: () => IommuAttachment): DmaPort {
+export function deviceDmaPort(smmu: Smmu | undefined, attachment: () => IommuAttachment, streamIds?: readonly number[]): DmaPort {
   const translating = smmu !== undefined && smmu.config.rules.stage !== 0;
+  const first = streamIds?.[0];
   return {
     access(a: BusAccess) {
       if (!(a.length > 0)) return { views: [] };
       const at = attachment();
       if (at.kind !== "type1" || !translating) return abort(a);
-      return smmu.domainFor(at.domain).access(a);
+      // A model that knows the master's stream IDs (the PL330: one per channel and the manager's) issues them; any
+      // other transaction of a master with DT stream IDs carries its first one.
+      const tx = first === undefined || streamIds!.includes(a.streamId) ? a : { ...a, streamId: first };
+      return smmu.domainFor(at.domain).access(tx);
     },
   };
 }

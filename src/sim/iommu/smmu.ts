@@ -8,7 +8,7 @@ import type { PageTable } from "./page-table.ts";
 import { SmmuDomain, type DomainFault } from "./smmu-domain.ts";
 import type { SmmuFault } from "./smmu-fault.ts";
 import type { SmmuConfig } from "./smmu-profile.ts";
-import { encodeV2Fault, v2FaultLogLines } from "./smmuv2-fault.ts";
+import { encodeV2Fault, FSR_FORMAT_AARCH32_L, FSR_FORMAT_AARCH64, v2FaultLogLines } from "./smmuv2-fault.ts";
 import { encodeEvent, eventLogLines, F_ADDR_SIZE, F_PERMISSION, F_TRANSLATION } from "./smmuv3-event.ts";
 
 /** What the SMMU needs from the simulated kernel. */
@@ -17,6 +17,11 @@ interface SmmuHost {
   printk(records: { message: string; priority: number }[]): void;
   /** Kernel time for rate limits (ms). */
   nowMs(): number;
+  /**
+   * The rate limit of a fault handler, by its function name: the drivers' static DEFINE_RATELIMIT_STATE is one per
+   * function, shared by every SMMU the driver owns (absent: one per Smmu).
+   */
+  ratelimit?(func: string): Ratelimit;
   memoryAt(address: bigint, length: number): Uint8Array;
   isMapped(address: bigint, length: number, write: boolean): boolean;
 }
@@ -41,7 +46,8 @@ export class Smmu {
     private readonly host: SmmuHost,
   ) {
     this.device = { driver: config.rules.driver, name: config.name, bus: "platform" };
-    this.ratelimit = new Ratelimit(config.rules.syndrome === "v3" ? "arm_smmu_evtq_thread" : "arm_smmu_context_fault");
+    const func = config.rules.syndrome === "v3" ? "arm_smmu_evtq_thread" : "arm_smmu_context_fault";
+    this.ratelimit = host.ratelimit?.(func) ?? new Ratelimit(func);
   }
 
   /** The translation domain of a type1 container or an IOAS (created on first use; context banks numbered from 0). */
@@ -80,7 +86,8 @@ export class Smmu {
       lines = eventLogLines(fault.v3);
       priority = KERN_INFO; // 6.12 prints events with dev_info
     } else {
-      fault.v2 = encodeV2Fault(f.kind, a, f.address, f.level, cb);
+      const format = this.config.rules.format === "aarch32-l" ? FSR_FORMAT_AARCH32_L : FSR_FORMAT_AARCH64;
+      fault.v2 = encodeV2Fault(f.kind, a, f.address, f.level, cb, format);
       lines = v2FaultLogLines(fault.v2);
       priority = KERN_ERR;
     }

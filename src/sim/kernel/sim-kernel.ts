@@ -7,7 +7,8 @@ import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
 import type { Clock, DmaPort } from "../devices/device-model.ts";
 import { deviceDmaPort } from "../iommu/dma-port.ts";
 import { Smmu } from "../iommu/smmu.ts";
-import { smmuOf } from "../iommu/smmu-profile.ts";
+import { Ratelimit } from "./dev-printk.ts";
+import { smmuNameOf, smmusOf } from "../iommu/smmu-profile.ts";
 import { savedRegistersDamaged } from "../state/state-errors.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { groupMembers, groupOf } from "../sysfs/driver-core.ts";
@@ -35,8 +36,8 @@ export class SimKernel {
   readonly virqfds: Virqfds;
   readonly writeBehind: WriteBehind;
   readonly timer: EventTimer;
-  /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
-  readonly smmu: Smmu | undefined;
+  /** The board's SMMUs as this process sees them (their domains and recorded faults); empty without an IOMMU. */
+  readonly smmus: Smmu[];
   /** An error the event timer met (a device model that threw), thrown by the next enter(). */
   private deferred: { error: unknown } | undefined;
 
@@ -64,15 +65,28 @@ export class SimKernel {
         }
       },
     );
-    const smmu = smmuOf(board);
-    this.smmu = smmu
-      ? new Smmu(smmu, {
+    const ratelimits = new Map<string, Ratelimit>();
+    this.smmus = smmusOf(board).map(
+      (config) =>
+        new Smmu(config, {
           printk: (records) => this.log.printk(records),
           nowMs: () => clock.nowMs(),
+          ratelimit: (func) => ratelimits.get(func) ?? ratelimits.set(func, new Ratelimit(func)).get(func)!,
           memoryAt: (address, length) => os.memoryAt(address, length),
           isMapped: (address, length, write) => os.isMapped(address, length, write ? PROT_READ | PROT_WRITE : PROT_READ),
-        })
-      : undefined;
+        }),
+    );
+  }
+
+  /** The board's first SMMU (its only one unless the board lists `smmus`); undefined without an IOMMU. */
+  get smmu(): Smmu | undefined {
+    return this.smmus[0];
+  }
+
+  /** The SMMU in front of `spec`, undefined when none is. */
+  smmuFor(spec: DeviceSpec): Smmu | undefined {
+    const name = smmuNameOf(this.board, spec);
+    return name === undefined ? undefined : this.smmus.find((s) => s.config.name === name);
   }
 
   get pageSize(): number {
@@ -181,7 +195,7 @@ export class SimKernel {
     const spec = typeof device === "string" ? s.board.devices.find((d) => d.name === device) : device;
     if (!spec) throw new Error(`simulated board: no device '${String(device)}'`);
     const id = group ?? groupOf(s, spec);
-    return deviceDmaPort(this.smmu, () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups));
+    return deviceDmaPort(this.smmuFor(spec), () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups), spec.iommu?.streamIds);
   }
 
   /** MAP_DMA / IOAS_MAP's pinning of [address, address+length) (see pinPages). */

@@ -4,6 +4,7 @@
 // Device models' saved registers are checked by each model's restore() when the device is opened (see sim-boundary).
 import { DEVICE_MODELS } from "../devices/registry.ts";
 import { isModelModulePath } from "../devices/user-model-loader.ts";
+import { SMMU_PROFILES } from "../iommu/smmu-profile.ts";
 import type { BoardState } from "./board-state.ts";
 import { StateDamagedError } from "./state-errors.ts";
 
@@ -77,6 +78,7 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
   const board = c.obj(v, "board");
   c.str(board.name, "board.name");
   c.oneOf(board.iommu, "board.iommu", ["smmuv3", "arm-smmu", "none"]);
+  const smmus = checkSmmus(c, board);
   c.oneOf(board.pageSize, "board.pageSize", PAGE_SIZES);
   c.strings(board.cmdline, "board.cmdline");
   if (board.smmus !== undefined) {
@@ -128,6 +130,10 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
       const iommu = c.obj(dev.iommu, `${at}: iommu`);
       c.str(iommu.smmu, `${at}: iommu.smmu`);
       c.arr(iommu.streamIds, `${at}: iommu.streamIds`).forEach((id, j) => c.int(id, `${at}: iommu.streamIds[${j}]`, U32));
+      if (!smmus.has(iommu.smmu as string)) c.fail(`${at}: iommu.smmu is ${shown(iommu.smmu)}, expected one of board.smmus (${[...smmus].map(shown).join(", ") || "none"})`);
+      const ids = c.arr(iommu.streamIds, `${at}: iommu.streamIds`);
+      if (ids.length === 0) c.fail(`${at}: iommu.streamIds is empty, expected one or more stream IDs`);
+      ids.forEach((x, j) => c.int(x, `${at}: iommu.streamIds[${j}]`, 0xffff));
     }
     c.str(dev.nativeDriver, `${at}: nativeDriver`, true);
     if (dev.bus === "pci") c.obj(dev.pci, `${at}: pci`);
@@ -144,6 +150,23 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
       c.str(smmu.name, `board.smmus[${i}].name`);
     });
   }
+  return names;
+}
+
+/** The board's SMMU (`smmu`) and SMMUs (`smmus`): a known profile and a name each; returns the names of `smmus`. */
+function checkSmmus(c: Checker, board: Obj): Set<string> {
+  const one = (v: unknown, where: string): string => {
+    const s = c.obj(v, where);
+    c.oneOf(s.profile, `${where}.profile`, Object.keys(SMMU_PROFILES));
+    c.str(s.name, `${where}.name`);
+    c.int(s.ias, `${where}.ias`, 64, true);
+    if (s.coherentWalk !== undefined && typeof s.coherentWalk !== "boolean") c.fail(`${where}.coherentWalk is ${kind(s.coherentWalk)}, expected true or false`);
+    if (s.compatible !== undefined) c.arr(s.compatible, `${where}.compatible`).forEach((x, j) => c.str(x, `${where}.compatible[${j}]`));
+    return s.name as string;
+  };
+  if (board.smmu !== undefined) one(board.smmu, "board.smmu");
+  const names = new Set<string>();
+  if (board.smmus !== undefined) c.arr(board.smmus, "board.smmus").forEach((v, i) => names.add(one(v, `board.smmus[${i}]`)));
   return names;
 }
 

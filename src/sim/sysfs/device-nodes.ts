@@ -5,6 +5,7 @@ import type { DeviceSpec, PciBarSpec } from "../boards/board-spec.ts";
 import type { BoardState } from "../state/board-state.ts";
 import { cdevDevice, groupOf } from "./driver-core.ts";
 import type { Bus, Node } from "./fs-node.ts";
+import { iommuLink, ofIommus } from "./smmu-nodes.ts";
 
 /** The writes a device directory's attributes perform (driver-core actions, in SimFs). */
 export interface DeviceActions {
@@ -137,6 +138,10 @@ export function deviceNode(
         read: () => `${core.override ?? "(null)"}\n`,
         write: (v) => actions.setOverride(d, v),
       };
+    case "iommu":
+      return iommuLink(s.board, d);
+    case "of_node/iommus":
+      return ofIommus(s.board, d);
     case "iommu_group":
       return group === undefined ? undefined : { kind: "link", target: `../../../kernel/iommu_groups/${group}` };
     case "modalias":
@@ -148,7 +153,13 @@ export function deviceNode(
     case "of_node":
       return {
         kind: "dir",
-        entries: () => ["compatible", "name", ...(d.dmaCoherent ? ["dma-coherent"] : []), ...(d.regions.some((r) => r.name) ? ["reg-names"] : [])],
+        entries: () => [
+          "compatible",
+          "name",
+          ...(d.dmaCoherent ? ["dma-coherent"] : []),
+          ...(d.iommu ? ["iommus"] : []),
+          ...(d.regions.some((r) => r.name) ? ["reg-names"] : []),
+        ],
       };
     case "of_node/dma-coherent":
       return d.dmaCoherent ? { kind: "file", mode: 0o444, read: () => "" } : undefined;

@@ -5,7 +5,8 @@
 // configured in really_probe) gets it at its first probe, logged by the IOMMU core, and keeps it after unbind.
 // Writing drivers_probe succeeds even when the probe fails, as on Linux.
 import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
-import { devMessage, KERN_INFO } from "../kernel/dev-printk.ts";
+import { devMessage, KERN_INFO, KERN_WARNING } from "../kernel/dev-printk.ts";
+import { cacheCoherent } from "../iommu/smmu-profile.ts";
 import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
 
@@ -104,6 +105,12 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): void
     if (driver === "vfio-platform" && param(state, "vfio_platform.reset_required") && !spec.hasReset) {
       delete core.noiommuGroup;
       fail("ENOENT"); // "No reset function found for device"
+    }
+    // __vfio_register_dev: a device behind an IOMMU must have IOMMU_CAP_CACHE_COHERENCY (else -EINVAL).
+    if (core.noiommuGroup === undefined && !cacheCoherent(state.board, spec)) {
+      // call_driver_probe's pr_warn for an error other than -ENODEV/-ENXIO (no device prefix: it is a pr_ line).
+      printk(state, `${driver}: probe of ${spec.name} failed with error -22`, KERN_WARNING);
+      fail("EINVAL");
     }
     core.driver = driver;
     // vfio_init_device: the lowest free index of the VFIO device ida (vfio-dev/vfioN).

@@ -26,6 +26,7 @@ import {
 } from "./driver-core.ts";
 import { deviceNode, devicesDir, vfioDevices, type DeviceActions } from "./device-nodes.ts";
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Bus, type Node } from "./fs-node.ts";
+import { smmuNode } from "./smmu-nodes.ts";
 
 /** What the fs needs to know about open VFIO files (held groups live outside board.json). */
 interface HeldGroups {
@@ -103,12 +104,12 @@ export class SimFs implements BoundaryFs {
     }
     if ((m = /^\/sys\/bus\/(platform|amba|pci)\/devices\/([^/]+)(?:\/(.*))?$/.exec(p))) {
       const d = this.device(s, m[1]!, m[2]!);
-      if (!d) return undefined;
+      if (!d) return m[1] === "platform" && m[3] === undefined && smmuNode(s.board, m[2]!, "") ? { kind: "link", target: `../../../devices/platform/${m[2]}` } : undefined;
       return deviceNode(s, d, m[3], path, this.actions);
     }
     if ((m = /^\/sys\/(devices\/platform|devices\/pci[0-9a-f]{4}:[0-9a-f]{2})\/([^/]+)(?:\/(.*))?$/.exec(p))) {
       const d = s.board.devices.find((x) => x.name === m![2] && devicesDir(x) === m![1]);
-      if (!d) return undefined;
+      if (!d) return m[1] === "devices/platform" ? smmuNode(s.board, m[2]!, m[3]) : undefined;
       return deviceNode(s, d, m[3], path, this.actions, true);
     }
     if (p === "/sys/kernel/iommu_groups") return { kind: "dir", entries: () => allGroups(s).map(String) };

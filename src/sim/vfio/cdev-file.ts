@@ -2,7 +2,6 @@
 // BIND_IOMMUFD is EINVAL until the bind, then it is a device fd plus ATTACH/DETACH_IOMMUFD_PT (cdev-ioctls.ts).
 // Closing a bound cdev unbinds it: detach, drop its device object, close the device, let the group be opened.
 import { DEVICE_IOCTLS } from "../../vfio/abi/ioctls.ts";
-import { smmuOf } from "../iommu/smmu-profile.ts";
 import { isRealFd } from "../kernel/eventfds.ts";
 import { fail } from "../kernel/errno.ts";
 import type { SimKernel } from "../kernel/sim-kernel.ts";
@@ -32,7 +31,7 @@ export function cdevIoctl(k: SimKernel, c: CdevFile, request: number, arg: Uint8
   if (!c.bound) fail("EINVAL"); // no access before the bind
   if (request === DEVICE_IOCTLS.VFIO_DEVICE_ATTACH_IOMMUFD_PT) {
     const env = iommufdEnv(k);
-    return attachPt(c, arg, attachedDomain(k), (v, l, w) => env.isMapped(v, Number(l), w));
+    return attachPt(c, arg, attachedDomain(k, c.name), (v, l, w) => env.isMapped(v, Number(l), w));
   }
   if (request === DEVICE_IOCTLS.VFIO_DEVICE_DETACH_IOMMUFD_PT) return detachPtIoctl(c, arg);
   return deviceFileIoctl(k, c.bound.runtime, request, arg);
@@ -69,11 +68,17 @@ function bind(k: SimKernel, c: CdevFile, arg: Uint8Array | number): number {
   );
 }
 
-/** What the board's SMMU imposes on an IOAS a device is attached to: its smallest page and input address size. */
-function attachedDomain(k: SimKernel): AttachedDomain {
-  const page = SMMU_PGSIZES & -SMMU_PGSIZES;
+/**
+ * What the SMMU in front of device `name` imposes on an IOAS it is attached to: its domain's smallest page (at least
+ * the CPU page) and its input address size.
+ */
+function attachedDomain(k: SimKernel, name: string): AttachedDomain {
+  const spec = k.board.devices.find((d) => d.name === name);
+  const smmu = (spec && k.smmuFor(spec)?.config) ?? k.smmu?.config;
+  const pgsizes = smmu?.pgsizes ?? SMMU_PGSIZES;
+  const page = pgsizes & -pgsizes;
   const cpu = BigInt(k.pageSize);
-  return { pageSize: page > cpu ? page : cpu, ias: smmuOf(k.board)?.ias ?? 48 };
+  return { pageSize: page > cpu ? page : cpu, ias: smmu?.ias ?? 48 };
 }
 
 /** close() of a cdev fd: a bound one is unbound. */

@@ -31,7 +31,7 @@ import {
   vfio_iova_range,
 } from "../../vfio/abi/structs.ts";
 import { fail, knownFlags, type1Argsz } from "../kernel/errno.ts";
-import { SMMU_PGSIZES, Type1Domain } from "./type1-domain.ts";
+import { Type1Domain } from "./type1-domain.ts";
 import type { ContainerFile } from "./vfio-files.ts";
 
 /** What the container handlers need from the rest of the simulated kernel. */
@@ -41,8 +41,11 @@ interface ContainerEnv {
   /** noiommu mode is enabled (vfio.enable_unsafe_noiommu_mode). */
   noiommuEnabled(): boolean;
   dmaEntryLimit(): number;
-  /** Input address bits of the SMMU (decides the upper IOVA range). */
-  ias: number;
+  /**
+   * What the SMMUs of the groups `groups` give a type1 domain: input address bits (the upper IOVA range, the smallest
+   * of them) and vfio_iommu_type1's iova_pgsizes (the sizes all of them have, CPU-page adjusted).
+   */
+  iommuOf(groups: number[]): { ias: number; pgsizes: bigint };
   /** Is [vaddr, vaddr+size) mapped in the process (writable if `write`)? */
   vaddrOk(vaddr: bigint, size: bigint, write: boolean): boolean;
 }
@@ -81,7 +84,8 @@ function setIommu(c: ContainerFile, env: ContainerEnv, type: number): number {
     if (!env.hasIommu || noiommuGroups) fail("ENODEV");
     // type1 copies dma_entry_limit into the container when it opens; later writes to the parameter do not reach it.
     const limit = env.dmaEntryLimit();
-    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => limit, env.ias) };
+    const iommu = env.iommuOf([...c.groups].map((g) => g.id));
+    c.iommu = { type, noiommu: false, domain: new Type1Domain(() => limit, iommu.ias, iommu.pgsizes) };
     return 0;
   }
   return fail("ENODEV");
@@ -99,7 +103,7 @@ function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
       id: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
       version: 1,
       flags: 0,
-      pgsize_bitmap: SMMU_PGSIZES & -SMMU_PGSIZES,
+      pgsize_bitmap: domain.pgsizes & -domain.pgsizes,
       max_dirty_bitmap_size: DIRTY_BITMAP_SIZE_MAX,
     }),
     vfio_iommu_type1_info_dma_avail.encode({ id: VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, version: 1, avail: domain.available }),
@@ -116,7 +120,7 @@ function iommuGetInfo(domain: Type1Domain, arg: Uint8Array): number {
     arg.set(reply.subarray(vfio_iommu_type1_info.size, needed), vfio_iommu_type1_info.size);
     outCapOffset = capOffset;
   }
-  const head = vfio_iommu_type1_info.encode({ argsz: outArgsz, flags, iova_pgsizes: SMMU_PGSIZES, cap_offset: outCapOffset, pad: 0 });
+  const head = vfio_iommu_type1_info.encode({ argsz: outArgsz, flags, iova_pgsizes: domain.pgsizes, cap_offset: outCapOffset, pad: 0 });
   // The kernel copies back min(argsz, sizeof(info)) bytes of the header.
   if (arg.length < Math.min(size, vfio_iommu_type1_info.size)) fail("EFAULT");
   arg.set(head.subarray(0, Math.min(size, vfio_iommu_type1_info.size)), 0);

@@ -31,11 +31,16 @@ export class Type1Domain {
   /** What MAP_DMA accepts and GET_INFO reports: the SMMU's input address space minus the MSI window. */
   readonly ranges: { start: bigint; end: bigint }[];
 
+  /** iova_pgsizes as GET_INFO reports it; MAP/UNMAP need alignment to its smallest size. */
+  readonly pgsizes: bigint;
+
   constructor(
     private readonly entryLimit: () => number,
     ias = 48,
+    pgsizes = SMMU_PGSIZES,
   ) {
     this.ranges = iovaRanges(ias);
+    this.pgsizes = pgsizes;
   }
 
   get count(): number {
@@ -50,7 +55,7 @@ export class Type1Domain {
 
   /** MAP_DMA in the kernel's order of checks. `vaddrOk` decides EFAULT. @throws Errno */
   map(e: DmaMapEntry, vaddrOk: (vaddr: bigint, size: bigint, write: boolean) => boolean): void {
-    const mask = (SMMU_PGSIZES & -SMMU_PGSIZES) - 1n;
+    const mask = (this.pgsizes & -this.pgsizes) - 1n;
     if ((!e.read && !e.write) || e.size === 0n || ((e.size | e.iova | e.vaddr) & mask) !== 0n) return fail("EINVAL");
     if (e.iova + e.size - 1n < e.iova || e.vaddr + e.size - 1n < e.vaddr) return fail("EINVAL");
     if (this.find(e.iova, e.size)) return fail("EEXIST");
@@ -64,7 +69,7 @@ export class Type1Domain {
 
   /** UNMAP_DMA [iova, iova+size) under type1v2 rules. Returns bytes unmapped. @throws Errno */
   unmap(iova: bigint, size: bigint): bigint {
-    const mask = (SMMU_PGSIZES & -SMMU_PGSIZES) - 1n;
+    const mask = (this.pgsizes & -this.pgsizes) - 1n;
     if (size === 0n || ((iova | size) & mask) !== 0n || iova + size - 1n < iova) return fail("EINVAL");
     const first = this.find(iova, 1n);
     if (first && first.iova !== iova) return fail("EINVAL"); // would bisect a mapping at its start

@@ -7,7 +7,7 @@ import { basename, dirname, resolve } from "node:path";
 import type { BoardSpec, DeviceSpec, SmmuSpec } from "../board-spec.ts";
 import { BoardFileError, UnknownBoardError } from "../board-errors.ts";
 import { DEVICE_MODELS } from "../../devices/registry.ts";
-import { SMMU_PROFILES } from "../../iommu/smmu-profile.ts";
+import { iommuKindOfProfile, SMMU_PROFILES } from "../../iommu/smmu-profile.ts";
 import { bootState } from "../../state/board-state.ts";
 import { StateDamagedError } from "../../state/state-errors.ts";
 import { checkBoardState } from "../../state/state-shape.ts";
@@ -117,12 +117,9 @@ function readIommu(r: JsonReader, v: unknown): Partial<BoardSpec> {
   return { iommu: iommuKindOf(smmu), smmu };
 }
 
-/**
- * BoardSpec.iommu for a board whose IOMMU is `smmu`. Today every SMMU profile runs under the kind "smmuv3" (the
- * profile decides stage, syndromes and driver); a kind of its own for arm-smmu (v1/v2) profiles belongs here.
- */
-function iommuKindOf(_smmu: SmmuSpec): BoardSpec["iommu"] {
-  return "smmuv3";
+/** BoardSpec.iommu for a board whose IOMMU is `smmu`: "arm-smmu" for the v1/v2 profiles, else "smmuv3". */
+function iommuKindOf(smmu: SmmuSpec): BoardSpec["iommu"] {
+  return iommuKindOfProfile(smmu.profile);
 }
 
 function readSmmu(r: JsonReader, v: unknown, path: string): SmmuSpec {

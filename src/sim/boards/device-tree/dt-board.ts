@@ -2,6 +2,7 @@
 // placed as Linux names and places them, with their MMIO windows, interrupts, DMA coherency, IOMMU (one group per
 // master behind an Arm SMMU), model and default driver. The whole spec is built (and every error raised) before
 // anything touches a state directory.
+import { iommuKindOfProfile } from "../../iommu/smmu-profile.ts";
 import type { BoardSpec, DeviceSpec, SmmuSpec } from "../board-spec.ts";
 import { BoardFileError } from "../board-errors.ts";
 import type { DeviceTree, DtNode } from "./fdt-parse.ts";
@@ -108,7 +109,7 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   return {
     name: opts.name,
     description: `${model} (device tree ${opts.file.split("/").pop()})`,
-    iommu: first ? (first.profile === "smmuv3-s1" ? "smmuv3" : "arm-smmu") : "none",
+    iommu: first ? iommuKindOfProfile(first.profile) : "none",
     ...(first ? { smmu: first } : {}),
     ...(smmus.length > 0 ? { smmus } : {}),
     // Without any IOMMU, VFIO needs noiommu mode (as virt-noiommu); vfio-platform's reset is optional (as virt).

@@ -68,7 +68,7 @@ export function stepChannel(core: Pl330Core, ch: ChannelThread): number {
       return 0;
   }
   const b = core.scratch;
-  const len = fetchInsn(ch, ch.id, core.bus, ch.pc, b);
+  const len = fetchInsn(ch, core.streamId(ch), core.bus, ch.pc, b);
   if (len < 0) {
     abortThread(core, ch, FAULT.INSTR_FETCH_ERR, true);
     return 1;

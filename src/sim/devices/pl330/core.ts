@@ -55,6 +55,11 @@ export class Pl330Core {
     readonly cfg: Pl330Config,
     irq: IrqSink,
     dma: DmaPort | undefined,
+    /**
+     * The master's SMMU stream IDs from the device tree (DeviceSpec.iommu): channel n uses streamIds[n] while n is
+     * below the last index, the manager (and any channel beyond) the last one. Empty: the AXI IDs themselves.
+     */
+    private readonly streamIds: readonly number[] = [],
   ) {
     this.bus = new Bus(dma);
     this.events = new EventUnit(cfg, irq);
@@ -90,9 +95,16 @@ export class Pl330Core {
     this.dirty = true;
   }
 
-  /** AXI ID of a thread: channel n uses n, the manager the number of channels. */
+  /**
+   * Stream ID of a thread's transactions. The AXI ID is channel n's n and the manager's the number of channels
+   * (pl330-smmu.md §1.1); with DT stream IDs, channel n gets streamIds[n] and the manager the last one, as Juno's
+   * `iommus` lists them (one per channel, then the manager's).
+   */
   streamId(t: Thread): number {
-    return t.kind === "channel" ? t.id : this.cfg.channels;
+    const ids = this.streamIds;
+    if (ids.length === 0) return t.kind === "channel" ? t.id : this.cfg.channels;
+    const last = ids.length - 1;
+    return t.kind === "channel" && t.id < last ? ids[t.id]! : ids[last]!;
   }
 
   /** FSRC: bit n while channel n is Faulting or Faulting-completing. */

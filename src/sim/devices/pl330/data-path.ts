@@ -23,8 +23,8 @@ export function burstCycles(core: Pl330Core, bytes: number): number {
   return Math.max(1, Math.ceil(bytes / core.cfg.busBytes));
 }
 
-/** The bus transaction of one burst side of channel `ch`: its address, length, direction and AXI attributes. */
-export function txn(ch: ChannelThread, side: BurstSide, address: number, length: number, write: boolean): BusAccess {
+/** The bus transaction of one burst side of channel `ch`: its address, length, direction, AXI attributes and stream ID. */
+export function txn(core: Pl330Core, ch: ChannelThread, side: BurstSide, address: number, length: number, write: boolean): BusAccess {
   return {
     address: BigInt(address),
     length,
@@ -32,7 +32,7 @@ export function txn(ch: ChannelThread, side: BurstSide, address: number, length:
     instruction: side.instruction,
     privileged: side.privileged,
     nonSecure: side.nonSecure,
-    streamId: ch.id,
+    streamId: core.streamId(ch),
   };
 }
 
@@ -51,7 +51,7 @@ function readChunks(
   let addr = address;
   while (got < out.length) {
     const len = Math.min(out.length - got, PAGE - (addr % PAGE));
-    const r = core.bus.access(txn(ch, side, addr, len, false));
+    const r = core.bus.access(txn(core, ch, side, addr, len, false));
     if (r.fault) return { got, error: true };
     let off = got;
     for (const v of r.views) {
@@ -70,7 +70,7 @@ function writeChunks(core: Pl330Core, ch: ChannelThread, side: BurstSide, addres
   let addr = address;
   while (done < data.length) {
     const len = Math.min(data.length - done, PAGE - (addr % PAGE));
-    const r = core.bus.access(txn(ch, side, addr, len, true));
+    const r = core.bus.access(txn(core, ch, side, addr, len, true));
     if (r.fault) return true;
     let off = done;
     for (const v of r.views) {

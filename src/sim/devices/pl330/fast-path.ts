@@ -61,9 +61,9 @@ class ProgramReader {
       this.incomplete = true;
       return undefined;
     }
-    const r = readLine(this.ch, this.ch.id, this.core.bus, line);
+    const r = readLine(this.ch, this.core.streamId(this.ch), this.core.bus, line);
     if ("fault" in r) {
-      this.fault = { a: lineFill(this.ch, this.ch.id, line), fault: r.fault };
+      this.fault = { a: lineFill(this.ch, this.core.streamId(this.ch), line), fault: r.fault };
       this.incomplete = true;
       return undefined;
     }
@@ -286,14 +286,14 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
   }
   // Translate: source first, then the destination for the bursts whose loads succeed (program order).
   const bursts = k * loop.pairs;
-  const sa = txn(ch, src, ch.sar, bursts * burst, false);
+  const sa = txn(core, ch, src, ch.sar, bursts * burst, false);
   const s = core.bus.access(sa);
   const goodS = s.fault ? Math.floor(viewBytes(s.views) / burst) : bursts;
   let goodD = 0;
   let d: ReturnType<typeof core.bus.access> | undefined;
   let da: BusAccess | undefined;
   if (goodS > 0) {
-    da = txn(ch, dst, ch.dar, goodS * burst, true);
+    da = txn(core, ch, dst, ch.dar, goodS * burst, true);
     d = core.bus.access(da);
     goodD = d.fault ? Math.floor(viewBytes(d.views) / burst) : goodS;
   }

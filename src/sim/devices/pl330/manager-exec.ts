@@ -61,7 +61,7 @@ export function stepManager(core: Pl330Core): number {
   if (m.state !== STATE.EXECUTING) return 0;
   core.dirty = true;
   const b = core.scratch;
-  const len = fetchInsn(m, core.cfg.channels, core.bus, m.pc, b);
+  const len = fetchInsn(m, core.streamId(m), core.bus, m.pc, b);
   if (len < 0) {
     abortThread(core, m, FAULT.INSTR_FETCH_ERR, true);
     return 1;

@@ -54,7 +54,7 @@ export class Pl330 implements DeviceModel {
   constructor(spec: DeviceSpec, ctx: DeviceContext) {
     this.config = pl330Config(spec.modelOptions);
     this.#clock = ctx.clock;
-    this.#core = new Pl330Core(this.config, ctx.irq, ctx.dma);
+    this.#core = new Pl330Core(this.config, ctx.irq, ctx.dma, spec.iommu?.streamIds ?? []);
     this.#core.lastAdvanceMs = this.#clock.nowMs();
     this.#core.driveLines();
   }
