@@ -171,10 +171,19 @@ export class SimBoundary implements KernelBoundary {
     const k = this.k;
     const runtime = this.device(fd, "mmap");
     try {
-      return deviceMmap(runtime, k.pageSize, length, prot, flags, offset, () => {
-        k.enter();
-        k.leave();
-      });
+      return deviceMmap(
+        runtime,
+        k.pageSize,
+        length,
+        prot,
+        flags,
+        offset,
+        () => {
+          k.enter();
+          k.leave();
+        },
+        () => k.catchUp.open(),
+      );
     } catch (e) {
       return k.fds.rethrow(e, "mmap", fd);
     }
