@@ -91,16 +91,21 @@ function run(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
   const timed = catchUp !== undefined && deadline !== Infinity;
   let steps = 0;
   let nextLook = 1;
+  // A fast-path batch is sized to what is left of the budget at the last look.
+  const batchBytes = (now: number) => Math.max(MIN_BATCH_BYTES, (deadline - now) * BATCH_BYTES_PER_HOST_MS);
+  let maxBytes = timed ? batchBytes(catchUp.hostNowMs()) : Infinity;
   while (core.credit >= 1) {
     if (steps >= cap) {
       fallBehind(core, catchUp); // the work bound: the DMAC falls behind its clock rather than stall the process
       break;
     }
     if (timed && steps >= nextLook) {
-      if (catchUp.hostNowMs() >= deadline) {
+      const now = catchUp.hostNowMs();
+      if (now >= deadline) {
         fallBehind(core, catchUp); // the host-time bound: a register access never waits long for the model
         break;
       }
+      maxBytes = batchBytes(now);
       nextLook = steps + CHECK_EVERY;
     }
     if (core.debug.busy) {
@@ -116,7 +121,6 @@ function run(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
       continue;
     }
     if (t.kind === "channel" && core.cfg.fastPath) {
-      const maxBytes = timed ? Math.max(MIN_BATCH_BYTES, (deadline - catchUp.hostNowMs()) * BATCH_BYTES_PER_HOST_MS) : Infinity;
       const done = tryFastPath(core, t, cap - steps, maxBytes) || tryPureLoop(core, t, cap - steps);
       if (done > 0) {
         steps += done;
