@@ -14,7 +14,7 @@ import { groupMembers, groupOf } from "../sysfs/driver-core.ts";
 import { cdevLockPath, groupLockPath } from "../vfio/lock-paths.ts";
 import type { CdevFile, GroupFile } from "../vfio/vfio-files.ts";
 import { EventTimer, nextEventDelayMs } from "./board-clock.ts";
-import { CatchUpWindow, lagText, REPORT_LAG_MS, type LagRecord } from "./catch-up.ts";
+import { ACCESS_BUDGET_MS, CatchUpWindow, HOST_NOW_MS, lagText, REPORT_LAG_MS, type LagRecord } from "./catch-up.ts";
 import { KERN_WARNING } from "./dev-printk.ts";
 import { DeviceRuntime } from "./device-runtime.ts";
 import { attachmentOf, pinPages } from "./dma-attach.ts";
@@ -40,7 +40,7 @@ export class SimKernel {
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
   readonly smmu: Smmu | undefined;
   /** The host-time bound on the models' catching up in the current entry. */
-  readonly catchUp = new CatchUpWindow();
+  readonly catchUp: CatchUpWindow;
   /** How far each open device fell behind its clock (by name; the kernel log says so at leave and at release). */
   readonly #lag = new Map<string, LagRecord>();
   #lagPending = false;
@@ -51,7 +51,10 @@ export class SimKernel {
     readonly board: BoardSpec,
     readonly clock: Clock,
     readonly os: OsPrimitives,
+    /** Host ms the models may spend catching up per access (Infinity: unbounded; see catch-up.ts). */
+    catchUpMs = ACCESS_BUDGET_MS,
   ) {
+    this.catchUp = new CatchUpWindow(HOST_NOW_MS, catchUpMs);
     const open = () => this.runtimes.values();
     this.log = new KernelLog(store);
     this.eventfds = new Eventfds(os, (fd) => this.fds.has(fd));
@@ -107,8 +110,9 @@ export class SimKernel {
       const rt = this.runtimes.get(name);
       if (!rt || lag.reported || lag.totalMs < REPORT_LAG_MS) continue;
       lag.reported = true;
-      const bound = this.catchUp.accessMs;
-      this.log.device(rt.spec, `simulator: the device model fell ${lagText(lag.totalMs)} behind the board clock (catching up is bounded to ${bound} ms of host time per access); its time now lags the wall clock`, KERN_WARNING);
+      const ms = this.catchUp.accessMs;
+      const why = Number.isFinite(ms) ? `catching up is bounded to ${ms} ms of host time per access` : "it reached its work bound while catching up";
+      this.log.device(rt.spec, `simulator: the device model fell ${lagText(lag.totalMs)} behind the board clock (${why}); its time now lags the wall clock`, KERN_WARNING);
     }
   }
 
