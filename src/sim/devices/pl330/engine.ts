@@ -21,7 +21,7 @@ const CHECK_EVERY = 4;
  * Host copy rate assumed when sizing a fast-path batch to what is left of the budget (bytes per host ms): low enough
  * that a batch ends well within the budget on a slow, shared machine.
  */
-const BATCH_BYTES_PER_HOST_MS = 1_000_000;
+const BATCH_BYTES_PER_HOST_MS = 2_000_000;
 /** The smallest batch the budget allows (a batch of a few bursts is still far cheaper than the slow path). */
 const MIN_BATCH_BYTES = 16 * 1024;
 
