@@ -7,7 +7,7 @@ import type { CatchUpBudget } from "../../src/sim/devices/device-model.ts";
 import { Pl330 } from "../../src/sim/devices/pl330/pl330.ts";
 import { STATE } from "../../src/sim/devices/pl330/registers.ts";
 import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
-import { ccr, chState, debug, FakePort, I, R, RecordingSink, rig, spec, start, US, type Rig } from "./pl330-helpers.ts";
+import { ccr, chState, debug, FakePort, I, memcpyProgram, R, RecordingSink, rig, runUntil, spec, start, US, type Rig } from "./pl330-helpers.ts";
 
 /**
  * A fake host clock that moves `perLookMs` each time it is read; every advance gets a window of `windowMs` from its
@@ -139,6 +139,32 @@ describe("a register poll while a channel loops forever", () => {
     // 5000 instructions of the loop: 8 loads and stores in every 14 turns of an outer pass.
     expect(data).toBeGreaterThan(2500);
     expect(t.dmac.lagMs).toBeGreaterThan(0);
+  });
+});
+
+describe("a copy that finishes gives the same results under a budget", () => {
+  test("a 1 MiB memcpy polled in small host-time windows (batches cut to 16 KiB, credit dropped) ends as without a budget", () => {
+    const size = 1 << 20;
+    const src = 0x100000;
+    const dst = 0x300000;
+    const budget = new FakeBudget(0.001, 0.004); // 4 looks: fast-path batches at their 16 KiB minimum
+    const runs = [budgetRig(budget), rig()];
+    for (const t of runs) {
+      t.port.logging = true;
+      t.put(PROG, memcpyProgram(src, dst, size, { event: 1 }));
+      t.put(src, Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff));
+      start(t, 2, PROG);
+      runUntil(t, () => chState(t, 2) === STATE.STOPPED, 0.01, 10_000);
+    }
+    const [budgeted, free] = runs as [Rig, Rig];
+    expect(budget.reports).toBeGreaterThan(0); // the budget really cut catching up short
+    // Batches: at most 16 KiB per DmaPort call under the budget, far more without it.
+    const largest = (t: Rig) => Math.max(...t.port.log.filter((a) => !a.instruction).map((a) => a.length));
+    expect(largest(budgeted)).toBeLessThanOrEqual(16 * 1024);
+    expect(largest(free)).toBeGreaterThan(16 * 1024);
+    expect(Buffer.from(budgeted.port.mem.subarray(dst, dst + size)).equals(Buffer.from(free.port.mem.subarray(src, src + size)))).toBe(true);
+    expect(snapshot(budgeted, 2)).toEqual(snapshot(free, 2));
+    expect(budgeted.r(R.INT_EVENT_RIS)).toBe(free.r(R.INT_EVENT_RIS));
   });
 });
 
