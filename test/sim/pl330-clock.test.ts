@@ -158,6 +158,11 @@ describe("a copy that finishes gives the same results under a budget", () => {
     }
     const [budgeted, free] = runs as [Rig, Rig];
     expect(budget.reports).toBeGreaterThan(0); // the budget really cut catching up short
+    // Stopped, the DMAC has nothing to catch up: time passing is not lag.
+    const lag = budgeted.dmac.lagMs;
+    expect(lag).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) budgeted.tick(1);
+    expect(budgeted.dmac.lagMs).toBe(lag);
     // Batches: at most 16 KiB per DmaPort call under the budget, far more without it.
     const largest = (t: Rig) => Math.max(...t.port.log.filter((a) => !a.instruction).map((a) => a.length));
     expect(largest(budgeted)).toBeLessThanOrEqual(16 * 1024);

@@ -46,10 +46,14 @@ export function advanceEngine(core: Pl330Core, nowMs: number, catchUp?: CatchUpB
   core.bus.dropHandover();
 }
 
-/** Stop catching up: the credit left is work the DMAC will never do (it falls that far behind its clock). */
+/**
+ * Stop catching up: the credit left is work the DMAC will never do, so it falls that far behind its clock (lag; an
+ * engine with nothing to do would have dropped the credit anyway: no lag then).
+ */
 function fallBehind(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
   const dropped = core.credit;
   core.credit = 0;
+  if (!engineBusy(core)) return;
   core.lagCycles += dropped;
   catchUp?.fellBehind(dropped / core.cfg.cyclesPerMs);
 }
@@ -101,7 +105,8 @@ function run(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
     }
     if (timed && steps >= nextLook) {
       const now = catchUp.hostNowMs();
-      if (now >= deadline) {
+      // Past the deadline with work to do: stop (idle credit still goes to the watchdog or is dropped, as always).
+      if (now >= deadline && engineBusy(core)) {
         fallBehind(core, catchUp); // the host-time bound: a register access never waits long for the model
         break;
       }
