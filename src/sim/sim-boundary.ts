@@ -41,7 +41,7 @@ export interface SimOptions {
   /**
    * Host time (ms) the device models may spend catching up with the clock per register access, ioctl or timer tick
    * (kernel/catch-up.ts; docs/clock.md). Default 0.05 on the real-time clock; Infinity (only the models' own work
-   * bounds) with an injected `clock`, whose runs stay deterministic.
+   * bounds) with an injected `clock`, whose runs stay deterministic. @throws TypeError unless positive.
    */
   catchUpMs?: number;
   /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
@@ -56,6 +56,9 @@ export class SimBoundary implements KernelBoundary {
   private readonly k: SimKernel;
 
   constructor(private readonly opts: SimOptions) {
+    if (opts.catchUpMs !== undefined && !(opts.catchUpMs > 0)) {
+      throw new TypeError(`simulated board: catchUpMs must be a positive number of host milliseconds (or Infinity), not ${opts.catchUpMs}`);
+    }
     const store = new StateStore(opts.stateDir, {
       ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
       ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),

@@ -3,6 +3,11 @@
 // board with its real-time clock: 10 000 CSR reads (pread and mmap) while a PL330 channel loops forever keep seeing
 // the channel executing its loop, a DMAKILL stops it, and the log names the device that fell behind. No timing.
 import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRealBoundary } from "../../src/ffi/index.ts";
+import { createSimBoundary } from "../../src/sim/index.ts";
 import { channelTarget, debugGo, debugKill } from "../../src/drivers/pl330/debug.ts";
 import { CPC, CSR } from "../../src/drivers/pl330/registers.ts";
 import { bindDevice } from "../../src/host/bind.ts";
@@ -42,6 +47,24 @@ describe("the catch-up window", () => {
     expect(heard).toEqual([0.25, 1.75]);
     expect(lagText(0.123)).toBe("0.12 ms");
     expect(lagText(1234.4)).toBe("1234 ms");
+  });
+});
+
+describe("the catchUpMs option", () => {
+  test("must be a positive number of ms (or Infinity): 0, a negative number and NaN are refused, naming the option", () => {
+    const os = createRealBoundary();
+    const dir = mkdtempSync(join(tmpdir(), "vfio-plat-catchup-"));
+    try {
+      // Refused before the state directory is touched.
+      for (const bad of [0, -1, Number.NaN]) {
+        expect(() => createSimBoundary({ stateDir: join(dir, "never"), os, catchUpMs: bad })).toThrow(/catchUpMs must be a positive number of host milliseconds/);
+      }
+      expect(existsSync(join(dir, "never"))).toBe(false);
+      createSimBoundary({ stateDir: dir, os, catchUpMs: Infinity }).dispose();
+      createSimBoundary({ stateDir: dir, os, catchUpMs: 0.2 }).dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
