@@ -4,8 +4,9 @@ import { cliRows } from "./cli.ts";
 import { dmaRows } from "./dma.ts";
 import { irqRows } from "./irq.ts";
 import { labRows } from "./lab.ts";
+import { pl330PollRows } from "./pl330-poll.ts";
 import { registerRows } from "./register.ts";
 
 export function GROUPS(opts: { lab: boolean; why?: string }): RowGroup[] {
-  return [registerRows, labRows(opts), irqRows, dmaRows, cliRows];
+  return [registerRows, labRows(opts), irqRows, dmaRows, pl330PollRows, cliRows];
 }

@@ -13,6 +13,7 @@ import { boardSpecOf } from "./boards/board-of.ts";
 import type { Clock, DmaPort } from "./devices/device-model.ts";
 import type { Smmu } from "./iommu/smmu.ts";
 import { SYSTEM_CLOCK } from "./kernel/board-clock.ts";
+import { ACCESS_BUDGET_MS } from "./kernel/catch-up.ts";
 import { Errno, fail } from "./kernel/errno.ts";
 import { isRealFd } from "./kernel/eventfds.ts";
 import { SimKernel } from "./kernel/sim-kernel.ts";
@@ -37,6 +38,12 @@ export interface SimOptions {
   board?: string | BoardSpec;
   /** Time source of the device models (epoch milliseconds by default). */
   clock?: Clock;
+  /**
+   * Host time (ms) the device models may spend catching up with the clock per register access, ioctl or timer tick
+   * (kernel/catch-up.ts; docs/clock.md). Default 0.05 on the real-time clock; Infinity (only the models' own work
+   * bounds) with an injected `clock`, whose runs stay deterministic. @throws TypeError unless positive.
+   */
+  catchUpMs?: number;
   /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
   onStaleLock?: StaleLockListener;
   /** Told when a wait for the board lock lasts (another process keeps it). */
@@ -49,13 +56,17 @@ export class SimBoundary implements KernelBoundary {
   private readonly k: SimKernel;
 
   constructor(private readonly opts: SimOptions) {
+    if (opts.catchUpMs !== undefined && !(opts.catchUpMs > 0)) {
+      throw new TypeError(`simulated board: catchUpMs must be a positive number of host milliseconds (or Infinity), not ${opts.catchUpMs}`);
+    }
     const store = new StateStore(opts.stateDir, {
       ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
       ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
     });
     store.ensure(boardSpecOf(opts.board));
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.
-    const k = (this.k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os));
+    const catchUpMs = opts.catchUpMs ?? (opts.clock ? Infinity : ACCESS_BUDGET_MS);
+    const k = (this.k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs));
     // A group is in use while it is open, or while a cdev of one of its devices is bound.
     this.fs = new SimFs(store, { holder: (g) => k.groupHolder(g), all: () => k.openGroups() });
   }
@@ -176,10 +187,9 @@ export class SimBoundary implements KernelBoundary {
     const k = this.k;
     const runtime = this.device(fd, "mmap");
     try {
-      return deviceMmap(runtime, k.pageSize, length, prot, flags, offset, () => {
-        k.enter();
-        k.leave();
-      });
+      // An access through the mapping is a kernel entry of its own (a timer tick), bounded like a pread.
+      const tick = () => (k.enter(), k.leave());
+      return deviceMmap(runtime, k.pageSize, length, prot, flags, offset, tick, () => k.catchUp.open());
     } catch (e) {
       return k.fds.rethrow(e, "mmap", fd);
     }

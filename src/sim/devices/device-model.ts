@@ -71,9 +71,26 @@ export interface PciFunctionPort {
   msiNotify(vector: number): void;
 }
 
+/**
+ * How much host time a model may spend catching up with its clock (running the work that fell due since its last
+ * advance) in the current kernel entry: one register access, one event-timer tick, one poll() round. A model whose
+ * work would take longer stops at the deadline and drops the rest: its virtual time falls behind the clock, and it
+ * says so through `fellBehind`. Without one (tests on a manual clock) only the model's own work bound applies.
+ */
+export interface CatchUpBudget {
+  /** Host time (ms, the timebase of `hostNowMs`) by which catching up must stop; Infinity: unbounded. */
+  deadline(): number;
+  /** Monotonic host time in ms. */
+  hostNowMs(): number;
+  /** The model dropped `ms` of clock time worth of work (it fell that far behind its clock). */
+  fellBehind(ms: number): void;
+}
+
 /** What a device model is given when created. */
 export interface DeviceContext {
   readonly clock: Clock;
+  /** The host-time bound on catching up (see CatchUpBudget); absent: unbounded. */
+  readonly catchUp?: CatchUpBudget;
   readonly irq: IrqSink;
   /** Bus-master access for DMA-capable devices (through the IOMMU); absent for devices that cannot DMA. */
   readonly dma?: DmaPort;

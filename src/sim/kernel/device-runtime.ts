@@ -5,7 +5,7 @@
 // `dma`, the device's stream through the board's SMMU (iommu/dma-port.ts); a PCI function's model sits inside a
 // PciFunction, whose PCI core gates that port with bus mastering (pci/pci-function.ts).
 import type { DeviceSpec } from "../boards/board-spec.ts";
-import type { Clock, DeviceModel, DmaPort } from "../devices/device-model.ts";
+import type { CatchUpBudget, Clock, DeviceModel, DmaPort } from "../devices/device-model.ts";
 import { DEVICE_MODELS } from "../devices/registry.ts";
 import { PciFunction } from "../pci/pci-function.ts";
 import { PlatformIrq, type SignalFn } from "../vfio/platform-irq.ts";
@@ -32,6 +32,8 @@ export class DeviceRuntime {
     signal: SignalFn,
     dma?: DmaPort,
     log: DeviceLog = () => {},
+    /** The host-time bound on the model's catching up (kernel/catch-up.ts); absent: unbounded. */
+    catchUp?: CatchUpBudget,
   ) {
     const factory = DEVICE_MODELS[spec.model];
     if (!factory) throw new Error(`simulated board: no device model '${spec.model}' for ${spec.name}`);
@@ -62,6 +64,7 @@ export class DeviceRuntime {
     this.pci = undefined;
     this.model = factory(spec, {
       clock,
+      ...(catchUp ? { catchUp } : {}),
       irq: {
         setLevel: (i, level) => this.irqs[i]?.setLevel(level),
         pulse: (i) => this.irqs[i]?.pulse(),

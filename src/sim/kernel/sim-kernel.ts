@@ -15,6 +15,8 @@ import { groupMembers, groupOf } from "../sysfs/driver-core.ts";
 import { cdevLockPath, groupLockPath } from "../vfio/lock-paths.ts";
 import type { CdevFile, GroupFile } from "../vfio/vfio-files.ts";
 import { EventTimer, nextEventDelayMs } from "./board-clock.ts";
+import { ACCESS_BUDGET_MS, CatchUpWindow, HOST_NOW_MS, lagText, REPORT_LAG_MS, type LagRecord } from "./catch-up.ts";
+import { KERN_WARNING } from "./dev-printk.ts";
 import { DeviceRuntime } from "./device-runtime.ts";
 import { attachmentOf, pinPages } from "./dma-attach.ts";
 import { Eventfds } from "./eventfds.ts";
@@ -40,6 +42,11 @@ export class SimKernel {
   readonly smmus: Smmu[];
   /** An error the event timer met (a device model that threw), thrown by the next enter(). */
   private deferred: { error: unknown } | undefined;
+  /** The host-time bound on the models' catching up in the current entry. */
+  readonly catchUp: CatchUpWindow;
+  /** How far each open device fell behind its clock (by name; the kernel log says so at leave and at release). */
+  readonly #lag = new Map<string, LagRecord>();
+  #lagPending = false;
 
   constructor(
     readonly store: StateStore,
@@ -47,7 +54,10 @@ export class SimKernel {
     readonly board: BoardSpec,
     readonly clock: Clock,
     readonly os: OsPrimitives,
+    /** Host ms the models may spend catching up per access (Infinity: unbounded; see catch-up.ts). */
+    catchUpMs = ACCESS_BUDGET_MS,
   ) {
+    this.catchUp = new CatchUpWindow(HOST_NOW_MS, catchUpMs);
     const open = () => this.runtimes.values();
     this.log = new KernelLog(store);
     this.eventfds = new Eventfds(os, (fd) => this.fds.has(fd));
@@ -93,21 +103,44 @@ export class SimKernel {
     return this.board.pageSize;
   }
 
-  /** Entering the kernel: run signalled virqfds, bring every open device up to now (fires interrupts that fell due). */
-  enter(): void {
+  /**
+   * Entering the kernel: throw what the event timer met (a device model that threw), open the catch-up window
+   * (`budgetMs` of host time, default one access's; nested entries share the first), run signalled virqfds, bring
+   * every open device up to now (fires interrupts that fell due).
+   */
+  enter(budgetMs?: number): void {
     const d = this.deferred;
     if (d) {
       this.deferred = undefined;
       throw d.error;
     }
+    this.catchUp.open(budgetMs);
     this.virqfds.service();
     for (const rt of this.runtimes.values()) rt.model.advance();
   }
 
-  /** Leaving it: re-arm the event timer, save register state behind (at once for `forced`, see WriteBehind). */
+  /**
+   * Leaving it: close the catch-up window, say in the kernel log which device first fell behind its clock, re-arm the
+   * event timer, save register state behind (at once for `forced`, see WriteBehind).
+   */
   leave(forced: DeviceRuntime[] = [], force = false): void {
+    this.catchUp.close();
+    if (this.#lagPending) this.reportLag();
     this.timer.arm();
     this.writeBehind.save(forced, force);
+  }
+
+  /** One kernel log line per open device the first time it fell REPORT_LAG_MS behind its clock. */
+  private reportLag(): void {
+    this.#lagPending = false;
+    for (const [name, lag] of this.#lag) {
+      const rt = this.runtimes.get(name);
+      if (!rt || lag.reported || lag.totalMs < REPORT_LAG_MS) continue;
+      lag.reported = true;
+      const ms = this.catchUp.accessMs;
+      const why = Number.isFinite(ms) ? `catching up is bounded to ${ms} ms of host time per access` : "it reached its work bound while catching up";
+      this.log.device(rt.spec, `simulator: the device model fell ${lagText(lag.totalMs)} behind the board clock (${why}); its time now lags the wall clock`, KERN_WARNING);
+    }
   }
 
   /** The driver's open_device on first open (vfio-platform resets), shared by GET_DEVICE_FD and BIND_IOMMUFD. */
@@ -118,7 +151,10 @@ export class SimKernel {
       // A copy: the store's snapshot is shared and read-only, and a model may keep what it restores from.
       const saved = s.models[spec.name] === undefined ? undefined : structuredClone(s.models[spec.name]);
       try {
-        rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.eventfds.signal(efd), this.dmaPort(spec, group), (m) => this.log.device(spec, m));
+        const lag: LagRecord = { totalMs: 0, reported: false };
+        const budget = this.catchUp.budgetFor(lag, () => (this.#lagPending = true));
+        rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.eventfds.signal(efd), this.dmaPort(spec, group), (m) => this.log.device(spec, m), budget);
+        this.#lag.set(spec.name, lag);
       } catch (e) {
         // Each model checks its own saved registers (a TypeError naming the field): damage of board.json, not a bug.
         if (saved === undefined || !(e instanceof TypeError)) throw e;
@@ -140,6 +176,11 @@ export class SimKernel {
       try {
         // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
         rt.model.advance();
+        const lag = this.#lag.get(rt.spec.name);
+        this.#lag.delete(rt.spec.name);
+        if (lag && lag.totalMs >= REPORT_LAG_MS) {
+          this.log.device(rt.spec, `simulator: the device model fell ${lagText(lag.totalMs)} behind the board clock in all while open`, KERN_WARNING);
+        }
         if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
         rt.release();
       } finally {

@@ -11,7 +11,9 @@ export function simPoll(k: SimKernel, fds: readonly PollRequest[], timeoutMs: nu
   const start = performance.now();
   const real = fds.filter((f) => !k.fds.has(f.fd));
   for (;;) {
-    k.enter();
+    // The models may use the time the program is willing to wait (at most a slice) to catch up, at least an access's.
+    const willWait = timeoutMs < 0 ? MAX_POLL_SLICE_MS : Math.min(MAX_POLL_SLICE_MS, timeoutMs - (performance.now() - start));
+    k.enter(Math.max(k.catchUp.accessMs, willWait));
     k.leave();
     const elapsed = performance.now() - start;
     const remaining = timeoutMs < 0 ? Infinity : Math.max(0, timeoutMs - elapsed);

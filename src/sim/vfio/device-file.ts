@@ -38,7 +38,8 @@ export function deviceRw(runtime: DeviceRuntime, buf: Uint8Array, offset: number
 
 /**
  * mmap of a device region: MAP_SHARED, page-aligned offset, the whole mapping inside a region the driver lets map
- * with the protection asked. `onAccess` runs after every access (the device is brought up to now). @throws Errno EINVAL
+ * with the protection asked. `onAccess` runs after every access (the device is brought up to now), `beforeAccess`
+ * before it. @throws Errno EINVAL
  */
 export function deviceMmap(
   runtime: DeviceRuntime,
@@ -48,6 +49,7 @@ export function deviceMmap(
   flags: number,
   offset: number,
   onAccess: () => void,
+  beforeAccess?: () => void,
 ): Mapping {
   if (length <= 0 || offset % page !== 0) fail("EINVAL");
   if ((flags & MAP_SHARED) === 0) fail("EINVAL");
@@ -67,7 +69,7 @@ export function deviceMmap(
     if (prot & PROT_WRITE && !(rflags & VFIO_REGION_INFO_FLAG_WRITE)) fail("EINVAL");
     if (r.size < page || off + span > r.size) fail("EINVAL");
   }
-  return new SimMapping(runtime.model, index, off, length, (prot & PROT_READ) !== 0, (prot & PROT_WRITE) !== 0, onAccess);
+  return new SimMapping(runtime.model, index, off, length, (prot & PROT_READ) !== 0, (prot & PROT_WRITE) !== 0, onAccess, beforeAccess);
 }
 
 /** close() of a device fd: one reference less on the device and on its group. */

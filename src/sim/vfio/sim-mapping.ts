@@ -15,6 +15,8 @@ export class SimMapping implements Mapping {
     private readonly writable: boolean,
     /** Called after every access (advance time, save dirty state). */
     private readonly after: () => void,
+    /** Called before every access (opens the kernel entry's catch-up window, so both advances share it). */
+    private readonly before: () => void = () => {},
   ) {}
 
   private check(offset: number, width: number, write: boolean): void {
@@ -27,6 +29,7 @@ export class SimMapping implements Mapping {
 
   private read(offset: number, width: AccessWidth): bigint {
     this.check(offset, width, false);
+    this.before();
     const v = this.model.read(this.region, this.base + offset, width);
     this.after();
     return v;
@@ -34,6 +37,7 @@ export class SimMapping implements Mapping {
 
   private write(offset: number, width: AccessWidth, value: bigint): void {
     this.check(offset, width, true);
+    this.before();
     this.model.write(this.region, this.base + offset, width, value);
     this.after();
   }

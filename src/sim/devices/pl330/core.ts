@@ -44,6 +44,8 @@ export class Pl330Core {
   wdCycles = 0;
   /** The watchdog fired with WD.wd_irq_only = 1: irq_abort without aborting anyone. */
   wdIrq = false;
+  /** Cycles dropped because catching up hit a work or host-time bound (how far behind its clock; not saved). */
+  lagCycles = 0;
   /** Round robin: the last channel that ran, and whether the manager had the last slot. */
   rrChannel = -1;
   lastWasManager = false;

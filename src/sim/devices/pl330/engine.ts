@@ -2,22 +2,37 @@
 // instruction at a time (a pending debug instruction first, then the manager and a round-robin channel in turn),
 // 1 cycle per instruction or state change, max(1, ceil(bytes / bus width)) per burst. Nothing runs inside a register
 // access; with nothing able to progress the spare cycles are dropped, or feed the watchdog while a channel starves.
+// Catching up is bounded by host time (the kernel's CatchUpBudget) and by maxInstructionsPerAdvance; the cycles beyond
+// are dropped and counted as lag. Loops are batched: memcpy loops (fast-path.ts), loops moving no data (pure-loop.ts).
+import type { CatchUpBudget } from "../device-model.ts";
 import { channelCanProgress, stepChannel } from "./channel-exec.ts";
 import type { Pl330Core } from "./core.ts";
 import { executeDebug } from "./debug.ts";
 import { tryFastPath } from "./fast-path.ts";
 import { abortThread } from "./faults.ts";
 import { managerCanProgress, stepManager } from "./manager-exec.ts";
+import { tryPureLoop } from "./pure-loop.ts";
 import { FAULT } from "./registers.ts";
 import type { Thread } from "./thread.ts";
+
+/** Scheduler turns between two looks at the host clock (a turn costs 0.1-4 µs of host time; a look ~50 ns). */
+const CHECK_EVERY = 4;
+/**
+ * Host copy rate assumed when sizing a fast-path batch to what is left of the budget (bytes per host ms): low enough
+ * that a batch ends well within the budget on a slow, shared machine.
+ */
+const BATCH_BYTES_PER_HOST_MS = 2_000_000;
+/** The smallest batch the budget allows (a batch of a few bursts is still far cheaper than the slow path). */
+const MIN_BATCH_BYTES = 16 * 1024;
 
 /**
  * Bring the engine up to board time `nowMs`. An instruction issues while at least one cycle is available; its cost
  * may leave a debt the next advance pays (so its effects show at issue: SAR/DAR advance when a burst is issued). At
- * most maxInstructionsPerAdvance instructions run per call; the cycles beyond are dropped. A clock that moved back
- * only rebases (no cycles).
+ * most maxInstructionsPerAdvance instructions run per call, and with a `catchUp` budget, at least one instruction and
+ * then no more once its host-time deadline passed: the cycles beyond are dropped (core.lagCycles counts them,
+ * catchUp.fellBehind hears of them). A clock that moved back only rebases (no cycles).
  */
-export function advanceEngine(core: Pl330Core, nowMs: number): void {
+export function advanceEngine(core: Pl330Core, nowMs: number, catchUp?: CatchUpBudget): void {
   const dt = nowMs - core.lastAdvanceMs;
   if (dt > 0) {
     const c = dt * core.cfg.cyclesPerMs + core.carry;
@@ -27,8 +42,20 @@ export function advanceEngine(core: Pl330Core, nowMs: number): void {
     core.credit += whole;
   }
   core.lastAdvanceMs = nowMs;
-  run(core);
+  run(core, catchUp);
   core.bus.dropHandover();
+}
+
+/**
+ * Stop catching up: the credit left is work the DMAC will never do, so it falls that far behind its clock (lag; an
+ * engine with nothing to do would have dropped the credit anyway: no lag then).
+ */
+function fallBehind(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
+  const dropped = core.credit;
+  core.credit = 0;
+  if (!engineBusy(core)) return;
+  core.lagCycles += dropped;
+  catchUp?.fellBehind(dropped / core.cfg.cyclesPerMs);
 }
 
 function anyStalled(core: Pl330Core): boolean {
@@ -62,13 +89,29 @@ function lockUp(core: Pl330Core): void {
   for (const ch of core.channels) if (ch.stalled) abortThread(core, ch, FAULT.LOCKUP_ERR, false);
 }
 
-function run(core: Pl330Core): void {
+function run(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
   const cap = core.cfg.maxInstructionsPerAdvance;
+  const deadline = catchUp ? catchUp.deadline() : Infinity;
+  const timed = catchUp !== undefined && deadline !== Infinity;
   let steps = 0;
+  let nextLook = 1;
+  // A fast-path batch is sized to what is left of the budget at the last look.
+  const batchBytes = (now: number) => Math.max(MIN_BATCH_BYTES, (deadline - now) * BATCH_BYTES_PER_HOST_MS);
+  let maxBytes = timed ? batchBytes(catchUp.hostNowMs()) : Infinity;
   while (core.credit >= 1) {
     if (steps >= cap) {
-      core.credit = 0; // the work bound: the DMAC falls behind its clock rather than stall the process
+      fallBehind(core, catchUp); // the work bound: the DMAC falls behind its clock rather than stall the process
       break;
+    }
+    if (timed && steps >= nextLook) {
+      const now = catchUp.hostNowMs();
+      // Past the deadline with work to do: stop (idle credit still goes to the watchdog or is dropped, as always).
+      if (now >= deadline && engineBusy(core)) {
+        fallBehind(core, catchUp); // the host-time bound: a register access never waits long for the model
+        break;
+      }
+      maxBytes = batchBytes(now);
+      nextLook = steps + CHECK_EVERY;
     }
     if (core.debug.busy) {
       executeDebug(core);
@@ -83,7 +126,7 @@ function run(core: Pl330Core): void {
       continue;
     }
     if (t.kind === "channel" && core.cfg.fastPath) {
-      const done = tryFastPath(core, t, cap - steps);
+      const done = tryFastPath(core, t, cap - steps, maxBytes) || tryPureLoop(core, t, cap - steps);
       if (done > 0) {
         steps += done;
         progressed(core);

@@ -137,7 +137,7 @@ function sweep(order: number[], lines: number[], capacity: number): { first: Set
 }
 
 /** Every other thread idle or waiting on something this loop cannot cause. */
-function aloneInEngine(core: Pl330Core, ch: ChannelThread): boolean {
+export function aloneInEngine(core: Pl330Core, ch: ChannelThread): boolean {
   if (core.debug.busy || managerCanProgress(core)) return false;
   for (const other of core.channels) {
     if (other === ch) continue;
@@ -216,8 +216,10 @@ const notALoop = new WeakMap<ChannelThread, { pc: number; generation: number }>(
  * Known divergences (a DmaPort has no side-effect-free probe): when both directions fail in one batch and the
  * destination fails first, the IOMMU has also recorded the source fault beyond it; and a line fill that faults is
  * recorded even when the slow path then stops on a data fault before reaching that line.
+ *
+ * `maxBytes` bounds one batch (the engine's host-time budget: a batch is a memcpy that cannot stop half-way).
  */
-export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: number): number {
+export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: number, maxBytes = Infinity): number {
   if (ch.state !== STATE.EXECUTING || ch.stalled || core.mfifo.bytes(ch.id) !== 0) return 0;
   // A fault handed over is met by the slow path first (asking again would record it twice).
   if (core.bus.holdsHandover) return 0;
@@ -267,6 +269,7 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
     Math.floor(stepsLeft / instrPerIter),
     Math.floor((TWO_32 - ch.sar) / iterBytes),
     Math.floor((TWO_32 - ch.dar) / iterBytes),
+    Math.floor(maxBytes / iterBytes),
   );
   if (k < 2) return 0;
   const lines = loopLines(reader, ch.pc, loop.lpendAddr + 1);

@@ -3,7 +3,7 @@
 // the MFIFO, faults, events and interrupts — run by an engine on the board's virtual clock, never inside a register
 // access, so busy states are visible and programs that assume instant completion fail as they would on silicon.
 import type { DeviceSpec } from "../../boards/board-spec.ts";
-import type { AccessWidth, Clock, DeviceContext, DeviceModel } from "../device-model.ts";
+import type { AccessWidth, CatchUpBudget, Clock, DeviceContext, DeviceModel } from "../device-model.ts";
 import { readLanes, writeLanes } from "../register-lanes.ts";
 import { irqLineCount, pl330Config, type Pl330Config } from "./config.ts";
 import { PERIPH_BURST, PERIPH_SINGLE, Pl330Core } from "./core.ts";
@@ -19,7 +19,8 @@ const MODEL = "pl330";
  *   accesses, low word first (AXI-to-APB bridge). A narrow write is merged into the register's current value
  *   (read-modify-write; write-only registers merge with their latch, or 0 for INTCLR/DBGCMD) — the dossier's
  *   recommendation (§1.13); silicon's behaviour without byte strobes is undefined, aligned 32-bit accesses are exact.
- * - Every access first brings the engine up to the clock's now (advance), then acts; nothing executes inside it.
+ * - Every access first brings the engine up to the clock's now (advance, bounded by the kernel's catch-up budget: see
+ *   engine.ts), then acts; nothing executes inside it.
  * Interrupts: "split" layout = line 0 irq_abort, line 1+N irq[N]; "combined" = line 0 = OR of all. Level-triggered.
  * Memory: every fetch/load/store goes through ctx.dma; without one (noiommu, no IOMMU) each gets an error response.
  *
@@ -48,12 +49,14 @@ const MODEL = "pl330";
 export class Pl330 implements DeviceModel {
   readonly config: Pl330Config;
   readonly #clock: Clock;
+  readonly #catchUp: CatchUpBudget | undefined;
   readonly #core: Pl330Core;
 
   /** @throws TypeError when spec.modelOptions holds an invalid option (config.ts lists them). */
   constructor(spec: DeviceSpec, ctx: DeviceContext) {
     this.config = pl330Config(spec.modelOptions);
     this.#clock = ctx.clock;
+    this.#catchUp = ctx.catchUp;
     this.#core = new Pl330Core(this.config, ctx.irq, ctx.dma, spec.iommu?.streamIds ?? []);
     this.#core.lastAdvanceMs = this.#clock.nowMs();
     this.#core.driveLines();
@@ -91,7 +94,7 @@ export class Pl330 implements DeviceModel {
   }
 
   advance(): void {
-    advanceEngine(this.#core, this.#clock.nowMs());
+    advanceEngine(this.#core, this.#clock.nowMs(), this.#catchUp);
     this.#core.driveLines();
   }
 
@@ -130,6 +133,11 @@ export class Pl330 implements DeviceModel {
     }
     this.#core.periphPending[periph] = kind === "burst" ? PERIPH_BURST : PERIPH_SINGLE;
     this.#core.dirty = true;
+  }
+
+  /** Board-clock ms of work this instance dropped to stay within its work bounds (it is this far behind its clock). */
+  get lagMs(): number {
+    return this.#core.lagCycles / this.config.cyclesPerMs;
   }
 
   /** Bytes channel `ch` has loaded into the MFIFO and not stored (not visible in any register; for tests). */
