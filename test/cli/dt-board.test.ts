@@ -1,11 +1,10 @@
 // `--sim-board FILE.dts|FILE.dtb` end to end: a state created from a device tree lists its devices with Linux's
 // names, buses and default drivers, binds them with the driver saved, and shows their interrupts in `info`; the
-// same through VFIO_PLAT_SIM_BOARD. The real Juno r2 board runs once every node has a model (the generic MMIO model
-// of the board-file work); until then that part is skipped with its reason.
+// same through VFIO_PLAT_SIM_BOARD. The real DTBs (juno-r2, rk3399-rockpro64, QEMU's dumpdtb) run where they are built
+// (CI builds them; test/cli/juno-real.test.ts runs the whole Juno session).
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEVICE_MODELS } from "../../src/sim/devices/registry.ts";
 import { builtDtbDir } from "../../scripts/boards/dtbs.ts";
 import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
@@ -76,8 +75,7 @@ describe.skipIf(!dtc)("a board from flat-board.dts (needs dtc)", () => {
 });
 
 const dtbs = builtDtbDir();
-const generic = Object.hasOwn(DEVICE_MODELS, "generic-mmio");
-const why = !generic ? " (skipped: the generic-mmio model is not in this tree yet)" : !dtbs ? " (skipped: DTBs not built; bun scripts/boards/dtbs.ts)" : "";
+const why = !dtbs ? " (skipped: DTBs not built; bun scripts/boards/dtbs.ts)" : "";
 
 /** `list` rows as cells by device name (column widths differ between boards). */
 function listRows(stdout: string): Map<string, string[]> {
@@ -85,7 +83,7 @@ function listRows(stdout: string): Map<string, string[]> {
   return new Map(rows.map((r) => [r[0]!, r]));
 }
 
-describe.skipIf(!dtbs || !generic)(`real DTBs on the CLI${why}`, () => {
+describe.skipIf(!dtbs)(`real DTBs on the CLI${why}`, () => {
   test("juno-r2: list shows 7ff00000.dma-controller on amba, dma-pl330, in a group of its own", () => {
     const state = tempSimState();
     try {
@@ -97,6 +95,28 @@ describe.skipIf(!dtbs || !generic)(`real DTBs on the CLI${why}`, () => {
       expect(dma.slice(1, 3)).toEqual(["amba", "dma-pl330"]);
       expect(dma[3]).toMatch(/^\d+$/);
       expect([...rows.values()].filter((x) => x[3] === dma[3]).length).toBe(1);
+    } finally {
+      state.dispose();
+    }
+  });
+
+  test("rk3399-rockpro64: both PL330s on amba with dma-pl330 and no IOMMU group; bound (noiommu), each shows its two level interrupts", () => {
+    const state = tempSimState();
+    try {
+      const env = simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: join(dtbs!, "rockchip/rk3399-rockpro64.dtb") });
+      const r = runCli(["list"], { env });
+      expect(r.code).toBe(0);
+      const rows = listRows(r.stdout);
+      const doc = JSON.parse(runCli(["list", "--json"], { env }).stdout);
+      for (const name of ["ff6d0000.dma-controller", "ff6e0000.dma-controller"]) {
+        expect(rows.get(name)!.slice(1, 4), name).toEqual(["amba", "dma-pl330", "-"]);
+        expect(doc.devices.find((d: { name: string }) => d.name === name), name).toMatchObject({ iommu_group: null, iommu: null });
+        expect(runCli(["bind", name], { env }).stdout).toContain("/dev/vfio/noiommu-");
+        const info = runCli(["info", name], { env }).stdout;
+        expect(info, name).toContain("2 interrupt(s)");
+        expect(info.match(/ level /g)?.length, name).toBe(2);
+        expect(info, name).toContain("noiommu: no DMA isolation");
+      }
     } finally {
       state.dispose();
     }
