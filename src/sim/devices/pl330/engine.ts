@@ -106,7 +106,9 @@ function run(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
     if (timed && steps >= nextLook) {
       const now = catchUp.hostNowMs();
       // Past the deadline with work to do: stop (idle credit still goes to the watchdog or is dropped, as always).
-      if (now >= deadline && engineBusy(core)) {
+      // Not while a fault the fast path took waits for its burst (a few slow steps away): dropped at the end of this
+      // run, the next run would ask the IOMMU again and it would record the same fault twice.
+      if (now >= deadline && engineBusy(core) && !core.bus.holdsHandover) {
         fallBehind(core, catchUp); // the host-time bound: a register access never waits long for the model
         break;
       }
