@@ -38,7 +38,7 @@ describe.skipIf(!dtbs)("the real juno-r2.dtb on the CLI (a skip means the DTBs a
     const names = doc.devices.map((x: { name: string }) => x.name);
     expect(doc.devices.find((x: { name: string }) => x.name === SMMU)).toMatchObject({ bus: "platform", driver: "arm-smmu" });
     expect(names).not.toContain("2b400000.iommu");
-  });
+  }, 30_000);
 
   test("bind, then a 64 MiB copy is verified through the MMU-401 model and logs no fault", () => {
     const b = cli("bind", DMA);
@@ -49,7 +49,7 @@ describe.skipIf(!dtbs)("the real juno-r2.dtb on the CLI (a skip means the DTBs a
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/64 MiB copied and verified on 7ff00000\.dma-controller channel 0 .* 0 mismatches/);
     expect(cli("log", "--smmu").stdout).toBe("");
-  });
+  }, 30_000);
 
   test("info: the nine level interrupts, and the MMU-401 domain's page sizes and IOVA ranges (type1 and iommufd)", () => {
     const info = cli("info", DMA).stdout;
@@ -60,7 +60,7 @@ describe.skipIf(!dtbs)("the real juno-r2.dtb on the CLI (a skip means the DTBs a
     expect(info).toEndWith(`  IOMMU: page sizes 4K 2M 1G (0x40201000); ${ranges}\n`);
     const viaCdev = runCli(["info", DMA], { env: { ...env, VFIO_PLAT_IOMMU_MODE: "iommufd" } });
     expect(viaCdev.stdout).toEndWith(`  IOMMU: IOVA alignment 4K; ${ranges}\n`);
-  });
+  }, 30_000);
 
   test("--inject readonly-dst: data write error and an arm-smmu permission write fault with channel 0's stream ID; log --smmu names channel 0", () => {
     const r = cli("dma-test", DMA, "--size", "64M", "--inject", "readonly-dst");
@@ -81,7 +81,7 @@ describe.skipIf(!dtbs)("the real juno-r2.dtb on the CLI (a skip means the DTBs a
     expect(cli("log", "--smmu").stdout.trim().split("\n").at(-1)).toBe(
       `fault: arm-smmu ${SMMU}: permission fault (fsr 0x408: PF): write, data, unprivileged, stream 0x0, iova ${iova}, cb 0 — ${DMA} channel 0`,
     );
-  });
+  }, 30_000);
 
   test("doctor: the PL330 is coherent through its IOMMU's table walk; an HDLCD behind a non-coherent MMU-401 is warned about", () => {
     const dma = cli("doctor", DMA);
@@ -90,7 +90,7 @@ describe.skipIf(!dtbs)("the real juno-r2.dtb on the CLI (a skip means the DTBs a
     expect(dma.stdout).toContain(`[ok]   its IOMMU ${SMMU} walks page tables coherently (dma-coherent on the IOMMU's node)`);
     const hdlcd = cli("doctor", "7ff50000.hdlcd");
     expect(hdlcd.stdout).toContain("[warn] not marked dma-coherent, nor is its IOMMU 7fb10000.iommu");
-  });
+  }, 30_000);
 });
 
 describe.skipIf(!dtbs)("a board file from juno-r2.dtb (a skip means the DTBs are not built: bun scripts/boards/dtbs.ts)", () => {
@@ -118,7 +118,7 @@ describe.skipIf(!dtbs)("a board file from juno-r2.dtb (a skip means the DTBs are
     expect(r.stdout).toContain("4 channels");
     expect(r.stdout).toMatch(/1 MiB copied and verified on 7ff00000\.dma-controller channel 3 .* 0 mismatches/);
     expect(runCli(["dma-test", DMA, "--size", "4K", "--channel", "4"], { env: e }).code).not.toBe(0);
-  });
+  }, 30_000);
 
   test("sim-export of the DT board loads back to the same board: list and info equal, export again gives the same bytes", () => {
     const a = simEnv(join(own.dir, "a"), { VFIO_PLAT_SIM_BOARD: join(dtbs!, "arm/juno-r2.dtb") });
@@ -131,5 +131,5 @@ describe.skipIf(!dtbs)("a board file from juno-r2.dtb (a skip means the DTBs are
     expect(runCli(["list"], { env: b }).stdout).toBe(runCli(["list"], { env: a }).stdout);
     for (const e of [a, b]) expect(runCli(["bind", DMA], { env: e }).code).toBe(0);
     expect(runCli(["info", DMA], { env: b }).stdout).toBe(runCli(["info", DMA], { env: a }).stdout);
-  });
+  }, 30_000);
 });
