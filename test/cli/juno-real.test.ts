@@ -133,3 +133,44 @@ describe.skipIf(!dtbs)("a board file from juno-r2.dtb (a skip means the DTBs are
     expect(runCli(["info", DMA], { env: b }).stdout).toBe(runCli(["info", DMA], { env: a }).stdout);
   }, 30_000);
 });
+
+/** Lines that change from run to run: kernel-log timestamps and a copy's duration and rate. */
+function steady(line: string): string {
+  return line.replace(/^\[\s*\d+\.\d+\] /, "[T] ").replace(/ in [\d.]+ ms \([\d.]+ MiB\/s\)/, " in T");
+}
+
+describe.skipIf(!dtbs)("the README's Juno session is real output (a skip means the DTBs are not built: bun scripts/boards/dtbs.ts)", () => {
+  test("every command of the block, run on a fresh state, prints what the README shows (timestamps and rates aside)", () => {
+    const readme = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
+    const first = "  $ D=$(bun scripts/boards/dtbs.ts)";
+    const at = readme.indexOf(first);
+    expect(at).toBeGreaterThan(0);
+    const lines = readme.slice(at).split("\n");
+    const block = lines.slice(1, lines.indexOf("  ```")).map((l) => l.slice(2));
+    const own = tempSimState("vfio-plat-juno-readme-");
+    try {
+      const e = simEnv(own.dir);
+      const want: string[] = [];
+      const got: string[] = [];
+      let commands = 0;
+      for (const line of block) {
+        if (!line.startsWith("$ ")) {
+          want.push(steady(line));
+          continue;
+        }
+        const m = /^\$ vfio-plat --sim --sim-state \/tmp\/juno (.*?)(?: \| grep -E '(.*)')?$/.exec(line);
+        expect(m, line).not.toBeNull();
+        const args = m![1]!.split(" ").map((a) => a.replace("$D", dtbs!));
+        const r = runCli(args, { env: e });
+        let out = (r.stdout + r.stderr).trimEnd().split("\n");
+        if (m![2]) out = out.filter((l) => new RegExp(m![2]!).test(l));
+        got.push(...out.map(steady));
+        commands++;
+      }
+      expect(commands).toBe(5);
+      expect(got).toEqual(want);
+    } finally {
+      own.dispose();
+    }
+  }, 60_000);
+});
