@@ -91,6 +91,15 @@ describe.skipIf(!dtbs)("the real juno-r2.dtb on the CLI (a skip means the DTBs a
     const hdlcd = cli("doctor", "7ff50000.hdlcd");
     expect(hdlcd.stdout).toContain("[warn] not marked dma-coherent, nor is its IOMMU 7fb10000.iommu");
   }, 30_000);
+
+  test("bind of that HDLCD fails as on Linux 6.12: no IOMMU_CAP_CACHE_COHERENCY, -EINVAL, call_driver_probe's dev_err line", () => {
+    const r = cli("bind", "7ff50000.hdlcd");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("the probe failed; see dmesg");
+    const log = cli("log").stdout.trimEnd().split("\n");
+    expect(log.at(-1)).toMatch(/^\[\s*\d+\.\d+\] vfio-platform 7ff50000\.hdlcd: probe with driver vfio-platform failed with error -22$/);
+    expect(JSON.parse(cli("list", "--json").stdout).devices.find((d: { name: string }) => d.name === "7ff50000.hdlcd").driver).toBeNull();
+  }, 30_000);
 });
 
 describe.skipIf(!dtbs)("a board file from juno-r2.dtb (a skip means the DTBs are not built: bun scripts/boards/dtbs.ts)", () => {
