@@ -66,7 +66,7 @@ export { readKernelLog, kernelLogPosition, smmuFaults, describeSmmuFault, type K
 
 // The simulated board's refusals (openBoundary({ sim: true }), resetSimBoard) and what its listeners are told. Only
 // the small error modules are loaded here: the board itself stays a lazy import.
-export { UnknownBoardError } from "./sim/boards/board-errors.ts";
+export { BoardFileError, UnknownBoardError } from "./sim/boards/board-errors.ts";
 export { StateDamagedError, StateLockedError, type StateProblem } from "./sim/state/state-errors.ts";
 export type { LockWaitListener, StaleLock, StaleLockListener } from "./sim/state/pid-lock.ts";
 export type { ResetResult } from "./sim/state/state-reset.ts";
