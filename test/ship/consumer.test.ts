@@ -71,6 +71,9 @@ beforeAll(() => {
   const packed = run(["npm", "pack", "--ignore-scripts", "--silent", "--pack-destination", dir], REPO);
   if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.err}`);
   tarball = join(dir, packed.out.trim().split("\n").pop()!);
+  // The tarball has the declarations now; left in the work tree they would shadow src for the examples' own
+  // `import "vfio-plat"` (tsc resolves the package's "types" condition) and go stale with the next edit.
+  rmSync(join(REPO, "types"), { recursive: true, force: true });
   files = run(["tar", "tzf", tarball], dir).out.split("\n").filter(Boolean);
 
   const pkg = join(app(), "node_modules", "vfio-plat");

@@ -91,7 +91,7 @@ describe("IOMMU_CAP_CACHE_COHERENCY (vfio registers a device behind an IOMMU onl
     t = makeSimBoard({ ...JUNO_2SMMU, devices: [...JUNO_2SMMU.devices, coherentTwin] });
     bind(HDLCD, "platform"); // drivers_probe succeeds even when the probe fails, as on Linux
     expect(t.b.fs.exists(`/sys/bus/platform/devices/${HDLCD}/driver`)).toBe(false);
-    expect(t.b.fs.readRecords("/dev/kmsg").at(-1)).toMatch(/^4,\d+,\d+,-;vfio-platform: probe of 7ff50000\.hdlcd failed with error -22$/);
+    expect(t.b.fs.readRecords("/dev/kmsg").at(-1)).toMatch(/^3,\d+,\d+,-;vfio-platform 7ff50000\.hdlcd: probe with driver vfio-platform failed with error -22$/);
     bind("7ff60000.hdlcd", "platform");
     expect(t.b.fs.readlink("/sys/bus/platform/devices/7ff60000.hdlcd/driver")).toEndWith("/vfio-platform");
     // The PL330 is not dma-coherent either, but 7fb00000.iommu walks coherently.

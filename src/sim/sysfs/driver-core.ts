@@ -5,7 +5,7 @@
 // configured in really_probe) gets it at its first probe, logged by the IOMMU core, and keeps it after unbind.
 // Writing drivers_probe succeeds even when the probe fails, as on Linux.
 import type { BoardSpec, DeviceSpec } from "../boards/board-spec.ts";
-import { devMessage, KERN_INFO, KERN_WARNING } from "../kernel/dev-printk.ts";
+import { devMessage, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/dev-printk.ts";
 import { cacheCoherent } from "../iommu/smmu-profile.ts";
 import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
@@ -108,8 +108,8 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): void
     }
     // __vfio_register_dev: a device behind an IOMMU must have IOMMU_CAP_CACHE_COHERENCY (else -EINVAL).
     if (core.noiommuGroup === undefined && !cacheCoherent(state.board, spec)) {
-      // call_driver_probe's pr_warn for an error other than -ENODEV/-ENXIO (no device prefix: it is a pr_ line).
-      printk(state, `${driver}: probe of ${spec.name} failed with error -22`, KERN_WARNING);
+      // Linux 6.12's call_driver_probe: dev_err for an error other than -ENODEV/-ENXIO (prefix: driver, device).
+      printk(state, `${driver} ${spec.name}: probe with driver ${driver} failed with error -22`, KERN_ERR);
       fail("EINVAL");
     }
     core.driver = driver;

@@ -46,6 +46,11 @@ export interface Pl330Config {
   fastPath: boolean;
   /** Work bound of one advance(); cycles beyond it are dropped (the DMAC then runs slower than its clock). */
   maxInstructionsPerAdvance: number;
+  /**
+   * DT `arm,pl330-periph-burst`: Linux's driver programs peripheral transfers as bursts. A fact about the board kept
+   * so a board file exported from a device tree loads back the same; the engine does not depend on it.
+   */
+  periphBurst: boolean;
 }
 
 const MODEL = "pl330";
@@ -74,6 +79,7 @@ export const PL330_OPTION_KEYS = [
   "watchdogCycles",
   "fastPath",
   "maxInstructionsPerAdvance",
+  "periphBurst",
 ] as const;
 
 function int(opts: Record<string, unknown>, key: string, dflt: number, min: number, max: number): number {
@@ -111,7 +117,7 @@ function mask(n: number): number {
  * readIssuingCap/writeIssuingCap (8, 1..8), icacheLines (8, 1..16), icacheLineBytes (32: 4/8/16/32), revision
  * ("r1p1"), managerNonSecure (true), eventsNonSecure / peripheralsNonSecure (all ones when the manager is Non-secure,
  * else 0), bootAddress (none), irqLayout ("split"), eventIrqLines (min(events, 8)), cyclesPerMs (1_000_000 = 1 GHz),
- * watchdogCycles (1024), fastPath (true), maxInstructionsPerAdvance (1_000_000).
+ * watchdogCycles (1024), fastPath (true), maxInstructionsPerAdvance (1_000_000), periphBurst (false).
  * @throws ModelOptionError (a TypeError) naming the option when a value is out of range or of the wrong type.
  */
 export function pl330Config(options: Record<string, unknown> | undefined): Pl330Config {
@@ -155,6 +161,7 @@ export function pl330Config(options: Record<string, unknown> | undefined): Pl330
     watchdogCycles: int(o, "watchdogCycles", 1024, 1, 2 ** 31),
     fastPath: bool(o, "fastPath", true),
     maxInstructionsPerAdvance: int(o, "maxInstructionsPerAdvance", 1_000_000, 1, 2 ** 31),
+    periphBurst: bool(o, "periphBurst", false),
   };
 }
 
