@@ -246,9 +246,87 @@ test("a user model's path (model \"module\") is made absolute against the board 
   const { MODEL_KNOBS } = require("../../src/sim/boards/board-file/model-knobs.ts");
   const { JsonReader } = require("../../src/sim/boards/board-file/json-reader.ts");
   const knobs = MODEL_KNOBS.module;
-  const options = knobs.read(new JsonReader("b.json"), { path: "./models/dma.ts", lanes: 2 }, "devices[0].module", "/boards");
-  expect(options).toEqual({ module: "/boards/models/dma.ts", lanes: 2 });
-  expect(knobs.read(new JsonReader("b.json"), { path: "/abs/m.js" }, "devices[0].module", "/boards")).toEqual({ module: "/abs/m.js" });
-  expect(knobs.write(options)).toEqual({ path: "/boards/models/dma.ts", lanes: 2 });
-  expect(() => knobs.read(new JsonReader("b.json"), { file: "x.ts" }, "devices[0].module", "/boards")).toThrow("devices[0].module.path");
+  const models = join(dir, "models");
+  require("node:fs").mkdirSync(models, { recursive: true });
+  writeFileSync(join(models, "dma.ts"), "export {};\n");
+  const options = knobs.read(new JsonReader("b.json"), { path: "./models/dma.ts", lanes: 2 }, "devices[0].module", dir);
+  expect(options).toEqual({ module: join(models, "dma.ts"), lanes: 2 });
+  expect(knobs.read(new JsonReader("b.json"), { path: join(models, "dma.ts") }, "devices[0].module", "/elsewhere")).toEqual({ module: join(models, "dma.ts") });
+  expect(knobs.write(options)).toEqual({ path: join(models, "dma.ts"), lanes: 2 });
+  expect(() => knobs.read(new JsonReader("b.json"), { file: "x.ts" }, "devices[0].module", dir)).toThrow("devices[0].module.path");
+});
+
+/** A new device of model "module" at `path` on virt. */
+const userDevice = (path: string) => ({
+  name: "1c000000.m",
+  bus: "platform",
+  compatible: ["acme,m"],
+  model: "module",
+  module: { path },
+  regions: [{ base: "0x1c000000", size: "0x1000" }],
+  irqs: [],
+});
+
+describe("a board file is refused when it names what is not there, or what does not fit", () => {
+  test("a model module that does not exist: refused at load, naming devices[i].module.path (not at the board's first open)", () => {
+    const e = loadError({ ...FORMAT, from: "virt", devices: [{ name: "9010000.pl031" }, userDevice("./no-such-model.ts")] });
+    expect(e.where).toBe("devices[1].module.path");
+    expect(e.found).toBe('"./no-such-model.ts", which is no file');
+    // A directory is no model either; the same file next to the board file loads.
+    require("node:fs").mkdirSync(join(dir, "dir-model.ts"), { recursive: true });
+    expect(loadError({ ...FORMAT, from: "virt", devices: [userDevice("./dir-model.ts")] }).where).toBe("devices[0].module.path");
+    writeFileSync(join(dir, "real-model.ts"), "export {};\n");
+    const spec = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [userDevice("./real-model.ts")] }));
+    expect(spec.devices.find((d) => d.name === "1c000000.m")?.modelOptions).toEqual({ module: join(dir, "real-model.ts") });
+  });
+
+  test("removing an SMMU that a master still sits behind names the removal; removing the master too (or its iommu) is fine", () => {
+    const smmu = { profile: "mmu401-s2", name: "7fb00000.iommu" };
+    const base = file({
+      ...FORMAT,
+      from: "virt",
+      smmus: [smmu],
+      devices: [
+        { name: "7fb00000.iommu", bus: "platform", compatible: ["arm,mmu-401"], model: "generic-mmio", regions: [{ base: "0x7fb00000", size: "0x10000" }], irqs: [] },
+        { name: "2c0a0000.dma", iommu: { smmu: smmu.name, streamIds: [0, 1] } },
+      ],
+    });
+    const e = loadError({ ...FORMAT, from: base, devices: [{ name: "7fb00000.iommu", remove: true }] });
+    expect(e.where).toBe("devices[0].remove");
+    expect(e.expected).toContain("2c0a0000.dma's iommu names it");
+    const cut = boardSpecOf(file({ ...FORMAT, from: base, devices: [{ name: "7fb00000.iommu", remove: true }, { name: "2c0a0000.dma", iommu: null }] }));
+    expect(cut.smmus).toEqual([]);
+    expect(cut.devices.find((d) => d.name === "2c0a0000.dma")?.iommu).toBeUndefined();
+    // A master added later that names the removed SMMU is refused too (the SMMU is no longer the board's).
+    const again = loadError({ ...FORMAT, from: base, devices: [{ name: "7fb00000.iommu", remove: true }, { name: "2c0a0000.dma", iommu: null }, { name: "9010000.pl031", iommu: { smmu: smmu.name, streamIds: [3] } }] });
+    expect(again.where).toBe("devices[0].remove");
+    expect(again.expected).toContain("9010000.pl031's iommu names it");
+  });
+
+  test("the board-wide SMMU cannot be removed as a device: iommu none says so", () => {
+    const base = file({ ...FORMAT, from: "virt", devices: [{ name: "9050000.smmuv3", bus: "platform", compatible: ["arm,smmu-v3"], model: "generic-mmio", regions: [{ base: "0x9050000", size: "0x20000" }], irqs: [] }] });
+    expect(boardSpecOf(base).devices.find((d) => d.name === "9050000.smmuv3")?.nativeDriver).toBeUndefined();
+    const e = loadError({ ...FORMAT, from: base, devices: [{ name: "9050000.smmuv3", remove: true }] });
+    expect(e.where).toBe("devices[0].remove");
+    expect(e.expected).toContain('"iommu": "none"');
+  });
+
+  test("a driver none of the device's compatibles matches on its bus is refused; the matching one and null are fine", () => {
+    const e = loadError({ ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", driver: "rtc-pl031" }] });
+    expect(e.where).toBe("devices[0].driver");
+    expect(e.expected).toBe('"dma-pl330" (the driver that matches arm,pl330, arm,primecell on the amba bus), or null');
+    expect(e.found).toBe('"rtc-pl031"');
+    // A modelled driver on a device no compatible of which it matches (here: on the wrong bus).
+    const bus = loadError({ ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", bus: "platform" }] });
+    expect(bus.where).toBe("devices[0].driver");
+    expect(bus.expected).toContain("dma-pl330 matches none of them");
+    const generic = loadError({ ...FORMAT, from: "virt", devices: [{ name: "1c0f0000.gen", bus: "platform", compatible: ["acme,gen"], model: "generic-mmio", regions: [{ base: "0x1c0f0000", size: "0x1000" }], irqs: [], driver: "uart-pl011" }] });
+    expect(generic.expected).toContain("a driver that matches acme,gen on the platform bus");
+    // Changing a device's compatibles leaves its driver to be checked against the new ones.
+    expect(loadError({ ...FORMAT, from: "virt", devices: [{ name: "9010000.pl031", compatible: ["arm,pl011", "arm,primecell"] }] }).expected).toContain('"uart-pl011"');
+    expect(boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", driver: null }] })).devices.find((d) => d.name === "2c0a0000.dma")?.nativeDriver).toBeUndefined();
+    // A driver this simulator does not model may be the user's own, for a device of their own.
+    const own = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "1c0f0000.gen", bus: "platform", compatible: ["acme,gen"], model: "generic-mmio", regions: [{ base: "0x1c0f0000", size: "0x1000" }], irqs: [], driver: "acme-gen" }] }));
+    expect(own.devices.find((d) => d.name === "1c0f0000.gen")?.nativeDriver).toBe("acme-gen");
+  });
 });

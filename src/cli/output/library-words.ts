@@ -65,6 +65,6 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
 
 /** A user's device model failed: fix the module (or what names it); the board kept the device's last good state. */
 function userModelHint(e: UserModelError): string {
-  if (e.operation === "load") return `fix the module, or the board's modelOptions.module for ${e.device} (docs/device-models.md)`;
+  if (e.operation === "load") return `fix the module, or the path that names it (a board file's devices[].module.path) for ${e.device} (docs/device-models.md)`;
   return `a bug in that model: fix it (--debug shows where it threw); the board kept ${e.device}'s last good state`;
 }

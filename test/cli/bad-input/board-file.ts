@@ -2,7 +2,10 @@
 // fields. Each row's file is a fixture under test/fixtures/board-files/ with one mistake; the line names the file,
 // the JSON path, what was expected and what was found, and the exit code is 2 (a usage error). A board file is read
 // whenever it is given, so these rows fail the same on the shared board as on a new one.
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { BadInputCase } from "../bad-input-cases.ts";
+import { runCli, simEnv } from "../../helpers/cli.ts";
 
 const DIR = "test/fixtures/board-files";
 
@@ -13,6 +16,13 @@ const bad = (name: string, says: string, why: string, command: string[] = ["list
   says: `${DIR}/${name}.json${says}`,
   why,
 });
+
+/** Replace the case's own board by the one board file `file` describes, with `dev` bound to VFIO. */
+const onBoardOf = (file: string, dev: string) => (stateDir: string) => {
+  for (const f of readdirSync(stateDir)) rmSync(join(stateDir, f), { recursive: true, force: true });
+  const r = runCli(["--sim-board", file, "bind", dev], { env: simEnv(stateDir) });
+  if (r.code !== 0) throw new Error(`setup bind ${dev} on ${file} failed: ${r.stderr}`);
+};
 
 export const BOARD_FILE: BadInputCase[] = [
   bad("missing", ": expected a readable board file, found no such file (ENOENT)", "a board file that does not exist"),
@@ -30,6 +40,16 @@ export const BOARD_FILE: BadInputCase[] = [
   bad("bad-address", ': devices[0].regions[0].base: expected an integer 0..0xffffffffffffffff (a number or a "0x..." string), found "0x1_0000"', "an address that is not a number"),
   bad("vfio-driver", ': devices[0].driver: expected a native driver (a board boots with no device bound to VFIO), found "vfio-amba"', "a device that would boot bound to VFIO"),
   bad("duplicate-name", ': devices[1].name: expected a name no other entry of this file has, found "9010000.pl031"', "two entries for one device", ["sim-export"]),
+  bad("model-missing", `: devices[0].module.path: expected the path of the model's .ts or .js file (relative to the board file), found "./no-such-model.ts", which is no file`, "a board file naming a model module that does not exist (refused at load, not at first open)"),
+  bad("smmu-removed", ": devices[0].remove: expected a device no other device sits behind (2c0a0000.dma's iommu names it: remove that device too, or set its iommu to null), found true", "a board file removing an SMMU a master still sits behind"),
+  bad("wrong-driver", ': devices[0].driver: expected "dma-pl330" (the driver that matches arm,pl330, arm,primecell on the amba bus), or null, found "rtc-pl031"', "a board file booting a device on a driver none of its compatibles matches"),
+  {
+    args: ["--sim-board", `${DIR}/model-no-factory.json`, "read", "1c000000.copy", "0x0"],
+    exit: 2,
+    says: "failed in load: the module has no default export that is a function (export default function (ctx) { ... }) (USAGE) — fix the module, or the path that names it (a board file's devices[].module.path) for 1c000000.copy",
+    why: "a board file's model module that loads but exports no model: the hint names the board file's key",
+    setup: onBoardOf(`${DIR}/model-no-factory.json`, "1c000000.copy"),
+  },
   {
     args: ["sim-export", "/nonexistent/dir/board.json"],
     exit: 2,

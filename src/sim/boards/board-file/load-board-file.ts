@@ -11,6 +11,7 @@ import { iommuKindOfProfile, SMMU_PROFILES } from "../../iommu/smmu-profile.ts";
 import { bootState } from "../../state/board-state.ts";
 import { StateDamagedError } from "../../state/state-errors.ts";
 import { checkBoardState } from "../../state/state-shape.ts";
+import { isModelledDriver, nativeDriverOf } from "../native-drivers.ts";
 import { readDeviceEntry, type DeviceFields } from "./device-entry.ts";
 import { jsonErrorPosition } from "./json-position.ts";
 import { at, JsonReader, type Obj } from "./json-reader.ts";
@@ -58,10 +59,12 @@ export function loadBoardFile(file: string, resolveBase: BaseResolver, within: r
   else if (!base) board.pageSize = 4096;
   if (top.iommufd !== undefined) board.iommufd = r.bool(top.iommufd, "iommufd");
   if (top.cmdline !== undefined) board.cmdline = readCmdline(r, top.cmdline, (board.cmdline ?? {}) as Record<string, string>);
-  if (top.devices !== undefined) board.devices = readDevices(r, top.devices, (board.devices ?? []) as DeviceSpec[], dir, base !== undefined);
+  const removed = new Map<string, string>();
+  if (top.devices !== undefined) board.devices = readDevices(r, top.devices, (board.devices ?? []) as DeviceSpec[], dir, base !== undefined, removed);
   else if (!base) r.fail("devices", "the board's devices (a list)", undefined);
   const spec = board as unknown as BoardSpec;
-  checkWhole(r, spec, top.from !== undefined);
+  dropRemovedSmmus(r, spec, removed);
+  checkWhole(r, spec, top.from !== undefined, removed);
   return spec;
 }
 
@@ -156,7 +159,8 @@ const REQUIRED: (keyof DeviceSpec)[] = ["bus", "compatible", "regions", "irqs", 
 /** Where each device's entry is in the file (for errors found once the board is whole). */
 const entryOf = new WeakMap<DeviceSpec, string>();
 
-function readDevices(r: JsonReader, v: unknown, base: DeviceSpec[], dir: string, overriding: boolean): DeviceSpec[] {
+/** `removed` gets each device the file removes, with the JSON path of its entry. */
+function readDevices(r: JsonReader, v: unknown, base: DeviceSpec[], dir: string, overriding: boolean, removed: Map<string, string>): DeviceSpec[] {
   const devices = [...base];
   const seen = new Set<string>();
   r.arr(v, "devices").forEach((x, i) => {
@@ -172,6 +176,7 @@ function readDevices(r: JsonReader, v: unknown, base: DeviceSpec[], dir: string,
       if (index < 0) r.fail(at(path, "name"), `a device of the board this file starts from (remove: true)`, name);
       if (Object.keys(e).length > 2) r.fail(path, "only name and remove in an entry that removes a device", r.words("other keys"));
       devices.splice(index, 1);
+      removed.set(name, path);
       return;
     }
     const old = index >= 0 ? devices[index]! : undefined;
@@ -213,8 +218,32 @@ function readKnobs(r: JsonReader, e: Obj, path: string, dev: DeviceSpec, old: De
   else delete dev.modelOptions;
 }
 
-/** Checks that need the whole board: model knobs against the final device, IOMMU names, and a boot in memory. */
-function checkWhole(r: JsonReader, spec: BoardSpec, hasBase: boolean): void {
+/**
+ * An SMMU whose device the file removes is gone from the board: out of `smmus` (its masters are then refused by
+ * checkWhole). The board-wide `smmu` cannot go that way: `"iommu": "none"` says so.
+ */
+function dropRemovedSmmus(r: JsonReader, spec: BoardSpec, removed: Map<string, string>): void {
+  if (spec.smmus) spec.smmus = spec.smmus.filter((s) => !removed.has(s.name));
+  const board = spec.smmus ? undefined : spec.smmu?.name;
+  if (board !== undefined && removed.has(board)) {
+    r.fail(at(removed.get(board)!, "remove"), `a device other than the board's IOMMU (set "iommu": "none" to take ${board} away)`, true);
+  }
+}
+
+/** A `driver` must be the one the table of native drivers matches to the device's compatibles on its bus. */
+function checkDriver(r: JsonReader, dev: DeviceSpec, path: string): void {
+  if (dev.nativeDriver === undefined || dev.bus === "pci") return;
+  const allowed = nativeDriverOf(dev.compatible, dev.bus);
+  const where = `${dev.compatible.join(", ") || "no compatible"} on the ${dev.bus} bus`;
+  if (allowed !== undefined && dev.nativeDriver !== allowed) r.fail(at(path, "driver"), `"${allowed}" (the driver that matches ${where}), or null`, dev.nativeDriver);
+  // A driver the simulator does not model may be the user's own; one it models has a match table known here.
+  if (allowed === undefined && isModelledDriver(dev.nativeDriver)) {
+    r.fail(at(path, "driver"), `a driver that matches ${where} (${dev.nativeDriver} matches none of them), or null`, dev.nativeDriver);
+  }
+}
+
+/** Checks that need the whole board: model knobs against the final device, drivers, IOMMU names, and a boot in memory. */
+function checkWhole(r: JsonReader, spec: BoardSpec, hasBase: boolean, removed: Map<string, string>): void {
   if (spec.devices.length === 0) r.fail("devices", "at least one device", spec.devices);
   const smmuNames = new Set([...(spec.smmus ?? []).map((s) => s.name), ...(spec.smmu ? [spec.smmu.name] : [])]);
   for (const dev of spec.devices) {
@@ -224,6 +253,11 @@ function checkWhole(r: JsonReader, spec: BoardSpec, hasBase: boolean): void {
     }
     const knobs = MODEL_KNOBS[dev.model];
     if (knobs) knobs.check(r, dev, at(path, knobs.fileKey));
+    checkDriver(r, dev, path);
+    const gone = dev.iommu ? removed.get(dev.iommu.smmu) : undefined;
+    if (gone !== undefined) {
+      r.fail(at(gone, "remove"), `a device no other device sits behind (${dev.name}'s iommu names it: remove that device too, or set its iommu to null)`, true);
+    }
     if (dev.iommu && !smmuNames.has(dev.iommu.smmu)) r.fail(at(at(path, "iommu"), "smmu"), `the name of one of the board's SMMUs (${[...smmuNames].join(", ") || "it has none"})`, dev.iommu.smmu);
   }
   // The simulator's own check of a booted board (what board.json must hold): anything it refuses is refused here.

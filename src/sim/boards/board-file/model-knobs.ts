@@ -1,6 +1,7 @@
 // Each device model's knobs as a board file writes them: the key of a device entry that holds them ("pl330",
 // "registers", ...), how they become the DeviceSpec's modelOptions, how they are checked against the finished device
 // (through the model's own option checks, so the ranges live in one place), and how modelOptions are written back.
+import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { DeviceSpec } from "../board-spec.ts";
 import { genericMmioRegisters, GENERIC_REGISTER_KEYS } from "../../devices/generic-mmio.ts";
@@ -121,8 +122,11 @@ const userModule: ModelKnobs = {
   read(r, v, path, dir) {
     const o = r.obj(v, path, 'an object { "path": "<.ts or .js file>", ... }');
     const file = r.str(o.path, at(path, "path"), "the path of the model's .ts or .js file");
+    const module = isAbsolute(file) ? file : resolve(dir, file);
+    // Checked now, not at the board's first open: a board naming a model it cannot load is no board.
+    if (!isFile(module)) r.fail(at(path, "path"), "the path of the model's .ts or .js file (relative to the board file)", r.words(`${JSON.stringify(file)}, which is no file`));
     const { path: _p, ...rest } = o;
-    return { ...rest, module: isAbsolute(file) ? file : resolve(dir, file) };
+    return { ...rest, module };
   },
   check(r, device, path) {
     const file = device.modelOptions?.["module"];
@@ -133,6 +137,14 @@ const userModule: ModelKnobs = {
     return { path: module, ...rest };
   },
 };
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /** Knobs by model key (DeviceSpec.model). */
 export const MODEL_KNOBS: Record<string, ModelKnobs> = {

@@ -6,7 +6,8 @@
 import type { IrqSpec } from "../board-spec.ts";
 import type { DtNode } from "./fdt-parse.ts";
 import type { DtReader } from "./dt-props.ts";
-import { smmuDriverOf, smmuProfileOf } from "./dt-iommu.ts";
+import { nativeDriverOf } from "../native-drivers.ts";
+import { smmuProfileOf } from "./dt-iommu.ts";
 
 /** The model key of the generic MMIO model (registers that hold what is written). */
 export const GENERIC_MMIO = "generic-mmio";
@@ -58,15 +59,18 @@ export function nodeModelOf(r: DtReader, node: DtNode, irqs: IrqSpec[]): NodeMod
   const forced = r.u32(node, "arm,primecell-periphid");
   const amba = compat.includes("arm,primecell");
   const id = (model: string) => (amba ? { periphid: forced ?? MODEL_PERIPHID[model]! } : {});
+  // The driver Linux would bind (native-drivers.ts: the table board files are checked against too).
+  const driver = nativeDriverOf(compat, amba ? "amba" : "platform");
+  const drv = driver ? { nativeDriver: driver } : {};
   if (compat.includes("arm,pl330")) {
     const opts = pl330Options(r, node, irqs, forced);
-    return { model: "pl330", nativeDriver: "dma-pl330", ...id("pl330"), ...(Object.keys(opts).length ? { modelOptions: opts } : {}) };
+    return { model: "pl330", ...drv, ...id("pl330"), ...(Object.keys(opts).length ? { modelOptions: opts } : {}) };
   }
-  if (compat.includes("arm,pl031")) return { model: "pl031", nativeDriver: "rtc-pl031", ...id("pl031") };
-  if (compat.includes("arm,pl011") && amba) return { model: "pl011", nativeDriver: "uart-pl011", ...id("pl011") };
+  if (compat.includes("arm,pl031")) return { model: "pl031", ...drv, ...id("pl031") };
+  if (compat.includes("arm,pl011") && amba) return { model: "pl011", ...drv, ...id("pl011") };
   // An empty transport: virtio-mmio reads magic/version/device id 0 and gives up (ENODEV), as on the lab's kernel.
-  if (compat.includes("virtio,mmio")) return { model: "virtio-mmio", nativeDriver: "virtio-mmio", nativeProbeError: "ENODEV" };
+  if (compat.includes("virtio,mmio")) return { model: "virtio-mmio", ...drv, nativeProbeError: "ENODEV" };
   const profile = smmuProfileOf(compat);
-  if (profile) return { model: GENERIC_MMIO, nativeDriver: smmuDriverOf(profile) };
+  if (profile) return { model: GENERIC_MMIO, ...drv };
   return { model: GENERIC_MMIO, ...(amba && forced !== undefined ? { periphid: forced } : {}) };
 }
