@@ -15,7 +15,7 @@ const board: BoardSpec = {
   name: "copy-engine-demo",
   description: "an SMMUv3 and the example copy engine",
   iommu: "smmuv3",
-  smmu: { profile: "smmuv3-s1", name: "9050000.smmuv3", ias: 48 },
+  smmu: { profile: "smmuv3-s1", name: "9050000.smmuv3", ias: 48, coherentWalk: true },
   cmdline: { "vfio_platform.reset_required": "0" }, // the engine has no reset function in vfio-platform
   pageSize: 4096,
   devices: [

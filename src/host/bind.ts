@@ -145,6 +145,14 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
         throw new BindBusyError(`${now.name} is in use: ${users.join("; ")}`, { reason: "in-use", device: now.name, users });
       }
     }
+    // A driver registered with suppress_bind_attrs (the SMMUs' drivers) has no unbind file: nothing can detach it.
+    if (now.driver !== undefined && !b.fs.exists(`${now.sysfsPath}/driver/unbind`)) {
+      throw new BindBusyError(`${now.name}'s driver ${now.driver} has no unbind file (suppress_bind_attrs): the kernel keeps it bound`, {
+        reason: "no-unbind",
+        device: now.name,
+        driver: now.driver,
+      });
+    }
     saveOriginal(opts.stateDir, now, tx.journal.original, target, process.pid);
     const dir = now.sysfsPath;
     try {

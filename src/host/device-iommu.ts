@@ -1,7 +1,7 @@
 // Which IOMMU a device sits behind and with which stream IDs, read from sysfs as a real kernel shows it: the device's
 // `iommu` link (to the SMMU's iommu class device, under the SMMU's own device directory), its of_node `iommus`
 // property (big-endian <phandle id...> cells, #iommu-cells of the SMMU's node per entry) and the SMMU's of_node
-// (`dma-coherent`: a coherent table walk, half of Linux's IOMMU_CAP_CACHE_COHERENCY rule for arm-smmu).
+// (`dma-coherent`: a coherent table walk, all of arm-smmu-v3's IOMMU_CAP_CACHE_COHERENCY rule, half of arm-smmu's).
 import { posix } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { isSyscallError } from "../boundary/syscall-error.ts";
@@ -15,6 +15,11 @@ export interface DeviceIommu {
   streamIds: number[];
   /** The IOMMU's node is `dma-coherent` (its page-table walk is cache coherent). */
   coherentWalk: boolean;
+  /**
+   * The driver's family, from the iommu class device it registers ("smmu3.0x…": arm-smmu-v3, "smmu.0x…": arm-smmu):
+   * arm-smmu-v3 reports cache coherency from the SMMU alone, arm-smmu from the SMMU or the device.
+   */
+  driver: "arm-smmu-v3" | "arm-smmu" | "other";
 }
 
 function tryRead<T>(f: () => T): T | undefined {
@@ -59,5 +64,7 @@ export function deviceIommu(b: KernelBoundary, dir: string): DeviceIommu | undef
   for (let i = 0; perEntry >= 1 && i + perEntry < raw.length; i += perEntry + 1) {
     if (phandle === undefined || raw[i] === phandle) streamIds.push(raw[i + 1]! & 0xffff);
   }
-  return { name: posix.basename(smmuDir), sysfsPath: smmuDir, streamIds, coherentWalk: b.fs.exists(`${smmuDir}/of_node/dma-coherent`) };
+  const cls = posix.basename(target);
+  const driver = cls.startsWith("smmu3.") ? "arm-smmu-v3" : cls.startsWith("smmu.") ? "arm-smmu" : "other";
+  return { name: posix.basename(smmuDir), sysfsPath: smmuDir, streamIds, coherentWalk: b.fs.exists(`${smmuDir}/of_node/dma-coherent`), driver };
 }

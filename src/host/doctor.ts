@@ -178,8 +178,9 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
   if (dev.iommuGroup !== undefined && !noiommuGroup && dev.bus !== "pci") {
     // (PCI functions have no device-tree node to carry `dma-coherent`: the root complex's coherency applies.)
     // IOMMU_CAP_CACHE_COHERENCY (which VFIO requires): arm-smmu reports it when the SMMU's table walk is coherent
-    // (dma-coherent on the SMMU's node) or the device itself is coherent.
-    const coherent = b.fs.exists(`${dev.sysfsPath}/of_node/dma-coherent`);
+    // (dma-coherent on the SMMU's node) or the device itself is coherent; arm-smmu-v3 only from the SMMU's node.
+    const deviceCounts = dev.iommu?.driver !== "arm-smmu-v3";
+    const coherent = deviceCounts && b.fs.exists(`${dev.sysfsPath}/of_node/dma-coherent`);
     const walk = dev.iommu?.coherentWalk === true;
     out.push(
       coherent
@@ -193,7 +194,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
           : {
               check: "coherency",
               status: "warn",
-              message: `not marked dma-coherent${dev.iommu ? `, nor is its IOMMU ${dev.iommu.name}` : ""}: VFIO only registers devices whose IOMMU reports cache-coherent DMA; on a non-coherent SoC the bind fails with EINVAL`,
+              message: `${deviceCounts ? "not marked dma-coherent" : "its own dma-coherent does not count behind arm-smmu-v3"}${dev.iommu ? `, and its IOMMU ${dev.iommu.name} is not dma-coherent` : ""}: VFIO only registers devices whose IOMMU reports cache-coherent DMA; on a non-coherent SoC the bind fails with EINVAL`,
               fix: "check dmesg after bind; coherency is a property of the SoC's interconnect (no software fix but a patched kernel)",
             },
     );

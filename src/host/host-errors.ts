@@ -11,7 +11,9 @@ export type BindRefusal =
   /** The kernel has no `target` driver; `realWithoutVfio`: a real host without /dev/vfio/vfio at all. */
   | { reason: "no-vfio-driver"; target: string; realWithoutVfio: boolean }
   /** The kernel uses `device` (a console, a link): binding it takes that away. */
-  | { reason: "in-use"; device: string; users: string[] };
+  | { reason: "in-use"; device: string; users: string[] }
+  /** `device`'s driver cannot be unbound from user space (no sysfs unbind file: suppress_bind_attrs, e.g. an SMMU). */
+  | { reason: "no-unbind"; device: string; driver: string };
 
 /** A driver name that does not fit the device's bus (InvalidArgumentError: exit 2 in the CLI). */
 export class BindDriverError extends InvalidArgumentError {
@@ -34,7 +36,7 @@ export class BindUnsupportedError extends UnsupportedError {
   }
 }
 
-/** The kernel uses the device (BusyError: exit 5 in the CLI). */
+/** The kernel uses the device, or keeps it bound to its driver (BusyError: exit 5 in the CLI). */
 export class BindBusyError extends BusyError {
   constructor(
     message: string,

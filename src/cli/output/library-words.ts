@@ -60,6 +60,8 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
       return `${load ?? `load it (modprobe ${r.target})`}${r.realWithoutVfio ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : ""}`;
     case "in-use":
       return "pass --force to bind it anyway (you may lose that console or link)";
+    case "no-unbind":
+      return `${r.driver} cannot be unbound (an IOMMU stays with its driver): bind the devices behind it instead`;
   }
 }
 

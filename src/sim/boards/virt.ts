@@ -107,7 +107,7 @@ export const VIRT: BoardSpec = {
   description:
     "QEMU virt with an SMMUv3: PL011 console, PL031 RTC, two empty virtio-mmio transports, a PL330 DMA controller, the edu PCI device",
   iommu: "smmuv3",
-  smmu: { profile: "smmuv3-s1", name: "9050000.smmuv3", ias: 48 },
+  smmu: { profile: "smmuv3-s1", name: "9050000.smmuv3", ias: 48, coherentWalk: true },
   cmdline: { "vfio_platform.reset_required": "0" },
   pageSize: 4096,
   devices: [...devices(true), EDU],

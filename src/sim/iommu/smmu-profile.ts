@@ -72,7 +72,7 @@ export const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
 };
 
 /** The SMMU of QEMU's `-M virt,iommu=smmuv3` (its MMIO base 0x09050000), used when a board names none. */
-export const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
+export const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3", coherentWalk: true };
 
 /** A board's SMMU with defaults filled in. */
 export interface SmmuConfig {
@@ -134,15 +134,19 @@ export function smmuOf(board: BoardSpec): SmmuConfig | undefined {
 
 /**
  * IOMMU_CAP_CACHE_COHERENCY for `device`, which vfio requires to register a device behind an IOMMU: arm-smmu (v1/v2)
- * reports it when the SMMU's table walk is coherent or the device is dma-coherent; arm-smmu-v3 when the SMMU is
- * coherent, which QEMU's SMMUv3 (the SMMUv3 boards here) is. True for a device with no IOMMU in front of it.
+ * reports it when the SMMU's table walk is coherent or the device is dma-coherent; arm-smmu-v3 only from the SMMU's
+ * own coherency (dma-coherent on the SMMU's node: QEMU's SMMUv3 has it), whatever the device says. True for a device
+ * with no IOMMU in front of it.
  */
 export function cacheCoherent(board: BoardSpec, device: DeviceSpec): boolean {
   const name = smmuNameOf(board, device);
   if (name === undefined) return true;
   const spec = (board.smmus ?? [board.smmu ?? DEFAULT_SMMU]).find((s) => s.name === name);
-  if (!spec || SMMU_PROFILES[spec.profile]?.driver !== "arm-smmu") return true;
-  return spec.coherentWalk === true || device.dmaCoherent === true;
+  if (!spec) return true;
+  const walk = spec.coherentWalk === true;
+  const driver = SMMU_PROFILES[spec.profile]?.driver;
+  if (driver === "arm-smmu") return walk || device.dmaCoherent === true;
+  return driver === "arm-smmu-v3" ? walk : true;
 }
 
 /**

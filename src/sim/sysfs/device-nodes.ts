@@ -3,7 +3,7 @@
 // resource files), the driver and iommu_group links, and the vfio-dev class entry of a VFIO-bound device.
 import type { DeviceSpec, PciBarSpec } from "../boards/board-spec.ts";
 import type { BoardState } from "../state/board-state.ts";
-import { cdevDevice, groupOf } from "./driver-core.ts";
+import { cdevDevice, groupOf, hasBindAttrs } from "./driver-core.ts";
 import type { Bus, Node } from "./fs-node.ts";
 import { iommuLink, ofIommus } from "./smmu-nodes.ts";
 
@@ -129,7 +129,7 @@ export function deviceNode(
     case "driver":
       return core.driver ? { kind: "link", target: `../../../bus/${d.bus}/drivers/${core.driver}` } : undefined;
     case "driver/unbind":
-      if (!core.driver) return undefined;
+      if (!core.driver || !hasBindAttrs(core.driver)) return undefined;
       return { kind: "file", mode: 0o200, write: (v) => actions.unbind(d.bus, core.driver!, v.trim(), path) };
     case "driver_override":
       return {

@@ -12,6 +12,17 @@ import { printk, type BoardState } from "../state/board-state.ts";
 
 export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
 
+/**
+ * Drivers registered with suppress_bind_attrs: their sysfs directory has no bind/unbind files, so user space cannot
+ * detach their devices (arm-smmu and arm-smmu-v3 set it: an IOMMU cannot leave while masters sit behind it).
+ */
+const BIND_ATTRS_SUPPRESSED: ReadonlySet<string> = new Set(["arm-smmu", "arm-smmu-v3"]);
+
+/** True when `driver`'s sysfs directory has bind and unbind files (no suppress_bind_attrs). */
+export function hasBindAttrs(driver: string): boolean {
+  return !BIND_ATTRS_SUPPRESSED.has(driver);
+}
+
 export function isVfioDriver(driver: string | undefined): boolean {
   return driver === "vfio-platform" || driver === "vfio-amba" || driver === "vfio-pci";
 }

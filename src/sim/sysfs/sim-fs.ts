@@ -19,6 +19,7 @@ import {
   groupHasVfioDevice,
   groupMembers,
   groupOf,
+  hasBindAttrs,
   isNoiommuGroup,
   isVfioDriver,
   probe,
@@ -94,7 +95,9 @@ export class SimFs implements BoundaryFs {
       const drv = m[2]!;
       if (!driversOnBus(s.board, bus).includes(drv)) return undefined;
       const bound = s.board.devices.filter((d) => d.bus === bus && s.devices[d.name]?.driver === drv).map((d) => d.name);
-      if (m[3] === undefined) return { kind: "dir", entries: () => ["bind", "uevent", "unbind", ...bound] };
+      const attrs = hasBindAttrs(drv);
+      if (m[3] === undefined) return { kind: "dir", entries: () => [...(attrs ? ["bind", "uevent", "unbind"] : ["uevent"]), ...bound] };
+      if ((m[3] === "bind" || m[3] === "unbind") && !attrs) return undefined;
       if (m[3] === "bind") return { kind: "file", mode: 0o200, write: (v) => this.driverBind(bus, drv, v.trim(), path) };
       if (m[3] === "unbind") return { kind: "file", mode: 0o200, write: (v) => this.driverUnbind(bus, drv, v.trim(), path) };
       if (m[3] === "uevent") return { kind: "file", mode: 0o200, write: () => {} };

@@ -1,5 +1,6 @@
 // Bad-input rows: bind/unbind transactions, journals and concurrency. See ../bad-input-cases.ts for the fields and the shared board.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BadInputCase } from "../bad-input-cases.ts";
 import { PL031, VIRTIO } from "./devices.ts";
@@ -55,5 +56,13 @@ export const BINDING: BadInputCase[] = [
     says: "(ENOTDIR) — set VFIO_PLAT_STATE_DIR to a directory",
     why: "VFIO_PLAT_STATE_DIR under a file",
     env: { VFIO_PLAT_STATE_DIR: "/dev/null/state" },
+  },
+  {
+    args: ["--sim-board", "test/fixtures/dt/shared-streams.dts", "bind", "40000.iommu", "--force"],
+    exit: 5,
+    says: "40000.iommu's driver arm-smmu-v3 has no unbind file (suppress_bind_attrs)",
+    why: "an SMMU (its driver sets suppress_bind_attrs), even with --force",
+    // A board of its own (the shared state holds virt): a fresh state directory for this process.
+    env: { VFIO_PLAT_SIM_STATE: join(tmpdir(), `vfio-plat-smmu-row-${process.pid}`) },
   },
 ];

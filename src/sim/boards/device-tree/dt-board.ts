@@ -1,6 +1,6 @@
 // A parsed device tree turned into a simulated board: the devices of_platform_populate() would create, named and
 // placed as Linux names and places them, with their MMIO windows, interrupts, DMA coherency, IOMMU (one group per
-// master behind an Arm SMMU), model and default driver. The whole spec is built (and every error raised) before
+// master behind an Arm SMMU, shared as the SMMU driver shares them), model and default driver. The whole spec is built (and every error raised) before
 // anything touches a state directory.
 import { iommuKindOfProfile } from "../../iommu/smmu-profile.ts";
 import type { BoardSpec, DeviceSpec, SmmuSpec } from "../board-spec.ts";
@@ -12,6 +12,7 @@ import { busIdOf, regionsOf } from "./dt-address.ts";
 import { interruptsOf } from "./dt-interrupts.ts";
 import { GENERIC_MMIO, nodeModelOf } from "./dt-models.ts";
 import { masterIommuOf, smmuProfileOf, smmuSpecOf } from "./dt-iommu.ts";
+import { assignGroups } from "./dt-groups.ts";
 
 /** of_dma_is_coherent(): `dma-coherent` on the node or a DMA parent, unless `dma-noncoherent` comes first. */
 function dmaCoherent(r: DtReader, node: DtNode): boolean {
@@ -73,14 +74,23 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
     entries.push({ node, bus, name });
   }
   const consoleAt = consoleNode(r, tree.root);
-  let group = 0;
   const used = new Set<SmmuSpec>();
   let modelledMaster: SmmuSpec | undefined;
-  const devices: DeviceSpec[] = entries.map(({ node, bus, name }) => {
+  const built = entries.map(({ node }) => {
     const irqs = interruptsOf(r, node);
     const m = nodeModelOf(r, node, irqs);
     const master = masterIommuOf(r, node);
     const smmu = master ? smmusByNode.get(master.iommu) : undefined;
+    return { irqs, m, streamIds: master?.streamIds ?? [], smmu };
+  });
+  // IOMMU groups as the SMMU drivers make them (shared stream IDs, probe order): dt-groups.ts.
+  const masters = built.flatMap((b, i) => (b.smmu ? [{ i, smmu: b.smmu, streamIds: b.streamIds, probedAtBoot: b.m.nativeDriver !== undefined }] : []));
+  const groups = assignGroups(masters);
+  const groupOf = new Map(masters.map((x, k) => [x.i, groups[k]]));
+  const devices: DeviceSpec[] = entries.map(({ node, bus, name }, i) => {
+    const { irqs, m, streamIds } = built[i]!;
+    const group = groupOf.get(i);
+    const smmu = group !== undefined ? built[i]!.smmu : undefined;
     if (smmu) used.add(smmu);
     if (smmu && m.model !== GENERIC_MMIO) modelledMaster ??= smmu;
     const dev: DeviceSpec = {
@@ -91,7 +101,8 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
       irqs,
       ...(m.nativeDriver ? { nativeDriver: m.nativeDriver } : {}),
       ...(m.nativeProbeError ? { nativeProbeError: m.nativeProbeError } : {}),
-      ...(smmu ? { iommuGroup: group++, iommu: { smmu: smmu.name, streamIds: master!.streamIds } } : {}),
+      // A master no driver probes at boot gets its group at its first probe (of_dma_configure runs in really_probe).
+      ...(smmu ? { iommuGroup: group, iommu: { smmu: smmu.name, streamIds }, ...(m.nativeDriver ? {} : { iommuGroupAtProbe: true }) } : {}),
       ...(m.periphid !== undefined ? { periphid: m.periphid } : {}),
       ...(node === consoleAt && m.model === "pl011" ? { console: `ttyAMA${serialIndex(r, tree.root, node)}` } : {}),
       ...(dmaCoherent(r, node) ? { dmaCoherent: true } : {}),
