@@ -11,10 +11,8 @@ import { populate } from "./dt-populate.ts";
 import { busIdOf, regionsOf } from "./dt-address.ts";
 import { interruptsOf } from "./dt-interrupts.ts";
 import { GENERIC_MMIO, nodeModelOf } from "./dt-models.ts";
+import { AMBA_NR_IRQS } from "../board-file/amba-rules.ts";
 import { masterIommuOf, smmuProfileOf, smmuSpecOf } from "./dt-iommu.ts";
-
-/** The interrupts an AMBA device has: the amba bus decodes at most AMBA_NR_IRQS of the node's (amba/bus.c). */
-const AMBA_NR_IRQS = 9;
 
 /**
  * What VFIO sees of an AMBA device: vfio-amba's get_resource gives only the device's one resource (reg[0]), its get_irq
