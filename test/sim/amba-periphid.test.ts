@@ -31,6 +31,12 @@ describe("amba_match on generic-model AMBA devices (board file amba-generic-ids.
     expect(driverOf(board.b, "amba", "1c0e0000.wdt")).toBe("vfio-amba");
   });
 
+  test("the periphid read from the ID registers is the device's (its modalias); an unidentified one reads 0", () => {
+    board = makeSimBoard(IDS);
+    expect(board.b.fs.readFile("/sys/bus/amba/devices/1c0e0000.wdt/modalias")).toBe("amba:d00141805\n");
+    expect(board.b.fs.readFile("/sys/bus/amba/devices/1c0f0000.wdt/modalias")).toBe("amba:d00000000\n");
+  });
+
   test("a write to vfio-amba's bind file probes even an unidentified device (bind_store)", () => {
     board = makeSimBoard(IDS);
     board.b.fs.writeFile("/sys/bus/amba/drivers/vfio-amba/bind", "1c0f0000.wdt");

@@ -22,14 +22,14 @@ function genericResetByte(spec: DeviceSpec, offset: number): number {
 }
 
 /**
- * True when amba_match defers every driver for `spec`: an AMBA device on the generic model with no periphid given
- * whose ID registers (as the board's reset values make them) hold no PrimeCell or CoreSight component ID, or a zero
- * periphid. The built-in models (PL330, PL031, PL011) and users' models answer their own IDs, so they are identified.
+ * The periphid the amba bus holds for `spec`: a forced (non-zero) one; for a generic-model device the one its ID
+ * registers give (as the board's reset values make them), 0 when they hold no PrimeCell or CoreSight component ID;
+ * for the other models the spec's (they answer their own IDs).
  */
-export function ambaMatchDefers(spec: DeviceSpec): boolean {
-  if (spec.bus !== "amba" || spec.periphid || spec.model !== "generic-mmio") return false;
+export function ambaPeriphidOf(spec: DeviceSpec): number {
+  if (spec.periphid || spec.model !== "generic-mmio") return spec.periphid ?? 0;
   const size = spec.regions[0]?.size ?? 0;
-  if (size < 0x20) return true;
+  if (size < 0x20) return 0;
   let pid = 0;
   let cid = 0;
   for (let i = 0; i < 4; i++) {
@@ -37,5 +37,14 @@ export function ambaMatchDefers(spec: DeviceSpec): boolean {
     cid |= genericResetByte(spec, size - 0x10 + 4 * i) << (8 * i);
   }
   cid >>>= 0;
-  return !((cid === AMBA_CID || cid === CORESIGHT_CID) && pid !== 0);
+  return cid === AMBA_CID || cid === CORESIGHT_CID ? pid >>> 0 : 0;
+}
+
+/**
+ * True when amba_match defers every driver for `spec`: an AMBA device on the generic model whose periphid is 0 (none
+ * given and none in its ID registers). The built-in models (PL330, PL031, PL011) and users' models answer their own
+ * IDs, so they are identified.
+ */
+export function ambaMatchDefers(spec: DeviceSpec): boolean {
+  return spec.bus === "amba" && spec.model === "generic-mmio" && ambaPeriphidOf(spec) === 0;
 }
