@@ -203,6 +203,19 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
   }
 }
 
+/** An AMBA device's periphid from sysfs (`id` on Linux, the `amba:dXXXXXXXX` modalias otherwise), undefined if unreadable. */
+function ambaPeriphid(b: KernelBoundary, dev: HostDevice): number | undefined {
+  for (const [file, re] of [["id", /^([0-9a-f]{8})$/i], ["modalias", /^amba:d([0-9a-f]{8})$/i]] as const) {
+    try {
+      const m = re.exec(b.fs.readFile(`${dev.sysfsPath}/${file}`).trim());
+      if (m) return parseInt(m[1]!, 16);
+    } catch {
+      // not this attribute
+    }
+  }
+  return undefined;
+}
+
 /** Why a VFIO probe usually fails, as far as sysfs can tell (dmesg has the real reason). */
 function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): string {
   const after = describeDevice(b, dev.bus, dev.name);
@@ -216,6 +229,10 @@ function probeFailureHint(b: KernelBoundary, dev: HostDevice, target: string): s
     if (noiommu !== "Y" && noiommu !== "1") {
       return "the device has no IOMMU group; enable noiommu mode first (echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode) — unsafe: no DMA isolation";
     }
+  }
+  if (dev.bus === "amba" && ambaPeriphid(b, dev) === 0) {
+    // amba_match defers every driver while it cannot read a PrimeCell ID (drivers/amba/bus.c).
+    return "the amba bus could not identify the device (periphid 0: no PrimeCell ID registers), so it defers every driver's probe; give it a periphid (arm,primecell-periphid in a device tree, periphid in a board file)";
   }
   if (target === "vfio-platform") {
     try {

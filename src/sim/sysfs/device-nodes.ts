@@ -6,6 +6,7 @@ import type { BoardState } from "../state/board-state.ts";
 import { cdevDevice, groupOf, hasBindAttrs } from "./driver-core.ts";
 import type { Bus, Node } from "./fs-node.ts";
 import { iommuLink, ofIommus } from "./smmu-nodes.ts";
+import { ambaPeriphidOf } from "./amba-periphid.ts";
 
 /** The writes a device directory's attributes perform (driver-core actions, in SimFs). */
 export interface DeviceActions {
@@ -32,7 +33,7 @@ export function devicesDir(d: DeviceSpec): string {
 const X = (v: number, digits: number) => v.toString(16).toUpperCase().padStart(digits, "0");
 
 function modalias(d: DeviceSpec): string {
-  if (d.bus === "amba") return `amba:d${(d.periphid ?? 0).toString(16).padStart(8, "0")}\n`;
+  if (d.bus === "amba") return `amba:d${ambaPeriphidOf(d).toString(16).padStart(8, "0")}\n`;
   if (d.pci) {
     const p = d.pci;
     const cls = p.classCode;

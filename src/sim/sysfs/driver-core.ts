@@ -9,6 +9,7 @@ import { devMessage, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/dev-pri
 import { cacheCoherent } from "../iommu/smmu-profile.ts";
 import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
+import { ambaMatchDefers } from "./amba-periphid.ts";
 
 export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
 
@@ -164,6 +165,8 @@ export function cdevDevice(state: BoardState, n: number): DeviceSpec | undefined
 /** drivers_probe: bind the first matching driver; failures are silent (the attribute write still succeeds). */
 export function probeAnyDriver(state: BoardState, spec: DeviceSpec): void {
   if (state.devices[spec.name]?.driver !== undefined) return;
+  // __device_attach_driver: a match returning -EPROBE_DEFER puts the device on the deferred list, no driver binds.
+  if (ambaMatchDefers(spec)) return;
   for (const drv of driversOnBus(state.board, spec.bus)) {
     if (!driverMatches(state, spec, drv)) continue;
     try {

@@ -28,6 +28,7 @@ import {
 import { deviceNode, devicesDir, vfioDevices, type DeviceActions } from "./device-nodes.ts";
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Bus, type Node } from "./fs-node.ts";
 import { smmuNode } from "./smmu-nodes.ts";
+import { ambaMatchDefers } from "./amba-periphid.ts";
 
 /** What the fs needs to know about open VFIO files (held groups live outside board.json). */
 interface HeldGroups {
@@ -234,7 +235,9 @@ export class SimFs implements BoundaryFs {
   private driverBind(bus: Bus, drv: string, name: string, path: string): void {
     this.store.update((s) => {
       const d = this.device(s, bus, name);
-      if (!d || s.devices[d.name]?.driver !== undefined || !driverMatches(s, d, drv)) throw err("ENODEV", "writeFile", path);
+      // bind_store takes any non-zero match as a yes: amba_match's -EPROBE_DEFER too, so the probe runs anyway.
+      const matches = d !== undefined && (ambaMatchDefers(d) || driverMatches(s, d, drv));
+      if (!d || s.devices[d.name]?.driver !== undefined || !matches) throw err("ENODEV", "writeFile", path);
       try {
         probe(s, d, drv);
       } catch (e) {

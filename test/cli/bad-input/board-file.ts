@@ -36,6 +36,8 @@ export const BOARD_FILE: BadInputCase[] = [
   bad("other-model-knobs", ': devices[0].pl330: expected the knobs of model pl031 under "pl031"', "PL330 knobs on a device of another model"),
   bad("generic-access", ': devices[0].registers[1].access: expected one of rw, ro, w1c, w1s, wo, found "read-clear"', "a generic-model register with an access rule that does not exist"),
   bad("generic-overlap", ': devices[0].registers[1].offset: expected a place no other register covers (registers[0] covers 0x4), found "0x4"', "two generic-model registers on the same bytes"),
+  bad("amba-regions", ": devices[0].regions: expected exactly one region on bus amba (an AMBA device has one resource, reg[0], the only one vfio-amba exposes), found 2 regions", "an AMBA device with a second MMIO window (vfio-amba exposes only reg[0])"),
+  bad("amba-irqs", ": devices[0].irqs: expected at most 9 interrupts on bus amba (AMBA_NR_IRQS), found 10 interrupts", "an AMBA device with more interrupts than the amba bus decodes"),
   bad("incomplete-device", ': devices[0].regions: expected the device\'s regions (no device "1c0f0000.status" on the board this file starts from)', "a new device without its MMIO regions"),
   bad("bad-address", ': devices[0].regions[0].base: expected an integer 0..0xffffffffffffffff (a number or a "0x..." string), found "0x1_0000"', "an address that is not a number"),
   bad("vfio-driver", ': devices[0].driver: expected a native driver (a board boots with no device bound to VFIO), found "vfio-amba"', "a device that would boot bound to VFIO"),

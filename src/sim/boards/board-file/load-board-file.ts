@@ -12,6 +12,7 @@ import { bootState } from "../../state/board-state.ts";
 import { StateDamagedError } from "../../state/state-errors.ts";
 import { checkBoardState } from "../../state/state-shape.ts";
 import { isModelledDriver, nativeDriverOf } from "../native-drivers.ts";
+import { checkAmbaDevice } from "./amba-rules.ts";
 import { readDeviceEntry, type DeviceFields } from "./device-entry.ts";
 import { jsonErrorPosition } from "./json-position.ts";
 import { at, JsonReader, type Obj } from "./json-reader.ts";
@@ -185,6 +186,7 @@ function readDevices(r: JsonReader, v: unknown, base: DeviceSpec[], dir: string,
       if (dev[k] === undefined) r.fail(at(path, k), old || !overriding ? `the device's ${k} (every device has one)` : `the device's ${k} (no device "${name}" on the board this file starts from)`, undefined);
     }
     if (!Object.hasOwn(DEVICE_MODELS, dev.model)) r.fail(at(path, "model"), `a device model of this simulator (${Object.keys(DEVICE_MODELS).join(", ")})`, dev.model);
+    checkAmbaDevice(r, dev, path);
     readKnobs(r, e, path, dev, old, dir);
     entryOf.set(dev, path);
     if (old) devices[index] = dev;

@@ -11,8 +11,17 @@ import { populate } from "./dt-populate.ts";
 import { busIdOf, regionsOf } from "./dt-address.ts";
 import { interruptsOf } from "./dt-interrupts.ts";
 import { GENERIC_MMIO, nodeModelOf } from "./dt-models.ts";
+import { AMBA_NR_IRQS } from "../board-file/amba-rules.ts";
 import { masterIommuOf, smmuProfileOf, smmuSpecOf } from "./dt-iommu.ts";
 import { assignGroups } from "./dt-groups.ts";
+
+/**
+ * What VFIO sees of an AMBA device: vfio-amba's get_resource gives only the device's one resource (reg[0]), its get_irq
+ * only the first AMBA_NR_IRQS; a platform device keeps every entry.
+ */
+function ambaLimited<T>(bus: "platform" | "amba", list: T[], max: number): T[] {
+  return bus === "amba" ? list.slice(0, max) : list;
+}
 
 /** of_dma_is_coherent(): `dma-coherent` on the node or a DMA parent, unless `dma-noncoherent` comes first. */
 function dmaCoherent(r: DtReader, node: DtNode): boolean {
@@ -65,6 +74,8 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   const smmusByNode = new Map<DtNode, SmmuSpec>();
   const entries: { node: DtNode; bus: "platform" | "amba"; name: string }[] = [];
   for (const { node, bus } of populated) {
+    // of_amba_device_create() gives up on a node whose first reg does not translate: no AMBA device at all.
+    if (bus === "amba" && regionsOf(r, node).length === 0) continue;
     const name = busIdOf(r, node);
     // A second node with the same name: the driver core refuses to add it (a duplicate sysfs name), so no device.
     if (names.has(name)) continue;
@@ -76,8 +87,8 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   const consoleAt = consoleNode(r, tree.root);
   const used = new Set<SmmuSpec>();
   let modelledMaster: SmmuSpec | undefined;
-  const built = entries.map(({ node }) => {
-    const irqs = interruptsOf(r, node);
+  const built = entries.map(({ node, bus }) => {
+    const irqs = ambaLimited(bus, interruptsOf(r, node), AMBA_NR_IRQS);
     const m = nodeModelOf(r, node, irqs);
     const master = masterIommuOf(r, node);
     const smmu = master ? smmusByNode.get(master.iommu) : undefined;
@@ -97,7 +108,7 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
       name,
       bus,
       compatible: r.compatible(node),
-      regions: regionsOf(r, node),
+      regions: ambaLimited(bus, regionsOf(r, node), 1),
       irqs,
       ...(m.nativeDriver ? { nativeDriver: m.nativeDriver } : {}),
       ...(m.nativeProbeError ? { nativeProbeError: m.nativeProbeError } : {}),

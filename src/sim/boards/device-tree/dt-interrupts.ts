@@ -2,7 +2,9 @@
 // `interrupt-parent` (inherited from ancestors, followed until a node with #interrupt-cells), `interrupts-extended`
 // names the parent per entry, and a GIC's cells are <type number flags> (GICv3 may add a 4th, the PPI partition).
 // The hwirq is the GIC's interrupt ID (SPI n = 32 + n, PPI n = 16 + n), what the built-in virt board and
-// /proc/interrupts show; the trigger comes from the flags (IRQ_TYPE_EDGE_* = 1/2/3, IRQ_TYPE_LEVEL_* = 4/8).
+// /proc/interrupts show; the trigger comes from the flags: level for IRQ_TYPE_LEVEL_* (4/8), edge otherwise. Flags 0
+// (IRQ_TYPE_NONE) are stored as NONE by the irq domain, and vfio-platform masks/automasks only level lines, so a
+// NONE line behaves as an edge one.
 import type { IrqSpec } from "../board-spec.ts";
 import type { DtNode } from "./fdt-parse.ts";
 import type { DtReader } from "./dt-props.ts";
@@ -34,6 +36,11 @@ export function interruptParent(r: DtReader, node: DtNode): DtNode | undefined {
   return r.fail(node, "interrupt-parent", "a chain ending at an interrupt controller", `a loop of ${MAX_HOPS} links`);
 }
 
+/** The trigger VFIO gives a line with these flags: level only for IRQ_TYPE_LEVEL_HIGH/LOW (4/8), NONE (0) acts as edge. */
+function triggerOf(flags: number): IrqSpec["trigger"] {
+  return flags & 0xc ? "level" : "edge";
+}
+
 /** One specifier of `cells.length` cells for controller `ctl`. */
 function decodeOne(r: DtReader, ctl: DtNode, cells: number[]): IrqSpec {
   if (isGic(r, ctl) && cells.length >= 3) {
@@ -41,10 +48,10 @@ function decodeOne(r: DtReader, ctl: DtNode, cells: number[]): IrqSpec {
     // SPI, PPI, extended SPI (INTID 4096+), extended PPI (INTID 1056+).
     const base = [32, 16, 4096, 1056][type];
     const hwirq = base === undefined ? num : base + num;
-    return { trigger: flags & 0x3 ? "edge" : "level", hwirq };
+    return { trigger: triggerOf(flags), hwirq };
   }
   const flags = cells[1] ?? 0;
-  return { trigger: flags & 0x3 ? "edge" : "level", hwirq: cells[0] ?? 0 };
+  return { trigger: triggerOf(flags), hwirq: cells[0] ?? 0 };
 }
 
 /** The first `n` cells of the device's `reg` (the unit address an interrupt-map matches on), or undefined without reg. */
