@@ -2,7 +2,7 @@
 // interleaved (A B A B ...), prints one table (median and min–max spread, ratio, goal, PASS/MISS) and writes
 // bench/results.json. Options: --samples N, --quick (smoke run), --only ID[,ID], --lab / --no-lab (the QEMU lab rows:
 // by default they run when the lab can, i.e. QEMU, the cross compiler and the lab's kernel are there, except in --quick),
-// --out FILE.
+// --out FILE, --sim-board FILE|NAME (the board of the in-process PL330 row, e.g. a real juno-r2.dtb).
 import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,6 +22,7 @@ interface Options {
   lab: boolean;
   noLab: boolean;
   out: string;
+  simBoard?: string;
 }
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -41,8 +42,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--no-lab") o.noLab = true;
     else if (a === "--only") o.only = value().split(",");
     else if (a === "--out") o.out = resolve(value());
+    else if (a === "--sim-board") {
+      const v = value();
+      o.simBoard = /\.(json|dt[bs])$/i.test(v) ? resolve(v) : v; // a file, or a built-in board's name
+    }
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("usage: bun run bench [--samples N] [--quick] [--only ROW[,ROW]] [--lab | --no-lab] [--out FILE]\n");
+      process.stdout.write("usage: bun run bench [--samples N] [--quick] [--only ROW[,ROW]] [--lab | --no-lab] [--out FILE] [--sim-board FILE]\n");
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -96,6 +101,7 @@ async function main(): Promise<number> {
     cli: [process.execPath, join(ROOT, "src/cli/main.ts")],
     bun: process.execPath,
     root: ROOT,
+    ...(opts.simBoard ? { simBoard: opts.simBoard } : {}),
     log,
   };
   let rows: RowResult[];

@@ -21,6 +21,11 @@ export interface BenchContext {
   bun: string;
   /** Repository root. */
   root: string;
+  /**
+   * The simulated board the in-process PL330 row (pl330-poll-while-looping) builds (a board name, board file or
+   * DTB, as --sim-board takes); undefined: the default board. The CLI rows keep the default board.
+   */
+  simBoard?: string;
   /** Progress on stderr. */
   log(message: string): void;
 }

@@ -1,13 +1,15 @@
 // Row pl330-poll-while-looping (issue 12, item 5): what one register read costs while a PL330 channel runs a program
 // that never ends. In process, on the simulated board with its real-time clock: channel 0 runs a forever loop that
 // moves data between two fixed addresses (a FIFO-style loop the memcpy fast path cannot take), and the bench reads the
-// channel's CSR through Region.read32. The reference is the same read with the channel stopped.
+// channel's CSR through Region.read32. The reference is the same read with the channel stopped. The board is the
+// default one, or --sim-board's (e.g. the real juno-r2.dtb, whose PL330 sits behind an MMU-401): its first PL330.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CSR } from "../../src/drivers/pl330/registers.ts";
 import { debugGo, debugKill, channelTarget } from "../../src/drivers/pl330/debug.ts";
 import { bindDevice } from "../../src/host/bind.ts";
 import { listDevices } from "../../src/host/discovery.ts";
+import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
 import { createSimBoundary } from "../../src/sim/index.ts";
 import { DmaBuffer } from "../../src/vfio/dma-buffer.ts";
 import type { Region } from "../../src/vfio/region.ts";
@@ -15,7 +17,10 @@ import { openDevice } from "../../src/vfio/session.ts";
 import type { BenchContext, RowGroup } from "../lib/context.ts";
 import type { RowOutcome } from "../lib/row.ts";
 
-const DEVICE = "2c0a0000.dma";
+/** The first PL330 of the board (2c0a0000.dma on the default board). */
+function pl330Of(board: string | undefined): string | undefined {
+  return boardSpecOf(board).devices.find((d) => d.model === "pl330")?.name;
+}
 /** A sample reads until it has this many reads or this much host time, whichever comes first. */
 const READS = 2000;
 const SAMPLE_MS = 1500;
@@ -67,12 +72,15 @@ export const pl330PollRows: RowGroup = {
   async run(ctx: BenchContext): Promise<Record<string, RowOutcome>> {
     const dir = join(ctx.tmp, "pl330-poll");
     mkdirSync(dir, { recursive: true });
-    const b = createSimBoundary({ stateDir: dir, os: ctx.b });
+    const device = pl330Of(ctx.simBoard);
+    const boardName = ctx.simBoard ?? "the default board";
+    if (!device) return { "pl330-poll-while-looping": { kind: "skipped", reason: `no PL330 on ${boardName}` } };
+    const b = createSimBoundary({ stateDir: dir, os: ctx.b, ...(ctx.simBoard ? { board: ctx.simBoard } : {}) });
     try {
-      const dev = listDevices(b).find((d) => d.name === DEVICE);
-      if (!dev) return { "pl330-poll-while-looping": { kind: "skipped", reason: `no ${DEVICE} on the default board` } };
+      const dev = listDevices(b).find((d) => d.name === device);
+      if (!dev) return { "pl330-poll-while-looping": { kind: "skipped", reason: `no ${device} listed on ${boardName}` } };
       bindDevice(b, dev, { stateDir: join(dir, "host") });
-      const bound = listDevices(b).find((d) => d.name === DEVICE)!;
+      const bound = listDevices(b).find((d) => d.name === device)!;
       const session = openDevice(b, { sysfsPath: bound.sysfsPath, name: bound.name });
       // The program page is device-read-only: a page the device may write is never fetchable (the SMMU's PXN rule).
       const program = DmaBuffer.allocate(b, session.dma, 4096, { read: true, write: false });
@@ -93,7 +101,7 @@ export const pl330PollRows: RowGroup = {
           reference.push(readLoop(region).median);
         }
         means.sort((a, b) => a - b);
-        const note = `median read of up to ${READS} reads or ${SAMPLE_MS} ms per sample; mean per read while looping ${means[means.length >> 1]!.toFixed(1)} µs (median of samples)`;
+        const note = `${device}${ctx.simBoard ? ` on ${ctx.simBoard}` : ""}: median read of up to ${READS} reads or ${SAMPLE_MS} ms per sample; mean per read while looping ${means[means.length >> 1]!.toFixed(1)} µs (median of samples)`;
         return { "pl330-poll-while-looping": { kind: "measured", vfio, reference, note } };
       } finally {
         program.release();

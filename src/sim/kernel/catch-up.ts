@@ -1,7 +1,8 @@
 // The host-time bound on catching up (issue 12, item 5): every kernel entry (a register access, an ioctl, an event
 // timer tick) lets the open devices' models work for at most ACCESS_BUDGET_MS of host time to reach the board clock's
 // now, so a register read costs well under 0.1 ms whatever a device is doing. A poll() wait lets them use the time
-// the program is willing to wait. Work beyond the bound is dropped: the model's virtual time falls behind the wall
+// the program is willing to wait. Work beyond the bound waits for the next entry, up to a model's hold-over (the
+// PL330's HOLD_OVER_MS), and beyond that is dropped: the model's virtual time falls behind the wall
 // clock, and the kernel log says so (once per open, then a total at release). See docs/clock.md.
 import type { CatchUpBudget } from "../devices/device-model.ts";
 

@@ -62,7 +62,7 @@ export class SimKernel {
     this.log = new KernelLog(store);
     this.eventfds = new Eventfds(os, (fd) => this.fds.has(fd));
     this.virqfds = new Virqfds(os, open);
-    this.writeBehind = new WriteBehind(store, open);
+    this.writeBehind = new WriteBehind(store, open, () => nextEventDelayMs(clock, open()) === 0);
     this.timer = new EventTimer(
       () => nextEventDelayMs(clock, open()),
       () => {

@@ -2,12 +2,16 @@
 // into the simulator past that point, or by an unref'd timer), at once at a device's last close, and at process exit
 // through one exit hook shared by every boundary. Nobody can observe the registers sooner: only the holder of the
 // device fd reaches them (a second opener gets EBUSY). Writing at every access cost ~450 µs per register write.
+// While a device is still catching up (work due now, e.g. a copy between two batches), a save waits until it caught
+// up, at most BUSY_FLUSH_MS: a board.json write between two batches of a copy made the copy wait for it.
 import type { DeviceRuntime } from "./device-runtime.ts";
 import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
 
 /** Register state of an open device reaches board.json at most this long after it changed. */
 const MODEL_FLUSH_MS = 50;
+/** ... and at most this long after it changed while some open device is still catching up with its clock. */
+export const BUSY_FLUSH_MS = 1000;
 
 export class WriteBehind {
   /** The timer that writes changed register state back; set while some is unsaved. */
@@ -19,7 +23,14 @@ export class WriteBehind {
     private readonly store: StateStore,
     /** The open devices (their runtimes) of this boundary. */
     private readonly open: () => Iterable<DeviceRuntime>,
+    /** Whether some open device has work due now (it is still catching up): saving then waits (BUSY_FLUSH_MS). */
+    private readonly busy: () => boolean = () => false,
   ) {}
+
+  /** A save due now may wait: some device is still catching up and the last save is less than BUSY_FLUSH_MS old. */
+  private mayWait(): boolean {
+    return performance.now() - this.lastFlushMs < BUSY_FLUSH_MS && this.busy();
+  }
 
   /**
    * Persist the registers of devices whose state changed: at once when `force` (every dirty runtime plus all of
@@ -33,15 +44,19 @@ export class WriteBehind {
     let pending = false;
     for (const rt of this.open()) if (rt.model.dirty) pending = true;
     if (!pending) return;
-    if (performance.now() - this.lastFlushMs >= MODEL_FLUSH_MS) {
+    if (performance.now() - this.lastFlushMs >= MODEL_FLUSH_MS && !this.mayWait()) {
       this.flush();
       return;
     }
-    if (this.flushTimer !== undefined) return;
-    // Unref'd: a program that exits first flushes at exit (or at its last close) instead.
+    if (this.flushTimer === undefined) this.armTimer();
+  }
+
+  /** Unref'd: a program that exits first flushes at exit (or at its last close) instead. */
+  private armTimer(): void {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.flushQuietly();
+      if (this.mayWait()) this.armTimer();
+      else this.flushQuietly();
     }, MODEL_FLUSH_MS);
     (this.flushTimer as { unref?: () => void }).unref?.();
   }

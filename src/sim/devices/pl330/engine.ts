@@ -30,13 +30,21 @@ const HANDOVER_GRACE_STEPS = 256;
 const BATCH_BYTES_PER_HOST_MS = 2_000_000;
 /** The smallest batch the budget allows (a batch of a few bursts is still far cheaper than the slow path). */
 const MIN_BATCH_BYTES = 16 * 1024;
+/**
+ * Board time (ms) of work a kernel entry that hit its host-time deadline holds over for the next entry instead of
+ * dropping it. Without it, a copy's progress was dropped at every register read of the driver's wait loop, so the next
+ * poll() found the DMAC "caught up" and slept while the copy waited for the wall clock (a 64 MiB copy took twice as
+ * long); with it, the poll's wait time does the held-over work. Bounded, so a channel looping forever while a program
+ * polls it falls behind (and says so) once this much is owed, and a register read stays within its budget.
+ */
+export const HOLD_OVER_MS = 50;
 
 /**
  * Bring the engine up to board time `nowMs`. An instruction issues while at least one cycle is available; its cost
  * may leave a debt the next advance pays (so its effects show at issue: SAR/DAR advance when a burst is issued). At
  * most maxInstructionsPerAdvance instructions run per call, and with a `catchUp` budget, at least one instruction and
- * then no more once its host-time deadline passed: the cycles beyond are dropped (core.lagCycles counts them,
- * catchUp.fellBehind hears of them). A clock that moved back only rebases (no cycles).
+ * then no more once its host-time deadline passed: up to HOLD_OVER_MS of the cycles left wait for the next advance,
+ * the cycles beyond either bound are dropped (core.lagCycles counts them, catchUp.fellBehind hears of them). A clock that moved back only rebases (no cycles).
  */
 export function advanceEngine(core: Pl330Core, nowMs: number, catchUp?: CatchUpBudget): void {
   const dt = nowMs - core.lastAdvanceMs;
@@ -53,13 +61,16 @@ export function advanceEngine(core: Pl330Core, nowMs: number, catchUp?: CatchUpB
 }
 
 /**
- * Stop catching up: the credit left is work the DMAC will never do, so it falls that far behind its clock (lag; an
- * engine with nothing to do would have dropped the credit anyway: no lag then).
+ * Stop catching up: up to `holdOverMs` of the credit left waits for the next advance; the rest is work the DMAC will
+ * never do, so it falls that far behind its clock (lag; an engine with nothing to do drops all of it: no lag then).
  */
-function fallBehind(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
-  const dropped = core.credit;
+function fallBehind(core: Pl330Core, catchUp: CatchUpBudget | undefined, holdOverMs = 0): void {
+  const kept = Math.min(core.credit, Math.floor(holdOverMs * core.cfg.cyclesPerMs));
+  const dropped = core.credit - kept;
   core.credit = 0;
   if (!engineBusy(core)) return;
+  core.credit = kept;
+  if (dropped <= 0) return;
   core.lagCycles += dropped;
   catchUp?.fellBehind(dropped / core.cfg.cyclesPerMs);
 }
@@ -118,7 +129,7 @@ function run(core: Pl330Core, catchUp: CatchUpBudget | undefined): void {
       if (now >= deadline && engineBusy(core)) {
         if (core.bus.holdsHandover) graceFrom ??= steps;
         if (!core.bus.holdsHandover || steps - graceFrom! >= HANDOVER_GRACE_STEPS) {
-          fallBehind(core, catchUp); // the host-time bound: a register access never waits long for the model
+          fallBehind(core, catchUp, HOLD_OVER_MS); // the host-time bound: a register access never waits long for the model
           break;
         }
       }

@@ -1,0 +1,58 @@
+// Policy: the write-behind saves a changed device's registers at most 50 ms after the change, except while some open
+// device is still catching up with its clock (a copy between two batches of its work): then the save waits until it
+// caught up, at most BUSY_FLUSH_MS, so a board.json write never lands between two batches of a copy. A fake store
+// counts the writes; the waits below only let the 50 ms pass (nothing asserts how long anything took).
+import { describe, expect, test } from "bun:test";
+import type { DeviceRuntime } from "../../src/sim/kernel/device-runtime.ts";
+import { BUSY_FLUSH_MS, WriteBehind } from "../../src/sim/kernel/write-behind.ts";
+import type { StateStore } from "../../src/sim/state/state-store.ts";
+
+function rig() {
+  let writes = 0;
+  const store = { update: (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models: {} }), writes++) } as unknown as StateStore;
+  const model = { dirty: true, save: () => ({ regs: 1 }), markSaved: () => (model.dirty = false) };
+  const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
+  const state = { busy: false };
+  const wb = new WriteBehind(store, () => [rt], () => state.busy);
+  return { wb, model, state, writes: () => writes };
+}
+
+describe("write-behind while a device catches up", () => {
+  test("a save due while a device is busy waits; once it caught up the next save writes", () => {
+    const r = rig();
+    r.wb.save(); // the first save of the process writes at once (none for more than BUSY_FLUSH_MS)
+    expect(r.writes()).toBe(1);
+    r.model.dirty = true;
+    r.state.busy = true;
+    Bun.sleepSync(60); // past the 50 ms write-behind delay
+    r.wb.save();
+    expect(r.writes()).toBe(1); // busy: waits
+    r.state.busy = false;
+    r.wb.save();
+    expect(r.writes()).toBe(2);
+    r.wb.flush(); // nothing dirty left: no write
+    expect(r.writes()).toBe(2);
+  });
+
+  test(`a device busy for good is still saved BUSY_FLUSH_MS (${BUSY_FLUSH_MS} ms) after the last save`, () => {
+    const r = rig();
+    r.wb.save();
+    r.model.dirty = true;
+    r.state.busy = true;
+    Bun.sleepSync(60);
+    r.wb.save();
+    expect(r.writes()).toBe(1);
+    Bun.sleepSync(BUSY_FLUSH_MS);
+    r.wb.save();
+    expect(r.writes()).toBe(2);
+  });
+
+  test("a forced save (a device's last close) writes at once, busy or not", () => {
+    const r = rig();
+    r.wb.save();
+    r.model.dirty = true;
+    r.state.busy = true;
+    r.wb.save([], true);
+    expect(r.writes()).toBe(2);
+  });
+});
