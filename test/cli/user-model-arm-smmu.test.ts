@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 import { COPY_ENGINE } from "../helpers/user-model-board.ts";
 
-const BOARD = "test/fixtures/board-files/copy-engine-mmu401.json";
+const BOARD = "examples/copy-engine/board-mmu401.json";
 const state = tempSimState();
 afterAll(() => state.dispose());
 const cli = (...args: string[]) => runCli(args, { env: simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: BOARD }) });
