@@ -8,7 +8,7 @@ import { BOARDS, DEFAULT_BOARD } from "./index.ts";
 type BoardFileLoader = typeof import("./board-file/load-board-file.ts");
 type DtFile = typeof import("./device-tree/dt-file.ts");
 
-/** The file name endings that make a --sim-board value a file rather than a board name (any case): a board file, then device trees. */
+/** The file name endings that make a board value a file rather than a board name (any case): a board file, then device trees. */
 export const BOARD_FILE_EXTENSIONS = ["json", "dtb", "dts"] as const;
 
 /**
