@@ -1,7 +1,8 @@
 // `vfio-plat doctor` as a user runs it: exit 0 when nothing blocks, the holder of a busy group named by pid, and
-// exit 1 with a FAIL line when the device cannot be bound.
-import { afterAll, expect, test } from "bun:test";
-import { readUntil, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
+// exit 1 with a FAIL line when the device cannot be bound, and users' device models that cannot be loaded.
+import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { readUntil, REPO, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
 
 const state = tempSimState();
 const env = simEnv(state.dir);
@@ -46,4 +47,49 @@ test("no IOMMU group and noiommu off: FAIL and exit 1", () => {
   } finally {
     s2.dispose();
   }
+});
+
+describe("a board whose users' device models cannot be loaded (test/fixtures/board-files/user-model-unloadable.json)", () => {
+  const own = tempSimState();
+  const boardEnv = simEnv(own.dir, { VFIO_PLAT_SIM_BOARD: "test/fixtures/board-files/user-model-unloadable.json" });
+  afterAll(() => own.dispose());
+  const missing = join(REPO, "test/fixtures/models/no-such-model.ts");
+  const noFactory = join(REPO, "test/fixtures/models/no-factory.ts");
+  type Doc = { ok: boolean; findings: { check: string; status: string; message: string; fix?: string }[] };
+  const models = (d: Doc) => d.findings.filter((f) => f.check === "user-model");
+
+  test("doctor on one of them: FAIL naming the module, the device and why, its fix, exit 1 (the first run creates the board)", () => {
+    const r = runCli(["doctor", "1e000000.missing"], { env: boardEnv });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`[FAIL] device model ${missing} (1e000000.missing) failed in load: no such file: 1e000000.missing cannot be opened`);
+    expect(r.stdout).toContain("fix: fix the module, or the board's modelOptions.module for 1e000000.missing");
+    // The other one is not the device asked about: a warning.
+    expect(r.stdout).toContain(`[warn] device model ${noFactory} (1f000000.no-factory) failed in load: the module has no default export`);
+  });
+
+  test("doctor on another device, or on none: both models are warnings, the board's other checks run, exit 0", () => {
+    for (const args of [["doctor", "9010000.pl031", "--json"], ["doctor", "--json"]]) {
+      const r = runCli(args, { env: boardEnv });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as Doc;
+      expect(models(doc).map((f) => [f.status, f.message.split(" failed")[0]])).toEqual([
+        ["warn", `device model ${missing} (1e000000.missing)`],
+        ["warn", `device model ${noFactory} (1f000000.no-factory)`],
+      ]);
+      expect(doc.findings.find((f) => f.check === "vfio")).toMatchObject({ status: "ok" });
+    }
+  });
+
+  test("a board whose models all load has no user-model finding (the copy engine's board file)", () => {
+    const good = tempSimState();
+    try {
+      const r = runCli(["doctor", "1c000000.copy-engine", "--json"], { env: simEnv(good.dir, { VFIO_PLAT_SIM_BOARD: "examples/copy-engine/board.json" }) });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as Doc;
+      expect(models(doc)).toEqual([]);
+      expect(doc.findings.find((f) => f.check === "sim-state")).toMatchObject({ status: "ok" });
+    } finally {
+      good.dispose();
+    }
+  });
 });

@@ -1,17 +1,18 @@
 // The example device model (examples/copy-engine) on a simulated board, as a user drives it with the CLI: listed,
 // bound, read, written (its registers kept between commands), its DMA through the SMMU with the done interrupt
 // (examples/copy-engine/copy.run), and an unmapped destination IOVA faulting in the SMMU (fault.run, `log --smmu`).
-// A model that throws is one line naming the module, the device and the operation.
+// A model that throws is one line naming the module, the device and the operation. The board is the example's own
+// board file (examples/copy-engine/board.json: virt plus the engine, its module named relative to the file).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
-import { COPY_ENGINE, copyEngineBoard, SCRATCH_MODULE, seedBoard, userDevice, virtWith } from "../helpers/user-model-board.ts";
+import { COPY_ENGINE, SCRATCH_MODULE, seedBoard, userDevice, virtWith } from "../helpers/user-model-board.ts";
 
 const state = tempSimState();
-// The board: virt plus the copy engine. (With a board file: simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: FILE }) instead.)
-beforeAll(() => seedBoard(state.dir, copyEngineBoard()));
 afterAll(() => state.dispose());
-const cli = (...args: string[]) => runCli(args, { env: simEnv(state.dir) });
+// The board file is given to every command, as a user would keep it in VFIO_PLAT_SIM_BOARD: it is read each time
+// (so a mistake in it is reported), and it builds the board when the state directory is created.
+const cli = (...args: string[]) => runCli(args, { env: simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: "examples/copy-engine/board.json" }) });
 
 describe("the example copy engine through the CLI", () => {
   test("list shows it on the platform bus, no driver, in its IOMMU group; bind hands it to vfio-platform", () => {

@@ -1,6 +1,6 @@
 // Boards with a user's own device model for tests: QEMU virt plus one device whose model is a module file, written
-// into a state directory through the library (a board is fixed when its state directory is created). Once board files
-// exist, a test may point VFIO_PLAT_SIM_BOARD at one instead of calling seedBoard.
+// into a state directory through the library (a board is fixed when its state directory is created). The CLI way is a
+// board file: examples/copy-engine/board.json in VFIO_PLAT_SIM_BOARD (test/cli/user-model.test.ts).
 import { resolve } from "node:path";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import type { BoardSpec, DeviceSpec } from "../../src/sim/boards/board-spec.ts";

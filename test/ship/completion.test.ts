@@ -12,6 +12,8 @@ import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS } from "../.
 import { IOMMU_MODES } from "../../src/cli/command-options.ts";
 import { VFIO_DRIVERS } from "../../src/host/sysfs.ts";
 import { BOARDS } from "../../src/sim/boards/index.ts";
+import { BOARD_FILE_EXTENSIONS, boardSpecOf } from "../../src/sim/boards/board-of.ts";
+import { BoardFileError, UnknownBoardError } from "../../src/sim/boards/board-errors.ts";
 import { MAIN, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
 const which = (cmd: string) => Bun.which(cmd) ?? undefined;
@@ -49,6 +51,13 @@ function option(m: CompletionModel, flag: string, command?: string) {
   return o;
 }
 
+// Board files and device trees beside other files, for --sim-board: what completes is the names, the files whose name
+// ends .json/.dtb/.dts (any case) and the directories; never notes.txt.
+const boardsDir = join(work, "boards");
+mkdirSync(join(boardsDir, "sub"), { recursive: true });
+for (const f of ["a.json", "B.DTB", "c.dts", "notes.txt", "json", "sub/d.json"]) writeFileSync(join(boardsDir, f), "");
+const boardFiles = ["a.json", "B.DTB", "c.dts"].map((f) => join(boardsDir, f));
+
 const simDevices = () => runCli(["list", "--names"], { env: simEnv(state.dir) }).stdout.trim().split("\n").sort();
 const longOptions = (flagsList: readonly OptionSpec[]) => flagsList.map((o) => parseFlags(o).long).filter((l): l is string => !!l);
 
@@ -70,6 +79,7 @@ describe("the completion model is the command table", () => {
     expect(parseFlags({ flags: "--sim-board <name>", description: "d", value: { kind: "word", suggest: "boards" } }).values).toEqual({
       kind: "words",
       words: Object.keys(BOARDS),
+      files: BOARD_FILE_EXTENSIONS,
     });
     expect(parseFlags({ flags: "--sim-board <name>", description: "d" }).values).toEqual({ kind: "none" });
     expect(parseUsageArgs("read <device> <address> [count]")).toEqual([
@@ -78,6 +88,15 @@ describe("the completion model is the command table", () => {
       { name: "count", optional: true, variadic: false, values: { kind: "none" } },
     ]);
     expect(parseUsageArgs("x [...files]")[0]).toMatchObject({ name: "files", optional: true, variadic: true });
+  });
+
+  test("--sim-board's file extensions are the ones the board loader reads as files (any case), and no others", () => {
+    for (const ext of BOARD_FILE_EXTENSIONS) {
+      for (const name of [`/nonexistent/board.${ext}`, `/nonexistent/board.${ext.toUpperCase()}`]) {
+        expect(() => boardSpecOf(name)).toThrow(BoardFileError);
+      }
+    }
+    expect(() => boardSpecOf("/nonexistent/board.txt")).toThrow(UnknownBoardError);
   });
 
   test("fixed value lists are the option table's own arrays, not copies (--iommu-mode, --inject, --pattern, pl330 actions)", () => {
@@ -222,7 +241,6 @@ for (const mode of bashModes) {
     test("positions after the device, option values (also as --opt=value), and files for run's script", () => {
       expect(complete("vfio-plat --sim read 9010000.pl031 ")).toEqual([]);
       expect(complete("vfio-plat --sim read 9010000.pl031 0:0x10 ")).toEqual([]);
-      expect(complete("vfio-plat --sim-board ")).toEqual(Object.keys(BOARDS));
       expect(complete("vfio-plat --sim-board=virt-")).toEqual(Object.keys(BOARDS).filter((b) => b.startsWith("virt-")));
       expect(complete("vfio-plat read --width ")).toEqual(["8", "16", "32", "64"]);
       expect(complete("vfio-plat bind --user roo")).toContain("root");
@@ -236,6 +254,15 @@ for (const mode of bashModes) {
       expect(complete("vfio-plat dma-test 2c0a0000.dma --pattern z")).toEqual(["zeros"]);
       expect(complete("vfio-plat pl330 ")).toEqual([...PL330_ACTIONS]);
       expect(complete("vfio-plat pl330 d")).toEqual(["disasm"]);
+    });
+
+    test("--sim-board: the built-in board names, and board files / device trees (*.json, *.dtb, *.dts) and directories", () => {
+      const bare = complete("vfio-plat --sim-board ");
+      for (const b of Object.keys(BOARDS)) expect(bare).toContain(b);
+      expect(complete(`vfio-plat --sim-board ${boardsDir}/`).sort()).toEqual([...boardFiles, join(boardsDir, "sub")].sort());
+      expect(complete(`vfio-plat --sim-board=${boardsDir}/`).sort()).toEqual([...boardFiles, join(boardsDir, "sub")].sort());
+      expect(complete(`vfio-plat --sim-board ${boardsDir}/sub/`)).toEqual([join(boardsDir, "sub/d.json")]);
+      expect(complete(`vfio-plat --sim-board ${boardsDir}/n`)).toEqual([]);
     });
 
     test("an option's value is not taken for the command word", () => {
@@ -264,10 +291,17 @@ describe.skipIf(!fish)("fish completion (skipped when fish is not installed)", (
     expect(fishComplete("vfio-plat bind --")).toContain("--user");
     expect(fishComplete("vfio-plat list --")).toContain("--names");
     expect(fishComplete("vfio-plat list --")).not.toContain("--user");
-    expect(fishComplete("vfio-plat --sim-board ").sort()).toEqual(Object.keys(BOARDS).sort());
+    expect(fishComplete("vfio-plat --sim-board v").sort()).toEqual(Object.keys(BOARDS).sort());
     expect(fishComplete(`vfio-plat --sim --sim-state ${state.dir} read `).sort()).toEqual(simDevices());
     expect(fishComplete(`vfio-plat --sim --sim-state ${state.dir} read 9010000.pl031 `)).toEqual([]);
     expect(fishComplete("vfio-plat completion ").sort()).toEqual([...SHELLS].sort());
+  });
+  test("--sim-board: the built-in board names, and board files / device trees (*.json, *.dtb, *.dts) and directories", () => {
+    const bare = fishComplete("vfio-plat --sim-board ");
+    for (const b of Object.keys(BOARDS)) expect(bare).toContain(b);
+    expect(fishComplete(`vfio-plat --sim-board ${boardsDir}/`).sort()).toEqual([...boardFiles, `${join(boardsDir, "sub")}/`].sort());
+    expect(fishComplete(`vfio-plat --sim-board=${boardsDir}/`).sort()).toEqual([...boardFiles, `${join(boardsDir, "sub")}/`].map((f) => `--sim-board=${f}`).sort());
+    expect(fishComplete(`vfio-plat --sim-board ${boardsDir}/n`)).toEqual([]);
   });
   test("device names without --sim typed: from VFIO_PLAT_SIM=1, and on a real board from its sysfs", () => {
     expect(fishComplete("vfio-plat read ", shellEnv({ VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state.dir })).sort()).toEqual(simDevices());
@@ -323,7 +357,15 @@ zpty -d z
     expect(bindOpts).toContain("--user");
     expect(bindOpts).toContain("--force");
     expect(zshComplete(`vfio-plat --sim --sim-state ${state.dir} read `).sort()).toEqual(simDevices());
-    expect(zshComplete("vfio-plat --sim-board ").sort()).toEqual(Object.keys(BOARDS).sort());
+  });
+  test("--sim-board: the built-in board names, and board files / device trees (*.json, *.dtb, *.dts) and directories", () => {
+    const bare = zshComplete("vfio-plat --sim-board ");
+    for (const b of Object.keys(BOARDS)) expect(bare).toContain(b);
+    // (zsh offers all files only when none matches, as its file-patterns style says; not the case here.)
+    const inDir = zshComplete(`vfio-plat --sim-board ${boardsDir}/`);
+    for (const f of ["a.json", "B.DTB", "c.dts", "sub"]) expect(inDir).toContain(f);
+    expect(inDir).not.toContain("notes.txt");
+    expect(inDir).not.toContain("json");
   });
   test("device names from VFIO_PLAT_SIM=1 in the environment, no --sim typed", () => {
     expect(zshComplete("vfio-plat info ", shellEnv({ VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: state.dir })).sort()).toEqual(simDevices());

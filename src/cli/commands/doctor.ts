@@ -15,9 +15,12 @@ const TAG = { ok: "[ok]  ", warn: "[warn]", fail: "[FAIL]", info: "[info]" } as 
 
 export async function run(ctx: CliContext, args: string[]): Promise<number> {
   // The simulated board's own files first: a damaged board cannot be opened for the checks below.
-  const state = ctx.sim ? stateFindings(await inspectSimState(ctx.simStateDir), ctx.simStateDir) : [];
-  if (state.some((f) => f.status === "fail")) return report(ctx, "sim", undefined, state);
+  let issues = ctx.sim ? await inspectSimState(ctx.simStateDir) : [];
+  if (issues.some((i) => i.kind === "damaged")) return report(ctx, "sim", undefined, stateFindings(issues, ctx.simStateDir));
   const b = await ctx.boundary();
+  // A board that opening it just created had no users' models to check before: check them now.
+  if (ctx.sim && !issues.some((i) => i.kind === "user-model")) issues = [...issues, ...(await inspectSimState(ctx.simStateDir)).filter((i) => i.kind === "user-model")];
+  const state = stateFindings(issues, ctx.simStateDir, args[0]);
   const findings: Finding[] = checkSystem(b);
   findings.push(...checkBindTransactions(b, () => ctx.stateDir()));
   let device: string | undefined;

@@ -19,6 +19,7 @@ function reply(kind: ValueKind, fn: string): string {
     case "groups":
       return `COMPREPLY=($(compgen -g -- "$cur"))`;
     case "words":
+      if (kind.files) return `${fn}_reply_words_files ${shQuote(kind.words.join(" "))} ${kind.files.map(shQuote).join(" ")}`;
       return `COMPREPLY=($(compgen -W ${shQuote(kind.words.join(" "))} -- "$cur"))`;
     case "none":
       return "COMPREPLY=()";
@@ -57,6 +58,22 @@ export function bashScript(m: CompletionModel): string {
 ${fn}_reply_devices() {
   local prog=\${words[0]/#\\~/$HOME}
   COMPREPLY=($(compgen -W "$("$prog" "\${sim[@]}" list --names 2>/dev/null)" -- "$cur"))
+}
+
+# The words in $1, then the files whose names end .EXT for each further argument (any case), and directories to walk
+# into (--sim-board: a board name or a board file / device tree).
+${fn}_reply_words_files() {
+  local words=$1 f lower ext
+  shift
+  compopt -o filenames 2>/dev/null
+  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+  while IFS= read -r f; do
+    if [[ -d $f ]]; then COMPREPLY+=("$f"); continue; fi
+    lower=\${f,,}
+    for ext in "$@"; do
+      if [[ $lower == *."$ext" ]]; then COMPREPLY+=("$f"); break; fi
+    done
+  done < <(compgen -f -- "$cur")
 }
 
 # The words up to the cursor, split at blanks only: ':' (PCI names, REGION:OFFSET) and '=' stay inside a word.

@@ -4,7 +4,7 @@
 import { valueTakingFlags, type CompletionModel, type ModelOption, type ValueKind } from "./model.ts";
 import { fishQuote, identifier } from "./shell-quote.ts";
 
-/** `complete` arguments for a value of this kind. */
+/** `complete` arguments for a value of this kind (`devicesFn` names the script's helpers: `<prefix>_devices`). */
 function valueArgs(kind: ValueKind, devicesFn: string): string {
   switch (kind.kind) {
     case "devices":
@@ -18,10 +18,16 @@ function valueArgs(kind: ValueKind, devicesFn: string): string {
     case "groups":
       return "-x -a '(__fish_complete_groups)'";
     case "words":
+      if (kind.files) return `-x -a ${fishQuote(`${kind.words.join(" ")} (${filesFn(devicesFn)} ${kind.files.join(" ")})`)}`;
       return `-x -a ${fishQuote(kind.words.join(" "))}`;
     case "none":
       return "-x";
   }
+}
+
+/** The script's helper that lists the files with given extensions (and directories) for the token under the cursor. */
+function filesFn(devicesFn: string): string {
+  return devicesFn.replace(/_devices$/, "_files_ending");
 }
 
 function optionLine(prog: string, o: ModelOption, condition: string | undefined, devicesFn: string): string {
@@ -130,6 +136,16 @@ function ${devicesFn}
     set -e sim[1]
     set -l prog (commandline -opc)[1]
     $prog $sim list --names 2>/dev/null
+end
+
+# Paths completing the token under the cursor that are directories or end .EXT for an argument EXT (any case).
+function ${filesFn(devicesFn)}
+    # __fish_complete_path prints "PATH<tab>", directories ending '/'.
+    set -l pattern '(?:/|\\.(?:'(string join '|' -- $argv)'))\\t'
+    # The value of --opt=VALUE is the part after '='.
+    set -l token (commandline -ct)
+    set token (string replace -r -- '^--[^=]*=' '' "$token")
+    __fish_complete_path "$token" | string match -r -i --entire -- $pattern
 end
 
 ${lines.join("\n")}

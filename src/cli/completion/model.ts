@@ -4,6 +4,7 @@
 // one of a few words). Value kinds are the table's own (options, and positionals by their usage name); fixed word
 // lists are the table's or the parsers' own arrays (parse/choices.ts, the board and driver tables), never copies.
 import { BOARDS } from "../../sim/boards/index.ts";
+import { BOARD_FILE_EXTENSIONS } from "../../sim/boards/board-of.ts";
 import { VFIO_DRIVERS } from "../../host/sysfs.ts";
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec, type OptionSpec } from "../command-table.ts";
 import { usageArgs } from "../parse/argv.ts";
@@ -19,7 +20,8 @@ export type ValueKind =
   | { kind: "dirs" }
   | { kind: "users" }
   | { kind: "groups" }
-  | { kind: "words"; words: readonly string[] };
+  /** One of `words`, or (with `files`) a file whose name ends `.EXT` for one of these extensions (any case). */
+  | { kind: "words"; words: readonly string[]; files?: readonly string[] };
 
 export interface ModelOption {
   /** "sim-state" for --sim-state */
@@ -89,10 +91,9 @@ export function completionOf(kind: OptionValueKind | undefined): ValueKind {
     case "enum":
       return { kind: "words", words: kind.choices };
     case "word":
-      return {
-        kind: "words",
-        words: kind.suggest === "boards" ? Object.keys(BOARDS) : kind.suggest === "drivers" ? [...VFIO_DRIVERS] : kind.suggest,
-      };
+      // A board is a built-in name or a board file / device tree (--sim-board): both complete.
+      if (kind.suggest === "boards") return { kind: "words", words: Object.keys(BOARDS), files: BOARD_FILE_EXTENSIONS };
+      return { kind: "words", words: kind.suggest === "drivers" ? [...VFIO_DRIVERS] : kind.suggest };
   }
 }
 

@@ -8,6 +8,9 @@ import { BOARDS, DEFAULT_BOARD } from "./index.ts";
 type BoardFileLoader = typeof import("./board-file/load-board-file.ts");
 type DtFile = typeof import("./device-tree/dt-file.ts");
 
+/** The file name endings that make a board value a file rather than a board name (any case): a board file, then device trees. */
+export const BOARD_FILE_EXTENSIONS = ["json", "dtb", "dts"] as const;
+
 /**
  * The board a name, path or spec stands for (the default board when none), with the IOMMU groups of its `smmus`
  * filled in: a path ending .json is a board file, one ending .dtb or .dts a device tree. Their readers are loaded only
