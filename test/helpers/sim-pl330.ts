@@ -2,7 +2,7 @@
 // space" (an ArrayBuffer with configurable unmapped, read-only and no-fetch pages, logging every transaction), and
 // tiny hand-written instruction encoders straight from the encoding table (pl330-smmu.md §1.5) — not an assembler.
 import type { DeviceSpec } from "../../src/sim/boards/board-spec.ts";
-import type { BusAccess, BusFault, DmaPort, IrqSink } from "../../src/sim/devices/device-model.ts";
+import type { BusAccess, BusFault, CatchUpBudget, DmaPort, IrqSink } from "../../src/sim/devices/device-model.ts";
 import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { Pl330 } from "../../src/sim/devices/pl330/pl330.ts";
 import { PL330_REG } from "../../src/sim/devices/pl330/registers.ts";
@@ -88,11 +88,12 @@ export interface Rig {
   put(iova: number, bytes: number[] | Uint8Array): void;
 }
 
-export function rig(options?: Record<string, unknown>, opts: { port?: FakePort | null; startMs?: number } = {}): Rig {
+export function rig(options?: Record<string, unknown>, opts: { port?: FakePort | null; startMs?: number; catchUp?: CatchUpBudget } = {}): Rig {
   const clock = new ManualClock(opts.startMs ?? 1000);
   const irq = new RecordingSink();
   const port = opts.port === null ? new FakePort(PAGE) : (opts.port ?? new FakePort());
-  const dmac = new Pl330(spec(options), opts.port === null ? { clock, irq } : { clock, irq, dma: port });
+  const budget = opts.catchUp ? { catchUp: opts.catchUp } : {};
+  const dmac = new Pl330(spec(options), opts.port === null ? { clock, irq, ...budget } : { clock, irq, dma: port, ...budget });
   return {
     clock,
     irq,

@@ -5,10 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import type { CatchUpBudget } from "../../src/sim/devices/device-model.ts";
 import { HOLD_OVER_MS } from "../../src/sim/devices/pl330/engine.ts";
-import { Pl330 } from "../../src/sim/devices/pl330/pl330.ts";
 import { STATE } from "../../src/sim/devices/pl330/registers.ts";
-import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
-import { ccr, chState, debug, FakePort, I, memcpyProgram, R, RecordingSink, rig, runUntil, spec, start, US, type Rig } from "../helpers/sim-pl330.ts";
+import { ccr, chState, debug, I, memcpyProgram, R, rig, runUntil, start, US, type Rig } from "../helpers/sim-pl330.ts";
 
 /**
  * A fake host clock that moves `perLookMs` each time it is read; every advance gets a window of `windowMs` from its
@@ -37,26 +35,9 @@ class FakeBudget implements CatchUpBudget {
 }
 
 /** A rig whose PL330 has a catch-up budget (same shape as pl330-helpers' rig). */
+/** A PL330 rig whose catch-up runs under `budget` (the host-time bound, faked). */
 function budgetRig(budget: CatchUpBudget, options?: Record<string, unknown>): Rig {
-  const clock = new ManualClock(1000);
-  const irq = new RecordingSink();
-  const port = new FakePort();
-  const dmac = new Pl330(spec(options), { clock, irq, dma: port, catchUp: budget });
-  return {
-    clock,
-    irq,
-    port,
-    dmac,
-    r: (o) => Number(dmac.read(0, o, 4)),
-    w: (o, v) => dmac.write(0, o, 4, BigInt(v >>> 0)),
-    tick(ms) {
-      clock.advance(ms);
-      dmac.advance();
-    },
-    put(iova, bytes) {
-      port.mem.set(bytes, iova);
-    },
-  };
+  return rig(options, { catchUp: budget });
 }
 
 const PROG = 0x1000;
