@@ -53,16 +53,16 @@ describe("a board whose users' device models cannot be loaded (test/fixtures/boa
   const own = tempSimState();
   const boardEnv = simEnv(own.dir, { VFIO_PLAT_SIM_BOARD: "test/fixtures/board-files/user-model-unloadable.json" });
   afterAll(() => own.dispose());
-  const missing = join(REPO, "test/fixtures/models/no-such-model.ts");
+  const broken = join(REPO, "test/fixtures/models/throws-at-load.ts");
   const noFactory = join(REPO, "test/fixtures/models/no-factory.ts");
   type Doc = { ok: boolean; findings: { check: string; status: string; message: string; fix?: string }[] };
   const models = (d: Doc) => d.findings.filter((f) => f.check === "user-model");
 
   test("doctor on one of them: FAIL naming the module, the device and why, its fix, exit 1 (the first run creates the board)", () => {
-    const r = runCli(["doctor", "1e000000.missing"], { env: boardEnv });
+    const r = runCli(["doctor", "1e000000.broken"], { env: boardEnv });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`[FAIL] device model ${missing} (1e000000.missing) failed in load: no such file: 1e000000.missing cannot be opened`);
-    expect(r.stdout).toContain("fix: fix the module, or the board's modelOptions.module for 1e000000.missing");
+    expect(r.stdout).toContain(`[FAIL] device model ${broken} (1e000000.broken) failed in load: this model is broken at load: 1e000000.broken cannot be opened`);
+    expect(r.stdout).toContain("fix: fix the module, or the path that names it (a board file's devices[].module.path) for 1e000000.broken");
     // The other one is not the device asked about: a warning.
     expect(r.stdout).toContain(`[warn] device model ${noFactory} (1f000000.no-factory) failed in load: the module has no default export`);
   });
@@ -73,7 +73,7 @@ describe("a board whose users' device models cannot be loaded (test/fixtures/boa
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.stdout) as Doc;
       expect(models(doc).map((f) => [f.status, f.message.split(" failed")[0]])).toEqual([
-        ["warn", `device model ${missing} (1e000000.missing)`],
+        ["warn", `device model ${broken} (1e000000.broken)`],
         ["warn", `device model ${noFactory} (1f000000.no-factory)`],
       ]);
       expect(doc.findings.find((f) => f.check === "vfio")).toMatchObject({ status: "ok" });
