@@ -151,6 +151,15 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
       message: `${dev.name} shows no IOMMU group yet: an unbound PCI function on a device-tree kernel joins its group when a driver first probes it`,
       fix: { kind: "bind-then-check", device: dev.name },
     });
+  } else if (dev.iommuGroup === undefined && dev.driver === undefined && dtNamesIommu(b, dev)) {
+    // of_dma_configure (and with it of_iommu_configure) runs in really_probe: a master no driver has probed yet,
+    // whose device tree names its IOMMU (`iommus`), joins its group at its first probe.
+    out.push({
+      check: "iommu-group",
+      status: "info",
+      message: `${dev.name} shows no IOMMU group yet: its device tree names an IOMMU (iommus), and it joins that IOMMU's group when a driver first probes it`,
+      fix: { kind: "bind-then-check", device: dev.name },
+    });
   } else if (dev.iommuGroup === undefined) {
     out.push({
       check: "iommu-group",
@@ -247,4 +256,13 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
     );
   }
   return out;
+}
+
+/** The device's device-tree node names an IOMMU (an `iommus` property), whether or not its group exists yet. */
+function dtNamesIommu(b: KernelBoundary, dev: HostDevice): boolean {
+  try {
+    return b.fs.exists(`${dev.sysfsPath}/of_node/iommus`);
+  } catch {
+    return false;
+  }
 }
