@@ -1,10 +1,12 @@
 // Boards with a user's own device model for tests: QEMU virt plus one device whose model is a module file, written
 // into a state directory through the library (a board is fixed when its state directory is created). The CLI way is a
 // board file: examples/copy-engine/board.json in VFIO_PLAT_SIM_BOARD (test/cli/user-model.test.ts).
+import { expect } from "bun:test";
 import { resolve } from "node:path";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import type { BoardSpec, DeviceSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT } from "../../src/sim/boards/virt.ts";
+import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
 import { createSimBoundary } from "../../src/sim/index.ts";
 import { StateStore } from "../../src/sim/state/state-store.ts";
 
@@ -54,4 +56,15 @@ export function addDevice(stateDir: string, spec: DeviceSpec): void {
     s.board.devices.push(spec);
     s.devices[spec.name] = {};
   });
+}
+
+/** What `fn` throws, which must be a UserModelError. */
+export function failure(fn: () => unknown): UserModelError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserModelError);
+    return e as UserModelError;
+  }
+  throw new Error("expected a UserModelError, nothing was thrown");
 }

@@ -10,7 +10,7 @@ import type { DeviceSpec } from "../../src/sim/boards/board-spec.ts";
 import type { BusAccess, DeviceContext, DeviceModel } from "../../src/sim/devices/device-model.ts";
 import { ManualClock } from "../../src/sim/devices/manual-clock.ts";
 import { DEVICE_MODELS } from "../../src/sim/devices/registry.ts";
-import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
+import { failure } from "../helpers/user-model-board.ts";
 import { MAX_ADVANCES } from "../../src/sim/devices/user-model-adapter.ts";
 
 const SCRATCH = resolve(import.meta.dir, "../fixtures/models/scratch-model.ts");
@@ -41,17 +41,6 @@ function board(s: DeviceSpec, dma?: DeviceContext["dma"]) {
   };
   const model: DeviceModel = DEVICE_MODELS["module"]!(s, ctx);
   return { model, clock, levels, pulses };
-}
-
-/** What `fn` throws, which must be a UserModelError. */
-function failure(fn: () => unknown): UserModelError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserModelError);
-    return e as UserModelError;
-  }
-  throw new Error("expected a UserModelError, nothing was thrown");
 }
 
 describe("a user model from its module", () => {

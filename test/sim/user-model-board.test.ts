@@ -8,9 +8,8 @@ import { join } from "node:path";
 import { inspectState, StateDamagedError } from "../../src/sim/index.ts";
 import { bootState } from "../../src/sim/state/board-state.ts";
 import { parseState } from "../../src/sim/state/state-store.ts";
-import { UserModelError } from "../../src/sim/devices/user-model-errors.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
-import { SCRATCH_MODULE, userDevice, virtWith } from "../helpers/user-model-board.ts";
+import { failure, SCRATCH_MODULE, userDevice, virtWith } from "../helpers/user-model-board.ts";
 import { PL031, bindVfio, openRaw, read32, write32 } from "../helpers/sim-kernel.ts";
 
 const DEV = "1d000000.scratch";
@@ -34,17 +33,6 @@ function scratchBoard(): TestBoard {
 
 type Saved = { models: Record<string, unknown> };
 const savedState = (dir: string) => JSON.parse(readFileSync(join(dir, "board.json"), "utf8")) as Saved;
-
-/** What `fn` throws (a UserModelError). */
-function failure(fn: () => unknown): UserModelError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserModelError);
-    return e as UserModelError;
-  }
-  throw new Error("nothing was thrown");
-}
 
 describe("a user model on the board", () => {
   test("its registers are saved at the last close and restored by the next process", () => {
