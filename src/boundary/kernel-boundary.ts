@@ -109,6 +109,12 @@ export interface OsPrimitives {
   /** Anonymous, page-aligned, zero-filled process memory. */
   allocMemory(length: number): ProcessMemory;
   /**
+   * Process memory the kernel keeps resident and in place, for DMA without an IOMMU. `hugePageSize` given: MAP_HUGETLB
+   * pages of that size (SyscallError ENOMEM when the pool is short). Omitted: small pages locked with mlock (SyscallError
+   * ENOMEM / EPERM past RLIMIT_MEMLOCK). Zero-filled; `free()` unlocks and unmaps.
+   */
+  allocPinnedMemory(length: number, hugePageSize?: number): ProcessMemory;
+  /**
    * A view of `length` bytes of this process's memory at `address`, for a model that performs DMA into memory the
    * program mapped. The caller must have proven the range is mapped (see `isMapped`).
    */

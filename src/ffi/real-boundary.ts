@@ -9,6 +9,8 @@ import {
   type PollRequest,
   type ProcessMemory,
 } from "../boundary/kernel-boundary.ts";
+import { errnoOf } from "../boundary/errno.ts";
+import { SyscallError } from "../boundary/syscall-error.ts";
 import { fdKindOfPath, GROUP_IOCTLS, type FdKind } from "../vfio/abi/ioctls.ts";
 import { lastError } from "./errno.ts";
 import { libc, SC_PAGESIZE } from "./libc.ts";
@@ -115,6 +117,10 @@ export function createRealBoundary(): KernelBoundary {
 
     allocMemory(length: number): ProcessMemory {
       return allocMemory(length, getPageSize());
+    },
+    allocPinnedMemory(_length: number, _hugePageSize?: number): ProcessMemory {
+      // Placeholder: pinned memory (mlock / MAP_HUGETLB) is not implemented yet.
+      throw new SyscallError({ syscall: "mmap", errno: errnoOf("ENOSYS") });
     },
     memoryAt,
     isMapped,

@@ -100,6 +100,11 @@ export class SimBoundary implements KernelBoundary {
   allocMemory(length: number): ProcessMemory {
     return this.opts.os.allocMemory(length);
   }
+  allocPinnedMemory(length: number, hugePageSize?: number): ProcessMemory {
+    // Placeholder until the simulated physical memory model owns pinning: ordinary process memory.
+    void hugePageSize;
+    return this.opts.os.allocMemory(length);
+  }
   memoryAt(address: bigint, length: number): Uint8Array {
     return this.opts.os.memoryAt(address, length);
   }

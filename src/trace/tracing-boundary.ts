@@ -71,6 +71,8 @@ export function tracingBoundary(inner: KernelBoundary, sink: TraceSink): KernelB
     read: (fd, buf) => call(() => `read(${name(fd)}, ${buf.length})`, () => inner.read(fd, buf)),
     write: (fd, buf) => call(() => `write(${name(fd)}, [${hexBytes(buf)}])`, () => inner.write(fd, buf)),
     allocMemory: (n): ProcessMemory => call(() => `allocMemory(0x${n.toString(16)})`, () => inner.allocMemory(n), (m) => `0x${m.address.toString(16)}`),
+    allocPinnedMemory: (n, huge): ProcessMemory =>
+      call(() => `allocPinnedMemory(0x${n.toString(16)}${huge === undefined ? "" : `, huge 0x${huge.toString(16)}`})`, () => inner.allocPinnedMemory(n, huge), (m) => `0x${m.address.toString(16)}`),
     memoryAt: (a, n) => inner.memoryAt(a, n),
     isMapped: (a, n, p) => inner.isMapped(a, n, p),
     isEventFd: (fd) => inner.isEventFd(fd),

@@ -160,6 +160,9 @@ export class ScriptedBoundary implements KernelBoundary {
   allocMemory(_length: number): ProcessMemory {
     throw new Error("ScriptedBoundary: no process memory");
   }
+  allocPinnedMemory(_length: number): ProcessMemory {
+    throw new Error("ScriptedBoundary: no process memory");
+  }
   memoryAt(_address: bigint, _length: number): Uint8Array {
     throw new Error("ScriptedBoundary: no process memory");
   }
