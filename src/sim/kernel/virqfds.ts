@@ -35,7 +35,16 @@ export class Virqfds {
     return out;
   }
 
-  /** For each virqfd whose eventfd was signalled: consume the counter and run its handler. */
+  /** Is `fd` the eventfd of an installed mask or unmask virqfd? */
+  has(fd: number): boolean {
+    return this.list().some((v) => v.fd === fd);
+  }
+
+  /**
+   * For each virqfd whose eventfd was signalled: consume the counter and run its handler. (A count already pending
+   * when a virqfd is installed runs the handler too; the kernel leaves that count in the eventfd until the next
+   * signal, the simulator consumes it at once: only a program reading its own virqfd eventfd could tell.)
+   */
   service(list = this.list()): void {
     if (list.length === 0) return;
     const ready = this.os.poll(list.map((v) => ({ fd: v.fd, events: POLLIN })), 0);
