@@ -134,7 +134,7 @@ function parseDma(rest: string[]): Step {
   }
 }
 
-const IRQ_ACTIONS: readonly IrqAction[] = ["arm", "wait", "unmask", "mask", "trigger", "disarm", "expect-none"];
+export const IRQ_ACTIONS: readonly IrqAction[] = ["arm", "wait", "unmask", "mask", "trigger", "disarm", "expect-none"];
 const IRQ_USAGE =
   "irq arm|wait|unmask|mask|trigger|disarm INDEX, irq wait|expect-none INDEX PERIOD, irq unmask-fd|mask-fd INDEX [off], " +
   "irq signal-unmask|signal-mask INDEX";
