@@ -1,7 +1,8 @@
 // Policy: SET_IRQS DATA_EVENTFD with ACTION_MASK / ACTION_UNMASK installs a virqfd, as vfio-platform does in Linux
 // 6.12 (vfio_virqfd_enable): each signal of that eventfd runs the mask or unmask handler without a system call of
 // the program's own, also while the program sleeps in poll; a second one is EBUSY, a non-eventfd EINVAL, a closed
-// fd EBADF, fd -1 removes it. The interrupt is the PL031's level alarm line on the simulated board.
+// fd EBADF, fd -1 removes it; a signal runs the handler inside write(2); one eventfd serving both runs both, newest
+// first. The interrupt is the PL031's level alarm line on the simulated board.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { EFD_CLOEXEC, EFD_NONBLOCK, type Fd } from "../../src/boundary/kernel-boundary.ts";
 import { isSyscallError } from "../../src/boundary/syscall-error.ts";
@@ -187,6 +188,33 @@ describe("mask/unmask virqfds on a vfio-platform level interrupt", () => {
       expect(alarm.take()).toBe(0n);
       alarm.unmask();
     } finally {
+      alarm.disable();
+    }
+  });
+  test("one eventfd as both the mask and the unmask virqfd: a signal runs both, the newest first (the wait queue's order)", () => {
+    const alarm = session.device.irq(0);
+    alarm.enable();
+    alarm.unmask();
+    alarm.take();
+    const efd = newEventFd();
+    try {
+      // mask installed first, unmask second: unmask runs, then mask; the line ends masked.
+      expect(setVirqfd(VFIO_IRQ_SET_ACTION_MASK, efd)).toBeUndefined();
+      expect(setVirqfd(VFIO_IRQ_SET_ACTION_UNMASK, efd)).toBeUndefined();
+      board.b.write(efd, ONE);
+      alarm.trigger();
+      expect(alarm.take()).toBe(0n);
+      // Reinstalled the other way round: mask runs, then unmask; the line ends unmasked.
+      expect(setVirqfd(VFIO_IRQ_SET_ACTION_MASK, -1)).toBeUndefined();
+      expect(setVirqfd(VFIO_IRQ_SET_ACTION_MASK, efd)).toBeUndefined();
+      board.b.write(efd, ONE);
+      alarm.trigger();
+      expect(alarm.take()).toBe(1n);
+      alarm.unmask();
+    } finally {
+      setVirqfd(VFIO_IRQ_SET_ACTION_MASK, -1);
+      setVirqfd(VFIO_IRQ_SET_ACTION_UNMASK, -1);
+      board.b.close(efd);
       alarm.disable();
     }
   });
