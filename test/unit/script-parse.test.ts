@@ -105,3 +105,7 @@ test.each([
   expect(() => parseScript(text)).toThrow(UsageError);
   expect(() => parseScript(text)).toThrow(re);
 });
+
+test("an unknown irq action is named before its index is looked at", () => {
+  expect(() => parseScript("irq poke x")).toThrow(/unknown irq action 'poke'/);
+});

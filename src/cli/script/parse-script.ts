@@ -141,9 +141,10 @@ const IRQ_USAGE =
 
 function parseIrq(rest: string[]): Step {
   const action = rest[0] ?? "";
-  const index = rest[1] === undefined ? 0 : parseU32(rest[1], "interrupt index");
   const fdAction = /^(un)?mask-fd$/.exec(action);
   const signal = /^signal-(un)?mask$/.exec(action);
+  if (!fdAction && !signal && !IRQ_ACTIONS.includes(action as IrqAction)) throw new UsageError(`unknown irq action '${action}'`, IRQ_USAGE);
+  const index = rest[1] === undefined ? 0 : parseU32(rest[1], "interrupt index");
   if (fdAction || signal) {
     const which = (fdAction ?? signal)![1] ? "unmask" : "mask";
     const extra = fdAction && rest[2] === "off" ? 3 : 2;
@@ -152,7 +153,6 @@ function parseIrq(rest: string[]): Step {
     }
     return fdAction ? { op: "irq-virqfd", action: which, index, off: extra === 3 } : { op: "irq-signal", action: which, index };
   }
-  if (!IRQ_ACTIONS.includes(action as IrqAction)) throw new UsageError(`unknown irq action '${action}'`, IRQ_USAGE);
   const step: Step = { op: "irq", action: action as IrqAction, index };
   if (rest[2] !== undefined) {
     if (action !== "wait" && action !== "expect-none") throw new UsageError(`irq ${action} takes no timeout`);
