@@ -96,12 +96,7 @@ export class SimBoundary implements KernelBoundary {
   write(fd: Fd, buf: Uint8Array): number {
     if (this.k.fds.has(fd)) throw this.k.fds.error("EINVAL", "write", fd);
     const n = this.opts.os.write(fd, buf);
-    // Signalling a virqfd's eventfd runs its mask or unmask handler before write(2) returns (the eventfd wakes its
-    // waiters in the writer's context), so the program sees the line masked or unmasked at once.
-    if (this.k.virqfds.has(fd)) {
-      this.k.enter();
-      this.k.leave();
-    }
+    this.k.wrote(fd);
     return n;
   }
   allocMemory(length: number): ProcessMemory {
