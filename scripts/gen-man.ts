@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { completionModel, type ModelCommand, type ModelOption } from "../src/cli/completion/model.ts";
 import { EXIT_CODES } from "../src/cli/output/exit-codes.ts";
+import { SCRIPT_VERBS } from "../src/cli/script/script-verbs.ts";
 import { valueWords } from "../src/cli/output/option-words.ts";
 import { VERSION } from "../src/cli/version.ts";
 
@@ -108,6 +109,9 @@ export function manPage(opts: { date?: string } = {}): string {
       p(".RE");
     }
   }
+
+  p(".SH RUN SCRIPTS", roff("A run script has one step per line (# starts a comment; with -e, ; separates lines). It is checked whole before its first step, and the first failing step stops it, naming its line."));
+  for (const v of SCRIPT_VERBS) p(".TP", B(v.form), roff(v.meaning) + ".");
 
   p(".SH OPTIONS", roff("These work with every command, before or after it."));
   for (const o of m.globals) p(".TP", optionTerm(o), optionText(o));

@@ -29,6 +29,7 @@ export {
   type Width,
 } from "./vfio/region.ts";
 export { Irq, IrqEvent, IrqRefusedError, type IrqEventJson, type IrqInfo, type IrqRefusal } from "./vfio/irq.ts";
+export { VirqfdHandle, type VirqfdAction } from "./vfio/virqfd.ts";
 export { DmaBuffer } from "./vfio/dma-buffer.ts";
 export { decodeIommuInfo, findFreeIova, type IommuInfo, type IovaRange } from "./vfio/iommu-info.ts";
 export { VfioSession, iommuGroupOf, resolveGroupNode, type IommuMode, type OpenOptions, type SessionParts } from "./vfio/session.ts";

@@ -97,6 +97,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       "vfio-plat run 9010000.pl031 alarm.vfio",
       "echo 'read 0:0xfe0.b 8' | vfio-plat run 9010000.pl031 -",
+      "vfio-plat run 9010000.pl031 -e 'irq unmask-fd 0; irq arm 0; irq wait 0; write 0:0x1c 1; irq signal-unmask 0'",
     ],
     load: () => import("./commands/run.ts"),
   }),

@@ -95,7 +95,9 @@ export class SimBoundary implements KernelBoundary {
   }
   write(fd: Fd, buf: Uint8Array): number {
     if (this.k.fds.has(fd)) throw this.k.fds.error("EINVAL", "write", fd);
-    return this.opts.os.write(fd, buf);
+    const n = this.opts.os.write(fd, buf);
+    this.k.wrote(fd);
+    return n;
   }
   allocMemory(length: number): ProcessMemory {
     return this.opts.os.allocMemory(length);

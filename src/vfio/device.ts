@@ -174,6 +174,7 @@ export class Device {
     this.closed = true;
     for (const irq of this.irqCache.values()) {
       try {
+        irq.closeVirqfds();
         irq.disable();
       } catch {
         // The fd is about to be closed, which frees the IRQ in the kernel anyway.

@@ -20,6 +20,7 @@ import { DEVICE_IOCTLS } from "./abi/ioctls.ts";
 import { encodeIrqSet } from "./abi/irq-set.ts";
 import { AbortedError, UnsupportedError, VfioError } from "./errors.ts";
 import { vfioIoctl } from "./ioctl-call.ts";
+import { setVirqfd, VirqfdHandle, type VirqfdAction, type VirqfdTarget } from "./virqfd.ts";
 
 export interface IrqInfo {
   index: number;
@@ -101,6 +102,8 @@ export class Irq {
   private efd: Fd | undefined;
   private readonly counter = new Uint8Array(8);
   private readonly counterView = new BigUint64Array(this.counter.buffer);
+  /** Mask/unmask eventfds created by maskEventfd()/unmaskEventfd() and not closed yet. */
+  private readonly virqfds = new Set<VirqfdHandle>();
 
   constructor(
     private readonly b: KernelBoundary,
@@ -180,6 +183,58 @@ export class Irq {
   /** Unmask the line; a level interrupt still asserted fires again at once. */
   unmask(): void {
     this.set(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 1, "unmask");
+  }
+
+  /**
+   * Install `fd` as the line's unmask eventfd (SET_IRQS DATA_EVENTFD|ACTION_UNMASK): from now on each signal of that
+   * eventfd unmasks the line, without an ioctl. `undefined` removes it (fd -1; succeeds when none is installed). No
+   * trigger is needed. See unmaskEventfd() for an eventfd this library creates and closes.
+   * @throws VfioError with the kernel's errno: EINVAL when the line is not MASKABLE (edge) or `fd` is not an
+   *   eventfd, EBADF when `fd` is not open, EBUSY when an unmask eventfd is installed already (remove it first)
+   */
+  setUnmaskEventfd(fd: Fd | undefined): void {
+    this.requireImplemented();
+    setVirqfd(this.target, "unmask", fd);
+  }
+
+  /**
+   * Install `fd` as the line's mask eventfd (SET_IRQS DATA_EVENTFD|ACTION_MASK): each signal masks the line.
+   * vfio-platform supports it (vfio-pci does not: ENOTTY there). `undefined` removes it.
+   * @throws VfioError as setUnmaskEventfd (EINVAL: not MASKABLE or not an eventfd; EBADF; EBUSY: one installed)
+   */
+  setMaskEventfd(fd: Fd | undefined): void {
+    this.requireImplemented();
+    setVirqfd(this.target, "mask", fd);
+  }
+
+  /**
+   * Create an eventfd and install it as the unmask eventfd; `signal()` on the handle unmasks the line, `close()`
+   * removes and closes it (so does the device's close).
+   * @throws VfioError as setUnmaskEventfd (the eventfd is closed again)
+   */
+  unmaskEventfd(): VirqfdHandle {
+    return this.createVirqfd("unmask");
+  }
+
+  /** Create an eventfd and install it as the mask eventfd (see unmaskEventfd). @throws VfioError as setMaskEventfd */
+  maskEventfd(): VirqfdHandle {
+    return this.createVirqfd("mask");
+  }
+
+  /** Close every mask/unmask eventfd created through this object (the device's close calls it). */
+  closeVirqfds(): void {
+    for (const h of [...this.virqfds]) h.close();
+  }
+
+  private createVirqfd(action: VirqfdAction): VirqfdHandle {
+    this.requireImplemented();
+    const h = VirqfdHandle.create(this.target, action, (x) => this.virqfds.delete(x));
+    this.virqfds.add(h);
+    return h;
+  }
+
+  private get target(): VirqfdTarget {
+    return { b: this.b, deviceFd: this.deviceFd, device: this.device, index: this.index };
   }
 
   /** Loopback: make the kernel run the handler as if the line fired (level interrupts end up masked). */

@@ -39,3 +39,14 @@ test("the demo script (README's first command) runs end to end: DMA verified, th
   expect(out).toContain("F_PERMISSION (event 0x13)");
   expect(out).toContain("back on dma-pl330");
 });
+
+test("examples/virqfd-example.ts runs: the automasked alarm is held, then let through by another process's unmask eventfd write", () => {
+  const r = Bun.spawnSync([process.execPath, "examples/virqfd-example.ts"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+  expect(r.stderr.toString()).toBe("");
+  expect(r.exitCode).toBe(0);
+  const out = r.stdout.toString();
+  expect(out).toContain("first alarm: count 1; the kernel masked the line");
+  expect(out).toContain("within 1.5 s: no event, RTCRIS=1"); // the second alarm fell due, the line stayed masked
+  expect(out).toMatch(/second alarm: count 1, let through by process \d+'s write to the unmask eventfd/);
+  expect(out).toContain("9010000.pl031 back on rtc-pl031");
+});

@@ -46,7 +46,7 @@ export type Call =
   | { op: "eventfd"; fd: Fd; flags: number }
   | { op: "poll"; fds: PollRequest[]; timeoutMs: number }
   | { op: "read"; fd: Fd; length: number }
-  | { op: "write"; fd: Fd; length: number };
+  | { op: "write"; fd: Fd; length: number; data: Uint8Array };
 
 /** An answer: a return value, an errno name to throw as SyscallError, or a function of the call's buffer. */
 export type Answer<A> = number | { errno: string } | ((arg: A) => number | { errno: string });
@@ -154,7 +154,7 @@ export class ScriptedBoundary implements KernelBoundary {
     return this.answer("read", buf, "read", fd);
   }
   write(fd: Fd, buf: Uint8Array): number {
-    this.calls.push({ op: "write", fd, length: buf.length });
+    this.calls.push({ op: "write", fd, length: buf.length, data: buf.slice() });
     return buf.length;
   }
   allocMemory(_length: number): ProcessMemory {

@@ -3,7 +3,8 @@ import { eduIommufd } from "./edu-iommufd.scenario.ts";
 import { eduSmmuv3 } from "./edu-smmuv3.scenario.ts";
 import { errnoParityNoiommu, errnoParitySmmuv3 } from "./errno-parity.scenario.ts";
 import { pl031Noiommu } from "./pl031-noiommu.scenario.ts";
+import { pl031Virqfd } from "./pl031-virqfd.scenario.ts";
 import type { Scenario } from "./scenario.ts";
 import { virtioMmioNoiommu } from "./virtio-mmio-noiommu.scenario.ts";
 
-export const SCENARIOS: Scenario[] = [pl031Noiommu, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd];
+export const SCENARIOS: Scenario[] = [pl031Noiommu, pl031Virqfd, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd];

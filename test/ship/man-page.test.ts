@@ -63,7 +63,7 @@ test("each option's value kind and default come from the option table (ranges as
 
 test("the sections come in the usual order, and EXIT STATUS lists every code", () => {
   const sections = [...page.matchAll(/^\.SH (.+)$/gm)].map((m) => m[1]);
-  expect(sections).toEqual(["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"]);
+  expect(sections).toEqual(["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "RUN SCRIPTS", "OPTIONS", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"]);
   const exitSection = text.slice(text.indexOf(".SH EXIT STATUS"), text.indexOf(".SH ENVIRONMENT"));
   for (const e of EXIT_CODES) expect(exitSection).toContain(`${e.code} (${e.name})`);
   for (const [name] of ENVIRONMENT) expect(text).toContain(name);

@@ -81,3 +81,31 @@ test.each([
   expect(() => parseScript(text)).toThrow(UsageError);
   expect(() => parseScript(text)).toThrow(re);
 });
+
+test("mask/unmask eventfd verbs: install, remove with off, signal, expect-none with and without a period", () => {
+  const s = parseScript("irq unmask-fd 0; irq mask-fd 2 off; irq signal-unmask 0; irq signal-mask 1; irq expect-none 0 1500ms; irq expect-none 3".split(";").join("\n"));
+  expect(s.map((l) => l.step)).toEqual([
+    { op: "irq-virqfd", action: "unmask", index: 0, off: false },
+    { op: "irq-virqfd", action: "mask", index: 2, off: true },
+    { op: "irq-signal", action: "unmask", index: 0 },
+    { op: "irq-signal", action: "mask", index: 1 },
+    { op: "irq", action: "expect-none", index: 0, timeoutMs: 1500 },
+    { op: "irq", action: "expect-none", index: 3 },
+  ]);
+});
+
+test.each([
+  ["irq unmask-fd 0 on", /unexpected 'on'/],
+  ["irq mask-fd 0 off off", /unexpected 'off'/],
+  ["irq signal-unmask 0 off", /unexpected 'off'/],
+  ["irq signal-unmask -1", /signs are not accepted/],
+  ["irq unmask-fds 0", /unknown irq action 'unmask-fds'/],
+  ["irq trigger 0 1s", /takes no timeout/],
+])("eventfd verb %p is refused", (text, re) => {
+  expect(() => parseScript(text)).toThrow(UsageError);
+  expect(() => parseScript(text)).toThrow(re);
+});
+
+test("an unknown irq action is named before its index is looked at", () => {
+  expect(() => parseScript("irq poke x")).toThrow(/unknown irq action 'poke'/);
+});

@@ -41,6 +41,10 @@ export function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number })
       if (path.startsWith("/sys/")) return "see vfio-plat list for the devices on this machine";
       return undefined;
     case "EBUSY":
+      // vfio_virqfd_enable: the interrupt has an eventfd for this action already (one mask and one unmask each).
+      if (s.request === "VFIO_DEVICE_SET_IRQS") {
+        return "the interrupt has a mask or unmask eventfd of this kind already: remove it first (irq unmask-fd INDEX off, irq mask-fd INDEX off)";
+      }
       if (ctx.pid !== undefined) return `another process (pid ${ctx.pid}) holds ${path || "the group"}; stop it and retry`;
       if (path) return `another process holds ${path}; find it with: fuser -v ${path}`;
       return "another process holds the group or device; stop it and retry";

@@ -28,13 +28,16 @@ function variablesRead(step: Step): string[] {
 /**
  * Walk the script in order and refuse, with the line number, what would fail half-way: `$x` before `read ... as x`
  * or `dma map x`; `dma fill/expect/unmap x` while x is not mapped; `dma map x` while x is still mapped; `irq wait N`
- * while N is not armed (`irq arm N` first).
+ * or `irq expect-none N` while N is not armed (`irq arm N` first); `irq signal-unmask N` with no `irq unmask-fd N`
+ * installed (and the same for mask).
  * @throws UsageError "line N: ..."
  */
 export function checkScriptFlow(lines: readonly ScriptLine[]): void {
   const vars = new Set<string>();
   const mapped = new Map<string, number>();
   const armed = new Set<number>();
+  /** "unmask:0": the mask/unmask eventfds installed at this line. */
+  const virqfds = new Set<string>();
   for (const { line, step } of lines) {
     atLine(line, () => {
       for (const name of variablesRead(step)) {
@@ -52,8 +55,21 @@ export function checkScriptFlow(lines: readonly ScriptLine[]): void {
         case "irq":
           if (step.action === "arm") armed.add(step.index);
           else if (step.action === "disarm") armed.delete(step.index);
-          else if (step.action === "wait" && !armed.has(step.index)) {
-            throw new UsageError(`irq wait ${step.index}: interrupt ${step.index} is not armed`, `arm it first: irq arm ${step.index}`);
+          else if ((step.action === "wait" || step.action === "expect-none") && !armed.has(step.index)) {
+            throw new UsageError(`irq ${step.action} ${step.index}: interrupt ${step.index} is not armed`, `arm it first: irq arm ${step.index}`);
+          }
+          break;
+        case "irq-virqfd":
+          // A second install without `off` is left to the kernel (EBUSY), whose answer the lab compares.
+          if (step.off) virqfds.delete(`${step.action}:${step.index}`);
+          else virqfds.add(`${step.action}:${step.index}`);
+          break;
+        case "irq-signal":
+          if (!virqfds.has(`${step.action}:${step.index}`)) {
+            throw new UsageError(
+              `irq signal-${step.action} ${step.index}: no ${step.action} eventfd is installed on interrupt ${step.index} at this line`,
+              `install one first: irq ${step.action}-fd ${step.index}`,
+            );
           }
           break;
         case "dma-map": {
@@ -126,6 +142,8 @@ export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[]
           break;
         }
         case "irq":
+        case "irq-virqfd":
+        case "irq-signal":
           if (step.index >= info.numIrqs) {
             throw new UsageError(`${device.name} has no interrupt ${step.index} (it has ${info.numIrqs})`, "see `vfio-plat info` for its interrupts");
           }

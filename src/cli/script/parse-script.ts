@@ -29,13 +29,20 @@ export type Step =
   | { op: "read"; access: Access; count?: number; as?: string }
   | { op: "write"; access: Access; value: ValueExpr; mask?: bigint }
   | { op: "expect"; access: Access; value: ValueExpr; mask?: bigint }
-  | { op: "irq"; action: "arm" | "wait" | "unmask" | "mask" | "trigger" | "disarm"; index: number; timeoutMs?: number }
+  | { op: "irq"; action: IrqAction; index: number; timeoutMs?: number }
+  /** `irq unmask-fd|mask-fd INDEX [off]`: install (or with `off` remove) an eventfd the kernel unmasks/masks on. */
+  | { op: "irq-virqfd"; action: "mask" | "unmask"; index: number; off: boolean }
+  /** `irq signal-unmask|signal-mask INDEX`: signal that eventfd (write 1 to it). */
+  | { op: "irq-signal"; action: "mask" | "unmask"; index: number }
   | { op: "sleep"; ms: number }
   | { op: "reset" }
   | { op: "dma-map"; name: string; size: number; perm: DmaPerm; iova?: bigint }
   | { op: "dma-fill"; name: string; pattern: DmaPattern }
   | { op: "dma-expect"; name: string; pattern: DmaPattern; offset?: number; length?: number }
   | { op: "dma-unmap"; name: string };
+
+/** The `irq` steps that are one SET_IRQS or a wait: `irq ACTION INDEX [PERIOD]`. */
+export type IrqAction = "arm" | "wait" | "unmask" | "mask" | "trigger" | "disarm" | "expect-none";
 
 export interface ScriptLine {
   line: number;
@@ -127,6 +134,34 @@ function parseDma(rest: string[]): Step {
   }
 }
 
+export const IRQ_ACTIONS: readonly IrqAction[] = ["arm", "wait", "unmask", "mask", "trigger", "disarm", "expect-none"];
+const IRQ_USAGE =
+  "irq arm|wait|unmask|mask|trigger|disarm INDEX, irq wait|expect-none INDEX PERIOD, irq unmask-fd|mask-fd INDEX [off], " +
+  "irq signal-unmask|signal-mask INDEX";
+
+function parseIrq(rest: string[]): Step {
+  const action = rest[0] ?? "";
+  const fdAction = /^(un)?mask-fd$/.exec(action);
+  const signal = /^signal-(un)?mask$/.exec(action);
+  if (!fdAction && !signal && !IRQ_ACTIONS.includes(action as IrqAction)) throw new UsageError(`unknown irq action '${action}'`, IRQ_USAGE);
+  const index = rest[1] === undefined ? 0 : parseU32(rest[1], "interrupt index");
+  if (fdAction || signal) {
+    const which = (fdAction ?? signal)![1] ? "unmask" : "mask";
+    const extra = fdAction && rest[2] === "off" ? 3 : 2;
+    if (rest.length > extra) {
+      throw new UsageError(`unexpected '${rest[extra]}'`, fdAction ? `irq ${action} INDEX, or irq ${action} INDEX off to remove it` : `irq ${action} INDEX`);
+    }
+    return fdAction ? { op: "irq-virqfd", action: which, index, off: extra === 3 } : { op: "irq-signal", action: which, index };
+  }
+  const step: Step = { op: "irq", action: action as IrqAction, index };
+  if (rest[2] !== undefined) {
+    if (action !== "wait" && action !== "expect-none") throw new UsageError(`irq ${action} takes no timeout`);
+    step.timeoutMs = parsePeriod(rest[2], action === "wait" ? "timeout" : "period");
+  }
+  if (rest.length > 3) throw new UsageError(`unexpected '${rest[3]}'`);
+  return step;
+}
+
 function parseStep(words: string[]): Step {
   const [verb, ...rest] = words;
   switch (verb) {
@@ -152,20 +187,8 @@ function parseStep(words: string[]): Step {
       const access = parseAccess(rest[0]!);
       return { op: verb, access, ...parseValueMask(rest[1]!, access.width) };
     }
-    case "irq": {
-      const action = rest[0];
-      if (!["arm", "wait", "unmask", "mask", "trigger", "disarm"].includes(action ?? "")) {
-        throw new UsageError(`unknown irq action '${action ?? ""}'`, "irq arm|wait|unmask|mask|trigger|disarm INDEX [TIMEOUT]");
-      }
-      const index = rest[1] === undefined ? 0 : parseU32(rest[1], "interrupt index");
-      const step: Step = { op: "irq", action: action as "arm", index };
-      if (rest[2] !== undefined) {
-        if (action !== "wait") throw new UsageError(`irq ${action} takes no timeout`);
-        step.timeoutMs = parsePeriod(rest[2], "timeout");
-      }
-      if (rest.length > 3) throw new UsageError(`unexpected '${rest[3]}'`);
-      return step;
-    }
+    case "irq":
+      return parseIrq(rest);
     case "sleep":
       if (rest.length !== 1) throw new UsageError("sleep needs a period", "sleep 100ms");
       return { op: "sleep", ms: parsePeriod(rest[0]!, "sleep period") };

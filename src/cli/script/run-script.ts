@@ -1,13 +1,15 @@
 // Executes a parsed, checked `run` script against one open device: each step is reported as it happens (a line of
 // text, or a JSON Lines record), and the first failing step stops the script with its line number in the error. A
 // signal stops it before the next step (a checkpoint precedes each one; `sleep` and `irq wait` end on it). DMA buffers
-// the script maps live until `dma unmap` or the end of the script, whichever comes first.
+// the script maps live until `dma unmap` or the end of the script, whichever comes first; so do the mask/unmask
+// eventfds it installs (`irq unmask-fd N` ... `irq unmask-fd N off`).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
 import { TimeoutError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 import type { Device } from "../../vfio/device.ts";
+import type { VirqfdHandle } from "../../vfio/virqfd.ts";
 import { fillPattern, findMismatch, patternName } from "./dma-pattern.ts";
 import { hex } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
@@ -80,6 +82,12 @@ function explainMapRefusal(
   return new DmaMapRefusal(`line ${line}: dma map ${name} at 0x${iova.toString(16)}`, e as VfioError, `${problem}; choose another IOVA, or leave out 'at'`);
 }
 
+/** What a script holds until its end: DMA buffers by name, mask/unmask eventfds by "unmask:INDEX". */
+interface ScriptResources {
+  buffers: Map<string, DmaBuffer>;
+  virqfds: Map<string, VirqfdHandle>;
+}
+
 /** How far a script got: the steps finished (a signal or an error stops it early). */
 export interface ScriptProgress {
   done: number;
@@ -105,10 +113,12 @@ export async function runScript(
   progress: ScriptProgress = { done: 0 },
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
+  const virqfds = new Map<string, VirqfdHandle>();
   try {
-    await runSteps(device, lines, out, signal, dma, buffers, progress);
+    await runSteps(device, lines, out, signal, dma, { buffers, virqfds }, progress);
   } finally {
     for (const buf of buffers.values()) buf.release();
+    for (const h of virqfds.values()) h.close();
   }
 }
 
@@ -118,7 +128,7 @@ async function runSteps(
   out: ScriptOutput,
   signal: AbortSignal,
   dma: ScriptDma | undefined,
-  buffers: Map<string, DmaBuffer>,
+  { buffers, virqfds }: ScriptResources,
   progress: ScriptProgress,
 ): Promise<void> {
   const vars = new Map<string, bigint>();
@@ -193,7 +203,15 @@ async function runSteps(
           else if (step.action === "mask") irq.mask();
           else if (step.action === "unmask") irq.unmask();
           else if (step.action === "trigger") irq.trigger();
-          else {
+          else if (step.action === "expect-none") {
+            // Nothing may arrive within the period (0: nothing pending now), e.g. while a mask eventfd holds the line.
+            const ms = step.timeoutMs ?? 0;
+            const ev = await irq.wait(ms, { signal });
+            if (ev) throw new VerifyError(`interrupt ${step.index} arrived (count ${ev.count}) within ${formatPeriod(ms)}, expected none`);
+            if (out.json) out.record({ type: "irq-none", line, index: step.index, ms });
+            else out.text(`irq ${step.index}: none within ${formatPeriod(ms)}`);
+            break;
+          } else {
             const timeout = step.timeoutMs ?? DEFAULT_IRQ_WAIT_MS;
             const ev = await irq.wait(timeout, { signal });
             if (!ev) throw new TimeoutError(`no interrupt ${step.index} within ${formatPeriod(timeout)}`);
@@ -203,6 +221,35 @@ async function runSteps(
           }
           if (out.json) out.record({ type: "irq-" + step.action, line, index: step.index });
           else out.text(`irq ${step.index}: ${step.action}`);
+          break;
+        }
+        case "irq-virqfd": {
+          const irq = device.irq(step.index);
+          const key = `${step.action}:${step.index}`;
+          let fd: number | null = null;
+          if (step.off) {
+            const h = virqfds.get(key);
+            virqfds.delete(key);
+            // Ours: remove it and close the eventfd. None of ours: ask the kernel anyway (fd -1), it has the last word.
+            if (h) h.close();
+            else if (step.action === "unmask") irq.setUnmaskEventfd(undefined);
+            else irq.setMaskEventfd(undefined);
+          } else {
+            // A second one on the same line is the kernel's EBUSY (the first stays installed).
+            const h = step.action === "unmask" ? irq.unmaskEventfd() : irq.maskEventfd();
+            virqfds.set(key, h);
+            fd = h.fd;
+          }
+          if (out.json) out.record({ type: "irq-virqfd", line, index: step.index, action: step.action, fd });
+          else out.text(`irq ${step.index}: ${step.action} eventfd ${fd === null ? "removed" : `installed (fd ${fd})`}`);
+          break;
+        }
+        case "irq-signal": {
+          const h = virqfds.get(`${step.action}:${step.index}`);
+          if (!h) throw new UsageError(`no ${step.action} eventfd is installed on interrupt ${step.index}`, `install one first: irq ${step.action}-fd ${step.index}`);
+          h.signal();
+          if (out.json) out.record({ type: "irq-signal", line, index: step.index, action: step.action });
+          else out.text(`irq ${step.index}: ${step.action} eventfd signalled`);
           break;
         }
         case "sleep":

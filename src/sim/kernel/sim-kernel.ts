@@ -120,6 +120,16 @@ export class SimKernel {
   }
 
   /**
+   * The program wrote to one of its own fds. Signalling a virqfd's eventfd runs its mask or unmask handler before
+   * write(2) returns (the eventfd wakes its waiters in the writer's context), so the line is masked or unmasked at once.
+   */
+  wrote(fd: number): void {
+    if (!this.virqfds.has(fd)) return;
+    this.enter();
+    this.leave();
+  }
+
+  /**
    * Leaving it: close the catch-up window, say in the kernel log which device first fell behind its clock, re-arm the
    * event timer, save register state behind (at once for `forced`, see WriteBehind).
    */

@@ -65,7 +65,8 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
     if (h.start !== 0 || h.count !== 1) fail("EINVAL");
     if (data === VFIO_IRQ_SET_DATA_EVENTFD) {
       // vfio_virqfd_enable / vfio_virqfd_disable: fd >= 0 installs a virqfd (EBADF: no such fd, EINVAL: not an
-      // eventfd, EBUSY: one is installed already); a negative fd removes it, installed or not.
+      // eventfd, EBUSY: one is installed already, checked in that order); a negative fd removes it, installed or not.
+      // vfio-platform takes both MASK and UNMASK eventfds (vfio-pci refuses a MASK one). No trigger is needed.
       const slot = action === VFIO_IRQ_SET_ACTION_MASK ? "mask" : "unmask";
       const fd = payload.eventfds![0]!;
       if (fd < 0) {
@@ -91,8 +92,17 @@ function setIrqs(d: Pick<DeviceFile, "runtime">, env: DeviceEnv, arg: Uint8Array
   }
   if (h.start !== 0 || h.count !== 1) fail("EINVAL");
   if (data === VFIO_IRQ_SET_DATA_EVENTFD) {
+    // vfio_set_trigger drops the installed trigger (and disables the line) before it looks at the new fd, so a bad fd
+    // (EBADF, EINVAL: not an eventfd) leaves the interrupt with no trigger at all.
     const fd = payload.eventfds![0]!;
-    if (fd >= 0) env.checkEventFd(fd);
+    if (fd >= 0) {
+      try {
+        env.checkEventFd(fd);
+      } catch (e) {
+        irq.setTrigger(-1);
+        throw e;
+      }
+    }
     irq.setTrigger(fd);
     return 0;
   }

@@ -24,12 +24,19 @@ export class PlatformIrq {
    * virqfds: eventfds installed with SET_IRQS DATA_EVENTFD|ACTION_MASK or ACTION_UNMASK. Each signal of such an
    * eventfd runs the mask or unmask handler (vfio_virqfd: a KVM resample fd unmasks without a system call).
    */
-  private readonly virqfdFds: { mask?: number; unmask?: number } = {};
+  private readonly virqfdFds: { mask?: { fd: number; seq: number }; unmask?: { fd: number; seq: number } } = {};
   /** Virqfds installed on any interrupt in this process: the simulator looks for signals only while this is not 0. */
   static installedVirqfds = 0;
+  /** Orders installs process-wide, for the order in which one eventfd wakes several virqfds. */
+  private static virqfdSeq = 0;
 
   /** The eventfd of the mask or unmask virqfd, if one is installed. */
   virqfd(slot: "mask" | "unmask"): number | undefined {
+    return this.virqfdFds[slot]?.fd;
+  }
+
+  /** The mask or unmask virqfd with its install order, if one is installed. */
+  virqfdEntry(slot: "mask" | "unmask"): { fd: number; seq: number } | undefined {
     return this.virqfdFds[slot];
   }
 
@@ -37,7 +44,7 @@ export class PlatformIrq {
   setVirqfd(slot: "mask" | "unmask", fd: number | undefined): void {
     const had = this.virqfdFds[slot] !== undefined;
     if (fd === undefined) delete this.virqfdFds[slot];
-    else this.virqfdFds[slot] = fd;
+    else this.virqfdFds[slot] = { fd, seq: ++PlatformIrq.virqfdSeq };
     PlatformIrq.installedVirqfds += (fd !== undefined ? 1 : 0) - (had ? 1 : 0);
   }
 
@@ -67,8 +74,8 @@ export class PlatformIrq {
    */
   fdClosed(fd: number): void {
     if (this.trigger === fd) this.orphaned = true;
-    if (this.virqfdFds.mask === fd) this.setVirqfd("mask", undefined);
-    if (this.virqfdFds.unmask === fd) this.setVirqfd("unmask", undefined);
+    if (this.virqfdFds.mask?.fd === fd) this.setVirqfd("mask", undefined);
+    if (this.virqfdFds.unmask?.fd === fd) this.setVirqfd("unmask", undefined);
   }
 
   /** MASK (level only; the caller has checked MASKABLE). */
