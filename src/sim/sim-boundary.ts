@@ -5,8 +5,8 @@
 // reaches real memory. This file only routes each call to its file kind and turns a refusal (Errno) into the
 // SyscallError user space sees. Device models run on their clock: every call, and every poll() wait, brings them up
 // to now first (kernel/board-clock.ts, kernel/sim-poll.ts). Bus-master DMA goes through the board's SMMU to the
-// memory this process mapped with MAP_DMA (src/sim/iommu, kernel/dma-attach.ts).
-import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
+// memory this process mapped with MAP_DMA (src/sim/iommu, kernel/dma-attach.ts), or by physical address (sim-process.ts).
+import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
 import { boardSpecOf } from "./boards/board-of.ts";
@@ -28,6 +28,9 @@ import { closeDevice, deviceFileIoctl, deviceMmap, deviceRw } from "./vfio/devic
 import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
+import { openPagemap, PAGEMAP_PATH, pagemapIo } from "./kernel/pagemap.ts";
+import type { PhysicalMemory } from "./kernel/physical-memory.ts";
+import { SimProcess } from "./sim-process.ts";
 
 export interface SimOptions {
   /** Directory holding the board's state; shared by every process that simulates this board. */
@@ -44,16 +47,18 @@ export interface SimOptions {
    * bounds) with an injected `clock`, whose runs stay deterministic. @throws TypeError unless positive.
    */
   catchUpMs?: number;
+  /** The process has CAP_SYS_ADMIN: /proc/self/pagemap shows PFNs (else PFN 0). Default: the real euid is 0. */
+  capSysAdmin?: boolean;
   /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
   onStaleLock?: StaleLockListener;
   /** Told when a wait for the board lock lasts (another process keeps it). */
   onLockWait?: LockWaitListener;
 }
 
-export class SimBoundary implements KernelBoundary {
+export class SimBoundary extends SimProcess implements KernelBoundary {
   readonly kind = "sim" as const;
   readonly fs: BoundaryFs;
-  private readonly k: SimKernel;
+  private readonly capSysAdmin: boolean;
 
   constructor(private readonly opts: SimOptions) {
     if (opts.catchUpMs !== undefined && !(opts.catchUpMs > 0)) {
@@ -66,9 +71,11 @@ export class SimBoundary implements KernelBoundary {
     store.ensure(boardSpecOf(opts.board));
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.
     const catchUpMs = opts.catchUpMs ?? (opts.clock ? Infinity : ACCESS_BUDGET_MS);
-    const k = (this.k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs));
+    const k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs);
+    super(opts.os, k);
     // A group is in use while it is open, or while a cdev of one of its devices is bound.
-    this.fs = new SimFs(store, { holder: (g) => k.groupHolder(g), all: () => k.openGroups() });
+    this.capSysAdmin = opts.capSysAdmin ?? process.geteuid?.() === 0;
+    this.fs = new SimFs(store, { holder: (g) => k.groupHolder(g), all: () => k.openGroups() }, { physical: k.physical, capSysAdmin: this.capSysAdmin });
   }
 
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
@@ -85,36 +92,9 @@ export class SimBoundary implements KernelBoundary {
     return this.k.pageSize;
   }
 
-  // ---- OS primitives: the real ones (eventfds are real files; simulated fds are no eventfds) ----
-  eventfd(initval: number, flags: number): Fd {
-    return this.opts.os.eventfd(initval, flags);
-  }
-  read(fd: Fd, buf: Uint8Array): number {
-    if (this.k.fds.has(fd)) throw this.k.fds.error("EINVAL", "read", fd);
-    return this.opts.os.read(fd, buf);
-  }
-  write(fd: Fd, buf: Uint8Array): number {
-    if (this.k.fds.has(fd)) throw this.k.fds.error("EINVAL", "write", fd);
-    const n = this.opts.os.write(fd, buf);
-    this.k.wrote(fd);
-    return n;
-  }
-  allocMemory(length: number): ProcessMemory {
-    return this.opts.os.allocMemory(length);
-  }
-  allocPinnedMemory(length: number, hugePageSize?: number): ProcessMemory {
-    // Placeholder until the simulated physical memory model owns pinning: ordinary process memory.
-    void hugePageSize;
-    return this.opts.os.allocMemory(length);
-  }
-  memoryAt(address: bigint, length: number): Uint8Array {
-    return this.opts.os.memoryAt(address, length);
-  }
-  isMapped(address: bigint, length: number, prot: number): boolean {
-    return this.opts.os.isMapped(address, length, prot);
-  }
-  isEventFd(fd: Fd): boolean {
-    return !this.k.fds.has(fd) && this.opts.os.isEventFd(fd);
+  /** The simulated kernel's physical memory: board RAM, huge page pool, this process's pinned frames. */
+  get physical(): PhysicalMemory {
+    return this.k.physical;
   }
 
   // ---- files: routed by path at open, by file kind afterwards ----
@@ -122,6 +102,7 @@ export class SimBoundary implements KernelBoundary {
     const k = this.k;
     const s = k.store.read();
     try {
+      if (path === PAGEMAP_PATH) return openPagemap(k.fds, this.capSysAdmin);
       if (path === "/dev/vfio/vfio") return openContainer(k);
       if (path === "/dev/iommu") return openIommufd(k, s);
       const cdev = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
@@ -148,7 +129,7 @@ export class SimBoundary implements KernelBoundary {
     else if (f.kind === "cdev") closeCdev(k, f);
     else if (f.kind === "iommufd") closeIommufd(k, f);
     else if (f.kind === "group") closeGroup(k, f);
-    else closeContainer(f);
+    else if (f.kind === "container") closeContainer(f);
   }
 
   ioctl(fd: Fd, request: number, arg: Uint8Array | number): number {
@@ -161,6 +142,7 @@ export class SimBoundary implements KernelBoundary {
       if (f.kind === "group") return groupIoctl(k, f, request, arg);
       if (f.kind === "iommufd") return iommufdFileIoctl(k, f, request, arg);
       if (f.kind === "cdev") return cdevIoctl(k, f, request, arg);
+      if (f.kind === "pagemap") fail("ENOTTY");
       return deviceFileIoctl(k, f.runtime, request, arg);
     } catch (e) {
       return k.fds.rethrow(e, "ioctl", fd, request);
@@ -170,9 +152,11 @@ export class SimBoundary implements KernelBoundary {
   }
 
   pread(fd: Fd, buf: Uint8Array, offset: number): number {
+    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, false);
     return this.regionIo("pread", fd, buf, offset);
   }
   pwrite(fd: Fd, buf: Uint8Array, offset: number): number {
+    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, true);
     return this.regionIo("pwrite", fd, buf, offset);
   }
 
@@ -209,6 +193,7 @@ export class SimBoundary implements KernelBoundary {
 
   dispose(): void {
     for (const fd of this.k.fds.fds()) this.close(fd);
+    this.k.physical.freeAll(); // the process goes, and its pinned memory (huge pages back to the pool)
     this.k.timer.cancel();
     this.k.writeBehind.flush();
     forgetAtExit(this.k.writeBehind);
