@@ -7,7 +7,7 @@ import { PL031, VIRTIO } from "./devices.ts";
 const DMA = "2c0a0000.dma";
 
 /** setup: make the case's own board virt-noiommu (sim-reset) and bind its PL330 (a noiommu group). */
-function bindNoiommuDmac(stateDir: string): void {
+export function bindNoiommuDmac(stateDir: string): void {
   const env = simEnv(stateDir, { VFIO_PLAT_SIM_BOARD: "virt-noiommu" });
   for (const args of [["sim-reset"], ["bind", DMA]]) {
     const r = runCli(args, { env });
