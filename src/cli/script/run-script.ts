@@ -232,7 +232,7 @@ async function runSteps(
           const warning = pinningWarning(buf.pinning);
           if (warning) writeStderr(pinningNotice(warning, out.json));
           if (out.json) {
-            out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm, ...(buf.physical ? { physical: true } : {}) });
+            out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm, ...(buf.physical ? { physical: true, pages: buf.pinning?.pages } : {}) });
           } else {
             // noiommu: the address is physical and the permission is not enforced (nothing translates).
             const at = buf.physical ? `physical address 0x${buf.iova.toString(16)} (${step.perm}, not enforced: noiommu)` : `IOVA 0x${buf.iova.toString(16)} (${step.perm})`;
