@@ -15,6 +15,9 @@ export class Unreachable extends Error {
   }
 }
 
+/** The step at which an undecoded data buffer is retried (the smallest page a board has). */
+const DECODE_STEP = 4096n;
+
 /** Guest memory as the device sees it on its bus. */
 export class BusMemory {
   constructor(
@@ -36,6 +39,34 @@ export class BusMemory {
     const got = r.views.reduce((n, v) => n + v.length, 0);
     if (r.fault || got < length) throw new Unreachable(r.fault?.address ?? address + BigInt(got), length, r.fault);
     return r.views;
+  }
+
+  /**
+   * A data buffer's views, as QEMU maps one without an IOMMU: where nothing decodes the address (fault "decode":
+   * outside RAM, or RAM no page of this process backs) the device reads zeros and its writes go nowhere, and the
+   * request still completes. Any other fault (an IOMMU's) is Unreachable, as a failed map is in QEMU.
+   * @throws Unreachable
+   */
+  mapData(address: bigint, length: number, write: boolean): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < length) {
+      const here = address + BigInt(at);
+      const r = this.port?.access({ address: here, length: length - at, write, instruction: false, privileged: false, nonSecure: true, streamId: this.streamId });
+      if (!r) throw new Unreachable(here, length - at, undefined);
+      for (const v of r.views) {
+        out.push(v);
+        at += v.length;
+      }
+      if (at >= length) break;
+      if ((r.fault?.kind as string | undefined) !== "decode") throw new Unreachable(r.fault?.address ?? here, length, r.fault);
+      // Skip the undecoded page with a scratch buffer and try the next one.
+      const from = address + BigInt(at);
+      const skip = Math.min(length - at, Number(DECODE_STEP - (from % DECODE_STEP)));
+      out.push(new Uint8Array(skip));
+      at += skip;
+    }
+    return out;
   }
 
   /** A copy of [address, address+length). @throws Unreachable */

@@ -300,7 +300,7 @@ export class VirtioMmioBlk implements DeviceModel {
     s.status |= STATUS.DEVICE_NEEDS_RESET;
     if (s.status & STATUS.DRIVER_OK) {
       s.generation = (s.generation + 1) >>> 0;
-      this.#interrupt(INT_CONFIG);
+      this.#interrupt(INT_CONFIG | INT_VRING); // QEMU's config notification sets both bits (InterruptStatus 3)
     }
   }
 

@@ -31,6 +31,9 @@ export interface Chain {
   out: Uint8Array[];
   /** Device-writable buffers, in order. */
   in: Uint8Array[];
+  /** How many device-readable and device-writable descriptors the chain had (QEMU's out_num / in_num). */
+  outCount: number;
+  inCount: number;
 }
 
 /** The ring is malformed: the facts of what is wrong (QEMU's virtio_error cases). */
@@ -76,7 +79,7 @@ export class SplitRing {
   }
 
   #walk(head: number): Chain {
-    const chain: Chain = { head, out: [], in: [] };
+    const chain: Chain = { head, out: [], in: [], outCount: 0, inCount: 0 };
     let table = this.mem.read(this.s.desc, 16 * this.s.num);
     let max = this.s.num;
     let i = head;
@@ -93,10 +96,12 @@ export class SplitRing {
       if (seen > max) throw new RingError("looped descriptor chain");
       if (d.len === 0) throw new RingError("zero-sized buffers are not allowed");
       if (d.flags & DESC_F.WRITE) {
-        chain.in.push(...this.mem.map(d.addr, d.len, true));
+        chain.in.push(...this.mem.mapData(d.addr, d.len, true));
+        chain.inCount++;
       } else {
         if (chain.in.length > 0) throw new RingError("a device-readable descriptor after a device-writable one");
-        chain.out.push(...this.mem.map(d.addr, d.len, false));
+        chain.out.push(...this.mem.mapData(d.addr, d.len, false));
+        chain.outCount++;
       }
       if (!(d.flags & DESC_F.NEXT)) return chain;
       i = d.next;
