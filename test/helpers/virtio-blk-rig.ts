@@ -94,6 +94,7 @@ export class BlkRig {
   init(accept: bigint = (1n << 9n) | (1n << 32n)): void {
     const r = this.regs;
     r.write(R.STATUS, 0);
+    this.mem.view.fill(0, LAYOUT.RING, LAYOUT.HEADER); // fresh rings
     r.write(R.STATUS, 1);
     r.write(R.STATUS, 1 | 2);
     const offered = BigInt(this.features(0)) | (BigInt(this.features(1)) << 32n);

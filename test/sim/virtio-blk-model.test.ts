@@ -142,6 +142,22 @@ describe.each([1, 2] as const)("virtio-blk requests, Version %i", (version) => {
     expect(rig.data(512)).toEqual(new Uint8Array(512));
   });
 
+  test("QEMU lends one page of bounce buffer per chain: 4 KiB undecoded completes, 8 KiB or two pieces stop the device", () => {
+    const { rig } = make(version, {}, tmp(), undefined, "decode");
+    rig.init();
+    expect(rig.request(T.IN, 0n, { segments: [{ addr: 0x1000n, len: 4096, write: true }] }).status).toBe(0);
+    rig.request(T.IN, 0n, { segments: [{ addr: 0x1000n, len: 8192, write: true }], head: 3 });
+    expect(rig.usedIdx()).toBe(1);
+    expect(rig.regs.read(R.STATUS)).toBe(version === 2 ? 0x4f : 7);
+    rig.init();
+    const two = [
+      { addr: 0x1000n, len: 512, write: true },
+      { addr: 0x2000n, len: 512, write: true },
+    ];
+    rig.request(T.IN, 0n, { segments: two });
+    expect(rig.usedIdx()).toBe(0);
+  });
+
   test("WRITE_ZEROES zeroes its range in the file", () => {
     const { rig, image } = make(version);
     rig.init();
@@ -229,6 +245,11 @@ describe("a ring the device cannot walk (QEMU's virtio_error: the device stops u
       rig.desc(1, { addr: rig.addr(LAYOUT.HEADER), len: 16, flags: 1, next: 0 });
       rig.offer(0);
     }],
+    ["an indirect table longer than 1024 entries", (rig) => {
+      rig.desc(0, { addr: rig.addr(LAYOUT.INDIRECT), len: 16 * 1025, flags: 4 });
+      rig.offer(0);
+    }],
+    ["a 4 GiB buffer", (rig) => rig.request(T.IN, 0n, { segments: [{ addr: rig.addr(LAYOUT.DATA), len: 0xffff_ffff, write: true }] })],
     ["an available index run past the queue size", (rig) => {
       rig.avail = 20;
       rig.offer(0);

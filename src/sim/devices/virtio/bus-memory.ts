@@ -15,8 +15,13 @@ export class Unreachable extends Error {
   }
 }
 
-/** The step at which an undecoded data buffer is retried (the smallest page a board has). */
-const DECODE_STEP = 4096n;
+/** QEMU's bounce buffer for memory nothing decodes: one target page. */
+const BOUNCE_BYTES = 4096;
+
+/** Whether a chain may still borrow the bounce buffer (once per chain: it stays taken until the request completes). */
+export interface BounceBudget {
+  free: boolean;
+}
 
 /** Guest memory as the device sees it on its bus. */
 export class BusMemory {
@@ -43,11 +48,12 @@ export class BusMemory {
 
   /**
    * A data buffer's views, as QEMU maps one without an IOMMU: where nothing decodes the address (fault "decode":
-   * outside RAM, or RAM no page of this process backs) the device reads zeros and its writes go nowhere, and the
-   * request still completes. Any other fault (an IOMMU's) is Unreachable, as a failed map is in QEMU.
-   * @throws Unreachable
+   * outside RAM, or RAM no page of this process backs) QEMU lends its one bounce buffer (at most a page) for the
+   * chain, so the device reads zeros there, its writes go nowhere and the request completes; a second such piece in
+   * the same chain finds the bounce buffer taken. Any other fault (an IOMMU's) fails the map, as in QEMU.
+   * @throws Unreachable when the map fails
    */
-  mapData(address: bigint, length: number, write: boolean): Uint8Array[] {
+  mapData(address: bigint, length: number, write: boolean, bounce: BounceBudget): Uint8Array[] {
     const out: Uint8Array[] = [];
     let at = 0;
     while (at < length) {
@@ -59,12 +65,12 @@ export class BusMemory {
         at += v.length;
       }
       if (at >= length) break;
-      if ((r.fault?.kind as string | undefined) !== "decode") throw new Unreachable(r.fault?.address ?? here, length, r.fault);
-      // Skip the undecoded page with a scratch buffer and try the next one.
-      const from = address + BigInt(at);
-      const skip = Math.min(length - at, Number(DECODE_STEP - (from % DECODE_STEP)));
-      out.push(new Uint8Array(skip));
-      at += skip;
+      const fault = r.fault?.address ?? here;
+      if ((r.fault?.kind as string | undefined) !== "decode" || !bounce.free) throw new Unreachable(fault, length, r.fault);
+      bounce.free = false;
+      const piece = Math.min(length - at, BOUNCE_BYTES);
+      out.push(new Uint8Array(piece));
+      at += piece;
     }
     return out;
   }
