@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { SmmuSpec } from "../../src/sim/boards/board-spec.ts";
 import type { SyscallError } from "../../src/boundary/syscall-error.ts";
 import { MSI_IOVA_BASE, VFIO_TYPE1v2_IOMMU } from "../../src/vfio/abi/constants.ts";
-import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
+import { CONTAINER_IOCTLS, GROUP_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { access, attach, joined, makeRig, mapDma, mapped, masterBoard, MASTER, port, R, RW, unmapDma, type SmmuRig } from "../helpers/sim-smmu.ts";
 
 const V3: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
@@ -193,20 +193,43 @@ describe("streams that cannot be translated", () => {
     expect(sim.smmu!.faults.map((f) => f.kind)).toEqual(["translation"]);
   });
 
-  test("bypass: the device would drive physical addresses, which the simulator does not have; every access aborts", () => {
+  test("bypass: the device drives physical addresses: outside RAM a decode error, a pinned page of this process reached; nothing recorded", () => {
     rig = makeRig(masterBoard({ profile: "bypass", name: "9050000.smmuv3" }));
     const { container } = attach(rig.sim);
     mapped(rig.sim, container, 0x10_0000n, 0x1000);
-    expect(port().access(access(0x10_0000n, 4, false))).toEqual({ views: [], fault: { kind: "blocked", address: 0x10_0000n } });
+    expect(port().access(access(0x10_0000n, 4, false))).toEqual({ views: [], fault: { kind: "decode", address: 0x10_0000n } });
+    const mem = rig.sim.allocPinnedMemory(0x1000);
+    const pa = rig.sim.physical.physicalOf(mem.address)!;
+    mem.bytes[8] = 0x5a;
+    const r = port().access(access(pa + 8n, 1, false));
+    expect(r.fault).toBeUndefined();
+    expect(r.views[0]![0]).toBe(0x5a);
     expect(rig.sim.smmu!.faults).toEqual([]);
+    mem.free();
   });
 
   describe.skipIf(process.getuid?.() !== 0)("noiommu (needs root: opening a noiommu group needs CAP_SYS_RAWIO)", () => {
-    test("a noiommu device has no translation and no memory to reach: every access is a bus error", () => {
+    test("a noiommu device has no translation: a physical address no pinned page backs is a decode error", () => {
       rig = makeRig(masterBoard(undefined));
       attach(rig.sim);
       expect(rig.sim.smmu).toBeUndefined();
-      expect(port().access(access(0x10_0000n, 4, true))).toEqual({ views: [], fault: { kind: "blocked", address: 0x10_0000n } });
+      expect(port().access(access(0x10_0000n, 4, true))).toEqual({ views: [], fault: { kind: "decode", address: 0x10_0000n } });
+    });
+
+    test("a noiommu device bound but its group in no container (or no IOMMU set) is blocked, even at a pinned page", () => {
+      rig = makeRig(masterBoard(undefined));
+      const mem = rig.sim.allocPinnedMemory(4096);
+      const pa = rig.sim.physical.physicalOf(mem.address)!;
+      const p = rig.sim.dmaPort(MASTER);
+      const { container, group } = attach(rig.sim, "group");
+      expect(p.access(access(pa, 4, true)).fault).toEqual({ kind: "blocked", address: pa });
+      const arg = new Uint8Array(4);
+      new DataView(arg.buffer).setInt32(0, container, true);
+      rig.sim.ioctl(group, GROUP_IOCTLS.VFIO_GROUP_SET_CONTAINER, arg);
+      expect(p.access(access(pa, 4, true)).fault).toEqual({ kind: "blocked", address: pa });
+      rig.sim.ioctl(container, CONTAINER_IOCTLS.VFIO_SET_IOMMU, 8); // VFIO_NOIOMMU_IOMMU
+      expect(p.access(access(pa, 4, true)).fault).toBeUndefined();
+      mem.free();
     });
   });
 });
