@@ -195,6 +195,23 @@ describe.each([1, 2] as const)("virtio-blk requests, Version %i", (version) => {
     expect(rig.regs.read(R.ISR)).toBe(0);
   });
 
+  test("EVENT_IDX: the device publishes avail_event and interrupts only when the used index passes used_event", () => {
+    const { rig, pulses } = make(version);
+    rig.init((1n << 29n) | (1n << 32n));
+    const usedEvent = rig.availAt + 4 + 2 * rig.qsize;
+    const availEvent = rig.usedAt + 4 + 8 * rig.qsize;
+    rig.dv.setUint16(usedEvent, 2, true); // wake me once the third request is used
+    rig.request(T.FLUSH, 0n);
+    expect(rig.dv.getUint16(availEvent, true)).toBe(1);
+    expect(pulses).toEqual([0]); // the first completion always signals (nothing signalled yet)
+    rig.regs.write(R.ACK, 1);
+    rig.request(T.FLUSH, 0n, { head: 2 });
+    expect(pulses).toEqual([0]);
+    rig.request(T.FLUSH, 0n, { head: 4 });
+    expect(pulses).toEqual([0, 0]);
+    expect(rig.dv.getUint16(availEvent, true)).toBe(3);
+  });
+
   test("an indirect descriptor table carries the whole request when INDIRECT_DESC is negotiated", () => {
     const { rig } = make(version);
     rig.init((1n << 28n) | (1n << 32n));
