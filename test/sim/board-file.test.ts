@@ -186,11 +186,14 @@ const ERRORS: [string, unknown, string, string, string][] = [
   ["a PCI identity on a platform device", { ...FORMAT, from: "virt", devices: [{ name: "9010000.pl031", pci: { vendor: 1, device: 2, subsystemVendor: 0, subsystemDevice: 0, revision: 0, classCode: 0, bars: [], interruptPin: 0 } }] }, "devices[0].pci", "only a device on bus pci", "an object"],
   ["a virtio device the simulator has no model of", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "net" } }] }, "devices[0].virtio.device", '"blk"', '"net"'],
   ["a virtio disk of no sectors", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", capacitySectors: 0 } }] }, "devices[0].virtio.capacitySectors", "a positive integer", "0"],
-  ["a virtio image without a device", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { image: "d.img" } }] }, "devices[0].virtio.device", '"blk" when image', "nothing"],
+  ["a virtio disk image that is no file", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", image: "none.img" } }] }, "devices[0].virtio.image", "a raw disk image file", '"none.img", which is no file'],
+  ["a virtio image without a device", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { image: process.execPath } }] }, "devices[0].virtio.device", '"blk" when image', "nothing"],
 ];
 
 describe("virtio knobs: a disk on a transport", () => {
   test("image is made absolute against the board file; the transport now probes (no ENODEV), bound to virtio-mmio", () => {
+    require("node:fs").mkdirSync(join(dir, "disks"), { recursive: true });
+    writeFileSync(join(dir, "disks/d.img"), new Uint8Array(4096));
     const spec = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", image: "disks/d.img", version: 2 } }] }));
     const d = spec.devices.find((x) => x.name === "a000000.virtio_mmio")!;
     expect(d.modelOptions).toEqual({ device: "blk", image: join(dir, "disks/d.img"), version: 2 });

@@ -405,6 +405,14 @@ describe("the disk", () => {
     expect(rig.request(T.OUT, 64n, { data: pattern(512, 6), head: 3 }).status).toBe(1);
   });
 
+  test("an image that is gone since the board was read: a disk of no sectors, every read or write IOERR", () => {
+    const { rig } = make(1, { image: join(tmp(), "gone.img") });
+    expect(rig.config32(0)).toBe(0);
+    rig.init();
+    expect(rig.request(T.IN, 0n, { inLen: 512 }).status).toBe(1);
+    expect(rig.request(T.FLUSH, 0n, { head: 3 }).status).toBe(0);
+  });
+
   test("capacitySectors sizes the state directory's disk", () => {
     const { rig, image } = make(1, { capacitySectors: 100 });
     expect(rig.config32(0)).toBe(100);
