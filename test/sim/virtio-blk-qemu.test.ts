@@ -92,12 +92,12 @@ async function script(bus: Bus, version: 1 | 2): Promise<string[]> {
 
   let avail = 0;
   let usedSeen = 0;
-  const init = async () => {
+  const init = async (features = 1 << 9) => {
     await bus.write(RING, new Uint8Array(0x2000));
     await bus.writel(R.STATUS, 0);
     await bus.writel(R.STATUS, 3);
     await bus.writel(R.DRIVER_FEATURES_SEL, 0);
-    await bus.writel(R.DRIVER_FEATURES, 1 << 9);
+    await bus.writel(R.DRIVER_FEATURES, features);
     if (version === 2) {
       await bus.writel(R.DRIVER_FEATURES_SEL, 1);
       await bus.writel(R.DRIVER_FEATURES, 1);
@@ -178,6 +178,39 @@ async function script(bus: Bus, version: 1 | 2): Promise<string[]> {
   await init();
   await submit("FLUSH after reset and init", T.FLUSH, 0n, []);
   await submit("a head past the queue", T.FLUSH, 0n, [], 9);
+  // INDIRECT_DESC and EVENT_IDX: a request in an indirect table; interrupts held back until used_event is passed.
+  await init((1 << 9) | (1 << 28) | (1 << 29));
+  const table = new Uint8Array(48);
+  const tv = new DataView(table.buffer);
+  for (const [i, [addr, len, flags]] of ([[HDR, 16, 1], [DATA, 512, 1], [STATUS_BYTE, 1, 2]] as const).entries()) {
+    tv.setBigUint64(16 * i, addr, true);
+    tv.setUint32(16 * i + 8, len, true);
+    tv.setUint16(16 * i + 12, flags, true);
+    tv.setUint16(16 * i + 14, i + 1, true);
+  }
+  const INDIRECT = DATA + 0x1000n;
+  await bus.write(INDIRECT, table);
+  await bus.write(DATA, pattern(512, 31));
+  const hdr = new Uint8Array(16);
+  new DataView(hdr.buffer).setUint32(0, T.OUT, true);
+  new DataView(hdr.buffer).setBigUint64(8, 9n, true);
+  await bus.write(HDR, hdr);
+  const ind = new Uint8Array(16);
+  new DataView(ind.buffer).setBigUint64(0, INDIRECT, true);
+  new DataView(ind.buffer).setUint32(8, 48, true);
+  new DataView(ind.buffer).setUint16(12, 4, true);
+  await bus.write(RING, ind);
+  await bus.write(AVAIL + 4n, le16(0));
+  await bus.write(AVAIL + 4n + BigInt(2 * QSIZE), le16(3)); // used_event: interrupt once the 4th is used
+  avail = 1;
+  await bus.write(AVAIL + 2n, le16(avail));
+  await bus.writel(R.QUEUE_NOTIFY, 0);
+  for (let tries = 0; tries < 20 && (await bus.read(USED + 2n, 2))[0] === 0; tries++) await bus.pause();
+  usedSeen = 1;
+  t.push(`indirect OUT: status byte ${hex((await bus.read(STATUS_BYTE, 1))[0]!)}, isr ${hex(await bus.readl(R.ISR))}`);
+  t.push(`avail_event ${hex(new DataView((await bus.read(USED + 4n + BigInt(8 * QSIZE), 2)).buffer).getUint16(0, true))}`);
+  await bus.writel(R.ACK, 3);
+  for (const [n, head] of [[2, 2], [3, 4], [4, 6]] as const) await submit(`request ${n}, used_event 3`, T.FLUSH, 0n, [], head);
   await bus.writel(R.STATUS, 0);
   for (const [what, off] of [["status after reset", R.STATUS], ["isr after reset", R.ISR], ["pfn after reset", R.QUEUE_PFN]] as const) await see(what, off);
   return t;
