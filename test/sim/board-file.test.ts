@@ -184,7 +184,34 @@ const ERRORS: [string, unknown, string, string, string][] = [
   ["a reset value wider than the register", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", model: "generic-mmio", registers: [{ offset: 0, bits: 8, reset: "0x100" }] }] }, "devices[0].registers[0].reset", "unsigned 8-bit", '"0x100"'],
   ["a master behind an SMMU the board does not have", { ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", iommu: { smmu: "7fb00000.iommu", streamIds: [0] } }] }, "devices[0].iommu.smmu", "9050000.smmuv3", '"7fb00000.iommu"'],
   ["a PCI identity on a platform device", { ...FORMAT, from: "virt", devices: [{ name: "9010000.pl031", pci: { vendor: 1, device: 2, subsystemVendor: 0, subsystemDevice: 0, revision: 0, classCode: 0, bars: [], interruptPin: 0 } }] }, "devices[0].pci", "only a device on bus pci", "an object"],
+  ["a virtio device the simulator has no model of", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "net" } }] }, "devices[0].virtio.device", '"blk"', '"net"'],
+  ["a virtio disk of no sectors", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", capacitySectors: 0 } }] }, "devices[0].virtio.capacitySectors", "a positive integer", "0"],
+  ["a virtio disk image that is no file", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", image: "none.img" } }] }, "devices[0].virtio.image", "a raw disk image file", '"none.img", which is no file'],
+  ["a virtio image without a device", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { image: process.execPath } }] }, "devices[0].virtio.device", '"blk" when image', "nothing"],
 ];
+
+describe("virtio knobs: a disk on a transport", () => {
+  test("image is made absolute against the board file; the transport now probes (no ENODEV), bound to virtio-mmio", () => {
+    require("node:fs").mkdirSync(join(dir, "disks"), { recursive: true });
+    writeFileSync(join(dir, "disks/d.img"), new Uint8Array(4096));
+    const spec = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", image: "disks/d.img", version: 2 } }] }));
+    const d = spec.devices.find((x) => x.name === "a000000.virtio_mmio")!;
+    expect(d.modelOptions).toEqual({ device: "blk", image: join(dir, "disks/d.img"), version: 2 });
+    expect(d.nativeProbeError).toBeUndefined();
+    expect(d.nativeDriver).toBe("virtio-mmio");
+    expect(spec.devices.find((x) => x.name === "a000200.virtio_mmio")!.nativeProbeError).toBe("ENODEV");
+  });
+
+  test("a probeError the entry sets stays", () => {
+    const spec = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", probeError: "EIO", virtio: { device: "blk" } }] }));
+    expect(spec.devices.find((x) => x.name === "a000000.virtio_mmio")!.nativeProbeError).toBe("EIO");
+  });
+
+  test("virt-noiommu's disk transport exports and loads back as it was", () => {
+    const loaded = boardSpecOf(file(boardFileText(VIRT_NOIOMMU)));
+    expect(loaded.devices.find((x) => x.name === "a003e00.virtio_mmio")).toEqual(VIRT_NOIOMMU.devices.find((x) => x.name === "a003e00.virtio_mmio")!);
+  });
+});
 
 describe("every mistake is one BoardFileError: file, JSON path, expected, found", () => {
   for (const [what, content, where, expected, found] of ERRORS) {
