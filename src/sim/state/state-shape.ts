@@ -179,6 +179,8 @@ const PARAM_FORMS: Record<string, { re: RegExp; what: string }> = {
   "vfio_platform.reset_required": { re: /^[YN]$/, what: "Y or N" },
   "vfio_iommu_type1.allow_unsafe_interrupts": { re: /^[YN]$/, what: "Y or N" },
   "vfio_iommu_type1.dma_entry_limit": { re: /^\d+$/, what: "a decimal count" },
+  "vm.nr_hugepages": { re: /^\d+$/, what: "a decimal count" },
+  "kernel.tainted": { re: /^\d+$/, what: "a decimal taint mask" },
 };
 
 /** Module parameters: strings, and the ones the kernel model reads in their sysfs form. */
