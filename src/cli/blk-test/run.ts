@@ -7,6 +7,7 @@ import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaSpace } from "../../vfio/dma-space.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkpoint } from "../interrupt.ts";
+import { pinningWarning } from "../output/library-words.ts";
 import { fillSectors, SECTOR } from "./pattern.ts";
 
 export interface BlkTestOptions {
@@ -71,6 +72,8 @@ export async function runBlkTest(
   o: BlkTestOptions,
   onCleanup: (fn: () => void) => void,
   signal: AbortSignal,
+  /** Told once when the data buffers are in memory the kernel may still move (noiommu, locked small pages). */
+  warn: (line: string) => void,
 ): Promise<BlkTestResult> {
   const info = blk.info!;
   const perRequest = Math.min(o.requestSize, o.count * SECTOR);
@@ -78,10 +81,13 @@ export async function runBlkTest(
   onCleanup(() => {
     while (buffers.length) buffers.pop()!.release();
   });
-  const out = DmaBuffer.allocate(b, space, perRequest, { read: true, write: false });
+  // Data may scatter over pages (noiommu): the driver gives the device one descriptor per physically contiguous run.
+  const out = DmaBuffer.allocate(b, space, perRequest, { read: true, write: false }, undefined, { contiguous: false });
   buffers.push(out);
-  const back = DmaBuffer.allocate(b, space, perRequest, { read: true, write: true });
+  const back = DmaBuffer.allocate(b, space, perRequest, { read: true, write: true }, undefined, { contiguous: false });
   buffers.push(back);
+  const warning = pinningWarning(out.pinning);
+  if (warning) warn(warning);
   const expected = new Uint8Array(perRequest);
   const req = { timeoutMs: o.timeoutMs, signal };
   const total = o.count * SECTOR;

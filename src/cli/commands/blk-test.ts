@@ -8,7 +8,7 @@ import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
-import { writeStdout } from "../output/stdio.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { virtioInWords } from "../blk-test/blk-words.ts";
 import { checkBlkTestOptions, checkRange, runBlkTest, type BlkTestResult } from "../blk-test/run.ts";
 import type { VirtioBlkInfo } from "../../drivers/virtio/blk.ts";
@@ -42,7 +42,7 @@ async function blkTest(ctx: CliContext, args: string[], options: OptionsOf<"blk-
   checkRange(device.name, info, o);
   const serial = await blk.id({ timeoutMs: o.timeoutMs, signal: ctx.abort.signal }).catch(() => undefined);
   if (!ctx.json) writeStdout(`${device.name}: ${describeDisk(info, serial)}${session.noiommu ? " (noiommu: physical addresses)" : ""}\n`);
-  const r = await runBlkTest(b, session.dma, blk, o, (fn) => ctx.onCleanup(fn), ctx.abort.signal);
+  const r = await runBlkTest(b, session.dma, blk, o, (fn) => ctx.onCleanup(fn), ctx.abort.signal, (line) => writeStderr(`vfio-plat: warning: ${line}\n`));
   const last = o.sector + o.count - 1;
   if (ctx.json) writeStdout(jsonDocument(jsonBody(device.name, info, serial, o, r, session.noiommu)));
   if (r.mismatch) {

@@ -9,18 +9,6 @@ export interface DmaRun {
   length: number;
 }
 
-interface Segment {
-  offset: number;
-  address: bigint;
-  length: number;
-}
-
-/** The buffer's segments; a buffer that does not list them is one run from its IOVA. */
-function segmentsOf(buf: DmaBuffer): readonly Segment[] {
-  const listed = (buf as { segments?: readonly Segment[] }).segments;
-  return listed ?? [{ offset: 0, address: buf.iova, length: buf.size }];
-}
-
 /**
  * The runs covering [offset, offset+length) of `buf`, in order, each at most `maxRun` bytes when given (a device's
  * size_max). @throws RangeError when the range is not inside the buffer
@@ -31,7 +19,7 @@ export function dmaRuns(buf: DmaBuffer, offset: number, length: number, maxRun?:
   }
   const out: DmaRun[] = [];
   const end = offset + length;
-  for (const s of segmentsOf(buf)) {
+  for (const s of buf.segments) {
     const from = Math.max(offset, s.offset);
     const to = Math.min(end, s.offset + s.length);
     for (let at = from; at < to; ) {
