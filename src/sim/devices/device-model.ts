@@ -100,6 +100,11 @@ export interface DeviceContext {
   readonly dma?: DmaPort;
   /** A PCI function's view of its configuration space; absent for platform and AMBA devices. */
   readonly pci?: PciFunctionPort;
+  /**
+   * The board's state directory, for a model that keeps data beside the board's registers (a virtio-blk disk image
+   * in disks/, removed by sim-reset); absent when a model is built only to check saved state.
+   */
+  readonly stateDir?: string;
 }
 
 /** One device model instance on the simulated board. */

@@ -1,8 +1,32 @@
 // An empty virtio-mmio transport, as each of the 32 on QEMU's `virt` board (a000000.virtio_mmio ...): 0x200 bytes that
 // identify as virtio (magic "virt", legacy version 1, vendor "QEMU") with device ID 0, meaning no device is plugged in.
-// Everything else reads 0 and writes are ignored, which is what QEMU does for a transport with no backend.
+// Everything else reads 0 and writes are ignored, which is what QEMU does for a transport with no backend. With
+// modelOptions {"device": "blk"} a block device is plugged in instead (virtio/mmio-transport.ts).
 import type { AccessWidth, DeviceContext, DeviceModel } from "./device-model.ts";
 import type { DeviceSpec } from "../boards/board-spec.ts";
+import { BlkDevice } from "./virtio/blk-device.ts";
+import { BlkDisk, imageSectors, stateDiskPath } from "./virtio/blk-disk.ts";
+import { DEFAULT_CAPACITY_SECTORS, virtioOptions } from "./virtio/blk-options.ts";
+import { VirtioMmioBlk } from "./virtio/mmio-transport.ts";
+
+/**
+ * The transport the spec describes: empty, or with a block device whose disk is `image` (capacity from its size, or
+ * `capacitySectors`) or else the board state directory's disks/<device>.img (made at first use, `capacitySectors`
+ * long, default 8 MiB). @throws ModelOptionError (TypeError) for bad modelOptions; DiskIoError when `image` cannot be
+ * read
+ */
+export function createVirtioMmio(spec: DeviceSpec, ctx: DeviceContext): DeviceModel {
+  const o = virtioOptions(spec.modelOptions);
+  if (o.device === undefined) return new VirtioMmioEmpty(spec, ctx);
+  let disk: BlkDisk;
+  if (o.image !== undefined) disk = new BlkDisk(o.image, BigInt(o.capacitySectors ?? imageSectors(o.image)), false);
+  else {
+    const sectors = BigInt(o.capacitySectors ?? DEFAULT_CAPACITY_SECTORS);
+    // Without a state directory (a saved-state check) the disk is never touched: requests would fail with IOERR.
+    disk = new BlkDisk(ctx.stateDir ? stateDiskPath(ctx.stateDir, spec.name) : "", sectors, ctx.stateDir !== undefined);
+  }
+  return new VirtioMmioBlk(spec, ctx, o.version, new BlkDevice(disk));
+}
 
 /** Register offsets used by an empty transport (virtio spec, "MMIO Device Register Layout"). */
 const VIRTIO_MMIO_REG = { MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c } as const;
@@ -26,9 +50,7 @@ export class VirtioMmioEmpty implements DeviceModel {
 
   /** Throws TypeError when modelOptions.version is not 1 or 2. */
   constructor(spec: DeviceSpec, _ctx: DeviceContext) {
-    const version = spec.modelOptions?.["version"] ?? 1;
-    if (version !== 1 && version !== 2) throw new TypeError("virtio-mmio: modelOptions.version must be 1 or 2");
-    this.#version = version;
+    this.#version = virtioOptions(spec.modelOptions).version;
   }
 
   readonly dirty = false;

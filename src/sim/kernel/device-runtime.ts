@@ -34,6 +34,8 @@ export class DeviceRuntime {
     log: DeviceLog = () => {},
     /** The host-time bound on the model's catching up (kernel/catch-up.ts); absent: unbounded. */
     catchUp?: CatchUpBudget,
+    /** The board's state directory (DeviceContext.stateDir); absent when only checking saved state. */
+    stateDir?: string,
   ) {
     const factory = DEVICE_MODELS[spec.model];
     if (!factory) throw new Error(`simulated board: no device model '${spec.model}' for ${spec.name}`);
@@ -70,6 +72,7 @@ export class DeviceRuntime {
         pulse: (i) => this.irqs[i]?.pulse(),
       },
       ...(dma ? { dma } : {}),
+      ...(stateDir !== undefined ? { stateDir } : {}),
     });
     if (saved !== undefined) this.model.restore(saved);
     if (spec.hasReset) this.model.reset();

@@ -160,7 +160,7 @@ export class SimKernel {
       try {
         const lag: LagRecord = { totalMs: 0, reported: false };
         const budget = this.catchUp.budgetFor(lag, () => (this.#lagPending = true));
-        rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.eventfds.signal(efd), this.dmaPort(spec, group), (m) => this.log.device(spec, m), budget);
+        rt = new DeviceRuntime(spec, saved, this.clock, (efd) => this.eventfds.signal(efd), this.dmaPort(spec, group), (m) => this.log.device(spec, m), budget, this.store.dir);
         this.#lag.set(spec.name, lag);
       } catch (e) {
         // Each model checks its own saved registers (a TypeError naming the field): damage of board.json, not a bug.
