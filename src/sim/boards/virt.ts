@@ -120,12 +120,31 @@ export const VIRT: BoardSpec = {
   memory: VIRT_MEMORY,
 };
 
+/**
+ * The virtio-mmio transport a `-device virtio-blk-device` lands on in QEMU's virt: the last of the 32 (0x0a003e00,
+ * SPI 16+31), because QEMU fills the free transport with the highest address first (QEMU 7.2's `info qtree` puts the
+ * device on virtio-mmio-bus.31 at 0xa003e00). The disk is the state directory's 8 MiB raw image (a 16384-sector
+ * drive, as the lab gives its guest). Its native driver probes (a device answers), so it boots bound to virtio-mmio.
+ */
+export const VIRTIO_BLK_TRANSPORT: DeviceSpec = {
+  name: "a003e00.virtio_mmio",
+  bus: "platform",
+  compatible: ["virtio,mmio"],
+  regions: [{ base: 0x0a00_3e00n, size: 0x200 }],
+  irqs: [{ trigger: "edge", hwirq: 79 }],
+  nativeDriver: "virtio-mmio",
+  dmaCoherent: true,
+  model: "virtio-mmio",
+  modelOptions: { device: "blk" },
+};
+
 export const VIRT_NOIOMMU: BoardSpec = {
   name: "virt-noiommu",
-  description: "QEMU virt without an IOMMU, booted with vfio.enable_unsafe_noiommu_mode=1 (the kernel lab's setup), plus a PL330",
+  description:
+    "QEMU virt without an IOMMU, booted with vfio.enable_unsafe_noiommu_mode=1 (the kernel lab's setup), plus a PL330 and a virtio-blk disk on a003e00.virtio_mmio",
   iommu: "none",
   cmdline: { "vfio.enable_unsafe_noiommu_mode": "1", "vfio_platform.reset_required": "0" },
   pageSize: 4096,
-  devices: devices(false),
+  devices: [...devices(false), VIRTIO_BLK_TRANSPORT],
   memory: VIRT_MEMORY,
 };

@@ -24,6 +24,11 @@ export function createVirtioMmio(spec: DeviceSpec, ctx: DeviceContext): DeviceMo
     const sectors = BigInt(o.capacitySectors ?? DEFAULT_CAPACITY_SECTORS);
     // Without a state directory (a saved-state check) the disk is never touched: requests would fail with IOERR.
     disk = new BlkDisk(ctx.stateDir ? stateDiskPath(ctx.stateDir, spec.name) : "", sectors, ctx.stateDir !== undefined);
+    try {
+      disk.ensure(); // the board's first use makes the disk, so it is there to inspect before any request
+    } catch {
+      // Left to the requests: each answers IOERR while the disk cannot be made.
+    }
   }
   return new VirtioMmioBlk(spec, ctx, o.version, new BlkDevice(disk));
 }

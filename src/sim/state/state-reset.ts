@@ -9,6 +9,7 @@ import type { BoardSpec } from "../boards/board-spec.ts";
 import { BOARDS, DEFAULT_BOARD } from "../boards/index.ts";
 import { inspectLock, isLockTemp, lockTempOrphaned, withLock } from "./pid-lock.ts";
 import { StateDamagedError, StateLockedError } from "./state-errors.ts";
+import { DISKS_SUBDIR } from "../devices/virtio/blk-disk.ts";
 import { HOST_SUBDIR, MAX_STATE_BYTES, parseState, StateStore, type StateStoreOptions } from "./state-store.ts";
 
 export interface ResetResult {
@@ -38,7 +39,8 @@ function previousBoard(file: string, dir: string): BoardSpec | undefined {
 /**
  * Boot the board in `stateDir` afresh: `board` when given, else the board its board.json had (a built-in board by
  * name, else its spec while the file still reads as a board state), else the default board. Removes board.json
- * (whatever its state), board.json temp files, every file under locks/ and the bind records under host/.
+ * (whatever its state), board.json temp files, every file under locks/, the bind records under host/ and the
+ * board's own disks under disks/.
  * @throws StateDamagedError ("not-a-directory") when `stateDir` is a file; StateLockedError naming the pid when a live
  *   process holds one of the board's group or device locks (it has the board open).
  */
@@ -72,6 +74,8 @@ export function resetBoard(stateDir: string, board?: BoardSpec, listeners: State
           if (n === "board.json" || /^board\.json\.\d+\.tmp$/.test(n) || leftover) remove(n);
         }
         if (statSync(join(stateDir, HOST_SUBDIR), { throwIfNoEntry: false }) !== undefined) remove(HOST_SUBDIR);
+        // The board's own disks (virtio-blk without an image): a fresh board gets blank ones at first use.
+        if (statSync(join(stateDir, DISKS_SUBDIR), { throwIfNoEntry: false }) !== undefined) remove(DISKS_SUBDIR);
       },
       undefined,
       {

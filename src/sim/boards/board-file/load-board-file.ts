@@ -218,6 +218,7 @@ function readKnobs(r: JsonReader, e: Obj, path: string, dev: DeviceSpec, old: De
   const options = { ...keep, ...given };
   if (Object.keys(options).length) dev.modelOptions = options;
   else delete dev.modelOptions;
+  knobs?.plugged?.(dev, e);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { DeviceSpec } from "../board-spec.ts";
 import { genericMmioRegisters, GENERIC_REGISTER_KEYS } from "../../devices/generic-mmio.ts";
 import { ModelOptionError } from "../../devices/model-option-error.ts";
 import { PL330_OPTION_KEYS, pl330Config } from "../../devices/pl330/config.ts";
+import { VIRTIO_OPTION_KEYS, virtioOptions } from "../../devices/virtio/blk-options.ts";
 import { at, hexText, type JsonReader, type Obj } from "./json-reader.ts";
 
 export interface ModelKnobs {
@@ -18,6 +19,8 @@ export interface ModelKnobs {
   check(r: JsonReader, device: DeviceSpec, path: string): void;
   /** modelOptions as the file writes them (undefined: nothing to write). */
   write(options: Obj): unknown;
+  /** What the finished knobs change about the device itself (entry `e`); most models change nothing. */
+  plugged?(dev: DeviceSpec, e: Obj): void;
 }
 
 /** Number-valued knobs may be written "0x..." in a file; the models read numbers. */
@@ -56,10 +59,23 @@ const pl031: ModelKnobs = flat("pl031", ["rtcSeconds"], (o) => {
   if (s !== undefined && !Number.isSafeInteger(s)) throw new ModelOptionError("pl031", "rtcSeconds", "an integer (seconds)");
 });
 
-const virtio: ModelKnobs = flat("virtio", ["version"], (o) => {
-  const v = o["version"];
-  if (v !== undefined && v !== 1 && v !== 2) throw new ModelOptionError("virtio-mmio", "version", "1 or 2");
-});
+/** A virtio-mmio transport: its version, and a block device plugged in (`image` relative to the board file). */
+const virtio: ModelKnobs = {
+  ...flat("virtio", VIRTIO_OPTION_KEYS, (o) => void virtioOptions(o)),
+  read(r, v, path, dir) {
+    const o = r.obj(v, path, "an object of virtio knobs");
+    r.keys(o, path, VIRTIO_OPTION_KEYS);
+    const out = numbersFromHex(o);
+    if (typeof o.image === "string" && o.image !== "" && !isAbsolute(o.image)) out.image = resolve(dir, o.image);
+    return out;
+  },
+  // A transport with a device behind it is no empty transport: virtio-mmio's probe succeeds (unless the entry says).
+  plugged(dev, e) {
+    if (dev.modelOptions?.["device"] !== undefined && e.probeError === undefined && dev.nativeProbeError === "ENODEV") {
+      delete dev.nativeProbeError;
+    }
+  },
+};
 
 const edu: ModelKnobs = {
   ...flat("edu", ["dmaMask"], (o) => {

@@ -23,6 +23,8 @@ const MAX_DWZ_SECTORS = 0x3f_ffff;
 /** Bytes of configuration space QEMU exposes with DISCARD and WRITE_ZEROES offered (through write_zeroes_may_unmap). */
 export const BLK_CONFIG_LEN = 57;
 const WCE_OFFSET = 32;
+/** Request header: type (u32) at 0, reserved/ioprio (u32) at 4, sector (u64) at 8. */
+const HEADER_TYPE = 0;
 
 /** What QEMU 7.2 offers: legacy drops VERSION_1/RING_RESET and adds SCSI and NOTIFY_ON_EMPTY. */
 export function blkFeatures(version: 1 | 2): bigint {
@@ -128,7 +130,7 @@ export class BlkDevice {
     const inLen = total(chain.in);
     if (outLen < 16 || inLen < 1) throw new RingError("virtio-blk request missing headers");
     const header = new DataView(gather(chain.out, 16).buffer);
-    const type = header.getUint32(0, true);
+    const type = header.getUint32(HEADER_TYPE, true);
     const sector = header.getBigUint64(8, true);
     const [, payload] = splitAt(chain.out, 16);
     const [data, statusView] = splitAt(chain.in, inLen - 1);

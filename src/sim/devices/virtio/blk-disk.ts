@@ -17,9 +17,12 @@ export class DiskIoError extends Error {
   }
 }
 
-/** Where the disk of `device` lives in the board's state directory. */
+/** The state directory's folder of board-owned disks (sim-reset removes it). */
+export const DISKS_SUBDIR = "disks";
+
+/** Where the disk of `device` lives in the board's state directory: disks/<device>.img. */
 export function stateDiskPath(stateDir: string, device: string): string {
-  return join(stateDir, "disks", `${device}.img`);
+  return join(stateDir, DISKS_SUBDIR, `${device}.img`);
 }
 
 /** A raw disk image of `sectors` 512-byte sectors. */
@@ -63,10 +66,23 @@ export class BlkDisk {
     }
   }
 
+  /**
+   * Make the state directory's disk if it is missing (another process may make it at the same time: that is fine).
+   * @throws DiskIoError when it cannot be made
+   */
+  ensure(): void {
+    if (!this.create || existsSync(this.path)) return;
+    try {
+      makeDisk(this.path, this.sectors);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new DiskIoError(this.path, e);
+    }
+  }
+
   #with(mode: "r" | "r+", fn: (fd: number) => void): void {
+    this.ensure();
     let fd: number;
     try {
-      if (this.create && !existsSync(this.path)) makeDisk(this.path, this.sectors);
       fd = openSync(this.path, mode);
     } catch (e) {
       throw new DiskIoError(this.path, e);
