@@ -5,5 +5,6 @@ import { errnoParityNoiommu, errnoParitySmmuv3 } from "./errno-parity.scenario.t
 import { pl031Noiommu } from "./pl031-noiommu.scenario.ts";
 import type { Scenario } from "./scenario.ts";
 import { virtioMmioNoiommu } from "./virtio-mmio-noiommu.scenario.ts";
+import { virtioBlkNoiommu } from "./virtio-blk-noiommu.scenario.ts";
 
-export const SCENARIOS: Scenario[] = [pl031Noiommu, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd];
+export const SCENARIOS: Scenario[] = [pl031Noiommu, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd, virtioBlkNoiommu];
