@@ -61,8 +61,8 @@ export function checkRange(name: string, info: VirtioBlkInfo, o: BlkTestOptions)
 }
 
 /**
- * Write, flush, read back and verify. `onCleanup` releases the two data buffers (registered before the first
- * allocation, and before the caller's driver removal runs: cleanups run in reverse).
+ * Write, flush, read back and verify. `onCleanup` gets one cleanup, registered before the first allocation: reset the
+ * device (blk.remove, idempotent) and only then release the two data buffers, whatever ended the run.
  * @throws VirtioError, VirtioTimeoutError, AbortedError from the driver
  */
 export async function runBlkTest(
@@ -79,6 +79,8 @@ export async function runBlkTest(
   const perRequest = Math.min(o.requestSize, o.count * SECTOR);
   const buffers: DmaBuffer[] = [];
   onCleanup(() => {
+    // The device first (reset: it stops all DMA), then the memory it could still reach.
+    blk.remove();
     while (buffers.length) buffers.pop()!.release();
   });
   // Data may scatter over pages (noiommu): the driver gives the device one descriptor per physically contiguous run.

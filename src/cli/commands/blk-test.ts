@@ -36,7 +36,7 @@ async function blkTest(ctx: CliContext, args: string[], options: OptionsOf<"blk-
   const { b, session } = await openCliDevice(ctx, o.deviceSpec);
   const device = session.device;
   const blk = new VirtioBlk({ b, space: session.dma, regs: device.region(0), irq: device.irq(0), name: device.name });
-  // Registered first so it runs last: the device is reset (it stops all DMA) before any buffer is released.
+  // Reset the device (it stops all DMA) before its rings are freed; runBlkTest's cleanup does the same before the data.
   ctx.onCleanup(() => blk.remove());
   const info = blk.init();
   checkRange(device.name, info, o);
