@@ -113,6 +113,10 @@ describe("virtio-blk refusals and failures", () => {
     expect(dev.status).toBe(0);
     expect(space.live).toBe(0);
   });
+  test("a queue too small for header, data and status, and no queue at all, are queue-unavailable", () => {
+    expect(refusal(() => rig({ queueNumMax: 2 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "too-small" });
+    expect(refusal(() => rig({ queueNumMax: 0 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "absent" });
+  });
   test("a modern device without VERSION_1 is feature-missing", () => {
     const { blk } = rig({ version: 2, features: 1n << 9n });
     expect(refusal(() => blk.init())).toMatchObject({ reason: "feature-missing", feature: "VIRTIO_F_VERSION_1" });

@@ -110,6 +110,7 @@ export class VirtioBlk {
 
       const max = t.queueMax(0);
       if (max === 0) throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "absent" }, name, `${name} offers no request queue (QueueNumMax 0)`);
+      if (max < 3) throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "too-small" }, name, `${name}'s request queue holds ${max} descriptors; a request needs 3`);
       const size = largestPowerOfTwo(Math.min(max, opts.queueSize ?? MAX_QUEUE_SIZE, MAX_QUEUE_SIZE));
       this.setupQueue(t, size);
       this.scratch = DmaBuffer.allocate(this.ports.b, this.ports.space, LEGACY_PAGE, { read: true, write: true });

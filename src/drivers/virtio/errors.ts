@@ -15,8 +15,11 @@ export type VirtioRefusal =
   | { reason: "feature-missing"; feature: string; offered: bigint }
   /** The device cleared FEATURES_OK after the driver wrote its features: it refuses that subset. */
   | { reason: "features-refused"; accepted: bigint; status: number }
-  /** Queue `queue` cannot be set up: the device offers no such queue (QueueNumMax 0) or it is already in use. */
-  | { reason: "queue-unavailable"; queue: number; detail: "absent" | "in-use" }
+  /**
+   * Queue `queue` cannot be set up: the device offers no such queue (QueueNumMax 0), one too small for a request
+   * (header, data and status need at least 3 descriptors), or it is already in use.
+   */
+  | { reason: "queue-unavailable"; queue: number; detail: "absent" | "too-small" | "in-use" }
   /** The device set DEVICE_NEEDS_RESET or FAILED in its status (`status` is the whole register). */
   | { reason: "device-status"; status: number; needsReset: boolean; failed: boolean }
   /** A request came back with a status byte other than OK: 1 IOERR, 2 UNSUPP, anything else is not in the spec. */
