@@ -1,7 +1,7 @@
 // A minimal virtio-blk driver for the tests, written from the virtio 1.x spec (4.2 MMIO, 2.7 split rings, 5.2 block):
 // raw register accesses and hand-built rings in memory the device reaches by DMA. It drives the model directly (a
 // fake DmaPort over a flat buffer) or through VFIO (pread/pwrite on the region, a type1-mapped buffer): same code.
-import type { BusAccess, DmaPort } from "../../src/sim/devices/device-model.ts";
+import type { BusAccess, BusFault, DmaPort } from "../../src/sim/devices/device-model.ts";
 
 /** What the rig needs of the transport: 32-bit register accesses at byte offsets of the window. */
 export interface Regs {
@@ -23,21 +23,24 @@ export const R = {
   DEVICE_HI: 0x0a4, GENERATION: 0x0fc, CONFIG: 0x100,
 } as const;
 
-export const T = { IN: 0, OUT: 1, FLUSH: 4, GET_ID: 8, DISCARD: 11, WRITE_ZEROES: 13 } as const;
+export const T = { IN: 0, OUT: 1, SCSI: 2, FLUSH: 4, GET_ID: 8, DISCARD: 11, WRITE_ZEROES: 13 } as const;
 
 /** Memory layout of the rig (offsets in Mem): the ring pages, then request headers, status bytes and data. */
 export const LAYOUT = { RING: 0x0000, INDIRECT: 0x2800, HEADER: 0x3000, STATUS: 0x3800, DATA: 0x4000 } as const;
 export const MEM_SIZE = 0x4000 + 0x10000;
 
-/** A flat buffer behind a DmaPort: every access inside [base, base+size) succeeds, anything else is a translation fault. */
-export function flatPort(mem: Mem): DmaPort & { accesses: BusAccess[] } {
+/**
+ * A flat buffer behind a DmaPort: every access inside [base, base+size) succeeds, anything else faults with `outside`
+ * (an IOMMU's translation fault, or "decode": nothing at that physical address).
+ */
+export function flatPort(mem: Mem, outside: "translation" | "decode" = "translation"): DmaPort & { accesses: BusAccess[] } {
   const accesses: BusAccess[] = [];
   return {
     accesses,
     access(a: BusAccess) {
       accesses.push(a);
       const off = a.address - mem.base;
-      if (off < 0n || off + BigInt(a.length) > BigInt(mem.view.length)) return { views: [], fault: { kind: "translation" as const, address: a.address } };
+      if (off < 0n || off + BigInt(a.length) > BigInt(mem.view.length)) return { views: [], fault: { kind: outside as BusFault["kind"], address: a.address } };
       return { views: [mem.view.subarray(Number(off), Number(off) + a.length)] };
     },
   };
@@ -91,6 +94,7 @@ export class BlkRig {
   init(accept: bigint = (1n << 9n) | (1n << 32n)): void {
     const r = this.regs;
     r.write(R.STATUS, 0);
+    this.mem.view.fill(0, LAYOUT.RING, LAYOUT.HEADER); // fresh rings
     r.write(R.STATUS, 1);
     r.write(R.STATUS, 1 | 2);
     const offered = BigInt(this.features(0)) | (BigInt(this.features(1)) << 32n);

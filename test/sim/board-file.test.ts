@@ -77,6 +77,16 @@ describe("export and load round-trip", () => {
   });
 });
 
+test("memory: a board file sets its RAM and huge page pool; export writes it back; a board without one keeps none", () => {
+  const path = file({ ...FORMAT, from: "virt-noiommu", name: "ram", memory: { base: "0x80000000", size: "0x20000000", hugePageSize: "0x200000", hugePages: 16 } });
+  const b = boardSpecOf(path);
+  expect(b.memory).toEqual({ base: 0x8000_0000n, size: 0x2000_0000, hugePageSize: 0x20_0000, hugePages: 16 });
+  expect(boardFileText(b)).toContain('"memory": { "base": "0x80000000", "size": "0x20000000", "hugePageSize": "0x200000", "hugePages": 16 }');
+  expect(boardSpecOf(file(boardFileText(b))).memory).toEqual(b.memory);
+  // From the built-in board, the RAM the lab boots comes along.
+  expect(boardSpecOf(file({ ...FORMAT, from: "virt", name: "plain" })).memory).toEqual(VIRT.memory);
+});
+
 describe("from a board, with overrides", () => {
   test("PL330 knobs merge over the base device's; other devices stay as they were", () => {
     const base = structuredClone(VIRT);
@@ -152,6 +162,10 @@ const ERRORS: [string, unknown, string, string, string][] = [
   ["a stand-alone board without its IOMMU", { ...FORMAT, devices: [] }, "iommu", '"none" or', "nothing"],
   ["an unknown SMMU profile", { ...FORMAT, from: "virt", iommu: { profile: "smmuv4", name: "x.smmu" } }, "iommu.profile", '"mmu401-s2"', '"smmuv4"'],
   ["a bad page size", { ...FORMAT, from: "virt", pageSize: 8192 }, "pageSize", "4096, 16384, 65536", "8192"],
+  ["memory without its size", { ...FORMAT, from: "virt", memory: { base: "0x80000000" } }, "memory.size", "a RAM size of at least one page", "nothing"],
+  ["a misaligned memory base", { ...FORMAT, from: "virt", memory: { base: "0x80000010", size: "0x40000000" } }, "memory.base", "aligned to the page size", '"0x80000010"'],
+  ["a huge page size that is no power of two", { ...FORMAT, from: "virt", memory: { base: "0x80000000", size: "0x40000000", hugePageSize: "0x300000" } }, "memory.hugePageSize", "a power of two", '"0x300000"'],
+  ["an unknown memory key", { ...FORMAT, from: "virt", memory: { base: 0, size: "0x40000000", numa: 2 } }, "memory.numa", "one of the keys known here (base, size,", 'key "numa"'],
   ["a bad cmdline value", { ...FORMAT, from: "virt", cmdline: { "vfio.x": 1 } }, 'cmdline["vfio.x"]', "a string value", "1"],
   ["a PL330 knob out of range", { ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", pl330: { channels: 9 } }] }, "devices[0].pl330.channels", "an integer in 1..8", "9"],
   ["an unknown PL330 knob", { ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", pl330: { threads: 2 } }] }, "devices[0].pl330.threads", "one of the keys known here (channels, events,", 'key "threads"'],
@@ -170,7 +184,34 @@ const ERRORS: [string, unknown, string, string, string][] = [
   ["a reset value wider than the register", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", model: "generic-mmio", registers: [{ offset: 0, bits: 8, reset: "0x100" }] }] }, "devices[0].registers[0].reset", "unsigned 8-bit", '"0x100"'],
   ["a master behind an SMMU the board does not have", { ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", iommu: { smmu: "7fb00000.iommu", streamIds: [0] } }] }, "devices[0].iommu.smmu", "9050000.smmuv3", '"7fb00000.iommu"'],
   ["a PCI identity on a platform device", { ...FORMAT, from: "virt", devices: [{ name: "9010000.pl031", pci: { vendor: 1, device: 2, subsystemVendor: 0, subsystemDevice: 0, revision: 0, classCode: 0, bars: [], interruptPin: 0 } }] }, "devices[0].pci", "only a device on bus pci", "an object"],
+  ["a virtio device the simulator has no model of", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "net" } }] }, "devices[0].virtio.device", '"blk"', '"net"'],
+  ["a virtio disk of no sectors", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", capacitySectors: 0 } }] }, "devices[0].virtio.capacitySectors", "a positive integer", "0"],
+  ["a virtio disk image that is no file", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", image: "none.img" } }] }, "devices[0].virtio.image", "a raw disk image file", '"none.img", which is no file'],
+  ["a virtio image without a device", { ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { image: process.execPath } }] }, "devices[0].virtio.device", '"blk" when image', "nothing"],
 ];
+
+describe("virtio knobs: a disk on a transport", () => {
+  test("image is made absolute against the board file; the transport now probes (no ENODEV), bound to virtio-mmio", () => {
+    require("node:fs").mkdirSync(join(dir, "disks"), { recursive: true });
+    writeFileSync(join(dir, "disks/d.img"), new Uint8Array(4096));
+    const spec = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", virtio: { device: "blk", image: "disks/d.img", version: 2 } }] }));
+    const d = spec.devices.find((x) => x.name === "a000000.virtio_mmio")!;
+    expect(d.modelOptions).toEqual({ device: "blk", image: join(dir, "disks/d.img"), version: 2 });
+    expect(d.nativeProbeError).toBeUndefined();
+    expect(d.nativeDriver).toBe("virtio-mmio");
+    expect(spec.devices.find((x) => x.name === "a000200.virtio_mmio")!.nativeProbeError).toBe("ENODEV");
+  });
+
+  test("a probeError the entry sets stays", () => {
+    const spec = boardSpecOf(file({ ...FORMAT, from: "virt", devices: [{ name: "a000000.virtio_mmio", probeError: "EIO", virtio: { device: "blk" } }] }));
+    expect(spec.devices.find((x) => x.name === "a000000.virtio_mmio")!.nativeProbeError).toBe("EIO");
+  });
+
+  test("virt-noiommu's disk transport exports and loads back as it was", () => {
+    const loaded = boardSpecOf(file(boardFileText(VIRT_NOIOMMU)));
+    expect(loaded.devices.find((x) => x.name === "a003e00.virtio_mmio")).toEqual(VIRT_NOIOMMU.devices.find((x) => x.name === "a003e00.virtio_mmio")!);
+  });
+});
 
 describe("every mistake is one BoardFileError: file, JSON path, expected, found", () => {
   for (const [what, content, where, expected, found] of ERRORS) {

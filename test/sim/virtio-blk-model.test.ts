@@ -40,12 +40,12 @@ interface Rig {
   image: string;
 }
 
-function make(version: 1 | 2 = 1, options: Record<string, unknown> = {}, stateDir = tmp(), mem?: Mem): Rig {
+function make(version: 1 | 2 = 1, options: Record<string, unknown> = {}, stateDir = tmp(), mem?: Mem, outside: "translation" | "decode" = "translation"): Rig {
   const m = mem ?? { view: new Uint8Array(MEM_SIZE), base: 0x4000_0000n };
   const pulses: number[] = [];
   const dev = createVirtioMmio(
     { ...spec, modelOptions: { device: "blk", version, ...options } },
-    { clock: new ManualClock(0), irq: { setLevel: () => {}, pulse: (i) => pulses.push(i) }, dma: flatPort(m), stateDir },
+    { clock: new ManualClock(0), irq: { setLevel: () => {}, pulse: (i) => pulses.push(i) }, dma: flatPort(m, outside), stateDir },
   );
   const regs = { read: (o: number) => Number(dev.read(0, o, 4)), write: (o: number, v: number) => dev.write(0, o, 4, BigInt(v >>> 0)) };
   const image = typeof options["image"] === "string" ? options["image"] : join(stateDir, "disks", `${spec.name}.img`);
@@ -117,6 +117,47 @@ describe.each([1, 2] as const)("virtio-blk requests, Version %i", (version) => {
     expect(rig.request(99, 0n, { head: 4 }).status).toBe(2);
   });
 
+  test("SCSI commands (QEMU's scsi=off): IOERR for a plain chain, UNSUPP with errors=255 when the SCSI headers are there", () => {
+    const { rig } = make(version);
+    rig.init();
+    expect(rig.request(T.SCSI, 0n, { inLen: 16 }).status).toBe(1);
+    const segs = [
+      { addr: rig.addr(LAYOUT.DATA), len: 6, write: false },
+      { addr: rig.addr(LAYOUT.DATA + 0x100), len: 96, write: true },
+      { addr: rig.addr(LAYOUT.DATA + 0x200), len: 16, write: true },
+    ];
+    expect(rig.request(T.SCSI, 0n, { segments: segs, head: 3 })).toEqual({ status: 2, used: { id: 3, len: 113 } });
+    expect(rig.dv.getUint32(LAYOUT.DATA + 0x200, true)).toBe(255);
+  });
+
+  test("a data buffer where nothing decodes (no IOMMU, outside RAM): reads zeros, writes vanish, the request completes", () => {
+    const { rig } = make(version, {}, tmp(), undefined, "decode");
+    rig.init();
+    rig.request(T.OUT, 3n, { data: pattern(512, 8) });
+    const r = rig.request(T.IN, 3n, { segments: [{ addr: 0x1000n, len: 512, write: true }], head: 3 });
+    expect(r).toEqual({ status: 0, used: { id: 3, len: 513 } });
+    expect(rig.request(T.OUT, 3n, { segments: [{ addr: 0x1000n, len: 512, write: false }], head: 5 }).status).toBe(0);
+    rig.mem.view.fill(0xaa, LAYOUT.DATA, LAYOUT.DATA + 512);
+    expect(rig.request(T.IN, 3n, { inLen: 512, head: 0 }).status).toBe(0);
+    expect(rig.data(512)).toEqual(new Uint8Array(512));
+  });
+
+  test("QEMU lends one page of bounce buffer per chain: 4 KiB undecoded completes, 8 KiB or two pieces stop the device", () => {
+    const { rig } = make(version, {}, tmp(), undefined, "decode");
+    rig.init();
+    expect(rig.request(T.IN, 0n, { segments: [{ addr: 0x1000n, len: 4096, write: true }] }).status).toBe(0);
+    rig.request(T.IN, 0n, { segments: [{ addr: 0x1000n, len: 8192, write: true }], head: 3 });
+    expect(rig.usedIdx()).toBe(1);
+    expect(rig.regs.read(R.STATUS)).toBe(version === 2 ? 0x4f : 7);
+    rig.init();
+    const two = [
+      { addr: 0x1000n, len: 512, write: true },
+      { addr: 0x2000n, len: 512, write: true },
+    ];
+    rig.request(T.IN, 0n, { segments: two });
+    expect(rig.usedIdx()).toBe(0);
+  });
+
   test("WRITE_ZEROES zeroes its range in the file", () => {
     const { rig, image } = make(version);
     rig.init();
@@ -152,6 +193,23 @@ describe.each([1, 2] as const)("virtio-blk requests, Version %i", (version) => {
     expect(rig.request(T.FLUSH, 0n).used).toBeDefined();
     expect(pulses).toEqual([]);
     expect(rig.regs.read(R.ISR)).toBe(0);
+  });
+
+  test("EVENT_IDX: the device publishes avail_event and interrupts only when the used index passes used_event", () => {
+    const { rig, pulses } = make(version);
+    rig.init((1n << 29n) | (1n << 32n));
+    const usedEvent = rig.availAt + 4 + 2 * rig.qsize;
+    const availEvent = rig.usedAt + 4 + 8 * rig.qsize;
+    rig.dv.setUint16(usedEvent, 2, true); // wake me once the third request is used
+    rig.request(T.FLUSH, 0n);
+    expect(rig.dv.getUint16(availEvent, true)).toBe(1);
+    expect(pulses).toEqual([0]); // the first completion always signals (nothing signalled yet)
+    rig.regs.write(R.ACK, 1);
+    rig.request(T.FLUSH, 0n, { head: 2 });
+    expect(pulses).toEqual([0]);
+    rig.request(T.FLUSH, 0n, { head: 4 });
+    expect(pulses).toEqual([0, 0]);
+    expect(rig.dv.getUint16(availEvent, true)).toBe(3);
   });
 
   test("an indirect descriptor table carries the whole request when INDIRECT_DESC is negotiated", () => {
@@ -204,6 +262,11 @@ describe("a ring the device cannot walk (QEMU's virtio_error: the device stops u
       rig.desc(1, { addr: rig.addr(LAYOUT.HEADER), len: 16, flags: 1, next: 0 });
       rig.offer(0);
     }],
+    ["an indirect table longer than 1024 entries", (rig) => {
+      rig.desc(0, { addr: rig.addr(LAYOUT.INDIRECT), len: 16 * 1025, flags: 4 });
+      rig.offer(0);
+    }],
+    ["a 4 GiB buffer", (rig) => rig.request(T.IN, 0n, { segments: [{ addr: rig.addr(LAYOUT.DATA), len: 0xffff_ffff, write: true }] })],
     ["an available index run past the queue size", (rig) => {
       rig.avail = 20;
       rig.offer(0);
@@ -225,13 +288,13 @@ describe("a ring the device cannot walk (QEMU's virtio_error: the device stops u
     });
   }
 
-  test("modern: DEVICE_NEEDS_RESET in Status, a config interrupt (bit 1) and a new ConfigGeneration", () => {
+  test("modern: DEVICE_NEEDS_RESET in Status, InterruptStatus 3 (QEMU's config notification) and a new ConfigGeneration", () => {
     const { rig, pulses } = make(2);
     rig.init();
     expect(rig.regs.read(R.GENERATION)).toBe(0);
-    rig.request(T.IN, 0n, { segments: [{ addr: 0x1000n, len: 512, write: true }] });
+    rig.offer(9);
     expect(rig.regs.read(R.STATUS)).toBe(0x40 | 0xf);
-    expect(rig.regs.read(R.ISR)).toBe(2);
+    expect(rig.regs.read(R.ISR)).toBe(3);
     expect(pulses).toEqual([0]);
     expect(rig.regs.read(R.GENERATION)).toBe(1);
     rig.regs.write(R.STATUS, 0);
@@ -239,6 +302,14 @@ describe("a ring the device cannot walk (QEMU's virtio_error: the device stops u
     expect(rig.regs.read(R.ISR)).toBe(0);
     rig.init();
     expect(rig.request(T.FLUSH, 0n).status).toBe(0);
+  });
+
+  test("an IOMMU fault on a data buffer stops the device too (a failed map in QEMU)", () => {
+    const { rig } = make(2);
+    rig.init();
+    rig.request(T.IN, 0n, { segments: [{ addr: 0x1000n, len: 512, write: true }] });
+    expect(rig.usedIdx()).toBe(0);
+    expect(rig.regs.read(R.STATUS)).toBe(0x4f);
   });
 
   test("a notify with no queue set up, or for a queue that does not exist, does nothing", () => {
@@ -249,6 +320,35 @@ describe("a ring the device cannot walk (QEMU's virtio_error: the device stops u
     rig.regs.write(R.QUEUE_NOTIFY, 1);
     expect(pulses).toEqual([]);
     expect(rig.regs.read(R.STATUS)).toBe(7);
+  });
+});
+
+describe("write cache (config wce)", () => {
+  test("a legacy driver that did not take FLUSH gets wce 0 at DRIVER_OK; a reset puts 1 back", () => {
+    const { rig } = make(1);
+    rig.init(0n);
+    expect(rig.config32(0x20)).toBe(0x10000);
+    rig.regs.write(R.STATUS, 0);
+    expect(rig.config32(0x20)).toBe(0x10001);
+  });
+
+  test("a config write of the wce byte sets it to 0 or 1; other config bytes are not writable", () => {
+    const { dev, rig } = make(2);
+    dev.write(0, R.CONFIG + 0x20, 1, 0n);
+    expect(rig.config32(0x20)).toBe(0x10000);
+    dev.write(0, R.CONFIG + 0x20, 1, 5n);
+    expect(rig.config32(0x20)).toBe(0x10001);
+    dev.write(0, R.CONFIG, 4, 7n);
+    expect(rig.config32(0)).toBe(0x4000);
+  });
+
+  test("registers take 32-bit accesses only: a 16-bit Status write is ignored, a 16-bit read is 0", () => {
+    const { dev, rig } = make(1);
+    dev.write(0, R.STATUS, 2, 1n);
+    expect(rig.regs.read(R.STATUS)).toBe(0);
+    expect(dev.read(0, R.MAGIC, 2)).toBe(0n);
+    expect(dev.read(0, R.CONFIG, 2)).toBe(0x4000n);
+    expect(dev.read(0, R.MAGIC, 8)).toBe(0x1_74726976n);
   });
 });
 
@@ -303,6 +403,14 @@ describe("the disk", () => {
     rig.request(T.OUT, 63n, { data: pattern(512, 6) });
     expect(Uint8Array.from(readFileSync(image).subarray(63 * 512))).toEqual(pattern(512, 6));
     expect(rig.request(T.OUT, 64n, { data: pattern(512, 6), head: 3 }).status).toBe(1);
+  });
+
+  test("an image that is gone since the board was read: a disk of no sectors, every read or write IOERR", () => {
+    const { rig } = make(1, { image: join(tmp(), "gone.img") });
+    expect(rig.config32(0)).toBe(0);
+    rig.init();
+    expect(rig.request(T.IN, 0n, { inLen: 512 }).status).toBe(1);
+    expect(rig.request(T.FLUSH, 0n, { head: 3 }).status).toBe(0);
   });
 
   test("capacitySectors sizes the state directory's disk", () => {

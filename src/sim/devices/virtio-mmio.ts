@@ -5,21 +5,31 @@
 import type { AccessWidth, DeviceContext, DeviceModel } from "./device-model.ts";
 import type { DeviceSpec } from "../boards/board-spec.ts";
 import { BlkDevice } from "./virtio/blk-device.ts";
-import { BlkDisk, imageSectors, stateDiskPath } from "./virtio/blk-disk.ts";
+import { BlkDisk, DiskIoError, imageSectors, stateDiskPath } from "./virtio/blk-disk.ts";
 import { DEFAULT_CAPACITY_SECTORS, virtioOptions } from "./virtio/blk-options.ts";
 import { VirtioMmioBlk } from "./virtio/mmio-transport.ts";
+
+/** An image that cannot be read (gone since the board file was read) is a disk of no sectors: every request IOERR. */
+function imageSectorsOrNone(path: string): bigint {
+  try {
+    return imageSectors(path);
+  } catch (e) {
+    if (e instanceof DiskIoError) return 0n;
+    throw e;
+  }
+}
 
 /**
  * The transport the spec describes: empty, or with a block device whose disk is `image` (capacity from its size, or
  * `capacitySectors`) or else the board state directory's disks/<device>.img (made at first use, `capacitySectors`
- * long, default 8 MiB). @throws ModelOptionError (TypeError) for bad modelOptions; DiskIoError when `image` cannot be
- * read
+ * long, default 8 MiB). An image that cannot be read gives a disk of no sectors (requests fail with IOERR).
+ * @throws ModelOptionError (TypeError) for bad modelOptions
  */
 export function createVirtioMmio(spec: DeviceSpec, ctx: DeviceContext): DeviceModel {
   const o = virtioOptions(spec.modelOptions);
   if (o.device === undefined) return new VirtioMmioEmpty(spec, ctx);
   let disk: BlkDisk;
-  if (o.image !== undefined) disk = new BlkDisk(o.image, BigInt(o.capacitySectors ?? imageSectors(o.image)), false);
+  if (o.image !== undefined) disk = new BlkDisk(o.image, BigInt(o.capacitySectors ?? imageSectorsOrNone(o.image)), false);
   else {
     const sectors = BigInt(o.capacitySectors ?? DEFAULT_CAPACITY_SECTORS);
     // Without a state directory (a saved-state check) the disk is never touched: requests would fail with IOERR.

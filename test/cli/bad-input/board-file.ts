@@ -34,6 +34,7 @@ export const BOARD_FILE: BadInputCase[] = [
   bad("pl330-knob", ': devices[0].pl330.threads: expected one of the keys known here (channels, events,', "a PL330 knob that does not exist"),
   bad("pl330-security", ': devices[0].pl330.managerNonSecure: expected a boolean, found "no"', "a PL330 security knob of the wrong type"),
   bad("other-model-knobs", ': devices[0].pl330: expected the knobs of model pl031 under "pl031"', "PL330 knobs on a device of another model"),
+  bad("virtio-device", ': devices[0].virtio.device: expected "blk" (or absent: an empty transport), found "net"', "a virtio device the simulator has no model of (only virtio-blk)"),
   bad("generic-access", ': devices[0].registers[1].access: expected one of rw, ro, w1c, w1s, wo, found "read-clear"', "a generic-model register with an access rule that does not exist"),
   bad("generic-overlap", ': devices[0].registers[1].offset: expected a place no other register covers (registers[0] covers 0x4), found "0x4"', "two generic-model registers on the same bytes"),
   bad("amba-regions", ": devices[0].regions: expected exactly one region on bus amba (an AMBA device has one resource, reg[0], the only one vfio-amba exposes), found 2 regions", "an AMBA device with a second MMIO window (vfio-amba exposes only reg[0])"),

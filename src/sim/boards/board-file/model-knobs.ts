@@ -66,7 +66,12 @@ const virtio: ModelKnobs = {
     const o = r.obj(v, path, "an object of virtio knobs");
     r.keys(o, path, VIRTIO_OPTION_KEYS);
     const out = numbersFromHex(o);
-    if (typeof o.image === "string" && o.image !== "" && !isAbsolute(o.image)) out.image = resolve(dir, o.image);
+    if (typeof o.image === "string" && o.image !== "") {
+      const image = isAbsolute(o.image) ? o.image : resolve(dir, o.image);
+      // Checked now, as QEMU checks its -drive at start: a board whose disk image is missing is no board.
+      if (!isFile(image)) r.fail(at(path, "image"), "a raw disk image file (relative to the board file)", r.words(`${JSON.stringify(o.image)}, which is no file`));
+      out.image = image;
+    }
     return out;
   },
   // A transport with a device behind it is no empty transport: virtio-mmio's probe succeeds (unless the entry says).

@@ -10,7 +10,7 @@ import { bit, F } from "./virtio-regs.ts";
 export const BLK_F = { SEG_MAX: 2, GEOMETRY: 4, BLK_SIZE: 6, SCSI: 7, FLUSH: 9, TOPOLOGY: 10, CONFIG_WCE: 11, DISCARD: 13, WRITE_ZEROES: 14 } as const;
 
 /** Request types (5.2.6). */
-export const BLK_T = { IN: 0, OUT: 1, FLUSH: 4, GET_ID: 8, DISCARD: 11, WRITE_ZEROES: 13 } as const;
+export const BLK_T = { IN: 0, OUT: 1, SCSI_CMD: 2, FLUSH: 4, GET_ID: 8, DISCARD: 11, WRITE_ZEROES: 13 } as const;
 const BLK_T_BARRIER = 0x8000_0000;
 
 /** Request status byte values. */
@@ -23,6 +23,8 @@ const MAX_DWZ_SECTORS = 0x3f_ffff;
 /** Bytes of configuration space QEMU exposes with DISCARD and WRITE_ZEROES offered (through write_zeroes_may_unmap). */
 export const BLK_CONFIG_LEN = 57;
 const WCE_OFFSET = 32;
+/** virtio_scsi_inhdr: errors, data_len, sense_len, residual (u32 each), just before the status byte. */
+const SCSI_INHDR_LEN = 16;
 /** Request header: type (u32) at 0, reserved/ioprio (u32) at 4, sector (u64) at 8. */
 const HEADER_TYPE = 0;
 
@@ -134,9 +136,28 @@ export class BlkDevice {
     const sector = header.getBigUint64(8, true);
     const [, payload] = splitAt(chain.out, 16);
     const [data, statusView] = splitAt(chain.in, inLen - 1);
-    const status = this.#serve(type, sector, payload, data);
+    const status = (type & ~(BLK_T.OUT | BLK_T_BARRIER)) === BLK_T.SCSI_CMD ? this.#scsi(chain) : this.#serve(type, sector, payload, data);
     statusView[0]![0] = status;
     return { status, usedLen: inLen };
+  }
+
+  /**
+   * SCSI passthrough, which QEMU's default (scsi=off) refuses: IOERR unless the chain has the command block and the
+   * SCSI in-header (two readable, three writable descriptors), else UNSUPP with the in-header's `errors` set to 255.
+   */
+  #scsi(chain: Chain): number {
+    if (chain.outCount < 2 || chain.inCount < 3) return BLK_S.IOERR;
+    const [, tail] = splitAt(chain.in, total(chain.in) - 1 - SCSI_INHDR_LEN);
+    const errors = new Uint8Array(4);
+    new DataView(errors.buffer).setUint32(0, 255, true);
+    let at = 0;
+    for (const v of tail) {
+      const n = Math.min(v.length, 4 - at);
+      if (n <= 0) break;
+      v.set(errors.subarray(at, at + n));
+      at += n;
+    }
+    return BLK_S.UNSUPP;
   }
 
   #serve(type: number, sector: bigint, payload: Uint8Array[], data: Uint8Array[]): number {

@@ -15,6 +15,14 @@ export class Unreachable extends Error {
   }
 }
 
+/** QEMU's bounce buffer for memory nothing decodes: one target page. */
+const BOUNCE_BYTES = 4096;
+
+/** Whether a chain may still borrow the bounce buffer (once per chain: it stays taken until the request completes). */
+export interface BounceBudget {
+  free: boolean;
+}
+
 /** Guest memory as the device sees it on its bus. */
 export class BusMemory {
   constructor(
@@ -36,6 +44,35 @@ export class BusMemory {
     const got = r.views.reduce((n, v) => n + v.length, 0);
     if (r.fault || got < length) throw new Unreachable(r.fault?.address ?? address + BigInt(got), length, r.fault);
     return r.views;
+  }
+
+  /**
+   * A data buffer's views, as QEMU maps one without an IOMMU: where nothing decodes the address (fault "decode":
+   * outside RAM, or RAM no page of this process backs) QEMU lends its one bounce buffer (at most a page) for the
+   * chain, so the device reads zeros there, its writes go nowhere and the request completes; a second such piece in
+   * the same chain finds the bounce buffer taken. Any other fault (an IOMMU's) fails the map, as in QEMU.
+   * @throws Unreachable when the map fails
+   */
+  mapData(address: bigint, length: number, write: boolean, bounce: BounceBudget): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < length) {
+      const here = address + BigInt(at);
+      const r = this.port?.access({ address: here, length: length - at, write, instruction: false, privileged: false, nonSecure: true, streamId: this.streamId });
+      if (!r) throw new Unreachable(here, length - at, undefined);
+      for (const v of r.views) {
+        out.push(v);
+        at += v.length;
+      }
+      if (at >= length) break;
+      const fault = r.fault?.address ?? here;
+      if ((r.fault?.kind as string | undefined) !== "decode" || !bounce.free) throw new Unreachable(fault, length, r.fault);
+      bounce.free = false;
+      const piece = Math.min(length - at, BOUNCE_BYTES);
+      out.push(new Uint8Array(piece));
+      at += piece;
+    }
+    return out;
   }
 
   /** A copy of [address, address+length). @throws Unreachable */

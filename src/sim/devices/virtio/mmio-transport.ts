@@ -4,12 +4,11 @@
 // walk marks it broken (modern: DEVICE_NEEDS_RESET and a config interrupt) until a reset, as QEMU's virtio_error does.
 import type { AccessWidth, DeviceContext, DeviceModel } from "../device-model.ts";
 import type { DeviceSpec } from "../../boards/board-spec.ts";
-import { BlkDevice } from "./blk-device.ts";
+import { BLK_F, blkFeatures, type BlkDevice } from "./blk-device.ts";
 import { BusMemory, Unreachable } from "./bus-memory.ts";
 import { RingError, SplitRing } from "./split-ring.ts";
 import { freshTransport, restoreTransport, saveTransport, type TransportState } from "./transport-state.ts";
 import { bit, F, INT_CONFIG, INT_VRING, MMIO, STATUS, VIRTIO_MMIO_MAGIC, VIRTIO_MMIO_VENDOR_QEMU, VIRTQUEUE_MAX_SIZE } from "./virtio-regs.ts";
-import { BLK_F, blkFeatures } from "./blk-device.ts";
 
 /** QEMU accepts QueueSel/QueueNotify values below VIRTIO_QUEUE_MAX. */
 const VIRTIO_QUEUE_MAX = 1024;
@@ -300,7 +299,7 @@ export class VirtioMmioBlk implements DeviceModel {
     s.status |= STATUS.DEVICE_NEEDS_RESET;
     if (s.status & STATUS.DRIVER_OK) {
       s.generation = (s.generation + 1) >>> 0;
-      this.#interrupt(INT_CONFIG);
+      this.#interrupt(INT_CONFIG | INT_VRING); // QEMU's config notification sets both bits (InterruptStatus 3)
     }
   }
 

@@ -2,7 +2,7 @@
 // chain's buffers are mapped through the bus (device-readable first, then device-writable), and finished chains go
 // to the used ring, with the interrupt decision of 2.7.7/2.7.10 (NO_INTERRUPT flag, or used_event with EVENT_IDX).
 // A malformed ring is an error the transport answers as QEMU does (the device stops: "broken"), never a crash.
-import { BusMemory } from "./bus-memory.ts";
+import { type BounceBudget, BusMemory } from "./bus-memory.ts";
 import { AVAIL_F_NO_INTERRUPT, DESC_F } from "./virtio-regs.ts";
 
 /** A queue's addresses and indexes; plain data, saved between processes. */
@@ -24,6 +24,9 @@ export function emptyRing(num: number): RingState {
   return { num, desc: 0n, avail: 0n, used: 0n, lastAvail: 0, usedIdx: 0, signalledUsed: -1 };
 }
 
+/** The most buffers (and indirect-table entries) one chain may have: QEMU's VIRTQUEUE_MAX_SIZE scatter entries. */
+const MAX_SEGMENTS = 1024;
+
 /** A descriptor chain taken from the available ring, its buffers mapped. */
 export interface Chain {
   head: number;
@@ -31,6 +34,9 @@ export interface Chain {
   out: Uint8Array[];
   /** Device-writable buffers, in order. */
   in: Uint8Array[];
+  /** How many device-readable and device-writable descriptors the chain had (QEMU's out_num / in_num). */
+  outCount: number;
+  inCount: number;
 }
 
 /** The ring is malformed: the facts of what is wrong (QEMU's virtio_error cases). */
@@ -76,33 +82,38 @@ export class SplitRing {
   }
 
   #walk(head: number): Chain {
-    const chain: Chain = { head, out: [], in: [] };
-    let table = this.mem.read(this.s.desc, 16 * this.s.num);
+    const chain: Chain = { head, out: [], in: [], outCount: 0, inCount: 0 };
+    // Descriptors are read one at a time from the ring's table, or from an indirect table read whole.
+    let read = (i: number) => decodeDesc(this.mem.read(this.s.desc + 16n * BigInt(i), 16), 0);
     let max = this.s.num;
-    let i = head;
-    let d = decodeDesc(table, 16 * i);
-    if (d.flags & DESC_F.INDIRECT && this.features.indirect) {
-      if (d.len === 0 || d.len % 16 !== 0) throw new RingError(`invalid size ${d.len} for an indirect descriptor table`);
-      table = this.mem.read(d.addr, d.len);
+    let d = read(head);
+    const indirect = (d.flags & DESC_F.INDIRECT) !== 0 && this.features.indirect;
+    if (indirect) {
+      if (d.len === 0 || d.len % 16 !== 0 || d.len > 16 * MAX_SEGMENTS) {
+        throw new RingError(`invalid size ${d.len} for an indirect descriptor table`);
+      }
+      const table = this.mem.read(d.addr, d.len);
+      read = (i: number) => decodeDesc(table, 16 * i);
       max = d.len / 16;
-      i = 0;
-      d = decodeDesc(table, 0);
-      if (d.flags & DESC_F.INDIRECT) throw new RingError("indirect descriptor inside an indirect table");
+      d = read(0);
     }
+    const bounce: BounceBudget = { free: true };
     for (let seen = 1; ; seen++) {
       if (seen > max) throw new RingError("looped descriptor chain");
+      if (indirect && d.flags & DESC_F.INDIRECT) throw new RingError("indirect descriptor inside an indirect table");
       if (d.len === 0) throw new RingError("zero-sized buffers are not allowed");
       if (d.flags & DESC_F.WRITE) {
-        chain.in.push(...this.mem.map(d.addr, d.len, true));
+        chain.in.push(...this.mem.mapData(d.addr, d.len, true, bounce));
+        chain.inCount++;
       } else {
-        if (chain.in.length > 0) throw new RingError("a device-readable descriptor after a device-writable one");
-        chain.out.push(...this.mem.map(d.addr, d.len, false));
+        if (chain.inCount > 0) throw new RingError("a device-readable descriptor after a device-writable one");
+        chain.out.push(...this.mem.mapData(d.addr, d.len, false, bounce));
+        chain.outCount++;
       }
+      if (chain.in.length + chain.out.length > MAX_SEGMENTS) throw new RingError("too many buffers in one chain");
       if (!(d.flags & DESC_F.NEXT)) return chain;
-      i = d.next;
-      if (i >= max) throw new RingError(`descriptor next is ${i} (table of ${max})`);
-      d = decodeDesc(table, 16 * i);
-      if (max !== this.s.num && d.flags & DESC_F.INDIRECT) throw new RingError("indirect descriptor inside an indirect table");
+      if (d.next >= max) throw new RingError(`descriptor next is ${d.next} (table of ${max})`);
+      d = read(d.next);
     }
   }
 
