@@ -2,13 +2,14 @@
 // (virt-noiommu), legacy and modern transports; the pattern must be in the disk file afterwards; a disk that lies
 // (reads zeros whatever was written) is exit 8 at the first differing byte; refusals write nothing.
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { sectorPattern } from "../../src/cli/blk-test/pattern.ts";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import { boardSpecOf, createSimBoundary } from "../../src/sim/index.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { stateDiskPath } from "../../src/sim/devices/virtio/blk-disk.ts";
-import { runCli, simEnv, tempSimState } from "../helpers/cli.ts";
+import { readUntil, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
 
 const DEV = "a000000.virtio_mmio";
 
@@ -17,13 +18,19 @@ afterEach(() => states.splice(0).forEach((s) => s.dispose()));
 
 /** A state directory booted with `board` whose transport DEV holds a blk disk with `options`; DEV bound to VFIO. */
 function boardWithDisk(board: string, options: Record<string, unknown>): { dir: string; env: Record<string, string>; disk: string } {
+  return boardWithDiskAt(() => options, board);
+}
+
+/** As boardWithDisk, the options made knowing the state directory. */
+function boardWithDiskAt(optionsIn: (dir: string) => Record<string, unknown>, board = "virt"): { dir: string; env: Record<string, string>; disk: string } {
   const spec = boardSpecOf(board);
+  const state = tempSimState();
+  states.push(state);
+  const options = optionsIn(state.dir);
   const withDisk = {
     ...spec,
     devices: spec.devices.map((d) => (d.name === DEV ? { ...d, modelOptions: { ...d.modelOptions, device: "blk", ...options }, nativeProbeError: undefined } : d)),
   } as BoardSpec;
-  const state = tempSimState();
-  states.push(state);
   createSimBoundary({ stateDir: state.dir, os: createRealBoundary(), board: withDisk }).dispose();
   const env = simEnv(state.dir);
   const bound = runCli(["bind", DEV], { env });
@@ -86,5 +93,21 @@ describe("blk-test", () => {
     expect(past.code).toBe(2);
     expect(past.stderr).toContain("sectors 16380..16387 are not all on a000000.virtio_mmio: it has 16384 sectors");
     expect(!existsSync(disk) || readFileSync(disk).every((b) => b === 0)).toBe(true);
+  });
+
+  test("Ctrl-C in the middle of a run: exit 130, and the device was reset (Status 0) before its buffers were freed", async () => {
+    // A 1 GiB disk (an empty image file, read as zeros past its end): the run lasts long enough to be interrupted.
+    const { dir, env } = boardWithDiskAt((d) => {
+      const image = join(d, "big.img");
+      writeFileSync(image, "");
+      return { image, capacitySectors: 1 << 21 };
+    });
+    expect(dir).toBeTruthy();
+    const p = spawnCli(["blk-test", DEV, "--sector", "0", "--count", String(1 << 21), "--request-size", "1M"], env);
+    await readUntil(p.stdout, /virtio-blk on a/);
+    p.kill("SIGINT");
+    expect(await p.exited).toBe(130);
+    const status = runCli(["read", DEV, "0:0x70.l"], { env });
+    expect(status.stdout).toBe("0x00000000\n");
   });
 });
