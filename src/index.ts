@@ -112,3 +112,11 @@ export type {
 } from "./sim/devices/user-model.ts";
 export { UserModelError, type UserModelAccess } from "./sim/devices/user-model-errors.ts";
 export type { BoardSpec, DeviceSpec, IrqSpec, RegionSpec, SmmuSpec } from "./sim/boards/board-spec.ts";
+
+// The user-space virtio-blk driver over virtio-mmio (what `blk-test` uses): the driver, its transport and queue, and
+// its refusals.
+export { VirtioBlk, BLK_DRIVER_FEATURES, MAX_QUEUE_SIZE, type VirtioBlkInfo, type VirtioBlkPorts, type BlkRequestOptions } from "./drivers/virtio/blk.ts";
+export { VirtioMmioTransport, type VirtioRegisters, type QueuePlacement } from "./drivers/virtio/transport.ts";
+export { SplitQueue, ringLayout, type RingLayout } from "./drivers/virtio/split-queue.ts";
+export { VirtioError, VirtioTimeoutError, type VirtioRefusal, type VirtioTimeoutFacts } from "./drivers/virtio/errors.ts";
+export { dmaRuns, type DmaRun } from "./drivers/virtio/dma-runs.ts";

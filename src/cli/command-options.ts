@@ -129,6 +129,27 @@ export const COMMAND_OPTIONS = {
       default: "5s",
     },
   ],
+  "blk-test": [
+    {
+      flags: "--sector <n>",
+      description: "First sector (512 bytes) to OVERWRITE: required, there is no default (the data there is lost)",
+      value: { kind: "integer", min: 0n, max: (1n << 53n) - 1n },
+    },
+    { flags: "--count <n>", description: "Sectors to write, read back and verify (default 128: 64 KiB)", value: { kind: "integer", min: 1n, max: 1n << 21n }, default: "128" },
+    { flags: "--seed <n>", description: "Seed of the data pattern, so another program can recompute it (default 1)", value: { kind: "integer", min: 0n, max: U32_MAX }, default: "1" },
+    {
+      flags: "--request-size <size>",
+      description: "Bytes per request, a multiple of 512 (default 64k)",
+      value: { kind: "size", min: 512n, max: 1n << 20n },
+      default: "64k",
+    },
+    {
+      flags: "--timeout <period>",
+      description: "Longest wait for one request to complete (default 5s); exit 7 after resetting the device",
+      value: { kind: "period", allowZero: false },
+      default: "5s",
+    },
+  ],
   pl330: [
     { flags: "--output <file>", description: "asm: write the binary program to FILE (- for stdout)", value: { kind: "file" } },
     { flags: "--listing", description: "asm: print address, bytes and source line per instruction" },

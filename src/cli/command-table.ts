@@ -142,6 +142,17 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/dma-test.ts"),
   }),
   command({
+    name: "blk-test",
+    usage: "blk-test <device>",
+    description:
+      "Write a seeded pattern to the sectors you name on a virtio-blk disk (virtio-mmio), read it back and verify every byte (DESTRUCTIVE)",
+    examples: [
+      "vfio-plat blk-test a003e00.virtio_mmio --sector 2048",
+      "vfio-plat blk-test a003e00.virtio_mmio --sector 0 --count 2048 --seed 7 --json",
+    ],
+    load: () => import("./commands/blk-test.ts"),
+  }),
+  command({
     name: "pl330",
     usage: "pl330 <action> [file]",
     description: "PL330 microcode tools: asm FILE|- (TRM syntax to hex, --output binary) and disasm FILE|- (listing)",

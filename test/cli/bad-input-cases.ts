@@ -28,10 +28,11 @@ import { STATE } from "./bad-input/state.ts";
 import { BINDING } from "./bad-input/binding.ts";
 import { OPTIONS } from "./bad-input/options.ts";
 import { DMA_TEST } from "./bad-input/dma-test.ts";
+import { BLK_TEST } from "./bad-input/blk-test.ts";
 import { MISC } from "./bad-input/misc.ts";
 import { BOARD_FILE } from "./bad-input/board-file.ts";
 import { MODELS } from "./bad-input/models.ts";
 import { BOARDS } from "./bad-input/boards.ts";
 import { VIRQFDS } from "./bad-input/virqfds.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS];

@@ -18,6 +18,9 @@ const BASE: Readonly<Record<string, readonly string[]>> = {
   write: ["write", PL031, "0:0x4", "1"],
   irq: ["irq", PL031, "0"],
   "dma-test": ["dma-test", DMA],
+  // The options are parsed before the device is looked at: an unknown device name is never reached.
+  "blk-test": ["blk-test", "a000000.virtio_mmio", "--sector", "0"],
+  "blk-test --sector": ["blk-test", "a000000.virtio_mmio"],
   pl330: ["pl330", "disasm", "--device", DMA],
   "pl330 --base": ["pl330", "asm", "/dev/null"],
   "pl330 --length": ["pl330", "disasm", "--device", DMA],

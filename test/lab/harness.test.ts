@@ -120,6 +120,8 @@ describe("boot profiles", () => {
     expect(a).toContain("-no-reboot");
     expect(a.join(" ")).toContain("-nic none");
     expect(a).not.toContain("-trace");
+    // A fresh raw image in the run directory, on a virtio-blk device (blk-test writes to it; the host reads it after).
+    expect(a.join(" ")).toContain("-drive file=/tmp/run/disk.img,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0");
   });
 
   test("extra command-line words (the bench entry) go after the profile's", () => {
@@ -140,6 +142,7 @@ describe("boot profiles", () => {
     expect(a.join(" ")).toContain("-device edu,addr=2");
     expect(a.join(" ")).toContain("-nic none");
     expect(a[a.indexOf("-append") + 1]).not.toContain("noiommu");
+    expect(a).not.toContain("-drive");
     expect(a.join(" ")).toContain("-trace memory_region_ops_read -trace memory_region_ops_write -D /tmp/run/trace.log");
   });
 });

@@ -9,6 +9,7 @@ import { prepare, runProfileInGuest, type LabRun, type Prepared } from "./harnes
 import { parseTrace } from "./harness/trace.ts";
 import { jobsFor, PROFILE_NAMES, SIM_BOARDS, type ProfileName } from "./plan.ts";
 import type { OutcomeRecord } from "./protocol.ts";
+import { blkImageProblems } from "../scenarios/virtio-blk-image.ts";
 
 const enabled = process.env.VFIO_PLAT_LAB === "1";
 const SETUP_MS = 50 * 60_000;
@@ -116,6 +117,13 @@ describe.skipIf(!enabled)(`real-kernel lab${enabled ? "" : " — skipped: run it
       }
     });
   }
+
+  test("virtio-blk: the pattern blk-test wrote through vfio-platform is really on the host's disk image", () => {
+    const path = runs.get("noiommu")?.boot.diskPath;
+    expect(path).toBeDefined();
+    const image = new Uint8Array(readFileSync(path ?? ""));
+    expect(blkImageProblems(image)).toEqual([]);
+  });
 
   test("first-light: the noiommu taint was logged for both devices", () => {
     const dmesg = String(runs.get("noiommu")?.boot.events.find((e) => e.type === "dmesg")?.text ?? "");

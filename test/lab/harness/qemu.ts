@@ -1,7 +1,7 @@
 // Boots the lab kernel under qemu-system-aarch64 (TCG software emulation) and collects what the guest printed: the
 // whole console text, the parsed result/event lines, how QEMU ended and how long it took. A wall-clock timeout kills
 // QEMU, so a hung guest fails the run instead of hanging it.
-import { writeFileSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConsole, type ParsedConsole } from "../protocol.ts";
 
@@ -11,7 +11,18 @@ export interface Profile {
   machine: string;
   extraDevices: string[];
   cmdline: string[];
+  /**
+   * A raw disk image of this many bytes, made afresh (all zeros) in the run directory for every boot and plugged into
+   * the first free virtio-mmio transport as a virtio-blk device (`blk-test` writes to it; the host reads it after).
+   */
+  diskBytes?: number;
 }
+
+/** The lab disk's size: 8 MiB, as the simulated virt-noiommu board's disk. */
+export const LAB_DISK_BYTES = 8 << 20;
+
+/** Where a boot's disk image is: in its run directory. */
+export const labDiskPath = (runDir: string): string => join(runDir, "disk.img");
 
 /**
  * `noiommu`: platform/AMBA devices without an IOMMU, VFIO's no-IOMMU mode on (vfio-amba/vfio-platform need a group).
@@ -24,6 +35,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     extraDevices: [],
     // hugepages=64: a 128 MiB pool of 2 MiB pages for noiommu DMA buffers (of the guest's 2 GiB).
     cmdline: ["vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0", "hugepages=64"],
+    diskBytes: LAB_DISK_BYTES,
   },
   smmuv3: {
     name: "smmuv3",
@@ -55,6 +67,8 @@ export interface BootResult extends ParsedConsole {
   console: string;
   consolePath: string;
   tracePath?: string;
+  /** The disk image QEMU was given (the profile's diskBytes), to read after the guest powered off. */
+  diskPath?: string;
   /** QEMU's exit code (null when killed). */
   exit: number | null;
   timedOut: boolean;
@@ -83,6 +97,9 @@ export function qemuArgv(o: BootOptions): string[] {
     "-initrd", o.initrd,
     "-append", append,
     ...o.profile.extraDevices,
+    ...(o.profile.diskBytes !== undefined
+      ? ["-drive", `file=${labDiskPath(o.runDir)},if=none,format=raw,id=d0`, "-device", "virtio-blk-device,drive=d0"]
+      : []),
     ...(o.trace ? ["-trace", "memory_region_ops_read", "-trace", "memory_region_ops_write", "-D", join(o.runDir, "trace.log")] : []),
   ];
 }
@@ -90,6 +107,7 @@ export function qemuArgv(o: BootOptions): string[] {
 /** Boot, wait for QEMU to exit (the guest powers off) or the timeout, and parse the console. */
 export async function boot(o: BootOptions): Promise<BootResult> {
   const argv = qemuArgv(o);
+  if (o.profile.diskBytes !== undefined) makeDisk(labDiskPath(o.runDir), o.profile.diskBytes);
   const t0 = performance.now();
   const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let timedOut = false;
@@ -120,10 +138,21 @@ export async function boot(o: BootOptions): Promise<BootResult> {
     console: text,
     consolePath,
     ...(o.trace ? { tracePath: join(o.runDir, "trace.log") } : {}),
+    ...(o.profile.diskBytes !== undefined ? { diskPath: labDiskPath(o.runDir) } : {}),
     exit: timedOut ? null : exit,
     timedOut,
     seconds: (performance.now() - t0) / 1000,
     ...(initSeconds !== undefined ? { initSeconds } : {}),
     argv,
   };
+}
+
+/** A fresh raw image of `bytes` zero bytes at `path` (sparse), replacing any earlier one. */
+function makeDisk(path: string, bytes: number): void {
+  const fd = openSync(path, "w");
+  try {
+    ftruncateSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
 }
