@@ -44,10 +44,13 @@ describe("noiommu mode", () => {
     expect(by(checkSystem(b), "noiommu")).toEqual(f);
   });
 
-  test("off on a machine without IOMMU groups: a warning with the fix; off behind an IOMMU: nothing to fix", () => {
+  // Info, not a warning, with no groups: behind an IOMMU groups appear only at probe (the real SMMUv3 lab shows none
+  // before the first bind); the device's own check FAILs when it has no group (host-doctor.test.ts).
+  test("off on a machine without IOMMU groups: info with the fix; off behind an IOMMU: nothing to fix", () => {
     const b = board({ ...VIRT_NOIOMMU, name: "virt-noiommu-off", cmdline: { "vfio_platform.reset_required": "0" } });
     const off = by(checkNoiommu(b), "noiommu")!;
-    expect(off.status).toBe("warn");
+    expect(off.status).toBe("info");
+    expect(off.message).toContain("no IOMMU groups yet");
     expect(off.fix).toContain("echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
     // With the mode off, the DMA findings do not apply.
     expect(checkNoiommu(b).map((x) => x.check)).toEqual(["noiommu"]);
