@@ -1,6 +1,6 @@
-// User register maps from JSON (docs/register-maps.md; schema docs/register-map.schema.json): a file given with
-// the user names on the command line, a board file's `regs` file or its inline map. Read with positions in every refusal (RegisterMapFileError
-// "FILE: WHERE: expected ..., found ..."), and refused when registers overlap, a field leaves its register's width or
+// User register maps from JSON (docs/register-maps.md; schema docs/register-map.schema.json): a file the user names
+// on the command line, a board file's `regs` file or its inline map. Read with positions in every refusal
+// (RegisterMapFileError "FILE: WHERE: expected ..., found ..."), and refused when registers overlap, a field leaves its register's width or
 // overlaps another, or a name repeats: a map that lies about the hardware is worse than none.
 import { readFileSync } from "node:fs";
 import { jsonErrorPosition } from "../json-file/json-position.ts";
