@@ -5,8 +5,7 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { listDevices } from "../host/discovery.ts";
 import { resolveDevice } from "../host/device-name.ts";
-import { builtinMapFor } from "./builtin/index.ts";
-import { builtinMapForPci } from "./builtin-stand-in.ts";
+import { builtinMapFor, builtinMapForPci } from "./builtin/index.ts";
 import { loadRegisterMapFile } from "./map-file.ts";
 import { loadMapReference } from "./map-reference.ts";
 import type { RegisterMap } from "./register-map.ts";
