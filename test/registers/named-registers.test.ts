@@ -157,6 +157,11 @@ test("the PL031 by its built-in map: RTCLR reads back what was loaded, RTCDR cou
   expect(() => regs.write("RTCDR", 0n)).toThrow(ReadOnlyRegisterError);
   regs.write("RTCIMSC.RTCIMSC", 1n);
   expect(regs.read("RTCIMSC")).toBe(1n);
+  // Decoded: the PL031 starts its counter at reset on this board (RTCCR.RTC_START reads 1, "started").
+  const d = regs.decode("RTCCR");
+  expect(d.register.name).toBe("RTCCR");
+  expect(d.fields.map((f) => [f.field.name, f.value, f.meaning])).toEqual([["RTC_START", d.value & 1n, d.value & 1n ? "started" : "stopped"]]);
+  expect(regs.decode("RTCIMSC.RTCIMSC").fields.map((f) => [f.value, f.meaning])).toEqual([[1n, "enabled"]]);
 });
 
 describe("the accesses a by-name write makes (a recording region)", () => {
