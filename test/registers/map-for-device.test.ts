@@ -1,12 +1,26 @@
 // Which map a device gets on the simulated board, and why: the built-in map by compatible (PL031 on virt) or PCI ID
 // (edu), a board file's `regs` (a file relative to the board file, or inline; shown as the device-tree property
 // vfio-plat,regs, on a PCI function too), and an explicit map file, which wins over both. Board files with a bad map
-// are refused when read, naming the place; sim-export writes `regs` back.
+// are refused when read, naming the place; sim-export writes `regs` back. A virtio-mmio transport's built-in map is
+// made exact by its own Version register once open.
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoardFileError, registerMapFor, RegisterMapFileError, REGS_PROPERTY } from "../../src/index.ts";
+import {
+  BoardFileError,
+  bindDevice,
+  listDevices,
+  NamedRegisters,
+  openDevice,
+  refineRegisterMap,
+  registerMapFor,
+  RegisterMapFileError,
+  REGS_PROPERTY,
+  resolveDevice,
+} from "../../src/index.ts";
+import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
+import { VIRT } from "../../src/sim/boards/virt.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
 import { boardFileText } from "../../src/sim/boards/board-file/export-board-file.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
@@ -154,4 +168,36 @@ test("an explicit map file that is not a map is refused with its place", () => {
   expect(() => registerMapFor(board!.b, RTC, { regsFile: path })).toThrow(RegisterMapFileError);
   expect(() => registerMapFor(board!.b, RTC, { regsFile: path })).toThrow(`${path}: line 1 column 3`);
   expect(readFileSync(path, "utf8")).toBe("{ nope }");
+});
+
+describe("refineRegisterMap: a virtio-mmio transport's layout from its own Version register", () => {
+  const VIRTIO = "a000000.virtio_mmio";
+  /** virt with the first virtio-mmio transport at `version`. */
+  const withVersion = (version: number): BoardSpec => ({
+    ...VIRT,
+    devices: VIRT.devices.map((d) => (d.name === VIRTIO ? { ...d, modelOptions: { ...d.modelOptions, version } } : d)),
+  });
+  /** [the map by compatible, the map refined by the device's registers]. */
+  function refined(spec: BoardSpec, regsFile?: string): [string, string] {
+    board = makeSimBoard(spec);
+    const b = board.b;
+    bindDevice(b, resolveDevice(VIRTIO, listDevices(b)), { stateDir: join(board.stateDir, "host") });
+    const found = registerMapFor(b, VIRTIO, regsFile ? { regsFile } : {})!;
+    using s = openDevice(b, VIRTIO);
+    const regs = new NamedRegisters(s.device, found.map);
+    const out = refineRegisterMap(found, (name) => regs.read(name));
+    expect(out.source).toEqual(out.source.kind === "builtin" ? { kind: "builtin", key: out.map.name } : found.source);
+    return [found.map.name, out.map.name];
+  }
+  test("by compatible the legacy layout; a Version 2 transport gets the virtio 1.x map", () => {
+    expect(refined(withVersion(2))).toEqual(["virtio-mmio-v1", "virtio-mmio-v2"]);
+  });
+  test("a Version 1 transport keeps the legacy map", () => {
+    expect(refined(withVersion(1))).toEqual(["virtio-mmio-v1", "virtio-mmio-v1"]);
+  });
+  test("a map from a file is never replaced", () => {
+    const path = join(dir, "virtio-own.json");
+    writeFileSync(path, JSON.stringify({ "vfio-plat-register-map": 1, name: "own", registers: [{ name: "Version", offset: 4, access: "RO" }, { name: "DeviceID", offset: 8, access: "RO" }] }));
+    expect(refined(withVersion(2), path)).toEqual(["own", "own"]);
+  });
 });
