@@ -21,6 +21,8 @@ import {
 } from "../../src/index.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT } from "../../src/sim/boards/virt.ts";
+import { bootState } from "../../src/sim/state/board-state.ts";
+import { checkBoardState } from "../../src/sim/state/state-shape.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
 import { boardFileText } from "../../src/sim/boards/board-file/export-board-file.ts";
 import { makeSimBoard, type TestBoard } from "../helpers/sim.ts";
@@ -135,6 +137,15 @@ describe("a board file's regs", () => {
     const again = join(dir, "exported.json");
     writeFileSync(again, text);
     expect(boardFileText(boardSpecOf(again))).toBe(text);
+  });
+  test("a saved board's regs must be an absolute path (anything else is state damage)", () => {
+    const spec: BoardSpec = structuredClone(VIRT);
+    spec.devices[0]!.regs = join(dir, "status-map.json");
+    expect(() => checkBoardState(bootState(spec), "board.json", dir)).not.toThrow();
+    spec.devices[0]!.regs = "status-map.json";
+    expect(() => checkBoardState(bootState(spec), "board.json", dir)).toThrow("regs");
+    (spec.devices[0] as { regs: unknown }).regs = 5;
+    expect(() => checkBoardState(bootState(spec), "board.json", dir)).toThrow("regs");
   });
   test("a bad map file refuses the board file, naming the entry and the map's own place", () => {
     writeFileSync(join(dir, "bad-map.json"), JSON.stringify({ ...STATUS_MAP, registers: [{ name: "A", offset: 0 }, { name: "B", offset: 2, width: 16 }] }));
