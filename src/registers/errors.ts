@@ -39,9 +39,9 @@ export class ReadOnlyRegisterError extends InvalidArgumentError {
 
 /**
  * A register map file (a user map, a board file's `regs`) that cannot become a map: which file, where in it (a JSON
- * path or "line L column C"), what was expected there and what was found.
+ * path or "line L column C"), what was expected there and what was found. Bad input, so an InvalidArgumentError.
  */
-export class RegisterMapFileError extends Error {
+export class RegisterMapFileError extends InvalidArgumentError {
   override readonly name = "RegisterMapFileError";
   constructor(
     readonly file: string,
