@@ -29,7 +29,9 @@ export {
   type Width,
 } from "./vfio/region.ts";
 export { Irq, IrqEvent, IrqRefusedError, type IrqEventJson, type IrqInfo, type IrqRefusal } from "./vfio/irq.ts";
-export { DmaBuffer } from "./vfio/dma-buffer.ts";
+export { DmaBuffer, type DmaBufferOptions, type DmaSegment, type Pinning } from "./vfio/dma-buffer.ts";
+export { physicalSegments, PAGEMAP_PATH } from "./vfio/physical-address.ts";
+export { chooseHugePages, hugePagePools, type HugePagePool, type SmallPagesReason } from "./vfio/huge-pages.ts";
 export { decodeIommuInfo, findFreeIova, type IommuInfo, type IovaRange } from "./vfio/iommu-info.ts";
 export { VfioSession, iommuGroupOf, resolveGroupNode, type IommuMode, type OpenOptions, type SessionParts } from "./vfio/session.ts";
 

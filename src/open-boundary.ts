@@ -37,9 +37,13 @@ export async function openBoundary(opts: BoundaryOptions = {}): Promise<KernelBo
   const { createSimBoundary } = await import("./sim/index.ts");
   const stateDir = opts.simStateDir ?? defaultSimStateDir();
   // The board's store creates the directory (and reports a file in its way as damaged state).
+  // Test knob: VFIO_PLAT_SIM_CAP_SYS_ADMIN=0 runs the simulated process without CAP_SYS_ADMIN (pagemap hides PFNs),
+  // =1 with it; unset: as the real euid says (root has it).
+  const cap = process.env.VFIO_PLAT_SIM_CAP_SYS_ADMIN;
   const sim = createSimBoundary({
     stateDir,
     os: real,
+    ...(cap === "0" || cap === "1" ? { capSysAdmin: cap === "1" } : {}),
     ...(opts.simBoard ? { board: opts.simBoard } : {}),
     ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
     ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),

@@ -23,6 +23,12 @@ export const PROT_WRITE = 2;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
+/** Fault every page in at mmap time (so a short huge page pool fails there, not at the first touch). */
+export const MAP_POPULATE = 0x8000;
+/** Back the mapping with huge pages from the hugetlb pool; the page size goes in the bits at MAP_HUGE_SHIFT. */
+export const MAP_HUGETLB = 0x40000;
+/** log2(huge page size) << MAP_HUGE_SHIFT selects a non-default huge page size (0 there: the default size). */
+export const MAP_HUGE_SHIFT = 26;
 export const POLLIN = 0x001;
 export const POLLERR = 0x008;
 export const POLLHUP = 0x010;

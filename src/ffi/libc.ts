@@ -18,6 +18,8 @@ const SYMBOLS = {
   write: { args: ["i32", "ptr", "u64"], returns: "i32" },
   mmap: { args: ["ptr", "u64", "i32", "i32", "i32", "i64"], returns: FFIType.i64_fast },
   munmap: { args: ["ptr", "u64"], returns: "i32" },
+  mlock: { args: ["ptr", "u64"], returns: "i32" },
+  munlock: { args: ["ptr", "u64"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
   poll: { args: ["ptr", "u64", "i32"], returns: "i32" },
   sysconf: { args: ["i32"], returns: FFIType.i64_fast },

@@ -9,14 +9,13 @@ import {
   type PollRequest,
   type ProcessMemory,
 } from "../boundary/kernel-boundary.ts";
-import { errnoOf } from "../boundary/errno.ts";
-import { SyscallError } from "../boundary/syscall-error.ts";
 import { fdKindOfPath, GROUP_IOCTLS, type FdKind } from "../vfio/abi/ioctls.ts";
 import { lastError } from "./errno.ts";
 import { libc, SC_PAGESIZE } from "./libc.ts";
 import { mapRegion } from "./mapped-region.ts";
 import { MmioMapping } from "./mmio-mapping.ts";
 import { isEventFd, isMapped } from "./proc-self.ts";
+import { allocPinnedMemory } from "./pinned-memory.ts";
 import { allocMemory, memoryAt } from "./process-memory.ts";
 import { createRealFs } from "./real-fs.ts";
 
@@ -118,9 +117,8 @@ export function createRealBoundary(): KernelBoundary {
     allocMemory(length: number): ProcessMemory {
       return allocMemory(length, getPageSize());
     },
-    allocPinnedMemory(_length: number, _hugePageSize?: number): ProcessMemory {
-      // Placeholder: pinned memory (mlock / MAP_HUGETLB) is not implemented yet.
-      throw new SyscallError({ syscall: "mmap", errno: errnoOf("ENOSYS") });
+    allocPinnedMemory(length: number, hugePageSize?: number): ProcessMemory {
+      return allocPinnedMemory(length, getPageSize(), hugePageSize);
     },
     memoryAt,
     isMapped,

@@ -1,6 +1,7 @@
 // `doctor`: why a device cannot be bound or opened, from what the real kernel teaches (kernel-lab.md, vfio-abi.md
 // §2.2): no VFIO, no vfio-platform/vfio-amba driver, no IOMMU group (noiommu and its cost), reset_required, the
-// cache-coherency and MSI-isolation rules, group viability, node permissions, memlock, and who holds the group node or the cdev.
+// cache-coherency and MSI-isolation rules, group viability, node permissions, memlock, and who holds the group node or the cdev;
+// noiommu DMA (taint, pagemap, huge pages) in doctor-noiommu.ts.
 // Every finding names its fix. Machine facts come through the boundary; facts about this process (its limits and
 // credentials) come from the process itself.
 import { readFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import type { HostDevice } from "./discovery.ts";
 import { describeDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, deviceNodes, kernelUsers } from "./in-use.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, listDir } from "./sysfs.ts";
+import { checkNoiommu } from "./doctor-noiommu.ts";
 
 export type FindingStatus = "ok" | "warn" | "fail" | "info";
 
@@ -97,14 +99,7 @@ export function checkSystem(b: KernelBoundary): Finding[] {
       });
     }
   }
-  const noiommu = readParam(b, "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode");
-  if (noiommu !== undefined) {
-    out.push({
-      check: "noiommu",
-      status: "info",
-      message: `noiommu mode is ${yes(noiommu) ? "ON: devices without an IOMMU can be bound, with no DMA isolation" : "off"}`,
-    });
-  }
+  out.push(...checkNoiommu(b));
   const reset = readParam(b, "/sys/module/vfio_platform/parameters/reset_required");
   if (reset !== undefined && yes(reset)) {
     out.push({
@@ -166,7 +161,7 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
       status: yes(noiommuParam) ? "warn" : "fail",
       message: `${dev.name} has no IOMMU group (no IOMMU in front of it, or the IOMMU driver is not loaded)`,
       fix: yes(noiommuParam)
-        ? "noiommu mode is on: bind will create /dev/vfio/noiommu-N — no DMA isolation, kernel tainted, CAP_SYS_RAWIO needed, no VFIO_IOMMU_MAP_DMA"
+        ? "noiommu mode is on: bind will create /dev/vfio/noiommu-N — no DMA isolation, kernel tainted, CAP_SYS_RAWIO needed, no VFIO_IOMMU_MAP_DMA: DMA uses physical addresses of pinned memory"
         : "describe the IOMMU for it in the device tree (iommus = <...>), or accept noiommu mode: echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode (no DMA isolation, taints the kernel, no DMA mapping)",
     });
   } else {

@@ -5,7 +5,8 @@
 // reaches real memory. This file only routes each call to its file kind and turns a refusal (Errno) into the
 // SyscallError user space sees. Device models run on their clock: every call, and every poll() wait, brings them up
 // to now first (kernel/board-clock.ts, kernel/sim-poll.ts). Bus-master DMA goes through the board's SMMU to the
-// memory this process mapped with MAP_DMA (src/sim/iommu, kernel/dma-attach.ts).
+// memory this process mapped with MAP_DMA (src/sim/iommu, kernel/dma-attach.ts), or without an IOMMU by physical
+// address to the pinned memory the simulated kernel gave frames of its RAM (kernel/physical-memory.ts, /proc/self/pagemap).
 import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
@@ -28,6 +29,8 @@ import { closeDevice, deviceFileIoctl, deviceMmap, deviceRw } from "./vfio/devic
 import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
+import { readPagemap, type PagemapFile } from "./kernel/pagemap.ts";
+import type { PhysicalMemory } from "./kernel/physical-memory.ts";
 
 export interface SimOptions {
   /** Directory holding the board's state; shared by every process that simulates this board. */
@@ -44,6 +47,11 @@ export interface SimOptions {
    * bounds) with an injected `clock`, whose runs stay deterministic. @throws TypeError unless positive.
    */
   catchUpMs?: number;
+  /**
+   * The process has CAP_SYS_ADMIN, so /proc/self/pagemap shows PFNs (a pagemap opened without it reads PFN 0).
+   * Default: the real effective uid is 0.
+   */
+  capSysAdmin?: boolean;
   /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
   onStaleLock?: StaleLockListener;
   /** Told when a wait for the board lock lasts (another process keeps it). */
@@ -54,6 +62,9 @@ export class SimBoundary implements KernelBoundary {
   readonly kind = "sim" as const;
   readonly fs: BoundaryFs;
   private readonly k: SimKernel;
+  /** Open /proc/self/pagemap files (kept outside the VFIO fd table, numbered from it). */
+  private readonly pagemaps = new Map<Fd, PagemapFile>();
+  private readonly capSysAdmin: boolean;
 
   constructor(private readonly opts: SimOptions) {
     if (opts.catchUpMs !== undefined && !(opts.catchUpMs > 0)) {
@@ -68,7 +79,8 @@ export class SimBoundary implements KernelBoundary {
     const catchUpMs = opts.catchUpMs ?? (opts.clock ? Infinity : ACCESS_BUDGET_MS);
     const k = (this.k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs));
     // A group is in use while it is open, or while a cdev of one of its devices is bound.
-    this.fs = new SimFs(store, { holder: (g) => k.groupHolder(g), all: () => k.openGroups() });
+    this.capSysAdmin = opts.capSysAdmin ?? process.geteuid?.() === 0;
+    this.fs = new SimFs(store, { holder: (g) => k.groupHolder(g), all: () => k.openGroups() }, { physical: k.physical, capSysAdmin: this.capSysAdmin });
   }
 
   /** The board's SMMU as this process sees it (its domains and recorded faults); undefined without an IOMMU. */
@@ -100,10 +112,23 @@ export class SimBoundary implements KernelBoundary {
   allocMemory(length: number): ProcessMemory {
     return this.opts.os.allocMemory(length);
   }
+  /**
+   * Pinned memory with frames in the board's RAM (kernel/physical-memory.ts): huge pages from the board's pool, or
+   * small pages. @throws SyscallError EINVAL (mmap: no pool of that huge page size, or a bad length), ENOMEM (mmap:
+   * the pool is short; mlock: RAM is)
+   */
   allocPinnedMemory(length: number, hugePageSize?: number): ProcessMemory {
-    // Placeholder until the simulated physical memory model owns pinning: ordinary process memory.
-    void hugePageSize;
-    return this.opts.os.allocMemory(length);
+    try {
+      return this.k.physical.allocate(length, hugePageSize);
+    } catch (e) {
+      if (e instanceof Errno) throw SyscallError.of(e.code, { syscall: hugePageSize === undefined ? "mlock" : "mmap" });
+      throw e;
+    }
+  }
+
+  /** The simulated kernel's physical memory (board RAM, huge page pool, this process's pinned frames). */
+  get physical(): PhysicalMemory {
+    return this.k.physical;
   }
   memoryAt(address: bigint, length: number): Uint8Array {
     return this.opts.os.memoryAt(address, length);
@@ -120,6 +145,12 @@ export class SimBoundary implements KernelBoundary {
     const k = this.k;
     const s = k.store.read();
     try {
+      if (path === "/proc/self/pagemap") {
+        // The capability is checked when the file is opened (file_ns_capable on the opener's credentials).
+        const fd = k.fds.reserve();
+        this.pagemaps.set(fd, { showPfn: this.capSysAdmin });
+        return fd;
+      }
       if (path === "/dev/vfio/vfio") return openContainer(k);
       if (path === "/dev/iommu") return openIommufd(k, s);
       const cdev = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
@@ -135,6 +166,7 @@ export class SimBoundary implements KernelBoundary {
 
   close(fd: Fd): void {
     const k = this.k;
+    if (this.pagemaps.delete(fd)) return;
     const f = k.fds.get(fd);
     if (!f) {
       // A real fd (an eventfd, most likely): interrupts that still name it as their trigger now signal into nothing.
@@ -151,6 +183,7 @@ export class SimBoundary implements KernelBoundary {
 
   ioctl(fd: Fd, request: number, arg: Uint8Array | number): number {
     const k = this.k;
+    if (this.pagemaps.has(fd)) throw SyscallError.of("ENOTTY", { syscall: "ioctl", fd, path: "/proc/self/pagemap" });
     const f = k.fds.get(fd);
     if (!f) throw k.fds.error(isRealFd(fd) ? "ENOTTY" : "EBADF", "ioctl", fd, request);
     k.enter();
@@ -168,9 +201,20 @@ export class SimBoundary implements KernelBoundary {
   }
 
   pread(fd: Fd, buf: Uint8Array, offset: number): number {
+    const pm = this.pagemaps.get(fd);
+    if (pm) {
+      try {
+        return readPagemap(this.k.physical, pm, buf, offset);
+      } catch (e) {
+        if (e instanceof Errno) throw SyscallError.of(e.code, { syscall: "pread", fd, path: "/proc/self/pagemap" });
+        throw e;
+      }
+    }
     return this.regionIo("pread", fd, buf, offset);
   }
   pwrite(fd: Fd, buf: Uint8Array, offset: number): number {
+    // pagemap is opened O_RDONLY: a write is EBADF.
+    if (this.pagemaps.has(fd)) throw SyscallError.of("EBADF", { syscall: "pwrite", fd, path: "/proc/self/pagemap" });
     return this.regionIo("pwrite", fd, buf, offset);
   }
 
@@ -207,6 +251,9 @@ export class SimBoundary implements KernelBoundary {
 
   dispose(): void {
     for (const fd of this.k.fds.fds()) this.close(fd);
+    this.pagemaps.clear();
+    // The process goes: its pinned memory with it (huge pages back to the pool).
+    this.k.physical.freeAll();
     this.k.timer.cancel();
     this.k.writeBehind.flush();
     forgetAtExit(this.k.writeBehind);

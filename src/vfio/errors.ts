@@ -137,3 +137,41 @@ export class NoSuchIndexError extends InvalidArgumentError {
     super(message);
   }
 }
+
+/**
+ * /proc/self/pagemap showed a resident page with PFN 0: the kernel hides physical addresses from a process without
+ * CAP_SYS_ADMIN, so a noiommu DMA buffer has no device address. `address` is the process address that was asked about.
+ */
+export class PagemapHiddenError extends Error {
+  override readonly name = "PagemapHiddenError";
+  constructor(
+    message: string,
+    readonly address: bigint,
+  ) {
+    super(message);
+  }
+}
+
+/** A page of a pinned buffer was not resident (not present, or swapped) when its physical address was read. */
+export class PageNotResidentError extends Error {
+  override readonly name = "PageNotResidentError";
+  constructor(
+    message: string,
+    readonly refusal: { address: bigint; reason: "not-present" | "swapped" },
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A noiommu DMA buffer that had to be physically contiguous is not: its pages landed in `runs` separate physical runs
+ * (the longest `longestRun` bytes). `hugePageSize` is the page size it was built from (0: small pages).
+ */
+export class PhysicallyDiscontiguousError extends UnsupportedError {
+  constructor(
+    message: string,
+    readonly refusal: { size: number; runs: number; longestRun: number; hugePageSize: number },
+  ) {
+    super(message);
+  }
+}

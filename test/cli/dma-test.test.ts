@@ -129,22 +129,6 @@ describe.skipIf(!modelReady)(`dma-test on the simulated PL330 behind the SMMUv3$
   });
 });
 
-describe.skipIf(!modelReady)(`dma-test without an IOMMU${SKIP_NOTE}`, () => {
-  test("a noiommu group is refused with UnsupportedError (exit 6): no IOMMU, no DMA mapping", () => {
-    const state = tempSimState();
-    try {
-      const env = simEnv(state.dir, { VFIO_PLAT_SIM_BOARD: "virt-noiommu" });
-      const bind = runCli(["bind", DMA], { env });
-      expect(bind.code).toBe(0);
-      const r = runCli(["dma-test", DMA, "--size", "4k"], { env });
-      expect(r.code).toBe(6);
-      expect(r.stderr).toMatch(/noiommu container: no IOMMU, so no DMA mapping/);
-    } finally {
-      state.dispose();
-    }
-  });
-});
-
 describe("dma-test option errors (exit 2, before any device is touched)", () => {
   const state = tempSimState();
   const env = simEnv(state.dir);

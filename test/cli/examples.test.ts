@@ -39,3 +39,20 @@ test("the demo script (README's first command) runs end to end: DMA verified, th
   expect(out).toContain("F_PERMISSION (event 0x13)");
   expect(out).toContain("back on dma-pl330");
 });
+
+test.skipIf(process.getuid?.() !== 0)(
+  `examples/noiommu-dma.ts runs: PL330 in a noiommu container, 1 MiB copied between physical addresses and verified${process.getuid?.() === 0 ? "" : " (skipped: a noiommu group needs root)"}`,
+  () => {
+    const r = Bun.spawnSync([process.execPath, "examples/noiommu-dma.ts"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.exitCode).toBe(0);
+    const out = r.stdout.toString();
+    expect(out).toContain("2c0a0000.dma: noiommu true");
+    expect(out).toMatch(/pinned in 2 MiB huge pages; src at physical 0x[0-9a-f]+ \(1 run\)/);
+    const m = /copied 1048576 bytes from physical 0x([0-9a-f]+) to 0x([0-9a-f]+): verified/.exec(out);
+    expect(m).not.toBeNull();
+    // virt-noiommu's RAM: 2 GiB from 0x40000000.
+    for (const pa of [BigInt(`0x${m![1]}`), BigInt(`0x${m![2]}`)]) expect(pa >= 0x4000_0000n && pa < 0xc000_0000n).toBe(true);
+    expect(out).toContain("2c0a0000.dma back on dma-pl330");
+  },
+);

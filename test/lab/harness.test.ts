@@ -115,7 +115,7 @@ describe("boot profiles", () => {
     const a = qemuArgv({ ...base, profile: PROFILES.noiommu });
     expect(a[a.indexOf("-M") + 1]).toBe("virt");
     const append = a[a.indexOf("-append") + 1] ?? "";
-    expect(append.split(" ")).toEqual(expect.arrayContaining(["console=ttyAMA0", "panic=-1", "vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0", "vfio_plat_lab.profile=noiommu"]));
+    expect(append.split(" ")).toEqual(expect.arrayContaining(["console=ttyAMA0", "panic=-1", "vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0", "hugepages=64", "vfio_plat_lab.profile=noiommu"]));
     expect(append).not.toContain("vfio_plat_lab.only");
     expect(a).toContain("-no-reboot");
     expect(a.join(" ")).toContain("-nic none");

@@ -1,7 +1,7 @@
 // Errno parity: the bad inputs a user can type that reach a kernel refusal, each with the exit code and the errno name
 // stderr must show, so the simulated board and the lab's real kernel are held to the same answer. A few refusals the
-// library makes before any system call (reset without the RESET flag, DMA on a noiommu container) are here too, for
-// the exit code. The kernel refusals the CLI cannot reach (GET_DEVICE_FD with a wrong name, EBADF) are left out.
+// library makes before any system call (reset without the RESET flag, a chosen DMA address on a noiommu container) are
+// here too, for the exit code. The kernel refusals the CLI cannot reach (GET_DEVICE_FD with a wrong name, EBADF) are left out.
 import type { Scenario } from "./scenario.ts";
 
 const RTC = "9010000.pl031";
@@ -25,7 +25,9 @@ export const errnoParityNoiommu: Scenario = {
     { kind: "stop", name: "Ctrl-C the holder", signal: "SIGINT", exit: 130 },
     // VFIO_DEVICE_RESET would be EINVAL; the library refuses first, from the missing VFIO_DEVICE_FLAGS_RESET.
     { kind: "command", name: "no reset function (kernel: EINVAL)", args: ["reset", RTC], exit: 6, stderr: "no reset function" },
-    { kind: "command", name: "noiommu containers cannot map DMA", args: ["run", RTC, "-e", "dma map x 4096"], exit: 6, stderr: "noiommu" },
+    // noiommu: a DMA buffer is pinned memory at its physical address (pagemap, as root); the address cannot be chosen.
+    { kind: "command", name: "noiommu: dma map lands at a physical address", args: ["run", RTC, "-e", "dma map x 4096; dma fill x ones; dma expect x ones 0 4096"], exit: 0 },
+    { kind: "command", name: "noiommu: dma map at a chosen address is refused", args: ["run", RTC, "-e", "dma map x 4096 at 0x40000000"], exit: 2, stderr: "on a noiommu container the device sees the buffer at its physical address" },
     { kind: "command", name: "unbind pl031", args: ["unbind", RTC], exit: 0 },
     { kind: "command", name: "bind virtio-mmio", args: ["bind", VIRTIO], exit: 0 },
     // VFIO_DEVICE_SET_IRQS(UNMASK|MASK) on an interrupt without VFIO_IRQ_INFO_MASKABLE: the kernel says EINVAL.

@@ -193,20 +193,27 @@ describe("streams that cannot be translated", () => {
     expect(sim.smmu!.faults.map((f) => f.kind)).toEqual(["translation"]);
   });
 
-  test("bypass: the device would drive physical addresses, which the simulator does not have; every access aborts", () => {
+  test("bypass: the device drives physical addresses: outside RAM a decode error, a pinned page of this process reached; nothing recorded", () => {
     rig = makeRig(masterBoard({ profile: "bypass", name: "9050000.smmuv3" }));
     const { container } = attach(rig.sim);
     mapped(rig.sim, container, 0x10_0000n, 0x1000);
-    expect(port().access(access(0x10_0000n, 4, false))).toEqual({ views: [], fault: { kind: "blocked", address: 0x10_0000n } });
+    expect(port().access(access(0x10_0000n, 4, false))).toEqual({ views: [], fault: { kind: "decode", address: 0x10_0000n } });
+    const mem = rig.sim.allocPinnedMemory(0x1000);
+    const pa = rig.sim.physical.physicalOf(mem.address)!;
+    mem.bytes[8] = 0x5a;
+    const r = port().access(access(pa + 8n, 1, false));
+    expect(r.fault).toBeUndefined();
+    expect(r.views[0]![0]).toBe(0x5a);
     expect(rig.sim.smmu!.faults).toEqual([]);
+    mem.free();
   });
 
   describe.skipIf(process.getuid?.() !== 0)("noiommu (needs root: opening a noiommu group needs CAP_SYS_RAWIO)", () => {
-    test("a noiommu device has no translation and no memory to reach: every access is a bus error", () => {
+    test("a noiommu device has no translation: a physical address no pinned page backs is a decode error", () => {
       rig = makeRig(masterBoard(undefined));
       attach(rig.sim);
       expect(rig.sim.smmu).toBeUndefined();
-      expect(port().access(access(0x10_0000n, 4, true))).toEqual({ views: [], fault: { kind: "blocked", address: 0x10_0000n } });
+      expect(port().access(access(0x10_0000n, 4, true))).toEqual({ views: [], fault: { kind: "decode", address: 0x10_0000n } });
     });
   });
 });

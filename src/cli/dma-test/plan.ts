@@ -1,6 +1,7 @@
 // dma-test's plan: the buffers (source, destination with guards, microcode), their IOVAs below the PL330's 4 GiB
 // reach, and the memcpy program, shaped by `--inject` (a buffer left unmapped or device-read-only, a program that
-// stops short or starts early). Nothing runs here: the plan is what the run, the verify and the report read.
+// stops short or starts early). On noiommu the buffers are pinned memory at physical addresses and the copy is one
+// PL330 job per physically contiguous piece (pieces.ts). Nothing runs here: the run, the verify and the report read it.
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { Pl330Info } from "../../drivers/pl330/driver.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "../../drivers/pl330/program-builder.ts";
@@ -11,6 +12,7 @@ import { findFreeIova, type IovaRange } from "../../vfio/iommu-info.ts";
 import type { VfioSession } from "../../vfio/session.ts";
 import { jsonHex } from "../output/json.ts";
 import type { DmaTestOptions } from "./options.ts";
+import { copyPieces, shapePieces, type CopyPiece } from "./pieces.ts";
 
 /** Bytes of guard before and after the destination, inside its mapping; the copy must leave them untouched. */
 export const GUARD = 256;
@@ -35,8 +37,12 @@ export interface CopyPlan {
   srcIova: number;
   dstIova: number;
   programIova: number;
-  /** The program the run uses (the full one unless an injection changed it). */
+  /** The program the run uses (the full one unless an injection changed it); on noiommu, the first piece's. */
   program: MemcpyProgram;
+  /** The PL330 jobs one copy takes: one behind an IOMMU, one per physically contiguous piece on noiommu. */
+  pieces: CopyPiece[];
+  /** True when the bus addresses are physical addresses (a noiommu container). */
+  physical: boolean;
   /** What an injection that changes the program does, and why the verify then fails. */
   injected: { what: string; why: string } | undefined;
   /** Unmap and free every buffer (idempotent; also registered as a cleanup). */
@@ -50,11 +56,17 @@ function unmappedIova(ranges: IovaRange[], length: number, page: number, mapped:
   return Number(at);
 }
 
-function below4G(what: string, iova: bigint, length: number): number {
-  if (iova + BigInt(length) > 1n << 32n) {
-    throw new UnsupportedError(`the ${what} buffer landed at IOVA ${jsonHex(iova)}, beyond the PL330's 32-bit reach`, "use a smaller --size");
+function below4G(what: string, buf: DmaBuffer, length: number): number {
+  for (const s of buf.segments) {
+    if (s.offset >= length) continue;
+    const end = s.address + BigInt(Math.min(s.length, length - s.offset));
+    if (end > 1n << 32n) {
+      const kind = buf.physical ? "physical address" : "IOVA";
+      const hint = buf.physical ? "the board's memory above 4 GiB is out of the PL330's reach: use a smaller --size or less memory" : "use a smaller --size";
+      throw new UnsupportedError(`the ${what} buffer landed at ${kind} ${jsonHex(s.address)}, beyond the PL330's 32-bit reach`, hint);
+    }
   }
-  return Number(iova);
+  return Number(buf.iova);
 }
 
 const plural = (n: number) => `${n} byte${n === 1 ? "" : "s"}`;
@@ -73,9 +85,11 @@ export function planCopy(
   info: Pl330Info,
 ): CopyPlan {
   const { size, channel, inject } = opts;
-  const window = session.dma.dmaWindow();
-  const page = Number(window.pageSize);
-  const ranges = window.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
+  const physical = session.dma.noiommu;
+  // noiommu has no IOMMU to ask (VFIO_IOMMU_GET_INFO is ENOTTY there) and no unmapped injections (refused before).
+  const window = physical ? undefined : session.dma.dmaWindow();
+  const page = window ? Number(window.pageSize) : b.pageSize;
+  const ranges = window?.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
 
   // Cleanups run in reverse: the caller registers the driver's (kill a running channel, disable interrupts) after
   // this, so it goes first, before any buffer is unmapped under a DMA that might still be running.
@@ -84,8 +98,9 @@ export function planCopy(
     while (buffers.length) buffers.pop()!.release();
   };
   onCleanup(release);
-  const allocate = (length: number, perm: { read: boolean; write: boolean }) => {
-    const buf = DmaBuffer.allocate(b, session.dma, length, perm);
+  // noiommu: source and destination may lie in several physical runs (one job each); the program must be one run.
+  const allocate = (length: number, perm: { read: boolean; write: boolean }, contiguous = false) => {
+    const buf = DmaBuffer.allocate(b, session.dma, length, perm, undefined, { contiguous });
     buffers.push(buf);
     return buf;
   };
@@ -114,11 +129,12 @@ export function planCopy(
         ? { what: `starts ${plural(shift)} before the destination`, why: `started the copy ${plural(shift)} before the destination` }
         : undefined;
   const programLength = Math.ceil(memcpy.bytes.length / page) * page;
-  const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false });
+  const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false }, true);
   const programView = program ? program.bytes : new Uint8Array(programLength);
-  const srcIova = src ? below4G("source", src.iova, size) : unmappedIova(ranges, size, page, session.dma.mappings);
-  const dstIova = below4G("destination", dst.iova, dst.size) + GUARD;
-  const programIova = program ? below4G("program", program.iova, programLength) : unmappedIova(ranges, programLength, page, session.dma.mappings);
+  const srcIova = src ? below4G("source", src, size) : unmappedIova(ranges, size, page, session.dma.mappings);
+  const dstIova = below4G("destination", dst, dst.size) + GUARD;
+  const programIova = program ? below4G("program", program, programLength) : unmappedIova(ranges, programLength, page, session.dma.mappings);
+  const pieces = shapePieces(copyPieces(src ?? { address: BigInt(srcIova) }, 0, dst, GUARD, size), copySize, shift);
   return {
     size,
     copySize,
@@ -133,6 +149,8 @@ export function planCopy(
     dstIova,
     programIova,
     program: memcpy,
+    pieces,
+    physical,
     injected,
     release,
   };

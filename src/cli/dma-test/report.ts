@@ -54,11 +54,22 @@ export function printHeader(f: RunFacts, dmac: string): void {
   const { name, opts, plan } = f;
   const p = plan.program;
   writeStdout(`${name}: ${dmac}\n`);
-  writeStdout(
-    `buffers: src iova ${hexAddr(plan.srcIova)} (${plan.srcBuffer ? "device read" : "NOT mapped"}), dst iova ${hexAddr(plan.dstIova)} ` +
-      `(${opts.inject === "readonly-dst" ? "device read only" : "device read/write"}, ${GUARD}-byte guards), ` +
-      `program iova ${hexAddr(plan.programIova)} (${plan.programBuffer ? "device read only" : "NOT mapped"})\n`,
-  );
+  if (plan.physical) {
+    // noiommu: bus addresses are physical addresses and nothing confines the DMAC to these buffers.
+    const pin = plan.dstBuffer.pinning;
+    const pages = pin?.pages === "huge" ? `${formatBytes(pin.pageSize)} huge pages` : "locked small pages";
+    writeStdout(
+      `buffers (physical addresses, noiommu: no IOMMU confines the DMAC): src pa ${hexAddr(plan.srcIova)}, dst pa ${hexAddr(plan.dstIova)} ` +
+        `(${GUARD}-byte guards), program pa ${hexAddr(plan.programIova)}; pinned in ${pages}; ` +
+        `${plan.pieces.length} PL330 job${plan.pieces.length === 1 ? "" : "s"} per copy (one per physically contiguous piece)\n`,
+    );
+  } else {
+    writeStdout(
+      `buffers: src iova ${hexAddr(plan.srcIova)} (${plan.srcBuffer ? "device read" : "NOT mapped"}), dst iova ${hexAddr(plan.dstIova)} ` +
+        `(${opts.inject === "readonly-dst" ? "device read only" : "device read/write"}, ${GUARD}-byte guards), ` +
+        `program iova ${hexAddr(plan.programIova)} (${plan.programBuffer ? "device read only" : "NOT mapped"})\n`,
+    );
+  }
   const c = decodeCcr(p.ccr);
   writeStdout(
     `program: ${p.bytes.length} bytes, CCR ${hexAddr(p.ccr)} (${c.srcBurstLen} x ${c.srcBurstSize}-byte bursts: ${formatCcr(c)}), ` +
@@ -88,7 +99,15 @@ export function jsonDoc(f: RunFacts, results: readonly CopyResult[], extra: Reco
       mfifo_lines: info.dataBufDep,
       manager_ns: info.managerNs,
     },
-    buffers: { src: jsonHex(plan.srcIova), dst: jsonHex(plan.dstIova), program: jsonHex(plan.programIova), guard: GUARD },
+    buffers: {
+      src: jsonHex(plan.srcIova),
+      dst: jsonHex(plan.dstIova),
+      program: jsonHex(plan.programIova),
+      guard: GUARD,
+      addresses: plan.physical ? "physical" : "iova",
+      pages: plan.dstBuffer.pinning?.pages ?? null,
+      pieces: plan.pieces.length,
+    },
     program: { bytes: p.bytes.length, ccr: hexAddr(p.ccr), bursts: p.bursts, dreg_beats: p.dregBeats },
     results: results.map((r) => ({ bytes: r.bytes, ns: Number(r.ns), mib_per_s: Math.round(mibPerS(r.bytes, r.ns) * 100) / 100, verified: r.verified })),
     ...extra,

@@ -31,7 +31,6 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
   const doc = (extra: Record<string, unknown>) => jsonDoc(f, results, extra);
   const progress = startProgress({ label: "dma-test", total: iterations, unit: "copies", enabled: !json, delayMs: 0 });
   const between = () => checkpoint(ctx.abort.signal);
-  const from = plan.dstIova - plan.shift;
   let it = 0;
   try {
     for (it = 1; it <= iterations; it++) {
@@ -42,31 +41,35 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
       // prepared without a turn of the event loop, so the checkpoint gives pending handlers one.
       await checkpoint(ctx.abort.signal);
 
-      const logSeq = kernelLogPosition(b);
-      driver.memcpyStart({
-        channel,
-        src: BigInt(plan.srcIova),
-        dst: BigInt(from),
-        size: plan.copySize,
-        program: { iova: BigInt(plan.programIova), bytes: plan.programView },
-      });
-      if (!json && process.stderr.isTTY && iterations === 1) {
-        writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout: ${formatPeriod(timeoutMs)} without progress)…\n`);
-      }
-      const outcome = await driver.memcpyWait(timeoutMs, ctx.abort.signal);
+      // One PL330 job per piece (one behind an IOMMU; one per physically contiguous stretch on noiommu), in order.
+      let ns = 0n;
+      let doneBefore = 0;
+      for (const [k, piece] of plan.pieces.entries()) {
+        const logSeq = kernelLogPosition(b);
+        driver.memcpyStart({ channel, src: piece.src, dst: piece.dst, size: piece.size, program: { iova: BigInt(plan.programIova), bytes: plan.programView } });
+        if (!json && process.stderr.isTTY && iterations === 1 && k === 0) {
+          writeStderr(`waiting for the completion interrupt of ${name} channel ${channel} (timeout: ${formatPeriod(timeoutMs)} without progress)…\n`);
+        }
+        const outcome = await driver.memcpyWait(timeoutMs, ctx.abort.signal);
 
-      if (outcome.status === "timeout") {
-        const st = driver.kill(channel);
-        const moved = outcome.dar >= from && outcome.dar <= from + plan.copySize ? outcome.dar - from : 0;
-        if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hexAddr(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
-        throw new TimeoutError(
-          `no completion from ${name} channel ${channel} and no progress for ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}; ` +
-            `channel was ${outcome.channel.state.name}, DAR ${hexAddr(outcome.dar)}, ${moved} of ${plan.copySize} bytes done` +
-            `${outcome.eventSeen ? ", event seen but the channel never stopped" : ""}); channel killed (now ${st.state.name})`,
-        );
-      }
-      if (outcome.status === "fault") {
-        await reportFault(b, json, f, { it, fault: outcome.fault, logSeq, kill: () => driver.kill(channel), doc });
+        if (outcome.status === "timeout") {
+          const st = driver.kill(channel);
+          const start = Number(piece.dst);
+          const inPiece = outcome.dar >= start && outcome.dar <= start + piece.size ? outcome.dar - start : 0;
+          const moved = doneBefore + inPiece;
+          const of = plan.pieces.length > 1 ? ` (piece ${k + 1} of ${plan.pieces.length})` : "";
+          if (json) writeStdout(doc({ timeout: { iteration: it, state: outcome.channel.state.name, event_seen: outcome.eventSeen, dar: hexAddr(outcome.dar), bytes_done: moved, after_kill: st.state.name }, end: { reason: "timeout" } }));
+          throw new TimeoutError(
+            `no completion from ${name} channel ${channel} and no progress for ${formatPeriod(timeoutMs)} (iteration ${it}/${iterations}${of}; ` +
+              `channel was ${outcome.channel.state.name}, DAR ${hexAddr(outcome.dar)}, ${moved} of ${plan.copySize} bytes done` +
+              `${outcome.eventSeen ? ", event seen but the channel never stopped" : ""}); channel killed (now ${st.state.name})`,
+          );
+        }
+        if (outcome.status === "fault") {
+          await reportFault(b, json, f, { it, fault: outcome.fault, logSeq, kill: () => driver.kill(channel), doc });
+        }
+        ns += outcome.ns;
+        doneBefore += piece.size;
       }
       if (faultInjection) {
         // The injection should have faulted; a completed copy means the IOMMU did not enforce the mapping.
@@ -78,7 +81,7 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
         );
       }
       const mismatch = verifyCopy(plan);
-      results.push({ bytes: plan.size, ns: outcome.ns, verified: mismatch === undefined });
+      results.push({ bytes: plan.size, ns, verified: mismatch === undefined });
       if (mismatch) {
         progress.end();
         if (json) writeStdout(doc({ mismatch: mismatchJson(it, mismatch), end: { reason: "mismatch" } }));
@@ -90,7 +93,7 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
       }
       if (!json && iterations > 1) {
         progress.hide(); // the progress line shares the terminal: erase it before this line, redraw after
-        writeStdout(iterationLine(f, it, outcome.ns));
+        writeStdout(iterationLine(f, it, ns));
       }
       progress.update(it);
     }

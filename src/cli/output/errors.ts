@@ -3,7 +3,7 @@
 // The exit codes themselves are the one table in exit-codes.ts.
 import { strerror } from "../../boundary/errno.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
-import { BusyError, DeviceNotFoundError, InvalidArgumentError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
+import { BusyError, DeviceNotFoundError, InvalidArgumentError, PagemapHiddenError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
 import { InterruptedError, interruptedOf } from "../usage-error.ts";
 import { BoardFileError, UnknownBoardError } from "../../sim/boards/board-errors.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
@@ -203,6 +203,7 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
     return r;
   }
   if (e instanceof UnsupportedError) return { exit: EXIT.UNSUPPORTED, code: "UNSUPPORTED" };
+  if (e instanceof PagemapHiddenError) return { exit: EXIT.PERMISSION, code: "PERMISSION" };
   if (e instanceof TimeoutError) return { exit: EXIT.TIMEOUT, code: "TIMEOUT" };
   if (e instanceof VerifyError) return { exit: EXIT.VERIFY_FAILED, code: "VERIFY_FAILED" };
   if (e instanceof InterruptedError) return { exit: signalExit(e.signal), code: e.signal };

@@ -10,7 +10,16 @@ import {
   type BindRefusal,
   type DeviceNameRefusal,
 } from "../../host/host-errors.ts";
-import { IommufdUnavailableError, NoSuchIndexError, NotBoundError, type OpenRefusal } from "../../vfio/errors.ts";
+import {
+  IommufdUnavailableError,
+  NoSuchIndexError,
+  NotBoundError,
+  PageNotResidentError,
+  PagemapHiddenError,
+  PhysicallyDiscontiguousError,
+  type OpenRefusal,
+} from "../../vfio/errors.ts";
+import type { Pinning } from "../../vfio/dma-buffer.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
@@ -23,6 +32,9 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
   if (e instanceof UserModelError) return userModelHint(e);
+  if (e instanceof PagemapHiddenError) return "run as root (CAP_SYS_ADMIN reads physical addresses from /proc/self/pagemap)";
+  if (e instanceof PhysicallyDiscontiguousError) return contiguityHint(e.refusal.size, e.refusal.hugePageSize);
+  if (e instanceof PageNotResidentError) return "pinned memory should stay resident: check RLIMIT_MEMLOCK (ulimit -l) and memory pressure";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;
 }
@@ -69,4 +81,22 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
 function userModelHint(e: UserModelError): string {
   if (e.operation === "load") return `fix the module, or the path that names it (a board file's devices[].module.path) for ${e.device} (docs/device-models.md)`;
   return `a bug in that model: fix it (--debug shows where it threw); the board kept ${e.device}'s last good state`;
+}
+
+function contiguityHint(size: number, hugePageSize: number): string {
+  if (hugePageSize > 0) return `use a buffer of at most one huge page (${hugePageSize} bytes), or larger huge pages (hugepagesz= on the kernel command line)`;
+  return "reserve huge pages (echo N > /proc/sys/vm/nr_hugepages, or hugepages=N on the kernel command line): each is physically contiguous";
+}
+
+/**
+ * The one-line warning for a noiommu buffer in locked small pages (undefined for huge pages): the kernel may still
+ * migrate them, and how to get huge pages instead.
+ */
+export function pinningWarning(p: Pinning | undefined): string | undefined {
+  if (p === undefined || p.pages === "huge") return undefined;
+  const why =
+    p.why.reason === "no-hugetlb"
+      ? "the kernel has no huge pages (CONFIG_HUGETLBFS)"
+      : `the huge page pool is short${p.why.needed !== undefined ? ` (${p.why.free ?? 0} of ${p.why.needed} ${p.why.hugePageSize}-byte pages free)` : ""}`;
+  return `DMA buffer in locked small pages, which the kernel may still migrate under a running DMA: ${why}; reserve huge pages (echo N > /proc/sys/vm/nr_hugepages)`;
 }

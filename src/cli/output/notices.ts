@@ -31,3 +31,8 @@ export function lockWaitNotice(path: string, pid: number, json: boolean): string
   if (json) return `${toJson({ notice: { code: "LOCK_WAIT", path, pid } })}\n`;
   return `vfio-plat: notice: waiting for process ${pid}, which holds ${path} (stopped? this gives up after ${LOCK_TIMEOUT_MS / 1000} s)\n`;
 }
+
+/** The stderr line (with its newline) warning that a noiommu DMA buffer sits in locked small pages (see pinningWarning). */
+export function pinningNotice(warning: string, json: boolean): string {
+  return json ? `${toJson({ notice: { code: "SMALL_PAGES", message: warning } })}\n` : `vfio-plat: warning: ${warning}\n`;
+}

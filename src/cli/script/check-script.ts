@@ -140,7 +140,16 @@ export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[]
           break;
         case "dma-map": {
           if (!space) break;
-          if (space.noiommu) throw new UnsupportedError("dma map: noiommu containers cannot map DMA (no IOMMU to translate)");
+          if (space.noiommu) {
+            // No IOMMU: the buffer is pinned memory the device sees at its physical address, which the kernel chose.
+            if (step.iova !== undefined) {
+              throw new UsageError(
+                `dma map ${step.name} at 0x${step.iova.toString(16)}: on a noiommu container the device sees the buffer at its physical address, which the kernel chooses`,
+                `leave out 'at': the buffer lands at its physical address, which $${step.name} holds`,
+              );
+            }
+            break;
+          }
           // Where a fixed IOVA may go is the kernel's call, asked at run time (its errno is part of what scripts
           // test); run-script.ts explains a refusal.
           const w = windowOf(space);

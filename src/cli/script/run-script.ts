@@ -22,6 +22,9 @@ import { readRegisters } from "../read-registers.ts";
 import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
 import { readRegister, writeRegister } from "../register-io.ts";
+import { pinningWarning } from "../output/library-words.ts";
+import { pinningNotice } from "../output/notices.ts";
+import { writeStderr } from "../output/stdio.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -226,8 +229,15 @@ async function runSteps(
           }
           buffers.set(step.name, buf);
           vars.set(step.name, buf.iova);
-          if (out.json) out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm });
-          else out.text(`dma ${step.name}: ${buf.size} bytes at IOVA 0x${buf.iova.toString(16)} (${step.perm}) = $${step.name}`);
+          const warning = pinningWarning(buf.pinning);
+          if (warning) writeStderr(pinningNotice(warning, out.json));
+          if (out.json) {
+            out.record({ type: "dma-map", line, name: step.name, iova: `0x${buf.iova.toString(16)}`, size: buf.size, perm: step.perm, ...(buf.physical ? { physical: true, pages: buf.pinning?.pages } : {}) });
+          } else {
+            // noiommu: the address is physical and the permission is not enforced (nothing translates).
+            const at = buf.physical ? `physical address 0x${buf.iova.toString(16)} (${step.perm}, not enforced: noiommu)` : `IOVA 0x${buf.iova.toString(16)} (${step.perm})`;
+            out.text(`dma ${step.name}: ${buf.size} bytes at ${at} = $${step.name}`);
+          }
           break;
         }
         case "dma-fill": {

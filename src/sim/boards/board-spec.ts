@@ -119,6 +119,21 @@ export interface SmmuSpec {
   coherentWalk?: boolean;
 }
 
+/**
+ * A board's RAM (the device tree's /memory node) and its huge page pool: the physical memory the simulated kernel
+ * gives pinned process memory (kernel/physical-memory.ts), which devices without an IOMMU reach by physical address.
+ */
+export interface MemorySpec {
+  /** Physical address of the first byte of RAM. */
+  base: bigint;
+  /** RAM size in bytes. */
+  size: number;
+  /** Huge page size in bytes (default: the PMD size of the board's page size, 2 MiB on 4 KiB pages). */
+  hugePageSize?: number;
+  /** Huge pages reserved at boot (nr_hugepages; default: a quarter of RAM, at most 128). */
+  hugePages?: number;
+}
+
 export interface BoardSpec {
   /** Board name: "virt", "virt-noiommu", ... */
   name: string;
@@ -148,6 +163,8 @@ export interface BoardSpec {
    */
   iommufd?: boolean;
   devices: DeviceSpec[];
+  /** RAM and huge page pool; absent: 1 GiB at 0x40000000 (kernel/memory-layout.ts). */
+  memory?: MemorySpec;
 }
 
 /** Creates a device model instance. */

@@ -4,7 +4,13 @@
 // Both add a PL330 DMA controller (QEMU virt has none: it sits where the Versatile Express / Fast Models boards of
 // the original vfio-platform work had it, 2c0a0000.dma, its nine lines on SPIs of virt's dynamic platform bus).
 // "virt" also has QEMU's `edu` PCI function at 0000:00:02.0 behind the SMMUv3, as the lab boots it with `-device edu`.
-import type { BoardSpec, DeviceSpec } from "./board-spec.ts";
+import type { BoardSpec, DeviceSpec, MemorySpec } from "./board-spec.ts";
+
+/**
+ * RAM as the lab boots QEMU (`-m 2048`: 2 GiB at 0x40000000), with a pool of 128 huge pages of 2 MiB: enough for
+ * `dma-test --size 64M`'s two buffers (64 pages) and then some.
+ */
+export const VIRT_MEMORY: MemorySpec = { base: 0x4000_0000n, size: 2048 * 1024 * 1024, hugePageSize: 2 * 1024 * 1024, hugePages: 128 };
 
 function devices(withGroups: boolean): DeviceSpec[] {
   const g = (n: number) => (withGroups ? { iommuGroup: n } : {});
@@ -111,6 +117,7 @@ export const VIRT: BoardSpec = {
   cmdline: { "vfio_platform.reset_required": "0" },
   pageSize: 4096,
   devices: [...devices(true), EDU],
+  memory: VIRT_MEMORY,
 };
 
 export const VIRT_NOIOMMU: BoardSpec = {
@@ -120,4 +127,5 @@ export const VIRT_NOIOMMU: BoardSpec = {
   cmdline: { "vfio.enable_unsafe_noiommu_mode": "1", "vfio_platform.reset_required": "0" },
   pageSize: 4096,
   devices: devices(false),
+  memory: VIRT_MEMORY,
 };

@@ -40,9 +40,13 @@ export interface BusAccess {
   streamId: number;
 }
 
-/** Why the IOMMU terminated a transaction; the device only sees an error response (SLVERR/DECERR). */
+/**
+ * Why a transaction was terminated; the device only sees an error response. The IOMMU's kinds (translation,
+ * permission, address-size, blocked) answer SLVERR; "decode" is the interconnect's DECERR: a physical address (no IOMMU
+ * in front of the device) that no slave decodes, or RAM that no pinned page of this process backs.
+ */
 export interface BusFault {
-  kind: "translation" | "permission" | "address-size" | "blocked";
+  kind: "translation" | "permission" | "address-size" | "blocked" | "decode";
   /** The first faulting address. */
   address: bigint;
 }

@@ -10,9 +10,10 @@ export type UserAccessWidth = 1 | 2 | 4 | 8;
 export interface UserDmaFault {
   /**
    * "translation": no mapping at that IOVA; "permission": mapped, but not for this direction; "address-size": beyond
-   * the IOMMU's input range; "blocked": no IOMMU domain attached (device not opened by a program, noiommu board).
+   * the IOMMU's input range; "blocked": no IOMMU domain attached (device not opened by a program); "decode": no
+   * IOMMU in front of the device (noiommu), and no pinned page of the program backs that physical address (DECERR).
    */
-  kind: "translation" | "permission" | "address-size" | "blocked";
+  kind: "translation" | "permission" | "address-size" | "blocked" | "decode";
   /** The first byte that was not transferred. */
   address: bigint;
 }

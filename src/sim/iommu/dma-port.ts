@@ -2,6 +2,7 @@
 // up in this process, so attaching, detaching and UNMAP_DMA take effect at once. Only a type1 domain translates; every
 // other state aborts the transaction (see deviceDmaPort for what each one means).
 import type { BusAccess, BusFault, DmaPort } from "../devices/device-model.ts";
+import type { PhysicalMemory } from "../kernel/physical-memory.ts";
 import type { PageTable } from "./page-table.ts";
 import type { Smmu } from "./smmu.ts";
 
@@ -23,18 +24,27 @@ function abort(a: BusAccess): { views: Uint8Array[]; fault: BusFault } {
  *  - no container, or no IOMMU set yet (device bound, not attached; a cdev bound but not attached to an IOAS, or
  *    detached): the stream is blocked, every access aborts,
  *    nothing is recorded (arm-smmu-v3 gives such a stream an abort STE, which records no event);
- *  - noiommu container, a board without IOMMU, or the SMMU profile "bypass": the device would drive *physical*
- *    addresses. The simulator owns no physical memory (DMA can only reach memory the program mapped with MAP_DMA),
- *    so there is nothing to reach: every access is a bus error, reported as kind "blocked", nothing is recorded.
+ *  - noiommu container, a board without IOMMU, or the SMMU profile "bypass" (a container set): the device drives
+ *    *physical* addresses into `physical`, the simulated kernel's RAM: pinned pages of this process are reached, any
+ *    other address is a decode error (kind "decode", DECERR), recorded nowhere (no IOMMU to record it). Without
+ *    `physical` every such access is a decode error.
  */
-export function deviceDmaPort(smmu: Smmu | undefined, attachment: () => IommuAttachment, streamIds?: readonly number[]): DmaPort {
+export function deviceDmaPort(
+  smmu: Smmu | undefined,
+  attachment: () => IommuAttachment,
+  streamIds?: readonly number[],
+  physical?: PhysicalMemory,
+): DmaPort {
   const translating = smmu !== undefined && smmu.config.rules.stage !== 0;
   const first = streamIds?.[0];
   return {
     access(a: BusAccess) {
       if (!(a.length > 0)) return { views: [] };
       const at = attachment();
-      if (at.kind !== "type1" || !translating) return abort(a);
+      if (at.kind === "blocked") return abort(a);
+      if (at.kind === "noiommu" || !translating) {
+        return physical ? physical.access(a) : { views: [], fault: { kind: "decode", address: a.address } };
+      }
       // A model that knows the master's stream IDs (the PL330: one per channel and the manager's) issues them; any
       // other transaction of a master with DT stream IDs carries its first one.
       const tx = first === undefined || streamIds!.includes(a.streamId) ? a : { ...a, streamId: first };

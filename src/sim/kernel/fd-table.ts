@@ -20,6 +20,11 @@ export class FdTable {
     return fd;
   }
 
+  /** A number for a simulated file kept outside this table (the pagemap): never handed out again. */
+  reserve(): number {
+    return this.nextFd++;
+  }
+
   get(fd: number): VfioFile | undefined {
     return this.files.get(fd);
   }

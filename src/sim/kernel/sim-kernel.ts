@@ -22,6 +22,9 @@ import { attachmentOf, pinPages } from "./dma-attach.ts";
 import { Eventfds } from "./eventfds.ts";
 import { FdTable } from "./fd-table.ts";
 import { KernelLog } from "./kernel-log.ts";
+import { memoryLayoutOf } from "./memory-layout.ts";
+import { nrHugePages } from "./hugepage-param.ts";
+import { PhysicalMemory } from "./physical-memory.ts";
 import { Virqfds } from "./virqfds.ts";
 import { flushAtExit, WriteBehind } from "./write-behind.ts";
 
@@ -40,6 +43,8 @@ export class SimKernel {
   readonly timer: EventTimer;
   /** The board's SMMUs as this process sees them (their domains and recorded faults); empty without an IOMMU. */
   readonly smmus: Smmu[];
+  /** The board's RAM and huge page pool, and the frames of this process's pinned memory (DMA without an IOMMU). */
+  readonly physical: PhysicalMemory;
   /** An error the event timer met (a device model that threw), thrown by the next enter(). */
   private deferred: { error: unknown } | undefined;
   /** The host-time bound on the models' catching up in the current entry. */
@@ -58,6 +63,8 @@ export class SimKernel {
     catchUpMs = ACCESS_BUDGET_MS,
   ) {
     this.catchUp = new CatchUpWindow(HOST_NOW_MS, catchUpMs);
+    const layout = memoryLayoutOf(board);
+    this.physical = new PhysicalMemory(layout, os, () => nrHugePages(store.read(), layout));
     const open = () => this.runtimes.values();
     this.log = new KernelLog(store);
     this.eventfds = new Eventfds(os, (fd) => this.fds.has(fd));
@@ -236,7 +243,7 @@ export class SimKernel {
     const spec = typeof device === "string" ? s.board.devices.find((d) => d.name === device) : device;
     if (!spec) throw new Error(`simulated board: no device '${String(device)}'`);
     const id = group ?? groupOf(s, spec);
-    return deviceDmaPort(this.smmuFor(spec), () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups), spec.iommu?.streamIds);
+    return deviceDmaPort(this.smmuFor(spec), () => attachmentOf(spec.name, id, this.boundCdevs, this.heldGroups), spec.iommu?.streamIds, this.physical);
   }
 
   /** MAP_DMA / IOAS_MAP's pinning of [address, address+length) (see pinPages). */

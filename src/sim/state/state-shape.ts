@@ -90,6 +90,15 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
       if (smmu.coherentWalk !== undefined && typeof smmu.coherentWalk !== "boolean") c.fail(`board.smmus[${i}].coherentWalk is ${kind(smmu.coherentWalk)}, expected true or false`);
     });
   }
+  if (board.memory !== undefined) {
+    const mem = c.obj(board.memory, "board.memory");
+    if (typeof mem.base !== "bigint" || mem.base < 0n || mem.base >= 1n << 64n) c.fail(`board.memory.base is ${kind(mem.base)}, expected a 64-bit address`);
+    c.int(mem.size, "board.memory.size");
+    if ((mem.size as number) === 0) c.fail("board.memory.size is 0, expected the RAM size in bytes");
+    c.int(mem.hugePageSize, "board.memory.hugePageSize", Number.MAX_SAFE_INTEGER, true);
+    if (mem.hugePageSize === 0) c.fail("board.memory.hugePageSize is 0, expected a huge page size in bytes");
+    c.int(mem.hugePages, "board.memory.hugePages", Number.MAX_SAFE_INTEGER, true);
+  }
   const devices = c.arr(board.devices, "board.devices");
   if (devices.length === 0) c.fail("board.devices is empty (a board always has devices)");
   const names = new Set<string>();
@@ -179,6 +188,8 @@ const PARAM_FORMS: Record<string, { re: RegExp; what: string }> = {
   "vfio_platform.reset_required": { re: /^[YN]$/, what: "Y or N" },
   "vfio_iommu_type1.allow_unsafe_interrupts": { re: /^[YN]$/, what: "Y or N" },
   "vfio_iommu_type1.dma_entry_limit": { re: /^\d+$/, what: "a decimal count" },
+  "vm.nr_hugepages": { re: /^\d+$/, what: "a decimal count" },
+  "kernel.tainted": { re: /^\d+$/, what: "a decimal taint mask" },
 };
 
 /** Module parameters: strings, and the ones the kernel model reads in their sysfs form. */

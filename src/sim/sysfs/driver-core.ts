@@ -10,6 +10,7 @@ import { cacheCoherent } from "../iommu/smmu-profile.ts";
 import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
 import { ambaMatchDefers } from "./amba-periphid.ts";
+import { TAINT_USER, TAINTED_KEY } from "./memory-nodes.ts";
 
 export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
 
@@ -117,6 +118,11 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): void
     if (driver === "vfio-platform" && param(state, "vfio_platform.reset_required") && !spec.hasReset) {
       delete core.noiommuGroup;
       fail("ENOENT"); // "No reset function found for device"
+    }
+    if (core.noiommuGroup !== undefined) {
+      // vfio_register_group_dev made a noiommu group: the kernel is tainted (TAINT_USER) for good, and says so.
+      state.params[TAINTED_KEY] = String(Number(state.params[TAINTED_KEY] ?? "0") | TAINT_USER);
+      printk(state, devMessage({ driver, name: spec.name, bus: spec.bus }, "Adding kernel taint for vfio-noiommu group on device"), KERN_WARNING);
     }
     // __vfio_register_dev: a device behind an IOMMU must have IOMMU_CAP_CACHE_COHERENCY (else -EINVAL).
     if (core.noiommuGroup === undefined && !cacheCoherent(state.board, spec)) {

@@ -1,7 +1,8 @@
 // The files a VFIO user program reads and writes, served from the simulated board's state with the content and errno
 // Linux gives: /sys/bus/{platform,amba,pci} device directories and attributes, drivers_probe, driver bind/unbind,
-// /sys/kernel/iommu_groups, VFIO module parameters, /dev/vfio nodes, /proc/consoles, and /proc/<pid>/fd of the
-// processes holding simulated groups or bound device cdevs. Anything else does not exist here (ENOENT).
+// /sys/kernel/iommu_groups, VFIO module parameters, /dev/vfio nodes, /proc/consoles, /proc/<pid>/fd of the
+// processes holding simulated groups or bound device cdevs, and the memory files (memory-nodes.ts). Anything else
+// does not exist here (ENOENT).
 import type { BoundaryFs } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { DeviceSpec } from "../boards/board-spec.ts";
@@ -29,6 +30,7 @@ import { deviceNode, devicesDir, vfioDevices, type DeviceActions } from "./devic
 import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Bus, type Node } from "./fs-node.ts";
 import { smmuNode } from "./smmu-nodes.ts";
 import { ambaMatchDefers } from "./amba-periphid.ts";
+import { MemoryNodes, type MemoryView } from "./memory-nodes.ts";
 
 /** What the fs needs to know about open VFIO files (held groups live outside board.json). */
 interface HeldGroups {
@@ -64,10 +66,16 @@ export class SimFs implements BoundaryFs {
     setOverride: (d, v) => this.setOverride(d, v),
   };
 
+  /** /proc/meminfo, the huge page pool, taint, capabilities; absent: those files do not exist. */
+  private readonly memory: MemoryNodes | undefined;
+
   constructor(
     private readonly store: StateStore,
     private readonly held: HeldGroups,
-  ) {}
+    memory?: MemoryView,
+  ) {
+    this.memory = memory ? new MemoryNodes(store, memory) : undefined;
+  }
 
   private device(s: BoardState, bus: string, name: string): DeviceSpec | undefined {
     return s.board.devices.find((d) => d.bus === bus && d.name === name);
@@ -77,6 +85,8 @@ export class SimFs implements BoundaryFs {
   private lookup(s: BoardState, path: string): Node | undefined {
     const p = path.replace(/\/+$/, "") || "/";
     let m: RegExpExecArray | null;
+    const mem = this.memory?.lookup(s, p);
+    if (mem) return mem;
     if (p === "/sys/bus") return { kind: "dir", entries: () => ["amba", "pci", "platform"] };
     if ((m = /^\/sys\/bus\/(platform|amba|pci)$/.exec(p))) return { kind: "dir", entries: () => ["devices", "drivers", "drivers_probe"] };
     if ((m = /^\/sys\/bus\/(platform|amba|pci)\/devices$/.exec(p))) {

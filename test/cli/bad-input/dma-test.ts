@@ -6,6 +6,15 @@ import { PL031, VIRTIO } from "./devices.ts";
 
 const DMA = "2c0a0000.dma";
 
+/** setup: make the case's own board virt-noiommu (sim-reset) and bind its PL330 (a noiommu group). */
+export function bindNoiommuDmac(stateDir: string): void {
+  const env = simEnv(stateDir, { VFIO_PLAT_SIM_BOARD: "virt-noiommu" });
+  for (const args of [["sim-reset"], ["bind", DMA]]) {
+    const r = runCli(args, { env });
+    if (r.code !== 0) throw new Error(`setup ${args.join(" ")} on virt-noiommu failed: ${r.stderr}`);
+  }
+}
+
 /** setup: bind the PL330 to vfio-amba on the case's own board. */
 function bindDmac(stateDir: string): void {
   const r = runCli(["bind", DMA], { env: simEnv(stateDir) });
@@ -36,5 +45,13 @@ export const DMA_TEST: BadInputCase[] = [
     says: "--inject short-copy needs at least 2 bytes to copy",
     why: "a one-byte copy cannot be made short (PL330 bound)",
     setup: bindDmac,
+  },
+  {
+    args: ["dma-test", DMA, "--size", "4k", "--inject", "readonly-dst"],
+    exit: 2,
+    says: "--inject readonly-dst needs an IOMMU to fault the access",
+    why: "an injection the IOMMU must enforce, on a PL330 in a noiommu container (virt-noiommu)",
+    env: { VFIO_PLAT_SIM_BOARD: "virt-noiommu" },
+    setup: bindNoiommuDmac,
   },
 ];

@@ -1,6 +1,7 @@
 // Bad-input rows: run scripts: signals, whole-script checks, script sources. See ../bad-input-cases.ts for the fields and the shared board.
 import type { BadInputCase } from "../bad-input-cases.ts";
 import { PL031, VIRTIO } from "./devices.ts";
+import { bindNoiommuDmac } from "./dma-test.ts";
 
 export const SCRIPTS: BadInputCase[] = [
   // The whole script is checked before its first step: none of these writes anything.
@@ -38,4 +39,12 @@ export const SCRIPTS: BadInputCase[] = [
   { args: ["run", PL031, "/"], exit: 2, says: "cannot read script /: Is a directory (EISDIR)", why: "script path is a directory" },
   { args: ["run", PL031, "-e", ""], exit: 2, says: "the script from -e has no steps", why: "an empty -e (a shell variable left unset)" },
   { args: ["run", PL031, "-"], stdin: "# only a comment\n\n", exit: 2, says: "the script from stdin has no steps", why: "a script of comments only" },
+  {
+    args: ["run", "2c0a0000.dma", "-e", "dma map a 4k at 0x40000000"],
+    exit: 2,
+    says: "line 1: dma map a at 0x40000000: on a noiommu container the device sees the buffer at its physical address",
+    why: "dma map at a chosen address on a noiommu container (virt-noiommu's PL330): the kernel chooses physical addresses",
+    env: { VFIO_PLAT_SIM_BOARD: "virt-noiommu" },
+    setup: bindNoiommuDmac,
+  },
 ];

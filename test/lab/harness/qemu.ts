@@ -22,7 +22,8 @@ export const PROFILES: Record<Profile["name"], Profile> = {
     name: "noiommu",
     machine: "virt",
     extraDevices: [],
-    cmdline: ["vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0"],
+    // hugepages=64: a 128 MiB pool of 2 MiB pages for noiommu DMA buffers (of the guest's 2 GiB).
+    cmdline: ["vfio.enable_unsafe_noiommu_mode=1", "vfio_platform.reset_required=0", "hugepages=64"],
   },
   smmuv3: {
     name: "smmuv3",

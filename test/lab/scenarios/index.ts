@@ -3,10 +3,12 @@
 import { dtBoard } from "./dt-board.ts";
 import { firstLight } from "./first-light.ts";
 import type { LabScenario } from "./lab-scenario.ts";
+import { noiommuPinned } from "./noiommu-pinned.ts";
 import { smmuv3Smoke } from "./smmuv3-smoke.ts";
 
 export const LAB_SCENARIOS: Record<string, LabScenario> = {
   [firstLight.name]: firstLight,
   [smmuv3Smoke.name]: smmuv3Smoke,
   [dtBoard.name]: dtBoard,
+  [noiommuPinned.name]: noiommuPinned,
 };

@@ -14,6 +14,7 @@ import { GENERIC_MMIO, nodeModelOf } from "./dt-models.ts";
 import { AMBA_NR_IRQS } from "../board-file/amba-rules.ts";
 import { masterIommuOf, smmuProfileOf, smmuSpecOf } from "./dt-iommu.ts";
 import { assignGroups } from "./dt-groups.ts";
+import { memoryOfTree } from "./dt-memory.ts";
 
 /**
  * What VFIO sees of an AMBA device: vfio-amba's get_resource gives only the device's one resource (reg[0]), its get_irq
@@ -128,6 +129,7 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
   // PL330 on Juno), else the first one any master uses.
   const first = modelledMaster ?? smmus.find((s) => used.has(s));
   const model = r.string(tree.root, "model") ?? r.compatible(tree.root)[0] ?? "no model";
+  const memory = memoryOfTree(r, tree.root);
   return {
     name: opts.name,
     description: `${model} (device tree ${opts.file.split("/").pop()})`,
@@ -140,5 +142,6 @@ export function boardFromDeviceTree(tree: DeviceTree, opts: DeviceTreeBoardOptio
       : { "vfio.enable_unsafe_noiommu_mode": "1", "vfio_platform.reset_required": "0" },
     pageSize: 4096,
     devices,
+    ...(memory ? { memory } : {}),
   };
 }

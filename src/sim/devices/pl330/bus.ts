@@ -1,6 +1,8 @@
 // The PL330's AXI master as the model uses it: every fetch, load and store goes through the board's DmaPort (the SMMU
-// stream of this device). Without a port (noiommu / no IOMMU: the simulator owns no physical memory) every transaction
-// gets an error response. It also carries the fast path's hand-over of a fault it already took (see fast-path.ts).
+// stream of this device, or physical memory when no IOMMU translates). A faulting access is an error response: SLVERR
+// from an IOMMU, DECERR ("decode") for a physical address no pinned page backs; the TRM's fault type bits
+// (instr_fetch_err, data_read_err, data_write_err) are the same for both. Without a port every transaction gets DECERR.
+// It also carries the fast path's hand-over of a fault it already took (see fast-path.ts).
 import type { BusAccess, BusFault, DmaPort } from "../device-model.ts";
 
 interface BusResult {
@@ -24,7 +26,7 @@ export class Bus {
       this.#handover = undefined;
       return { views: [], fault: h.fault };
     }
-    if (!this.port) return { views: [], fault: { kind: "blocked", address: a.address } };
+    if (!this.port) return { views: [], fault: { kind: "decode", address: a.address } };
     return this.port.access(a);
   }
 

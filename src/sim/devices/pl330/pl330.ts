@@ -22,7 +22,8 @@ const MODEL = "pl330";
  * - Every access first brings the engine up to the clock's now (advance, bounded by the kernel's catch-up budget: see
  *   engine.ts), then acts; nothing executes inside it.
  * Interrupts: "split" layout = line 0 irq_abort, line 1+N irq[N]; "combined" = line 0 = OR of all. Level-triggered.
- * Memory: every fetch/load/store goes through ctx.dma; without one (noiommu, no IOMMU) each gets an error response.
+ * Memory: every fetch/load/store goes through ctx.dma (an IOMMU's translation, or physical memory on noiommu); a fault
+ *   is an error response (SLVERR or DECERR, the same FTR bits); without ctx.dma each access gets DECERR.
  *
  * Choices where the TRM material is silent or sources disagree (pl330-smmu.md §4), each the stricter reading:
  * - CCR resets to 0x00800200 (the TRM summary; QEMU: 0).

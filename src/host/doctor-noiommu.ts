@@ -1,0 +1,148 @@
+// doctor's findings for DMA without an IOMMU (VFIO's noiommu mode): the mode itself (enable_unsafe_noiommu_mode), the
+// kernel taint it leaves, whether this process can read physical addresses from /proc/self/pagemap (CAP_SYS_ADMIN),
+// and the huge page pool that gives physically contiguous DMA buffers (/proc/meminfo, /sys/kernel/mm/hugepages).
+// Each finding names its fix. Everything is read through the boundary, so the simulated board answers the same files.
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import type { Finding } from "./doctor.ts";
+
+export const NOIOMMU_PARAM = "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
+/** TAINT_USER, the 'U' flag vfio adds when it makes a noiommu group. */
+const TAINT_USER = 1 << 6;
+/** CAP_SYS_ADMIN's bit in the CapEff mask. */
+const CAP_SYS_ADMIN = 1n << 21n;
+
+function read(b: KernelBoundary, path: string): string | undefined {
+  try {
+    return b.fs.readFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** No IOMMU group exists (no IOMMU driver, or none in front of any device): only noiommu mode can bind. */
+function noIommu(b: KernelBoundary): boolean {
+  try {
+    return b.fs.readdir("/sys/kernel/iommu_groups").length === 0;
+  } catch {
+    return true;
+  }
+}
+
+/** The huge page pool as the kernel shows it: default size, total and free, from /proc/meminfo and sysfs. */
+export interface HugePagePool {
+  /** Default huge page size in kB (Hugepagesize:), undefined when the kernel has no hugetlbfs. */
+  sizeKb?: number;
+  total: number;
+  free: number;
+  /** The sysfs directory of that size's pool (its nr_hugepages is the knob). */
+  dir?: string;
+}
+
+/** Read the default huge page pool (sysfs counts when present, else /proc/meminfo's). */
+export function hugePagePool(b: KernelBoundary): HugePagePool {
+  const meminfo = read(b, "/proc/meminfo") ?? "";
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(meminfo);
+    return m ? Number(m[1]) : undefined;
+  };
+  const sizeKb = field("Hugepagesize");
+  if (sizeKb === undefined) return { total: 0, free: 0 };
+  const dir = `/sys/kernel/mm/hugepages/hugepages-${sizeKb}kB`;
+  const count = (file: string, fallback: number | undefined) => {
+    const v = read(b, `${dir}/${file}`)?.trim();
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : (fallback ?? 0);
+  };
+  return { sizeKb, total: count("nr_hugepages", field("HugePages_Total")), free: count("free_hugepages", field("HugePages_Free")), dir };
+}
+
+/** CAP_SYS_ADMIN in this process's effective set (/proc/self/status CapEff), undefined when unreadable. */
+export function hasCapSysAdmin(b: KernelBoundary): boolean | undefined {
+  const m = /^CapEff:\s+([0-9a-f]+)/m.exec(read(b, "/proc/self/status") ?? "");
+  return m ? (BigInt(`0x${m[1]}`) & CAP_SYS_ADMIN) !== 0n : undefined;
+}
+
+/**
+ * The noiommu findings: the mode's state (always, when VFIO has the parameter); with the mode on, the taint,
+ * pagemap's PFNs and the huge page pool.
+ */
+export function checkNoiommu(b: KernelBoundary): Finding[] {
+  const param = read(b, NOIOMMU_PARAM)?.trim();
+  if (param === undefined) return [];
+  const on = param === "Y" || param === "1";
+  const out: Finding[] = [];
+  out.push(
+    on
+      ? {
+          check: "noiommu",
+          status: "info",
+          message: "noiommu mode is ON (enable_unsafe_noiommu_mode=Y): devices without an IOMMU can be bound, with no DMA isolation; their DMA uses physical addresses",
+          fix: `to turn it off once no noiommu group is in use: echo 0 > ${NOIOMMU_PARAM}`,
+        }
+      : noIommu(b)
+        ? {
+            check: "noiommu",
+            status: "warn",
+            message: "noiommu mode is off and this machine has no IOMMU groups: no device can be bound to VFIO",
+            fix: `echo 1 > ${NOIOMMU_PARAM} (or boot with vfio.enable_unsafe_noiommu_mode=1): it gives up DMA isolation and taints the kernel`,
+          }
+        : { check: "noiommu", status: "info", message: "noiommu mode is off (devices behind an IOMMU do not need it)" },
+  );
+  if (!on) return out;
+  const tainted = Number(read(b, "/proc/sys/kernel/tainted")?.trim() ?? "NaN");
+  if (Number.isInteger(tainted)) {
+    out.push(
+      tainted & TAINT_USER
+        ? {
+            check: "taint",
+            status: "info",
+            message: `the kernel is tainted (${tainted}, 'U' TAINT_USER): vfio marks it when it makes a noiommu group, and the mark stays until reboot`,
+            fix: "only a reboot clears it; mention it in kernel bug reports",
+          }
+        : {
+            check: "taint",
+            status: "info",
+            message: "the kernel is not tainted by noiommu yet: binding a device without an IOMMU will taint it (TAINT_USER, until reboot)",
+          },
+    );
+  }
+  const cap = hasCapSysAdmin(b);
+  if (cap !== undefined) {
+    out.push(
+      cap
+        ? { check: "pagemap", status: "ok", message: "this process has CAP_SYS_ADMIN: /proc/self/pagemap shows the physical addresses noiommu DMA buffers need" }
+        : {
+            check: "pagemap",
+            status: "warn",
+            message: "this process lacks CAP_SYS_ADMIN: /proc/self/pagemap reads every physical frame number as 0, so noiommu DMA buffers cannot learn their physical addresses",
+            fix: "run as root (or give the program CAP_SYS_ADMIN, e.g. setcap cap_sys_admin+ep on the binary)",
+          },
+    );
+  }
+  const pool = hugePagePool(b);
+  if (pool.sizeKb === undefined) {
+    out.push({
+      check: "hugepages",
+      status: "warn",
+      message: "this kernel shows no huge pages (no Hugepagesize in /proc/meminfo): DMA buffers fall back to locked small pages, physically contiguous only within a page",
+      fix: "use a kernel with CONFIG_HUGETLBFS, or keep noiommu DMA buffers within one page",
+    });
+  } else {
+    const mib = (pool.free * pool.sizeKb) / 1024;
+    const suggest = Math.max(64, pool.total * 2);
+    out.push(
+      pool.free > 0
+        ? {
+            check: "hugepages",
+            status: "ok",
+            message: `${pool.free} of ${pool.total} huge pages of ${pool.sizeKb} kB are free (${mib} MiB): noiommu DMA buffers get physically contiguous huge pages`,
+          }
+        : {
+            check: "hugepages",
+            status: "warn",
+            message: `${pool.total === 0 ? "no huge pages are reserved" : `all ${pool.total} huge pages are in use`} (${pool.sizeKb} kB pages): noiommu DMA buffers fall back to locked small pages, physically contiguous only within a page, and the kernel may still migrate them`,
+            fix: `as root: echo ${suggest} > ${pool.dir}/nr_hugepages (${suggest} x ${pool.sizeKb} kB), or boot with hugepages=${suggest}`,
+          },
+    );
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+// The simulated /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst): one 64-bit entry per virtual page of
+// this process, at file offset (vaddr / PAGE_SIZE) * 8. Only pinned memory (physical-memory.ts) has frames in the
+// model; every other page reads as an empty entry. Without CAP_SYS_ADMIN (decided at open, as the kernel does) the
+// PFN field reads 0 while the flags stay.
+import { fail } from "./errno.ts";
+import type { PhysicalMemory } from "./physical-memory.ts";
+
+/** Bit 63: page present in RAM. */
+export const PM_PRESENT = 1n << 63n;
+/** Bit 62: page swapped. */
+export const PM_SWAP = 1n << 62n;
+/** Bit 56: page exclusively mapped (an anonymous page mapped once). */
+export const PM_MMAP_EXCLUSIVE = 1n << 56n;
+/** Bits 0-54: the page frame number. */
+export const PM_PFRAME_MASK = (1n << 55n) - 1n;
+
+/** An open pagemap file: whether its opener could see PFNs. */
+export interface PagemapFile {
+  readonly showPfn: boolean;
+}
+
+/**
+ * pread(2) of the pagemap: fills `buf` with the entries from file offset `offset` on and returns the bytes read.
+ * @throws Errno EINVAL for an offset or a length that is not a multiple of 8 (the kernel's alignment rule)
+ */
+export function readPagemap(phys: PhysicalMemory, file: PagemapFile, buf: Uint8Array, offset: number): number {
+  if (offset % 8 !== 0 || buf.length % 8 !== 0 || offset < 0) fail("EINVAL");
+  const ps = BigInt(phys.layout.pageSize);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let i = 0; i < buf.length / 8; i++) {
+    const vaddr = (BigInt(offset / 8) + BigInt(i)) * ps;
+    const pa = phys.physicalOf(vaddr);
+    const entry = pa === undefined ? 0n : PM_PRESENT | PM_MMAP_EXCLUSIVE | (file.showPfn ? (pa / ps) & PM_PFRAME_MASK : 0n);
+    view.setBigUint64(i * 8, entry, true);
+  }
+  return buf.length;
+}
