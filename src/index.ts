@@ -125,3 +125,14 @@ export type {
 } from "./sim/devices/user-model.ts";
 export { UserModelError, type UserModelAccess } from "./sim/devices/user-model-errors.ts";
 export type { BoardSpec, DeviceSpec, IrqSpec, RegionSpec, SmmuSpec } from "./sim/boards/board-spec.ts";
+
+// Registers by name: register maps (built-in, user files, board files), name resolution, field decoding and the
+// by-name accessor over an open device.
+export type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./registers/register-map.ts";
+export { RegisterMapFileError, ReadOnlyRegisterError, UnknownRegisterError } from "./registers/errors.ts";
+export { resolveName, findRegister, suggestNames, looksLikeName, type ResolvedName } from "./registers/resolve.ts";
+export { fieldValue, withField, fieldMask } from "./registers/fields.ts";
+export { decodeValue, bitRange, RESERVED, type DecodedField } from "./registers/decode.ts";
+export { loadRegisterMapFile, parseRegisterMap, readRegisterMap } from "./registers/map-file.ts";
+export { registerMapFor, REGS_PROPERTY, type MapSource } from "./registers/map-for-device.ts";
+export { NamedRegisters, effectiveAccess, type RegionSource } from "./registers/named-registers.ts";

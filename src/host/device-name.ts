@@ -94,7 +94,8 @@ export function suggest(spec: string, names: readonly string[]): string[] {
   return scored.slice(0, 3).map((s) => s.n);
 }
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance between two strings (as given: callers fold case). */
+export function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BoardFileError } from "../../src/sim/boards/board-errors.ts";
 import { boardFileText } from "../../src/sim/boards/board-file/export-board-file.ts";
-import { jsonErrorPosition } from "../../src/sim/boards/board-file/json-position.ts";
+import { jsonErrorPosition } from "../../src/json-file/json-position.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT, VIRT_NOIOMMU } from "../../src/sim/boards/virt.ts";

@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import * as lib from "../../src/index.ts";
 import { REPO } from "../helpers/cli.ts";
 
-const LIBRARY = ["src/boundary", "src/vfio", "src/host", "src/drivers"].map((d) => join(REPO, d));
+const LIBRARY = ["src/boundary", "src/vfio", "src/host", "src/drivers", "src/registers"].map((d) => join(REPO, d));
 /** The simulated board's errors a caller meets through openBoundary / resetSimBoard. */
 const SIM_PUBLIC = ["src/sim/boards/board-errors.ts", "src/sim/state/state-errors.ts"].map((f) => join(REPO, f));
 

@@ -14,7 +14,7 @@ import { checkBoardState } from "../../state/state-shape.ts";
 import { isModelledDriver, nativeDriverOf } from "../native-drivers.ts";
 import { checkAmbaDevice } from "./amba-rules.ts";
 import { readDeviceEntry, type DeviceFields } from "./device-entry.ts";
-import { jsonErrorPosition } from "./json-position.ts";
+import { jsonErrorPosition } from "../../../json-file/json-position.ts";
 import { at, JsonReader, type Obj } from "./json-reader.ts";
 import { KNOB_KEYS, MODEL_KNOBS } from "./model-knobs.ts";
 

@@ -1,5 +1,5 @@
 // Where a JSON text stops being JSON, as "line L column C": the runtime's JSON.parse names the bad token but not its
-// place, and a person fixing a board file by hand needs the place. A small syntax-only scanner (RFC 8259 grammar, no
+// place, and a person fixing a board file or a register map by hand needs the place. A small syntax-only scanner (RFC 8259 grammar, no
 // values built); it runs only after JSON.parse has already refused the text.
 
 /** "line L column C" (1-based) of the first character where `text` is not JSON, or undefined if it is JSON. */

@@ -1,0 +1,85 @@
+// The library's by-name accessor over an open device: read and write registers and fields by the names a register map
+// gives them. A field write is a read-modify-write of its register; writes to read-only registers or fields are
+// refused unless forced. Values are bigints (a 64-bit register loses nothing); accesses go through Region with the
+// register's own width, so what reaches the device is exactly one access of that width.
+import type { Region } from "../vfio/region.ts";
+import { ReadOnlyRegisterError } from "./errors.ts";
+import { fieldMask, fieldValue, withField } from "./fields.ts";
+import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./register-map.ts";
+import { resolveName, type ResolvedName } from "./resolve.ts";
+
+/** What NamedRegisters needs of a device: its regions by index (a Device has this). */
+export interface RegionSource {
+  region(index: number): Region;
+}
+
+/** The access that governs a field (its own, else its register's). */
+export function effectiveAccess(register: RegisterSpec, field?: FieldSpec): RegisterAccess {
+  return field?.access ?? register.access;
+}
+
+/** Registers of one device by name. */
+export class NamedRegisters {
+  constructor(
+    private readonly device: RegionSource,
+    readonly map: RegisterMap,
+  ) {}
+
+  /** The register (and field) `name` names. @throws UnknownRegisterError */
+  resolve(name: string): ResolvedName {
+    return resolveName(this.map, name);
+  }
+
+  /**
+   * The value of register `name`, or of field "REG.FIELD" shifted down to bit 0. A read-to-clear (RC) register is read
+   * as asked: asking by name is the caller's consent to the side effect.
+   * @throws UnknownRegisterError; RegionAccessError / VfioError from the region access.
+   */
+  read(name: string): bigint {
+    const { register, field } = this.resolve(name);
+    const value = this.readRegister(register);
+    return field ? fieldValue(value, field) : value;
+  }
+
+  /** One access of `register`'s width at its offset, as a bigint. */
+  readRegister(register: RegisterSpec): bigint {
+    const region = this.device.region(register.region);
+    return register.width === 64 ? region.read(register.offset, 64) : BigInt(region.read(register.offset, register.width));
+  }
+
+  /** One write of `register`'s width at its offset. @throws InvalidArgumentError when `value` does not fit the width. */
+  writeRegister(register: RegisterSpec, value: bigint): void {
+    const whole = { name: register.name, lsb: 0, width: register.width };
+    withField(0n, whole, value); // range check, with the register's name in the refusal
+    const region = this.device.region(register.region);
+    if (register.width === 64) region.write(register.offset, 64, value);
+    else region.write(register.offset, register.width, Number(value));
+  }
+
+  /**
+   * Write `value` to register `name`, or to field "REG.FIELD". A field write reads the register, replaces the field's
+   * bits and writes the result back (read-modify-write). On a register with write-1-to-clear fields, the other W1C
+   * fields are written as 0 so the write clears nothing it was not asked to; a W1C field written alone clears the
+   * bits written as 1. A write-only register's field write starts from the reset value (or 0): reading it means nothing.
+   * @throws ReadOnlyRegisterError when the register or field is RO and `force` is not set; UnknownRegisterError;
+   *   InvalidArgumentError when `value` does not fit.
+   */
+  write(name: string, value: bigint, opts: { force?: boolean } = {}): void {
+    const { register, field } = this.resolve(name);
+    const access = effectiveAccess(register, field);
+    if (access === "RO" && !opts.force) throw new ReadOnlyRegisterError(register.name, access, field?.name);
+    if (!field) return this.writeRegister(register, value);
+    withField(0n, field, value); // range check before any access
+    // Nothing to keep on a write-only register (start from its reset value) or a W1C one (a 1 written elsewhere would
+    // clear bits the caller did not name).
+    const base = register.access === "WO" ? (register.reset ?? 0n) : register.access === "W1C" ? 0n : clearW1c(register, this.readRegister(register), field);
+    this.writeRegister(register, withField(base, field, value));
+  }
+}
+
+/** `value` with every W1C field other than `except` set to 0, so a read-modify-write clears none of them. */
+function clearW1c(register: RegisterSpec, value: bigint, except: FieldSpec): bigint {
+  let v = value;
+  for (const f of register.fields ?? []) if (f !== except && effectiveAccess(register, f) === "W1C") v &= ~fieldMask(f);
+  return v;
+}
