@@ -141,6 +141,8 @@ export async function runProgram(
         }
       }
     };
+    // Before returning: count what the lines got since the last poll (a short program ends before the first one).
+    const drain = () => lines.forEach(take);
     for (;;) {
       if (signal?.aborted) {
         kill();
@@ -150,18 +152,21 @@ export async function runProgram(
         const registers = await settledChannelFault(regs, channel, SETTLE_MS);
         const ns = process.hrtime.bigint() - startNs;
         collectEvents();
+        drain();
         return { status: "fault", channel, registers, events, armed, interrupts, afterKill: kill(), ns };
       }
       collectEvents();
       if (driver.channelStatus(channel).state.code === STATE_STOPPED) {
         const ns = process.hrtime.bigint() - startNs;
         collectEvents(); // a DMASEV just before DMAEND
+        drain();
         return { status: "stopped", channel, registers: channelFaultRegisters(regs, channel), events, armed, interrupts, ns };
       }
       const now = performance.now();
       if (now >= deadline) {
         const registers = channelFaultRegisters(regs, channel);
         const ns = process.hrtime.bigint() - startNs;
+        drain();
         return { status: "timeout", channel, registers, events, armed, interrupts, afterKill: kill(), ns };
       }
       // Until every armed event was seen, the next one wakes the poll; after that (or with none) only the registers
