@@ -75,6 +75,8 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N]";
   if (!deviceSpec || !programPath) throw new UsageError("pl330 exec needs a device and a program", usage);
   if (extra.length) throw new UsageError(`too many arguments for pl330 exec: ${extra.map((w) => `'${w}'`).join(" ")}`, usage);
+  const foreign = (["output", "listing", "base", "hex", "device", "length"] as const).find((k) => options[k] !== undefined);
+  if (foreign) throw new UsageError(`--${foreign} is an option of pl330 asm or disasm, not of exec`, usage);
   const specs = parseBufferSpecs(options.buffer ?? []);
   const dumps = options.dump ?? [];
   checkDumps(dumps, specs);

@@ -81,7 +81,7 @@ export function textReport(o: ProgramRunOutcome, f: ExecFacts): string {
   if (o.afterKill) lines.push(`  channel ${ch} killed with DMAKILL (now ${o.afterKill.state.name})`);
   const nw = Math.max(0, ...f.buffers.map((b) => b.name.length));
   for (const b of f.buffers) {
-    lines.push(`  buffer ${b.name.padEnd(nw)}  ${b.size} bytes at ${hexAddr(b.address)}  sha256 ${digest(b.data)}`);
+    lines.push(`  buffer ${b.name.padEnd(nw)}  ${b.size} bytes at ${hexAddr(b.address)} (${initName(b.init)})  sha256 ${digest(b.data)}`);
     if (f.dumps.includes(b.name)) lines.push(...dumpLines(b).map((l) => `    ${l}`));
   }
   return `${lines.join("\n")}\n`;
