@@ -116,6 +116,7 @@ describe("pl330 exec on virt (SMMUv3)", () => {
     expect(r.stdout).toMatch(/CPC1 {3}0x[0-9a-f]{8} {2}program\+0x1\n/); // the .byte after the DMANOP
     expect(r.stdout).toContain("channel 1 killed with DMAKILL (now Stopped)");
     expect(r.stderr).toMatch(/vfio-plat: DMA fault on 2c0a0000\.dma channel 1: undefined instruction \(FTR1 0x00000001/);
+    expect(r.stderr).toContain("— the byte at CPC is no instruction a channel runs: list the program with vfio-plat pl330 disasm");
     const j = board.cli(["--json", "pl330", "exec", DMA, "-"], ".byte 0xff\n");
     expect(j.code).toBe(1);
     const doc = JSON.parse(j.stdout) as ExecDoc;
@@ -130,6 +131,13 @@ describe("pl330 exec on virt (SMMUv3)", () => {
     expect(doc.fault?.bits).toContain("data_write_err");
     // The write error is imprecise: DAR may already count the one-byte beat that was refused.
     expect([0, 1]).toContain(Number(doc.registers.DAR0) - Number(doc.program.address));
+  });
+
+  test("Secure accesses asked by a Non-secure channel: ch_rdwr_err (FTR bit 7), with the CCR fix as the hint", () => {
+    const r = board.cli(["pl330", "exec", DMA, "-", "--buffer", "a=4k"], "DMAMOV SAR, a\nDMAMOV DAR, a+64\nDMAMOV CCR, SB4 SS32 SAI DB4 DS32 DAI\nDMALD\nDMAST\nDMAEND\n");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("  FTR0   0x00000080  secure access from a Non-secure channel: bit 7 ch_rdwr_err\n");
+    expect(r.stderr).toContain("— the channel runs Non-secure: write SP2 DP2 in DMAMOV CCR");
   });
 
   test("a program that never ends is killed at --timeout: exit 7, the state it was in", () => {

@@ -19,7 +19,7 @@ import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 import { allocateBuffer, below4G, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
-import { jsonReport, textReport, type ExecFacts } from "./report.ts";
+import { faultHint, jsonReport, textReport, type ExecFacts } from "./report.ts";
 
 /** The default wait for the program to end. */
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -132,7 +132,7 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   if (outcome.status === "fault") {
     throw new DmaFaultError(
       `DMA fault on ${facts.device} channel ${channel}: ${r.cause} (FTR${channel} ${hexAddr(r.ftr)}, CPC ${hexAddr(r.cpc)})`,
-      "see the report above: an undefined instruction, a bad operand, or an address the IOMMU refused",
+      faultHint(outcome),
     );
   }
   if (outcome.status === "timeout") {

@@ -122,3 +122,23 @@ export function jsonReport(o: ProgramRunOutcome, f: ExecFacts): string {
     })),
   });
 }
+
+/** Advice for a fault, by its first cause bit (the CLI's words; the driver only names the bits). */
+const FAULT_HINTS: Readonly<Record<string, string>> = {
+  undef_instr: "the byte at CPC is no instruction a channel runs: list the program with vfio-plat pl330 disasm",
+  operand_invalid: "an operand this DMAC's configuration does not allow (an event, peripheral or burst size it lacks)",
+  ch_rdwr_err: "the channel runs Non-secure: write SP2 DP2 in DMAMOV CCR (Non-secure data accesses)",
+  ch_evnt_err: "the channel runs Non-secure and the event is Secure (CR3): use a Non-secure event",
+  ch_periph_err: "the channel runs Non-secure and the peripheral is Secure (CR4)",
+  st_data_unavailable: "a DMAST with too little data loaded: give source and destination the same burst bytes",
+  mfifo_err: "the MFIFO is too small for these bursts: use shorter bursts",
+  instr_fetch_err: "the program could not be fetched at CPC: the IOMMU refused it or nothing is mapped there",
+  data_read_err: "a read at SAR was refused: the address lies outside the buffers or the IOMMU refused it",
+  data_write_err: "a write at DAR was refused: the address lies outside the buffers, or in the read-only program buffer",
+};
+
+/** The hint of a fault report. */
+export function faultHint(o: ProgramRunOutcome): string {
+  const first = o.registers.bits.find((b) => b.kind !== "flag");
+  return (first && FAULT_HINTS[first.name]) ?? "see the report above: an undefined instruction, a bad operand, or an address the IOMMU refused";
+}
