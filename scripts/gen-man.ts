@@ -51,6 +51,7 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["VFIO_PLAT_SIM", "Set to 1 (anything but empty, 0 or false) to use the simulated board, as --sim does."],
   ["VFIO_PLAT_SIM_STATE", "State directory of the simulated board (default $TMPDIR/vfio-plat-sim-UID), as --sim-state does. Separate processes that share it see one board."],
   ["VFIO_PLAT_SIM_BOARD", "Board for a new simulated state directory: virt (SMMUv3, the default) or virt-noiommu."],
+  ["VFIO_PLAT_SIM_CAP_SYS_ADMIN", "0 or 1: whether the simulated process has CAP_SYS_ADMIN, so that /proc/self/pagemap shows physical frame numbers (default: it has when vfio-plat runs as root)."],
   ["VFIO_PLAT_STATE_DIR", "Where bind remembers each device's original driver and driver_override (default /run/vfio-plat for root, else $XDG_RUNTIME_DIR/vfio-plat)."],
   ["VFIO_PLAT_TEST_DEVICE", "For the test suite: a device bound to VFIO on this machine, to run the contract tests on real hardware."],
   ["NO_COLOR", "Turn colour off (no-color.org), whatever the terminal."],

@@ -5,9 +5,8 @@
 // reaches real memory. This file only routes each call to its file kind and turns a refusal (Errno) into the
 // SyscallError user space sees. Device models run on their clock: every call, and every poll() wait, brings them up
 // to now first (kernel/board-clock.ts, kernel/sim-poll.ts). Bus-master DMA goes through the board's SMMU to the
-// memory this process mapped with MAP_DMA (src/sim/iommu, kernel/dma-attach.ts), or without an IOMMU by physical
-// address to the pinned memory the simulated kernel gave frames of its RAM (kernel/physical-memory.ts, /proc/self/pagemap).
-import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest, ProcessMemory } from "../boundary/kernel-boundary.ts";
+// memory this process mapped with MAP_DMA (src/sim/iommu, kernel/dma-attach.ts), or by physical address (sim-process.ts).
+import type { BoundaryFs, Fd, KernelBoundary, Mapping, OsPrimitives, PollRequest } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import type { BoardSpec, DeviceSpec } from "./boards/board-spec.ts";
 import { boardSpecOf } from "./boards/board-of.ts";
@@ -29,8 +28,9 @@ import { closeDevice, deviceFileIoctl, deviceMmap, deviceRw } from "./vfio/devic
 import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
-import { readPagemap, type PagemapFile } from "./kernel/pagemap.ts";
+import { openPagemap, PAGEMAP_PATH, pagemapIo } from "./kernel/pagemap.ts";
 import type { PhysicalMemory } from "./kernel/physical-memory.ts";
+import { SimProcess } from "./sim-process.ts";
 
 export interface SimOptions {
   /** Directory holding the board's state; shared by every process that simulates this board. */
@@ -47,10 +47,7 @@ export interface SimOptions {
    * bounds) with an injected `clock`, whose runs stay deterministic. @throws TypeError unless positive.
    */
   catchUpMs?: number;
-  /**
-   * The process has CAP_SYS_ADMIN, so /proc/self/pagemap shows PFNs (a pagemap opened without it reads PFN 0).
-   * Default: the real effective uid is 0.
-   */
+  /** The process has CAP_SYS_ADMIN: /proc/self/pagemap shows PFNs (else PFN 0). Default: the real euid is 0. */
   capSysAdmin?: boolean;
   /** Told about every stale lock file (holder gone, or content damaged) the board takes over or clears. */
   onStaleLock?: StaleLockListener;
@@ -58,12 +55,9 @@ export interface SimOptions {
   onLockWait?: LockWaitListener;
 }
 
-export class SimBoundary implements KernelBoundary {
+export class SimBoundary extends SimProcess implements KernelBoundary {
   readonly kind = "sim" as const;
   readonly fs: BoundaryFs;
-  private readonly k: SimKernel;
-  /** Open /proc/self/pagemap files (kept outside the VFIO fd table, numbered from it). */
-  private readonly pagemaps = new Map<Fd, PagemapFile>();
   private readonly capSysAdmin: boolean;
 
   constructor(private readonly opts: SimOptions) {
@@ -77,7 +71,8 @@ export class SimBoundary implements KernelBoundary {
     store.ensure(boardSpecOf(opts.board));
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.
     const catchUpMs = opts.catchUpMs ?? (opts.clock ? Infinity : ACCESS_BUDGET_MS);
-    const k = (this.k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs));
+    const k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs);
+    super(opts.os, k);
     // A group is in use while it is open, or while a cdev of one of its devices is bound.
     this.capSysAdmin = opts.capSysAdmin ?? process.geteuid?.() === 0;
     this.fs = new SimFs(store, { holder: (g) => k.groupHolder(g), all: () => k.openGroups() }, { physical: k.physical, capSysAdmin: this.capSysAdmin });
@@ -97,47 +92,9 @@ export class SimBoundary implements KernelBoundary {
     return this.k.pageSize;
   }
 
-  // ---- OS primitives: the real ones (eventfds are real files; simulated fds are no eventfds) ----
-  eventfd(initval: number, flags: number): Fd {
-    return this.opts.os.eventfd(initval, flags);
-  }
-  read(fd: Fd, buf: Uint8Array): number {
-    if (this.k.fds.has(fd)) throw this.k.fds.error("EINVAL", "read", fd);
-    return this.opts.os.read(fd, buf);
-  }
-  write(fd: Fd, buf: Uint8Array): number {
-    if (this.k.fds.has(fd)) throw this.k.fds.error("EINVAL", "write", fd);
-    return this.opts.os.write(fd, buf);
-  }
-  allocMemory(length: number): ProcessMemory {
-    return this.opts.os.allocMemory(length);
-  }
-  /**
-   * Pinned memory with frames in the board's RAM (kernel/physical-memory.ts): huge pages from the board's pool, or
-   * small pages. @throws SyscallError EINVAL (mmap: no pool of that huge page size, or a bad length), ENOMEM (mmap:
-   * the pool is short; mlock: RAM is)
-   */
-  allocPinnedMemory(length: number, hugePageSize?: number): ProcessMemory {
-    try {
-      return this.k.physical.allocate(length, hugePageSize);
-    } catch (e) {
-      if (e instanceof Errno) throw SyscallError.of(e.code, { syscall: hugePageSize === undefined ? "mlock" : "mmap" });
-      throw e;
-    }
-  }
-
-  /** The simulated kernel's physical memory (board RAM, huge page pool, this process's pinned frames). */
+  /** The simulated kernel's physical memory: board RAM, huge page pool, this process's pinned frames. */
   get physical(): PhysicalMemory {
     return this.k.physical;
-  }
-  memoryAt(address: bigint, length: number): Uint8Array {
-    return this.opts.os.memoryAt(address, length);
-  }
-  isMapped(address: bigint, length: number, prot: number): boolean {
-    return this.opts.os.isMapped(address, length, prot);
-  }
-  isEventFd(fd: Fd): boolean {
-    return !this.k.fds.has(fd) && this.opts.os.isEventFd(fd);
   }
 
   // ---- files: routed by path at open, by file kind afterwards ----
@@ -145,12 +102,7 @@ export class SimBoundary implements KernelBoundary {
     const k = this.k;
     const s = k.store.read();
     try {
-      if (path === "/proc/self/pagemap") {
-        // The capability is checked when the file is opened (file_ns_capable on the opener's credentials).
-        const fd = k.fds.reserve();
-        this.pagemaps.set(fd, { showPfn: this.capSysAdmin });
-        return fd;
-      }
+      if (path === PAGEMAP_PATH) return openPagemap(k.fds, this.capSysAdmin);
       if (path === "/dev/vfio/vfio") return openContainer(k);
       if (path === "/dev/iommu") return openIommufd(k, s);
       const cdev = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
@@ -166,7 +118,6 @@ export class SimBoundary implements KernelBoundary {
 
   close(fd: Fd): void {
     const k = this.k;
-    if (this.pagemaps.delete(fd)) return;
     const f = k.fds.get(fd);
     if (!f) {
       // A real fd (an eventfd, most likely): interrupts that still name it as their trigger now signal into nothing.
@@ -178,12 +129,11 @@ export class SimBoundary implements KernelBoundary {
     else if (f.kind === "cdev") closeCdev(k, f);
     else if (f.kind === "iommufd") closeIommufd(k, f);
     else if (f.kind === "group") closeGroup(k, f);
-    else closeContainer(f);
+    else if (f.kind === "container") closeContainer(f);
   }
 
   ioctl(fd: Fd, request: number, arg: Uint8Array | number): number {
     const k = this.k;
-    if (this.pagemaps.has(fd)) throw SyscallError.of("ENOTTY", { syscall: "ioctl", fd, path: "/proc/self/pagemap" });
     const f = k.fds.get(fd);
     if (!f) throw k.fds.error(isRealFd(fd) ? "ENOTTY" : "EBADF", "ioctl", fd, request);
     k.enter();
@@ -192,6 +142,7 @@ export class SimBoundary implements KernelBoundary {
       if (f.kind === "group") return groupIoctl(k, f, request, arg);
       if (f.kind === "iommufd") return iommufdFileIoctl(k, f, request, arg);
       if (f.kind === "cdev") return cdevIoctl(k, f, request, arg);
+      if (f.kind === "pagemap") fail("ENOTTY");
       return deviceFileIoctl(k, f.runtime, request, arg);
     } catch (e) {
       return k.fds.rethrow(e, "ioctl", fd, request);
@@ -201,20 +152,11 @@ export class SimBoundary implements KernelBoundary {
   }
 
   pread(fd: Fd, buf: Uint8Array, offset: number): number {
-    const pm = this.pagemaps.get(fd);
-    if (pm) {
-      try {
-        return readPagemap(this.k.physical, pm, buf, offset);
-      } catch (e) {
-        if (e instanceof Errno) throw SyscallError.of(e.code, { syscall: "pread", fd, path: "/proc/self/pagemap" });
-        throw e;
-      }
-    }
+    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, false);
     return this.regionIo("pread", fd, buf, offset);
   }
   pwrite(fd: Fd, buf: Uint8Array, offset: number): number {
-    // pagemap is opened O_RDONLY: a write is EBADF.
-    if (this.pagemaps.has(fd)) throw SyscallError.of("EBADF", { syscall: "pwrite", fd, path: "/proc/self/pagemap" });
+    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, true);
     return this.regionIo("pwrite", fd, buf, offset);
   }
 
@@ -251,9 +193,7 @@ export class SimBoundary implements KernelBoundary {
 
   dispose(): void {
     for (const fd of this.k.fds.fds()) this.close(fd);
-    this.pagemaps.clear();
-    // The process goes: its pinned memory with it (huge pages back to the pool).
-    this.k.physical.freeAll();
+    this.k.physical.freeAll(); // the process goes, and its pinned memory (huge pages back to the pool)
     this.k.timer.cancel();
     this.k.writeBehind.flush();
     forgetAtExit(this.k.writeBehind);

@@ -47,6 +47,13 @@ describe.skipIf(!root)(`dma-test on virt-noiommu: physical addresses${ROOT_NOTE}
     expect(doc.results).toEqual([expect.objectContaining({ bytes: 1 << 20, verified: true })]);
   });
 
+  test("without CAP_SYS_ADMIN pagemap hides the PFNs: refused (exit 4) with 'run as root', nothing copied", () => {
+    const r = runCli(["dma-test", DMA, "--size", "4k"], { env: { ...env, VFIO_PLAT_SIM_CAP_SYS_ADMIN: "0" } });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/\/proc\/self\/pagemap hides the physical address of 0x[0-9a-f]+ \(PFN reads as 0\) \(PERMISSION\) — run as root \(CAP_SYS_ADMIN/);
+  });
+
   for (const inject of ["readonly-dst", "unmapped-src", "unmapped-program"]) {
     test(`--inject ${inject} needs an IOMMU: refused with the reason (exit 2), nothing copied`, () => {
       const r = runCli(["dma-test", DMA, "--size", "4k", "--inject", inject], { env });

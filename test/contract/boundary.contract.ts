@@ -9,7 +9,7 @@ import { regionOffset } from "../../src/vfio/abi/constants.ts";
 import { DEVICE_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { vfio_region_info } from "../../src/vfio/abi/structs.ts";
 import { DmaBuffer } from "../../src/vfio/dma-buffer.ts";
-import { BusyError, UnsupportedError, VfioError } from "../../src/vfio/errors.ts";
+import { BusyError, InvalidArgumentError, VfioError } from "../../src/vfio/errors.ts";
 import { Group } from "../../src/vfio/group.ts";
 import { openDevice, resolveGroupNode, type VfioSession } from "../../src/vfio/session.ts";
 
@@ -128,11 +128,19 @@ export function describeBoundary(label: string, make: () => ContractTarget, clea
       }
     });
 
-    test("DMA: IOMMU info, map, EEXIST on overlap, EINVAL in the MSI window; noiommu refuses", () => {
+    test("DMA: IOMMU info, map, EEXIST on overlap, EINVAL in the MSI window; noiommu: pinned at its physical address, no IOVA of the caller's", () => {
       const s = open();
       if (t.expect.noiommu) {
         expect(s.noiommu).toBe(true);
-        expect(() => DmaBuffer.allocate(t.b, s.container!, 8192, { read: true, write: true })).toThrow(UnsupportedError);
+        // No MAP_DMA: the buffer is pinned memory the device sees at the physical address pagemap gives.
+        const buf = DmaBuffer.allocate(t.b, s.container!, 8192, { read: true, write: true });
+        try {
+          expect(buf.iova).toBe(buf.segments[0]!.address);
+          expect(buf.iova).toBeGreaterThan(0n);
+        } finally {
+          buf.release();
+        }
+        expect(() => DmaBuffer.allocate(t.b, s.container!, 8192, { read: true, write: true }, 0x100000n)).toThrow(InvalidArgumentError);
         return;
       }
       const info = s.container!.iommuInfo();

@@ -77,6 +77,16 @@ describe("export and load round-trip", () => {
   });
 });
 
+test("memory: a board file sets its RAM and huge page pool; export writes it back; a board without one keeps none", () => {
+  const path = file({ ...FORMAT, from: "virt-noiommu", name: "ram", memory: { base: "0x80000000", size: "0x20000000", hugePageSize: "0x200000", hugePages: 16 } });
+  const b = boardSpecOf(path);
+  expect(b.memory).toEqual({ base: 0x8000_0000n, size: 0x2000_0000, hugePageSize: 0x20_0000, hugePages: 16 });
+  expect(boardFileText(b)).toContain('"memory": { "base": "0x80000000", "size": "0x20000000", "hugePageSize": "0x200000", "hugePages": 16 }');
+  expect(boardSpecOf(file(boardFileText(b))).memory).toEqual(b.memory);
+  // From the built-in board, the RAM the lab boots comes along.
+  expect(boardSpecOf(file({ ...FORMAT, from: "virt", name: "plain" })).memory).toEqual(VIRT.memory);
+});
+
 describe("from a board, with overrides", () => {
   test("PL330 knobs merge over the base device's; other devices stay as they were", () => {
     const base = structuredClone(VIRT);
@@ -152,6 +162,10 @@ const ERRORS: [string, unknown, string, string, string][] = [
   ["a stand-alone board without its IOMMU", { ...FORMAT, devices: [] }, "iommu", '"none" or', "nothing"],
   ["an unknown SMMU profile", { ...FORMAT, from: "virt", iommu: { profile: "smmuv4", name: "x.smmu" } }, "iommu.profile", '"mmu401-s2"', '"smmuv4"'],
   ["a bad page size", { ...FORMAT, from: "virt", pageSize: 8192 }, "pageSize", "4096, 16384, 65536", "8192"],
+  ["memory without its size", { ...FORMAT, from: "virt", memory: { base: "0x80000000" } }, "memory.size", "a RAM size of at least one page", "nothing"],
+  ["a misaligned memory base", { ...FORMAT, from: "virt", memory: { base: "0x80000010", size: "0x40000000" } }, "memory.base", "aligned to the page size", '"0x80000010"'],
+  ["a huge page size that is no power of two", { ...FORMAT, from: "virt", memory: { base: "0x80000000", size: "0x40000000", hugePageSize: "0x300000" } }, "memory.hugePageSize", "a power of two", '"0x300000"'],
+  ["an unknown memory key", { ...FORMAT, from: "virt", memory: { base: 0, size: "0x40000000", numa: 2 } }, "memory.numa", "one of the keys known here (base, size,", 'key "numa"'],
   ["a bad cmdline value", { ...FORMAT, from: "virt", cmdline: { "vfio.x": 1 } }, 'cmdline["vfio.x"]', "a string value", "1"],
   ["a PL330 knob out of range", { ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", pl330: { channels: 9 } }] }, "devices[0].pl330.channels", "an integer in 1..8", "9"],
   ["an unknown PL330 knob", { ...FORMAT, from: "virt", devices: [{ name: "2c0a0000.dma", pl330: { threads: 2 } }] }, "devices[0].pl330.threads", "one of the keys known here (channels, events,", 'key "threads"'],

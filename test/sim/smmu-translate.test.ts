@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { SmmuSpec } from "../../src/sim/boards/board-spec.ts";
 import type { SyscallError } from "../../src/boundary/syscall-error.ts";
 import { MSI_IOVA_BASE, VFIO_TYPE1v2_IOMMU } from "../../src/vfio/abi/constants.ts";
-import { CONTAINER_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
+import { CONTAINER_IOCTLS, GROUP_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { access, attach, joined, makeRig, mapDma, mapped, masterBoard, MASTER, port, R, RW, unmapDma, type SmmuRig } from "../helpers/sim-smmu.ts";
 
 const V3: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3" };
@@ -214,6 +214,22 @@ describe("streams that cannot be translated", () => {
       attach(rig.sim);
       expect(rig.sim.smmu).toBeUndefined();
       expect(port().access(access(0x10_0000n, 4, true))).toEqual({ views: [], fault: { kind: "decode", address: 0x10_0000n } });
+    });
+
+    test("a noiommu device bound but its group in no container (or no IOMMU set) is blocked, even at a pinned page", () => {
+      rig = makeRig(masterBoard(undefined));
+      const mem = rig.sim.allocPinnedMemory(4096);
+      const pa = rig.sim.physical.physicalOf(mem.address)!;
+      const p = rig.sim.dmaPort(MASTER);
+      const { container, group } = attach(rig.sim, "group");
+      expect(p.access(access(pa, 4, true)).fault).toEqual({ kind: "blocked", address: pa });
+      const arg = new Uint8Array(4);
+      new DataView(arg.buffer).setInt32(0, container, true);
+      rig.sim.ioctl(group, GROUP_IOCTLS.VFIO_GROUP_SET_CONTAINER, arg);
+      expect(p.access(access(pa, 4, true)).fault).toEqual({ kind: "blocked", address: pa });
+      rig.sim.ioctl(container, CONTAINER_IOCTLS.VFIO_SET_IOMMU, 8); // VFIO_NOIOMMU_IOMMU
+      expect(p.access(access(pa, 4, true)).fault).toBeUndefined();
+      mem.free();
     });
   });
 });

@@ -9,7 +9,15 @@ import { resolveDevice, validateDeviceName } from "../../src/host/device-name.ts
 import type { Fix } from "../../src/host/doctor.ts";
 import { BindBusyError, BindUnsupportedError } from "../../src/host/host-errors.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
-import { IommufdUnavailableError, NoSuchIndexError, NotBoundError } from "../../src/vfio/errors.ts";
+import { pinningWarning } from "../../src/cli/output/library-words.ts";
+import {
+  IommufdUnavailableError,
+  NoSuchIndexError,
+  NotBoundError,
+  PageNotResidentError,
+  PagemapHiddenError,
+  PhysicallyDiscontiguousError,
+} from "../../src/vfio/errors.ts";
 import { irqUnavailable } from "../../src/vfio/irq.ts";
 import { regionUnavailable } from "../../src/vfio/region.ts";
 
@@ -36,6 +44,38 @@ describe("library refusals in CLI words", () => {
       expect((e as { hint?: string }).hint).toBeUndefined(); // the library says no words
       expect([describeError(e).exit, describeError(e).hint]).toEqual([exit, hint]);
     }
+  });
+
+  test("noiommu DMA buffers: hidden PFNs (exit 4, run as root), discontiguous (exit 6, huge pages), not resident (exit 1)", () => {
+    const cases: [Error, number, string][] = [
+      [new PagemapHiddenError("m", 0x1000n), 4, "run as root (CAP_SYS_ADMIN reads physical addresses from /proc/self/pagemap)"],
+      [
+        new PhysicallyDiscontiguousError("m", { size: 3 << 21, runs: 2, longestRun: 2 << 21, hugePageSize: 2 << 20 }),
+        6,
+        "use a buffer of at most one huge page (2097152 bytes), or larger huge pages (hugepagesz= on the kernel command line)",
+      ],
+      [
+        new PhysicallyDiscontiguousError("m", { size: 8192, runs: 2, longestRun: 4096, hugePageSize: 0 }),
+        6,
+        "reserve huge pages (echo N > /proc/sys/vm/nr_hugepages, or hugepages=N on the kernel command line): each is physically contiguous",
+      ],
+      [new PageNotResidentError("m", { address: 0x1000n, reason: "swapped" }), 1, "pinned memory should stay resident: check RLIMIT_MEMLOCK (ulimit -l) and memory pressure"],
+    ];
+    for (const [e, exit, hint] of cases) {
+      expect((e as { hint?: string }).hint).toBeUndefined(); // the library says no words
+      expect([describeError(e).exit, describeError(e).hint]).toEqual([exit, hint]);
+    }
+  });
+
+  test("the locked-small-pages warning: one line with why and the fix; none for huge pages", () => {
+    expect(pinningWarning({ pages: "huge", pageSize: 2 << 20 })).toBeUndefined();
+    expect(pinningWarning(undefined)).toBeUndefined();
+    const short = pinningWarning({ pages: "locked", pageSize: 4096, why: { reason: "pool-short", hugePageSize: 2 << 20, needed: 3, free: 1 } })!;
+    expect(short).toContain("the kernel may still migrate");
+    expect(short).toContain("(1 of 3 2097152-byte pages free)");
+    expect(short).toContain("echo N > /proc/sys/vm/nr_hugepages");
+    expect(pinningWarning({ pages: "locked", pageSize: 4096, why: { reason: "no-hugetlb" } })).toContain("no huge pages (CONFIG_HUGETLBFS)");
+    expect(short.includes("\n")).toBe(false);
   });
 
   test("region and interrupt refusals: exit 6, the hint names `vfio-plat info DEV`", () => {

@@ -8,7 +8,7 @@ import type { BoardSpec, DeviceSpec, MemorySpec } from "./board-spec.ts";
 
 /**
  * RAM as the lab boots QEMU (`-m 2048`: 2 GiB at 0x40000000), with a pool of 128 huge pages of 2 MiB: enough for
- * `dma-test --size 64M`'s two buffers (64 pages) and then some.
+ * a 64 MiB dma-test's two buffers (64 pages) and then some.
  */
 export const VIRT_MEMORY: MemorySpec = { base: 0x4000_0000n, size: 2048 * 1024 * 1024, hugePageSize: 2 * 1024 * 1024, hugePages: 128 };
 

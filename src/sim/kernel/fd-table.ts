@@ -20,11 +20,6 @@ export class FdTable {
     return fd;
   }
 
-  /** A number for a simulated file kept outside this table (the pagemap): never handed out again. */
-  reserve(): number {
-    return this.nextFd++;
-  }
-
   get(fd: number): VfioFile | undefined {
     return this.files.get(fd);
   }
@@ -47,9 +42,15 @@ export class FdTable {
     throw e instanceof Errno ? this.error(e.code, syscall, fd, request) : e;
   }
 
+  /** Rethrow what a call on no fd threw (mmap, mlock of pinned memory): a refusal as its SyscallError, else unchanged. */
+  rethrowCall(e: unknown, syscall: string): never {
+    throw e instanceof Errno ? SyscallError.of(e.code, { syscall }) : e;
+  }
+
   /** The error `syscall` on `fd` fails with, errno `code` (the path and ioctl name come from the file's kind). */
   error(code: string, syscall: string, fd: number, request?: number): SyscallError {
     const f = this.files.get(fd);
+    if (f?.kind === "pagemap") return SyscallError.of(code, { syscall, fd, path: "/proc/self/pagemap" });
     const path =
       f?.kind === "group" || f?.kind === "cdev" ? f.path : f?.kind === "container" ? "/dev/vfio/vfio" : f?.kind === "iommufd" ? "/dev/iommu" : undefined;
     const kind = f ? (f.kind === "cdev" ? "device" : f.kind) : path ? fdKindOfPath(path) : undefined;

@@ -2,7 +2,9 @@
 // this process, at file offset (vaddr / PAGE_SIZE) * 8. Only pinned memory (physical-memory.ts) has frames in the
 // model; every other page reads as an empty entry. Without CAP_SYS_ADMIN (decided at open, as the kernel does) the
 // PFN field reads 0 while the flags stay.
+import type { PagemapFile } from "../vfio/vfio-files.ts";
 import { fail } from "./errno.ts";
+import type { FdTable } from "./fd-table.ts";
 import type { PhysicalMemory } from "./physical-memory.ts";
 
 /** Bit 63: page present in RAM. */
@@ -14,9 +16,26 @@ export const PM_MMAP_EXCLUSIVE = 1n << 56n;
 /** Bits 0-54: the page frame number. */
 export const PM_PFRAME_MASK = (1n << 55n) - 1n;
 
-/** An open pagemap file: whether its opener could see PFNs. */
-export interface PagemapFile {
-  readonly showPfn: boolean;
+/** The path the simulated kernel serves. */
+export const PAGEMAP_PATH = "/proc/self/pagemap";
+
+/** open(2) of the pagemap: the capability is checked now, as the kernel checks the opener's credentials. */
+export function openPagemap(fds: FdTable, capSysAdmin: boolean): number {
+  return fds.add(() => ({ kind: "pagemap", showPfn: capSysAdmin }));
+}
+
+/**
+ * pread/pwrite on an open pagemap: entries read, a write refused (the file is read-only: EBADF for its O_RDONLY fd).
+ * @throws SyscallError (through the fd table) EINVAL for a misaligned read, EBADF for a write
+ */
+export function pagemapIo(fds: FdTable, phys: PhysicalMemory, fd: number, buf: Uint8Array, offset: number, write: boolean): number {
+  const f = fds.get(fd) as PagemapFile;
+  try {
+    if (write) fail("EBADF");
+    return readPagemap(phys, f, buf, offset);
+  } catch (e) {
+    return fds.rethrow(e, write ? "pwrite" : "pread", fd);
+  }
 }
 
 /**

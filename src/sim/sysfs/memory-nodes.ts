@@ -3,9 +3,9 @@
 // (the pool; nr_hugepages is writable, as root's `echo N >` is the fix for a short pool), /proc/sys/kernel/tainted
 // (TAINT_USER once a noiommu group was made), and /proc/self/status (the capability sets: CAP_SYS_ADMIN decides
 // whether /proc/self/pagemap shows PFNs).
-import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
+import { fail } from "../kernel/errno.ts";
 import { NR_HUGEPAGES_KEY } from "../kernel/hugepage-param.ts";
 import type { PhysicalMemory } from "../kernel/physical-memory.ts";
 import type { Node } from "./fs-node.ts";
@@ -46,25 +46,25 @@ export class MemoryNodes {
     if (p === "/proc/meminfo") return { kind: "file", mode: 0o444, read: () => this.meminfo() };
     if (p === "/proc/sys/kernel/tainted") return { kind: "file", mode: 0o644, read: () => `${s.params[TAINTED_KEY] ?? "0"}\n` };
     if (p === "/proc/self/status") return { kind: "file", mode: 0o444, read: () => this.status() };
-    if (p === "/proc/sys/vm/nr_hugepages") return this.nrNode(p);
+    if (p === "/proc/sys/vm/nr_hugepages") return this.nrNode();
     if (p === "/sys/kernel/mm/hugepages") return { kind: "dir", entries: () => [this.dir] };
     const base = `/sys/kernel/mm/hugepages/${this.dir}`;
     if (p === base) return { kind: "dir", entries: () => ["free_hugepages", "nr_hugepages", "resv_hugepages", "surplus_hugepages"] };
-    if (p === `${base}/nr_hugepages`) return this.nrNode(p);
+    if (p === `${base}/nr_hugepages`) return this.nrNode();
     if (p === `${base}/free_hugepages`) return { kind: "file", mode: 0o444, read: () => `${phys.hugePagesFree()}\n` };
     if (p === `${base}/resv_hugepages` || p === `${base}/surplus_hugepages`) return { kind: "file", mode: 0o444, read: () => "0\n" };
     return undefined;
   }
 
   /** nr_hugepages: the pool's size; a write asks for that many (RAM gives at most what fits). */
-  private nrNode(path: string): Node {
+  private nrNode(): Node {
     return {
       kind: "file",
       mode: 0o644,
       read: () => `${this.view.physical.total()}\n`,
       write: (v: string) => {
         const t = v.trim();
-        if (!/^\d+$/.test(t)) throw SyscallError.of("EINVAL", { syscall: "writeFile", path });
+        if (!/^\d+$/.test(t)) fail("EINVAL"); // kstrtoul refuses it
         const n = Math.min(Number(t), this.view.physical.layout.maxHugePages);
         this.store.update((s) => {
           s.params[NR_HUGEPAGES_KEY] = String(n);

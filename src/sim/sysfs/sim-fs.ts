@@ -301,7 +301,13 @@ export class SimFs implements BoundaryFs {
     if (!n) throw err("ENOENT", "writeFile", path);
     if (n.kind === "dir") throw err("EISDIR", "writeFile", path);
     if (n.kind !== "file" || !n.write) throw err("EACCES", "writeFile", path);
-    n.write(data);
+    try {
+      n.write(data);
+    } catch (e) {
+      // An attribute's store refusing the value (memory-nodes.ts) leaves as the write's errno.
+      if (e instanceof Errno) throw err(e.code, "writeFile", path);
+      throw e;
+    }
   }
 
   readlink(path: string): string {

@@ -49,4 +49,11 @@ export interface CdevFile {
   attached?: { ioasId: number; hwptId: number };
 }
 
-export type VfioFile = ContainerFile | GroupFile | DeviceFile | IommufdFile | CdevFile;
+/** /proc/self/pagemap, open: not a VFIO file, but numbered with them (kernel/pagemap.ts). */
+export interface PagemapFile {
+  kind: "pagemap";
+  /** The opener had CAP_SYS_ADMIN (checked at open, as file_ns_capable does): PFNs are shown. */
+  showPfn: boolean;
+}
+
+export type VfioFile = ContainerFile | GroupFile | DeviceFile | IommufdFile | CdevFile | PagemapFile;

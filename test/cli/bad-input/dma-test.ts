@@ -54,4 +54,12 @@ export const DMA_TEST: BadInputCase[] = [
     env: { VFIO_PLAT_SIM_BOARD: "virt-noiommu" },
     setup: bindNoiommuDmac,
   },
+  {
+    args: ["dma-test", DMA, "--size", "4k"],
+    exit: 4,
+    says: "/proc/self/pagemap hides the physical address of",
+    why: "noiommu DMA without CAP_SYS_ADMIN: pagemap reads PFNs as 0 (VFIO_PLAT_SIM_CAP_SYS_ADMIN=0), the hint says run as root",
+    env: { VFIO_PLAT_SIM_BOARD: "virt-noiommu", VFIO_PLAT_SIM_CAP_SYS_ADMIN: "0" },
+    setup: bindNoiommuDmac,
+  },
 ];

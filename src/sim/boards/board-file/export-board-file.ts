@@ -65,6 +65,14 @@ export function boardFileOf(spec: BoardSpec): Obj {
     iommu: spec.iommu === "none" ? "none" : smmuEntry(spec.smmu ?? DEFAULT_SMMU),
     smmus: spec.smmus?.map(smmuEntry),
     pageSize: spec.pageSize,
+    memory: spec.memory
+      ? defined({
+          base: hexText(spec.memory.base),
+          size: hexText(spec.memory.size),
+          hugePageSize: spec.memory.hugePageSize !== undefined ? hexText(spec.memory.hugePageSize) : undefined,
+          hugePages: spec.memory.hugePages,
+        })
+      : undefined,
     iommufd: spec.iommufd,
     cmdline: { ...spec.cmdline },
     devices: spec.devices.map(deviceEntry),

@@ -4,7 +4,7 @@
 // found, and never a half-built board.
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import type { BoardSpec, DeviceSpec, SmmuSpec } from "../board-spec.ts";
+import type { BoardSpec, DeviceSpec, MemorySpec, SmmuSpec } from "../board-spec.ts";
 import { BoardFileError, UnknownBoardError } from "../board-errors.ts";
 import { DEVICE_MODELS } from "../../devices/registry.ts";
 import { iommuKindOfProfile, SMMU_PROFILES } from "../../iommu/smmu-profile.ts";
@@ -23,7 +23,7 @@ export const BOARD_FILE_FORMAT = "vfio-plat-board";
 export const BOARD_FILE_VERSION = 1;
 
 /** Top-level keys, in the order an exported file writes them. */
-export const BOARD_KEYS = [BOARD_FILE_FORMAT, "$schema", "name", "description", "from", "iommu", "smmus", "pageSize", "iommufd", "cmdline", "devices"] as const;
+export const BOARD_KEYS = [BOARD_FILE_FORMAT, "$schema", "name", "description", "from", "iommu", "smmus", "pageSize", "memory", "iommufd", "cmdline", "devices"] as const;
 
 /** A board file is small; anything far larger is not one. */
 const MAX_BOARD_FILE_BYTES = 16 * 1024 * 1024;
@@ -58,6 +58,7 @@ export function loadBoardFile(file: string, resolveBase: BaseResolver, within: r
   if (top.smmus !== undefined) board.smmus = r.arr(top.smmus, "smmus").map((s, i) => readSmmu(r, s, at("smmus", i)));
   if (top.pageSize !== undefined) board.pageSize = r.oneOf(top.pageSize, "pageSize", PAGE_SIZES);
   else if (!base) board.pageSize = 4096;
+  if (top.memory !== undefined) board.memory = readMemory(r, top.memory, board.pageSize as number);
   if (top.iommufd !== undefined) board.iommufd = r.bool(top.iommufd, "iommufd");
   if (top.cmdline !== undefined) board.cmdline = readCmdline(r, top.cmdline, (board.cmdline ?? {}) as Record<string, string>);
   const removed = new Map<string, string>();
@@ -111,6 +112,23 @@ function baseBoard(r: JsonReader, from: unknown, dir: string, resolveBase: BaseR
     if (!(e instanceof UnknownBoardError)) throw e;
     r.fail("from", `a built-in board (${e.known.join(", ")}) or the path of a .json, .dtb or .dts file`, name);
   }
+}
+
+/** `"memory": { "base", "size", "hugePageSize"?, "hugePages"? }`: the board's RAM and huge page pool. */
+function readMemory(r: JsonReader, v: unknown, pageSize: number): MemorySpec {
+  const o = r.obj(v, "memory", 'the board\'s RAM: { "base": "0x...", "size": "0x...", "hugePageSize"?, "hugePages"? }');
+  r.keys(o, "memory", ["base", "size", "hugePageSize", "hugePages"]);
+  const base = r.big(o.base, "memory.base", (1n << 64n) - 1n);
+  if (base % BigInt(pageSize) !== 0n) r.fail("memory.base", `an address aligned to the page size (0x${pageSize.toString(16)})`, o.base);
+  const size = r.int(o.size, "memory.size", pageSize, Number.MAX_SAFE_INTEGER, `a RAM size of at least one page (0x${pageSize.toString(16)}) in bytes`);
+  const mem: MemorySpec = { base, size };
+  if (o.hugePageSize !== undefined) {
+    const hps = r.int(o.hugePageSize, "memory.hugePageSize", pageSize, Number.MAX_SAFE_INTEGER);
+    if (!Number.isInteger(Math.log2(hps)) || hps % pageSize !== 0) r.fail("memory.hugePageSize", "a power of two, a multiple of the page size", o.hugePageSize);
+    mem.hugePageSize = hps;
+  }
+  if (o.hugePages !== undefined) mem.hugePages = r.int(o.hugePages, "memory.hugePages", 0, 1 << 24);
+  return mem;
 }
 
 /** `"iommu": "none"` or an SMMU: `{ "profile", "name", "ias"?, "compatible"?, "coherentWalk"? }`. */
