@@ -6,7 +6,7 @@ import { isAbsolute } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { listDevices } from "../host/discovery.ts";
 import { resolveDevice } from "../host/device-name.ts";
-import { builtinMapFor, builtinMapForPci } from "./builtin-stand-in.ts";
+import { builtinMapFor, builtinMapForPci } from "./builtin/index.ts";
 import { RegisterMapFileError } from "./errors.ts";
 import { loadRegisterMapFile, readJsonFile, readRegisterMap } from "./map-file.ts";
 import type { RegisterMap } from "./register-map.ts";

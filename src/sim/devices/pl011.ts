@@ -9,7 +9,7 @@ import { readLanes, writeLanes } from "./register-lanes.ts";
 import { savedObject, savedString, savedU32 } from "./saved-state.ts";
 
 /** Register offsets (DDI 0183, "Summary of registers"). */
-const PL011_REG = {
+export const PL011_REG = {
   DR: 0x00,
   RSR: 0x04,
   FR: 0x18,

@@ -10,7 +10,7 @@ import { readLanes, writeLanes } from "./register-lanes.ts";
 import { savedNumber, savedObject, savedU32 } from "./saved-state.ts";
 
 /** Register offsets (DDI 0224, "Summary of RTC registers"). */
-const PL031_REG = {
+export const PL031_REG = {
   DR: 0x00,
   MR: 0x04,
   LR: 0x08,

@@ -5,7 +5,7 @@ import type { AccessWidth, DeviceContext, DeviceModel } from "./device-model.ts"
 import type { DeviceSpec } from "../boards/board-spec.ts";
 
 /** Register offsets used by an empty transport (virtio spec, "MMIO Device Register Layout"). */
-const VIRTIO_MMIO_REG = { MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c } as const;
+export const VIRTIO_MMIO_REG = { MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c } as const;
 
 /** "virt" as a little-endian word. */
 const VIRTIO_MMIO_MAGIC = 0x74726976;
