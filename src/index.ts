@@ -135,4 +135,5 @@ export { fieldValue, withField, fieldMask } from "./registers/fields.ts";
 export { decodeValue, bitRange, RESERVED, type DecodedField } from "./registers/decode.ts";
 export { loadRegisterMapFile, parseRegisterMap, readRegisterMap } from "./registers/map-file.ts";
 export { registerMapFor, REGS_PROPERTY, type MapSource } from "./registers/map-for-device.ts";
+export { loadMapReference } from "./registers/map-reference.ts";
 export { NamedRegisters, effectiveAccess, type RegionSource } from "./registers/named-registers.ts";

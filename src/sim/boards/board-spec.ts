@@ -92,6 +92,12 @@ export interface DeviceSpec {
    * other model's with streamIds[0]. The device gets one IOMMU group of its own holding all its stream IDs.
    */
   iommu?: { smmu: string; streamIds: number[] };
+  /**
+   * The device's register map, from a board file's `regs`: the absolute path of a map file, or "FILE#/devices/N/regs"
+   * (a JSON pointer) for a map written inline in board file FILE. The device tree shows it as the string property
+   * `vfio-plat,regs` of the device's node, where the register-map library finds it.
+   */
+  regs?: string;
   /** Device model factory key (see devices/registry.ts). */
   model: string;
   /** Model-specific build options (e.g. PL330 channel count). */

@@ -121,6 +121,7 @@ function checkBoard(c: Checker, v: unknown): Set<string> {
       c.fail(`${at}: modelOptions.module is ${shown((dev.modelOptions as Obj | undefined)?.module)}, expected the absolute path of a .ts or .js module`);
     }
     if (dev.model === "module" && dev.bus === "pci") c.fail(`${at}: a user's model (model "module") sits on the platform or amba bus, not pci`);
+    if (dev.regs !== undefined && (typeof dev.regs !== "string" || !dev.regs.startsWith("/"))) c.fail(`${at}: regs is ${shown(dev.regs)}, expected the absolute path of a register map`);
     c.arr(dev.compatible, `${at}: compatible`).forEach((s, j) => c.str(s, `${at}: compatible[${j}]`));
     c.arr(dev.regions, `${at}: regions`).forEach((r, j) => {
       const region = c.obj(r, `${at}: regions[${j}]`);

@@ -7,6 +7,7 @@ import { cdevDevice, groupOf, hasBindAttrs } from "./driver-core.ts";
 import type { Bus, Node } from "./fs-node.ts";
 import { iommuLink, ofIommus } from "./smmu-nodes.ts";
 import { ambaPeriphidOf } from "./amba-periphid.ts";
+import { REGS_PROPERTY } from "../../registers/regs-property.ts";
 
 /** The writes a device directory's attributes perform (driver-core actions, in SimFs). */
 export interface DeviceActions {
@@ -122,7 +123,9 @@ export function deviceNode(
   }
   if (rest === "vfio-dev" || rest.startsWith("vfio-dev/")) return vfioDevNode(s, d, rest);
   if (d.pci) {
-    if (rest.startsWith("of_node")) return undefined; // a PCI function found by enumeration has no DT node
+    // A PCI function found by enumeration has no DT node; one the board describes with a register map has a node
+    // holding just that (a DT may describe a PCI function under its host bridge, and Linux then links of_node).
+    if (rest.startsWith("of_node")) return d.regs === undefined ? undefined : pciOfNode(d.regs, rest);
     const text = pciAttribute(d, rest, core.driver);
     if (text !== undefined) return { kind: "file", mode: rest === "uevent" ? 0o644 : 0o444, read: () => text };
   }
@@ -160,6 +163,7 @@ export function deviceNode(
           ...(d.dmaCoherent ? ["dma-coherent"] : []),
           ...(d.iommu ? ["iommus"] : []),
           ...(d.regions.some((r) => r.name) ? ["reg-names"] : []),
+          ...(d.regs !== undefined ? [REGS_PROPERTY] : []),
         ],
       };
     case "of_node/dma-coherent":
@@ -168,6 +172,8 @@ export function deviceNode(
       return { kind: "file", mode: 0o444, read: () => d.compatible.map((c) => `${c}\0`).join("") };
     case "of_node/name":
       return { kind: "file", mode: 0o444, read: () => `${d.name.slice(d.name.indexOf(".") + 1)}\0` };
+    case `of_node/${REGS_PROPERTY}`:
+      return d.regs === undefined ? undefined : { kind: "file", mode: 0o444, read: () => `${d.regs}\0` };
     case "of_node/reg-names":
       if (!d.regions.some((r) => r.name)) return undefined;
       return { kind: "file", mode: 0o444, read: () => d.regions.map((r) => `${r.name ?? ""}\0`).join("") };
@@ -206,4 +212,11 @@ function vfioDevNode(s: BoardState, d: DeviceSpec, rest: string): Node | undefin
     default:
       return undefined;
   }
+}
+
+/** The of_node of a PCI function the board gives a register map: a node with only the `vfio-plat,regs` property. */
+function pciOfNode(regs: string, rest: string): Node | undefined {
+  if (rest === "of_node") return { kind: "dir", entries: () => [REGS_PROPERTY] };
+  if (rest === `of_node/${REGS_PROPERTY}`) return { kind: "file", mode: 0o444, read: () => `${regs}\0` };
+  return undefined;
 }

@@ -24,6 +24,7 @@ export const DEVICE_KEYS = [
   "iommuGroupAtProbe",
   "iommu",
   "pci",
+  "regs",
   ...new Set(KNOB_KEYS),
 ] as const;
 

@@ -51,6 +51,7 @@ function deviceEntry(d: DeviceSpec): Obj {
     iommuGroupAtProbe: d.iommuGroupAtProbe,
     iommu: d.iommu ? { smmu: d.iommu.smmu, streamIds: d.iommu.streamIds } : undefined,
     pci: d.pci ? pciEntry(d.pci) : undefined,
+    regs: d.regs,
     ...(options && knobs ? { [knobs.fileKey]: knobs.write(options) } : {}),
   });
 }

@@ -15,6 +15,7 @@ import { isModelledDriver, nativeDriverOf } from "../native-drivers.ts";
 import { checkAmbaDevice } from "./amba-rules.ts";
 import { readDeviceEntry, type DeviceFields } from "./device-entry.ts";
 import { jsonErrorPosition } from "../../../json-file/json-position.ts";
+import { readRegsEntry } from "./regs-entry.ts";
 import { at, JsonReader, type Obj } from "./json-reader.ts";
 import { KNOB_KEYS, MODEL_KNOBS } from "./model-knobs.ts";
 
@@ -206,6 +207,10 @@ function readDevices(r: JsonReader, v: unknown, base: DeviceSpec[], dir: string,
     if (!Object.hasOwn(DEVICE_MODELS, dev.model)) r.fail(at(path, "model"), `a device model of this simulator (${Object.keys(DEVICE_MODELS).join(", ")})`, dev.model);
     checkAmbaDevice(r, dev, path);
     readKnobs(r, e, path, dev, old, dir);
+    if (Object.hasOwn(e, "regs")) {
+      if (e.regs === null) delete dev.regs;
+      else dev.regs = readRegsEntry(r, e.regs, at(path, "regs"), dir, i);
+    }
     entryOf.set(dev, path);
     if (old) devices[index] = dev;
     else devices.push(dev);
