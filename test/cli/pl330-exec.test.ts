@@ -63,6 +63,10 @@ describe("pl330 exec on virt (SMMUv3)", () => {
     copyChecks(board.cli, DMA, 0);
   });
 
+  test("copy.s through iommufd (the cdev and an IOAS) as well as through the group's type1 container", () => {
+    copyChecks((args) => board.cli(["--iommu-mode", "iommufd", ...args]), DMA, 4);
+  });
+
   test("the text report names the registers as the built-in map does, with what they point at", () => {
     const r = board.cli(["pl330", "exec", DMA, COPY, "--buffer", "src=4096:incrementing", "--buffer", "dst=4096", "--channel", "5"]);
     expect(r.code).toBe(0);

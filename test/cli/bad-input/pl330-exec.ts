@@ -24,6 +24,7 @@ export const PL330_EXEC: BadInputCase[] = [
   exec("DMAEND", ["--buffer", "a=4k", "--buffer", "a=8k"], 2, "--buffer a given twice", "two buffers with one name"),
   exec("DMAEND", ["--buffer", "a=0"], 2, "invalid --buffer a size '0'", "an empty buffer"),
   exec("DMAEND", ["--buffer", "a=2G"], 2, "invalid --buffer a size '2G': out of range", "a buffer beyond 1 GiB (the PL330 reaches 4 GiB)"),
+  exec("DMAEND", ["--buffer", "a=1e3"], 2, "invalid --buffer a size '1e3'", "a buffer size in exponent notation"),
   exec("DMAEND", ["--buffer", "a=4k:stripes"], 2, "invalid --buffer 'a=4k:stripes': unknown INIT 'stripes'", "an unknown initial pattern"),
   exec("DMAEND", ["--buffer", "a=4k", "--dump", "b"], 2, "--dump b: no --buffer of that name", "a dump of a buffer that was not given"),
   exec("DMAEND", ["--channel", "8"], 2, "invalid --channel '8'", "a channel no PL330 has (0..7)"),
