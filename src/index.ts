@@ -89,7 +89,21 @@ export {
   type MemcpyOutcome,
   type MemcpyStartRequest,
 } from "./drivers/pl330/driver.ts";
-export { DebugBusyError } from "./drivers/pl330/debug.ts";
+export {
+  DebugBusyError,
+  debugExecute,
+  debugGo,
+  debugKill,
+  debugSev,
+  dbgInst0,
+  dbgInst1,
+  channelTarget,
+  MANAGER,
+  type DebugTarget,
+} from "./drivers/pl330/debug.ts";
+export { runProgram, signalledEvents, type ProgramRunOutcome, type ProgramRunRequest } from "./drivers/pl330/program-run.ts";
+export { channelFaultRegisters } from "./drivers/pl330/fault-registers.ts";
+export { decodeChannelFault, describeChannelFault, formatChannelFault } from "./drivers/pl330/faults.ts";
 export type { RegisterPort, Pl330Config, Pl330Identity } from "./drivers/pl330/registers.ts";
 export type { ChannelFaultReport, ChannelStatus, StateCode, FaultBit } from "./drivers/pl330/faults.ts";
 export { assemble, AsmError, type AsmResult, type AsmOptions, type AsmInstruction } from "./drivers/pl330/assembler.ts";

@@ -168,6 +168,19 @@ export const COMMAND_OPTIONS = {
       default: "0",
     },
     { flags: "--length <bytes>", description: "disasm --device: bytes to read", value: { kind: "size", min: 1n, max: 1n << 20n } },
+    { flags: "--channel <n>", description: "exec: the channel that runs the program, 0..7 (default 0)", value: { kind: "integer", min: 0n, max: 7n } },
+    {
+      flags: "--buffer <spec>",
+      description: "exec: a DMA buffer NAME=SIZE[:INIT] the program names (INIT zeros, ones, byte:0xNN, incrementing, random[:SEED]); repeatable",
+      value: { kind: "text" },
+      repeatable: true,
+    },
+    { flags: "--dump <name>", description: "exec: print buffer NAME as a hexdump after the run (else its SHA-256); repeatable", value: { kind: "text" }, repeatable: true },
+    {
+      flags: "--timeout <period>",
+      description: "exec: longest the program may run (default 5s); then DMAKILL and exit 7",
+      value: { kind: "period", allowZero: false },
+    },
   ],
   completion: [],
 } as const satisfies Record<string, readonly OptionSpec[]>;
@@ -185,6 +198,7 @@ export const ARGUMENT_KINDS: Readonly<Record<string, ValueKind>> = {
   file: { kind: "file" },
   shell: { kind: "enum", choices: SHELLS },
   action: { kind: "enum", choices: PL330_ACTIONS },
+  program: { kind: "file" },
 };
 
 /** The typed options a command's handler receives: converted, checked, defaults applied. */

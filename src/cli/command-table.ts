@@ -154,10 +154,12 @@ export const COMMANDS: CommandSpec[] = [
   }),
   command({
     name: "pl330",
-    usage: "pl330 <action> [file]",
-    description: "PL330 microcode tools: asm FILE|- (TRM syntax to hex, --output binary) and disasm FILE|- (listing)",
+    usage: "pl330 <action> [file] [program]",
+    description:
+      "PL330 microcode tools: asm FILE|- (TRM syntax to hex, --output binary), disasm FILE|- (listing) and exec DEVICE PROGRAM (run your own program on a channel)",
     examples: [
       "vfio-plat pl330 asm copy.s",
+      "vfio-plat pl330 exec 2c0a0000.dma examples/pl330/copy.s --buffer src=4096:random --buffer dst=4096",
       "vfio-plat pl330 asm copy.s --output copy.bin && vfio-plat pl330 disasm copy.bin --base 0x1000",
       "echo 'bc 01 f7 c0 3d 00 34 00 00' | vfio-plat pl330 disasm --hex -",
     ],

@@ -117,7 +117,7 @@ describe("the completion model is the command table", () => {
     expect(runCli(["pl330", "disasm", "--hex", "-"], { env, stdin: "00\n" }).stdout).toContain("DMAEND");
     const pl330 = runCli(["pl330", "link", "-"], { env, stdin: "" });
     expect(pl330.code).toBe(2);
-    for (const a of PL330_ACTIONS) expect(pl330.stderr).toContain(`vfio-plat pl330 ${a} FILE|-`);
+    for (const a of PL330_ACTIONS) expect(pl330.stderr).toContain(`vfio-plat pl330 ${a} ${a === "exec" ? "DEVICE PROGRAM" : "FILE|-"}`);
     const inject = runCli(["dma-test", "2c0a0000.dma", "--inject", "unmapped-dst"], { env });
     expect(inject.code).toBe(2);
     expect(inject.stderr).toContain(DMA_TEST_INJECTIONS.join(", "));

@@ -118,6 +118,7 @@ describe("every option of the table, given twice, is refused (the class, not exa
   for (const c of COMMANDS) {
     const words = usageArgs(c.usage).filter((a) => !a.optional).map((a) => `some-${a.name}`);
     for (const o of [...c.options, ...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS]) {
+      if ("repeatable" in o && o.repeatable) continue; // collects a list (parse-argv-repeatable.test.ts)
       const flags = o.flags.split(/[\s,]+/).filter((t) => t.startsWith("-"));
       const value = /<[^>]+>/.test(o.flags) ? ["v"] : [];
       // Every pair of spellings: --x --x, -x --x, --x -x.

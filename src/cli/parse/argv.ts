@@ -12,6 +12,7 @@ export interface ScanOptionSpec {
   readonly flags: string;
   readonly value?: ValueKind;
   readonly default?: string;
+  readonly repeatable?: boolean;
 }
 
 /** A command as the scanner needs it: its name, cac usage (`read <device> <address> [count]`) and options. */
@@ -50,6 +51,8 @@ interface FlagDef {
   /** For `--no-x`: stores false under x's keys. */
   negates?: boolean;
   choices?: readonly string[];
+  /** Given more than once, the values collect in a list instead of being refused as a repeat. */
+  repeatable?: boolean;
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -79,6 +82,7 @@ function defsOf(specs: readonly ScanOptionSpec[]): { long: Map<string, FlagDef>;
       value: p.value,
       ...(base ? { negates: true } : {}),
       ...(p.spec.value?.kind === "enum" ? { choices: p.spec.value.choices } : {}),
+      ...(p.spec.repeatable ? { repeatable: true } : {}),
     };
     for (const l of p.longs) long.set(l, def);
     for (const s of p.shorts) short.set(s, def);
@@ -94,8 +98,8 @@ export interface ScannedArgs {
   word?: string;
   /** Positional words after the command word. */
   positionals: string[];
-  /** Option values by key (camelCase long name, and the short letter too). */
-  options: Record<string, string | boolean>;
+  /** Option values by key (camelCase long name, and the short letter too); a repeatable option's are a list. */
+  options: Record<string, string | boolean | string[]>;
   /** The first problem found (unknown option, repeated option, missing value...), thrown by checkScanned. */
   error?: UsageError;
   /** The problem came before the command word (so `-e x list` is about -e, not about a command 'x'). */
@@ -109,7 +113,7 @@ const looksLikeOption = (t: string) => t.length > 1 && t.startsWith("-") && !/^-
 function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], helpFor: string): Omit<ScannedArgs, "command"> {
   const { long, short } = defsOf(specs);
   const words: string[] = [];
-  const options: Record<string, string | boolean> = {};
+  const options: Record<string, string | boolean | string[]> = {};
   const given = new Map<string, string>();
   let error: UsageError | undefined;
   let errorFirst = false;
@@ -119,6 +123,11 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
     errorFirst = words.length === 0;
   };
   const set = (def: FlagDef, typed: string, value: string | boolean) => {
+    if (def.repeatable && typeof value === "string") {
+      const list = [...((options[def.key] as string[] | undefined) ?? []), value];
+      for (const k of def.keys) options[k] = list;
+      return;
+    }
     const before = given.get(def.key);
     if (before !== undefined) {
       fail(`option ${def.display} given twice ('${before}', then '${typed}')`, "give each option once");
@@ -230,7 +239,7 @@ export function checkScanned(s: ScannedArgs): void {
 }
 
 /** Option values by key after conversion: numbers for integers, sizes and periods, words as typed, flags as booleans. */
-export type ConvertedOptions = Record<string, string | number | boolean>;
+export type ConvertedOptions = Record<string, string | number | boolean | (string | number)[]>;
 
 /**
  * The values of `specs` in a scanned command line, each converted once by its kind, in table order, with the table's
@@ -247,7 +256,8 @@ export function convertOptions(specs: readonly ScanOptionSpec[], given: ScannedA
     if (!def || def.negates) continue;
     const v = given[def.key];
     const optional = def.value === "optional";
-    if (typeof v === "string" && spec.value) out[def.key] = convertValue(spec.value, v, def.display, optional);
+    if (Array.isArray(v) && spec.value) out[def.key] = v.map((x) => convertValue(spec.value!, x, def.display));
+    else if (typeof v === "string" && spec.value) out[def.key] = convertValue(spec.value, v, def.display, optional);
     else if (v !== undefined) out[def.key] = v;
     else if (spec.default !== undefined && spec.value) out[def.key] = convertValue(spec.value, spec.default, def.display, optional);
   }

@@ -18,4 +18,4 @@ export const DMA_TEST_PATTERN_WORDS = ["incrementing", "random", "zeros", "ones"
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** `vfio-plat pl330 ACTION`. */
-export const PL330_ACTIONS = ["asm", "disasm"] as const;
+export const PL330_ACTIONS = ["asm", "disasm", "exec"] as const;

@@ -32,6 +32,8 @@ export interface OptionSpec {
   readonly value?: ValueKind;
   /** The value used when the option is not given, written as a user would type it (`64M`, `5s`); checked like one. */
   readonly default?: string;
+  /** The option may be given more than once (`--buffer a=4k --buffer b=4k`): its value is the list, in order. */
+  readonly repeatable?: boolean;
 }
 
 /** The value a kind converts to. */
@@ -49,9 +51,11 @@ export type OptionKey<F extends string> = Camel<LongName<F>>;
 
 // A flag is a boolean; an optional value (`--color [when]`) is true when given bare and false for its `--no-` form.
 type OptionValue<O> = O extends { value: infer K }
-  ? O extends { flags: `${string}[${string}` }
-    ? ValueOf<K> | boolean
-    : ValueOf<K>
+  ? O extends { repeatable: true }
+    ? readonly ValueOf<K>[]
+    : O extends { flags: `${string}[${string}` }
+      ? ValueOf<K> | boolean
+      : ValueOf<K>
   : boolean;
 
 /**

@@ -28,3 +28,21 @@ export function parseAsmNumber(token: string, allowNegative = false): number | u
   else return undefined;
   return sign * v;
 }
+
+/** A reference to a label or a named address, with an optional byte offset: `dst`, `src+0x100`, `table-4`. */
+export interface SymbolRef {
+  name: string;
+  addend: number;
+}
+
+const SYMBOL_REF = /^([A-Za-z_.$][\w.$]*)(?:([+-])(.+))?$/;
+
+/** `name`, `name+N` or `name-N` (N a strict number, no spaces); undefined when the token is not of that form. */
+export function parseSymbolRef(token: string): SymbolRef | undefined {
+  const m = SYMBOL_REF.exec(token);
+  if (!m) return undefined;
+  if (m[2] === undefined) return { name: m[1]!, addend: 0 };
+  const n = parseAsmNumber(m[3]!);
+  if (n === undefined) return undefined;
+  return { name: m[1]!, addend: m[2] === "-" ? -n : n };
+}

@@ -14,7 +14,7 @@ import {
   type Field,
   type FieldKind,
 } from "./isa.ts";
-import { parseAsmNumber, stripComment } from "./asm-tokens.ts";
+import { parseAsmNumber, parseSymbolRef, stripComment } from "./asm-tokens.ts";
 
 export { parseAsmNumber } from "./asm-tokens.ts";
 
@@ -43,6 +43,11 @@ export class AsmError extends Error {
 export interface AsmOptions {
   /** Bus address of the first byte (what labels used as immediates resolve against). Default 0. */
   base?: number;
+  /**
+   * Named addresses a program may use wherever a 32-bit immediate goes (`DMAMOV SAR, src+0x100`): the device addresses
+   * of the buffers it works on. A name may not also be a label. Values must lie in 0..0xFFFFFFFF.
+   */
+  symbols?: Readonly<Record<string, number | bigint>>;
 }
 
 /** One emitted instruction (or .byte run), for listings. */
@@ -109,13 +114,20 @@ function lengthOf(mnemonic: string, operands: string[], line: number, source: st
  *    innermost open loop and jumps back to its first body instruction (or to `label`);
  *  - DMASEV / DMAWFE ev [, invalid]; DMAWFPS|B|P p or DMAWFP p, single|burst|periph; DMALDPS|B, DMASTPS|B,
  *    DMAFLUSHP p; DMAGO [c]0..7, imm32|label [, ns]; the rest take no operands; `.byte v, v, ...` emits raw bytes.
- * @throws AsmError naming the 1-based line for unknown mnemonics, bad or missing operands, values out of range (with
+ * Immediates may name a label or an address from `opts.symbols`, with a byte offset: `src`, `dst+0x800`, `loop-2`.
+ * @throws RangeError for a symbol that is not a name or whose value does not fit 32 bits;
+ *   AsmError naming the 1-based line for unknown mnemonics, bad or missing operands, values out of range (with
  *   `operand` set: the instruction, the operand, the token as typed and the range the ISA encodes),
  *   jumps over 255 bytes, unbalanced loops, a counter reused by a nested loop, and a conditional DMALPFE loop on lc0
  *   (0x29/0x2B decode as DMASTPS/DMASTPB).
  */
 export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
   const base = opts.base ?? 0;
+  const symbols = new Map(Object.entries(opts.symbols ?? {}).map(([k, v]) => [k, Number(v)]));
+  for (const [name, v] of symbols) {
+    if (!NAME.test(name) || /^(lc[01]|SAR|DAR|CCR)$/i.test(name)) throw new RangeError(`'${name}' cannot name an address (a name is a letter, _ . or $, then letters, digits, _ . $)`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new RangeError(`address '${name}' = ${v} does not fit 32 bits`);
+  }
   const statements: Statement[] = [];
   const labels = new Map<string, number>();
   const labelLine = new Map<string, number>();
@@ -129,6 +141,7 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
     while ((m = LABEL.exec(rest))) {
       const name = m[1]!;
       if (labels.has(name)) throw new AsmError(line, `label '${name}' already defined on line ${labelLine.get(name)}`, raw);
+      if (symbols.has(name)) throw new AsmError(line, `label '${name}' is also the name of an address given to the assembler`, raw);
       if (/^lc[01]$/i.test(name) || /^(SAR|DAR|CCR)$/i.test(name)) throw new AsmError(line, `'${name}' is reserved and cannot be a label`, raw);
       labels.set(name, offset);
       labelLine.set(name, line);
@@ -170,7 +183,7 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
         }),
       );
     } else {
-      bytes = encodeStatement(st, { base, labels, loops, fail });
+      bytes = encodeStatement(st, { base, labels, symbols, loops, fail });
       const enc = encodingsOf(st.mnemonic === "DMAWFP" ? "DMAWFPS" : st.mnemonic)[0]!;
       if (enc.thread === "M") warnings.push(`line ${st.line}: ${enc.mnemonic} is a manager instruction; a channel thread executing it faults (undef_instr)`);
     }
@@ -187,6 +200,7 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
 interface EncodeEnv {
   base: number;
   labels: Map<string, number>;
+  symbols: Map<string, number>;
   loops: OpenLoop[];
   fail: (detail: string, operand?: AsmOperandFacts) => never;
 }
@@ -235,10 +249,14 @@ function encodeStatement(st: Statement, env: EncodeEnv): Uint8Array {
   };
   const numberOrLabel = (fd: Field): number => {
     const token = next(OPERAND_NAMES[fd.kind]);
-    if (NAME.test(token) && parseAsmNumber(token) === undefined) {
-      const at = env.labels.get(token);
-      if (at === undefined) fail(`unknown label '${token}'`);
-      return (env.base + at!) >>> 0;
+    const ref = parseAsmNumber(token, true) === undefined ? parseSymbolRef(token) : undefined;
+    if (ref) {
+      const at = env.labels.get(ref.name);
+      const value = at !== undefined ? env.base + at : env.symbols.get(ref.name);
+      if (value === undefined) fail(`unknown label '${ref.name}'${env.symbols.size ? ` (nor an address: ${[...env.symbols.keys()].join(", ")})` : ""}`);
+      const v = value! + ref.addend;
+      if (v < 0 || v > 0xffff_ffff) fail(`${token} = ${v < 0 ? "-" : ""}0x${Math.abs(v).toString(16)} is outside the 32-bit address space`);
+      return v >>> 0;
     }
     return ranged(fd, token);
   };

@@ -18,6 +18,7 @@ import { irqLayout, type IrqLayout } from "./irq-layout.ts";
 import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts";
 import { waitForCopy, type CopyWaitPort } from "./memcpy-wait.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
+import { runProgram, type ProgramRunOutcome, type ProgramRunRequest } from "./program-run.ts";
 import {
   CR0,
   CR1,
@@ -337,6 +338,11 @@ export class Pl330Driver {
       this.enabled.clear();
       this.fired.clear();
     }
+  }
+
+  /** exec: run a program of the caller's own on a channel and wait for it to end; runProgram's guarantees hold. */
+  runProgram(req: ProgramRunRequest, timeoutMs: number, signal?: AbortSignal): Promise<ProgramRunOutcome> {
+    return runProgram(this.b, this.device, this, req, timeoutMs, signal);
   }
 
   /** Read every register that describes a channel's fault (after Faulting completing settles). */

@@ -37,7 +37,7 @@ export const MISC: BadInputCase[] = [
   asm("DMALP lc2, 4\nDMANOP\nDMALPEND", "DMALP loop counter 'lc2' is not lc0 or lc1", "the DMAC has two loop counters"),
   asm(".byte 0x100", ".byte value 0x100 is outside 0..255", ".byte value past a byte"),
   asm("DMALPFE\nDMALDS\nDMALPENDS lc0", "encodes as 0x29, which the DMAC decodes as DMASTPS; use lc1", "a conditional forever loop on lc0 is DMASTPS"),
-  { args: ["pl330", "link", "-"], exit: 2, says: "unknown pl330 action 'link'", why: "pl330 takes asm or disasm" },
+  { args: ["pl330", "link", "-"], exit: 2, says: "unknown pl330 action 'link'", why: "pl330 takes asm, disasm or exec" },
   { args: ["pl330", "asm"], exit: 2, says: "pl330 asm needs an input file (or - for stdin)", why: "no program given" },
   { args: ["pl330", "disasm", "--device", PL031], exit: 2, says: "--device needs --length (bytes to read)", why: "disasm --device without --length" },
   {
