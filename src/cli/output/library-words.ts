@@ -14,6 +14,7 @@ import { IommufdUnavailableError, NoSuchIndexError, NotBoundError, type OpenRefu
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
+import { ReadOnlyRegisterError, UnknownRegisterError } from "../../registers/errors.ts";
 
 /** The advice for `e` when it is a library refusal with facts, else undefined. */
 export function refusalHint(e: unknown): string | undefined {
@@ -23,6 +24,8 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
   if (e instanceof UserModelError) return userModelHint(e);
+  if (e instanceof UnknownRegisterError) return unknownRegisterHint(e);
+  if (e instanceof ReadOnlyRegisterError) return "pass --force to write it anyway (the map may be wrong, or the device may ignore the write)";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;
 }
@@ -69,4 +72,13 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
 function userModelHint(e: UserModelError): string {
   if (e.operation === "load") return `fix the module, or the path that names it (a board file's devices[].module.path) for ${e.device} (docs/device-models.md)`;
   return `a bug in that model: fix it (--debug shows where it threw); the board kept ${e.device}'s last good state`;
+}
+
+/** An unknown register or field: the closest names, else where the names are listed. */
+function unknownRegisterHint(e: UnknownRegisterError): string {
+  const s = e.suggestions;
+  if (s.length) return `did you mean ${s.length === 1 ? s[0] : `${s.slice(0, -1).join(", ")} or ${s[s.length - 1]}`}?`;
+  return e.register !== undefined
+    ? `\`vfio-plat read DEVICE ${e.register} --decode\` lists its fields`
+    : `the names are in map ${e.map} (docs/register-maps.md); or give an offset`;
 }
