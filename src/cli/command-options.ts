@@ -128,6 +128,7 @@ export const COMMAND_OPTIONS = {
       description: "Script given inline; ';' separates lines (give one source: FILE, - or one -e)",
       value: { kind: "text" },
     },
+    { flags: "--force", description: "Let the script write registers or fields the map says are read-only" },
     REGS,
   ],
   log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],

@@ -52,11 +52,11 @@ export function deviceMap(b: KernelBoundary, device: string, regsFile: string | 
   return registerMapFor(b, device, regsFile !== undefined ? { regsFile } : {});
 }
 
-/** How a map's source is said: "built-in map pl031 (by compatible)" and the like. */
+/** Why a map applies, in words: "built-in, for the device's compatible or PCI ID", "--regs FILE", the board file. */
 export function mapSourceWords(source: MapSource): string {
   switch (source.kind) {
     case "builtin":
-      return "built-in (matched by compatible or PCI ID)";
+      return `built-in map ${source.key}, for the device's compatible or PCI ID`;
     case "file":
       return `--regs ${source.path}`;
     case "board-file":

@@ -22,6 +22,9 @@ import { readRegisters } from "../read-registers.ts";
 import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
 import { readRegister, writeRegister } from "../register-io.ts";
+import type { RegisterMap } from "../../registers/register-map.ts";
+import { readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { expectTarget, pollTarget } from "../poll-register.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -80,6 +83,12 @@ function explainMapRefusal(
   return new DmaMapRefusal(`line ${line}: dma map ${name} at 0x${iova.toString(16)}`, e as VfioError, `${problem}; choose another IOVA, or leave out 'at'`);
 }
 
+/** The device's register map for named steps, and whether writes to read-only registers are forced (run --force). */
+export interface ScriptRegs {
+  map?: RegisterMap;
+  force?: boolean;
+}
+
 /** How far a script got: the steps finished (a signal or an error stops it early). */
 export interface ScriptProgress {
   done: number;
@@ -103,10 +112,11 @@ export async function runScript(
   signal: AbortSignal,
   dma?: ScriptDma,
   progress: ScriptProgress = { done: 0 },
+  regs: ScriptRegs = {},
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
   try {
-    await runSteps(device, lines, out, signal, dma, buffers, progress);
+    await runSteps(device, lines, out, signal, dma, buffers, progress, regs);
   } finally {
     for (const buf of buffers.values()) buf.release();
   }
@@ -120,6 +130,7 @@ async function runSteps(
   dma: ScriptDma | undefined,
   buffers: Map<string, DmaBuffer>,
   progress: ScriptProgress,
+  regs: ScriptRegs,
 ): Promise<void> {
   const vars = new Map<string, bigint>();
   const buffer = (name: string): DmaBuffer => {
@@ -153,6 +164,14 @@ async function runSteps(
       switch (step.op) {
         case "read": {
           const region = regionOf(device, step.access);
+          const t = step.target;
+          if (t && step.count === undefined) {
+            const { value: v } = readTarget(device, t);
+            if (step.as) vars.set(step.as, v);
+            if (out.json) out.record({ type: "read", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: [t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width)] });
+            else out.text(`${t.name} = ${targetHex(t, v)}${step.as ? ` ($${step.as})` : ""}`);
+            break;
+          }
           const values = await readRegisters(region, Number(step.access.offset), step.access.width, step.count ?? 1, signal);
           if (step.as) vars.set(step.as, values[0]!);
           if (out.json) {
@@ -166,6 +185,14 @@ async function runSteps(
         }
         case "write": {
           const region = regionOf(device, step.access);
+          const t = step.target;
+          if (t) {
+            const v = value(step.value, step.access.width, step.mask);
+            writeTarget(device, regs.map, t, v, step.mask, regs.force === true);
+            if (out.json) out.record({ type: "write", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width) });
+            else out.text(`${t.name} <- ${targetHex(t, v)}`);
+            break;
+          }
           const off = Number(step.access.offset);
           let v = value(step.value, step.access.width, step.mask);
           if (step.mask !== undefined) v = applyMask(readRegister(region, off, step.access.width), v, step.mask);
@@ -176,6 +203,13 @@ async function runSteps(
         }
         case "expect": {
           const region = regionOf(device, step.access);
+          const t = step.target;
+          if (t) {
+            const c = expectTarget(device, t, value(step.value, step.access.width, step.mask), step.mask);
+            if (out.json) out.record({ type: "expect", line, name: t.name, ok: true, value: t.field ? `0x${c.value.toString(16)}` : jsonRegister(c.value, step.access.width) });
+            else out.text(`${t.name} = ${targetHex(t, c.value)} as expected`);
+            break;
+          }
           const got = readRegister(region, Number(step.access.offset), step.access.width);
           const mask = step.mask ?? (1n << BigInt(step.access.width * 8)) - 1n;
           const want = value(step.value, step.access.width, step.mask);
@@ -184,6 +218,15 @@ async function runSteps(
           }
           if (out.json) out.record({ type: "expect", line, ok: true, value: jsonRegister(got, step.access.width) });
           else out.text(`${label(region.index, step.access)} = ${hex(got, step.access.width)} as expected`);
+          break;
+        }
+        case "poll": {
+          const t = step.target ?? { access: step.access };
+          const region = regionOf(device, step.access);
+          const r = await pollTarget(device, t, value(step.value, step.access.width, step.mask), step.mask, { timeoutMs: step.timeoutMs, intervalMs: step.intervalMs, signal });
+          const shown = t.field ? `0x${r.value.toString(16)}` : jsonRegister(r.value, step.access.width);
+          if (out.json) out.record({ type: "poll", line, ...(t.name ? { name: t.name } : {}), region: region.index, offset: `0x${step.access.offset.toString(16)}`, value: shown, reads: r.reads });
+          else out.text(`${targetLabel(t, region.index)} = ${targetHex(t, r.value)} after ${r.reads} read${r.reads === 1 ? "" : "s"}`);
           break;
         }
         case "irq": {
