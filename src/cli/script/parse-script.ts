@@ -18,7 +18,8 @@ export type DmaPattern =
   | { kind: "zeros" }
   | { kind: "ones" }
   | { kind: "byte"; value: number }
-  | { kind: "random"; seed: number };
+  | { kind: "random"; seed: number }
+  | { kind: "bytes"; bytes: number[] };
 
 /** Who may do what with a mapped buffer: the device reads it, writes it, or both. */
 type DmaPerm = "read" | "write" | "rw";
@@ -106,17 +107,19 @@ export function parseValueMask(text: string, width: Width): { value: ValueExpr; 
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DMA_USAGE = "dma map NAME SIZE [read|write|rw] [at IOVA] | dma fill NAME PATTERN | dma expect NAME PATTERN [OFFSET LENGTH] | dma unmap NAME";
-const PATTERN_FORMS = "incrementing, zeros, ones, random:SEED or a byte 0xNN";
+const PATTERN_FORMS = "incrementing, zeros, ones, random:SEED, a byte 0xNN or bytes repeated in order, bytes:36,00 (hex)";
 
 /** Largest buffer `dma map` takes: enough for any register-programmed test transfer, small enough to never surprise. */
 const DMA_MAP_MAX = 1 << 30;
 
-/** Parse a byte pattern: incrementing | zeros | ones | random:SEED | 0xNN. @throws UsageError */
+/** Parse a byte pattern: incrementing | zeros | ones | random:SEED | 0xNN | bytes:HH,HH,... (1 to 64). @throws UsageError */
 export function parsePattern(text: string): DmaPattern {
   if (text === "incrementing" || text === "zeros" || text === "ones") return { kind: text };
   const r = /^random:(.+)$/.exec(text);
   if (r) return { kind: "random", seed: parseU32(r[1]!, "random seed") };
   if (/^0x[0-9a-f]{1,2}$/i.test(text)) return { kind: "byte", value: parseInt(text.slice(2), 16) };
+  const b = /^bytes:([0-9a-f]{1,2}(?:,[0-9a-f]{1,2}){0,63})$/i.exec(text);
+  if (b) return { kind: "bytes", bytes: b[1]!.split(",").map((x) => parseInt(x, 16)) };
   throw new UsageError(`unknown pattern '${text}'`, `a pattern is ${PATTERN_FORMS}`);
 }
 
