@@ -32,5 +32,6 @@ import { MISC } from "./bad-input/misc.ts";
 import { BOARD_FILE } from "./bad-input/board-file.ts";
 import { MODELS } from "./bad-input/models.ts";
 import { BOARDS } from "./bad-input/boards.ts";
+import { REGISTERS } from "./bad-input/registers.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...REGISTERS];
