@@ -171,12 +171,3 @@ describe("poll and expect", () => {
     expect(j).toMatchObject({ device: RTC, name: "RTCCR.RTC_START", value: "0x1", reads: 1 });
   });
 });
-
-test("examples/pl031-alarm.vfio: the alarm test written with names passes", () => {
-  const r = cli("run", RTC, "examples/pl031-alarm.vfio");
-  expect(r.stderr).toBe("");
-  expect(r.code).toBe(0);
-  expect(r.stdout).toContain("irq 0: count 1");
-  expect(r.stdout).toContain("RTCMIS.RTCMIS = 0x1 as expected");
-  expect(r.stdout).toContain("RTCMIS = 0x00000000 as expected");
-});
