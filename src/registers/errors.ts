@@ -39,7 +39,7 @@ export class ReadOnlyRegisterError extends InvalidArgumentError {
 
 /**
  * A register map file (a user map, a board file's `regs`) that cannot become a map: which file, where in it (a JSON
- * path or "line L column C"), what was expected there and what was found.
+ * path or "line L column C"), what was expected there and what was found (the CLI: exit 2, like a bad board file).
  */
 export class RegisterMapFileError extends Error {
   override readonly name = "RegisterMapFileError";

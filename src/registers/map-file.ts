@@ -12,10 +12,10 @@ import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./reg
 export const MAP_FORMAT_KEY = "vfio-plat-register-map";
 export const MAP_FORMAT_VERSION = 1;
 
-const MAP_KEYS = ["$schema", MAP_FORMAT_KEY, "name", "description", "compatible", "registers"];
-const REGISTER_KEYS = ["name", "region", "offset", "width", "access", "reset", "resetMask", "description", "fields"];
-const FIELD_KEYS = ["name", "bits", "lsb", "width", "access", "description", "values"];
-const ACCESSES: readonly RegisterAccess[] = ["RO", "WO", "RW", "W1C", "RC"];
+export const MAP_KEYS = ["$schema", MAP_FORMAT_KEY, "name", "description", "compatible", "registers"];
+export const REGISTER_KEYS = ["name", "region", "offset", "width", "access", "reset", "resetMask", "description", "fields"];
+export const FIELD_KEYS = ["name", "bits", "lsb", "width", "access", "description", "values"];
+export const ACCESSES: readonly RegisterAccess[] = ["RO", "WO", "RW", "W1C", "RC"];
 /** A register or field name: it must read as a name on a command line (a letter first; no dots). */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAME_WORDS = "a name of letters, digits and _ starting with a letter";

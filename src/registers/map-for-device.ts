@@ -5,8 +5,7 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { listDevices } from "../host/discovery.ts";
 import { resolveDevice } from "../host/device-name.ts";
-import { builtinMapFor } from "./builtin/index.ts";
-import { builtinMapForPci } from "./builtin-stand-in.ts";
+import { builtinMapFor, builtinMapForPci, virtioMmioMapFor } from "./builtin/index.ts";
 import { loadRegisterMapFile } from "./map-file.ts";
 import { loadMapReference } from "./map-reference.ts";
 import type { RegisterMap } from "./register-map.ts";
@@ -22,7 +21,7 @@ export { REGS_PROPERTY };
  * or undefined when no map applies.
  * @throws NoSuchDeviceError / DeviceNameError for an unknown device; RegisterMapFileError for a bad map file.
  */
-export function registerMapFor(b: KernelBoundary, device: string, opts: { regsFile?: string } = {}): { map: RegisterMap; source: MapSource } | undefined {
+export function registerMapFor(b: KernelBoundary, device: string, opts: { regsFile?: string } = {}): FoundMap | undefined {
   if (opts.regsFile !== undefined) return { map: loadRegisterMapFile(opts.regsFile), source: { kind: "file", path: opts.regsFile } };
   const dev = resolveDevice(device, listDevices(b));
   const named = dtRegsProperty(b, `${dev.sysfsPath}/of_node/${REGS_PROPERTY}`);
@@ -36,4 +35,24 @@ function dtRegsProperty(b: KernelBoundary, path: string): string | undefined {
   if (!b.fs.exists(path)) return undefined;
   const text = b.fs.readFile(path).split("\0")[0]!.trim();
   return text === "" ? undefined : text;
+}
+
+/** A map and where it came from, as registerMapFor returns it. */
+export interface FoundMap {
+  map: RegisterMap;
+  source: MapSource;
+}
+
+/**
+ * A built-in map made exact by the device's own registers, once the device is open: a virtio-mmio transport's layout
+ * comes from its Version register (1 legacy, 2 virtio 1.x) and its device-specific space from DeviceID (virtio-blk),
+ * which its compatible cannot say. `read` reads a register by name through `found.map` (NamedRegisters.read). Maps
+ * from a file, and built-in maps that need nothing more, come back as they are; so does a transport whose Version is
+ * neither 1 nor 2 (not a virtio device the built-in maps know).
+ * @throws what `read` throws (the device's region access).
+ */
+export function refineRegisterMap(found: FoundMap, read: (name: string) => bigint): FoundMap {
+  if (found.source.kind !== "builtin" || !found.map.compatible?.includes("virtio,mmio")) return found;
+  const map = virtioMmioMapFor(Number(read("Version")), Number(read("DeviceID")));
+  return map ? { map, source: { kind: "builtin", key: map.name } } : found;
 }

@@ -3,6 +3,7 @@
 // refused unless forced. Values are bigints (a 64-bit register loses nothing); accesses go through Region with the
 // register's own width, so what reaches the device is exactly one access of that width.
 import type { Region } from "../vfio/region.ts";
+import { decodeValue, type DecodedField } from "./decode.ts";
 import { ReadOnlyRegisterError } from "./errors.ts";
 import { fieldMask, fieldValue, withField } from "./fields.ts";
 import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./register-map.ts";
@@ -39,6 +40,18 @@ export class NamedRegisters {
     const { register, field } = this.resolve(name);
     const value = this.readRegister(register);
     return field ? fieldValue(value, field) : value;
+  }
+
+  /**
+   * Register `name` read once and decoded field by field (its fields' values and meanings, set reserved bits). For a
+   * field name, the register is read and only that field decoded.
+   * @throws UnknownRegisterError; RegionAccessError / VfioError from the region access.
+   */
+  decode(name: string): { register: RegisterSpec; value: bigint; fields: DecodedField[] } {
+    const { register, field } = this.resolve(name);
+    const value = this.readRegister(register);
+    const fields = decodeValue(register, value).filter((d) => !field || d.field === field);
+    return { register, value, fields };
   }
 
   /** One access of `register`'s width at its offset, as a bigint. */

@@ -45,6 +45,16 @@ export function findRegister(map: RegisterMap, name: string): RegisterSpec | und
 }
 
 /**
+ * The registers of `map` that any byte of [offset, offset + bytes) of region `region` falls in, in offset order: what
+ * a range access would touch (a dump skips the RC ones among them unless asked by name).
+ */
+export function registersIn(map: RegisterMap, region: number, offset: number, bytes: number): RegisterSpec[] {
+  return map.registers
+    .filter((r) => r.region === region && r.offset < offset + bytes && offset < r.offset + r.width / 8)
+    .sort((a, b) => a.offset - b.offset);
+}
+
+/**
  * Up to three of `names` close to `asked`: names sharing a prefix with it (either way) first, then names within an
  * edit distance of about a third of their length, each group closest first.
  */

@@ -3,6 +3,7 @@
 // and never overlap; reset values and masks fit the width; value meanings name values the field can hold.
 import { describe, expect, test } from "bun:test";
 import { BUILTIN_MAPS } from "../../src/registers/builtin/index.ts";
+import { MAP_FORMAT_KEY, MAP_FORMAT_VERSION, parseRegisterMap } from "../../src/registers/map-file.ts";
 import type { RegisterMap } from "../../src/registers/register-map.ts";
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -58,6 +59,19 @@ describe("built-in maps are well formed", () => {
       expect(map.name).toBe(key);
       expect(map.registers.length).toBeGreaterThan(0);
       expect(shapeProblems(map)).toEqual([]);
+    });
+  }
+});
+
+/** A map as a user's map file writes it (64-bit values as "0x..." strings). */
+function asMapFile(map: RegisterMap): string {
+  return JSON.stringify({ [MAP_FORMAT_KEY]: MAP_FORMAT_VERSION, ...map }, (_k, v) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
+}
+
+describe("built-in maps pass the user map-file reader's rules and survive a round trip through the file format", () => {
+  for (const [key, map] of Object.entries(BUILTIN_MAPS)) {
+    test(`${key}`, () => {
+      expect(parseRegisterMap(asMapFile(map), `${key}.json`)).toEqual(map);
     });
   }
 });

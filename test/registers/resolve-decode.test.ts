@@ -13,6 +13,7 @@ import {
   type RegisterMap,
 } from "../../src/index.ts";
 import { bitRange } from "../../src/registers/decode.ts";
+import { looksLikeName, registersIn } from "../../src/registers/resolve.ts";
 
 const MAP: RegisterMap = {
   name: "demo",
@@ -128,5 +129,18 @@ describe("decodeValue", () => {
   test("bitRange writes [msb:lsb] or [bit]", () => {
     expect(bitRange({ name: "A", lsb: 4, width: 5 })).toBe("[8:4]");
     expect(bitRange({ name: "B", lsb: 9, width: 1 })).toBe("[9]");
+  });
+});
+
+describe("registersIn and looksLikeName", () => {
+  test("the registers a byte range touches, in offset order, only in its region", () => {
+    expect(registersIn(MAP, 0, 0x0, 0x28).map((r) => r.name)).toEqual(["DSR", "INTEN", "INT_EVENT_RIS"]);
+    expect(registersIn(MAP, 0, 0x102, 8).map((r) => r.name)).toEqual(["CSR0", "CSR1"]);
+    expect(registersIn(MAP, 0, 0x104, 4)).toEqual([]);
+    expect(registersIn(MAP, 1, 0x4, 1).map((r) => r.name)).toEqual(["WIDE"]);
+  });
+  test("a word starting with a letter is a name; an offset is not", () => {
+    expect(["RTCDR", "csr0.channel_status", "_X"].every(looksLikeName)).toBe(true);
+    expect(["0x10", "1:0x4", "10", "CSR0.", "A.B.C", ""].some(looksLikeName)).toBe(false);
   });
 });

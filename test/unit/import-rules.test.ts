@@ -1,5 +1,6 @@
 // Policy: the layer rules hold in every .ts file under src/. Only src/ffi imports bun:ffi; src/sim never imports src/ffi;
-// src/vfio, src/host and src/drivers import neither backend (only the CLI's main and test helpers choose one).
+// src/vfio, src/host, src/drivers and src/registers (with src/json-file) import neither backend (only the CLI's main
+// and test helpers choose one), and src/registers speaks no CLI: it never imports src/cli.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -28,10 +29,11 @@ function violations(files: ReadonlyMap<string, string>): string[] {
       const into = (layer: string) => target === layer || target.startsWith(`${layer}/`);
       if (spec === "bun:ffi" && !file.startsWith("src/ffi/")) out.push(`${file}: imports bun:ffi outside src/ffi`);
       if (file.startsWith("src/sim/") && into("src/ffi")) out.push(`${file}: src/sim imports ${spec} (src/ffi)`);
-      if (/^src\/(vfio|host|drivers)\//.test(file)) {
+      if (/^src\/(vfio|host|drivers|registers|json-file)\//.test(file)) {
         if (into("src/ffi")) out.push(`${file}: imports the real backend ${spec}`);
         if (into("src/sim")) out.push(`${file}: imports the simulated backend ${spec}`);
       }
+      if (/^src\/(registers|json-file)\//.test(file) && into("src/cli")) out.push(`${file}: the library imports the CLI ${spec}`);
     }
   }
   return out;
@@ -64,12 +66,15 @@ describe("import rules", () => {
       ["src/drivers/pl330.ts", 'const m = await import("../ffi/index.ts");'],
       ["src/cli/main.ts", 'import { createRealBoundary } from "../ffi/index.ts";\nimport "../sim/index.ts";'],
       ["src/ffi/libc.ts", 'import {\n  dlopen,\n} from "bun:ffi";'],
+      ["src/registers/resolve.ts", 'import { x } from "../sim/index.ts";\nimport { y } from "../cli/main.ts";'],
     ]);
     expect(violations(bad)).toEqual([
       "src/vfio/container.ts: imports bun:ffi outside src/ffi",
       "src/sim/board.ts: src/sim imports ../ffi/libc.ts (src/ffi)",
       "src/host/bind.ts: imports the simulated backend ../sim/sim-boundary.ts",
       "src/drivers/pl330.ts: imports the real backend ../ffi/index.ts",
+      "src/registers/resolve.ts: imports the simulated backend ../sim/index.ts",
+      "src/registers/resolve.ts: the library imports the CLI ../cli/main.ts",
     ]);
   });
 });

@@ -29,7 +29,12 @@ function pciKey(vendor: number, device: number): string {
 
 /** `map`'s registers with the PCI configuration header added (region 7), named "<map>+pci-config". */
 function withConfigHeader(map: RegisterMap): RegisterMap {
-  return { ...map, name: `${map.name}+${PCI_CONFIG_MAP.name}`, registers: [...map.registers, ...PCI_CONFIG_MAP.registers] };
+  return {
+    ...map,
+    name: `${map.name}+${PCI_CONFIG_MAP.name}`,
+    description: `${map.description ?? map.name}, with the PCI configuration header (region 7)`,
+    registers: [...map.registers, ...PCI_CONFIG_MAP.registers],
+  };
 }
 
 /** Every built-in map by its name (the PCI maps both alone and with the configuration header). */

@@ -15,10 +15,12 @@ function cfg(name: string, offset: number, width: 8 | 16 | 32, access: RegisterS
 
 const ENABLE = { "0": "disabled", "1": "enabled" };
 
+/** A BAR as a memory BAR reads (an I/O BAR has its address from bit 2 and bit 1 reserved). */
 const BAR_FIELDS: FieldSpec[] = [
-  bit("IO_SPACE", 0, "the BAR maps I/O space", { "0": "memory", "1": "I/O" }),
+  { ...bit("IO_SPACE", 0, "the BAR maps I/O space", { "0": "memory", "1": "I/O" }), access: "RO" },
   field("MEM_TYPE", 1, 2, { access: "RO", description: "memory BAR width", values: { "0": "32-bit", "2": "64-bit" } }),
   { ...bit("PREFETCHABLE", 3, "memory BAR is prefetchable"), access: "RO" },
+  field("ADDRESS", 4, 28, { description: "base address bits [31:4] (the low bits of a BAR's size read 0)" }),
 ];
 
 const STATUS_FIELDS: FieldSpec[] = [
