@@ -129,6 +129,7 @@ export const COMMAND_OPTIONS = {
       value: { kind: "text" },
     },
     { flags: "--force", description: "Let the script write registers or fields the map says are read-only" },
+    { flags: "--read-clear", description: "Let the script's dumps (read ADDRESS COUNT) read read-to-clear registers too" },
     REGS,
   ],
   log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],

@@ -103,7 +103,7 @@ export function registerAt(dm: DeviceMap | undefined, region: number, offset: bi
  * The read-to-clear registers a dump of `count` accesses of `width` bytes from `offset` in `region` would touch, by
  * access index: a dump must not clear them unless asked.
  */
-export function readClearIn(dm: DeviceMap | undefined, region: number, offset: bigint, width: number, count: number): Map<number, RegisterSpec> {
+export function readClearIn(dm: Pick<DeviceMap, "map"> | undefined, region: number, offset: bigint, width: number, count: number): Map<number, RegisterSpec> {
   const out = new Map<number, RegisterSpec>();
   if (dm === undefined) return out;
   const start = offset;

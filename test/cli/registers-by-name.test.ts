@@ -138,6 +138,19 @@ describe("a dump leaves read-to-clear registers alone", () => {
     expect(cli("read", UART, "0x4", "2").stderr).toBe("");
     expect(cli("read", UART, "UARTDR").code).toBe(0);
   });
+
+  test("a run script's dump skips UARTDR too (run --read-clear reads it); a by-name step reads it", () => {
+    const r = cli("run", UART, "-e", "read 0x0 4; read UARTDR");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("not read (read-to-clear): UARTDR\n00000000: -------- ");
+    expect(r.stdout).toMatch(/UARTDR = 0x[0-9a-f]{8}\n$/);
+    const j = cli("--json", "run", UART, "-e", "read 0x0 2").stdout.split("\n").map((l) => (l ? JSON.parse(l) : null));
+    expect(j[1]).toMatchObject({ type: "read", skipped: ["UARTDR"] });
+    expect(j[1].values[0]).toBeNull();
+    const all = cli("run", UART, "--read-clear", "-e", "read 0x0 4");
+    expect(all.stdout).not.toContain("read-to-clear");
+    expect(all.stdout).toMatch(/^00000000: [0-9a-f]{8} /);
+  });
 });
 
 describe("poll and expect", () => {

@@ -17,7 +17,7 @@ import { UsageError } from "../usage-error.ts";
 import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
-import { readRegisters } from "../read-registers.ts";
+import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
 import { deviceMap, isNamed, parseAddress, readClearIn, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
@@ -46,21 +46,7 @@ async function readWithProgress(
     enabled: !ctx.json,
   });
   ctx.onCleanup(() => progress.end());
-  const values: bigint[] = [];
-  // Runs of accesses between skipped ones, each read as one range.
-  for (let i = 0; i < count; ) {
-    if (skip.has(i)) {
-      values.push(0n);
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < count && !skip.has(j)) j++;
-    const base = values.length;
-    const part = await readRegisters(region, offset + i * width, width, j - i, ctx.abort.signal, (done) => progress.update(base + done));
-    values.push(...part);
-    i = j;
-  }
+  const values = await readRegistersSkipping(region, offset, width, count, skip, ctx.abort.signal, (done) => progress.update(done));
   progress.end();
   return values;
 }

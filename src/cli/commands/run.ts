@@ -59,7 +59,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   }
   checkScriptFlow(lines);
   const { b, dev, session } = await openCliDevice(ctx, deviceSpec!);
-  const dm = scriptUsesNames(lines) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
+  // The map names registers, and tells a dump which registers it must not read (unless --read-clear).
+  const hasDump = lines.some(({ step }) => step.op === "read" && step.count !== undefined);
+  const dm = scriptUsesNames(lines) || options.regs !== undefined || (hasDump && !options.readClear) ? deviceMap(b, dev.name, options.regs) : undefined;
   resolveScriptNames(lines, dm, dev.name);
   checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;
@@ -77,7 +79,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
       ctx.abort.signal,
       { b, space: session.dma },
       progress,
-      { ...(dm ? { map: dm.map } : {}), force: options.force === true },
+      { ...(dm ? { map: dm.map } : {}), force: options.force === true, readClear: options.readClear === true },
     );
   } catch (caught) {
     const e = interruptedOf(caught);

@@ -18,11 +18,12 @@ import { widthName, type Access, type Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
-import { readRegisters } from "../read-registers.ts";
+import { readRegistersSkipping } from "../read-registers.ts";
+import { readClearIn } from "../named-address.ts";
 import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
 import { readRegister, writeRegister } from "../register-io.ts";
-import type { RegisterMap } from "../../registers/register-map.ts";
+import type { RegisterMap, RegisterSpec } from "../../registers/register-map.ts";
 import { readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { expectTarget, pollTarget } from "../poll-register.ts";
 
@@ -83,10 +84,12 @@ function explainMapRefusal(
   return new DmaMapRefusal(`line ${line}: dma map ${name} at 0x${iova.toString(16)}`, e as VfioError, `${problem}; choose another IOVA, or leave out 'at'`);
 }
 
-/** The device's register map for named steps, and whether writes to read-only registers are forced (run --force). */
+/** The device's register map (named steps, dumps that skip read-to-clear registers), and the run's overrides. */
 export interface ScriptRegs {
   map?: RegisterMap;
   force?: boolean;
+  /** Let dumps read read-to-clear registers (run --read-clear). */
+  readClear?: boolean;
 }
 
 /** How far a script got: the steps finished (a signal or an error stops it early). */
@@ -172,14 +175,17 @@ async function runSteps(
             else out.text(`${t.name} = ${targetHex(t, v)}${step.as ? ` ($${step.as})` : ""}`);
             break;
           }
-          const values = await readRegisters(region, Number(step.access.offset), step.access.width, step.count ?? 1, signal);
+          // A dump leaves read-to-clear registers unread unless the run was told otherwise (run --read-clear).
+          const skip = step.count === undefined || regs.readClear || !regs.map ? new Map<number, RegisterSpec>() : readClearIn({ map: regs.map }, region.index, step.access.offset, step.access.width, step.count);
+          const values = await readRegistersSkipping(region, Number(step.access.offset), step.access.width, step.count ?? 1, skip, signal);
           if (step.as) vars.set(step.as, values[0]!);
           if (out.json) {
-            out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x) => jsonRegister(x, step.access.width)) });
+            out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x, i) => (skip.has(i) ? null : jsonRegister(x, step.access.width))), ...(skip.size ? { skipped: [...new Set(skip.values())].map((r) => r.name) } : {}) });
           } else if (step.count === undefined) {
             out.text(`${label(region.index, step.access)} = ${hex(values[0]!, step.access.width)}${step.as ? ` ($${step.as})` : ""}`);
           } else {
-            for (const l of formatHexdump(values, { width: step.access.width, start: step.access.offset })) out.text(l);
+            if (skip.size) out.text(`not read (read-to-clear): ${[...new Set(skip.values())].map((r) => r.name).join(", ")}`);
+            for (const l of formatHexdump(values, { width: step.access.width, start: step.access.offset, hidden: new Set(skip.keys()) })) out.text(l);
           }
           break;
         }
