@@ -9,7 +9,7 @@ import type { RegisterMap } from "../../src/registers/register-map.ts";
 import { EDU_REG } from "../../src/sim/devices/edu.ts";
 import { PL011_REG } from "../../src/sim/devices/pl011.ts";
 import { PL031_REG } from "../../src/sim/devices/pl031.ts";
-import { PL330_REG } from "../../src/sim/devices/pl330/registers.ts";
+import { CCR_RESET, CSR_BITS, FAULT, PL330_REG, STATE, ccrDestination, ccrSource, ccrSwapBytes } from "../../src/sim/devices/pl330/registers.ts";
 import { VIRTIO_MMIO_REG } from "../../src/sim/devices/virtio-mmio.ts";
 import { PCI } from "../../src/sim/pci/config-space.ts";
 
@@ -119,4 +119,33 @@ describe.skipIf(!existsSync(VIRTIO_HEADER))("virtio-mmio maps against the kernel
       expect(header["CONFIG"]).toBe(0x100);
     });
   }
+});
+
+describe("the PL330 map's fields agree with the model's numbers", () => {
+  const map = BUILTIN_MAPS["pl330"]!;
+  const reg = (name: string) => map.registers.find((r) => r.name === name)!;
+  const fieldOf = (r: string, f: string) => reg(r).fields!.find((x) => x.name === f)!;
+
+  test("CSRn.CHANNEL_STATUS meanings name the model's state codes; CSR bits where the model sets them", () => {
+    const values = fieldOf("CSR5", "CHANNEL_STATUS").values!;
+    for (const [key, code] of Object.entries(STATE)) expect([key, values[String(code)]?.toLowerCase()]).toEqual([key, key.toLowerCase().replace(/_/g, " ")]);
+    for (const [key, mask] of Object.entries(CSR_BITS)) expect([key, 1 << fieldOf("CSR5", key).lsb]).toEqual([key, mask]);
+  });
+
+  test("FTRn and FTRD fault fields sit on the model's fault bits", () => {
+    for (const [key, mask] of Object.entries(FAULT)) {
+      const at = [reg("FTR2"), reg("FTRD")].flatMap((r) => r.fields!).filter((f) => f.name === key).map((f) => 2 ** f.lsb);
+      expect([key, at.length > 0 && at.every((m) => m === mask)]).toEqual([key, true]);
+    }
+  });
+
+  test("CCRn: reset value and field positions as the model decodes them", () => {
+    expect(reg("CCR0").reset).toBe(BigInt(CCR_RESET));
+    const put = (fields: Record<string, number>) =>
+      Object.entries(fields).reduce((v, [name, value]) => v | (value << fieldOf("CCR0", name).lsb), 0) >>> 0;
+    const ccr = put({ SRC_INC: 1, SRC_BURST_SIZE: 3, SRC_BURST_LEN: 15, SRC_PROT_CTRL: 2, DST_INC: 0, DST_BURST_SIZE: 2, DST_BURST_LEN: 4, DST_PROT_CTRL: 5, ENDIAN_SWAP_SIZE: 2 });
+    expect(ccrSource(ccr)).toMatchObject({ increment: true, beat: 8, beats: 16, privileged: false, nonSecure: true, instruction: false });
+    expect(ccrDestination(ccr)).toMatchObject({ increment: false, beat: 4, beats: 5, privileged: true, nonSecure: false, instruction: true });
+    expect(ccrSwapBytes(ccr)).toBe(4);
+  });
 });
