@@ -58,6 +58,10 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   if (target.register) {
     const acc = effectiveAccess(target.register, target.field);
     if (acc === "RO" && !options.force) throw new ReadOnlyRegisterError(target.register.name, acc, target.field?.name);
+    // Reading a write-only register gives nothing the write put there: a readback would always "fail".
+    if (options.readback && target.register.access === "WO") {
+      throw new UsageError(`${target.register.name} is write-only (WO): a readback cannot show what was written`, "leave out --readback");
+    }
   }
   if (options.dryRun) {
     if (!target.field) return dryRun(ctx, deviceSpec!, access, value, mask);

@@ -8,6 +8,7 @@ export const REGISTERS: BadInputCase[] = [
   { args: ["read", PL031, "RTCCR.RTC_STRAT"], exit: 2, says: "register RTCCR of map pl031 has no field 'RTC_STRAT' (USAGE) — did you mean RTCCR.RTC_START?", why: "misspelt field name" },
   { args: ["write", PL031, "RTCDR", "1"], exit: 2, says: "RTCDR is read-only (RO) (USAGE) — pass --force", why: "write to a read-only register without --force" },
   { args: ["write", PL031, "RTCDR", "1", "--dry-run"], exit: 2, says: "RTCDR is read-only (RO)", why: "dry run of a write to a read-only register: refused as the write would be" },
+  { args: ["write", PL031, "RTCICR", "1", "--readback"], exit: 2, says: "RTCICR is write-only (WO): a readback cannot show what was written", why: "write --readback of a write-only register" },
   { args: ["write", PL031, "RTCCR.RTC_START", "2"], exit: 2, says: "value '2' does not fit field RTCCR.RTC_START", why: "field value wider than the field" },
   { args: ["write", PL031, "RTCMR", "0x1", "--width", "16"], exit: 2, says: "conflicting widths: RTCMR is 32-bit in map pl031 but --width says 16-bit", why: "--width that disagrees with a named register" },
   { args: ["read", PL031, "RTCDR", "4", "--decode"], exit: 2, says: "--decode shows one register: leave out COUNT", why: "read --decode with a COUNT" },
