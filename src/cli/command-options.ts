@@ -11,6 +11,20 @@ export const IOMMU_MODES = ["auto", "group", "iommufd"] as const;
 /** The words --color=WHEN takes. */
 export const COLOR_WHEN = ["always", "never", "auto"] as const;
 
+/** A register map for names (read, write, poll, expect, run, info). */
+const REGS = {
+  flags: "--regs <file>",
+  description: "Register map file (JSON or YAML, docs/register-maps.md) for register names, instead of the device's own map",
+  value: { kind: "file" },
+} as const;
+
+/** Access width, for the commands that read or write one register. */
+const WIDTH = {
+  flags: "--width <bits>",
+  description: "Access width 8|16|32|64 (default 32; a named register has its map's width)",
+  value: { kind: "word", suggest: ["8", "16", "32", "64"] },
+} as const;
+
 const WAIT = {
   flags: "--wait <period>",
   description: "Wait this long for another process's bind/unbind of the device (default 30s; 0: answer busy at once)",
@@ -66,7 +80,7 @@ export const COMMAND_OPTIONS = {
     WAIT,
   ],
   unbind: [WAIT],
-  info: [],
+  info: [REGS],
   read: [
     {
       flags: "--width <bits>",
@@ -74,12 +88,29 @@ export const COMMAND_OPTIONS = {
       value: { kind: "word", suggest: ["8", "16", "32", "64"] },
     },
     { flags: "-x, --swap", description: "Show values byte-swapped (big-endian blocks)" },
+    { flags: "--decode", description: "Show every field of the register with its value and meaning (from the register map)" },
+    { flags: "--read-clear", description: "Let a dump (COUNT) read read-to-clear registers too (skipped by default: reading clears them)" },
+    REGS,
   ],
   write: [
     { flags: "--width <bits>", description: "Access width 8|16|32|64 (default 32)", value: { kind: "word", suggest: ["8", "16", "32", "64"] } },
     { flags: "--readback", description: "Read the register back and fail (exit 8) if it differs" },
     { flags: "--dry-run", description: "Print the accesses that would be made, touch nothing" },
+    { flags: "--force", description: "Write a register or field the map says is read-only" },
+    REGS,
   ],
+  poll: [
+    WIDTH,
+    { flags: "--timeout <period>", description: "Give up after PERIOD (default 10s); exit 7 with the last value read", value: { kind: "period" }, default: "10s" },
+    {
+      flags: "--interval <period>",
+      description: "Time between two reads (default 10ms)",
+      value: { kind: "period", allowZero: false },
+      default: "10ms",
+    },
+    REGS,
+  ],
+  expect: [WIDTH, REGS],
   irq: [
     {
       flags: "--count <n>",
@@ -97,6 +128,9 @@ export const COMMAND_OPTIONS = {
       description: "Script given inline; ';' separates lines (give one source: FILE, - or one -e)",
       value: { kind: "text" },
     },
+    { flags: "--force", description: "Let the script write registers or fields the map says are read-only" },
+    { flags: "--read-clear", description: "Let the script's dumps (read ADDRESS COUNT) read read-to-clear registers too" },
+    REGS,
   ],
   log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],
   doctor: [],

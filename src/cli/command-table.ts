@@ -58,23 +58,49 @@ export const COMMANDS: CommandSpec[] = [
   command({
     name: "info",
     usage: "info <device>",
-    description: "Show a VFIO device's flags, regions (size, offset, flags, mmap tested) and interrupts",
+    description: "Show a VFIO device's flags, regions (size, offset, flags, mmap tested), interrupts and which register map applies",
     examples: ["vfio-plat info 9010000.pl031", "vfio-plat info a000000.virtio_mmio --json"],
     load: () => import("./commands/info.ts"),
   }),
   command({
     name: "read",
     usage: "read <device> <address> [count]",
-    description: "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q]; COUNT gives a memtool-style dump",
-    examples: ["vfio-plat read 9010000.pl031 0:0xff0.l", "vfio-plat read 9010000.pl031 0:0xfe0 8"],
+    description:
+      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q] or a register name (REG, REG.FIELD); COUNT gives a memtool-style dump",
+    examples: [
+      "vfio-plat read 9010000.pl031 RTCDR",
+      "vfio-plat read 2c0a0000.dma DSR --decode",
+      "vfio-plat read 2c0a0000.dma CSR0.CHANNEL_STATUS",
+      "vfio-plat read 9010000.pl031 0:0xfe0 8",
+    ],
     load: () => import("./commands/read.ts"),
   }),
   command({
     name: "write",
     usage: "write <device> <address> <value>",
-    description: "Write a register (silent); VALUE:MASK changes only the masked bits (read-modify-write)",
-    examples: ["vfio-plat write 9010000.pl031 0:0x10 1", "vfio-plat write 9010000.pl031 0:0x10.l 0x1:0x1 --readback"],
+    description:
+      "Write a register (silent); VALUE:MASK changes only the masked bits, REG.FIELD only that field (read-modify-write)",
+    examples: [
+      "vfio-plat write 9010000.pl031 0:0x10 1",
+      "vfio-plat write 2c0a0000.dma INTEN 0x1",
+      "vfio-plat write 9010000.pl031 RTCCR.RTC_START 1",
+      "vfio-plat write 9010000.pl031 0:0x10.l 0x1:0x1 --readback",
+    ],
     load: () => import("./commands/write.ts"),
+  }),
+  command({
+    name: "poll",
+    usage: "poll <device> <address> <value>",
+    description: "Read a register (or field) until it equals VALUE[:MASK]; exit 7 on timeout with the last value and the bits that differ",
+    examples: ["vfio-plat poll 2c0a0000.dma CSR0 0x0:0xf --timeout 1s", "vfio-plat poll 9010000.pl031 RTCRIS.RTCRIS 1 --interval 100ms"],
+    load: () => import("./commands/poll.ts"),
+  }),
+  command({
+    name: "expect",
+    usage: "expect <device> <address> <value>",
+    description: "Read a register (or field) once and fail (exit 8) unless it equals VALUE[:MASK]",
+    examples: ["vfio-plat expect 9010000.pl031 RTCCR.RTC_START 1", "vfio-plat expect 2c0a0000.dma DSR 0x0:0xf"],
+    load: () => import("./commands/expect.ts"),
   }),
   command({
     name: "irq",
@@ -93,9 +119,9 @@ export const COMMANDS: CommandSpec[] = [
   command({
     name: "run",
     usage: "run <device> [script]",
-    description: "Run a script of read/write/expect/irq/dma/sleep/reset lines in ONE open session (file, or - for stdin)",
+    description: "Run a script of read/write/expect/poll/irq/dma/sleep/reset lines in ONE open session (file, or - for stdin)",
     examples: [
-      "vfio-plat run 9010000.pl031 alarm.vfio",
+      "vfio-plat run 9010000.pl031 examples/pl031-alarm.vfio",
       "echo 'read 0:0xfe0.b 8' | vfio-plat run 9010000.pl031 -",
       "vfio-plat run 9010000.pl031 -e 'irq unmask-fd 0; irq arm 0; irq wait 0; write 0:0x1c 1; irq signal-unmask 0'",
     ],

@@ -1,6 +1,6 @@
 // The README's runnable library example and the demo script must keep working as written.
 import { expect, test } from "bun:test";
-import { REPO } from "../helpers/cli.ts";
+import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
 test("examples/library-example.ts runs: bind, ID, alarm interrupt, unbind", () => {
   const r = Bun.spawnSync([process.execPath, "examples/library-example.ts"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
@@ -67,3 +67,20 @@ test.skipIf(process.getuid?.() !== 0)(
     expect(out).toContain("2c0a0000.dma back on dma-pl330");
   },
 );
+
+test("examples/pl031-alarm.vfio runs: the PL031 alarm test written with register names", () => {
+  const state = tempSimState();
+  try {
+    const env = simEnv(state.dir);
+    expect(runCli(["bind", "9010000.pl031"], { env }).code).toBe(0);
+    const r = runCli(["run", "9010000.pl031", "examples/pl031-alarm.vfio"], { env });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/RTCMR <- 0x[0-9a-f]{8}/);
+    expect(r.stdout).toContain("irq 0: count 1");
+    expect(r.stdout).toContain("RTCRIS.RTCRIS = 0x1 as expected");
+    expect(r.stdout).toContain("RTCMIS = 0x00000000 as expected");
+  } finally {
+    state.dispose();
+  }
+}, 60_000);

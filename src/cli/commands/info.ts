@@ -2,7 +2,8 @@
 // flagged MMAP could really be mapped (lsuio -m: trust, but try). A vfio-pci device's fixed indexes are named (BAR0-5,
 // ROM, CONFIG, VGA; INTx, MSI, MSI-X, ERR, REQ), and an index the kernel refuses to describe (VGA on a function that
 // is no VGA device, ERR on one without PCIe: EINVAL) is shown as unavailable, with why, instead of failing the
-// command; a region of size 0 or an interrupt of count 0 is marked as not implemented.
+// command; a region of size 0 or an interrupt of count 0 is marked as not implemented. The register map the device
+// gets (for names in read, write, poll, expect and run) is shown with why it applies.
 import { VFIO_PCI_IRQ_NAMES, flagNames } from "../../vfio/abi/constants.ts";
 import { UnsupportedError } from "../../vfio/errors.ts";
 import { irqUnavailableReason, type Irq } from "../../vfio/irq.ts";
@@ -16,9 +17,12 @@ import { hex } from "../output/hex.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { formatTable } from "../output/table.ts";
+import type { OptionsOf } from "../command-options.ts";
+import { deviceMap, mapSourceWords } from "../named-address.ts";
 
-export async function run(ctx: CliContext, args: string[]): Promise<number> {
-  const { dev, session } = await openCliDevice(ctx, args[0]!);
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"info">): Promise<number> {
+  const { b, dev, session } = await openCliDevice(ctx, args[0]!);
+  const dm = deviceMap(b, dev.name, options.regs);
   const device = session.device;
   const info = device.info();
   const pci = info.api === "vfio-pci";
@@ -82,6 +86,7 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
             : { index: e.index, ...(pci ? { name: e.name ?? null } : {}), count: null, flags: [], trigger: null, error: e.error, unavailable: e.reason },
         ),
         ...(pl330 ? { pl330 } : {}),
+        register_map: dm ? { name: dm.map.name, registers: dm.map.registers.length, source: dm.source } : null,
       }),
     );
     return 0;
@@ -122,6 +127,11 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   );
   out.push(...formatTable(irqRows));
   if (pl330) out.push(...pl330SummaryLines(pl330));
+  out.push(
+    dm
+      ? `  register map: ${dm.map.name} (${dm.map.registers.length} registers), ${mapSourceWords(dm.source)}`
+      : "  register map: none (registers by offset only; --regs FILE gives names)",
+  );
   if (iommu) {
     const sizes = iommu.pageSizes === undefined ? `IOVA alignment ${sizeName(iommu.alignment)}` : `page sizes ${pageSizeNames(iommu.pageSizes)} (0x${iommu.pageSizes.toString(16)})`;
     const ranges = iommu.ranges?.map((r) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(", ") ?? "not reported";

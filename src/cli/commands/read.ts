@@ -1,31 +1,42 @@
-// `vfio-plat read DEVICE [REGION:]OFFSET[.w] [COUNT]`: one register, printed zero-padded to its width, or COUNT
-// registers as a memtool-style dump. Each register is read exactly once (read-to-clear registers stay honest). A long
-// dump shows progress on stderr when that is a terminal (never in a pipe or with --json), and a signal stops it between
-// two chunks (exit 130/143/129, nothing printed).
+// `vfio-plat read DEVICE ADDRESS [COUNT]`: ADDRESS is `[REGION:]OFFSET[.w]` or a register name from the device's map
+// (REG, REG.FIELD); one register is printed zero-padded to its width (a field as its value), --decode adds every
+// field with its meaning, COUNT gives a memtool-style dump. Each register is read exactly once, and a dump skips the
+// map's read-to-clear registers unless --read-clear (a name asks for one, so it is read). A long dump shows progress
+// on a terminal, and a signal stops it between two chunks (exit 130/143/129, nothing printed).
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
-import { openCliDevice } from "../device-session.ts";
+import { findDevice, openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
 import { byteSwap } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
-import { writeStdout } from "../output/stdio.ts";
-import { parseAccess } from "../parse/access.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
 import type { Region } from "../../vfio/region.ts";
 import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
-import { readRegisters } from "../read-registers.ts";
+import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
+import { deviceMap, isNamed, parseAddress, readClearIn, registerAt, resolveTarget } from "../named-address.ts";
+import { decodeJson, decodeLines } from "../output/register-words.ts";
+import { readTarget, targetHex, targetLabel } from "../target-io.ts";
+import type { RegisterSpec } from "../../registers/register-map.ts";
 
 /**
- * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps. A signal stops the
- * dump before the next chunk.
+ * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps; the accesses in
+ * `skip` are not made (their values stay 0). A signal stops the dump before the next chunk.
  * @throws UsageError (range), InterruptedError
  */
-async function readWithProgress(ctx: CliContext, region: Region, offset: number, width: Width, count: number): Promise<bigint[]> {
+async function readWithProgress(
+  ctx: CliContext,
+  region: Region,
+  offset: number,
+  width: Width,
+  count: number,
+  skip: ReadonlyMap<number, unknown>,
+): Promise<bigint[]> {
   checkRegister(region, offset + (count - 1) * width, width); // a range error shows no progress line first
 
   const progress = startProgress({
@@ -35,21 +46,73 @@ async function readWithProgress(ctx: CliContext, region: Region, offset: number,
     enabled: !ctx.json,
   });
   ctx.onCleanup(() => progress.end());
-  const values = await readRegisters(region, offset, width, count, ctx.abort.signal, (done) => progress.update(done));
+  const values = await readRegistersSkipping(region, offset, width, count, skip, ctx.abort.signal, (done) => progress.update(done));
   progress.end();
   return values;
 }
 
+/** The skipped registers, once each, in words: "UARTDR at 0x0". */
+function skippedWords(skip: ReadonlyMap<number, RegisterSpec>): string {
+  const regs = [...new Set(skip.values())];
+  return regs.map((r) => `${r.name} at 0x${r.offset.toString(16)}`).join(", ");
+}
+
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"read">): Promise<number> {
   const [deviceSpec, addr, countText] = args;
-  if (addr === undefined) throw new UsageError("read needs an address", "vfio-plat read DEVICE [REGION:]OFFSET[.b|.w|.l|.q] [COUNT]");
-  const access = parseAccess(addr, options.width);
+  if (addr === undefined) throw new UsageError("read needs an address", "vfio-plat read DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME [COUNT]");
+  const ref = parseAddress(addr, options.width);
   const count = countText === undefined ? undefined : parseCount(countText, "count", { min: 1n, max: 1n << 20n });
+  if (count !== undefined && options.decode) throw new UsageError("--decode shows one register: leave out COUNT", "vfio-plat read DEVICE NAME --decode");
+  // The map is needed for a name, --decode, or to know which registers a dump must not clear.
+  const needMap = isNamed(ref) || options.decode === true || count !== undefined || options.regs !== undefined;
+  const { b, dev } = await findDevice(ctx, deviceSpec!);
+  const dm = needMap ? deviceMap(b, dev.name, options.regs) : undefined;
+  const target = resolveTarget(ref, dm, dev.name);
+  if (target.field && count !== undefined) throw new UsageError(`a dump starts at a register, not a field: leave out COUNT or .${target.field.name}`);
   const { session } = await openCliDevice(ctx, deviceSpec!);
+  const access = target.access;
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
-  const values = await readWithProgress(ctx, region, offset, access.width, count ?? 1);
   const swap = options.swap === true;
+
+  if (count === undefined) {
+    checkRegister(region, offset, access.width);
+    const { raw, value } = readTarget(session.device, target);
+    const register = target.register ?? (options.decode ? registerAt(dm, region.index, access.offset, access.width) : undefined);
+    if (options.decode && register === undefined) {
+      throw new UsageError(
+        `no register of ${dm ? `map ${dm.map.name}` : "a register map"} is at ${targetLabel(target, region.index)}`,
+        dm ? `\`vfio-plat info ${dev.name}\` names the map; use a register name` : "give a map with --regs FILE",
+      );
+    }
+    if (ctx.json) {
+      writeStdout(
+        jsonDocument({
+          device: session.device.name,
+          region: region.index,
+          offset: `0x${offset.toString(16)}`,
+          width: access.width * 8,
+          ...(target.register ? { register: target.register.name } : register ? { register: register.name } : {}),
+          ...(target.field ? { field: target.field.name, value: `0x${value.toString(16)}` } : {}),
+          values: [jsonRegister(swap ? byteSwap(raw, access.width) : raw, access.width)],
+          ...(options.decode && register ? { fields: decodeJson(register, raw) } : {}),
+        }),
+      );
+      return 0;
+    }
+    const shown = target.field ? targetHex(target, value) : hex(swap ? byteSwap(raw, access.width) : raw, access.width);
+    if (!options.decode) {
+      writeStdout(`${shown}\n`);
+      return 0;
+    }
+    writeStdout(`${register!.name} = ${hex(raw, access.width)}\n${decodeLines(register!, raw).join("\n")}\n`);
+    return 0;
+  }
+
+  const skip = options.readClear ? new Map<number, RegisterSpec>() : readClearIn(dm, region.index, access.offset, access.width, count);
+  const values = await readWithProgress(ctx, region, offset, access.width, count, skip);
+  // Said on stderr so the dump itself stays as before; the skipped cells show as dashes.
+  if (skip.size) writeStderr(`vfio-plat: not read (read-to-clear): ${skippedWords(skip)} — --read-clear reads them too\n`);
   if (ctx.json) {
     writeStdout(
       jsonDocument(
@@ -58,18 +121,15 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
           region: region.index,
           offset: `0x${offset.toString(16)}`,
           width: access.width * 8,
-          values: values.map((v) => jsonRegister(swap ? byteSwap(v, access.width) : v, access.width)),
+          values: values.map((v, i) => (skip.has(i) ? null : jsonRegister(swap ? byteSwap(v, access.width) : v, access.width))),
+          ...(skip.size ? { skipped: [...new Set(skip.values())].map((r) => r.name) } : {}),
         },
         (v) => jsonRegister(v, access.width),
       ),
     );
     return 0;
   }
-  if (count === undefined) {
-    writeStdout(`${hex(swap ? byteSwap(values[0]!, access.width) : values[0]!, access.width)}\n`);
-  } else {
-    const lines = formatHexdump(values, { width: access.width, start: access.offset, swap });
-    writeStdout(`${lines.join("\n")}\n`);
-  }
+  const lines = formatHexdump(values, { width: access.width, start: access.offset, swap, hidden: new Set(skip.keys()) });
+  writeStdout(`${lines.join("\n")}\n`);
   return 0;
 }

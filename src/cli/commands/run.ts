@@ -12,6 +12,8 @@ import { writeStdout } from "../output/stdio.ts";
 import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts";
 import { parseScript } from "../script/parse-script.ts";
 import { runScript, type ScriptProgress } from "../script/run-script.ts";
+import { resolveScriptNames, scriptUsesNames } from "../script/resolve-names.ts";
+import { deviceMap } from "../named-address.ts";
 import { strerror } from "../../boundary/errno.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 
@@ -56,7 +58,11 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
     throw new UsageError(`the script from ${from} has no steps (only blank lines and comments)`, "give at least one step, e.g. -e 'read 0:0x0'");
   }
   checkScriptFlow(lines);
-  const { b, session } = await openCliDevice(ctx, deviceSpec!);
+  const { b, dev, session } = await openCliDevice(ctx, deviceSpec!);
+  // The map names registers, and tells a dump which registers it must not read (unless --read-clear).
+  const hasDump = lines.some(({ step }) => step.op === "read" && step.count !== undefined);
+  const dm = scriptUsesNames(lines) || options.regs !== undefined || (hasDump && !options.readClear) ? deviceMap(b, dev.name, options.regs) : undefined;
+  resolveScriptNames(lines, dm, dev.name);
   checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;
   jl?.line({ type: "start", device: session.device.name, steps: lines.length });
@@ -73,6 +79,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
       ctx.abort.signal,
       { b, space: session.dma },
       progress,
+      { ...(dm ? { map: dm.map } : {}), force: options.force === true, readClear: options.readClear === true },
     );
   } catch (caught) {
     const e = interruptedOf(caught);

@@ -1,18 +1,25 @@
-// `vfio-plat write DEVICE [REGION:]OFFSET[.w] VALUE[:MASK]`: one register write, silent like busybox devmem.
-// VALUE:MASK reads the register once and writes (old & ~MASK) | (VALUE & MASK); --readback reads it again and
-// fails with exit 8 when the bits differ; --dry-run prints the accesses and touches nothing.
+// `vfio-plat write DEVICE ADDRESS VALUE[:MASK]`: one register write, silent like busybox devmem. ADDRESS is
+// `[REGION:]OFFSET[.w]` or a name from the device's register map; REG.FIELD writes only that field (read-modify-write,
+// VALUE in field units) and a read-only register or field is refused unless --force. VALUE:MASK reads the register
+// once and writes (old & ~MASK) | (VALUE & MASK); --readback reads it again and fails with exit 8 when the bits
+// differ; --dry-run prints the accesses and touches nothing.
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
-import { parseAccess, type Access } from "../parse/access.ts";
-import { applyMask, parseWriteValue } from "../parse/value.ts";
+import type { Access } from "../parse/access.ts";
+import { parseWriteValue } from "../parse/value.ts";
 import { regionOf } from "../resolve-access.ts";
 import { VerifyError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
-import { checkRegister, readRegister, writeRegister } from "../register-io.ts";
+import { checkRegister } from "../register-io.ts";
+import { deviceMap, isNamed, parseAddress, resolveTarget } from "../named-address.ts";
+import { parseTargetValue, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { ReadOnlyRegisterError } from "../../registers/errors.ts";
+import { fieldMax } from "../../registers/fields.ts";
+import { effectiveAccess } from "../../registers/named-registers.ts";
 
 function label(regionIndex: number | string, offset: bigint, width: number): string {
   const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[width];
@@ -35,30 +42,48 @@ async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigi
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"write">): Promise<number> {
   const [deviceSpec, addr, valueText] = args;
   if (addr === undefined || valueText === undefined) {
-    throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q] VALUE[:MASK]");
+    throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME VALUE[:MASK]");
   }
-  const access = parseAccess(addr, options.width);
-  const { value, mask } = parseWriteValue(valueText, access.width);
-  if (options.dryRun) return dryRun(ctx, deviceSpec!, access, value, mask);
+  const ref = parseAddress(addr, options.width);
+  if (!isNamed(ref) && options.regs === undefined) {
+    // An offset write needs no map: parse the value before the device is looked up, as always.
+    const { value, mask } = parseWriteValue(valueText, ref.access.width);
+    if (options.dryRun) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
+  }
+  const { b, dev } = await findDevice(ctx, deviceSpec!);
+  const dm = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
+  const target = resolveTarget(ref, dm, dev.name);
+  const access = target.access;
+  const { value, mask } = target.field ? parseTargetValue(target, valueText) : parseWriteValue(valueText, access.width);
+  if (target.register) {
+    const acc = effectiveAccess(target.register, target.field);
+    if (acc === "RO" && !options.force) throw new ReadOnlyRegisterError(target.register.name, acc, target.field?.name);
+    // Reading a write-only register gives nothing the write put there: a readback would always "fail".
+    if (options.readback && target.register.access === "WO") {
+      throw new UsageError(`${target.register.name} is write-only (WO): a readback cannot show what was written`, "leave out --readback");
+    }
+  }
+  if (options.dryRun) {
+    if (!target.field) return dryRun(ctx, deviceSpec!, access, value, mask);
+    // A field write is a read-modify-write of its register, the field's bits as the mask.
+    const f = target.field;
+    return dryRun(ctx, deviceSpec!, access, value << BigInt(f.lsb), (mask ?? fieldMax(f)) << BigInt(f.lsb));
+  }
 
   const { session } = await openCliDevice(ctx, deviceSpec!);
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   checkRegister(region, offset, access.width);
-  let old: bigint | undefined;
-  let written = value;
-  if (mask !== undefined) {
-    old = readRegister(region, offset, access.width);
-    written = applyMask(old, value, mask);
-  }
-  writeRegister(region, offset, access.width, written);
+  const { written, previous: old } = writeTarget(session.device, dm?.map, target, value, mask, options.force === true);
   let readback: bigint | undefined;
   if (options.readback) {
-    readback = readRegister(region, offset, access.width);
-    const bits = mask ?? (1n << BigInt(access.width * 8)) - 1n;
-    if ((readback & bits) !== (written & bits)) {
+    const got = readTarget(session.device, target);
+    readback = got.raw;
+    const want = target.field ? value : written!;
+    const bits = target.field ? (mask ?? fieldMax(target.field)) : (mask ?? (1n << BigInt(access.width * 8)) - 1n);
+    if ((got.value & bits) !== (want & bits)) {
       throw new VerifyError(
-        `readback of ${label(region.index, access.offset, access.width)} is ${hex(readback, access.width)}, wrote ${hex(written, access.width)} (MISMATCH)`,
+        `readback of ${targetLabel(target, region.index)} is ${targetHex(target, got.value)}, wrote ${targetHex(target, want)} (MISMATCH)`,
       );
     }
   }
@@ -69,13 +94,16 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
         region: region.index,
         offset: `0x${offset.toString(16)}`,
         width: access.width * 8,
-        written: jsonRegister(written, access.width),
+        ...(target.register ? { register: target.register.name } : {}),
+        ...(target.field ? { field: target.field.name, value: `0x${value.toString(16)}` } : {}),
+        written: written === undefined ? null : jsonRegister(written, access.width),
         previous: old === undefined ? null : jsonRegister(old, access.width),
         readback: readback === undefined ? null : jsonRegister(readback, access.width),
       }),
     );
   } else if (readback !== undefined) {
-    writeStdout(`${hex(written, access.width)} written, readback ${hex(readback, access.width)} matched\n`);
+    const shown = target.field ? `${target.name} = ${targetHex(target, value)}` : hex(written!, access.width);
+    writeStdout(`${shown} written, readback ${hex(readback, access.width)} matched\n`);
   }
   return 0;
 }

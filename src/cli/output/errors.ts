@@ -1,6 +1,7 @@
 // The ONE mapping from an error to what the user sees: exit code, a one-line message
 // (`vfio-plat: <what>: <reason> (<CODE>) — <fix>`), a hint keyed by errno and context, and the JSON error line.
 // The exit codes themselves are the one table in exit-codes.ts.
+import { RegisterMapFileError } from "../../registers/errors.ts";
 import { strerror } from "../../boundary/errno.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { BusyError, DeviceNotFoundError, InvalidArgumentError, PagemapHiddenError, TimeoutError, UnsupportedError, VerifyError, VfioError } from "../../vfio/errors.ts";
@@ -193,6 +194,7 @@ function classify(e: unknown): { exit: number; code: string; hint?: string } | u
           : "fix the file or pick another board (docs/boards.md)";
     return { exit: EXIT.USAGE, code: "USAGE", hint };
   }
+  if (e instanceof RegisterMapFileError) return { exit: EXIT.USAGE, code: "USAGE", hint: "docs/register-maps.md describes the map file format" };
   if (e instanceof BoardIommuError) return { exit: EXIT.USAGE, code: "USAGE", hint: "every device's iommu must name one of the board's smmus, with its stream IDs" };
   if (e instanceof DeviceNotFoundError) {
     return { exit: EXIT.NOT_FOUND, code: "NOT_FOUND", hint: "see vfio-plat list for device names" };

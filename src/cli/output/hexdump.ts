@@ -11,6 +11,8 @@ interface HexdumpOptions {
   start?: bigint;
   /** memtool -x: show each value byte-swapped (big-endian IP blocks). The ASCII column keeps bus byte order. */
   swap?: boolean;
+  /** Indexes of values that were not read (a dump skips read-to-clear registers): shown as dashes, ASCII as spaces. */
+  hidden?: ReadonlySet<number>;
 }
 
 const BYTES_PER_LINE = 16;
@@ -44,10 +46,13 @@ export function formatHexdump(values: readonly bigint[], opts: HexdumpOptions): 
   for (let i = 0; i < values.length; i += perLine) {
     const chunk = values.slice(i, i + perLine);
     const offset = start + BigInt(i * width);
-    const cells = chunk.map((v) => hexDigits(swap ? byteSwap(v, width) : v, width));
+    const hidden = opts.hidden;
+    const cells = chunk.map((v, k) => (hidden?.has(i + k) ? "-".repeat(width * 2) : hexDigits(swap ? byteSwap(v, width) : v, width)));
     const missing = perLine - chunk.length;
     const pad = " ".repeat(missing * (width * 2 + 1));
-    lines.push(`${offset.toString(16).padStart(8, "0")}: ${cells.join(" ")}${pad}  ${ascii(valuesToBytes(chunk, width))}`);
+    let text = ascii(valuesToBytes(chunk, width));
+    if (hidden?.size) text = [...text].map((c, k) => (hidden.has(i + Math.floor(k / width)) ? " " : c)).join("");
+    lines.push(`${offset.toString(16).padStart(8, "0")}: ${cells.join(" ")}${pad}  ${text}`);
   }
   return lines;
 }

@@ -23,6 +23,7 @@ import type { Pinning } from "../../vfio/dma-buffer.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
+import { ReadOnlyRegisterError, UnknownRegisterError } from "../../registers/errors.ts";
 
 /** The advice for `e` when it is a library refusal with facts, else undefined. */
 export function refusalHint(e: unknown): string | undefined {
@@ -35,6 +36,8 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof PagemapHiddenError) return "run as root (CAP_SYS_ADMIN reads physical addresses from /proc/self/pagemap)";
   if (e instanceof PhysicallyDiscontiguousError) return contiguityHint(e.refusal.size, e.refusal.hugePageSize);
   if (e instanceof PageNotResidentError) return "pinned memory should stay resident: check RLIMIT_MEMLOCK (ulimit -l) and memory pressure";
+  if (e instanceof UnknownRegisterError) return unknownRegisterHint(e);
+  if (e instanceof ReadOnlyRegisterError) return "pass --force to write it anyway (the map may be wrong, or the device may ignore the write)";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;
 }
@@ -99,4 +102,13 @@ export function pinningWarning(p: Pinning | undefined): string | undefined {
       ? "the kernel has no huge pages (CONFIG_HUGETLBFS)"
       : `the huge page pool is short${p.why.needed !== undefined ? ` (${p.why.free ?? 0} of ${p.why.needed} ${p.why.hugePageSize}-byte pages free)` : ""}`;
   return `DMA buffer in locked small pages, which the kernel may still migrate under a running DMA: ${why}; reserve huge pages (echo N > /proc/sys/vm/nr_hugepages)`;
+}
+
+/** An unknown register or field: the closest names, else where the names are listed. */
+function unknownRegisterHint(e: UnknownRegisterError): string {
+  const s = e.suggestions;
+  if (s.length) return `did you mean ${s.length === 1 ? s[0] : `${s.slice(0, -1).join(", ")} or ${s[s.length - 1]}`}?`;
+  return e.register !== undefined
+    ? `\`vfio-plat read DEVICE ${e.register} --decode\` lists its fields`
+    : `the names are in map ${e.map} (docs/register-maps.md); or give an offset`;
 }

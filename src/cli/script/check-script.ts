@@ -21,7 +21,7 @@ function atLine(line: number, fn: () => void): void {
 }
 
 function variablesRead(step: Step): string[] {
-  if ((step.op === "write" || step.op === "expect") && "variable" in step.value) return [step.value.variable];
+  if ((step.op === "write" || step.op === "expect" || step.op === "poll") && "variable" in step.value) return [step.value.variable];
   return [];
 }
 
@@ -123,7 +123,8 @@ export function checkScriptOnDevice(device: Device, lines: readonly ScriptLine[]
       switch (step.op) {
         case "read":
         case "write":
-        case "expect": {
+        case "expect":
+        case "poll": {
           const region = regionOf(device, step.access);
           const count = step.op === "read" ? (step.count ?? 1) : 1;
           const offset = Number(step.access.offset);

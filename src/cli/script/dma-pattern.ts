@@ -2,7 +2,7 @@
 // copies. Every pattern is a pure function of the byte's position: incrementing is the position's low byte; random
 // with seed S is Marsaglia's xorshift32 (shifts 13, 17, 5) started from S (0 starts from 0x9e3779b9), each step giving
 // 4 bytes low byte first, so the same seed gives the same bytes on every machine and run. `run` names the seed
-// (random:SEED); dma-test's plain `random` takes a fresh seed from the CSPRNG per copy. Big buffers are filled and
+// (random:SEED); `bytes:36,00` repeats the bytes given, in order (a tiny PL330 program, a header); dma-test's plain `random` takes a fresh seed from the CSPRNG per copy. Big buffers are filled and
 // checked in chunks, so a signal stops a fill or a check between two of them.
 import type { DmaPattern } from "./parse-script.ts";
 
@@ -13,6 +13,8 @@ export function patternName(p: DmaPattern): string {
       return `0x${p.value.toString(16).padStart(2, "0")}`;
     case "random":
       return `random:${p.seed}`;
+    case "bytes":
+      return `bytes:${p.bytes.map((b) => b.toString(16).padStart(2, "0")).join(",")}`;
     default:
       return p.kind;
   }
@@ -75,6 +77,9 @@ export class PatternStream {
       }
       case "random":
         this.x = fillRandom(out, start, this.x);
+        return;
+      case "bytes":
+        for (let i = 0; i < out.length; i++) out[i] = p.bytes[(start + i) % p.bytes.length]!;
         return;
     }
   }

@@ -6,10 +6,11 @@
 // fill it, let the device work, check it.
 import { InvalidArgumentError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
-import { parseAccess, type Access, type Width } from "../parse/access.ts";
+import type { Access, Width } from "../parse/access.ts";
 import { parseCount, parseNumber, parseSize, parseU32 } from "../parse/numbers.ts";
 import { parsePeriod } from "../parse/periods.ts";
 import { checkFits, parseMask, parseWriteValue } from "../parse/value.ts";
+import { parseAddress, type Target } from "../named-address.ts";
 
 /** Byte patterns for `dma fill` and `dma expect`. */
 export type DmaPattern =
@@ -17,7 +18,8 @@ export type DmaPattern =
   | { kind: "zeros" }
   | { kind: "ones" }
   | { kind: "byte"; value: number }
-  | { kind: "random"; seed: number };
+  | { kind: "random"; seed: number }
+  | { kind: "bytes"; bytes: number[] };
 
 /** Who may do what with a mapped buffer: the device reads it, writes it, or both. */
 type DmaPerm = "read" | "write" | "rw";
@@ -25,10 +27,28 @@ type DmaPerm = "read" | "write" | "rw";
 /** A value written by the script: a literal, or a variable captured by `read ... as NAME` plus an offset. */
 export type ValueExpr = { literal: bigint } | { variable: string; add: bigint; /** as written: "$x+0x10" */ text: string };
 
+/**
+ * A register step's address: `access` as parsed for an offset; for a register NAME, `name` and (until the device's map
+ * resolves it, script/resolve-names.ts) a placeholder access, then `target` with the register's own access.
+ */
+interface Addressed {
+  access: Access;
+  name?: string;
+  target?: Target;
+}
+
+/** A value step on a name keeps the text until the map gives the width (or the field) it is checked against. */
+interface Valued {
+  value: ValueExpr;
+  mask?: bigint;
+  valueText?: string;
+}
+
 export type Step =
-  | { op: "read"; access: Access; count?: number; as?: string }
-  | { op: "write"; access: Access; value: ValueExpr; mask?: bigint }
-  | { op: "expect"; access: Access; value: ValueExpr; mask?: bigint }
+  | ({ op: "read"; count?: number; as?: string } & Addressed)
+  | ({ op: "write" } & Addressed & Valued)
+  | ({ op: "expect" } & Addressed & Valued)
+  | ({ op: "poll"; timeoutMs: number; intervalMs: number } & Addressed & Valued)
   | { op: "irq"; action: IrqAction; index: number; timeoutMs?: number }
   /** `irq unmask-fd|mask-fd INDEX [off]`: install (or with `off` remove) an eventfd the kernel unmasks/masks on. */
   | { op: "irq-virqfd"; action: "mask" | "unmask"; index: number; off: boolean }
@@ -50,6 +70,25 @@ export interface ScriptLine {
   step: Step;
 }
 
+/** Default wait for `poll` without a timeout, as the `poll` command's. */
+export const DEFAULT_POLL_MS = 10_000;
+/** Time between two reads of a `poll` step without an interval, as the `poll` command's. */
+export const DEFAULT_POLL_INTERVAL_MS = 10;
+
+/** An address: an offset access, or a name with a placeholder access until the map resolves it. */
+function parseScriptAddress(text: string): Addressed {
+  const ref = parseAddress(text);
+  return "access" in ref ? { access: ref.access } : { access: { offset: 0n, width: 4, widthFrom: "default" }, name: ref.name };
+}
+
+/** An address and VALUE[:MASK]: a name's value is parsed once its register (or field) is known. */
+function parseAddressValue(addr: string, valueText: string): Addressed & Valued {
+  const a = parseScriptAddress(addr);
+  // A variable is known now (the flow check looks for it); its sum is checked against the register at resolve time.
+  if (a.name !== undefined) return { ...a, value: valueText.startsWith("$") ? parseValueMask(valueText, 8).value : { literal: 0n }, valueText };
+  return { ...a, ...parseValueMask(valueText, a.access.width) };
+}
+
 /** Default wait for `irq wait` without a timeout: a script must never hang forever. */
 export const DEFAULT_IRQ_WAIT_MS = 10_000;
 
@@ -58,7 +97,7 @@ export const DEFAULT_IRQ_WAIT_MS = 10_000;
  * parser (fits the width, no zero mask, no value bits outside the mask); `$NAME[+|-N][:MASK]` checks what it can now
  * (the mask, and an N that alone cannot fit) and leaves the sum to run time, when the variable is known.
  */
-function parseValueMask(text: string, width: Width): { value: ValueExpr; mask?: bigint } {
+export function parseValueMask(text: string, width: Width): { value: ValueExpr; mask?: bigint } {
   if (!text.startsWith("$")) {
     const { value, mask } = parseWriteValue(text, width);
     return mask === undefined ? { value: { literal: value } } : { value: { literal: value }, mask };
@@ -75,17 +114,19 @@ function parseValueMask(text: string, width: Width): { value: ValueExpr; mask?: 
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DMA_USAGE = "dma map NAME SIZE [read|write|rw] [at IOVA] | dma fill NAME PATTERN | dma expect NAME PATTERN [OFFSET LENGTH] | dma unmap NAME";
-const PATTERN_FORMS = "incrementing, zeros, ones, random:SEED or a byte 0xNN";
+const PATTERN_FORMS = "incrementing, zeros, ones, random:SEED, a byte 0xNN or bytes repeated in order, bytes:36,00 (hex)";
 
 /** Largest buffer `dma map` takes: enough for any register-programmed test transfer, small enough to never surprise. */
 const DMA_MAP_MAX = 1 << 30;
 
-/** Parse a byte pattern: incrementing | zeros | ones | random:SEED | 0xNN. @throws UsageError */
+/** Parse a byte pattern: incrementing | zeros | ones | random:SEED | 0xNN | bytes:HH,HH,... (1 to 64). @throws UsageError */
 export function parsePattern(text: string): DmaPattern {
   if (text === "incrementing" || text === "zeros" || text === "ones") return { kind: text };
   const r = /^random:(.+)$/.exec(text);
   if (r) return { kind: "random", seed: parseU32(r[1]!, "random seed") };
   if (/^0x[0-9a-f]{1,2}$/i.test(text)) return { kind: "byte", value: parseInt(text.slice(2), 16) };
+  const b = /^bytes:([0-9a-f]{1,2}(?:,[0-9a-f]{1,2}){0,63})$/i.exec(text);
+  if (b) return { kind: "bytes", bytes: b[1]!.split(",").map((x) => parseInt(x, 16)) };
   throw new UsageError(`unknown pattern '${text}'`, `a pattern is ${PATTERN_FORMS}`);
 }
 
@@ -166,8 +207,8 @@ function parseStep(words: string[]): Step {
   const [verb, ...rest] = words;
   switch (verb) {
     case "read": {
-      if (rest.length < 1) throw new UsageError("read needs an address", "read [REGION:]OFFSET[.w] [COUNT] [as NAME]");
-      const access = parseAccess(rest[0]!);
+      if (rest.length < 1) throw new UsageError("read needs an address", "read [REGION:]OFFSET[.w]|REG[.FIELD] [COUNT] [as NAME]");
+      const addressed = parseScriptAddress(rest[0]!);
       let i = 1;
       let count: number | undefined;
       if (rest[i] !== undefined && rest[i] !== "as") count = parseCount(rest[i++]!, "count", { min: 1n, max: 1n << 20n });
@@ -179,13 +220,19 @@ function parseStep(words: string[]): Step {
         i += 2;
       }
       if (i !== rest.length) throw new UsageError(`unexpected '${rest[i]}'`);
-      return { op: "read", access, ...(count !== undefined ? { count } : {}), ...(as ? { as } : {}) };
+      return { op: "read", ...addressed, ...(count !== undefined ? { count } : {}), ...(as ? { as } : {}) };
     }
     case "write":
     case "expect": {
-      if (rest.length !== 2) throw new UsageError(`${verb} needs an address and a value`, `${verb} [REGION:]OFFSET[.w] VALUE[:MASK]`);
-      const access = parseAccess(rest[0]!);
-      return { op: verb, access, ...parseValueMask(rest[1]!, access.width) };
+      if (rest.length !== 2) throw new UsageError(`${verb} needs an address and a value`, `${verb} [REGION:]OFFSET[.w]|REG[.FIELD] VALUE[:MASK]`);
+      return { op: verb, ...parseAddressValue(rest[0]!, rest[1]!) };
+    }
+    case "poll": {
+      const usage = "poll [REGION:]OFFSET[.w]|REG[.FIELD] VALUE[:MASK] [TIMEOUT [INTERVAL]]";
+      if (rest.length < 2 || rest.length > 4) throw new UsageError("poll needs an address and a value", usage);
+      const timeoutMs = rest[2] === undefined ? DEFAULT_POLL_MS : parsePeriod(rest[2], "poll timeout");
+      const intervalMs = rest[3] === undefined ? DEFAULT_POLL_INTERVAL_MS : parsePeriod(rest[3], "poll interval", { allowZero: false });
+      return { op: "poll", ...parseAddressValue(rest[0]!, rest[1]!), timeoutMs, intervalMs };
     }
     case "irq":
       return parseIrq(rest);
@@ -198,7 +245,7 @@ function parseStep(words: string[]): Step {
     case "dma":
       return parseDma(rest);
     default:
-      throw new UsageError(`unknown verb '${verb}'`, "verbs: read, write, expect, irq, sleep, reset, dma");
+      throw new UsageError(`unknown verb '${verb}'`, "verbs: read, write, expect, poll, irq, sleep, reset, dma");
   }
 }
 

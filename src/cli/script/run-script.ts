@@ -20,13 +20,17 @@ import { widthName, type Access, type Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
-import { readRegisters } from "../read-registers.ts";
+import { readRegistersSkipping } from "../read-registers.ts";
+import { readClearIn } from "../named-address.ts";
 import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
 import { readRegister, writeRegister } from "../register-io.ts";
 import { pinningWarning } from "../output/library-words.ts";
 import { pinningNotice } from "../output/notices.ts";
 import { writeStderr } from "../output/stdio.ts";
+import type { RegisterMap, RegisterSpec } from "../../registers/register-map.ts";
+import { readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { expectTarget, pollTarget } from "../poll-register.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -91,6 +95,14 @@ interface ScriptResources {
   virqfds: Map<string, VirqfdHandle>;
 }
 
+/** The device's register map (named steps, dumps that skip read-to-clear registers), and the run's overrides. */
+export interface ScriptRegs {
+  map?: RegisterMap;
+  force?: boolean;
+  /** Let dumps read read-to-clear registers (run --read-clear). */
+  readClear?: boolean;
+}
+
 /** How far a script got: the steps finished (a signal or an error stops it early). */
 export interface ScriptProgress {
   done: number;
@@ -114,11 +126,12 @@ export async function runScript(
   signal: AbortSignal,
   dma?: ScriptDma,
   progress: ScriptProgress = { done: 0 },
+  regs: ScriptRegs = {},
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
   const virqfds = new Map<string, VirqfdHandle>();
   try {
-    await runSteps(device, lines, out, signal, dma, { buffers, virqfds }, progress);
+    await runSteps(device, lines, out, signal, dma, { buffers, virqfds }, progress, regs);
   } finally {
     for (const buf of buffers.values()) buf.release();
     for (const h of virqfds.values()) h.close();
@@ -133,6 +146,7 @@ async function runSteps(
   dma: ScriptDma | undefined,
   { buffers, virqfds }: ScriptResources,
   progress: ScriptProgress,
+  regs: ScriptRegs,
 ): Promise<void> {
   const vars = new Map<string, bigint>();
   const buffer = (name: string): DmaBuffer => {
@@ -166,19 +180,38 @@ async function runSteps(
       switch (step.op) {
         case "read": {
           const region = regionOf(device, step.access);
-          const values = await readRegisters(region, Number(step.access.offset), step.access.width, step.count ?? 1, signal);
+          const t = step.target;
+          if (t && step.count === undefined) {
+            const { value: v } = readTarget(device, t);
+            if (step.as) vars.set(step.as, v);
+            if (out.json) out.record({ type: "read", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: [t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width)] });
+            else out.text(`${t.name} = ${targetHex(t, v)}${step.as ? ` ($${step.as})` : ""}`);
+            break;
+          }
+          // A dump leaves read-to-clear registers unread unless the run was told otherwise (run --read-clear).
+          const skip = step.count === undefined || regs.readClear || !regs.map ? new Map<number, RegisterSpec>() : readClearIn({ map: regs.map }, region.index, step.access.offset, step.access.width, step.count);
+          const values = await readRegistersSkipping(region, Number(step.access.offset), step.access.width, step.count ?? 1, skip, signal);
           if (step.as) vars.set(step.as, values[0]!);
           if (out.json) {
-            out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x) => jsonRegister(x, step.access.width)) });
+            out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x, i) => (skip.has(i) ? null : jsonRegister(x, step.access.width))), ...(skip.size ? { skipped: [...new Set(skip.values())].map((r) => r.name) } : {}) });
           } else if (step.count === undefined) {
             out.text(`${label(region.index, step.access)} = ${hex(values[0]!, step.access.width)}${step.as ? ` ($${step.as})` : ""}`);
           } else {
-            for (const l of formatHexdump(values, { width: step.access.width, start: step.access.offset })) out.text(l);
+            if (skip.size) out.text(`not read (read-to-clear): ${[...new Set(skip.values())].map((r) => r.name).join(", ")}`);
+            for (const l of formatHexdump(values, { width: step.access.width, start: step.access.offset, hidden: new Set(skip.keys()) })) out.text(l);
           }
           break;
         }
         case "write": {
           const region = regionOf(device, step.access);
+          const t = step.target;
+          if (t) {
+            const v = value(step.value, step.access.width, step.mask);
+            writeTarget(device, regs.map, t, v, step.mask, regs.force === true);
+            if (out.json) out.record({ type: "write", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width) });
+            else out.text(`${t.name} <- ${targetHex(t, v)}`);
+            break;
+          }
           const off = Number(step.access.offset);
           let v = value(step.value, step.access.width, step.mask);
           if (step.mask !== undefined) v = applyMask(readRegister(region, off, step.access.width), v, step.mask);
@@ -189,6 +222,13 @@ async function runSteps(
         }
         case "expect": {
           const region = regionOf(device, step.access);
+          const t = step.target;
+          if (t) {
+            const c = expectTarget(device, t, value(step.value, step.access.width, step.mask), step.mask);
+            if (out.json) out.record({ type: "expect", line, name: t.name, ok: true, value: t.field ? `0x${c.value.toString(16)}` : jsonRegister(c.value, step.access.width) });
+            else out.text(`${t.name} = ${targetHex(t, c.value)} as expected`);
+            break;
+          }
           const got = readRegister(region, Number(step.access.offset), step.access.width);
           const mask = step.mask ?? (1n << BigInt(step.access.width * 8)) - 1n;
           const want = value(step.value, step.access.width, step.mask);
@@ -197,6 +237,15 @@ async function runSteps(
           }
           if (out.json) out.record({ type: "expect", line, ok: true, value: jsonRegister(got, step.access.width) });
           else out.text(`${label(region.index, step.access)} = ${hex(got, step.access.width)} as expected`);
+          break;
+        }
+        case "poll": {
+          const t = step.target ?? { access: step.access };
+          const region = regionOf(device, step.access);
+          const r = await pollTarget(device, t, value(step.value, step.access.width, step.mask), step.mask, { timeoutMs: step.timeoutMs, intervalMs: step.intervalMs, signal });
+          const shown = t.field ? `0x${r.value.toString(16)}` : jsonRegister(r.value, step.access.width);
+          if (out.json) out.record({ type: "poll", line, ...(t.name ? { name: t.name } : {}), region: region.index, offset: `0x${step.access.offset.toString(16)}`, value: shown, reads: r.reads });
+          else out.text(`${targetLabel(t, region.index)} = ${targetHex(t, r.value)} after ${r.reads} read${r.reads === 1 ? "" : "s"}`);
           break;
         }
         case "irq": {

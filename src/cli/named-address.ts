@@ -1,0 +1,121 @@
+// Addresses by name on the command line: an address argument is `[REGION:]OFFSET[.w]` as before, or a register name
+// from the device's register map ("RTCDR", "CSR0.CHANNEL_STATUS", matched case-insensitively). This file parses the
+// two forms apart, finds the map a device gets (library registerMapFor, `--regs FILE` first) and turns a name into the
+// region, offset and width the register code needs, keeping the register and field for decoding and field writes.
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { registerMapFor, type MapSource } from "../registers/map-for-device.ts";
+import type { FieldSpec, RegisterMap, RegisterSpec } from "../registers/register-map.ts";
+import { looksLikeName, resolveName } from "../registers/resolve.ts";
+import { isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
+import { UsageError } from "./usage-error.ts";
+
+/** An address as typed: a register name (resolved once the device's map is known) or a parsed offset access. */
+export type AddressRef = { name: string; widthOption?: string | number } | { access: Access };
+
+/** An address resolved against the device: the access, and the register (and field) when it was named or mapped. */
+export interface Target {
+  access: Access;
+  register?: RegisterSpec;
+  field?: FieldSpec;
+  /** The name as the map spells it ("CSR0.CHANNEL_STATUS"), for output; absent for an offset address. */
+  name?: string;
+}
+
+/** A device's map and why it applies. */
+export interface DeviceMap {
+  map: RegisterMap;
+  source: MapSource;
+}
+
+/**
+ * Parse an address argument: a NAME or NAME.FIELD (a word starting with a letter), else `[REGION:]OFFSET[.w]`.
+ * @throws UsageError for a bad offset form or width (a name's width comes from its map, checked at resolve time).
+ */
+export function parseAddress(text: string, widthOption?: string | number): AddressRef {
+  if (looksLikeName(text)) {
+    if (widthOption !== undefined) parseWidthOption(widthOption); // a bad --width is refused before the device is opened
+    return widthOption === undefined ? { name: text } : { name: text, widthOption };
+  }
+  return { access: parseAccess(text, widthOption) };
+}
+
+/** True when `ref` needs the device's register map. */
+export function isNamed(ref: AddressRef): ref is { name: string; widthOption?: string | number } {
+  return "name" in ref;
+}
+
+/**
+ * The register map `device` gets (`regsFile` wins), or undefined when none applies.
+ * @throws RegisterMapFileError for a bad map file
+ */
+export function deviceMap(b: KernelBoundary, device: string, regsFile: string | undefined): DeviceMap | undefined {
+  return registerMapFor(b, device, regsFile !== undefined ? { regsFile } : {});
+}
+
+/** Why a map applies, in words: "built-in, for the device's compatible or PCI ID", "--regs FILE", the board file. */
+export function mapSourceWords(source: MapSource): string {
+  switch (source.kind) {
+    case "builtin":
+      return `built-in map ${source.key}, for the device's compatible or PCI ID`;
+    case "file":
+      return `--regs ${source.path}`;
+    case "board-file":
+      return `named by the board file (${source.path})`;
+  }
+}
+
+/**
+ * Resolve `ref` on `device` with its map `dm`. An offset address is kept as typed; a name becomes its register's
+ * region, offset and width (a `--width` that disagrees with the map is refused).
+ * @throws UsageError when a name is used and the device has no map; UnknownRegisterError for an unknown name
+ */
+export function resolveTarget(ref: AddressRef, dm: DeviceMap | undefined, device: string): Target {
+  if (!isNamed(ref)) return { access: ref.access };
+  if (dm === undefined) {
+    throw new UsageError(
+      `${device} has no register map, so '${ref.name}' names nothing`,
+      "give a map with --regs FILE (docs/register-maps.md), or an offset: [REGION:]OFFSET[.b|.w|.l|.q]",
+    );
+  }
+  const { register, field } = resolveName(dm.map, ref.name);
+  const bytes = register.width / 8;
+  if (!isWidth(bytes)) throw new UsageError(`register ${register.name} is ${register.width} bits wide: no access has that width`);
+  if (ref.widthOption !== undefined) {
+    const w = parseWidthOption(ref.widthOption);
+    if (w !== bytes) {
+      throw new UsageError(
+        `conflicting widths: ${register.name} is ${widthName(bytes)} in map ${dm.map.name} but --width says ${widthName(w)}`,
+        "leave --width out for a named register (or use an offset address)",
+      );
+    }
+  }
+  const access: Access = { region: { index: register.region }, offset: BigInt(register.offset), width: bytes, widthFrom: "option" };
+  const name = field ? `${register.name}.${field.name}` : register.name;
+  return field ? { access, register, field, name } : { access, register, name };
+}
+
+/** The register of `dm` that an offset access hits exactly (same region, offset and width), for --decode. */
+export function registerAt(dm: DeviceMap | undefined, region: number, offset: bigint, width: number): RegisterSpec | undefined {
+  return dm?.map.registers.find((r) => r.region === region && BigInt(r.offset) === offset && r.width === width * 8);
+}
+
+/**
+ * The read-to-clear registers a dump of `count` accesses of `width` bytes from `offset` in `region` would touch, by
+ * access index: a dump must not clear them unless asked.
+ */
+export function readClearIn(dm: Pick<DeviceMap, "map"> | undefined, region: number, offset: bigint, width: number, count: number): Map<number, RegisterSpec> {
+  const out = new Map<number, RegisterSpec>();
+  if (dm === undefined) return out;
+  const start = offset;
+  const end = offset + BigInt(width * count);
+  for (const r of dm.map.registers) {
+    if (r.access !== "RC" || r.region !== region) continue;
+    const rs = BigInt(r.offset);
+    const re = rs + BigInt(r.width / 8);
+    if (re <= start || rs >= end) continue;
+    const first = Number((rs > start ? rs - start : 0n) / BigInt(width));
+    const last = Number(((re < end ? re : end) - start - 1n) / BigInt(width));
+    for (let i = first; i <= last; i++) out.set(i, r);
+  }
+  return out;
+}

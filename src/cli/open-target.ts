@@ -1,0 +1,31 @@
+// The shared start of `poll` and `expect`: DEVICE ADDRESS VALUE[:MASK] checked (the value against the register or
+// field it names) and the device opened, so both commands refuse the same bad input the same way.
+import type { CliContext } from "./context.ts";
+import { findDevice, openCliDevice } from "./device-session.ts";
+import { deviceMap, isNamed, parseAddress, resolveTarget, type Target } from "./named-address.ts";
+import { parseTargetValue } from "./target-io.ts";
+import { UsageError } from "./usage-error.ts";
+import type { Device } from "../vfio/device.ts";
+
+/**
+ * Parse `args` (DEVICE ADDRESS VALUE[:MASK]) for `command`, resolve the address on the device and open it.
+ * @throws UsageError, UnknownRegisterError, device errors
+ */
+export async function openTarget(
+  ctx: CliContext,
+  command: string,
+  args: string[],
+  options: { width?: string | number; regs?: string },
+): Promise<{ device: Device; target: Target; value: bigint; mask?: bigint }> {
+  const [deviceSpec, addr, valueText] = args;
+  if (addr === undefined || valueText === undefined) {
+    throw new UsageError(`${command} needs an address and a value`, `vfio-plat ${command} DEVICE [REGION:]OFFSET[.w]|NAME VALUE[:MASK]`);
+  }
+  const ref = parseAddress(addr, options.width);
+  const { b, dev } = await findDevice(ctx, deviceSpec!);
+  const dm = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
+  const target = resolveTarget(ref, dm, dev.name);
+  const { value, mask } = parseTargetValue(target, valueText);
+  const { session } = await openCliDevice(ctx, deviceSpec!);
+  return { device: session.device, target, value, ...(mask !== undefined ? { mask } : {}) };
+}
