@@ -34,7 +34,7 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof UserModelError) return userModelHint(e);
   if (e instanceof PagemapHiddenError) return "run as root (CAP_SYS_ADMIN reads physical addresses from /proc/self/pagemap)";
   if (e instanceof PhysicallyDiscontiguousError) return contiguityHint(e.refusal.size, e.refusal.hugePageSize);
-  if (e instanceof PageNotResidentError) return "pinned memory should stay resident: check RLIMIT_MEMLOCK (ulimit -l) and memory pressure";
+  if (e instanceof PageNotResidentError) return "the page was reclaimed or never faulted in: look for memory pressure, or a cgroup hugetlb limit (hugetlb.*.max)";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;
 }
