@@ -27,6 +27,7 @@ import { readRegister, writeRegister } from "../register-io.ts";
 import { pinningWarning } from "../output/library-words.ts";
 import { pinningNotice } from "../output/notices.ts";
 import { writeStderr } from "../output/stdio.ts";
+import { QuiesceBeforeFree } from "./quiesce-before-free.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -40,6 +41,8 @@ export interface ScriptOutput {
 interface ScriptDma {
   b: KernelBoundary;
   space: DmaSpace;
+  /** noiommu: told once when a buffer is freed while the device could not be reset (DMA may still be in flight). */
+  inFlightWarning?: (why: string) => void;
 }
 
 function label(regionIndex: number, access: Access): string {
@@ -89,6 +92,8 @@ function explainMapRefusal(
 interface ScriptResources {
   buffers: Map<string, DmaBuffer>;
   virqfds: Map<string, VirqfdHandle>;
+  /** noiommu: reset the device (or warn) before a buffer's pages go back to the kernel. */
+  quiesce: QuiesceBeforeFree;
 }
 
 /** How far a script got: the steps finished (a signal or an error stops it early). */
@@ -117,9 +122,11 @@ export async function runScript(
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
   const virqfds = new Map<string, VirqfdHandle>();
+  const quiesce = new QuiesceBeforeFree(device, dma?.space.noiommu ?? false, dma?.inFlightWarning ?? (() => {}));
   try {
-    await runSteps(device, lines, out, signal, dma, { buffers, virqfds }, progress);
+    await runSteps(device, lines, out, signal, dma, { buffers, virqfds, quiesce }, progress);
   } finally {
+    if (buffers.size > 0) quiesce.beforeFree();
     for (const buf of buffers.values()) buf.release();
     for (const h of virqfds.values()) h.close();
   }
@@ -131,7 +138,7 @@ async function runSteps(
   out: ScriptOutput,
   signal: AbortSignal,
   dma: ScriptDma | undefined,
-  { buffers, virqfds }: ScriptResources,
+  { buffers, virqfds, quiesce }: ScriptResources,
   progress: ScriptProgress,
 ): Promise<void> {
   const vars = new Map<string, bigint>();
@@ -316,6 +323,7 @@ async function runSteps(
         case "dma-unmap": {
           const buf = buffer(step.name);
           buffers.delete(step.name);
+          quiesce.beforeFree();
           buf.release();
           if (out.json) out.record({ type: "dma-unmap", line, name: step.name });
           else out.text(`dma ${step.name}: unmapped (IOVA 0x${buf.iova.toString(16)})`);
