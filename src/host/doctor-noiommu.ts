@@ -3,11 +3,10 @@
 // and the huge page pool that gives physically contiguous DMA buffers (/proc/meminfo, /sys/kernel/mm/hugepages).
 // Each finding names its fix. Everything is read through the boundary, so the simulated board answers the same files.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { TAINTED_PATH, TAINT_USER } from "../vfio/abi/taint.ts";
 import type { Finding } from "./doctor.ts";
 
 export const NOIOMMU_PARAM = "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
-/** TAINT_USER, the 'U' flag vfio adds when it makes a noiommu group. */
-const TAINT_USER = 1 << 6;
 /** CAP_SYS_ADMIN's bit in the CapEff mask. */
 const CAP_SYS_ADMIN = 1n << 21n;
 
@@ -90,7 +89,7 @@ export function checkNoiommu(b: KernelBoundary): Finding[] {
         : { check: "noiommu", status: "info", message: "noiommu mode is off (devices behind an IOMMU do not need it)" },
   );
   if (!on) return out;
-  const tainted = Number(read(b, "/proc/sys/kernel/tainted")?.trim() ?? "NaN");
+  const tainted = Number(read(b, TAINTED_PATH)?.trim() ?? "NaN");
   if (Number.isInteger(tainted)) {
     out.push(
       tainted & TAINT_USER

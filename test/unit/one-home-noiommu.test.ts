@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pagemap from "../../src/vfio/abi/pagemap.ts";
+import * as taint from "../../src/vfio/abi/taint.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const sources = new Map<string, string>();
@@ -27,5 +28,16 @@ describe("pagemap", () => {
     expect(pagemap.PM_SWAP).toBe(0x4000_0000_0000_0000n);
     expect(pagemap.PM_MMAP_EXCLUSIVE).toBe(0x0100_0000_0000_0000n);
     expect(pagemap.PM_PFRAME_MASK).toBe(0x007f_ffff_ffff_ffffn);
+  });
+});
+
+describe("TAINT_USER", () => {
+  test("defined in one file, with the tainted file's path", () => {
+    expect(homes(/TAINT_USER\s*=/)).toEqual(["src/vfio/abi/taint.ts"]);
+    expect(homes(/"\/proc\/sys\/kernel\/tainted"/)).toEqual(["src/vfio/abi/taint.ts"]);
+  });
+  test("bit 6 ('U', 64), as tainted-kernels.rst numbers it", () => {
+    expect(taint.TAINT_USER).toBe(64);
+    expect(taint.TAINTED_PATH).toBe("/proc/sys/kernel/tainted");
   });
 });
