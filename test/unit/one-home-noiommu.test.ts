@@ -41,3 +41,12 @@ describe("TAINT_USER", () => {
     expect(taint.TAINTED_PATH).toBe("/proc/sys/kernel/tainted");
   });
 });
+
+describe("hugetlb pools", () => {
+  test("one HugePagePool type and one pool reader; doctor reads the pools through it", () => {
+    expect(homes(/interface HugePagePool\b/)).toEqual(["src/vfio/huge-pages.ts"]);
+    // The pool directories' names are parsed in one place outside the simulated kernel (which serves them).
+    expect(homes(/hugepages-\(\\d\+\)kB/).filter((f) => !f.startsWith("src/sim/"))).toEqual(["src/vfio/huge-pages.ts"]);
+    expect(sources.get("src/host/doctor-noiommu.ts")).toContain('from "../vfio/huge-pages.ts"');
+  });
+});
