@@ -16,9 +16,10 @@ try {
   // A device without an IOMMU opens through its noiommu group (needs CAP_SYS_RAWIO, as the real kernel asks).
   const session = openDevice(b, { sysfsPath: dmac.sysfsPath, name: dmac.name });
   const buffers: DmaBuffer[] = [];
+  let driver: Pl330Driver | undefined;
   try {
     console.log(`${dmac.name}: noiommu ${session.noiommu}`);
-    const driver = new Pl330Driver(b, session.device, session.device.region(0));
+    driver = new Pl330Driver(b, session.device, session.device.region(0));
     driver.init();
 
     // Nothing translates, so nothing is mapped and permissions cannot be enforced: the buffers are pinned memory the
@@ -42,8 +43,10 @@ try {
     if (outcome.status !== "done") throw new Error(`copy ended with ${outcome.status}`);
     const same = Buffer.compare(Buffer.from(src.bytes.subarray(0, SIZE)), Buffer.from(dst.bytes.subarray(0, SIZE))) === 0;
     console.log(`copied ${SIZE} bytes from physical 0x${src.iova.toString(16)} to 0x${dst.iova.toString(16)}: ${same ? "verified" : "MISMATCH"}`);
-    driver.remove(); // stop the channels before the memory goes: nothing else would stop a DMA into freed pages
   } finally {
+    // On every ending (a timeout or fault too) stop the channels before the memory goes: without an IOMMU nothing
+    // else would stop a channel still copying into pages the kernel has already handed to someone else.
+    driver?.remove();
     while (buffers.length) buffers.pop()!.release(); // unlock and free
     session.close();
   }

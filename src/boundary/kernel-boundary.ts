@@ -29,6 +29,8 @@ export const MAP_POPULATE = 0x8000;
 export const MAP_HUGETLB = 0x40000;
 /** log2(huge page size) << MAP_HUGE_SHIFT selects a non-default huge page size (0 there: the default size). */
 export const MAP_HUGE_SHIFT = 26;
+/** madvise(2) advice: the range is not inherited by a fork()ed child, so a fork cannot make the parent's DMA pages copy-on-write. */
+export const MADV_DONTFORK = 10;
 export const POLLIN = 0x001;
 export const POLLERR = 0x008;
 export const POLLHUP = 0x010;

@@ -20,6 +20,7 @@ const SYMBOLS = {
   munmap: { args: ["ptr", "u64"], returns: "i32" },
   mlock: { args: ["ptr", "u64"], returns: "i32" },
   munlock: { args: ["ptr", "u64"], returns: "i32" },
+  madvise: { args: ["ptr", "u64", "i32"], returns: "i32" },
   eventfd: { args: ["u32", "i32"], returns: "i32" },
   poll: { args: ["ptr", "u64", "i32"], returns: "i32" },
   sysconf: { args: ["i32"], returns: FFIType.i64_fast },

@@ -3,6 +3,7 @@
 // contiguous run per huge page), or small pages locked with mlock(2) (resident; the kernel may still migrate them).
 import type { Pointer } from "bun:ffi";
 import {
+  MADV_DONTFORK,
   MAP_ANONYMOUS,
   MAP_HUGE_SHIFT,
   MAP_HUGETLB,
@@ -52,14 +53,16 @@ export function hugeTlbFlags(hugePageSize: number): number {
  * MAP_HUGETLB mapping of pages that size, populated at once. Without: anonymous small pages, then mlock(2).
  * @throws RangeError for a length that is not a positive safe integer, or a huge page size that is not a power of two
  * @throws SyscallError "mmap" (ENOMEM: the huge page pool is short; EINVAL: no pool of that size), "mlock" (ENOMEM or
- *   EPERM past RLIMIT_MEMLOCK; the pages are unmapped again first)
+ *   EPERM past RLIMIT_MEMLOCK; the pages are unmapped again first), "madvise" (MADV_DONTFORK refused; unmapped too)
  */
 export function allocPinnedMemory(length: number, pageSize: number, hugePageSize?: number): ProcessMemory {
   if (!Number.isSafeInteger(length) || length <= 0) throw new RangeError(`cannot allocate ${length} bytes`);
   if (hugePageSize !== undefined) {
     const flags = hugeTlbFlags(hugePageSize);
     const rounded = Math.ceil(length / hugePageSize) * hugePageSize;
-    return new PinnedMemory(mapRegion(-1, rounded, PROT_READ | PROT_WRITE, flags, 0), false);
+    const region = mapRegion(-1, rounded, PROT_READ | PROT_WRITE, flags, 0);
+    keepOutOfForks(region);
+    return new PinnedMemory(region, false);
   }
   const rounded = Math.ceil(length / pageSize) * pageSize;
   const region = mapRegion(-1, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
@@ -69,5 +72,20 @@ export function allocPinnedMemory(length: number, pageSize: number, hugePageSize
     unmapRegion(region);
     throw e;
   }
+  keepOutOfForks(region);
   return new PinnedMemory(region, true);
+}
+
+/**
+ * madvise(MADV_DONTFORK): after a fork() the parent's private pages would be copy-on-write, and its next write would
+ * move to a new page, away from the physical address the device was given. The child simply does not get the range.
+ * On failure the region is unmapped (munlock is implied) and the error thrown.
+ */
+function keepOutOfForks(region: MappedRegion): void {
+  // SAFETY: exactly the range mmap returned; madvise only changes how fork treats it.
+  if (libc().madvise(region.address as Pointer, region.length, MADV_DONTFORK) !== 0) {
+    const e = lastError("madvise");
+    unmapRegion(region);
+    throw e;
+  }
 }

@@ -1,13 +1,13 @@
 // doctor's findings for DMA without an IOMMU (VFIO's noiommu mode): the mode itself (enable_unsafe_noiommu_mode), the
 // kernel taint it leaves, whether this process can read physical addresses from /proc/self/pagemap (CAP_SYS_ADMIN),
-// and the huge page pool that gives physically contiguous DMA buffers (/proc/meminfo, /sys/kernel/mm/hugepages).
+// and the huge page pools that give physically contiguous DMA buffers (read by vfio/huge-pages.ts, as allocation does).
 // Each finding names its fix. Everything is read through the boundary, so the simulated board answers the same files.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { TAINTED_PATH, TAINT_USER } from "../vfio/abi/taint.ts";
+import { defaultHugePageSize, hugePagePools, type HugePagePool } from "../vfio/huge-pages.ts";
 import type { Finding } from "./doctor.ts";
 
 export const NOIOMMU_PARAM = "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
-/** TAINT_USER, the 'U' flag vfio adds when it makes a noiommu group. */
-const TAINT_USER = 1 << 6;
 /** CAP_SYS_ADMIN's bit in the CapEff mask. */
 const CAP_SYS_ADMIN = 1n << 21n;
 
@@ -26,33 +26,6 @@ function noIommu(b: KernelBoundary): boolean {
   } catch {
     return true;
   }
-}
-
-/** The huge page pool as the kernel shows it: default size, total and free, from /proc/meminfo and sysfs. */
-export interface HugePagePool {
-  /** Default huge page size in kB (Hugepagesize:), undefined when the kernel has no hugetlbfs. */
-  sizeKb?: number;
-  total: number;
-  free: number;
-  /** The sysfs directory of that size's pool (its nr_hugepages is the knob). */
-  dir?: string;
-}
-
-/** Read the default huge page pool (sysfs counts when present, else /proc/meminfo's). */
-export function hugePagePool(b: KernelBoundary): HugePagePool {
-  const meminfo = read(b, "/proc/meminfo") ?? "";
-  const field = (name: string) => {
-    const m = new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(meminfo);
-    return m ? Number(m[1]) : undefined;
-  };
-  const sizeKb = field("Hugepagesize");
-  if (sizeKb === undefined) return { total: 0, free: 0 };
-  const dir = `/sys/kernel/mm/hugepages/hugepages-${sizeKb}kB`;
-  const count = (file: string, fallback: number | undefined) => {
-    const v = read(b, `${dir}/${file}`)?.trim();
-    return v !== undefined && /^\d+$/.test(v) ? Number(v) : (fallback ?? 0);
-  };
-  return { sizeKb, total: count("nr_hugepages", field("HugePages_Total")), free: count("free_hugepages", field("HugePages_Free")), dir };
 }
 
 /** CAP_SYS_ADMIN in this process's effective set (/proc/self/status CapEff), undefined when unreadable. */
@@ -90,7 +63,7 @@ export function checkNoiommu(b: KernelBoundary): Finding[] {
         : { check: "noiommu", status: "info", message: "noiommu mode is off (devices behind an IOMMU do not need it)" },
   );
   if (!on) return out;
-  const tainted = Number(read(b, "/proc/sys/kernel/tainted")?.trim() ?? "NaN");
+  const tainted = Number(read(b, TAINTED_PATH)?.trim() ?? "NaN");
   if (Number.isInteger(tainted)) {
     out.push(
       tainted & TAINT_USER
@@ -120,31 +93,42 @@ export function checkNoiommu(b: KernelBoundary): Finding[] {
           },
     );
   }
-  const pool = hugePagePool(b);
-  if (pool.sizeKb === undefined) {
-    out.push({
+  out.push(hugePagesFinding(b));
+  return out;
+}
+
+/**
+ * The hugetlb pools a noiommu DMA buffer can come from (vfio/huge-pages.ts: the default size first, then any pool with
+ * enough free pages): every pool is reported, ok when one has free pages, a warning with the fix when none has.
+ */
+function hugePagesFinding(b: KernelBoundary): Finding {
+  const pools = hugePagePools(b);
+  const defaultSize = defaultHugePageSize(b);
+  if (pools.length === 0) {
+    return {
       check: "hugepages",
       status: "warn",
-      message: "this kernel shows no huge pages (no Hugepagesize in /proc/meminfo): DMA buffers fall back to locked small pages, physically contiguous only within a page",
+      message: "this kernel shows no huge page pools (none under /sys/kernel/mm/hugepages): DMA buffers fall back to locked small pages, physically contiguous only within a page",
       fix: "use a kernel with CONFIG_HUGETLBFS, or keep noiommu DMA buffers within one page",
-    });
-  } else {
-    const mib = (pool.free * pool.sizeKb) / 1024;
-    const suggest = Math.max(64, pool.total * 2);
-    out.push(
-      pool.free > 0
-        ? {
-            check: "hugepages",
-            status: "ok",
-            message: `${pool.free} of ${pool.total} huge pages of ${pool.sizeKb} kB are free (${mib} MiB): noiommu DMA buffers get physically contiguous huge pages`,
-          }
-        : {
-            check: "hugepages",
-            status: "warn",
-            message: `${pool.total === 0 ? "no huge pages are reserved" : `all ${pool.total} huge pages are in use`} (${pool.sizeKb} kB pages): noiommu DMA buffers fall back to locked small pages, physically contiguous only within a page, and the kernel may still migrate them`,
-            fix: `as root: echo ${suggest} > ${pool.dir}/nr_hugepages (${suggest} x ${pool.sizeKb} kB), or boot with hugepages=${suggest}`,
-          },
-    );
+    };
   }
-  return out;
+  const kb = (p: HugePagePool) => p.pageSize / 1024;
+  const each = pools.map((p) => `${p.free} of ${p.total} huge pages of ${kb(p)} kB free`).join(", ");
+  const freeMib = pools.reduce((sum, p) => sum + (p.free * p.pageSize) / (1 << 20), 0);
+  if (pools.some((p) => p.free > 0)) {
+    return {
+      check: "hugepages",
+      status: "ok",
+      message: `${each} (${freeMib} MiB): noiommu DMA buffers get physically contiguous huge pages (the default size first, then any pool with room)`,
+    };
+  }
+  const total = pools.reduce((sum, p) => sum + p.total, 0);
+  const knob = pools.find((p) => p.pageSize === defaultSize) ?? pools[0]!;
+  const suggest = Math.max(64, knob.total * 2);
+  return {
+    check: "hugepages",
+    status: "warn",
+    message: `${total === 0 ? "no huge pages are reserved" : `all ${total} huge pages are in use`} (${each}): noiommu DMA buffers fall back to locked small pages, physically contiguous only within a page, and the kernel may still migrate them`,
+    fix: `as root: echo ${suggest} > ${knob.dir}/nr_hugepages (${suggest} x ${kb(knob)} kB), or boot with hugepages=${suggest}`,
+  };
 }

@@ -28,7 +28,8 @@ import { closeDevice, deviceFileIoctl, deviceMmap, deviceRw } from "./vfio/devic
 import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
-import { openPagemap, PAGEMAP_PATH, pagemapIo } from "./kernel/pagemap.ts";
+import { openPagemap, pagemapIo } from "./kernel/pagemap.ts";
+import { PAGEMAP_PATH } from "../vfio/abi/pagemap.ts";
 import type { PhysicalMemory } from "./kernel/physical-memory.ts";
 import { SimProcess } from "./sim-process.ts";
 

@@ -5,10 +5,13 @@ import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 
 export const HUGEPAGES_DIR = "/sys/kernel/mm/hugepages";
 
-/** One hugetlb pool: its page size in bytes and how many pages are free. */
+/** One hugetlb pool: its page size in bytes, how many pages it holds (nr_hugepages) and how many are free. */
 export interface HugePagePool {
   pageSize: number;
+  total: number;
   free: number;
+  /** Its sysfs directory (nr_hugepages there is the knob that sizes it). */
+  dir: string;
 }
 
 /** Why a buffer went to locked small pages: no hugetlb support, or no pool with `needed` free pages. */
@@ -47,8 +50,13 @@ export function hugePagePools(b: KernelBoundary): HugePagePool[] {
   for (const name of names) {
     const m = /^hugepages-(\d+)kB$/.exec(name);
     if (!m) continue;
-    const free = Number((read(b, `${HUGEPAGES_DIR}/${name}/free_hugepages`) ?? "").trim());
-    if (Number.isInteger(free)) pools.push({ pageSize: Number(m[1]) * 1024, free });
+    const dir = `${HUGEPAGES_DIR}/${name}`;
+    const count = (file: string) => {
+      const v = (read(b, `${dir}/${file}`) ?? "").trim();
+      return /^\d+$/.test(v) ? Number(v) : undefined;
+    };
+    const free = count("free_hugepages");
+    if (free !== undefined) pools.push({ pageSize: Number(m[1]) * 1024, total: count("nr_hugepages") ?? free, free, dir });
   }
   const first = defaultHugePageSize(b);
   return pools.sort((x, y) => (x.pageSize === first ? -1 : y.pageSize === first ? 1 : x.pageSize - y.pageSize));

@@ -2,13 +2,10 @@
 // no IOMMU must be given. One 64-bit entry per page at offset (vaddr / pageSize) * 8: bit 63 present, bit 62 swapped,
 // bits 0-54 the page frame number (read as 0 by a process without CAP_SYS_ADMIN).
 import { O_RDONLY, type KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { PAGEMAP_ENTRY_BYTES, PAGEMAP_PATH, PM_PFRAME_MASK, PM_PRESENT, PM_SWAP } from "./abi/pagemap.ts";
 import { PageNotResidentError, PagemapHiddenError } from "./errors.ts";
 
-export const PAGEMAP_PATH = "/proc/self/pagemap";
-
-const PRESENT = 1n << 63n;
-const SWAPPED = 1n << 62n;
-const PFN_MASK = (1n << 55n) - 1n;
+export { PAGEMAP_PATH };
 
 /** One run of a buffer the device sees at consecutive addresses: `length` bytes from `offset` are at `address`. */
 export interface DmaSegment {
@@ -34,18 +31,18 @@ export function physicalSegments(b: KernelBoundary, address: bigint, length: num
   const fd = b.open(PAGEMAP_PATH, O_RDONLY);
   const segments: DmaSegment[] = [];
   try {
-    const entry = new Uint8Array(8);
+    const entry = new Uint8Array(PAGEMAP_ENTRY_BYTES);
     const view = new DataView(entry.buffer);
     for (let offset = 0; offset < length; offset += stride) {
       const vaddr = address + BigInt(offset);
-      const n = b.pread(fd, entry, Number((vaddr / page) * 8n));
-      if (n !== 8) throw new PageNotResidentError(`${PAGEMAP_PATH} gave ${n} bytes for ${hex(vaddr)}`, { address: vaddr, reason: "not-present" });
+      const n = b.pread(fd, entry, Number((vaddr / page) * BigInt(PAGEMAP_ENTRY_BYTES)));
+      if (n !== PAGEMAP_ENTRY_BYTES) throw new PageNotResidentError(`${PAGEMAP_PATH} gave ${n} bytes for ${hex(vaddr)}`, { address: vaddr, reason: "not-present" });
       const e = view.getBigUint64(0, true);
-      if ((e & PRESENT) === 0n) {
-        const reason = e & SWAPPED ? "swapped" : "not-present";
+      if ((e & PM_PRESENT) === 0n) {
+        const reason = e & PM_SWAP ? "swapped" : "not-present";
         throw new PageNotResidentError(`the page at ${hex(vaddr)} is ${reason === "swapped" ? "swapped out" : "not present"}`, { address: vaddr, reason });
       }
-      const pfn = e & PFN_MASK;
+      const pfn = e & PM_PFRAME_MASK;
       if (pfn === 0n) throw new PagemapHiddenError(`${PAGEMAP_PATH} hides the physical address of ${hex(vaddr)} (PFN reads as 0)`, vaddr);
       const pa = pfn * page;
       const len = Math.min(stride, length - offset);

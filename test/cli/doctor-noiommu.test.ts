@@ -17,7 +17,7 @@ test("a healthy noiommu board: mode on with its off switch, pagemap ok, huge pag
   expect(r.stdout).toContain("[info] noiommu mode is ON");
   expect(r.stdout).toContain("fix: to turn it off");
   expect(r.stdout).toContain("[ok]   this process has CAP_SYS_ADMIN");
-  expect(r.stdout).toContain("[ok]   128 of 128 huge pages of 2048 kB are free");
+  expect(r.stdout).toContain("[ok]   128 of 128 huge pages of 2048 kB free (256 MiB)");
 });
 
 test("without CAP_SYS_ADMIN: the pagemap warning and its fix; still exit 0 (binding works, DMA addresses do not)", () => {

@@ -8,7 +8,7 @@ import { O_RDONLY } from "../../src/boundary/kernel-boundary.ts";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import type { BusAccess } from "../../src/sim/devices/device-model.ts";
 import { memoryLayoutOf } from "../../src/sim/kernel/memory-layout.ts";
-import { PM_MMAP_EXCLUSIVE, PM_PFRAME_MASK, PM_PRESENT } from "../../src/sim/kernel/pagemap.ts";
+import { PM_MMAP_EXCLUSIVE, PM_PFRAME_MASK, PM_PRESENT } from "../../src/vfio/abi/pagemap.ts";
 import { PhysicalMemory } from "../../src/sim/kernel/physical-memory.ts";
 import { VIRT_MEMORY, VIRT_NOIOMMU } from "../../src/sim/boards/virt.ts";
 import { SimBoundary } from "../../src/sim/sim-boundary.ts";

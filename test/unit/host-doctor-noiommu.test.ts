@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRealBoundary } from "../../src/ffi/index.ts";
-import { checkNoiommu, hugePagePool } from "../../src/host/doctor-noiommu.ts";
+import type { KernelBoundary } from "../../src/boundary/kernel-boundary.ts";
+import { checkNoiommu } from "../../src/host/doctor-noiommu.ts";
+import { chooseHugePages, hugePagePools } from "../../src/vfio/huge-pages.ts";
 import { checkSystem, type Finding } from "../../src/host/doctor.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { VIRT, VIRT_NOIOMMU } from "../../src/sim/boards/virt.ts";
@@ -91,7 +93,7 @@ describe("pagemap and CAP_SYS_ADMIN", () => {
 describe("huge pages", () => {
   test("free pages: ok, counts from sysfs", () => {
     const b = board(VIRT_NOIOMMU);
-    expect(hugePagePool(b)).toEqual({ sizeKb: 2048, total: 128, free: 128, dir: HP });
+    expect(hugePagePools(b)).toEqual([{ pageSize: 2 << 20, total: 128, free: 128, dir: HP }]);
     const f = by(checkNoiommu(b), "hugepages")!;
     expect(f.status).toBe("ok");
     expect(f.message).toContain("128 of 128 huge pages of 2048 kB");
@@ -116,5 +118,58 @@ describe("huge pages", () => {
     expect(by(checkNoiommu(b), "hugepages")!.message).toContain("all 2 huge pages are in use");
     mem.free();
     expect(by(checkNoiommu(b), "hugepages")!.status).toBe("ok");
+  });
+});
+
+/** Only the files doctor's noiommu findings read: noiommu on, root, and the given hugetlb pools (kB -> [total, free]). */
+function poolsOnly(defaultKb: number, pools: Record<number, [number, number]>): KernelBoundary {
+  const files = new Map<string, string>([
+    ["/sys/module/vfio/parameters/enable_unsafe_noiommu_mode", "Y\n"],
+    ["/proc/self/status", "CapEff:\t000001ffffffffff\n"],
+    ["/proc/meminfo", `HugePages_Total: 0\nHugePages_Free: 0\nHugepagesize: ${defaultKb} kB\n`],
+  ]);
+  for (const [kb, [total, free]] of Object.entries(pools)) {
+    files.set(`/sys/kernel/mm/hugepages/hugepages-${kb}kB/nr_hugepages`, `${total}\n`);
+    files.set(`/sys/kernel/mm/hugepages/hugepages-${kb}kB/free_hugepages`, `${free}\n`);
+  }
+  const fs = {
+    readFile(p: string): string {
+      const v = files.get(p);
+      if (v === undefined) throw Object.assign(new Error(`ENOENT: ${p}`), { code: "ENOENT" });
+      return v;
+    },
+    readdir(p: string): string[] {
+      if (p === "/sys/kernel/mm/hugepages") return Object.keys(pools).map((kb) => `hugepages-${kb}kB`);
+      throw Object.assign(new Error(`ENOENT: ${p}`), { code: "ENOENT" });
+    },
+  };
+  return { fs, pageSize: 4096 } as unknown as KernelBoundary;
+}
+
+describe("huge pages: every pool the allocation could use", () => {
+  test("the default pool empty but a 1 GiB pool with a free page: ok, both pools named; the allocation agrees", () => {
+    const b = poolsOnly(2048, { 2048: [0, 0], 1048576: [2, 1] });
+    const f = by(checkNoiommu(b), "hugepages")!;
+    expect(f.status).toBe("ok");
+    expect(f.message).toContain("0 of 0 huge pages of 2048 kB free");
+    expect(f.message).toContain("1 of 2 huge pages of 1048576 kB free");
+    expect(chooseHugePages(b, 1 << 20)).toEqual({ pageSize: 1 << 30 });
+  });
+
+  test("no pool has a free page: a warning naming every pool, the fix on the default pool's nr_hugepages", () => {
+    const b = poolsOnly(2048, { 1048576: [1, 0], 2048: [3, 0] });
+    const f = by(checkNoiommu(b), "hugepages")!;
+    expect(f.status).toBe("warn");
+    expect(f.message).toContain("all 4 huge pages are in use");
+    expect(f.message).toContain("0 of 3 huge pages of 2048 kB free");
+    expect(f.message).toContain("0 of 1 huge pages of 1048576 kB free");
+    expect(f.fix).toContain("> /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
+    expect(chooseHugePages(b, 1 << 20)).toMatchObject({ reason: "pool-short" });
+  });
+
+  test("no pools at all: a warning that buffers fall back to small pages", () => {
+    const f = by(checkNoiommu(poolsOnly(2048, {})), "hugepages")!;
+    expect(f.status).toBe("warn");
+    expect(f.message).toContain("no huge page pools");
   });
 });

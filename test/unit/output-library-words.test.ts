@@ -59,7 +59,7 @@ describe("library refusals in CLI words", () => {
         6,
         "reserve huge pages (echo N > /proc/sys/vm/nr_hugepages, or hugepages=N on the kernel command line): each is physically contiguous",
       ],
-      [new PageNotResidentError("m", { address: 0x1000n, reason: "swapped" }), 1, "pinned memory should stay resident: check RLIMIT_MEMLOCK (ulimit -l) and memory pressure"],
+      [new PageNotResidentError("m", { address: 0x1000n, reason: "swapped" }), 1, "the page was reclaimed or never faulted in: look for memory pressure, or a cgroup hugetlb limit (hugetlb.*.max)"],
     ];
     for (const [e, exit, hint] of cases) {
       expect((e as { hint?: string }).hint).toBeUndefined(); // the library says no words

@@ -12,13 +12,15 @@ import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { pinningWarning } from "../output/library-words.ts";
-import { pinningNotice } from "../output/notices.ts";
+import { dmaInFlightNotice, pinningNotice } from "../output/notices.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { parseDmaTestOptions } from "../dma-test/options.ts";
 import { planCopy } from "../dma-test/plan.ts";
 import { pl330InWords } from "../dma-test/pl330-words.ts";
 import { jsonDoc, printHeader, summaryLine, type RunFacts } from "../dma-test/report.ts";
 import { runCopies } from "../dma-test/run.ts";
+import { stopBeforeFree } from "../dma-test/stop-before-free.ts";
+import { QuiesceBeforeFree } from "../script/quiesce-before-free.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"dma-test">): Promise<number> {
   try {
@@ -55,7 +57,9 @@ async function dmaTest(ctx: CliContext, args: string[], options: OptionsOf<"dma-
   const driver = new Pl330Driver(b, session.device, session.device.region(0));
   const info = driver.init(); // the identity first: nothing is written to a device that is not a PL330
   driver.checkChannel(opts.channel);
-  const plan = planCopy(b, session, (fn) => ctx.onCleanup(fn), opts, info);
+  const quiesce = new QuiesceBeforeFree(session.device, session.noiommu, (why) => writeStderr(dmaInFlightNotice(session.device.name, why, ctx.json)));
+  const beforeRelease = stopBeforeFree(session.noiommu, () => driver.channelStatus(opts.channel), quiesce);
+  const plan = planCopy(b, session, (fn) => ctx.onCleanup(fn), opts, info, beforeRelease);
   ctx.onCleanup(() => driver.remove()); // registered after the buffers' release, so it runs before it
 
   const facts: RunFacts = { name: session.device.name, opts, info, plan };

@@ -8,7 +8,8 @@ import type { OptionsOf } from "../command-options.ts";
 import { openCliDevice } from "../device-session.ts";
 import { unlessStopped } from "../interrupt.ts";
 import { JsonLinesWriter } from "../output/json.ts";
-import { writeStdout } from "../output/stdio.ts";
+import { dmaInFlightNotice } from "../output/notices.ts";
+import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts";
 import { parseScript } from "../script/parse-script.ts";
 import { runScript, type ScriptProgress } from "../script/run-script.ts";
@@ -77,7 +78,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
         record: (r) => jl?.line(r),
       },
       ctx.abort.signal,
-      { b, space: session.dma },
+      { b, space: session.dma, inFlightWarning: (why) => writeStderr(dmaInFlightNotice(session.device.name, why, ctx.json)) },
       progress,
       { ...(dm ? { map: dm.map } : {}), force: options.force === true, readClear: options.readClear === true },
     );

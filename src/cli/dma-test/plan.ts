@@ -73,7 +73,8 @@ const plural = (n: number) => `${n} byte${n === 1 ? "" : "s"}`;
 
 /**
  * Allocate and map the buffers and build the program for `opts` on a DMAC described by `info`. The buffers are
- * released by `onCleanup` (registered before the first allocation), so a refusal half-way leaves nothing mapped.
+ * released by `onCleanup` (registered before the first allocation), so a refusal half-way leaves nothing mapped;
+ * `beforeRelease` runs once right before they are freed (dma-test's stopBeforeFree on noiommu).
  * @throws UsageError (--inject short-copy of 1 byte), UnsupportedError (a buffer beyond 4 GiB, no free IOVA),
  *   VfioError/SyscallError when a mapping fails
  */
@@ -83,6 +84,7 @@ export function planCopy(
   onCleanup: (fn: () => void) => void,
   opts: DmaTestOptions,
   info: Pl330Info,
+  beforeRelease?: () => void,
 ): CopyPlan {
   const { size, channel, inject } = opts;
   const physical = session.dma.noiommu;
@@ -95,6 +97,8 @@ export function planCopy(
   // this, so it goes first, before any buffer is unmapped under a DMA that might still be running.
   const buffers: DmaBuffer[] = [];
   const release = () => {
+    // noiommu: the caller's last check that the DMAC stopped (else a reset, or a warning) before the pages go back.
+    if (buffers.length) beforeRelease?.();
     while (buffers.length) buffers.pop()!.release();
   };
   onCleanup(release);

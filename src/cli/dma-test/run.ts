@@ -111,8 +111,8 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
       const done = results.length;
       if (json) writeStdout(doc({ end: { reason: "signal", signal: e.signal, iteration: Math.min(it, iterations), copies_done: done, channel_stopped: stopped } }));
       else writeStdout(interruptedLine(f, e.signal, done, stopped));
-      // Unmapped either way (closing the container at exit would unmap them too): behind an IOMMU, which dma-test
-      // requires, a channel that would not stop can then only fault, never reach the freed memory.
+      // Unmapped either way (closing the container at exit would unmap them too): behind an IOMMU a channel that would
+      // not stop can then only fault; on noiommu the plan's release first resets the device, or warns (stop-before-free).
       plan.release();
     }
     throw e;

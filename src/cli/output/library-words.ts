@@ -35,7 +35,7 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof UserModelError) return userModelHint(e);
   if (e instanceof PagemapHiddenError) return "run as root (CAP_SYS_ADMIN reads physical addresses from /proc/self/pagemap)";
   if (e instanceof PhysicallyDiscontiguousError) return contiguityHint(e.refusal.size, e.refusal.hugePageSize);
-  if (e instanceof PageNotResidentError) return "pinned memory should stay resident: check RLIMIT_MEMLOCK (ulimit -l) and memory pressure";
+  if (e instanceof PageNotResidentError) return "the page was reclaimed or never faulted in: look for memory pressure, or a cgroup hugetlb limit (hugetlb.*.max)";
   if (e instanceof UnknownRegisterError) return unknownRegisterHint(e);
   if (e instanceof ReadOnlyRegisterError) return "pass --force to write it anyway (the map may be wrong, or the device may ignore the write)";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;

@@ -36,3 +36,12 @@ export function lockWaitNotice(path: string, pid: number, json: boolean): string
 export function pinningNotice(warning: string, json: boolean): string {
   return json ? `${toJson({ notice: { code: "SMALL_PAGES", message: warning } })}\n` : `vfio-plat: warning: ${warning}\n`;
 }
+
+/**
+ * The stderr line (with its newline) warning that a noiommu device's DMA buffers were freed while the device could not
+ * be stopped by a reset (`why`): a channel or queue still running may write into pages the kernel reuses.
+ */
+export function dmaInFlightNotice(device: string, why: string, json: boolean): string {
+  const message = `freed ${device}'s DMA buffers without stopping the device (${why}): with no IOMMU, DMA still in flight may write into memory the kernel reuses; stop it through its registers before unmapping`;
+  return json ? `${toJson({ notice: { code: "DMA_IN_FLIGHT", device, message } })}\n` : `vfio-plat: warning: ${message}\n`;
+}

@@ -31,6 +31,7 @@ import { writeStderr } from "../output/stdio.ts";
 import type { RegisterMap, RegisterSpec } from "../../registers/register-map.ts";
 import { readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { expectTarget, pollTarget } from "../poll-register.ts";
+import { QuiesceBeforeFree } from "./quiesce-before-free.ts";
 
 export interface ScriptOutput {
   /** A human line (text mode). */
@@ -44,6 +45,8 @@ export interface ScriptOutput {
 interface ScriptDma {
   b: KernelBoundary;
   space: DmaSpace;
+  /** noiommu: told once when a buffer is freed while the device could not be reset (DMA may still be in flight). */
+  inFlightWarning?: (why: string) => void;
 }
 
 function label(regionIndex: number, access: Access): string {
@@ -93,6 +96,8 @@ function explainMapRefusal(
 interface ScriptResources {
   buffers: Map<string, DmaBuffer>;
   virqfds: Map<string, VirqfdHandle>;
+  /** noiommu: reset the device (or warn) before a buffer's pages go back to the kernel. */
+  quiesce: QuiesceBeforeFree;
 }
 
 /** The device's register map (named steps, dumps that skip read-to-clear registers), and the run's overrides. */
@@ -130,9 +135,11 @@ export async function runScript(
 ): Promise<void> {
   const buffers = new Map<string, DmaBuffer>();
   const virqfds = new Map<string, VirqfdHandle>();
+  const quiesce = new QuiesceBeforeFree(device, dma?.space.noiommu ?? false, dma?.inFlightWarning ?? (() => {}));
   try {
-    await runSteps(device, lines, out, signal, dma, { buffers, virqfds }, progress, regs);
+    await runSteps(device, lines, out, signal, dma, { buffers, virqfds, quiesce }, progress, regs);
   } finally {
+    if (buffers.size > 0) quiesce.beforeFree();
     for (const buf of buffers.values()) buf.release();
     for (const h of virqfds.values()) h.close();
   }
@@ -144,7 +151,7 @@ async function runSteps(
   out: ScriptOutput,
   signal: AbortSignal,
   dma: ScriptDma | undefined,
-  { buffers, virqfds }: ScriptResources,
+  { buffers, virqfds, quiesce }: ScriptResources,
   progress: ScriptProgress,
   regs: ScriptRegs,
 ): Promise<void> {
@@ -365,6 +372,7 @@ async function runSteps(
         case "dma-unmap": {
           const buf = buffer(step.name);
           buffers.delete(step.name);
+          quiesce.beforeFree();
           buf.release();
           if (out.json) out.record({ type: "dma-unmap", line, name: step.name });
           else out.text(`dma ${step.name}: unmapped (IOVA 0x${buf.iova.toString(16)})`);

@@ -1,6 +1,7 @@
 // The simulated kernel's fd table: the VFIO files this process has open, numbered from SIM_FD_BASE so they never
 // collide with its real fds (eventfds are real), and the SyscallError an operation on one of them fails with (the
 // fd, the node's path, and an ioctl's C name for its file kind).
+import { PAGEMAP_PATH } from "../../vfio/abi/pagemap.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { fdKindOfPath, ioctlName } from "../../vfio/abi/ioctls.ts";
 import type { VfioFile } from "../vfio/vfio-files.ts";
@@ -50,7 +51,7 @@ export class FdTable {
   /** The error `syscall` on `fd` fails with, errno `code` (the path and ioctl name come from the file's kind). */
   error(code: string, syscall: string, fd: number, request?: number): SyscallError {
     const f = this.files.get(fd);
-    if (f?.kind === "pagemap") return SyscallError.of(code, { syscall, fd, path: "/proc/self/pagemap" });
+    if (f?.kind === "pagemap") return SyscallError.of(code, { syscall, fd, path: PAGEMAP_PATH });
     const path =
       f?.kind === "group" || f?.kind === "cdev" ? f.path : f?.kind === "container" ? "/dev/vfio/vfio" : f?.kind === "iommufd" ? "/dev/iommu" : undefined;
     const kind = f ? (f.kind === "cdev" ? "device" : f.kind) : path ? fdKindOfPath(path) : undefined;

@@ -2,22 +2,11 @@
 // this process, at file offset (vaddr / PAGE_SIZE) * 8. Only pinned memory (physical-memory.ts) has frames in the
 // model; every other page reads as an empty entry. Without CAP_SYS_ADMIN (decided at open, as the kernel does) the
 // PFN field reads 0 while the flags stay.
+import { PAGEMAP_ENTRY_BYTES as E, PM_MMAP_EXCLUSIVE, PM_PFRAME_MASK, PM_PRESENT } from "../../vfio/abi/pagemap.ts";
 import type { PagemapFile } from "../vfio/vfio-files.ts";
 import { fail } from "./errno.ts";
 import type { FdTable } from "./fd-table.ts";
 import type { PhysicalMemory } from "./physical-memory.ts";
-
-/** Bit 63: page present in RAM. */
-export const PM_PRESENT = 1n << 63n;
-/** Bit 62: page swapped. */
-export const PM_SWAP = 1n << 62n;
-/** Bit 56: page exclusively mapped (an anonymous page mapped once). */
-export const PM_MMAP_EXCLUSIVE = 1n << 56n;
-/** Bits 0-54: the page frame number. */
-export const PM_PFRAME_MASK = (1n << 55n) - 1n;
-
-/** The path the simulated kernel serves. */
-export const PAGEMAP_PATH = "/proc/self/pagemap";
 
 /** open(2) of the pagemap: the capability is checked now, as the kernel checks the opener's credentials. */
 export function openPagemap(fds: FdTable, capSysAdmin: boolean): number {
@@ -43,14 +32,14 @@ export function pagemapIo(fds: FdTable, phys: PhysicalMemory, fd: number, buf: U
  * @throws Errno EINVAL for an offset or a length that is not a multiple of 8 (the kernel's alignment rule)
  */
 export function readPagemap(phys: PhysicalMemory, file: PagemapFile, buf: Uint8Array, offset: number): number {
-  if (offset % 8 !== 0 || buf.length % 8 !== 0 || offset < 0) fail("EINVAL");
+  if (offset % E !== 0 || buf.length % E !== 0 || offset < 0) fail("EINVAL");
   const ps = BigInt(phys.layout.pageSize);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (let i = 0; i < buf.length / 8; i++) {
-    const vaddr = (BigInt(offset / 8) + BigInt(i)) * ps;
+  for (let i = 0; i < buf.length / E; i++) {
+    const vaddr = (BigInt(offset / E) + BigInt(i)) * ps;
     const pa = phys.physicalOf(vaddr);
     const entry = pa === undefined ? 0n : PM_PRESENT | PM_MMAP_EXCLUSIVE | (file.showPfn ? (pa / ps) & PM_PFRAME_MASK : 0n);
-    view.setBigUint64(i * 8, entry, true);
+    view.setBigUint64(i * E, entry, true);
   }
   return buf.length;
 }

@@ -10,7 +10,8 @@ import { cacheCoherent } from "../iommu/smmu-profile.ts";
 import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
 import { ambaMatchDefers } from "./amba-periphid.ts";
-import { TAINT_USER, TAINTED_KEY } from "./memory-nodes.ts";
+import { TAINT_USER } from "../../vfio/abi/taint.ts";
+import { TAINTED_KEY } from "./memory-nodes.ts";
 
 export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
 

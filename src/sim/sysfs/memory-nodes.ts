@@ -3,6 +3,7 @@
 // (the pool; nr_hugepages is writable, as root's `echo N >` is the fix for a short pool), /proc/sys/kernel/tainted
 // (TAINT_USER once a noiommu group was made), and /proc/self/status (the capability sets: CAP_SYS_ADMIN decides
 // whether /proc/self/pagemap shows PFNs).
+import { TAINTED_PATH } from "../../vfio/abi/taint.ts";
 import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { fail } from "../kernel/errno.ts";
@@ -19,8 +20,6 @@ export interface MemoryView {
 
 /** The board-state key of the kernel's taint mask (/proc/sys/kernel/tainted, decimal). */
 export const TAINTED_KEY = "kernel.tainted";
-/** TAINT_USER (bit 6, 'U'): vfio adds it when it makes a noiommu group. */
-export const TAINT_USER = 1 << 6;
 
 /** Every capability of a 6.12 kernel (CAP_LAST_CAP = 40). */
 const ALL_CAPS = (1n << 41n) - 1n;
@@ -44,7 +43,7 @@ export class MemoryNodes {
   lookup(s: BoardState, p: string): Node | undefined {
     const phys = this.view.physical;
     if (p === "/proc/meminfo") return { kind: "file", mode: 0o444, read: () => this.meminfo() };
-    if (p === "/proc/sys/kernel/tainted") return { kind: "file", mode: 0o644, read: () => `${s.params[TAINTED_KEY] ?? "0"}\n` };
+    if (p === TAINTED_PATH) return { kind: "file", mode: 0o644, read: () => `${s.params[TAINTED_KEY] ?? "0"}\n` };
     if (p === "/proc/self/status") return { kind: "file", mode: 0o444, read: () => this.status() };
     if (p === "/proc/sys/vm/nr_hugepages") return this.nrNode();
     if (p === "/sys/kernel/mm/hugepages") return { kind: "dir", entries: () => [this.dir] };
