@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { VirtioBlk, VirtioError, VirtioTimeoutError } from "../../src/index.ts";
 import { DmaBuffer } from "../../src/vfio/dma-buffer.ts";
+import type { Irq } from "../../src/vfio/irq.ts";
 import { ringLayout, ringLayoutAgrees } from "../../src/drivers/virtio/split-queue.ts";
 import { FakeBlk, FakeDmaSpace, memoryBoundary, type FakeBlkOptions } from "./virtio-fake-blk.ts";
 
@@ -164,6 +165,34 @@ describe("virtio-blk refusals and failures", () => {
     blk.init();
     expect(await asyncRefusal(blk.write(0n, buf(4096), 0, 512))).toEqual({ reason: "read-only" });
     expect(dev.requests).toEqual([]);
+  });
+  test("a device that reports more bytes written than the chain offered is bad-completion", async () => {
+    const { blk, buf } = rig({ overreport: 1 });
+    blk.init();
+    expect(await asyncRefusal(blk.read(0n, buf(4096), 0, 512))).toEqual({ reason: "bad-completion", detail: "the device reported 514 bytes written into chain 0, which offers 513" });
+  });
+  test("a level-triggered line is unmasked after each acknowledgement (vfio-platform automasks level lines)", async () => {
+    const b = memoryBoundary();
+    const space = new FakeDmaSpace();
+    const dev = new FakeBlk(space, { stall: true });
+    const calls: string[] = [];
+    const irq = {
+      level: true,
+      enabled: false,
+      enable() { this.enabled = true; },
+      disable() { this.enabled = false; },
+      async wait() { calls.push("wait"); return 0; },
+      unmask() { calls.push("unmask"); },
+    };
+    const blk = new VirtioBlk({ b, space, regs: dev.regs, irq: irq as unknown as Irq, name: "d" });
+    blk.init();
+    await blk.read(0n, DmaBuffer.allocate(b, space, 4096, { read: true, write: true }), 0, 512, { timeoutMs: 20 }).catch(() => undefined);
+    expect(calls.filter((c) => c === "wait").length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c === "unmask").length).toBe(calls.filter((c) => c === "wait").length);
+    irq.level = false;
+    calls.length = 0;
+    await blk.read(0n, DmaBuffer.allocate(b, space, 4096, { read: true, write: true }), 0, 512, { timeoutMs: 20 }).catch(() => undefined);
+    expect(calls.includes("unmask")).toBe(false);
   });
   test("requests before init are not-ready", async () => {
     const { blk, buf } = rig();
