@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { VirtioBlk, VirtioError, VirtioTimeoutError } from "../../src/index.ts";
 import { DmaBuffer } from "../../src/vfio/dma-buffer.ts";
 import type { Irq } from "../../src/vfio/irq.ts";
+import { VirtioMmioTransport } from "../../src/drivers/virtio/transport.ts";
 import { ringLayout, ringLayoutAgrees } from "../../src/drivers/virtio/split-queue.ts";
 import { FakeBlk, FakeDmaSpace, memoryBoundary, type FakeBlkOptions } from "./virtio-fake-blk.ts";
 
@@ -117,6 +118,32 @@ describe("virtio-blk refusals and failures", () => {
   test("a queue too small for header, data and status, and no queue at all, are queue-unavailable", () => {
     expect(refusal(() => rig({ queueNumMax: 2 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "too-small" });
     expect(refusal(() => rig({ queueNumMax: 0 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "absent" });
+  });
+  test("a queue of 3 (a power of two of 2: no room for data) is too-small; 4 is the smallest that carries data", async () => {
+    expect(refusal(() => rig({ queueNumMax: 3 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "too-small" });
+    const { blk, buf, dev } = rig({ queueNumMax: 4 });
+    const info = blk.init();
+    expect([info.queueSize, info.maxSegments]).toEqual([4, 2]);
+    const b = buf(4096);
+    b.bytes.fill(0x5a, 0, 512);
+    await blk.write(1n, b, 0, 512);
+    expect(dev.disk[512]).toBe(0x5a);
+  });
+  test("a queueSize below 4 is refused before the device is touched", () => {
+    for (const queueSize of [1, 2, 3]) {
+      const { blk, dev } = rig();
+      expect(() => blk.init({ queueSize })).toThrow(RangeError);
+      expect(dev.status).toBe(0);
+    }
+  });
+  test("legacy: a ring at or above 2^44 is refused (QueuePFN is 32 bits), never written truncated", () => {
+    const dev = new FakeBlk(new FakeDmaSpace(), { version: 1 });
+    const t = VirtioMmioTransport.probe(dev.regs, "d", 2);
+    const at = (desc: bigint) => ({ size: 4, align: 64, desc, avail: desc + 64n, used: desc + 128n });
+    t.activateQueue(0, at((1n << 44n) - 4096n));
+    expect(dev.regs.read32(0x040) >>> 0).toBe(0xffffffff);
+    expect(refusal(() => t.activateQueue(0, at(1n << 44n)))).toEqual({ reason: "queue-unavailable", queue: 0, detail: "address-too-high", address: 1n << 44n });
+    expect(dev.regs.read32(0x040) >>> 0).toBe(0xffffffff);
   });
   test("a modern device without VERSION_1 is feature-missing", () => {
     const { blk } = rig({ version: 2, features: 1n << 9n });

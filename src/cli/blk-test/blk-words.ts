@@ -54,7 +54,10 @@ export function virtioInWords(e: unknown): unknown {
     case "too-many-segments":
       return new UsageError(e.message, `use a smaller --request-size (at most ${r.max} pieces of memory per request)`);
     case "features-refused":
+      return failed("reset the device (unbind and bind it again) and retry");
     case "queue-unavailable":
+      if (r.detail === "address-too-high") return failed("give the device a modern transport (QEMU: -global virtio-mmio.force-legacy=false), which takes 64-bit ring addresses");
+      if (r.detail === "too-small") return failed("give the device a larger queue (QEMU: queue-size=4 or more on -device virtio-blk-device)");
       return failed("reset the device (unbind and bind it again) and retry");
     case "device-status":
       return failed("the device stopped working: unbind and bind it again (which resets it) and look at the host's log");

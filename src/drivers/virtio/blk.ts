@@ -22,6 +22,12 @@ export const BLK_DRIVER_FEATURES =
 /** The largest queue the driver sets up: its ring (3398 bytes with a 64-byte used-ring alignment) fits one page. */
 export const MAX_QUEUE_SIZE = 128;
 
+/**
+ * The smallest queue the driver sets up: sizes are powers of two (2.7), a request takes header, data and status, and
+ * a size of 2 would leave no descriptor for data (maxSegments 0).
+ */
+export const MIN_QUEUE_SIZE = 4;
+
 /** The used ring's alignment (QueueAlign on legacy): small, so the whole ring fits one physically contiguous page. */
 const RING_ALIGN = 64;
 
@@ -91,10 +97,14 @@ export class VirtioBlk {
    * Guarantees: nothing is written before the transport is known to hold a block device; on a throw the device is
    * left reset (status 0) and nothing stays allocated.
    * @throws VirtioError (not-virtio, unknown-version, wrong-device, feature-missing, features-refused,
-   *   queue-unavailable, device-status), VfioError from the registers, DMA mapping or interrupt
+   *   queue-unavailable, device-status), VfioError from the registers, DMA mapping or interrupt; RangeError when
+   *   `queueSize` is below MIN_QUEUE_SIZE (a caller's bug)
    */
   init(opts: { queueSize?: number } = {}): VirtioBlkInfo {
     const { regs, name } = this.ports;
+    if (opts.queueSize !== undefined && !(Number.isInteger(opts.queueSize) && opts.queueSize >= MIN_QUEUE_SIZE)) {
+      throw new RangeError(`queueSize ${opts.queueSize}: a queue needs at least ${MIN_QUEUE_SIZE} entries`);
+    }
     const t = VirtioMmioTransport.probe(regs, name, VIRTIO_ID_BLOCK);
     this.transport = t;
     try {
@@ -110,7 +120,9 @@ export class VirtioBlk {
 
       const max = t.queueMax(0);
       if (max === 0) throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "absent" }, name, `${name} offers no request queue (QueueNumMax 0)`);
-      if (max < 3) throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "too-small" }, name, `${name}'s request queue holds ${max} descriptors; a request needs 3`);
+      if (max < MIN_QUEUE_SIZE) {
+        throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "too-small" }, name, `${name}'s request queue holds ${max} descriptors; the driver needs ${MIN_QUEUE_SIZE}`);
+      }
       const size = largestPowerOfTwo(Math.min(max, opts.queueSize ?? MAX_QUEUE_SIZE, MAX_QUEUE_SIZE));
       this.setupQueue(t, size);
       this.scratch = DmaBuffer.allocate(this.ports.b, this.ports.space, LEGACY_PAGE, { read: true, write: true });
