@@ -3,6 +3,8 @@
 // byte with the pattern recomputed. The data buffers are DMA buffers the driver may scatter (noiommu) or not (IOMMU).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { VirtioBlk, VirtioBlkInfo } from "../../drivers/virtio/blk.ts";
+import { BLK_S } from "../../drivers/virtio/blk-layout.ts";
+import { VirtioError } from "../../drivers/virtio/errors.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaSpace } from "../../vfio/dma-space.ts";
 import { UsageError } from "../usage-error.ts";
@@ -131,6 +133,20 @@ export async function runBlkTest(
   }
   result.readNs = readNs;
   return result;
+}
+
+/**
+ * The disk's serial, or undefined when the device does not implement GET_ID (it answers UNSUPP). Anything else (a
+ * timeout, which leaves the request in flight sharing the status byte; an abort; a device asking for a reset) is
+ * rethrown: the run must not go on.
+ */
+export async function optionalSerial(id: Promise<string>): Promise<string | undefined> {
+  try {
+    return await id;
+  } catch (e) {
+    if (e instanceof VirtioError && e.refusal.reason === "request-failed" && e.refusal.status === BLK_S.UNSUPP) return undefined;
+    throw e;
+  }
 }
 
 /** Index of the first byte where `a` and `b` differ, or -1. */

@@ -8,9 +8,10 @@ import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
+import { pinningNotice } from "../output/notices.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { virtioInWords } from "../blk-test/blk-words.ts";
-import { checkBlkTestOptions, checkRange, runBlkTest, type BlkTestResult } from "../blk-test/run.ts";
+import { checkBlkTestOptions, checkRange, optionalSerial, runBlkTest, type BlkTestResult } from "../blk-test/run.ts";
 import type { VirtioBlkInfo } from "../../drivers/virtio/blk.ts";
 
 /** The device-tree compatible of a virtio-mmio transport. */
@@ -40,9 +41,9 @@ async function blkTest(ctx: CliContext, args: string[], options: OptionsOf<"blk-
   ctx.onCleanup(() => blk.remove());
   const info = blk.init();
   checkRange(device.name, info, o);
-  const serial = await blk.id({ timeoutMs: o.timeoutMs, signal: ctx.abort.signal }).catch(() => undefined);
+  const serial = await optionalSerial(blk.id({ timeoutMs: o.timeoutMs, signal: ctx.abort.signal }));
   if (!ctx.json) writeStdout(`${device.name}: ${describeDisk(info, serial)}${session.noiommu ? " (noiommu: physical addresses)" : ""}\n`);
-  const r = await runBlkTest(b, session.dma, blk, o, (fn) => ctx.onCleanup(fn), ctx.abort.signal, (line) => writeStderr(`vfio-plat: warning: ${line}\n`));
+  const r = await runBlkTest(b, session.dma, blk, o, (fn) => ctx.onCleanup(fn), ctx.abort.signal, (line) => writeStderr(pinningNotice(line, ctx.json)));
   const last = o.sector + o.count - 1;
   if (ctx.json) writeStdout(jsonDocument(jsonBody(device.name, info, serial, o, r, session.noiommu)));
   if (r.mismatch) {
