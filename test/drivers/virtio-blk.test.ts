@@ -179,6 +179,24 @@ describe("virtio-blk refusals and failures", () => {
     expect(dev.status).toBe(0);
     expect(space.live).toBe(1); // only the caller's buffer
   });
+  test("a reset never confirmed: remove() throws reset-failed, frees nothing, and throws again on every call", async () => {
+    const { blk, dev, space } = rig({ version: 2, stuckReset: true });
+    blk.init();
+    const first = (() => {
+      try {
+        blk.remove();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(first).toBeInstanceOf(VirtioError);
+    expect((first as VirtioError).refusal).toEqual({ reason: "reset-failed", status: 15, keptBytes: 8192 });
+    expect((first as Error).message).toMatch(/did not confirm its reset .*8192 bytes of DMA memory stay allocated/);
+    expect(space.live).toBe(2); // the ring and the request page, still mapped
+    expect(dev.status).toBe(15); // ACKNOWLEDGE | DRIVER | DRIVER_OK | FEATURES_OK: the device is still live
+    expect(() => blk.remove()).toThrow(first as Error);
+    expect(space.live).toBe(2);
+  });
   test("too many descriptors for seg_max", async () => {
     const { blk, buf } = rig({ segMax: 1 });
     blk.init();

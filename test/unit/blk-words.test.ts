@@ -19,6 +19,7 @@ const cases: [VirtioRefusal, number, RegExp][] = [
   [{ reason: "queue-unavailable", queue: 0, detail: "too-small" }, 1, /queue-size=4/],
   [{ reason: "queue-unavailable", queue: 0, detail: "address-too-high", address: 1n << 44n }, 1, /force-legacy=false/],
   [{ reason: "bad-completion", detail: "x" }, 1, /reset/],
+  [{ reason: "reset-failed", status: 15, keptBytes: 8192 }, 1, /kernel driver \(virtio-mmio\) probe it/],
 ];
 
 describe("virtio refusals in CLI words", () => {

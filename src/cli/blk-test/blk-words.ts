@@ -20,7 +20,7 @@ class VirtioFailedError extends Error {
 /**
  * `e` in CLI words when it is a VirtioError, else `e` itself. not-virtio, unknown-version, wrong-device,
  * feature-missing, read-only, no-flush -> UnsupportedError (exit 6); out-of-range, bad-length, too-many-segments ->
- * UsageError (exit 2); features-refused, queue-unavailable, device-status, request-failed, bad-completion ->
+ * UsageError (exit 2); features-refused, queue-unavailable, device-status, request-failed, reset-failed, bad-completion ->
  * VirtioFailedError (exit 1); not-ready (a bug of the caller) stays as it is.
  */
 export function virtioInWords(e: unknown): unknown {
@@ -63,6 +63,8 @@ export function virtioInWords(e: unknown): unknown {
       return failed("the device stopped working: unbind and bind it again (which resets it) and look at the host's log");
     case "request-failed":
       return failed(r.status === 1 ? "the disk's backing store failed the request (IOERR): check the image on the host" : "the device does not implement this request");
+    case "reset-failed":
+      return failed("the device may still write that memory until it is reset: unbind it and let its kernel driver (virtio-mmio) probe it, which resets it, before running anything else");
     case "bad-completion":
       return failed("the device returned a descriptor it was not given: reset it");
     case "not-ready":

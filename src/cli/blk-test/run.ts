@@ -64,7 +64,8 @@ export function checkRange(name: string, info: VirtioBlkInfo, o: BlkTestOptions)
 
 /**
  * Write, flush, read back and verify. `onCleanup` gets one cleanup, registered before the first allocation: reset the
- * device (blk.remove, idempotent) and only then release the two data buffers, whatever ended the run.
+ * device (blk.remove, idempotent) and only then release the two data buffers, whatever ended the run; when the reset
+ * is not confirmed the cleanup throws VirtioError reset-failed and releases nothing.
  * @throws VirtioError, VirtioTimeoutError, AbortedError from the driver
  */
 export async function runBlkTest(
@@ -81,7 +82,8 @@ export async function runBlkTest(
   const perRequest = Math.min(o.requestSize, o.count * SECTOR);
   const buffers: DmaBuffer[] = [];
   onCleanup(() => {
-    // The device first (reset: it stops all DMA), then the memory it could still reach.
+    // The device first (reset: it stops all DMA), then the memory it could still reach. A reset not confirmed
+    // throws here, and the data buffers are kept (leaked until exit) rather than handed back while the device runs.
     blk.remove();
     while (buffers.length) buffers.pop()!.release();
   });

@@ -81,6 +81,8 @@ export class VirtioBlk {
   private ring: DmaBuffer | undefined;
   private scratch: DmaBuffer | undefined;
   private described: VirtioBlkInfo | undefined;
+  /** Set when a reset was not confirmed: the device may still use what it was given; remove() throws this again. */
+  private stuck: VirtioError | undefined;
   /** Requests completed since init. */
   requests = 0;
 
@@ -144,6 +146,7 @@ export class VirtioBlk {
       };
       return this.described;
     } catch (e) {
+      // A reset that fails here is the worse news (memory kept, device live): it replaces the original error.
       this.remove();
       throw e;
     }
@@ -191,12 +194,19 @@ export class VirtioBlk {
   /**
    * Reset the device (status 0: it stops using the rings and the buffers), disarm the interrupt, free the rings.
    * Idempotent; safe after a failed init or a timed-out request.
+   * Guarantees: memory the device was given is freed only after the reset is confirmed. When it is not, the rings
+   * and the request buffer are kept (leaked until the process exits) and every later call throws the same error, so
+   * a caller that frees its data buffers after remove() returns keeps them too.
+   * @throws VirtioError reset-failed when the reset was not confirmed
    */
   remove(): void {
+    if (this.stuck) throw this.stuck;
+    const t = this.transport;
+    let failure: VirtioError | undefined;
     try {
-      this.transport?.reset();
-    } catch {
-      // A device that will not reset still must not keep our memory: free it below; closing the device fd follows.
+      t?.reset();
+    } catch (e) {
+      failure = this.resetFailure(e);
     }
     this.transport = undefined;
     this.described = undefined;
@@ -204,10 +214,31 @@ export class VirtioBlk {
     try {
       this.ports.irq?.disable();
     } finally {
-      this.ring?.release();
-      this.scratch?.release();
-      this.ring = this.scratch = undefined;
+      if (failure) {
+        // The device may still write the rings and the status byte: never hand them back.
+        this.ring = this.scratch = undefined;
+        this.stuck = failure;
+      } else {
+        this.ring?.release();
+        this.scratch?.release();
+        this.ring = this.scratch = undefined;
+      }
     }
+    if (failure) throw failure;
+  }
+
+  /** The reset-failed error for `cause`, naming what stays allocated. */
+  private resetFailure(cause: unknown): VirtioError {
+    const name = this.ports.name;
+    const keptBytes = (this.ring?.size ?? 0) + (this.scratch?.size ?? 0);
+    const status = cause instanceof VirtioError && cause.refusal.reason === "device-status" ? cause.refusal.status : undefined;
+    const what = cause instanceof Error ? cause.message : String(cause);
+    const e = new VirtioError(
+      { reason: "reset-failed", ...(status !== undefined ? { status } : {}), keptBytes },
+      name,
+      `${name} did not confirm its reset (${what}): it may still use its rings, so ${keptBytes} bytes of DMA memory stay allocated`,
+    );
+    return Object.assign(e, { cause });
   }
 
   private ready(): { t: VirtioMmioTransport; q: SplitQueue; scratch: DmaBuffer; info: VirtioBlkInfo } {

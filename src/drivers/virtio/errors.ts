@@ -24,6 +24,12 @@ export type VirtioRefusal =
   | { reason: "queue-unavailable"; queue: number; detail: "address-too-high"; address: bigint }
   /** The device set DEVICE_NEEDS_RESET or FAILED in its status (`status` is the whole register). */
   | { reason: "device-status"; status: number; needsReset: boolean; failed: boolean }
+  /**
+   * remove() could not confirm the reset (a modern device whose Status never read 0, or the register write failed):
+   * the device may still use its rings and buffers, so the driver kept them (`keptBytes`) instead of freeing them.
+   * `status` is the last Status read, when one was.
+   */
+  | { reason: "reset-failed"; status?: number; keptBytes: number }
   /** A request came back with a status byte other than OK: 1 IOERR, 2 UNSUPP, anything else is not in the spec. */
   | { reason: "request-failed"; request: string; sector: bigint; status: number }
   /** The device completed a request the driver did not have in flight, or reported a length beyond the buffers. */
