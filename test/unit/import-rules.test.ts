@@ -1,5 +1,6 @@
 // Policy: the layer rules hold in every .ts file under src/. Only src/ffi imports bun:ffi; src/sim never imports src/ffi;
 // src/vfio, src/host and src/drivers import neither backend (only the CLI's main and test helpers choose one).
+// src/spec (facts from specifications, shared by drivers and the simulator) imports nothing.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -28,6 +29,8 @@ function violations(files: ReadonlyMap<string, string>): string[] {
       const into = (layer: string) => target === layer || target.startsWith(`${layer}/`);
       if (spec === "bun:ffi" && !file.startsWith("src/ffi/")) out.push(`${file}: imports bun:ffi outside src/ffi`);
       if (file.startsWith("src/sim/") && into("src/ffi")) out.push(`${file}: src/sim imports ${spec} (src/ffi)`);
+      // src/spec holds facts from specifications that the driver and the simulator share: it imports nothing.
+      if (file.startsWith("src/spec/")) out.push(`${file}: src/spec imports ${spec}`);
       if (/^src\/(vfio|host|drivers)\//.test(file)) {
         if (into("src/ffi")) out.push(`${file}: imports the real backend ${spec}`);
         if (into("src/sim")) out.push(`${file}: imports the simulated backend ${spec}`);
@@ -64,12 +67,14 @@ describe("import rules", () => {
       ["src/drivers/pl330.ts", 'const m = await import("../ffi/index.ts");'],
       ["src/cli/main.ts", 'import { createRealBoundary } from "../ffi/index.ts";\nimport "../sim/index.ts";'],
       ["src/ffi/libc.ts", 'import {\n  dlopen,\n} from "bun:ffi";'],
+      ["src/spec/virtio-mmio.ts", 'import { STATUS } from "../drivers/virtio/transport.ts";'],
     ]);
     expect(violations(bad)).toEqual([
       "src/vfio/container.ts: imports bun:ffi outside src/ffi",
       "src/sim/board.ts: src/sim imports ../ffi/libc.ts (src/ffi)",
       "src/host/bind.ts: imports the simulated backend ../sim/sim-boundary.ts",
       "src/drivers/pl330.ts: imports the real backend ../ffi/index.ts",
+      "src/spec/virtio-mmio.ts: src/spec imports ../drivers/virtio/transport.ts",
     ]);
   });
 });

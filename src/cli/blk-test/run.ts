@@ -10,7 +10,8 @@ import type { DmaSpace } from "../../vfio/dma-space.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkpoint } from "../interrupt.ts";
 import { pinningWarning } from "../output/library-words.ts";
-import { fillSectors, SECTOR } from "./pattern.ts";
+import { SECTOR_SIZE } from "../../spec/virtio-blk.ts";
+import { fillSectors } from "./pattern.ts";
 
 export interface BlkTestOptions {
   deviceSpec: string;
@@ -44,7 +45,7 @@ export function checkBlkTestOptions(args: string[], o: { sector?: number; count:
       "pick sectors whose data you can lose, e.g. --sector 2048 --count 128",
     );
   }
-  if (o.requestSize % SECTOR !== 0) throw new UsageError(`invalid --request-size '${o.requestSize}': not a multiple of 512`, "use 4k, 64k, 128k ...");
+  if (o.requestSize % SECTOR_SIZE !== 0) throw new UsageError(`invalid --request-size '${o.requestSize}': not a multiple of 512`, "use 4k, 64k, 128k ...");
   return { deviceSpec, sector: o.sector, count: o.count, seed: o.seed, requestSize: o.requestSize, timeoutMs: o.timeout };
 }
 
@@ -79,7 +80,7 @@ export async function runBlkTest(
   warn: (line: string) => void,
 ): Promise<BlkTestResult> {
   const info = blk.info!;
-  const perRequest = Math.min(o.requestSize, o.count * SECTOR);
+  const perRequest = Math.min(o.requestSize, o.count * SECTOR_SIZE);
   const buffers: DmaBuffer[] = [];
   onCleanup(() => {
     // The device first (reset: it stops all DMA), then the memory it could still reach. A reset not confirmed
@@ -96,14 +97,14 @@ export async function runBlkTest(
   if (warning) warn(warning);
   const expected = new Uint8Array(perRequest);
   const req = { timeoutMs: o.timeoutMs, signal };
-  const total = o.count * SECTOR;
+  const total = o.count * SECTOR_SIZE;
   const result: BlkTestResult = { bytes: total, writes: 0, reads: 0, flushed: false, writeNs: 0n, readNs: 0n };
 
   let t0 = process.hrtime.bigint();
   for (let done = 0; done < total; done += perRequest) {
     const n = Math.min(perRequest, total - done);
-    const first = o.sector + done / SECTOR;
-    fillSectors(out.bytes, o.seed, first, n / SECTOR);
+    const first = o.sector + done / SECTOR_SIZE;
+    fillSectors(out.bytes, o.seed, first, n / SECTOR_SIZE);
     await checkpoint(signal);
     await blk.write(BigInt(first), out, 0, n, req);
     result.writes++;
@@ -118,18 +119,18 @@ export async function runBlkTest(
   let readNs = 0n;
   for (let done = 0; done < total; done += perRequest) {
     const n = Math.min(perRequest, total - done);
-    const first = o.sector + done / SECTOR;
+    const first = o.sector + done / SECTOR_SIZE;
     back.bytes.fill(0, 0, n);
     await checkpoint(signal);
     const r0 = process.hrtime.bigint();
     await blk.read(BigInt(first), back, 0, n, req);
     readNs += process.hrtime.bigint() - r0;
     result.reads++;
-    fillSectors(expected, o.seed, first, n / SECTOR);
+    fillSectors(expected, o.seed, first, n / SECTOR_SIZE);
     const at = firstDifference(back.bytes.subarray(0, n), expected.subarray(0, n));
     if (at >= 0) {
       const offset = done + at;
-      result.mismatch = { offset, sector: o.sector + Math.floor(offset / SECTOR), byteInSector: offset % SECTOR, expected: expected[at]!, got: back.bytes[at]! };
+      result.mismatch = { offset, sector: o.sector + Math.floor(offset / SECTOR_SIZE), byteInSector: offset % SECTOR_SIZE, expected: expected[at]!, got: back.bytes[at]! };
       break;
     }
   }

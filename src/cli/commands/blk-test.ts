@@ -3,6 +3,7 @@
 // default sector), reads it back, verifies every byte (a mismatch is exit 8 with the first differing offset), and
 // reports bytes, requests and time. The parts live in src/cli/blk-test/: options and run, pattern, words.
 import { VirtioBlk } from "../../drivers/virtio/blk.ts";
+import { SECTOR_SIZE } from "../../spec/virtio-blk.ts";
 import { UnsupportedError, VerifyError } from "../../vfio/errors.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { CliContext } from "../context.ts";
@@ -84,7 +85,7 @@ const rate = (bytes: number, ns: bigint) => (ns > 0n ? `${(bytes / (Number(ns) /
 
 function describeDisk(info: VirtioBlkInfo, serial: string | undefined): string {
   const transport = info.version === 1 ? "legacy transport (Version 1)" : "modern transport (Version 2)";
-  const size = Number(info.capacity) * 512;
+  const size = Number(info.capacity) * SECTOR_SIZE;
   const human = size >= 1 << 20 ? `${(size / (1 << 20)).toFixed(size % (1 << 20) ? 1 : 0)} MiB` : `${size} bytes`;
   return `virtio-blk on a ${transport}, ${info.capacity} sectors (${human}), block size ${info.blkSize}${info.readOnly ? ", read-only" : ""}${serial ? `, serial "${serial}"` : ""}, queue of ${info.queueSize}`;
 }

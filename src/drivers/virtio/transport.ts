@@ -2,7 +2,7 @@
 // FEATURES_OK) or modern (Version 2: 64-bit ring addresses, QueueReady, FEATURES_OK), told apart by the Version
 // register. It speaks registers only; the rings live in split-queue.ts and the device in blk.ts. Every access is one
 // 32-bit register access (the config space also takes 8 and 16), which is what vfio-platform's pread/pwrite give.
-import { DEVICE_ID_NAMES, INTERRUPT, MMIO, STATUS, VIRTIO_F, VIRTIO_MMIO_MAGIC, featureBit } from "./mmio-layout.ts";
+import { DEVICE_ID_NAMES, INTERRUPT, MMIO, STATUS, VIRTIO_F, VIRTIO_MMIO_MAGIC, featureBit } from "../../spec/virtio-mmio.ts";
 import { VirtioError } from "./errors.ts";
 
 /** What the transport needs from the device's register window (a vfio Region satisfies it). */
@@ -46,7 +46,7 @@ export class VirtioMmioTransport {
   static probe(regs: VirtioRegisters, device: string, expectedDeviceId?: number): VirtioMmioTransport {
     const magic = regs.read32(MMIO.MAGIC_VALUE) >>> 0;
     if (magic !== VIRTIO_MMIO_MAGIC) {
-      throw new VirtioError({ reason: "not-virtio", magic }, device, `${device} is not a virtio-mmio transport (MagicValue 0x${magic.toString(16)}, not 0x74726976 "virt")`);
+      throw new VirtioError({ reason: "not-virtio", magic }, device, `${device} is not a virtio-mmio transport (MagicValue 0x${magic.toString(16)}, not 0x${VIRTIO_MMIO_MAGIC.toString(16)} "virt")`);
     }
     const version = regs.read32(MMIO.VERSION) >>> 0;
     if (version !== 1 && version !== 2) {
