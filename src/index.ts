@@ -129,9 +129,9 @@ export type { BoardSpec, DeviceSpec, IrqSpec, RegionSpec, SmmuSpec } from "./sim
 
 // The user-space virtio-blk driver over virtio-mmio (what `blk-test` uses): the driver, its transport and queue, and
 // its refusals.
-export { VirtioBlk, BLK_DRIVER_FEATURES, MAX_QUEUE_SIZE, type VirtioBlkInfo, type VirtioBlkPorts, type BlkRequestOptions } from "./drivers/virtio/blk.ts";
+export { VirtioBlk, BLK_DRIVER_FEATURES, MAX_QUEUE_SIZE, MIN_QUEUE_SIZE, type VirtioBlkInfo, type VirtioBlkPorts, type BlkRequestOptions } from "./drivers/virtio/blk.ts";
 export { VirtioMmioTransport, type VirtioRegisters, type QueuePlacement } from "./drivers/virtio/transport.ts";
-export { SplitQueue, ringLayout, type RingLayout } from "./drivers/virtio/split-queue.ts";
+export { SplitQueue, UsedRingError, ringLayout, type RingLayout, type UsedChain } from "./drivers/virtio/split-queue.ts";
 export { VirtioError, VirtioTimeoutError, type VirtioRefusal, type VirtioTimeoutFacts } from "./drivers/virtio/errors.ts";
 export { dmaRuns, type DmaRun } from "./drivers/virtio/dma-runs.ts";
 

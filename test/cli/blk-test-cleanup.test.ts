@@ -22,8 +22,13 @@ async function run(fake: FakeBlkOptions) {
   blk.init();
   const cleanups: (() => void)[] = [];
   const result = await runBlkTest(b, space, blk, OPTS, (fn) => cleanups.push(fn), new AbortController().signal, () => {}).catch((e: unknown) => e);
-  while (cleanups.length) cleanups.pop()!();
-  return { result, statusAtUnmap, space };
+  let cleanupError: unknown;
+  try {
+    while (cleanups.length) cleanups.pop()!();
+  } catch (e) {
+    cleanupError = e;
+  }
+  return { result, statusAtUnmap, space, cleanupError };
 }
 
 describe("blk-test cleanup", () => {
@@ -43,5 +48,12 @@ describe("blk-test cleanup", () => {
     const { result, statusAtUnmap } = await run({ stall: true });
     expect((result as Error).name).toBe("TimeoutError");
     expect(statusAtUnmap).toEqual([0, 0, 0, 0]);
+  });
+  test("a reset that is never confirmed: the cleanup reports reset-failed and releases no buffer at all", async () => {
+    const { result, statusAtUnmap, space, cleanupError } = await run({ version: 2, stuckReset: true });
+    expect(result).toMatchObject({ bytes: 16 * 512, writes: 2, reads: 2 });
+    expect(cleanupError).toMatchObject({ name: "VirtioError", refusal: { reason: "reset-failed", keptBytes: 8192 } });
+    expect(statusAtUnmap).toEqual([]);
+    expect(space.live).toBe(4); // ring, request page, two data buffers: all kept
   });
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sectorPattern } from "../../src/cli/blk-test/pattern.ts";
 import { createRealBoundary } from "../../src/ffi/index.ts";
+import { openBoundary } from "../../src/open-boundary.ts";
 import { boardSpecOf, createSimBoundary } from "../../src/sim/index.ts";
 import type { BoardSpec } from "../../src/sim/boards/board-spec.ts";
 import { stateDiskPath } from "../../src/sim/devices/virtio/blk-disk.ts";
@@ -69,6 +70,20 @@ describe("blk-test", () => {
     expect(r.stdout).toMatch(/wrote 20480 bytes to sectors 3\.\.42 in 1 request \+ flush: /);
     expect(r.stdout).toMatch(/verified 20480 bytes \(seed 1\)\n$/);
     expect(Buffer.from(onDisk(disk, 3, 40)).equals(Buffer.from(sectorPattern(1, 3, 40)))).toBe(true);
+  });
+
+  test("virt-noiommu with the huge page pool emptied, --json: the small-pages warning is a JSON notice, stdout one document", async () => {
+    const { dir, env, disk } = boardWithDisk("virt-noiommu", { version: 1 });
+    const b = await openBoundary({ sim: true, simStateDir: dir });
+    b.fs.writeFile("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "0");
+    b.dispose();
+    const r = runCli(["--json", "blk-test", DEV, "--sector", "0", "--count", "16"], { env });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!).notice).toMatchObject({ code: "SMALL_PAGES", message: expect.stringContaining("locked small pages") });
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, transport: { noiommu: true } });
+    expect(Buffer.from(onDisk(disk, 0, 16)).equals(Buffer.from(sectorPattern(1, 0, 16)))).toBe(true);
   });
 
   test("a disk that lies (reads zeros) fails the verify: exit 8 naming the first differing byte", () => {

@@ -4,6 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { VirtioBlk, VirtioError, VirtioTimeoutError } from "../../src/index.ts";
 import { DmaBuffer } from "../../src/vfio/dma-buffer.ts";
+import type { Irq } from "../../src/vfio/irq.ts";
+import { VirtioMmioTransport } from "../../src/drivers/virtio/transport.ts";
 import { ringLayout, ringLayoutAgrees } from "../../src/drivers/virtio/split-queue.ts";
 import { FakeBlk, FakeDmaSpace, memoryBoundary, type FakeBlkOptions } from "./virtio-fake-blk.ts";
 
@@ -117,6 +119,32 @@ describe("virtio-blk refusals and failures", () => {
     expect(refusal(() => rig({ queueNumMax: 2 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "too-small" });
     expect(refusal(() => rig({ queueNumMax: 0 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "absent" });
   });
+  test("a queue of 3 (a power of two of 2: no room for data) is too-small; 4 is the smallest that carries data", async () => {
+    expect(refusal(() => rig({ queueNumMax: 3 }).blk.init())).toEqual({ reason: "queue-unavailable", queue: 0, detail: "too-small" });
+    const { blk, buf, dev } = rig({ queueNumMax: 4 });
+    const info = blk.init();
+    expect([info.queueSize, info.maxSegments]).toEqual([4, 2]);
+    const b = buf(4096);
+    b.bytes.fill(0x5a, 0, 512);
+    await blk.write(1n, b, 0, 512);
+    expect(dev.disk[512]).toBe(0x5a);
+  });
+  test("a queueSize below 4 is refused before the device is touched", () => {
+    for (const queueSize of [1, 2, 3]) {
+      const { blk, dev } = rig();
+      expect(() => blk.init({ queueSize })).toThrow(RangeError);
+      expect(dev.status).toBe(0);
+    }
+  });
+  test("legacy: a ring at or above 2^44 is refused (QueuePFN is 32 bits), never written truncated", () => {
+    const dev = new FakeBlk(new FakeDmaSpace(), { version: 1 });
+    const t = VirtioMmioTransport.probe(dev.regs, "d", 2);
+    const at = (desc: bigint) => ({ size: 4, align: 64, desc, avail: desc + 64n, used: desc + 128n });
+    t.activateQueue(0, at((1n << 44n) - 4096n));
+    expect(dev.regs.read32(0x040) >>> 0).toBe(0xffffffff);
+    expect(refusal(() => t.activateQueue(0, at(1n << 44n)))).toEqual({ reason: "queue-unavailable", queue: 0, detail: "address-too-high", address: 1n << 44n });
+    expect(dev.regs.read32(0x040) >>> 0).toBe(0xffffffff);
+  });
   test("a modern device without VERSION_1 is feature-missing", () => {
     const { blk } = rig({ version: 2, features: 1n << 9n });
     expect(refusal(() => blk.init())).toMatchObject({ reason: "feature-missing", feature: "VIRTIO_F_VERSION_1" });
@@ -151,6 +179,24 @@ describe("virtio-blk refusals and failures", () => {
     expect(dev.status).toBe(0);
     expect(space.live).toBe(1); // only the caller's buffer
   });
+  test("a reset never confirmed: remove() throws reset-failed, frees nothing, and throws again on every call", async () => {
+    const { blk, dev, space } = rig({ version: 2, stuckReset: true });
+    blk.init();
+    const first = (() => {
+      try {
+        blk.remove();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(first).toBeInstanceOf(VirtioError);
+    expect((first as VirtioError).refusal).toEqual({ reason: "reset-failed", status: 15, keptBytes: 8192 });
+    expect((first as Error).message).toMatch(/did not confirm its reset .*8192 bytes of DMA memory stay allocated/);
+    expect(space.live).toBe(2); // the ring and the request page, still mapped
+    expect(dev.status).toBe(15); // ACKNOWLEDGE | DRIVER | DRIVER_OK | FEATURES_OK: the device is still live
+    expect(() => blk.remove()).toThrow(first as Error);
+    expect(space.live).toBe(2);
+  });
   test("too many descriptors for seg_max", async () => {
     const { blk, buf } = rig({ segMax: 1 });
     blk.init();
@@ -164,6 +210,34 @@ describe("virtio-blk refusals and failures", () => {
     blk.init();
     expect(await asyncRefusal(blk.write(0n, buf(4096), 0, 512))).toEqual({ reason: "read-only" });
     expect(dev.requests).toEqual([]);
+  });
+  test("a device that reports more bytes written than the chain offered is bad-completion", async () => {
+    const { blk, buf } = rig({ overreport: 1 });
+    blk.init();
+    expect(await asyncRefusal(blk.read(0n, buf(4096), 0, 512))).toEqual({ reason: "bad-completion", detail: "the device reported 514 bytes written into chain 0, which offers 513" });
+  });
+  test("a level-triggered line is unmasked after each acknowledgement (vfio-platform automasks level lines)", async () => {
+    const b = memoryBoundary();
+    const space = new FakeDmaSpace();
+    const dev = new FakeBlk(space, { stall: true });
+    const calls: string[] = [];
+    const irq = {
+      level: true,
+      enabled: false,
+      enable() { this.enabled = true; },
+      disable() { this.enabled = false; },
+      async wait() { calls.push("wait"); return 0; },
+      unmask() { calls.push("unmask"); },
+    };
+    const blk = new VirtioBlk({ b, space, regs: dev.regs, irq: irq as unknown as Irq, name: "d" });
+    blk.init();
+    await blk.read(0n, DmaBuffer.allocate(b, space, 4096, { read: true, write: true }), 0, 512, { timeoutMs: 20 }).catch(() => undefined);
+    expect(calls.filter((c) => c === "wait").length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c === "unmask").length).toBe(calls.filter((c) => c === "wait").length);
+    irq.level = false;
+    calls.length = 0;
+    await blk.read(0n, DmaBuffer.allocate(b, space, 4096, { read: true, write: true }), 0, 512, { timeoutMs: 20 }).catch(() => undefined);
+    expect(calls.includes("unmask")).toBe(false);
   });
   test("requests before init are not-ready", async () => {
     const { blk, buf } = rig();

@@ -67,6 +67,10 @@ export interface FakeBlkOptions {
   stall?: boolean;
   /** Set DEVICE_NEEDS_RESET instead of completing the next request. */
   needsResetOnRequest?: boolean;
+  /** Ignore a write of 0 to Status (a modern device that never finishes its reset). */
+  stuckReset?: boolean;
+  /** Report this many extra bytes written in each used entry (a faulty device). */
+  overreport?: number;
   /** Flip this byte of the disk in every read answer (the disk lies). */
   corruptReadAt?: number;
 }
@@ -102,6 +106,8 @@ export class FakeBlk {
       requestStatus: 0,
       stall: false,
       needsResetOnRequest: false,
+      overreport: 0,
+      stuckReset: false,
       ...opts,
     };
     this.disk = new Uint8Array(this.o.sectors * 512);
@@ -166,7 +172,7 @@ export class FakeBlk {
       case 0x050: this.notify(); break;
       case 0x064: this.isr &= ~v; break;
       case 0x070:
-        if (v === 0) return this.reset();
+        if (v === 0) return this.o.stuckReset ? undefined : this.reset();
         this.status = v;
         if (this.o.refuseFeatures && v & 8) this.status &= ~8;
         break;
@@ -235,7 +241,7 @@ export class FakeBlk {
       const used = dv(this.q.used, 4 + 8 * this.q.num);
       const uidx = used.getUint16(2, true);
       used.setUint32(4 + 8 * (uidx % this.q.num), head, true);
-      used.setUint32(8 + 8 * (uidx % this.q.num), written + 1, true);
+      used.setUint32(8 + 8 * (uidx % this.q.num), written + 1 + this.o.overreport, true);
       used.setUint16(2, (uidx + 1) & 0xffff, true);
       this.isr |= 1;
       this.irqRaised++;

@@ -1,6 +1,7 @@
 // Policy: the layer rules hold in every .ts file under src/. Only src/ffi imports bun:ffi; src/sim never imports src/ffi;
 // src/vfio, src/host, src/drivers and src/registers (with src/json-file) import neither backend (only the CLI's main
 // and test helpers choose one), and src/registers speaks no CLI: it never imports src/cli.
+// src/spec (facts from specifications, shared by drivers and the simulator) imports nothing.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -29,6 +30,8 @@ function violations(files: ReadonlyMap<string, string>): string[] {
       const into = (layer: string) => target === layer || target.startsWith(`${layer}/`);
       if (spec === "bun:ffi" && !file.startsWith("src/ffi/")) out.push(`${file}: imports bun:ffi outside src/ffi`);
       if (file.startsWith("src/sim/") && into("src/ffi")) out.push(`${file}: src/sim imports ${spec} (src/ffi)`);
+      // src/spec holds facts from specifications that the driver and the simulator share: it imports nothing.
+      if (file.startsWith("src/spec/")) out.push(`${file}: src/spec imports ${spec}`);
       if (/^src\/(vfio|host|drivers|registers|json-file)\//.test(file)) {
         if (into("src/ffi")) out.push(`${file}: imports the real backend ${spec}`);
         if (into("src/sim")) out.push(`${file}: imports the simulated backend ${spec}`);
@@ -67,6 +70,7 @@ describe("import rules", () => {
       ["src/cli/main.ts", 'import { createRealBoundary } from "../ffi/index.ts";\nimport "../sim/index.ts";'],
       ["src/ffi/libc.ts", 'import {\n  dlopen,\n} from "bun:ffi";'],
       ["src/registers/resolve.ts", 'import { x } from "../sim/index.ts";\nimport { y } from "../cli/main.ts";'],
+      ["src/spec/virtio-mmio.ts", 'import { STATUS } from "../drivers/virtio/transport.ts";'],
     ]);
     expect(violations(bad)).toEqual([
       "src/vfio/container.ts: imports bun:ffi outside src/ffi",
@@ -75,6 +79,7 @@ describe("import rules", () => {
       "src/drivers/pl330.ts: imports the real backend ../ffi/index.ts",
       "src/registers/resolve.ts: imports the simulated backend ../sim/index.ts",
       "src/registers/resolve.ts: the library imports the CLI ../cli/main.ts",
+      "src/spec/virtio-mmio.ts: src/spec imports ../drivers/virtio/transport.ts",
     ]);
   });
 });

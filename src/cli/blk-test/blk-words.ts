@@ -20,7 +20,7 @@ class VirtioFailedError extends Error {
 /**
  * `e` in CLI words when it is a VirtioError, else `e` itself. not-virtio, unknown-version, wrong-device,
  * feature-missing, read-only, no-flush -> UnsupportedError (exit 6); out-of-range, bad-length, too-many-segments ->
- * UsageError (exit 2); features-refused, queue-unavailable, device-status, request-failed, bad-completion ->
+ * UsageError (exit 2); features-refused, queue-unavailable, device-status, request-failed, reset-failed, bad-completion ->
  * VirtioFailedError (exit 1); not-ready (a bug of the caller) stays as it is.
  */
 export function virtioInWords(e: unknown): unknown {
@@ -54,12 +54,17 @@ export function virtioInWords(e: unknown): unknown {
     case "too-many-segments":
       return new UsageError(e.message, `use a smaller --request-size (at most ${r.max} pieces of memory per request)`);
     case "features-refused":
+      return failed("reset the device (unbind and bind it again) and retry");
     case "queue-unavailable":
+      if (r.detail === "address-too-high") return failed("give the device a modern transport (QEMU: -global virtio-mmio.force-legacy=false), which takes 64-bit ring addresses");
+      if (r.detail === "too-small") return failed("give the device a larger queue (QEMU: queue-size=4 or more on -device virtio-blk-device)");
       return failed("reset the device (unbind and bind it again) and retry");
     case "device-status":
       return failed("the device stopped working: unbind and bind it again (which resets it) and look at the host's log");
     case "request-failed":
       return failed(r.status === 1 ? "the disk's backing store failed the request (IOERR): check the image on the host" : "the device does not implement this request");
+    case "reset-failed":
+      return failed("the device may still write that memory until it is reset: unbind it and let its kernel driver (virtio-mmio) probe it, which resets it, before running anything else");
     case "bad-completion":
       return failed("the device returned a descriptor it was not given: reset it");
     case "not-ready":

@@ -3,8 +3,7 @@
 // can recompute what must be on the disk, and every sector differs from its neighbours (a request landing one sector
 // off cannot verify). Each sector is 128 little-endian words of an xorshift32 stream seeded from (seed, sector).
 
-/** Bytes per sector. */
-export const SECTOR = 512;
+import { SECTOR_SIZE } from "../../spec/virtio-blk.ts";
 
 /** The first xorshift32 state for `sector` under `seed`: a mix of both, never 0 (xorshift stays at 0 forever). */
 function sectorState(seed: number, sector: number): number {
@@ -19,21 +18,21 @@ function sectorState(seed: number, sector: number): number {
 
 /** Write the pattern of `count` sectors from `firstSector` into `out` (at least count * 512 bytes, from its start). */
 export function fillSectors(out: Uint8Array, seed: number, firstSector: number, count: number): void {
-  const view = new DataView(out.buffer, out.byteOffset, count * SECTOR);
+  const view = new DataView(out.buffer, out.byteOffset, count * SECTOR_SIZE);
   for (let s = 0; s < count; s++) {
     let x = sectorState(seed, firstSector + s);
-    for (let w = 0; w < SECTOR / 4; w++) {
+    for (let w = 0; w < SECTOR_SIZE / 4; w++) {
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
-      view.setUint32(s * SECTOR + w * 4, x >>> 0, true);
+      view.setUint32(s * SECTOR_SIZE + w * 4, x >>> 0, true);
     }
   }
 }
 
 /** The pattern of `count` sectors from `firstSector`, as new bytes. */
 export function sectorPattern(seed: number, firstSector: number, count: number): Uint8Array {
-  const out = new Uint8Array(count * SECTOR);
+  const out = new Uint8Array(count * SECTOR_SIZE);
   fillSectors(out, seed, firstSector, count);
   return out;
 }

@@ -3,12 +3,15 @@
 // byte with the pattern recomputed. The data buffers are DMA buffers the driver may scatter (noiommu) or not (IOMMU).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { VirtioBlk, VirtioBlkInfo } from "../../drivers/virtio/blk.ts";
+import { BLK_S } from "../../drivers/virtio/blk-layout.ts";
+import { VirtioError } from "../../drivers/virtio/errors.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaSpace } from "../../vfio/dma-space.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkpoint } from "../interrupt.ts";
 import { pinningWarning } from "../output/library-words.ts";
-import { fillSectors, SECTOR } from "./pattern.ts";
+import { SECTOR_SIZE } from "../../spec/virtio-blk.ts";
+import { fillSectors } from "./pattern.ts";
 
 export interface BlkTestOptions {
   deviceSpec: string;
@@ -42,7 +45,7 @@ export function checkBlkTestOptions(args: string[], o: { sector?: number; count:
       "pick sectors whose data you can lose, e.g. --sector 2048 --count 128",
     );
   }
-  if (o.requestSize % SECTOR !== 0) throw new UsageError(`invalid --request-size '${o.requestSize}': not a multiple of 512`, "use 4k, 64k, 128k ...");
+  if (o.requestSize % SECTOR_SIZE !== 0) throw new UsageError(`invalid --request-size '${o.requestSize}': not a multiple of 512`, "use 4k, 64k, 128k ...");
   return { deviceSpec, sector: o.sector, count: o.count, seed: o.seed, requestSize: o.requestSize, timeoutMs: o.timeout };
 }
 
@@ -62,7 +65,8 @@ export function checkRange(name: string, info: VirtioBlkInfo, o: BlkTestOptions)
 
 /**
  * Write, flush, read back and verify. `onCleanup` gets one cleanup, registered before the first allocation: reset the
- * device (blk.remove, idempotent) and only then release the two data buffers, whatever ended the run.
+ * device (blk.remove, idempotent) and only then release the two data buffers, whatever ended the run; when the reset
+ * is not confirmed the cleanup throws VirtioError reset-failed and releases nothing.
  * @throws VirtioError, VirtioTimeoutError, AbortedError from the driver
  */
 export async function runBlkTest(
@@ -76,10 +80,11 @@ export async function runBlkTest(
   warn: (line: string) => void,
 ): Promise<BlkTestResult> {
   const info = blk.info!;
-  const perRequest = Math.min(o.requestSize, o.count * SECTOR);
+  const perRequest = Math.min(o.requestSize, o.count * SECTOR_SIZE);
   const buffers: DmaBuffer[] = [];
   onCleanup(() => {
-    // The device first (reset: it stops all DMA), then the memory it could still reach.
+    // The device first (reset: it stops all DMA), then the memory it could still reach. A reset not confirmed
+    // throws here, and the data buffers are kept (leaked until exit) rather than handed back while the device runs.
     blk.remove();
     while (buffers.length) buffers.pop()!.release();
   });
@@ -92,14 +97,14 @@ export async function runBlkTest(
   if (warning) warn(warning);
   const expected = new Uint8Array(perRequest);
   const req = { timeoutMs: o.timeoutMs, signal };
-  const total = o.count * SECTOR;
+  const total = o.count * SECTOR_SIZE;
   const result: BlkTestResult = { bytes: total, writes: 0, reads: 0, flushed: false, writeNs: 0n, readNs: 0n };
 
   let t0 = process.hrtime.bigint();
   for (let done = 0; done < total; done += perRequest) {
     const n = Math.min(perRequest, total - done);
-    const first = o.sector + done / SECTOR;
-    fillSectors(out.bytes, o.seed, first, n / SECTOR);
+    const first = o.sector + done / SECTOR_SIZE;
+    fillSectors(out.bytes, o.seed, first, n / SECTOR_SIZE);
     await checkpoint(signal);
     await blk.write(BigInt(first), out, 0, n, req);
     result.writes++;
@@ -114,23 +119,37 @@ export async function runBlkTest(
   let readNs = 0n;
   for (let done = 0; done < total; done += perRequest) {
     const n = Math.min(perRequest, total - done);
-    const first = o.sector + done / SECTOR;
+    const first = o.sector + done / SECTOR_SIZE;
     back.bytes.fill(0, 0, n);
     await checkpoint(signal);
     const r0 = process.hrtime.bigint();
     await blk.read(BigInt(first), back, 0, n, req);
     readNs += process.hrtime.bigint() - r0;
     result.reads++;
-    fillSectors(expected, o.seed, first, n / SECTOR);
+    fillSectors(expected, o.seed, first, n / SECTOR_SIZE);
     const at = firstDifference(back.bytes.subarray(0, n), expected.subarray(0, n));
     if (at >= 0) {
       const offset = done + at;
-      result.mismatch = { offset, sector: o.sector + Math.floor(offset / SECTOR), byteInSector: offset % SECTOR, expected: expected[at]!, got: back.bytes[at]! };
+      result.mismatch = { offset, sector: o.sector + Math.floor(offset / SECTOR_SIZE), byteInSector: offset % SECTOR_SIZE, expected: expected[at]!, got: back.bytes[at]! };
       break;
     }
   }
   result.readNs = readNs;
   return result;
+}
+
+/**
+ * The disk's serial, or undefined when the device does not implement GET_ID (it answers UNSUPP). Anything else (a
+ * timeout, which leaves the request in flight sharing the status byte; an abort; a device asking for a reset) is
+ * rethrown: the run must not go on.
+ */
+export async function optionalSerial(id: Promise<string>): Promise<string | undefined> {
+  try {
+    return await id;
+  } catch (e) {
+    if (e instanceof VirtioError && e.refusal.reason === "request-failed" && e.refusal.status === BLK_S.UNSUPP) return undefined;
+    throw e;
+  }
 }
 
 /** Index of the first byte where `a` and `b` differ, or -1. */

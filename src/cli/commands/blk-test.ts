@@ -3,14 +3,18 @@
 // default sector), reads it back, verifies every byte (a mismatch is exit 8 with the first differing offset), and
 // reports bytes, requests and time. The parts live in src/cli/blk-test/: options and run, pattern, words.
 import { VirtioBlk } from "../../drivers/virtio/blk.ts";
+import { SECTOR_SIZE } from "../../spec/virtio-blk.ts";
 import { UnsupportedError, VerifyError } from "../../vfio/errors.ts";
+import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { CliContext } from "../context.ts";
+import type { VfioSession } from "../../vfio/session.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { jsonDocument, jsonHex } from "../output/json.ts";
+import { pinningNotice } from "../output/notices.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { virtioInWords } from "../blk-test/blk-words.ts";
-import { checkBlkTestOptions, checkRange, runBlkTest, type BlkTestResult } from "../blk-test/run.ts";
+import { checkBlkTestOptions, checkRange, optionalSerial, runBlkTest, type BlkTestOptions, type BlkTestResult } from "../blk-test/run.ts";
 import type { VirtioBlkInfo } from "../../drivers/virtio/blk.ts";
 
 /** The device-tree compatible of a virtio-mmio transport. */
@@ -39,10 +43,26 @@ async function blkTest(ctx: CliContext, args: string[], options: OptionsOf<"blk-
   // Reset the device (it stops all DMA) before its rings are freed; runBlkTest's cleanup does the same before the data.
   ctx.onCleanup(() => blk.remove());
   const info = blk.init();
+  let code: number;
+  try {
+    code = await testDisk(ctx, b, session, blk, info, o);
+  } catch (e) {
+    // The reset comes first whatever ended the run; a reset that fails is the worse news and is what gets reported.
+    blk.remove();
+    throw e;
+  }
+  // Reset now, not only in the cleanups (which cannot report): a reset not confirmed is a failed run (exit 1), and the
+  // device's memory (rings and data) is then kept, not freed.
+  blk.remove();
+  return code;
+}
+
+async function testDisk(ctx: CliContext, b: KernelBoundary, session: VfioSession, blk: VirtioBlk, info: VirtioBlkInfo, o: BlkTestOptions): Promise<number> {
+  const device = session.device;
   checkRange(device.name, info, o);
-  const serial = await blk.id({ timeoutMs: o.timeoutMs, signal: ctx.abort.signal }).catch(() => undefined);
+  const serial = await optionalSerial(blk.id({ timeoutMs: o.timeoutMs, signal: ctx.abort.signal }));
   if (!ctx.json) writeStdout(`${device.name}: ${describeDisk(info, serial)}${session.noiommu ? " (noiommu: physical addresses)" : ""}\n`);
-  const r = await runBlkTest(b, session.dma, blk, o, (fn) => ctx.onCleanup(fn), ctx.abort.signal, (line) => writeStderr(`vfio-plat: warning: ${line}\n`));
+  const r = await runBlkTest(b, session.dma, blk, o, (fn) => ctx.onCleanup(fn), ctx.abort.signal, (line) => writeStderr(pinningNotice(line, ctx.json)));
   const last = o.sector + o.count - 1;
   if (ctx.json) writeStdout(jsonDocument(jsonBody(device.name, info, serial, o, r, session.noiommu)));
   if (r.mismatch) {
@@ -65,7 +85,7 @@ const rate = (bytes: number, ns: bigint) => (ns > 0n ? `${(bytes / (Number(ns) /
 
 function describeDisk(info: VirtioBlkInfo, serial: string | undefined): string {
   const transport = info.version === 1 ? "legacy transport (Version 1)" : "modern transport (Version 2)";
-  const size = Number(info.capacity) * 512;
+  const size = Number(info.capacity) * SECTOR_SIZE;
   const human = size >= 1 << 20 ? `${(size / (1 << 20)).toFixed(size % (1 << 20) ? 1 : 0)} MiB` : `${size} bytes`;
   return `virtio-blk on a ${transport}, ${info.capacity} sectors (${human}), block size ${info.blkSize}${info.readOnly ? ", read-only" : ""}${serial ? `, serial "${serial}"` : ""}, queue of ${info.queueSize}`;
 }

@@ -4,8 +4,6 @@
 
 export const VIRTIO_ID_BLOCK = 2;
 
-/** Bytes per sector in requests and in `capacity` (5.2.6: always 512). */
-export const SECTOR_SIZE = 512;
 
 /** Feature bit numbers (5.2.3). */
 export const BLK_F = {

@@ -6,10 +6,11 @@ import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaSpace } from "../../vfio/dma-space.ts";
 import type { Irq } from "../../vfio/irq.ts";
-import { BLK_CONFIG, BLK_F, BLK_HEADER_SIZE, BLK_ID_BYTES, BLK_S, BLK_T_OF, SECTOR_SIZE, VIRTIO_ID_BLOCK, type BlkRequestType } from "./blk-layout.ts";
+import { BLK_CONFIG, BLK_F, BLK_HEADER_SIZE, BLK_ID_BYTES, BLK_S, BLK_T_OF, VIRTIO_ID_BLOCK, type BlkRequestType } from "./blk-layout.ts";
+import { SECTOR_SIZE } from "../../spec/virtio-blk.ts";
 import { dmaRuns, type DmaRun } from "./dma-runs.ts";
 import { VirtioError, VirtioTimeoutError } from "./errors.ts";
-import { STATUS, VIRTIO_F, featureBit } from "./mmio-layout.ts";
+import { STATUS, VIRTIO_F, featureBit } from "../../spec/virtio-mmio.ts";
 import { ringLayout, ringLayoutAgrees, SplitQueue } from "./split-queue.ts";
 import { LEGACY_PAGE, VirtioMmioTransport, type VirtioRegisters } from "./transport.ts";
 import { waitForHead } from "./request-wait.ts";
@@ -21,6 +22,12 @@ export const BLK_DRIVER_FEATURES =
 
 /** The largest queue the driver sets up: its ring (3398 bytes with a 64-byte used-ring alignment) fits one page. */
 export const MAX_QUEUE_SIZE = 128;
+
+/**
+ * The smallest queue the driver sets up: sizes are powers of two (2.7), a request takes header, data and status, and
+ * a size of 2 would leave no descriptor for data (maxSegments 0).
+ */
+export const MIN_QUEUE_SIZE = 4;
 
 /** The used ring's alignment (QueueAlign on legacy): small, so the whole ring fits one physically contiguous page. */
 const RING_ALIGN = 64;
@@ -75,6 +82,8 @@ export class VirtioBlk {
   private ring: DmaBuffer | undefined;
   private scratch: DmaBuffer | undefined;
   private described: VirtioBlkInfo | undefined;
+  /** Set when a reset was not confirmed: the device may still use what it was given; remove() throws this again. */
+  private stuck: VirtioError | undefined;
   /** Requests completed since init. */
   requests = 0;
 
@@ -91,10 +100,14 @@ export class VirtioBlk {
    * Guarantees: nothing is written before the transport is known to hold a block device; on a throw the device is
    * left reset (status 0) and nothing stays allocated.
    * @throws VirtioError (not-virtio, unknown-version, wrong-device, feature-missing, features-refused,
-   *   queue-unavailable, device-status), VfioError from the registers, DMA mapping or interrupt
+   *   queue-unavailable, device-status), VfioError from the registers, DMA mapping or interrupt; RangeError when
+   *   `queueSize` is below MIN_QUEUE_SIZE (a caller's bug)
    */
   init(opts: { queueSize?: number } = {}): VirtioBlkInfo {
     const { regs, name } = this.ports;
+    if (opts.queueSize !== undefined && !(Number.isInteger(opts.queueSize) && opts.queueSize >= MIN_QUEUE_SIZE)) {
+      throw new RangeError(`queueSize ${opts.queueSize}: a queue needs at least ${MIN_QUEUE_SIZE} entries`);
+    }
     const t = VirtioMmioTransport.probe(regs, name, VIRTIO_ID_BLOCK);
     this.transport = t;
     try {
@@ -110,7 +123,9 @@ export class VirtioBlk {
 
       const max = t.queueMax(0);
       if (max === 0) throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "absent" }, name, `${name} offers no request queue (QueueNumMax 0)`);
-      if (max < 3) throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "too-small" }, name, `${name}'s request queue holds ${max} descriptors; a request needs 3`);
+      if (max < MIN_QUEUE_SIZE) {
+        throw new VirtioError({ reason: "queue-unavailable", queue: 0, detail: "too-small" }, name, `${name}'s request queue holds ${max} descriptors; the driver needs ${MIN_QUEUE_SIZE}`);
+      }
       const size = largestPowerOfTwo(Math.min(max, opts.queueSize ?? MAX_QUEUE_SIZE, MAX_QUEUE_SIZE));
       this.setupQueue(t, size);
       this.scratch = DmaBuffer.allocate(this.ports.b, this.ports.space, LEGACY_PAGE, { read: true, write: true });
@@ -132,6 +147,7 @@ export class VirtioBlk {
       };
       return this.described;
     } catch (e) {
+      // A reset that fails here is the worse news (memory kept, device live): it replaces the original error.
       this.remove();
       throw e;
     }
@@ -179,12 +195,19 @@ export class VirtioBlk {
   /**
    * Reset the device (status 0: it stops using the rings and the buffers), disarm the interrupt, free the rings.
    * Idempotent; safe after a failed init or a timed-out request.
+   * Guarantees: memory the device was given is freed only after the reset is confirmed. When it is not, the rings
+   * and the request buffer are kept (leaked until the process exits) and every later call throws the same error, so
+   * a caller that frees its data buffers after remove() returns keeps them too.
+   * @throws VirtioError reset-failed when the reset was not confirmed
    */
   remove(): void {
+    if (this.stuck) throw this.stuck;
+    const t = this.transport;
+    let failure: VirtioError | undefined;
     try {
-      this.transport?.reset();
-    } catch {
-      // A device that will not reset still must not keep our memory: free it below; closing the device fd follows.
+      t?.reset();
+    } catch (e) {
+      failure = this.resetFailure(e);
     }
     this.transport = undefined;
     this.described = undefined;
@@ -192,10 +215,31 @@ export class VirtioBlk {
     try {
       this.ports.irq?.disable();
     } finally {
-      this.ring?.release();
-      this.scratch?.release();
-      this.ring = this.scratch = undefined;
+      if (failure) {
+        // The device may still write the rings and the status byte: never hand them back.
+        this.ring = this.scratch = undefined;
+        this.stuck = failure;
+      } else {
+        this.ring?.release();
+        this.scratch?.release();
+        this.ring = this.scratch = undefined;
+      }
     }
+    if (failure) throw failure;
+  }
+
+  /** The reset-failed error for `cause`, naming what stays allocated. */
+  private resetFailure(cause: unknown): VirtioError {
+    const name = this.ports.name;
+    const keptBytes = (this.ring?.size ?? 0) + (this.scratch?.size ?? 0);
+    const status = cause instanceof VirtioError && cause.refusal.reason === "device-status" ? cause.refusal.status : undefined;
+    const what = cause instanceof Error ? cause.message : String(cause);
+    const e = new VirtioError(
+      { reason: "reset-failed", ...(status !== undefined ? { status } : {}), keptBytes },
+      name,
+      `${name} did not confirm its reset (${what}): it may still use its rings, so ${keptBytes} bytes of DMA memory stay allocated`,
+    );
+    return Object.assign(e, { cause });
   }
 
   private ready(): { t: VirtioMmioTransport; q: SplitQueue; scratch: DmaBuffer; info: VirtioBlkInfo } {

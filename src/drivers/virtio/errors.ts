@@ -17,11 +17,19 @@ export type VirtioRefusal =
   | { reason: "features-refused"; accepted: bigint; status: number }
   /**
    * Queue `queue` cannot be set up: the device offers no such queue (QueueNumMax 0), one too small for a request
-   * (header, data and status need at least 3 descriptors), or it is already in use.
+   * (a power-of-two size of at least 4: header, data and status, and 2 would leave no data descriptor), it is
+   * already in use, or (legacy) the ring lies at or above 2^44, beyond what the 32-bit QueuePFN can name (`address`).
    */
   | { reason: "queue-unavailable"; queue: number; detail: "absent" | "too-small" | "in-use" }
+  | { reason: "queue-unavailable"; queue: number; detail: "address-too-high"; address: bigint }
   /** The device set DEVICE_NEEDS_RESET or FAILED in its status (`status` is the whole register). */
   | { reason: "device-status"; status: number; needsReset: boolean; failed: boolean }
+  /**
+   * remove() could not confirm the reset (a modern device whose Status never read 0, or the register write failed):
+   * the device may still use its rings and buffers, so the driver kept them (`keptBytes`) instead of freeing them.
+   * `status` is the last Status read, when one was.
+   */
+  | { reason: "reset-failed"; status?: number; keptBytes: number }
   /** A request came back with a status byte other than OK: 1 IOERR, 2 UNSUPP, anything else is not in the spec. */
   | { reason: "request-failed"; request: string; sector: bigint; status: number }
   /** The device completed a request the driver did not have in flight, or reported a length beyond the buffers. */

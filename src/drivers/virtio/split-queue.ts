@@ -45,17 +45,24 @@ export interface Buffer {
   deviceWrites: boolean;
 }
 
-/** A chain the device has finished with: its head and the bytes it wrote into the chain's writable part. */
+/** A chain the device has finished with: its head, the bytes it wrote into the chain's writable part, and room for them. */
 export interface UsedChain {
   head: number;
   written: number;
+  /** The bytes of device-writable buffers the chain offered: `written` above this is a device fault. */
+  writable: number;
+}
+
+/** The device put an entry in the used ring that no chain in flight explains (`detail` says which). */
+export class UsedRingError extends RangeError {
+  override readonly name = "UsedRingError";
 }
 
 export class SplitQueue {
   private readonly view: DataView;
   private readonly free: number[] = [];
   /** Per head in flight: how many descriptors its chain holds (to give them back). */
-  private readonly chains = new Map<number, number[]>();
+  private readonly chains = new Map<number, { ids: number[]; writable: number }>();
   private availIdx = 0;
   private lastUsed = 0;
 
@@ -111,7 +118,8 @@ export class SplitQueue {
       v.setUint16(at + 14, last ? 0 : ids[i + 1]!, true);
     });
     const head = ids[0]!;
-    this.chains.set(head, ids);
+    const writable = buffers.reduce((n, b) => n + (b.deviceWrites ? b.length : 0), 0);
+    this.chains.set(head, { ids, writable });
     // The entry first, then the index that makes it visible (2.7.13): the device reads the entry only after the index.
     const avail = this.layout.avail;
     v.setUint16(avail + 4 + 2 * (this.availIdx % this.layout.size), head, true);
@@ -122,22 +130,27 @@ export class SplitQueue {
 
   /**
    * Take the chains the device has put in the used ring since the last call, and free their descriptors.
-   * @throws RangeError when the device reports a head that is not in flight (a device or ring corruption)
+   * `barrier` runs once, after used.idx was seen to move and before any entry is read: a weakly ordered CPU (arm64)
+   * may otherwise read an entry older than the index (the caller passes an MMIO read, which orders them).
+   * @throws UsedRingError when the device reports a head that is not in flight, or more bytes written than the
+   *   chain's writable buffers hold (a device or ring corruption)
    */
-  takeUsed(): UsedChain[] {
+  takeUsed(barrier?: () => void): UsedChain[] {
     const v = this.view;
     const used = this.layout.used;
     const deviceIdx = v.getUint16(used + 2, true);
     const out: UsedChain[] = [];
+    if (this.lastUsed !== deviceIdx) barrier?.();
     while (this.lastUsed !== deviceIdx) {
       const at = used + 4 + 8 * (this.lastUsed % this.layout.size);
       const head = v.getUint32(at, true);
       const written = v.getUint32(at + 4, true);
-      const ids = this.chains.get(head);
-      if (!ids) throw new RangeError(`the device returned descriptor ${head}, which heads no chain in flight`);
+      const chain = this.chains.get(head);
+      if (!chain) throw new UsedRingError(`the device returned descriptor ${head}, which heads no chain in flight`);
+      if (written > chain.writable) throw new UsedRingError(`the device reported ${written} bytes written into chain ${head}, which offers ${chain.writable}`);
       this.chains.delete(head);
-      for (const id of ids) this.free.push(id);
-      out.push({ head, written });
+      for (const id of chain.ids) this.free.push(id);
+      out.push({ head, written, writable: chain.writable });
       this.lastUsed = (this.lastUsed + 1) & 0xffff;
     }
     return out;

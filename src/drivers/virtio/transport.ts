@@ -2,7 +2,7 @@
 // FEATURES_OK) or modern (Version 2: 64-bit ring addresses, QueueReady, FEATURES_OK), told apart by the Version
 // register. It speaks registers only; the rings live in split-queue.ts and the device in blk.ts. Every access is one
 // 32-bit register access (the config space also takes 8 and 16), which is what vfio-platform's pread/pwrite give.
-import { DEVICE_ID_NAMES, INTERRUPT, MMIO, STATUS, VIRTIO_F, VIRTIO_MMIO_MAGIC, featureBit } from "./mmio-layout.ts";
+import { DEVICE_ID_NAMES, INTERRUPT, MMIO, STATUS, VIRTIO_F, VIRTIO_MMIO_MAGIC, featureBit } from "../../spec/virtio-mmio.ts";
 import { VirtioError } from "./errors.ts";
 
 /** What the transport needs from the device's register window (a vfio Region satisfies it). */
@@ -46,7 +46,7 @@ export class VirtioMmioTransport {
   static probe(regs: VirtioRegisters, device: string, expectedDeviceId?: number): VirtioMmioTransport {
     const magic = regs.read32(MMIO.MAGIC_VALUE) >>> 0;
     if (magic !== VIRTIO_MMIO_MAGIC) {
-      throw new VirtioError({ reason: "not-virtio", magic }, device, `${device} is not a virtio-mmio transport (MagicValue 0x${magic.toString(16)}, not 0x74726976 "virt")`);
+      throw new VirtioError({ reason: "not-virtio", magic }, device, `${device} is not a virtio-mmio transport (MagicValue 0x${magic.toString(16)}, not 0x${VIRTIO_MMIO_MAGIC.toString(16)} "virt")`);
     }
     const version = regs.read32(MMIO.VERSION) >>> 0;
     if (version !== 1 && version !== 2) {
@@ -149,6 +149,7 @@ export class VirtioMmioTransport {
    * Tell the device where queue `index` lives and make it live: legacy writes GuestPageSize, QueueNum, QueueAlign and
    * QueuePFN (so `desc` must be GuestPageSize-aligned and avail/used laid out as legacy demands, which the caller's
    * layout guarantees); modern writes QueueNum, the three addresses and QueueReady.
+   * @throws VirtioError queue-unavailable (address-too-high) on legacy when `desc` is at or above 2^44
    */
   activateQueue(index: number, q: QueuePlacement): void {
     const r = this.regs;
@@ -157,7 +158,16 @@ export class VirtioMmioTransport {
     if (this.legacy) {
       r.write32(MMIO.GUEST_PAGE_SIZE, LEGACY_PAGE);
       r.write32(MMIO.QUEUE_ALIGN, q.align);
-      r.write32(MMIO.QUEUE_PFN, Number(q.desc / BigInt(LEGACY_PAGE)));
+      const pfn = q.desc / BigInt(LEGACY_PAGE);
+      if (pfn > 0xffffffffn) {
+        // Written as is, the page number would be truncated and the device would use someone else's memory.
+        throw new VirtioError(
+          { reason: "queue-unavailable", queue: index, detail: "address-too-high", address: q.desc },
+          this.device,
+          `queue ${index} of ${this.device} would live at 0x${q.desc.toString(16)}, beyond the legacy transport's 32-bit page number (below 2^44)`,
+        );
+      }
+      r.write32(MMIO.QUEUE_PFN, Number(pfn));
       return;
     }
     const split = (v: bigint): [number, number] => [Number(v & 0xffffffffn), Number(v >> 32n)];

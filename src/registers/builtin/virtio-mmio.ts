@@ -4,9 +4,10 @@
 // a transport whose DeviceID says block. Registers are 32 bits; config fields have their own widths.
 import type { FieldSpec, RegisterMap, RegisterSpec } from "../register-map.ts";
 import { bit, field, reg } from "./define.ts";
+import { VIRTIO_MMIO_MAGIC as MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../spec/virtio-mmio.ts";
 
 /** "virt" read as a little-endian word. */
-export const VIRTIO_MMIO_MAGIC = 0x7472_6976n;
+export const VIRTIO_MMIO_MAGIC = BigInt(MAGIC);
 
 /** Device IDs (virtio 1.x §5) a transport may report. */
 const DEVICE_IDS: Record<string, string> = {
@@ -44,10 +45,10 @@ const INTERRUPT_FIELDS: FieldSpec[] = [
 function common(version: 1 | 2): RegisterSpec[] {
   const legacy = version === 1;
   return [
-    reg("MagicValue", 0x000, "RO", { reset: VIRTIO_MMIO_MAGIC, description: 'magic value 0x74726976 ("virt")' }),
+    reg("MagicValue", 0x000, "RO", { reset: VIRTIO_MMIO_MAGIC, description: `magic value 0x${MAGIC.toString(16)} ("virt")` }),
     reg("Version", 0x004, "RO", { reset: BigInt(version), description: `device version (${legacy ? "1: legacy" : "2: virtio 1.x"})` }),
     reg("DeviceID", 0x008, "RO", { description: "virtio subsystem device ID", fields: [field("DeviceID", 0, 32, { values: DEVICE_IDS })] }),
-    reg("VendorID", 0x00c, "RO", { description: 'virtio subsystem vendor ID (QEMU: 0x554d4551, "QEMU")' }),
+    reg("VendorID", 0x00c, "RO", { description: `virtio subsystem vendor ID (QEMU: 0x${VIRTIO_MMIO_VENDOR_QEMU.toString(16)}, "QEMU")` }),
     reg(legacy ? "HostFeatures" : "DeviceFeatures", 0x010, "RO", { description: "32 feature bits of the device, the word HostFeaturesSel/DeviceFeaturesSel selects" }),
     reg(legacy ? "HostFeaturesSel" : "DeviceFeaturesSel", 0x014, "WO", { description: "which 32 feature bits the feature register shows" }),
     reg(legacy ? "GuestFeatures" : "DriverFeatures", 0x020, "WO", { description: "32 feature bits the driver accepts, the word the selector chooses" }),

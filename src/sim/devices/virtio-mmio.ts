@@ -8,6 +8,7 @@ import { BlkDevice } from "./virtio/blk-device.ts";
 import { BlkDisk, DiskIoError, imageSectors, stateDiskPath } from "./virtio/blk-disk.ts";
 import { DEFAULT_CAPACITY_SECTORS, virtioOptions } from "./virtio/blk-options.ts";
 import { VirtioMmioBlk } from "./virtio/mmio-transport.ts";
+import { MMIO, VIRTIO_MMIO_MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../spec/virtio-mmio.ts";
 
 /** An image that cannot be read (gone since the board file was read) is a disk of no sectors: every request IOERR. */
 function imageSectorsOrNone(path: string): bigint {
@@ -42,15 +43,6 @@ export function createVirtioMmio(spec: DeviceSpec, ctx: DeviceContext): DeviceMo
   }
   return new VirtioMmioBlk(spec, ctx, o.version, new BlkDevice(disk));
 }
-
-/** Register offsets used by an empty transport (virtio spec, "MMIO Device Register Layout"). */
-export const VIRTIO_MMIO_REG = { MAGIC_VALUE: 0x000, VERSION: 0x004, DEVICE_ID: 0x008, VENDOR_ID: 0x00c } as const;
-
-/** "virt" as a little-endian word. */
-const VIRTIO_MMIO_MAGIC = 0x74726976;
-
-/** "QEMU" as a little-endian word: QEMU's vendor ID. */
-const VIRTIO_MMIO_VENDOR_QEMU = 0x554d4551;
 
 /**
  * Empty-transport model. QEMU decodes an access by its exact offset and truncates the register to the access size
@@ -100,11 +92,11 @@ export class VirtioMmioEmpty implements DeviceModel {
 
   #register(offset: number): number {
     switch (offset) {
-      case VIRTIO_MMIO_REG.MAGIC_VALUE:
+      case MMIO.MAGIC_VALUE:
         return VIRTIO_MMIO_MAGIC;
-      case VIRTIO_MMIO_REG.VERSION:
+      case MMIO.VERSION:
         return this.#version;
-      case VIRTIO_MMIO_REG.VENDOR_ID:
+      case MMIO.VENDOR_ID:
         return VIRTIO_MMIO_VENDOR_QEMU;
       default:
         // DeviceID 0 = no device; with no backend QEMU reads every other register as 0.

@@ -2,9 +2,10 @@
 // presents it with its defaults: the feature bits and configuration space a driver reads, and the requests it
 // serves (IN, OUT, FLUSH, GET_ID, DISCARD, WRITE_ZEROES; anything else UNSUPP; a sector range outside the disk IOERR).
 // Values were read from QEMU 7.2 over its qtest interface (a 8 MiB raw drive on `virt`), not from QEMU's code.
-import { type BlkDisk, DiskIoError, SECTOR } from "./blk-disk.ts";
+import { SECTOR_SIZE } from "../../../spec/virtio-blk.ts";
+import { type BlkDisk, DiskIoError } from "./blk-disk.ts";
 import { RingError, type Chain } from "./split-ring.ts";
-import { bit, F } from "./virtio-regs.ts";
+import { featureBit as bit, VIRTIO_F as F } from "../../../spec/virtio-mmio.ts";
 
 /** Block feature bits (5.2.3) QEMU offers by default. */
 export const BLK_F = { SEG_MAX: 2, GEOMETRY: 4, BLK_SIZE: 6, SCSI: 7, FLUSH: 9, TOPOLOGY: 10, CONFIG_WCE: 11, DISCARD: 13, WRITE_ZEROES: 14 } as const;
@@ -100,7 +101,7 @@ export class BlkDevice {
     v.setUint16(16, geometry(this.disk.sectors), true);
     c[18] = 16; // heads
     c[19] = 63; // sectors per track
-    v.setUint32(20, SECTOR, true); // blk_size
+    v.setUint32(20, SECTOR_SIZE, true); // blk_size
     c[WCE_OFFSET] = this.wce;
     v.setUint16(34, 1, true); // num_queues
     v.setUint32(36, MAX_DWZ_SECTORS, true); // max_discard_sectors
@@ -168,8 +169,8 @@ export class BlkDevice {
           const bufs = write ? payload : data;
           const size = total(bufs);
           if (!this.#rangeOk(sector, size)) return BLK_S.IOERR;
-          if (write) this.disk.write(Number(sector) * SECTOR, bufs);
-          else this.disk.read(Number(sector) * SECTOR, bufs);
+          if (write) this.disk.write(Number(sector) * SECTOR_SIZE, bufs);
+          else this.disk.read(Number(sector) * SECTOR_SIZE, bufs);
           return BLK_S.OK;
         }
         case BLK_T.FLUSH:
@@ -191,8 +192,8 @@ export class BlkDevice {
 
   /** QEMU's range check: whole 512-byte blocks, inside the disk. */
   #rangeOk(sector: bigint, size: number): boolean {
-    if (size % SECTOR !== 0) return false;
-    const n = BigInt(size / SECTOR);
+    if (size % SECTOR_SIZE !== 0) return false;
+    const n = BigInt(size / SECTOR_SIZE);
     return sector <= this.disk.sectors && n <= this.disk.sectors - sector;
   }
 
@@ -205,8 +206,8 @@ export class BlkDevice {
     const count = seg.getUint32(8, true);
     const flags = seg.getUint32(12, true);
     if (flags & ~(zero ? 1 : 0)) return BLK_S.UNSUPP;
-    if (count > MAX_DWZ_SECTORS || !this.#rangeOk(sector, count * SECTOR)) return BLK_S.IOERR;
-    if (zero) this.disk.zero(Number(sector) * SECTOR, count * SECTOR);
+    if (count > MAX_DWZ_SECTORS || !this.#rangeOk(sector, count * SECTOR_SIZE)) return BLK_S.IOERR;
+    if (zero) this.disk.zero(Number(sector) * SECTOR_SIZE, count * SECTOR_SIZE);
     return BLK_S.OK;
   }
 }

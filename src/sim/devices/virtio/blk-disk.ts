@@ -4,7 +4,7 @@
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
-export const SECTOR = 512;
+import { SECTOR_SIZE } from "../../../spec/virtio-blk.ts";
 
 /** The disk file could not be opened, read or written: the OS error's facts. */
 export class DiskIoError extends Error {
@@ -102,7 +102,7 @@ export function makeDisk(path: string, sectors: bigint): void {
   mkdirSync(join(path, ".."), { recursive: true });
   const fd = openSync(path, "wx");
   try {
-    ftruncateSync(fd, Number(sectors) * SECTOR);
+    ftruncateSync(fd, Number(sectors) * SECTOR_SIZE);
   } finally {
     closeSync(fd);
   }
@@ -113,7 +113,7 @@ export function imageSectors(path: string): bigint {
   try {
     const st = statSync(path);
     if (!st.isFile()) throw new Error("not a regular file");
-    return BigInt(Math.floor(st.size / SECTOR));
+    return BigInt(Math.floor(st.size / SECTOR_SIZE));
   } catch (e) {
     throw new DiskIoError(path, e);
   }

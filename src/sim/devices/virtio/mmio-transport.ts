@@ -8,7 +8,10 @@ import { BLK_F, blkFeatures, type BlkDevice } from "./blk-device.ts";
 import { BusMemory, Unreachable } from "./bus-memory.ts";
 import { RingError, SplitRing } from "./split-ring.ts";
 import { freshTransport, restoreTransport, saveTransport, type TransportState } from "./transport-state.ts";
-import { bit, F, INT_CONFIG, INT_VRING, MMIO, STATUS, VIRTIO_MMIO_MAGIC, VIRTIO_MMIO_VENDOR_QEMU, VIRTQUEUE_MAX_SIZE } from "./virtio-regs.ts";
+import { featureBit as bit, INTERRUPT, MMIO, STATUS, VIRTIO_F as F, VIRTIO_MMIO_MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../../spec/virtio-mmio.ts";
+
+/** The largest queue any QEMU virtio device takes (VIRTQUEUE_MAX_SIZE): what QueueNumMax reads for a queue that exists. */
+const VIRTQUEUE_MAX_SIZE = 1024;
 
 /** QEMU accepts QueueSel/QueueNotify values below VIRTIO_QUEUE_MAX. */
 const VIRTIO_QUEUE_MAX = 1024;
@@ -283,7 +286,7 @@ export class VirtioMmioBlk implements DeviceModel {
     try {
       for (let chain = ring.pop(); chain; chain = ring.pop()) {
         const r = this.#blk.handle(chain);
-        if (ring.push(chain.head, r.usedLen)) this.#interrupt(INT_VRING);
+        if (ring.push(chain.head, r.usedLen)) this.#interrupt(INTERRUPT.USED_BUFFER);
       }
     } catch (e) {
       if (!(e instanceof RingError || e instanceof Unreachable)) throw e;
@@ -299,7 +302,7 @@ export class VirtioMmioBlk implements DeviceModel {
     s.status |= STATUS.DEVICE_NEEDS_RESET;
     if (s.status & STATUS.DRIVER_OK) {
       s.generation = (s.generation + 1) >>> 0;
-      this.#interrupt(INT_CONFIG | INT_VRING); // QEMU's config notification sets both bits (InterruptStatus 3)
+      this.#interrupt(INTERRUPT.CONFIG_CHANGE | INTERRUPT.USED_BUFFER); // QEMU's config notification sets both bits (InterruptStatus 3)
     }
   }
 

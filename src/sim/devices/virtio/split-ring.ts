@@ -3,7 +3,7 @@
 // to the used ring, with the interrupt decision of 2.7.7/2.7.10 (NO_INTERRUPT flag, or used_event with EVENT_IDX).
 // A malformed ring is an error the transport answers as QEMU does (the device stops: "broken"), never a crash.
 import { type BounceBudget, BusMemory } from "./bus-memory.ts";
-import { AVAIL_F_NO_INTERRUPT, DESC_F } from "./virtio-regs.ts";
+import { AVAIL_F_NO_INTERRUPT, DESC_F } from "../../../spec/virtio-mmio.ts";
 
 /** A queue's addresses and indexes; plain data, saved between processes. */
 export interface RingState {
