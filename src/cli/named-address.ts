@@ -5,7 +5,7 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { registerMapFor, type MapSource } from "../registers/map-for-device.ts";
 import type { FieldSpec, RegisterMap, RegisterSpec } from "../registers/register-map.ts";
-import { looksLikeName, resolveName } from "../registers/resolve.ts";
+import { looksLikeName, registersIn, resolveName } from "../registers/resolve.ts";
 import { isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -108,11 +108,11 @@ export function readClearIn(dm: Pick<DeviceMap, "map"> | undefined, region: numb
   if (dm === undefined) return out;
   const start = offset;
   const end = offset + BigInt(width * count);
-  for (const r of dm.map.registers) {
-    if (r.access !== "RC" || r.region !== region) continue;
+  // The library finds the registers the range touches; only which dump entries each RC one covers is the CLI's.
+  for (const r of registersIn(dm.map, region, Number(offset), width * count)) {
+    if (r.access !== "RC") continue;
     const rs = BigInt(r.offset);
     const re = rs + BigInt(r.width / 8);
-    if (re <= start || rs >= end) continue;
     const first = Number((rs > start ? rs - start : 0n) / BigInt(width));
     const last = Number(((re < end ? re : end) - start - 1n) / BigInt(width));
     for (let i = first; i <= last; i++) out.set(i, r);
