@@ -122,6 +122,24 @@ const BLK_CONFIG: RegisterSpec[] = [
   cfg("secure_erase_sector_alignment", 0x44, 32, "secure-erase alignment, in sectors"),
 ];
 
+/** Feature registers: the legacy name and the virtio 1.x name of the same register. */
+const FEATURE_NAMES: readonly [string, string][] = [
+  ["HostFeatures", "DeviceFeatures"],
+  ["HostFeaturesSel", "DeviceFeaturesSel"],
+  ["GuestFeatures", "DriverFeatures"],
+  ["GuestFeaturesSel", "DriverFeaturesSel"],
+];
+
+/** The modern registers that replace QueuePFN: the three ring addresses and the ready flag. */
+const PFN_SUCCESSORS = ["QueueDescLow", "QueueDriverLow", "QueueDeviceLow", "QueueReady"];
+
+/** The other layout's registers, with the ones that do their job in `version`'s layout. */
+function counterparts(version: 1 | 2): Record<string, readonly string[]> {
+  if (version === 2) return { ...Object.fromEntries(FEATURE_NAMES.map(([l, m]) => [l, [m]])), QueuePFN: PFN_SUCCESSORS };
+  const modernQueue = ["QueueDescHigh", "QueueDriverHigh", "QueueDeviceHigh", ...PFN_SUCCESSORS];
+  return { ...Object.fromEntries(FEATURE_NAMES.map(([l, m]) => [m, [l]])), ...Object.fromEntries(modernQueue.map((n) => [n, ["QueuePFN"]])) };
+}
+
 function layout(version: 1 | 2, blk: boolean): RegisterMap {
   const own = version === 1 ? LEGACY_ONLY : MODERN_ONLY;
   const name = `virtio-mmio-v${version}${blk ? "-blk" : ""}`;
@@ -130,6 +148,7 @@ function layout(version: 1 | 2, blk: boolean): RegisterMap {
     description: `virtio-mmio transport, ${version === 1 ? "legacy layout (Version 1)" : "virtio 1.x layout (Version 2)"}${blk ? ", with the virtio-blk configuration space" : ""}`,
     compatible: ["virtio,mmio"],
     registers: [...common(version), ...own, ...(blk ? BLK_CONFIG : [])].sort((a, b) => a.offset - b.offset),
+    counterparts: counterparts(version),
   };
 }
 
