@@ -18,7 +18,8 @@ import { hexAddr } from "../output/hex.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
-import { allocateBuffer, below4G, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
+import { allocateBuffer, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
+import { pl330BufferAddress } from "../../drivers/pl330/reach.ts";
 import { parseEvents } from "./events.ts";
 import { faultHint, jsonReport, textReport, type ExecFacts } from "./report.ts";
 
@@ -110,7 +111,7 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   // Read-only to the device: PL330 fetches are privileged instruction reads, which a stage-1 SMMU refuses from a
   // writable page (pl330-smmu.md §2.3). On noiommu nothing enforces it.
   const programBuffer = allocateBuffer(b, session, length, false, keep);
-  const address = below4G("program", programBuffer.iova, length);
+  const address = pl330BufferAddress(session.device.name, "program", programBuffer, length);
   const code = assembleAt(source, address, symbols);
   const facts: ExecFacts = { device: session.device.name, source: source.name, program: { address, length: code.length }, buffers, dumps, timeoutMs };
 
