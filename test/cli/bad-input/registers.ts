@@ -5,10 +5,15 @@ import { PL031, VIRTIO } from "./devices.ts";
 
 export const REGISTERS: BadInputCase[] = [
   { args: ["read", PL031, "RTCD"], exit: 2, says: "map pl031 has no register 'RTCD' (USAGE) — did you mean RTCDR", why: "misspelt register name: the closest names suggested" },
+  { args: ["read", PL031, "RTCMSI"], exit: 2, says: "map pl031 has no register 'RTCMSI' (USAGE) — did you mean RTCMIS, RTCMR or RTCIMSC?", why: "two letters swapped: the swapped name suggested first (a swap is one edit)" },
   { args: ["read", PL031, "RTCCR.RTC_STRAT"], exit: 2, says: "register RTCCR of map pl031 has no field 'RTC_STRAT' (USAGE) — did you mean RTCCR.RTC_START?", why: "misspelt field name" },
   { args: ["write", PL031, "RTCDR", "1"], exit: 2, says: "RTCDR is read-only (RO) (USAGE) — pass --force", why: "write to a read-only register without --force" },
   { args: ["write", PL031, "RTCDR", "1", "--dry-run"], exit: 2, says: "RTCDR is read-only (RO)", why: "dry run of a write to a read-only register: refused as the write would be" },
   { args: ["write", PL031, "RTCICR", "1", "--readback"], exit: 2, says: "RTCICR is write-only (WO): a readback cannot show what was written", why: "write --readback of a write-only register" },
+  { args: ["write", PL031, "RTCICR.RTCICR", "1"], exit: 2, says: "RTCICR.RTCICR cannot be written alone: RTCICR is write-only (WO), so it cannot be read for a read-modify-write (USAGE) — write the whole register instead", why: "field write to a write-only register (a read-modify-write needs a read)" },
+  { args: ["write", PL031, "RTCICR.RTCICR", "1", "--dry-run"], exit: 2, says: "RTCICR.RTCICR cannot be written alone", why: "dry run of a field write to a write-only register: refused as the write would be" },
+  { args: ["write", PL031, "POP.DATA", "0x41", "--regs", "test/fixtures/register-maps/pl031-fifo.json"], exit: 2, says: "POP.DATA cannot be written alone: POP is read-to-clear (RC): the read of a read-modify-write would have a side effect (USAGE) — pass --read-clear", why: "field write to a register whose read has a side effect (FIFO pop, read-to-clear), without --read-clear" },
+  { args: ["run", PL031, "--regs", "test/fixtures/register-maps/pl031-fifo.json", "-e", "write POP 0x41:0xff"], exit: 2, says: "line 1: part of POP cannot be written alone: POP is read-to-clear (RC)", why: "script: masked write to a read-to-clear register without run --read-clear" },
   { args: ["write", PL031, "RTCCR.RTC_START", "2"], exit: 2, says: "value '2' does not fit field RTCCR.RTC_START", why: "field value wider than the field" },
   { args: ["write", PL031, "RTCMR", "0x1", "--width", "16"], exit: 2, says: "conflicting widths: RTCMR is 32-bit in map pl031 but --width says 16-bit", why: "--width that disagrees with a named register" },
   { args: ["read", PL031, "RTCDR", "4", "--decode"], exit: 2, says: "--decode shows one register: leave out COUNT", why: "read --decode with a COUNT" },
