@@ -115,7 +115,7 @@ export function resolveTarget(ref: AddressRef, dm: DeviceMap | undefined, device
 }
 
 /** The register of `dm` that an offset access hits exactly (same region, offset and width), for --decode. */
-export function registerAt(dm: DeviceMap | undefined, region: number, offset: bigint, width: number): RegisterSpec | undefined {
+export function registerAt(dm: Pick<DeviceMap, "map"> | undefined, region: number, offset: bigint, width: number): RegisterSpec | undefined {
   return dm?.map.registers.find((r) => r.region === region && BigInt(r.offset) === offset && r.width === width * 8);
 }
 

@@ -1,12 +1,12 @@
 // Reading, writing and comparing a resolved address (target-io over named-address.ts's Target): a field is read as
 // its register shifted down to the field, written as a read-modify-write of that field through the library's
 // NamedRegisters (so W1C neighbours are not cleared by accident), and compared under a mask in field units.
-import { ReadOnlyRegisterError } from "../registers/errors.ts";
 import { fieldMax, fieldValue } from "../registers/fields.ts";
-import { effectiveAccess, NamedRegisters } from "../registers/named-registers.ts";
-import type { RegisterMap } from "../registers/register-map.ts";
+import { NamedRegisters } from "../registers/named-registers.ts";
+import type { RegisterMap, RegisterSpec } from "../registers/register-map.ts";
 import type { Device } from "../vfio/device.ts";
-import type { Target } from "./named-address.ts";
+import { registerAt, type Target } from "./named-address.ts";
+import { accessLabel } from "./parse/access.ts";
 import { hex } from "./output/hex.ts";
 import { applyMask, checkInMask, parseMask, widthMax } from "./parse/value.ts";
 import { parseNumber } from "./parse/numbers.ts";
@@ -26,9 +26,7 @@ export function targetHex(t: Target, v: bigint): string {
 
 /** How `t` is named in output: its name, else `REGION:OFFSET.w`. */
 export function targetLabel(t: Target, regionIndex: number): string {
-  if (t.name) return t.name;
-  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[t.access.width];
-  return `${regionIndex}:0x${t.access.offset.toString(16).padStart(8, "0")}.${letter}`;
+  return t.name ?? accessLabel(regionIndex, t.access.offset, t.access.width);
 }
 
 /**
@@ -57,9 +55,10 @@ export function readTarget(device: Device, t: Target): { raw: bigint; value: big
 
 /**
  * Write `value` (under `mask`, when given) to `t`. A named register or field that is read-only is refused unless
- * `force`; a field is a read-modify-write of its register (NamedRegisters.write); a masked write reads once.
- * @returns the value written to the register (unknown for a field: the library chose it) and the register's value
- *   before, when it was read
+ * `force`. When `t` is a mapped register (named, or an offset that hits one of `map`'s registers exactly), the library
+ * plans the write (NamedRegisters: a field or masked write keeps the other bits, writes W1C bits outside the target as
+ * 0 and never reads a write-only register); otherwise a masked write is `(old & ~mask) | value`, read once.
+ * @returns the value written to the register and the register's value before, when it was read
  * @throws ReadOnlyRegisterError, InvalidArgumentError, region errors
  */
 export function writeTarget(
@@ -69,22 +68,14 @@ export function writeTarget(
   value: bigint,
   mask: bigint | undefined,
   force: boolean,
-): { written?: bigint; previous?: bigint } {
-  if (t.register && map) {
-    const access = effectiveAccess(t.register, t.field);
-    if (access === "RO" && !force) throw new ReadOnlyRegisterError(t.register.name, access, t.field?.name);
-    if (t.field) {
-      const named = new NamedRegisters(device, map);
-      if (mask === undefined) {
-        named.write(t.name!, value, { force: true });
-        return {};
-      }
-      const previous = named.readRegister(t.register);
-      named.write(t.name!, applyMask(fieldValue(previous, t.field), value, mask), { force: true });
-      return { previous };
-    }
-  }
+): { written: bigint; previous?: bigint } {
   const region = regionOf(device, t.access);
+  const register = mappedRegister(map, t, region.index);
+  if (register && map) {
+    // An offset is raw: the map's access only shapes a partial write there, it refuses nothing.
+    const opts = mask === undefined ? { force: force || !t.register } : { force: force || !t.register, mask };
+    return new NamedRegisters(device, map).writeResolved(register, t.field, value, opts);
+  }
   const off = Number(t.access.offset);
   if (mask === undefined) {
     writeRegister(region, off, t.access.width, value);
@@ -94,6 +85,11 @@ export function writeTarget(
   const written = applyMask(previous, value, mask);
   writeRegister(region, off, t.access.width, written);
   return { written, previous };
+}
+
+/** `t`'s register: the one it names, else the one of `map` its offset access hits exactly (same region, offset, width). */
+export function mappedRegister(map: RegisterMap | undefined, t: Target, regionIndex: number): RegisterSpec | undefined {
+  return t.register ?? registerAt(map ? { map } : undefined, regionIndex, t.access.offset, t.access.width);
 }
 
 /** The bits of `got` that differ from `want` under `mask` (0n when they match). */

@@ -5,19 +5,17 @@
 import type { Region } from "../vfio/region.ts";
 import { decodeValue, type DecodedField } from "./decode.ts";
 import { ReadOnlyRegisterError } from "./errors.ts";
-import { fieldMask, fieldValue, withField } from "./fields.ts";
-import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./register-map.ts";
+import { fieldValue, withField } from "./fields.ts";
+import type { FieldSpec, RegisterMap, RegisterSpec } from "./register-map.ts";
 import { resolveName, type ResolvedName } from "./resolve.ts";
+import { effectiveAccess, planWrite, plannedValue } from "./write-plan.ts";
 
 /** What NamedRegisters needs of a device: its regions by index (a Device has this). */
 export interface RegionSource {
   region(index: number): Region;
 }
 
-/** The access that governs a field (its own, else its register's). */
-export function effectiveAccess(register: RegisterSpec, field?: FieldSpec): RegisterAccess {
-  return field?.access ?? register.access;
-}
+export { effectiveAccess };
 
 /** Registers of one device by name. */
 export class NamedRegisters {
@@ -70,29 +68,28 @@ export class NamedRegisters {
   }
 
   /**
-   * Write `value` to register `name`, or to field "REG.FIELD". A field write reads the register, replaces the field's
-   * bits and writes the result back (read-modify-write). On a register with write-1-to-clear fields, the other W1C
-   * fields are written as 0 so the write clears nothing it was not asked to; a W1C field written alone clears the
-   * bits written as 1. A write-only register's field write starts from the reset value (or 0): reading it means nothing.
+   * Write `value` to register `name`, or to field "REG.FIELD" (value in field units), under `mask` when given (in the
+   * same units: only those bits change). A partial write is a read-modify-write planned by planWrite: on a register
+   * with write-1-to-clear bits, the W1C bits outside the target are written as 0 so the write clears nothing it was
+   * not asked to (a wholly W1C register is not read at all); a write-only register is never read, its reset value (or
+   * 0) standing for the bits outside the target.
+   * @returns the register value written, and the value read first when the plan read one
    * @throws ReadOnlyRegisterError when the register or field is RO and `force` is not set; UnknownRegisterError;
    *   InvalidArgumentError when `value` does not fit.
    */
-  write(name: string, value: bigint, opts: { force?: boolean } = {}): void {
+  write(name: string, value: bigint, opts: { force?: boolean; mask?: bigint } = {}): { written: bigint; previous?: bigint } {
     const { register, field } = this.resolve(name);
+    return this.writeResolved(register, field, value, opts);
+  }
+
+  /** write() for a register (and field) already resolved, e.g. the register an offset hits. Same rules and throws. */
+  writeResolved(register: RegisterSpec, field: FieldSpec | undefined, value: bigint, opts: { force?: boolean; mask?: bigint } = {}): { written: bigint; previous?: bigint } {
     const access = effectiveAccess(register, field);
     if (access === "RO" && !opts.force) throw new ReadOnlyRegisterError(register.name, access, field?.name);
-    if (!field) return this.writeRegister(register, value);
-    withField(0n, field, value); // range check before any access
-    // Nothing to keep on a write-only register (start from its reset value) or a W1C one (a 1 written elsewhere would
-    // clear bits the caller did not name).
-    const base = register.access === "WO" ? (register.reset ?? 0n) : register.access === "W1C" ? 0n : clearW1c(register, this.readRegister(register), field);
-    this.writeRegister(register, withField(base, field, value));
+    const plan = planWrite(register, field, value, opts.mask); // range checks before any access
+    const previous = plan.reads ? this.readRegister(register) : undefined;
+    const written = plannedValue(plan, previous);
+    this.writeRegister(register, written);
+    return previous === undefined ? { written } : { written, previous };
   }
-}
-
-/** `value` with every W1C field other than `except` set to 0, so a read-modify-write clears none of them. */
-function clearW1c(register: RegisterSpec, value: bigint, except: FieldSpec): bigint {
-  let v = value;
-  for (const f of register.fields ?? []) if (f !== except && effectiveAccess(register, f) === "W1C") v &= ~fieldMask(f);
-  return v;
 }

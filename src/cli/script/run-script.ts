@@ -16,15 +16,15 @@ import { formatHexdump } from "../output/hexdump.ts";
 import { jsonRegister, jsonNanoseconds } from "../output/json.ts";
 import { regionOf } from "../resolve-access.ts";
 import { DEFAULT_IRQ_WAIT_MS, type ScriptLine, type ValueExpr } from "./parse-script.ts";
-import { widthName, type Access, type Width } from "../parse/access.ts";
+import { accessLabel, widthName, type Access, type Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
 import { readRegistersSkipping } from "../read-registers.ts";
 import { readClearIn } from "../named-address.ts";
-import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
+import { checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
-import { readRegister, writeRegister } from "../register-io.ts";
+import { readRegister } from "../register-io.ts";
 import { pinningWarning } from "../output/library-words.ts";
 import { pinningNotice } from "../output/notices.ts";
 import { writeStderr } from "../output/stdio.ts";
@@ -50,8 +50,7 @@ interface ScriptDma {
 }
 
 function label(regionIndex: number, access: Access): string {
-  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[access.width];
-  return `${regionIndex}:0x${access.offset.toString(16).padStart(8, "0")}.${letter}`;
+  return accessLabel(regionIndex, access.offset, access.width);
 }
 
 /** The kernel refused a `dma map ... at IOVA`: its errno stays in the message, the reason in words is the hint. */
@@ -219,12 +218,10 @@ async function runSteps(
             else out.text(`${t.name} <- ${targetHex(t, v)}`);
             break;
           }
-          const off = Number(step.access.offset);
-          let v = value(step.value, step.access.width, step.mask);
-          if (step.mask !== undefined) v = applyMask(readRegister(region, off, step.access.width), v, step.mask);
-          writeRegister(region, off, step.access.width, v);
-          if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${off.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
-          else out.text(`${label(region.index, step.access)} <- ${hex(v, step.access.width)}`);
+          // An offset that hits a mapped register: the library plans a masked write (W1C bits outside the mask kept).
+          const { written: v } = writeTarget(device, regs.map, { access: step.access }, value(step.value, step.access.width, step.mask), step.mask, true);
+          if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
+          else out.text(`${accessLabel(region.index, step.access.offset, step.access.width)} <- ${hex(v, step.access.width)}`);
           break;
         }
         case "expect": {
