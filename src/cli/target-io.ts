@@ -2,7 +2,9 @@
 // its register shifted down to the field, written as a read-modify-write of that field through the library's
 // NamedRegisters (so W1C neighbours are not cleared by accident), and compared under a mask in field units.
 import { fieldMax, fieldValue } from "../registers/fields.ts";
-import { NamedRegisters } from "../registers/named-registers.ts";
+import { ReadOnlyRegisterError } from "../registers/errors.ts";
+import { bitsWithAccess, type WritePlan } from "../registers/write-plan.ts";
+import { effectiveAccess, NamedRegisters } from "../registers/named-registers.ts";
 import type { RegisterMap, RegisterSpec } from "../registers/register-map.ts";
 import type { Device } from "../vfio/device.ts";
 import { registerAt, type Target } from "./named-address.ts";
@@ -55,11 +57,12 @@ export function readTarget(device: Device, t: Target): { raw: bigint; value: big
 
 /**
  * Write `value` (under `mask`, when given) to `t`. A named register or field that is read-only is refused unless
- * `force`. When `t` is a mapped register (named, or an offset that hits one of `map`'s registers exactly), the library
- * plans the write (NamedRegisters: a field or masked write keeps the other bits, writes W1C bits outside the target as
- * 0 and never reads a write-only register); otherwise a masked write is `(old & ~mask) | value`, read once.
+ * `force`; a field or a masked named register is written through NamedRegisters.write, which reads the register at
+ * most once, writes W1C bits outside the target as 0 and refuses a read of a write-only register, or of an RC one
+ * unless `readClear` (or `force`). A masked write at an offset that hits a mapped register with write-1-to-clear bits
+ * follows the same plan (so it clears only what the mask names); any other offset with a mask reads once.
  * @returns the value written to the register and the register's value before, when it was read
- * @throws ReadOnlyRegisterError, InvalidArgumentError, region errors
+ * @throws ReadOnlyRegisterError, WriteNeedsReadError, InvalidArgumentError, region errors
  */
 export function writeTarget(
   device: Device,
@@ -67,20 +70,23 @@ export function writeTarget(
   t: Target,
   value: bigint,
   mask: bigint | undefined,
-  force: boolean,
+  opts: { force: boolean; readClear: boolean },
 ): { written: bigint; previous?: bigint } {
-  const region = regionOf(device, t.access);
-  const register = mappedRegister(map, t, region.index);
-  if (register && map) {
-    // An offset is raw: the map's access only shapes a partial write there, it refuses nothing.
-    const opts = mask === undefined ? { force: force || !t.register } : { force: force || !t.register, mask };
-    return new NamedRegisters(device, map).writeResolved(register, t.field, value, opts);
+  if (t.register && map) {
+    const access = effectiveAccess(t.register, t.field);
+    if (access === "RO" && !opts.force) throw new ReadOnlyRegisterError(t.register.name, access, t.field?.name);
+    const named = new NamedRegisters(device, map);
+    return named.write(t.name!, value, { force: true, readSideEffects: opts.readClear || opts.force, ...(mask !== undefined ? { mask } : {}) });
   }
+  const region = regionOf(device, t.access);
   const off = Number(t.access.offset);
   if (mask === undefined) {
     writeRegister(region, off, t.access.width, value);
     return { written: value };
   }
+  // An offset is raw (the map refuses nothing there), but a W1C bit read as 1 and written back would be cleared.
+  const hit = mappedRegister(map, t, region.index);
+  if (hit && map && bitsWithAccess(hit, "W1C") !== 0n) return new NamedRegisters(device, map).write(hit.name, value, { force: true, readSideEffects: true, mask });
   const previous = readRegister(region, off, t.access.width);
   const written = applyMask(previous, value, mask);
   writeRegister(region, off, t.access.width, written);
@@ -90,6 +96,16 @@ export function writeTarget(
 /** `t`'s register: the one it names, else the one of `map` its offset access hits exactly (same region, offset, width). */
 export function mappedRegister(map: RegisterMap | undefined, t: Target, regionIndex: number): RegisterSpec | undefined {
   return t.register ?? registerAt(map ? { map } : undefined, regionIndex, t.access.offset, t.access.width);
+}
+
+/**
+ * The accesses writeTarget would make for a named register or field, without making them: whether it reads first,
+ * and the mask (in the register) of the bits it changes or zeroes. Undefined for an offset address.
+ * @throws as writeTarget, before any access
+ */
+export function planTarget(map: RegisterMap, t: Target, value: bigint, mask: bigint | undefined, opts: { readClear: boolean; force: boolean }): WritePlan | undefined {
+  if (!t.register || (!t.field && mask === undefined)) return undefined;
+  return new NamedRegisters({ region: () => { throw new Error("a plan makes no access"); } }, map).plan(t.name!, mask, value, { readSideEffects: opts.readClear || opts.force });
 }
 
 /** The bits of `got` that differ from `want` under `mask` (0n when they match). */

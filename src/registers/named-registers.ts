@@ -5,10 +5,10 @@
 import type { Region } from "../vfio/region.ts";
 import { decodeValue, type DecodedField } from "./decode.ts";
 import { ReadOnlyRegisterError } from "./errors.ts";
-import { fieldValue, withField } from "./fields.ts";
-import type { FieldSpec, RegisterMap, RegisterSpec } from "./register-map.ts";
+import { fieldMask, fieldValue, withField } from "./fields.ts";
+import type { RegisterMap, RegisterSpec } from "./register-map.ts";
 import { resolveName, type ResolvedName } from "./resolve.ts";
-import { effectiveAccess, planWrite, plannedValue } from "./write-plan.ts";
+import { effectiveAccess, planPartialWrite, plannedValue, type WritePlan } from "./write-plan.ts";
 
 /** What NamedRegisters needs of a device: its regions by index (a Device has this). */
 export interface RegionSource {
@@ -68,28 +68,47 @@ export class NamedRegisters {
   }
 
   /**
-   * Write `value` to register `name`, or to field "REG.FIELD" (value in field units), under `mask` when given (in the
-   * same units: only those bits change). A partial write is a read-modify-write planned by planWrite: on a register
-   * with write-1-to-clear bits, the W1C bits outside the target are written as 0 so the write clears nothing it was
-   * not asked to (a wholly W1C register is not read at all); a write-only register is never read, its reset value (or
-   * 0) standing for the bits outside the target.
-   * @returns the register value written, and the value read first when the plan read one
-   * @throws ReadOnlyRegisterError when the register or field is RO and `force` is not set; UnknownRegisterError;
-   *   InvalidArgumentError when `value` does not fit.
+   * Write `value` to register `name`, or to field "REG.FIELD" (optionally only the field bits in `mask`, in field
+   * units). A field write replaces the field's bits and keeps the rest of the register (planPartialWrite): it reads the
+   * register once unless the field covers it whole or the register is W1C; other W1C fields are written as 0 so the
+   * write clears nothing it was not asked to, and a W1C field written alone clears the bits written as 1.
+   * @returns the value written to the register and the value read first (when a read was made)
+   * @throws ReadOnlyRegisterError when the register or field is RO and `force` is not set; WriteNeedsReadError when
+   *   the field write needs a read of a write-only register, or of an RC one without `readSideEffects`;
+   *   UnknownRegisterError; InvalidArgumentError when `value` does not fit.
    */
-  write(name: string, value: bigint, opts: { force?: boolean; mask?: bigint } = {}): { written: bigint; previous?: bigint } {
+  write(name: string, value: bigint, opts: { force?: boolean; readSideEffects?: boolean; mask?: bigint } = {}): { written: bigint; previous?: bigint } {
     const { register, field } = this.resolve(name);
-    return this.writeResolved(register, field, value, opts);
-  }
-
-  /** write() for a register (and field) already resolved, e.g. the register an offset hits. Same rules and throws. */
-  writeResolved(register: RegisterSpec, field: FieldSpec | undefined, value: bigint, opts: { force?: boolean; mask?: bigint } = {}): { written: bigint; previous?: bigint } {
     const access = effectiveAccess(register, field);
     if (access === "RO" && !opts.force) throw new ReadOnlyRegisterError(register.name, access, field?.name);
-    const plan = planWrite(register, field, value, opts.mask); // range checks before any access
-    const previous = plan.reads ? this.readRegister(register) : undefined;
-    const written = plannedValue(plan, previous);
+    if (!field && opts.mask === undefined) {
+      this.writeRegister(register, value);
+      return { written: value };
+    }
+    const f = field ?? { name: register.name, lsb: 0, width: register.width };
+    withField(0n, f, value); // range checks before any access
+    const mask = opts.mask ?? fieldMaskAtZero(f);
+    withField(0n, f, mask);
+    const plan = this.plan(name, mask, value, opts);
+    const previous = plan.read ? this.readRegister(register) : undefined;
+    const written = plannedValue(plan, previous ?? 0n);
     this.writeRegister(register, written);
     return previous === undefined ? { written } : { written, previous };
   }
+
+  /**
+   * The accesses `write(name, value, { mask })` would make, without making them (a dry run shows these).
+   * @throws as write, before any access
+   */
+  plan(name: string, mask: bigint | undefined, value: bigint, opts: { readSideEffects?: boolean } = {}): WritePlan {
+    const { register, field } = this.resolve(name);
+    const lsb = BigInt(field?.lsb ?? 0);
+    const bits = (mask ?? (field ? fieldMaskAtZero(field) : (1n << BigInt(register.width)) - 1n)) << lsb;
+    return planPartialWrite(register, bits, value << lsb, { readSideEffects: opts.readSideEffects === true, ...(field ? { field } : {}) });
+  }
+}
+
+/** The mask of `field`'s bits, shifted down to bit 0. */
+function fieldMaskAtZero(field: { lsb: number; width: number }): bigint {
+  return fieldMask({ name: "", lsb: 0, width: field.width });
 }

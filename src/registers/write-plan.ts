@@ -1,26 +1,19 @@
-// What a write to a mapped register does, worked out before any access: whether the register is read first, which
-// of its old bits are kept and which bits are written as given. The one rule for every partial write (a field, a
-// VALUE:MASK, both): write-1-to-clear bits outside the target are written as 0 (writing back a 1 that was read would
-// clear it), a write-only register is never read (its reads mean nothing; its reset value stands for the rest).
-import { fieldMask, withField } from "./fields.ts";
+// How a write of some bits of a register reaches the device: a field (or a masked) write is a read-modify-write only
+// when it must be, and never reads a register whose read has a side effect (RC: a FIFO pop, a read-to-clear) without
+// the caller's consent, nor a write-only one (its read says nothing about what it holds). Both the write itself and a
+// dry run follow this one plan, so a dry run shows exactly the accesses the write makes.
+import { WriteNeedsReadError } from "./errors.ts";
+import { fieldMask } from "./fields.ts";
 import type { FieldSpec, RegisterAccess, RegisterSpec } from "./register-map.ts";
 
-/** A write as planned: `written = reads ? (old & keep) | set : set`. */
+/** The accesses of one partial write: written = read ? (old & keep) | set : set. */
 export interface WritePlan {
-  readonly register: RegisterSpec;
-  /** The register is read once before the write (there are bits to keep). */
-  readonly reads: boolean;
-  /** Bits of the value read that are written back unchanged (0n when `reads` is false). */
+  /** The register is read first (one read); false: one write and no read. */
+  readonly read: boolean;
+  /** Bits of the value read that are written back unchanged (0n when nothing is read). */
   readonly keep: bigint;
-  /** Bits written whatever was read: the target's new bits (and, on a write-only register, its reset value elsewhere). */
+  /** The bits written that do not come from the read: the new bits in place, W1C neighbours as 0. */
   readonly set: bigint;
-  /** The register's bits the write targets (the field's, under the mask). */
-  readonly target: bigint;
-}
-
-/** All `width` bits of a register set. */
-export function registerBits(register: RegisterSpec): bigint {
-  return (1n << BigInt(register.width)) - 1n;
 }
 
 /** The access that governs a field (its own, else its register's). */
@@ -28,7 +21,44 @@ export function effectiveAccess(register: RegisterSpec, field?: FieldSpec): Regi
   return field?.access ?? register.access;
 }
 
-/** The bits of `register` with access `access`: its fields' that have it, and, when the register has it, every bit no field of another access claims. */
+/** True when reading `register` has a side effect: it, or one of its fields, is RC. */
+export function readHasSideEffect(register: RegisterSpec): boolean {
+  return register.access === "RC" || (register.fields ?? []).some((f) => f.access === "RC");
+}
+
+/**
+ * The plan for writing `value` (in place) into the bits `bits` of `register`, every other bit kept. No read is made
+ * when the bits cover the whole register, or on a W1C register (a 0 written elsewhere clears nothing). Otherwise the
+ * register is read once, and the other W1C fields are written as 0 so the write clears nothing it was not asked to.
+ * `field` only names the write in a refusal.
+ * @throws WriteNeedsReadError when a read is needed but the register is write-only, or its read has a side effect
+ *   and `readSideEffects` is not set.
+ */
+export function planPartialWrite(register: RegisterSpec, bits: bigint, value: bigint, opts: { readSideEffects?: boolean; field?: FieldSpec } = {}): WritePlan {
+  const all = (1n << BigInt(register.width)) - 1n;
+  const set = value & bits;
+  if ((bits & all) === all || register.access === "W1C") return { read: false, keep: 0n, set };
+  if (register.access === "WO") throw new WriteNeedsReadError(register.name, "write-only", opts.field?.name);
+  if (readHasSideEffect(register) && !opts.readSideEffects) throw new WriteNeedsReadError(register.name, "read-side-effect", opts.field?.name);
+  let keep = all & ~bits;
+  for (const f of register.fields ?? []) if (effectiveAccess(register, f) === "W1C") keep &= ~fieldMask(f);
+  return { read: true, keep, set };
+}
+
+/** The value a plan writes, given the register's value read (ignored when the plan reads nothing). */
+export function plannedValue(plan: WritePlan, old: bigint): bigint {
+  return plan.read ? (old & plan.keep) | plan.set : plan.set;
+}
+
+/** All `width` bits of a register set. */
+function registerBits(register: RegisterSpec): bigint {
+  return (1n << BigInt(register.width)) - 1n;
+}
+
+/**
+ * The bits of `register` whose access is `access`: its fields' that have it, and, when the register has it, every bit
+ * no field of another access claims.
+ */
 export function bitsWithAccess(register: RegisterSpec, access: RegisterAccess): bigint {
   let bits = register.access === access ? registerBits(register) : 0n;
   for (const f of register.fields ?? []) {
@@ -39,36 +69,13 @@ export function bitsWithAccess(register: RegisterSpec, access: RegisterAccess): 
 }
 
 /**
- * How writing `value` to `register` (or to `field` of it, `value` in field units), under `mask` (in the same units;
- * all the target's bits when absent), is done.
- * @throws InvalidArgumentError when `value` does not fit the field or register
+ * What a read right after writing `written` to the bits `target` of `register` can confirm: the `bits` to compare and
+ * the value `want` they should have. The target's bits, except that a write-1-to-clear bit written as 1 should now
+ * read 0 and one written as 0 says nothing (the device sets it when it likes); write-only bits are left out.
  */
-export function planWrite(register: RegisterSpec, field: FieldSpec | undefined, value: bigint, mask?: bigint): WritePlan {
-  const all = registerBits(register);
-  const unit: FieldSpec = field ?? { name: register.name, lsb: 0, width: register.width };
-  const placed = withField(0n, unit, value); // range check, naming the field or register
-  const target = (mask === undefined ? fieldMask(unit) : withField(0n, unit, mask & ((1n << BigInt(unit.width)) - 1n))) & all;
-  const set = placed & target;
-  if (register.access === "WO") return { register, reads: false, keep: 0n, set: ((register.reset ?? 0n) & all & ~target) | set, target };
-  const keep = all & ~target & ~bitsWithAccess(register, "W1C");
-  return { register, reads: keep !== 0n, keep, set, target };
-}
-
-/** The value `plan` writes, given the register's value read before (ignored when the plan reads nothing). */
-export function plannedValue(plan: WritePlan, old: bigint | undefined): bigint {
-  if (!plan.reads) return plan.set;
-  if (old === undefined) throw new Error(`plannedValue: ${plan.register.name} must be read first`);
-  return (old & plan.keep) | plan.set;
-}
-
-/**
- * What a read right after `plan` wrote `written` can confirm: `bits` to compare and the value `want` they should have.
- * The target's bits, except that a write-1-to-clear bit written as 1 should now read 0 and one written as 0 says
- * nothing (the device sets it when it likes), and write-only bits are left out (reading them means nothing).
- */
-export function readbackExpectation(plan: WritePlan, written: bigint): { want: bigint; bits: bigint } {
-  const w1c = bitsWithAccess(plan.register, "W1C") & plan.target;
+export function readbackExpectation(register: RegisterSpec, target: bigint, written: bigint): { want: bigint; bits: bigint } {
+  const w1c = bitsWithAccess(register, "W1C") & target;
   const cleared = w1c & written;
-  const bits = (plan.target & ~w1c & ~bitsWithAccess(plan.register, "WO")) | cleared;
+  const bits = (target & ~w1c & ~bitsWithAccess(register, "WO")) | cleared;
   return { want: written & bits & ~cleared, bits };
 }

@@ -16,9 +16,9 @@ import { VerifyError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkRegister } from "../register-io.ts";
 import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, refineDeviceMap, resolveTarget } from "../named-address.ts";
-import { bitList, mappedRegister, parseTargetValue, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { bitList, mappedRegister, parseTargetValue, planTarget, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { targetJson } from "../output/target-json.ts";
-import { bitsWithAccess, planWrite, readbackExpectation } from "../../registers/write-plan.ts";
+import { bitsWithAccess, readbackExpectation } from "../../registers/write-plan.ts";
 import { widthMax } from "../parse/value.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
@@ -66,18 +66,20 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
       throw new UsageError(`${target.name} is write-only (WO): a readback cannot show what was written`, "leave out --readback");
     }
   }
+  const consent = { force: options.force === true, readClear: options.readClear === true };
+  // A field or masked named write follows the library's plan: the dry run shows it, the write makes it.
+  const plan = dm && target.register ? planTarget(dm.map, target, value, mask, consent) : undefined;
   if (options.dryRun) {
-    if (!target.field) return dryRun(ctx, deviceSpec!, access, value, mask);
-    // A field write is a read-modify-write of its register, the field's bits as the mask.
-    const f = target.field;
-    return dryRun(ctx, deviceSpec!, access, value << BigInt(f.lsb), (mask ?? fieldMax(f)) << BigInt(f.lsb));
+    if (!plan) return dryRun(ctx, deviceSpec!, access, value, mask);
+    const all = (1n << BigInt(access.width * 8)) - 1n;
+    return dryRun(ctx, deviceSpec!, access, plan.set, plan.read ? all & ~plan.keep : undefined);
   }
 
   if (session === undefined) throw new Error("write: the device was not opened"); // opened above unless a dry run
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   checkRegister(region, offset, access.width);
-  const { written, previous: old } = writeTarget(session.device, dm?.map, target, value, mask, options.force === true);
+  const { written, previous: old } = writeTarget(session.device, dm?.map, target, value, mask, consent);
   const register = mappedRegister(dm?.map, target, region.index);
   let readback: bigint | undefined;
   if (options.readback) {
@@ -85,7 +87,8 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
     readback = got.raw;
     // What the read can confirm: the bits written, except that a W1C bit written 1 now reads 0 (and one written 0
     // says nothing); without a map, every bit under the mask.
-    const { want, bits } = register ? readbackExpectation(planWrite(register, target.field, value, mask), written) : { want: written, bits: mask ?? widthMax(access.width) };
+    const targetBits = (mask ?? (target.field ? fieldMax(target.field) : widthMax(access.width))) << BigInt(target.field?.lsb ?? 0);
+    const { want, bits } = register ? readbackExpectation(register, targetBits, written) : { want: written, bits: targetBits };
     if ((got.raw & bits) !== (want & bits)) {
       const cleared = register ? written & bitsWithAccess(register, "W1C") & bits : 0n;
       throw new VerifyError(

@@ -213,13 +213,13 @@ async function runSteps(
           const t = step.target;
           if (t) {
             const v = value(step.value, step.access.width, step.mask);
-            writeTarget(device, regs.map, t, v, step.mask, regs.force === true);
+            writeTarget(device, regs.map, t, v, step.mask, { force: regs.force === true, readClear: regs.readClear === true });
             if (out.json) out.record({ type: "write", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width) });
             else out.text(`${t.name} <- ${targetHex(t, v)}`);
             break;
           }
           // An offset that hits a mapped register: the library plans a masked write (W1C bits outside the mask kept).
-          const { written: v } = writeTarget(device, regs.map, { access: step.access }, value(step.value, step.access.width, step.mask), step.mask, true);
+          const { written: v } = writeTarget(device, regs.map, { access: step.access }, value(step.value, step.access.width, step.mask), step.mask, { force: true, readClear: true });
           if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
           else out.text(`${accessLabel(region.index, step.access.offset, step.access.width)} <- ${hex(v, step.access.width)}`);
           break;
