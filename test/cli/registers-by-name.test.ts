@@ -115,6 +115,26 @@ describe("write by name", () => {
   });
 });
 
+describe("refusals come before any access of the register", () => {
+  test("read 9000000.pl011 0x0.w --decode (no register there) is refused with no read of UARTDR (it pops the RX FIFO)", () => {
+    const r = cli("--trace", "read", UART, "0x0.w", "--decode");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no register of map pl011 is at 0:0x00000000.w");
+    // The trace shows the device opened, and no register access made.
+    expect(r.stderr).toContain("VFIO_DEVICE_GET_REGION_INFO");
+    expect(r.stderr.split("\n").filter((l) => /^trace: (pread|mmio)/.test(l))).toEqual([]);
+  });
+
+  test("UARTRSR.FE is a read-only field (a write to UARTECR clears all four error bits): refused, nothing written", () => {
+    const r = cli("--trace", "write", UART, "UARTRSR.FE", "0");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("UARTRSR.FE is read-only (RO)");
+    expect(r.stderr.split("\n").filter((l) => /^trace: (pread|pwrite|mmio)/.test(l))).toEqual([]);
+    // The register as a whole stays writable: that is the UARTECR write.
+    expect(cli("write", UART, "UARTRSR", "0").code).toBe(0);
+  });
+});
+
 test("info shows the built-in map and why it applies", () => {
   const r = cli("info", DMA);
   expect(r.stdout).toMatch(/register map: pl330 \(\d+ registers\), built-in map pl330, for the device's compatible/);

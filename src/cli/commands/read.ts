@@ -19,7 +19,7 @@ import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
 import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
-import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, registerAt, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
@@ -71,6 +71,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   // Names resolve against the map the open device makes exact (a modern virtio-mmio transport's own layout).
   const dm = refineDeviceMap(found, session.device);
   const target = resolveTarget(ref, dm, dev.name);
+  refuseWriteOnlyRead(target, "read");
   if (target.field && count !== undefined) throw new UsageError(`a dump starts at a register, not a field: leave out COUNT or .${target.field.name}`);
   const access = target.access;
   const region = regionOf(session.device, access);
@@ -79,7 +80,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
 
   if (count === undefined) {
     checkRegister(region, offset, access.width);
-    const { raw, value } = readTarget(session.device, target);
+    // Refused before the read: a read of UARTDR and its like pops a FIFO, so a refused command must not make it.
     const register = target.register ?? (options.decode ? registerAt(dm, region.index, access.offset, access.width) : undefined);
     if (options.decode && register === undefined) {
       throw new UsageError(
@@ -87,6 +88,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
         dm ? `\`vfio-plat info ${dev.name}\` names the map; use a register name` : "give a map with --regs FILE",
       );
     }
+    const { raw, value } = readTarget(session.device, target);
     if (ctx.json) {
       writeStdout(
         jsonDocument({
