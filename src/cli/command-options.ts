@@ -212,6 +212,11 @@ export const COMMAND_OPTIONS = {
     },
     { flags: "--dump <name>", description: "exec: print buffer NAME as a hexdump after the run (else its SHA-256); repeatable", value: { kind: "text" }, repeatable: true },
     {
+      flags: "--events <list>",
+      description: "exec: enable the interrupts of only these events (INTEN bits), e.g. 0,3; none: no event interrupt (default: every event a DMASEV of the program names)",
+      value: { kind: "text" },
+    },
+    {
       flags: "--timeout <period>",
       description: "exec: longest the program may run (default 5s); then DMAKILL and exit 7",
       value: { kind: "period", allowZero: false },

@@ -18,7 +18,9 @@ import { hexAddr } from "../output/hex.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
-import { allocateBuffer, below4G, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
+import { allocateBuffer, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
+import { pl330BufferAddress } from "../../drivers/pl330/reach.ts";
+import { parseEvents } from "./events.ts";
 import { faultHint, jsonReport, textReport, type ExecFacts } from "./report.ts";
 
 /** The default wait for the program to end. */
@@ -72,7 +74,7 @@ export async function exec(ctx: CliContext, args: string[], options: OptionsOf<"
 
 async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"pl330">): Promise<number> {
   const [deviceSpec, programPath, ...extra] = args;
-  const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N]";
+  const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N] [--events LIST|none]";
   if (!deviceSpec || !programPath) throw new UsageError("pl330 exec needs a device and a program", usage);
   if (extra.length) throw new UsageError(`too many arguments for pl330 exec: ${extra.map((w) => `'${w}'`).join(" ")}`, usage);
   const foreign = (["output", "listing", "base", "hex", "device", "length"] as const).find((k) => options[k] !== undefined);
@@ -81,6 +83,7 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   const dumps = options.dump ?? [];
   checkDumps(dumps, specs);
   const channel = options.channel ?? 0;
+  const events = parseEvents(options.events);
   const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const source = readProgram(programPath);
   // Assembly mistakes are bad input: find them before any device is touched (addresses stand in for the real ones).
@@ -108,7 +111,7 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   // Read-only to the device: PL330 fetches are privileged instruction reads, which a stage-1 SMMU refuses from a
   // writable page (pl330-smmu.md §2.3). On noiommu nothing enforces it.
   const programBuffer = allocateBuffer(b, session, length, false, keep);
-  const address = below4G("program", programBuffer.iova, length);
+  const address = pl330BufferAddress(session.device.name, "program", programBuffer, length);
   const code = assembleAt(source, address, symbols);
   const facts: ExecFacts = { device: session.device.name, source: source.name, program: { address, length: code.length }, buffers, dumps, timeoutMs };
 
@@ -117,7 +120,11 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   }
   let outcome: ProgramRunOutcome;
   try {
-    outcome = await driver.runProgram({ channel, code, program: { iova: programBuffer.iova, bytes: programBuffer.bytes } }, timeoutMs, ctx.abort.signal);
+    outcome = await driver.runProgram(
+      { channel, code, program: { iova: programBuffer.iova, bytes: programBuffer.bytes }, ...(events !== undefined ? { events } : {}) },
+      timeoutMs,
+      ctx.abort.signal,
+    );
   } catch (caught) {
     const e = interruptedOf(caught);
     if (e instanceof InterruptedError) {

@@ -2,6 +2,7 @@
 // memcpy_wait, send_msi, remove): just enough of the DMAC to copy memory through the IOMMU and to raise its
 // interrupts, with each operation's guarantees written down. Register access goes through a VFIO region; waiting
 // uses the interrupts' eventfds (abort line + event line), and the registers decide what actually happened.
+import { withinReach } from "./reach.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { Device } from "../../vfio/device.ts";
 import type { Irq } from "../../vfio/irq.ts";
@@ -188,7 +189,7 @@ export class Pl330Driver {
       this.refuse({ reason: "bad-range", detail: (e as Error).message }, (e as Error).message);
     }
     const has = req.program.bytes.length;
-    if (req.program.iova < 0n || req.program.iova + BigInt(has) > 1n << 32n) {
+    if (!withinReach(req.program.iova, has)) {
       const detail = `program range 0x${req.program.iova.toString(16)}+${has} does not fit the PL330's 32-bit address space`;
       this.refuse({ reason: "bad-range", detail }, detail);
     }

@@ -2,6 +2,7 @@
 // enable the interrupts of the events it signals, start it with DMAGO through the debug registers, and wait until
 // the channel stops, faults or runs out of time (then DMAKILL). The result is the channel's registers as the program
 // left them, the events raised, and the fault decoded by faults.ts (the same words as dma-test's).
+import { withinReach } from "./reach.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { POLLIN } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
@@ -94,7 +95,7 @@ export async function runProgram(
   if (code.length > program.bytes.length) {
     refuse({ reason: "program-too-big", needs: code.length, has: program.bytes.length }, `the program needs ${code.length} bytes; the program buffer has ${program.bytes.length}`);
   }
-  if (program.iova < 0n || program.iova + BigInt(code.length) > 1n << 32n) {
+  if (!withinReach(program.iova, code.length)) {
     const detail = `program range 0x${program.iova.toString(16)}+${code.length} does not fit the PL330's 32-bit address space`;
     refuse({ reason: "bad-range", detail }, detail);
   }
