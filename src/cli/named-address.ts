@@ -7,7 +7,7 @@ import { mapDependsOnDevice, refineRegisterMap, registerMapFor, type MapSource }
 import { NamedRegisters, type RegionSource } from "../registers/named-registers.ts";
 import type { FieldSpec, RegisterMap, RegisterSpec } from "../registers/register-map.ts";
 import { looksLikeName, registersIn, resolveName } from "../registers/resolve.ts";
-import { effectiveAccess } from "../registers/write-plan.ts";
+import { effectiveAccess, readHasSideEffect } from "../registers/write-plan.ts";
 import { accessLabel, isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -144,7 +144,7 @@ export function readClearIn(dm: Pick<DeviceMap, "map"> | undefined, region: numb
   const end = offset + BigInt(width * count);
   // The library finds the registers the range touches; only which dump entries each RC one covers is the CLI's.
   for (const r of registersIn(dm.map, region, Number(offset), width * count)) {
-    if (r.access !== "RC") continue;
+    if (!readHasSideEffect(r)) continue; // RC, or a field of it is
     const rs = BigInt(r.offset);
     const re = rs + BigInt(r.width / 8);
     const first = Number((rs > start ? rs - start : 0n) / BigInt(width));
