@@ -11,6 +11,7 @@ import { byteSwap } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { readClearSkippedNotice } from "../output/notices.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
@@ -49,12 +50,6 @@ async function readWithProgress(
   const values = await readRegistersSkipping(region, offset, width, count, skip, ctx.abort.signal, (done) => progress.update(done));
   progress.end();
   return values;
-}
-
-/** The skipped registers, once each, in words: "UARTDR at 0x0". */
-function skippedWords(skip: ReadonlyMap<number, RegisterSpec>): string {
-  const regs = [...new Set(skip.values())];
-  return regs.map((r) => `${r.name} at 0x${r.offset.toString(16)}`).join(", ");
 }
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"read">): Promise<number> {
@@ -116,7 +111,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   const skip = options.readClear ? new Map<number, RegisterSpec>() : readClearIn(dm, region.index, access.offset, access.width, count);
   const values = await readWithProgress(ctx, region, offset, access.width, count, skip);
   // Said on stderr so the dump itself stays as before; the skipped cells show as dashes.
-  if (skip.size) writeStderr(`vfio-plat: not read (read-to-clear): ${skippedWords(skip)} — --read-clear reads them too\n`);
+  if (skip.size) writeStderr(readClearSkippedNotice([...new Set(skip.values())], ctx.json));
   if (ctx.json) {
     writeStdout(
       jsonDocument(
