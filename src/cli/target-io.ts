@@ -85,8 +85,8 @@ export function writeTarget(
     return { written: value };
   }
   // An offset is raw (the map refuses nothing there), but a W1C bit read as 1 and written back would be cleared.
-  const hit = mappedRegister(map, t, region.index);
-  if (hit && map && bitsWithAccess(hit, "W1C") !== 0n) return new NamedRegisters(device, map).write(hit.name, value, { force: true, readSideEffects: true, mask });
+  const hit = w1cRegisterAt(map, t, region.index);
+  if (hit && map) return new NamedRegisters(device, map).write(hit.name, value, { force: true, readSideEffects: true, mask });
   const previous = readRegister(region, off, t.access.width);
   const written = applyMask(previous, value, mask);
   writeRegister(region, off, t.access.width, written);
@@ -103,9 +103,27 @@ export function mappedRegister(map: RegisterMap | undefined, t: Target, regionIn
  * and the mask (in the register) of the bits it changes or zeroes. Undefined for an offset address.
  * @throws as writeTarget, before any access
  */
-export function planTarget(map: RegisterMap, t: Target, value: bigint, mask: bigint | undefined, opts: { readClear: boolean; force: boolean }): WritePlan | undefined {
+export function planTarget(
+  map: RegisterMap,
+  t: Target,
+  value: bigint,
+  mask: bigint | undefined,
+  opts: { readClear: boolean; force: boolean },
+  regionIndex?: number,
+): WritePlan | undefined {
+  const noAccess = { region: (): never => { throw new Error("a plan makes no access"); } };
+  // A masked write at an offset that hits a register with W1C bits: planned as writeTarget makes it.
+  const hit = mask !== undefined && regionIndex !== undefined ? w1cRegisterAt(map, t, regionIndex) : undefined;
+  if (hit) return new NamedRegisters(noAccess, map).plan(hit.name, mask, value, { readSideEffects: true });
   if (!t.register || (!t.field && mask === undefined)) return undefined;
-  return new NamedRegisters({ region: () => { throw new Error("a plan makes no access"); } }, map).plan(t.name!, mask, value, { readSideEffects: opts.readClear || opts.force });
+  return new NamedRegisters(noAccess, map).plan(t.name!, mask, value, { readSideEffects: opts.readClear || opts.force });
+}
+
+/** The register of `map` an offset target (not a named one) hits exactly, when it has write-1-to-clear bits. */
+function w1cRegisterAt(map: RegisterMap | undefined, t: Target, regionIndex: number): RegisterSpec | undefined {
+  if (t.register) return undefined;
+  const hit = mappedRegister(map, t, regionIndex);
+  return hit && bitsWithAccess(hit, "W1C") !== 0n ? hit : undefined;
 }
 
 /** The bits of `got` that differ from `want` under `mask` (0n when they match). */

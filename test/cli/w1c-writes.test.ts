@@ -74,3 +74,31 @@ describe("--readback of a W1C target", () => {
     expect(status()).toBe("0x00000002");
   });
 });
+
+describe("--dry-run of a W1C write shows the accesses the write then makes", () => {
+  /** The register accesses at offset 0x8 in a --trace, as "r" / "w VALUE". */
+  const traced = (stderr: string) =>
+    stderr.split("\n").flatMap((l) => {
+      const m = /^trace: (pread|pwrite)\([^,]+, (\d+|\[[0-9a-f ]+\]), 0x8\)/.exec(l);
+      if (!m) return [];
+      if (m[1] === "pread") return ["r"];
+      const bytes = m[2]!.slice(1, -1).split(" ").map((b) => parseInt(b, 16));
+      return [`w 0x${bytes.reduceRight((v, b) => v * 256 + b, 0).toString(16)}`];
+    });
+  /** The dry run's lines in the same form. */
+  const planned = (stdout: string) =>
+    stdout.split("\n").filter(Boolean).map((l) => (l.startsWith("dry-run: read") ? "r" : `w 0x${BigInt(/= (0x[0-9a-f]+)$/.exec(l)![1]!).toString(16)}`));
+
+  for (const args of [["STATUS.READY", "1"], ["STATUS", "0x1:0x1"], ["0x8", "0x2:0x2"]]) {
+    test(`write ${args.join(" ")}: one write, no read, in the dry run and in the traced write`, () => {
+      const { cli } = fresh();
+      const dry = cli("write", STATUS, ...args, "--dry-run", "--regs", MAP);
+      expect(dry.code).toBe(0);
+      const real = cli("--trace", "write", STATUS, ...args, "--regs", MAP);
+      expect(real.code).toBe(0);
+      expect(planned(dry.stdout)).toEqual(traced(real.stderr));
+      expect(traced(real.stderr)).toHaveLength(1);
+    });
+  }
+});
+

@@ -44,9 +44,10 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   }
   const ref = parseAddress(addr, options.width);
   if (!isNamed(ref) && options.regs === undefined) {
-    // An offset write needs no map: parse the value before the device is looked up, as always.
+    // An offset write needs no map: parse the value before the device is looked up, as always. (A masked one may
+    // hit a register with W1C bits, which changes its accesses: the map is looked at below.)
     const { value, mask } = parseWriteValue(valueText, ref.access.width);
-    if (options.dryRun) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
+    if (options.dryRun && mask === undefined) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
   }
   const { b, dev } = await findDevice(ctx, deviceSpec!);
   // A masked write at an offset needs the map too: the register it hits may have write-1-to-clear bits to spare.
@@ -68,7 +69,8 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   }
   const consent = { force: options.force === true, readClear: options.readClear === true };
   // A field or masked named write follows the library's plan: the dry run shows it, the write makes it.
-  const plan = dm && target.register ? planTarget(dm.map, target, value, mask, consent) : undefined;
+  const ri = access.region === undefined ? 0 : "index" in access.region ? access.region.index : session ? regionOf(session.device, access).index : undefined;
+  const plan = dm ? planTarget(dm.map, target, value, mask, consent, ri) : undefined;
   if (options.dryRun) {
     if (!plan) return dryRun(ctx, deviceSpec!, access, value, mask);
     const all = (1n << BigInt(access.width * 8)) - 1n;
