@@ -148,3 +148,7 @@ export { registerMapFileOf } from "./registers/map-file-export.ts";
 export { mapDependsOnDevice, registerMapFor, refineRegisterMap, REGS_PROPERTY, type FoundMap, type MapSource } from "./registers/map-for-device.ts";
 export { loadMapReference } from "./registers/map-reference.ts";
 export { NamedRegisters, effectiveAccess, type RegionSource } from "./registers/named-registers.ts";
+// The built-in maps themselves (docs/builtin-register-maps.md): all by key, the one a device-tree compatible or PCI ID
+// gets, the virtio-mmio layout a transport's Version and DeviceID pick, and the PL330's.
+export { BUILTIN_MAPS, builtinMapFor, builtinMapForPci, virtioMmioMapFor } from "./registers/builtin/index.ts";
+export { PL330_MAP } from "./registers/builtin/pl330.ts";

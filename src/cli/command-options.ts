@@ -4,6 +4,7 @@
 // a handler takes OptionsOf<"read">, so an option key that is not in this table is a compile error.
 import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS, SHELLS } from "./parse/choices.ts";
 import { U32_MAX } from "./parse/numbers.ts";
+import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_POLL_MS, periodOption } from "./poll-defaults.ts";
 import type { OptionsFrom, OptionSpec, ValueKind } from "./parse/option-kinds.ts";
 
 /** The ways devices are opened (--iommu-mode, VFIO_PLAT_IOMMU_MODE). */
@@ -102,12 +103,12 @@ export const COMMAND_OPTIONS = {
   ],
   poll: [
     WIDTH,
-    { flags: "--timeout <period>", description: "Give up after PERIOD (default 10s); exit 7 with the last value read", value: { kind: "period" }, default: "10s" },
+    { flags: "--timeout <period>", description: `Give up after PERIOD (default ${periodOption(DEFAULT_POLL_MS)}); exit 7 with the last value read`, value: { kind: "period" }, default: periodOption(DEFAULT_POLL_MS) },
     {
       flags: "--interval <period>",
-      description: "Time between two reads (default 10ms)",
+      description: `Time between two reads (default ${periodOption(DEFAULT_POLL_INTERVAL_MS)})`,
       value: { kind: "period", allowZero: false },
-      default: "10ms",
+      default: periodOption(DEFAULT_POLL_INTERVAL_MS),
     },
     REGS,
   ],

@@ -7,7 +7,8 @@ import { mapDependsOnDevice, refineRegisterMap, registerMapFor, type MapSource }
 import { NamedRegisters, type RegionSource } from "../registers/named-registers.ts";
 import type { FieldSpec, RegisterMap, RegisterSpec } from "../registers/register-map.ts";
 import { looksLikeName, registersIn, resolveName } from "../registers/resolve.ts";
-import { isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
+import { effectiveAccess, readHasSideEffect } from "../registers/write-plan.ts";
+import { accessLabel, isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** An address as typed: a register name (resolved once the device's map is known) or a parsed offset access. */
@@ -114,8 +115,21 @@ export function resolveTarget(ref: AddressRef, dm: DeviceMap | undefined, device
   return field ? { access, register, field, name } : { access, register, name };
 }
 
+/**
+ * Refuse to read `t` for `command` (read, poll, expect) when it names a write-only register or field: its reads show
+ * nothing the device holds, so a poll of it times out and an expect fails for certain. An offset stays readable.
+ * @throws UsageError
+ */
+export function refuseWriteOnlyRead(t: Target, command: string): void {
+  const r = t.register;
+  if (!r || !t.name || effectiveAccess(r, t.field) !== "WO") return;
+  const offset = accessLabel(r.region, r.offset, t.access.width);
+  const instead = command === "read" ? "" : `${command} a register that shows the device's state (a status register); `;
+  throw new UsageError(`${t.name} is write-only (WO): reading it shows nothing of what was written`, `${instead}the raw bus value is readable by offset: ${offset}`);
+}
+
 /** The register of `dm` that an offset access hits exactly (same region, offset and width), for --decode. */
-export function registerAt(dm: DeviceMap | undefined, region: number, offset: bigint, width: number): RegisterSpec | undefined {
+export function registerAt(dm: Pick<DeviceMap, "map"> | undefined, region: number, offset: bigint, width: number): RegisterSpec | undefined {
   return dm?.map.registers.find((r) => r.region === region && BigInt(r.offset) === offset && r.width === width * 8);
 }
 
@@ -130,7 +144,7 @@ export function readClearIn(dm: Pick<DeviceMap, "map"> | undefined, region: numb
   const end = offset + BigInt(width * count);
   // The library finds the registers the range touches; only which dump entries each RC one covers is the CLI's.
   for (const r of registersIn(dm.map, region, Number(offset), width * count)) {
-    if (r.access !== "RC") continue;
+    if (!readHasSideEffect(r)) continue; // RC, or a field of it is
     const rs = BigInt(r.offset);
     const re = rs + BigInt(r.width / 8);
     const first = Number((rs > start ? rs - start : 0n) / BigInt(width));

@@ -1,13 +1,14 @@
 // Reading, writing and comparing a resolved address (target-io over named-address.ts's Target): a field is read as
 // its register shifted down to the field, written as a read-modify-write of that field through the library's
 // NamedRegisters (so W1C neighbours are not cleared by accident), and compared under a mask in field units.
-import { ReadOnlyRegisterError } from "../registers/errors.ts";
 import { fieldMax, fieldValue } from "../registers/fields.ts";
-import type { WritePlan } from "../registers/write-plan.ts";
+import { ReadOnlyRegisterError } from "../registers/errors.ts";
+import { bitsWithAccess, type WritePlan } from "../registers/write-plan.ts";
 import { effectiveAccess, NamedRegisters } from "../registers/named-registers.ts";
-import type { RegisterMap } from "../registers/register-map.ts";
+import type { RegisterMap, RegisterSpec } from "../registers/register-map.ts";
 import type { Device } from "../vfio/device.ts";
-import type { Target } from "./named-address.ts";
+import { registerAt, type Target } from "./named-address.ts";
+import { accessLabel } from "./parse/access.ts";
 import { hex } from "./output/hex.ts";
 import { applyMask, checkInMask, parseMask, widthMax } from "./parse/value.ts";
 import { parseNumber } from "./parse/numbers.ts";
@@ -27,9 +28,7 @@ export function targetHex(t: Target, v: bigint): string {
 
 /** How `t` is named in output: its name, else `REGION:OFFSET.w`. */
 export function targetLabel(t: Target, regionIndex: number): string {
-  if (t.name) return t.name;
-  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[t.access.width];
-  return `${regionIndex}:0x${t.access.offset.toString(16).padStart(8, "0")}.${letter}`;
+  return t.name ?? accessLabel(regionIndex, t.access.offset, t.access.width);
 }
 
 /**
@@ -59,8 +58,9 @@ export function readTarget(device: Device, t: Target): { raw: bigint; value: big
 /**
  * Write `value` (under `mask`, when given) to `t`. A named register or field that is read-only is refused unless
  * `force`; a field or a masked named register is written through NamedRegisters.write, which reads the register at
- * most once and refuses a read of a write-only register, or of an RC one unless `readClear` (or `force`). An offset
- * with a mask reads once.
+ * most once, writes W1C bits outside the target as 0 and refuses a read of a write-only register, or of an RC one
+ * unless `readClear` (or `force`). A masked write at an offset that hits a mapped register with write-1-to-clear bits
+ * follows the same plan (so it clears only what the mask names); any other offset with a mask reads once.
  * @returns the value written to the register and the register's value before, when it was read
  * @throws ReadOnlyRegisterError, WriteNeedsReadError, InvalidArgumentError, region errors
  */
@@ -84,10 +84,18 @@ export function writeTarget(
     writeRegister(region, off, t.access.width, value);
     return { written: value };
   }
+  // An offset is raw (the map refuses nothing there), but a W1C bit read as 1 and written back would be cleared.
+  const hit = w1cRegisterAt(map, t, region.index);
+  if (hit && map) return new NamedRegisters(device, map).write(hit.name, value, { force: true, readSideEffects: true, mask });
   const previous = readRegister(region, off, t.access.width);
   const written = applyMask(previous, value, mask);
   writeRegister(region, off, t.access.width, written);
   return { written, previous };
+}
+
+/** `t`'s register: the one it names, else the one of `map` its offset access hits exactly (same region, offset, width). */
+export function mappedRegister(map: RegisterMap | undefined, t: Target, regionIndex: number): RegisterSpec | undefined {
+  return t.register ?? registerAt(map ? { map } : undefined, regionIndex, t.access.offset, t.access.width);
 }
 
 /**
@@ -95,9 +103,27 @@ export function writeTarget(
  * and the mask (in the register) of the bits it changes or zeroes. Undefined for an offset address.
  * @throws as writeTarget, before any access
  */
-export function planTarget(map: RegisterMap, t: Target, value: bigint, mask: bigint | undefined, opts: { readClear: boolean; force: boolean }): WritePlan | undefined {
+export function planTarget(
+  map: RegisterMap,
+  t: Target,
+  value: bigint,
+  mask: bigint | undefined,
+  opts: { readClear: boolean; force: boolean },
+  regionIndex?: number,
+): WritePlan | undefined {
+  const noAccess = { region: (): never => { throw new Error("a plan makes no access"); } };
+  // A masked write at an offset that hits a register with W1C bits: planned as writeTarget makes it.
+  const hit = mask !== undefined && regionIndex !== undefined ? w1cRegisterAt(map, t, regionIndex) : undefined;
+  if (hit) return new NamedRegisters(noAccess, map).plan(hit.name, mask, value, { readSideEffects: true });
   if (!t.register || (!t.field && mask === undefined)) return undefined;
-  return new NamedRegisters({ region: () => { throw new Error("a plan makes no access"); } }, map).plan(t.name!, mask, value, { readSideEffects: opts.readClear || opts.force });
+  return new NamedRegisters(noAccess, map).plan(t.name!, mask, value, { readSideEffects: opts.readClear || opts.force });
+}
+
+/** The register of `map` an offset target (not a named one) hits exactly, when it has write-1-to-clear bits. */
+function w1cRegisterAt(map: RegisterMap | undefined, t: Target, regionIndex: number): RegisterSpec | undefined {
+  if (t.register) return undefined;
+  const hit = mappedRegister(map, t, regionIndex);
+  return hit && bitsWithAccess(hit, "W1C") !== 0n ? hit : undefined;
 }
 
 /** The bits of `got` that differ from `want` under `mask` (0n when they match). */

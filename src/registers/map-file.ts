@@ -166,10 +166,15 @@ function readField(r: JsonFileReader, v: unknown, p: string, registerWidth: numb
   if (o.values !== undefined) {
     const vo = r.obj(o.values, at(p, "values"), 'an object of value meanings { "0": "Stopped", "0x1": "Executing" }') as Obj;
     const values: Record<string, string> = {};
+    const keyOf = new Map<bigint, string>();
     const max = (1n << BigInt(width)) - 1n;
     for (const [k, meaning] of Object.entries(vo)) {
       const kp = at(at(p, "values"), k);
       const n = r.big(k, kp, max, `a key that is a value of the field (0..0x${max.toString(16)}, decimal or "0x...")`);
+      // "1" and "0x1" are one value: a second meaning for it would silently replace the first.
+      const twin = keyOf.get(n);
+      if (twin !== undefined) r.fail(kp, `one meaning per value (0x${n.toString(16)} already has one, as "${twin}")`, r.words(`a second key for 0x${n.toString(16)}`));
+      keyOf.set(n, k);
       values[n.toString()] = r.str(meaning, kp, "the meaning of the value, a string");
     }
     field.values = values;

@@ -49,3 +49,33 @@ export function planPartialWrite(register: RegisterSpec, bits: bigint, value: bi
 export function plannedValue(plan: WritePlan, old: bigint): bigint {
   return plan.read ? (old & plan.keep) | plan.set : plan.set;
 }
+
+/** All `width` bits of a register set. */
+function registerBits(register: RegisterSpec): bigint {
+  return (1n << BigInt(register.width)) - 1n;
+}
+
+/**
+ * The bits of `register` whose access is `access`: its fields' that have it, and, when the register has it, every bit
+ * no field of another access claims.
+ */
+export function bitsWithAccess(register: RegisterSpec, access: RegisterAccess): bigint {
+  let bits = register.access === access ? registerBits(register) : 0n;
+  for (const f of register.fields ?? []) {
+    if (effectiveAccess(register, f) === access) bits |= fieldMask(f);
+    else bits &= ~fieldMask(f);
+  }
+  return bits;
+}
+
+/**
+ * What a read right after writing `written` to the bits `target` of `register` can confirm: the `bits` to compare and
+ * the value `want` they should have. The target's bits, except that a write-1-to-clear bit written as 1 should now
+ * read 0 and one written as 0 says nothing (the device sets it when it likes); write-only bits are left out.
+ */
+export function readbackExpectation(register: RegisterSpec, target: bigint, written: bigint): { want: bigint; bits: bigint } {
+  const w1c = bitsWithAccess(register, "W1C") & target;
+  const cleared = w1c & written;
+  const bits = (target & ~w1c & ~bitsWithAccess(register, "WO")) | cleared;
+  return { want: written & bits & ~cleared, bits };
+}

@@ -8,10 +8,26 @@ import { MAIN, REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 const state = tempSimState();
 const env = simEnv(state.dir);
 const PL031 = "9010000.pl031";
+const PL011 = "9000000.pl011";
 
 beforeAll(() => {
-  const r = runCli(["bind", PL031], { env });
-  if (r.code !== 0) throw new Error(r.stderr);
+  for (const args of [["bind", PL031], ["bind", PL011, "--force"]]) {
+    const r = runCli(args, { env });
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+});
+
+describe("notices follow --json", () => {
+  test("a dump that skips a read-to-clear register says so on stderr: a line of words, or one JSON line with --json", () => {
+    const text = runCli(["read", PL011, "0x0", "2"], { env });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe("vfio-plat: not read (read-to-clear): UARTDR at 0x0 — --read-clear reads them too\n");
+    const json = runCli(["--json", "read", PL011, "0x0", "2"], { env });
+    expect(json.code).toBe(0);
+    const lines = json.stderr.split("\n").filter(Boolean);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ notice: { code: "READ_CLEAR_SKIPPED", registers: [{ name: "UARTDR", offset: "0x0" }] } }]);
+    expect(JSON.parse(json.stdout).skipped).toEqual(["UARTDR"]);
+  });
 });
 afterAll(() => state.dispose());
 

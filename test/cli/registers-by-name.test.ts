@@ -115,6 +115,26 @@ describe("write by name", () => {
   });
 });
 
+describe("refusals come before any access of the register", () => {
+  test("read 9000000.pl011 0x0.w --decode (no register there) is refused with no read of UARTDR (it pops the RX FIFO)", () => {
+    const r = cli("--trace", "read", UART, "0x0.w", "--decode");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no register of map pl011 is at 0:0x00000000.w");
+    // The trace shows the device opened, and no register access made.
+    expect(r.stderr).toContain("VFIO_DEVICE_GET_REGION_INFO");
+    expect(r.stderr.split("\n").filter((l) => /^trace: (pread|mmio)/.test(l))).toEqual([]);
+  });
+
+  test("UARTRSR.FE is a read-only field (a write to UARTECR clears all four error bits): refused, nothing written", () => {
+    const r = cli("--trace", "write", UART, "UARTRSR.FE", "0");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("UARTRSR.FE is read-only (RO)");
+    expect(r.stderr.split("\n").filter((l) => /^trace: (pread|pwrite|mmio)/.test(l))).toEqual([]);
+    // The register as a whole stays writable: that is the UARTECR write.
+    expect(cli("write", UART, "UARTRSR", "0").code).toBe(0);
+  });
+});
+
 test("info shows the built-in map and why it applies", () => {
   const r = cli("info", DMA);
   expect(r.stdout).toMatch(/register map: pl330 \(\d+ registers\), built-in map pl330, for the device's compatible/);
@@ -181,6 +201,30 @@ describe("poll and expect", () => {
 
   test("poll --json reports the value and the reads", () => {
     const j = JSON.parse(cli("--json", "poll", RTC, "RTCCR.RTC_START", "1").stdout);
-    expect(j).toMatchObject({ device: RTC, name: "RTCCR.RTC_START", value: "0x1", reads: 1 });
+    expect(j).toMatchObject({ device: RTC, register: "RTCCR", field: "RTC_START", value: "0x1", reads: 1 });
   });
 });
+
+test("read, write, poll, expect and the run records name a register value the same way (JSON keys and values)", () => {
+  const common = ["register", "field", "region", "offset", "width", "value"];
+  const pick = (o: Record<string, unknown>) => Object.fromEntries(common.map((k) => [k, o[k]]));
+  const want = { register: "CSR0", field: "CHANNEL_STATUS", region: 0, offset: "0x100", width: 32, value: "0x0" };
+  const doc = (...args: string[]) => {
+    const r = cli("--json", ...args);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  expect(pick(doc("read", DMA, "CSR0.CHANNEL_STATUS"))).toEqual(want);
+  expect(pick(doc("poll", DMA, "CSR0.CHANNEL_STATUS", "0"))).toEqual(want);
+  expect(pick(doc("expect", DMA, "CSR0.CHANNEL_STATUS", "0"))).toEqual(want);
+  const run = cli("--json", "run", DMA, "-e", "read CSR0.CHANNEL_STATUS; poll CSR0.CHANNEL_STATUS 0; expect CSR0.CHANNEL_STATUS 0");
+  expect(run.code).toBe(0);
+  const records = run.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.line !== undefined);
+  expect(records.map((r) => [r.type, pick(r)])).toEqual([["read", want], ["poll", want], ["expect", want]]);
+  // write: the same keys, the field's value asked for, and the register value the read-modify-write put there.
+  const w = doc("write", RTC, "RTCIMSC.RTCIMSC", "1");
+  expect(pick(w)).toEqual({ register: "RTCIMSC", field: "RTCIMSC", region: 0, offset: "0x10", width: 32, value: "0x1" });
+  expect(w.written).toBe(`0x${byOffset(RTC, "0x10").toString(16).padStart(8, "0")}`);
+});
+

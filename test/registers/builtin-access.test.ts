@@ -110,4 +110,10 @@ describe("access rules on the models", () => {
     const problems = accessProblems(wrong, [], (r) => model.read(0, r.offset, 4), (r, v) => model.write(0, r.offset, 4, v));
     expect(problems).toEqual(["UARTFR (RW): reads 0x90 after writing all ones and after writing 0", "UARTIBRD (RO): 0x0 became 0xffff when written"]);
   });
+
+  test("UARTRSR's error bits are read-only fields (a write of any value, as UARTECR, clears all four), so a field write is refused", () => {
+    const rsr = BUILTIN_MAPS["pl011"]!.registers.find((r) => r.name === "UARTRSR")!;
+    expect(rsr.access).toBe("RW");
+    expect(rsr.fields!.map((f) => [f.name, f.access])).toEqual([["FE", "RO"], ["PE", "RO"], ["BE", "RO"], ["OE", "RO"]]);
+  });
 });

@@ -95,7 +95,12 @@ describe("PCI and virtio-mmio", () => {
     expect(virtioMmioMapFor(2, 1)?.name).toBe("virtio-mmio-v2");
     expect(virtioMmioMapFor(0, 0)).toBeUndefined();
     const blk = virtioMmioMapFor(2, 2)!;
-    expect(blk.registers.find((r) => r.name === "capacity")).toMatchObject({ offset: 0x100, width: 64, access: "RO" });
+    // capacity is le64, but config space takes 32-bit accesses for it (virtio 1.x §4.2.2.2): two halves, low first.
+    expect(blk.registers.find((r) => r.name === "capacity_lo")).toMatchObject({ offset: 0x100, width: 32, access: "RO" });
+    expect(blk.registers.find((r) => r.name === "capacity_hi")).toMatchObject({ offset: 0x104, width: 32, access: "RO" });
+    for (const m of [virtioMmioMapFor(1, 2)!, blk]) {
+      expect(m.registers.filter((r) => r.offset >= 0x100 && r.width > 32).map((r) => r.name)).toEqual([]);
+    }
     expect(blk.registers.find((r) => r.name === "writeback")).toMatchObject({ offset: 0x120, width: 8, access: "RW" });
     expect(blk.registers.find((r) => r.name === "QueueReady")?.offset).toBe(0x044);
     expect(virtioMmioMapFor(1, 2)!.registers.find((r) => r.name === "QueuePFN")?.offset).toBe(0x040);

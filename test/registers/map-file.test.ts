@@ -132,6 +132,12 @@ describe("every refusal names the file, the place, what was expected and what wa
   test("a value meaning keyed by a value the field cannot hold", () => {
     expect(refusal(variant((m) => ((m.registers[1]!.fields![0] as Record<string, unknown>).values = { "2": "no" }))).where).toBe('registers[1].fields[0].values["2"]');
   });
+  test("two keys naming the same value (\"0x1\" and \"1\"): one meaning would be lost", () => {
+    const e = refusal(variant((m) => ((m.registers[1]!.fields![0] as Record<string, unknown>).values = { "0x1": "one", "1": "uno" })));
+    // An integer-like key comes first in a JSON object's key order, so "0x1" is the second.
+    expect(e.where).toBe('registers[1].fields[0].values["0x1"]');
+    expect(e.expected).toContain('0x1 already has one, as "1"');
+  });
   test("bits given both ways", () => {
     expect(refusal(variant((m) => ((m.registers[1]!.fields![0] as Record<string, unknown>).lsb = 0))).where).toBe("registers[1].fields[0]");
   });

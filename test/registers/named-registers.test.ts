@@ -252,4 +252,31 @@ describe("the accesses a by-name write makes (a recording region)", () => {
     new NamedRegisters(source, MAP).write("MIX.MODE", 0x7n);
     expect(log).toEqual(["r 36 32", "w 36 32 0x70"]);
   });
+  test("a masked write beside W1C fields keeps the other RW bits and writes the W1C bits outside the mask as 0", () => {
+    const { log, source } = recorder(0x33); // DONE and ERR set, MODE 3
+    const regs = new NamedRegisters(source, MAP);
+    expect(regs.write("MIX", 0x50n, { mask: 0xf0n })).toEqual({ written: 0x50n, previous: 0x33n });
+    expect(regs.write("MIX", 0x1n, { mask: 0x1n })).toEqual({ written: 0x31n, previous: 0x33n });
+    expect(log).toEqual(["r 36 32", "w 36 32 0x50", "r 36 32", "w 36 32 0x31"]);
+  });
+  test("a masked write to a field writes only the masked bits of it", () => {
+    const { log, source } = recorder(0xffff_ffff);
+    const regs = new NamedRegisters(source, MAP);
+    expect(regs.write("HALF.LO", 0x2n, { mask: 0x3n })).toEqual({ written: 0xfffen, previous: 0xffffn });
+    expect(log).toEqual(["r 32 16", "w 32 16 0xfffe"]);
+  });
+});
+
+describe("a masked write to a W1C register (the status block)", () => {
+  test("STATUS 0x1:0x1 clears bit 0 only: the set bit 1 is not written back (no read at all)", () => {
+    const regs = statusBoard();
+    expect(regs.read("STATUS")).toBe(0x3n);
+    expect(regs.write("STATUS", 0x1n, { mask: 0x1n })).toEqual({ written: 0x1n });
+    expect(regs.read("STATUS")).toBe(0x2n);
+  });
+  test("a W1C field written with 0 under its mask clears nothing", () => {
+    const regs = statusBoard();
+    expect(regs.write("STATUS.B", 0n)).toEqual({ written: 0n });
+    expect(regs.read("STATUS")).toBe(0x3n);
+  });
 });

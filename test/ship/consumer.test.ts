@@ -21,7 +21,13 @@ const ERRORS_EXAMPLE = `import {
   BindBusyError, BindUnsupportedError, BindDriverError, DebugBusyError, DeviceNameError, IrqRefusedError, NoSuchDeviceError,
   NoSuchIndexError, NotBoundError, Pl330Error, RegionAccessError, RegionRefusedError, StateDamagedError, StateLockedError,
   UnknownBoardError, type DmaBuffer, type MemcpyStartRequest, type Region, type Width,
+  BUILTIN_MAPS, builtinMapFor, builtinMapForPci, PL330_MAP, virtioMmioMapFor, type RegisterMap,
 } from "vfio-plat";
+
+/** The built-in maps, as the docs present them: by key, by compatible, by PCI ID, by virtio transport. */
+export function maps(): (RegisterMap | undefined)[] {
+  return [BUILTIN_MAPS["pl031"], builtinMapFor(["arm,pl330"]), builtinMapForPci(0x1234, 0x11e8), PL330_MAP, virtioMmioMapFor(2, 2)];
+}
 
 export function reasonOf(e: unknown): string {
   if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return e.refusal.reason;

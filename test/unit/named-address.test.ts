@@ -16,6 +16,7 @@ const MAP: RegisterMap = {
     { name: "CTRL", region: 0, offset: 0x4, width: 32, access: "RW", fields: [{ name: "MODE", lsb: 4, width: 3 }] },
     { name: "WIDE", region: 1, offset: 0x8, width: 64, access: "RC" },
     { name: "HALF", region: 0, offset: 0xc, width: 16, access: "RO" },
+    { name: "STAT", region: 0, offset: 0x10, width: 32, access: "RW", fields: [{ name: "POP", lsb: 0, width: 8, access: "RC" }] },
   ],
 };
 const DM: DeviceMap = { map: MAP, source: { kind: "file", path: "toy.json" } };
@@ -74,6 +75,8 @@ describe("readClearIn", () => {
     expect([...readClearIn(DM, 1, 0xcn, 4, 2).keys()]).toEqual([0]);
     expect([...readClearIn(DM, 0, 0n, 8, 1).keys()]).toEqual([0]);
     expect(readClearIn(undefined, 0, 0n, 4, 4).size).toBe(0);
+    // An RW register with an RC field: its read has the side effect too.
+    expect([...readClearIn(DM, 0, 0xcn, 4, 3)].map(([i, r]) => [i, r.name])).toEqual([[1, "STAT"]]);
   });
 });
 

@@ -2,7 +2,8 @@
 // exit 8 (VERIFY_FAILED, as the `run` verb) unless it equals VALUE under MASK, naming the bits and fields that differ.
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
-import { jsonDocument, jsonRegister } from "../output/json.ts";
+import { jsonDocument } from "../output/json.ts";
+import { targetJson } from "../output/target-json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { expectTarget } from "../poll-register.ts";
 import { regionOf } from "../resolve-access.ts";
@@ -19,10 +20,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"e
     writeStdout(
       jsonDocument({
         device: device.name,
-        ...(target.name ? { name: target.name } : {}),
-        region: region.index,
-        offset: `0x${target.access.offset.toString(16)}`,
-        value: target.field ? `0x${c.value.toString(16)}` : jsonRegister(c.value, target.access.width),
+        ...targetJson(target, region.index, c.value),
         ok: true,
       }),
     );

@@ -3,7 +3,8 @@
 // bits (and fields) that differ. The wait devmem users script by hand; a signal stops it between reads (130/143).
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
-import { jsonDocument, jsonRegister } from "../output/json.ts";
+import { jsonDocument } from "../output/json.ts";
+import { targetJson } from "../output/target-json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { pollTarget } from "../poll-register.ts";
 import { regionOf } from "../resolve-access.ts";
@@ -21,11 +22,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"p
     writeStdout(
       jsonDocument({
         device: device.name,
-        ...(target.name ? { name: target.name } : {}),
-        region: region.index,
-        offset: `0x${target.access.offset.toString(16)}`,
-        width: target.access.width * 8,
-        value: target.field ? `0x${r.value.toString(16)}` : jsonRegister(r.value, target.access.width),
+        ...targetJson(target, region.index, r.value),
         reads: r.reads,
       }),
     );

@@ -11,6 +11,7 @@ import { byteSwap } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { readClearSkippedNotice } from "../output/notices.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
@@ -19,7 +20,7 @@ import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
 import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
-import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, registerAt, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
@@ -51,12 +52,6 @@ async function readWithProgress(
   return values;
 }
 
-/** The skipped registers, once each, in words: "UARTDR at 0x0". */
-function skippedWords(skip: ReadonlyMap<number, RegisterSpec>): string {
-  const regs = [...new Set(skip.values())];
-  return regs.map((r) => `${r.name} at 0x${r.offset.toString(16)}`).join(", ");
-}
-
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"read">): Promise<number> {
   const [deviceSpec, addr, countText] = args;
   if (addr === undefined) throw new UsageError("read needs an address", "vfio-plat read DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME [COUNT]");
@@ -71,6 +66,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   // Names resolve against the map the open device makes exact (a modern virtio-mmio transport's own layout).
   const dm = refineDeviceMap(found, session.device);
   const target = resolveTarget(ref, dm, dev.name);
+  refuseWriteOnlyRead(target, "read");
   if (target.field && count !== undefined) throw new UsageError(`a dump starts at a register, not a field: leave out COUNT or .${target.field.name}`);
   const access = target.access;
   const region = regionOf(session.device, access);
@@ -79,7 +75,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
 
   if (count === undefined) {
     checkRegister(region, offset, access.width);
-    const { raw, value } = readTarget(session.device, target);
+    // Refused before the read: a read of UARTDR and its like pops a FIFO, so a refused command must not make it.
     const register = target.register ?? (options.decode ? registerAt(dm, region.index, access.offset, access.width) : undefined);
     if (options.decode && register === undefined) {
       throw new UsageError(
@@ -87,6 +83,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
         dm ? `\`vfio-plat info ${dev.name}\` names the map; use a register name` : "give a map with --regs FILE",
       );
     }
+    const { raw, value } = readTarget(session.device, target);
     if (ctx.json) {
       writeStdout(
         jsonDocument({
@@ -114,7 +111,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   const skip = options.readClear ? new Map<number, RegisterSpec>() : readClearIn(dm, region.index, access.offset, access.width, count);
   const values = await readWithProgress(ctx, region, offset, access.width, count, skip);
   // Said on stderr so the dump itself stays as before; the skipped cells show as dashes.
-  if (skip.size) writeStderr(`vfio-plat: not read (read-to-clear): ${skippedWords(skip)} — --read-clear reads them too\n`);
+  if (skip.size) writeStderr(readClearSkippedNotice([...new Set(skip.values())], ctx.json));
   if (ctx.json) {
     writeStdout(
       jsonDocument(

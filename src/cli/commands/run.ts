@@ -60,9 +60,11 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   }
   checkScriptFlow(lines);
   const { b, dev, session } = await openCliDevice(ctx, deviceSpec!);
-  // The map names registers, and tells a dump which registers it must not read (unless --read-clear).
+  // The map names registers, tells a dump which registers it must not read (unless --read-clear) and a masked write
+  // at an offset which bits of the register it hits are write-1-to-clear.
   const hasDump = lines.some(({ step }) => step.op === "read" && step.count !== undefined);
-  const dm = scriptUsesNames(lines) || options.regs !== undefined || (hasDump && !options.readClear) ? refineDeviceMap(deviceMap(b, dev.name, options.regs), session.device) : undefined;
+  const hasMasked = lines.some(({ step }) => step.op === "write" && step.mask !== undefined);
+  const dm = scriptUsesNames(lines) || options.regs !== undefined || hasMasked || (hasDump && !options.readClear) ? refineDeviceMap(deviceMap(b, dev.name, options.regs), session.device) : undefined;
   resolveScriptNames(lines, dm, dev.name);
   checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;

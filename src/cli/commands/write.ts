@@ -9,28 +9,26 @@ import { findDevice, openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
-import type { Access } from "../parse/access.ts";
+import { accessLabel, type Access } from "../parse/access.ts";
 import { parseWriteValue } from "../parse/value.ts";
 import { regionOf } from "../resolve-access.ts";
 import { VerifyError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkRegister } from "../register-io.ts";
 import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, refineDeviceMap, resolveTarget } from "../named-address.ts";
-import { parseTargetValue, planTarget, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { bitList, mappedRegister, parseTargetValue, planTarget, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { targetJson } from "../output/target-json.ts";
+import { bitsWithAccess, readbackExpectation } from "../../registers/write-plan.ts";
+import { widthMax } from "../parse/value.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
 import { effectiveAccess } from "../../registers/named-registers.ts";
-
-function label(regionIndex: number | string, offset: bigint, width: number): string {
-  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[width];
-  return `${regionIndex}:0x${offset.toString(16).padStart(8, "0")}.${letter}`;
-}
 
 async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigint, mask: bigint | undefined): Promise<number> {
   const { dev } = await findDevice(ctx, spec);
   const ref = access.region;
   const region = ref === undefined ? 0 : "index" in ref ? ref.index : ref.name;
-  const at = label(region, access.offset, access.width);
+  const at = accessLabel(region, access.offset, access.width);
   const steps = mask === undefined
     ? [`write ${at} = ${hex(value, access.width)}`]
     : [`read  ${at}`, `write ${at} = (old & ~${hex(mask, access.width)}) | ${hex(value & mask, access.width)}`];
@@ -46,12 +44,14 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   }
   const ref = parseAddress(addr, options.width);
   if (!isNamed(ref) && options.regs === undefined) {
-    // An offset write needs no map: parse the value before the device is looked up, as always.
+    // An offset write needs no map: parse the value before the device is looked up, as always. (A masked one may
+    // hit a register with W1C bits, which changes its accesses: the map is looked at below.)
     const { value, mask } = parseWriteValue(valueText, ref.access.width);
-    if (options.dryRun) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
+    if (options.dryRun && mask === undefined) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
   }
   const { b, dev } = await findDevice(ctx, deviceSpec!);
-  const found = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
+  // A masked write at an offset needs the map too: the register it hits may have write-1-to-clear bits to spare.
+  const found = isNamed(ref) || options.regs !== undefined || valueText.includes(":") ? deviceMap(b, dev.name, options.regs) : undefined;
   // A dry run touches the device only when the map's layout is the device's own to say (a virtio-mmio transport's
   // Version and DeviceID, read without side effects); a write opens it anyway.
   const session = !options.dryRun || mapNeedsOpenDevice(found) ? (await openCliDevice(ctx, deviceSpec!)).session : undefined;
@@ -62,14 +62,15 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   if (target.register) {
     const acc = effectiveAccess(target.register, target.field);
     if (acc === "RO" && !options.force) throw new ReadOnlyRegisterError(target.register.name, acc, target.field?.name);
-    // Reading a write-only register gives nothing the write put there: a readback would always "fail".
-    if (options.readback && target.register.access === "WO") {
-      throw new UsageError(`${target.register.name} is write-only (WO): a readback cannot show what was written`, "leave out --readback");
+    // Reading a write-only register or field gives nothing the write put there: a readback would always "fail".
+    if (options.readback && acc === "WO") {
+      throw new UsageError(`${target.name} is write-only (WO): a readback cannot show what was written`, "leave out --readback");
     }
   }
   const consent = { force: options.force === true, readClear: options.readClear === true };
   // A field or masked named write follows the library's plan: the dry run shows it, the write makes it.
-  const plan = dm && target.register ? planTarget(dm.map, target, value, mask, consent) : undefined;
+  const ri = access.region === undefined ? 0 : "index" in access.region ? access.region.index : session ? regionOf(session.device, access).index : undefined;
+  const plan = dm ? planTarget(dm.map, target, value, mask, consent, ri) : undefined;
   if (options.dryRun) {
     if (!plan) return dryRun(ctx, deviceSpec!, access, value, mask);
     const all = (1n << BigInt(access.width * 8)) - 1n;
@@ -81,15 +82,20 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   const offset = Number(access.offset);
   checkRegister(region, offset, access.width);
   const { written, previous: old } = writeTarget(session.device, dm?.map, target, value, mask, consent);
+  const register = mappedRegister(dm?.map, target, region.index);
   let readback: bigint | undefined;
   if (options.readback) {
     const got = readTarget(session.device, target);
     readback = got.raw;
-    const want = target.field ? value : written;
-    const bits = target.field ? (mask ?? fieldMax(target.field)) : (mask ?? (1n << BigInt(access.width * 8)) - 1n);
-    if ((got.value & bits) !== (want & bits)) {
+    // What the read can confirm: the bits written, except that a W1C bit written 1 now reads 0 (and one written 0
+    // says nothing); without a map, every bit under the mask.
+    const targetBits = (mask ?? (target.field ? fieldMax(target.field) : widthMax(access.width))) << BigInt(target.field?.lsb ?? 0);
+    const { want, bits } = register ? readbackExpectation(register, targetBits, written) : { want: written, bits: targetBits };
+    if ((got.raw & bits) !== (want & bits)) {
+      const cleared = register ? written & bitsWithAccess(register, "W1C") & bits : 0n;
       throw new VerifyError(
-        `readback of ${targetLabel(target, region.index)} is ${targetHex(target, got.value)}, wrote ${targetHex(target, want)} (MISMATCH)`,
+        `readback of ${targetLabel(target, region.index)} is ${targetHex(target, got.value)}, wrote ${targetHex(target, target.field ? value : written)}` +
+          `${cleared ? ` (write-1-to-clear: ${bitList(cleared)} should read 0)` : ""} (MISMATCH)`,
       );
     }
   }
@@ -97,11 +103,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
     writeStdout(
       jsonDocument({
         device: session.device.name,
-        region: region.index,
-        offset: `0x${offset.toString(16)}`,
-        width: access.width * 8,
-        ...(target.register ? { register: target.register.name } : {}),
-        ...(target.field ? { field: target.field.name, value: `0x${value.toString(16)}` } : {}),
+        ...targetJson(target, region.index, value, register?.name),
         written: jsonRegister(written, access.width),
         previous: old === undefined ? null : jsonRegister(old, access.width),
         readback: readback === undefined ? null : jsonRegister(readback, access.width),

@@ -45,3 +45,13 @@ export function dmaInFlightNotice(device: string, why: string, json: boolean): s
   const message = `freed ${device}'s DMA buffers without stopping the device (${why}): with no IOMMU, DMA still in flight may write into memory the kernel reuses; stop it through its registers before unmapping`;
   return json ? `${toJson({ notice: { code: "DMA_IN_FLIGHT", device, message } })}\n` : `vfio-plat: warning: ${message}\n`;
 }
+
+/**
+ * The stderr line (with its newline) telling that a dump left read-to-clear registers unread (each once, with its
+ * offset) and how to read them too.
+ */
+export function readClearSkippedNotice(registers: readonly { name: string; offset: number }[], json: boolean): string {
+  if (json) return `${toJson({ notice: { code: "READ_CLEAR_SKIPPED", registers: registers.map((r) => ({ name: r.name, offset: `0x${r.offset.toString(16)}` })) } })}\n`;
+  const words = registers.map((r) => `${r.name} at 0x${r.offset.toString(16)}`).join(", ");
+  return `vfio-plat: not read (read-to-clear): ${words} — --read-clear reads them too\n`;
+}

@@ -24,6 +24,11 @@ export const DEFAULT_WIDTH: Width = 4;
 /** Suffix letter (memtool, U-Boot, setpci) for each width in bytes. */
 export const WIDTH_SUFFIX: Readonly<Record<Width, string>> = { 1: "b", 2: "w", 4: "l", 8: "q" };
 
+/** An access as output names it: `REGION:0xOFFSET.w` (offset zero-padded to 8 digits, the width's suffix letter). */
+export function accessLabel(region: number | string, offset: bigint | number, width: Width): string {
+  return `${region}:0x${offset.toString(16).padStart(8, "0")}.${WIDTH_SUFFIX[width]}`;
+}
+
 const SUFFIX_WIDTH: Readonly<Record<string, Width>> = { b: 1, w: 2, l: 4, q: 8 };
 const BITS_WIDTH: Readonly<Record<string, Width>> = { "8": 1, "16": 2, "32": 4, "64": 8 };
 

@@ -4,6 +4,7 @@
 // whole in check-script.ts). The `dma` verbs give any
 // device DMA buffers without a device-specific command: map memory through the container (its IOVA becomes $NAME),
 // fill it, let the device work, check it.
+import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_POLL_MS } from "../poll-defaults.ts";
 import { InvalidArgumentError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 import type { Access, Width } from "../parse/access.ts";
@@ -70,10 +71,6 @@ export interface ScriptLine {
   step: Step;
 }
 
-/** Default wait for `poll` without a timeout, as the `poll` command's. */
-export const DEFAULT_POLL_MS = 10_000;
-/** Time between two reads of a `poll` step without an interval, as the `poll` command's. */
-export const DEFAULT_POLL_INTERVAL_MS = 10;
 
 /** An address: an offset access, or a name with a placeholder access until the map resolves it. */
 function parseScriptAddress(text: string): Addressed {

@@ -3,7 +3,7 @@
 // its value is checked against the register's width or the field's, so a misspelt name on line 9 stops the script
 // before line 1 runs, with the closest names.
 import { InvalidArgumentError } from "../../vfio/errors.ts";
-import { resolveTarget, type DeviceMap } from "../named-address.ts";
+import { refuseWriteOnlyRead, resolveTarget, type DeviceMap } from "../named-address.ts";
 import { parseTargetValue } from "../target-io.ts";
 import { UsageError } from "../usage-error.ts";
 import { parseValueMask, type ScriptLine, type Step } from "./parse-script.ts";
@@ -30,6 +30,7 @@ export function resolveScriptNames(lines: readonly ScriptLine[], dm: DeviceMap |
     if (!isRegisterStep(step) || step.name === undefined) continue;
     try {
       const target = resolveTarget({ name: step.name }, dm, device);
+      if (step.op !== "write") refuseWriteOnlyRead(target, step.op);
       step.access = target.access;
       step.target = target;
       if (step.op === "write" || step.op === "expect" || step.op === "poll") {

@@ -16,21 +16,22 @@ import { formatHexdump } from "../output/hexdump.ts";
 import { jsonRegister, jsonNanoseconds } from "../output/json.ts";
 import { regionOf } from "../resolve-access.ts";
 import { DEFAULT_IRQ_WAIT_MS, type ScriptLine, type ValueExpr } from "./parse-script.ts";
-import { widthName, type Access, type Width } from "../parse/access.ts";
+import { accessLabel, widthName, type Access, type Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
 import { checkpoint, sleepUnlessStopped } from "../interrupt.ts";
 import { readRegistersSkipping } from "../read-registers.ts";
 import { readClearIn } from "../named-address.ts";
-import { applyMask, checkInMask, widthMax } from "../parse/value.ts";
+import { checkInMask, widthMax } from "../parse/value.ts";
 import { dmaPlacementProblem, mappedLength } from "./dma-placement.ts";
-import { readRegister, writeRegister } from "../register-io.ts";
+import { readRegister } from "../register-io.ts";
 import { pinningWarning } from "../output/library-words.ts";
 import { pinningNotice } from "../output/notices.ts";
 import { writeStderr } from "../output/stdio.ts";
 import type { RegisterMap, RegisterSpec } from "../../registers/register-map.ts";
 import { readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { expectTarget, pollTarget } from "../poll-register.ts";
+import { targetJson } from "../output/target-json.ts";
 import { QuiesceBeforeFree } from "./quiesce-before-free.ts";
 
 export interface ScriptOutput {
@@ -50,8 +51,7 @@ interface ScriptDma {
 }
 
 function label(regionIndex: number, access: Access): string {
-  const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[access.width];
-  return `${regionIndex}:0x${access.offset.toString(16).padStart(8, "0")}.${letter}`;
+  return accessLabel(regionIndex, access.offset, access.width);
 }
 
 /** The kernel refused a `dma map ... at IOVA`: its errno stays in the message, the reason in words is the hint. */
@@ -191,7 +191,7 @@ async function runSteps(
           if (t && step.count === undefined) {
             const { value: v } = readTarget(device, t);
             if (step.as) vars.set(step.as, v);
-            if (out.json) out.record({ type: "read", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: [t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width)] });
+            if (out.json) out.record({ type: "read", line, ...targetJson(t, region.index, v), values: [t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width)] });
             else out.text(`${t.name} = ${targetHex(t, v)}${step.as ? ` ($${step.as})` : ""}`);
             break;
           }
@@ -214,17 +214,17 @@ async function runSteps(
           const t = step.target;
           if (t) {
             const v = value(step.value, step.access.width, step.mask);
-            writeTarget(device, regs.map, t, v, step.mask, { force: regs.force === true, readClear: regs.readClear === true });
-            if (out.json) out.record({ type: "write", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width) });
-            else out.text(`${t.name} <- ${targetHex(t, v)}`);
+            const { written } = writeTarget(device, regs.map, t, v, step.mask, { force: regs.force === true, readClear: regs.readClear === true });
+            // A field shows the value asked for; a register (masked or not) the value that reached it.
+            const shown = t.field ? v : written;
+            if (out.json) out.record({ type: "write", line, ...targetJson(t, region.index, shown), written: jsonRegister(written, step.access.width) });
+            else out.text(`${t.name} <- ${targetHex(t, shown)}`);
             break;
           }
-          const off = Number(step.access.offset);
-          let v = value(step.value, step.access.width, step.mask);
-          if (step.mask !== undefined) v = applyMask(readRegister(region, off, step.access.width), v, step.mask);
-          writeRegister(region, off, step.access.width, v);
-          if (out.json) out.record({ type: "write", line, region: region.index, offset: `0x${off.toString(16)}`, width: step.access.width * 8, value: jsonRegister(v, step.access.width) });
-          else out.text(`${label(region.index, step.access)} <- ${hex(v, step.access.width)}`);
+          // An offset that hits a mapped register: the library plans a masked write (W1C bits outside the mask kept).
+          const { written: v } = writeTarget(device, regs.map, { access: step.access }, value(step.value, step.access.width, step.mask), step.mask, { force: true, readClear: true });
+          if (out.json) out.record({ type: "write", line, ...targetJson({ access: step.access }, region.index, v), written: jsonRegister(v, step.access.width) });
+          else out.text(`${accessLabel(region.index, step.access.offset, step.access.width)} <- ${hex(v, step.access.width)}`);
           break;
         }
         case "expect": {
@@ -232,7 +232,7 @@ async function runSteps(
           const t = step.target;
           if (t) {
             const c = expectTarget(device, t, value(step.value, step.access.width, step.mask), step.mask);
-            if (out.json) out.record({ type: "expect", line, name: t.name, ok: true, value: t.field ? `0x${c.value.toString(16)}` : jsonRegister(c.value, step.access.width) });
+            if (out.json) out.record({ type: "expect", line, ...targetJson(t, region.index, c.value), ok: true });
             else out.text(`${t.name} = ${targetHex(t, c.value)} as expected`);
             break;
           }
@@ -242,7 +242,7 @@ async function runSteps(
           if ((got & mask) !== (want & mask)) {
             throw new VerifyError(`${label(region.index, step.access)} is ${hex(got, step.access.width)}, expected ${hex(want, step.access.width)} (mask ${hex(mask, step.access.width)}) MISMATCH`);
           }
-          if (out.json) out.record({ type: "expect", line, ok: true, value: jsonRegister(got, step.access.width) });
+          if (out.json) out.record({ type: "expect", line, ...targetJson({ access: step.access }, region.index, got), ok: true });
           else out.text(`${label(region.index, step.access)} = ${hex(got, step.access.width)} as expected`);
           break;
         }
@@ -250,8 +250,7 @@ async function runSteps(
           const t = step.target ?? { access: step.access };
           const region = regionOf(device, step.access);
           const r = await pollTarget(device, t, value(step.value, step.access.width, step.mask), step.mask, { timeoutMs: step.timeoutMs, intervalMs: step.intervalMs, signal });
-          const shown = t.field ? `0x${r.value.toString(16)}` : jsonRegister(r.value, step.access.width);
-          if (out.json) out.record({ type: "poll", line, ...(t.name ? { name: t.name } : {}), region: region.index, offset: `0x${step.access.offset.toString(16)}`, value: shown, reads: r.reads });
+          if (out.json) out.record({ type: "poll", line, ...targetJson(t, region.index, r.value), reads: r.reads });
           else out.text(`${targetLabel(t, region.index)} = ${targetHex(t, r.value)} after ${r.reads} read${r.reads === 1 ? "" : "s"}`);
           break;
         }

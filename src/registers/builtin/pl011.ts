@@ -36,10 +36,13 @@ export const PL011_MAP: RegisterMap = {
       description: "data register: a read pops the receive FIFO, a write queues a character to send",
       fields: [field("DATA", 0, 8, { description: "the character" }), ...errorFields(8)],
     }),
+    // One address, two registers (DDI 0183): reads are UARTRSR, writes are UARTECR, where any value written clears all
+    // four error bits ("the data value is not important"). So the register is writable but no bit of it is: a field
+    // write would clear the other three too, and a readback of a 1 could never match.
     reg("UARTRSR", 0x004, "RW", {
       reset: 0n,
-      description: "receive status (reads) / error clear UARTECR (any write clears the error bits)",
-      fields: errorFields(0),
+      description: "receive status (reads) / error clear UARTECR (writes): any write clears all error bits, whatever its value",
+      fields: errorFields(0).map((f) => ({ ...f, access: "RO" as const })),
     }),
     reg("UARTFR", 0x018, "RO", {
       // CTS, DSR, DCD and RI follow the modem inputs.

@@ -99,9 +99,24 @@ function cfg(name: string, key: keyof typeof BLK_CONFIG, description: string, ac
   return reg(name, MMIO.CONFIG + BLK_CONFIG[key], access, { width: BLK_CONFIG_BITS[key], description });
 }
 
+/**
+ * `capacity` (le64) as two 32-bit registers, low word first: the driver must make 32-bit accesses to a 64-bit config
+ * field (§4.2.2.2), so the map never offers one 64-bit access there. On a Version 2 transport the two halves belong
+ * together only between two equal ConfigGeneration reads (§4.2.2.1).
+ */
+function capacityHalves(): RegisterSpec[] {
+  const at = MMIO.CONFIG + BLK_CONFIG.CAPACITY;
+  const half = (BLK_CONFIG_BITS.CAPACITY / 2) as 32;
+  const note = "(a 64-bit field is read as two 32-bit halves; on Version 2, equal ConfigGeneration reads before and after make the pair consistent)";
+  return [
+    reg("capacity_lo", at, "RO", { width: half, description: `capacity in 512-byte sectors, bits 31:0 ${note}` }),
+    reg("capacity_hi", at + half / 8, "RO", { width: half, description: `capacity in 512-byte sectors, bits 63:32 ${note}` }),
+  ];
+}
+
 /** struct virtio_blk_config (§5.2.4), little-endian, at 0x100. 64-bit fields are read as two 32-bit halves over VFIO. */
 const BLK_CONFIG_SPACE: RegisterSpec[] = [
-  cfg("capacity", "CAPACITY", "capacity in 512-byte sectors"),
+  ...capacityHalves(),
   cfg("size_max", "SIZE_MAX", "largest segment size (VIRTIO_BLK_F_SIZE_MAX)"),
   cfg("seg_max", "SEG_MAX", "most segments in a request (VIRTIO_BLK_F_SEG_MAX)"),
   cfg("cylinders", "CYLINDERS", "geometry: cylinders (VIRTIO_BLK_F_GEOMETRY)"),
