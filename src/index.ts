@@ -144,6 +144,6 @@ export { fieldValue, withField, fieldMask } from "./registers/fields.ts";
 export { decodeValue, bitRange, RESERVED, type DecodedField } from "./registers/decode.ts";
 export { loadRegisterMapFile, parseRegisterMap, readRegisterMap } from "./registers/map-file.ts";
 export { registerMapFileOf } from "./registers/map-file-export.ts";
-export { registerMapFor, refineRegisterMap, REGS_PROPERTY, type FoundMap, type MapSource } from "./registers/map-for-device.ts";
+export { mapDependsOnDevice, registerMapFor, refineRegisterMap, REGS_PROPERTY, type FoundMap, type MapSource } from "./registers/map-for-device.ts";
 export { loadMapReference } from "./registers/map-reference.ts";
 export { NamedRegisters, effectiveAccess, type RegionSource } from "./registers/named-registers.ts";

@@ -3,7 +3,8 @@
 // two forms apart, finds the map a device gets (library registerMapFor, `--regs FILE` first) and turns a name into the
 // region, offset and width the register code needs, keeping the register and field for decoding and field writes.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
-import { registerMapFor, type MapSource } from "../registers/map-for-device.ts";
+import { mapDependsOnDevice, refineRegisterMap, registerMapFor, type MapSource } from "../registers/map-for-device.ts";
+import { NamedRegisters, type RegionSource } from "../registers/named-registers.ts";
 import type { FieldSpec, RegisterMap, RegisterSpec } from "../registers/register-map.ts";
 import { looksLikeName, registersIn, resolveName } from "../registers/resolve.ts";
 import { isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
@@ -52,11 +53,30 @@ export function deviceMap(b: KernelBoundary, device: string, regsFile: string | 
   return registerMapFor(b, device, regsFile !== undefined ? { regsFile } : {});
 }
 
+/**
+ * `dm` made exact by the open device's own registers (refineRegisterMap: a virtio-mmio transport's layout from its
+ * Version register, its device-specific space from DeviceID; neither read has a side effect). The one place the CLI
+ * refines a map: every command that resolves names or shows the map calls it once the device is open.
+ * @throws region access errors
+ */
+export function refineDeviceMap(dm: DeviceMap | undefined, device: RegionSource): DeviceMap | undefined {
+  if (dm === undefined || !mapDependsOnDevice(dm)) return dm;
+  const named = new NamedRegisters(device, dm.map);
+  return refineRegisterMap(dm, (name) => named.read(name));
+}
+
+/** True when `dm` can be final only once the device is open (see refineDeviceMap). */
+export function mapNeedsOpenDevice(dm: DeviceMap | undefined): boolean {
+  return dm !== undefined && mapDependsOnDevice(dm);
+}
+
 /** Why a map applies, in words: "built-in, for the device's compatible or PCI ID", "--regs FILE", the board file. */
 export function mapSourceWords(source: MapSource): string {
   switch (source.kind) {
     case "builtin":
-      return `built-in map ${source.key}, for the device's compatible or PCI ID`;
+      return source.readFrom
+        ? `built-in map ${source.key}, for the device's compatible and its ${source.readFrom.join(" and ")} registers`
+        : `built-in map ${source.key}, for the device's compatible or PCI ID`;
     case "file":
       return `--regs ${source.path}`;
     case "board-file":

@@ -2,7 +2,7 @@
 // field it names) and the device opened, so both commands refuse the same bad input the same way.
 import type { CliContext } from "./context.ts";
 import { findDevice, openCliDevice } from "./device-session.ts";
-import { deviceMap, isNamed, parseAddress, resolveTarget, type Target } from "./named-address.ts";
+import { deviceMap, isNamed, parseAddress, refineDeviceMap, resolveTarget, type Target } from "./named-address.ts";
 import { parseTargetValue } from "./target-io.ts";
 import { UsageError } from "./usage-error.ts";
 import type { Device } from "../vfio/device.ts";
@@ -23,9 +23,9 @@ export async function openTarget(
   }
   const ref = parseAddress(addr, options.width);
   const { b, dev } = await findDevice(ctx, deviceSpec!);
-  const dm = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
-  const target = resolveTarget(ref, dm, dev.name);
-  const { value, mask } = parseTargetValue(target, valueText);
+  const found = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
   const { session } = await openCliDevice(ctx, deviceSpec!);
+  const target = resolveTarget(ref, refineDeviceMap(found, session.device), dev.name);
+  const { value, mask } = parseTargetValue(target, valueText);
   return { device: session.device, target, value, ...(mask !== undefined ? { mask } : {}) };
 }

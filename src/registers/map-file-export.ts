@@ -33,5 +33,6 @@ export function registerMapFileOf(map: RegisterMap): Record<string, unknown> {
   if (map.description !== undefined) out.description = map.description;
   if (map.compatible !== undefined) out.compatible = [...map.compatible];
   out.registers = map.registers.map(registerEntry);
+  if (map.counterparts !== undefined) out.counterparts = Object.fromEntries(Object.entries(map.counterparts).map(([k, v]) => [k, [...v]]));
   return out;
 }

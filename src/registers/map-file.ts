@@ -12,7 +12,7 @@ import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./reg
 export const MAP_FORMAT_KEY = "vfio-plat-register-map";
 export const MAP_FORMAT_VERSION = 1;
 
-export const MAP_KEYS = ["$schema", MAP_FORMAT_KEY, "name", "description", "compatible", "registers"];
+export const MAP_KEYS = ["$schema", MAP_FORMAT_KEY, "name", "description", "compatible", "registers", "counterparts"];
 export const REGISTER_KEYS = ["name", "region", "offset", "width", "access", "reset", "resetMask", "description", "fields"];
 export const FIELD_KEYS = ["name", "bits", "lsb", "width", "access", "description", "values"];
 export const ACCESSES: readonly RegisterAccess[] = ["RO", "WO", "RW", "W1C", "RC"];
@@ -87,7 +87,25 @@ export function readRegisterMap(value: unknown, file: string, path: string, stan
     registers.push(reg);
   });
   map.registers = registers;
+  if (o.counterparts !== undefined) map.counterparts = readCounterparts(r, o.counterparts, at(path, "counterparts"), registers);
   return map;
+}
+
+/** `counterparts`: names the map does not have, each with registers it does have. */
+function readCounterparts(r: JsonFileReader, v: unknown, p: string, registers: readonly RegisterSpec[]): Record<string, string[]> {
+  const o = r.obj(v, p, 'an object of other layouts\' names { "QueuePFN": ["QueueDescLow"] }');
+  const has = (n: string) => registers.find((q) => q.name.toLowerCase() === n.toLowerCase());
+  const out: Record<string, string[]> = {};
+  for (const [name, list] of Object.entries(o)) {
+    const kp = at(p, name);
+    if (!NAME.test(name)) r.fail(kp, NAME_WORDS, r.words(name));
+    if (has(name)) r.fail(kp, "a name this map does not have (a register of another layout)", r.words(`register ${has(name)!.name}`));
+    out[name] = r.arr(list, kp).map((n, i) => {
+      const reg = has(r.str(n, at(kp, i), "a register name of this map"));
+      return reg ? reg.name : r.fail(at(kp, i), "a register name of this map", n);
+    });
+  }
+  return out;
 }
 
 function readRegister(r: JsonFileReader, v: unknown, p: string): RegisterSpec {

@@ -12,7 +12,11 @@ import type { RegisterMap } from "./register-map.ts";
 import { REGS_PROPERTY } from "./regs-property.ts";
 
 /** Where a device's map came from. */
-export type MapSource = { kind: "builtin"; key: string } | { kind: "file"; path: string } | { kind: "board-file"; path: string };
+export type MapSource =
+  /** `readFrom`: the device registers that chose this built-in map over its compatible's (refineRegisterMap). */
+  | { kind: "builtin"; key: string; readFrom?: readonly string[] }
+  | { kind: "file"; path: string }
+  | { kind: "board-file"; path: string };
 
 export { REGS_PROPERTY };
 
@@ -52,7 +56,15 @@ export interface FoundMap {
  * @throws what `read` throws (the device's region access).
  */
 export function refineRegisterMap(found: FoundMap, read: (name: string) => bigint): FoundMap {
-  if (found.source.kind !== "builtin" || !found.map.compatible?.includes("virtio,mmio")) return found;
+  if (!mapDependsOnDevice(found)) return found;
   const map = virtioMmioMapFor(Number(read("Version")), Number(read("DeviceID")));
-  return map ? { map, source: { kind: "builtin", key: map.name } } : found;
+  return map ? { map, source: { kind: "builtin", key: map.name, readFrom: ["Version", "DeviceID"] } } : found;
+}
+
+/**
+ * True when refineRegisterMap may replace `found` (a built-in virtio-mmio map): its layout is known only once the
+ * device's own Version and DeviceID registers have been read.
+ */
+export function mapDependsOnDevice(found: FoundMap): boolean {
+  return found.source.kind === "builtin" && found.map.compatible?.includes("virtio,mmio") === true;
 }

@@ -52,4 +52,9 @@ export interface RegisterMap {
   /** Device-tree compatibles this map applies to (built-in maps attach by these). */
   readonly compatible?: readonly string[];
   readonly registers: readonly RegisterSpec[];
+  /**
+   * Registers another layout of the same device has and this map does not, by name, with this map's registers that
+   * do that job (a virtio-mmio Version 2 map: "QueuePFN" -> QueueDescLow, ...): an unknown name suggests these first.
+   */
+  readonly counterparts?: Readonly<Record<string, readonly string[]>>;
 }

@@ -25,6 +25,9 @@ export function resolveName(map: RegisterMap, text: string): ResolvedName {
   const register = findRegister(map, regName);
   if (!register) {
     const all = map.registers.map((r) => r.name);
+    // Another layout's register (a legacy name on a modern transport): the registers that do its job here.
+    const counterpart = Object.entries(map.counterparts ?? {}).find(([n]) => n.toLowerCase() === regName.toLowerCase())?.[1];
+    if (counterpart) throw new UnknownRegisterError(map.name, text, counterpart);
     // "CSR0.CHANEL_STATUS" with a misspelt register: suggest registers (keeping the field part for the reader).
     throw new UnknownRegisterError(map.name, text, suggestNames(regName, all).map((n) => (dot < 0 ? n : `${n}${text.slice(dot)}`)));
   }

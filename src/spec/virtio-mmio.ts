@@ -35,10 +35,21 @@ export const MMIO = {
   QUEUE_DRIVER_HIGH: 0x094,
   QUEUE_DEVICE_LOW: 0x0a0,
   QUEUE_DEVICE_HIGH: 0x0a4,
+  /** Modern only: shared memory regions (SHMSel chooses one; length and base as low/high words). */
+  SHM_SEL: 0x0ac,
+  SHM_LEN_LOW: 0x0b0,
+  SHM_LEN_HIGH: 0x0b4,
+  SHM_BASE_LOW: 0x0b8,
+  SHM_BASE_HIGH: 0x0bc,
+  /** Modern only (VIRTIO_F_RING_RESET): write 1 to reset the selected queue. */
+  QUEUE_RESET: 0x0c0,
   /** Modern only: changes whenever the device changes its config space. */
   CONFIG_GENERATION: 0x0fc,
   CONFIG: 0x100,
 } as const;
+
+/** Width in bits of every transport register (4.2.2: accesses are 32 bits; the config space has its own widths). */
+export const MMIO_REGISTER_BITS = 32;
 
 /** "virt" as a little-endian word: MagicValue. */
 export const VIRTIO_MMIO_MAGIC = 0x74726976;

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRegisterMapFile, parseRegisterMap, RegisterMapFileError } from "../../src/index.ts";
+import { resolveName } from "../../src/registers/resolve.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vfio-plat-regmap-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,5 +134,19 @@ describe("every refusal names the file, the place, what was expected and what wa
   });
   test("bits given both ways", () => {
     expect(refusal(variant((m) => ((m.registers[1]!.fields![0] as Record<string, unknown>).lsb = 0))).where).toBe("registers[1].fields[0]");
+  });
+});
+
+describe("counterparts: another layout's names, each with the registers that do its job here", () => {
+  test("are read (names as the map spells them) and an unknown name suggests them first", () => {
+    const map = parseRegisterMap(JSON.stringify(variant((m) => (m.counterparts = { OLD_CTRL: ["ctrl", "STATUS"] }))), "m.json");
+    expect(map.counterparts).toEqual({ OLD_CTRL: ["CTRL", "STATUS"] });
+    expect(() => resolveName(map, "old_ctrl")).toThrow(expect.objectContaining({ suggestions: ["CTRL", "STATUS"] }));
+  });
+  test("a counterpart naming a register the map has, or pointing at one it lacks, is refused", () => {
+    const own = refusal(variant((m) => (m.counterparts = { ctrl: ["ID"] })));
+    expect([own.where, own.expected]).toEqual(["counterparts.ctrl", "a name this map does not have (a register of another layout)"]);
+    const missing = refusal(variant((m) => (m.counterparts = { OLD: ["NOPE"] })));
+    expect([missing.where, missing.found]).toEqual(["counterparts.OLD[0]", '"NOPE"']);
   });
 });

@@ -197,7 +197,7 @@ describe("refineRegisterMap: a virtio-mmio transport's layout from its own Versi
     using s = openDevice(b, VIRTIO);
     const regs = new NamedRegisters(s.device, found.map);
     const out = refineRegisterMap(found, (name) => regs.read(name));
-    expect(out.source).toEqual(out.source.kind === "builtin" ? { kind: "builtin", key: out.map.name } : found.source);
+    expect(out.source).toEqual(out.source.kind === "builtin" ? { kind: "builtin", key: out.map.name, readFrom: ["Version", "DeviceID"] } : found.source);
     return [found.map.name, out.map.name];
   }
   test("by compatible the legacy layout; a Version 2 transport gets the virtio 1.x map", () => {

@@ -18,11 +18,11 @@ import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { formatTable } from "../output/table.ts";
 import type { OptionsOf } from "../command-options.ts";
-import { deviceMap, mapSourceWords } from "../named-address.ts";
+import { deviceMap, mapSourceWords, refineDeviceMap } from "../named-address.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"info">): Promise<number> {
   const { b, dev, session } = await openCliDevice(ctx, args[0]!);
-  const dm = deviceMap(b, dev.name, options.regs);
+  const dm = refineDeviceMap(deviceMap(b, dev.name, options.regs), session.device);
   const device = session.device;
   const info = device.info();
   const pci = info.api === "vfio-pci";

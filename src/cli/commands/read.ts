@@ -19,7 +19,7 @@ import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
 import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
-import { deviceMap, isNamed, parseAddress, readClearIn, registerAt, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
@@ -66,10 +66,12 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   // The map is needed for a name, --decode, or to know which registers a dump must not clear.
   const needMap = isNamed(ref) || options.decode === true || count !== undefined || options.regs !== undefined;
   const { b, dev } = await findDevice(ctx, deviceSpec!);
-  const dm = needMap ? deviceMap(b, dev.name, options.regs) : undefined;
+  const found = needMap ? deviceMap(b, dev.name, options.regs) : undefined; // a bad --regs file before the open
+  const { session } = await openCliDevice(ctx, deviceSpec!);
+  // Names resolve against the map the open device makes exact (a modern virtio-mmio transport's own layout).
+  const dm = refineDeviceMap(found, session.device);
   const target = resolveTarget(ref, dm, dev.name);
   if (target.field && count !== undefined) throw new UsageError(`a dump starts at a register, not a field: leave out COUNT or .${target.field.name}`);
-  const { session } = await openCliDevice(ctx, deviceSpec!);
   const access = target.access;
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);

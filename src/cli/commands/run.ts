@@ -14,7 +14,7 @@ import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts"
 import { parseScript } from "../script/parse-script.ts";
 import { runScript, type ScriptProgress } from "../script/run-script.ts";
 import { resolveScriptNames, scriptUsesNames } from "../script/resolve-names.ts";
-import { deviceMap } from "../named-address.ts";
+import { deviceMap, refineDeviceMap } from "../named-address.ts";
 import { strerror } from "../../boundary/errno.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
 
@@ -62,7 +62,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   const { b, dev, session } = await openCliDevice(ctx, deviceSpec!);
   // The map names registers, and tells a dump which registers it must not read (unless --read-clear).
   const hasDump = lines.some(({ step }) => step.op === "read" && step.count !== undefined);
-  const dm = scriptUsesNames(lines) || options.regs !== undefined || (hasDump && !options.readClear) ? deviceMap(b, dev.name, options.regs) : undefined;
+  const dm = scriptUsesNames(lines) || options.regs !== undefined || (hasDump && !options.readClear) ? refineDeviceMap(deviceMap(b, dev.name, options.regs), session.device) : undefined;
   resolveScriptNames(lines, dm, dev.name);
   checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;

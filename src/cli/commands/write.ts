@@ -15,7 +15,7 @@ import { regionOf } from "../resolve-access.ts";
 import { VerifyError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkRegister } from "../register-io.ts";
-import { deviceMap, isNamed, parseAddress, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, refineDeviceMap, resolveTarget } from "../named-address.ts";
 import { parseTargetValue, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
@@ -51,7 +51,11 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
     if (options.dryRun) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
   }
   const { b, dev } = await findDevice(ctx, deviceSpec!);
-  const dm = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
+  const found = isNamed(ref) || options.regs !== undefined ? deviceMap(b, dev.name, options.regs) : undefined;
+  // A dry run touches the device only when the map's layout is the device's own to say (a virtio-mmio transport's
+  // Version and DeviceID, read without side effects); a write opens it anyway.
+  const session = !options.dryRun || mapNeedsOpenDevice(found) ? (await openCliDevice(ctx, deviceSpec!)).session : undefined;
+  const dm = session ? refineDeviceMap(found, session.device) : found;
   const target = resolveTarget(ref, dm, dev.name);
   const access = target.access;
   const { value, mask } = target.field ? parseTargetValue(target, valueText) : parseWriteValue(valueText, access.width);
@@ -70,7 +74,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
     return dryRun(ctx, deviceSpec!, access, value << BigInt(f.lsb), (mask ?? fieldMax(f)) << BigInt(f.lsb));
   }
 
-  const { session } = await openCliDevice(ctx, deviceSpec!);
+  if (session === undefined) throw new Error("write: the device was not opened"); // opened above unless a dry run
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   checkRegister(region, offset, access.width);

@@ -2,9 +2,9 @@
 // version 1 (legacy: guest page size, queue PFN and alignment) and version 2 (modern: 64-bit queue addresses split in
 // halves, QueueReady, shared memory regions, config generation), plus the virtio-blk configuration space at 0x100 for
 // a transport whose DeviceID says block. Registers are 32 bits; config fields have their own widths.
-import type { FieldSpec, RegisterMap, RegisterSpec } from "../register-map.ts";
-import { bit, field, reg } from "./define.ts";
-import { VIRTIO_MMIO_MAGIC as MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../spec/virtio-mmio.ts";
+import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "../register-map.ts";
+import { bit, field, reg, type RegisterExtra } from "./define.ts";
+import { MMIO, MMIO_REGISTER_BITS, VIRTIO_MMIO_MAGIC as MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../spec/virtio-mmio.ts";
 
 /** "virt" read as a little-endian word. */
 export const VIRTIO_MMIO_MAGIC = BigInt(MAGIC);
@@ -41,59 +41,61 @@ const INTERRUPT_FIELDS: FieldSpec[] = [
   bit("CONFIG_CHANGE", 1, "configuration change notification"),
 ];
 
+/** A transport register: its offset and width from the spec table (src/spec/virtio-mmio.ts), the one home of both. */
+function mmio(name: string, key: keyof typeof MMIO, access: RegisterAccess, extra: RegisterExtra = {}): RegisterSpec {
+  return reg(name, MMIO[key], access, { width: MMIO_REGISTER_BITS, ...extra });
+}
+
 /** The registers both layouts have at the same offsets. */
 function common(version: 1 | 2): RegisterSpec[] {
   const legacy = version === 1;
   return [
-    reg("MagicValue", 0x000, "RO", { reset: VIRTIO_MMIO_MAGIC, description: `magic value 0x${MAGIC.toString(16)} ("virt")` }),
-    reg("Version", 0x004, "RO", { reset: BigInt(version), description: `device version (${legacy ? "1: legacy" : "2: virtio 1.x"})` }),
-    reg("DeviceID", 0x008, "RO", { description: "virtio subsystem device ID", fields: [field("DeviceID", 0, 32, { values: DEVICE_IDS })] }),
-    reg("VendorID", 0x00c, "RO", { description: `virtio subsystem vendor ID (QEMU: 0x${VIRTIO_MMIO_VENDOR_QEMU.toString(16)}, "QEMU")` }),
-    reg(legacy ? "HostFeatures" : "DeviceFeatures", 0x010, "RO", { description: "32 feature bits of the device, the word HostFeaturesSel/DeviceFeaturesSel selects" }),
-    reg(legacy ? "HostFeaturesSel" : "DeviceFeaturesSel", 0x014, "WO", { description: "which 32 feature bits the feature register shows" }),
-    reg(legacy ? "GuestFeatures" : "DriverFeatures", 0x020, "WO", { description: "32 feature bits the driver accepts, the word the selector chooses" }),
-    reg(legacy ? "GuestFeaturesSel" : "DriverFeaturesSel", 0x024, "WO", { description: "which 32 feature bits a driver-features write sets" }),
-    reg("QueueSel", 0x030, "WO", { description: "virtual queue the queue registers act on" }),
-    reg("QueueNumMax", 0x034, "RO", { description: "largest queue size the device accepts (0: the queue does not exist)" }),
-    reg("QueueNum", 0x038, "WO", { description: "queue size the driver uses" }),
-    reg("QueueNotify", 0x050, "WO", { description: "queue notifier: write a queue index when it has new buffers" }),
-    reg("InterruptStatus", 0x060, "RO", { reset: 0n, description: "what the pending interrupt is for", fields: INTERRUPT_FIELDS }),
-    reg("InterruptACK", 0x064, "WO", { description: "write the InterruptStatus bits handled", fields: INTERRUPT_FIELDS }),
-    reg("Status", 0x070, "RW", { reset: 0n, description: "device status (writing 0 resets the device)", fields: STATUS_FIELDS }),
+    mmio("MagicValue", "MAGIC_VALUE", "RO", { reset: VIRTIO_MMIO_MAGIC, description: `magic value 0x${MAGIC.toString(16)} ("virt")` }),
+    mmio("Version", "VERSION", "RO", { reset: BigInt(version), description: `device version (${legacy ? "1: legacy" : "2: virtio 1.x"})` }),
+    mmio("DeviceID", "DEVICE_ID", "RO", { description: "virtio subsystem device ID", fields: [field("DeviceID", 0, 32, { values: DEVICE_IDS })] }),
+    mmio("VendorID", "VENDOR_ID", "RO", { description: `virtio subsystem vendor ID (QEMU: 0x${VIRTIO_MMIO_VENDOR_QEMU.toString(16)}, "QEMU")` }),
+    mmio(legacy ? "HostFeatures" : "DeviceFeatures", "DEVICE_FEATURES", "RO", { description: "32 feature bits of the device, the word HostFeaturesSel/DeviceFeaturesSel selects" }),
+    mmio(legacy ? "HostFeaturesSel" : "DeviceFeaturesSel", "DEVICE_FEATURES_SEL", "WO", { description: "which 32 feature bits the feature register shows" }),
+    mmio(legacy ? "GuestFeatures" : "DriverFeatures", "DRIVER_FEATURES", "WO", { description: "32 feature bits the driver accepts, the word the selector chooses" }),
+    mmio(legacy ? "GuestFeaturesSel" : "DriverFeaturesSel", "DRIVER_FEATURES_SEL", "WO", { description: "which 32 feature bits a driver-features write sets" }),
+    mmio("QueueSel", "QUEUE_SEL", "WO", { description: "virtual queue the queue registers act on" }),
+    mmio("QueueNumMax", "QUEUE_NUM_MAX", "RO", { description: "largest queue size the device accepts (0: the queue does not exist)" }),
+    mmio("QueueNum", "QUEUE_NUM", "WO", { description: "queue size the driver uses" }),
+    mmio("QueueNotify", "QUEUE_NOTIFY", "WO", { description: "queue notifier: write a queue index when it has new buffers" }),
+    mmio("InterruptStatus", "INTERRUPT_STATUS", "RO", { reset: 0n, description: "what the pending interrupt is for", fields: INTERRUPT_FIELDS }),
+    mmio("InterruptACK", "INTERRUPT_ACK", "WO", { description: "write the InterruptStatus bits handled", fields: INTERRUPT_FIELDS }),
+    mmio("Status", "STATUS", "RW", { reset: 0n, description: "device status (writing 0 resets the device)", fields: STATUS_FIELDS }),
   ];
 }
 
 /** Registers only the legacy (version 1) layout has. */
 const LEGACY_ONLY: RegisterSpec[] = [
-  reg("GuestPageSize", 0x028, "WO", { description: "guest page size in bytes (the unit of QueuePFN)" }),
-  reg("QueueAlign", 0x03c, "WO", { description: "used ring alignment of the selected queue, in bytes" }),
-  reg("QueuePFN", 0x040, "RW", { reset: 0n, description: "guest page number of the selected queue (0: not in use)" }),
+  mmio("GuestPageSize", "GUEST_PAGE_SIZE", "WO", { description: "guest page size in bytes (the unit of QueuePFN)" }),
+  mmio("QueueAlign", "QUEUE_ALIGN", "WO", { description: "used ring alignment of the selected queue, in bytes" }),
+  mmio("QueuePFN", "QUEUE_PFN", "RW", { reset: 0n, description: "guest page number of the selected queue (0: not in use)" }),
 ];
 
 /** Registers only the modern (version 2) layout has. */
 const MODERN_ONLY: RegisterSpec[] = [
-  reg("QueueReady", 0x044, "RW", { reset: 0n, description: "the selected queue is ready to use", fields: [bit("QueueReady", 0, undefined, { "0": "not ready", "1": "ready" })] }),
-  reg("QueueDescLow", 0x080, "WO", { description: "descriptor area address of the selected queue, bits 31:0" }),
-  reg("QueueDescHigh", 0x084, "WO", { description: "descriptor area address, bits 63:32" }),
-  reg("QueueDriverLow", 0x090, "WO", { description: "driver (available) area address, bits 31:0" }),
-  reg("QueueDriverHigh", 0x094, "WO", { description: "driver area address, bits 63:32" }),
-  reg("QueueDeviceLow", 0x0a0, "WO", { description: "device (used) area address, bits 31:0" }),
-  reg("QueueDeviceHigh", 0x0a4, "WO", { description: "device area address, bits 63:32" }),
-  reg("SHMSel", 0x0ac, "WO", { description: "shared memory region the SHM registers show" }),
-  reg("SHMLenLow", 0x0b0, "RO", { description: "length of the selected shared memory region, bits 31:0" }),
-  reg("SHMLenHigh", 0x0b4, "RO", { description: "length, bits 63:32 (all ones with SHMLenLow: no such region)" }),
-  reg("SHMBaseLow", 0x0b8, "RO", { description: "base address of the selected shared memory region, bits 31:0" }),
-  reg("SHMBaseHigh", 0x0bc, "RO", { description: "base address, bits 63:32" }),
-  reg("QueueReset", 0x0c0, "RW", { description: "write 1 to reset the selected queue; reads 1 until it is done" }),
-  reg("ConfigGeneration", 0x0fc, "RO", { description: "changes whenever the configuration space may have changed" }),
+  mmio("QueueReady", "QUEUE_READY", "RW", { reset: 0n, description: "the selected queue is ready to use", fields: [bit("QueueReady", 0, undefined, { "0": "not ready", "1": "ready" })] }),
+  mmio("QueueDescLow", "QUEUE_DESC_LOW", "WO", { description: "descriptor area address of the selected queue, bits 31:0" }),
+  mmio("QueueDescHigh", "QUEUE_DESC_HIGH", "WO", { description: "descriptor area address, bits 63:32" }),
+  mmio("QueueDriverLow", "QUEUE_DRIVER_LOW", "WO", { description: "driver (available) area address, bits 31:0" }),
+  mmio("QueueDriverHigh", "QUEUE_DRIVER_HIGH", "WO", { description: "driver area address, bits 63:32" }),
+  mmio("QueueDeviceLow", "QUEUE_DEVICE_LOW", "WO", { description: "device (used) area address, bits 31:0" }),
+  mmio("QueueDeviceHigh", "QUEUE_DEVICE_HIGH", "WO", { description: "device area address, bits 63:32" }),
+  mmio("SHMSel", "SHM_SEL", "WO", { description: "shared memory region the SHM registers show" }),
+  mmio("SHMLenLow", "SHM_LEN_LOW", "RO", { description: "length of the selected shared memory region, bits 31:0" }),
+  mmio("SHMLenHigh", "SHM_LEN_HIGH", "RO", { description: "length, bits 63:32 (all ones with SHMLenLow: no such region)" }),
+  mmio("SHMBaseLow", "SHM_BASE_LOW", "RO", { description: "base address of the selected shared memory region, bits 31:0" }),
+  mmio("SHMBaseHigh", "SHM_BASE_HIGH", "RO", { description: "base address, bits 63:32" }),
+  mmio("QueueReset", "QUEUE_RESET", "RW", { description: "write 1 to reset the selected queue; reads 1 until it is done" }),
+  mmio("ConfigGeneration", "CONFIG_GENERATION", "RO", { description: "changes whenever the configuration space may have changed" }),
 ];
-
-/** Offset of the device-specific configuration space. */
-const CONFIG = 0x100;
 
 /** A read-only config field of `width` bits at `offset` in the configuration space. */
 function cfg(name: string, offset: number, width: 8 | 16 | 32 | 64, description: string, access: "RO" | "RW" = "RO"): RegisterSpec {
-  return reg(name, CONFIG + offset, access, { width, description });
+  return reg(name, MMIO.CONFIG + offset, access, { width, description });
 }
 
 /** struct virtio_blk_config (§5.2.4), little-endian, at 0x100. 64-bit fields are read as two 32-bit halves over VFIO. */
@@ -122,6 +124,24 @@ const BLK_CONFIG: RegisterSpec[] = [
   cfg("secure_erase_sector_alignment", 0x44, 32, "secure-erase alignment, in sectors"),
 ];
 
+/** Feature registers: the legacy name and the virtio 1.x name of the same register. */
+const FEATURE_NAMES: readonly [string, string][] = [
+  ["HostFeatures", "DeviceFeatures"],
+  ["HostFeaturesSel", "DeviceFeaturesSel"],
+  ["GuestFeatures", "DriverFeatures"],
+  ["GuestFeaturesSel", "DriverFeaturesSel"],
+];
+
+/** The modern registers that replace QueuePFN: the three ring addresses and the ready flag. */
+const PFN_SUCCESSORS = ["QueueDescLow", "QueueDriverLow", "QueueDeviceLow", "QueueReady"];
+
+/** The other layout's registers, with the ones that do their job in `version`'s layout. */
+function counterparts(version: 1 | 2): Record<string, readonly string[]> {
+  if (version === 2) return { ...Object.fromEntries(FEATURE_NAMES.map(([l, m]) => [l, [m]])), QueuePFN: PFN_SUCCESSORS };
+  const modernQueue = ["QueueDescHigh", "QueueDriverHigh", "QueueDeviceHigh", ...PFN_SUCCESSORS];
+  return { ...Object.fromEntries(FEATURE_NAMES.map(([l, m]) => [m, [l]])), ...Object.fromEntries(modernQueue.map((n) => [n, ["QueuePFN"]])) };
+}
+
 function layout(version: 1 | 2, blk: boolean): RegisterMap {
   const own = version === 1 ? LEGACY_ONLY : MODERN_ONLY;
   const name = `virtio-mmio-v${version}${blk ? "-blk" : ""}`;
@@ -130,6 +150,7 @@ function layout(version: 1 | 2, blk: boolean): RegisterMap {
     description: `virtio-mmio transport, ${version === 1 ? "legacy layout (Version 1)" : "virtio 1.x layout (Version 2)"}${blk ? ", with the virtio-blk configuration space" : ""}`,
     compatible: ["virtio,mmio"],
     registers: [...common(version), ...own, ...(blk ? BLK_CONFIG : [])].sort((a, b) => a.offset - b.offset),
+    counterparts: counterparts(version),
   };
 }
 
