@@ -3,6 +3,7 @@
 // their initial pattern, and named for the assembler. Each buffer's digest (SHA-256 over its SIZE bytes) is what the
 // report prints, so two buffers that should be equal show the same digest.
 import { createHash } from "node:crypto";
+import { isReservedAsmName } from "../../drivers/pl330/assembler.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import { UnsupportedError } from "../../vfio/errors.ts";
@@ -33,8 +34,6 @@ export interface PlacedBuffer extends BufferSpec {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Words the assembler reads as registers or loop counters: not usable as buffer names. */
-const RESERVED = /^(sar|dar|ccr|lc0|lc1)$/i;
 
 function parseInit(text: string, spec: string): DmaPattern {
   const t = text.toLowerCase();
@@ -56,7 +55,7 @@ export function parseBufferSpecs(specs: readonly string[]): BufferSpec[] {
     const m = /^([^=]*)=([^:]*)(?::(.*))?$/.exec(spec);
     if (!m) throw new UsageError(`invalid --buffer '${spec}': expected NAME=SIZE[:INIT]`, "e.g. --buffer src=4096:random --buffer dst=4k");
     const [, name, sizeText, initText] = m as unknown as [string, string, string, string | undefined];
-    if (!NAME.test(name) || RESERVED.test(name)) {
+    if (!NAME.test(name) || isReservedAsmName(name)) {
       throw new UsageError(
         `invalid --buffer '${spec}': '${name}' cannot name a buffer`,
         "a name is a letter or _ then letters, digits or _, and not SAR, DAR, CCR, lc0 or lc1",
