@@ -19,7 +19,7 @@ import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts
 import { waitForCopy, type CopyWaitPort } from "./memcpy-wait.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
 import { runProgram, type ProgramRunOutcome, type ProgramRunRequest } from "./program-run.ts";
-import { programRangeProblem, SETTLE_MS, settleStopped } from "./timing.ts";
+import { rangeProblem, SETTLE_MS, settleStopped } from "./timing.ts";
 import {
   CR0,
   CR1,
@@ -191,7 +191,7 @@ export class Pl330Driver {
       this.refuse({ reason: "bad-range", detail: (e as Error).message }, (e as Error).message);
     }
     const has = req.program.bytes.length;
-    const detail = programRangeProblem(req.program.iova, has);
+    const detail = rangeProblem("program", req.program.iova, has);
     if (detail) this.refuse({ reason: "bad-range", detail }, detail);
     if (program.bytes.length > has) {
       this.refuse({ reason: "program-too-big", needs: program.bytes.length, has }, `the program needs ${program.bytes.length} bytes; the program buffer has ${has}`);

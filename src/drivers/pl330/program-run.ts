@@ -16,7 +16,7 @@ import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts
 import { STATE_STOPPED, type ChannelFaultReport, type ChannelStatus } from "./faults.ts";
 import { irqLayout } from "./irq-layout.ts";
 import { FSRC, INT_EVENT_RIS, INTCLR, INTEN } from "./registers.ts";
-import { programRangeProblem, SETTLE_MS, WAIT_SLICE_MS } from "./timing.ts";
+import { rangeProblem, SETTLE_MS, WAIT_SLICE_MS } from "./timing.ts";
 
 /** A program to run. */
 export interface ProgramRunRequest {
@@ -99,7 +99,7 @@ export async function runProgram(
   if (code.length > program.bytes.length) {
     refuse({ reason: "program-too-big", needs: code.length, has: program.bytes.length }, `the program needs ${code.length} bytes; the program buffer has ${program.bytes.length}`);
   }
-  const detail = programRangeProblem(program.iova, code.length);
+  const detail = rangeProblem("program", program.iova, code.length);
   if (detail) refuse({ reason: "bad-range", detail }, detail);
   program.bytes.set(code);
 

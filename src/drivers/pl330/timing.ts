@@ -11,12 +11,12 @@ export const SETTLE_MS = 500;
 export const WAIT_SLICE_MS = 100;
 
 /**
- * Why [iova, iova+length) cannot hold a program the channel fetches (the PL330 is a 32-bit bus master), or undefined
- * when it can.
+ * Why [start, start+length) is out of the PL330's reach (it is a 32-bit bus master; `what` names the range: "program",
+ * "source"), or undefined when the channel can address all of it.
  */
-export function programRangeProblem(iova: bigint, length: number): string | undefined {
-  if (iova >= 0n && iova + BigInt(length) <= 1n << 32n) return undefined;
-  return `program range 0x${iova.toString(16)}+${length} does not fit the PL330's 32-bit address space`;
+export function rangeProblem(what: string, start: bigint | number, length: number): string | undefined {
+  const fits = typeof start === "bigint" ? start >= 0n && start + BigInt(length) <= 1n << 32n : Number.isSafeInteger(start) && start >= 0 && start + length <= 2 ** 32;
+  return fits ? undefined : `${what} range 0x${start.toString(16)}+${length} does not fit the PL330's 32-bit address space`;
 }
 
 /** Poll a channel's state (1 ms apart) until Stopped or SETTLE_MS passes; returns the last status read. */
