@@ -115,6 +115,16 @@ describe("runProgram leaves no channel running, whatever way it ends", () => {
     expect(state(driver, 2)).toBe("Stopped");
   });
 
+  test("driver.remove() while the run still waits (a second Ctrl-C runs the cleanups at once) stops the program's channel", async () => {
+    const { driver, run } = setup();
+    const pending = run("DMAWFE 3\nDMAEND", 7, -1);
+    await Bun.sleep(5);
+    expect(state(driver, 7)).toBe("Waiting for event");
+    driver.remove();
+    expect(state(driver, 7)).toBe("Stopped"); // before the buffers would be released
+    expect((await pending).status).toBe("stopped");
+  });
+
   test("an abort (Ctrl-C) kills the channel, and the event it raised does not stay pending as an event", async () => {
     const { driver, run } = setup();
     const ac = new AbortController();
