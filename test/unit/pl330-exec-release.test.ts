@@ -77,3 +77,12 @@ describe("ExecBuffers.release", () => {
     expect(without.log).toEqual(["warn: it has no reset function", "release program", "release src"]);
   });
 });
+
+test("the DMA_KEPT warning: one line of text, or one JSON notice with the facts under --json", async () => {
+  const { dmaKeptNotice } = await import("../../src/cli/output/notices.ts");
+  const text = dmaKeptNotice("2c0a0000.dma", 1, "Killing", true, false);
+  expect(text).toMatch(/^vfio-plat: warning: kept 2c0a0000\.dma's DMA buffers mapped: channel 1 stays Killing after DMAKILL[^\n]*no IOMMU[^\n]*\n$/);
+  const json = JSON.parse(dmaKeptNotice("2c0a0000.dma", 1, "Killing", false, true));
+  expect(json.notice).toMatchObject({ code: "DMA_KEPT", device: "2c0a0000.dma", channel: 1, state: "Killing" });
+  expect(json.notice.message).toContain("the IOMMU mapping goes when vfio-plat exits");
+});
