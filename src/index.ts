@@ -138,7 +138,8 @@ export { dmaRuns, type DmaRun } from "./drivers/virtio/dma-runs.ts";
 // Registers by name: register maps (built-in, user files, board files), name resolution, field decoding and the
 // by-name accessor over an open device.
 export type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./registers/register-map.ts";
-export { RegisterMapFileError, ReadOnlyRegisterError, UnknownRegisterError } from "./registers/errors.ts";
+export { RegisterMapFileError, ReadOnlyRegisterError, UnknownRegisterError, WriteNeedsReadError } from "./registers/errors.ts";
+export { planPartialWrite, plannedValue, readHasSideEffect, type WritePlan } from "./registers/write-plan.ts";
 export { resolveName, findRegister, registersIn, suggestNames, looksLikeName, type ResolvedName } from "./registers/resolve.ts";
 export { fieldValue, withField, fieldMask } from "./registers/fields.ts";
 export { decodeValue, bitRange, RESERVED, type DecodedField } from "./registers/decode.ts";

@@ -96,7 +96,8 @@ export const COMMAND_OPTIONS = {
     { flags: "--width <bits>", description: "Access width 8|16|32|64 (default 32)", value: { kind: "word", suggest: ["8", "16", "32", "64"] } },
     { flags: "--readback", description: "Read the register back and fail (exit 8) if it differs" },
     { flags: "--dry-run", description: "Print the accesses that would be made, touch nothing" },
-    { flags: "--force", description: "Write a register or field the map says is read-only" },
+    { flags: "--force", description: "Write a register or field the map says is read-only (and read a read-to-clear one, as --read-clear)" },
+    { flags: "--read-clear", description: "Let a field or masked write read a read-to-clear register first (its read pops or clears something)" },
     REGS,
   ],
   poll: [
@@ -129,7 +130,7 @@ export const COMMAND_OPTIONS = {
       value: { kind: "text" },
     },
     { flags: "--force", description: "Let the script write registers or fields the map says are read-only" },
-    { flags: "--read-clear", description: "Let the script's dumps (read ADDRESS COUNT) read read-to-clear registers too" },
+    { flags: "--read-clear", description: "Let the script's dumps (read ADDRESS COUNT), and its field or masked writes, read read-to-clear registers too" },
     REGS,
   ],
   log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],
@@ -212,6 +213,11 @@ export const COMMAND_OPTIONS = {
     { flags: "--dump <name>", description: "exec: print buffer NAME as a hexdump after the run (else its SHA-256); repeatable", value: { kind: "text" }, repeatable: true },
     { flags: "--asm", description: "exec: PROGRAM is assembly text (default: text is assembled, anything else runs as microcode bytes)" },
     { flags: "--binary", description: "exec: PROGRAM is microcode bytes, even when it reads as text" },
+    {
+      flags: "--events <list>",
+      description: "exec: enable the interrupts of only these events (INTEN bits), e.g. 0,3; none: no event interrupt (default: every event a DMASEV of the program names)",
+      value: { kind: "text" },
+    },
     {
       flags: "--timeout <period>",
       description: "exec: longest the program may run (default 5s); then DMAKILL and exit 7",

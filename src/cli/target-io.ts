@@ -3,6 +3,7 @@
 // NamedRegisters (so W1C neighbours are not cleared by accident), and compared under a mask in field units.
 import { ReadOnlyRegisterError } from "../registers/errors.ts";
 import { fieldMax, fieldValue } from "../registers/fields.ts";
+import type { WritePlan } from "../registers/write-plan.ts";
 import { effectiveAccess, NamedRegisters } from "../registers/named-registers.ts";
 import type { RegisterMap } from "../registers/register-map.ts";
 import type { Device } from "../vfio/device.ts";
@@ -57,10 +58,11 @@ export function readTarget(device: Device, t: Target): { raw: bigint; value: big
 
 /**
  * Write `value` (under `mask`, when given) to `t`. A named register or field that is read-only is refused unless
- * `force`; a field is a read-modify-write of its register (NamedRegisters.write); a masked write reads once.
- * @returns the value written to the register (unknown for a field: the library chose it) and the register's value
- *   before, when it was read
- * @throws ReadOnlyRegisterError, InvalidArgumentError, region errors
+ * `force`; a field or a masked named register is written through NamedRegisters.write, which reads the register at
+ * most once and refuses a read of a write-only register, or of an RC one unless `readClear` (or `force`). An offset
+ * with a mask reads once.
+ * @returns the value written to the register and the register's value before, when it was read
+ * @throws ReadOnlyRegisterError, WriteNeedsReadError, InvalidArgumentError, region errors
  */
 export function writeTarget(
   device: Device,
@@ -68,21 +70,13 @@ export function writeTarget(
   t: Target,
   value: bigint,
   mask: bigint | undefined,
-  force: boolean,
-): { written?: bigint; previous?: bigint } {
+  opts: { force: boolean; readClear: boolean },
+): { written: bigint; previous?: bigint } {
   if (t.register && map) {
     const access = effectiveAccess(t.register, t.field);
-    if (access === "RO" && !force) throw new ReadOnlyRegisterError(t.register.name, access, t.field?.name);
-    if (t.field) {
-      const named = new NamedRegisters(device, map);
-      if (mask === undefined) {
-        named.write(t.name!, value, { force: true });
-        return {};
-      }
-      const previous = named.readRegister(t.register);
-      named.write(t.name!, applyMask(fieldValue(previous, t.field), value, mask), { force: true });
-      return { previous };
-    }
+    if (access === "RO" && !opts.force) throw new ReadOnlyRegisterError(t.register.name, access, t.field?.name);
+    const named = new NamedRegisters(device, map);
+    return named.write(t.name!, value, { force: true, readSideEffects: opts.readClear || opts.force, ...(mask !== undefined ? { mask } : {}) });
   }
   const region = regionOf(device, t.access);
   const off = Number(t.access.offset);
@@ -94,6 +88,16 @@ export function writeTarget(
   const written = applyMask(previous, value, mask);
   writeRegister(region, off, t.access.width, written);
   return { written, previous };
+}
+
+/**
+ * The accesses writeTarget would make for a named register or field, without making them: whether it reads first,
+ * and the mask (in the register) of the bits it changes or zeroes. Undefined for an offset address.
+ * @throws as writeTarget, before any access
+ */
+export function planTarget(map: RegisterMap, t: Target, value: bigint, mask: bigint | undefined, opts: { readClear: boolean; force: boolean }): WritePlan | undefined {
+  if (!t.register || (!t.field && mask === undefined)) return undefined;
+  return new NamedRegisters({ region: () => { throw new Error("a plan makes no access"); } }, map).plan(t.name!, mask, value, { readSideEffects: opts.readClear || opts.force });
 }
 
 /** The bits of `got` that differ from `want` under `mask` (0n when they match). */

@@ -38,6 +38,26 @@ export class ReadOnlyRegisterError extends InvalidArgumentError {
 }
 
 /**
+ * A write of part of a register (a field, or under a mask) that would need a read-modify-write, refused because the
+ * read cannot be made: the register is write-only (a read says nothing about what it holds), or reading it has a
+ * side effect (RC: a FIFO pop, a read-to-clear) the caller did not consent to.
+ */
+export class WriteNeedsReadError extends InvalidArgumentError {
+  override readonly name = "WriteNeedsReadError";
+  constructor(
+    readonly register: string,
+    readonly reason: "write-only" | "read-side-effect",
+    readonly field?: string,
+  ) {
+    super(
+      `${field !== undefined ? `${register}.${field}` : `part of ${register}`} cannot be written alone: ${register} is ${
+        reason === "write-only" ? "write-only (WO), so it cannot be read for a read-modify-write" : "read-to-clear (RC): the read of a read-modify-write would have a side effect"
+      }`,
+    );
+  }
+}
+
+/**
  * A register map file (a user map, a board file's `regs`) that cannot become a map: which file, where in it (a JSON
  * path or "line L column C"), what was expected there and what was found (the CLI: exit 2, like a bad board file).
  */

@@ -6,18 +6,16 @@ import type { Region } from "../vfio/region.ts";
 import { decodeValue, type DecodedField } from "./decode.ts";
 import { ReadOnlyRegisterError } from "./errors.ts";
 import { fieldMask, fieldValue, withField } from "./fields.ts";
-import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "./register-map.ts";
+import type { RegisterMap, RegisterSpec } from "./register-map.ts";
 import { resolveName, type ResolvedName } from "./resolve.ts";
+import { effectiveAccess, planPartialWrite, plannedValue, type WritePlan } from "./write-plan.ts";
 
 /** What NamedRegisters needs of a device: its regions by index (a Device has this). */
 export interface RegionSource {
   region(index: number): Region;
 }
 
-/** The access that governs a field (its own, else its register's). */
-export function effectiveAccess(register: RegisterSpec, field?: FieldSpec): RegisterAccess {
-  return field?.access ?? register.access;
-}
+export { effectiveAccess };
 
 /** Registers of one device by name. */
 export class NamedRegisters {
@@ -70,29 +68,47 @@ export class NamedRegisters {
   }
 
   /**
-   * Write `value` to register `name`, or to field "REG.FIELD". A field write reads the register, replaces the field's
-   * bits and writes the result back (read-modify-write). On a register with write-1-to-clear fields, the other W1C
-   * fields are written as 0 so the write clears nothing it was not asked to; a W1C field written alone clears the
-   * bits written as 1. A write-only register's field write starts from the reset value (or 0): reading it means nothing.
-   * @throws ReadOnlyRegisterError when the register or field is RO and `force` is not set; UnknownRegisterError;
-   *   InvalidArgumentError when `value` does not fit.
+   * Write `value` to register `name`, or to field "REG.FIELD" (optionally only the field bits in `mask`, in field
+   * units). A field write replaces the field's bits and keeps the rest of the register (planPartialWrite): it reads the
+   * register once unless the field covers it whole or the register is W1C; other W1C fields are written as 0 so the
+   * write clears nothing it was not asked to, and a W1C field written alone clears the bits written as 1.
+   * @returns the value written to the register and the value read first (when a read was made)
+   * @throws ReadOnlyRegisterError when the register or field is RO and `force` is not set; WriteNeedsReadError when
+   *   the field write needs a read of a write-only register, or of an RC one without `readSideEffects`;
+   *   UnknownRegisterError; InvalidArgumentError when `value` does not fit.
    */
-  write(name: string, value: bigint, opts: { force?: boolean } = {}): void {
+  write(name: string, value: bigint, opts: { force?: boolean; readSideEffects?: boolean; mask?: bigint } = {}): { written: bigint; previous?: bigint } {
     const { register, field } = this.resolve(name);
     const access = effectiveAccess(register, field);
     if (access === "RO" && !opts.force) throw new ReadOnlyRegisterError(register.name, access, field?.name);
-    if (!field) return this.writeRegister(register, value);
-    withField(0n, field, value); // range check before any access
-    // Nothing to keep on a write-only register (start from its reset value) or a W1C one (a 1 written elsewhere would
-    // clear bits the caller did not name).
-    const base = register.access === "WO" ? (register.reset ?? 0n) : register.access === "W1C" ? 0n : clearW1c(register, this.readRegister(register), field);
-    this.writeRegister(register, withField(base, field, value));
+    if (!field && opts.mask === undefined) {
+      this.writeRegister(register, value);
+      return { written: value };
+    }
+    const f = field ?? { name: register.name, lsb: 0, width: register.width };
+    withField(0n, f, value); // range checks before any access
+    const mask = opts.mask ?? fieldMaskAtZero(f);
+    withField(0n, f, mask);
+    const plan = this.plan(name, mask, value, opts);
+    const previous = plan.read ? this.readRegister(register) : undefined;
+    const written = plannedValue(plan, previous ?? 0n);
+    this.writeRegister(register, written);
+    return previous === undefined ? { written } : { written, previous };
+  }
+
+  /**
+   * The accesses `write(name, value, { mask })` would make, without making them (a dry run shows these).
+   * @throws as write, before any access
+   */
+  plan(name: string, mask: bigint | undefined, value: bigint, opts: { readSideEffects?: boolean } = {}): WritePlan {
+    const { register, field } = this.resolve(name);
+    const lsb = BigInt(field?.lsb ?? 0);
+    const bits = (mask ?? (field ? fieldMaskAtZero(field) : (1n << BigInt(register.width)) - 1n)) << lsb;
+    return planPartialWrite(register, bits, value << lsb, { readSideEffects: opts.readSideEffects === true, ...(field ? { field } : {}) });
   }
 }
 
-/** `value` with every W1C field other than `except` set to 0, so a read-modify-write clears none of them. */
-function clearW1c(register: RegisterSpec, value: bigint, except: FieldSpec): bigint {
-  let v = value;
-  for (const f of register.fields ?? []) if (f !== except && effectiveAccess(register, f) === "W1C") v &= ~fieldMask(f);
-  return v;
+/** The mask of `field`'s bits, shifted down to bit 0. */
+function fieldMaskAtZero(field: { lsb: number; width: number }): bigint {
+  return fieldMask({ name: "", lsb: 0, width: field.width });
 }

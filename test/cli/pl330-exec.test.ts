@@ -165,6 +165,49 @@ describe("pl330 exec on virt (SMMUv3)", () => {
   }
 });
 
+// A board of its own: an event signalled while its interrupt is disabled stays pending on the DMAC (a later DMAWFE of
+// it would not wait), so these runs must not share the DMAC with the timeout test's DMAWFE.
+describe("pl330 exec --events: only the named events' interrupts are enabled (INTEN, seen in --trace's writes to offset 0x20)", () => {
+  let board: ReturnType<typeof boardWith>;
+  beforeAll(() => {
+    board = boardWith(DMA);
+  });
+  afterAll(() => board.state.dispose());
+  const SEV = "DMASEV 3\nDMASEV 5\nDMAEND\n";
+  /**
+   * The values a traced run wrote to INTEN, in order, after driver.init()'s own (every event for a moment, so that its
+   * INTCLR clears every bit, then 0).
+   */
+  const intenWrites = (stderr: string) => {
+    const all = [...stderr.matchAll(/^trace: pwrite\(\S+, \[([0-9a-f ]+)\], 0x20\) = 4$/gm)].map((m) => Number(`0x${m[1]!.split(" ").reverse().join("")}`));
+    expect(all.slice(0, 2)).toEqual([0xffff_ffff, 0]); // init() on virt's 32-event PL330
+    return all.slice(2);
+  };
+  const run = (options: string[]) => {
+    const r = board.cli(["--trace", "--json", "pl330", "exec", DMA, "-", ...options], SEV);
+    expect(r.code).toBe(0);
+    return { doc: JSON.parse(r.stdout) as ExecDoc & { armed_events: number[] }, inten: intenWrites(r.stderr) };
+  };
+  test("by default every event a DMASEV names (3 and 5: INTEN 0x28), and both are seen", () => {
+    const { doc, inten } = run([]);
+    expect(inten.filter((v) => v !== 0)).toEqual([0x28]);
+    expect([doc.armed_events, doc.events]).toEqual([[3, 5], [3, 5]]);
+  });
+  test("--events 5: INTEN 0x20 only, and only event 5 is reported", () => {
+    const { doc, inten } = run(["--events", "5"]);
+    expect(inten.filter((v) => v !== 0)).toEqual([0x20]);
+    expect([doc.armed_events, doc.events]).toEqual([[5], [5]]);
+  });
+  test("--events none: no INTEN bit is ever set, the run still ends Stopped and says no event was watched", () => {
+    const { doc, inten } = run(["--events", "none"]);
+    expect(inten.length).toBeGreaterThan(0);
+    expect(inten.filter((v) => v !== 0)).toEqual([]);
+    expect([doc.status, doc.armed_events, doc.events]).toEqual(["stopped", [], []]);
+    const text = board.cli(["pl330", "exec", DMA, "-", "--events", "none"], SEV);
+    expect(text.stdout).toContain("  events raised: not watched (no event interrupt enabled)\n");
+  });
+});
+
 describe.skipIf(process.getuid?.() !== 0)(
   `pl330 exec on virt-noiommu (physical addresses)${process.getuid?.() === 0 ? "" : " (skipped: a noiommu group needs root)"}`,
   () => {

@@ -15,6 +15,7 @@ import {
   registerMapFor,
   resolveDevice,
   UnknownRegisterError,
+  WriteNeedsReadError,
   type Region,
   type RegisterMap,
   type VfioSession,
@@ -71,6 +72,16 @@ function statusBoard(): NamedRegisters {
   writeFileSync(file, JSON.stringify({ "vfio-plat-board": 1, from: "virt", devices: [device] }));
   board = makeSimBoard(file);
   return open(STATUS);
+}
+
+/** What `f` throws (undefined when it returns). */
+function caught(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }
 
 function open(name: string): NamedRegisters {
@@ -182,17 +193,51 @@ describe("the accesses a by-name write makes (a recording region)", () => {
   const MAP: RegisterMap = {
     name: "t",
     registers: [
-      { name: "KEY", region: 0, offset: 0xc, width: 32, access: "WO", reset: 0x5n, fields: [{ name: "HI", lsb: 16, width: 16 }] },
+      { name: "KEY", region: 0, offset: 0xc, width: 32, access: "WO", reset: 0x5n, fields: [{ name: "HI", lsb: 16, width: 16 }, { name: "ALL", lsb: 0, width: 32 }] },
+      { name: "FIFO", region: 0, offset: 0x28, width: 32, access: "RC", fields: [{ name: "DATA", lsb: 0, width: 8 }] },
+      { name: "POP", region: 0, offset: 0x2c, width: 32, access: "RW", fields: [{ name: "OUT", lsb: 0, width: 8, access: "RC" }, { name: "MODE", lsb: 8, width: 1 }] },
       { name: "WIDE", region: 0, offset: 0x10, width: 64, access: "RW", fields: [{ name: "TOP", lsb: 56, width: 8 }] },
       { name: "HALF", region: 0, offset: 0x20, width: 16, access: "RW", fields: [{ name: "LO", lsb: 0, width: 4 }] },
       { name: "MIX", region: 0, offset: 0x24, width: 32, access: "RW", fields: [{ name: "DONE", lsb: 0, width: 1, access: "W1C" }, { name: "ERR", lsb: 1, width: 1, access: "W1C" }, { name: "MODE", lsb: 4, width: 4 }] },
     ],
   };
 
-  test("a write-only register's field write starts from its reset value and reads nothing", () => {
+  test("a write-only register's field write is refused with no access (nothing to read-modify-write); a field covering it is one write", () => {
     const { log, source } = recorder(0xffff_ffff);
-    new NamedRegisters(source, MAP).write("KEY.HI", 0xbeefn);
-    expect(log).toEqual(["w 12 32 0xbeef0005"]);
+    const regs = new NamedRegisters(source, MAP);
+    const e = caught(() => regs.write("KEY.HI", 0xbeefn)) as WriteNeedsReadError;
+    expect(e).toBeInstanceOf(WriteNeedsReadError);
+    expect([e.register, e.field, e.reason]).toEqual(["KEY", "HI", "write-only"]);
+    expect(() => regs.write("KEY", 0x1n, { mask: 0xffn })).toThrow(WriteNeedsReadError);
+    expect(log).toEqual([]);
+    regs.write("KEY.ALL", 0xbeefn);
+    expect(log).toEqual(["w 12 32 0xbeef"]);
+  });
+  test("a field write of a read-to-clear register is refused with no access unless the caller consents; then it reads once", () => {
+    const { log, source } = recorder(0x1234_5678);
+    const regs = new NamedRegisters(source, MAP);
+    const e = caught(() => regs.write("FIFO.DATA", 0x41n)) as WriteNeedsReadError;
+    expect([e.register, e.field, e.reason]).toEqual(["FIFO", "DATA", "read-side-effect"]);
+    // A register with one RC field has a side-effecting read too.
+    expect(() => regs.write("POP.MODE", 1n)).toThrow(WriteNeedsReadError);
+    expect(log).toEqual([]);
+    expect(regs.write("FIFO.DATA", 0x41n, { readSideEffects: true })).toEqual({ written: 0x1234_5641n, previous: 0x1234_5678n });
+    expect(log).toEqual(["r 40 32", "w 40 32 0x12345641"]);
+    log.length = 0;
+    // A field under a mask: still one read (the masked value needs the field's old bits from the same read).
+    expect(regs.write("FIFO.DATA", 0x0fn, { readSideEffects: true, mask: 0x0fn })).toEqual({ written: 0x1234_567fn, previous: 0x1234_5678n });
+    expect(log).toEqual(["r 40 32", "w 40 32 0x1234567f"]);
+    log.length = 0;
+    regs.write("FIFO", 0x41n);
+    expect(log).toEqual(["w 40 32 0x41"]);
+  });
+  test("plan() says what write() does, without an access", () => {
+    const { log, source } = recorder(0);
+    const regs = new NamedRegisters(source, MAP);
+    expect(regs.plan("MIX.MODE", undefined, 0x7n)).toEqual({ read: true, keep: 0xffff_ff0cn, set: 0x70n });
+    expect(regs.plan("KEY.ALL", undefined, 0x7n)).toEqual({ read: false, keep: 0n, set: 0x7n });
+    expect(() => regs.plan("FIFO.DATA", undefined, 1n)).toThrow(WriteNeedsReadError);
+    expect(log).toEqual([]);
   });
   test("each access has the register's own width, 64 bits as a bigint", () => {
     const { log, source } = recorder(0x0123_4567_89ab_cdefn);

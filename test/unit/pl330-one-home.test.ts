@@ -1,6 +1,6 @@
 // Policy: the PL330 driver's timing limits (how long a channel may take to settle, the longest single sleep), the
 // program range check and the assembler's reserved words each have one home (src/drivers/pl330/timing.ts,
-// asm-tokens.ts); a second definition under src/drivers/pl330 or src/cli (a copied constant, a copied word list)
+// reach.ts, asm-tokens.ts); a second definition under src/drivers/pl330 or src/cli (a copied constant, a copied word list)
 // fails this test, naming the file — so `--buffer` can never accept a name the assembler then refuses as a label.
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
@@ -14,7 +14,7 @@ const ROOT = resolve(import.meta.dir, "../..");
 const DEFINITIONS: [string, RegExp, string][] = [
   ["a settle time (SETTLE_MS = ...)", /SETTLE_MS\s*=\s*\d/, "src/drivers/pl330/timing.ts"],
   ["a wait slice (WAIT_SLICE_MS = ...)", /SLICE_MS\s*=\s*\d/, "src/drivers/pl330/timing.ts"],
-  ["the program range check", /does not fit the PL330's 32-bit address space/, "src/drivers/pl330/timing.ts"],
+  ["the program range check", /does not fit the PL330's 32-bit address space/, "src/drivers/pl330/reach.ts"],
   ["the assembler's reserved words", /sar\|dar\|ccr|SAR\|DAR\|CCR/, "src/drivers/pl330/asm-tokens.ts"],
 ];
 

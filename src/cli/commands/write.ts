@@ -16,7 +16,7 @@ import { VerifyError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 import { checkRegister } from "../register-io.ts";
 import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, refineDeviceMap, resolveTarget } from "../named-address.ts";
-import { parseTargetValue, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
+import { parseTargetValue, planTarget, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
 import { effectiveAccess } from "../../registers/named-registers.ts";
@@ -67,23 +67,25 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
       throw new UsageError(`${target.register.name} is write-only (WO): a readback cannot show what was written`, "leave out --readback");
     }
   }
+  const consent = { force: options.force === true, readClear: options.readClear === true };
+  // A field or masked named write follows the library's plan: the dry run shows it, the write makes it.
+  const plan = dm && target.register ? planTarget(dm.map, target, value, mask, consent) : undefined;
   if (options.dryRun) {
-    if (!target.field) return dryRun(ctx, deviceSpec!, access, value, mask);
-    // A field write is a read-modify-write of its register, the field's bits as the mask.
-    const f = target.field;
-    return dryRun(ctx, deviceSpec!, access, value << BigInt(f.lsb), (mask ?? fieldMax(f)) << BigInt(f.lsb));
+    if (!plan) return dryRun(ctx, deviceSpec!, access, value, mask);
+    const all = (1n << BigInt(access.width * 8)) - 1n;
+    return dryRun(ctx, deviceSpec!, access, plan.set, plan.read ? all & ~plan.keep : undefined);
   }
 
   if (session === undefined) throw new Error("write: the device was not opened"); // opened above unless a dry run
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   checkRegister(region, offset, access.width);
-  const { written, previous: old } = writeTarget(session.device, dm?.map, target, value, mask, options.force === true);
+  const { written, previous: old } = writeTarget(session.device, dm?.map, target, value, mask, consent);
   let readback: bigint | undefined;
   if (options.readback) {
     const got = readTarget(session.device, target);
     readback = got.raw;
-    const want = target.field ? value : written!;
+    const want = target.field ? value : written;
     const bits = target.field ? (mask ?? fieldMax(target.field)) : (mask ?? (1n << BigInt(access.width * 8)) - 1n);
     if ((got.value & bits) !== (want & bits)) {
       throw new VerifyError(
@@ -100,13 +102,13 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
         width: access.width * 8,
         ...(target.register ? { register: target.register.name } : {}),
         ...(target.field ? { field: target.field.name, value: `0x${value.toString(16)}` } : {}),
-        written: written === undefined ? null : jsonRegister(written, access.width),
+        written: jsonRegister(written, access.width),
         previous: old === undefined ? null : jsonRegister(old, access.width),
         readback: readback === undefined ? null : jsonRegister(readback, access.width),
       }),
     );
   } else if (readback !== undefined) {
-    const shown = target.field ? `${target.name} = ${targetHex(target, value)}` : hex(written!, access.width);
+    const shown = target.field ? `${target.name} = ${targetHex(target, value)}` : hex(written, access.width);
     writeStdout(`${shown} written, readback ${hex(readback, access.width)} matched\n`);
   }
   return 0;

@@ -19,7 +19,7 @@ class Pl330FailedError extends Error {
 
 /**
  * `e` in CLI words when it is a Pl330Error (dma-test's option names: `--channel`), else `e` itself.
- * not-pl330 -> UnsupportedError; no-such-channel, no-such-event, channel-busy, bad-range, program-too-big ->
+ * not-pl330, out-of-reach -> UnsupportedError; no-such-channel, no-such-event, channel-busy, bad-range, program-too-big ->
  * UsageError; channel-stuck -> Pl330FailedError; not-ready (a bug of the caller) stays as it is.
  */
 export function pl330InWords(e: unknown): unknown {
@@ -36,6 +36,13 @@ export function pl330InWords(e: unknown): unknown {
       return new UsageError(e.message, "wait for it, or kill it first");
     case "bad-range":
       return new UsageError(r.detail, "the PL330 is a 32-bit bus master: keep buffers below 4 GiB");
+    case "out-of-reach":
+      return new UnsupportedError(
+        e.message,
+        r.physical
+          ? "the board's memory above 4 GiB is out of the PL330's reach: use smaller buffers (dma-test --size, pl330 exec --buffer sizes) or less memory"
+          : "use smaller buffers (dma-test --size, pl330 exec --buffer sizes)",
+      );
     case "program-too-big":
       return new UsageError(e.message);
     case "channel-stuck":

@@ -2,6 +2,7 @@
 // reach, and the memcpy program, shaped by `--inject` (a buffer left unmapped or device-read-only, a program that
 // stops short or starts early). On noiommu the buffers are pinned memory at physical addresses and the copy is one
 // PL330 job per physically contiguous piece (pieces.ts). Nothing runs here: the run, the verify and the report read it.
+import { PL330_REACH, pl330BufferAddress, withinReach } from "../../drivers/pl330/reach.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { Pl330Info } from "../../drivers/pl330/driver.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "../../drivers/pl330/program-builder.ts";
@@ -10,7 +11,6 @@ import { UnsupportedError } from "../../vfio/errors.ts";
 import { UsageError } from "../usage-error.ts";
 import { findFreeIova, type IovaRange } from "../../vfio/iommu-info.ts";
 import type { VfioSession } from "../../vfio/session.ts";
-import { jsonHex } from "../output/json.ts";
 import type { DmaTestOptions } from "./options.ts";
 import { copyPieces, shapePieces, type CopyPiece } from "./pieces.ts";
 
@@ -52,21 +52,8 @@ export interface CopyPlan {
 /** A free IOVA of `length` bytes that nothing maps (for the unmapped injections), below 4 GiB. */
 function unmappedIova(ranges: IovaRange[], length: number, page: number, mapped: readonly { iova: bigint; size: bigint }[]): number {
   const at = findFreeIova(ranges, BigInt(length), BigInt(page), mapped);
-  if (at === undefined || at + BigInt(length) > 1n << 32n) throw new UnsupportedError("no unmapped IOVA below 4 GiB to aim the DMA at");
+  if (at === undefined || !withinReach(at, length)) throw new UnsupportedError("no unmapped IOVA below 4 GiB to aim the DMA at");
   return Number(at);
-}
-
-function below4G(what: string, buf: DmaBuffer, length: number): number {
-  for (const s of buf.segments) {
-    if (s.offset >= length) continue;
-    const end = s.address + BigInt(Math.min(s.length, length - s.offset));
-    if (end > 1n << 32n) {
-      const kind = buf.physical ? "physical address" : "IOVA";
-      const hint = buf.physical ? "the board's memory above 4 GiB is out of the PL330's reach: use a smaller --size or less memory" : "use a smaller --size";
-      throw new UnsupportedError(`the ${what} buffer landed at ${kind} ${jsonHex(s.address)}, beyond the PL330's 32-bit reach`, hint);
-    }
-  }
-  return Number(buf.iova);
 }
 
 const plural = (n: number) => `${n} byte${n === 1 ? "" : "s"}`;
@@ -91,7 +78,7 @@ export function planCopy(
   // noiommu has no IOMMU to ask (VFIO_IOMMU_GET_INFO is ENOTTY there) and no unmapped injections (refused before).
   const window = physical ? undefined : session.dma.dmaWindow();
   const page = window ? Number(window.pageSize) : b.pageSize;
-  const ranges = window?.iovaRanges ?? [{ start: 0n, end: (1n << 32n) - 1n }];
+  const ranges = window?.iovaRanges ?? [{ start: 0n, end: PL330_REACH - 1n }];
 
   // Cleanups run in reverse: the caller registers the driver's (kill a running channel, disable interrupts) after
   // this, so it goes first, before any buffer is unmapped under a DMA that might still be running.
@@ -135,9 +122,10 @@ export function planCopy(
   const programLength = Math.ceil(memcpy.bytes.length / page) * page;
   const program = inject === "unmapped-program" ? undefined : allocate(programLength, { read: true, write: false }, true);
   const programView = program ? program.bytes : new Uint8Array(programLength);
-  const srcIova = src ? below4G("source", src, size) : unmappedIova(ranges, size, page, session.dma.mappings);
-  const dstIova = below4G("destination", dst, dst.size) + GUARD;
-  const programIova = program ? below4G("program", program, programLength) : unmappedIova(ranges, programLength, page, session.dma.mappings);
+  const reach = (what: string, buf: DmaBuffer, length: number) => pl330BufferAddress(session.device.name, what, buf, length);
+  const srcIova = src ? reach("source", src, size) : unmappedIova(ranges, size, page, session.dma.mappings);
+  const dstIova = reach("destination", dst, dst.size) + GUARD;
+  const programIova = program ? reach("program", program, programLength) : unmappedIova(ranges, programLength, page, session.dma.mappings);
   const pieces = shapePieces(copyPieces(src ?? { address: BigInt(srcIova) }, 0, dst, GUARD, size), copySize, shift);
   return {
     size,

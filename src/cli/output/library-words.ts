@@ -23,7 +23,7 @@ import type { Pinning } from "../../vfio/dma-buffer.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
-import { ReadOnlyRegisterError, UnknownRegisterError } from "../../registers/errors.ts";
+import { ReadOnlyRegisterError, UnknownRegisterError, WriteNeedsReadError } from "../../registers/errors.ts";
 
 /** The advice for `e` when it is a library refusal with facts, else undefined. */
 export function refusalHint(e: unknown): string | undefined {
@@ -37,6 +37,11 @@ export function refusalHint(e: unknown): string | undefined {
   if (e instanceof PhysicallyDiscontiguousError) return contiguityHint(e.refusal.size, e.refusal.hugePageSize);
   if (e instanceof PageNotResidentError) return "the page was reclaimed or never faulted in: look for memory pressure, or a cgroup hugetlb limit (hugetlb.*.max)";
   if (e instanceof UnknownRegisterError) return unknownRegisterHint(e);
+  if (e instanceof WriteNeedsReadError) {
+    return e.reason === "write-only"
+      ? `write the whole register instead (write DEVICE ${e.register} VALUE)`
+      : `pass --read-clear (run --read-clear in a script) to let the write read ${e.register} first, or write the whole register`;
+  }
   if (e instanceof ReadOnlyRegisterError) return "pass --force to write it anyway (the map may be wrong, or the device may ignore the write)";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
   return undefined;

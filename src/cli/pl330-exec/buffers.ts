@@ -2,13 +2,12 @@
 // DMA buffers (through the IOMMU, or pinned at physical addresses on noiommu, one contiguous run each), filled with
 // their initial pattern, and named for the assembler. Each buffer's digest (SHA-256 over its SIZE bytes) is what the
 // report prints, so two buffers that should be equal show the same digest.
+import { pl330BufferAddress } from "../../drivers/pl330/reach.ts";
 import { createHash } from "node:crypto";
 import { isReservedAsmName } from "../../drivers/pl330/assembler.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
-import { UnsupportedError } from "../../vfio/errors.ts";
 import type { VfioSession } from "../../vfio/session.ts";
-import { hexAddr } from "../output/hex.ts";
 import { parseSize, SIZE_FORMS } from "../parse/numbers.ts";
 import { freshSeed, patternBytes, patternName } from "../script/dma-pattern.ts";
 import { parsePattern, type DmaPattern } from "../script/parse-script.ts";
@@ -79,14 +78,6 @@ export function checkDumps(dumps: readonly string[], buffers: readonly BufferSpe
   }
 }
 
-/** The address a device sees for [iova, iova+length): refused beyond the PL330's 32 bits. */
-export function below4G(what: string, iova: bigint, length: number): number {
-  if (iova + BigInt(length) > 1n << 32n) {
-    throw new UnsupportedError(`the ${what} landed at ${hexAddr(iova)}, beyond the PL330's 32-bit reach`, "use smaller buffers");
-  }
-  return Number(iova);
-}
-
 /**
  * Allocate one buffer the device reads and writes (on noiommu: one physically contiguous pinned run) and register
  * its release with `keep` first, so a refusal half-way leaves nothing mapped.
@@ -101,7 +92,7 @@ export function allocateBuffer(b: KernelBoundary, session: VfioSession, size: nu
 export function placeBuffers(b: KernelBoundary, session: VfioSession, specs: readonly BufferSpec[], keep: (buf: DmaBuffer) => void): PlacedBuffer[] {
   return specs.map((s) => {
     const buffer = allocateBuffer(b, session, s.size, true, keep);
-    const address = below4G(`buffer ${s.name}`, buffer.iova, s.size);
+    const address = pl330BufferAddress(session.device.name, s.name, buffer, s.size);
     const data = buffer.bytes.subarray(0, s.size);
     data.set(patternBytes(s.init, s.size));
     return { ...s, buffer, address, data };

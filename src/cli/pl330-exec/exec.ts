@@ -17,8 +17,10 @@ import { dmaInFlightNotice, dmaKeptNotice } from "../output/notices.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
+import { pl330BufferAddress } from "../../drivers/pl330/reach.ts";
 import { QuiesceBeforeFree } from "../script/quiesce-before-free.ts";
-import { allocateBuffer, below4G, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
+import { allocateBuffer, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
+import { parseEvents } from "./events.ts";
 import { assembleAt, readProgram, type ProgramKind } from "./program-source.ts";
 import { ExecBuffers } from "./release.ts";
 import { faultHint, jsonReport, textReport, type ExecFacts } from "./report.ts";
@@ -36,7 +38,7 @@ export async function exec(ctx: CliContext, args: string[], options: OptionsOf<"
 
 async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"pl330">): Promise<number> {
   const [deviceSpec, programPath, ...extra] = args;
-  const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N] [--asm|--binary]";
+  const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N] [--events LIST|none] [--asm|--binary]";
   if (!deviceSpec || !programPath) throw new UsageError("pl330 exec needs a device and a program", usage);
   if (extra.length) throw new UsageError(`too many arguments for pl330 exec: ${extra.map((w) => `'${w}'`).join(" ")}`, usage);
   const foreign = (["output", "listing", "base", "hex", "device", "length"] as const).find((k) => options[k] !== undefined);
@@ -45,6 +47,7 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   const dumps = options.dump ?? [];
   checkDumps(dumps, specs);
   const channel = options.channel ?? 0;
+  const events = parseEvents(options.events);
   const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
   if (options.asm && options.binary) throw new UsageError("--asm and --binary contradict each other", "give one: --asm reads PROGRAM as assembly text, --binary as microcode bytes");
   const kind: ProgramKind = options.asm ? "asm" : options.binary ? "binary" : "auto";
@@ -78,7 +81,7 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   // Read-only to the device: PL330 fetches are privileged instruction reads, which a stage-1 SMMU refuses from a
   // writable page (pl330-smmu.md §2.3). On noiommu nothing enforces it.
   const programBuffer = allocateBuffer(b, session, length, false, keep);
-  const address = below4G("program", programBuffer.iova, length);
+  const address = pl330BufferAddress(session.device.name, "program", programBuffer, length);
   const code = assembleAt(source, address, symbols);
   const facts: ExecFacts = { device: session.device.name, source: source.name, program: { address, length: code.length }, buffers, dumps, timeoutMs };
 
@@ -87,7 +90,11 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   }
   let outcome: ProgramRunOutcome;
   try {
-    outcome = await driver.runProgram({ channel, code, program: { iova: programBuffer.iova, bytes: programBuffer.bytes } }, timeoutMs, ctx.abort.signal);
+    outcome = await driver.runProgram(
+      { channel, code, program: { iova: programBuffer.iova, bytes: programBuffer.bytes }, ...(events !== undefined ? { events } : {}) },
+      timeoutMs,
+      ctx.abort.signal,
+    );
   } catch (caught) {
     const e = interruptedOf(caught);
     if (e instanceof InterruptedError) {

@@ -80,7 +80,9 @@ export function textReport(o: ProgramRunOutcome, f: ExecFacts): string {
   const armed = o.armed.length
     ? ` (interrupts enabled for event${o.armed.length === 1 ? "" : "s"} ${o.armed.join(", ")}: ${o.interrupts} eventfd wakeup${o.interrupts === 1 ? "" : "s"})`
     : "";
-  lines.push(`  events raised: ${o.events.length ? o.events.join(", ") : "none"}${armed}`);
+  // An event's raw interrupt status latches only while its INTEN bit is set: with none enabled, none can be seen.
+  if (o.armed.length === 0) lines.push("  events raised: not watched (no event interrupt enabled)");
+  else lines.push(`  events raised: ${o.events.length ? o.events.join(", ") : "none"}${armed}`);
   if (o.afterKill) lines.push(`  channel ${ch} killed with DMAKILL (now ${o.afterKill.state.name})`);
   const nw = Math.max(0, ...f.buffers.map((b) => b.name.length));
   for (const b of f.buffers) {

@@ -214,7 +214,7 @@ async function runSteps(
           const t = step.target;
           if (t) {
             const v = value(step.value, step.access.width, step.mask);
-            writeTarget(device, regs.map, t, v, step.mask, regs.force === true);
+            writeTarget(device, regs.map, t, v, step.mask, { force: regs.force === true, readClear: regs.readClear === true });
             if (out.json) out.record({ type: "write", line, name: t.name, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, value: t.field ? `0x${v.toString(16)}` : jsonRegister(v, step.access.width) });
             else out.text(`${t.name} <- ${targetHex(t, v)}`);
             break;

@@ -19,7 +19,8 @@ import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts
 import { waitForCopy, type CopyWaitPort } from "./memcpy-wait.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
 import { runProgram, type ProgramRunOutcome, type ProgramRunRequest } from "./program-run.ts";
-import { rangeProblem, SETTLE_MS, settleStopped } from "./timing.ts";
+import { rangeProblem } from "./reach.ts";
+import { SETTLE_MS, settleStopped } from "./timing.ts";
 import {
   CR0,
   CR1,
@@ -356,10 +357,7 @@ export class Pl330Driver {
     return runProgram(this.b, this.device, this, req, timeoutMs, signal);
   }
 
-  /**
-   * runProgram's notes: `running` just before its DMAGO (remove() then kills the channel unless kill() saw it Stopped
-   * since), not `running` once it saw the program's channel Stopped.
-   */
+  /** runProgram's notes: `running` just before DMAGO (remove() kills the channel unless kill() saw it Stopped), not once Stopped. */
   noteProgram(channel: number, running: boolean): void {
     if (running) this.programs.add(channel);
     else this.programs.delete(channel);

@@ -22,6 +22,11 @@ export type Pl330Refusal =
   | { reason: "channel-stuck"; channel: number; state: string }
   /** The memcpy program cannot be built for these addresses (`detail` says why, e.g. beyond 32 bits). */
   | { reason: "bad-range"; detail: string }
+  /**
+   * A buffer the channel would use ends beyond 4 GiB (PL330_REACH): `what` names it ("source"), [address, end) is
+   * the run that does not fit, `physical` says the addresses are physical (noiommu) rather than IOVAs.
+   */
+  | { reason: "out-of-reach"; what: string; address: bigint; end: bigint; physical: boolean }
   /** The program buffer is smaller than the program. */
   | { reason: "program-too-big"; needs: number; has: number }
   /** Called before init(), or memcpyWait without memcpyStart. */

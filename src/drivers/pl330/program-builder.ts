@@ -3,7 +3,7 @@
 // (unrolled when there are 65536 or more), the leftover beats ("dregs") as one short burst, DMASEV, DMAEND.
 import { encodeCcr, PROT_NONSECURE } from "./ccr.ts";
 import { encodeFields, encodingsOf, type Encoding, type FieldKind } from "./isa.ts";
-import { rangeProblem } from "./timing.ts";
+import { rangeProblem } from "./reach.ts";
 
 /** What of the DMAC's configuration shapes the program (see registers.ts decodeConfig / decodeIdentity). */
 export interface MemcpyTarget {

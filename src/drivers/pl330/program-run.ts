@@ -16,7 +16,8 @@ import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts
 import { STATE_STOPPED, type ChannelFaultReport, type ChannelStatus } from "./faults.ts";
 import { irqLayout } from "./irq-layout.ts";
 import { FSRC, INT_EVENT_RIS, INTCLR, INTEN } from "./registers.ts";
-import { rangeProblem, SETTLE_MS, WAIT_SLICE_MS } from "./timing.ts";
+import { rangeProblem } from "./reach.ts";
+import { SETTLE_MS, WAIT_SLICE_MS } from "./timing.ts";
 
 /** A program to run. */
 export interface ProgramRunRequest {

@@ -28,6 +28,8 @@ export const PL330_EXEC: BadInputCase[] = [
   exec("DMAEND", ["--buffer", "a=4k:stripes"], 2, "invalid --buffer 'a=4k:stripes': unknown INIT 'stripes'", "an unknown initial pattern"),
   exec("DMAEND", ["--buffer", "a=4k", "--dump", "b"], 2, "--dump b: no --buffer of that name", "a dump of a buffer that was not given"),
   exec("DMAEND", ["--channel", "8"], 2, "invalid --channel '8'", "a channel no PL330 has (0..7)"),
+  exec("DMASEV 3\nDMAEND", ["--events", "3,x"], 2, "invalid --events '3,x': 'x' is not an event number 0..31", "an event list with a word that is no event number"),
+  exec("DMAEND", ["--events", "32"], 2, "invalid --events '32': '32' is not an event number 0..31", "an event number beyond any PL330's 32"),
   exec("DMAEND", ["--timeout", "0"], 2, "invalid --timeout '0'", "a zero timeout"),
   exec("DMAFOO", [], 2, "<stdin>: line 1: unknown mnemonic 'DMAFOO'", "a mistake in the program (found before any device is opened)"),
   exec("DMAMOV SAR, src\nDMAEND", [], 2, "line 1: unknown label 'src'", "the program names a buffer that no --buffer gives"),
