@@ -3,7 +3,7 @@
 
 /**
  * Words the assembler reads as registers (SAR, DAR, CCR) or loop counters (lc0, lc1), in any case: they cannot be
- * labels nor names of addresses given to it. The one list; whoever names addresses for a program (`--buffer`) asks here.
+ * labels nor names of addresses given to it. The one list: whoever names addresses for a program asks here.
  */
 export function isReservedAsmName(name: string): boolean {
   return /^(sar|dar|ccr|lc0|lc1)$/i.test(name);
