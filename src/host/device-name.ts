@@ -2,6 +2,7 @@
 // its domain (0000:00:02.0, 00:02.0, as lspci prints it), a /sys/bus/<bus>/devices/<name> path, a unique compatible
 // string (arm,pl031) or a glob (*.pl031) that matches exactly one device. Names are validated before they reach any
 // path, so nothing like "../../" or a stray "*" can touch another sysfs file.
+import { editDistance } from "./edit-distance.ts";
 import { InvalidArgumentError } from "../vfio/errors.ts";
 import type { HostDevice } from "./discovery.ts";
 import { DeviceNameError, NoSuchDeviceError } from "./host-errors.ts";
@@ -88,23 +89,8 @@ function exactlyOne(spec: string, hits: readonly HostDevice[], all: readonly Hos
 /** Up to three known names close to `spec` (edit distance, or a shared prefix/suffix). */
 export function suggest(spec: string, names: readonly string[]): string[] {
   const scored = names
-    .map((n) => ({ n, d: distance(spec.toLowerCase(), n.toLowerCase()) }))
+    .map((n) => ({ n, d: editDistance(spec.toLowerCase(), n.toLowerCase()) }))
     .filter(({ n, d }) => d <= Math.max(2, Math.floor(n.length / 3)) || n.includes(spec) || spec.includes(n))
     .sort((a, b) => a.d - b.d);
   return scored.slice(0, 3).map((s) => s.n);
-}
-
-/** Levenshtein distance between two strings (as given: callers fold case). */
-export function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
 }

@@ -1,6 +1,6 @@
 // Names to registers: "RTCDR" or "CSR0.CHANNEL_STATUS", matched case-insensitively against a map. An unknown name is
 // refused with the closest known names (a shared prefix first, then by edit distance), so a misspelling gets its fix.
-import { distance } from "../host/device-name.ts";
+import { editDistance } from "../host/edit-distance.ts";
 import { UnknownRegisterError } from "./errors.ts";
 import type { FieldSpec, RegisterMap, RegisterSpec } from "./register-map.ts";
 
@@ -59,14 +59,15 @@ export function registersIn(map: RegisterMap, region: number, offset: number, by
 
 /**
  * Up to three of `names` close to `asked`: names sharing a prefix with it (either way) first, then names within an
- * edit distance of about a third of their length, each group closest first.
+ * edit distance (a swap of two neighbouring characters counts as one edit) of about a third of their length, each
+ * group closest first.
  */
 export function suggestNames(asked: string, names: readonly string[]): string[] {
   const a = asked.toLowerCase();
   const scored = names.map((n) => {
     const l = n.toLowerCase();
     const prefix = a.length > 0 && (l.startsWith(a) || a.startsWith(l));
-    return { n, prefix, d: distance(a, l) };
+    return { n, prefix, d: editDistance(a, l) };
   });
   return scored
     .filter((s) => s.prefix || s.d <= Math.max(2, Math.floor(s.n.length / 3)))

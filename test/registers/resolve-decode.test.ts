@@ -13,6 +13,7 @@ import {
   type RegisterMap,
 } from "../../src/index.ts";
 import { bitRange } from "../../src/registers/decode.ts";
+import { editDistance } from "../../src/host/edit-distance.ts";
 import { looksLikeName, registersIn } from "../../src/registers/resolve.ts";
 
 const MAP: RegisterMap = {
@@ -87,6 +88,26 @@ describe("suggestNames", () => {
   });
   test("far names are not suggested", () => {
     expect(suggestNames("XYZZY_PLUGH", ["DSR", "INTEN"])).toEqual([]);
+  });
+  test("a swap of two neighbouring characters is one edit: the swapped name comes before names two edits away", () => {
+    // Counted as two edits (Levenshtein), RTCMR and RTCIMSC tie with RTCMIS and come first in map order.
+    expect(suggestNames("RTCMSI", ["RTCMR", "RTCIMSC", "RTCMIS"])).toEqual(["RTCMIS", "RTCMR", "RTCIMSC"]);
+    expect(suggestNames("RTCRD", ["RTCMR", "RTCLR", "RTCDR"])[0]).toBe("RTCDR");
+  });
+});
+
+describe("editDistance (optimal string alignment)", () => {
+  test.each([
+    ["rtcrd", "rtcdr", 1],
+    ["ab", "ba", 1],
+    ["abc", "ca", 3],
+    ["", "abc", 3],
+    ["kitten", "sitting", 3],
+    ["uartfbdr", "uartfbrd", 1],
+    ["same", "same", 0],
+  ])("%s -> %s: %d", (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d);
+    expect(editDistance(b, a)).toBe(d);
   });
 });
 

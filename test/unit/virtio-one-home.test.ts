@@ -1,10 +1,12 @@
-// Policy: the virtio-mmio register offsets, status bits and magic, and the 512-byte virtio-blk sector are defined once,
+// Policy: the virtio-mmio register offsets, status bits and magic, and virtio-blk's facts (the 512-byte sector, request
+// types, status bytes, feature bits, config layout) are defined once,
 // in src/spec, and the driver, blk-test, the simulated transport and the built-in register maps import them from
 // there. A second definition anywhere else under src/ (a copied table, a local constant, a map register placed by a
 // literal offset) fails this test, naming the file.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import * as BLK from "../../src/spec/virtio-blk.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 
@@ -29,6 +31,11 @@ const DEFINITIONS: [string, RegExp, boolean?][] = [
   ["a transport register placed by number (\"QueueNotify\", 0x...)", new RegExp(`(?<!(?:field|bit)\\()"(?:${MMIO_NAMES.join("|")})"\\s*,\\s*(?:0x[0-9a-fA-F]+|\\d+)\\b`), false],
   ["the status bits (DEVICE_NEEDS_RESET: ...)", /\bDEVICE_NEEDS_RESET\s*:\s*\d/],
   ["a 512-byte sector constant", /\bSECTOR\w*\s*=\s*512\b/],
+  ["the virtio-blk request types (GET_ID: ...)", /\bGET_ID\s*:\s*\d/],
+  ["the virtio-blk status bytes (UNSUPP: ...)", /\bUNSUPP\s*:\s*\d/],
+  ["the virtio-blk feature bits (CONFIG_WCE: ...)", /\bCONFIG_WCE\s*:\s*\d/],
+  ["the virtio-blk config layout (BLK_SIZE: 0x...)", /\bBLK_SIZE\s*:\s*0x/],
+  ["a virtio-blk config field placed by number (\"blk_size\", 0x...)", /"(?:capacity|seg_max|blk_size|writeback|num_queues)"\s*,\s*0x/, false],
 ];
 
 function secondHomes(files: ReadonlyMap<string, string>): string[] {
@@ -56,8 +63,35 @@ describe("virtio facts have one home (src/spec)", () => {
     const bad = new Map([["src/registers/builtin/x.ts", 'reg("QueueNotify", 0x050, "WO"),\nmmio("QueueSel", "QUEUE_SEL", "WO", { fields: [bit("QueueReady", 0)] })']]);
     expect(secondHomes(bad)).toEqual(['src/registers/builtin/x.ts: defines a transport register placed by number ("QueueNotify", 0x...)']);
   });
+  test("a copy of virtio-blk's request types or status bytes (as the driver and the simulator each had) is named", () => {
+    const bad = new Map([["src/sim/devices/virtio/x.ts", "export const BLK_T = { IN: 0, OUT: 1, GET_ID: 8 };\nexport const BLK_S = { OK: 0, IOERR: 1, UNSUPP: 2 };"]]);
+    expect(secondHomes(bad)).toEqual([
+      "src/sim/devices/virtio/x.ts: defines the virtio-blk request types (GET_ID: ...)",
+      "src/sim/devices/virtio/x.ts: defines the virtio-blk status bytes (UNSUPP: ...)",
+    ]);
+  });
   test("a copy elsewhere is named", () => {
     const bad = new Map([["src/sim/devices/x.ts", "const MMIO = { MAGIC_VALUE: 0x000 };\nexport const SECTOR = 512;"]]);
     expect(secondHomes(bad)).toEqual(["src/sim/devices/x.ts: defines a register map (MAGIC_VALUE: 0x...)", "src/sim/devices/x.ts: defines a 512-byte sector constant"]);
+  });
+});
+
+const HEADER = "/usr/include/linux/virtio_blk.h";
+describe.skipIf(!existsSync(HEADER))(`src/spec/virtio-blk.ts agrees with the kernel's uapi header${existsSync(HEADER) ? "" : " (skipped: no /usr/include/linux/virtio_blk.h)"}`, () => {
+  /** Every `#define VIRTIO_BLK_<kind>_<NAME> <number>` of the header, by NAME. */
+  const defines = (kind: string): Record<string, number> => {
+    const text = readFileSync(HEADER, "utf8");
+    const out: Record<string, number> = {};
+    for (const m of text.matchAll(new RegExp(`#define\\s+VIRTIO_BLK_${kind}_(\\w+)\\s+(0x[0-9a-fA-F]+|\\d+)\\b`, "g"))) out[m[1]!] = Number(m[2]);
+    return out;
+  };
+  const agree = (ours: Record<string, number>, theirs: Record<string, number>) => {
+    expect(Object.keys(ours).length).toBeGreaterThan(2);
+    for (const [k, v] of Object.entries(ours)) expect([k, theirs[k]]).toEqual([k, v]);
+  };
+  test("request types, the barrier flag, status bytes and feature bits", () => {
+    agree({ ...BLK.BLK_T, BARRIER: BLK.BLK_T_BARRIER }, defines("T"));
+    agree(BLK.BLK_S, defines("S"));
+    agree(BLK.BLK_F, defines("F"));
   });
 });

@@ -115,7 +115,7 @@ export class VirtioBlk {
       t.addStatus(STATUS.ACKNOWLEDGE);
       t.addStatus(STATUS.DRIVER);
       const features = t.negotiate(BLK_DRIVER_FEATURES);
-      const has = (f: bigint) => (features & featureBit(f)) !== 0n;
+      const has = (f: number) => (features & featureBit(f)) !== 0n;
       const capacity = t.config(BLK_CONFIG.CAPACITY, 64);
       const blkSize = has(BLK_F.BLK_SIZE) ? Number(t.config(BLK_CONFIG.BLK_SIZE, 32)) || SECTOR_SIZE : SECTOR_SIZE;
       const sizeMax = has(BLK_F.SIZE_MAX) ? Number(t.config(BLK_CONFIG.SIZE_MAX, 32)) || undefined : undefined;

@@ -5,6 +5,7 @@
 import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "../register-map.ts";
 import { bit, field, reg, type RegisterExtra } from "./define.ts";
 import { MMIO, MMIO_REGISTER_BITS, VIRTIO_MMIO_MAGIC as MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../spec/virtio-mmio.ts";
+import { BLK_CONFIG, BLK_CONFIG_BITS, VIRTIO_ID_BLOCK } from "../../spec/virtio-blk.ts";
 
 /** "virt" read as a little-endian word. */
 export const VIRTIO_MMIO_MAGIC = BigInt(MAGIC);
@@ -93,35 +94,35 @@ const MODERN_ONLY: RegisterSpec[] = [
   mmio("ConfigGeneration", "CONFIG_GENERATION", "RO", { description: "changes whenever the configuration space may have changed" }),
 ];
 
-/** A read-only config field of `width` bits at `offset` in the configuration space. */
-function cfg(name: string, offset: number, width: 8 | 16 | 32 | 64, description: string, access: "RO" | "RW" = "RO"): RegisterSpec {
-  return reg(name, MMIO.CONFIG + offset, access, { width, description });
+/** A config field (read-only unless told) at its spec offset and width in the configuration space (src/spec/virtio-blk.ts). */
+function cfg(name: string, key: keyof typeof BLK_CONFIG, description: string, access: "RO" | "RW" = "RO"): RegisterSpec {
+  return reg(name, MMIO.CONFIG + BLK_CONFIG[key], access, { width: BLK_CONFIG_BITS[key], description });
 }
 
 /** struct virtio_blk_config (§5.2.4), little-endian, at 0x100. 64-bit fields are read as two 32-bit halves over VFIO. */
-const BLK_CONFIG: RegisterSpec[] = [
-  cfg("capacity", 0x00, 64, "capacity in 512-byte sectors"),
-  cfg("size_max", 0x08, 32, "largest segment size (VIRTIO_BLK_F_SIZE_MAX)"),
-  cfg("seg_max", 0x0c, 32, "most segments in a request (VIRTIO_BLK_F_SEG_MAX)"),
-  cfg("cylinders", 0x10, 16, "geometry: cylinders (VIRTIO_BLK_F_GEOMETRY)"),
-  cfg("heads", 0x12, 8, "geometry: heads"),
-  cfg("sectors", 0x13, 8, "geometry: sectors per track"),
-  cfg("blk_size", 0x14, 32, "block size in bytes (VIRTIO_BLK_F_BLK_SIZE)"),
-  cfg("physical_block_exp", 0x18, 8, "topology: logical blocks per physical block, log2"),
-  cfg("alignment_offset", 0x19, 8, "topology: offset of the first aligned logical block"),
-  cfg("min_io_size", 0x1a, 16, "topology: suggested minimum I/O size in blocks"),
-  cfg("opt_io_size", 0x1c, 32, "topology: optimal I/O size in blocks"),
-  cfg("writeback", 0x20, 8, "cache mode (VIRTIO_BLK_F_CONFIG_WCE): 0 write-through, 1 writeback", "RW"),
-  cfg("num_queues", 0x22, 16, "number of request queues (VIRTIO_BLK_F_MQ)"),
-  cfg("max_discard_sectors", 0x24, 32, "largest discard, in sectors"),
-  cfg("max_discard_seg", 0x28, 32, "most discard segments in one request"),
-  cfg("discard_sector_alignment", 0x2c, 32, "discard alignment, in sectors"),
-  cfg("max_write_zeroes_sectors", 0x30, 32, "largest write-zeroes, in sectors"),
-  cfg("max_write_zeroes_seg", 0x34, 32, "most write-zeroes segments in one request"),
-  cfg("write_zeroes_may_unmap", 0x38, 8, "write-zeroes may deallocate the sectors"),
-  cfg("max_secure_erase_sectors", 0x3c, 32, "largest secure erase, in sectors"),
-  cfg("max_secure_erase_seg", 0x40, 32, "most secure-erase segments in one request"),
-  cfg("secure_erase_sector_alignment", 0x44, 32, "secure-erase alignment, in sectors"),
+const BLK_CONFIG_SPACE: RegisterSpec[] = [
+  cfg("capacity", "CAPACITY", "capacity in 512-byte sectors"),
+  cfg("size_max", "SIZE_MAX", "largest segment size (VIRTIO_BLK_F_SIZE_MAX)"),
+  cfg("seg_max", "SEG_MAX", "most segments in a request (VIRTIO_BLK_F_SEG_MAX)"),
+  cfg("cylinders", "CYLINDERS", "geometry: cylinders (VIRTIO_BLK_F_GEOMETRY)"),
+  cfg("heads", "HEADS", "geometry: heads"),
+  cfg("sectors", "SECTORS", "geometry: sectors per track"),
+  cfg("blk_size", "BLK_SIZE", "block size in bytes (VIRTIO_BLK_F_BLK_SIZE)"),
+  cfg("physical_block_exp", "PHYSICAL_BLOCK_EXP", "topology: logical blocks per physical block, log2"),
+  cfg("alignment_offset", "ALIGNMENT_OFFSET", "topology: offset of the first aligned logical block"),
+  cfg("min_io_size", "MIN_IO_SIZE", "topology: suggested minimum I/O size in blocks"),
+  cfg("opt_io_size", "OPT_IO_SIZE", "topology: optimal I/O size in blocks"),
+  cfg("writeback", "WRITEBACK", "cache mode (VIRTIO_BLK_F_CONFIG_WCE): 0 write-through, 1 writeback", "RW"),
+  cfg("num_queues", "NUM_QUEUES", "number of request queues (VIRTIO_BLK_F_MQ)"),
+  cfg("max_discard_sectors", "MAX_DISCARD_SECTORS", "largest discard, in sectors"),
+  cfg("max_discard_seg", "MAX_DISCARD_SEG", "most discard segments in one request"),
+  cfg("discard_sector_alignment", "DISCARD_SECTOR_ALIGNMENT", "discard alignment, in sectors"),
+  cfg("max_write_zeroes_sectors", "MAX_WRITE_ZEROES_SECTORS", "largest write-zeroes, in sectors"),
+  cfg("max_write_zeroes_seg", "MAX_WRITE_ZEROES_SEG", "most write-zeroes segments in one request"),
+  cfg("write_zeroes_may_unmap", "WRITE_ZEROES_MAY_UNMAP", "write-zeroes may deallocate the sectors"),
+  cfg("max_secure_erase_sectors", "MAX_SECURE_ERASE_SECTORS", "largest secure erase, in sectors"),
+  cfg("max_secure_erase_seg", "MAX_SECURE_ERASE_SEG", "most secure-erase segments in one request"),
+  cfg("secure_erase_sector_alignment", "SECURE_ERASE_SECTOR_ALIGNMENT", "secure-erase alignment, in sectors"),
 ];
 
 /** Feature registers: the legacy name and the virtio 1.x name of the same register. */
@@ -149,7 +150,7 @@ function layout(version: 1 | 2, blk: boolean): RegisterMap {
     name,
     description: `virtio-mmio transport, ${version === 1 ? "legacy layout (Version 1)" : "virtio 1.x layout (Version 2)"}${blk ? ", with the virtio-blk configuration space" : ""}`,
     compatible: ["virtio,mmio"],
-    registers: [...common(version), ...own, ...(blk ? BLK_CONFIG : [])].sort((a, b) => a.offset - b.offset),
+    registers: [...common(version), ...own, ...(blk ? BLK_CONFIG_SPACE : [])].sort((a, b) => a.offset - b.offset),
     counterparts: counterparts(version),
   };
 }
@@ -158,9 +159,6 @@ export const VIRTIO_MMIO_V1_MAP = layout(1, false);
 export const VIRTIO_MMIO_V2_MAP = layout(2, false);
 export const VIRTIO_MMIO_V1_BLK_MAP = layout(1, true);
 export const VIRTIO_MMIO_V2_BLK_MAP = layout(2, true);
-
-/** virtio-blk's DeviceID. */
-const VIRTIO_ID_BLOCK = 2;
 
 /**
  * The map of a virtio-mmio transport from what it says about itself: its Version register (1 legacy, 2 modern) and

@@ -5,6 +5,7 @@ import { PL031, VIRTIO } from "./devices.ts";
 
 export const REGISTERS: BadInputCase[] = [
   { args: ["read", PL031, "RTCD"], exit: 2, says: "map pl031 has no register 'RTCD' (USAGE) — did you mean RTCDR", why: "misspelt register name: the closest names suggested" },
+  { args: ["read", PL031, "RTCMSI"], exit: 2, says: "map pl031 has no register 'RTCMSI' (USAGE) — did you mean RTCMIS, RTCMR or RTCIMSC?", why: "two letters swapped: the swapped name suggested first (a swap is one edit)" },
   { args: ["read", PL031, "RTCCR.RTC_STRAT"], exit: 2, says: "register RTCCR of map pl031 has no field 'RTC_STRAT' (USAGE) — did you mean RTCCR.RTC_START?", why: "misspelt field name" },
   { args: ["write", PL031, "RTCDR", "1"], exit: 2, says: "RTCDR is read-only (RO) (USAGE) — pass --force", why: "write to a read-only register without --force" },
   { args: ["write", PL031, "RTCDR", "1", "--dry-run"], exit: 2, says: "RTCDR is read-only (RO)", why: "dry run of a write to a read-only register: refused as the write would be" },

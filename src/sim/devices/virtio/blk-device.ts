@@ -2,28 +2,18 @@
 // presents it with its defaults: the feature bits and configuration space a driver reads, and the requests it
 // serves (IN, OUT, FLUSH, GET_ID, DISCARD, WRITE_ZEROES; anything else UNSUPP; a sector range outside the disk IOERR).
 // Values were read from QEMU 7.2 over its qtest interface (a 8 MiB raw drive on `virt`), not from QEMU's code.
-import { SECTOR_SIZE } from "../../../spec/virtio-blk.ts";
+import { BLK_CONFIG, BLK_F, BLK_S, BLK_T, BLK_T_BARRIER, SECTOR_SIZE } from "../../../spec/virtio-blk.ts";
 import { type BlkDisk, DiskIoError } from "./blk-disk.ts";
 import { RingError, type Chain } from "./split-ring.ts";
 import { featureBit as bit, VIRTIO_F as F } from "../../../spec/virtio-mmio.ts";
-
-/** Block feature bits (5.2.3) QEMU offers by default. */
-export const BLK_F = { SEG_MAX: 2, GEOMETRY: 4, BLK_SIZE: 6, SCSI: 7, FLUSH: 9, TOPOLOGY: 10, CONFIG_WCE: 11, DISCARD: 13, WRITE_ZEROES: 14 } as const;
-
-/** Request types (5.2.6). */
-export const BLK_T = { IN: 0, OUT: 1, SCSI_CMD: 2, FLUSH: 4, GET_ID: 8, DISCARD: 11, WRITE_ZEROES: 13 } as const;
-const BLK_T_BARRIER = 0x8000_0000;
-
-/** Request status byte values. */
-export const BLK_S = { OK: 0, IOERR: 1, UNSUPP: 2 } as const;
 
 /** QEMU's default queue-size property: seg_max is two less (header and status take a descriptor each). */
 const QUEUE_SIZE = 256;
 /** QEMU's default max-discard-sectors / max-write-zeroes-sectors. */
 const MAX_DWZ_SECTORS = 0x3f_ffff;
 /** Bytes of configuration space QEMU exposes with DISCARD and WRITE_ZEROES offered (through write_zeroes_may_unmap). */
-export const BLK_CONFIG_LEN = 57;
-const WCE_OFFSET = 32;
+export const BLK_CONFIG_LEN = BLK_CONFIG.WRITE_ZEROES_MAY_UNMAP + 1;
+const WCE_OFFSET = BLK_CONFIG.WRITEBACK;
 /** virtio_scsi_inhdr: errors, data_len, sense_len, residual (u32 each), just before the status byte. */
 const SCSI_INHDR_LEN = 16;
 /** Request header: type (u32) at 0, reserved/ioprio (u32) at 4, sector (u64) at 8. */
@@ -96,20 +86,21 @@ export class BlkDevice {
   config(): Uint8Array {
     const c = new Uint8Array(BLK_CONFIG_LEN);
     const v = new DataView(c.buffer);
-    v.setBigUint64(0, this.disk.sectors, true);
-    v.setUint32(12, QUEUE_SIZE - 2, true); // seg_max
-    v.setUint16(16, geometry(this.disk.sectors), true);
-    c[18] = 16; // heads
-    c[19] = 63; // sectors per track
-    v.setUint32(20, SECTOR_SIZE, true); // blk_size
+    const C = BLK_CONFIG;
+    v.setBigUint64(C.CAPACITY, this.disk.sectors, true);
+    v.setUint32(C.SEG_MAX, QUEUE_SIZE - 2, true);
+    v.setUint16(C.CYLINDERS, geometry(this.disk.sectors), true);
+    c[C.HEADS] = 16;
+    c[C.SECTORS] = 63; // per track
+    v.setUint32(C.BLK_SIZE, SECTOR_SIZE, true);
     c[WCE_OFFSET] = this.wce;
-    v.setUint16(34, 1, true); // num_queues
-    v.setUint32(36, MAX_DWZ_SECTORS, true); // max_discard_sectors
-    v.setUint32(40, 1, true); // max_discard_seg
-    v.setUint32(44, 1, true); // discard_sector_alignment (sectors)
-    v.setUint32(48, MAX_DWZ_SECTORS, true); // max_write_zeroes_sectors
-    v.setUint32(52, 1, true); // max_write_zeroes_seg
-    c[56] = 1; // write_zeroes_may_unmap
+    v.setUint16(C.NUM_QUEUES, 1, true);
+    v.setUint32(C.MAX_DISCARD_SECTORS, MAX_DWZ_SECTORS, true);
+    v.setUint32(C.MAX_DISCARD_SEG, 1, true);
+    v.setUint32(C.DISCARD_SECTOR_ALIGNMENT, 1, true); // sectors
+    v.setUint32(C.MAX_WRITE_ZEROES_SECTORS, MAX_DWZ_SECTORS, true);
+    v.setUint32(C.MAX_WRITE_ZEROES_SEG, 1, true);
+    c[C.WRITE_ZEROES_MAY_UNMAP] = 1;
     return c;
   }
 

@@ -4,7 +4,8 @@
 // walk marks it broken (modern: DEVICE_NEEDS_RESET and a config interrupt) until a reset, as QEMU's virtio_error does.
 import type { AccessWidth, DeviceContext, DeviceModel } from "../device-model.ts";
 import type { DeviceSpec } from "../../boards/board-spec.ts";
-import { BLK_F, blkFeatures, type BlkDevice } from "./blk-device.ts";
+import { BLK_F } from "../../../spec/virtio-blk.ts";
+import { blkFeatures, type BlkDevice } from "./blk-device.ts";
 import { BusMemory, Unreachable } from "./bus-memory.ts";
 import { RingError, SplitRing } from "./split-ring.ts";
 import { freshTransport, restoreTransport, saveTransport, type TransportState } from "./transport-state.ts";
