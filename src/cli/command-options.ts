@@ -212,6 +212,8 @@ export const COMMAND_OPTIONS = {
       repeatable: true,
     },
     { flags: "--dump <name>", description: "exec: print buffer NAME as a hexdump after the run (else its SHA-256); repeatable", value: { kind: "text" }, repeatable: true },
+    { flags: "--asm", description: "exec: PROGRAM is assembly text (default: text is assembled, anything else runs as microcode bytes)" },
+    { flags: "--binary", description: "exec: PROGRAM is microcode bytes, even when it reads as text" },
     {
       flags: "--events <list>",
       description: "exec: enable the interrupts of only these events (INTEN bits), e.g. 0,3; none: no event interrupt (default: every event a DMASEV of the program names)",

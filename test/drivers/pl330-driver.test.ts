@@ -113,14 +113,15 @@ function make(behaviour: Behaviour = "complete") {
 }
 
 describe("probe and init", () => {
-  test("init reads the configuration, clears INTCLR before INTEN, and kills channels that are not Stopped", () => {
+  test("init reads the configuration, enables every event for its INTCLR, then INTEN = 0, and kills channels that are not Stopped", () => {
     const { dmac, driver } = make();
     dmac.csr[2] = 0xf;
     dmac.fsrc = 1 << 2;
     const info = driver.init();
     expect(info).toMatchObject({ numChannels: 8, numEvents: 16, busWidthBits: 64, dataBufDep: 256, managerNs: true, identity: { revision: 2, isPl330: true } });
     const writes = dmac.log.filter((l) => l.startsWith("w "));
-    expect(writes.slice(0, 2)).toEqual(["w INTCLR=0xffffffff", "w INTEN=0x0"]);
+    // INTCLR acts only where INTEN is 1: with INTEN 0 first a stale event-mode bit would survive (16 events here).
+    expect(writes.slice(0, 3)).toEqual(["w INTEN=0xffff", "w INTCLR=0xffffffff", "w INTEN=0x0"]);
     expect(writes).toContain("w DBGINST0=0x10201"); // DMAKILL channel 2
     expect(dmac.csr[2]).toBe(0);
     expect(driver.describe()).toBe("PL330 r1p1, 8 channels, 16 events, 64-bit bus, 256-line MFIFO, manager non-secure");
@@ -156,7 +157,7 @@ describe("memcpy", () => {
     expect(Array.from(p.bytes.subarray(0, want.bytes.length))).toEqual(Array.from(want.bytes));
     expect(job.program.ccr).toBe(0x00bdc2f7); // the manager is Non-secure
     const writes = dmac.log.filter((l) => l.startsWith("w "));
-    expect(writes).toEqual(["w INTCLR=0x1", "w INTEN=0x1", "w DBGINST0=0xa20000", "w DBGINST1=0x300000", "w DBGCMD=0x0"]);
+    expect(writes).toEqual(["w INTEN=0x1", "w INTCLR=0x1", "w DBGINST0=0xa20000", "w DBGINST1=0x300000", "w DBGCMD=0x0"]);
   });
 
   test("wait: done only once the channel is Stopped, after INTCLR of the event", async () => {

@@ -154,7 +154,7 @@ async function disasm(ctx: CliContext, file: string | undefined, options: Option
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"pl330">): Promise<number> {
   const [action, file, extra] = args;
   if (action === "exec") return (await import("../pl330-exec/exec.ts")).exec(ctx, args.slice(1), options);
-  const execOnly = (["buffer", "dump", "channel", "timeout", "events"] as const).find((k) => options[k] !== undefined);
+  const execOnly = (["buffer", "dump", "channel", "timeout", "events", "asm", "binary"] as const).find((k) => options[k] !== undefined);
   if (execOnly) throw new UsageError(`--${execOnly} is an option of pl330 exec, not of ${action}`, "vfio-plat pl330 exec DEVICE PROGRAM --buffer NAME=SIZE");
   if (extra !== undefined) throw new UsageError(`too many arguments for pl330 ${action}: '${extra}'`, `vfio-plat pl330 ${action} FILE|-`);
   const actions: Record<Exclude<(typeof PL330_ACTIONS)[number], "exec">, typeof asm> = { asm, disasm };

@@ -55,3 +55,15 @@ export function readClearSkippedNotice(registers: readonly { name: string; offse
   const words = registers.map((r) => `${r.name} at 0x${r.offset.toString(16)}`).join(", ");
   return `vfio-plat: not read (read-to-clear): ${words} — --read-clear reads them too\n`;
 }
+
+/**
+ * The stderr line (with its newline) warning that a DMA channel still runs after DMAKILL (`state`), so its buffers are
+ * kept mapped rather than freed under it; on noiommu they still go back to the kernel when the process exits.
+ */
+export function dmaKeptNotice(device: string, channel: number, state: string, noiommu: boolean, json: boolean): string {
+  const fate = noiommu
+    ? "with no IOMMU they go back to the kernel when vfio-plat exits, still reachable by the DMAC: reset or power-cycle the board before that memory is reused"
+    : "the IOMMU mapping goes when vfio-plat exits, cutting the DMAC off them";
+  const message = `kept ${device}'s DMA buffers mapped: channel ${channel} stays ${state} after DMAKILL and may still use them; ${fate}`;
+  return json ? `${toJson({ notice: { code: "DMA_KEPT", device, channel, state, message } })}\n` : `vfio-plat: warning: ${message}\n`;
+}

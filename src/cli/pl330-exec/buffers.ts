@@ -4,6 +4,7 @@
 // report prints, so two buffers that should be equal show the same digest.
 import { pl330BufferAddress } from "../../drivers/pl330/reach.ts";
 import { createHash } from "node:crypto";
+import { isReservedAsmName } from "../../drivers/pl330/assembler.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { VfioSession } from "../../vfio/session.ts";
@@ -32,8 +33,6 @@ export interface PlacedBuffer extends BufferSpec {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Words the assembler reads as registers or loop counters: not usable as buffer names. */
-const RESERVED = /^(sar|dar|ccr|lc0|lc1)$/i;
 
 function parseInit(text: string, spec: string): DmaPattern {
   const t = text.toLowerCase();
@@ -55,7 +54,7 @@ export function parseBufferSpecs(specs: readonly string[]): BufferSpec[] {
     const m = /^([^=]*)=([^:]*)(?::(.*))?$/.exec(spec);
     if (!m) throw new UsageError(`invalid --buffer '${spec}': expected NAME=SIZE[:INIT]`, "e.g. --buffer src=4096:random --buffer dst=4k");
     const [, name, sizeText, initText] = m as unknown as [string, string, string, string | undefined];
-    if (!NAME.test(name) || RESERVED.test(name)) {
+    if (!NAME.test(name) || isReservedAsmName(name)) {
       throw new UsageError(
         `invalid --buffer '${spec}': '${name}' cannot name a buffer`,
         "a name is a letter or _ then letters, digits or _, and not SAR, DAR, CCR, lc0 or lc1",

@@ -1,13 +1,11 @@
-// `vfio-plat pl330 exec DEVICE PROGRAM`: run your own PL330 program on one channel. The program (.s assembled, or a
+// `vfio-plat pl330 exec DEVICE PROGRAM`: run your own PL330 program on one channel. The program (assembly text, or a
 // binary) goes into a buffer the device may only read, the `--buffer`s are mapped (or pinned on noiommu) and named for
 // the assembler, the channel starts through the debug registers, and the report gives its final registers, the
-// events raised and each buffer's digest. Exit 0 when it stopped cleanly, 1 on a fault, 7 on timeout (DMAKILL).
-import { readFileSync } from "node:fs";
-import { AsmError, assemble } from "../../drivers/pl330/assembler.ts";
+// events raised and each buffer's digest. Exit 0 when it stopped cleanly, 1 on a fault, 7 on timeout (DMAKILL); the
+// buffers are freed only once the channel is seen Stopped (else kept, exit 1).
 import { Pl330Driver } from "../../drivers/pl330/driver.ts";
-import { PL330_COMPATIBLE } from "../../drivers/pl330/errors.ts";
+import { PL330_COMPATIBLE, Pl330Error } from "../../drivers/pl330/errors.ts";
 import type { ProgramRunOutcome } from "../../drivers/pl330/program-run.ts";
-import type { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import { TimeoutError, UnsupportedError } from "../../vfio/errors.ts";
 import type { OptionsOf } from "../command-options.ts";
 import type { CliContext } from "../context.ts";
@@ -15,54 +13,20 @@ import { findDevice, openCliDevice } from "../device-session.ts";
 import { DmaFaultError } from "../dma-test/report.ts";
 import { pl330InWords } from "../dma-test/pl330-words.ts";
 import { hexAddr } from "../output/hex.ts";
+import { dmaInFlightNotice, dmaKeptNotice } from "../output/notices.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
-import { allocateBuffer, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
 import { pl330BufferAddress } from "../../drivers/pl330/reach.ts";
+import { QuiesceBeforeFree } from "../script/quiesce-before-free.ts";
+import { allocateBuffer, checkDumps, parseBufferSpecs, placeBuffers } from "./buffers.ts";
 import { parseEvents } from "./events.ts";
+import { assembleAt, readProgram, type ProgramKind } from "./program-source.ts";
+import { ExecBuffers } from "./release.ts";
 import { faultHint, jsonReport, textReport, type ExecFacts } from "./report.ts";
 
 /** The default wait for the program to end. */
 const DEFAULT_TIMEOUT_MS = 5000;
-/** Program files read as assembly text; anything else is microcode bytes. */
-const ASSEMBLY = /\.(s|asm)$/i;
-
-interface ProgramSource {
-  name: string;
-  /** Assembly text, or the bytes of a binary. */
-  text?: string;
-  bytes?: Uint8Array;
-}
-
-function readProgram(path: string): ProgramSource {
-  let data: Buffer;
-  try {
-    data = readFileSync(path === "-" ? 0 : path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as Error).message}`, "PROGRAM is a .s file (assembled) or a binary");
-  }
-  const name = path === "-" ? "<stdin>" : path;
-  if (path === "-" || ASSEMBLY.test(path)) return { name, text: data.toString("utf8") };
-  if (data.length === 0) throw new UsageError(`${name} is empty`, "a binary program needs at least one instruction (DMAEND is 0x00)");
-  return { name, bytes: new Uint8Array(data) };
-}
-
-/** Assemble with the buffers' addresses as names and `base` for labels. @throws UsageError naming the file and line */
-function assembleAt(src: ProgramSource, base: number, symbols: Record<string, number>): Uint8Array {
-  if (src.bytes) return src.bytes;
-  try {
-    const r = assemble(src.text!, { base, symbols });
-    if (r.bytes.length === 0) throw new UsageError(`${src.name} assembles to nothing`, "a program ends with DMAEND");
-    return r.bytes;
-  } catch (e) {
-    if (e instanceof AsmError) {
-      const names = Object.keys(symbols);
-      throw new UsageError(`${src.name}: ${e.message}`, names.length ? `the buffer names are ${names.join(", ")}; see docs/dma-test.md for the syntax` : "name buffers with --buffer NAME=SIZE; see docs/dma-test.md for the syntax");
-    }
-    throw e;
-  }
-}
 
 export async function exec(ctx: CliContext, args: string[], options: OptionsOf<"pl330">): Promise<number> {
   try {
@@ -74,7 +38,7 @@ export async function exec(ctx: CliContext, args: string[], options: OptionsOf<"
 
 async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"pl330">): Promise<number> {
   const [deviceSpec, programPath, ...extra] = args;
-  const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N] [--events LIST|none]";
+  const usage = "vfio-plat pl330 exec DEVICE PROGRAM [--buffer NAME=SIZE[:INIT]]... [--channel N] [--events LIST|none] [--asm|--binary]";
   if (!deviceSpec || !programPath) throw new UsageError("pl330 exec needs a device and a program", usage);
   if (extra.length) throw new UsageError(`too many arguments for pl330 exec: ${extra.map((w) => `'${w}'`).join(" ")}`, usage);
   const foreign = (["output", "listing", "base", "hex", "device", "length"] as const).find((k) => options[k] !== undefined);
@@ -85,7 +49,9 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   const channel = options.channel ?? 0;
   const events = parseEvents(options.events);
   const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
-  const source = readProgram(programPath);
+  if (options.asm && options.binary) throw new UsageError("--asm and --binary contradict each other", "give one: --asm reads PROGRAM as assembly text, --binary as microcode bytes");
+  const kind: ProgramKind = options.asm ? "asm" : options.binary ? "binary" : "auto";
+  const source = readProgram(programPath, kind);
   // Assembly mistakes are bad input: find them before any device is touched (addresses stand in for the real ones).
   assembleAt(source, 0x1000_0000, Object.fromEntries(specs.map((s) => [s.name, 0x2000_0000])));
 
@@ -98,13 +64,17 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   driver.init(); // the identity first: nothing is written to a device that is not a PL330
   driver.checkChannel(channel);
 
-  // Cleanups run in reverse: the buffers' release is registered before the driver's, so the channel stops first.
-  const held: DmaBuffer[] = [];
-  ctx.onCleanup(() => {
-    while (held.length) held.pop()!.release();
-  });
+  // Cleanups run in reverse: the buffers' release is registered before the driver's, so the channel stops first (a
+  // program's channel too, even on a second Ctrl-C while the run still waits); the release then frees the buffers
+  // only once the channel reads Stopped (on noiommu: or the device was reset), else keeps them and says so.
+  const name = session.device.name;
+  const quiesce = new QuiesceBeforeFree(session.device, session.noiommu, (why) => writeStderr(dmaInFlightNotice(name, why, ctx.json)));
+  const held = new ExecBuffers(session.noiommu, () => driver.channelStatus(channel), quiesce, (st) =>
+    writeStderr(dmaKeptNotice(name, channel, st.state.name, session.noiommu, ctx.json)),
+  );
+  ctx.onCleanup(() => held.release());
   ctx.onCleanup(() => driver.remove());
-  const keep = (buf: DmaBuffer) => held.push(buf);
+  const keep = held.keep;
   const buffers = placeBuffers(b, session, specs, keep);
   const symbols = Object.fromEntries(buffers.map((x) => [x.name, x.address]));
   const length = assembleAt(source, 0, symbols).length;
@@ -128,13 +98,20 @@ async function execProgram(ctx: CliContext, args: string[], options: OptionsOf<"
   } catch (caught) {
     const e = interruptedOf(caught);
     if (e instanceof InterruptedError) {
-      const state = driver.channelStatus(channel).state.name;
+      const stuck = held.confirmStopped();
+      const state = stuck?.state.name ?? "Stopped";
       if (ctx.json) writeStdout(`${JSON.stringify({ device: facts.device, channel, status: "signal", signal: e.signal, state })}\n`);
-      else writeStdout(`pl330 exec: interrupted by ${e.signal}; channel ${channel} killed (now ${state}); buffers unmapped on exit\n`);
+      else writeStdout(`pl330 exec: interrupted by ${e.signal}; channel ${channel} killed (now ${state}); buffers ${stuck ? "kept mapped" : "unmapped on exit"}\n`);
     }
     throw e;
   }
   writeStdout(ctx.json ? jsonReport(outcome, facts) : textReport(outcome, facts));
+  // DMAKILL did not stop it (nor, on noiommu, a reset): the buffers stay (the release keeps them) and the run fails.
+  const stuck = held.confirmStopped();
+  if (stuck) {
+    const message = `channel ${channel} of ${facts.device} stays ${stuck.state.name} after DMAKILL: its DMA buffers are kept mapped, not freed`;
+    throw new Pl330Error({ reason: "channel-stuck", channel, state: stuck.state.name }, facts.device, message);
+  }
   const r = outcome.registers;
   if (outcome.status === "fault") {
     throw new DmaFaultError(

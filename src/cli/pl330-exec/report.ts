@@ -8,7 +8,8 @@ import { CCR, CPC, CSR, DAR, FTR, LC0, LC1, SAR } from "../../drivers/pl330/regi
 import { PL330_MAP } from "../../registers/builtin/pl330.ts";
 import { hexAddr } from "../output/hex.ts";
 import { formatHexdump } from "../output/hexdump.ts";
-import { jsonDocument, jsonHex, jsonNanoseconds } from "../output/json.ts";
+import { jsonDocument, jsonHex, jsonNanoseconds, jsonRegister } from "../output/json.ts";
+import type { Width } from "../parse/access.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { digest, initName, whereIn, type PlacedBuffer } from "./buffers.ts";
 
@@ -25,15 +26,17 @@ export interface ExecFacts {
 
 interface RegisterLine {
   name: string;
+  /** Access width in bytes, as the map gives it (JSON values are padded to it, as `read --json` pads them). */
+  width: Width;
   value: number;
   meaning: string;
 }
 
-/** The register's name in the built-in PL330 map (the TRM's), found by its offset. */
-function mapName(offset: number): string {
+/** The register's name in the built-in PL330 map (the TRM's) and its width in bytes, found by its offset. */
+function mapName(offset: number): { name: string; width: Width } {
   const r = PL330_MAP.registers.find((x) => x.region === 0 && x.offset === offset);
   if (!r) throw new Error(`the built-in PL330 map has no register at 0x${offset.toString(16)}`);
-  return r.name;
+  return { name: r.name, width: (r.width / 8) as Width };
 }
 
 /** The channel's registers as the run left them, each with its meaning. */
@@ -42,14 +45,14 @@ export function registerLines(o: ProgramRunOutcome, f: ExecFacts): RegisterLine[
   const ch = o.channel;
   const where = (a: number) => whereIn(a, f.buffers, f.program) ?? "outside the buffers and the program";
   return [
-    { name: mapName(CSR(ch)), value: r.csr, meaning: `${r.status.state.name}${r.status.nonSecure ? ", non-secure" : ""}` },
-    { name: mapName(CPC(ch)), value: r.cpc, meaning: where(r.cpc) },
-    { name: mapName(SAR(ch)), value: r.sar, meaning: where(r.sar) },
-    { name: mapName(DAR(ch)), value: r.dar, meaning: where(r.dar) },
-    { name: mapName(CCR(ch)), value: r.ccr, meaning: formatCcr(decodeCcr(r.ccr)) },
-    { name: mapName(LC0(ch)), value: r.lc0, meaning: String(r.lc0) },
-    { name: mapName(LC1(ch)), value: r.lc1, meaning: String(r.lc1) },
-    { name: mapName(FTR(ch)), value: r.ftr, meaning: r.ftr === 0 ? "no fault" : `${r.cause}: ${r.bits.map((b) => `bit ${b.bit} ${b.name}`).join(", ")}` },
+    { ...mapName(CSR(ch)), value: r.csr, meaning: `${r.status.state.name}${r.status.nonSecure ? ", non-secure" : ""}` },
+    { ...mapName(CPC(ch)), value: r.cpc, meaning: where(r.cpc) },
+    { ...mapName(SAR(ch)), value: r.sar, meaning: where(r.sar) },
+    { ...mapName(DAR(ch)), value: r.dar, meaning: where(r.dar) },
+    { ...mapName(CCR(ch)), value: r.ccr, meaning: formatCcr(decodeCcr(r.ccr)) },
+    { ...mapName(LC0(ch)), value: r.lc0, meaning: String(r.lc0) },
+    { ...mapName(LC1(ch)), value: r.lc1, meaning: String(r.lc1) },
+    { ...mapName(FTR(ch)), value: r.ftr, meaning: r.ftr === 0 ? "no fault" : `${r.cause}: ${r.bits.map((b) => `bit ${b.bit} ${b.name}`).join(", ")}` },
   ];
 }
 
@@ -105,10 +108,10 @@ export function jsonReport(o: ProgramRunOutcome, f: ExecFacts): string {
     ns: jsonNanoseconds(o.ns),
     program: { source: f.source, address: jsonHex(f.program.address), length: f.program.length },
     state: r.status.state.name,
-    registers: Object.fromEntries(registerLines(o, f).map((l) => [l.name, jsonHex(l.value)])),
+    registers: Object.fromEntries(registerLines(o, f).map((l) => [l.name, jsonRegister(l.value, l.width)])), // as `read --json` gives them
     fault:
       o.status === "fault"
-        ? { cause: r.cause, bits: r.bits.map((b) => b.name), fsrc: jsonHex(r.fsrc), fsrd: jsonHex(r.fsrd), ftrd: jsonHex(r.ftrd), manager_bits: r.managerBits.map((b) => b.name) }
+        ? { cause: r.cause, bits: r.bits.map((b) => b.name), fsrc: jsonRegister(r.fsrc, 4), fsrd: jsonRegister(r.fsrd, 4), ftrd: jsonRegister(r.ftrd, 4), manager_bits: r.managerBits.map((b) => b.name) }
         : null,
     events: o.events,
     armed_events: o.armed,

@@ -17,18 +17,20 @@ export class QuiesceBeforeFree {
   /** Call right before freeing buffers the device may have been given. Never throws. */
   beforeFree(): void {
     if (!this.noiommu) return;
-    let why: string;
-    try {
-      if (this.device.info().hasReset) {
-        this.device.reset();
-        return;
-      }
-      why = "it has no reset function";
-    } catch (e) {
-      why = `its reset failed (${e instanceof Error ? e.message : String(e)})`;
-    }
-    if (this.#warned) return;
+    const why = this.reset();
+    if (why === undefined || this.#warned) return;
     this.#warned = true;
     this.warn(why);
+  }
+
+  /** Reset the device (VFIO_DEVICE_RESET) without warning: undefined when it was reset, else why not. Never throws. */
+  reset(): string | undefined {
+    try {
+      if (!this.device.info().hasReset) return "it has no reset function";
+      this.device.reset();
+      return undefined;
+    } catch (e) {
+      return `its reset failed (${e instanceof Error ? e.message : String(e)})`;
+    }
   }
 }

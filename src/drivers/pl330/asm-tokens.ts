@@ -1,6 +1,14 @@
 // The assembler's tokens: comments and numbers, written strictly (no octal guesses, no trailing junk) so that what the
 // disassembler prints reads back as the same value.
 
+/**
+ * Words the assembler reads as registers (SAR, DAR, CCR) or loop counters (lc0, lc1), in any case: they cannot be
+ * labels nor names of addresses given to it. The one list: whoever names addresses for a program asks here.
+ */
+export function isReservedAsmName(name: string): boolean {
+  return /^(sar|dar|ccr|lc0|lc1)$/i.test(name);
+}
+
 /** Strip a `;` or `//` comment. */
 export function stripComment(line: string): string {
   const semi = line.indexOf(";");

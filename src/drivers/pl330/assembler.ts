@@ -14,9 +14,9 @@ import {
   type Field,
   type FieldKind,
 } from "./isa.ts";
-import { parseAsmNumber, parseSymbolRef, stripComment } from "./asm-tokens.ts";
+import { isReservedAsmName, parseAsmNumber, parseSymbolRef, stripComment } from "./asm-tokens.ts";
 
-export { parseAsmNumber } from "./asm-tokens.ts";
+export { isReservedAsmName, parseAsmNumber } from "./asm-tokens.ts";
 
 /** The facts of an operand the ISA cannot encode: which instruction and operand, the token as typed, the valid range. */
 export interface AsmOperandFacts {
@@ -125,7 +125,7 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
   const base = opts.base ?? 0;
   const symbols = new Map(Object.entries(opts.symbols ?? {}).map(([k, v]) => [k, Number(v)]));
   for (const [name, v] of symbols) {
-    if (!NAME.test(name) || /^(lc[01]|SAR|DAR|CCR)$/i.test(name)) throw new RangeError(`'${name}' cannot name an address (a name is a letter, _ . or $, then letters, digits, _ . $)`);
+    if (!NAME.test(name) || isReservedAsmName(name)) throw new RangeError(`'${name}' cannot name an address (a name is a letter, _ . or $, then letters, digits, _ . $)`);
     if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new RangeError(`address '${name}' = ${v} does not fit 32 bits`);
   }
   const statements: Statement[] = [];
@@ -142,7 +142,7 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
       const name = m[1]!;
       if (labels.has(name)) throw new AsmError(line, `label '${name}' already defined on line ${labelLine.get(name)}`, raw);
       if (symbols.has(name)) throw new AsmError(line, `label '${name}' is also the name of an address given to the assembler`, raw);
-      if (/^lc[01]$/i.test(name) || /^(SAR|DAR|CCR)$/i.test(name)) throw new AsmError(line, `'${name}' is reserved and cannot be a label`, raw);
+      if (isReservedAsmName(name)) throw new AsmError(line, `'${name}' is reserved and cannot be a label`, raw);
       labels.set(name, offset);
       labelLine.set(name, line);
       rest = rest.slice(m[0].length).trim();

@@ -2,7 +2,6 @@
 // memcpy_wait, send_msi, remove): just enough of the DMAC to copy memory through the IOMMU and to raise its
 // interrupts, with each operation's guarantees written down. Register access goes through a VFIO region; waiting
 // uses the interrupts' eventfds (abort line + event line), and the registers decide what actually happened.
-import { withinReach } from "./reach.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { Device } from "../../vfio/device.ts";
 import type { Irq } from "../../vfio/irq.ts";
@@ -20,6 +19,8 @@ import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts
 import { waitForCopy, type CopyWaitPort } from "./memcpy-wait.ts";
 import { buildMemcpyProgram, type MemcpyProgram } from "./program-builder.ts";
 import { runProgram, type ProgramRunOutcome, type ProgramRunRequest } from "./program-run.ts";
+import { rangeProblem } from "./reach.ts";
+import { SETTLE_MS, settleStopped } from "./timing.ts";
 import {
   CR0,
   CR1,
@@ -46,15 +47,14 @@ export type { MemcpyJob, MemcpyOutcome, MemcpyStartRequest, Pl330Info } from "./
 
 const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
 
-/** How long a channel may take to settle (Faulting completing -> Faulting, Killing -> Stopped). */
-const SETTLE_MS = 500;
-
 export class Pl330Driver {
   private infoCache: Pl330Info | undefined;
   private readonly enabled = new Set<Irq>();
   /** Lines whose eventfd fired: VFIO automasked them; unmask once the cause is cleared. */
   private readonly fired = new Set<Irq>();
   private job: MemcpyJob | undefined;
+  /** Channels a program was started on (runProgram) and not yet seen Stopped: remove() kills them. */
+  private readonly programs = new Set<number>();
   private readonly layout: IrqLayout;
 
   constructor(
@@ -82,7 +82,8 @@ export class Pl330Driver {
    * init: learn the configuration and bring the DMAC to a known quiet state.
    * Guarantees:
    *  - reads the ID registers, CR0, CR1, CR3, CR4, CRD;
-   *  - writes INTCLR = all ones, then INTEN = 0: no event interrupt is pending or enabled afterwards;
+   *  - writes INTEN = every event, INTCLR = all ones, then INTEN = 0 (INTCLR clears only bits INTEN enables): no
+   *    event interrupt nor stale event-mode bit is pending, and none is enabled, afterwards;
    *  - a Faulting manager and every channel not Stopped are killed through the debug interface; on return every
    *    channel is Stopped (no DMA in flight);
    *  - enables no interrupt and starts no DMA.
@@ -97,13 +98,14 @@ export class Pl330Driver {
     }
     const cfg = decodeConfig(this.regs.read32(CR0), this.regs.read32(CR1), this.regs.read32(CRD));
     const info: Pl330Info = { ...cfg, identity, ins: this.regs.read32(CR3) >>> 0, pns: this.regs.read32(CR4) >>> 0 };
+    this.regs.write32(INTEN, cfg.numEvents >= 32 ? 0xffff_ffff : (1 << cfg.numEvents) - 1);
     this.regs.write32(INTCLR, 0xffff_ffff);
     this.regs.write32(INTEN, 0);
     if (this.regs.read32(FSRD) & 1) debugKill(this.regs, MANAGER);
     for (let ch = 0; ch < info.numChannels; ch++) {
       if (this.channelStatus(ch).state.code === STATE_STOPPED) continue;
       debugKill(this.regs, channelTarget(ch));
-      const st = this.settleSync(ch);
+      const st = settleStopped(this.regs, ch);
       if (st.state.code !== STATE_STOPPED) {
         this.refuse({ reason: "channel-stuck", channel: ch, state: st.state.name }, `channel ${ch} of ${this.device.name} stays ${st.state.name} after DMAKILL`);
       }
@@ -160,7 +162,8 @@ export class Pl330Driver {
    * buffer and start `channel` on it.
    * Guarantees:
    *  - the channel was Stopped (else Pl330Error `channel-busy`, nothing written);
-   *  - INTCLR then INTEN set the event's bit, so the program's DMASEV raises that event's interrupt line;
+   *  - INTEN gets the event's bit, then INTCLR drops a stale one (it acts only where INTEN is set), so the program's
+   *    DMASEV raises that event's interrupt line and nothing raised before is taken for it;
    *  - the abort line and the event's line are enabled on eventfds (once; stale counts are drained);
    *  - the program is written into `program.bytes` and DMAGO (ns = the manager's security state) is issued to the
    *    manager through the debug interface; nothing else on the device is touched;
@@ -189,17 +192,15 @@ export class Pl330Driver {
       this.refuse({ reason: "bad-range", detail: (e as Error).message }, (e as Error).message);
     }
     const has = req.program.bytes.length;
-    if (!withinReach(req.program.iova, has)) {
-      const detail = `program range 0x${req.program.iova.toString(16)}+${has} does not fit the PL330's 32-bit address space`;
-      this.refuse({ reason: "bad-range", detail }, detail);
-    }
+    const detail = rangeProblem("program", req.program.iova, has);
+    if (detail) this.refuse({ reason: "bad-range", detail }, detail);
     if (program.bytes.length > has) {
       this.refuse({ reason: "program-too-big", needs: program.bytes.length, has }, `the program needs ${program.bytes.length} bytes; the program buffer has ${has}`);
     }
     req.program.bytes.set(program.bytes);
     const bit = (1 << event) >>> 0;
-    this.regs.write32(INTCLR, bit);
     this.regs.write32(INTEN, (this.regs.read32(INTEN) | bit) >>> 0);
+    this.regs.write32(INTCLR, bit);
     for (const index of new Set([this.layout.abort, this.layout.event(event)])) {
       if (index === undefined) continue;
       const irq = this.device.irq(index);
@@ -271,7 +272,8 @@ export class Pl330Driver {
    * Guarantees:
    *  - DMAKILL is issued to the channel (the debug interface waited for at most 500 ms), then its state is polled (at
    *    most 500 ms) until Stopped;
-   *  - INTCLR and INTEN drop the event bit of the copy running on it (Linux's stop sequence);
+   *  - INTCLR and INTEN drop the event bit of the copy running on it (Linux's stop sequence); a program started on
+   *    it by runProgram is forgotten once the channel is Stopped;
    *  - interrupt lines left masked by a fired abort are unmasked once the channel is killed;
    *  - returns the channel's state afterwards (Stopped unless the DMAC misbehaves).
    * @throws DebugBusyError when the debug interface stays busy
@@ -279,7 +281,8 @@ export class Pl330Driver {
   kill(channel: number): ChannelStatus {
     // A channel paying for a long burst on a slow clock takes the instruction late: allow the settle time.
     debugKill(this.regs, channelTarget(channel), SETTLE_MS);
-    const st = this.settleSync(channel);
+    const st = settleStopped(this.regs, channel);
+    if (st.state.code === STATE_STOPPED) this.programs.delete(channel);
     const job = this.job;
     if (job && job.channel === channel) {
       const bit = (1 << job.event) >>> 0;
@@ -319,15 +322,23 @@ export class Pl330Driver {
   /**
    * remove: undo what this driver set up.
    * Guarantees:
-   *  - a copy still running is killed;
+   *  - a copy still running and every channel a program runs on are killed (all tried; the first error rethrown);
    *  - INTCLR all, INTEN = 0;
    *  - every interrupt this driver enabled is disabled (eventfds closed). Idempotent.
    */
   remove(): void {
     try {
-      if (this.job) this.kill(this.job.channel);
+      let failed: unknown;
+      for (const ch of new Set([...(this.job ? [this.job.channel] : []), ...this.programs])) {
+        try {
+          this.kill(ch);
+        } catch (e) {
+          failed ??= e;
+        }
+      }
       this.regs.write32(INTCLR, 0xffff_ffff);
       this.regs.write32(INTEN, 0);
+      if (failed) throw failed;
     } finally {
       for (const irq of this.enabled) {
         try {
@@ -344,6 +355,12 @@ export class Pl330Driver {
   /** exec: run a program of the caller's own on a channel and wait for it to end; runProgram's guarantees hold. */
   runProgram(req: ProgramRunRequest, timeoutMs: number, signal?: AbortSignal): Promise<ProgramRunOutcome> {
     return runProgram(this.b, this.device, this, req, timeoutMs, signal);
+  }
+
+  /** runProgram's notes: `running` just before DMAGO (remove() kills the channel unless kill() saw it Stopped), not once Stopped. */
+  noteProgram(channel: number, running: boolean): void {
+    if (running) this.programs.add(channel);
+    else this.programs.delete(channel);
   }
 
   /** Read every register that describes a channel's fault (after Faulting completing settles). */
@@ -371,16 +388,6 @@ export class Pl330Driver {
       irq.unmask();
     } catch {
       // A failed unmask only loses later wakeups on this line; the wait loops read the registers anyway.
-    }
-  }
-
-  /** Poll the channel's state (1 ms apart) until `ok(state)` or SETTLE_MS passes; returns the last status. */
-  private settleSync(channel: number, ok: (code: number) => boolean = (c) => c === STATE_STOPPED): ChannelStatus {
-    const until = performance.now() + SETTLE_MS;
-    for (;;) {
-      const st = this.channelStatus(channel);
-      if (ok(st.state.code) || performance.now() >= until) return st;
-      Bun.sleepSync(1);
     }
   }
 }

@@ -10,9 +10,7 @@ import type { MemcpyJob, MemcpyOutcome } from "./driver-types.ts";
 import { STATE_STOPPED, type ChannelFaultReport, type ChannelStatus } from "./faults.ts";
 import type { IrqLayout } from "./irq-layout.ts";
 import { DAR, FSRC, INT_EVENT_RIS, INTCLR, type RegisterPort } from "./registers.ts";
-
-/** Longest single poll while waiting, so Ctrl-C is noticed promptly. */
-const WAIT_SLICE_MS = 100;
+import { WAIT_SLICE_MS } from "./timing.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

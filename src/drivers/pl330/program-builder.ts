@@ -3,6 +3,7 @@
 // (unrolled when there are 65536 or more), the leftover beats ("dregs") as one short burst, DMASEV, DMAEND.
 import { encodeCcr, PROT_NONSECURE } from "./ccr.ts";
 import { encodeFields, encodingsOf, type Encoding, type FieldKind } from "./isa.ts";
+import { rangeProblem } from "./reach.ts";
 
 /** What of the DMAC's configuration shapes the program (see registers.ts decodeConfig / decodeIdentity). */
 export interface MemcpyTarget {
@@ -180,9 +181,8 @@ export function buildMemcpyProgram(req: MemcpyRequest, target: MemcpyTarget): Me
   const { src, dst, size, event } = req;
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`memcpy size ${size} must be at least 1 byte`);
   for (const [name, a] of [["source", src], ["destination", dst]] as const) {
-    if (!Number.isSafeInteger(a) || a < 0 || a + size > 2 ** 32) {
-      throw new RangeError(`${name} range 0x${a.toString(16)}+${size} does not fit the PL330's 32-bit address space`);
-    }
+    const problem = rangeProblem(name, a, size);
+    if (problem) throw new RangeError(problem);
   }
   if (!Number.isInteger(event) || event < 0 || event > 31) throw new RangeError(`event ${event} is outside 0..31`);
   const burstSize = memcpyBurstSize(src, dst, size, target.busWidthBits);

@@ -2,7 +2,6 @@
 // enable the interrupts of the events it signals, start it with DMAGO through the debug registers, and wait until
 // the channel stops, faults or runs out of time (then DMAKILL). The result is the channel's registers as the program
 // left them, the events raised, and the fault decoded by faults.ts (the same words as dma-test's).
-import { withinReach } from "./reach.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { POLLIN } from "../../boundary/kernel-boundary.ts";
 import { SyscallError } from "../../boundary/syscall-error.ts";
@@ -17,10 +16,8 @@ import { channelFaultRegisters, settledChannelFault } from "./fault-registers.ts
 import { STATE_STOPPED, type ChannelFaultReport, type ChannelStatus } from "./faults.ts";
 import { irqLayout } from "./irq-layout.ts";
 import { FSRC, INT_EVENT_RIS, INTCLR, INTEN } from "./registers.ts";
-
-/** How long a fault may take to settle from Faulting completing, and the longest single sleep (Ctrl-C stays prompt). */
-const SETTLE_MS = 500;
-const SLICE_MS = 100;
+import { rangeProblem } from "./reach.ts";
+import { SETTLE_MS, WAIT_SLICE_MS } from "./timing.ts";
 
 /** A program to run. */
 export interface ProgramRunRequest {
@@ -29,7 +26,10 @@ export interface ProgramRunRequest {
   code: Uint8Array;
   /** Where the channel fetches it: `iova` is given to DMAGO; `bytes` is the CPU's view of that memory. */
   program: { iova: bigint; bytes: Uint8Array };
-  /** Events whose interrupts are enabled and reported; default every event a DMASEV in `code` names. */
+  /**
+   * Events whose interrupts are enabled and reported (each must exist); default every event a DMASEV in `code` names
+   * that the DMAC has (a DMASEV of one it lacks is left to fault, `operand_invalid`, as the DMAC decides).
+   */
   events?: readonly number[];
 }
 
@@ -45,7 +45,7 @@ export interface ProgramRunOutcome {
   armed: number[];
   /** Eventfd wakeups counted on the abort and event lines. */
   interrupts: number;
-  /** The channel's state after DMAKILL (fault and timeout only). */
+  /** The channel's state after DMAKILL (fault and timeout only): not Stopped means the DMAC may still run it. */
   afterKill?: ChannelStatus;
   /** From just before DMAGO to the moment the ending was seen. */
   ns: bigint;
@@ -61,17 +61,22 @@ export function signalledEvents(code: Uint8Array): number[] {
 /**
  * Run `req.code` on `req.channel` and wait at most `timeoutMs` (negative = forever) for it to end.
  * Guarantees:
- *  - refuses (Pl330Error, nothing written) a channel or event the DMAC lacks, a channel not Stopped (`channel-busy`),
- *    an empty program, one larger than its buffer (`program-too-big`) or beyond the 32-bit bus (`bad-range`);
- *  - writes the code at the start of `program.bytes`, INTCLR then INTEN-sets the armed events' bits, enables the abort
- *    line and the armed events' lines on eventfds, and issues DMAGO (ns = the manager's security state) through the
- *    debug interface; nothing else is written before the channel ends;
+ *  - refuses (Pl330Error, nothing written) a channel the DMAC lacks, a `req.events` event it lacks, a channel not
+ *    Stopped (`channel-busy`), an empty program, one larger than its buffer (`program-too-big`) or beyond the 32-bit
+ *    bus (`bad-range`);
+ *  - writes the code at the start of `program.bytes`, INTEN-sets the armed events' bits then INTCLRs them (INTCLR acts
+ *    only where INTEN is set: a stale bit is dropped, not reported as this program's), enables the abort line and the
+ *    armed events' lines on eventfds, and issues DMAGO (ns = the manager's security state) through the debug
+ *    interface; nothing else is written before the channel ends; the driver notes the channel (remove() kills it);
  *  - "stopped": the channel was seen Stopped with no FSRC bit; "fault": its FSRC bit was set (registers read once
  *    Faulting completing settled, at most 500 ms), then DMAKILL; "timeout": neither within `timeoutMs`, then DMAKILL;
- *  - on return (and on abort) the armed bits are cleared from INTEN and INTCLR'd and the lines this run enabled are
- *    disabled; after a fault or a timeout the channel has been killed (`afterKill` says into what state).
+ *  - events raised are collected on every ending it returns (fault and timeout: after the DMAKILL too);
+ *  - on return and on every throw the armed bits are INTCLR'd, then cleared from INTEN, and the lines this run enabled
+ *    are disabled; after a fault or a timeout the channel has been killed (`afterKill` says into what state); any
+ *    throw after DMAGO (an abort, a failed poll, a busy debug interface) kills the channel (best effort, settled up
+ *    to 500 ms) before it propagates, and the driver keeps the channel noted until a kill sees it Stopped.
  * @throws Pl330Error as above, DebugBusyError, VfioError when an interrupt cannot be enabled, AbortedError when
- *   `signal` aborts (the channel is killed first)
+ *   `signal` aborts (the channel is killed first), SyscallError when a poll fails (killed first as well)
  */
 export async function runProgram(
   b: Pick<KernelBoundary, "poll">,
@@ -87,18 +92,16 @@ export async function runProgram(
     throw new Pl330Error(refusal, device.name, message);
   };
   driver.checkChannel(channel);
-  const armed = [...new Set(req.events ?? signalledEvents(code))];
-  for (const e of armed) driver.checkEvent(e);
+  if (req.events) for (const e of req.events) driver.checkEvent(e);
+  const armed = [...new Set(req.events ?? signalledEvents(code).filter((e) => e < driver.info.numEvents))];
   const st = driver.channelStatus(channel);
   if (st.state.code !== STATE_STOPPED) refuse({ reason: "channel-busy", channel, state: st.state.name }, `channel ${channel} of ${device.name} is busy (${st.state.name})`);
   if (code.length === 0) refuse({ reason: "bad-range", detail: "the program is empty" }, "the program is empty");
   if (code.length > program.bytes.length) {
     refuse({ reason: "program-too-big", needs: code.length, has: program.bytes.length }, `the program needs ${code.length} bytes; the program buffer has ${program.bytes.length}`);
   }
-  if (!withinReach(program.iova, code.length)) {
-    const detail = `program range 0x${program.iova.toString(16)}+${code.length} does not fit the PL330's 32-bit address space`;
-    refuse({ reason: "bad-range", detail }, detail);
-  }
+  const detail = rangeProblem("program", program.iova, code.length);
+  if (detail) refuse({ reason: "bad-range", detail }, detail);
   program.bytes.set(code);
 
   const mask = armed.reduce((m, e) => (m | (1 << e)) >>> 0, 0);
@@ -115,9 +118,10 @@ export async function runProgram(
     }
   };
   const kill = () => driver.kill(channel);
+  let started = false;
   try {
-    regs.write32(INTCLR, mask);
     regs.write32(INTEN, (regs.read32(INTEN) | mask) >>> 0);
+    regs.write32(INTCLR, mask);
     const indices = new Set([layout.abort, ...armed.map((e) => layout.event(e))].filter((i): i is number => i !== undefined));
     for (const index of indices) {
       const irq = device.irq(index);
@@ -127,6 +131,8 @@ export async function runProgram(
     }
     const startNs = process.hrtime.bigint();
     const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
+    driver.noteProgram(channel, true);
+    started = true;
     debugGo(regs, channel, Number(program.iova), driver.info.managerNs);
     const collectEvents = () => {
       const ris = regs.read32(INT_EVENT_RIS) & mask;
@@ -145,41 +151,52 @@ export async function runProgram(
     // Before returning: count what the lines got since the last poll (a short program ends before the first one).
     const drain = () => lines.forEach(take);
     for (;;) {
-      if (signal?.aborted) {
-        kill();
-        throw AbortedError.fromAbort(signal);
-      }
+      if (signal?.aborted) throw AbortedError.fromAbort(signal); // killed below, as on any throw
       if (regs.read32(FSRC) & (1 << channel)) {
         const registers = await settledChannelFault(regs, channel, SETTLE_MS);
         const ns = process.hrtime.bigint() - startNs;
+        const afterKill = kill();
         collectEvents();
         drain();
-        return { status: "fault", channel, registers, events, armed, interrupts, afterKill: kill(), ns };
+        return { status: "fault", channel, registers, events, armed, interrupts, afterKill, ns };
       }
       collectEvents();
       if (driver.channelStatus(channel).state.code === STATE_STOPPED) {
         const ns = process.hrtime.bigint() - startNs;
         collectEvents(); // a DMASEV just before DMAEND
         drain();
+        driver.noteProgram(channel, false);
         return { status: "stopped", channel, registers: channelFaultRegisters(regs, channel), events, armed, interrupts, ns };
       }
       const now = performance.now();
       if (now >= deadline) {
         const registers = channelFaultRegisters(regs, channel);
         const ns = process.hrtime.bigint() - startNs;
+        const afterKill = kill();
+        collectEvents();
         drain();
-        return { status: "timeout", channel, registers, events, armed, interrupts, afterKill: kill(), ns };
+        return { status: "timeout", channel, registers, events, armed, interrupts, afterKill, ns };
       }
       // Until every armed event was seen, the next one wakes the poll; after that (or with none) only the registers
       // say the channel stopped, so they are read every millisecond.
       const awaited = armed.some((e) => !events.includes(e));
-      const slice = awaited ? Math.max(1, Math.min(deadline - now, SLICE_MS)) : 1;
+      const slice = awaited ? Math.max(1, Math.min(deadline - now, WAIT_SLICE_MS)) : 1;
       await waitLines(b, lines, slice, take);
     }
+  } catch (e) {
+    // Whatever went wrong, the channel must not go on running on buffers the caller is about to free.
+    if (started) {
+      try {
+        kill();
+      } catch {
+        // the driver still has the channel noted: remove() tries again; the caller checks the state before freeing
+      }
+    }
+    throw e;
   } finally {
     try {
+      regs.write32(INTCLR, mask); // while INTEN still has the bits: INTCLR acts only there
       regs.write32(INTEN, (regs.read32(INTEN) & ~mask) >>> 0);
-      regs.write32(INTCLR, mask);
     } finally {
       for (const irq of lines) {
         try {

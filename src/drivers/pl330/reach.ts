@@ -13,6 +13,15 @@ export function withinReach(address: bigint, length: number | bigint): boolean {
 }
 
 /**
+ * Why [start, start+length) is out of the PL330's reach (`what` names the range: "program", "source"), or undefined
+ * when the channel can address all of it. A number `start` must be a safe integer.
+ */
+export function rangeProblem(what: string, start: bigint | number, length: number): string | undefined {
+  const ok = typeof start === "bigint" ? withinReach(start, length) : Number.isSafeInteger(start) && withinReach(BigInt(start), length);
+  return ok ? undefined : `${what} range 0x${start.toString(16)}+${length} does not fit the PL330's 32-bit address space`;
+}
+
+/**
  * The address a PL330 register holds for the first `length` bytes of `buffer` (its IOVA, or on noiommu its physical
  * address), refused when any run of those bytes ends beyond 4 GiB. `what` names the buffer in the refusal ("source").
  * @throws Pl330Error `out-of-reach` with the run's address and whether it is physical

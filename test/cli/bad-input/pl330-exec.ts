@@ -35,9 +35,18 @@ export const PL330_EXEC: BadInputCase[] = [
   exec("DMAMOV SAR, src\nDMAEND", [], 2, "line 1: unknown label 'src'", "the program names a buffer that no --buffer gives"),
   exec("DMAMOV SAR, scr\nDMAEND", ["--buffer", "src=4k"], 2, "unknown label 'scr' (nor an address: src)", "a misspelt buffer name"),
   exec("", [], 2, "<stdin> assembles to nothing", "an empty program"),
+  exec("DMAEND", ["--asm", "--binary"], 2, "--asm and --binary contradict each other", "PROGRAM forced to be both assembly text and microcode bytes"),
+  {
+    args: ["pl330", "exec", DMA, "-", "--asm"],
+    stdin: "\u0000",
+    exit: 2,
+    says: "<stdin> is not assembly text: byte 0x00 at offset 0",
+    why: "stdin holding microcode bytes (DMAEND, a NUL) with --asm (found before any device is opened)",
+  },
   exec("DMAEND", [], 3, `${DMA} is not bound to VFIO`, "the PL330 is still on its kernel driver"),
   exec("DMAEND", ["--base", "0x1000"], 2, "--base is an option of pl330 asm or disasm, not of exec", "exec places the program itself (labels resolve against its buffer)"),
   { args: ["pl330", "asm", "-", "--buffer", "a=4k"], stdin: "DMAEND\n", exit: 2, says: "--buffer is an option of pl330 exec, not of asm", why: "a buffer for a program that is only assembled" },
+  { args: ["pl330", "asm", "-", "--binary"], stdin: "DMAEND\n", exit: 2, says: "--binary is an option of pl330 exec, not of asm", why: "asm reads text only" },
   { args: ["pl330", "asm", "-", "extra"], stdin: "DMAEND\n", exit: 2, says: "too many arguments for pl330 asm: 'extra'", why: "asm takes one input" },
   { args: ["pl330", "exec", PL031, "-"], stdin: "DMAEND\n", exit: 6, says: `${PL031} is not a PL330 DMA controller`, why: "exec on a bound device that is not a DMAC (an RTC)" },
 ];
