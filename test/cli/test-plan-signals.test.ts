@@ -76,6 +76,6 @@ describe("a signal while a plan step runs", () => {
 
       // Every device on the driver it had before the plan (list --json).
       expect(drivers(env)).toEqual(before);
-    });
+    }, 60_000);
   }
 });
