@@ -151,6 +151,9 @@ describe("choosing cases", () => {
     const r = cli("test", VIRT_PLAN, "--json", "--only", "virtio0/*");
     expect(r.code).toBe(0);
     expect(records(r.stdout).filter((x) => x.type === "case").map((c) => c.id)).toEqual(["virtio0/bind", "virtio0/identify", "virtio0/unbind"]);
+    const both = cli("test", VIRT_PLAN, "--tap", "--json");
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stderr).error.message).toContain("--tap and --json both given");
     const none = cli("test", VIRT_PLAN, "--only", "nothing/*");
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--only 'nothing/*' matches no case");

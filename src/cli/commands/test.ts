@@ -22,7 +22,15 @@ async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
   const probe = new Context(ctx.opts);
   try {
     const names: string[] = [];
-    for (const d of plan.devices) names.push((await findDevice(probe, d.spec)).dev.name);
+    for (const d of plan.devices) {
+      try {
+        names.push((await findDevice(probe, d.spec)).dev.name);
+      } catch (e) {
+        // The error keeps its class (its exit code and hint); its line says where in the plan the name is.
+        if (e instanceof Error) e.message = `${d.at}: ${e.message}`;
+        throw e;
+      }
+    }
     return names;
   } finally {
     probe.runCleanups();
