@@ -39,7 +39,8 @@ async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
 
 /** The command line that runs this same CLI with the plan's global options, JSON out. */
 function cliPrefix(ctx: CliContext): string[] {
-  const words = [process.execPath, Bun.main];
+  // A standalone binary (bun build --compile) is its own entry point; under bun, the entry is the script it ran.
+  const words = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
   if (ctx.sim) words.push("--sim", "--sim-state", ctx.simStateDir);
   if (ctx.opts.simBoard !== undefined) words.push("--sim-board", ctx.opts.simBoard);
   if (ctx.opts.iommuMode !== undefined) words.push("--iommu-mode", ctx.opts.iommuMode);
