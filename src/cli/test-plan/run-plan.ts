@@ -49,7 +49,7 @@ export function planCases(plan: Plan, only?: (id: string) => boolean): PlannedCa
 }
 
 /** The `--json` error a command printed on stderr (the last such line), if any. */
-function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { expected?: string; actual?: string } } | undefined {
+function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { target?: string; expected?: string; actual?: string } } | undefined {
   for (const line of stderr.trim().split("\n").reverse()) {
     try {
       const doc = JSON.parse(line) as { error?: unknown };
@@ -93,8 +93,18 @@ function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcom
     r.status = o.exitCode === 7 || o.exitCode === 8 ? "fail" : "error";
     r.message = said || `exited with status ${o.exitCode}`;
   }
-  if (err?.check?.expected !== undefined) r.expected = err.check.expected;
-  if (err?.check?.actual !== undefined) r.actual = err.check.actual;
+  const check = err?.check;
+  if (check?.expected !== undefined && check.actual !== undefined && !o.timedOut && !o.interrupted) {
+    // The register names the failure; expected and actual say the rest (a script's line number is kept).
+    const line = /^line \d+: /.exec(said)?.[0] ?? "";
+    r.message = `${line}${check.target ?? said}`;
+    r.expected = check.expected;
+    r.actual = check.actual;
+  }
+  // The JSON error line was read into message/expected/actual: stderr keeps what else the command said.
+  const rest = stderr.split("\n").filter((l) => !l.startsWith('{"error":')).join("\n").trim();
+  if (rest) r.stderr = rest;
+  else delete r.stderr;
   return r;
 }
 
