@@ -3,6 +3,7 @@
 # there, the JUnit report comes back over the console and every plan case becomes its own pytest result.
 # Run: /usr/bin/python3 -m pytest examples/labgrid --lg-env examples/labgrid/qemu-lab.yaml (docs/farm.md).
 import base64
+import json
 import os
 import shlex
 import tarfile
@@ -85,8 +86,6 @@ def pytest_generate_tests(metafunc):
 
 def runtime_packages(tree):
     """package.json "dependencies", followed through node_modules: what vfio-plat needs at run time."""
-    import json
-
     seen, todo = set(), [os.path.join(tree, "package.json")]
     while todo:
         with open(todo.pop(), encoding="utf-8") as f:
@@ -125,10 +124,11 @@ class PlanRun:
 
     command: str
     exit_code: int
-    output: list
-    junit: str = None
-    cases: dict = field(default_factory=dict)
-    listing: list = None
+    # Long values stay out of the repr, so a failing test's report stays readable.
+    output: list = field(default_factory=list, repr=False)
+    junit: str = field(default=None, repr=False)
+    cases: dict = field(default_factory=dict, repr=False)
+    listing: list = field(default=None, repr=False)
     list_error: str = None
 
 
@@ -164,8 +164,6 @@ def plan_run(pytestconfig, target, shell, record_testsuite_property):
     run = PlanRun(command="", exit_code=-1, output=[])
     _, _, code = shell.run(f"{prefix} list --json > {LIST_ON_TARGET}", timeout=120)
     if code == 0:
-        import json
-
         run.listing = json.loads(read_back(shell, LIST_ON_TARGET))["devices"]
     else:
         run.list_error = f"`vfio-plat list --json` exited {code} on the target"
@@ -185,32 +183,36 @@ def plan_run(pytestconfig, target, shell, record_testsuite_property):
 
 def test_vfio_plat_sees_the_plan_devices(plan_run, plan):
     """vfio-plat runs on the target, and every device the plan names is there (by name, part of one, or compatible)."""
-    assert plan_run.listing is not None, plan_run.list_error
+    if plan_run.listing is None:
+        pytest.fail(plan_run.list_error, pytrace=False)
     missing = [
         spec
         for spec in (str(d["device"]) for d in plan["devices"])
         if not any(spec in dev["name"] or spec in (dev.get("compatible") or []) for dev in plan_run.listing)
     ]
-    assert not missing, f"not on the target: {missing}; it has {[dev['name'] for dev in plan_run.listing]}"
+    if missing:
+        pytest.fail(f"not on the target: {missing}; it has {[dev['name'] for dev in plan_run.listing]}", pytrace=False)
 
 
 def test_plan_report_has_every_case(plan_run, plan):
     """The plan ran to a report (exit 0 or 8, not a setup error) that holds exactly the plan's cases."""
     tail = "\n".join(plan_run.output[-15:])
-    assert plan_run.junit is not None, f"no JUnit report on the target; `{plan_run.command}` exited {plan_run.exit_code}:\n{tail}"
-    assert plan_run.exit_code in (0, 8), f"`{plan_run.command}` exited {plan_run.exit_code}:\n{tail}"
+    if plan_run.junit is None:
+        pytest.fail(f"no JUnit report on the target; `{plan_run.command}` exited {plan_run.exit_code}:\n{tail}", pytrace=False)
+    if plan_run.exit_code not in (0, 8):
+        pytest.fail(f"`{plan_run.command}` exited {plan_run.exit_code}:\n{tail}", pytrace=False)
     expected = plan_case_ids(plan)
-    assert list(plan_run.cases) == expected, (
-        f"report vs plan: missing {[c for c in expected if c not in plan_run.cases]}, "
-        f"extra {[c for c in plan_run.cases if c not in expected]}"
-    )
+    if list(plan_run.cases) != expected:
+        missing = [c for c in expected if c not in plan_run.cases]
+        extra = [c for c in plan_run.cases if c not in expected]
+        pytest.fail(f"report vs plan: missing {missing}, extra {extra} (or another order)", pytrace=False)
 
 
 def test_plan_case(plan_case, plan_run):
     """One plan case: passes when vfio-plat's report says pass; its failure or error message becomes the test's."""
     result = plan_run.cases.get(plan_case)
     if result is None:
-        pytest.fail(f"{plan_case}: not in the report (`{plan_run.command}` exited {plan_run.exit_code})")
+        pytest.fail(f"{plan_case}: not in the report (`{plan_run.command}` exited {plan_run.exit_code})", pytrace=False)
     if result["status"] == "skip":
         pytest.skip(f"{plan_case}: {result['message']}")
     if result["status"] != "pass":
