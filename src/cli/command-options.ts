@@ -216,6 +216,12 @@ export const COMMAND_OPTIONS = {
       value: { kind: "period", allowZero: false },
     },
   ],
+  test: [
+    { flags: "--tap", description: "Write the report as TAP version 13 on stdout (instead of the summary)" },
+    { flags: "--junit <file>", description: "Also write the report as JUnit XML to FILE, on every ending (a signal too)", value: { kind: "file" } },
+    { flags: "--only <glob>", description: "Run only the cases whose id matches GLOB (rtc/*, */identify); their device's bind and unbind run too", value: { kind: "text" } },
+    { flags: "--list", description: "Print the plan's case ids, one per line, and touch nothing" },
+  ],
   completion: [],
 } as const satisfies Record<string, readonly OptionSpec[]>;
 
@@ -233,6 +239,7 @@ export const ARGUMENT_KINDS: Readonly<Record<string, ValueKind>> = {
   shell: { kind: "enum", choices: SHELLS },
   action: { kind: "enum", choices: PL330_ACTIONS },
   program: { kind: "file" },
+  plan: { kind: "file" },
 };
 
 /** The typed options a command's handler receives: converted, checked, defaults applied. */

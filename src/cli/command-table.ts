@@ -192,6 +192,18 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/pl330.ts"),
   }),
   command({
+    name: "test",
+    usage: "test <plan>",
+    description:
+      "Run a test plan (YAML or JSON, docs/plans.md): per device bind, its steps as test cases, unbind; a summary, TAP (--tap), JSON Lines (--json) or JUnit XML (--junit)",
+    examples: [
+      "vfio-plat --sim test examples/plans/virt.yaml",
+      "vfio-plat test examples/plans/virt-noiommu.yaml --tap --junit results.xml",
+      "vfio-plat --sim test examples/plans/virt.yaml --only 'rtc/*' --list",
+    ],
+    load: () => import("./commands/test.ts"),
+  }),
+  command({
     name: "completion",
     usage: "completion <shell>",
     description: "Print the shell completion script for bash, zsh or fish (device names complete live)",

@@ -1,0 +1,202 @@
+// The plan runner: per device, bind (the `bind` command, with its journal), the steps in order, unbind (giving back
+// exactly what bind found), each a case reported as it ends. A failed step skips the device's later steps unless it
+// says `continue: true`; unbind runs regardless. A stop signal ends the plan before its next step: the running step
+// gets the signal, the device is given back, every case not run is "skip", and the exit status is 128 + the signal.
+import { signalExit } from "../output/exit-codes.ts";
+import { formatPeriod } from "../parse/periods.ts";
+import { runChild, type ChildOutcome } from "./child-step.ts";
+import type { Plan, PlanDevice, PlanStep } from "./plan-types.ts";
+import type { CaseResult, PlanReporter, PlanResult } from "./result.ts";
+import { stepCommands } from "./step-commands.ts";
+
+export interface RunPlanOptions {
+  /** The command line that starts this CLI with the plan's global options and --json: [bun, main.ts, --sim, ...]. */
+  cli: string[];
+  env: Record<string, string | undefined>;
+  backend: "real" | "sim";
+  /** Each device's resolved name, in plan order. */
+  names: string[];
+  reporter: PlanReporter;
+  /** Fires with the signal's name ("SIGINT") when the plan must stop. */
+  abort: AbortSignal;
+  /** Which cases to run (--only); a device runs, bind and unbind included, when any of its cases is chosen. */
+  only?: (caseId: string) => boolean;
+  /** After a timeout's SIGTERM, how long before SIGKILL. */
+  graceMs?: number;
+  /** Called when a step's command started (the test pause hook). */
+  onStepSpawn?: (caseId: string, pid: number) => void;
+}
+
+/** A case the plan will report, before it runs. */
+interface PlannedCase {
+  id: string;
+  kind: string;
+  device: number;
+  step?: PlanStep;
+}
+
+/** The cases of `plan` in the order they run: bind, steps, unbind per device (bind and unbind only when it binds). */
+export function planCases(plan: Plan, names: readonly string[] = [], only?: (id: string) => boolean): PlannedCase[] {
+  const out: PlannedCase[] = [];
+  plan.devices.forEach((d, i) => {
+    const steps: PlannedCase[] = d.steps.map((s) => ({ id: `${d.id}/${s.id}`, kind: s.kind, device: i, step: s }));
+    const edges = d.bind ? [{ id: `${d.id}/bind`, kind: "bind", device: i }, { id: `${d.id}/unbind`, kind: "unbind", device: i }] : [];
+    if (only && ![...steps, ...edges].some((c) => only(c.id))) return;
+    const chosen = only ? steps.filter((c) => only(c.id) || edges.some((e) => only(e.id))) : steps;
+    out.push(...(d.bind ? [edges[0]!] : []), ...chosen, ...(d.bind ? [edges[1]!] : []));
+  });
+  void names;
+  return out;
+}
+
+/** The `--json` error a command printed on stderr (the last such line), if any. */
+function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { expected?: string; actual?: string } } | undefined {
+  for (const line of stderr.trim().split("\n").reverse()) {
+    try {
+      const doc = JSON.parse(line) as { error?: unknown };
+      if (doc && typeof doc === "object" && doc.error && typeof doc.error === "object") return doc.error as never;
+    } catch {
+      // Not JSON: a notice line.
+    }
+  }
+  return undefined;
+}
+
+/** The first JSON document a command printed on stdout, if any. */
+function outputJson(stdout: string): Record<string, unknown> | undefined {
+  for (const line of stdout.trim().split("\n")) {
+    try {
+      return JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      // Keep looking.
+    }
+  }
+  return undefined;
+}
+
+/** The case for a command that ran: its status from how it ended, the facts from its JSON. */
+function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcome, ms: number, timeoutMs: number): CaseResult {
+  const r: CaseResult = { ...base, status: "pass", durationMs: ms, exitCode: o.exitCode };
+  const stdout = o.stdout.trim();
+  const stderr = o.stderr.trim();
+  if (stdout) r.stdout = stdout;
+  if (stderr) r.stderr = stderr;
+  if (o.exitCode === 0 && !o.timedOut) return r;
+  const err = errorJson(o.stderr);
+  const said = err?.message ?? stderr.split("\n").at(-1) ?? "";
+  if (o.timedOut) {
+    r.status = "error";
+    r.message = `timed out after ${formatPeriod(timeoutMs)}`;
+  } else if (o.interrupted) {
+    r.status = "error";
+    r.message = `interrupted by ${o.interrupted}${said ? `: ${said}` : ""}`;
+  } else {
+    r.status = o.exitCode === 7 || o.exitCode === 8 ? "fail" : "error";
+    r.message = said || `exited with status ${o.exitCode}`;
+  }
+  if (err?.check?.expected !== undefined) r.expected = err.check.expected;
+  if (err?.check?.actual !== undefined) r.actual = err.check.actual;
+  return r;
+}
+
+/**
+ * Run `plan` to its end (or to a stop signal), reporting each case as it ends.
+ * @returns the whole result; its exitCode is 0, 8 or 128 + the signal
+ */
+export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanResult> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const planned = planCases(plan, opts.names, opts.only);
+  const start = { plan: plan.name, file: plan.file, ...(plan.board !== undefined ? { board: plan.board } : {}), backend: opts.backend, caseCount: planned.length };
+  opts.reporter.begin(start);
+  const cases: CaseResult[] = [];
+  const report = (c: CaseResult): void => {
+    cases.push(c);
+    opts.reporter.case(c);
+  };
+  const graceMs = opts.graceMs ?? 2000;
+  const exec = async (args: string[], o: { timeoutMs: number; stdin?: string; forward: boolean; caseId: string }): Promise<ChildOutcome> =>
+    runChild([...opts.cli, ...args], {
+      env: opts.env,
+      timeoutMs: o.timeoutMs,
+      graceMs,
+      ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+      // Unbind must finish even after a signal: it is what gives the device back.
+      ...(o.forward ? { abort: opts.abort } : {}),
+      ...(opts.onStepSpawn ? { onSpawn: (pid: number) => opts.onStepSpawn!(o.caseId, pid) } : {}),
+    });
+  const skip = (c: PlannedCase, message: string): void =>
+    report({ id: c.id, device: opts.names[c.device]!, kind: c.kind, status: "skip", durationMs: 0, message });
+  const stopWords = (): string => `not run: the plan was interrupted by ${String(opts.abort.reason)}`;
+
+  for (let i = 0; i < plan.devices.length; i++) {
+    const d: PlanDevice = plan.devices[i]!;
+    const name = opts.names[i]!;
+    const mine = planned.filter((c) => c.device === i);
+    if (mine.length === 0) continue;
+    if (opts.abort.aborted) {
+      for (const c of mine) skip(c, stopWords());
+      continue;
+    }
+    let bound: "by-plan" | "before" | "failed" | "none" = "none";
+    let stopped: string | undefined;
+    for (const c of mine) {
+      const base = { id: c.id, device: name, kind: c.kind };
+      const t0 = performance.now();
+      if (c.kind === "bind") {
+        const owner = d.bind ? [...(d.bind.user ? ["--user", d.bind.user] : []), ...(d.bind.group ? ["--group", d.bind.group] : [])] : [];
+        const o = await exec(["bind", name, ...owner], { timeoutMs: plan.timeoutMs, forward: true, caseId: c.id });
+        const r = caseOf(base, o, performance.now() - t0, plan.timeoutMs);
+        const outcome = outputJson(o.stdout)?.outcome;
+        if (r.status === "pass") {
+          bound = outcome === "already" ? "before" : "by-plan";
+          if (bound === "before") r.message = `already bound to ${String(outputJson(o.stdout)?.driver)}: left bound after the plan`;
+        } else {
+          // A bind cut short (timeout, signal) may have half-happened: unbind recovers it from bind's journal.
+          bound = o.timedOut || o.interrupted ? "by-plan" : "failed";
+          stopped = `not run: ${c.id} did not succeed`;
+        }
+        report(r);
+      } else if (c.kind === "unbind") {
+        if (bound === "failed") {
+          skip(c, "not run: bind failed, so there is nothing to give back");
+        } else if (bound === "before") {
+          report({ ...base, status: "pass", durationMs: 0, message: "left bound: it was on VFIO before the plan" });
+        } else {
+          const o = await exec(["unbind", name], { timeoutMs: plan.timeoutMs, forward: false, caseId: c.id });
+          report(caseOf(base, o, performance.now() - t0, plan.timeoutMs));
+        }
+      } else if (opts.abort.aborted) {
+        skip(c, stopWords());
+      } else if (stopped) {
+        skip(c, stopped);
+      } else {
+        const step = c.step!;
+        let r: CaseResult | undefined;
+        let stdout = "";
+        for (const cmd of stepCommands(step, name, d)) {
+          const timeoutMs = cmd.ownTimeout ? step.timeoutMs + graceMs : step.timeoutMs;
+          const o = await exec(cmd.args, { timeoutMs, forward: true, caseId: c.id, ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}) });
+          r = caseOf(base, o, performance.now() - t0, timeoutMs);
+          stdout += o.stdout;
+          if (r.status !== "pass") break;
+        }
+        if (stdout.trim()) r!.stdout = stdout.trim();
+        if (r!.status !== "pass" && !step.continueOnFailure) stopped = `not run: ${c.id} ${r!.status === "fail" ? "failed" : "errored"}`;
+        report(r!);
+      }
+    }
+  }
+  const interrupted = opts.abort.aborted ? (String(opts.abort.reason) as PlanResult["interrupted"]) : undefined;
+  const bad = cases.some((c) => c.status === "fail" || c.status === "error");
+  const result: PlanResult = {
+    ...start,
+    startedAt,
+    durationMs: performance.now() - started,
+    cases,
+    exitCode: interrupted ? signalExit(interrupted) : bad ? 8 : 0,
+  };
+  if (interrupted) result.interrupted = interrupted;
+  opts.reporter.end(result);
+  return result;
+}

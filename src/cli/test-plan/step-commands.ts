@@ -1,0 +1,67 @@
+// What each plan step runs: the command line(s) of the CLI command of the same name, so a step does exactly what that
+// command does (its checks, its cleanup, its JSON). A step of several registers (expect, write) is one command per
+// register, in the plan's order, stopping at the first that fails.
+import type { PlanDevice, PlanStep } from "./plan-types.ts";
+
+/** One command of a step: its words after the global options, and its stdin. */
+export interface StepCommand {
+  args: string[];
+  stdin?: string;
+  /** A command that times itself out (poll) gets this much longer before the plan kills it. */
+  ownTimeout?: boolean;
+}
+
+/** A plan value as the CLI takes it: a number in hex (as the CLI prints), a string as written ("0x0:0xf"). */
+export function valueText(v: unknown): string {
+  return typeof v === "number" ? `0x${v.toString(16)}` : String(v);
+}
+
+/** "--size", "1M" ... from an option map; a true boolean is the bare flag, false is left out; a list repeats it. */
+function optionWords(options: Record<string, unknown>): string[] {
+  const words: string[] = [];
+  for (const [k, v] of Object.entries(options)) {
+    for (const one of Array.isArray(v) ? v : [v]) {
+      if (one === true) words.push(`--${k}`);
+      else if (one !== false && one !== undefined) words.push(`--${k}`, String(one));
+    }
+  }
+  return words;
+}
+
+/** The commands of `step` on `device` (its resolved name), with the device's register map where names are read. */
+export function stepCommands(step: PlanStep, device: string, dev: PlanDevice): StepCommand[] {
+  const b = step.body as Record<string, any>;
+  const regs = dev.regs !== undefined ? ["--regs", dev.regs] : [];
+  switch (step.kind) {
+    case "expect":
+    case "write":
+      return Object.entries(b).map(([reg, v]) => ({ args: [step.kind, device, reg, valueText(v), ...regs] }));
+    case "poll": {
+      const words = ["poll", device, String(b.register), valueText(b.value), "--timeout", `${step.timeoutMs}ms`, ...regs];
+      if (b.interval !== undefined) words.push("--interval", String(b.interval));
+      if (b.width !== undefined) words.push("--width", String(b.width));
+      return [{ args: words, ownTimeout: true }];
+    }
+    case "irq": {
+      const words = ["irq", device, String(b.index ?? 0)];
+      if (b.trigger === true) words.push("--trigger");
+      if (b.count !== undefined) words.push("--count", String(b.count));
+      if (b.timeout !== undefined) words.push("--timeout", String(b.timeout));
+      return [{ args: words }];
+    }
+    case "run": {
+      const flags = optionWords({ force: b.force, "read-clear": b["read-clear"] });
+      if (b.script !== undefined) return [{ args: ["run", device, String(b.script), ...flags, ...regs] }];
+      return [{ args: ["run", device, "-", ...flags, ...regs], stdin: `${(b.lines as string[]).join("\n")}\n` }];
+    }
+    case "dma-test":
+    case "blk-test":
+      return [{ args: [step.kind, device, ...optionWords(b)] }];
+    case "pl330-exec": {
+      const words = ["pl330", "exec", device, String(b.program)];
+      for (const [name, spec] of Object.entries((b.buffers ?? {}) as Record<string, unknown>)) words.push("--buffer", `${name}=${String(spec)}`);
+      words.push(...optionWords({ dump: b.dump, channel: b.channel, timeout: b.timeout }));
+      return [{ args: words }];
+    }
+  }
+}
