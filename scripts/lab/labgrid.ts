@@ -58,7 +58,7 @@ async function main(): Promise<number> {
   const cmd = pytestArgv({ junitxml, logDir: runDir, ...(opt("--plan") ? { plan: opt("--plan") } : {}), extra });
   log(`labgrid: ${cmd.join(" ")}`);
   // setsid: pytest and the QEMU labgrid starts form one process group, so a timeout kills both (QEMU must not outlive it).
-  const p = Bun.spawn(["setsid", ...cmd], { cwd: REPO, env: { ...process.env, ...labgridEnv({ kernel: kernel.image, initrd: initrd.path, disk }) }, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+  const p = Bun.spawn(["setsid", ...cmd], { cwd: REPO, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", ...labgridEnv({ kernel: kernel.image, initrd: initrd.path, disk }) }, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
   const timeoutS = Number(opt("--timeout") ?? 1200);
   let timedOut = false;
   const timer = setTimeout(() => {

@@ -1,9 +1,11 @@
 // Tests of the labgrid path that need neither labgrid nor QEMU, so they run in every `npm test`: the environment file
 // has what labgrid 0.4.1's QEMUDriver/ShellDriver/ShellStrategy need and matches the lab's noiommu boot, /init's
 // vfio_plat_lab.entry switch is parsed by the real init script, the initramfs carries what `vfio-plat test` needs, and
-// the CI counts come from pytest's JUnit XML. The run itself is `bun scripts/lab/labgrid.ts` (.ci/run, docs/farm.md).
+// the CI counts come from pytest's JUnit XML; with Debian's Python, the module's own plan reading and JUnit parsing
+// agree with `vfio-plat test --list` and `--json` on the simulator. The run itself is `bun scripts/lab/labgrid.ts` (.ci/run, docs/farm.md).
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -195,5 +197,88 @@ describe("the labgrid runner's pytest line and CI counts", () => {
     expect(() => pytestCounts("<testsuites/>")).toThrow("no <testsuite>");
     expect(ciVerdict({ tests: 3, passed: 3, failed: 0, errors: 0, skipped: 0 }, 1).failed).toBe(1);
     expect(ciVerdict({ tests: 0, passed: 0, failed: 0, errors: 0, skipped: 0 }, 0)).toEqual({ passed: 0, failed: 1, why: "pytest ran no test" });
+  });
+});
+
+// The pytest module's plan and report reading, in Debian's Python (python3-labgrid brings pytest and yaml), held to
+// what `vfio-plat test` itself says on the simulator: the case ids of --list, the statuses of --json.
+const PYTHON = "/usr/bin/python3";
+const havePython = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import pytest, yaml"]).status === 0;
+const inCi = process.env.CI === "true";
+
+test.skipIf(havePython || !inCi)("CI has Debian's python3 with pytest and yaml (scripts/ci/farm-deps.sh installs python3-labgrid)", () => {
+  throw new Error("/usr/bin/python3 cannot import pytest and yaml: run scripts/ci/farm-deps.sh (apt-get install python3-labgrid)");
+});
+
+/** Call one function of examples/labgrid/test_vfio_plat_plan.py with JSON in and out. */
+function pyModule(call: string, input: unknown): unknown {
+  const code = [
+    "import json, sys",
+    `sys.path.insert(0, ${JSON.stringify(join(REPO, "examples/labgrid"))})`,
+    "import test_vfio_plat_plan as m",
+    "arg = json.load(sys.stdin)",
+    `print(json.dumps(${call}))`,
+  ].join("\n");
+  const r = spawnSync(PYTHON, ["-c", code], { input: JSON.stringify(input), encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+function cli(args: string[], cwd = REPO): { code: number; stdout: string } {
+  const r = Bun.spawnSync([process.execPath, join(REPO, "src/cli/main.ts"), ...args], { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString() };
+}
+
+describe.skipIf(!havePython)("the pytest module's plan and report reading (skipped without Debian's python3 with pytest and yaml)", () => {
+  const plans = readdirSync(join(REPO, "examples/plans")).filter((n) => /\.(ya?ml|json)$/.test(n));
+
+  test("the case ids it parametrizes over are the ones `vfio-plat test --list` gives, in order, for every example plan", () => {
+    expect(plans.length).toBeGreaterThan(0);
+    for (const p of plans) {
+      const file = join(REPO, "examples/plans", p);
+      const listed = cli(["--sim", "test", file, "--list"]);
+      expect(listed.code).toBe(0);
+      const fromPython = pyModule("m.plan_case_ids(m.load_plan(arg))", file);
+      expect(fromPython).toEqual(listed.stdout.trim().split("\n"));
+    }
+  });
+
+  test("it reads each case's status and failure message from a real --junit report, as --json gives them", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vfio-plat-labgrid-"));
+    try {
+      // A wrong expectation among right ones: one fail, the rest pass (the device's later steps are skipped).
+      writeFileSync(
+        join(dir, "plan.yaml"),
+        [
+          "plan: labgrid-check",
+          "devices:",
+          "  - device: 9010000.pl031",
+          "    id: rtc",
+          "    steps:",
+          "      - { id: id-right, expect: { RTCPeriphID0: 0x31 } }",
+          "      - { id: id-wrong, expect: { RTCPeriphID0: 0x32 } }",
+          "      - { id: after, expect: { RTCPeriphID1: 0x10 } }",
+          "",
+        ].join("\n"),
+      );
+      const run = cli(["--sim", "--sim-state", join(dir, "state"), "--sim-board", "virt", "test", join(dir, "plan.yaml"), "--junit", join(dir, "out.xml"), "--json"]);
+      expect(run.code).toBe(8);
+      const fromJson = Object.fromEntries(
+        run.stdout
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { type: string; id: string; status: string; message?: string })
+          .filter((e) => e.type === "case")
+          .map((e) => [e.id, e.status]),
+      );
+      expect(fromJson["rtc/id-wrong"]).toBe("fail");
+      const fromPython = pyModule("m.junit_cases(open(arg).read())", join(dir, "out.xml")) as Record<string, { status: string; message: string | null }>;
+      expect(Object.fromEntries(Object.entries(fromPython).map(([id, r]) => [id, r.status]))).toEqual(fromJson);
+      expect(Object.keys(fromPython)).toEqual(["rtc/bind", "rtc/id-right", "rtc/id-wrong", "rtc/after", "rtc/unbind"]);
+      expect(fromPython["rtc/id-wrong"]?.message).toContain("RTCPeriphID0");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
