@@ -10,6 +10,30 @@ import { checkpoint, sleepUnlessStopped } from "./interrupt.ts";
 import { regionOf } from "./resolve-access.ts";
 import { bitList, differingBits, readTarget, targetHex, targetLabel, targetMax } from "./target-io.ts";
 
+/** The facts of a check that did not hold, carried by its error into `--json` (error.check) for test plans. */
+export interface CheckFacts {
+  /** The register or field as the CLI names it ("RTCCR.RTC_START", "0:0x10"). */
+  target: string;
+  /** "0x1", or "0x0:0xf" with a mask, as the CLI prints values. */
+  expected: string;
+  /** The value read (the last one, for a poll). */
+  actual: string;
+}
+
+/** `err` carrying `check` (describeError puts it in the JSON error). */
+function withCheck<E extends Error>(err: E, check: CheckFacts): E & { check: CheckFacts } {
+  return Object.assign(err, { check });
+}
+
+/** The facts of a mismatch of `t`: what was wanted (VALUE[:MASK]) and what was read. */
+function checkFacts(device: Device, t: Target, c: Comparison, want: bigint, mask: bigint | undefined): CheckFacts {
+  return {
+    target: targetLabel(t, regionOf(device, t.access).index),
+    expected: `${targetHex(t, want)}${mask === undefined ? "" : `:${targetHex(t, mask)}`}`,
+    actual: targetHex(t, c.value),
+  };
+}
+
 /** One read of a target compared with the wanted value. */
 export interface Comparison {
   /** The register's value. */
@@ -49,7 +73,7 @@ export function mismatchWords(device: Device, t: Target, c: Comparison, want: bi
  */
 export function expectTarget(device: Device, t: Target, want: bigint, mask: bigint | undefined): Comparison {
   const c = compareTarget(device, t, want, mask);
-  if (c.diff !== 0n) throw new VerifyError(`${mismatchWords(device, t, c, want, mask)} MISMATCH`);
+  if (c.diff !== 0n) throw withCheck(new VerifyError(`${mismatchWords(device, t, c, want, mask)} MISMATCH`), checkFacts(device, t, c, want, mask));
   return c;
 }
 
@@ -80,9 +104,12 @@ export async function pollTarget(
     const left = opts.timeoutMs - ms;
     if (left <= 0) {
       const label = targetLabel(t, regionOf(device, t.access).index);
-      throw new TimeoutError(
-        `${label} did not become ${wantWords(t, want, mask)} within ${formatPeriod(opts.timeoutMs)} (${reads} read${reads === 1 ? "" : "s"}): ` +
-          `last value ${targetHex(t, c.value)}, ${differenceWords(t, c)}`,
+      throw withCheck(
+        new TimeoutError(
+          `${label} did not become ${wantWords(t, want, mask)} within ${formatPeriod(opts.timeoutMs)} (${reads} read${reads === 1 ? "" : "s"}): ` +
+            `last value ${targetHex(t, c.value)}, ${differenceWords(t, c)}`,
+        ),
+        checkFacts(device, t, c, want, mask),
       );
     }
     await sleepUnlessStopped(Math.min(opts.intervalMs, left), opts.signal);

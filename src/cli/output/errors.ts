@@ -47,6 +47,19 @@ interface ErrorJson {
   exit: number;
   message: string;
   hint: string | null;
+  /** A check that did not hold (expect, poll, the run verbs): the target, the expected and the actual value. */
+  check?: { target: string; expected: string; actual: string };
+}
+
+/** The check facts an error of `chain` carries (poll-register.ts attaches them), safe to print. */
+function checkOf(chain: readonly unknown[]): ErrorJson["check"] {
+  for (const e of chain) {
+    const c = (e as { check?: unknown } | null)?.check as Record<string, unknown> | undefined;
+    if (c && typeof c.target === "string" && typeof c.expected === "string" && typeof c.actual === "string") {
+      return { target: safeText(c.target), expected: safeText(c.expected), actual: safeText(c.actual) };
+    }
+  }
+  return undefined;
 }
 
 function chainOf(err: unknown): unknown[] {
@@ -307,6 +320,8 @@ export function describeError(err: unknown, opts: { debug?: boolean } = {}): Err
     },
     quiet,
   };
+  const check = checkOf(chain);
+  if (check) report.json.error.check = check;
   if (hint !== undefined) report.hint = hint;
   if (sys?.syscall !== undefined) report.syscall = sys.syscall;
   if (sys?.path !== undefined) report.path = sys.path;

@@ -1,0 +1,158 @@
+// `vfio-plat test PLAN` end to end on the simulated board: examples/plans/virt.yaml passes with TAP and JUnit read by
+// real parsers (JUnit valid against the XSD); a wrong expectation exits 8 naming the step, expected and actual; a
+// failed step skips its device's later steps (unless continue: true) and a hung one is killed at its timeout, and
+// unbind gives every device back; a device already on VFIO stays there; --list and --only choose cases.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
+import { parseJunit, parseTap, validateJunit } from "../helpers/plan-reports.ts";
+import { drivers, planDir } from "../helpers/plans.ts";
+
+const VIRT_PLAN = join(REPO, "examples/plans/virt.yaml");
+let state: { dir: string; dispose: () => void };
+let plans: ReturnType<typeof planDir>;
+let env: Record<string, string>;
+const cli = (...args: string[]) => runCli(args, { env });
+
+beforeAll(() => {
+  state = tempSimState("vfio-plat-test-plan-");
+  plans = planDir();
+  env = simEnv(state.dir);
+});
+afterAll(() => {
+  state.dispose();
+  plans.dispose();
+});
+
+/** JSON Lines records of a --json run. */
+function records(stdout: string): any[] {
+  return stdout.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+describe("examples/plans/virt.yaml on the simulated virt", () => {
+  test("passes: TAP 13 with every case ok, JUnit valid against the XSD, every device back on its driver", async () => {
+    const before = drivers(env);
+    const junit = join(plans.dir, "virt.xml");
+    const r = cli("test", VIRT_PLAN, "--tap", "--junit", junit);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const tap = await parseTap(r.stdout);
+    expect(tap.version).toBe(13);
+    expect(tap.final.ok).toBe(true);
+    const ids = cli("test", VIRT_PLAN, "--list").stdout.trim().split("\n");
+    expect(tap.points.map((p) => p.name)).toEqual(ids);
+    expect(ids).toContain("rtc/alarm");
+    expect(ids).toContain("dma/my-program");
+    expect(tap.final.pass).toBe(ids.length);
+    const xml = readFileSync(junit, "utf8");
+    expect(await validateJunit(xml)).toEqual({ valid: true, errors: [] });
+    const doc = parseJunit(xml);
+    expect(doc.testsuites.name).toBe("virt-smoke");
+    expect(doc.testsuites.tests).toBe(String(ids.length));
+    expect(doc.testsuites.failures).toBe("0");
+    expect(doc.testsuites.testsuite.map((s: { name: string }) => s.name)).toEqual(["rtc", "virtio0", "dma"]);
+    expect(drivers(env)).toEqual(before);
+  });
+
+  test("a copy with one wrong expectation exits 8 and names the step, the expected and the actual value", () => {
+    const wrong = plans.write("virt-wrong.yaml", readFileSync(VIRT_PLAN, "utf8").replace("RTCPeriphID0: 0x31", "RTCPeriphID0: 0x32").replace("../pl330/copy.s", join(REPO, "examples/pl330/copy.s")));
+    const before = drivers(env);
+    const r = cli("test", wrong);
+    expect(r.code).toBe(8);
+    const line = r.stdout.split("\n").find((l) => l.startsWith("FAIL"))!;
+    expect(line).toContain("rtc/identify");
+    expect(line).toContain("expected 0x00000032, read 0x00000031");
+    expect(line).toContain("RTCPeriphID0");
+    // The device's later steps are skipped saying why; its unbind still runs; the other devices run.
+    expect(r.stdout).toMatch(/^skip rtc\/alarm: not run: rtc\/identify failed$/m);
+    expect(r.stdout).toMatch(/^ok {3}rtc\/unbind /m);
+    expect(r.stdout).toMatch(/^ok {3}dma\/copy /m);
+    expect(drivers(env)).toEqual(before);
+    const j = records(cli("test", wrong, "--json", "--only", "rtc/identify").stdout);
+    const c = j.find((x) => x.type === "case" && x.id === "rtc/identify");
+    expect(c).toMatchObject({ status: "fail", kind: "expect", exitCode: 8, expected: "0x00000032", actual: "0x00000031", device: "9010000.pl031" });
+    expect(j.at(-1)).toMatchObject({ type: "end", exitCode: 8 });
+  });
+});
+
+describe("failures, timeouts and continue", () => {
+  test("continue: true runs on after a failure; a hung step is killed at its timeout and the rest skipped; unbind runs", () => {
+    const p = plans.write(
+      "hang.yaml",
+      [
+        "plan: hang",
+        "devices:",
+        "  - device: 9010000.pl031",
+        "    id: rtc",
+        "    steps:",
+        "      - { id: wrong, expect: { RTCCR.RTC_START: 0 }, continue: true }",
+        "      - { id: late, poll: { register: RTCCR.RTC_START, value: 0, interval: 5ms }, timeout: 50ms, continue: true }",
+        "      - { id: hang, irq: { index: 0 }, timeout: 700ms }",
+        "      - { id: after, expect: { RTCCR.RTC_START: 1 } }",
+      ].join("\n"),
+    );
+    const before = drivers(env);
+    const r = cli("test", p, "--json");
+    expect(r.code).toBe(8);
+    const cases = records(r.stdout).filter((x) => x.type === "case");
+    const by = (id: string) => cases.find((c) => c.id === id);
+    expect(cases.map((c) => c.id)).toEqual(["rtc/bind", "rtc/wrong", "rtc/late", "rtc/hang", "rtc/after", "rtc/unbind"]);
+    expect(by("rtc/wrong")).toMatchObject({ status: "fail", expected: "0x0", actual: "0x1" });
+    // poll's own timeout is a failed check (exit 7), with its last value.
+    expect(by("rtc/late")).toMatchObject({ status: "fail", exitCode: 7, expected: "0x0", actual: "0x1" });
+    expect(by("rtc/hang")).toMatchObject({ status: "error", message: "timed out after 700 ms" });
+    expect(by("rtc/after")).toMatchObject({ status: "skip", message: "not run: rtc/hang errored" });
+    expect(by("rtc/unbind")).toMatchObject({ status: "pass" });
+    expect(drivers(env)).toEqual(before);
+  });
+
+  test("a device already on VFIO stays bound after the plan; bind: false binds nothing", () => {
+    expect(cli("bind", "9010000.pl031").code).toBe(0);
+    const p = plans.write(
+      "already.yaml",
+      [
+        "plan: already",
+        "devices:",
+        "  - { device: 9010000.pl031, id: rtc, steps: [{ id: runs, expect: { RTCCR.RTC_START: 1 } }] }",
+        "  - { device: 9010000.pl031, id: again, bind: false, steps: [{ id: runs, expect: { RTCCR.RTC_START: 1 } }] }",
+      ].join("\n"),
+    );
+    const r = cli("test", p, "--json");
+    expect(r.code).toBe(0);
+    const cases = records(r.stdout).filter((x) => x.type === "case");
+    expect(cases.map((c) => c.id)).toEqual(["rtc/bind", "rtc/runs", "rtc/unbind", "again/runs"]);
+    expect(cases[0].message).toContain("already bound to vfio-amba");
+    expect(drivers(env)["9010000.pl031"]!.driver).toBe("vfio-amba");
+    expect(cli("unbind", "9010000.pl031").code).toBe(0);
+  });
+
+  test("an unknown device is exit 3 before anything runs (no device is bound)", () => {
+    const p = plans.write(
+      "unknown.yaml",
+      ["plan: unknown", "devices:", "  - { device: 9010000.pl031, steps: [] }", "  - { device: 9999.nosuch, steps: [] }"].join("\n"),
+    );
+    const before = drivers(env);
+    const r = cli("test", p);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("9999.nosuch");
+    expect(drivers(env)).toEqual(before);
+  });
+});
+
+describe("choosing cases", () => {
+  test("--list prints the case ids and touches nothing; --only runs the chosen steps with their device's bind and unbind", () => {
+    const before = drivers(env);
+    const list = cli("test", VIRT_PLAN, "--list", "--only", "*/identify");
+    expect(list.code).toBe(0);
+    expect(list.stdout.trim().split("\n")).toEqual(["rtc/bind", "rtc/identify", "rtc/unbind", "virtio0/bind", "virtio0/identify", "virtio0/unbind", "dma/bind", "dma/identify", "dma/unbind"]);
+    expect(drivers(env)).toEqual(before);
+    const r = cli("test", VIRT_PLAN, "--json", "--only", "virtio0/*");
+    expect(r.code).toBe(0);
+    expect(records(r.stdout).filter((x) => x.type === "case").map((c) => c.id)).toEqual(["virtio0/bind", "virtio0/identify", "virtio0/unbind"]);
+    const none = cli("test", VIRT_PLAN, "--only", "nothing/*");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("--only 'nothing/*' matches no case");
+  });
+});
