@@ -216,5 +216,7 @@ def test_plan_case(plan_case, plan_run):
     if result["status"] == "skip":
         pytest.skip(f"{plan_case}: {result['message']}")
     if result["status"] != "pass":
-        detail = "\n".join(x for x in (result["detail"], result.get("system-err")) if x)
+        # The report's detail text, less the line that repeats the message.
+        lines = "\n".join(x for x in (result["detail"], result.get("system-err")) if x).splitlines()
+        detail = "\n".join(line for line in lines if line.strip() != (result["message"] or "").strip())
         pytest.fail(f"{plan_case} {result['status']}: {result['message']}" + (f"\n{detail}" if detail else ""), pytrace=False)

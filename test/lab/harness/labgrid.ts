@@ -2,7 +2,7 @@
 // templates (examples/labgrid/qemu-lab.yaml), the pytest command line, and the counts read back from pytest's JUnit
 // XML. Pure functions, so the unit suite checks them without labgrid, Python or QEMU.
 import { XMLParser } from "fast-xml-parser";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { REPO } from "./paths.ts";
 
 /** Debian's Python, which has labgrid (python3-labgrid); a pyenv `python3` on PATH does not. */
@@ -33,6 +33,8 @@ export function labgridEnv(images: LabgridImages): Record<string, string> {
 export function pytestArgv(o: { junitxml: string; logDir: string; plan?: string; extra?: string[] }): string[] {
   return [
     DEBIAN_PYTHON, "-m", "pytest", LABGRID_FILES.module,
+    // The module's own directory as the root: its conftest.py, and JUnit classnames without the checkout's path.
+    "--rootdir", dirname(LABGRID_FILES.module),
     "--lg-env", LABGRID_FILES.env,
     "--lg-log", o.logDir,
     "--vfio-plat-plan", o.plan ?? DEFAULT_LABGRID_PLAN,
