@@ -53,7 +53,7 @@ describe("examples/plans/virt.yaml on the simulated virt", () => {
     expect(doc.testsuites.failures).toBe("0");
     expect(doc.testsuites.testsuite.map((s: { name: string }) => s.name)).toEqual(["rtc", "virtio0", "dma"]);
     expect(drivers(env)).toEqual(before);
-  });
+  }, 60_000);
 
   test("a copy with one wrong expectation exits 8 and names the step, the expected and the actual value", () => {
     const wrong = plans.write("virt-wrong.yaml", readFileSync(VIRT_PLAN, "utf8").replace("RTCPeriphID0: 0x31", "RTCPeriphID0: 0x32").replace("../pl330/copy.s", join(REPO, "examples/pl330/copy.s")));
@@ -73,7 +73,7 @@ describe("examples/plans/virt.yaml on the simulated virt", () => {
     const c = j.find((x) => x.type === "case" && x.id === "rtc/identify");
     expect(c).toMatchObject({ status: "fail", kind: "expect", exitCode: 8, expected: "0x00000032", actual: "0x00000031", device: "9010000.pl031" });
     expect(j.at(-1)).toMatchObject({ type: "end", exitCode: 8 });
-  });
+  }, 60_000);
 });
 
 describe("failures, timeouts and continue", () => {
@@ -105,7 +105,7 @@ describe("failures, timeouts and continue", () => {
     expect(by("rtc/after")).toMatchObject({ status: "skip", message: "not run: rtc/hang errored" });
     expect(by("rtc/unbind")).toMatchObject({ status: "pass" });
     expect(drivers(env)).toEqual(before);
-  });
+  }, 60_000);
 
   test("a device already on VFIO stays bound after the plan; bind: false binds nothing", () => {
     expect(cli("bind", "9010000.pl031").code).toBe(0);
@@ -125,7 +125,7 @@ describe("failures, timeouts and continue", () => {
     expect(cases[0].message).toContain("already bound to vfio-amba");
     expect(drivers(env)["9010000.pl031"]!.driver).toBe("vfio-amba");
     expect(cli("unbind", "9010000.pl031").code).toBe(0);
-  });
+  }, 60_000);
 
   test("an unknown device is exit 3 before anything runs (no device is bound)", () => {
     const p = plans.write(
@@ -138,7 +138,7 @@ describe("failures, timeouts and continue", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("9999.nosuch");
     expect(drivers(env)).toEqual(before);
-  });
+  }, 60_000);
 });
 
 describe("choosing cases", () => {
@@ -154,5 +154,5 @@ describe("choosing cases", () => {
     const none = cli("test", VIRT_PLAN, "--only", "nothing/*");
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--only 'nothing/*' matches no case");
-  });
+  }, 60_000);
 });

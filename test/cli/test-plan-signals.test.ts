@@ -1,0 +1,81 @@
+// A stop signal in the middle of a plan step (SIGINT, SIGTERM, SIGHUP): the running step gets the signal and is
+// waited for, the device the plan bound is given back, every case not run is reported "skip", TAP says "Bail out!",
+// the JUnit file is still written, and the exit status is 128 + the signal. The plan is stopped mid-step on purpose
+// by the test hook VFIO_PLAT_TEST_PLAN_PAUSE_AT (the step's command is running when the signal is sent).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readUntil, simEnv, spawnCli, tempSimState, waitStopped } from "../helpers/cli.ts";
+import { parseJunit, parseTap, validateJunit } from "../helpers/plan-reports.ts";
+import { drivers, planDir } from "../helpers/plans.ts";
+
+let state: { dir: string; dispose: () => void };
+let plans: ReturnType<typeof planDir>;
+let env: Record<string, string>;
+let plan: string;
+
+beforeAll(() => {
+  state = tempSimState("vfio-plat-test-plan-signals-");
+  plans = planDir();
+  env = simEnv(state.dir);
+  plan = plans.write(
+    "long.yaml",
+    [
+      "plan: long",
+      "devices:",
+      "  - device: 9010000.pl031",
+      "    id: rtc",
+      "    steps:",
+      "      - { id: first, expect: { RTCCR.RTC_START: 1 } }",
+      // Never true: the poll runs until the signal.
+      "      - { id: wait, poll: { register: RTCCR.RTC_START, value: 0 }, timeout: 60s }",
+      "      - { id: after, expect: { RTCCR.RTC_START: 1 } }",
+      "  - device: a000000.virtio_mmio",
+      "    id: virtio0",
+      "    steps:",
+      "      - { id: identify, expect: { MagicValue: 0x74726976 } }",
+    ].join("\n"),
+  );
+});
+afterAll(() => {
+  state.dispose();
+  plans.dispose();
+});
+
+describe("a signal while a plan step runs", () => {
+  for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    test(`${sig}: the step gets it, the device goes back to its driver, the rest is skipped, exit ${code}`, async () => {
+      const before = drivers(env);
+      expect(before["9010000.pl031"]!.driver).toBe("rtc-pl031");
+      const junit = join(plans.dir, `${sig}.xml`);
+      const child = spawnCli(["test", plan, "--tap", "--junit", junit], { ...env, VFIO_PLAT_TEST_PLAN_PAUSE_AT: "rtc/wait" });
+      const said = await readUntil(child.stderr, /plan paused in rtc\/wait/);
+      expect(said).toContain("plan paused in rtc/wait");
+      await waitStopped(child.pid);
+      process.kill(child.pid, sig);
+      process.kill(child.pid, "SIGCONT");
+      const [stdout] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+      expect(child.exitCode).toBe(code);
+
+      const tap = await parseTap(stdout);
+      expect(tap.final.bailout).toBeTruthy();
+      expect(stdout).toContain(`Bail out! ${sig}`);
+      const byName = Object.fromEntries(tap.points.map((p) => [p.name, p]));
+      expect(byName["rtc/first"]!.ok).toBe(true);
+      expect(byName["rtc/wait"]!.ok).toBe(false);
+      expect(byName["rtc/unbind"]!.ok).toBe(true);
+
+      const xml = readFileSync(junit, "utf8");
+      expect(await validateJunit(xml)).toEqual({ valid: true, errors: [] });
+      const cases = parseJunit(xml).testsuites.testsuite.flatMap((s: { testcase: unknown[] }) => s.testcase);
+      const status = (name: string, suite: string) => cases.find((c: any) => c.name === name && c.classname === `long.${suite}`);
+      expect(status("wait", "rtc").error[0].message).toContain(`interrupted by ${sig}`);
+      expect(status("after", "rtc").skipped).toBeDefined();
+      expect(status("identify", "virtio0").skipped).toBeDefined();
+      expect(status("unbind", "rtc").skipped).toBeUndefined();
+
+      // Every device on the driver it had before the plan (list --json).
+      expect(drivers(env)).toEqual(before);
+    }, 60_000);
+  }
+});
