@@ -242,7 +242,7 @@ describe.skipIf(!havePython)("the pytest module's plan and report reading (skipp
       const fromPython = pyModule("m.plan_case_ids(m.load_plan(arg))", file);
       expect(fromPython).toEqual(listed.stdout.trim().split("\n"));
     }
-  });
+  }, 60_000);
 
   test("it reads each case's status and failure message from a real --junit report, as --json gives them", () => {
     const dir = mkdtempSync(join(tmpdir(), "vfio-plat-labgrid-"));
@@ -280,5 +280,5 @@ describe.skipIf(!havePython)("the pytest module's plan and report reading (skipp
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
