@@ -208,11 +208,13 @@ def test_plan_report_has_every_case(plan_run, plan):
         pytest.fail(f"report vs plan: missing {missing}, extra {extra} (or another order)", pytrace=False)
 
 
-def test_plan_case(plan_case, plan_run):
+def test_plan_case(plan_case, plan_run, record_property):
     """One plan case: passes when vfio-plat's report says pass; its failure or error message becomes the test's."""
     result = plan_run.cases.get(plan_case)
     if result is None:
         pytest.fail(f"{plan_case}: not in the report (`{plan_run.command}` exited {plan_run.exit_code})", pytrace=False)
+    # The case ran inside the plan run (the fixture's time), so its own duration travels as a property.
+    record_property("vfio_plat_seconds", result["time"])
     if result["status"] == "skip":
         pytest.skip(f"{plan_case}: {result['message']}")
     if result["status"] != "pass":
