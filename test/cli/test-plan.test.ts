@@ -101,7 +101,7 @@ describe("failures, timeouts and continue", () => {
     expect(by("rtc/wrong")).toMatchObject({ status: "fail", expected: "0x0", actual: "0x1" });
     // poll's own timeout is a failed check (exit 7), with its last value.
     expect(by("rtc/late")).toMatchObject({ status: "fail", exitCode: 7, expected: "0x0", actual: "0x1" });
-    expect(by("rtc/hang")).toMatchObject({ status: "error", message: "timed out after 700 ms" });
+    expect(by("rtc/hang")).toMatchObject({ status: "error", message: "timed out after 700 ms; the device has no reset function" });
     expect(by("rtc/after")).toMatchObject({ status: "skip", message: "not run: rtc/hang errored" });
     expect(by("rtc/unbind")).toMatchObject({ status: "pass" });
     expect(drivers(env)).toEqual(before);
@@ -151,6 +151,9 @@ describe("choosing cases", () => {
     const r = cli("test", VIRT_PLAN, "--json", "--only", "virtio0/*");
     expect(r.code).toBe(0);
     expect(records(r.stdout).filter((x) => x.type === "case").map((c) => c.id)).toEqual(["virtio0/bind", "virtio0/identify", "virtio0/unbind"]);
+    const both = cli("test", VIRT_PLAN, "--tap", "--json");
+    expect(both.code).toBe(2);
+    expect(JSON.parse(both.stderr).error.message).toContain("--tap and --json both given");
     const none = cli("test", VIRT_PLAN, "--only", "nothing/*");
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--only 'nothing/*' matches no case");

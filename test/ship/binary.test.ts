@@ -75,6 +75,19 @@ describe.skipIf(!host)("the standalone binary for this machine (skipped on a mac
     expect(runBinary(["--sim", "unbind", "9010000.pl031"]).stdout).toContain("back on rtc-pl031");
   });
 
+  test("test PLAN: the binary runs each step as a child of itself (examples/plans/virt.yaml copied outside the repository)", async () => {
+    const plans = join(runDir, "plans");
+    mkdirSync(join(runDir, "pl330"), { recursive: true });
+    mkdirSync(plans, { recursive: true });
+    writeFileSync(join(plans, "virt.yaml"), readFileSync(join(REPO, "examples/plans/virt.yaml")));
+    writeFileSync(join(runDir, "pl330/copy.s"), readFileSync(join(REPO, "examples/pl330/copy.s")));
+    const r = runBinary(["--sim", "test", "plans/virt.yaml", "--tap"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ok 1 - rtc/bind");
+    expect(r.stdout).toMatch(/# passed (\d+), failed 0, errors 0, skipped 0 of \1/);
+  }, 60_000);
+
   test("--version: baked-in revision and target, the Bun inside, and this process's C library", () => {
     const j = JSON.parse(runBinary(["--version", "--json"]).stdout);
     expect(j.version).toBe(JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).version);

@@ -22,7 +22,15 @@ async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
   const probe = new Context(ctx.opts);
   try {
     const names: string[] = [];
-    for (const d of plan.devices) names.push((await findDevice(probe, d.spec)).dev.name);
+    for (const d of plan.devices) {
+      try {
+        names.push((await findDevice(probe, d.spec)).dev.name);
+      } catch (e) {
+        // The error keeps its class (its exit code and hint); its line says where in the plan the name is.
+        if (e instanceof Error) e.message = `${d.at}: ${e.message}`;
+        throw e;
+      }
+    }
     return names;
   } finally {
     probe.runCleanups();
@@ -31,7 +39,8 @@ async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
 
 /** The command line that runs this same CLI with the plan's global options, JSON out. */
 function cliPrefix(ctx: CliContext): string[] {
-  const words = [process.execPath, Bun.main];
+  // A standalone binary (bun build --compile) is its own entry point; under bun, the entry is the script it ran.
+  const words = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
   if (ctx.sim) words.push("--sim", "--sim-state", ctx.simStateDir);
   if (ctx.opts.simBoard !== undefined) words.push("--sim-board", ctx.opts.simBoard);
   if (ctx.opts.iommuMode !== undefined) words.push("--iommu-mode", ctx.opts.iommuMode);
@@ -48,11 +57,11 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const plan = loadPlan(file);
   const only = options.only !== undefined ? ((g: Bun.Glob) => (id: string) => g.match(id))(new Bun.Glob(options.only)) : undefined;
   if (options.list === true) {
-    const ids = planCases(plan, [], only).map((c) => c.id);
+    const ids = planCases(plan, only).map((c) => c.id);
     writeStdout(ctx.json ? `${toJson({ schema: 1, plan: plan.name, cases: ids })}\n` : ids.map((id) => `${id}\n`).join(""));
     return 0;
   }
-  if (only && planCases(plan, [], only).length === 0) throw new UsageError(`--only '${options.only}' matches no case of plan ${plan.name}`, "vfio-plat test PLAN --list shows the case ids");
+  if (only && planCases(plan, only).length === 0) throw new UsageError(`--only '${options.only}' matches no case of plan ${plan.name}`, "vfio-plat test PLAN --list shows the case ids");
   // The board the plan was written for is the simulator's default board (a state directory keeps the board it has).
   const board = ctx.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD ?? (plan.board && BUILTIN_BOARDS.includes(plan.board) ? plan.board : undefined);
   const run = board !== undefined && ctx.sim ? new Context({ ...ctx.opts, simBoard: board }) : ctx;

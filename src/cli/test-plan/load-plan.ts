@@ -33,29 +33,29 @@ function typeWords(t: unknown): string {
 function schemaError(src: PlanSource, e: ErrorObject): UsageError {
   const path = segments(e.instancePath);
   const ctx = pathWords(src.data, path);
-  const inCtx = ctx ? ` (${ctx})` : "";
+  const at = (key?: string) => `${src.where(path, key)}: ${ctx ? `${ctx}: ` : ""}`;
   const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
-      return new UsageError(`${src.where(path, key)}: unknown key '${key}'${inCtx}`, props.length ? `the keys here are ${props.join(", ")}` : "remove it");
+      return new UsageError(`${at(key)}unknown key '${key}'`, props.length ? `the keys here are ${props.join(", ")}` : "remove it");
     }
     case "required": {
       const key = String(e.params.missingProperty);
-      return new UsageError(`${src.where(path)}: missing key '${key}'${inCtx}`, `add ${key}: (docs/plans.md)`);
+      return new UsageError(`${at()}missing key '${key}'`, `add ${key}: (docs/plans.md)`);
     }
     case "type":
-      return new UsageError(`${src.where(path)}: ${ctx || "the plan"} must be ${typeWords(e.params.type)}`, "see docs/plans.md for the format");
+      return new UsageError(`${at()}must be ${typeWords(e.params.type)}`, "see docs/plans.md for the format");
     case "pattern":
-      return new UsageError(`${src.where(path)}: ${ctx} '${String(e.data)}' is not a name`, "use only letters, digits, '.', '_' and '-'");
+      return new UsageError(`${at()}'${String(e.data)}' is not a name`, "use only letters, digits, '.', '_' and '-'");
     case "minItems":
     case "minProperties":
     case "minLength":
-      return new UsageError(`${src.where(path)}: ${ctx} is empty`, "give at least one entry, or remove the key");
+      return new UsageError(`${at()}empty`, "give at least one entry, or remove the key");
     case "enum":
-      return new UsageError(`${src.where(path)}: ${ctx} '${String(e.data)}' is not one of ${(e.params.allowedValues as unknown[]).join(", ")}`, "use one of those");
+      return new UsageError(`${at()}'${String(e.data)}' is not one of ${(e.params.allowedValues as unknown[]).join(", ")}`, "use one of those");
     default:
-      return new UsageError(`${src.where(path)}: ${ctx || "the plan"} ${e.message ?? "is invalid"}`, "see docs/plans.md for the format");
+      return new UsageError(`${at()}${e.message ?? "invalid"}`, "see docs/plans.md for the format");
   }
 }
 

@@ -120,7 +120,7 @@ export function checkPlan(src: PlanSource): Plan {
     });
     const bind = d.bind === false ? false : typeof d.bind === "object" ? { ...d.bind } : {};
     for (const k of ["user", "group"]) if (bind && bind[k] !== undefined) bind[k] = String(bind[k]);
-    const device: PlanDevice = { spec: d.device, id, bind, steps };
+    const device: PlanDevice = { spec: d.device, at: src.where([...dp, "device"]), id, bind, steps };
     if (d.regs !== undefined) device.regs = file(d.regs, dp, "regs");
     return device;
   });

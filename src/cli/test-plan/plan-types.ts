@@ -20,6 +20,8 @@ export interface PlanStep {
 export interface PlanDevice {
   /** The device as the plan names it (a name, or a compatible string). */
   spec: string;
+  /** "FILE:LINE:COL" of its `device:` value, for messages about it (an unknown device). */
+  at: string;
   /** Prefix of its case ids; the plan's `id`, else the spec. */
   id: string;
   bind: false | { user?: string; group?: string };

@@ -2,7 +2,7 @@
 // exactly what bind found), each a case reported as it ends. A failed step skips the device's later steps unless it
 // says `continue: true`; unbind runs regardless. A stop signal ends the plan before its next step: the running step
 // gets the signal, the device is given back, every case not run is "skip", and the exit status is 128 + the signal.
-import { signalExit } from "../output/exit-codes.ts";
+import { signalExit, type StopSignal } from "../output/exit-codes.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { runChild, type ChildOutcome } from "./child-step.ts";
 import type { Plan, PlanDevice, PlanStep } from "./plan-types.ts";
@@ -36,7 +36,7 @@ interface PlannedCase {
 }
 
 /** The cases of `plan` in the order they run: bind, steps, unbind per device (bind and unbind only when it binds). */
-export function planCases(plan: Plan, names: readonly string[] = [], only?: (id: string) => boolean): PlannedCase[] {
+export function planCases(plan: Plan, only?: (id: string) => boolean): PlannedCase[] {
   const out: PlannedCase[] = [];
   plan.devices.forEach((d, i) => {
     const steps: PlannedCase[] = d.steps.map((s) => ({ id: `${d.id}/${s.id}`, kind: s.kind, device: i, step: s }));
@@ -45,12 +45,11 @@ export function planCases(plan: Plan, names: readonly string[] = [], only?: (id:
     const chosen = only ? steps.filter((c) => only(c.id) || edges.some((e) => only(e.id))) : steps;
     out.push(...(d.bind ? [edges[0]!] : []), ...chosen, ...(d.bind ? [edges[1]!] : []));
   });
-  void names;
   return out;
 }
 
 /** The `--json` error a command printed on stderr (the last such line), if any. */
-function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { expected?: string; actual?: string } } | undefined {
+function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { target?: string; expected?: string; actual?: string } } | undefined {
   for (const line of stderr.trim().split("\n").reverse()) {
     try {
       const doc = JSON.parse(line) as { error?: unknown };
@@ -94,8 +93,18 @@ function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcom
     r.status = o.exitCode === 7 || o.exitCode === 8 ? "fail" : "error";
     r.message = said || `exited with status ${o.exitCode}`;
   }
-  if (err?.check?.expected !== undefined) r.expected = err.check.expected;
-  if (err?.check?.actual !== undefined) r.actual = err.check.actual;
+  const check = err?.check;
+  if (check?.expected !== undefined && check.actual !== undefined && !o.timedOut && !o.interrupted) {
+    // The register names the failure; expected and actual say the rest (a script's line number is kept).
+    const line = /^line \d+: /.exec(said)?.[0] ?? "";
+    r.message = `${line}${check.target ?? said}`;
+    r.expected = check.expected;
+    r.actual = check.actual;
+  }
+  // The JSON error line was read into message/expected/actual: stderr keeps what else the command said.
+  const rest = stderr.split("\n").filter((l) => !l.startsWith('{"error":')).join("\n").trim();
+  if (rest) r.stderr = rest;
+  else delete r.stderr;
   return r;
 }
 
@@ -106,7 +115,7 @@ function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcom
 export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanResult> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const planned = planCases(plan, opts.names, opts.only);
+  const planned = planCases(plan, opts.only);
   const start = { plan: plan.name, file: plan.file, ...(plan.board !== undefined ? { board: plan.board } : {}), backend: opts.backend, caseCount: planned.length };
   opts.reporter.begin(start);
   const cases: CaseResult[] = [];
@@ -127,7 +136,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
     });
   const skip = (c: PlannedCase, message: string): void =>
     report({ id: c.id, device: opts.names[c.device]!, kind: c.kind, status: "skip", durationMs: 0, message });
-  const stopWords = (): string => `not run: the plan was interrupted by ${String(opts.abort.reason)}`;
+  const signal = (): StopSignal => (opts.abort.reason === "SIGTERM" || opts.abort.reason === "SIGHUP" ? opts.abort.reason : "SIGINT");
+  const stopWords = (): string => `not run: the plan was interrupted by ${signal()}`;
 
   for (let i = 0; i < plan.devices.length; i++) {
     const d: PlanDevice = plan.devices[i]!;
@@ -182,12 +192,17 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
           if (r.status !== "pass") break;
         }
         if (stdout.trim()) r!.stdout = stdout.trim();
+        // A step killed at its timeout may leave the device mid-operation: reset it (where it can be) before more.
+        if (r!.message?.startsWith("timed out")) {
+          const reset = await exec(["reset", name], { timeoutMs: plan.timeoutMs, forward: false, caseId: c.id });
+          r!.message += reset.exitCode === 0 ? "; device reset" : reset.exitCode === 6 ? "; the device has no reset function" : "; reset failed";
+        }
         if (r!.status !== "pass" && !step.continueOnFailure) stopped = `not run: ${c.id} ${r!.status === "fail" ? "failed" : "errored"}`;
         report(r!);
       }
     }
   }
-  const interrupted = opts.abort.aborted ? (String(opts.abort.reason) as PlanResult["interrupted"]) : undefined;
+  const interrupted = opts.abort.aborted ? signal() : undefined;
   const bad = cases.some((c) => c.status === "fail" || c.status === "error");
   const result: PlanResult = {
     ...start,
