@@ -74,12 +74,12 @@ END {
   current=""
   while read -r set name result; do
     if [ "$set" != "$current" ]; then
-      [ -n "$current" ] && lava-test-set stop "$current"
+      [ -n "$current" ] && lava-test-set stop
       current=$set
       lava-test-set start "$current"
     fi
     lava-test-case "$name" --result "$result"
   done
-  [ -n "$current" ] && lava-test-set stop "$current"
+  [ -n "$current" ] && lava-test-set stop
   :
 }

@@ -1,33 +1,26 @@
 #!/usr/bin/env bash
-# The Debian packages the board-farm tests use (docs/farm.md): lava-common, whose python3 module lava_common holds
-# LAVA's own job and test-definition schemas (test/cli/lava.test.ts validates examples/lava/ with it), and labgrid
-# (python3-labgrid: the library and its pytest plugin, run by scripts/lab/labgrid.ts; labgrid: labgrid-client and
-# labgrid-exporter). Installs only what is missing, as root or through sudo -n; apt-get update runs only when an
-# install fails without it.
+# Debian packages of the farm engines whose examples CI proves (docs/farm.md): labgrid (python3-labgrid: the library
+# and its pytest plugin; labgrid: labgrid-client and labgrid-exporter) and LAVA's schemas (lava-common: the python3
+# module lava_common that test/cli/lava.test.ts validates examples/lava/ with; busybox: the shell and awk a DUT has, which
+# the same test runs examples/lava/'s scripts under). Installs only what is missing, as root or through `sudo -n`;
+# apt-get update runs only when a first install fails. Exits non-zero when it cannot install.
 set -euo pipefail
 
-packages=(lava-common python3-labgrid labgrid)
+PACKAGES=(python3-labgrid labgrid lava-common busybox)
 
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then missing+=("$pkg"); fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "farm-deps: ${packages[*]} already installed"
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "farm packages present: ${PACKAGES[*]}"
   exit 0
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-  as_root=()
-elif sudo -n true 2>/dev/null; then
-  as_root=(sudo -n)
-else
-  echo "farm-deps: need root or sudo -n to apt-get install ${missing[*]}" >&2
-  exit 1
-fi
-
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then as_root=(sudo -n); fi
 export DEBIAN_FRONTEND=noninteractive
-echo "farm-deps: apt-get install ${missing[*]}"
+echo "installing Debian packages: ${missing[*]}"
 if ! "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"; then
   "${as_root[@]}" apt-get update
   "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"

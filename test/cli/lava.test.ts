@@ -21,16 +21,31 @@ const bin = join(work, "bin");
 const log = join(work, "calls.log");
 spawnSync("mkdir", ["-p", bin]);
 for (const name of ["lava-test-case", "lava-test-set"]) {
-  writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "$LAVA_CALLS"\n`);
+  writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" | sed 's/ *$//' >> "$LAVA_CALLS"\n`);
   chmodSync(join(bin, name), 0o755);
 }
 
-function run(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): { code: number; stdout: string; stderr: string; calls: string[] } {
+// A DUT's shell: busybox's sh and awk (and the few tools the scripts call) first on PATH, when busybox is here.
+const BUSYBOX = Bun.which("busybox");
+const busyboxBin = join(work, "busybox-bin");
+if (BUSYBOX) {
+  spawnSync("mkdir", ["-p", busyboxBin]);
+  for (const applet of ["sh", "awk", "sed", "cat", "tee", "mkdir", "mktemp", "dirname"]) spawnSync("ln", ["-sf", BUSYBOX, join(busyboxBin, applet)]);
+}
+
+type Shell = "dash" | "busybox";
+
+function run(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; shell?: Shell } = {},
+): { code: number; stdout: string; stderr: string; calls: string[] } {
   writeFileSync(log, "");
-  const r = spawnSync("/bin/sh", args, {
+  const busybox = opts.shell === "busybox";
+  const path = busybox ? `${bin}:${busyboxBin}:${process.env.PATH}` : `${bin}:${process.env.PATH}`;
+  const r = spawnSync(busybox ? join(busyboxBin, "sh") : "/bin/sh", args, {
     input: opts.stdin,
     encoding: "utf8",
-    env: { PATH: `${bin}:${process.env.PATH}`, LAVA_CALLS: log, ...opts.env },
+    env: { PATH: path, LAVA_CALLS: log, ...opts.env },
   });
   const calls = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, calls };
@@ -48,7 +63,7 @@ function expectedCalls(r: PlanResult, extra: string[]): string[] {
   for (const c of r.cases) {
     const device = lavaName(c.id.slice(0, c.id.indexOf("/")));
     if (device !== set) {
-      if (set !== "") calls.push(`lava-test-set stop ${set}`);
+      if (set !== "") calls.push("lava-test-set stop");
       calls.push(`lava-test-set start ${device}`);
       set = device;
     }
@@ -56,16 +71,20 @@ function expectedCalls(r: PlanResult, extra: string[]): string[] {
     calls.push(`lava-test-case ${lavaName(c.id)} --result ${result}`);
   }
   if (set !== "plan") {
-    calls.push(`lava-test-set stop ${set}`, "lava-test-set start plan");
+    calls.push("lava-test-set stop", "lava-test-set start plan");
   }
-  return [...calls, ...extra.map((e) => `lava-test-case ${e}`), "lava-test-set stop plan"];
+  return [...calls, ...extra.map((e) => `lava-test-case ${e}`), "lava-test-set stop"];
 }
 
-describe("tap-to-lava.sh (POSIX sh + awk) on real TAP reports", () => {
+test.skipIf(BUSYBOX !== null || process.env.CI !== "true")("CI has busybox (scripts/ci/farm-deps.sh installs it: the DUT's shell and awk)", () => {
+  throw new Error("busybox is not on PATH: run scripts/ci/farm-deps.sh");
+});
+
+for (const shell of ["dash", ...(BUSYBOX ? ["busybox"] : [])] as Shell[]) describe(`tap-to-lava.sh on real TAP reports (${shell === "dash" ? "/bin/sh and the system awk" : "busybox sh and awk"}${!BUSYBOX ? "; busybox is not installed here" : ""})`, () => {
   test("pass, fail, error and skip become pass, fail, fail and skip, in a test set per device", () => {
     const r = mixed();
     const tap = drive(tapReporter, r);
-    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: tap });
+    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: tap, shell });
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
     expect(out.calls).toEqual(expectedCalls(r, ["tap-plan-complete --result pass"]));
@@ -81,7 +100,7 @@ describe("tap-to-lava.sh (POSIX sh + awk) on real TAP reports", () => {
       { ...r.cases[2]!, id: "9010000.pl031/unbind" },
     ];
     r.caseCount = r.cases.length;
-    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: drive(tapReporter, r) });
+    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: drive(tapReporter, r), shell });
     const cases = out.calls.filter((c) => c.startsWith("lava-test-case "));
     expect(cases).toEqual([
       "lava-test-case 9010000.pl031.bind --result pass",
@@ -96,7 +115,7 @@ describe("tap-to-lava.sh (POSIX sh + awk) on real TAP reports", () => {
 
   test("an interrupted plan: the unrun cases are skips, then tap-bail-out fails", () => {
     const { result, reported } = interrupted();
-    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: drive(tapReporter, result, reported) });
+    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: drive(tapReporter, result, reported), shell });
     expect(out.calls).toEqual(expectedCalls(result, ["tap-bail-out --result fail", "tap-plan-complete --result pass"]));
   });
 
@@ -104,22 +123,22 @@ describe("tap-to-lava.sh (POSIX sh + awk) on real TAP reports", () => {
     const r = mixed();
     const tap = drive(tapReporter, r);
     const cut = tap.slice(0, tap.indexOf("ok 4 -"));
-    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: cut });
+    const out = run([join(LAVA, "tap-to-lava.sh")], { stdin: cut, shell });
     expect(out.calls.filter((c) => c.startsWith("lava-test-case ")).length).toBe(3 + 1);
     expect(out.calls).toContain("lava-test-case tap-plan-complete --result fail");
-    const missing = run([join(LAVA, "tap-to-lava.sh"), join(work, "nope.tap")]);
+    const missing = run([join(LAVA, "tap-to-lava.sh"), join(work, "nope.tap")], { shell });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read");
     expect(missing.calls).toEqual([]);
   });
 });
 
-describe("run-plan.sh around a vfio-plat that writes TAP", () => {
+for (const shell of ["dash", ...(BUSYBOX ? ["busybox"] : [])] as Shell[]) describe(`run-plan.sh around a vfio-plat that writes TAP (${shell})`, () => {
   // A stand-in for `vfio-plat`: checks it was asked for `test PLAN --tap --junit FILE`, prints the report, exits.
   function fakeVfioPlat(tap: string, status: number): string {
-    const report = join(work, `fake-${status}.tap`);
+    const report = join(work, `fake-${shell}-${status}.tap`);
     writeFileSync(report, tap);
-    const script = join(work, `fake-vfio-plat-${status}`);
+    const script = join(work, `fake-vfio-plat-${shell}-${status}`);
     writeFileSync(
       script,
       `#!/bin/sh\n[ "$1" = test ] && [ "$3" = --tap ] && [ "$4" = --junit ] || { echo "unexpected: $*" >&2; exit 99; }\n` +
@@ -133,14 +152,15 @@ describe("run-plan.sh around a vfio-plat that writes TAP", () => {
     test(`${name}: the report is in the log, every case a result, vfio-plat-test ${status === 0 ? "passes" : "fails"} with the exit status`, () => {
       const r = make();
       const tap = drive(tapReporter, r);
-      const dir = join(work, `reports-${status}`);
+      const dir = join(work, `reports-${shell}-${status}`);
       const out = run([join(LAVA, "run-plan.sh"), "examples/plans/virt.yaml", "--only", "rtc/*"], {
         env: { VFIO_PLAT: fakeVfioPlat(tap, status), VFIO_PLAT_REPORT_DIR: dir },
+        shell,
       });
       expect(out.code).toBe(0);
       expect(out.stdout.startsWith(tap)).toBe(true);
       expect(readFileSync(join(dir, "report.tap"), "utf8")).toBe(tap);
-      expect(readFileSync(join(work, `fake-${status}.tap.args`), "utf8").trim()).toBe(
+      expect(readFileSync(join(work, `fake-${shell}-${status}.tap.args`), "utf8").trim()).toBe(
         `test examples/plans/virt.yaml --tap --junit ${dir}/junit.xml --only rtc/*`,
       );
       const verdict = `vfio-plat-test --result ${status === 0 ? "pass" : "fail"} --measurement ${status} --units exit-status`;
@@ -149,7 +169,7 @@ describe("run-plan.sh around a vfio-plat that writes TAP", () => {
   }
 
   test("without a plan it prints its usage and exits 2", () => {
-    const out = run([join(LAVA, "run-plan.sh")]);
+    const out = run([join(LAVA, "run-plan.sh")], { shell });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain("usage: run-plan.sh PLAN");
     expect(out.calls).toEqual([]);

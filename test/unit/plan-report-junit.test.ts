@@ -82,6 +82,18 @@ describe("JUnit report", () => {
     expect(tcs[s]!.tc.skipped.message).toBe(r.cases[s]!.message);
   });
 
+  test("a message that already names the expected and read values is not repeated; one naming neither gets them", async () => {
+    const r = mixed();
+    const i = r.cases.findIndex((c) => c.status === "fail");
+    const named = "RTCRIS is 0x00000000, expected 0x00000001 (VERIFY_FAILED)";
+    r.cases[i] = { ...r.cases[i]!, message: named, expected: "0x00000001", actual: "0x00000000" };
+    r.cases.push({ id: "dma/values", device: "9030000.dma", kind: "expect", status: "fail", durationMs: 1, exitCode: 8, expected: "0x2", actual: "0x3" });
+    r.caseCount = r.cases.length;
+    const tcs = testcases(await validParsed(r));
+    expect(tcs[i]!.tc.failure[0].message).toBe(named);
+    expect(tcs.at(-1)!.tc.failure[0].message).toBe("expected 0x2, read 0x3");
+  });
+
   test("hostile text: valid XML; markup, quotes, ']]>', tab/newline and non-ASCII come back exactly, controls visibly", async () => {
     const r = hostile();
     const xml = junitXml(r);

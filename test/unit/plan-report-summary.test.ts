@@ -20,6 +20,15 @@ describe("summary report", () => {
     expect(lines.at(-1)).toBe("virt-smoke: 4 passed, 1 failed, 1 errors, 1 skipped in 1.3 s");
   });
 
+  test("a message naming the values is shown as it is; an error without a message shows its exit status", () => {
+    const r = mixed();
+    r.cases[1] = { ...r.cases[1]!, message: "RTCRIS is 0x0, expected 0x1", expected: "0x1", actual: "0x0" };
+    r.cases[4] = { ...r.cases[4]!, message: undefined };
+    const lines = drive(plain, r).split("\n");
+    expect(lines[1]).toBe("FAIL rtc/alarm: RTCRIS is 0x0, expected 0x1");
+    expect(lines[4]).toBe("ERR  dma/copy: exit status 4");
+  });
+
   test("interrupted: the unreported cases are listed and the closing line names the signal", () => {
     const { result, reported } = interrupted();
     const lines = drive(plain, result, reported).trimEnd().split("\n");

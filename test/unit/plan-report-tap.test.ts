@@ -65,6 +65,14 @@ describe("TAP report", () => {
     expect(p.points[e]!.diag).toMatchObject({ message: r.cases[e]!.message, exit: r.cases[e]!.exitCode, stderr: r.cases[e]!.stderr });
   });
 
+  test("duration_ms keeps microseconds, not a float's tail", async () => {
+    const r = mixed();
+    const i = r.cases.findIndex((c) => c.status === "fail");
+    r.cases[i] = { ...r.cases[i]!, durationMs: 295.37542299999996 };
+    const tap = drive(tapReporter, r);
+    expect(parseYaml(yamlBlockAfter(tap, i + 1)).duration_ms).toBe(295.375);
+  });
+
   test("hostile text survives the YAML block exactly and never breaks a line or forges a directive", async () => {
     const r = hostile();
     const tap = drive(tapReporter, r);

@@ -1,5 +1,6 @@
-// The counts every report closes with (TAP's closing comment, JUnit's attributes, the JSON Lines "end" record, the
-// people's summary line), computed in one place so the four reports never disagree about a plan.
+// What the reports share, computed in one place so they never disagree about a plan: the counts every report closes
+// with (TAP's closing comment, JUnit's attributes, the JSON Lines "end" record, the summary line) and the one-line
+// reason a case did not pass (JUnit's failure message, the summary's FAIL line).
 import type { CaseResult, CaseStatus } from "../result.ts";
 
 export interface StatusCounts {
@@ -25,6 +26,19 @@ export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
     counts[FIELD[c.status]]++;
   }
   return counts;
+}
+
+/**
+ * Why a case did not pass, on one line: its message, then "expected X, read Y" unless the message already names both
+ * values (the CLI's own check messages do: "RTCRIS is 0x0, expected 0x1: ..."). Empty when there is nothing to say.
+ */
+export function failureText(c: CaseResult): string {
+  const message = c.message ?? "";
+  if (c.expected === undefined && c.actual === undefined) return message;
+  const named = c.expected !== undefined && c.actual !== undefined && message.includes(c.expected) && message.includes(c.actual);
+  if (named) return message;
+  const values = `expected ${c.expected ?? "?"}, read ${c.actual ?? "?"}`;
+  return message === "" ? values : `${message}: ${values}`;
 }
 
 /** The cases of `result` the streaming reporters have not written yet (the plan ends with skips after a signal). */

@@ -2,7 +2,7 @@
 // <testsuite> per device of the plan, one <testcase> per step (bind and unbind included), valid against the schema in
 // test/fixtures/junit/junit.xsd. Written whole from a finished (or interrupted) plan, as --junit FILE is.
 import type { CaseResult, PlanResult } from "../result.ts";
-import { countStatuses } from "./counts.ts";
+import { countStatuses, failureText } from "./counts.ts";
 
 // Characters XML 1.0 cannot carry at all, not even as character references: C0 controls other than tab, newline and
 // carriage return, U+FFFE/U+FFFF and unpaired surrogates. They are written visibly escaped (\x1b, \u{fffe}) instead.
@@ -75,11 +75,7 @@ function details(c: CaseResult): string {
 }
 
 function failureMessage(c: CaseResult): string {
-  if (c.expected !== undefined || c.actual !== undefined) {
-    const values = `expected ${c.expected ?? "?"}, read ${c.actual ?? "?"}`;
-    return c.message !== undefined && c.message !== "" ? `${c.message}: ${values}` : values;
-  }
-  return c.message ?? (c.exitCode !== undefined ? `exit status ${c.exitCode}` : c.status);
+  return failureText(c) || (c.exitCode !== undefined ? `exit status ${c.exitCode}` : c.status);
 }
 
 function testcase(plan: string, deviceId: string, step: string, c: CaseResult, pad: string): string {

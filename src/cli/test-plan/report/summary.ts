@@ -3,7 +3,7 @@
 // is also a word, so a log without colour says the same.
 import { escapeUnsafe } from "../../output/safe-text.ts";
 import type { CaseResult, CaseStatus, PlanReporter, PlanResult, PlanStart } from "../result.ts";
-import { countStatuses, unreported } from "./counts.ts";
+import { countStatuses, failureText, unreported } from "./counts.ts";
 
 /** The status word, padded to one width so the ids line up. */
 const WORD: Readonly<Record<CaseStatus, string>> = { pass: "ok  ", fail: "FAIL", error: "ERR ", skip: "skip" };
@@ -18,15 +18,10 @@ function seconds(ms: number): string {
   return ms < 1000 ? milliseconds(ms) : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Why a case did not pass, on one line: the message, then what was expected and read. */
+/** Why a case did not pass, on one line, safe for a terminal. */
 function why(c: CaseResult): string {
-  const parts: string[] = [];
-  if (c.message !== undefined && c.message !== "") parts.push(c.message);
-  if (c.expected !== undefined || c.actual !== undefined) {
-    parts.push(`expected ${c.expected ?? "?"}, read ${c.actual ?? "?"}`);
-  }
-  if (parts.length === 0 && c.exitCode !== undefined) parts.push(`exit status ${c.exitCode}`);
-  return escapeUnsafe(parts.join(": "));
+  const text = failureText(c);
+  return escapeUnsafe(text === "" && c.exitCode !== undefined ? `exit status ${c.exitCode}` : text);
 }
 
 /**
