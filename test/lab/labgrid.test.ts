@@ -175,6 +175,9 @@ describe("the labgrid runner's pytest line and CI counts", () => {
     expect(a[a.indexOf("--junitxml") + 1]).toBe("/o/p.xml");
     expect(a[a.indexOf("--vfio-plat-plan") + 1]).toBe("examples/plans/virt-noiommu.yaml");
     expect(a).toContain(LABGRID_FILES.module);
+    // Its pytest.ini, named (the JUnit path would hide it from pytest's search), keeps per-case properties.
+    expect(a[a.indexOf("-c") + 1]).toBe(LABGRID_FILES.ini);
+    expect(readFileSync(LABGRID_FILES.ini, "utf8")).toMatch(/^junit_family = xunit1$/m);
   });
 
   const report = (suite: string) => `<?xml version="1.0" encoding="utf-8"?><testsuites>${suite}</testsuites>`;

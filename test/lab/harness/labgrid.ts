@@ -2,7 +2,7 @@
 // templates (examples/labgrid/qemu-lab.yaml), the pytest command line, and the counts read back from pytest's JUnit
 // XML. Pure functions, so the unit suite checks them without labgrid, Python or QEMU.
 import { XMLParser } from "fast-xml-parser";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { REPO } from "./paths.ts";
 
 /** Debian's Python, which has labgrid (python3-labgrid); a pyenv `python3` on PATH does not. */
@@ -12,6 +12,7 @@ export const DEBIAN_PYTHON = "/usr/bin/python3";
 export const LABGRID_FILES = {
   env: join(REPO, "examples/labgrid/qemu-lab.yaml"),
   module: join(REPO, "examples/labgrid/test_vfio_plat_plan.py"),
+  ini: join(REPO, "examples/labgrid/pytest.ini"),
 } as const;
 
 /** The plan CI runs on the lab target (relative to the vfio-plat tree, as the pytest module takes it). */
@@ -33,8 +34,9 @@ export function labgridEnv(images: LabgridImages): Record<string, string> {
 export function pytestArgv(o: { junitxml: string; logDir: string; plan?: string; extra?: string[] }): string[] {
   return [
     DEBIAN_PYTHON, "-m", "pytest", LABGRID_FILES.module,
-    // The module's own directory as the root: its conftest.py, and JUnit classnames without the checkout's path.
-    "--rootdir", dirname(LABGRID_FILES.module),
+    // The module's pytest.ini, named: pytest looks for one only in the common ancestor of every existing path on the
+    // command line, which the JUnit and log paths push up to /. Its directory becomes the root (short classnames).
+    "-c", LABGRID_FILES.ini,
     "--lg-env", LABGRID_FILES.env,
     "--lg-log", o.logDir,
     "--vfio-plat-plan", o.plan ?? DEFAULT_LABGRID_PLAN,
