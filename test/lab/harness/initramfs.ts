@@ -1,6 +1,7 @@
 // The guest's root filesystem as an uncompressed initramfs, in two concatenated cpio archives: a cached base (busybox,
 // glibc for arm64, Bun for arm64: ~110 MB that changes only with their versions) and a small per-run part (/init, the
-// project's src/ and runtime node_modules, the lab's guest runner and scenarios), so editing code never re-packs Bun.
+// project's src/ and runtime node_modules, the lab's guest runner and scenarios, the example plans and `vfio-plat` on
+// PATH), so editing code never re-packs Bun.
 import { copyFileSync, appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { addDirs, CpioWriter } from "./cpio.ts";
@@ -10,6 +11,9 @@ import { cacheRoot, contentKey, LAB_FILES, REPO } from "./paths.ts";
 
 /** Where the project lives inside the guest. */
 export const GUEST_PROJECT = "opt/vfio-plat";
+
+/** The `vfio-plat` command inside the guest (a two-line script running the project's CLI with Bun). */
+export const GUEST_CLI = "usr/local/bin/vfio-plat";
 
 /** Directories every guest has (busybox --install -s fills bin/sbin/usr/bin/usr/sbin). */
 const BASE_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib", "etc", "proc", "sys", "dev", "tmp", "run", "root", "opt"];
@@ -93,6 +97,16 @@ export function projectArchive(extra: ExtraFile[] = []): Uint8Array {
   addTree(w, dirs, join(REPO, "test/lab"), `${P}/test/lab`, (rel) => rel.startsWith("harness") || rel.endsWith(".test.ts"));
   if (existsSync(join(REPO, "test/scenarios"))) addTree(w, dirs, join(REPO, "test/scenarios"), `${P}/test/scenarios`, (rel) => rel.endsWith(".test.ts"));
   for (const name of runtimePackages()) addTree(w, dirs, join(REPO, "node_modules", name), `${P}/node_modules/${name}`);
+  // What `vfio-plat test` reads at run time: the published plan schema (imported from docs/) and the example plans
+  // with the register maps and programs they name by relative path (examples/labgrid is host-side Python: left out).
+  for (const f of readdirSync(join(REPO, "docs")).filter((n) => n.endsWith(".json")).sort()) {
+    addDirs(w, dirs, `${P}/docs`);
+    w.add({ type: "file", path: `${P}/docs/${f}`, data: readFileSync(join(REPO, "docs", f)) });
+  }
+  addTree(w, dirs, join(REPO, "examples"), `${P}/examples`, (rel) => rel === "labgrid" || rel.startsWith("labgrid/"));
+  // `vfio-plat` on PATH, as an installed package gives it (package.json "bin"): what a farm's test runs.
+  addDirs(w, dirs, "usr/local/bin");
+  w.add({ type: "file", path: GUEST_CLI, data: new TextEncoder().encode(`#!/bin/sh\nexec bun /${P}/src/cli/main.ts "$@"\n`), mode: 0o755 });
   for (const f of extra) {
     const slash = f.path.lastIndexOf("/");
     if (slash > 0) addDirs(w, dirs, f.path.slice(0, slash));

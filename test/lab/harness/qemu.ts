@@ -150,7 +150,7 @@ export async function boot(o: BootOptions): Promise<BootResult> {
 }
 
 /** A fresh raw image of `bytes` zero bytes at `path` (sparse), replacing any earlier one. */
-function makeDisk(path: string, bytes: number): void {
+export function makeDisk(path: string, bytes: number): void {
   const fd = openSync(path, "w");
   try {
     ftruncateSync(fd, bytes);
