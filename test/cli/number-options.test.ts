@@ -24,6 +24,7 @@ const BASE: Readonly<Record<string, readonly string[]>> = {
   pl330: ["pl330", "disasm", "--device", DMA],
   "pl330 --base": ["pl330", "asm", "/dev/null"],
   "pl330 --length": ["pl330", "disasm", "--device", DMA],
+  "pl330 --events": ["pl330", "exec", DMA, "/dev/null"],
   bind: ["bind", PL031],
   unbind: ["unbind", "9000000.pl011"],
   poll: ["poll", PL031, "0:0x0", "0:0x1"],
