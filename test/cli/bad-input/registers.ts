@@ -1,7 +1,14 @@
 // Bad-input rows: registers by name (read, write, poll, expect, run), fields, read-only registers, --regs files. See
 // ../bad-input-cases.ts for the fields and the shared board.
 import type { BadInputCase } from "../bad-input-cases.ts";
+import { runCli, simEnv } from "../../helpers/cli.ts";
 import { PL031, VIRTIO } from "./devices.ts";
+
+/** A case's own board with the PL011 bound too (the console UART: bound with --force). */
+function withUart(stateDir: string): void {
+  const r = runCli(["bind", "9000000.pl011", "--force"], { env: simEnv(stateDir) });
+  if (r.code !== 0) throw new Error(`bind 9000000.pl011: ${r.stderr}`);
+}
 
 export const REGISTERS: BadInputCase[] = [
   { args: ["read", PL031, "RTCD"], exit: 2, says: "map pl031 has no register 'RTCD' (USAGE) — did you mean RTCDR", why: "misspelt register name: the closest names suggested" },
@@ -23,6 +30,7 @@ export const REGISTERS: BadInputCase[] = [
   { args: ["expect", PL031, "RTCICR", "1"], exit: 2, says: "RTCICR is write-only (WO): reading it shows nothing of what was written (USAGE) — expect a register", why: "expect of a write-only register (a certain mismatch)" },
   { args: ["read", PL031, "RTCICR"], exit: 2, says: "RTCICR is write-only (WO): reading it shows nothing of what was written (USAGE) — the raw bus value is readable by offset: 0:0x0000001c.l", why: "read of a write-only register by name (the offset still reads)" },
   { args: ["run", PL031, "-e", "read RTCDR; expect RTCICR 1"], exit: 2, says: "line 2: RTCICR is write-only (WO)", why: "script: expect or poll of a write-only register, refused before line 1 runs" },
+  { args: ["write", "9000000.pl011", "UARTRSR.FE", "0"], exit: 2, says: "UARTRSR.FE is read-only (RO) (USAGE) — pass --force", why: "a field of UARTRSR: a write (as UARTECR) clears all four error bits, so its fields are read-only", setup: withUart },
   { args: ["poll", PL031, "RTCRIS", "1", "--timeout", "0"], exit: 7, says: "RTCRIS did not become 0x00000001 within 0 ms (1 read): last value 0x00000000, bit 0 differs (RTCRIS = 0x0 (clear))", why: "poll timeout: the last value and the differing bits named" },
   { args: ["poll", PL031, "RTCRIS", "1", "--interval", "0"], exit: 2, says: "--interval", why: "poll with a zero interval" },
   { args: ["poll", PL031, "RTCRIS"], exit: 2, says: "missing required args", why: "poll without a value" },
