@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readUntil, simEnv, spawnCli, tempSimState, waitStopped } from "../helpers/cli.ts";
+import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
+import { MAIN, REPO, readUntil, simEnv, spawnCli, tempSimState, waitStopped } from "../helpers/cli.ts";
 import { parseJunit, parseTap, validateJunit } from "../helpers/plan-reports.ts";
 import { drivers, planDir } from "../helpers/plans.ts";
 
@@ -78,4 +80,32 @@ describe("a signal while a plan step runs", () => {
       expect(drivers(env)).toEqual(before);
     }, 60_000);
   }
+});
+
+// A Ctrl-C at a terminal goes to the whole foreground process group. The step's command runs in a session of its own,
+// so only the plan gets that SIGINT and passes it on once; a step in the plan's group would get two, and a command's
+// second signal skips its orderly stop.
+describe("Ctrl-C at a terminal (SIGINT to the plan's whole process group)", () => {
+  test("the step is not in the plan's process group; the plan stops as for one SIGINT (exit 130, device given back)", async () => {
+    const before = drivers(env);
+    // The plan leads a process group of its own here, as a shell's foreground job does.
+    const plan_ = spawn(process.execPath, [MAIN, "test", plan], {
+      cwd: REPO,
+      env: { ...env, VFIO_PLAT_TEST_PLAN_PAUSE_AT: "rtc/wait" },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const pid = plan_.pid!;
+    const exited = new Promise<number | null>((resolve) => plan_.once("close", (code) => resolve(code)));
+    const said = await readUntil(Readable.toWeb(plan_.stderr!) as ReadableStream<Uint8Array>, /step pid (\d+)/);
+    const stepPid = Number(/step pid (\d+)/.exec(said)![1]);
+    await waitStopped(pid);
+    const pgrp = (p: number) => Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")[2]);
+    expect(pgrp(pid)).toBe(pid);
+    expect(pgrp(stepPid)).not.toBe(pid);
+    process.kill(-pid, "SIGINT");
+    process.kill(-pid, "SIGCONT");
+    expect(await exited).toBe(130);
+    expect(drivers(env)).toEqual(before);
+  }, 60_000);
 });

@@ -1,6 +1,9 @@
 // One CLI command run as a child process of the same vfio-plat, for a plan step: the isolation that lets a hung or
 // crashing step be ended without ending the plan. A step's timeout sends SIGTERM, then SIGKILL after a grace period;
 // a stop signal the plan receives is passed on to the child, which is then waited for (it cleans up like any command).
+// The child runs in a session of its own, so a Ctrl-C at the terminal reaches only the plan, which passes it on once:
+// a second SIGINT would make the step's command skip to its emergency cleanups instead of stopping at its next step.
+import { spawn } from "node:child_process";
 import type { StopSignal } from "../output/exit-codes.ts";
 
 /** How a child ended, with everything it printed. */
@@ -36,13 +39,25 @@ const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2,
  * @throws only when the program cannot be started at all (the spawn error)
  */
 export async function runChild(argv: string[], opts: ChildOptions): Promise<ChildOutcome> {
-  const child = Bun.spawn(argv, {
-    env: opts.env,
+  const child = spawn(argv[0]!, argv.slice(1), {
+    env: opts.env as NodeJS.ProcessEnv,
     ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
-    stdin: opts.stdin !== undefined ? new TextEncoder().encode(opts.stdin) : "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+    detached: true, // setsid(): out of the terminal's process group (see the top of the file)
+    stdio: [opts.stdin !== undefined ? "pipe" : "ignore", "pipe", "pipe"],
   });
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", reject);
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal })),
+  );
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on("data", (b: Buffer) => out.push(b));
+  child.stderr!.on("data", (b: Buffer) => err.push(b));
+  await spawned;
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   let timedOut = false;
   let interrupted: StopSignal | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
@@ -70,14 +85,13 @@ export async function runChild(argv: string[], opts: ChildOptions): Promise<Chil
   };
   if (opts.abort?.aborted) onAbort();
   else opts.abort?.addEventListener("abort", onAbort, { once: true });
-  opts.onSpawn?.(child.pid);
+  opts.onSpawn?.(child.pid!);
   try {
-    const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    await child.exited;
-    const code = child.exitCode ?? 128 + (SIGNAL_NUMBERS[child.signalCode ?? ""] ?? 0);
-    const out: ChildOutcome = { exitCode: code, stdout, stderr, timedOut };
-    if (interrupted) out.interrupted = interrupted;
-    return out;
+    const end = await ended;
+    const code = end.code ?? 128 + (SIGNAL_NUMBERS[end.signal ?? ""] ?? 0);
+    const outcome: ChildOutcome = { exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), timedOut };
+    if (interrupted) outcome.interrupted = interrupted;
+    return outcome;
   } finally {
     clearTimeout(timer);
     if (killTimer) clearTimeout(killTimer);
