@@ -141,6 +141,26 @@ describe("failures, timeouts and continue", () => {
   }, 60_000);
 });
 
+describe("a reader that stops early", () => {
+  test("| head -1: the plan stops, every device it bound is given back, the JUnit file still has every case (exit 0)", () => {
+    const before = drivers(env);
+    const junit = join(plans.dir, "head.xml");
+    const r = Bun.spawnSync(["bash", "-c", `"$0" "$1" test "$2" --junit "$3" | head -1; echo "status=\${PIPESTATUS[0]}"`, process.execPath, join(REPO, "src/cli/main.ts"), VIRT_PLAN, junit], {
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const out = r.stdout.toString();
+    expect(out).toMatch(/^ok {3}rtc\/bind .*\nstatus=0\n$/);
+    expect(r.stderr.toString()).toBe("");
+    expect(drivers(env)).toEqual(before);
+    const doc = parseJunit(readFileSync(junit, "utf8"));
+    const ids = cli("test", VIRT_PLAN, "--list").stdout.trim().split("\n");
+    expect(doc.testsuites.tests).toBe(String(ids.length));
+    expect(Number(doc.testsuites.skipped)).toBeGreaterThan(0);
+  }, 60_000);
+});
+
 describe("choosing cases", () => {
   test("--list prints the case ids and touches nothing; --only runs the chosen steps with their device's bind and unbind", () => {
     const before = drivers(env);

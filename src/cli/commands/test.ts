@@ -2,7 +2,8 @@
 // and report it for people (a summary), for CI (TAP with --tap, JUnit XML with --junit FILE) or for programs (JSON
 // Lines with --json). Each step is the CLI command of the same name run as a child process of this same CLI, with the
 // plan's global options, so a hung step is killed without losing the plan and the device is always given back.
-import { writeFileSync } from "node:fs";
+import { accessSync, constants, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice } from "../device-session.ts";
@@ -65,6 +66,8 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   // The board the plan was written for is the simulator's default board (a state directory keeps the board it has).
   const board = ctx.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD ?? (plan.board && BUILTIN_BOARDS.includes(plan.board) ? plan.board : undefined);
   const run = board !== undefined && ctx.sim ? new Context({ ...ctx.opts, simBoard: board }) : ctx;
+  // The JUnit file's directory must be writable before anything runs (ENOENT exit 3, EACCES exit 4), not after.
+  if (options.junit !== undefined) accessSync(dirname(resolve(options.junit)), constants.W_OK);
   const names = await resolveNames(run, plan);
 
   const { tapReporter } = await import("../test-plan/report/tap.ts");
@@ -82,6 +85,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   delete env.VFIO_PLAT_TEST_PLAN_PAUSE_AT;
   const { planPauseHook } = await import("../test-plan/pause-hook.ts");
   const hook = planPauseHook(process.env, writeStderr);
+  let reportError: { error: unknown } | undefined;
   const result = await runPlan(plan, {
     cli: cliPrefix(run),
     env,
@@ -91,7 +95,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
     abort: ctx.abort.signal,
     ...(only ? { only } : {}),
     ...(hook ? { onStepSpawn: hook } : {}),
+    onReportError: (error) => (reportError = { error }),
   });
   await writeJunit(result);
+  if (reportError) throw reportError.error;
   return result.exitCode;
 }

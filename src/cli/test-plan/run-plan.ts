@@ -23,6 +23,8 @@ export interface RunPlanOptions {
   only?: (caseId: string) => boolean;
   /** After a timeout's SIGTERM, how long before SIGKILL. */
   graceMs?: number;
+  /** Called once the plan has ended (devices given back) when the report could not be written, with the error. */
+  onReportError?: (error: unknown) => void;
   /** Called when a step's command started (the test pause hook). */
   onStepSpawn?: (caseId: string, pid: number) => void;
 }
@@ -117,11 +119,22 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
   const startedAt = new Date().toISOString();
   const planned = planCases(plan, opts.only);
   const start = { plan: plan.name, file: plan.file, ...(plan.board !== undefined ? { board: plan.board } : {}), backend: opts.backend, caseCount: planned.length };
-  opts.reporter.begin(start);
+  // A report that cannot be written (stdout closed by `| head -1`, a full disk) stops the plan like a signal: no more
+  // steps, but every device is still given back; the error is rethrown once the plan has ended.
+  let reportError: { error: unknown } | undefined;
+  const toReporter = (fn: () => void): void => {
+    if (reportError) return;
+    try {
+      fn();
+    } catch (error) {
+      reportError = { error };
+    }
+  };
+  toReporter(() => opts.reporter.begin(start));
   const cases: CaseResult[] = [];
   const report = (c: CaseResult): void => {
     cases.push(c);
-    opts.reporter.case(c);
+    toReporter(() => opts.reporter.case(c));
   };
   const graceMs = opts.graceMs ?? 2000;
   const exec = async (args: string[], o: { timeoutMs: number; stdin?: string; forward: boolean; caseId: string }): Promise<ChildOutcome> =>
@@ -144,8 +157,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
     const name = opts.names[i]!;
     const mine = planned.filter((c) => c.device === i);
     if (mine.length === 0) continue;
-    if (opts.abort.aborted) {
-      for (const c of mine) skip(c, stopWords());
+    if (opts.abort.aborted || reportError) {
+      for (const c of mine) skip(c, reportError ? "not run: the report could not be written" : stopWords());
       continue;
     }
     let bound: "by-plan" | "before" | "failed" | "none" = "none";
@@ -178,6 +191,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
         }
       } else if (opts.abort.aborted) {
         skip(c, stopWords());
+      } else if (reportError) {
+        skip(c, "not run: the report could not be written");
       } else if (stopped) {
         skip(c, stopped);
       } else {
@@ -212,6 +227,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
     exitCode: interrupted ? signalExit(interrupted) : bad ? 8 : 0,
   };
   if (interrupted) result.interrupted = interrupted;
-  opts.reporter.end(result);
+  toReporter(() => opts.reporter.end(result));
+  if (reportError) opts.onReportError?.(reportError.error);
   return result;
 }
