@@ -127,6 +127,19 @@ describe("failures, timeouts and continue", () => {
     expect(cli("unbind", "9010000.pl031").code).toBe(0);
   }, 60_000);
 
+  test("a device given by sysfs path: its id is its name, so the JUnit suite and classname are valid and named", async () => {
+    const p = plans.write("by-path.yaml", ["plan: by-path", "devices:", "  - device: /sys/bus/amba/devices/9010000.pl031", "    steps: [{ id: identify, expect: { RTCPeriphID0: 0x31 } }]"].join("\n"));
+    const junit = join(plans.dir, "by-path.xml");
+    const r = cli("test", p, "--json", "--junit", junit);
+    expect(r.code).toBe(0);
+    expect(records(r.stdout).filter((x) => x.type === "case").map((c) => c.id)).toEqual(["9010000.pl031/bind", "9010000.pl031/identify", "9010000.pl031/unbind"]);
+    const xml = readFileSync(junit, "utf8");
+    expect(await validateJunit(xml)).toEqual({ valid: true, errors: [] });
+    const suite = parseJunit(xml).testsuites.testsuite[0];
+    expect(suite.name).toBe("9010000.pl031");
+    expect(suite.testcase.map((tc: any) => `${tc.classname} ${tc.name}`)).toEqual(["by-path.9010000.pl031 bind", "by-path.9010000.pl031 identify", "by-path.9010000.pl031 unbind"]);
+  }, 60_000);
+
   test("an unknown device is exit 3 before anything runs (no device is bound)", () => {
     const p = plans.write(
       "unknown.yaml",

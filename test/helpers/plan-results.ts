@@ -5,7 +5,11 @@ import type { CaseResult, PlanReporter, PlanResult } from "../../src/cli/test-pl
 
 export const HOSTILE = `<&"'> ]]> \u0001\u001b[31mred\u0007 tab\there\r\nnext é漢字 \u0085 \u202e # not a directive: - x`;
 
-function plan(cases: CaseResult[], extra: Partial<PlanResult> = {}): PlanResult {
+/** A case as written below: its deviceId is its id's prefix. */
+type Case = Omit<CaseResult, "deviceId">;
+
+function plan(given: Case[], extra: Partial<PlanResult> = {}): PlanResult {
+  const cases: CaseResult[] = given.map((c) => ({ ...c, deviceId: c.id.slice(0, c.id.indexOf("/")) }));
   return {
     plan: "virt-smoke",
     file: "examples/plans/virt.yaml",

@@ -66,6 +66,16 @@ describe("loadPlan", () => {
     expect(planCases(p, (id) => g.match(id)).map((c) => c.id)).toEqual(["9010000.pl031/bind", "9010000.pl031/b", "9010000.pl031/unbind"]);
   });
 
+  test("a device given by sysfs path defaults its id to the name; a glob or compatible without id: is refused", () => {
+    const byPath = dir.write("path.yaml", "plan: p\ndevices:\n  - device: /sys/bus/amba/devices/9010000.pl031\n    steps: [{ id: a, expect: { RTCCR: 0 } }]\n");
+    expect(planCases(loadPlan(byPath)).map((c) => c.id)).toEqual(["9010000.pl031/bind", "9010000.pl031/a", "9010000.pl031/unbind"]);
+    const compat = dir.write("compat.yaml", "plan: p\ndevices:\n  - device: arm,pl031\n    steps: []\n");
+    expect(() => loadPlan(compat)).toThrow(new RegExp(`^${compat}:3:5: .*device id 'arm,pl031' is not a case-id prefix`));
+    expect(() => loadPlan(compat)).toThrow(expect.objectContaining({ hint: expect.stringContaining("give the device an id:") }));
+    const glob = dir.write("glob.yaml", "plan: p\ndevices:\n  - device: 9010000.*\n    steps: []\n");
+    expect(() => loadPlan(glob)).toThrow(/device id '9010000\.\*' is not a case-id prefix/);
+  });
+
   test("each kind is its command's line", () => {
     const p = loadPlan(yamlFile);
     const [rtc, dma] = p.devices;

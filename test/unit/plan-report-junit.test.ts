@@ -87,7 +87,7 @@ describe("JUnit report", () => {
     const i = r.cases.findIndex((c) => c.status === "fail");
     const named = "RTCRIS is 0x00000000, expected 0x00000001 (VERIFY_FAILED)";
     r.cases[i] = { ...r.cases[i]!, message: named, expected: "0x00000001", actual: "0x00000000" };
-    r.cases.push({ id: "dma/values", device: "9030000.dma", kind: "expect", status: "fail", durationMs: 1, exitCode: 8, expected: "0x2", actual: "0x3" });
+    r.cases.push({ id: "dma/values", device: "9030000.dma", deviceId: "dma", kind: "expect", status: "fail", durationMs: 1, exitCode: 8, expected: "0x2", actual: "0x3" });
     r.caseCount = r.cases.length;
     const tcs = testcases(await validParsed(r));
     expect(tcs[i]!.tc.failure[0].message).toBe(named);
@@ -117,13 +117,13 @@ describe("JUnit report", () => {
     expect(root.skipped).toBe(count(result, "skip"));
   });
 
-  test("a case id without '/' is a step of its own device's suite; a start that is no date leaves timestamp out", async () => {
+  test("the suite is the case's carried device id, never parsed from the case id; a start that is no date leaves timestamp out", async () => {
     const r = allPass();
     r.cases[0] = { ...r.cases[0]!, id: "lonely" };
     r.startedAt = "not a date";
     const root = await validParsed(r);
     expect(root.timestamp).toBeUndefined();
-    expect(root.testsuite[0].name).toBe(r.cases[0]!.device);
+    expect(root.testsuite[0].name).toBe("rtc");
     expect(root.testsuite[0].testcase[0].name).toBe("lonely");
   });
 });

@@ -24,6 +24,14 @@ function longName(o: OptionSpec): string {
   return /--([a-z0-9-]+)/.exec(o.flags)![1]!;
 }
 
+/** A device id or step id: one case-id segment, safe in JUnit names, TAP lines and LAVA/labgrid case names. */
+const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/** The default device id: the device's name, i.e. the spec's last path component ("/sys/bus/amba/devices/X" -> X). */
+function defaultDeviceId(spec: string): string {
+  return spec.replace(/\/+$/, "").split("/").at(-1) ?? spec;
+}
+
 /** Options a plan may not give a step (the plan owns output and the device). */
 const NOT_IN_PLANS = new Set(["json"]);
 
@@ -58,7 +66,11 @@ export function checkPlan(src: PlanSource): Plan {
   const deviceIds = new Map<string, number>();
   const devices: PlanDevice[] = (raw.devices as Raw[]).map((d, i) => {
     const dp: Path = ["devices", i];
-    const id = String(d.id ?? d.device);
+    const id = String(d.id ?? defaultDeviceId(String(d.device)));
+    if (!ID_PATTERN.test(id)) {
+      // A glob or a compatible names no single id the board does not have to be asked for (--list runs without it).
+      fail(dp, d.id !== undefined ? "id" : "device", `device id '${id}' is not a case-id prefix (letters, digits, '.', '_', '-')`, "give the device an id: (e.g. id: rtc)");
+    }
     if (deviceIds.has(id)) {
       fail(dp, d.id !== undefined ? "id" : "device", `device id '${id}' is used twice (also device #${deviceIds.get(id)! + 1})`, "give each device its own id: (the prefix of its case ids)");
     }

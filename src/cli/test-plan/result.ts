@@ -11,6 +11,8 @@ export interface CaseResult {
   id: string;
   /** The device's name as resolved. */
   device: string;
+  /** The device's id in the plan (the case id's prefix, the JUnit testsuite): carried, never parsed back from `id`. */
+  deviceId: string;
   /** "bind" | "unbind" | "expect" | "poll" | "write" | "irq" | "run" | "dma-test" | "pl330-exec" | "blk-test". */
   kind: string;
   status: CaseStatus;

@@ -76,7 +76,7 @@ function outputJson(stdout: string): Record<string, unknown> | undefined {
 }
 
 /** The case for a command that ran: its status from how it ended, the facts from its JSON. */
-function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcome, ms: number, timeoutMs: number): CaseResult {
+function caseOf(base: Pick<CaseResult, "id" | "device" | "deviceId" | "kind">, o: ChildOutcome, ms: number, timeoutMs: number): CaseResult {
   const r: CaseResult = { ...base, status: "pass", durationMs: ms, exitCode: o.exitCode };
   const stdout = o.stdout.trim();
   const stderr = o.stderr.trim();
@@ -148,7 +148,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
       ...(opts.onStepSpawn ? { onSpawn: (pid: number) => opts.onStepSpawn!(o.caseId, pid) } : {}),
     });
   const skip = (c: PlannedCase, message: string): void =>
-    report({ id: c.id, device: opts.names[c.device]!, kind: c.kind, status: "skip", durationMs: 0, message });
+    report({ id: c.id, device: opts.names[c.device]!, deviceId: plan.devices[c.device]!.id, kind: c.kind, status: "skip", durationMs: 0, message });
   const signal = (): StopSignal => (opts.abort.reason === "SIGTERM" || opts.abort.reason === "SIGHUP" ? opts.abort.reason : "SIGINT");
   const stopWords = (): string => `not run: the plan was interrupted by ${signal()}`;
 
@@ -164,7 +164,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
     let bound: "by-plan" | "before" | "failed" | "none" = "none";
     let stopped: string | undefined;
     for (const c of mine) {
-      const base = { id: c.id, device: name, kind: c.kind };
+      const base = { id: c.id, device: name, deviceId: d.id, kind: c.kind };
       const t0 = performance.now();
       if (c.kind === "bind") {
         const owner = d.bind ? [...(d.bind.user ? ["--user", d.bind.user] : []), ...(d.bind.group ? ["--group", d.bind.group] : [])] : [];

@@ -58,10 +58,10 @@ function attributes(attrs: Record<string, string | number | undefined>): string 
     .join("");
 }
 
-/** The device id and the step id of a case ("rtc/alarm" -> ["rtc", "alarm"]); a case id without "/" is its own step. */
+/** The device id and the step id of a case: the id is "<deviceId>/<step id>", the device id carried by the case. */
 function splitId(c: CaseResult): [string, string] {
-  const slash = c.id.indexOf("/");
-  return slash < 0 ? [c.device, c.id] : [c.id.slice(0, slash), c.id.slice(slash + 1)];
+  const prefix = `${c.deviceId}/`;
+  return [c.deviceId, c.id.startsWith(prefix) ? c.id.slice(prefix.length) : c.id];
 }
 
 /** The body of a <failure> or <error>: what a person needs beside the message, one fact a line. */
