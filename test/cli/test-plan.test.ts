@@ -180,6 +180,9 @@ describe("choosing cases", () => {
     const list = cli("test", VIRT_PLAN, "--list", "--only", "*/identify");
     expect(list.code).toBe(0);
     expect(list.stdout.trim().split("\n")).toEqual(["rtc/bind", "rtc/identify", "rtc/unbind", "virtio0/bind", "virtio0/identify", "virtio0/unbind", "dma/bind", "dma/identify", "dma/unbind"]);
+    // Choosing only a bind (or unbind) chooses none of the device's steps.
+    expect(cli("test", VIRT_PLAN, "--list", "--only", "rtc/bind").stdout.trim().split("\n")).toEqual(["rtc/bind", "rtc/unbind"]);
+    expect(cli("test", VIRT_PLAN, "--list", "--only", "*/unbind").stdout.trim().split("\n")).toEqual(["rtc/bind", "rtc/unbind", "virtio0/bind", "virtio0/unbind", "dma/bind", "dma/unbind"]);
     expect(drivers(env)).toEqual(before);
     const r = cli("test", VIRT_PLAN, "--json", "--only", "virtio0/*");
     expect(r.code).toBe(0);

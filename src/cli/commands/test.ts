@@ -57,12 +57,13 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const { planCases, runPlan } = await import("../test-plan/run-plan.ts");
   const plan = loadPlan(file);
   const only = options.only !== undefined ? ((g: Bun.Glob) => (id: string) => g.match(id))(new Bun.Glob(options.only)) : undefined;
+  // Before --list too: a quoting slip in a farm job must not read as "no cases".
+  if (only && planCases(plan, only).length === 0) throw new UsageError(`--only '${options.only}' matches no case of plan ${plan.name}`, "vfio-plat test PLAN --list shows the case ids");
   if (options.list === true) {
     const ids = planCases(plan, only).map((c) => c.id);
     writeStdout(ctx.json ? `${toJson({ schema: 1, plan: plan.name, cases: ids })}\n` : ids.map((id) => `${id}\n`).join(""));
     return 0;
   }
-  if (only && planCases(plan, only).length === 0) throw new UsageError(`--only '${options.only}' matches no case of plan ${plan.name}`, "vfio-plat test PLAN --list shows the case ids");
   // The board the plan was written for is the simulator's default board (a state directory keeps the board it has).
   const board = ctx.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD ?? (plan.board && BUILTIN_BOARDS.includes(plan.board) ? plan.board : undefined);
   const run = board !== undefined && ctx.sim ? new Context({ ...ctx.opts, simBoard: board }) : ctx;

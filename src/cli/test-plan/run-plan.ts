@@ -19,7 +19,7 @@ export interface RunPlanOptions {
   reporter: PlanReporter;
   /** Fires with the signal's name ("SIGINT") when the plan must stop. */
   abort: AbortSignal;
-  /** Which cases to run (--only); a device runs, bind and unbind included, when any of its cases is chosen. */
+  /** Which cases to run (--only): the chosen steps, with their device's bind and unbind (a chosen bind or unbind alone runs just those). */
   only?: (caseId: string) => boolean;
   /** After a timeout's SIGTERM, how long before SIGKILL. */
   graceMs?: number;
@@ -44,7 +44,8 @@ export function planCases(plan: Plan, only?: (id: string) => boolean): PlannedCa
     const steps: PlannedCase[] = d.steps.map((s) => ({ id: `${d.id}/${s.id}`, kind: s.kind, device: i, step: s }));
     const edges = d.bind ? [{ id: `${d.id}/bind`, kind: "bind", device: i }, { id: `${d.id}/unbind`, kind: "unbind", device: i }] : [];
     if (only && ![...steps, ...edges].some((c) => only(c.id))) return;
-    const chosen = only ? steps.filter((c) => only(c.id) || edges.some((e) => only(e.id))) : steps;
+    // Bind and unbind come with any chosen step; choosing only them (`--only 'rtc/bind'`) runs no step.
+    const chosen = only ? steps.filter((c) => only(c.id)) : steps;
     out.push(...(d.bind ? [edges[0]!] : []), ...chosen, ...(d.bind ? [edges[1]!] : []));
   });
   return out;
