@@ -6,6 +6,8 @@ import base64
 import json
 import os
 import shlex
+import shutil
+import subprocess
 import tarfile
 import tempfile
 import xml.etree.ElementTree as ET
@@ -32,7 +34,8 @@ def host_tree(config):
 
 
 def load_plan(path):
-    """The plan file as data (YAML or JSON: JSON is YAML too)."""
+    """The plan file as data (YAML or JSON: JSON is YAML too), for the device presence check only: the case ids come
+    from vfio-plat itself (plan_case_ids)."""
     with open(path, encoding="utf-8") as f:
         plan = yaml.safe_load(f)
     if not isinstance(plan, dict) or not isinstance(plan.get("devices"), list):
@@ -40,18 +43,26 @@ def load_plan(path):
     return plan
 
 
-def plan_case_ids(plan):
-    """Case ids in plan order: per device "<id>/bind" (unless bind: false), "<id>/<step id>" per step, "<id>/unbind"."""
-    ids = []
-    for device in plan["devices"]:
-        prefix = str(device.get("id", device["device"]))
-        bind = device.get("bind", True) is not False
-        if bind:
-            ids.append(f"{prefix}/bind")
-        ids.extend(f"{prefix}/{step['id']}" for step in device.get("steps") or [])
-        if bind:
-            ids.append(f"{prefix}/unbind")
-    return ids
+def host_vfio_plat(tree):
+    """How to run vfio-plat on this host: $VFIO_PLAT_HOST_CMD, else bun (on PATH, else the tree's) on the tree's CLI."""
+    given = os.environ.get("VFIO_PLAT_HOST_CMD")
+    if given:
+        return shlex.split(given)
+    bun = shutil.which("bun") or os.path.join(tree, "node_modules", ".bin", "bun")
+    return [bun, os.path.join(tree, "src", "cli", "main.ts")]
+
+
+def plan_case_ids(tree, plan_file):
+    """Case ids in the order the plan runs them, as vfio-plat itself gives them (`test PLAN --list --json` on this
+    host: it reads the plan only, no board), so ids, defaults and YAML 1.2 (`id: on` stays "on") have one home."""
+    tree = os.path.abspath(tree)
+    r = subprocess.run(
+        [*host_vfio_plat(tree), "test", os.path.join(tree, plan_file), "--list", "--json"],
+        cwd=tree, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, check=False,
+    )
+    if r.returncode != 0:
+        raise ValueError(f"vfio-plat test {plan_file} --list --json exited {r.returncode}: {r.stderr.strip()}")
+    return json.loads(r.stdout)["cases"]
 
 
 def junit_cases(xml_text):
@@ -77,10 +88,10 @@ def junit_cases(xml_text):
 
 
 def pytest_generate_tests(metafunc):
-    # One test per plan case, named by its id, from the plan file on this host (so collection needs no target).
+    # One test per plan case, named by its id, listed by vfio-plat on this host (so collection needs no target).
     if "plan_case" in metafunc.fixturenames:
         config = metafunc.config
-        ids = plan_case_ids(load_plan(os.path.join(host_tree(config), config.getoption("--vfio-plat-plan"))))
+        ids = plan_case_ids(host_tree(config), config.getoption("--vfio-plat-plan"))
         metafunc.parametrize("plan_case", ids, ids=ids)
 
 
@@ -194,14 +205,14 @@ def test_vfio_plat_sees_the_plan_devices(plan_run, plan):
         pytest.fail(f"not on the target: {missing}; it has {[dev['name'] for dev in plan_run.listing]}", pytrace=False)
 
 
-def test_plan_report_has_every_case(plan_run, plan):
+def test_plan_report_has_every_case(plan_run, pytestconfig):
     """The plan ran to a report (exit 0 or 8, not a setup error) that holds exactly the plan's cases."""
     tail = "\n".join(plan_run.output[-15:])
     if plan_run.junit is None:
         pytest.fail(f"no JUnit report on the target; `{plan_run.command}` exited {plan_run.exit_code}:\n{tail}", pytrace=False)
     if plan_run.exit_code not in (0, 8):
         pytest.fail(f"`{plan_run.command}` exited {plan_run.exit_code}:\n{tail}", pytrace=False)
-    expected = plan_case_ids(plan)
+    expected = plan_case_ids(host_tree(pytestconfig), pytestconfig.getoption("--vfio-plat-plan"))
     if list(plan_run.cases) != expected:
         missing = [c for c in expected if c not in plan_run.cases]
         extra = [c for c in plan_run.cases if c not in expected]

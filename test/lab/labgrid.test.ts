@@ -242,8 +242,21 @@ describe.skipIf(!havePython)("the pytest module's plan and report reading (skipp
       const file = join(REPO, "examples/plans", p);
       const listed = cli(["--sim", "test", file, "--list"]);
       expect(listed.code).toBe(0);
-      const fromPython = pyModule("m.plan_case_ids(m.load_plan(arg))", file);
+      const fromPython = pyModule("m.plan_case_ids(m.REPO, arg)", `examples/plans/${p}`);
       expect(fromPython).toEqual(listed.stdout.trim().split("\n"));
+    }
+  }, 60_000);
+
+  test("ids YAML 1.1 reads as booleans (on, no) stay the ids vfio-plat gives: the module takes them from the tool", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vfio-plat-labgrid-ids-"));
+    try {
+      writeFileSync(join(dir, "on.yaml"), ["plan: yaml-bools", "devices:", "  - device: 9010000.pl031", "    id: no", "    steps:", "      - { id: on, expect: { RTCPeriphID0: 0x31 } }", ""].join("\n"));
+      const listed = cli(["test", join(dir, "on.yaml"), "--list"]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout.trim().split("\n")).toEqual(["no/bind", "no/on", "no/unbind"]);
+      expect(pyModule("m.plan_case_ids(m.REPO, arg)", join(dir, "on.yaml"))).toEqual(["no/bind", "no/on", "no/unbind"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
