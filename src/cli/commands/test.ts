@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice } from "../device-session.ts";
-import { writeStderr, writeStdout } from "../output/stdio.ts";
+import { OutputClosedError, OutputWriteError, writeStderr, writeStdout } from "../output/stdio.ts";
 import { toJson } from "../output/json.ts";
 import { UsageError } from "../usage-error.ts";
 import { CliContext as Context } from "../context.ts";
@@ -54,7 +54,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   if (file === undefined) throw new UsageError("test needs a plan file", "vfio-plat test PLAN.yaml (docs/plans.md)");
   if (options.tap === true && ctx.json) throw new UsageError("--tap and --json both given", "choose one report for stdout (--junit FILE writes a file beside either)");
   const { loadPlan } = await import("../test-plan/load-plan.ts");
-  const { planCases, runPlan } = await import("../test-plan/run-plan.ts");
+  const { planCases, runPlan, REPORT_LOST } = await import("../test-plan/run-plan.ts");
   const plan = loadPlan(file);
   const only = options.only !== undefined ? ((g: Bun.Glob) => (id: string) => g.match(id))(new Bun.Glob(options.only)) : undefined;
   // Before --list too: a quoting slip in a farm job must not read as "no cases".
@@ -99,6 +99,15 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
     onReportError: (error) => (reportError = { error }),
   });
   await writeJunit(result);
-  if (reportError) throw reportError.error;
+  if (reportError) {
+    // A reader that left is quiet for every other command, but here it cost cases: a verdict on a plan that did not
+    // run is not "passed" (exit 0). With every case run, the plan's own verdict stands.
+    const lost = result.cases.filter((c) => c.status === "skip" && c.message === REPORT_LOST).length;
+    if (reportError.error instanceof OutputClosedError && lost === 0) return result.exitCode;
+    if (reportError.error instanceof OutputClosedError && result.exitCode === 0) {
+      throw new OutputWriteError("EPIPE", `the report's reader left before the plan ended: ${lost} of ${result.cases.length} cases were not run${options.junit !== undefined ? ` (${options.junit} has every case)` : ""}; let the reader read to the end`);
+    }
+    if (!(reportError.error instanceof OutputClosedError)) throw reportError.error;
+  }
   return result.exitCode;
 }

@@ -29,6 +29,9 @@ export interface RunPlanOptions {
   onStepSpawn?: (caseId: string, pid: number) => void;
 }
 
+/** The skip message of a case not run because the report could not be written (its reader left). */
+export const REPORT_LOST = "not run: the report could not be written";
+
 /** A case the plan will report, before it runs. */
 interface PlannedCase {
   id: string;
@@ -159,7 +162,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
     const mine = planned.filter((c) => c.device === i);
     if (mine.length === 0) continue;
     if (opts.abort.aborted || reportError) {
-      for (const c of mine) skip(c, reportError ? "not run: the report could not be written" : stopWords());
+      for (const c of mine) skip(c, reportError ? REPORT_LOST : stopWords());
       continue;
     }
     let bound: "by-plan" | "before" | "failed" | "none" = "none";
@@ -193,7 +196,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
       } else if (opts.abort.aborted) {
         skip(c, stopWords());
       } else if (reportError) {
-        skip(c, "not run: the report could not be written");
+        skip(c, REPORT_LOST);
       } else if (stopped) {
         skip(c, stopped);
       } else {
