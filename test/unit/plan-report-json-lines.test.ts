@@ -13,12 +13,22 @@ describe("JSON Lines report", () => {
   test("begin, a case record per case (every field), end with counts, exit status and no interrupted", () => {
     const r = mixed();
     const recs = records(drive(jsonLinesReporter, r));
-    expect(recs[0]).toEqual({ type: "begin", plan: r.plan, file: r.file, board: r.board, backend: r.backend, caseCount: r.caseCount });
+    expect(recs[0]).toEqual({ type: "begin", schema: 1, plan: r.plan, file: r.file, board: r.board, backend: r.backend, caseCount: r.caseCount });
     expect(recs.slice(1, -1)).toEqual(r.cases.map((c) => ({ type: "case", ...c })));
     expect(recs.at(-1)).toEqual({
-      type: "end", plan: r.plan, total: 7, passed: 4, failed: 1, errors: 1, skipped: 1,
+      type: "end", schema: 1, plan: r.plan, total: 7, passed: 4, failed: 1, errors: 1, skipped: 1,
       startedAt: r.startedAt, durationMs: r.durationMs, exitCode: 8,
     });
+  });
+
+  test("durations are whole microseconds (as TAP writes them), not a float's tail", () => {
+    const r = mixed();
+    r.cases[1]!.durationMs = 232.99154700000003;
+    r.durationMs = 1234.5678919;
+    const recs = records(drive(jsonLinesReporter, r));
+    expect(recs[2].durationMs).toBe(232.992);
+    expect(recs.at(-1).durationMs).toBe(1234.568);
+    expect(recs[2].durationMs).toBe(Math.round(r.cases[1]!.durationMs * 1000) / 1000);
   });
 
   test("interrupted: the cases not reported one by one are written before end, which names the signal", () => {

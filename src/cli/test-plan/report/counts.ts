@@ -3,6 +3,11 @@
 // reason a case did not pass (JUnit's failure message, the summary's FAIL line).
 import type { CaseResult, CaseStatus } from "../result.ts";
 
+/** A duration in ms to the microsecond: the most a step's timing means (a float's long tail is only noise). */
+export function durationMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 export interface StatusCounts {
   total: number;
   passed: number;

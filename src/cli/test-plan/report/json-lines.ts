@@ -1,8 +1,12 @@
 // JSON Lines for programs: one record per line, written as the plan runs ({"type":"begin"}, one {"type":"case"} per
-// case, {"type":"end"} with the counts), so a farm or a script reads progress before the plan ends.
+// case, {"type":"end"} with the counts), so a farm or a script reads progress before the plan ends. Keys are the
+// camelCase of result.ts (the one model every report is written from), "schema": 1 on begin and end (docs/plans.md).
 import { jsonUnsafeEscaped } from "../../output/safe-text.ts";
 import type { CaseResult, PlanReporter, PlanResult, PlanStart } from "../result.ts";
-import { countStatuses, unreported } from "./counts.ts";
+import { countStatuses, durationMs, unreported } from "./counts.ts";
+
+/** The version of these records' shape; a change that is not an added key bumps it. */
+const SCHEMA = 1;
 
 /** One record: JSON with the characters JSON leaves raw (DEL, C1, bidi controls) escaped too, then a newline. */
 function line(record: Record<string, unknown>): string {
@@ -18,23 +22,24 @@ export function jsonLinesReporter(write: (text: string) => void): PlanReporter {
   let n = 0;
   return {
     begin(start: PlanStart) {
-      write(line({ type: "begin", ...start }));
+      write(line({ type: "begin", schema: SCHEMA, ...start }));
     },
     case(result: CaseResult) {
       n++;
-      write(line({ type: "case", ...result }));
+      write(line({ type: "case", ...result, durationMs: durationMs(result.durationMs) }));
     },
     end(result: PlanResult) {
       for (const c of unreported(result.cases, n)) {
         n++;
-        write(line({ type: "case", ...c }));
+        write(line({ type: "case", ...c, durationMs: durationMs(c.durationMs) }));
       }
       const end: Record<string, unknown> = {
         type: "end",
+        schema: SCHEMA,
         plan: result.plan,
         ...countStatuses(result.cases),
         startedAt: result.startedAt,
-        durationMs: result.durationMs,
+        durationMs: durationMs(result.durationMs),
         exitCode: result.exitCode,
       };
       if (result.interrupted !== undefined) end.interrupted = result.interrupted;

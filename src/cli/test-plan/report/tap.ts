@@ -4,7 +4,7 @@
 import { stringify } from "yaml";
 import { escapeUnsafe, jsonUnsafeEscaped } from "../../output/safe-text.ts";
 import type { CaseResult, PlanReporter, PlanResult, PlanStart } from "../result.ts";
-import { countStatuses, unreported } from "./counts.ts";
+import { countStatuses, durationMs, unreported } from "./counts.ts";
 
 /**
  * A test point's description: the case id on one line. "#" starts a directive in TAP and "\" escapes it, so both are
@@ -29,8 +29,7 @@ function diagnostics(c: CaseResult): string {
   if (c.expected !== undefined) diag.expected = c.expected;
   if (c.actual !== undefined) diag.actual = c.actual;
   if (c.exitCode !== undefined) diag.exit = c.exitCode;
-  // Microseconds are the most a step's timing means; a float's long tail would only be noise in a log.
-  diag.duration_ms = Math.round(c.durationMs * 1000) / 1000;
+  diag.duration_ms = durationMs(c.durationMs);
   if (c.stdout) diag.stdout = c.stdout;
   if (c.stderr) diag.stderr = c.stderr;
   const lines: string[] = [];
