@@ -154,6 +154,31 @@ describe("failures, timeouts and continue", () => {
   }, 60_000);
 });
 
+describe("the plan's board under --sim", () => {
+  test("a state holding another board is refused before anything runs, naming both boards and the fix; the board run is reported", () => {
+    const own = tempSimState("vfio-plat-test-plan-board-");
+    try {
+      const e = simEnv(own.dir);
+      const noiommu = runCli(["test", join(REPO, "examples/plans/virt-noiommu.yaml"), "--only", "rtc/identify", "--json"], { env: e });
+      expect(noiommu.code).toBe(0);
+      expect(records(noiommu.stdout)[0]).toMatchObject({ type: "begin", board: "virt-noiommu" });
+      const before = drivers(e);
+      const r = runCli(["test", VIRT_PLAN, "--only", "rtc/identify"], { env: e });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("written for board virt, but the simulated state");
+      expect(r.stderr).toContain("holds board virt-noiommu");
+      expect(r.stderr).toContain("--sim-board virt sim-reset");
+      expect(drivers(e)).toEqual(before);
+      // A plan that names no board reports the board it ran on.
+      const p = plans.write("no-board.yaml", ["plan: no-board", "devices:", "  - device: 9010000.pl031", "    bind: false", "    steps: []"].join("\n"));
+      expect(records(runCli(["test", p, "--json"], { env: e }).stdout)[0]).toMatchObject({ type: "begin", board: "virt-noiommu" });
+    } finally {
+      own.dispose();
+    }
+  }, 60_000);
+});
+
 describe("a reader that stops early", () => {
   test("| head -1: the plan stops, every device it bound is given back, the JUnit file still has every case; exit 1, not 0", () => {
     const before = drivers(env);

@@ -39,6 +39,12 @@ describe("CLI facts have one home", () => {
     const bad = new Map([["src/cli/x.ts", 'const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[w];\nexport const DEFAULT_POLL_MS = 5000;']]);
     expect(secondHomes(bad)).toEqual(["src/cli/x.ts: defines the width letter table", "src/cli/x.ts: defines poll's default timeout"]);
   });
+  test("the simulator's board names live in src/sim/boards only: no literal list of them elsewhere (the plan runner asks BOARDS)", () => {
+    const listed = /\[\s*(["'])virt(?:-noiommu)?\1\s*,\s*(["'])virt(?:-noiommu)?\2/;
+    const copies = (all: ReadonlyMap<string, string>) => [...all].filter(([f, t]) => !f.startsWith("src/sim/boards/") && listed.test(t)).map(([f]) => f);
+    expect(copies(files)).toEqual([]);
+    expect(copies(new Map([["src/cli/commands/x.ts", 'const BUILTIN_BOARDS = ["virt", "virt-noiommu"];']]))).toEqual(["src/cli/commands/x.ts"]);
+  });
   test("the poll command's defaults and the run verb's are the same numbers", () => {
     const opts = COMMAND_OPTIONS.poll as readonly { flags: string; default?: string }[];
     const def = (flag: string) => opts.find((o) => o.flags.startsWith(flag))!.default!;

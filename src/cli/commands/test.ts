@@ -14,9 +14,6 @@ import { CliContext as Context } from "../context.ts";
 import type { Plan } from "../test-plan/plan-types.ts";
 import type { PlanReporter, PlanResult } from "../test-plan/result.ts";
 
-/** The built-in simulated boards a plan's `board:` may name (a file name in `board:` is informational only). */
-const BUILTIN_BOARDS = ["virt", "virt-noiommu"];
-
 /** Each plan device's name as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
 async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
   // A context of its own, closed before the steps start, so no step waits for this process's hold on the board.
@@ -64,9 +61,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
     writeStdout(ctx.json ? `${toJson({ schema: 1, plan: plan.name, cases: ids })}\n` : ids.map((id) => `${id}\n`).join(""));
     return 0;
   }
-  // The board the plan was written for is the simulator's default board (a state directory keeps the board it has).
-  const board = ctx.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD ?? (plan.board && BUILTIN_BOARDS.includes(plan.board) ? plan.board : undefined);
-  const run = board !== undefined && ctx.sim ? new Context({ ...ctx.opts, simBoard: board }) : ctx;
+  // Under --sim, the board the plan was written for, checked against the state's (docs/plans.md, `board`).
+  const sim = ctx.sim ? await (await import("../test-plan/plan-board.ts")).planSimBoard(ctx, plan) : undefined;
+  const run = sim?.simBoard !== undefined ? new Context({ ...ctx.opts, simBoard: sim.simBoard }) : ctx;
   // The JUnit file's directory must be writable before anything runs (ENOENT exit 3, EACCES exit 4), not after.
   if (options.junit !== undefined) accessSync(dirname(resolve(options.junit)), constants.W_OK);
   const names = await resolveNames(run, plan);
@@ -91,6 +88,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
     cli: cliPrefix(run),
     env,
     backend: ctx.sim ? "sim" : "real",
+    ...(sim ? { board: sim.name } : {}),
     names,
     reporter,
     abort: ctx.abort.signal,

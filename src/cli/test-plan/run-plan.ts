@@ -14,6 +14,8 @@ export interface RunPlanOptions {
   cli: string[];
   env: Record<string, string | undefined>;
   backend: "real" | "sim";
+  /** The board it runs on when known (the simulator's); else the reports give the plan's `board:`. */
+  board?: string;
   /** Each device's resolved name, in plan order. */
   names: string[];
   reporter: PlanReporter;
@@ -122,7 +124,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const planned = planCases(plan, opts.only);
-  const start = { plan: plan.name, file: plan.file, ...(plan.board !== undefined ? { board: plan.board } : {}), backend: opts.backend, caseCount: planned.length };
+  const start = { plan: plan.name, file: plan.file, ...((opts.board ?? plan.board) !== undefined ? { board: (opts.board ?? plan.board)! } : {}), backend: opts.backend, caseCount: planned.length };
   // A report that cannot be written (stdout closed by `| head -1`, a full disk) stops the plan like a signal: no more
   // steps, but every device is still given back; the error is rethrown once the plan has ended.
   let reportError: { error: unknown } | undefined;
