@@ -2,7 +2,7 @@
 // and report it for people (a summary), for CI (TAP with --tap, JUnit XML with --junit FILE) or for programs (JSON
 // Lines with --json). Each step is the CLI command of the same name run as a child process of this same CLI, with the
 // plan's global options, so a hung step is killed without losing the plan and the device is always given back.
-import { accessSync, constants, writeFileSync } from "node:fs";
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
@@ -13,6 +13,24 @@ import { UsageError } from "../usage-error.ts";
 import { CliContext as Context } from "../context.ts";
 import type { Plan } from "../test-plan/plan-types.ts";
 import type { PlanReporter, PlanResult } from "../test-plan/result.ts";
+
+/**
+ * The JUnit file must be writable before anything runs, not after a whole (destructive) plan: an existing file must be
+ * a writable file, a new one needs a writable directory. Nothing is created here.
+ * @throws UsageError for a directory (exit 2); the errno error (ENOENT exit 3, EACCES exit 4) otherwise
+ */
+function checkJunitFile(file: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(file).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    accessSync(dirname(resolve(file)), constants.W_OK);
+    return;
+  }
+  if (isDir) throw new UsageError(`--junit ${file} is a directory`, "give the report a file name: --junit DIR/results.xml");
+  accessSync(file, constants.W_OK);
+}
 
 /** Each plan device's name as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
 async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
@@ -64,8 +82,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   // Under --sim, the board the plan was written for, checked against the state's (docs/plans.md, `board`).
   const sim = ctx.sim ? await (await import("../test-plan/plan-board.ts")).planSimBoard(ctx, plan) : undefined;
   const run = sim?.simBoard !== undefined ? new Context({ ...ctx.opts, simBoard: sim.simBoard }) : ctx;
-  // The JUnit file's directory must be writable before anything runs (ENOENT exit 3, EACCES exit 4), not after.
-  if (options.junit !== undefined) accessSync(dirname(resolve(options.junit)), constants.W_OK);
+  if (options.junit !== undefined) checkJunitFile(options.junit);
   const names = await resolveNames(run, plan);
 
   const { tapReporter } = await import("../test-plan/report/tap.ts");

@@ -25,6 +25,7 @@ export const TEST_PLANS: BadInputCase[] = [
   { args: ["test", `${P}/blk-no-sector.yaml`], exit: 2, says: `${P}/blk-no-sector.yaml:5:28: device a000000.virtio_mmio, step a, 'blk-test': blk-test needs sector`, why: "blk-test step without the sector it overwrites" },
   { args: ["test", `${P}/unknown-device.yaml`], exit: 3, says: `${P}/unknown-device.yaml:5:13: no device '9999.nosuch' (NOT_FOUND)`, why: "plan naming a device the board lacks (nothing is bound)" },
   { args: ["test", "examples/plans/virt.yaml", "--junit", "/nonexistent/results.xml"], exit: 3, says: "/nonexistent: No such file or directory (ENOENT)", why: "--junit in a directory that does not exist (checked before anything runs)" },
+  { args: ["test", "examples/plans/virt.yaml", "--junit", "test/fixtures/plans"], exit: 2, says: "--junit test/fixtures/plans is a directory (USAGE) — give the report a file name", why: "--junit naming a directory (checked before anything runs)" },
   { args: ["test", "examples/plans/virt.yaml", "--only", "nothing/*"], exit: 2, says: "--only 'nothing/*' matches no case of plan virt-smoke", why: "--only that chooses no case" },
   { args: ["test", "examples/plans/virt.yaml", "--only", "nothing/*", "--list"], exit: 2, says: "--only 'nothing/*' matches no case of plan virt-smoke", why: "--list with an --only that chooses no case (as the run refuses it)" },
 ];
