@@ -179,6 +179,16 @@ describe("the plan's board under --sim", () => {
   }, 60_000);
 });
 
+describe("global options reach the steps", () => {
+  test("--trace: each step's trace lands in its case's stderr", () => {
+    const r = runCli(["--trace", "test", VIRT_PLAN, "--only", "rtc/identify", "--json"], { env });
+    expect(r.code).toBe(0);
+    const identify = records(r.stdout).find((x) => x.id === "rtc/identify");
+    expect(identify.status).toBe("pass");
+    expect(identify.stderr).toMatch(/^trace: /m);
+  }, 60_000);
+});
+
 describe("a reader that stops early", () => {
   test("| head -1: the plan stops, every device it bound is given back, the JUnit file still has every case; exit 1, not 0", () => {
     const before = drivers(env);

@@ -60,6 +60,9 @@ function cliPrefix(ctx: CliContext): string[] {
   if (ctx.sim) words.push("--sim", "--sim-state", ctx.simStateDir);
   if (ctx.opts.simBoard !== undefined) words.push("--sim-board", ctx.opts.simBoard);
   if (ctx.opts.iommuMode !== undefined) words.push("--iommu-mode", ctx.opts.iommuMode);
+  // --trace and --debug reach the steps: their lines land in each case's stderr (JUnit <system-err>, TAP's block).
+  if (ctx.opts.trace === true) words.push("--trace");
+  if (ctx.opts.debug === true) words.push("--debug");
   words.push("--json", "--no-color");
   return words;
 }

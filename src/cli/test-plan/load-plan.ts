@@ -61,11 +61,17 @@ function schemaError(src: PlanSource, e: ErrorObject): UsageError {
 
 /**
  * Load the plan in `file`: parse, validate against docs/plan.schema.json, check ids, step kinds, periods and files.
- * @throws the fs error (ENOENT exit 3, EACCES exit 4) when the file cannot be read; UsageError (exit 2) naming
- *   FILE:LINE:COL when it is not a valid plan
+ * @throws the fs error (ENOENT exit 3, EACCES exit 4) when the file cannot be read; UsageError (exit 2) for a
+ *   directory, or naming FILE:LINE:COL when it is not a valid plan
  */
 export function loadPlan(file: string): Plan {
-  const text = readFileSync(file, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new UsageError(`${file} is a directory, not a plan file`, "give the plan's YAML or JSON file: vfio-plat test DIR/PLAN.yaml");
+    throw e;
+  }
   const src = parsePlanSource(file, text);
   const errors = validate(src.data);
   // The deepest complaint is the most precise one (ajv reports the first it meets).

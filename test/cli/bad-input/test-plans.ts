@@ -8,6 +8,7 @@ const P = "test/fixtures/plans";
 export const TEST_PLANS: BadInputCase[] = [
   { args: ["test"], exit: 2, says: "missing required args for test: <plan>", why: "no plan file given" },
   { args: ["test", `${P}/none.yaml`], exit: 3, says: `cannot open ${P}/none.yaml: No such file or directory (ENOENT)`, why: "plan file that does not exist" },
+  { args: ["test", P], exit: 2, says: `${P} is a directory, not a plan file (USAGE) — give the plan's YAML or JSON file`, why: "a directory given as the plan" },
   { args: ["test", `${P}/syntax.yaml`], exit: 2, says: `${P}/syntax.yaml:6:1: Flow map in block collection must be sufficiently indented and end with a }`, why: "plan that is not YAML (an unclosed [)" },
   { args: ["test", `${P}/duplicate-key.yaml`], exit: 2, says: `${P}/duplicate-key.yaml:2:1: Map keys must be unique`, why: "plan with a key given twice" },
   { args: ["test", `${P}/missing-plan.yaml`], exit: 2, says: `${P}/missing-plan.yaml:1:1: missing key 'plan' (USAGE) — add plan:`, why: "plan without its name" },
