@@ -176,6 +176,37 @@ for (const shell of ["dash", ...(BUSYBOX ? ["busybox"] : [])] as Shell[]) descri
   });
 });
 
+describe("docs/farm.md's LAVA output", () => {
+  /** The ```text blocks after "Real output:" in the LAVA section. */
+  function docBlocks(): string[] {
+    const doc = readFileSync(join(REPO, "docs/farm.md"), "utf8");
+    const from = doc.slice(doc.indexOf("Real output: `examples/plans/virt.yaml`"));
+    return [...from.matchAll(/```text\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]!);
+  }
+  const masked = (tap: string) => tap.replace(/duration_ms: [\d.]+/g, "duration_ms: N");
+
+  test("is what run-plan.sh gives today on the wrong-expectation plan: the TAP block, then the signals (durations aside)", () => {
+    const plan = join(work, "virt-wrong.yaml");
+    const virt = readFileSync(join(REPO, "examples/plans/virt.yaml"), "utf8");
+    writeFileSync(plan, virt.replace("RTCPeriphID0: 0x31", "RTCPeriphID0: 0x32").replace("../pl330/copy.s", join(REPO, "examples/pl330/copy.s")));
+    const out = run([join(LAVA, "run-plan.sh"), plan], {
+      env: { VFIO_PLAT: `${process.execPath} ${join(REPO, "src/cli/main.ts")}`, VFIO_PLAT_SIM: "1", VFIO_PLAT_SIM_STATE: join(work, "farm-state"), VFIO_PLAT_REPORT_DIR: join(work, "farm-reports") },
+    });
+    expect(out.code).toBe(0);
+    const [tapBlock, signalBlock] = docBlocks();
+    const fresh = out.stdout.slice(0, out.stdout.indexOf("\n", out.stdout.indexOf("# passed")) + 1);
+    expect(masked(tapBlock!)).toBe(masked(fresh));
+    // LAVA's helpers print each call as the signal its dispatcher reads.
+    const signals = out.calls.map((c) => {
+      const [, kind, rest] = /^lava-test-(set|case) (.*)$/.exec(c)!;
+      if (kind === "set") return rest === "stop" ? "<LAVA_SIGNAL_TESTSET STOP>" : `<LAVA_SIGNAL_TESTSET START ${rest!.replace(/^start /, "")}>`;
+      const m = /^(\S+) --result (\S+)(?: --measurement (\S+) --units (\S+))?$/.exec(rest!)!;
+      return `<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=${m[1]} RESULT=${m[2]}${m[3] !== undefined ? ` UNITS=${m[4]} MEASUREMENT=${m[3]}` : ""}>`;
+    });
+    expect(signalBlock!.split("\n").filter((l) => l.startsWith("<LAVA_SIGNAL"))).toEqual(signals);
+  }, 120_000);
+});
+
 // LAVA's schema code: /usr/bin/python3 (Debian's, where apt puts lava_common), not a pyenv python3 on PATH.
 const PYTHON = "/usr/bin/python3";
 const haveLava = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import lava_common.schemas, yaml"]).status === 0;
