@@ -77,7 +77,7 @@ describe("examples/plans/virt.yaml on the simulated virt", () => {
 });
 
 describe("failures, timeouts and continue", () => {
-  test("continue: true runs on after a failure; a hung step is killed at its timeout and the rest skipped; unbind runs", () => {
+  test("continue: true runs on after a failure; a missing interrupt fails at the step timeout; a hung step is killed at its timeout and the rest skipped; unbind runs", () => {
     const p = plans.write(
       "hang.yaml",
       [
@@ -88,7 +88,8 @@ describe("failures, timeouts and continue", () => {
         "    steps:",
         "      - { id: wrong, expect: { RTCCR.RTC_START: 0 }, continue: true }",
         "      - { id: late, poll: { register: RTCCR.RTC_START, value: 0, interval: 5ms }, timeout: 50ms, continue: true }",
-        "      - { id: hang, irq: { index: 0 }, timeout: 700ms }",
+        "      - { id: noirq, irq: { index: 0 }, timeout: 700ms, continue: true }",
+        "      - { id: hang, run: { lines: [\"irq arm 0\", \"irq wait 0\"] }, timeout: 700ms }",
         "      - { id: after, expect: { RTCCR.RTC_START: 1 } }",
       ].join("\n"),
     );
@@ -97,10 +98,13 @@ describe("failures, timeouts and continue", () => {
     expect(r.code).toBe(8);
     const cases = records(r.stdout).filter((x) => x.type === "case");
     const by = (id: string) => cases.find((c) => c.id === id);
-    expect(cases.map((c) => c.id)).toEqual(["rtc/bind", "rtc/wrong", "rtc/late", "rtc/hang", "rtc/after", "rtc/unbind"]);
+    expect(cases.map((c) => c.id)).toEqual(["rtc/bind", "rtc/wrong", "rtc/late", "rtc/noirq", "rtc/hang", "rtc/after", "rtc/unbind"]);
     expect(by("rtc/wrong")).toMatchObject({ status: "fail", expected: "0x0", actual: "0x1" });
     // poll's own timeout is a failed check (exit 7), with its last value.
     expect(by("rtc/late")).toMatchObject({ status: "fail", exitCode: 7, expected: "0x0", actual: "0x1" });
+    // irq times itself out at the step's timeout: a missing interrupt is irq's failed check (exit 7), not a kill.
+    expect(by("rtc/noirq")).toMatchObject({ status: "fail", exitCode: 7 });
+    expect(by("rtc/noirq").message).toContain("no interrupt 0 on 9010000.pl031 within 700 ms");
     expect(by("rtc/hang")).toMatchObject({ status: "error", message: "timed out after 700 ms; the device has no reset function" });
     expect(by("rtc/after")).toMatchObject({ status: "skip", message: "not run: rtc/hang errored" });
     expect(by("rtc/unbind")).toMatchObject({ status: "pass" });
