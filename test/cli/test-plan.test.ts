@@ -111,6 +111,34 @@ describe("failures, timeouts and continue", () => {
     expect(drivers(env)).toEqual(before);
   }, 60_000);
 
+  test("a step of several registers is one command: the register that fails is named (no script line), with expected and actual", () => {
+    const p = plans.write(
+      "multi.yaml",
+      [
+        "plan: multi",
+        "devices:",
+        "  - device: 9010000.pl031",
+        "    id: rtc",
+        "    steps:",
+        "      - { id: set, write: { RTCLR: 0x1000, RTCIMSC.RTCIMSC: 0 } }",
+        "      - { id: ids, expect: { RTCPeriphID0: 0x31, RTCIMSC: 0, \"0:0xfe4\": 0x11 }, continue: true }",
+        "      - { id: named, expect: { RTCPeriphID0: 0x31, NOSUCH: 1 } }",
+      ].join("\n"),
+    );
+    const before = drivers(env);
+    const r = cli("test", p, "--json");
+    expect(r.code).toBe(8);
+    const cases = records(r.stdout).filter((x) => x.type === "case");
+    const by = (id: string) => cases.find((c) => c.id === id);
+    expect(by("rtc/set")).toMatchObject({ status: "pass", kind: "write" });
+    expect(by("rtc/ids")).toMatchObject({ status: "fail", kind: "expect", exitCode: 8, message: "0:0x00000fe4.l", expected: "0x00000011", actual: "0x00000010" });
+    // Every register of the step was read in the one session, in the plan's order, up to the one that failed.
+    expect(by("rtc/ids").stdout.split("\n").filter((l: string) => l.includes('"type":"expect"')).map((l: string) => JSON.parse(l).register ?? JSON.parse(l).offset)).toEqual(["RTCPeriphID0", "RTCIMSC"]);
+    expect(by("rtc/named")).toMatchObject({ status: "error", exitCode: 2 });
+    expect(by("rtc/named").message).toStartWith("map pl031 has no register 'NOSUCH'");
+    expect(drivers(env)).toEqual(before);
+  }, 60_000);
+
   test("a device already on VFIO stays bound after the plan; bind: false binds nothing", () => {
     expect(cli("bind", "9010000.pl031").code).toBe(0);
     const p = plans.write(

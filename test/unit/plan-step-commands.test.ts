@@ -33,3 +33,14 @@ describe("the step's timeout is the command's own", () => {
     expect(timeoutOf("pl330-exec", { program: "/x.s", timeout: "3s" }).timeout).toBe("3s");
   });
 });
+
+describe("a step of several registers is one command", () => {
+  test("expect: one `run DEVICE -` whose stdin has a line per register, in the plan's order, with the map", () => {
+    const cmds = stepCommands(step("expect", { RTCPeriphID0: 0x31, "RTCCR.RTC_START": 1, "0:0xfe8": "0x04:0x0f" }), "dev0", { ...dev, regs: "/m.json" });
+    expect(cmds).toEqual([{ args: ["run", "dev0", "-", "--regs", "/m.json"], stdin: "expect RTCPeriphID0 0x31\nexpect RTCCR.RTC_START 0x1\nexpect 0:0xfe8 0x04:0x0f\n", registerLines: true }]);
+  });
+  test("write: the same, with write lines", () => {
+    const cmds = stepCommands(step("write", { RTCLR: 4096, RTCIMSC: 1 }), "dev0", dev);
+    expect(cmds).toEqual([{ args: ["run", "dev0", "-"], stdin: "write RTCLR 0x1000\nwrite RTCIMSC 0x1\n", registerLines: true }]);
+  });
+});

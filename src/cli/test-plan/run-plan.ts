@@ -76,7 +76,7 @@ function outputJson(stdout: string): Record<string, unknown> | undefined {
 }
 
 /** The case for a command that ran: its status from how it ended, the facts from its JSON. */
-function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcome, ms: number, timeoutMs: number): CaseResult {
+function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcome, ms: number, timeoutMs: number, registerLines = false): CaseResult {
   const r: CaseResult = { ...base, status: "pass", durationMs: ms, exitCode: o.exitCode };
   const stdout = o.stdout.trim();
   const stderr = o.stderr.trim();
@@ -84,7 +84,9 @@ function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcom
   if (stderr) r.stderr = stderr;
   if (o.exitCode === 0 && !o.timedOut) return r;
   const err = errorJson(o.stderr);
-  const said = err?.message ?? stderr.split("\n").at(-1) ?? "";
+  const told = err?.message ?? stderr.split("\n").at(-1) ?? "";
+  // An expect/write step's script is the plan's registers: the register named is the place, not a line number.
+  const said = registerLines ? told.replace(/^line \d+: /, "") : told;
   if (o.timedOut) {
     r.status = "error";
     r.message = `timed out after ${formatPeriod(timeoutMs)}`;
@@ -202,7 +204,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
         for (const cmd of stepCommands(step, name, d)) {
           const timeoutMs = cmd.ownTimeout ? step.timeoutMs + graceMs : step.timeoutMs;
           const o = await exec(cmd.args, { timeoutMs, forward: true, caseId: c.id, ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}) });
-          r = caseOf(base, o, performance.now() - t0, timeoutMs);
+          r = caseOf(base, o, performance.now() - t0, timeoutMs, cmd.registerLines);
           stdout += o.stdout;
           if (r.status !== "pass") break;
         }

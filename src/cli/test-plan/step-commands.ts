@@ -1,12 +1,15 @@
 // What each plan step runs: the command line(s) of the CLI command of the same name, so a step does exactly what that
-// command does (its checks, its cleanup, its JSON). A step of several registers (expect, write) is one command per
-// register, in the plan's order, stopping at the first that fails.
+// command does (its checks, its cleanup, its JSON). A step of several registers (expect, write) is ONE `run` of the
+// same verbs, one line per register in the plan's order: one child, so the step's timeout covers the whole step, and
+// the script stops at the first register that fails, naming it.
 import type { PlanDevice, PlanStep } from "./plan-types.ts";
 
 /** One command of a step: its words after the global options, and its stdin. */
 export interface StepCommand {
   args: string[];
   stdin?: string;
+  /** The lines are the plan's registers, not a script the user wrote: "line N: " in its messages means nothing. */
+  registerLines?: boolean;
   /** It times itself out at the step's timeout (a failed check, exit 7, after its own cleanup): the plan gives it the
    * grace on top before it sends SIGTERM. */
   ownTimeout?: boolean;
@@ -37,7 +40,7 @@ export function stepCommands(step: PlanStep, device: string, dev: PlanDevice): S
   switch (step.kind) {
     case "expect":
     case "write":
-      return Object.entries(b).map(([reg, v]) => ({ args: [step.kind, device, reg, valueText(v), ...regs] }));
+      return [{ args: ["run", device, "-", ...regs], stdin: Object.entries(b).map(([reg, v]) => `${step.kind} ${reg} ${valueText(v)}\n`).join(""), registerLines: true }];
     case "poll": {
       const words = ["poll", device, String(b.register), valueText(b.value), "--timeout", stepTimeout, ...regs];
       if (b.interval !== undefined) words.push("--interval", String(b.interval));
