@@ -47,6 +47,7 @@ describe("loadPlan", () => {
   test("defaults, periods in ms, paths against the plan's directory", () => {
     const p = loadPlan(yamlFile);
     expect(p.timeoutMs).toBe(5000);
+    expect(p.graceMs).toBeUndefined();
     const [rtc, dma] = p.devices;
     expect(rtc).toMatchObject({ spec: "9010000.pl031", id: "9010000.pl031", bind: {}, regs: join(dir.dir, "map.json") });
     expect(rtc!.at).toBe(`${yamlFile}:4:13`);
@@ -57,6 +58,11 @@ describe("loadPlan", () => {
     ]);
     expect(dma).toMatchObject({ id: "dma", bind: false });
     expect(dma!.steps[0]!.body.program).toBe(join(dir.dir, "prog.s"));
+  });
+
+  test("grace: is a period in ms; one that is not a period is refused naming where", () => {
+    expect(loadPlan(dir.write("g.yaml", YAML.replace("timeout: 5s", "timeout: 5s\ngrace: 1.5s"))).graceMs).toBe(1500);
+    expect(() => loadPlan(dir.write("g2.yaml", YAML.replace("timeout: 5s", "timeout: 5s\ngrace: soon")))).toThrow(/g2\.yaml:3:1: invalid grace 'soon': not a period/);
   });
 
   test("the cases: bind, steps, unbind per bound device; --only keeps a chosen device's bind and unbind", () => {
