@@ -211,3 +211,28 @@ describe("choosing cases", () => {
     expect(none.stderr).toContain("--only 'nothing/*' matches no case");
   }, 60_000);
 });
+
+describe("two plan devices in one IOMMU group", () => {
+  test("refused before anything runs, naming both and the fix; bound first and given bind: false, the plan passes", () => {
+    const shared = tempSimState("vfio-plat-plan-group-");
+    try {
+      const genv = simEnv(shared.dir, { VFIO_PLAT_SIM_BOARD: join(REPO, "test/fixtures/plans/shared-group.json") });
+      const plan = join(REPO, "test/fixtures/plans/shared-group.yaml");
+      const before = drivers(genv);
+      const r = runCli(["test", plan], { env: genv });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("9010000.pl031 and 1c0f0000.status share IOMMU group 1");
+      expect(r.stderr).toContain("bind: false");
+      expect(drivers(genv)).toEqual(before);
+      // The fix the message gives: bind the group, then the plan uses the devices as they are.
+      for (const d of ["9010000.pl031", "1c0f0000.status"]) expect(runCli(["bind", d], { env: genv }).code).toBe(0);
+      const fixed = plans.write("shared-fixed.yaml", readFileSync(plan, "utf8").replace(/^(\s+id: (rtc|status))$/gm, "$1\n    bind: false"));
+      const ok = runCli(["test", fixed, "--json"], { env: genv });
+      expect(records(ok.stdout).filter((x) => x.type === "case").map((c) => [c.id, c.status])).toEqual([["rtc/identify", "pass"], ["status/identify", "pass"]]);
+      expect(ok.code).toBe(0);
+    } finally {
+      shared.dispose();
+    }
+  }, 60_000);
+});

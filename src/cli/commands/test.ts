@@ -12,20 +12,22 @@ import { toJson } from "../output/json.ts";
 import { UsageError } from "../usage-error.ts";
 import { CliContext as Context } from "../context.ts";
 import type { Plan } from "../test-plan/plan-types.ts";
+import type { HostDevice } from "../../host/discovery.ts";
+import { checkGroupMates } from "../test-plan/group-mates.ts";
 import type { PlanReporter, PlanResult } from "../test-plan/result.ts";
 
 /** The built-in simulated boards a plan's `board:` may name (a file name in `board:` is informational only). */
 const BUILTIN_BOARDS = ["virt", "virt-noiommu"];
 
-/** Each plan device's name as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
-async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
+/** Each plan device as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
+async function resolveNames(ctx: CliContext, plan: Plan): Promise<HostDevice[]> {
   // A context of its own, closed before the steps start, so no step waits for this process's hold on the board.
   const probe = new Context(ctx.opts);
   try {
-    const names: string[] = [];
+    const names: HostDevice[] = [];
     for (const d of plan.devices) {
       try {
-        names.push((await findDevice(probe, d.spec)).dev.name);
+        names.push((await findDevice(probe, d.spec)).dev);
       } catch (e) {
         // The error keeps its class (its exit code and hint); its line says where in the plan the name is.
         if (e instanceof Error) e.message = `${d.at}: ${e.message}`;
@@ -68,7 +70,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const run = board !== undefined && ctx.sim ? new Context({ ...ctx.opts, simBoard: board }) : ctx;
   // The JUnit file's directory must be writable before anything runs (ENOENT exit 3, EACCES exit 4), not after.
   if (options.junit !== undefined) accessSync(dirname(resolve(options.junit)), constants.W_OK);
-  const names = await resolveNames(run, plan);
+  const devs = await resolveNames(run, plan);
+  checkGroupMates(plan, devs);
+  const names = devs.map((d) => d.name);
 
   const { tapReporter } = await import("../test-plan/report/tap.ts");
   const { jsonLinesReporter } = await import("../test-plan/report/json-lines.ts");
