@@ -89,3 +89,21 @@ describe("a command killed at its timeout", () => {
     expect(byId((await run(undefined, 300, 50)).cases, "rtc/slow").exitCode).toBe(137);
   }, 30_000);
 });
+
+describe("a command that times itself out and passes after the plan's SIGTERM", () => {
+  test("passes (its own check held within its own timeout), with a note that its start-up outran the plan's timer", async () => {
+    const r = await runPlan(plan([step("late", "poll", { register: "R", value: 1 }, 200)], false), {
+      cli: [process.execPath, fake],
+      env: { ...process.env, FAKE_TERM_MS: "50" },
+      backend: "sim",
+      names: ["9010000.pl031"],
+      reporter: quiet,
+      abort: new AbortController().signal,
+      graceMs: 100,
+    });
+    const c = byId(r.cases, "rtc/late");
+    expect(c).toMatchObject({ status: "pass", exitCode: 0 });
+    expect(c.message).toContain("beyond the plan's allowance");
+    expect(r.exitCode).toBe(0);
+  }, 30_000);
+});
