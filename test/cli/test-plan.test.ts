@@ -77,7 +77,7 @@ describe("examples/plans/virt.yaml on the simulated virt", () => {
 });
 
 describe("failures, timeouts and continue", () => {
-  test("continue: true runs on after a failure; a hung step is killed at its timeout and the rest skipped; unbind runs", () => {
+  test("continue: true runs on after a failure; a missing interrupt fails at the step timeout; a hung step is killed at its timeout and the rest skipped; unbind runs", () => {
     const p = plans.write(
       "hang.yaml",
       [
@@ -88,7 +88,8 @@ describe("failures, timeouts and continue", () => {
         "    steps:",
         "      - { id: wrong, expect: { RTCCR.RTC_START: 0 }, continue: true }",
         "      - { id: late, poll: { register: RTCCR.RTC_START, value: 0, interval: 5ms }, timeout: 50ms, continue: true }",
-        "      - { id: hang, irq: { index: 0 }, timeout: 700ms }",
+        "      - { id: noirq, irq: { index: 0 }, timeout: 700ms, continue: true }",
+        "      - { id: hang, run: { lines: [\"irq arm 0\", \"irq wait 0\"] }, timeout: 700ms }",
         "      - { id: after, expect: { RTCCR.RTC_START: 1 } }",
       ].join("\n"),
     );
@@ -97,13 +98,44 @@ describe("failures, timeouts and continue", () => {
     expect(r.code).toBe(8);
     const cases = records(r.stdout).filter((x) => x.type === "case");
     const by = (id: string) => cases.find((c) => c.id === id);
-    expect(cases.map((c) => c.id)).toEqual(["rtc/bind", "rtc/wrong", "rtc/late", "rtc/hang", "rtc/after", "rtc/unbind"]);
+    expect(cases.map((c) => c.id)).toEqual(["rtc/bind", "rtc/wrong", "rtc/late", "rtc/noirq", "rtc/hang", "rtc/after", "rtc/unbind"]);
     expect(by("rtc/wrong")).toMatchObject({ status: "fail", expected: "0x0", actual: "0x1" });
     // poll's own timeout is a failed check (exit 7), with its last value.
     expect(by("rtc/late")).toMatchObject({ status: "fail", exitCode: 7, expected: "0x0", actual: "0x1" });
+    // irq times itself out at the step's timeout: a missing interrupt is irq's failed check (exit 7), not a kill.
+    expect(by("rtc/noirq")).toMatchObject({ status: "fail", exitCode: 7 });
+    expect(by("rtc/noirq").message).toContain("no interrupt 0 on 9010000.pl031 within 700 ms");
     expect(by("rtc/hang")).toMatchObject({ status: "error", message: "timed out after 700 ms; the device has no reset function" });
     expect(by("rtc/after")).toMatchObject({ status: "skip", message: "not run: rtc/hang errored" });
     expect(by("rtc/unbind")).toMatchObject({ status: "pass" });
+    expect(drivers(env)).toEqual(before);
+  }, 60_000);
+
+  test("a step of several registers is one command: the register that fails is named (no script line), with expected and actual", () => {
+    const p = plans.write(
+      "multi.yaml",
+      [
+        "plan: multi",
+        "devices:",
+        "  - device: 9010000.pl031",
+        "    id: rtc",
+        "    steps:",
+        "      - { id: set, write: { RTCLR: 0x1000, RTCIMSC.RTCIMSC: 0 } }",
+        "      - { id: ids, expect: { RTCPeriphID0: 0x31, RTCIMSC: 0, \"0:0xfe4\": 0x11 }, continue: true }",
+        "      - { id: named, expect: { RTCPeriphID0: 0x31, NOSUCH: 1 } }",
+      ].join("\n"),
+    );
+    const before = drivers(env);
+    const r = cli("test", p, "--json");
+    expect(r.code).toBe(8);
+    const cases = records(r.stdout).filter((x) => x.type === "case");
+    const by = (id: string) => cases.find((c) => c.id === id);
+    expect(by("rtc/set")).toMatchObject({ status: "pass", kind: "write" });
+    expect(by("rtc/ids")).toMatchObject({ status: "fail", kind: "expect", exitCode: 8, message: "0:0x00000fe4.l", expected: "0x00000011", actual: "0x00000010" });
+    // Every register of the step was read in the one session, in the plan's order, up to the one that failed.
+    expect(by("rtc/ids").stdout.split("\n").filter((l: string) => l.includes('"type":"expect"')).map((l: string) => JSON.parse(l).register ?? JSON.parse(l).offset)).toEqual(["RTCPeriphID0", "RTCIMSC"]);
+    expect(by("rtc/named")).toMatchObject({ status: "error", exitCode: 2 });
+    expect(by("rtc/named").message).toStartWith("map pl031 has no register 'NOSUCH'");
     expect(drivers(env)).toEqual(before);
   }, 60_000);
 
@@ -229,5 +261,30 @@ describe("choosing cases", () => {
     const none = cli("test", VIRT_PLAN, "--only", "nothing/*");
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("--only 'nothing/*' matches no case");
+  }, 60_000);
+});
+
+describe("two plan devices in one IOMMU group", () => {
+  test("refused before anything runs, naming both and the fix; bound first and given bind: false, the plan passes", () => {
+    const shared = tempSimState("vfio-plat-plan-group-");
+    try {
+      const genv = simEnv(shared.dir, { VFIO_PLAT_SIM_BOARD: join(REPO, "test/fixtures/plans/shared-group.json") });
+      const plan = join(REPO, "test/fixtures/plans/shared-group.yaml");
+      const before = drivers(genv);
+      const r = runCli(["test", plan], { env: genv });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("9010000.pl031 and 1c0f0000.status share IOMMU group 1");
+      expect(r.stderr).toContain("bind: false");
+      expect(drivers(genv)).toEqual(before);
+      // The fix the message gives: bind the group, then the plan uses the devices as they are.
+      for (const d of ["9010000.pl031", "1c0f0000.status"]) expect(runCli(["bind", d], { env: genv }).code).toBe(0);
+      const fixed = plans.write("shared-fixed.yaml", readFileSync(plan, "utf8").replace(/^(\s+id: (rtc|status))$/gm, "$1\n    bind: false"));
+      const ok = runCli(["test", fixed, "--json"], { env: genv });
+      expect(records(ok.stdout).filter((x) => x.type === "case").map((c) => [c.id, c.status])).toEqual([["rtc/identify", "pass"], ["status/identify", "pass"]]);
+      expect(ok.code).toBe(0);
+    } finally {
+      shared.dispose();
+    }
   }, 60_000);
 });

@@ -47,6 +47,7 @@ describe("loadPlan", () => {
   test("defaults, periods in ms, paths against the plan's directory", () => {
     const p = loadPlan(yamlFile);
     expect(p.timeoutMs).toBe(5000);
+    expect(p.graceMs).toBeUndefined();
     const [rtc, dma] = p.devices;
     expect(rtc).toMatchObject({ spec: "9010000.pl031", id: "9010000.pl031", bind: {}, regs: join(dir.dir, "map.json") });
     expect(rtc!.at).toBe(`${yamlFile}:4:13`);
@@ -57,6 +58,11 @@ describe("loadPlan", () => {
     ]);
     expect(dma).toMatchObject({ id: "dma", bind: false });
     expect(dma!.steps[0]!.body.program).toBe(join(dir.dir, "prog.s"));
+  });
+
+  test("grace: is a period in ms; one that is not a period is refused naming where", () => {
+    expect(loadPlan(dir.write("g.yaml", YAML.replace("timeout: 5s", "timeout: 5s\ngrace: 1.5s"))).graceMs).toBe(1500);
+    expect(() => loadPlan(dir.write("g2.yaml", YAML.replace("timeout: 5s", "timeout: 5s\ngrace: soon")))).toThrow(/g2\.yaml:3:1: invalid grace 'soon': not a period/);
   });
 
   test("the cases: bind, steps, unbind per bound device; --only keeps a chosen device's bind and unbind", () => {
@@ -81,16 +87,13 @@ describe("loadPlan", () => {
     const [rtc, dma] = p.devices;
     const cmds = (d: typeof rtc, i: number) => stepCommands(d!.steps[i]!, d!.spec, d!);
     const regs = ["--regs", join(dir.dir, "map.json")];
-    expect(cmds(rtc, 0)).toEqual([
-      { args: ["expect", "9010000.pl031", "RTCPeriphID0", "0x31", ...regs] },
-      { args: ["expect", "9010000.pl031", "RTCCR", "0x1:0x1", ...regs] },
-    ]);
+    expect(cmds(rtc, 0)).toEqual([{ args: ["run", "9010000.pl031", "-", ...regs], stdin: "expect RTCPeriphID0 0x31\nexpect RTCCR 0x1:0x1\n", registerLines: true }]);
     expect(cmds(rtc, 1)).toEqual([{ args: ["poll", "9010000.pl031", "RTCCR.RTC_START", "0x1", "--timeout", "250ms", ...regs, "--interval", "1ms"], ownTimeout: true }]);
     expect(cmds(rtc, 2)).toEqual([{ args: ["run", "9010000.pl031", "-", ...regs], stdin: "read RTCDR\nirq arm 0\n" }]);
     expect(cmds(dma, 0)).toEqual([
-      { args: ["pl330", "exec", "2c0a0000.dma", join(dir.dir, "prog.s"), "--buffer", "src=4096:random", "--buffer", "dst=4096", "--dump", "dst", "--channel", "2"] },
+      { args: ["pl330", "exec", "2c0a0000.dma", join(dir.dir, "prog.s"), "--buffer", "src=4096:random", "--buffer", "dst=4096", "--dump", "dst", "--channel", "2", "--timeout", "5000ms"], ownTimeout: true },
     ]);
-    expect(cmds(dma, 1)).toEqual([{ args: ["dma-test", "2c0a0000.dma", "--size", "1M", "--pattern", "random"] }]);
+    expect(cmds(dma, 1)).toEqual([{ args: ["dma-test", "2c0a0000.dma", "--size", "1M", "--pattern", "random", "--timeout", "5000ms"], ownTimeout: true }]);
   });
 });
 

@@ -12,6 +12,8 @@ import { toJson } from "../output/json.ts";
 import { UsageError } from "../usage-error.ts";
 import { CliContext as Context } from "../context.ts";
 import type { Plan } from "../test-plan/plan-types.ts";
+import type { HostDevice } from "../../host/discovery.ts";
+import { checkGroupMates } from "../test-plan/group-mates.ts";
 import type { PlanReporter, PlanResult } from "../test-plan/result.ts";
 
 /**
@@ -32,15 +34,15 @@ function checkJunitFile(file: string): void {
   accessSync(file, constants.W_OK);
 }
 
-/** Each plan device's name as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
-async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
+/** Each plan device as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
+async function resolveNames(ctx: CliContext, plan: Plan): Promise<HostDevice[]> {
   // A context of its own, closed before the steps start, so no step waits for this process's hold on the board.
   const probe = new Context(ctx.opts);
   try {
-    const names: string[] = [];
+    const names: HostDevice[] = [];
     for (const d of plan.devices) {
       try {
-        names.push((await findDevice(probe, d.spec)).dev.name);
+        names.push((await findDevice(probe, d.spec)).dev);
       } catch (e) {
         // The error keeps its class (its exit code and hint); its line says where in the plan the name is.
         if (e instanceof Error) e.message = `${d.at}: ${e.message}`;
@@ -86,7 +88,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const sim = ctx.sim ? await (await import("../test-plan/plan-board.ts")).planSimBoard(ctx, plan) : undefined;
   const run = sim?.simBoard !== undefined ? new Context({ ...ctx.opts, simBoard: sim.simBoard }) : ctx;
   if (options.junit !== undefined) checkJunitFile(options.junit);
-  const names = await resolveNames(run, plan);
+  const devs = await resolveNames(run, plan);
+  checkGroupMates(plan, devs);
+  const names = devs.map((d) => d.name);
 
   const { tapReporter } = await import("../test-plan/report/tap.ts");
   const { jsonLinesReporter } = await import("../test-plan/report/json-lines.ts");

@@ -139,5 +139,6 @@ export function checkPlan(src: PlanSource): Plan {
   const plan: Plan = { name: raw.plan, file: src.file, timeoutMs: planTimeout, devices };
   if (raw.description !== undefined) plan.description = raw.description;
   if (raw.board !== undefined) plan.board = raw.board;
+  if (raw.grace !== undefined) plan.graceMs = period(raw.grace, [], "grace");
   return plan;
 }

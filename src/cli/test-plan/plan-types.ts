@@ -38,8 +38,14 @@ export interface Plan {
   board?: string;
   /** The default step timeout (also bind's and unbind's). */
   timeoutMs: number;
+  /** `grace:` after a timeout's SIGTERM, how long before SIGKILL; absent: the runner's default (DEFAULT_GRACE_MS, or
+   * twice the slowest bind or unbind so far, the start-up of a command on this target). */
+  graceMs?: number;
   devices: PlanDevice[];
 }
 
 /** The default per-step timeout when the plan gives none. */
 export const DEFAULT_STEP_TIMEOUT = "60s";
+
+/** The least grace after a timeout's SIGTERM before SIGKILL when the plan gives no `grace:`. */
+export const DEFAULT_GRACE_MS = 2000;

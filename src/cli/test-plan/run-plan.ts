@@ -5,7 +5,7 @@
 import { signalExit, type StopSignal } from "../output/exit-codes.ts";
 import { formatPeriod } from "../parse/periods.ts";
 import { runChild, type ChildOutcome } from "./child-step.ts";
-import type { Plan, PlanDevice, PlanStep } from "./plan-types.ts";
+import { DEFAULT_GRACE_MS, type Plan, type PlanDevice, type PlanStep } from "./plan-types.ts";
 import type { CaseResult, PlanReporter, PlanResult } from "./result.ts";
 import { stepCommands } from "./step-commands.ts";
 
@@ -23,7 +23,7 @@ export interface RunPlanOptions {
   abort: AbortSignal;
   /** Which cases to run (--only): the chosen steps, with their device's bind and unbind (a chosen bind or unbind alone runs just those). */
   only?: (caseId: string) => boolean;
-  /** After a timeout's SIGTERM, how long before SIGKILL. */
+  /** After a timeout's SIGTERM, how long before SIGKILL (instead of the plan's `grace:` or its default). */
   graceMs?: number;
   /** Called once the plan has ended (devices given back) when the report could not be written, with the error. */
   onReportError?: (error: unknown) => void;
@@ -81,19 +81,39 @@ function outputJson(stdout: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
+/** How a command was timed: the step's timeout, and whether the command times itself out at it (poll, irq ...). */
+interface Timing {
+  timeoutMs: number;
+  ownTimeout?: boolean;
+  registerLines?: boolean;
+}
+
 /** The case for a command that ran: its status from how it ended, the facts from its JSON. */
-function caseOf(base: Pick<CaseResult, "id" | "device" | "deviceId" | "kind">, o: ChildOutcome, ms: number, timeoutMs: number): CaseResult {
+function caseOf(base: Pick<CaseResult, "id" | "device" | "deviceId" | "kind">, o: ChildOutcome, ms: number, t: Timing): CaseResult {
   const r: CaseResult = { ...base, status: "pass", durationMs: ms, exitCode: o.exitCode };
   const stdout = o.stdout.trim();
   const stderr = o.stderr.trim();
   if (stdout) r.stdout = stdout;
   if (stderr) r.stderr = stderr;
   if (o.exitCode === 0 && !o.timedOut) return r;
+  if (o.exitCode === 0 && t.ownTimeout && !o.interrupted) {
+    // Its own check held within its own timeout: only its start-up outran the plan's timer.
+    r.message = `passed, but ended ${formatPeriod(ms)} after it started (start-up included), beyond the plan's allowance`;
+    return r;
+  }
   const err = errorJson(o.stderr);
-  const said = err?.message ?? stderr.split("\n").at(-1) ?? "";
+  const told = err?.message ?? stderr.split("\n").at(-1) ?? "";
+  // An expect/write step's script is the plan's registers: the register named is the place, not a line number.
+  const said = t.registerLines ? told.replace(/^line \d+: /, "") : told;
   if (o.timedOut) {
     r.status = "error";
-    r.message = `timed out after ${formatPeriod(timeoutMs)}`;
+    // The step's timeout, as the plan gives it; a command that should have timed itself out was killed later.
+    r.message = `timed out after ${formatPeriod(t.timeoutMs)}${t.ownTimeout ? ` (it did not stop by itself; killed ${formatPeriod(ms)} after it started)` : ""}`;
+    // An exit status of 0 after the kill's SIGTERM would contradict the error: the message says what happened.
+    if (o.exitCode === 0) {
+      r.message += ": it finished after SIGTERM";
+      delete r.exitCode;
+    }
   } else if (o.interrupted) {
     r.status = "error";
     r.message = `interrupted by ${o.interrupted}${said ? `: ${said}` : ""}`;
@@ -142,12 +162,15 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
     cases.push(c);
     toReporter(() => opts.reporter.case(c));
   };
-  const graceMs = opts.graceMs ?? 2000;
+  // A command's start-up (bun loading the CLI) is counted by the plan's timers, not by a command's own --timeout: on a
+  // slow target (the TCG lab: 2-4 s) it is most of a step. The slowest bind or unbind so far stands for it.
+  let startupMs = 0;
+  const graceMs = (): number => opts.graceMs ?? plan.graceMs ?? Math.max(DEFAULT_GRACE_MS, 2 * startupMs);
   const exec = async (args: string[], o: { timeoutMs: number; stdin?: string; forward: boolean; caseId: string }): Promise<ChildOutcome> =>
     runChild([...opts.cli, ...args], {
       env: opts.env,
       timeoutMs: o.timeoutMs,
-      graceMs,
+      graceMs: graceMs(),
       ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
       // Unbind must finish even after a signal: it is what gives the device back.
       ...(o.forward ? { abort: opts.abort } : {}),
@@ -175,7 +198,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
       if (c.kind === "bind") {
         const owner = d.bind ? [...(d.bind.user ? ["--user", d.bind.user] : []), ...(d.bind.group ? ["--group", d.bind.group] : [])] : [];
         const o = await exec(["bind", name, ...owner], { timeoutMs: plan.timeoutMs, forward: true, caseId: c.id });
-        const r = caseOf(base, o, performance.now() - t0, plan.timeoutMs);
+        const r = caseOf(base, o, performance.now() - t0, { timeoutMs: plan.timeoutMs });
+        if (r.status === "pass") startupMs = Math.max(startupMs, r.durationMs);
         const outcome = outputJson(o.stdout)?.outcome;
         if (r.status === "pass") {
           bound = outcome === "already" ? "before" : "by-plan";
@@ -193,7 +217,9 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
           report({ ...base, status: "pass", durationMs: 0, message: "left bound: it was on VFIO before the plan" });
         } else {
           const o = await exec(["unbind", name], { timeoutMs: plan.timeoutMs, forward: false, caseId: c.id });
-          report(caseOf(base, o, performance.now() - t0, plan.timeoutMs));
+          const r = caseOf(base, o, performance.now() - t0, { timeoutMs: plan.timeoutMs });
+          if (r.status === "pass") startupMs = Math.max(startupMs, r.durationMs);
+          report(r);
         }
       } else if (opts.abort.aborted) {
         skip(c, stopWords());
@@ -206,9 +232,11 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
         let r: CaseResult | undefined;
         let stdout = "";
         for (const cmd of stepCommands(step, name, d)) {
-          const timeoutMs = cmd.ownTimeout ? step.timeoutMs + graceMs : step.timeoutMs;
+          // One that times itself out gets its start-up and the grace on top, so its own failed check (exit 7, with
+          // the last value) is what the case reports, not the plan's kill.
+          const timeoutMs = cmd.ownTimeout ? step.timeoutMs + 2 * startupMs + graceMs() : step.timeoutMs;
           const o = await exec(cmd.args, { timeoutMs, forward: true, caseId: c.id, ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}) });
-          r = caseOf(base, o, performance.now() - t0, timeoutMs);
+          r = caseOf(base, o, performance.now() - t0, { timeoutMs: step.timeoutMs, ...(cmd.ownTimeout ? { ownTimeout: true } : {}), ...(cmd.registerLines ? { registerLines: true } : {}) });
           stdout += o.stdout;
           if (r.status !== "pass") break;
         }

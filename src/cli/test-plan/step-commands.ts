@@ -1,13 +1,17 @@
 // What each plan step runs: the command line(s) of the CLI command of the same name, so a step does exactly what that
-// command does (its checks, its cleanup, its JSON). A step of several registers (expect, write) is one command per
-// register, in the plan's order, stopping at the first that fails.
+// command does (its checks, its cleanup, its JSON). A step of several registers (expect, write) is ONE `run` of the
+// same verbs, one line per register in the plan's order: one child, so the step's timeout covers the whole step, and
+// the script stops at the first register that fails, naming it.
 import type { PlanDevice, PlanStep } from "./plan-types.ts";
 
 /** One command of a step: its words after the global options, and its stdin. */
 export interface StepCommand {
   args: string[];
   stdin?: string;
-  /** A command that times itself out (poll) gets this much longer before the plan kills it. */
+  /** The lines are the plan's registers, not a script the user wrote: "line N: " in its messages means nothing. */
+  registerLines?: boolean;
+  /** It times itself out at the step's timeout (a failed check, exit 7, after its own cleanup): the plan gives it the
+   * grace on top before it sends SIGTERM. */
   ownTimeout?: boolean;
 }
 
@@ -32,22 +36,24 @@ function optionWords(options: Record<string, unknown>): string[] {
 export function stepCommands(step: PlanStep, device: string, dev: PlanDevice): StepCommand[] {
   const b = step.body as Record<string, any>;
   const regs = dev.regs !== undefined ? ["--regs", dev.regs] : [];
+  const stepTimeout = `${step.timeoutMs}ms`;
   switch (step.kind) {
     case "expect":
     case "write":
-      return Object.entries(b).map(([reg, v]) => ({ args: [step.kind, device, reg, valueText(v), ...regs] }));
+      return [{ args: ["run", device, "-", ...regs], stdin: Object.entries(b).map(([reg, v]) => `${step.kind} ${reg} ${valueText(v)}\n`).join(""), registerLines: true }];
     case "poll": {
-      const words = ["poll", device, String(b.register), valueText(b.value), "--timeout", `${step.timeoutMs}ms`, ...regs];
+      const words = ["poll", device, String(b.register), valueText(b.value), "--timeout", stepTimeout, ...regs];
       if (b.interval !== undefined) words.push("--interval", String(b.interval));
       if (b.width !== undefined) words.push("--width", String(b.width));
       return [{ args: words, ownTimeout: true }];
     }
     case "irq": {
-      const words = ["irq", device, String(b.index ?? 0)];
+      // Without a timeout of its own, irq waits for ever: a missing interrupt must be irq's failed check (exit 7,
+      // "no interrupt ... within"), not the plan's kill.
+      const words = ["irq", device, String(b.index ?? 0), "--timeout", b.timeout !== undefined ? String(b.timeout) : stepTimeout];
       if (b.trigger === true) words.push("--trigger");
       if (b.count !== undefined) words.push("--count", String(b.count));
-      if (b.timeout !== undefined) words.push("--timeout", String(b.timeout));
-      return [{ args: words }];
+      return [{ args: words, ownTimeout: true }];
     }
     case "run": {
       const flags = optionWords({ force: b.force, "read-clear": b["read-clear"] });
@@ -56,12 +62,14 @@ export function stepCommands(step: PlanStep, device: string, dev: PlanDevice): S
     }
     case "dma-test":
     case "blk-test":
-      return [{ args: [step.kind, device, ...optionWords(b)] }];
+      // Their --timeout turns a stalled transfer into a failed check with their own cleanup (channel killed, device
+      // reset); the step's timeout is theirs unless the plan gives one.
+      return [{ args: [step.kind, device, ...optionWords({ ...b, timeout: b.timeout ?? stepTimeout })], ownTimeout: true }];
     case "pl330-exec": {
       const words = ["pl330", "exec", device, String(b.program)];
       for (const [name, spec] of Object.entries((b.buffers ?? {}) as Record<string, unknown>)) words.push("--buffer", `${name}=${String(spec)}`);
-      words.push(...optionWords({ dump: b.dump, channel: b.channel, timeout: b.timeout }));
-      return [{ args: words }];
+      words.push(...optionWords({ dump: b.dump, channel: b.channel, timeout: b.timeout ?? stepTimeout }));
+      return [{ args: words, ownTimeout: true }];
     }
   }
 }

@@ -1,6 +1,8 @@
 // Bad-input rows: test plans (`vfio-plat test PLAN`). A bad plan is refused before any device is touched, in one line
 // naming FILE:LINE:COLUMN, the key and the fix. The plans are in test/fixtures/plans/. See ../bad-input-cases.ts for
 // the fields and the shared board.
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { BadInputCase } from "../bad-input-cases.ts";
 
 const P = "test/fixtures/plans";
@@ -25,6 +27,13 @@ export const TEST_PLANS: BadInputCase[] = [
   { args: ["test", `${P}/dma-test-option.yaml`], exit: 2, says: `${P}/dma-test-option.yaml:5:40: device 2c0a0000.dma, step a, 'dma-test': dma-test has no option 'iteration' (USAGE) — its options are size, iterations,`, why: "dma-test step with an option the command lacks" },
   { args: ["test", `${P}/blk-no-sector.yaml`], exit: 2, says: `${P}/blk-no-sector.yaml:5:28: device a000000.virtio_mmio, step a, 'blk-test': blk-test needs sector`, why: "blk-test step without the sector it overwrites" },
   { args: ["test", `${P}/unknown-device.yaml`], exit: 3, says: `${P}/unknown-device.yaml:5:13: no device '9999.nosuch' (NOT_FOUND)`, why: "plan naming a device the board lacks (nothing is bound)" },
+  {
+    args: ["--sim-board", `${P}/shared-group.json`, "test", `${P}/shared-group.yaml`],
+    exit: 2,
+    says: `${P}/shared-group.yaml:4:13: 9010000.pl031 and 1c0f0000.status share IOMMU group 1: the plan binds one device at a time`,
+    why: "two plan devices in one IOMMU group (bound one at a time, neither group would be viable)",
+    env: { VFIO_PLAT_SIM_STATE: join(tmpdir(), `vfio-plat-shared-group-row-${process.pid}`) },
+  },
   { args: ["test", "examples/plans/virt.yaml", "--junit", "/nonexistent/results.xml"], exit: 3, says: "/nonexistent: No such file or directory (ENOENT)", why: "--junit in a directory that does not exist (checked before anything runs)" },
   { args: ["test", "examples/plans/virt.yaml", "--junit", "test/fixtures/plans"], exit: 2, says: "--junit test/fixtures/plans is a directory (USAGE) — give the report a file name", why: "--junit naming a directory (checked before anything runs)" },
   { args: ["test", "examples/plans/virt.yaml", "--only", "nothing/*"], exit: 2, says: "--only 'nothing/*' matches no case of plan virt-smoke", why: "--only that chooses no case" },
