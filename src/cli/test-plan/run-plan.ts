@@ -51,7 +51,7 @@ export function planCases(plan: Plan, only?: (id: string) => boolean): PlannedCa
 }
 
 /** The `--json` error a command printed on stderr (the last such line), if any. */
-function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { target?: string; expected?: string; actual?: string } } | undefined {
+function errorJson(stderr: string): { code?: string; message?: string; hint?: string | null; check?: { target?: string; expected?: string; actual?: string } } | undefined {
   for (const line of stderr.trim().split("\n").reverse()) {
     try {
       const doc = JSON.parse(line) as { error?: unknown };
@@ -90,7 +90,8 @@ function caseOf(base: Pick<CaseResult, "id" | "device" | "kind">, o: ChildOutcom
     r.message = `timed out after ${formatPeriod(timeoutMs)}`;
   } else if (o.interrupted) {
     r.status = "error";
-    r.message = `interrupted by ${o.interrupted}${said ? `: ${said}` : ""}`;
+    // The command's own InterruptedError says the same words again: keep only what else it said.
+    r.message = `interrupted by ${o.interrupted}${said && err?.code !== o.interrupted ? `: ${said}` : ""}`;
   } else {
     r.status = o.exitCode === 7 || o.exitCode === 8 ? "fail" : "error";
     r.message = said || `exited with status ${o.exitCode}`;
