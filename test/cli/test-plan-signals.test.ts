@@ -7,9 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
-import { MAIN, REPO, readUntil, simEnv, spawnCli, tempSimState, waitStopped } from "../helpers/cli.ts";
+import { MAIN, REPO, readUntil, runCli, simEnv, spawnCli, tempSimState, waitStopped } from "../helpers/cli.ts";
 import { parseJunit, parseTap, validateJunit } from "../helpers/plan-reports.ts";
-import { waitCatches } from "../helpers/proc-signals.ts";
+import { waitCatches, waitPending } from "../helpers/proc-signals.ts";
 import { drivers, planDir } from "../helpers/plans.ts";
 
 let state: { dir: string; dispose: () => void };
@@ -111,5 +111,37 @@ describe("Ctrl-C at a terminal (SIGINT to the plan's whole process group)", () =
     process.kill(-pid, "SIGCONT");
     expect(await exited).toBe(130);
     expect(drivers(env)).toEqual(before);
+  }, 60_000);
+});
+
+// A device on VFIO before the plan is left as the plan found it, even when a signal cuts its bind case short: the
+// plan knows the starting state from its own look before anything ran, not from bind's (missing) output.
+describe("a signal during bind of a device already on VFIO", () => {
+  test("the device stays on vfio-amba (the unbind case says it was left bound), exit 130", async () => {
+    expect(runCli(["bind", "9010000.pl031"], { env }).code).toBe(0);
+    try {
+      const child = spawnCli(["test", plan, "--json"], { ...env, VFIO_PLAT_TEST_PLAN_PAUSE_AT: "rtc/bind", VFIO_PLAT_TEST_PLAN_PAUSE_STEP: "1" });
+      const said = await readUntil(child.stderr, /step pid (\d+)/);
+      const bind = Number(/step pid (\d+)/.exec(said)![1]);
+      await waitStopped(child.pid);
+      await waitStopped(bind);
+      process.kill(child.pid, "SIGINT");
+      process.kill(child.pid, "SIGCONT");
+      // The plan passed the signal on to the held bind: only then may bind go on (it is interrupted, not finished).
+      await waitPending(bind, "SIGINT");
+      process.kill(bind, "SIGCONT");
+      const [stdout] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+      expect(child.exitCode).toBe(130);
+      const cases = Object.fromEntries(
+        stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.type === "case").map((r) => [r.id, r]),
+      );
+      expect(cases["rtc/bind"].status).toBe("error");
+      expect(cases["rtc/bind"].message).toContain("interrupted by SIGINT");
+      expect(cases["rtc/unbind"].message).toContain("left bound");
+      expect(drivers(env)["9010000.pl031"]!.driver).toBe("vfio-amba");
+    } finally {
+      runCli(["unbind", "9010000.pl031"], { env });
+    }
+    expect(drivers(env)["9010000.pl031"]!.driver).toBe("rtc-pl031");
   }, 60_000);
 });

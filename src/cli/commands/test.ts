@@ -17,22 +17,28 @@ import type { PlanReporter, PlanResult } from "../test-plan/result.ts";
 /** The built-in simulated boards a plan's `board:` may name (a file name in `board:` is informational only). */
 const BUILTIN_BOARDS = ["virt", "virt-noiommu"];
 
-/** Each plan device's name as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
-async function resolveNames(ctx: CliContext, plan: Plan): Promise<string[]> {
+/**
+ * Each plan device's name as `list` shows it, and whether it is on a VFIO driver already, resolved on the plan's board
+ * before anything runs. @throws DeviceNotFoundError
+ */
+async function resolveNames(ctx: CliContext, plan: Plan): Promise<{ names: string[]; onVfio: boolean[] }> {
   // A context of its own, closed before the steps start, so no step waits for this process's hold on the board.
   const probe = new Context(ctx.opts);
   try {
     const names: string[] = [];
+    const onVfio: boolean[] = [];
     for (const d of plan.devices) {
       try {
-        names.push((await findDevice(probe, d.spec)).dev.name);
+        const { dev } = await findDevice(probe, d.spec);
+        names.push(dev.name);
+        onVfio.push(dev.vfioBound);
       } catch (e) {
         // The error keeps its class (its exit code and hint); its line says where in the plan the name is.
         if (e instanceof Error) e.message = `${d.at}: ${e.message}`;
         throw e;
       }
     }
-    return names;
+    return { names, onVfio };
   } finally {
     probe.runCleanups();
   }
@@ -68,7 +74,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const run = board !== undefined && ctx.sim ? new Context({ ...ctx.opts, simBoard: board }) : ctx;
   // The JUnit file's directory must be writable before anything runs (ENOENT exit 3, EACCES exit 4), not after.
   if (options.junit !== undefined) accessSync(dirname(resolve(options.junit)), constants.W_OK);
-  const names = await resolveNames(run, plan);
+  const { names, onVfio } = await resolveNames(run, plan);
 
   const { tapReporter } = await import("../test-plan/report/tap.ts");
   const { jsonLinesReporter } = await import("../test-plan/report/json-lines.ts");
@@ -91,6 +97,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
     env,
     backend: ctx.sim ? "sim" : "real",
     names,
+    onVfio,
     reporter,
     abort: ctx.abort.signal,
     ...(only ? { only } : {}),

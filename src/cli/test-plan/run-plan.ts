@@ -16,6 +16,8 @@ export interface RunPlanOptions {
   backend: "real" | "sim";
   /** Each device's resolved name, in plan order. */
   names: string[];
+  /** Per device, whether it was on a VFIO driver before the plan: such a device is never unbound (whatever bind says). */
+  onVfio?: boolean[];
   reporter: PlanReporter;
   /** Fires with the signal's name ("SIGINT") when the plan must stop. */
   abort: AbortSignal;
@@ -176,8 +178,9 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
           bound = outcome === "already" ? "before" : "by-plan";
           if (bound === "before") r.message = `already bound to ${String(outputJson(o.stdout)?.driver)}: left bound after the plan`;
         } else {
-          // A bind cut short (timeout, signal) may have half-happened: unbind recovers it from bind's journal.
-          bound = o.timedOut || o.interrupted ? "by-plan" : "failed";
+          // A bind cut short (timeout, signal) may have half-happened: unbind recovers it from bind's journal, unless
+          // the device was on VFIO before the plan (bind had nothing to do, and the plan leaves it as it found it).
+          bound = opts.onVfio?.[i] ? "before" : o.timedOut || o.interrupted ? "by-plan" : "failed";
           stopped = `not run: ${c.id} did not succeed`;
         }
         report(r);
