@@ -22,7 +22,7 @@ export interface ChildOptions {
   env: Record<string, string | undefined>;
   cwd?: string;
   stdin?: string;
-  /** End it (SIGTERM) after this long. */
+  /** End it (SIGTERM) after this long; Infinity: never (a command that must finish, as unbind). */
   timeoutMs: number;
   /** After SIGTERM, wait this long before SIGKILL. */
   graceMs: number;
@@ -71,11 +71,14 @@ export async function runChild(argv: string[], opts: ChildOptions): Promise<Chil
   const escalate = (): void => {
     killTimer ??= setTimeout(() => stop("SIGKILL"), opts.graceMs);
   };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop("SIGTERM");
-    escalate();
-  }, opts.timeoutMs);
+  // setTimeout(fn, Infinity) would fire at once: no timer at all for a command that must finish.
+  const timer = Number.isFinite(opts.timeoutMs)
+    ? setTimeout(() => {
+        timedOut = true;
+        stop("SIGTERM");
+        escalate();
+      }, opts.timeoutMs)
+    : undefined;
   const onAbort = (): void => {
     const r = opts.abort?.reason;
     const sig: StopSignal = r === "SIGTERM" || r === "SIGHUP" ? r : "SIGINT";
