@@ -67,10 +67,14 @@ export async function main(argv: string[]): Promise<number> {
   const json = scanned.options.json === true;
   const debug = scanned.options.debug === true;
   let ctx: CliContext | undefined;
+  let signals = 0;
   const onSignal = (sig: StopSignal) => {
     // The first signal asks the command to stop at its next checkpoint (src/cli/interrupt.ts); a second one ends the
-    // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable).
+    // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable), unless the
+    // command owns its stop for longer (ctx.signalsToExit: `test` gives every device back first).
+    signals++;
     if (ctx && !ctx.abort.signal.aborted) return ctx.abort.abort(sig);
+    if (ctx && signals < ctx.signalsToExit) return ctx.onExtraSignal?.(sig);
     ctx?.runCleanups();
     process.exit(signalExit(sig));
   };

@@ -9,6 +9,7 @@ import type { OptionsOf } from "../command-options.ts";
 import { findDevice } from "../device-session.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { toJson } from "../output/json.ts";
+import { stillStoppingNotice } from "../output/notices.ts";
 import { UsageError } from "../usage-error.ts";
 import { CliContext as Context } from "../context.ts";
 import type { Plan } from "../test-plan/plan-types.ts";
@@ -92,6 +93,10 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const { planPauseHook } = await import("../test-plan/pause-hook.ts");
   const hook = planPauseHook(process.env, writeStderr);
   let reportError: { error: unknown } | undefined;
+  // From here the plan owns its stop: a second signal must not end it before the running step has ended and every
+  // device is given back (and the reports are written); the third ends it at once, as the second ends any command.
+  ctx.signalsToExit = 3;
+  ctx.onExtraSignal = (sig) => ctx.notify(stillStoppingNotice(sig, ctx.json));
   const result = await runPlan(plan, {
     cli: cliPrefix(run),
     env,
