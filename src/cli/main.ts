@@ -111,6 +111,12 @@ export async function main(argv: string[]): Promise<number> {
     };
     ctx = new CliContext(globals);
     for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));
+    if (process.env.VFIO_PLAT_PLAN_FD !== undefined) {
+      // A test plan's step: when the plan is gone (even SIGKILLed), stop as for a SIGHUP — unless already stopping.
+      const { watchPlanLifeline } = await import("./plan-lifeline.ts");
+      const c = ctx;
+      watchPlanLifeline(process.env, () => void (c.abort.signal.aborted || onSignal("SIGHUP")));
+    }
     const mod = await spec.load();
     // Positional words are exactly as typed (a lone "-" is one); options are the command's typed OptionsOf<name>.
     const code = await mod.run(ctx, scanned.positionals, commandOptions as never);

@@ -146,8 +146,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
       timeoutMs: o.timeoutMs,
       graceMs,
       ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
-      // Unbind must finish even after a signal: it is what gives the device back.
-      ...(o.forward ? { abort: opts.abort } : {}),
+      // Unbind must finish even after a signal (or the plan's death): it is what gives the device back.
+      ...(o.forward ? { abort: opts.abort, lifeline: true } : {}),
       ...(opts.onStepSpawn ? { onSpawn: (pid: number) => opts.onStepSpawn!(o.caseId, pid) } : {}),
     });
   const skip = (c: PlannedCase, message: string): void =>
