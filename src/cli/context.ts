@@ -36,6 +36,14 @@ export class CliContext {
   private opened: KernelBoundary | undefined;
   private readonly cleanups: (() => void)[] = [];
   readonly abort = new AbortController();
+  /**
+   * The stop signal that ends the process at once (after the cleanups), counting from 1: the second for a command (a
+   * command stuck outside any checkpoint must still be stoppable); a command whose own stop must finish (the test
+   * plan giving devices back) raises it, and gets the signals in between through onExtraSignal.
+   */
+  signalsToExit = 2;
+  /** Told of a stop signal that neither starts the stop (the first) nor ends the process (signalsToExit). */
+  onExtraSignal?: (signal: string) => void;
 
   constructor(readonly opts: GlobalOptions) {}
 

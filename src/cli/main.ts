@@ -67,10 +67,14 @@ export async function main(argv: string[]): Promise<number> {
   const json = scanned.options.json === true;
   const debug = scanned.options.debug === true;
   let ctx: CliContext | undefined;
+  let signals = 0;
   const onSignal = (sig: StopSignal) => {
     // The first signal asks the command to stop at its next checkpoint (src/cli/interrupt.ts); a second one ends the
-    // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable).
+    // process now, after the cleanups (a command stuck outside any checkpoint must still be stoppable), unless the
+    // command owns its stop for longer (ctx.signalsToExit: `test` gives every device back first).
+    signals++;
     if (ctx && !ctx.abort.signal.aborted) return ctx.abort.abort(sig);
+    if (ctx && signals < ctx.signalsToExit) return ctx.onExtraSignal?.(sig);
     ctx?.runCleanups();
     process.exit(signalExit(sig));
   };
@@ -107,6 +111,12 @@ export async function main(argv: string[]): Promise<number> {
     };
     ctx = new CliContext(globals);
     for (const sig of STOP_SIGNALS) process.on(sig, () => onSignal(sig));
+    if (process.env.VFIO_PLAT_PLAN_FD !== undefined) {
+      // A test plan's step: when the plan is gone (even SIGKILLed), stop as for a SIGHUP — unless already stopping.
+      const { watchPlanLifeline } = await import("./plan-lifeline.ts");
+      const c = ctx;
+      watchPlanLifeline(process.env, () => void (c.abort.signal.aborted || onSignal("SIGHUP")));
+    }
     const mod = await spec.load();
     // Positional words are exactly as typed (a lone "-" is one); options are the command's typed OptionsOf<name>.
     const code = await mod.run(ctx, scanned.positionals, commandOptions as never);

@@ -9,6 +9,7 @@ import type { OptionsOf } from "../command-options.ts";
 import { findDevice } from "../device-session.ts";
 import { OutputClosedError, OutputWriteError, writeStderr, writeStdout } from "../output/stdio.ts";
 import { toJson } from "../output/json.ts";
+import { stillStoppingNotice } from "../output/notices.ts";
 import { UsageError } from "../usage-error.ts";
 import { CliContext as Context } from "../context.ts";
 import type { Plan } from "../test-plan/plan-types.ts";
@@ -34,7 +35,7 @@ function checkJunitFile(file: string): void {
   accessSync(file, constants.W_OK);
 }
 
-/** Each plan device as `list` shows it, resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
+/** Each plan device as `list` shows it (name, whether it is on VFIO already, its group), resolved on the plan's board before anything runs. @throws DeviceNotFoundError */
 async function resolveNames(ctx: CliContext, plan: Plan): Promise<HostDevice[]> {
   // A context of its own, closed before the steps start, so no step waits for this process's hold on the board.
   const probe = new Context(ctx.opts);
@@ -91,6 +92,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const devs = await resolveNames(run, plan);
   checkGroupMates(plan, devs);
   const names = devs.map((d) => d.name);
+  const onVfio = devs.map((d) => d.vfioBound);
 
   const { tapReporter } = await import("../test-plan/report/tap.ts");
   const { jsonLinesReporter } = await import("../test-plan/report/json-lines.ts");
@@ -108,12 +110,17 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"t
   const { planPauseHook } = await import("../test-plan/pause-hook.ts");
   const hook = planPauseHook(process.env, writeStderr);
   let reportError: { error: unknown } | undefined;
+  // From here the plan owns its stop: a second signal must not end it before the running step has ended and every
+  // device is given back (and the reports are written); the third ends it at once, as the second ends any command.
+  ctx.signalsToExit = 3;
+  ctx.onExtraSignal = (sig) => ctx.notify(stillStoppingNotice(sig, ctx.json));
   const result = await runPlan(plan, {
     cli: cliPrefix(run),
     env,
     backend: ctx.sim ? "sim" : "real",
     ...(sim ? { board: sim.name } : {}),
     names,
+    onVfio,
     reporter,
     abort: ctx.abort.signal,
     ...(only ? { only } : {}),

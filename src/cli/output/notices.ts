@@ -67,3 +67,12 @@ export function dmaKeptNotice(device: string, channel: number, state: string, no
   const message = `kept ${device}'s DMA buffers mapped: channel ${channel} stays ${state} after DMAKILL and may still use them; ${fate}`;
   return json ? `${toJson({ notice: { code: "DMA_KEPT", device, channel, state, message } })}\n` : `vfio-plat: warning: ${message}\n`;
 }
+
+/**
+ * The stderr line (with its newline) telling that a further stop signal (`signal`) did not end the test plan: the
+ * running step is ending and every device is being given back; one more signal ends the plan at once.
+ */
+export function stillStoppingNotice(signal: string, json: boolean): string {
+  const message = `${signal}: still stopping: the running step ends and every device the plan bound is given back; one more signal ends vfio-plat at once (devices may stay bound)`;
+  return json ? `${toJson({ notice: { code: "STILL_STOPPING", signal, message } })}\n` : `vfio-plat: notice: ${message}\n`;
+}

@@ -18,6 +18,8 @@ export interface RunPlanOptions {
   board?: string;
   /** Each device's resolved name, in plan order. */
   names: string[];
+  /** Per device, whether it was on a VFIO driver before the plan: such a device is never unbound (whatever bind says). */
+  onVfio?: boolean[];
   reporter: PlanReporter;
   /** Fires with the signal's name ("SIGINT") when the plan must stop. */
   abort: AbortSignal;
@@ -57,7 +59,7 @@ export function planCases(plan: Plan, only?: (id: string) => boolean): PlannedCa
 }
 
 /** The `--json` error a command printed on stderr (the last such line), if any. */
-function errorJson(stderr: string): { message?: string; hint?: string | null; check?: { target?: string; expected?: string; actual?: string } } | undefined {
+function errorJson(stderr: string): { code?: string; message?: string; hint?: string | null; check?: { target?: string; expected?: string; actual?: string } } | undefined {
   for (const line of stderr.trim().split("\n").reverse()) {
     try {
       const doc = JSON.parse(line) as { error?: unknown };
@@ -116,7 +118,8 @@ function caseOf(base: Pick<CaseResult, "id" | "device" | "deviceId" | "kind">, o
     }
   } else if (o.interrupted) {
     r.status = "error";
-    r.message = `interrupted by ${o.interrupted}${said ? `: ${said}` : ""}`;
+    // The command's own InterruptedError says the same words again: keep only what else it said.
+    r.message = `interrupted by ${o.interrupted}${said && err?.code !== o.interrupted ? `: ${said}` : ""}`;
   } else {
     r.status = o.exitCode === 7 || o.exitCode === 8 ? "fail" : "error";
     r.message = said || `exited with status ${o.exitCode}`;
@@ -172,8 +175,8 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
       timeoutMs: o.timeoutMs,
       graceMs: graceMs(),
       ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
-      // Unbind must finish even after a signal: it is what gives the device back.
-      ...(o.forward ? { abort: opts.abort } : {}),
+      // Unbind must finish even after a signal (or the plan's death): it is what gives the device back.
+      ...(o.forward ? { abort: opts.abort, lifeline: true } : {}),
       ...(opts.onStepSpawn ? { onSpawn: (pid: number) => opts.onStepSpawn!(o.caseId, pid) } : {}),
     });
   const skip = (c: PlannedCase, message: string): void =>
@@ -205,8 +208,9 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
           bound = outcome === "already" ? "before" : "by-plan";
           if (bound === "before") r.message = `already bound to ${String(outputJson(o.stdout)?.driver)}: left bound after the plan`;
         } else {
-          // A bind cut short (timeout, signal) may have half-happened: unbind recovers it from bind's journal.
-          bound = o.timedOut || o.interrupted ? "by-plan" : "failed";
+          // A bind cut short (timeout, signal) may have half-happened: unbind recovers it from bind's journal, unless
+          // the device was on VFIO before the plan (bind had nothing to do, and the plan leaves it as it found it).
+          bound = opts.onVfio?.[i] ? "before" : o.timedOut || o.interrupted ? "by-plan" : "failed";
           stopped = `not run: ${c.id} did not succeed`;
         }
         report(r);
@@ -216,7 +220,9 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
         } else if (bound === "before") {
           report({ ...base, status: "pass", durationMs: 0, message: "left bound: it was on VFIO before the plan" });
         } else {
-          const o = await exec(["unbind", name], { timeoutMs: plan.timeoutMs, forward: false, caseId: c.id });
+          // Never killed, by a signal or a timeout: unbind cut short leaves the device half given back. A slow one
+          // (a busy TCG board) is waited for; a hung one hangs in the kernel, where no signal would end it either.
+          const o = await exec(["unbind", name], { timeoutMs: Number.POSITIVE_INFINITY, forward: false, caseId: c.id });
           const r = caseOf(base, o, performance.now() - t0, { timeoutMs: plan.timeoutMs });
           if (r.status === "pass") startupMs = Math.max(startupMs, r.durationMs);
           report(r);
