@@ -93,7 +93,8 @@ interface Timing {
 /** The case for a command that ran: its status from how it ended, the facts from its JSON. */
 function caseOf(base: Pick<CaseResult, "id" | "device" | "deviceId" | "kind">, o: ChildOutcome, ms: number, t: Timing): CaseResult {
   const r: CaseResult = { ...base, status: "pass", durationMs: ms, exitCode: o.exitCode };
-  const stdout = o.stdout.trim();
+  // An expect/write step runs as a `run -` script: its start record says nothing the case does not.
+  const stdout = (t.registerLines ? o.stdout.split("\n").filter((l) => !l.startsWith('{"type":"start"')).join("\n") : o.stdout).trim();
   const stderr = o.stderr.trim();
   if (stdout) r.stdout = stdout;
   if (stderr) r.stderr = stderr;
@@ -243,10 +244,10 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<PlanRes
           const timeoutMs = cmd.ownTimeout ? step.timeoutMs + 2 * startupMs + graceMs() : step.timeoutMs;
           const o = await exec(cmd.args, { timeoutMs, forward: true, caseId: c.id, ...(cmd.stdin !== undefined ? { stdin: cmd.stdin } : {}) });
           r = caseOf(base, o, performance.now() - t0, { timeoutMs: step.timeoutMs, ...(cmd.ownTimeout ? { ownTimeout: true } : {}), ...(cmd.registerLines ? { registerLines: true } : {}) });
-          stdout += o.stdout;
+          if (r.stdout) stdout += `${stdout ? "\n" : ""}${r.stdout}`;
           if (r.status !== "pass") break;
         }
-        if (stdout.trim()) r!.stdout = stdout.trim();
+        if (stdout) r!.stdout = stdout;
         // A step killed at its timeout may leave the device mid-operation: reset it (where it can be) before more.
         if (r!.message?.startsWith("timed out")) {
           const reset = await exec(["reset", name], { timeoutMs: plan.timeoutMs, forward: false, caseId: c.id });
