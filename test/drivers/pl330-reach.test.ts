@@ -3,12 +3,11 @@
 // physical; the CLI words it (UnsupportedError, exit 6, with a hint). A second copy of the limit under the PL330's
 // driver or its two commands fails the policy test.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { pl330InWords } from "../../src/cli/dma-test/pl330-words.ts";
 import { Pl330Error } from "../../src/drivers/pl330/errors.ts";
 import { PL330_REACH, pl330BufferAddress, withinReach } from "../../src/drivers/pl330/reach.ts";
 import { UnsupportedError } from "../../src/vfio/errors.ts";
+import { tsSources } from "../helpers/sources.ts";
 
 const GiB4 = 0x1_0000_0000n;
 
@@ -71,12 +70,7 @@ describe("the 4 GiB limit", () => {
 });
 
 describe("one home", () => {
-  const ROOT = resolve(import.meta.dir, "../..");
-  const DIRS = ["src/drivers/pl330", "src/cli/dma-test", "src/cli/pl330-exec"];
-  const sources = new Map<string, string>();
-  for (const dir of DIRS) {
-    for (const f of readdirSync(join(ROOT, dir))) if (f.endsWith(".ts")) sources.set(`${dir}/${f}`, readFileSync(join(ROOT, dir, f), "utf8"));
-  }
+  const sources = tsSources("src/drivers/pl330", "src/cli/dma-test", "src/cli/pl330-exec");
   const homes = (re: RegExp) => [...sources].filter(([, t]) => re.test(t)).map(([f]) => f);
   test("the limit and the refusal are defined only in reach.ts (no 1n << 32n, no below4G of its own)", () => {
     expect(sources.size).toBeGreaterThan(10);

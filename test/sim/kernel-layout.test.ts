@@ -3,22 +3,9 @@
 // and the errno path exists once: Errno and fail() in src/sim/kernel/errno.ts, argsz read nowhere else, and a
 // SyscallError built only where a refusal leaves the simulator (the boundary, the fd table, the sysfs tree).
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { tsSources } from "../helpers/sources.ts";
 
-const ROOT = resolve(import.meta.dir, "../..");
-
-function sources(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })) {
-    if (!e.isFile() || !e.name.endsWith(".ts")) continue;
-    const path = join(e.parentPath, e.name);
-    out.set(relative(ROOT, path), readFileSync(path, "utf8"));
-  }
-  return out;
-}
-
-const SIM = sources("src/sim");
+const SIM = tsSources("src/sim");
 const lines = (text: string) => text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
 const where = (re: RegExp) => [...SIM].filter(([, text]) => re.test(text)).map(([file]) => file).sort();
 

@@ -3,41 +3,29 @@
 // both the `poll` command's options and the `run` verb take them from there. A second table or literal elsewhere
 // under src/ fails this test, naming the file.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { COMMAND_OPTIONS } from "../../src/cli/command-options.ts";
 import { parsePeriod } from "../../src/cli/parse/periods.ts";
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_POLL_MS } from "../../src/cli/poll-defaults.ts";
 import { parseScript } from "../../src/cli/script/parse-script.ts";
+import { type OneHome, secondHomes, tsSources } from "../helpers/sources.ts";
 
-const ROOT = resolve(import.meta.dir, "../..");
-
-/** [what, where it may be, what a second definition looks like]. */
-const HOMES: [string, string, RegExp][] = [
-  ["the width letter table", "src/cli/parse/access.ts", /\{\s*1:\s*"b",\s*2:\s*"w"/],
-  ["poll's default timeout", "src/cli/poll-defaults.ts", /DEFAULT_POLL(?:_INTERVAL)?_MS\s*=|default:\s*"10s"|default:\s*"10ms"/],
+/** What, where it may be, what a second definition looks like. */
+const HOMES: (OneHome & { home: string })[] = [
+  { what: "the width letter table", home: "src/cli/parse/access.ts", re: /\{\s*1:\s*"b",\s*2:\s*"w"/ },
+  { what: "poll's default timeout", home: "src/cli/poll-defaults.ts", re: /DEFAULT_POLL(?:_INTERVAL)?_MS\s*=|default:\s*"10s"|default:\s*"10ms"/ },
 ];
 
-function secondHomes(files: ReadonlyMap<string, string>): string[] {
-  const out: string[] = [];
-  for (const [file, source] of files) for (const [what, home, re] of HOMES) if (file !== home && re.test(source)) out.push(`${file}: defines ${what}`);
-  return out;
-}
-
 describe("CLI facts have one home", () => {
-  const files = new Map<string, string>();
-  for (const entry of readdirSync(join(ROOT, "src"), { recursive: true, encoding: "utf8" })) {
-    if (entry.endsWith(".ts")) files.set(join("src", entry), readFileSync(join(ROOT, "src", entry), "utf8"));
-  }
+  const files = tsSources("src");
   test("no file but the home defines them", () => {
-    expect(secondHomes(files)).toEqual([]);
+    expect(secondHomes(files, HOMES)).toEqual([]);
   });
   test("each home does define its fact, so the scan looks for the right shape", () => {
-    for (const [what, home, re] of HOMES) expect({ what, found: re.test(files.get(home)!) }).toEqual({ what, found: true });
+    for (const { what, home, re } of HOMES) expect({ what, found: re.test(files.get(home)!) }).toEqual({ what, found: true });
   });
   test("a copy elsewhere is named", () => {
     const bad = new Map([["src/cli/x.ts", 'const letter = { 1: "b", 2: "w", 4: "l", 8: "q" }[w];\nexport const DEFAULT_POLL_MS = 5000;']]);
-    expect(secondHomes(bad)).toEqual(["src/cli/x.ts: defines the width letter table", "src/cli/x.ts: defines poll's default timeout"]);
+    expect(secondHomes(bad, HOMES)).toEqual(["src/cli/x.ts: defines the width letter table", "src/cli/x.ts: defines poll's default timeout"]);
   });
   test("the simulator's board names live in src/sim/boards only: no literal list of them elsewhere (the plan runner asks BOARDS)", () => {
     const listed = /\[\s*(["'])virt(?:-noiommu)?\1\s*,\s*(["'])virt(?:-noiommu)?\2/;

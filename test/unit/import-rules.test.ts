@@ -3,8 +3,8 @@
 // and test helpers choose one), and src/registers speaks no CLI: it never imports src/cli.
 // src/spec (facts from specifications, shared by drivers and the simulator) imports nothing.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
+import { tsSources } from "../helpers/sources.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 
@@ -42,16 +42,8 @@ function violations(files: ReadonlyMap<string, string>): string[] {
   return out;
 }
 
-function sourcesUnder(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const entry of readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })) {
-    if (entry.endsWith(".ts")) files.set(join(dir, entry), readFileSync(join(ROOT, dir, entry), "utf8"));
-  }
-  return files;
-}
-
 describe("import rules", () => {
-  const sources = sourcesUnder("src");
+  const sources = tsSources("src");
 
   test("every file under src/ obeys the layer rules", () => {
     expect(violations(sources)).toEqual([]);

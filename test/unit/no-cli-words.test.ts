@@ -3,11 +3,9 @@
 // them into advice. Comments name no flag either (the issue's `grep -rn -- '--[a-z]'` finds nothing). Like
 // import-rules.test.ts, this scans the source text.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { COMMANDS } from "../../src/cli/command-table.ts";
+import { tsSources } from "../helpers/sources.ts";
 
-const ROOT = resolve(import.meta.dir, "../..");
 const LIBRARY = ["src/vfio", "src/host", "src/drivers", "src/sim", "src/registers", "src/json-file"];
 
 /**
@@ -92,15 +90,7 @@ function cliWords(source: string): string[] {
   return stringLiterals(source).filter((s) => FLAG.test(s) || COMMAND.test(s));
 }
 
-function libraryFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const dir of LIBRARY) {
-    for (const entry of readdirSync(join(ROOT, dir), { recursive: true, encoding: "utf8" })) {
-      if (entry.endsWith(".ts")) files.set(join(dir, entry), readFileSync(join(ROOT, dir, entry), "utf8"));
-    }
-  }
-  return files;
-}
+const libraryFiles = (): Map<string, string> => tsSources(...LIBRARY);
 
 describe("the library speaks no CLI", () => {
   test("the scanner finds words in strings and templates, not in comments or regexes", () => {

@@ -3,16 +3,11 @@
 // (vfio/huge-pages.ts, which doctor reads too). A second definition anywhere under src/ fails here, and the values are
 // checked against the kernel's documentation (pagemap.rst, sysctl/kernel.rst), not against our own code.
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import * as pagemap from "../../src/vfio/abi/pagemap.ts";
 import * as taint from "../../src/vfio/abi/taint.ts";
+import { tsSources } from "../helpers/sources.ts";
 
-const ROOT = resolve(import.meta.dir, "../..");
-const sources = new Map<string, string>();
-for (const entry of readdirSync(join(ROOT, "src"), { recursive: true, encoding: "utf8" })) {
-  if (entry.endsWith(".ts")) sources.set(join("src", entry), readFileSync(join(ROOT, "src", entry), "utf8"));
-}
+const sources = tsSources("src");
 /** The files under src/ whose text matches `re`. */
 const homes = (re: RegExp) => [...sources].filter(([, text]) => re.test(text)).map(([file]) => file).sort();
 

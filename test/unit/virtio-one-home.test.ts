@@ -4,11 +4,9 @@
 // there. A second definition anywhere else under src/ (a copied table, a local constant, a map register placed by a
 // literal offset) fails this test, naming the file.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import * as BLK from "../../src/spec/virtio-blk.ts";
-
-const ROOT = resolve(import.meta.dir, "../..");
+import { type OneHome, secondHomes, tsSources } from "../helpers/sources.ts";
 
 /** The transport's registers as the spec (and the built-in register maps) name them. */
 const MMIO_NAMES = [
@@ -23,56 +21,45 @@ const MMIO_NAMES = [
  * What a second home would look like: a definition, not a use. `specShape` false: a shape src/spec never has (it
  * defines the offsets as a table), looked for only elsewhere.
  */
-const DEFINITIONS: [string, RegExp, boolean?][] = [
-  ["the MagicValue number", /0x74726976\b/],
-  ["the QEMU VendorID number", /0x554d4551\b/],
-  ["a register map (MAGIC_VALUE: 0x...)", /\bMAGIC_VALUE\s*:\s*0x/],
-  ["a transport offset table (QUEUE_NOTIFY: 0x...)", /\b(?:QUEUE_NOTIFY|QUEUE_DESC_LOW|QUEUE_PFN|INTERRUPT_ACK|SHM_SEL|QUEUE_RESET|CONFIG_GENERATION)\s*:\s*0x/],
-  ["a transport register placed by number (\"QueueNotify\", 0x...)", new RegExp(`(?<!(?:field|bit)\\()"(?:${MMIO_NAMES.join("|")})"\\s*,\\s*(?:0x[0-9a-fA-F]+|\\d+)\\b`), false],
-  ["the status bits (DEVICE_NEEDS_RESET: ...)", /\bDEVICE_NEEDS_RESET\s*:\s*\d/],
-  ["a 512-byte sector constant", /\bSECTOR\w*\s*=\s*512\b/],
-  ["the virtio-blk request types (GET_ID: ...)", /\bGET_ID\s*:\s*\d/],
-  ["the virtio-blk status bytes (UNSUPP: ...)", /\bUNSUPP\s*:\s*\d/],
-  ["the virtio-blk feature bits (CONFIG_WCE: ...)", /\bCONFIG_WCE\s*:\s*\d/],
-  ["the virtio-blk config layout (BLK_SIZE: 0x...)", /\bBLK_SIZE\s*:\s*0x/],
-  ["a virtio-blk config field placed by number (\"blk_size\", 0x...)", /"(?:capacity|seg_max|blk_size|writeback|num_queues)"\s*,\s*0x/, false],
+const inSpec = (file: string) => file.startsWith("src/spec/");
+const DEFINITIONS: (OneHome & { specShape?: false })[] = [
+  { what: "the MagicValue number", re: /0x74726976\b/, home: inSpec },
+  { what: "the QEMU VendorID number", re: /0x554d4551\b/, home: inSpec },
+  { what: "a register map (MAGIC_VALUE: 0x...)", re: /\bMAGIC_VALUE\s*:\s*0x/, home: inSpec },
+  { what: "a transport offset table (QUEUE_NOTIFY: 0x...)", re: /\b(?:QUEUE_NOTIFY|QUEUE_DESC_LOW|QUEUE_PFN|INTERRUPT_ACK|SHM_SEL|QUEUE_RESET|CONFIG_GENERATION)\s*:\s*0x/, home: inSpec },
+  { what: "a transport register placed by number (\"QueueNotify\", 0x...)", re: new RegExp(`(?<!(?:field|bit)\\()"(?:${MMIO_NAMES.join("|")})"\\s*,\\s*(?:0x[0-9a-fA-F]+|\\d+)\\b`), home: inSpec, specShape: false },
+  { what: "the status bits (DEVICE_NEEDS_RESET: ...)", re: /\bDEVICE_NEEDS_RESET\s*:\s*\d/, home: inSpec },
+  { what: "a 512-byte sector constant", re: /\bSECTOR\w*\s*=\s*512\b/, home: inSpec },
+  { what: "the virtio-blk request types (GET_ID: ...)", re: /\bGET_ID\s*:\s*\d/, home: inSpec },
+  { what: "the virtio-blk status bytes (UNSUPP: ...)", re: /\bUNSUPP\s*:\s*\d/, home: inSpec },
+  { what: "the virtio-blk feature bits (CONFIG_WCE: ...)", re: /\bCONFIG_WCE\s*:\s*\d/, home: inSpec },
+  { what: "the virtio-blk config layout (BLK_SIZE: 0x...)", re: /\bBLK_SIZE\s*:\s*0x/, home: inSpec },
+  { what: "a virtio-blk config field placed by number (\"blk_size\", 0x...)", re: /"(?:capacity|seg_max|blk_size|writeback|num_queues)"\s*,\s*0x/, home: inSpec, specShape: false },
 ];
 
-function secondHomes(files: ReadonlyMap<string, string>): string[] {
-  const out: string[] = [];
-  for (const [file, source] of files) {
-    if (file.startsWith("src/spec/")) continue;
-    for (const [what, re] of DEFINITIONS) if (re.test(source)) out.push(`${file}: defines ${what}`);
-  }
-  return out;
-}
-
 describe("virtio facts have one home (src/spec)", () => {
-  const files = new Map<string, string>();
-  for (const entry of readdirSync(join(ROOT, "src"), { recursive: true, encoding: "utf8" })) {
-    if (entry.endsWith(".ts")) files.set(join("src", entry), readFileSync(join(ROOT, "src", entry), "utf8"));
-  }
+  const files = tsSources("src");
   test("no file outside src/spec defines them", () => {
-    expect(secondHomes(files)).toEqual([]);
+    expect(secondHomes(files, DEFINITIONS)).toEqual([]);
   });
   test("src/spec does define each, so the scan looks for the right shapes", () => {
-    const spec = [...files].filter(([f]) => f.startsWith("src/spec/")).map(([, s]) => s).join("\n");
-    for (const [what, re, specShape] of DEFINITIONS) if (specShape !== false) expect({ what, found: re.test(spec) }).toEqual({ what, found: true });
+    const spec = [...files].filter(([f]) => inSpec(f)).map(([, s]) => s).join("\n");
+    for (const { what, re, specShape } of DEFINITIONS) if (specShape !== false) expect({ what, found: re.test(spec) }).toEqual({ what, found: true });
   });
   test("a register map placing a transport register by number is named (the built-in maps take MMIO's offsets)", () => {
     const bad = new Map([["src/registers/builtin/x.ts", 'reg("QueueNotify", 0x050, "WO"),\nmmio("QueueSel", "QUEUE_SEL", "WO", { fields: [bit("QueueReady", 0)] })']]);
-    expect(secondHomes(bad)).toEqual(['src/registers/builtin/x.ts: defines a transport register placed by number ("QueueNotify", 0x...)']);
+    expect(secondHomes(bad, DEFINITIONS)).toEqual(['src/registers/builtin/x.ts: defines a transport register placed by number ("QueueNotify", 0x...)']);
   });
   test("a copy of virtio-blk's request types or status bytes (as the driver and the simulator each had) is named", () => {
     const bad = new Map([["src/sim/devices/virtio/x.ts", "export const BLK_T = { IN: 0, OUT: 1, GET_ID: 8 };\nexport const BLK_S = { OK: 0, IOERR: 1, UNSUPP: 2 };"]]);
-    expect(secondHomes(bad)).toEqual([
+    expect(secondHomes(bad, DEFINITIONS)).toEqual([
       "src/sim/devices/virtio/x.ts: defines the virtio-blk request types (GET_ID: ...)",
       "src/sim/devices/virtio/x.ts: defines the virtio-blk status bytes (UNSUPP: ...)",
     ]);
   });
   test("a copy elsewhere is named", () => {
     const bad = new Map([["src/sim/devices/x.ts", "const MMIO = { MAGIC_VALUE: 0x000 };\nexport const SECTOR = 512;"]]);
-    expect(secondHomes(bad)).toEqual(["src/sim/devices/x.ts: defines a register map (MAGIC_VALUE: 0x...)", "src/sim/devices/x.ts: defines a 512-byte sector constant"]);
+    expect(secondHomes(bad, DEFINITIONS)).toEqual(["src/sim/devices/x.ts: defines a register map (MAGIC_VALUE: 0x...)", "src/sim/devices/x.ts: defines a 512-byte sector constant"]);
   });
 });
 
