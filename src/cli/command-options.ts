@@ -4,6 +4,7 @@
 // a handler takes OptionsOf<"read">, so an option key that is not in this table is a compile error.
 import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS, SHELLS } from "./parse/choices.ts";
 import { U32_MAX } from "./parse/numbers.ts";
+import { BUSES } from "../host/sysfs.ts";
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_POLL_MS, periodOption } from "./poll-defaults.ts";
 import type { OptionsFrom, OptionSpec, ValueKind } from "./parse/option-kinds.ts";
 
@@ -64,7 +65,15 @@ export const IMPLICIT_OPTIONS = [
 
 /** Each command's own options, by command name. */
 export const COMMAND_OPTIONS = {
-  list: [{ flags: "--names", description: "Print device names only, one per line (for shell completion)" }],
+  list: [
+    { flags: "--names", description: "Print device names only, one per line (for shell completion)" },
+    { flags: "--bus <bus>", description: "Only devices on this bus: platform, amba or pci", value: { kind: "enum", choices: BUSES } },
+    { flags: "--driver <name>", description: "Only devices bound to this driver (vfio-platform, rtc-pl031, ...)", value: { kind: "word", suggest: "drivers" } },
+    { flags: "--compatible <glob>", description: "Only devices with a compatible string matching this shell glob ('arm,pl0*')", value: { kind: "text" } },
+    { flags: "--vfio", description: "Only devices bound to a VFIO driver" },
+    { flags: "--no-vfio", description: "Only devices not bound to a VFIO driver" },
+    { flags: "--group <n>", description: "Only devices in this IOMMU group", value: { kind: "integer", min: 0n, max: U32_MAX } },
+  ],
   bind: [
     { flags: "--force", description: "Bind even a device the system uses (console, active network link)" },
     {

@@ -36,9 +36,10 @@ function command<N extends CommandName>(spec: {
 export const COMMANDS: CommandSpec[] = [
   command({
     name: "list",
-    usage: "list",
-    description: "List platform, AMBA and PCI devices with driver, IOMMU group and device-tree or PCI identity",
-    examples: ["vfio-plat list", "vfio-plat --sim list --json"],
+    usage: "list [...device]",
+    description:
+      "List platform, AMBA and PCI devices with driver, IOMMU group and device-tree or PCI identity; filters (--bus, --driver, --compatible, --vfio, --group, names) combine",
+    examples: ["vfio-plat list", "vfio-plat --sim list --json", "vfio-plat list --bus amba --no-vfio", "vfio-plat list --compatible 'arm,pl0*' --names", "vfio-plat list --group 3"],
     load: () => import("./commands/list.ts"),
   }),
   command({

@@ -1,7 +1,9 @@
 // `vfio-plat list`: every platform/AMBA/PCI device with its driver ([*] when driver_override forces it), IOMMU group,
 // VFIO node and identity: device-tree compatible and reg-names, or a PCI function's [vendor:device] ids (lspci -nn).
-// `--names` prints bare names for shell completion. Lists in a cell are joined with `|` (a compatible holds commas).
+// `--names` prints bare names for shell completion. Filters (bus, driver, compatible glob, VFIO or not, IOMMU group,
+// device names) combine with AND; a filter that matches nothing prints nothing and exits 0, like `lspci -d`. Lists in a cell are joined with `|` (a compatible holds commas).
 import { listDeviceNames, listDevices, pciIdText } from "../../host/discovery.ts";
+import { filterDevices } from "../../host/device-filter.ts";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { jsonDocument } from "../output/json.ts";
@@ -19,14 +21,27 @@ export function listCell(items: readonly string[]): string {
   return items.map((s) => (s === "" || /[|"\s\p{Cc}]/u.test(s) ? JSON.stringify(s) : s)).join("|");
 }
 
-export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"list">): Promise<number> {
+export async function run(ctx: CliContext, args: string[], options: OptionsOf<"list">): Promise<number> {
   const b = await ctx.boundary();
-  if (options.names) {
+  const filtered = args.length > 0 || [options.bus, options.driver, options.compatible, options.vfio, options.group].some((v) => v !== undefined);
+  if (options.names && !filtered) {
+    // Completion's path: names only, without describing every device.
     const names = listDeviceNames(b);
     writeStdout(names.length ? `${names.join("\n")}\n` : "");
     return 0;
   }
-  const devices = listDevices(b);
+  const devices = filterDevices(listDevices(b), {
+    bus: options.bus,
+    driver: options.driver,
+    compatible: options.compatible,
+    vfio: options.vfio,
+    iommuGroup: options.group,
+    names: args,
+  });
+  if (options.names) {
+    writeStdout(devices.length ? `${devices.map((d) => d.name).join("\n")}\n` : "");
+    return 0;
+  }
   if (ctx.json) {
     writeStdout(
       jsonDocument({
@@ -54,6 +69,7 @@ export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"
     );
     return 0;
   }
+  if (devices.length === 0 && filtered) return 0; // nothing matched: no header either, as lspci -d prints nothing
   const c = ctx.colors.stdout;
   // Names, drivers and compatibles come from sysfs (or a simulated board's state file): shown escaped, never raw.
   const e = escapeUnsafe;
