@@ -42,5 +42,8 @@ export const BASICS: BadInputCase[] = [
   { args: ["run", PL031, "-e", "read 0:0x0; expect 0:0xfe0.b 0x99"], exit: 8, says: "line 2:", why: "script expectation failed", partialStdout: true },
   { args: ["run", PL031, "/nonexistent.vfio"], exit: 2, says: "cannot read script", why: "missing script file" },
   { args: ["run", VIRTIO, "-e", "irq arm 0; irq unmask 0"], exit: 1, says: "(EINVAL) — the interrupt does not offer this action: mask and unmask need MASKABLE", why: "unmask of an edge interrupt", partialStdout: true },
+  { args: ["list", "--bus", "usb"], exit: 2, says: "invalid --bus 'usb': expected platform, amba, pci", why: "list filter on a bus vfio-plat does not know" },
+  { args: ["list", PL031, "nosuch.dev"], exit: 3, says: "no device 'nosuch.dev'", why: "list filter naming a device that is not there" },
+  { args: ["list", "--group", "-1"], exit: 2, says: "--group", why: "list filter on a negative IOMMU group" },
   { args: ["list", "--bogus-flag"], exit: 2, says: "unknown option '--bogus-flag'", why: "unknown option" },
 ];

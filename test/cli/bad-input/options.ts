@@ -17,7 +17,7 @@ export const OPTIONS: BadInputCase[] = [
   { args: ["list", "--json=yes"], exit: 2, says: "option --json takes no value", why: "a value given to a flag" },
   { args: ["irq", PL031, "--timeout"], exit: 2, says: "option --timeout needs a value", why: "an option's value missing at the end" },
   { args: ["bind", PL031, "--driver", "--force"], exit: 2, says: "option --driver needs a value", why: "an option's value missing before another option" },
-  { args: ["list", "extra"], exit: 2, says: "too many arguments for list: 'extra'", why: "a word the command does not take" },
+  { args: ["log", "extra"], exit: 2, says: "too many arguments for log: 'extra'", why: "a word the command does not take" },
   { args: ["irq", PL031, "0", "--timeout", "1e3"], exit: 2, says: "exponent notation is not accepted", why: "exponent in a period (was taken as 1 s)" },
   { args: ["irq", PL031, "0", "--count", "1e3"], exit: 2, says: "invalid --count '1e3': exponent notation", why: "exponent in a count (was taken as 1000)" },
   { args: ["irq", PL031, "0", "--count", "1.5"], exit: 2, says: "fractions are not accepted", why: "fraction in a count" },
