@@ -143,7 +143,11 @@ export const COMMAND_OPTIONS = {
     { flags: "--read-clear", description: "Let the script's dumps (read ADDRESS COUNT), and its field or masked writes, read read-to-clear registers too" },
     REGS,
   ],
-  log: [{ flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" }],
+  log: [
+    { flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" },
+    { flags: "-f, --follow", description: "Print the log, then every new record as it arrives, until Ctrl-C (as dmesg -w; --json: JSON Lines)" },
+    { flags: "--follow-new", description: "As --follow, but only records that arrive from now on (as dmesg -W)" },
+  ],
   doctor: [],
   "sim-reset": [],
   "sim-export": [],

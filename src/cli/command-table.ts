@@ -132,7 +132,7 @@ export const COMMANDS: CommandSpec[] = [
     name: "log",
     usage: "log",
     description: "Print the kernel log (/dev/kmsg), e.g. the IOMMU's fault records after a DMA went wrong",
-    examples: ["vfio-plat log --smmu", "vfio-plat log --json"],
+    examples: ["vfio-plat log --smmu", "vfio-plat log --json", "vfio-plat log --follow --smmu", "vfio-plat log --follow-new --json"],
     load: () => import("./commands/log.ts"),
   }),
   command({

@@ -29,6 +29,7 @@ import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { openPagemap, pagemapIo } from "./kernel/pagemap.ts";
+import { openKmsg, readKmsg } from "./kernel/kmsg-file.ts";
 import { PAGEMAP_PATH } from "../vfio/abi/pagemap.ts";
 import type { PhysicalMemory } from "./kernel/physical-memory.ts";
 import { SimProcess } from "./sim-process.ts";
@@ -99,11 +100,12 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
   }
 
   // ---- files: routed by path at open, by file kind afterwards ----
-  open(path: string, _flags: number): Fd {
+  open(path: string, flags: number): Fd {
     const k = this.k;
     const s = k.store.read();
     try {
       if (path === PAGEMAP_PATH) return openPagemap(k.fds, this.capSysAdmin);
+      if (path === "/dev/kmsg") return openKmsg(k.fds, k.store, flags);
       if (path === "/dev/vfio/vfio") return openContainer(k);
       if (path === "/dev/iommu") return openIommufd(k, s);
       const cdev = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
@@ -143,12 +145,23 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
       if (f.kind === "group") return groupIoctl(k, f, request, arg);
       if (f.kind === "iommufd") return iommufdFileIoctl(k, f, request, arg);
       if (f.kind === "cdev") return cdevIoctl(k, f, request, arg);
-      if (f.kind === "pagemap") fail("ENOTTY");
+      if (f.kind === "pagemap" || f.kind === "kmsg") fail("ENOTTY");
       return deviceFileIoctl(k, f.runtime, request, arg);
     } catch (e) {
       return k.fds.rethrow(e, "ioctl", fd, request);
     } finally {
       k.leave();
+    }
+  }
+
+  /** read(2): one record of an open /dev/kmsg (kernel/kmsg-file.ts); any other fd as SimProcess reads it. */
+  override read(fd: Fd, buf: Uint8Array): number {
+    const f = this.k.fds.get(fd);
+    if (f?.kind !== "kmsg") return super.read(fd, buf);
+    try {
+      return readKmsg(this.k.store, f, buf);
+    } catch (e) {
+      return this.k.fds.rethrow(e, "read", fd);
     }
   }
 

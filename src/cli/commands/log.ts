@@ -2,6 +2,8 @@
 // dmesg-style or as JSON. It is where the IOMMU reports what a device's DMA did wrong: `--smmu` keeps only the Arm
 // SMMU drivers' records (arm-smmu-v3 "event 0x10 received:" and its four words, arm-smmu context faults), then one
 // decoded line per fault naming the master its stream ID belongs to (and the PL330 thread, from the DT's iommus).
+// `--follow` (dmesg -w) goes on printing new records as they arrive, `--follow-new` (dmesg -W) only new ones, until a
+// signal (../log-follow.ts).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { listDevices } from "../../host/discovery.ts";
 import { describeSmmuFault, parseKmsgRecord as parseLogRecord, smmuFaults, type KernelLogRecord } from "../../host/kernel-log.ts";
@@ -10,6 +12,7 @@ import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
+import { followLog, kernelStamp } from "../log-follow.ts";
 
 /** One /dev/kmsg record: "prio,seq,usec,flags;message", then " KEY=value" dictionary lines. */
 export interface KmsgRecord {
@@ -38,9 +41,7 @@ export function isSmmuRecord(r: KmsgRecord): boolean {
   return /^arm-smmu(-v3)? /.test(r.message);
 }
 
-function stamp(usec: number): string {
-  return `[${String(Math.floor(usec / 1e6)).padStart(5, " ")}.${String(usec % 1e6).padStart(6, "0")}]`;
-}
+const stamp = kernelStamp;
 
 /** The faults in `raw` records, each with the master (and PL330 thread) its stream ID belongs to, when known. */
 function decodedFaults(b: KernelBoundary, raw: string[]) {
@@ -52,6 +53,9 @@ function decodedFaults(b: KernelBoundary, raw: string[]) {
 
 export async function run(ctx: CliContext, _args: string[], options: OptionsOf<"log">): Promise<number> {
   const b = await ctx.boundary();
+  if (options.follow === true || options.followNew === true) {
+    return followLog(ctx, b, { smmu: options.smmu === true, newOnly: options.followNew === true });
+  }
   const raw = b.fs.readRecords("/dev/kmsg");
   let records = raw.map(parseKmsgRecord).filter((r): r is KmsgRecord => r !== undefined);
   const smmu = options.smmu === true;

@@ -52,6 +52,7 @@ export class FdTable {
   error(code: string, syscall: string, fd: number, request?: number): SyscallError {
     const f = this.files.get(fd);
     if (f?.kind === "pagemap") return SyscallError.of(code, { syscall, fd, path: PAGEMAP_PATH });
+    if (f?.kind === "kmsg") return SyscallError.of(code, { syscall, fd, path: "/dev/kmsg" });
     const path =
       f?.kind === "group" || f?.kind === "cdev" ? f.path : f?.kind === "container" ? "/dev/vfio/vfio" : f?.kind === "iommufd" ? "/dev/iommu" : undefined;
     const kind = f ? (f.kind === "cdev" ? "device" : f.kind) : path ? fdKindOfPath(path) : undefined;

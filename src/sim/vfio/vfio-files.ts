@@ -5,6 +5,7 @@
 import type { DeviceRuntime } from "../kernel/device-runtime.ts";
 import type { IommufdFile } from "./iommufd-ioctls.ts";
 import type { Type1Domain } from "./type1-domain.ts";
+import type { KmsgFile } from "../kernel/kmsg-file.ts";
 
 export interface ContainerFile {
   kind: "container";
@@ -56,4 +57,4 @@ export interface PagemapFile {
   showPfn: boolean;
 }
 
-export type VfioFile = ContainerFile | GroupFile | DeviceFile | IommufdFile | CdevFile | PagemapFile;
+export type VfioFile = ContainerFile | GroupFile | DeviceFile | IommufdFile | CdevFile | PagemapFile | KmsgFile;
