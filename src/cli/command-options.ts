@@ -5,7 +5,7 @@
 import { DMA_TEST_INJECTIONS, DMA_TEST_PATTERN_WORDS, PL330_ACTIONS, SHELLS } from "./parse/choices.ts";
 import { U32_MAX } from "./parse/numbers.ts";
 import { BUSES } from "../host/sysfs.ts";
-import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_POLL_MS, periodOption } from "./poll-defaults.ts";
+import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_POLL_MS, DEFAULT_WATCH_INTERVAL_MS, periodOption } from "./poll-defaults.ts";
 import type { OptionsFrom, OptionSpec, ValueKind } from "./parse/option-kinds.ts";
 
 /** The ways devices are opened (--iommu-mode, VFIO_PLAT_IOMMU_MODE). */
@@ -147,6 +147,18 @@ export const COMMAND_OPTIONS = {
     { flags: "--smmu", description: "Only the Arm SMMU driver's records (translation and permission faults)" },
     { flags: "-f, --follow", description: "Print the log, then every new record as it arrives, until Ctrl-C (as dmesg -w; --json: JSON Lines)" },
     { flags: "--follow-new", description: "As --follow, but only records that arrive from now on (as dmesg -W)" },
+  ],
+  watch: [
+    WIDTH,
+    {
+      flags: "--interval <period>",
+      description: `Time between two samples (default ${periodOption(DEFAULT_WATCH_INTERVAL_MS)}); samples keep to that beat however long a read takes`,
+      value: { kind: "period", allowZero: false },
+      default: periodOption(DEFAULT_WATCH_INTERVAL_MS),
+    },
+    { flags: "--count <n>", description: "Stop after N samples, exit 0 (default 0: until Ctrl-C)", value: { kind: "integer", min: 0n, max: U32_MAX }, default: "0" },
+    { flags: "--read-clear", description: "Watch a read-to-clear register anyway (every sample clears what it holds)" },
+    REGS,
   ],
   doctor: [],
   "sim-reset": [],

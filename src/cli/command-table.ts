@@ -136,6 +136,17 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/log.ts"),
   }),
   command({
+    name: "watch",
+    usage: "watch <device> <...address>",
+    description: "Read registers (or fields) every interval in one open session: redrawn in place on a terminal with the changed bits highlighted, one line (or JSON object) per sample on a pipe",
+    examples: [
+      "vfio-plat watch 9010000.pl031 RTCDR RTCCR.RTC_START",
+      "vfio-plat watch 2c0a0000.dma DSR CSR0 --interval 100ms",
+      "vfio-plat watch 9010000.pl031 0:0x0 --count 5 --json",
+    ],
+    load: () => import("./commands/watch.ts"),
+  }),
+  command({
     name: "doctor",
     usage: "doctor [device]",
     description: "Explain why a device cannot be bound or opened (VFIO, IOMMU group, reset, coherency, permissions, holder)",
