@@ -37,9 +37,10 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
     const region = regionOf(device, target.access);
     checkRegister(region, Number(target.access.offset), target.access.width);
     const rc = readClearIn(dm, region.index, target.access.offset, target.access.width, 1).get(0);
+    const label = targetLabel(target, region.index);
     if (rc && !options.readClear) {
       throw new UsageError(
-        `${targetLabel(target, region.index)} is read-to-clear (${rc.name}): every sample would clear what it holds`,
+        `${label === rc.name ? label : `${label} (${rc.name})`} is read-to-clear (RC): every sample would clear what it holds`,
         "watch a register whose read changes nothing, or give --read-clear to read it anyway",
       );
     }
