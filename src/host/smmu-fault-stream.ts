@@ -1,4 +1,4 @@
-// SMMU fault reports found in a kernel log that arrives in pieces (`log --follow --smmu`): an arm-smmu-v3 report is
+// SMMU fault reports found in a kernel log that arrives in pieces (a follower of the log): an arm-smmu-v3 report is
 // five records (the "event 0xNN received:" line and four words), and a batch may end in the middle of one. Records
 // are kept until the reports they start are whole, and each report is handed out once, when it is whole: all four
 // words came, or a newer report of the same SMMU began (a report cut short is handed out with the words it has).
