@@ -1,8 +1,9 @@
 // `log --follow` sees what another process makes the kernel log: a dma-test with --inject readonly-dst, run by a
 // separate vfio-plat process while the follower waits, provokes an SMMU permission fault whose records (and, with
 // --smmu, the decoded fault) the follower prints as they arrive; --json makes JSON Lines; --follow-new prints only
-// records that arrive after it started.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+// records that arrive after it started. As root, the real kernel's /dev/kmsg is followed the same way.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { accessSync, constants, writeFileSync } from "node:fs";
 import { readUntil, runCli, simEnv, spawnCli, tempSimState } from "../helpers/cli.ts";
 
 const DMA = "2c0a0000.dma";
@@ -51,3 +52,33 @@ test("--json --follow-new: JSON Lines of records and faults, only those logged a
     expect(await p.exited).toBe(143);
   }
 }, 60_000);
+
+/** Root with a writable /dev/kmsg: the test can log a line of its own to the real kernel log. */
+function canWriteKmsg(): boolean {
+  try {
+    accessSync("/dev/kmsg", constants.W_OK);
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!canWriteKmsg())(`on the real kernel${canWriteKmsg() ? "" : " (skipped: needs root and a writable /dev/kmsg)"}`, () => {
+  test("--follow-new prints a line written to /dev/kmsg after it started, and SIGINT ends it with 130", async () => {
+    const realEnv = { ...env };
+    delete realEnv.VFIO_PLAT_SIM;
+    const probe = `vfio-plat test: follow probe ${process.pid}-${Date.now()}`;
+    const p = spawnCli(["log", "--follow-new"], realEnv);
+    try {
+      let out = "";
+      for (let i = 0; i < 5 && !out.includes(probe); i++) {
+        writeFileSync("/dev/kmsg", `${probe}\n`);
+        out += await readUntil(p.stdout, new RegExp(probe), 2000);
+      }
+      expect(out).toMatch(new RegExp(`^\\[ *\\d+\\.\\d{6}\\] ${probe}$`, "m"));
+    } finally {
+      p.kill("SIGINT");
+      expect(await p.exited).toBe(130);
+    }
+  }, 60_000);
+});

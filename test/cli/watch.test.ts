@@ -84,3 +84,14 @@ describe.skipIf(!script)(`on a terminal (a pseudo-terminal from script(1))${scri
     expect(r.out).toMatch(/RTCDR +0x[0-9a-f]{8} +[01 ]+ +bits? [0-9, ]+ changed/);
   }, 30_000);
 });
+
+test("`watch ... | head -1`: the reader leaves, watch ends at its next sample (exit 0) and lets go of the device", () => {
+  const cmd = `'${process.execPath}' '${MAIN}' watch ${PL031} RTCDR --interval 200ms | head -1; echo "watch=\${PIPESTATUS[0]}"`;
+  const r = Bun.spawnSync(["bash", "-c", cmd], { cwd: REPO, env, stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+  const out = r.stdout.toString();
+  expect(out).toMatch(/^\S+Z RTCDR=0x[0-9a-f]{8}\nwatch=0\n$/);
+  expect(r.stderr.toString()).toBe("");
+  const again = runCli(["read", PL031, "RTCDR"], { env });
+  expect(again.stderr).toBe(""); // no stale lock taken over: the session was closed
+  expect(again.code).toBe(0);
+});
