@@ -1,6 +1,6 @@
 // How long `poll` waits and how often it reads, when not told: the one home of both numbers, for the `poll` command's
 // --timeout/--interval defaults (command-options.ts) and the `run` script's `poll` verb (parse-script.ts) alike, so the
-// command and the verb cannot drift apart.
+// command and the verb cannot drift apart. `watch`'s sampling interval lives here too, beside them.
 
 /** Default wait of a poll before it gives up (exit 7). */
 export const DEFAULT_POLL_MS = 10_000;

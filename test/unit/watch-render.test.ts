@@ -95,6 +95,11 @@ describe("redraw in place", () => {
     expect(r.frame(["c", "d", "e"])).toBe("\x1b[2F\x1b[2Kc\n\x1b[2Kd\n\x1b[2Ke\n\x1b[J");
     expect(r.frame(["f"])).toStartWith("\x1b[3F");
   });
+  test("a line wider than the terminal takes several rows, colour codes not counted, and the way up counts them", () => {
+    const r = new Redraw(10);
+    r.frame(["header", `\x1b[7m${"x".repeat(15)}\x1b[27m`, "y".repeat(10)]);
+    expect(r.frame(["z"])).toStartWith("\x1b[4F");
+  });
 });
 
 describe("tick schedule", () => {

@@ -48,7 +48,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   });
 
   const tty = !ctx.json && isTerminal(1);
-  const redraw = new Redraw();
+  const redraw = new Redraw(tty ? process.stdout.columns : undefined);
   const chalk = ctx.colors.stdout;
   const start = performance.now();
   let tick = 0;
