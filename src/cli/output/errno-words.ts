@@ -31,6 +31,7 @@ export function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number })
         );
       }
       if (path.startsWith("/sys/")) return "changing driver bindings in sysfs needs root (sudo)";
+      if (path === "/dev/kmsg") return "reading the kernel log needs root, CAP_SYSLOG, or sysctl kernel.dmesg_restrict=0";
       return "run as root, or check the permissions of the file";
     case "ENOENT":
     case "ENODEV":
