@@ -44,7 +44,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   if (isRangeWrite(values, options)) return runRangeWrite(ctx, deviceSpec!, addr, values, options);
   const valueText = values[0];
   if (addr === undefined || valueText === undefined) {
-    throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME VALUE[:MASK]");
+    throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME VALUE[:MASK] (or V1 V2 ..., VALUE --fill COUNT, --from FILE)");
   }
   const ref = parseAddress(addr, options.width);
   if (!isNamed(ref) && options.regs === undefined) {

@@ -57,7 +57,7 @@ function fileValues(bytes: Uint8Array, from: string, width: Width, length: numbe
   if (used % width !== 0) {
     throw new UsageError(
       `${length !== undefined ? `--length ${used}` : `${name} (${used} bytes)`} is not a multiple of the ${width * 8}-bit access width`,
-      `give ${used - (used % width) || width} bytes, or a narrower width (.b)`,
+      used >= width ? `give --length ${used - (used % width)} (whole accesses only), or a narrower width (.b)` : `give at least ${width} bytes, or a narrower width (.b)`,
     );
   }
   return bytesToValues(bytes.subarray(0, used), width);
