@@ -247,3 +247,23 @@ describe("dump to a file and load a file", () => {
     expect(bad.stderr).toContain("cannot read --from");
   });
 });
+
+describe("run: write ADDR V1 V2 ... in a script", () => {
+  test("one write per value at consecutive offsets of the width, each shown, values checked by reading back", () => {
+    const r = cli("--trace", "run", MEM, "-e", "write 0:0x60.w 0x1111 0x2222 0x3333; read 0:0x60 2", ...MAP);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("0:0x00000060.w <- 0x1111\n0:0x00000062.w <- 0x2222\n0:0x00000064.w <- 0x3333\n");
+    expect(accesses(r.stderr).filter((a) => a.op === "pwrite").map((a) => [a.bytes, a.offset])).toEqual([[2, 0x60], [2, 0x62], [2, 0x64]]);
+    expect(dump(MEM, "0:0x60", 2, ...MAP)).toEqual(["0x22221111", "0x00003333"]);
+  });
+
+  test("a row that runs past the region is refused before line 1 runs; a name or a mask in a row is refused", () => {
+    expect(cli("write", MEM, "0:0x0", "0", ...MAP).code).toBe(0);
+    const r = cli("run", MEM, "-e", "write 0:0x0 5; write 0:0xf8 1 2 3", ...MAP);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("line 2:");
+    expect(reg(MEM, "0:0x0", ...MAP)).toBe("0x00000000");
+    expect(cli("run", MEM, "-e", "write DATA0 1 2", ...MAP).stderr).toContain("line 1: DATA0 names one register, so 2 values make no sense after it");
+    expect(cli("run", MEM, "-e", "write 0:0x0 1 2:0xf", ...MAP).stderr).toContain("VALUE:MASK changes one register, not a row of them");
+  });
+});
