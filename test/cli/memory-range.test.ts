@@ -215,6 +215,13 @@ describe("dump to a file and load a file", () => {
     expect([...r.stdout]).toEqual([...bytes]);
   });
 
+  test("--to - and --json would both write stdout: refused (one JSON error line)", () => {
+    const r = cli("--json", "read", RTC, "0:0x0", "4", "--to", "-");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(r.stderr).error.message).toContain("--json and --to - both write to stdout");
+  });
+
   test("a refused dump leaves an existing file as it was, and no temporary file", () => {
     const file = tmp("keep.bin");
     writeFileSync(file, "old contents");
