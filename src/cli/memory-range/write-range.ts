@@ -1,8 +1,7 @@
-// `write DEVICE ADDRESS V1 V2 ...`, `write DEVICE ADDRESS VALUE --fill COUNT` and `write DEVICE ADDRESS --from FILE`:
-// consecutive registers from ADDRESS at the access width, one write each, in order (memtool's mw with several values
-// or a count, cp from a file). The whole range is checked against the region before the first write; registers the
-// map says are read-only or have write-1-to-clear bits are skipped (and named) unless --force; --dry-run prints the
-// writes and makes none (a load still reads its file); a signal stops the range before its next write.
+// `write DEVICE ADDRESS V1 V2 ...`, `... VALUE --fill COUNT` and `... --from FILE`: consecutive registers from ADDRESS at
+// the access width, one write each, in order (memtool's mw with several values, U-Boot's mw with a count, a file copy).
+// The range is checked against the region before the first write; read-only and write-1-to-clear registers of the map
+// are skipped and named unless --force; --dry-run prints the writes (a load reads its file); a signal stops the range.
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
