@@ -257,6 +257,7 @@ describe("dump to a file and load a file", () => {
 
 describe("run: write ADDR V1 V2 ... in a script", () => {
   test("one write per value at consecutive offsets of the width, each shown, values checked by reading back", () => {
+    expect(cli("write", MEM, "0:0x60", "0", "--fill", "2", ...MAP).code).toBe(0); // other tests wrote here
     const r = cli("--trace", "run", MEM, "-e", "write 0:0x60.w 0x1111 0x2222 0x3333; read 0:0x60 2", ...MAP);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("0:0x00000060.w <- 0x1111\n0:0x00000062.w <- 0x2222\n0:0x00000064.w <- 0x3333\n");
