@@ -101,6 +101,8 @@ export const COMMAND_OPTIONS = {
     { flags: "--decode", description: "Show every field of the register with its value and meaning (from the register map)" },
     { flags: "--read-clear", description: "Let a dump (COUNT) read read-to-clear registers too (skipped by default: reading clears them)" },
     REGS,
+    { flags: "--to <file>", description: "Dump the COUNT registers to FILE as raw little-endian bytes at the width (- for stdout); written whole or not at all", value: { kind: "file" } },
+    { flags: "--dry-run", description: "Print the reads that would be made (and the read-to-clear registers skipped), read nothing" },
   ],
   write: [
     { flags: "--width <bits>", description: "Access width 8|16|32|64 (default 32)", value: { kind: "word", suggest: ["8", "16", "32", "64"] } },
@@ -109,6 +111,17 @@ export const COMMAND_OPTIONS = {
     { flags: "--force", description: "Write a register or field the map says is read-only (and read a read-to-clear one, as --read-clear)" },
     { flags: "--read-clear", description: "Let a field or masked write read a read-to-clear register first (its read pops or clears something)" },
     REGS,
+    {
+      flags: "--fill <count>",
+      description: "Write VALUE to COUNT consecutive registers at the width (memtool mw with a count); read-only and write-1-to-clear ones skipped unless --force",
+      value: { kind: "integer", min: 1n, max: 1n << 20n },
+    },
+    {
+      flags: "--from <file>",
+      description: "Write FILE's raw little-endian bytes to consecutive registers at the width (- for stdin); the size must be a multiple of the width",
+      value: { kind: "file" },
+    },
+    { flags: "--length <bytes>", description: "With --from: load only the first BYTES of the file (it must have that many)", value: { kind: "size", min: 1n, max: 1n << 23n } },
   ],
   poll: [
     WIDTH,

@@ -67,25 +67,29 @@ export const COMMANDS: CommandSpec[] = [
     name: "read",
     usage: "read <device> <address> [count]",
     description:
-      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q] or a register name (REG, REG.FIELD); COUNT gives a memtool-style dump",
+      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q] or a register name (REG, REG.FIELD); COUNT gives a memtool-style dump, --to FILE the raw bytes",
     examples: [
       "vfio-plat read 9010000.pl031 RTCDR",
       "vfio-plat read 2c0a0000.dma DSR --decode",
       "vfio-plat read 2c0a0000.dma CSR0.CHANNEL_STATUS",
       "vfio-plat read 9010000.pl031 0:0xfe0 8",
+      "vfio-plat read 9010000.pl031 0:0x0 0x400 --to regs.bin",
     ],
     load: () => import("./commands/read.ts"),
   }),
   command({
     name: "write",
-    usage: "write <device> <address> <value>",
+    usage: "write <device> <address> [...values]",
     description:
-      "Write a register (silent); VALUE:MASK changes only the masked bits, REG.FIELD only that field (read-modify-write)",
+      "Write a register (silent); VALUE:MASK changes only the masked bits, REG.FIELD only that field (read-modify-write); several values, --fill COUNT or --from FILE write consecutive registers",
     examples: [
       "vfio-plat write 9010000.pl031 0:0x10 1",
       "vfio-plat write 2c0a0000.dma INTEN 0x1",
       "vfio-plat write 9010000.pl031 RTCCR.RTC_START 1",
       "vfio-plat write 9010000.pl031 0:0x10.l 0x1:0x1 --readback",
+      "vfio-plat write 9010000.pl031 0:0x4 0x11 0x22",
+      "vfio-plat write 9000000.pl011 0:0x24.l 0 --fill 4 --dry-run",
+      "vfio-plat write 9010000.pl031 0:0x0 --from regs.bin",
     ],
     load: () => import("./commands/write.ts"),
   }),

@@ -24,6 +24,7 @@ import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, refuseW
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
+import { isRangeRead, runRangeRead } from "../memory-range/read-range.ts";
 
 /**
  * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps; the accesses in
@@ -72,6 +73,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   const swap = options.swap === true;
+  if (isRangeRead(options)) return runRangeRead(ctx, dm, target, region, count, options); // --to FILE, --dry-run
 
   if (count === undefined) {
     checkRegister(region, offset, access.width);

@@ -23,6 +23,7 @@ import { widthMax } from "../parse/value.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
 import { effectiveAccess } from "../../registers/named-registers.ts";
+import { isRangeWrite, runRangeWrite } from "../memory-range/write-range.ts";
 
 async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigint, mask: bigint | undefined): Promise<number> {
   const { dev } = await findDevice(ctx, spec);
@@ -38,9 +39,12 @@ async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigi
 }
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"write">): Promise<number> {
-  const [deviceSpec, addr, valueText] = args;
+  const [deviceSpec, addr, ...values] = args;
+  // Several values, --fill, --from FILE: consecutive registers (memory-range/write-range.ts).
+  if (isRangeWrite(values, options)) return runRangeWrite(ctx, deviceSpec!, addr, values, options);
+  const valueText = values[0];
   if (addr === undefined || valueText === undefined) {
-    throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME VALUE[:MASK]");
+    throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME VALUE[:MASK] (or V1 V2 ..., VALUE --fill COUNT, --from FILE)");
   }
   const ref = parseAddress(addr, options.width);
   if (!isNamed(ref) && options.regs === undefined) {

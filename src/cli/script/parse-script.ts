@@ -200,7 +200,24 @@ function parseIrq(rest: string[]): Step {
   return step;
 }
 
-function parseStep(words: string[]): Step {
+/**
+ * `write ADDR V1 V2 ...`: one write step per value, at consecutive offsets of the access width (as that many write
+ * lines would be). A register name takes one value, and a mask belongs to one register.
+ * @throws UsageError
+ */
+function parseWriteRow(addr: string, values: readonly string[]): Step[] {
+  const a = parseScriptAddress(addr);
+  if (a.name !== undefined) {
+    throw new UsageError(`${a.name} names one register, so ${values.length} values make no sense after it`, "give one value, or an offset to write consecutive registers: write 0:0x10 1 2 3");
+  }
+  return values.map((text, i) => {
+    const v = parseValueMask(text, a.access.width);
+    if (v.mask !== undefined) throw new UsageError(`'${text}': VALUE:MASK changes one register, not a row of them`, "write masked registers on lines of their own");
+    return { op: "write", access: { ...a.access, offset: a.access.offset + BigInt(i * a.access.width) }, value: v.value };
+  });
+}
+
+function parseStep(words: string[]): Step | Step[] {
   const [verb, ...rest] = words;
   switch (verb) {
     case "read": {
@@ -221,6 +238,7 @@ function parseStep(words: string[]): Step {
     }
     case "write":
     case "expect": {
+      if (verb === "write" && rest.length > 2) return parseWriteRow(rest[0]!, rest.slice(1));
       if (rest.length !== 2) throw new UsageError(`${verb} needs an address and a value`, `${verb} [REGION:]OFFSET[.w]|REG[.FIELD] VALUE[:MASK]`);
       return { op: verb, ...parseAddressValue(rest[0]!, rest[1]!) };
     }
@@ -256,7 +274,8 @@ export function parseScript(text: string): ScriptLine[] {
     const body = raw.replace(/#.*$/, "").trim();
     if (!body) return;
     try {
-      out.push({ line: i + 1, text: body, step: parseStep(body.split(/\s+/)) });
+      const parsed = parseStep(body.split(/\s+/));
+      for (const step of Array.isArray(parsed) ? parsed : [parsed]) out.push({ line: i + 1, text: body, step });
     } catch (e) {
       if (e instanceof InvalidArgumentError) throw new UsageError(`line ${i + 1}: ${e.message}`, e.hint);
       throw e;

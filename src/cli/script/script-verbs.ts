@@ -11,6 +11,11 @@ export interface ScriptVerb {
 export const SCRIPT_VERBS: readonly ScriptVerb[] = [
   { form: "read ADDRESS [COUNT] [as NAME]", example: "read 0:0x0 as now", meaning: "read a register (or COUNT of them, as a dump); as NAME keeps the value as $NAME" },
   { form: "write ADDRESS VALUE[:MASK]", example: "write 0:0x4 $now+2", meaning: "write a register; VALUE may be $NAME, $NAME+N or $NAME-N; with MASK only those bits change" },
+  {
+    form: "write OFFSET V1 V2 ...",
+    example: "write 0:0x4 1 2 3",
+    meaning: "write consecutive registers from an offset at its width, one value each (as that many write lines: offsets are raw in a script)",
+  },
   { form: "expect ADDRESS VALUE[:MASK]", example: "expect 0:0x14 1", meaning: "read a register and stop the script (exit 8) unless it holds VALUE" },
   { form: "irq arm|disarm INDEX", example: "irq arm 0", meaning: "install (remove) the interrupt's trigger eventfd" },
   { form: "irq wait INDEX [TIMEOUT]", example: "irq wait 0 5s", meaning: "wait for the interrupt (default 10 s; exit 7 when none comes); a level interrupt stays masked" },

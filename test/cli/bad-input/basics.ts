@@ -28,7 +28,7 @@ export const BASICS: BadInputCase[] = [
   { args: ["read", "*", "0:0"], exit: 2, says: "matches", why: "glob matching several devices" },
   { args: ["read", "9000000.pl011", "0:0"], exit: 3, says: "not bound to VFIO", why: "device still on its kernel driver" },
   { args: ["write", PL031, "0:0x10.b", "0x100"], exit: 2, says: "fit", why: "value wider than the access" },
-  { args: ["write", PL031, "0:0x10"], exit: 2, says: "missing required args", why: "write without a value" },
+  { args: ["write", PL031, "0:0x10"], exit: 2, says: "write needs an address and a value", why: "write without a value (nor --fill or --from)" },
   { args: ["write", PL031, "0:0x10", "1:2:3"], exit: 2, says: "more than one ':'", why: "malformed VALUE:MASK" },
   { args: ["write", PL031, "0:0xfe0", "1", "--readback"], exit: 8, says: "MISMATCH", why: "read-only ID register read back" },
   { args: ["irq", PL031, "3"], exit: 2, says: "has no interrupt 3", why: "interrupt index the device lacks" },
