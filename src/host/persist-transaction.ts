@@ -2,7 +2,7 @@
 // the device is touched, and a rule that still cannot be written after a bind undoes that bind, so a --persist that
 // fails leaves the device as it was before the command. `unbind --persist` hands the rule's original driver to unbind
 // when the bind record is gone (a reboot empties /run), then removes the rule.
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { unbindDevice, type BindResult } from "./bind.ts";
@@ -18,6 +18,8 @@ import { checkRuleDeviceName } from "./udev-rules.ts";
 export function checkRulesDirWritable(dir: string): void {
   let d = dir;
   while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  // A file where a directory belongs: mkdir would fail after the bind, so fail now (root passes any W_OK check).
+  if (!statSync(d).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, access '${d}'`), { code: "ENOTDIR", errno: -20, syscall: "access", path: d });
   accessSync(d, constants.W_OK);
 }
 
