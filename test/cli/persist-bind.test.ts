@@ -75,9 +75,10 @@ describe("bind --persist on the simulated board", () => {
 
 describe("a --persist that cannot write its rule leaves the device as it was", () => {
   test("rules directory under a file: refused before the device is touched", async () => {
-    const r = runCli(["bind", PL031, "--persist"], { env: { ...env, VFIO_PLAT_UDEV_RULES_DIR: "/dev/null/rules.d" } });
+    const r = runCli(["--trace", "bind", PL031, "--persist"], { env: { ...env, VFIO_PLAT_UDEV_RULES_DIR: "/dev/null/rules.d" } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("udev rules directory /dev/null/rules.d is not writable, so --persist cannot record the bind");
+    expect(r.stderr).toContain("udev rules directory /dev/null/rules.d is not writable, so --persist cannot record the bind: access /dev/null: Not a directory (ENOTDIR)");
+    expect(r.stderr).not.toContain("writeFile("); // no sysfs write at all: not bound and undone, never bound
     expect(r.stdout).toBe("");
     expect(await pl031()).toEqual({ driver: "rtc-pl031", override: null });
   });
