@@ -84,7 +84,7 @@ export async function run(ctx: CliContext, args: string[], options: Options): Pr
   const action = actions[0] ?? "print";
   if (action === "remove" || action === "apply") {
     const extra = (["user", "group", "mode"] as const).find((k) => options[k] !== undefined);
-    if (extra !== undefined) throw new UsageError(`--${action} takes no --${extra}: it works on the installed rule`, `vfio-plat udev-rule DEVICE --${action}`);
+    if (extra !== undefined) throw new UsageError(`--${action} takes no --${extra}: it works on the installed rule`, `drop --${extra}: vfio-plat udev-rule DEVICE --${action}`);
   }
   // Names first: a typo must not leave half of the rules written.
   const grant = action === "print" || action === "install" ? grantOf(options) : undefined;
