@@ -8,6 +8,7 @@ import type { HostDevice } from "../host/discovery.ts";
 import { checkRulesDirWritable, persistBind, prepareUnpersist, unpersist } from "../host/persist-transaction.ts";
 import { UDEV_RULES_DIR_ENV, defaultUdevRulesDir, ruleFileName } from "../host/udev-rules.ts";
 import type { CliContext } from "./context.ts";
+import { persistWords } from "./rule-words.ts";
 import { writeStderr } from "./output/stdio.ts";
 
 /** A rules directory vfio-plat cannot write: the error names it, its cause carries the errno (EACCES: exit 4). */
@@ -44,6 +45,7 @@ export function persistAfterBind(
       ...(o.gid !== undefined ? { gid: o.gid } : {}),
       ...(o.force ? { force: true } : {}),
       ...(o.driver !== undefined ? { driver: o.driver } : {}),
+      words: persistWords(),
     });
   } catch (e) {
     if ((e as { code?: unknown }).code !== undefined && (e as { syscall?: unknown }).syscall !== undefined) throw notWritable(rulesDir, e);

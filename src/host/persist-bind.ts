@@ -1,11 +1,12 @@
-// Persistent binds (`bind --persist`), the way driverctl keeps an override across reboots: a udev rule that, when the
-// device appears ("add", which udev's coldplug replays for every device at boot), runs vfio-plat's own bind for it,
-// with the driver it had before written beside the rule, so `unbind --persist` on a later boot still restores it.
+// Persistent binds, the way driverctl keeps an override across reboots: a udev rule that, when the device appears
+// ("add", which udev's coldplug replays for every device at boot), runs vfio-plat's own bind for it, with the driver
+// it had before written beside the rule, so an unbind on a later boot still restores it. The command the rule runs
+// and its comment lines are the caller's (the CLI's words); this module checks, writes and reads the file.
 //
 // Why RUN and not ATTR{driver_override}: the kernel sends "add" before it probes, but udev handles the event later, in
 // user space; by then a built-in (or coldplug-loaded) native driver has already probed the device, and driver_override
 // only counts at the next probe. The bind unbinds the native driver, probes VFIO, checks, waits for /dev/vfio/N,
-// records the original driver and reapplies --user/--group, as it does by hand.
+// records the original driver and hands the node to the recorded owner again, as it does by hand.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import type { HostDevice } from "./discovery.ts";
 import type { Bus } from "./sysfs.ts";
@@ -19,6 +20,7 @@ import {
   removeRuleFile,
   ruleFacts,
   ruleFileName,
+  UdevValueError,
   writeRuleFile,
 } from "./udev-rules.ts";
 import { BUSES } from "./sysfs.ts";
@@ -34,35 +36,31 @@ export interface PersistentBind {
   gid?: number;
   /** The bind was forced (a device the system uses): the boot-time bind must be too. */
   force?: boolean;
-  /** --driver was given (else the bus's VFIO driver is the bind's default). */
+  /** The VFIO driver was named by the user (else the bus's VFIO driver is the bind's default). */
   driverGiven?: boolean;
 }
 
 const TAG = "persist";
 
-/**
- * The absolute command line that runs this vfio-plat: the bun executable and the script, or the one file of a
- * compiled build. udev runs RUN programs with a bare PATH, so nothing may be looked up.
- */
-export function vfioPlatProgram(): string[] {
-  const main = Bun.main;
-  return main.includes("$bunfs") || main === process.execPath ? [process.execPath] : [process.execPath, main];
+/** What the caller puts in a rule: the command it runs (absolute program first) and its comment lines. */
+export interface RuleWords {
+  run: readonly string[];
+  comments: readonly string[];
 }
 
-/** The bind command a rule runs for `p`. @throws UdevValueError for a value udev would not pass as one argument */
-export function bindCommand(p: PersistentBind, program: readonly string[]): string[] {
-  const args = [...program.map((w) => quoteUdev("program path", w, { path: true }).slice(1, -1)), "bind", checkRuleDeviceName(p.name)];
-  if (p.driverGiven) args.push("--driver", p.vfioDriver);
-  if (p.force) args.push("--force");
-  if (p.uid !== undefined) args.push("--user", String(p.uid));
-  if (p.gid !== undefined) args.push("--group", String(p.gid));
-  return args;
+/** Comment lines, each prefixed "# ", refused when one would end the comment. @throws UdevValueError */
+export function commentLines(comments: readonly string[]): string[] {
+  return comments.map((c) => {
+    if (/[\r\n]/.test(c)) throw new UdevValueError("comment", c, "it holds a line break");
+    return `# ${c}`;
+  });
 }
 
-/** The whole rule file for `p`. @throws UdevValueError */
-export function persistRuleText(p: PersistentBind, program: readonly string[] = vfioPlatProgram()): string {
+/** The whole rule file for `p`, running `words.run`. @throws UdevValueError for a word udev would not pass as one argument */
+export function persistRuleText(p: PersistentBind, words: RuleWords): string {
   const name = checkRuleDeviceName(p.name);
-  const run = bindCommand(p, program).join(" ");
+  if (words.run.length === 0 || !words.run[0]!.startsWith("/")) throw new UdevValueError("program path", words.run[0] ?? "", "it is not absolute");
+  const run = words.run.map((w, i) => quoteUdev(i === 0 ? "program path" : "argument", w, { path: true }).slice(1, -1)).join(" ");
   const facts = factsLine(TAG, {
     bus: p.bus,
     device: name,
@@ -74,9 +72,7 @@ export function persistRuleText(p: PersistentBind, program: readonly string[] = 
     "driver-given": p.driverGiven ? "yes" : undefined,
   });
   return [
-    `# vfio-plat bind --persist: ${name} goes to ${p.vfioDriver} again whenever it appears (at boot too).`,
-    `# RUN, not ATTR{driver_override}: the native driver has usually probed before udev handles "add".`,
-    `# \`vfio-plat unbind --persist ${name}\` removes this file; the line below is read back.`,
+    ...commentLines(words.comments),
     facts,
     `ACTION=="add", SUBSYSTEM==${quoteUdev("bus", p.bus)}, KERNEL==${quoteUdev("device name", name)}, RUN+="${run}"`,
     "",
@@ -84,8 +80,8 @@ export function persistRuleText(p: PersistentBind, program: readonly string[] = 
 }
 
 /** Write (atomically) the rule of `p` into `dir`. @returns its path. @throws UdevValueError, the file system's error */
-export function savePersistentBind(dir: string, p: PersistentBind, program?: readonly string[]): string {
-  return writeRuleFile(dir, ruleFileName("bind", p.bus, p.name), persistRuleText(p, program));
+export function savePersistentBind(dir: string, p: PersistentBind, words: RuleWords): string {
+  return writeRuleFile(dir, ruleFileName("bind", p.bus, p.name), persistRuleText(p, words));
 }
 
 /** A persistent bind read back from its rule file, with the file's path and the command its RUN holds. */

@@ -1,14 +1,14 @@
-// `bind --persist` and `unbind --persist` around the bind transaction: the rules directory is checked writable before
-// the device is touched, and a rule that still cannot be written after a bind undoes that bind, so a --persist that
-// fails leaves the device as it was before the command. `unbind --persist` hands the rule's original driver to unbind
-// when the bind record is gone (a reboot empties /run), then removes the rule.
+// Persistent bind and unbind around the bind transaction: the rules directory is checked writable before the device
+// is touched, and a rule that still cannot be written after a bind undoes that bind, so a persistent bind that fails
+// leaves the device as it was before the command. Unbinding a persistent bind hands the rule's original driver to
+// unbind when the bind record is gone (a reboot empties /run), then removes the rule.
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { unbindDevice, type BindResult } from "./bind.ts";
 import { loadBinding, saveBinding } from "./bind-state.ts";
 import type { HostDevice } from "./discovery.ts";
-import { loadPersistentBind, persistentBindOf, removePersistentBind, savePersistentBind, type SavedPersistentBind } from "./persist-bind.ts";
+import { loadPersistentBind, persistentBindOf, removePersistentBind, savePersistentBind, type PersistentBind, type RuleWords, type SavedPersistentBind } from "./persist-bind.ts";
 import { checkRuleDeviceName } from "./udev-rules.ts";
 
 /**
@@ -29,10 +29,10 @@ export interface PersistOptions {
   uid?: number;
   gid?: number;
   force?: boolean;
-  /** The --driver the bind was given, if any. */
+  /** The VFIO driver the user named for the bind, if any. */
   driver?: string;
-  /** The program the rule runs (default: this vfio-plat, absolute). */
-  program?: readonly string[];
+  /** The command and comments of the rule for a persistent bind (the caller's words). */
+  words: (p: PersistentBind) => RuleWords;
 }
 
 /**
@@ -54,7 +54,7 @@ export function persistBind(b: KernelBoundary, r: BindResult, opts: PersistOptio
       ...(opts.force ? { force: true } : {}),
       ...(opts.driver !== undefined ? { driverGiven: true } : {}),
     });
-    return savePersistentBind(opts.rulesDir, p, opts.program);
+    return savePersistentBind(opts.rulesDir, p, opts.words(p));
   } catch (e) {
     if (r.outcome === "bound") unbindDevice(b, dev, { stateDir: opts.stateDir });
     throw e;
@@ -62,7 +62,7 @@ export function persistBind(b: KernelBoundary, r: BindResult, opts: PersistOptio
 }
 
 /**
- * Before `unbind --persist`: check the rule can be removed, and when the bind record is gone but the rule names the
+ * Before unbinding a persistent bind: check the rule can be removed, and when the bind record is gone but the rule names the
  * original driver, record it so unbind restores that driver. @returns the rule found (undefined: none).
  * @throws the file system's error (EACCES, EROFS) when the rules directory is not writable
  */
@@ -76,7 +76,7 @@ export function prepareUnpersist(dev: HostDevice, opts: { stateDir: string; rule
   return rule;
 }
 
-/** After `unbind --persist`: remove the rule. @returns whether there was one. @throws the file system's error */
+/** After unbinding a persistent bind: remove the rule. @returns whether there was one. @throws the file system's error */
 export function unpersist(dev: HostDevice, rulesDir: string): boolean {
   return removePersistentBind(rulesDir, dev.bus, dev.name);
 }

@@ -6,6 +6,7 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { deviceCdevOf } from "../vfio/device-cdev.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
+import { commentLines } from "./persist-bind.ts";
 import type { Bus } from "./sysfs.ts";
 import {
   checkRuleDeviceName,
@@ -39,8 +40,8 @@ export function modeText(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, "0")}`;
 }
 
-/** The rule text for one device. @throws UdevValueError for a name udev would read as something else */
-export function accessRuleText(dev: { bus: Bus; name: string }, grant: AccessGrant): string {
+/** The rule text for one device, after the caller's comment lines. @throws UdevValueError for a name udev would read as something else */
+export function accessRuleText(dev: { bus: Bus; name: string }, grant: AccessGrant, comments: readonly string[] = []): string {
   const name = checkRuleDeviceName(dev.name);
   if (grant.user === undefined && grant.group === undefined) throw new UdevValueError("owner", "", "give a user or a group");
   const assign = [
@@ -48,9 +49,8 @@ export function accessRuleText(dev: { bus: Bus; name: string }, grant: AccessGra
     ...(grant.group ? [`GROUP=${quoteUdev("group", grant.group.spelled)}`] : []),
     `MODE="${modeText(grant.mode)}"`,
   ].join(", ");
-  const who = [grant.user ? `user ${grant.user.spelled}` : "", grant.group ? `group ${grant.group.spelled}` : ""].filter((s) => s).join(" and ");
   return [
-    `# vfio-plat udev-rule: the VFIO nodes of ${name} for ${who}, mode ${modeText(grant.mode)}.`,
+    ...commentLines(comments),
     factsLine(TAG, { bus: dev.bus, device: name, uid: grant.user?.id, gid: grant.group?.id, mode: modeText(grant.mode) }),
     `# /dev/vfio/N or /dev/vfio/noiommu-N: the node of the IOMMU group that holds the device, whatever its number.`,
     `SUBSYSTEM=="vfio", TEST=="/sys/kernel/iommu_groups/%n/devices/${name}", ${assign}`,
@@ -61,8 +61,8 @@ export function accessRuleText(dev: { bus: Bus; name: string }, grant: AccessGra
 }
 
 /** Install the rule of one device into `dir` (atomically). @returns its path. @throws UdevValueError, the file system's error */
-export function installAccessRule(dir: string, dev: { bus: Bus; name: string }, grant: AccessGrant): string {
-  return writeRuleFile(dir, ruleFileName("access", dev.bus, dev.name), accessRuleText(dev, grant));
+export function installAccessRule(dir: string, dev: { bus: Bus; name: string }, grant: AccessGrant, comments: readonly string[] = []): string {
+  return writeRuleFile(dir, ruleFileName("access", dev.bus, dev.name), accessRuleText(dev, grant, comments));
 }
 
 /** Remove the rule of one device; false when it had none. @throws the file system's error */

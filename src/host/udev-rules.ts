@@ -15,7 +15,7 @@ export const SYSTEM_UDEV_RULES_DIR = "/etc/udev/rules.d";
 /** The fixed start of every rule file vfio-plat writes. */
 export const RULE_FILE_PREFIX = "90-vfio-plat-";
 
-/** What a rule file is for: bind at boot (bind --persist) or hand the VFIO nodes to a user or group (udev-rule). */
+/** What a rule file is for: bind at boot (a persistent bind) or hand the VFIO nodes to a user or group (access). */
 export type RuleKind = "bind" | "access";
 
 /**

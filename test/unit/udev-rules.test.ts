@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accessRuleText, defaultAccessMode, loadAccessRule, installAccessRule, removeAccessRule } from "../../src/host/udev-access.ts";
 import { listPersistentBinds, loadPersistentBind, persistRuleText, removePersistentBind, runOfRule, savePersistentBind } from "../../src/host/persist-bind.ts";
+import { accessComments, persistWords } from "../../src/cli/rule-words.ts";
+import type { PersistentBind } from "../../src/host/persist-bind.ts";
 import { checkRuleDeviceName, listRuleFiles, quoteUdev, ruleFacts, ruleFileName, UdevValueError, udevRulesDirOf, writeRuleFile } from "../../src/host/udev-rules.ts";
 
 const dirs: string[] = [];
@@ -93,10 +95,12 @@ describe("the rules directory", () => {
 });
 
 const PROGRAM = ["/usr/bin/bun", "/opt/vfio-plat/src/cli/main.ts"];
+/** The rule text with the CLI's words, as bind --persist writes it. */
+const ruleOf = (p: PersistentBind, program: string[] = PROGRAM) => persistRuleText(p, persistWords(program)(p));
 
 describe("bind --persist's rule", () => {
   test("the text: facts line, and RUN of the bind with the owner", () => {
-    const text = persistRuleText({ bus: "amba", name: "9010000.pl031", vfioDriver: "vfio-amba", originalDriver: "rtc-pl031", uid: 1000, gid: 27 }, PROGRAM);
+    const text = ruleOf({ bus: "amba", name: "9010000.pl031", vfioDriver: "vfio-amba", originalDriver: "rtc-pl031", uid: 1000, gid: 27 });
     expect(text).toBe(
       [
         "# vfio-plat bind --persist: 9010000.pl031 goes to vfio-amba again whenever it appears (at boot too).",
@@ -110,16 +114,20 @@ describe("bind --persist's rule", () => {
     expect(runOfRule(text)).toEqual([...PROGRAM, "bind", "9010000.pl031", "--user", "1000", "--group", "27"]);
   });
   test("--force and --driver are carried to the boot-time bind; no original driver reads back as none", () => {
-    const text = persistRuleText({ bus: "platform", name: "a000000.virtio_mmio", vfioDriver: "vfio-platform", force: true, driverGiven: true }, PROGRAM);
+    const text = ruleOf({ bus: "platform", name: "a000000.virtio_mmio", vfioDriver: "vfio-platform", force: true, driverGiven: true });
     expect(runOfRule(text)).toEqual([...PROGRAM, "bind", "a000000.virtio_mmio", "--driver", "vfio-platform", "--force"]);
     expect(ruleFacts(text, "persist")).toEqual({ bus: "platform", device: "a000000.virtio_mmio", "vfio-driver": "vfio-platform", "original-driver": "none", force: "yes", "driver-given": "yes" });
   });
-  test("a program path udev would split is refused before anything is written", () => {
-    expect(() => persistRuleText({ bus: "amba", name: "x", vfioDriver: "vfio-amba" }, ["/opt/my bun/bun"])).toThrow("program path");
+  test("a program path udev would split, or a relative one, or a comment with a line break, is refused", () => {
+    const p = { bus: "amba" as const, name: "x", vfioDriver: "vfio-amba" };
+    expect(() => ruleOf(p, ["/opt/my bun/bun"])).toThrow('program path "/opt/my bun/bun" cannot go into a udev rule: it holds " "');
+    expect(() => ruleOf(p, ["bun", "main.ts"])).toThrow("it is not absolute");
+    expect(() => persistRuleText(p, { run: ["/bin/true"], comments: ["a\nRUN+=\"/bin/sh\""] })).toThrow("it holds a line break");
   });
   test("save, load, list and remove round-trip; foreign and damaged files are skipped", () => {
     const dir = tempDir();
-    savePersistentBind(dir, { bus: "amba", name: "9010000.pl031", vfioDriver: "vfio-amba", originalDriver: "rtc-pl031", gid: 27 }, PROGRAM);
+    const saved: PersistentBind = { bus: "amba", name: "9010000.pl031", vfioDriver: "vfio-amba", originalDriver: "rtc-pl031", gid: 27 };
+    savePersistentBind(dir, saved, persistWords(PROGRAM)(saved));
     writeFileSync(join(dir, "90-vfio-plat-bind-amba-broken.rules"), "# not ours\n");
     writeFileSync(join(dir, "99-local.rules"), 'ACTION=="add", RUN+="/bin/true"\n');
     const got = loadPersistentBind(dir, "amba", "9010000.pl031");
@@ -135,7 +143,7 @@ describe("bind --persist's rule", () => {
 describe("udev-rule's access rule", () => {
   test("a group: GROUP and MODE on the group node (matched through the IOMMU group) and on the cdev", () => {
     const grant = { group: { spelled: "vfio", id: 27 }, mode: defaultAccessMode({ group: { spelled: "vfio", id: 27 } }) };
-    expect(accessRuleText({ bus: "amba", name: "9010000.pl031" }, grant)).toBe(
+    expect(accessRuleText({ bus: "amba", name: "9010000.pl031" }, grant, accessComments("9010000.pl031", grant))).toBe(
       [
         "# vfio-plat udev-rule: the VFIO nodes of 9010000.pl031 for group vfio, mode 0660.",
         "# vfio-plat-access: bus=amba device=9010000.pl031 gid=27 mode=0660",
@@ -150,7 +158,8 @@ describe("udev-rule's access rule", () => {
   test("a user alone: OWNER and 0600 by default; both with a mode", () => {
     const user = { user: { spelled: "alice", id: 1000 } };
     expect(defaultAccessMode(user)).toBe(0o600);
-    const t = accessRuleText({ bus: "pci", name: "0000:00:02.0" }, { ...user, group: { spelled: "27", id: 27 }, mode: 0o640 });
+    const g = { ...user, group: { spelled: "27", id: 27 }, mode: 0o640 };
+    const t = accessRuleText({ bus: "pci", name: "0000:00:02.0" }, g, accessComments("0000:00:02.0", g));
     expect(t).toContain('SUBSYSTEM=="vfio-dev", KERNELS=="0000:00:02.0", OWNER="alice", GROUP="27", MODE="0640"\n');
     expect(t).toContain("# vfio-plat udev-rule: the VFIO nodes of 0000:00:02.0 for user alice and group 27, mode 0640.\n");
   });

@@ -16,6 +16,7 @@ import { checkpoint } from "../interrupt.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { UsageError } from "../usage-error.ts";
+import { accessComments } from "../rule-words.ts";
 
 type Options = OptionsOf<"udev-rule">;
 
@@ -98,18 +99,18 @@ export async function run(ctx: CliContext, args: string[], options: Options): Pr
   const dir = defaultUdevRulesDir(b!);
   if (action === "apply") return apply(ctx, b!, dir, devs);
   if (action === "print") {
-    const texts = devs.map((d) => accessRuleText(d, grant!));
+    const texts = devs.map((d) => accessRuleText(d, grant!, accessComments(d.name, grant!)));
     if (ctx.json) writeStdout(jsonDocument({ rules: devs.map((d, i) => ({ device: d.name, bus: d.bus, file: ruleFileName("access", d.bus, d.name), text: texts[i] })) }));
     else writeStdout(texts.join("\n"));
     return 0;
   }
   // Every text is built (and every name checked) before the first file is written.
-  if (action === "install") devs.forEach((d) => accessRuleText(d, grant!));
+  if (action === "install") devs.forEach((d) => accessRuleText(d, grant!, accessComments(d.name, grant!)));
   const done: Record<string, unknown>[] = [];
   for (const d of devs) {
     const path = join(dir, ruleFileName("access", d.bus, d.name));
     if (action === "install") {
-      installAccessRule(dir, d, grant!);
+      installAccessRule(dir, d, grant!, accessComments(d.name, grant!));
       if (!ctx.json) writeStdout(`${d.name}: installed ${path}\n`);
       done.push({ device: d.name, path });
     } else {
