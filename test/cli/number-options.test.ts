@@ -29,6 +29,7 @@ const BASE: Readonly<Record<string, readonly string[]>> = {
   unbind: ["unbind", "9000000.pl011"],
   poll: ["poll", PL031, "0:0x0", "0:0x1"],
   expect: ["expect", PL031, "0:0x0", "0:0x1"],
+  "udev-rule": ["udev-rule", PL031, "--group", "0"],
 };
 
 const state = tempSimState();

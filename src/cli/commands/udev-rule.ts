@@ -16,13 +16,17 @@ import { checkpoint } from "../interrupt.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { UsageError } from "../usage-error.ts";
+import { notationProblem } from "../parse/numbers.ts";
 import { accessComments } from "../rule-words.ts";
 
 type Options = OptionsOf<"udev-rule">;
 
 /** --mode as permission bits: three octal digits, with or without a leading 0. @throws UsageError */
 function parseMode(text: string): number {
-  if (!/^0?[0-7]{3}$/.test(text)) throw new UsageError(`invalid --mode '${text}'`, "give octal permission bits, e.g. --mode 0660");
+  if (!/^0?[0-7]{3}$/.test(text)) {
+    const why = notationProblem(text);
+    throw new UsageError(`invalid --mode '${text}'${why ? `: ${why}` : ""}`, "give octal permission bits, e.g. --mode 0660");
+  }
   return parseInt(text, 8);
 }
 

@@ -34,7 +34,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"u
         driver: now ?? null,
         by_pid: r.by ?? null,
         recovered: recoveryJson(r.recovered),
-        persistent_rule_removed: removed ?? null,
+        ...(removed !== undefined ? { persistent_rule_removed: removed } : {}), // only with --persist
       }),
     );
   } else if (r.outcome === "not-bound") {
