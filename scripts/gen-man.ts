@@ -54,6 +54,7 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["VFIO_PLAT_SIM_BOARD", "Board for a new simulated state directory: virt (SMMUv3, the default) or virt-noiommu."],
   ["VFIO_PLAT_SIM_CAP_SYS_ADMIN", "0 or 1: whether the simulated process has CAP_SYS_ADMIN, so that /proc/self/pagemap shows physical frame numbers (default: it has when vfio-plat runs as root)."],
   ["VFIO_PLAT_STATE_DIR", "Where bind remembers each device's original driver and driver_override (default /run/vfio-plat for root, else $XDG_RUNTIME_DIR/vfio-plat)."],
+  ["VFIO_PLAT_UDEV_RULES_DIR", "Where bind --persist and udev-rule --install write their udev rules (default /etc/udev/rules.d; with --sim, udev/rules.d in the board's state directory)."],
   ["VFIO_PLAT_TEST_DEVICE", "For the test suite: a device bound to VFIO on this machine, to run the contract tests on real hardware."],
   ["NO_COLOR", "Turn colour off (no-color.org), whatever the terminal."],
   ["FORCE_COLOR", "Force colour into a pipe (0 turns it off)."],
@@ -67,6 +68,8 @@ export const FILES: readonly [string, string][] = [
   ["/sys/bus/platform/devices/*, /sys/bus/amba/devices/*", "The devices list shows; driver_override, driver/unbind and drivers_probe are what bind and unbind write."],
   ["/run/vfio-plat/", "Saved original bindings (root); $XDG_RUNTIME_DIR/vfio-plat/ otherwise."],
   ["$TMPDIR/vfio-plat-sim-UID/", "The simulated board's state."],
+  ["/etc/udev/rules.d/90-vfio-plat-bind-BUS-DEVICE.rules", "A persistent bind (bind --persist): runs the bind when the device appears; its original driver is written beside the rule. unbind --persist removes it."],
+  ["/etc/udev/rules.d/90-vfio-plat-access-BUS-DEVICE.rules", "A device's access rule (udev-rule --install): owner, group and mode of its /dev/vfio nodes."],
   ["/etc/udev/rules.d/90-vfio.rules", 'Example rule giving the group nodes to a group: SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"'],
   ["/etc/security/limits.conf", "Locked-memory limit (memlock) for non-root DMA mappings, e.g. \"@vfio - memlock 65536\"."],
 ];

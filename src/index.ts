@@ -62,6 +62,7 @@ export {
   type DeviceNameRefusal,
 } from "./host/host-errors.ts";
 export type { NodeHolder } from "./host/in-use.ts";
+export { UdevValueError } from "./host/udev-rules.ts";
 export { defaultStateDir } from "./host/state-dir.ts";
 export { checkSystem, checkDevice, type Finding, type FindingStatus, type Fix } from "./host/doctor.ts";
 export { checkBindTransactions } from "./host/doctor-bind.ts";

@@ -88,8 +88,12 @@ export const COMMAND_OPTIONS = {
       value: { kind: "group" },
     },
     WAIT,
+    {
+      flags: "--persist",
+      description: "Also bind it again at boot: a udev rule runs this bind when the device appears (unbind --persist removes it)",
+    },
   ],
-  unbind: [WAIT],
+  unbind: [WAIT, { flags: "--persist", description: "Also remove the device's persistent bind (its udev rule from bind --persist)" }],
   info: [REGS],
   read: [
     {
@@ -270,6 +274,17 @@ export const COMMAND_OPTIONS = {
     { flags: "--list", description: "Print the plan's case ids, one per line, and touch nothing" },
   ],
   completion: [],
+  "udev-rule": [
+    { flags: "--user <user>", description: "Give the nodes to this user (name or uid)", value: { kind: "user" } },
+    { flags: "--group <group>", description: "Give the nodes to this group (name or gid)", value: { kind: "group" } },
+    { flags: "--mode <mode>", description: "Permission bits, octal (default 0660 with --group, else 0600)", value: { kind: "text" } },
+    { flags: "--install", description: "Write the rule into the rules directory (/etc/udev/rules.d; VFIO_PLAT_UDEV_RULES_DIR) instead of printing it" },
+    { flags: "--remove", description: "Remove the device's installed rule" },
+    {
+      flags: "--apply",
+      description: "Apply the device's installed rules now, as udev does when it appears (its bind --persist rule, then this one): for systems without udevd",
+    },
+  ],
 } as const satisfies Record<string, readonly OptionSpec[]>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;

@@ -46,14 +46,14 @@ export const COMMANDS: CommandSpec[] = [
     name: "bind",
     usage: "bind <device>",
     description: "Bind a device to vfio-platform / vfio-amba / vfio-pci (remembers and restores the original driver on failure)",
-    examples: ["vfio-plat bind 9010000.pl031", "vfio-plat bind arm,pl031", "sudo vfio-plat bind 9010000.pl031 --user $USER"],
+    examples: ["vfio-plat bind 9010000.pl031", "vfio-plat bind arm,pl031", "sudo vfio-plat bind 9010000.pl031 --user $USER", "sudo vfio-plat bind 9010000.pl031 --persist"],
     load: () => import("./commands/bind.ts"),
   }),
   command({
     name: "unbind",
     usage: "unbind <device>",
     description: "Unbind a device from VFIO and give it back to its original driver (a device not bound to VFIO: notice, exit 0)",
-    examples: ["vfio-plat unbind 9010000.pl031"],
+    examples: ["vfio-plat unbind 9010000.pl031", "sudo vfio-plat unbind 9010000.pl031 --persist"],
     load: () => import("./commands/unbind.ts"),
   }),
   command({
@@ -228,5 +228,17 @@ export const COMMANDS: CommandSpec[] = [
       "vfio-plat completion fish > ~/.config/fish/completions/vfio-plat.fish",
     ],
     load: () => import("./commands/completion.ts"),
+  }),
+  command({
+    name: "udev-rule",
+    usage: "udev-rule <...device>",
+    description:
+      "Print, install (--install) or remove (--remove) the udev rule that gives a user or group lasting access to the devices' /dev/vfio nodes; --apply applies the installed rules now",
+    examples: [
+      "vfio-plat udev-rule 9010000.pl031 --group vfio",
+      "sudo vfio-plat udev-rule 9010000.pl031 --group vfio --install",
+      "sudo vfio-plat udev-rule 9010000.pl031 --apply",
+    ],
+    load: () => import("./commands/udev-rule.ts"),
   }),
 ];

@@ -13,6 +13,11 @@ export function rememberSimStateDir(b: KernelBoundary, stateDir: string): void {
   simStateDirs.set(b, stateDir);
 }
 
+/** The state directory of the simulated board `b` simulates, or undefined for the real machine. */
+export function simStateDirOf(b: KernelBoundary): string | undefined {
+  return simStateDirs.get(b);
+}
+
 /**
  * The bind state directory for `b`: $VFIO_PLAT_STATE_DIR when set, else <board state>/host for a simulated board,
  * else /run/vfio-plat (root), $XDG_RUNTIME_DIR/vfio-plat, or <tmp>/vfio-plat-<uid>. Only

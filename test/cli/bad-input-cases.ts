@@ -39,5 +39,6 @@ import { REGISTERS } from "./bad-input/registers.ts";
 import { TEST_PLANS } from "./bad-input/test-plans.ts";
 import { WATCH } from "./bad-input/watch.ts";
 import { MEMORY } from "./bad-input/memory.ts";
+import { UDEV } from "./bad-input/udev.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...PL330_EXEC, ...REGISTERS, ...TEST_PLANS, ...WATCH, ...MEMORY];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...PL330_EXEC, ...REGISTERS, ...TEST_PLANS, ...WATCH, ...MEMORY, ...UDEV];

@@ -30,6 +30,7 @@ const BASE: Readonly<Record<string, readonly string[]>> = {
   poll: ["poll", PL031, "0:0x0", "0:0x1"],
   expect: ["expect", PL031, "0:0x0", "0:0x1"],
   watch: ["watch", PL031, "0:0"],
+  "udev-rule": ["udev-rule", PL031, "--group", "0"],
 };
 
 const state = tempSimState();

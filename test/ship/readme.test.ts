@@ -89,13 +89,14 @@ describe("troubleshooting by errno", () => {
 });
 
 describe("permissions", () => {
-  test("the udev rule is the same in the README, the man page and bind's notice", () => {
+  test("the udev rule is the same in the README and the man page; bind's notice names udev-rule, which the README shows", () => {
     expect(section("Permissions: running as a user")).toContain(UDEV_RULE);
     expect(manPage()).toContain(UDEV_RULE.replace(/-/g, "\\-"));
+    expect(section("Permissions: running as a user")).toContain("vfio-plat udev-rule DEVICE --group vfio --install");
     const state = tempSimState();
     try {
       const r = runCli(["bind", "9010000.pl031", "--group", "0"], { env: simEnv(state.dir) });
-      expect(r.stderr).toContain(UDEV_RULE);
+      expect(r.stderr).toContain("vfio-plat udev-rule 9010000.pl031 --group 0 --install makes it last");
     } finally {
       state.dispose();
     }

@@ -10,6 +10,7 @@ import { jsonDocument } from "../output/json.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { checkpoint } from "../interrupt.ts";
+import { persistAfterBind, persistRulesDir } from "../persist-hook.ts";
 
 /** The text after "owner" in bind's line: "uid 1000, gid 1000, mode 0600". */
 function ownerText(o: NodeOwner): string {
@@ -25,6 +26,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
   const { b, dev } = await findDevice(ctx, args[0]!);
   const stateDir = ctx.stateDir();
   const onWait = waitNotice(dev.name, ctx.json);
+  const rulesDir = persistRulesDir(b, options.persist); // --persist: checked writable before the device is touched
   const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
   const r = bindDevice(b, dev, {
     stateDir,
@@ -34,6 +36,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
     ...(driver !== undefined ? { driver } : {}),
     ...(uid !== undefined || gid !== undefined ? { owner: { ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) } } : {}),
   });
+  const rule = persistAfterBind(b, r, rulesDir, { stateDir, uid, gid, force: options.force, driver }); // undoes the bind if it throws
   const d = r.device;
   if (r.outcome === "already" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
   if (r.recovered && !ctx.json) writeStderr(recoveryNotice(d.name, r.recovered));
@@ -51,6 +54,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
         iommu_group: d.iommuGroup ?? null,
         group_node: r.groupNode ?? null,
         owner: r.owner ? { uid: r.owner.uid, gid: r.owner.gid, mode: `0${r.owner.mode.toString(8)}` } : null,
+        persistent_rule: rule ?? null,
       }),
     );
   } else {
@@ -61,17 +65,18 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
       writeStdout(`${d.name}: bound to ${d.driver} (was ${r.previousDriver ?? "unbound"}), group ${d.iommuGroup ?? "-"}: ${r.groupNode ?? "-"}\n`);
     }
     if (r.owner) writeStdout(`${r.groupNode}: owner ${ownerText(r.owner)}\n`);
+    if (rule) writeStdout(`${d.name}: bound again at boot by ${rule}\n`);
   }
   if (gid !== undefined && r.owner && !groupLocked && !ctx.json) {
     writeStderr(
       `vfio-plat: notice: ${r.groupNode} is group read-write until the group is unbound; ` +
-        `the udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660" (README, Permissions) makes it last\n`,
+        `vfio-plat udev-rule ${d.name} --group ${options.group} --install makes it last\n`,
     );
   }
   if (groupLocked) {
     writeStderr(
       `vfio-plat: notice: ${r.groupNode} has mode ${r.owner!.mode.toString(8).padStart(4, "0")}, so group ${options.group} cannot open it yet; ` +
-        `add the udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660" (README, Permissions) or use --user\n`,
+        `install its udev rule (vfio-plat udev-rule ${d.name} --group ${options.group} --install) or use --user\n`,
     );
   }
   if ((uid !== undefined || gid !== undefined) && !r.owner && r.groupNode === undefined) {

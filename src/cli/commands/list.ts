@@ -4,6 +4,7 @@
 // device names) combine with AND; a filter that matches nothing prints nothing and exits 0, like `lspci -d`. Lists in a cell are joined with `|` (a compatible holds commas).
 import { listDeviceNames, listDevices, pciIdText } from "../../host/discovery.ts";
 import { filterDevices } from "../../host/device-filter.ts";
+import { persistentDeviceKeys } from "../../host/persist-bind.ts";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { jsonDocument } from "../output/json.ts";
@@ -42,6 +43,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"l
     writeStdout(devices.length ? `${devices.map((d) => d.name).join("\n")}\n` : "");
     return 0;
   }
+  // bind --persist's udev rules: a device with one is bound again at boot ([p]).
+  const persistent = persistentDeviceKeys(b);
+  const isPersistent = (d: { bus: string; name: string }) => persistent.has(`${d.bus}-${d.name}`);
   if (ctx.json) {
     writeStdout(
       jsonDocument({
@@ -55,6 +59,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"l
           iommu: d.iommu ? { name: d.iommu.name, stream_ids: d.iommu.streamIds } : null,
           vfio: d.vfioBound,
           group_node: d.groupNode ?? null,
+          persistent: isPersistent(d),
           compatible: d.compatible,
           reg_names: d.regNames,
           ...(d.bus === "pci"
@@ -76,7 +81,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"l
   const rows = devices.map((d) => [
     c.bold(e(d.name)),
     d.bus,
-    `${d.vfioBound ? c.green(e(d.driver!)) : d.driver !== undefined ? e(d.driver) : c.dim("(none)")}${d.override ? c.yellow(" [*]") : ""}`,
+    `${d.vfioBound ? c.green(e(d.driver!)) : d.driver !== undefined ? e(d.driver) : c.dim("(none)")}${d.override ? c.yellow(" [*]") : ""}${isPersistent(d) ? c.cyan(" [p]") : ""}`,
     d.iommuGroup === undefined ? "-" : String(d.iommuGroup),
     e(d.groupNode ?? "-"),
     d.pci ? `[${pciIdText(d.pci)}]` : e(listCell(d.compatible)),
@@ -92,5 +97,6 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"l
     }
   }
   if (devices.some((d) => d.override)) writeStdout("[*] driver_override is set\n");
+  if (devices.some(isPersistent)) writeStdout("[p] bound again at boot (bind --persist)\n");
   return 0;
 }

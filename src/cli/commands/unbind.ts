@@ -11,6 +11,7 @@ import { jsonDocument } from "../output/json.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { checkpoint } from "../interrupt.ts";
+import { unpersistAfterUnbind, unpersistBeforeUnbind, unpersistLine } from "../persist-hook.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"unbind">): Promise<number> {
   const waitMs = options.wait;
@@ -18,7 +19,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"u
   const stateDir = ctx.stateDir();
   const onWait = waitNotice(dev.name, ctx.json);
   const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
+  const persist = unpersistBeforeUnbind(b, dev, stateDir, options.persist); // --persist: the rule's original driver, checked removable
   const r = unbindDevice(b, dev, { stateDir, onWait, waitMs: waited.waitMs });
+  const removed = unpersistAfterUnbind(ctx, dev, persist);
   if (r.outcome === "not-bound" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
   if (r.recovered && !ctx.json) writeStderr(recoveryNotice(dev.name, r.recovered));
   const now = r.device.driver;
@@ -31,6 +34,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"u
         driver: now ?? null,
         by_pid: r.by ?? null,
         recovered: recoveryJson(r.recovered),
+        ...(removed !== undefined ? { persistent_rule_removed: removed } : {}), // only with --persist
       }),
     );
   } else if (r.outcome === "not-bound") {
@@ -42,6 +46,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"u
   } else {
     writeStdout(`${dev.name}: unbound from ${r.from}, ${now ? `back on ${now}` : "left without a driver"}\n`);
   }
+  if (!ctx.json) writeStdout(unpersistLine(dev, removed));
   // A signal during the transaction lets it finish (half a bind is worse than either end), and then counts: the
   // outcome above is printed, and the exit status says the command was interrupted.
   await checkpoint(ctx.abort.signal);
