@@ -6,6 +6,8 @@ import { BusyError, DeviceNotFoundError, UnsupportedError, InvalidArgumentError 
 export type BindRefusal =
   /** `driver` is a VFIO driver, but not the one of `bus` (`target`). */
   | { reason: "wrong-vfio-driver"; driver: string; bus: string; target: string }
+  /** One `driver` was asked for devices on several `buses` (each bus has its own VFIO driver). */
+  | { reason: "mixed-buses"; driver: string; buses: string[] }
   /** `driver` is no VFIO driver at all. */
   | { reason: "not-vfio-driver"; driver: string; bus: string; target: string }
   /** The kernel has no `target` driver; `realWithoutVfio`: a real host without /dev/vfio/vfio at all. */

@@ -76,6 +76,8 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
       return `use --driver ${r.target}, or leave --driver out`;
     case "not-vfio-driver":
       return `the ${r.bus} bus's is ${r.target}; leave --driver out to use it`;
+    case "mixed-buses":
+      return "leave --driver out (each device gets its own bus's VFIO driver), or bind the devices of each bus in a call of their own";
     case "no-vfio-driver":
       return `${load ?? `load it (modprobe ${r.target})`}${r.realWithoutVfio ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : ""}`;
     case "in-use":
