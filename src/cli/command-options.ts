@@ -33,6 +33,14 @@ const WAIT = {
   value: { kind: "period" },
 } as const;
 
+/** bind and unbind: every device of a device's IOMMU group, as one transaction. */
+const GROUP_OF = (verb: "Bind" | "Unbind") =>
+  ({
+    flags: "--group-of <device>",
+    description: `${verb} every device of this device's IOMMU group, as one transaction (instead of naming them)`,
+    value: { kind: "device" },
+  }) as const;
+
 export const GLOBAL_OPTIONS = [
   { flags: "--sim", description: "Use the simulated board (also VFIO_PLAT_SIM=1)" },
   { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)", value: { kind: "dir" } },
@@ -88,8 +96,9 @@ export const COMMAND_OPTIONS = {
       value: { kind: "group" },
     },
     WAIT,
+    GROUP_OF("Bind"),
   ],
-  unbind: [WAIT],
+  unbind: [WAIT, GROUP_OF("Unbind")],
   info: [REGS],
   read: [
     {

@@ -29,8 +29,11 @@ import { defaultStateDir } from "./state-dir.ts";
 import { VFIO_DRIVERS } from "./sysfs.ts";
 
 export interface BatchOptions {
-  /** Asked between devices: true ends the batch (the device in progress is finished first) and rolls it all back. */
-  shouldStop?: () => boolean;
+  /**
+   * Asked between devices (awaited: a caller can let its signal handlers run there): true ends the batch (the device
+   * in progress is finished first) and rolls it all back.
+   */
+  shouldStop?: () => boolean | Promise<boolean>;
   /** Told of each device a rollback put back, with its driver now. */
   onRolledBack?: (name: string, driver: string | undefined) => void;
 }
@@ -95,14 +98,14 @@ function membersOf(stateDir: string, devs: readonly HostDevice[], held: Map<stri
  * (last moved first), then let every lock go. A put-back that fails keeps the journals for the next bind, unbind or
  * doctor. Returns the results, or stopped. @throws what `work` threw (after the rollback)
  */
-function runBatch<R>(
+async function runBatch<R>(
   b: KernelBoundary,
   stateDir: string,
   journal: BatchJournal,
   held: Map<string, Begun>,
   opts: BatchOptions,
   work: (m: BatchMember, h: Begun, keep: { keepJournal: boolean }) => { result: R; moved: boolean },
-): { results: R[]; stopped?: boolean } {
+): Promise<{ results: R[]; stopped?: boolean }> {
   const keep = new Map<string, { keepJournal: boolean }>();
   let failure: { e: unknown } | undefined;
   let stopped = false;
@@ -110,7 +113,7 @@ function runBatch<R>(
   try {
     writeBatch(stateDir, journal);
     for (const [i, m] of journal.members.entries()) {
-      if (i > 0 && opts.shouldStop?.()) {
+      if (i > 0 && opts.shouldStop && (await opts.shouldStop())) {
         stopped = true;
         break;
       }
@@ -163,7 +166,11 @@ function runBatch<R>(
  * @throws InvalidArgumentError (a device named twice), BindDriverError (`driver` for devices of different buses, or not
  *   their VFIO driver), and what bindDevice throws (a refusal before anything moved, or a failure after the rollback)
  */
-export function bindDevices(b: KernelBoundary, devs: readonly HostDevice[], options: BindOptions & BatchOptions = {}): BatchResult<BindResult> {
+export async function bindDevices(
+  b: KernelBoundary,
+  devs: readonly HostDevice[],
+  options: BindOptions & BatchOptions = {},
+): Promise<BatchResult<BindResult>> {
   const opts = { ...options, stateDir: options.stateDir ?? defaultStateDir(b) };
   checkDistinct(devs);
   const buses = [...new Set(devs.map((d) => d.bus))];
@@ -186,7 +193,7 @@ export function bindDevices(b: KernelBoundary, devs: readonly HostDevice[], opti
     for (const h of held.values()) removeJournal(opts.stateDir, h.tx.journal);
     throw e;
   }
-  const r = runBatch(b, opts.stateDir, journal, held, opts, (m, h, keep) => {
+  const r = await runBatch(b, opts.stateDir, journal, held, opts, (m, h, keep) => {
     const result = bindHeld(b, h, opts, targets.get(`${m.bus}/${m.name}`)!, keep);
     return { result, moved: result.outcome === "bound" };
   });
@@ -199,7 +206,11 @@ export function bindDevices(b: KernelBoundary, devs: readonly HostDevice[], opti
  * @throws InvalidArgumentError (a device named twice), BusyError (a device held open: before anything moved) and what
  *   unbindDevice throws (after the rollback)
  */
-export function unbindDevices(b: KernelBoundary, devs: readonly HostDevice[], options: UnbindOptions & BatchOptions = {}): BatchResult<UnbindResult> {
+export async function unbindDevices(
+  b: KernelBoundary,
+  devs: readonly HostDevice[],
+  options: UnbindOptions & BatchOptions = {},
+): Promise<BatchResult<UnbindResult>> {
   const opts = { ...options, stateDir: options.stateDir ?? defaultStateDir(b) };
   checkDistinct(devs);
   const recoveredBatches = recoverStaleBatches(b, opts.stateDir, devs);
@@ -213,7 +224,7 @@ export function unbindDevices(b: KernelBoundary, devs: readonly HostDevice[], op
     for (const h of held.values()) removeJournal(opts.stateDir, h.tx.journal);
     throw e;
   }
-  const r = runBatch(b, opts.stateDir, journal, held, opts, (_m, h) => {
+  const r = await runBatch(b, opts.stateDir, journal, held, opts, (_m, h) => {
     const result = unbindHeld(b, h, opts);
     return { result, moved: result.outcome !== "not-bound" };
   });
