@@ -5,6 +5,7 @@ import {
   BindBusyError,
   BindUnsupportedError,
   BindDriverError,
+  GroupNotViableError,
   DeviceNameError,
   NoSuchDeviceError,
   type BindRefusal,
@@ -29,6 +30,7 @@ import { ReadOnlyRegisterError, UnknownRegisterError, WriteNeedsReadError } from
 export function refusalHint(e: unknown): string | undefined {
   if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return regionHint(e.refusal);
   if (e instanceof IrqRefusedError) return `\`vfio-plat info ${e.refusal.device}\` lists its interrupts and their counts`;
+  if (e instanceof GroupNotViableError) return `bind the whole group: vfio-plat bind --group-of ${e.device}`;
   if (e instanceof BindDriverError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
