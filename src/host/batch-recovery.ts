@@ -3,9 +3,9 @@
 // or a signal stops it, and by the next bind, unbind or doctor of any member when the batch's process died (SIGKILL).
 // The rule, as for one device: a batch is all or nothing, and only removing its journal commits it.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
-import { removeJournal } from "./bind-journal.ts";
+import { readJournal, removeJournal } from "./bind-journal.ts";
 import { forgetBinding, saveBinding } from "./bind-state.ts";
-import { beginTransaction, restore, type Transaction } from "./bind-transaction.ts";
+import { beginTransaction, recoverTransaction, restore, type Transaction } from "./bind-transaction.ts";
 import { batchOwnerAlive, listBatches, removeBatch, takeOverBatch, type BatchJournal, type BatchMember } from "./batch-journal.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, type Bus } from "./sysfs.ts";
@@ -85,6 +85,16 @@ export function recoverStaleBatches(b: KernelBoundary, stateDir: string, of?: re
     for (const m of [...mine.members].filter(touched).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
       const after = putBack(b, stateDir, mine.op, m);
       if (after) members.push({ name: m.name, ...(after.driver !== undefined ? { driver: after.driver } : {}) });
+    }
+    // The members it had locked but not reached: their journals (step 0, nothing moved) die with it.
+    for (const m of mine.members.filter((x) => !touched(x))) {
+      const j = readJournal(stateDir, m.bus, m.name);
+      if (j === undefined || "damaged" in j || j.pid !== seen.pid || j.start !== seen.start) continue;
+      try {
+        recoverTransaction(b, describeDevice(b, m.bus, m.name), stateDir, j);
+      } catch {
+        // the device is gone: its journal is doctor's to drop
+      }
     }
     removeBatch(stateDir, mine.nonce);
     out.push({ op: seen.op, pid: seen.pid, members });
