@@ -39,7 +39,8 @@ export const groupBindNoiommu: Scenario = {
     onVfio([]),
     { kind: "command", name: "an unknown second device: refused before the first is touched", args: ["bind", RTC, "9990000.nosuch"], exit: 3, stderr: "no device '9990000.nosuch'" },
     onVfio([]),
-    { kind: "command", name: "the console as the second device: refused before the first is touched", args: ["bind", RTC, "9000000.pl011"], exit: 5, stderr: "system console" },
+    // Busy on both, for different reasons: the simulator finds the console; Linux's uart-pl011 has no unbind file.
+    { kind: "command", name: "the console as the second device: refused before the first is touched", args: ["bind", RTC, "9000000.pl011"], exit: 5, stderr: "vfio-plat: 9000000.pl011" },
     onVfio([]),
     { kind: "command", name: "one --driver for two buses", args: ["bind", RTC, VIRTIO, "--driver", "vfio-amba"], exit: 2, stderr: "one driver vfio-amba for devices on 2 buses" },
     { kind: "command", name: "a device named twice", args: ["bind", RTC, "arm,pl031"], exit: 2, stderr: "is named twice" },
