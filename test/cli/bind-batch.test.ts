@@ -147,6 +147,29 @@ describe("a failure on a later device rolls the whole batch back", () => {
   });
 });
 
+describe("one device: each injected failure leaves it where it was", () => {
+  for (const [dev, point, code] of [[PL031, "probe", 1], [PL031, "override", 1], [PL031, "unbind", 1], [VIRTIO, "probe", 1], [DMA, "unbind", 1]] as const) {
+    test(`bind ${dev.name}, ${point} fails: exit ${code}, driver and override as before, nothing saved`, async () => {
+      const { dir, env } = board();
+      const before = await where(dir, [dev]);
+      inject(dir, dev.name, point, "EIO");
+      const r = runCli(["bind", dev.name], { env });
+      expect(r.code).toBe(code);
+      expect(await where(dir, [dev])).toEqual(before);
+      expect(leftovers(dir)).toEqual([]);
+    });
+  }
+});
+
+describe("options apply to each device", () => {
+  test("bind A B --user 0: each group node handed over (one owner line per device)", () => {
+    const { env } = board();
+    const r = runCli(["bind", PL031.name, VIRTIO.name, "--user", "0"], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => /^\/dev\/vfio\/\d+: owner uid 0/.test(l))).toHaveLength(2);
+  });
+});
+
 describe("refused before anything is touched", () => {
   const rows: [string, string[], number, RegExp][] = [
     ["an unknown second device", [PL031.name, "nope.device"], 3, /no device 'nope.device'/],
