@@ -52,10 +52,14 @@ export {
   type UnbindOptions,
   type UnbindResult,
 } from "./host/bind.ts";
+export { bindDevices, unbindDevices, type BatchOptions, type BatchResult } from "./host/batch-bind.ts";
+export { recoverStaleBatches, type BatchRecovery } from "./host/batch-recovery.ts";
+export { groupMembers, viabilityBlockers, blocksViability, DMA_OWNER_FREE_DRIVERS } from "./host/group-members.ts";
 export {
   BindBusyError,
   BindUnsupportedError,
   BindDriverError,
+  GroupNotViableError,
   DeviceNameError,
   NoSuchDeviceError,
   type BindRefusal,

@@ -33,6 +33,14 @@ const WAIT = {
   value: { kind: "period" },
 } as const;
 
+/** bind and unbind: every device of a device's IOMMU group, as one transaction. */
+const GROUP_OF = (verb: "Bind" | "Unbind") =>
+  ({
+    flags: "--group-of <device>",
+    description: `${verb} every device of this device's IOMMU group, as one transaction (instead of naming them)`,
+    value: { kind: "device" },
+  }) as const;
+
 export const GLOBAL_OPTIONS = [
   { flags: "--sim", description: "Use the simulated board (also VFIO_PLAT_SIM=1)" },
   { flags: "--sim-state <dir>", description: "State directory of the simulated board (also VFIO_PLAT_SIM_STATE)", value: { kind: "dir" } },
@@ -88,12 +96,13 @@ export const COMMAND_OPTIONS = {
       value: { kind: "group" },
     },
     WAIT,
+    GROUP_OF("Bind"),
     {
       flags: "--persist",
       description: "Also bind it again at boot: a udev rule runs this bind when the device appears (unbind --persist removes it)",
     },
   ],
-  unbind: [WAIT, { flags: "--persist", description: "Also remove the device's persistent bind (its udev rule from bind --persist)" }],
+  unbind: [WAIT, GROUP_OF("Unbind"), { flags: "--persist", description: "Also remove the device's persistent bind (its udev rule from bind --persist)" }],
   info: [REGS],
   read: [
     {

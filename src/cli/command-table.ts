@@ -44,16 +44,25 @@ export const COMMANDS: CommandSpec[] = [
   }),
   command({
     name: "bind",
-    usage: "bind <device>",
-    description: "Bind a device to vfio-platform / vfio-amba / vfio-pci (remembers and restores the original driver on failure)",
-    examples: ["vfio-plat bind 9010000.pl031", "vfio-plat bind arm,pl031", "sudo vfio-plat bind 9010000.pl031 --user $USER", "sudo vfio-plat bind 9010000.pl031 --persist"],
+    usage: "bind [...device]",
+    description:
+      "Bind devices to vfio-platform / vfio-amba / vfio-pci as one transaction (all bound, or every one back on its original driver); --group-of binds a whole IOMMU group",
+    examples: [
+      "vfio-plat bind 9010000.pl031",
+      "vfio-plat bind arm,pl031",
+      "sudo vfio-plat bind 9010000.pl031 --user $USER",
+      "vfio-plat bind 9010000.pl031 a000000.virtio_mmio",
+      "vfio-plat bind --group-of a000000.virtio_mmio",
+      "sudo vfio-plat bind 9010000.pl031 --persist",
+    ],
     load: () => import("./commands/bind.ts"),
   }),
   command({
     name: "unbind",
-    usage: "unbind <device>",
-    description: "Unbind a device from VFIO and give it back to its original driver (a device not bound to VFIO: notice, exit 0)",
-    examples: ["vfio-plat unbind 9010000.pl031", "sudo vfio-plat unbind 9010000.pl031 --persist"],
+    usage: "unbind [...device]",
+    description:
+      "Unbind devices from VFIO and give each back to its original driver, several as one transaction (a device not bound to VFIO: notice, exit 0)",
+    examples: ["vfio-plat unbind 9010000.pl031", "vfio-plat unbind 9010000.pl031 a000000.virtio_mmio", "vfio-plat unbind --group-of a000000.virtio_mmio", "sudo vfio-plat unbind 9010000.pl031 --persist"],
     load: () => import("./commands/unbind.ts"),
   }),
   command({

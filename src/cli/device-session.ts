@@ -4,6 +4,8 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { resolveDevice } from "../host/device-name.ts";
 import { listDevices, type HostDevice } from "../host/discovery.ts";
+import { viabilityBlockers } from "../host/group-members.ts";
+import { GroupNotViableError } from "../host/host-errors.ts";
 import { deviceHolders } from "../host/in-use.ts";
 import { VFIO_DRIVER_OF_BUS } from "../host/sysfs.ts";
 import { VFIO_PCI_REGION_NAMES } from "../vfio/abi/constants.ts";
@@ -32,6 +34,11 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
       `${dev.name} is not bound to VFIO (driver: ${dev.driver ?? "none"})`,
       `bind it first: vfio-plat bind ${dev.name} (to ${VFIO_DRIVER_OF_BUS[dev.bus]})`,
     );
+  }
+  // Both kernel paths refuse a group that is not viable (SET_CONTAINER and BIND_IOMMUFD: EPERM): name the members in the way.
+  const blockers = viabilityBlockers(b, dev);
+  if (blockers.length && dev.iommuGroup !== undefined) {
+    throw new GroupNotViableError(dev.name, dev.iommuGroup, blockers.map((x) => ({ name: x.name, driver: x.driver! })));
   }
   try {
     // vfio-pci's regions have fixed meanings, so they get names (`read DEV CONFIG:0x0`); others use DT reg-names.

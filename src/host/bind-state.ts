@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { readStateFile } from "./state-file.ts";
 import type { Bus } from "./sysfs.ts";
 
-interface SavedBinding {
+export interface SavedBinding {
   bus: Bus;
   name: string;
   /** The driver the device had before bind, undefined when it had none. */

@@ -41,7 +41,7 @@ export interface Recovery {
 export const TRANSACTION_WAIT_MS = 30_000;
 
 /** A transaction in progress on one device: every sysfs write is recorded in its journal before it is made. */
-interface Transaction {
+export interface Transaction {
   b: KernelBoundary;
   stateDir: string;
   journal: BindJournal;

@@ -14,6 +14,7 @@ import { describeDevice, type HostDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, kernelUsers } from "./in-use.ts";
 import { BindBusyError, BindUnsupportedError, BindDriverError } from "./host-errors.ts";
 import { defaultStateDir } from "./state-dir.ts";
+import { recoverStaleBatches, type BatchRecovery } from "./batch-recovery.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, boundDriver, type Bus } from "./sysfs.ts";
 
 export { recoverTransaction, TRANSACTION_WAIT_MS, type OnWait, type Recovery } from "./bind-transaction.ts";
@@ -55,6 +56,8 @@ export interface BindResult {
   by?: number;
   /** An interrupted transaction on this device that this call finished or undid first. */
   recovered?: Recovery;
+  /** Batches cut short (SIGKILL) with this device among them, rolled back first. */
+  recoveredBatches?: BatchRecovery[];
 }
 
 function sleepMs(ms: number): void {
@@ -84,7 +87,7 @@ function handOver(b: KernelBoundary, node: string, owner: { uid?: number; gid?: 
 }
 
 /** The original driver and override a bind of `now` must record (the first saved one wins over a retried bind's). */
-function bindPlan(stateDir: string, now: HostDevice, target: string): Pick<BindJournal, "original" | "vfioDriver"> {
+export function bindPlan(stateDir: string, now: HostDevice, target: string): Pick<BindJournal, "original" | "vfioDriver"> {
   const saved = loadBinding(stateDir, now.bus, now.name);
   const driver = saved ? saved.driver : now.driver && !VFIO_DRIVERS.has(now.driver) ? now.driver : undefined;
   const override = saved ? saved.override : now.override !== undefined && !VFIO_DRIVERS.has(now.override) ? now.override : undefined;
@@ -111,7 +114,24 @@ export function vfioDriverFor(bus: Bus, driver?: string): string {
  */
 export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOptions = {}): BindResult {
   const opts = { ...options, stateDir: options.stateDir ?? defaultStateDir(b) };
-  const target = vfioDriverFor(dev.bus, opts.driver);
+  const target = bindTarget(b, dev, opts.driver);
+  const batches = recoverStaleBatches(b, opts.stateDir, [dev]);
+  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait, opts.waitMs);
+  const held = { keepJournal: false };
+  try {
+    const r = bindHeld(b, begun, opts, target, held);
+    return batches.length ? { ...r, recoveredBatches: batches } : r;
+  } finally {
+    if (!held.keepJournal) removeJournal(opts.stateDir, begun.tx.journal);
+  }
+}
+
+/**
+ * The VFIO driver a bind of `dev` puts it on, checked against its bus and the kernel.
+ * @throws BindDriverError (not the bus's VFIO driver), BindUnsupportedError (the kernel has no such driver)
+ */
+export function bindTarget(b: KernelBoundary, dev: HostDevice, driver?: string): string {
+  const target = vfioDriverFor(dev.bus, driver);
   if (dev.driver !== target && !b.fs.exists(`/sys/bus/${dev.bus}/drivers/${target}`)) {
     const load =
       target === "vfio-platform" || target === "vfio-amba"
@@ -121,12 +141,45 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
     const realWithoutVfio = b.kind === "real" && !b.fs.exists("/dev/vfio/vfio");
     throw new BindUnsupportedError(`this kernel has no ${target} driver`, { reason: "no-vfio-driver", target, realWithoutVfio }, load);
   }
-  const begun = beginTransaction(b, dev, opts.stateDir, "bind", (now) => bindPlan(opts.stateDir, now, target), opts.onWait, opts.waitMs);
+  return target;
+}
+
+/** Refuse (before anything is touched) a bind the kernel would not let go of: in use, or no unbind file. @throws BindBusyError */
+export function checkDetachable(b: KernelBoundary, now: HostDevice, force: boolean): void {
+  if (!force) {
+    const users = kernelUsers(b, now);
+    if (users.length) {
+      throw new BindBusyError(`${now.name} is in use: ${users.join("; ")}`, { reason: "in-use", device: now.name, users });
+    }
+  }
+  // A driver registered with suppress_bind_attrs (the SMMUs' drivers) has no unbind file: nothing can detach it.
+  if (now.driver !== undefined && !b.fs.exists(`${now.sysfsPath}/driver/unbind`)) {
+    throw new BindBusyError(`${now.name}'s driver ${now.driver} has no unbind file (suppress_bind_attrs): the kernel keeps it bound`, {
+      reason: "no-unbind",
+      device: now.name,
+      driver: now.driver,
+    });
+  }
+}
+
+/** The transaction on one device once its journal is held (beginTransaction's answer). */
+export type Begun = ReturnType<typeof beginTransaction>;
+
+/**
+ * bind's work on a device whose journal `begun` holds: the caller removes the journal afterwards unless
+ * `held.keepJournal` was set (a rollback that failed leaves it for the next attempt). Throws as bindDevice.
+ */
+export function bindHeld(
+  b: KernelBoundary,
+  begun: Begun,
+  opts: BindOptions & { stateDir: string },
+  target: string,
+  held: { keepJournal: boolean },
+): BindResult {
   const { tx, recovered, waitedFor } = begun;
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };
-  let keepJournal = false;
-  try {
+  {
     if (now.driver === target) {
       const node = now.iommuGroup !== undefined ? resolveGroupNode(b, now.iommuGroup) : undefined;
       const owner = node && opts.owner && b.fs.exists(node) ? handOver(b, node, opts.owner) : undefined;
@@ -139,20 +192,7 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
         ...extra,
       };
     }
-    if (!opts.force) {
-      const users = kernelUsers(b, now);
-      if (users.length) {
-        throw new BindBusyError(`${now.name} is in use: ${users.join("; ")}`, { reason: "in-use", device: now.name, users });
-      }
-    }
-    // A driver registered with suppress_bind_attrs (the SMMUs' drivers) has no unbind file: nothing can detach it.
-    if (now.driver !== undefined && !b.fs.exists(`${now.sysfsPath}/driver/unbind`)) {
-      throw new BindBusyError(`${now.name}'s driver ${now.driver} has no unbind file (suppress_bind_attrs): the kernel keeps it bound`, {
-        reason: "no-unbind",
-        device: now.name,
-        driver: now.driver,
-      });
-    }
+    checkDetachable(b, now, opts.force === true);
     saveOriginal(opts.stateDir, now, tx.journal.original, target, process.pid);
     const dir = now.sysfsPath;
     try {
@@ -194,12 +234,10 @@ export function bindDevice(b: KernelBoundary, dev: HostDevice, options: BindOpti
         forgetBinding(opts.stateDir, now.bus, now.name);
       } catch {
         // The rollback itself failed: the journal stays, so the next bind, unbind or doctor tries again.
-        keepJournal = true;
+        held.keepJournal = true;
       }
       throw e;
     }
-  } finally {
-    if (!keepJournal) removeJournal(opts.stateDir, tx.journal);
   }
 }
 
@@ -269,6 +307,8 @@ export interface UnbindResult {
   /** With "not-bound": the process whose unbind this call waited for, when it did. */
   by?: number;
   recovered?: Recovery;
+  /** Batches cut short (SIGKILL) with this device among them, rolled back first. */
+  recoveredBatches?: BatchRecovery[];
 }
 
 /**
@@ -280,29 +320,47 @@ export interface UnbindResult {
  */
 export function unbindDevice(b: KernelBoundary, dev: HostDevice, options: UnbindOptions = {}): UnbindResult {
   const opts = { ...options, stateDir: options.stateDir ?? defaultStateDir(b) };
-  const begun = beginTransaction(b, dev, opts.stateDir, "unbind", (now) => {
-    const saved = loadBinding(opts.stateDir, now.bus, now.name);
-    const vfio = now.vfioBound ? now.driver! : now.override !== undefined && VFIO_DRIVERS.has(now.override) ? now.override : VFIO_DRIVER_OF_BUS[now.bus];
-    if (!saved) return { original: {}, vfioDriver: vfio, probeAny: true };
-    return { original: { ...(saved.driver ? { driver: saved.driver } : {}), ...(saved.override ? { override: saved.override } : {}) }, vfioDriver: vfio };
-  }, opts.onWait, opts.waitMs);
+  const batches = recoverStaleBatches(b, opts.stateDir, [dev]);
+  const begun = beginTransaction(b, dev, opts.stateDir, "unbind", (now) => unbindPlan(opts.stateDir, now), opts.onWait, opts.waitMs);
+  try {
+    const r = unbindHeld(b, begun, opts);
+    return batches.length ? { ...r, recoveredBatches: batches } : r;
+  } finally {
+    removeJournal(opts.stateDir, begun.tx.journal);
+  }
+}
+
+/** What an unbind of `now` must restore: bind's saved original, or (none saved) whatever the kernel matches. */
+export function unbindPlan(stateDir: string, now: HostDevice): Pick<BindJournal, "original" | "vfioDriver" | "probeAny"> {
+  const saved = loadBinding(stateDir, now.bus, now.name);
+  const vfio = now.vfioBound ? now.driver! : now.override !== undefined && VFIO_DRIVERS.has(now.override) ? now.override : VFIO_DRIVER_OF_BUS[now.bus];
+  if (!saved) return { original: {}, vfioDriver: vfio, probeAny: true };
+  return { original: { ...(saved.driver ? { driver: saved.driver } : {}), ...(saved.override ? { override: saved.override } : {}) }, vfioDriver: vfio };
+}
+
+/** Refuse (before anything is touched) an unbind of a device a process holds open. @throws BusyError */
+export function checkNotHeld(b: KernelBoundary, now: HostDevice): void {
+  if (!now.vfioBound) return;
+  // Either node held keeps the device open, and the kernel's unbind would wait for it.
+  const holders = deviceHolders(b, now);
+  if (holders[0] !== undefined) {
+    const pid = holders[0].pid;
+    throw new BusyError(`${describeHolders(holders)} (EBUSY)`, `stop process ${pid} first`, pid);
+  }
+}
+
+/** unbind's work on a device whose journal `begun` holds (the caller removes the journal). Throws as unbindDevice. */
+export function unbindHeld(b: KernelBoundary, begun: Begun, opts: { stateDir: string }): UnbindResult {
   const { tx, recovered, waitedFor } = begun;
   const now = begun.dev;
   const extra = { ...(recovered ? { recovered } : {}) };
-  try {
+  {
     // A VFIO override without the VFIO driver: a bind cut short (its unbind or probe never came); undone too.
     const strayOverride = !now.vfioBound && now.override !== undefined && VFIO_DRIVERS.has(now.override);
     if (!now.vfioBound && !strayOverride) {
       return { device: now, outcome: "not-bound", ...(waitedFor !== undefined ? { by: waitedFor } : {}), ...extra };
     }
-    if (now.vfioBound) {
-      // Either node held keeps the device open, and the kernel's unbind would wait for it.
-      const holders = deviceHolders(b, now);
-      if (holders[0] !== undefined) {
-        const pid = holders[0].pid;
-        throw new BusyError(`${describeHolders(holders)} (EBUSY)`, `stop process ${pid} first`, pid);
-      }
-    }
+    checkNotHeld(b, now);
     restore(tx, now, { ...tx.journal.original, ...(tx.journal.probeAny ? { probeAny: true } : {}) });
     forgetBinding(opts.stateDir, now.bus, now.name);
     const after = describeDevice(b, now.bus, now.name);
@@ -313,7 +371,5 @@ export function unbindDevice(b: KernelBoundary, dev: HostDevice, options: Unbind
       ...(after.driver ? { restoredDriver: after.driver } : {}),
       ...extra,
     };
-  } finally {
-    removeJournal(opts.stateDir, tx.journal);
   }
 }

@@ -7,6 +7,28 @@ import { listJournals, ownerAlive, readJournal, removeJournal } from "./bind-jou
 import type { Finding } from "./doctor.ts";
 import { listDevices } from "./discovery.ts";
 import { VFIO_DRIVERS } from "./sysfs.ts";
+import { recoverStaleBatches } from "./batch-recovery.ts";
+import { viabilityBlockers } from "./group-members.ts";
+import type { HostDevice } from "./discovery.ts";
+
+/** Groups with a member on VFIO and another on a kernel driver: not viable, so the VFIO one cannot be opened. */
+function halfBoundGroups(b: KernelBoundary, all: readonly HostDevice[]): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<number>();
+  for (const d of all) {
+    if (!d.vfioBound || d.iommuGroup === undefined || seen.has(d.iommuGroup)) continue;
+    seen.add(d.iommuGroup);
+    const blockers = viabilityBlockers(b, d, all);
+    if (!blockers.length) continue;
+    out.push({
+      check: "viability",
+      status: "warn",
+      message: `group ${d.iommuGroup} is not viable: ${d.name} is on ${d.driver} but ${blockers.map((x) => `${x.name} is on ${x.driver}`).join(", ")}`,
+      fix: { kind: "bind-group-member", device: d.name },
+    });
+  }
+  return out;
+}
 
 /**
  * Findings about bind/unbind transactions under the state directory `stateDirOf()` gives, recovering the interrupted
@@ -26,6 +48,21 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
     devices = listDevices(b);
   } catch {
     return out;
+  }
+  // A batch cut short first: it puts back every member it moved (and settles their own journals on the way).
+  try {
+    for (const r of recoverStaleBatches(b, stateDir)) {
+      out.push({
+        check: "bind-journal",
+        status: "warn",
+        message:
+          r.damaged !== undefined
+            ? `dropped an unreadable batch journal (${r.damaged})`
+            : `interrupted ${r.op} of several devices (process ${r.pid}): rolled back${r.members.length ? `; ${r.members.map((m) => `${m.name} is on ${m.driver ?? "no driver"}`).join(", ")}` : ", nothing had moved"}`,
+      });
+    }
+  } catch (e) {
+    out.push({ check: "bind-journal", status: "fail", message: `an interrupted batch could not be rolled back: ${(e as Error).message}` });
   }
   for (const { bus, name } of listJournals(stateDir)) {
     const j = readJournal(stateDir, bus, name);
@@ -61,7 +98,9 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
     }
   }
   // Looked at again: the recoveries above moved devices.
-  for (const d of listDevices(b)) {
+  const now = listDevices(b);
+  out.push(...halfBoundGroups(b, now));
+  for (const d of now) {
     const vfioDriver = d.driver !== undefined && VFIO_DRIVERS.has(d.driver);
     if (!vfioDriver && d.override !== undefined && VFIO_DRIVERS.has(d.override) && readJournal(stateDir, d.bus, d.name) === undefined) {
       const has = d.driver === undefined ? "has no driver, only" : `is on ${d.driver} with`;

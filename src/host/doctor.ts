@@ -12,6 +12,7 @@ import { describeDevice } from "./discovery.ts";
 import { describeHolders, deviceHolders, deviceNodes, kernelUsers } from "./in-use.ts";
 import { VFIO_DRIVER_OF_BUS, VFIO_DRIVERS, listDir } from "./sysfs.ts";
 import { checkNoiommu } from "./doctor-noiommu.ts";
+import { groupMembers, viabilityBlockers } from "./group-members.ts";
 
 export type FindingStatus = "ok" | "warn" | "fail" | "info";
 
@@ -27,7 +28,7 @@ export type Fix =
   | { kind: "bind"; device: string; target: string; force: boolean }
   /** Bind `device` (so it joins its IOMMU group), then check it again. */
   | { kind: "bind-then-check"; device: string }
-  /** Bind `device`, a group member still on a kernel driver, too (or unbind the members). */
+  /** Bind every device of `device`'s group: some member is still on a kernel driver, so the group is not viable. */
   | { kind: "bind-group-member"; device: string }
   /** Open the group node as root, or bind `device` handing its node over to the user. */
   | { kind: "hand-over"; device: string }
@@ -211,16 +212,12 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
         fix: "if SET_IOMMU fails with EPERM: boot with vfio_iommu_type1.allow_unsafe_interrupts=1",
       });
     }
-    const members = listDir(b, `/sys/kernel/iommu_groups/${dev.iommuGroup}/devices`).filter((n) => n !== dev.name);
-    const blockers = members.filter((n) => {
-      const other = ["platform", "amba", "pci"].map((bus) => `/sys/bus/${bus}/devices/${n}`).find((p) => b.fs.exists(p));
-      if (!other) return false;
-      const od = describeDevice(b, other.split("/")[3] as HostDevice["bus"], n);
-      return od.driver !== undefined && !VFIO_DRIVERS.has(od.driver);
-    });
+    const { devices: mates, others } = groupMembers(b, dev);
+    const members = [...mates.slice(1).map((d) => d.name), ...others];
+    const blockers = viabilityBlockers(b, dev).map((d) => `${d.name} (${d.driver})`);
     out.push(
       blockers.length
-        ? { check: "viability", status: "fail", message: `group ${dev.iommuGroup} is not viable: ${blockers.join(", ")} still on kernel drivers`, fix: { kind: "bind-group-member", device: blockers[0]! } }
+        ? { check: "viability", status: "fail", message: `group ${dev.iommuGroup} is not viable: ${blockers.join(", ")} still on kernel drivers`, fix: { kind: "bind-group-member", device: dev.name } }
         : { check: "viability", status: "ok", message: members.length ? `group ${dev.iommuGroup} shares with ${members.join(", ")}, all free for VFIO` : `group ${dev.iommuGroup} has only this device` },
     );
   }

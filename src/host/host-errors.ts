@@ -1,11 +1,13 @@
 // The host layer's refusals as facts: what was asked, what the host has, and a machine-readable reason. The CLI turns
 // each into words and advice (src/cli/output/library-words.ts); nothing here names a command-line flag or command.
-import { BusyError, DeviceNotFoundError, UnsupportedError, InvalidArgumentError } from "../vfio/errors.ts";
+import { BusyError, DeviceNotFoundError, UnsupportedError, InvalidArgumentError, VfioError } from "../vfio/errors.ts";
 
 /** Why a bind was refused before anything changed. */
 export type BindRefusal =
   /** `driver` is a VFIO driver, but not the one of `bus` (`target`). */
   | { reason: "wrong-vfio-driver"; driver: string; bus: string; target: string }
+  /** One `driver` was asked for devices on several `buses` (each bus has its own VFIO driver). */
+  | { reason: "mixed-buses"; driver: string; buses: string[] }
   /** `driver` is no VFIO driver at all. */
   | { reason: "not-vfio-driver"; driver: string; bus: string; target: string }
   /** The kernel has no `target` driver; `realWithoutVfio`: a real host without /dev/vfio/vfio at all. */
@@ -70,5 +72,22 @@ export class NoSuchDeviceError extends DeviceNotFoundError {
     readonly refusal: DeviceNameRefusal,
   ) {
     super(message);
+  }
+}
+
+/**
+ * `device`'s IOMMU group is not viable: `blockers` (other members) are bound to kernel drivers that own the group's
+ * DMA, so the kernel refuses VFIO the group (VfioError: exit 1 in the CLI).
+ */
+export class GroupNotViableError extends VfioError {
+  constructor(
+    override readonly device: string,
+    readonly group: number,
+    readonly blockers: { name: string; driver: string }[],
+  ) {
+    super(`group ${group} is not viable`, {
+      device,
+      detail: `${blockers.map((x) => `${x.name} is on ${x.driver}`).join(", ")} (every device of the group must be on a VFIO driver or none)`,
+    });
   }
 }

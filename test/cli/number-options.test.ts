@@ -10,7 +10,7 @@ const PL031 = "9010000.pl031";
 const DMA = "2c0a0000.dma";
 
 /** Long names of options whose value is a name, a path or a word, not a number. */
-const WORD_OPTIONS = new Set(["sim-state", "sim-board", "iommu-mode", "driver", "user", "group", "execute", "pattern", "inject", "output", "device", "buffer", "dump", "regs", "events", "junit", "only", "bus", "compatible", "to", "from"]);
+const WORD_OPTIONS = new Set(["sim-state", "sim-board", "iommu-mode", "driver", "user", "group", "execute", "pattern", "inject", "output", "device", "buffer", "dump", "regs", "events", "junit", "only", "bus", "compatible", "to", "from", "group-of"]);
 
 /** A command line that gets as far as parsing its options (devices bound, addresses valid). */
 const BASE: Readonly<Record<string, readonly string[]>> = {

@@ -141,7 +141,7 @@ describe("doctor's fixes in CLI words", () => {
     [{ kind: "bind", device: "D", target: "vfio-amba", force: false }, "vfio-plat bind D (to vfio-amba)"],
     [{ kind: "bind", device: "D", target: "vfio-amba", force: true }, "vfio-plat bind D --force (you lose what it serves)"],
     [{ kind: "bind-then-check", device: "D" }, "vfio-plat bind D, then look again"],
-    [{ kind: "bind-group-member", device: "E" }, "bind them too (vfio-plat bind E) or unbind them"],
+    [{ kind: "bind-group-member", device: "E" }, "bind the whole group: vfio-plat bind --group-of E"],
     [{ kind: "hand-over", device: "D" }, 'run as root, or hand it over: vfio-plat bind D --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"'],
     [{ kind: "bind-again", device: "D" }, "bind it again if you still want it: vfio-plat bind D"],
     [{ kind: "retry-transaction", device: "D" }, "stop any process using D, then run vfio-plat doctor again (or vfio-plat unbind D)"],

@@ -16,7 +16,7 @@ export function fixText(fix: Fix): string {
     case "bind-then-check":
       return `vfio-plat bind ${fix.device}, then look again`;
     case "bind-group-member":
-      return `bind them too (vfio-plat bind ${fix.device}) or unbind them`;
+      return `bind the whole group: vfio-plat bind --group-of ${fix.device}`;
     case "hand-over":
       return `run as root, or hand it over: vfio-plat bind ${fix.device} --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"`;
     case "bind-again":

@@ -5,6 +5,7 @@ import {
   BindBusyError,
   BindUnsupportedError,
   BindDriverError,
+  GroupNotViableError,
   DeviceNameError,
   NoSuchDeviceError,
   type BindRefusal,
@@ -29,6 +30,7 @@ import { ReadOnlyRegisterError, UnknownRegisterError, WriteNeedsReadError } from
 export function refusalHint(e: unknown): string | undefined {
   if (e instanceof RegionRefusedError || e instanceof RegionAccessError) return regionHint(e.refusal);
   if (e instanceof IrqRefusedError) return `\`vfio-plat info ${e.refusal.device}\` lists its interrupts and their counts`;
+  if (e instanceof GroupNotViableError) return `bind the whole group: vfio-plat bind --group-of ${e.device}`;
   if (e instanceof BindDriverError || e instanceof BindBusyError || e instanceof BindUnsupportedError) return bindHint(e.refusal, e.hint);
   if (e instanceof DeviceNameError || e instanceof NoSuchDeviceError) return deviceNameHint(e.refusal);
   if (e instanceof NotBoundError || e instanceof IommufdUnavailableError) return openHint(e.refusal);
@@ -76,6 +78,8 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
       return `use --driver ${r.target}, or leave --driver out`;
     case "not-vfio-driver":
       return `the ${r.bus} bus's is ${r.target}; leave --driver out to use it`;
+    case "mixed-buses":
+      return "leave --driver out (each device gets its own bus's VFIO driver), or bind the devices of each bus in a call of their own";
     case "no-vfio-driver":
       return `${load ?? `load it (modprobe ${r.target})`}${r.realWithoutVfio ? "; without VFIO hardware, try the simulated board: vfio-plat --sim" : ""}`;
     case "in-use":

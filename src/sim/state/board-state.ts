@@ -14,6 +14,8 @@ interface DeviceCoreState {
   iommuProbed?: boolean;
   /** VFIO device index N (vfio-dev/vfioN, /dev/vfio/devices/vfioN) while bound to a VFIO driver. */
   vfioIndex?: number;
+  /** TEST HOOK (sysfs/injected-faults.ts): errno names by fault point, put here by tests only. */
+  injectedFaults?: { override?: string; unbind?: string; probe?: string };
 }
 
 export interface BoardState {

@@ -10,6 +10,7 @@ import { cacheCoherent } from "../iommu/smmu-profile.ts";
 import { Errno, fail } from "../kernel/errno.ts";
 import { printk, type BoardState } from "../state/board-state.ts";
 import { ambaMatchDefers } from "./amba-periphid.ts";
+import { injectedFault } from "./injected-faults.ts";
 import { TAINT_USER } from "../../vfio/abi/taint.ts";
 import { TAINTED_KEY } from "./memory-nodes.ts";
 
@@ -79,7 +80,8 @@ export function groupHasVfioDevice(state: BoardState, group: number): boolean {
 export function groupViable(state: BoardState, group: number): boolean {
   return groupMembers(state, group).every((d) => {
     const drv = state.devices[d.name]?.driver;
-    return drv === undefined || isVfioDriver(drv);
+    // Drivers that set driver_managed_dma (VFIO's, pci-stub, pcieport) leave the group's DMA ownership free.
+    return drv === undefined || isVfioDriver(drv) || drv === "pci-stub" || drv === "pcieport";
   });
 }
 
@@ -108,6 +110,7 @@ export function probe(state: BoardState, spec: DeviceSpec, driver: string): void
   }
   if (isVfioDriver(driver)) {
     if (driver !== VFIO_DRIVER_FOR_BUS[spec.bus]) fail("ENODEV");
+    injectedFault(state, spec.name, "probe", driver);
     let group = groupOf(state, spec);
     if (group === undefined) {
       if (!param(state, "vfio.enable_unsafe_noiommu_mode")) fail("EINVAL"); // no IOMMU group

@@ -10,6 +10,7 @@ import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
 import { Errno } from "../kernel/errno.ts";
 import { cdevLockPath } from "../vfio/lock-paths.ts";
+import { injectedFault } from "./injected-faults.ts";
 import {
   allGroups,
   cdevDevice,
@@ -229,6 +230,7 @@ export class SimFs implements BoundaryFs {
   private setOverride(d: DeviceSpec, v: string): void {
     const value = v.replace(/\n$/, "");
     this.store.update((s) => {
+      injectedFault(s, d.name, "override");
       const core = (s.devices[d.name] ??= {});
       if (value === "") delete core.override;
       else core.override = value;
@@ -261,6 +263,11 @@ export class SimFs implements BoundaryFs {
     this.store.update((s) => {
       const d = this.device(s, bus, name);
       if (!d || s.devices[d.name]?.driver !== drv) throw err("ENODEV", "writeFile", path);
+      try {
+        injectedFault(s, d.name, "unbind", drv);
+      } catch (e) {
+        throw e instanceof Errno ? err(e.code, "writeFile", path) : e;
+      }
       const g = groupOf(s, d);
       // Linux blocks the unbind until the process holding the group lets go; a simulator must not hang, so it refuses.
       if (isVfioDriver(drv) && g !== undefined && this.held.holder(g) !== undefined) throw err("EBUSY", "writeFile", path);

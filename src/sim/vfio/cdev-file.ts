@@ -8,7 +8,7 @@ import type { SimKernel } from "../kernel/sim-kernel.ts";
 import type { BoardState } from "../state/board-state.ts";
 import { unlock } from "../state/pid-lock.ts";
 import type { DeviceRuntime } from "../kernel/device-runtime.ts";
-import { cdevDevice, groupOf } from "../sysfs/driver-core.ts";
+import { cdevDevice, groupOf, groupViable } from "../sysfs/driver-core.ts";
 import { SMMU_PGSIZES } from "./type1-domain.ts";
 import { attachPt, bindIommufd, detachPt, detachPtIoctl } from "./cdev-ioctls.ts";
 import { deviceFileIoctl } from "./device-file.ts";
@@ -53,6 +53,11 @@ function bind(k: SimKernel, c: CdevFile, arg: Uint8Array | number): number {
       },
       open: (cd, iommufd, devid, lockPath) => {
         const spec = k.board.devices.find((d) => d.name === cd.name)!;
+        // iommufd_device_bind -> iommu_device_claim_dma_owner: EPERM while a kernel driver owns the group's DMA.
+        if (!groupViable(k.store.read(), cd.group)) {
+          unlock(lockPath);
+          fail("EPERM");
+        }
         let runtime: DeviceRuntime;
         try {
           runtime = k.openRuntime(spec, cd.group);

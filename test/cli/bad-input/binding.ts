@@ -65,4 +65,21 @@ export const BINDING: BadInputCase[] = [
     // A board of its own (the shared state holds virt): a fresh state directory for this process.
     env: { VFIO_PLAT_SIM_STATE: join(tmpdir(), `vfio-plat-smmu-row-${process.pid}`) },
   },
+  // Several devices and --group-of (one transaction): every refusal comes before any device moves.
+  { args: ["bind"], exit: 2, says: "bind needs a device", why: "bind with no device and no --group-of" },
+  { args: ["unbind"], exit: 2, says: "unbind needs a device", why: "unbind with no device and no --group-of" },
+  { args: ["bind", PL031, "nosuch"], exit: 3, says: "no device 'nosuch'", why: "bind of several devices, one unknown: none is touched" },
+  { args: ["unbind", PL031, "nosuch"], exit: 3, says: "no device 'nosuch'", why: "unbind of several devices, one unknown: none is touched" },
+  { args: ["bind", PL031, "arm,pl031"], exit: 2, says: `${PL031} is named twice ('arm,pl031')`, why: "the same device twice (by name and by compatible)" },
+  { args: ["unbind", VIRTIO, VIRTIO], exit: 2, says: `${VIRTIO} is named twice`, why: "unbind of the same device twice" },
+  {
+    args: ["bind", PL031, VIRTIO, "--driver", "vfio-amba"],
+    exit: 2,
+    says: "one driver vfio-amba for devices on 2 buses (amba, platform)",
+    why: "one --driver for devices of different buses (each bus has its own VFIO driver)",
+  },
+  { args: ["bind", PL031, "--group-of", VIRTIO], exit: 2, says: "bind takes device names or --group-of, not both", why: "device names and --group-of together" },
+  { args: ["bind", "--group-of", "nosuch"], exit: 3, says: "no device 'nosuch'", why: "--group-of an unknown device" },
+  { args: ["bind", "--group-of"], exit: 2, says: "option --group-of needs a value", why: "--group-of without a device" },
+  { args: ["unbind", "--group-of", PL031, "--group-of", VIRTIO], exit: 2, says: "option --group-of given twice", why: "--group-of twice" },
 ];

@@ -1,0 +1,49 @@
+// The devices of an IOMMU group, and whether the group is viable for VFIO. The kernel lets user space own a group's
+// DMA only while no member is bound to a driver that uses the kernel's DMA API: a member with no driver, with a VFIO
+// driver, or with a driver that manages DMA itself (driver_managed_dma: pci-stub, pcieport) is fine; any other makes
+// VFIO_GROUP_GET_STATUS clear VIABLE and VFIO_GROUP_SET_CONTAINER fail (iommu_group_claim_dma_owner: EPERM).
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { listDevices, type HostDevice } from "./discovery.ts";
+import { VFIO_DRIVERS } from "./sysfs.ts";
+
+/** Drivers that leave a group viable: VFIO's, and the ones that set driver_managed_dma (Linux 6.12). */
+export const DMA_OWNER_FREE_DRIVERS: ReadonlySet<string> = new Set([...VFIO_DRIVERS, "pci-stub", "pcieport"]);
+
+/** Names listed in the device's group directory (itself included); empty without a group. */
+function memberNames(b: KernelBoundary, dev: HostDevice): string[] {
+  for (const dir of [`${dev.sysfsPath}/iommu_group/devices`, ...(dev.iommuGroup !== undefined ? [`/sys/kernel/iommu_groups/${dev.iommuGroup}/devices`] : [])]) {
+    try {
+      return b.fs.readdir(dir);
+    } catch {
+      // not this path
+    }
+  }
+  return [];
+}
+
+/**
+ * Every device of `dev`'s IOMMU group that this tool knows (platform, AMBA, PCI), `dev` first, the others sorted by
+ * name; `others` names group members on other buses. Just `dev` when it has no group.
+ */
+export function groupMembers(b: KernelBoundary, dev: HostDevice, all: readonly HostDevice[] = listDevices(b)): { devices: HostDevice[]; others: string[] } {
+  if (dev.iommuGroup === undefined) return { devices: [dev], others: [] };
+  const names = memberNames(b, dev).filter((n) => n !== dev.name).sort();
+  const devices: HostDevice[] = [dev];
+  const others: string[] = [];
+  for (const n of names) {
+    const d = all.find((x) => x.name === n && x.iommuGroup === dev.iommuGroup) ?? all.find((x) => x.name === n);
+    if (d) devices.push(d);
+    else others.push(n);
+  }
+  return { devices, others };
+}
+
+/** True when `driver` stops a group from being viable. */
+export function blocksViability(driver: string | undefined): boolean {
+  return driver !== undefined && !DMA_OWNER_FREE_DRIVERS.has(driver);
+}
+
+/** The other members of `dev`'s group that keep it from being viable (bound to a kernel DMA-API driver). */
+export function viabilityBlockers(b: KernelBoundary, dev: HostDevice, all?: readonly HostDevice[]): HostDevice[] {
+  return groupMembers(b, dev, all).devices.slice(1).filter((d) => blocksViability(d.driver));
+}

@@ -1,0 +1,142 @@
+// Policy: an IOMMU group is VFIO's only when no member is on a kernel driver that owns its DMA. On a board where three
+// devices share group 2 (test/fixtures/board-files/shared-group.json): `bind --group-of` binds them all as one
+// transaction and `unbind --group-of` gives them all back; with one member bound alone, opening it is refused on both
+// kernel paths (group: SET_CONTAINER, cdev: BIND_IOMMUFD, EPERM) with the members in the way and the fix named, and
+// doctor says the same.
+import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { describeDevice } from "../../src/host/discovery.ts";
+import { blocksViability, viabilityBlockers } from "../../src/host/group-members.ts";
+import { openBoundary } from "../../src/open-boundary.ts";
+import { REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
+
+const SHARED = join(REPO, "test/fixtures/board-files/shared-group.json");
+const GROUP2 = ["a000000.virtio_mmio", "9010000.pl031", "a000200.virtio_mmio"];
+
+const states: { dispose: () => void }[] = [];
+afterAll(() => {
+  for (const s of states) s.dispose();
+});
+
+function board(mode = "group"): { dir: string; env: Record<string, string> } {
+  const s = tempSimState("vfio-plat-group-");
+  states.push(s);
+  const env = simEnv(s.dir, { VFIO_PLAT_SIM_BOARD: SHARED, VFIO_PLAT_IOMMU_MODE: mode });
+  expect(runCli(["list"], { env }).code).toBe(0);
+  return { dir: s.dir, env };
+}
+
+function drivers(env: Record<string, string>): Record<string, string | null> {
+  const list = JSON.parse(runCli(["list", "--json", "--group", "2"], { env }).stdout) as { devices: { name: string; driver: string | null }[] };
+  return Object.fromEntries(list.devices.map((d) => [d.name, d.driver]));
+}
+
+describe("--group-of", () => {
+  test("bind --group-of binds every member (the named one first), unbind --group-of gives each back", () => {
+    const { env } = board();
+    const before = drivers(env);
+    expect(Object.keys(before).sort()).toEqual([...GROUP2].sort());
+    const r = runCli(["bind", "--group-of", GROUP2[0]!, "--json"], { env });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { iommu_group: number; devices: { device: string; outcome: string }[] };
+    expect(doc.iommu_group).toBe(2);
+    expect(doc.devices.map((d) => [d.device, d.outcome])).toEqual(GROUP2.map((n) => [n, "bound"]));
+    expect(drivers(env)).toEqual({ "a000000.virtio_mmio": "vfio-platform", "9010000.pl031": "vfio-amba", "a000200.virtio_mmio": "vfio-platform" });
+    // The group is viable now: the device opens.
+    expect(runCli(["read", GROUP2[0]!, "0:0"], { env }).stdout.trim()).toBe("0x74726976");
+    const u = runCli(["unbind", "--group-of", "9010000.pl031"], { env });
+    expect(u.code).toBe(0);
+    expect(u.stdout.split("\n").filter(Boolean)).toHaveLength(3);
+    expect(drivers(env)).toEqual(before);
+  });
+
+  test("--group-of a device in a group of its own binds just it (the single-device JSON shape)", () => {
+    const { env } = board();
+    const r = runCli(["bind", "--group-of", "2c0a0000.dma", "--json"], { env });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { device: string }).device).toBe("2c0a0000.dma");
+  });
+
+  test("a failure on one member leaves the whole group where it was", async () => {
+    const { dir, env } = board();
+    const before = drivers(env);
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const file = join(dir, "board.json");
+    const s = JSON.parse(readFileSync(file, "utf8")) as { devices: Record<string, Record<string, unknown>> };
+    s.devices["a000200.virtio_mmio"] = { ...s.devices["a000200.virtio_mmio"], injectedFaults: { probe: "EIO" } };
+    writeFileSync(file, JSON.stringify(s));
+    const r = runCli(["bind", "--group-of", GROUP2[0]!], { env });
+    expect(r.code).toBe(1);
+    expect(drivers(env)).toEqual(before);
+  });
+});
+
+describe("a group that is not viable", () => {
+  for (const mode of ["group", "iommufd"]) {
+    test(`one member bound alone: read refuses (exit 1) naming the member in the way and --group-of (${mode} path)`, () => {
+      const { env } = board(mode);
+      expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
+      const r = runCli(["read", GROUP2[0]!, "0:0"], { env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("group 2 is not viable");
+      expect(r.stderr).toContain("9010000.pl031 is on rtc-pl031");
+      expect(r.stderr).not.toContain("a000200.virtio_mmio is on"); // driverless: no DMA owner
+      expect(r.stderr).toContain(`vfio-plat bind --group-of ${GROUP2[0]}`);
+    });
+  }
+
+  test("doctor DEVICE fails the viability check; doctor warns about the half-bound group", () => {
+    const { env } = board();
+    expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
+    const d = runCli(["doctor", GROUP2[0]!, "--json"], { env });
+    expect(d.code).toBe(1);
+    const f = (JSON.parse(d.stdout) as { findings: { check: string; status: string; message: string; fix?: string }[] }).findings;
+    const v = f.find((x) => x.check === "viability" && x.status === "fail")!;
+    expect(v.message).toContain("9010000.pl031 (rtc-pl031)");
+    expect(v.fix).toContain(`bind --group-of ${GROUP2[0]}`);
+    const all = runCli(["doctor"], { env });
+    expect(all.stdout).toContain(`group 2 is not viable: ${GROUP2[0]} is on vfio-platform but 9010000.pl031 is on rtc-pl031`);
+    // Once the whole group is bound, both say nothing of it.
+    expect(runCli(["bind", "--group-of", GROUP2[0]!], { env }).code).toBe(0);
+    expect(runCli(["doctor"], { env }).stdout).not.toContain("not viable");
+  });
+
+  test("the simulated kernel refuses it as Linux does: GET_STATUS without VIABLE, BIND_IOMMUFD EPERM", async () => {
+    const { dir, env } = board();
+    expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
+    const b = await openBoundary({ sim: true, simStateDir: dir });
+    const { openDevice } = await import("../../src/vfio/session.ts");
+    try {
+      const dev = describeDevice(b, "platform", GROUP2[0]!);
+      expect(() => openDevice(b, { sysfsPath: dev.sysfsPath, name: dev.name, iommuMode: "group" })).toThrow("group 2 is not viable");
+      let code: string | undefined;
+      try {
+        openDevice(b, { sysfsPath: dev.sysfsPath, name: dev.name, iommuMode: "iommufd" }).close();
+      } catch (e) {
+        code = (e as { code?: string }).code;
+      }
+      expect(code).toBe("EPERM");
+    } finally {
+      b.dispose();
+    }
+  });
+
+  test("blocksViability: no driver, VFIO's, pci-stub and pcieport (driver_managed_dma) leave a group viable", () => {
+    expect([undefined, "vfio-platform", "vfio-amba", "vfio-pci", "pci-stub", "pcieport", "rtc-pl031", "virtio-mmio"].map(blocksViability)).toEqual([
+      false, false, false, false, false, false, true, true,
+    ]);
+  });
+
+  test("the library's rule: a member with no driver or a DMA-owner-free driver does not block; any other does", async () => {
+    const { dir } = board();
+    const b = await openBoundary({ sim: true, simStateDir: dir });
+    try {
+      const dev = describeDevice(b, "platform", GROUP2[0]!);
+      expect(viabilityBlockers(b, dev).map((d) => d.name)).toEqual(["9010000.pl031"]);
+      b.fs.writeFile("/sys/bus/amba/devices/9010000.pl031/driver/unbind", "9010000.pl031");
+      expect(viabilityBlockers(b, describeDevice(b, "platform", GROUP2[0]!))).toEqual([]);
+    } finally {
+      b.dispose();
+    }
+  });
+});
