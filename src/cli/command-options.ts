@@ -27,6 +27,12 @@ const WIDTH = {
   value: { kind: "word", suggest: ["8", "16", "32", "64"] },
 } as const;
 
+/** A physical ADDRESS (as @ADDRESS), for the commands that take one register address. */
+const PHYS = {
+  flags: "--phys",
+  description: "ADDRESS is a physical address (as @ADDRESS): the bound device and region covering it are used; DEVICE may be left out",
+} as const;
+
 const WAIT = {
   flags: "--wait <period>",
   description: "Wait this long for another process's bind/unbind of the device (default 30s; 0: answer busy at once)",
@@ -101,6 +107,7 @@ export const COMMAND_OPTIONS = {
     { flags: "--decode", description: "Show every field of the register with its value and meaning (from the register map)" },
     { flags: "--read-clear", description: "Let a dump (COUNT) read read-to-clear registers too (skipped by default: reading clears them)" },
     REGS,
+    PHYS,
   ],
   write: [
     { flags: "--width <bits>", description: "Access width 8|16|32|64 (default 32)", value: { kind: "word", suggest: ["8", "16", "32", "64"] } },
@@ -109,6 +116,7 @@ export const COMMAND_OPTIONS = {
     { flags: "--force", description: "Write a register or field the map says is read-only (and read a read-to-clear one, as --read-clear)" },
     { flags: "--read-clear", description: "Let a field or masked write read a read-to-clear register first (its read pops or clears something)" },
     REGS,
+    PHYS,
   ],
   poll: [
     WIDTH,
@@ -120,8 +128,9 @@ export const COMMAND_OPTIONS = {
       default: periodOption(DEFAULT_POLL_INTERVAL_MS),
     },
     REGS,
+    PHYS,
   ],
-  expect: [WIDTH, REGS],
+  expect: [WIDTH, REGS, PHYS],
   irq: [
     {
       flags: "--count <n>",
