@@ -37,5 +37,6 @@ import { VIRQFDS } from "./bad-input/virqfds.ts";
 import { PL330_EXEC } from "./bad-input/pl330-exec.ts";
 import { REGISTERS } from "./bad-input/registers.ts";
 import { TEST_PLANS } from "./bad-input/test-plans.ts";
+import { PHYS } from "./bad-input/phys.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...PL330_EXEC, ...REGISTERS, ...TEST_PLANS];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...PL330_EXEC, ...REGISTERS, ...TEST_PLANS, ...PHYS];

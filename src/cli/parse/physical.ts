@@ -2,7 +2,7 @@
 // `--phys`. A device name never starts with '@' (nor with 0x: sysfs names are hex without it, or PCI addresses), so
 // DEVICE may be left out before one and the device covering the address is found (devmem's habit).
 import { UsageError } from "../usage-error.ts";
-import { parseAccess, type Access, type Width } from "./access.ts";
+import { parseAccess, widthName, type Access, type Width } from "./access.ts";
 
 /** The mark of a physical address in ADDRESS position. */
 export const PHYS_MARK = "@";
@@ -48,5 +48,13 @@ export function parsePhysical(text: string, widthOption?: string | number): Phys
   }
   if (body === "") throw new UsageError(`invalid physical address '${text}': no number after '@'`, form);
   const a = parseAccess(body, widthOption);
+  // Refused as typed, before any device is looked at: an unaligned MMIO access can raise SIGBUS.
+  const w = BigInt(a.width);
+  if (a.offset % w !== 0n) {
+    throw new UsageError(
+      `physical address 0x${a.offset.toString(16)} is not aligned for a ${widthName(a.width)} access`,
+      `use a multiple of ${a.width} (e.g. @0x${(a.offset - (a.offset % w)).toString(16)}) or a narrower width`,
+    );
+  }
   return { address: a.offset, width: a.width, widthFrom: a.widthFrom };
 }
