@@ -67,12 +67,13 @@ export const COMMANDS: CommandSpec[] = [
     name: "read",
     usage: "read <device> <address> [count]",
     description:
-      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q] or a register name (REG, REG.FIELD); COUNT gives a memtool-style dump",
+      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q], a register name (REG, REG.FIELD) or a physical @ADDRESS (DEVICE may then be left out); COUNT gives a memtool-style dump",
     examples: [
       "vfio-plat read 9010000.pl031 RTCDR",
       "vfio-plat read 2c0a0000.dma DSR --decode",
       "vfio-plat read 2c0a0000.dma CSR0.CHANNEL_STATUS",
       "vfio-plat read 9010000.pl031 0:0xfe0 8",
+      "vfio-plat read @0x09010ff0.b",
     ],
     load: () => import("./commands/read.ts"),
   }),
@@ -86,6 +87,7 @@ export const COMMANDS: CommandSpec[] = [
       "vfio-plat write 2c0a0000.dma INTEN 0x1",
       "vfio-plat write 9010000.pl031 RTCCR.RTC_START 1",
       "vfio-plat write 9010000.pl031 0:0x10.l 0x1:0x1 --readback",
+      "vfio-plat write --phys 0x09010010 1 --dry-run",
     ],
     load: () => import("./commands/write.ts"),
   }),
