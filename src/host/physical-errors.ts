@@ -66,8 +66,8 @@ export class PhysicalAddressError extends InvalidArgumentError {
 }
 
 /**
- * The device's physical layout cannot be read safely (UnsupportedError: exit 6 in the CLI): a bus above it translates
- * addresses (`ranges`), or its kernel name disagrees with its `reg`.
+ * The device's physical layout cannot be read safely (UnsupportedError: exit 6 in the CLI): a bus above it has a
+ * `ranges` that does not cover its `reg`, or its kernel name disagrees with the translated `reg`.
  */
 export class PhysicalUnsupportedError extends UnsupportedError {
   constructor(
@@ -76,7 +76,7 @@ export class PhysicalUnsupportedError extends UnsupportedError {
   ) {
     super(
       why === "ranges"
-        ? `${device} sits behind a bus whose ranges translate its reg addresses: physical addresses are not resolved there`
+        ? `${device}'s reg does not translate to a CPU address (no entry of a bus's ranges covers it): physical addresses are not resolved there`
         : `${device}'s reg does not give the address its name says: physical addresses are not resolved there`,
     );
   }

@@ -1,7 +1,7 @@
 // Where a device's VFIO regions sit in the CPU's physical address space, read from what the kernel shows: a PCI
 // function's sysfs `resource` (one line per BAR, then the ROM: vfio-pci's region indexes 0..6), and for platform and
 // AMBA devices the device-tree `reg` property (vfio-platform makes one region per MEM/IO resource in `reg` order;
-// vfio-amba one, for the first). Addresses behind a bus whose `ranges` translate them are refused, not guessed.
+// vfio-amba one, for the first), translated through the buses' `ranges`; an address no `ranges` covers is refused.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import type { HostDevice } from "./discovery.ts";
@@ -65,17 +65,32 @@ function inheritedCells(b: KernelBoundary, parent: string, name: string, fallbac
 }
 
 /**
- * True when some bus between the node and the root translates addresses (a non-empty `ranges`): its `reg` is then
- * not a CPU address. An empty `ranges` is identity; no `ranges` ends the walk (the root).
+ * `addr`, a bus address in the node's parent `parent`, as a CPU address: through every ancestor bus's `ranges` up to
+ * the root, as drivers/of/address.c does (an empty `ranges` is 1:1; child address in the bus's #address-cells, parent
+ * address in its parent's, length in the bus's #size-cells). The first ancestor without `ranges` is the root.
+ * @returns undefined when a `ranges` has no entry covering the address (the kernel cannot translate it either)
  */
-function translatedAbove(b: KernelBoundary, parent: string): boolean {
+function translate(b: KernelBoundary, parent: string, addr: bigint): bigint | undefined {
   let p = parent;
   for (let depth = 0; depth < MAX_DEPTH; depth++, p = `${p}/..`) {
     const ranges = bytesOf(b, `${p}/ranges`);
-    if (ranges === undefined) return false;
-    if (ranges.length > 0) return true;
+    if (ranges === undefined) return addr;
+    if (ranges.length === 0) continue;
+    const na = inheritedCells(b, p, "#address-cells", DEFAULT_ADDRESS_CELLS);
+    const ns = inheritedCells(b, p, "#size-cells", DEFAULT_SIZE_CELLS);
+    const pna = inheritedCells(b, `${p}/..`, "#address-cells", DEFAULT_ADDRESS_CELLS);
+    const cells = cellsOf(ranges);
+    const per = na + pna + ns;
+    let mapped: bigint | undefined;
+    for (let at = 0; per > 0 && at + per <= cells.length && mapped === undefined; at += per) {
+      const child = joinCells(cells, at, na);
+      const size = joinCells(cells, at + na + pna, ns);
+      if (addr >= child && addr < child + size) mapped = joinCells(cells, at + na, pna) + (addr - child);
+    }
+    if (mapped === undefined) return undefined;
+    addr = mapped;
   }
-  return false;
+  return addr;
 }
 
 /** A PCI function's BARs and ROM from sysfs `resource` ("start end flags" per line): memory windows only. */
@@ -104,7 +119,6 @@ function dtRegions(b: KernelBoundary, dev: HostDevice): PhysicalRegion[] {
   const reg = bytesOf(b, `${node}/reg`);
   if (reg === undefined) return [];
   const parent = `${node}/..`;
-  if (translatedAbove(b, parent)) throw new PhysicalUnsupportedError(dev.name, "ranges");
   const ac = inheritedCells(b, parent, "#address-cells", DEFAULT_ADDRESS_CELLS);
   const sc = inheritedCells(b, parent, "#size-cells", DEFAULT_SIZE_CELLS);
   const cells = cellsOf(reg);
@@ -112,7 +126,9 @@ function dtRegions(b: KernelBoundary, dev: HostDevice): PhysicalRegion[] {
   if (per === 0) return [];
   const out: PhysicalRegion[] = [];
   for (let at = 0, index = 0; at + per <= cells.length; at += per, index++) {
-    out.push({ index, base: joinCells(cells, at, ac), size: joinCells(cells, at + ac, sc) });
+    const base = translate(b, parent, joinCells(cells, at, ac));
+    if (base === undefined) throw new PhysicalUnsupportedError(dev.name, "ranges");
+    out.push({ index, base, size: joinCells(cells, at + ac, sc) });
   }
   // The kernel names a DT device after its first reg's CPU address ("9010000.pl031"): a mismatch means a translation
   // this walk did not see, so the addresses would be wrong.

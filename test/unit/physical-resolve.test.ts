@@ -1,6 +1,6 @@
 // The library's physical-address resolver: a device's region windows from the DT `reg` (with the parent's cell
-// counts, inherited as Linux does, AMBA's single region) or a PCI function's `resource` (memory BARs only, at their
-// VFIO region index), translated buses refused, and resolvePhysical's choice and refusals, on a scripted sysfs and
+// counts, inherited as Linux does, translated through a bus's `ranges`, AMBA's single region) or a PCI function's
+// `resource` (memory BARs only, at their VFIO region index), and resolvePhysical's choice and refusals, on a scripted sysfs and
 // on the simulated virt board.
 import { afterEach, describe, expect, test } from "bun:test";
 import { posix } from "node:path";
@@ -85,10 +85,33 @@ describe("physicalRegions from the device tree", () => {
     expect(physicalRegions(b, dev("87ff00000.dma", "amba"))).toEqual([{ index: 0, base: 0x8_7ff0_0000n, size: 0x1000n }]);
   });
 
-  test("a bus whose ranges translate addresses is refused, not guessed", () => {
-    const b = socTree("1c170000.foo", "platform", be(0x17_0000, 0x1000), be(0, 0x1c00_0000, 0x100_0000));
+  test("a bus's ranges translate reg to the CPU address (child 1 cell, parent 2 cells from the root, size 1 cell)", () => {
+    const b = socTree("1c170000.foo", "platform", be(0x17_0000, 0x1000), be(0, 0, 0x1c00_0000, 0x20_0000));
+    expect(physicalRegions(b, dev("1c170000.foo", "platform"))).toEqual([{ index: 0, base: 0x1c17_0000n, size: 0x1000n }]);
+  });
+
+  test("nested buses: an identity bus inside a translating one (the second range entry covers it)", () => {
+    const node = "/dt/soc/nexus/mmc@100000";
+    const b = fakeHost(
+      {
+        "/dt/compatible": "x\0",
+        "/dt/#address-cells": be(2),
+        "/dt/#size-cells": be(2),
+        "/dt/soc/#address-cells": be(1),
+        "/dt/soc/#size-cells": be(1),
+        "/dt/soc/ranges": be(0x9000_0000, 0, 0x4000_0000, 0x1000, 0, 0, 0x1c00_0000, 0x20_0000),
+        "/dt/soc/nexus/ranges": new Uint8Array(0),
+        [`${node}/reg`]: be(0x10_0000, 0x1000),
+      },
+      { "/sys/bus/amba/devices/1c100000.mmc/of_node": node },
+    );
+    expect(physicalRegions(b, dev("1c100000.mmc", "amba"))).toEqual([{ index: 0, base: 0x1c10_0000n, size: 0x1000n }]);
+  });
+
+  test("a reg that no entry of the bus's ranges covers is refused, not guessed", () => {
+    const b = socTree("1c170000.foo", "platform", be(0x17_0000, 0x1000), be(0, 0, 0x1c00_0000, 0x10_0000));
     expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(PhysicalUnsupportedError);
-    expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(/ranges translate/);
+    expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(/does not translate to a CPU address/);
   });
 
   test("a reg that disagrees with the address in the kernel's name is refused (a translation the walk missed)", () => {
