@@ -65,6 +65,15 @@ export {
   type BindRefusal,
   type DeviceNameRefusal,
 } from "./host/host-errors.ts";
+export { physicalRegions, type PhysicalRegion } from "./host/physical-regions.ts";
+export { resolvePhysical, type PhysicalHit } from "./host/physical-resolve.ts";
+export {
+  PhysicalAddressError,
+  PhysicalNotFoundError,
+  PhysicalUnsupportedError,
+  type PhysicalRefusal,
+  type PhysicalWindow,
+} from "./host/physical-errors.ts";
 export type { NodeHolder } from "./host/in-use.ts";
 export { UdevValueError } from "./host/udev-rules.ts";
 export { defaultStateDir } from "./host/state-dir.ts";

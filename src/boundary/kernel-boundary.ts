@@ -82,6 +82,11 @@ export interface ProcessMemory {
 /** File operations on sysfs, procfs and /dev, with errors normalised to SyscallError (positive errno). */
 export interface BoundaryFs {
   readFile(path: string): string;
+  /**
+   * The file's raw bytes: device-tree properties (of_node/reg) are big-endian binary, which a UTF-8 decode would
+   * damage (any byte >= 0x80).
+   */
+  readBytes(path: string): Uint8Array;
   /** Writes the whole string in one write(2), as sysfs attributes require. */
   writeFile(path: string, data: string): void;
   readlink(path: string): string;

@@ -27,6 +27,12 @@ const WIDTH = {
   value: { kind: "word", suggest: ["8", "16", "32", "64"] },
 } as const;
 
+/** A physical ADDRESS (as @ADDRESS), for the commands that take one register address. */
+const PHYS = {
+  flags: "--phys",
+  description: "ADDRESS is a physical address (as @ADDRESS): the bound device and region covering it are used; DEVICE may be left out",
+} as const;
+
 const WAIT = {
   flags: "--wait <period>",
   description: "Wait this long for another process's bind/unbind of the device (default 30s; 0: answer busy at once)",
@@ -116,6 +122,7 @@ export const COMMAND_OPTIONS = {
     REGS,
     { flags: "--to <file>", description: "Dump the COUNT registers to FILE as raw little-endian bytes at the width (- for stdout); written whole or not at all", value: { kind: "file" } },
     { flags: "--dry-run", description: "Print the reads that would be made (and the read-to-clear registers skipped), read nothing" },
+    PHYS,
   ],
   write: [
     { flags: "--width <bits>", description: "Access width 8|16|32|64 (default 32)", value: { kind: "word", suggest: ["8", "16", "32", "64"] } },
@@ -135,6 +142,7 @@ export const COMMAND_OPTIONS = {
       value: { kind: "file" },
     },
     { flags: "--length <bytes>", description: "With --from: load only the first BYTES of the file (it must have that many)", value: { kind: "size", min: 1n, max: 1n << 23n } },
+    PHYS,
   ],
   poll: [
     WIDTH,
@@ -146,8 +154,9 @@ export const COMMAND_OPTIONS = {
       default: periodOption(DEFAULT_POLL_INTERVAL_MS),
     },
     REGS,
+    PHYS,
   ],
-  expect: [WIDTH, REGS],
+  expect: [WIDTH, REGS, PHYS],
   irq: [
     {
       flags: "--count <n>",

@@ -76,13 +76,14 @@ export const COMMANDS: CommandSpec[] = [
     name: "read",
     usage: "read <device> <address> [count]",
     description:
-      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q] or a register name (REG, REG.FIELD); COUNT gives a memtool-style dump, --to FILE the raw bytes",
+      "Read registers: ADDRESS is [REGION:]OFFSET[.b|.w|.l|.q], a register name (REG, REG.FIELD) or a physical @ADDRESS (DEVICE may then be left out); COUNT gives a memtool-style dump, --to FILE the raw bytes",
     examples: [
       "vfio-plat read 9010000.pl031 RTCDR",
       "vfio-plat read 2c0a0000.dma DSR --decode",
       "vfio-plat read 2c0a0000.dma CSR0.CHANNEL_STATUS",
       "vfio-plat read 9010000.pl031 0:0xfe0 8",
       "vfio-plat read 9010000.pl031 0:0x0 0x400 --to regs.bin",
+      "vfio-plat read @0x09010ff0.b",
     ],
     load: () => import("./commands/read.ts"),
   }),
@@ -99,6 +100,7 @@ export const COMMANDS: CommandSpec[] = [
       "vfio-plat write 9010000.pl031 0:0x4 0x11 0x22",
       "vfio-plat write 9000000.pl011 0:0x24.l 0 --fill 4 --dry-run",
       "vfio-plat write 9010000.pl031 0:0x0 --from regs.bin",
+      "vfio-plat write --phys 0x09010010 1 --dry-run",
     ],
     load: () => import("./commands/write.ts"),
   }),

@@ -9,10 +9,14 @@ import type { FieldSpec, RegisterMap, RegisterSpec } from "../registers/register
 import { looksLikeName, registersIn, resolveName } from "../registers/resolve.ts";
 import { effectiveAccess, readHasSideEffect } from "../registers/write-plan.ts";
 import { accessLabel, isWidth, parseAccess, parseWidthOption, widthName, type Access } from "./parse/access.ts";
+import { isPhysicalText, parsePhysical, type PhysicalAccess } from "./parse/physical.ts";
 import { UsageError } from "./usage-error.ts";
 
-/** An address as typed: a register name (resolved once the device's map is known) or a parsed offset access. */
-export type AddressRef = { name: string; widthOption?: string | number } | { access: Access };
+/**
+ * An address as typed: a register name (resolved once the device's map is known), a parsed offset access, or a
+ * physical address (physical-address.ts turns it into the covering device's offset access).
+ */
+export type AddressRef = { name: string; widthOption?: string | number } | { access: Access } | { phys: PhysicalAccess };
 
 /** An address resolved against the device: the access, and the register (and field) when it was named or mapped. */
 export interface Target {
@@ -33,7 +37,8 @@ export interface DeviceMap {
  * Parse an address argument: a NAME or NAME.FIELD (a word starting with a letter), else `[REGION:]OFFSET[.w]`.
  * @throws UsageError for a bad offset form or width (a name's width comes from its map, checked at resolve time).
  */
-export function parseAddress(text: string, widthOption?: string | number): AddressRef {
+export function parseAddress(text: string, widthOption?: string | number, phys = false): AddressRef {
+  if (isPhysicalText(text, phys)) return { phys: parsePhysical(text, widthOption) };
   if (looksLikeName(text)) {
     if (widthOption !== undefined) parseWidthOption(widthOption); // a bad --width is refused before the device is opened
     return widthOption === undefined ? { name: text } : { name: text, widthOption };
@@ -91,6 +96,7 @@ export function mapSourceWords(source: MapSource): string {
  * @throws UsageError when a name is used and the device has no map; UnknownRegisterError for an unknown name
  */
 export function resolveTarget(ref: AddressRef, dm: DeviceMap | undefined, device: string): Target {
+  if ("phys" in ref) throw new Error("a physical address must be resolved to its device first (physical-address.ts)");
   if (!isNamed(ref)) return { access: ref.access };
   if (dm === undefined) {
     throw new UsageError(

@@ -42,6 +42,7 @@ function attempt<T>(operation: string, path: string, body: () => T): T {
 export function createRealFs(): BoundaryFs {
   return {
     readFile: (path) => attempt("readFile", path, () => readFileSync(path, "utf8")),
+    readBytes: (path) => attempt("readBytes", path, () => new Uint8Array(readFileSync(path))),
     writeFile: (path, data) =>
       attempt("writeFile", path, () => {
         const fd = openSync(path, O_WRONLY | O_CLOEXEC);

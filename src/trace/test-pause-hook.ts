@@ -28,6 +28,7 @@ export function pausingBoundary(inner: KernelBoundary, at: number, say: (line: s
   const f = inner.fs;
   const fs: BoundaryFs = {
     readFile: (p) => f.readFile(p),
+    readBytes: (p) => f.readBytes(p),
     writeFile: counted((p: string, d: string) => f.writeFile(p, d)),
     readlink: (p) => f.readlink(p),
     readdir: (p) => f.readdir(p),

@@ -38,6 +38,7 @@ export function tracingBoundary(inner: KernelBoundary, sink: TraceSink): KernelB
     stat: (p) => call(() => `stat(${p})`, () => inner.fs.stat(p), (r) => `mode 0${r.mode.toString(8)} uid ${r.uid} gid ${r.gid}`),
     chown: (p, u, g) => call(() => `chown(${p}, ${u}, ${g})`, () => inner.fs.chown(p, u, g), () => "0"),
     chmod: (p, m) => call(() => `chmod(${p}, 0${m.toString(8)})`, () => inner.fs.chmod(p, m), () => "0"),
+    readBytes: (p) => call(() => `readBytes(${p})`, () => inner.fs.readBytes(p), (r) => `${r.length} bytes`),
     readRecords: (p) => call(() => `readRecords(${p})`, () => inner.fs.readRecords(p), (r) => `${r.length} records`),
   };
   return {

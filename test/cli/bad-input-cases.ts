@@ -40,5 +40,6 @@ import { TEST_PLANS } from "./bad-input/test-plans.ts";
 import { WATCH } from "./bad-input/watch.ts";
 import { MEMORY } from "./bad-input/memory.ts";
 import { UDEV } from "./bad-input/udev.ts";
+import { PHYS } from "./bad-input/phys.ts";
 
-export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...PL330_EXEC, ...REGISTERS, ...TEST_PLANS, ...WATCH, ...MEMORY, ...UDEV];
+export const BAD_INPUT_CASES: BadInputCase[] = [...BASICS, ...SCRIPTS, ...VIRQFDS, ...STATE, ...BINDING, ...OPTIONS, ...DMA_TEST, ...BLK_TEST, ...MISC, ...BOARD_FILE, ...BOARDS, ...MODELS, ...PL330_EXEC, ...REGISTERS, ...TEST_PLANS, ...WATCH, ...MEMORY, ...UDEV, ...PHYS];

@@ -95,3 +95,23 @@ describe("operations", () => {
     expect(fs.stat(path).uid).toBe(before.uid);
   });
 });
+
+describe("readBytes", () => {
+  test("gives a binary property's bytes exactly (a UTF-8 decode would damage 0xf0), and a symlinked dir's '..' is the target's parent", () => {
+    const node = join(dir, "dt", "soc", "dma@7ff00000");
+    mkdirSync(node, { recursive: true });
+    const reg = new Uint8Array([0, 0, 0, 0, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]);
+    writeFileSync(join(node, "reg"), reg);
+    writeFileSync(join(dir, "dt", "soc", "#size-cells"), new Uint8Array([0, 0, 0, 2]));
+    mkdirSync(join(dir, "devdir"), { recursive: true });
+    symlinkSync(node, join(dir, "devdir", "of_node"));
+    expect([...fs.readBytes(join(dir, "devdir", "of_node", "reg"))]).toEqual([...reg]);
+    // Built by hand: path.join would drop `of_node/..` before the kernel could follow the link.
+    expect([...fs.readBytes(`${join(dir, "devdir", "of_node")}/../#size-cells`)]).toEqual([0, 0, 0, 2]);
+  });
+
+  test("a missing file is ENOENT named after readBytes", () => {
+    const err = expectSyscallError(() => fs.readBytes(join(dir, "missing-bytes")), "ENOENT");
+    expect(err.syscall).toBe("readBytes");
+  });
+});

@@ -7,7 +7,8 @@ import { groupBindNoiommu, groupBindSmmuv3 } from "./group-bind.scenario.ts";
 import { pl031Noiommu } from "./pl031-noiommu.scenario.ts";
 import { pl031Virqfd } from "./pl031-virqfd.scenario.ts";
 import type { Scenario } from "./scenario.ts";
+import { physEduSmmuv3, physPl031Noiommu } from "./phys-address.scenario.ts";
 import { virtioMmioNoiommu } from "./virtio-mmio-noiommu.scenario.ts";
 import { virtioBlkNoiommu } from "./virtio-blk-noiommu.scenario.ts";
 
-export const SCENARIOS: Scenario[] = [pl031Noiommu, pl031Virqfd, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd, virtioBlkNoiommu, groupBindNoiommu, groupBindSmmuv3, persistBind];
+export const SCENARIOS: Scenario[] = [pl031Noiommu, pl031Virqfd, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd, virtioBlkNoiommu, groupBindNoiommu, groupBindSmmuv3, persistBind, physPl031Noiommu, physEduSmmuv3];

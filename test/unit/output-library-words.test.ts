@@ -8,6 +8,7 @@ import { vfioDriverFor } from "../../src/host/bind.ts";
 import { resolveDevice, validateDeviceName } from "../../src/host/device-name.ts";
 import type { Fix } from "../../src/host/doctor.ts";
 import { BindBusyError, BindUnsupportedError } from "../../src/host/host-errors.ts";
+import { PhysicalAddressError, PhysicalNotFoundError, PhysicalUnsupportedError } from "../../src/host/physical-errors.ts";
 import { boardSpecOf } from "../../src/sim/boards/board-of.ts";
 import { pinningWarning } from "../../src/cli/output/library-words.ts";
 import {
@@ -39,6 +40,22 @@ describe("library refusals in CLI words", () => {
       [new IommufdUnavailableError("m", { device: "x", reason: "no-iommufd" }), 6, "the kernel needs CONFIG_IOMMUFD; or use --iommu-mode group"],
       [new NoSuchIndexError("m", { kind: "region", device: "x", index: 5, count: 1 }), 2, "see `vfio-plat info` for its regions"],
       [new NoSuchIndexError("m", { kind: "interrupt", device: "x", index: 4, count: 1 }), 2, "see `vfio-plat info` for its interrupts"],
+    ];
+    for (const [e, exit, hint] of cases) {
+      expect((e as { hint?: string }).hint).toBeUndefined(); // the library says no words
+      expect([describeError(e).exit, describeError(e).hint]).toEqual([exit, hint]);
+    }
+  });
+
+  test("physical addresses: nothing there or not bound (exit 3), wrong place (exit 2), unreadable layout (exit 6)", () => {
+    const window = { index: 0, base: 0x1000n, size: 0x100n };
+    const cases: [Error, number, string][] = [
+      [new PhysicalNotFoundError({ reason: "not-bound", address: 0x1000n, device: "1000.a", driver: "x" }), 3, "bind it first: vfio-plat bind 1000.a"],
+      [new PhysicalNotFoundError({ reason: "uncovered", address: 0x5000n }), 3, "check the address against the device tree or lspci -v; `vfio-plat list` shows the devices"],
+      [new PhysicalAddressError({ reason: "straddles", address: 0x10fcn, bytes: 8, device: "1000.a", window }), 2, "the last 64-bit address in it is @0x10f8; use a narrower width or a lower address"],
+      [new PhysicalAddressError({ reason: "ambiguous", address: 0x1000n, devices: ["1000.a", "1000.b"] }), 2, "name the device: vfio-plat read 1000.a @0x1000"],
+      [new PhysicalAddressError({ reason: "not-in-device", address: 0x5000n, device: "1000.a", windows: [window] }), 2, "give the device that covers @0x5000 (read, write, poll and expect find it when DEVICE is left out)"],
+      [new PhysicalUnsupportedError("1000.a", "ranges"), 6, "address 1000.a by region and offset instead: DEVICE [REGION:]OFFSET (vfio-plat info 1000.a)"],
     ];
     for (const [e, exit, hint] of cases) {
       expect((e as { hint?: string }).hint).toBeUndefined(); // the library says no words

@@ -10,9 +10,10 @@ import { regionOf } from "../resolve-access.ts";
 import { checkRegister } from "../register-io.ts";
 import { targetHex, targetLabel } from "../target-io.ts";
 import { openTarget } from "../open-target.ts";
+import { physJson } from "../physical-address.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"expect">): Promise<number> {
-  const { device, target, value, mask } = await openTarget(ctx, "expect", args, options);
+  const { device, target, value, mask, phys } = await openTarget(ctx, "expect", args, options);
   const region = regionOf(device, target.access);
   checkRegister(region, Number(target.access.offset), target.access.width);
   const c = expectTarget(device, target, value, mask);
@@ -20,6 +21,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"e
     writeStdout(
       jsonDocument({
         device: device.name,
+        ...physJson(phys),
         ...targetJson(target, region.index, c.value),
         ok: true,
       }),

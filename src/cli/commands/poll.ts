@@ -11,9 +11,10 @@ import { regionOf } from "../resolve-access.ts";
 import { checkRegister } from "../register-io.ts";
 import { targetHex, targetLabel } from "../target-io.ts";
 import { openTarget } from "../open-target.ts";
+import { physJson } from "../physical-address.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"poll">): Promise<number> {
-  const { device, target, value, mask } = await openTarget(ctx, "poll", args, options);
+  const { device, target, value, mask, phys } = await openTarget(ctx, "poll", args, options);
   const region = regionOf(device, target.access);
   checkRegister(region, Number(target.access.offset), target.access.width);
   const r = await pollTarget(device, target, value, mask, { timeoutMs: options.timeout, intervalMs: options.interval, signal: ctx.abort.signal });
@@ -22,6 +23,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"p
     writeStdout(
       jsonDocument({
         device: device.name,
+        ...physJson(phys),
         ...targetJson(target, region.index, r.value),
         reads: r.reads,
       }),

@@ -23,6 +23,8 @@ import { checkRegister } from "../register-io.ts";
 import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
+import { splitDevice } from "../parse/physical.ts";
+import { physJson, resolveAddressDevice } from "../physical-address.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
 import { isRangeRead, runRangeRead } from "../memory-range/read-range.ts";
 
@@ -54,16 +56,19 @@ async function readWithProgress(
 }
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"read">): Promise<number> {
-  const [deviceSpec, addr, countText] = args;
+  const { device: given, rest } = splitDevice(args, options.phys === true);
+  const [addr, countText] = rest;
   if (addr === undefined) throw new UsageError("read needs an address", "vfio-plat read DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME [COUNT]");
-  const ref = parseAddress(addr, options.width);
+  const parsed = parseAddress(addr, options.width, options.phys === true);
   const count = countText === undefined ? undefined : parseCount(countText, "count", { min: 1n, max: 1n << 20n });
+  // A physical address becomes the covering device's region and offset before anything else.
+  const { device: deviceSpec, ref, phys } = await resolveAddressDevice(ctx, given, parsed, "read");
   if (count !== undefined && options.decode) throw new UsageError("--decode shows one register: leave out COUNT", "vfio-plat read DEVICE NAME --decode");
   // The map is needed for a name, --decode, or to know which registers a dump must not clear.
   const needMap = isNamed(ref) || options.decode === true || count !== undefined || options.regs !== undefined;
-  const { b, dev } = await findDevice(ctx, deviceSpec!);
+  const { b, dev } = await findDevice(ctx, deviceSpec);
   const found = needMap ? deviceMap(b, dev.name, options.regs) : undefined; // a bad --regs file before the open
-  const { session } = await openCliDevice(ctx, deviceSpec!);
+  const { session } = await openCliDevice(ctx, deviceSpec);
   // Names resolve against the map the open device makes exact (a modern virtio-mmio transport's own layout).
   const dm = refineDeviceMap(found, session.device);
   const target = resolveTarget(ref, dm, dev.name);
@@ -90,6 +95,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
       writeStdout(
         jsonDocument({
           device: session.device.name,
+          ...physJson(phys),
           region: region.index,
           offset: `0x${offset.toString(16)}`,
           width: access.width * 8,
@@ -119,6 +125,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
       jsonDocument(
         {
           device: session.device.name,
+          ...physJson(phys),
           region: region.index,
           offset: `0x${offset.toString(16)}`,
           width: access.width * 8,

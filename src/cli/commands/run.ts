@@ -14,6 +14,7 @@ import { checkScriptFlow, checkScriptOnDevice } from "../script/check-script.ts"
 import { parseScript } from "../script/parse-script.ts";
 import { runScript, type ScriptProgress } from "../script/run-script.ts";
 import { resolveScriptNames, scriptUsesNames } from "../script/resolve-names.ts";
+import { resolveScriptPhysical } from "../script/resolve-physical.ts";
 import { deviceMap, refineDeviceMap } from "../named-address.ts";
 import { strerror } from "../../boundary/errno.ts";
 import { InterruptedError, interruptedOf, UsageError } from "../usage-error.ts";
@@ -66,6 +67,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   const hasMasked = lines.some(({ step }) => step.op === "write" && step.mask !== undefined);
   const dm = scriptUsesNames(lines) || options.regs !== undefined || hasMasked || (hasDump && !options.readClear) ? refineDeviceMap(deviceMap(b, dev.name, options.regs), session.device) : undefined;
   resolveScriptNames(lines, dm, dev.name);
+  resolveScriptPhysical(lines, b, dev);
   checkScriptOnDevice(session.device, lines, session.dma);
   const jl = ctx.json ? new JsonLinesWriter() : undefined;
   jl?.line({ type: "start", device: session.device.name, steps: lines.length });

@@ -18,6 +18,8 @@ import { checkRegister } from "../register-io.ts";
 import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, refineDeviceMap, resolveTarget } from "../named-address.ts";
 import { bitList, mappedRegister, parseTargetValue, planTarget, readTarget, targetHex, targetLabel, writeTarget } from "../target-io.ts";
 import { targetJson } from "../output/target-json.ts";
+import { splitDevice } from "../parse/physical.ts";
+import { physJson, physWords, resolveAddressDevice, type PhysicalNote } from "../physical-address.ts";
 import { bitsWithAccess, readbackExpectation } from "../../registers/write-plan.ts";
 import { widthMax } from "../parse/value.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
@@ -25,7 +27,7 @@ import { fieldMax } from "../../registers/fields.ts";
 import { effectiveAccess } from "../../registers/named-registers.ts";
 import { isRangeWrite, runRangeWrite } from "../memory-range/write-range.ts";
 
-async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigint, mask: bigint | undefined): Promise<number> {
+async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigint, mask: bigint | undefined, phys?: PhysicalNote): Promise<number> {
   const { dev } = await findDevice(ctx, spec);
   const ref = access.region;
   const region = ref === undefined ? 0 : "index" in ref ? ref.index : ref.name;
@@ -33,32 +35,40 @@ async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigi
   const steps = mask === undefined
     ? [`write ${at} = ${hex(value, access.width)}`]
     : [`read  ${at}`, `write ${at} = (old & ~${hex(mask, access.width)}) | ${hex(value & mask, access.width)}`];
-  if (ctx.json) writeStdout(jsonDocument({ device: dev.name, dry_run: true, accesses: steps }));
+  if (phys) steps.unshift(physWords(phys)); // what the physical address resolved to comes first
+  const resolved = phys ? { ...physJson(phys), region: phys.region, offset: `0x${phys.offset.toString(16)}` } : {};
+  if (ctx.json) writeStdout(jsonDocument({ device: dev.name, ...resolved, dry_run: true, accesses: steps }));
   else writeStdout(`${steps.map((s) => `dry-run: ${s}`).join("\n")}\n`);
   return 0;
 }
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"write">): Promise<number> {
-  const [deviceSpec, addr, ...values] = args;
+  const { device: given, rest } = splitDevice(args, options.phys === true);
+  const [addr, ...values] = rest;
   // Several values, --fill, --from FILE: consecutive registers (memory-range/write-range.ts).
-  if (isRangeWrite(values, options)) return runRangeWrite(ctx, deviceSpec!, addr, values, options);
+  const range = isRangeWrite(values, options);
   const valueText = values[0];
-  if (addr === undefined || valueText === undefined) {
+  if (addr === undefined || (valueText === undefined && !range)) {
     throw new UsageError("write needs an address and a value", "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q]|NAME VALUE[:MASK] (or V1 V2 ..., VALUE --fill COUNT, --from FILE)");
   }
-  const ref = parseAddress(addr, options.width);
+  const parsed = parseAddress(addr, options.width, options.phys === true);
+  if ("phys" in parsed && !range) parseWriteValue(valueText!, parsed.phys.width); // a bad value before the device lookup
+  // A physical address becomes the covering device's region and offset before anything else.
+  const { device: deviceSpec, ref, phys } = await resolveAddressDevice(ctx, given, parsed, "write");
+  if (range) return runRangeWrite(ctx, deviceSpec, ref, values, options);
+  if (valueText === undefined) throw new Error("write: no value"); // refused above unless a range
   if (!isNamed(ref) && options.regs === undefined) {
     // An offset write needs no map: parse the value before the device is looked up, as always. (A masked one may
     // hit a register with W1C bits, which changes its accesses: the map is looked at below.)
     const { value, mask } = parseWriteValue(valueText, ref.access.width);
-    if (options.dryRun && mask === undefined) return dryRun(ctx, deviceSpec!, ref.access, value, mask);
+    if (options.dryRun && mask === undefined) return dryRun(ctx, deviceSpec, ref.access, value, mask, phys);
   }
-  const { b, dev } = await findDevice(ctx, deviceSpec!);
+  const { b, dev } = await findDevice(ctx, deviceSpec);
   // A masked write at an offset needs the map too: the register it hits may have write-1-to-clear bits to spare.
   const found = isNamed(ref) || options.regs !== undefined || valueText.includes(":") ? deviceMap(b, dev.name, options.regs) : undefined;
   // A dry run touches the device only when the map's layout is the device's own to say (a virtio-mmio transport's
   // Version and DeviceID, read without side effects); a write opens it anyway.
-  const session = !options.dryRun || mapNeedsOpenDevice(found) ? (await openCliDevice(ctx, deviceSpec!)).session : undefined;
+  const session = !options.dryRun || mapNeedsOpenDevice(found) ? (await openCliDevice(ctx, deviceSpec)).session : undefined;
   const dm = session ? refineDeviceMap(found, session.device) : found;
   const target = resolveTarget(ref, dm, dev.name);
   const access = target.access;
@@ -76,9 +86,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   const ri = access.region === undefined ? 0 : "index" in access.region ? access.region.index : session ? regionOf(session.device, access).index : undefined;
   const plan = dm ? planTarget(dm.map, target, value, mask, consent, ri) : undefined;
   if (options.dryRun) {
-    if (!plan) return dryRun(ctx, deviceSpec!, access, value, mask);
+    if (!plan) return dryRun(ctx, deviceSpec, access, value, mask, phys);
     const all = (1n << BigInt(access.width * 8)) - 1n;
-    return dryRun(ctx, deviceSpec!, access, plan.set, plan.read ? all & ~plan.keep : undefined);
+    return dryRun(ctx, deviceSpec, access, plan.set, plan.read ? all & ~plan.keep : undefined, phys);
   }
 
   if (session === undefined) throw new Error("write: the device was not opened"); // opened above unless a dry run
@@ -107,6 +117,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
     writeStdout(
       jsonDocument({
         device: session.device.name,
+        ...physJson(phys),
         ...targetJson(target, region.index, value, register?.name),
         written: jsonRegister(written, access.width),
         previous: old === undefined ? null : jsonRegister(old, access.width),

@@ -5,7 +5,8 @@
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
-import { deviceMap, isNamed, parseAddress, refineDeviceMap, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, refineDeviceMap, resolveTarget } from "../named-address.ts";
+import type { DeviceRef } from "../physical-address.ts";
 import { checkAligned, checkInRegion, type Width } from "../parse/access.ts";
 import { parseWriteValue } from "../parse/value.ts";
 import { regionOf } from "../resolve-access.ts";
@@ -62,10 +63,9 @@ function fileValues(bytes: Uint8Array, from: string, width: Width, length: numbe
   return bytesToValues(bytes.subarray(0, used), width);
 }
 
-export async function runRangeWrite(ctx: CliContext, deviceSpec: string, addr: string | undefined, texts: string[], options: OptionsOf<"write">): Promise<number> {
-  if (addr === undefined) throw new UsageError("write needs an address", USAGE);
+/** A range write at `ref` (an offset or a name; a physical address arrives resolved to its device, region and offset). */
+export async function runRangeWrite(ctx: CliContext, deviceSpec: string, ref: DeviceRef, texts: string[], options: OptionsOf<"write">): Promise<number> {
   checkForm(texts, options);
-  const ref = parseAddress(addr, options.width);
   if (isNamed(ref) && options.fill === undefined && options.from === undefined) {
     throw new UsageError(
       `${ref.name} names one register, so ${texts.length} values make no sense after it`,

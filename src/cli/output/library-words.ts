@@ -21,6 +21,7 @@ import {
   type OpenRefusal,
 } from "../../vfio/errors.ts";
 import type { Pinning } from "../../vfio/dma-buffer.ts";
+import { physicalHint } from "./physical-words.ts";
 import { IrqRefusedError } from "../../vfio/irq.ts";
 import { RegionAccessError, RegionRefusedError, type RegionRefusal } from "../../vfio/region.ts";
 import { UserModelError } from "../../sim/devices/user-model-errors.ts";
@@ -46,7 +47,7 @@ export function refusalHint(e: unknown): string | undefined {
   }
   if (e instanceof ReadOnlyRegisterError) return "pass --force to write it anyway (the map may be wrong, or the device may ignore the write)";
   if (e instanceof NoSuchIndexError) return `see \`vfio-plat info\` for its ${e.refusal.kind === "region" ? "regions" : "interrupts"}`;
-  return undefined;
+  return physicalHint(e);
 }
 
 function deviceNameHint(r: DeviceNameRefusal): string {

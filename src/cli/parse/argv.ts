@@ -4,6 +4,7 @@
 // 18446744073709552000, 1e3 -> 1000) and silently keeps one of two repeated options, so cac only prints help; this
 // file decides what the command line means, and refuses what it cannot mean one way.
 import { UsageError } from "../usage-error.ts";
+import { omitsDevice } from "./physical.ts";
 import { convertValue, enumRefusal, type ValueKind } from "./option-kinds.ts";
 
 /** An option as the command table spells it (`-e, --execute <lines>`, `--color [when]`, `--no-color`), with the
@@ -222,15 +223,18 @@ export function checkScanned(s: ScannedArgs): void {
   if (s.error) throw s.error;
   if (!s.command) return;
   const args = usageArgs(s.command.usage);
-  const missing = args.slice(s.positionals.length).filter((a) => !a.optional);
+  // A physical address may stand in for DEVICE (`read @0x9010ff0`): the command finds the device covering it.
+  const standsIn = args[0]?.name === "device" && args[1]?.name === "address" && omitsDevice(s.positionals, s.options.phys === true);
+  const given = standsIn ? ["", ...s.positionals] : s.positionals;
+  const missing = args.slice(given.length).filter((a) => !a.optional);
   if (missing.length > 0) {
     throw new UsageError(
       `missing required args for ${s.command.name}: ${missing.map((a) => `<${a.name}>`).join(" ")}`,
       `usage: vfio-plat ${s.command.usage}`,
     );
   }
-  if (!args.some((a) => a.variadic) && s.positionals.length > args.length) {
-    const extra = s.positionals.slice(args.length);
+  if (!args.some((a) => a.variadic) && given.length > args.length) {
+    const extra = given.slice(args.length);
     throw new UsageError(
       `too many arguments for ${s.command.name}: ${extra.map((w) => `'${w}'`).join(" ")}`,
       `usage: vfio-plat ${s.command.usage}`,

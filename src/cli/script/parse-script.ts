@@ -12,6 +12,7 @@ import { parseCount, parseNumber, parseSize, parseU32 } from "../parse/numbers.t
 import { parsePeriod } from "../parse/periods.ts";
 import { checkFits, parseMask, parseWriteValue } from "../parse/value.ts";
 import { parseAddress, type Target } from "../named-address.ts";
+import type { PhysicalAccess } from "../parse/physical.ts";
 
 /** Byte patterns for `dma fill` and `dma expect`. */
 export type DmaPattern =
@@ -36,6 +37,8 @@ interface Addressed {
   access: Access;
   name?: string;
   target?: Target;
+  /** A physical address (`@0x...`), until the open device resolves it (script/resolve-physical.ts). */
+  phys?: PhysicalAccess;
 }
 
 /** A value step on a name keeps the text until the map gives the width (or the field) it is checked against. */
@@ -75,7 +78,9 @@ export interface ScriptLine {
 /** An address: an offset access, or a name with a placeholder access until the map resolves it. */
 function parseScriptAddress(text: string): Addressed {
   const ref = parseAddress(text);
-  return "access" in ref ? { access: ref.access } : { access: { offset: 0n, width: 4, widthFrom: "default" }, name: ref.name };
+  if ("access" in ref) return { access: ref.access };
+  if ("phys" in ref) return { access: { offset: 0n, width: ref.phys.width, widthFrom: ref.phys.widthFrom }, phys: ref.phys };
+  return { access: { offset: 0n, width: 4, widthFrom: "default" }, name: ref.name };
 }
 
 /** An address and VALUE[:MASK]: a name's value is parsed once its register (or field) is known. */

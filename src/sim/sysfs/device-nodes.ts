@@ -92,6 +92,26 @@ function pciAttribute(d: DeviceSpec, name: string, driver: string | undefined): 
   }
 }
 
+/** Cells per address and per size in the simulated boards' `reg` (QEMU virt's and Juno's root: 2 and 2). */
+const REG_CELLS = 2;
+
+/** 32-bit cells as a device-tree property's bytes (big-endian), one character per byte. */
+function cells(values: number[]): string {
+  let out = "";
+  for (const v of values) out += String.fromCharCode((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+  return out;
+}
+
+/**
+ * The device's `reg` property: one <address size> pair per region, in region order (vfio-platform makes one region per
+ * resource in that order), each value as two cells. The boards hold CPU addresses (a tree's `ranges` already applied).
+ */
+function regProperty(d: DeviceSpec): string {
+  const hi = (v: bigint) => Number((v >> 32n) & 0xffff_ffffn);
+  const lo = (v: bigint) => Number(v & 0xffff_ffffn);
+  return cells(d.regions.flatMap((r) => [hi(r.base), lo(r.base), hi(BigInt(r.size)), lo(BigInt(r.size))]));
+}
+
 /**
  * The node at `rest` inside device `d`'s directory (`rest` undefined: the directory itself; `real`: reached through
  * /sys/devices rather than the bus's symlink). Writes go to `actions`.
@@ -162,6 +182,7 @@ export function deviceNode(
           "name",
           ...(d.dmaCoherent ? ["dma-coherent"] : []),
           ...(d.iommu ? ["iommus"] : []),
+          "reg",
           ...(d.regions.some((r) => r.name) ? ["reg-names"] : []),
           ...(d.regs !== undefined ? [REGS_PROPERTY] : []),
         ],
@@ -174,6 +195,13 @@ export function deviceNode(
       return { kind: "file", mode: 0o444, read: () => `${d.name.slice(d.name.indexOf(".") + 1)}\0` };
     case `of_node/${REGS_PROPERTY}`:
       return d.regs === undefined ? undefined : { kind: "file", mode: 0o444, read: () => `${d.regs}\0` };
+    case "of_node/reg":
+      return { kind: "file", mode: 0o444, read: () => regProperty(d) };
+    // The node's parent (the root here: the board's nodes sit under it with no `ranges` between) as the cell counts
+    // its children's `reg` is read with; a real of_node is a link into /sys/firmware/devicetree, so `..` is the parent.
+    case "of_node/../#address-cells":
+    case "of_node/../#size-cells":
+      return { kind: "file", mode: 0o444, read: () => cells([REG_CELLS]) };
     case "of_node/reg-names":
       if (!d.regions.some((r) => r.name)) return undefined;
       return { kind: "file", mode: 0o444, read: () => d.regions.map((r) => `${r.name ?? ""}\0`).join("") };

@@ -303,6 +303,17 @@ export class SimFs implements BoundaryFs {
     return n.read();
   }
 
+  /** The simulated files hold one character per byte (binary properties are built so), so bytes are their codes. */
+  readBytes(path: string): Uint8Array {
+    try {
+      const text = this.readFile(path);
+      return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+    } catch (e) {
+      if (e instanceof SyscallError) throw SyscallError.of(e.code, { syscall: "readBytes", path });
+      throw e;
+    }
+  }
+
   writeFile(path: string, data: string): void {
     const n = this.lookup(this.store.read(), path);
     if (!n) throw err("ENOENT", "writeFile", path);
