@@ -1,11 +1,11 @@
-// The few lines `bind --persist` and `unbind --persist` add to those commands: where the rule goes (checked writable
-// before the device is touched), writing it after the bind (host/persist-transaction.ts undoes the bind when that
-// fails), and removing it around unbind. The words of a failure and its fix live here.
+// The few lines `bind --persist` and `unbind --persist` add to those commands: where the rules go (checked writable,
+// and every rule's text built, before any device is touched), writing them after the bind (host/persist-transaction.ts
+// undoes the whole bind when one fails), and removing them around unbind. The words of a failure and its fix live here.
 import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import type { BindResult } from "../host/bind.ts";
 import type { HostDevice } from "../host/discovery.ts";
-import { checkRulesDirWritable, persistBind, prepareUnpersist, unpersist } from "../host/persist-transaction.ts";
+import { checkPersistable, checkRulesDirWritable, persistBinds, prepareUnpersist, unpersist } from "../host/persist-transaction.ts";
 import { UDEV_RULES_DIR_ENV, defaultUdevRulesDir, ruleFileName } from "../host/udev-rules.ts";
 import type { CliContext } from "./context.ts";
 import { persistWords } from "./rule-words.ts";
@@ -17,8 +17,33 @@ function notWritable(dir: string, e: unknown): Error {
   return Object.assign(new Error(`udev rules directory ${dir} is not writable, so --persist cannot record the bind`, { cause: e }), { hint: fix });
 }
 
-/** The rules directory when --persist was given (checked writable: nothing is touched when it is not), else undefined. */
-export function persistRulesDir(b: KernelBoundary, persist: boolean | undefined): string | undefined {
+/** What bind passes for the rules: the bind's own options. */
+export interface PersistBindOptions {
+  stateDir: string;
+  uid: number | undefined;
+  gid: number | undefined;
+  force: boolean | undefined;
+  driver: string | undefined;
+}
+
+function persistOptions(rulesDir: string, o: PersistBindOptions) {
+  return {
+    stateDir: o.stateDir,
+    rulesDir,
+    ...(o.uid !== undefined ? { uid: o.uid } : {}),
+    ...(o.gid !== undefined ? { gid: o.gid } : {}),
+    ...(o.force ? { force: true } : {}),
+    ...(o.driver !== undefined ? { driver: o.driver } : {}),
+    words: persistWords(),
+  };
+}
+
+/**
+ * The rules directory when --persist was given, else undefined. Before any device is touched: the directory is
+ * checked writable and every device's rule text is built (its name and this program's path checked), so nothing is
+ * bound for a rule that could never be written. @throws UdevValueError, an Error naming the directory (cause: errno)
+ */
+export function persistRulesDir(b: KernelBoundary, persist: boolean | undefined, devs: readonly HostDevice[], o: PersistBindOptions): string | undefined {
   if (!persist) return undefined;
   const dir = defaultUdevRulesDir(b);
   try {
@@ -26,27 +51,16 @@ export function persistRulesDir(b: KernelBoundary, persist: boolean | undefined)
   } catch (e) {
     throw notWritable(dir, e);
   }
+  checkPersistable(devs, persistOptions(dir, o));
   return dir;
 }
 
-/** After bind: write the rule (undefined without --persist). A failure undoes this command's bind, then throws. */
-export function persistAfterBind(
-  b: KernelBoundary,
-  r: BindResult,
-  rulesDir: string | undefined,
-  o: { stateDir: string; uid: number | undefined; gid: number | undefined; force: boolean | undefined; driver: string | undefined },
-): string | undefined {
-  if (rulesDir === undefined) return undefined;
+/** After bind: write every device's rule (undefined each without --persist). A failure undoes the whole bind (every
+ * device back on its driver, no rule of this command left), then throws. */
+export function persistAfterBind(b: KernelBoundary, results: readonly BindResult[], rulesDir: string | undefined, o: PersistBindOptions): (string | undefined)[] {
+  if (rulesDir === undefined) return results.map(() => undefined);
   try {
-    return persistBind(b, r, {
-      stateDir: o.stateDir,
-      rulesDir,
-      ...(o.uid !== undefined ? { uid: o.uid } : {}),
-      ...(o.gid !== undefined ? { gid: o.gid } : {}),
-      ...(o.force ? { force: true } : {}),
-      ...(o.driver !== undefined ? { driver: o.driver } : {}),
-      words: persistWords(),
-    });
+    return persistBinds(b, results, persistOptions(rulesDir, o));
   } catch (e) {
     if ((e as { code?: unknown }).code !== undefined && (e as { syscall?: unknown }).syscall !== undefined) throw notWritable(rulesDir, e);
     throw e;

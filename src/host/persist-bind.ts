@@ -6,7 +6,9 @@
 // Why RUN and not ATTR{driver_override}: the kernel sends "add" before it probes, but udev handles the event later, in
 // user space; by then a built-in (or coldplug-loaded) native driver has already probed the device, and driver_override
 // only counts at the next probe. The bind unbinds the native driver, probes VFIO, checks, waits for /dev/vfio/N,
-// records the original driver and hands the node to the recorded owner again, as it does by hand.
+// records the original driver and hands the node to the recorded owner again, as it does by hand. The VFIO driver is
+// loaded first (udev's kmod builtin, before the RUN program): vfio-platform and vfio-amba have no ID table, so nothing
+// autoloads them when they are modules, and a bind to a driver that is not there fails at every boot.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import type { HostDevice } from "./discovery.ts";
 import type { Bus } from "./sysfs.ts";
@@ -74,7 +76,7 @@ export function persistRuleText(p: PersistentBind, words: RuleWords): string {
   return [
     ...commentLines(words.comments),
     facts,
-    `ACTION=="add", SUBSYSTEM==${quoteUdev("bus", p.bus)}, KERNEL==${quoteUdev("device name", name)}, RUN+="${run}"`,
+    `ACTION=="add", SUBSYSTEM==${quoteUdev("bus", p.bus)}, KERNEL==${quoteUdev("device name", name)}, RUN{builtin}+="kmod load ${quoteUdev("VFIO driver", p.vfioDriver).slice(1, -1)}", RUN+="${run}"`,
     "",
   ].join("\n");
 }

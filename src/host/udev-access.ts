@@ -1,11 +1,14 @@
 // udev rules that give a user or group lasting access to a device's VFIO nodes, so the work after `bind` needs no
 // root: /dev/vfio/N (or /dev/vfio/noiommu-N) and the iommufd cdev /dev/vfio/devices/vfioX. The group node's class
 // device ("vfio", named N or noiommu-N) has no parent, so it is matched through the IOMMU group's sysfs directory
-// (TEST on /sys/kernel/iommu_groups/%n/devices/<device>, %n being the node's trailing number): the rule follows the
-// device when its group number changes. The cdev ("vfio-dev") is a child of the device: KERNELS matches it.
+// (TEST on /sys/kernel/iommu_groups/<N>/devices/<device>): the rule follows the device when its group number changes.
+// udev gives an all-digit name no %n (sd-device sets no sysnum for it), so N is %k for "N" and %n for "noiommu-N":
+// two lines. The cdev ("vfio-dev") is a child of the device: KERNELS matches it.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { deviceCdevOf } from "../vfio/device-cdev.ts";
+import { resolveGroup, resolveUser } from "./account-ids.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
+import { evaluateRules, type UdevEvent } from "./udev-match.ts";
 import { commentLines } from "./persist-bind.ts";
 import type { Bus } from "./sysfs.ts";
 import {
@@ -53,7 +56,8 @@ export function accessRuleText(dev: { bus: Bus; name: string }, grant: AccessGra
     ...commentLines(comments),
     factsLine(TAG, { bus: dev.bus, device: name, uid: grant.user?.id, gid: grant.group?.id, mode: modeText(grant.mode) }),
     `# /dev/vfio/N or /dev/vfio/noiommu-N: the node of the IOMMU group that holds the device, whatever its number.`,
-    `SUBSYSTEM=="vfio", TEST=="/sys/kernel/iommu_groups/%n/devices/${name}", ${assign}`,
+    `SUBSYSTEM=="vfio", KERNEL=="[0-9]*", TEST=="/sys/kernel/iommu_groups/%k/devices/${name}", ${assign}`,
+    `SUBSYSTEM=="vfio", KERNEL=="noiommu-[0-9]*", TEST=="/sys/kernel/iommu_groups/%n/devices/${name}", ${assign}`,
     `# /dev/vfio/devices/vfioX, the iommufd cdev: a child of the device.`,
     `SUBSYSTEM=="vfio-dev", KERNELS==${quoteUdev("device name", name)}, ${assign}`,
     "",
@@ -95,18 +99,34 @@ export function vfioNodesOf(b: KernelBoundary, dev: HostDevice): string[] {
   return [dev.groupNode, cdev].filter((n): n is string => n !== undefined);
 }
 
+/** The "add" event udev sees for one of a device's VFIO nodes: the group node has no parent, the cdev is the device's child. */
+export function nodeEvent(dev: HostDevice, node: string): UdevEvent {
+  const kernel = node.slice(node.lastIndexOf("/") + 1);
+  return node.startsWith("/dev/vfio/devices/")
+    ? { action: "add", subsystem: "vfio-dev", kernel, parents: [dev.name] }
+    : { action: "add", subsystem: "vfio", kernel, parents: [] };
+}
+
 /**
- * Set what an access rule sets on the device's nodes, as udev does when they appear: chown to the rule's uid/gid
- * (unchanged where it names none) and chmod to its mode. @returns each node as stat reads it back.
- * @throws SyscallError (EPERM: not root)
+ * Do what udev does with the rule files `texts` when the device's VFIO nodes appear: evaluate the rules for each
+ * node's "add" event (host/udev-match.ts: the rule text decides) and set the OWNER, GROUP and MODE they assign
+ * (unchanged where they assign none). @returns each node as stat reads it back, and whether a rule matched it.
+ * @throws UdevRuleSyntaxError, InvalidArgumentError (an unknown user or group), SyscallError (EPERM: not root)
  */
-export function applyAccess(b: KernelBoundary, dev: HostDevice, rule: { uid?: number; gid?: number; mode: number }): NodeAccess[] {
+export function applyAccess(b: KernelBoundary, dev: HostDevice, texts: readonly string[]): (NodeAccess & { matched: boolean })[] {
   const now = describeDevice(b, dev.bus, dev.name);
   return vfioNodesOf(b, now).map((path) => {
+    const o = evaluateRules(texts, nodeEvent(now, path), (p) => b.fs.exists(p));
     const before = b.fs.stat(path);
-    b.fs.chown(path, rule.uid ?? before.uid, rule.gid ?? before.gid);
-    b.fs.chmod(path, rule.mode & 0o777);
+    const matched = o.owner !== undefined || o.group !== undefined || o.mode !== undefined;
+    if (o.owner !== undefined || o.group !== undefined) {
+      b.fs.chown(path, o.owner !== undefined ? resolveUser(o.owner) : before.uid, o.group !== undefined ? resolveGroup(o.group) : before.gid);
+    }
+    if (o.mode !== undefined) {
+      if (!/^0?[0-7]{3,4}$/.test(o.mode)) throw new UdevValueError("MODE", o.mode, "it is not octal permission bits");
+      b.fs.chmod(path, parseInt(o.mode, 8) & 0o777);
+    }
     const after = b.fs.stat(path);
-    return { path, uid: after.uid, gid: after.gid, mode: after.mode & 0o7777 };
+    return { path, uid: after.uid, gid: after.gid, mode: after.mode & 0o7777, matched };
   });
 }

@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { InvalidArgumentError } from "../vfio/errors.ts";
+import { injectRulesFault } from "./rules-fault-hook.ts";
 import { simStateDirOf } from "./state-dir.ts";
 import type { Bus } from "./sysfs.ts";
 
@@ -89,6 +90,7 @@ export function writeRuleFile(dir: string, fileName: string, text: string): stri
   const path = join(dir, fileName);
   const tmp = join(dir, `.${fileName}.${process.pid}.tmp`);
   try {
+    injectRulesFault("write", path);
     writeFileSync(tmp, text, { mode: 0o644 });
     renameSync(tmp, path);
   } catch (e) {
@@ -128,6 +130,20 @@ export function listRuleFiles(dir: string, kind: RuleKind): string[] {
     return [];
   }
   return names.filter((n) => n.startsWith(`${RULE_FILE_PREFIX}${kind}-`) && n.endsWith(".rules")).sort();
+}
+
+/** The texts of vfio-plat's rule files of `kind` in `dir`, in the order udev reads them (unreadable files skipped). */
+export function ruleTexts(dir: string, kind: RuleKind): string[] {
+  const out: string[] = [];
+  for (const f of listRuleFiles(dir, kind)) {
+    try {
+      const t = readRuleFile(dir, f);
+      if (t !== undefined) out.push(t);
+    } catch {
+      // a file that vanished or cannot be read: udev skips it too
+    }
+  }
+  return out;
 }
 
 /** `key=value` pairs of a rule file's `# vfio-plat-<tag>:` line, the facts written next to the rule for reading back. */

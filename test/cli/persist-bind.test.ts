@@ -34,7 +34,7 @@ describe("bind --persist on the simulated board", () => {
     const text = readFileSync(join(rulesDir, RULE), "utf8");
     expect(text.split("\n").slice(3)).toEqual([
       "# vfio-plat-persist: bus=amba device=9010000.pl031 vfio-driver=vfio-amba original-driver=rtc-pl031 gid=0",
-      `ACTION=="add", SUBSYSTEM=="amba", KERNEL=="9010000.pl031", RUN+="${process.execPath} ${MAIN} bind 9010000.pl031 --group 0"`,
+      `ACTION=="add", SUBSYSTEM=="amba", KERNEL=="9010000.pl031", RUN{builtin}+="kmod load vfio-amba", RUN+="${process.execPath} ${MAIN} bind 9010000.pl031 --group 0"`,
       "",
     ]);
     expect((await pl031()).driver).toBe("vfio-amba");
@@ -116,7 +116,8 @@ describe("udev-rule", () => {
         "# vfio-plat udev-rule: the VFIO nodes of 9010000.pl031 for group 0, mode 0640.",
         "# vfio-plat-access: bus=amba device=9010000.pl031 gid=0 mode=0640",
         "# /dev/vfio/N or /dev/vfio/noiommu-N: the node of the IOMMU group that holds the device, whatever its number.",
-        'SUBSYSTEM=="vfio", TEST=="/sys/kernel/iommu_groups/%n/devices/9010000.pl031", GROUP="0", MODE="0640"',
+        'SUBSYSTEM=="vfio", KERNEL=="[0-9]*", TEST=="/sys/kernel/iommu_groups/%k/devices/9010000.pl031", GROUP="0", MODE="0640"',
+        'SUBSYSTEM=="vfio", KERNEL=="noiommu-[0-9]*", TEST=="/sys/kernel/iommu_groups/%n/devices/9010000.pl031", GROUP="0", MODE="0640"',
         "# /dev/vfio/devices/vfioX, the iommufd cdev: a child of the device.",
         'SUBSYSTEM=="vfio-dev", KERNELS=="9010000.pl031", GROUP="0", MODE="0640"',
         "",

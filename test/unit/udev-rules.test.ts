@@ -107,7 +107,7 @@ describe("bind --persist's rule", () => {
         '# RUN, not ATTR{driver_override}: the native driver has usually probed before udev handles "add".',
         "# `vfio-plat unbind --persist 9010000.pl031` removes this file; the line below is read back.",
         "# vfio-plat-persist: bus=amba device=9010000.pl031 vfio-driver=vfio-amba original-driver=rtc-pl031 uid=1000 gid=27",
-        'ACTION=="add", SUBSYSTEM=="amba", KERNEL=="9010000.pl031", RUN+="/usr/bin/bun /opt/vfio-plat/src/cli/main.ts bind 9010000.pl031 --user 1000 --group 27"',
+        'ACTION=="add", SUBSYSTEM=="amba", KERNEL=="9010000.pl031", RUN{builtin}+="kmod load vfio-amba", RUN+="/usr/bin/bun /opt/vfio-plat/src/cli/main.ts bind 9010000.pl031 --user 1000 --group 27"',
         "",
       ].join("\n"),
     );
@@ -148,7 +148,8 @@ describe("udev-rule's access rule", () => {
         "# vfio-plat udev-rule: the VFIO nodes of 9010000.pl031 for group vfio, mode 0660.",
         "# vfio-plat-access: bus=amba device=9010000.pl031 gid=27 mode=0660",
         "# /dev/vfio/N or /dev/vfio/noiommu-N: the node of the IOMMU group that holds the device, whatever its number.",
-        'SUBSYSTEM=="vfio", TEST=="/sys/kernel/iommu_groups/%n/devices/9010000.pl031", GROUP="vfio", MODE="0660"',
+        'SUBSYSTEM=="vfio", KERNEL=="[0-9]*", TEST=="/sys/kernel/iommu_groups/%k/devices/9010000.pl031", GROUP="vfio", MODE="0660"',
+        'SUBSYSTEM=="vfio", KERNEL=="noiommu-[0-9]*", TEST=="/sys/kernel/iommu_groups/%n/devices/9010000.pl031", GROUP="vfio", MODE="0660"',
         "# /dev/vfio/devices/vfioX, the iommufd cdev: a child of the device.",
         'SUBSYSTEM=="vfio-dev", KERNELS=="9010000.pl031", GROUP="vfio", MODE="0660"',
         "",

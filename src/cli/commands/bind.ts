@@ -75,8 +75,8 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
   const { driver, wait: waitMs } = options;
   const { b, devs, group } = await bindTargets(ctx, "bind", args, options.groupOf);
   const stateDir = ctx.stateDir();
-  const rulesDir = persistRulesDir(b, options.persist); // --persist: checked writable before any device is touched
   const persistOptions = { stateDir, uid, gid, force: options.force, driver };
+  const rulesDir = persistRulesDir(b, options.persist, devs, persistOptions); // --persist: checked before any device is touched
   const common: BindOptions = {
     stateDir,
     force: options.force === true,
@@ -92,7 +92,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
     const onWait = waitNotice(dev.name, ctx.json);
     const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
     const r = bindDevice(b, dev, { ...common, onWait, waitMs: waited.waitMs });
-    const rule = persistAfterBind(b, r, rulesDir, persistOptions); // undoes the bind if it throws
+    const [rule] = persistAfterBind(b, [r], rulesDir, persistOptions); // undoes the bind if it throws
     if (r.outcome === "already" && r.by === undefined && waited.waitedFor !== undefined) r.by = waited.waitedFor;
     batchRecoveryNotices(ctx.json, r.recoveredBatches);
     if (ctx.json) writeStdout(jsonDocument(resultJson(r, rule)));
@@ -108,8 +108,8 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
     });
     batchRecoveryNotices(ctx.json, r.recoveredBatches);
     if (!r.stopped) {
-      // The rules are written once every device is bound (the directory was checked writable before the first one).
-      const rules = r.results.map((x) => persistAfterBind(b, x, rulesDir, persistOptions));
+      // The rules are written once every device is bound (checked before the first one); a failure unbinds them all.
+      const rules = persistAfterBind(b, r.results, rulesDir, persistOptions);
       if (ctx.json) writeStdout(jsonDocument({ devices: r.results.map((x, i) => resultJson(x, rules[i])), ...(group ? { iommu_group: group.id } : {}) }));
       else r.results.forEach((x, i) => printResult(x, rules[i], gid, options.group, handOver));
     }

@@ -1,13 +1,13 @@
 // `vfio-plat udev-rule DEVICE... --user U | --group G [--mode M] [--install | --remove | --apply]`: the udev rule that
 // gives a user or group lasting access to the devices' VFIO nodes (host/udev-access.ts), printed, installed or
-// removed; --apply does now what udev does when the device appears: runs its bind --persist rule's command, then sets
-// its access rule's owner and mode on the nodes (for machines without udevd: an initramfs, a container, the lab).
+// removed; --apply does now what udev does when the device and its nodes appear, reading the installed rules' text:
+// their RUN (bind --persist) and OWNER/GROUP/MODE (access) (for machines without udevd: an initramfs, a container).
 import { join } from "node:path";
 import { resolveGroup, resolveUser } from "../../host/account-ids.ts";
 import { describeDevice, type HostDevice } from "../../host/discovery.ts";
-import { loadPersistentBind } from "../../host/persist-bind.ts";
-import { accessRuleText, applyAccess, defaultAccessMode, installAccessRule, loadAccessRule, modeText, removeAccessRule, type AccessGrant, type NodeAccess } from "../../host/udev-access.ts";
-import { defaultUdevRulesDir, ruleFileName } from "../../host/udev-rules.ts";
+import { accessRuleText, applyAccess, defaultAccessMode, installAccessRule, modeText, removeAccessRule, type AccessGrant, type NodeAccess } from "../../host/udev-access.ts";
+import { evaluateRules } from "../../host/udev-match.ts";
+import { defaultUdevRulesDir, ruleFileName, ruleTexts } from "../../host/udev-rules.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
@@ -53,27 +53,44 @@ function runRuleCommand(ctx: CliContext, run: string[]): { exit: number; stdout:
   return { exit: r.exitCode ?? 128 + 9, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+/** udev's `kmod load M` builtin: nothing when the bus already has that driver (built in, loaded, or the simulated
+ * board), else modprobe. */
+function kmodLoad(ctx: CliContext, b: KernelBoundary, dev: HostDevice, module: string): { module: string; result: string } {
+  if (b.fs.exists(`/sys/bus/${dev.bus}/drivers/${module}`)) return { module, result: "present" };
+  if (ctx.sim) return { module, result: "absent (the simulated board loads no modules)" };
+  const r = Bun.spawnSync(["modprobe", "-q", module], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return { module, result: r.exitCode === 0 ? "loaded" : `modprobe exit ${r.exitCode ?? "killed"}` };
+}
+
+/** What udev does at the device's "add" and then its nodes' "add", from the rule files' text (host/udev-match.ts). */
 async function apply(ctx: CliContext, b: KernelBoundary, dir: string, devs: HostDevice[]): Promise<number> {
   const out: Record<string, unknown>[] = [];
+  const bindTexts = ruleTexts(dir, "bind");
+  const accessTexts = ruleTexts(dir, "access");
   let failed = false;
   for (const dev of devs) {
-    const bindRule = loadPersistentBind(dir, dev.bus, dev.name);
+    const runs = evaluateRules(bindTexts, { action: "add", subsystem: dev.bus, kernel: dev.name, parents: [] }, (p) => b.fs.exists(p)).run;
+    const loaded: { module: string; result: string }[] = [];
     let ran: { command: string[]; exit: number; stdout: string; stderr: string } | undefined;
-    if (bindRule) {
-      ran = { command: bindRule.run, ...runRuleCommand(ctx, bindRule.run) };
+    for (const r of runs) {
+      const words = r.command.split(/\s+/).filter((w) => w !== "");
+      if (r.builtin) {
+        if (words[0] === "kmod" && words[1] === "load") for (const m of words.slice(2)) loaded.push(kmodLoad(ctx, b, dev, m));
+        continue;
+      }
+      ran = { command: words, ...runRuleCommand(ctx, words) };
       if (!ctx.json) {
-        writeStdout(`${dev.name}: ran ${bindRule.run.join(" ")}: exit ${ran.exit}\n${ran.stdout}`);
+        writeStdout(`${dev.name}: ran ${words.join(" ")}: exit ${ran.exit}\n${ran.stdout}`);
         writeStderr(ran.stderr);
       }
       failed ||= ran.exit !== 0;
     }
-    const access = loadAccessRule(dir, dev);
-    const nodes = access ? applyAccess(b, describeDevice(b, dev.bus, dev.name), access) : [];
+    const nodes = applyAccess(b, describeDevice(b, dev.bus, dev.name), accessTexts).filter((n) => n.matched);
     if (!ctx.json) {
       for (const n of nodes) writeStdout(nodeLine(n));
-      if (!bindRule && !access) writeStderr(`vfio-plat: notice: ${dev.name} has no vfio-plat udev rule in ${dir}: nothing to apply\n`);
+      if (runs.length === 0 && nodes.length === 0) writeStderr(`vfio-plat: notice: no vfio-plat udev rule in ${dir} matches ${dev.name} or its nodes: nothing to apply\n`);
     }
-    out.push({ device: dev.name, ran: ran ?? null, nodes: nodes.map((n) => ({ ...n, mode: modeText(n.mode) })) });
+    out.push({ device: dev.name, loaded, ran: ran ?? null, nodes: nodes.map((n) => ({ path: n.path, uid: n.uid, gid: n.gid, mode: modeText(n.mode) })) });
     await checkpoint(ctx.abort.signal);
   }
   if (ctx.json) writeStdout(jsonDocument({ rules_dir: dir, applied: out }));

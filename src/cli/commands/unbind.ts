@@ -26,7 +26,7 @@ function resultJson(r: UnbindResult, removed: string | null | undefined): Record
     driver: r.device.driver ?? null,
     by_pid: r.by ?? null,
     recovered: recoveryJson(r.recovered),
-    ...(removed !== undefined ? { persistent_rule_removed: removed } : {}), // only with --persist
+    persistent_rule_removed: removed ?? null, // the rule file unbind --persist removed; null without one (or without --persist)
   };
 }
 
