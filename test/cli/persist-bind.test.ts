@@ -2,7 +2,7 @@
 // a "reboot" (the binding undone, the rule applied as udev would), removal, and a --persist that cannot write its
 // rule leaving the device as it was. udev-rule: the printed text, install/remove, and --apply's node ownership.
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeDevice } from "../../src/host/discovery.ts";
 import { loadBinding } from "../../src/host/bind-state.ts";
@@ -147,5 +147,30 @@ describe("udev-rule", () => {
     expect(rm.stdout).toBe(`${PL031}: removed ${file}\n`);
     expect(existsSync(file)).toBe(false);
     expect(runCli(["unbind", PL031], { env }).code).toBe(0);
+  });
+  test("--apply acts on the rule's text: a rule edited to match through %n (empty for /dev/vfio/1) leaves the group node alone", async () => {
+    expect(runCli(["bind", PL031], { env }).code).toBe(0);
+    const file = join(rulesDir, "90-vfio-plat-access-amba-9010000.pl031.rules");
+    try {
+      expect(runCli(["udev-rule", PL031, "--user", "0", "--mode", "0602", "--install"], { env }).code).toBe(0);
+      const text = readFileSync(file, "utf8");
+      writeFileSync(file, text.replace('KERNEL=="[0-9]*", TEST=="/sys/kernel/iommu_groups/%k/', 'KERNEL=="[0-9]*", TEST=="/sys/kernel/iommu_groups/%n/'));
+      const a = runCli(["udev-rule", PL031, "--apply", "--json"], { env });
+      expect(a.code).toBe(0);
+      const applied = (JSON.parse(a.stdout) as { applied: { nodes: { path: string; mode: string }[] }[] }).applied[0]!;
+      expect(applied.nodes).toEqual([expect.objectContaining({ path: "/dev/vfio/devices/vfio0", mode: "0602" })]);
+      const b = await openBoundary({ sim: true, simStateDir: state.dir });
+      try {
+        expect(b.fs.stat("/dev/vfio/1").mode & 0o777).not.toBe(0o602);
+      } finally {
+        b.dispose();
+      }
+      writeFileSync(file, text); // as written: both nodes
+      const again = JSON.parse(runCli(["udev-rule", PL031, "--apply", "--json"], { env }).stdout) as { applied: { nodes: { path: string; mode: string }[] }[] };
+      expect(again.applied[0]!.nodes.map((n) => `${n.path} ${n.mode}`)).toEqual(["/dev/vfio/1 0602", "/dev/vfio/devices/vfio0 0602"]);
+    } finally {
+      rmSync(file, { force: true });
+      runCli(["unbind", PL031], { env });
+    }
   });
 });
