@@ -79,7 +79,7 @@ describe("message shape", () => {
     const r = describeError(sys("EACCES", { syscall: "open", path: "/dev/vfio/7" }));
     expect(r.message).toBe("cannot open /dev/vfio/7: Permission denied (EACCES)");
     expect(r.line).toStartWith("vfio-plat: cannot open /dev/vfio/7: Permission denied (EACCES) — run as root");
-    expect(r.line).toContain("udev rule for /dev/vfio/*");
+    expect(r.line).toContain("vfio-plat udev-rule DEVICE --group GROUP --install");
     expect(r.line).toContain("vfio-plat bind DEVICE --group");
     expect(r.code).toBe("EACCES");
   });
@@ -126,7 +126,7 @@ describe("message shape", () => {
 
 describe("hints by errno and context", () => {
   const cases: [string, unknown, RegExp][] = [
-    ["EPERM on open /dev/vfio/N", sys("EPERM", { syscall: "open", path: "/dev/vfio/12" }), /run as root.*udev rule/],
+    ["EPERM on open /dev/vfio/N", sys("EPERM", { syscall: "open", path: "/dev/vfio/12" }), /run as root.*vfio-plat udev-rule DEVICE --group GROUP --install/],
     ["EACCES on sysfs", sys("EACCES", { syscall: "writeFile", path: "/sys/bus/platform/drivers/vfio-platform/bind" }), /sysfs needs root/],
     ["ENOENT on /dev/vfio/vfio", sys("ENOENT", { syscall: "open", path: "/dev/vfio/vfio" }), /no VFIO.*--sim/],
     ["ENOENT on /dev/vfio/N", sys("ENOENT", { syscall: "open", path: "/dev/vfio/3" }), /^bind the device first: vfio-plat bind DEVICE$/],

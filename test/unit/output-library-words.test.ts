@@ -159,7 +159,7 @@ describe("doctor's fixes in CLI words", () => {
     [{ kind: "bind", device: "D", target: "vfio-amba", force: true }, "vfio-plat bind D --force (you lose what it serves)"],
     [{ kind: "bind-then-check", device: "D" }, "vfio-plat bind D, then look again"],
     [{ kind: "bind-group-member", device: "E" }, "bind the whole group: vfio-plat bind --group-of E"],
-    [{ kind: "hand-over", device: "D" }, 'run as root, or hand it over: vfio-plat bind D --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"'],
+    [{ kind: "hand-over", device: "D" }, 'run as root, or hand it over: vfio-plat bind D --user $USER, or make it last: vfio-plat udev-rule D --group vfio --install'],
     [{ kind: "bind-again", device: "D" }, "bind it again if you still want it: vfio-plat bind D"],
     [{ kind: "retry-transaction", device: "D" }, "stop any process using D, then run vfio-plat doctor again (or vfio-plat unbind D)"],
     [{ kind: "unbind-or-bind", device: "D" }, "give it back its driver: vfio-plat unbind D, or finish the bind: vfio-plat bind D"],

@@ -18,7 +18,7 @@ export function fixText(fix: Fix): string {
     case "bind-group-member":
       return `bind the whole group: vfio-plat bind --group-of ${fix.device}`;
     case "hand-over":
-      return `run as root, or hand it over: vfio-plat bind ${fix.device} --user $USER, or a udev rule SUBSYSTEM=="vfio", GROUP="vfio", MODE="0660"`;
+      return `run as root, or hand it over: vfio-plat bind ${fix.device} --user $USER, or make it last: vfio-plat udev-rule ${fix.device} --group vfio --install`;
     case "bind-again":
       return `bind it again if you still want it: vfio-plat bind ${fix.device}`;
     case "retry-transaction":

@@ -27,7 +27,7 @@ export function hintForErrno(s: SysInfo, ctx: { device?: string; pid?: number })
       if (path === "/dev/vfio/vfio" || DEV_VFIO_NODE.test(path)) {
         return (
           `run as root, or give your user the group: vfio-plat bind ${device} --group GROUP, ` +
-          "or a udev rule for /dev/vfio/* (see README, Permissions)"
+          `or make it last: vfio-plat udev-rule ${device} --group GROUP --install`
         );
       }
       if (path.startsWith("/sys/")) return "changing driver bindings in sysfs needs root (sudo)";
