@@ -4,6 +4,7 @@
 // PATH), so editing code never re-packs Bun.
 import { copyFileSync, appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { bootRuleFiles } from "./boot-rules.ts";
 import { addDirs, CpioWriter } from "./cpio.ts";
 import { ensureArm64Bun, ensureGuestDebs, projectBunVersion } from "./deps.ts";
 import { log } from "./exec.ts";
@@ -107,6 +108,12 @@ export function projectArchive(extra: ExtraFile[] = []): Uint8Array {
   // `vfio-plat` on PATH, as an installed package gives it (package.json "bin"): what a farm's test runs.
   addDirs(w, dirs, "usr/local/bin");
   w.add({ type: "file", path: GUEST_CLI, data: new TextEncoder().encode(`#!/bin/sh\nexec bun /${P}/src/cli/main.ts "$@"\n`), mode: 0o755 });
+  // The udev rules /init applies at boot (guest/udev-coldplug.ts): a persistent bind and an access rule. The program
+  // is what `bind --persist` writes in the guest: the absolute bun and script (udev's PATH has no /usr/local/bin).
+  for (const r of bootRuleFiles(["/usr/local/bin/bun", `/${P}/src/cli/main.ts`])) {
+    addDirs(w, dirs, r.path.slice(0, r.path.lastIndexOf("/")));
+    w.add({ type: "file", path: r.path, data: new TextEncoder().encode(r.text) });
+  }
   for (const f of extra) {
     const slash = f.path.lastIndexOf("/");
     if (slash > 0) addDirs(w, dirs, f.path.slice(0, slash));
