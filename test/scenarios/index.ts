@@ -2,7 +2,7 @@
 import { eduIommufd } from "./edu-iommufd.scenario.ts";
 import { eduSmmuv3 } from "./edu-smmuv3.scenario.ts";
 import { errnoParityNoiommu, errnoParitySmmuv3 } from "./errno-parity.scenario.ts";
-import { persistBind } from "./persist-bind.scenario.ts";
+import { persistBind, udevAccessSmmuv3 } from "./persist-bind.scenario.ts";
 import { groupBindNoiommu, groupBindSmmuv3 } from "./group-bind.scenario.ts";
 import { pl031Noiommu } from "./pl031-noiommu.scenario.ts";
 import { pl031Virqfd } from "./pl031-virqfd.scenario.ts";
@@ -11,4 +11,4 @@ import { physEduSmmuv3, physPl031Noiommu } from "./phys-address.scenario.ts";
 import { virtioMmioNoiommu } from "./virtio-mmio-noiommu.scenario.ts";
 import { virtioBlkNoiommu } from "./virtio-blk-noiommu.scenario.ts";
 
-export const SCENARIOS: Scenario[] = [pl031Noiommu, pl031Virqfd, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd, virtioBlkNoiommu, groupBindNoiommu, groupBindSmmuv3, persistBind, physPl031Noiommu, physEduSmmuv3];
+export const SCENARIOS: Scenario[] = [pl031Noiommu, pl031Virqfd, virtioMmioNoiommu, eduSmmuv3, errnoParityNoiommu, errnoParitySmmuv3, eduIommufd, virtioBlkNoiommu, groupBindNoiommu, groupBindSmmuv3, persistBind, udevAccessSmmuv3, physPl031Noiommu, physEduSmmuv3];

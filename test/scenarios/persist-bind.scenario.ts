@@ -89,3 +89,29 @@ export const persistBind: Scenario = {
     { kind: "command", name: "no longer persistent", args: ["list", DEV, "--json"], exit: 0, check: listed("rtc-pl031", false) },
   ],
 };
+
+const EDU = "0000:00:02.0";
+
+/** The access rule on a real IOMMU (smmuv3: edu behind the SMMU), where the group node is /dev/vfio/N: udev gives an
+ * all-digit name no %n, so only the KERNEL=="[0-9]*" line with %k matches it; --apply reads the installed rule's text. */
+export const udevAccessSmmuv3: Scenario = {
+  name: "udev access rule (smmuv3)",
+  profile: "smmuv3",
+  steps: [
+    { kind: "command", name: "bind edu", args: ["bind", EDU], exit: 0 },
+    { kind: "command", name: "install the access rule", args: ["udev-rule", EDU, "--user", "0", "--group", "0", "--mode", "0604", "--install"], exit: 0 },
+    {
+      kind: "command",
+      name: "udev's add: the rule matches /dev/vfio/N by %k and sets owner and mode",
+      args: ["udev-rule", EDU, "--apply", "--json"],
+      exit: 0,
+      check: (r) => {
+        const nodes = json<Applied>(r).applied[0]?.nodes ?? [];
+        const group = nodes.find((n) => /^\/dev\/vfio\/\d+$/.test(n.path));
+        return group && group.mode === "0604" && group.uid === 0 && group.gid === 0 ? undefined : `nodes: ${JSON.stringify(nodes)}`;
+      },
+    },
+    { kind: "command", name: "remove the access rule", args: ["udev-rule", EDU, "--remove"], exit: 0 },
+    { kind: "command", name: "unbind edu", args: ["unbind", EDU], exit: 0 },
+  ],
+};

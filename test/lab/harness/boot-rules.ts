@@ -1,18 +1,16 @@
-// The udev rules the lab's guest finds in /etc/udev/rules.d at boot: a persistent bind and an access rule for a
-// device no other scenario touches (the second virtio-mmio transport, empty on QEMU virt), written on the host by
-// the same code as `bind --persist` and `udev-rule --install` (host/persist-bind.ts with the CLI's words, host/
-// udev-access.ts), with the guest's program path. The init script applies them before any scenario (guest/udev-coldplug.ts).
+// The udev rules the lab's guest applies at boot: a persistent bind and an access rule for a device no other scenario
+// touches (the second virtio-mmio transport, empty on QEMU virt), written on the host by the same code as
+// `bind --persist` and `udev-rule --install` (host/persist-bind.ts with the CLI's words, host/udev-access.ts), with the
+// guest's program path. /init applies them before the scenarios of the boot that runs boot-udev (guest/udev-coldplug.ts).
 import { persistRuleText, type PersistentBind } from "../../../src/host/persist-bind.ts";
 import { accessRuleText } from "../../../src/host/udev-access.ts";
 import { ruleFileName } from "../../../src/host/udev-rules.ts";
 import { accessComments, persistWords } from "../../../src/cli/rule-words.ts";
+import { BOOT_DEVICE, BOOT_OWNER } from "../scenarios/boot-udev.ts";
 
-/** The device bound at boot by the shipped rule. */
-export const BOOT_DEVICE = "a000200.virtio_mmio";
-/** What the shipped access rule sets on its VFIO nodes (numbers: the guest has no accounts database). */
-export const BOOT_OWNER = { uid: 1, gid: 2, mode: 0o640 };
-/** Where the rules go in the guest (the real machine's place: list and unbind --persist read it there). */
-export const GUEST_RULES_DIR = "etc/udev/rules.d";
+/** Where the rules wait in the initramfs; /init copies them to /etc/udev/rules.d (the real machine's place, where list
+ * and unbind --persist read them) only for the boot that runs boot-udev. */
+export const GUEST_RULES_DIR = "lab/udev-rules.d";
 
 /** The rule files, path inside the initramfs and text. `program` runs the guest's vfio-plat (absolute paths). */
 export function bootRuleFiles(program: readonly string[]): { path: string; text: string }[] {

@@ -3,9 +3,13 @@
 // bind --persist rule's RUN (no bind was run in this boot before this scenario), and its /dev/vfio/noiommu-N has the
 // access rule's owner, group and mode. Then unbind --persist and udev-rule --remove take both away. On the simulated
 // board (dry run) nothing ran at boot: the steps only have to succeed.
-import { BOOT_DEVICE, BOOT_OWNER } from "../harness/boot-rules.ts";
 import type { StepRecord } from "../protocol.ts";
 import type { Check, LabScenario } from "./lab-scenario.ts";
+
+/** The device bound at boot by the shipped rule (the harness writes the rules: harness/boot-rules.ts; it is not in the guest). */
+export const BOOT_DEVICE = "a000200.virtio_mmio";
+/** What the shipped access rule sets on its VFIO nodes (numbers: the guest has no accounts database). */
+export const BOOT_OWNER = { uid: 1, gid: 2, mode: 0o640 };
 
 type Obj = Record<string, unknown>;
 const exit0: Check = (r) => (r.exit === 0 ? undefined : `exit ${r.exit}; stderr: ${r.stderr.trim().slice(0, 400)}`);
