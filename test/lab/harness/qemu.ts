@@ -56,7 +56,10 @@ export interface BootOptions {
   append?: string[];
   /** Directory for console.log (and trace.log). */
   runDir: string;
+  /** Wall-clock limit of the whole boot (default BOOT_LIMIT_MS). */
   timeoutMs?: number;
+  /** Longest the console may stay silent before the guest counts as hung (default SILENCE_LIMIT_MS). */
+  silenceMs?: number;
   /** Record every MMIO access (QEMU trace events memory_region_ops_read/write) into runDir/trace.log. */
   trace?: boolean;
   /** Echo the console to our stderr as it arrives. */
@@ -78,6 +81,11 @@ export interface BootResult extends ParsedConsole {
   initSeconds?: number;
   argv: string[];
 }
+
+/** Default wall-clock cap of one boot: far above a loaded host's noiommu boot (about 560 s for eleven scenarios). */
+export const BOOT_LIMIT_MS = 1_500_000;
+/** Default longest silence of the console: above the slowest single step (a lab step is killed after 60 s). */
+export const SILENCE_LIMIT_MS = 180_000;
 
 /** The qemu-system-aarch64 command line for a boot. */
 export function qemuArgv(o: BootOptions): string[] {
@@ -111,12 +119,16 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   const t0 = performance.now();
   const p = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let timedOut = false;
-  // 540 s by default: the noiommu boot runs seven scenarios under TCG (234 s measured on a loaded 2-core host), and
-  // staying below the lab test's own 600 s limit reports a hung guest as a timeout with its console.
-  const timer = setTimeout(() => {
+  const kill = (): void => {
     timedOut = true;
     p.kill("SIGKILL");
-  }, o.timeoutMs ?? 540_000);
+  };
+  // Two limits: a hung guest goes quiet, so silence ends the boot soon; the whole-boot cap only bounds a guest that
+  // keeps talking. The number of steps grows with every scenario and a loaded host stretches each one (about 5 s per
+  // command under TCG on a busy 2-core host), so a fixed total would have to be re-tuned with each new scenario.
+  const limit = setTimeout(kill, o.timeoutMs ?? BOOT_LIMIT_MS);
+  const silenceMs = o.silenceMs ?? SILENCE_LIMIT_MS;
+  let quiet = setTimeout(kill, silenceMs);
   let text = "";
   let initSeconds: number | undefined;
   const dec = new TextDecoder();
@@ -124,13 +136,16 @@ export async function boot(o: BootOptions): Promise<BootResult> {
   for (;;) {
     const c = await reader.read();
     if (c.done) break;
+    clearTimeout(quiet);
+    quiet = setTimeout(kill, silenceMs);
     const s = dec.decode(c.value, { stream: true });
     if (o.echo) process.stderr.write(s);
     text += s;
     if (initSeconds === undefined && text.includes('VFIO-PLAT-LAB {"type":"init"')) initSeconds = (performance.now() - t0) / 1000;
   }
   const exit = await p.exited;
-  clearTimeout(timer);
+  clearTimeout(limit);
+  clearTimeout(quiet);
   const stderr = await new Response(p.stderr).text();
   if (stderr.trim()) text += `\n[qemu stderr]\n${stderr}`;
   const consolePath = join(o.runDir, "console.log");
