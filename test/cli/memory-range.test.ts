@@ -4,7 +4,7 @@
 // the simulated board with its real models (PL031, PL011 with its read-to-clear UARTDR, virtio-mmio, PL330) and a
 // memory-like generic device: values by reading them back through the CLI, accesses by --trace.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAIN, REPO, runCli, simEnv, tempSimState } from "../helpers/cli.ts";
 
@@ -252,6 +252,66 @@ describe("dump to a file and load a file", () => {
     const bad = cli("write", MEM, "0:0x30", "--from", tmp("nope.bin"), "--dry-run", ...MAP);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("cannot read --from");
+  });
+});
+
+describe("--to FILE: a dump never replaces what is not a plain file", () => {
+  const isRoot = process.getuid?.() === 0;
+  const rtcIds = () => leBytes(dump(RTC, "0:0xfe0", 8), 4);
+
+  test.skipIf(!isRoot)("a character device node stays that node (mknod needs root); the bytes go to the device", () => {
+    const node = tmp("null-node");
+    expect(Bun.spawnSync(["mknod", node, "c", "1", "3"]).exitCode).toBe(0);
+    const before = lstatSync(node);
+    const r = cli("read", RTC, "0:0xfe0", "8", "--to", node);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const after = lstatSync(node);
+    expect(after.isCharacterDevice()).toBe(true);
+    expect([after.ino, after.rdev]).toEqual([before.ino, before.rdev]);
+  });
+
+  test("a FIFO stays a FIFO and its reader gets the dump", async () => {
+    const fifo = tmp("dump.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const reader = Bun.spawn(["cat", fifo], { stdout: "pipe" });
+    const r = cli("read", RTC, "0:0xfe0", "8", "--to", fifo);
+    expect(r.code).toBe(0);
+    expect([...new Uint8Array(await new Response(reader.stdout).arrayBuffer())]).toEqual(rtcIds());
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  test("a symlink stays a link, and the file it points to gets the dump", () => {
+    const file = tmp("link-target.bin");
+    writeFileSync(file, "old");
+    const link = tmp("link.bin");
+    symlinkSync(file, link);
+    const r = cli("read", RTC, "0:0xfe0", "8", "--to", link);
+    expect(r.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(file);
+    expect([...readFileSync(file)]).toEqual(rtcIds());
+  });
+
+  test("a file with a second hard link: both names see the dump", () => {
+    const file = tmp("linked-a.bin");
+    writeFileSync(file, "old");
+    linkSync(file, tmp("linked-b.bin"));
+    expect(cli("read", RTC, "0:0xfe0", "8", "--to", file).code).toBe(0);
+    expect([...readFileSync(tmp("linked-b.bin"))]).toEqual(rtcIds());
+  });
+
+  test("an existing regular file keeps its mode (and, written by root, its owner)", () => {
+    const file = tmp("owned.bin");
+    writeFileSync(file, "old");
+    chmodSync(file, 0o600);
+    if (isRoot) chownSync(file, 1234, 2345);
+    const r = cli("read", RTC, "0:0xfe0", "8", "--to", file);
+    expect(r.code).toBe(0);
+    const st = lstatSync(file);
+    expect(st.mode & 0o7777).toBe(0o600);
+    if (isRoot) expect([st.uid, st.gid]).toEqual([1234, 2345]);
+    expect([...readFileSync(file)]).toEqual(rtcIds());
   });
 });
 

@@ -76,7 +76,7 @@ export async function runRangeRead(
   const bytes = valuesToBytes(values, width);
   let temp: string | undefined;
   ctx.onCleanup(() => temp !== undefined && removeQuietly(temp)); // a dump stopped mid-write leaves no temporary file
-  writeDumpFile(options.to!, bytes, (t) => (temp = t));
+  await writeDumpFile(options.to!, bytes, ctx.abort.signal, (t) => (temp = t));
   if (skip.size) writeStderr(readClearSkippedNotice(hazards.map((h) => h.register), ctx.json));
   if (ctx.json) {
     writeStdout(
