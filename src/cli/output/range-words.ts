@@ -6,18 +6,40 @@ import { accessLabel, type Width } from "../parse/access.ts";
 import { hex } from "./hex.ts";
 import { toJson } from "./json.ts";
 
-/** The skipped registers as JSON: name, offset and why. */
-export function hazardsJson(hazards: readonly RangeHazard[]): { name: string; offset: string; reason: string }[] {
-  return hazards.map((h) => ({ name: h.register.name, offset: `0x${h.register.offset.toString(16)}`, reason: h.reason }));
+/** One skipped register in JSON, the one shape of `skipped` in every range verb's output and notice. */
+export interface SkippedJson {
+  name: string;
+  region: number;
+  offset: string;
+  reason: string;
+  /** What a write would have done (the map's writeEffect), for a write-side-effect skip. */
+  effect?: string;
+}
+
+/** The skipped registers as JSON: name, region, offset, why (and the write's effect when the map says). */
+export function hazardsJson(hazards: readonly RangeHazard[]): SkippedJson[] {
+  return hazards.map((h) => ({
+    name: h.register.name,
+    region: h.register.region,
+    offset: `0x${h.register.offset.toString(16)}`,
+    reason: h.reason,
+    ...(h.reason === "write-side-effect" && h.register.writeEffect ? { effect: h.register.writeEffect } : {}),
+  }));
+}
+
+/** A hazard in words: `RTCLR at 0x8 (write-side-effect: loads the counter (RTCDR) with the value)`. */
+function hazardWords(h: RangeHazard): string {
+  const effect = h.reason === "write-side-effect" && h.register.writeEffect ? `: ${h.register.writeEffect}` : "";
+  return `${h.register.name} at 0x${h.register.offset.toString(16)} (${h.reason}${effect})`;
 }
 
 /**
- * The stderr line (with its newline) telling which registers a fill or load did not write (read-only, or with
- * write-1-to-clear bits) and how to write them too.
+ * The stderr line (with its newline) telling which registers a fill or load did not write (read-only, write-only,
+ * write-1-to-clear bits, a write side effect, a FIFO/read-to-clear) and how to write them too.
  */
 export function writeSkippedNotice(hazards: readonly RangeHazard[], json: boolean): string {
   if (json) return `${toJson({ notice: { code: "WRITE_SKIPPED", registers: hazardsJson(hazards) } })}\n`;
-  const words = hazards.map((h) => `${h.register.name} at 0x${h.register.offset.toString(16)} (${h.reason})`).join(", ");
+  const words = hazards.map(hazardWords).join(", ");
   return `vfio-plat: not written: ${words} — --force writes them too\n`;
 }
 
