@@ -355,6 +355,47 @@ describe("--to FILE: a dump never replaces what is not a plain file", () => {
   });
 });
 
+describe("a range dry run never opens the device (an open resets it on the real kernel)", () => {
+  let fresh: ReturnType<typeof tempSimState>;
+  let freshEnv: Record<string, string>;
+  const unbound = (...args: string[]) => runCli(args, { env: freshEnv });
+  beforeAll(() => {
+    fresh = tempSimState("vfio-plat-memrange-unbound-");
+    freshEnv = simEnv(fresh.dir);
+  });
+  afterAll(() => fresh.dispose());
+  const opened = (stderr: string) => stderr.split("\n").filter((l) => /^trace: (open|ioctl)\(/.test(l) && l.includes("vfio"));
+
+  test("several values, a fill and a dump plan on an unbound device exit 0 like a one-value dry run, and open nothing", () => {
+    for (const args of [
+      ["write", UART, "0:0x24", "1", "2", "--dry-run"],
+      ["write", RTC, "0:0x4", "7", "--fill", "3", "--dry-run"],
+      ["read", RTC, "0:0xfe0", "8", "--dry-run"],
+      ["read", RTC, "0:0xfe0", "--dry-run"],
+    ]) {
+      const r = unbound("--trace", ...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 0 });
+      expect(r.stdout).toContain("dry-run: ");
+      expect(opened(r.stderr)).toEqual([]);
+    }
+    expect(unbound("write", UART, "0:0x24", "1", "2", "--dry-run").stdout).toBe("dry-run: write 0:0x00000024.l = 0x00000001\ndry-run: write 0:0x00000028.l = 0x00000002\n");
+  });
+
+  test("the range is still checked against the region, its size from the device tree's reg", () => {
+    const w = unbound("write", RTC, "0:0xffc", "1", "2", "--dry-run");
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain("2 accesses at 0xffc (32-bit) run past the end of region 0 (size 0x1000)");
+    const r = unbound("read", RTC, "0:0xff8", "3", "--dry-run");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("run past the end of region 0 (size 0x1000)");
+  });
+
+  test("the real writes and dumps still need the device bound (exit 3)", () => {
+    expect(unbound("write", UART, "0:0x24", "1", "2").code).toBe(3);
+    expect(unbound("read", RTC, "0:0xfe0", "8", "--to", join(fresh.dir, "x.bin")).code).toBe(3);
+  });
+});
+
 describe("run: write ADDR V1 V2 ... in a script", () => {
   test("one write per value at consecutive offsets of the width, each shown, values checked by reading back", () => {
     expect(cli("write", MEM, "0:0x60", "0", "--fill", "2", ...MAP).code).toBe(0); // other tests wrote here

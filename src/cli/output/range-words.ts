@@ -43,6 +43,12 @@ export function writeSkippedNotice(hazards: readonly RangeHazard[], json: boolea
   return `vfio-plat: not written: ${words} — --force writes them too\n`;
 }
 
+/** The stderr line (with its newline) of a dry run that cannot check the range: the region's size needs an open. */
+export function sizeUnknownNotice(label: string, json: boolean): string {
+  if (json) return `${toJson({ notice: { code: "RANGE_UNCHECKED", region: label } })}\n`;
+  return `vfio-plat: dry run: the size of ${label} is not known without opening the device (which resets it): the range is not checked\n`;
+}
+
 /** The stderr line (with its newline) telling how far a range got before a signal stopped it. */
 export function rangeStoppedNotice(
   verb: "write" | "read",
