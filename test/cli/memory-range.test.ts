@@ -185,7 +185,7 @@ describe("dump to a file and load a file", () => {
     expect(r.stderr).toContain("not read (read-to-clear): UARTDR at 0x0 — --read-clear reads them too");
     expect([...readFileSync(file).subarray(0, 4)]).toEqual([0, 0, 0, 0]);
     const j = cli("--json", "read", UART, "0:0x0", "8", "--to", file);
-    expect(JSON.parse(j.stdout)).toMatchObject({ device: UART, count: 8, bytes: 32, file, skipped: ["UARTDR"] });
+    expect(JSON.parse(j.stdout)).toMatchObject({ device: UART, count: 8, bytes: 32, file, skipped: [{ name: "UARTDR", region: 0, offset: "0x0", reason: "read-clear" }] });
     const rc = cli("--trace", "read", UART, "0:0x0", "8", "--to", file, "--read-clear");
     expect(accesses(rc.stderr).map((a) => a.offset)).toEqual([0x0, 0x4, 0x8, 0xc, 0x10, 0x14, 0x18, 0x1c]);
     const dry = cli("--trace", "read", UART, "0:0x0", "2", "--dry-run");
@@ -292,6 +292,38 @@ describe("a bulk write leaves alone the registers whose write acts", () => {
     expect(w.stderr).toContain("UARTICR at 0x44 (write-only)");
     const j = cli("--json", "write", UART, "0:0x0", "--from", file, "--dry-run");
     expect(JSON.parse(j.stdout).skipped[0]).toEqual({ name: "UARTDR", region: 0, offset: "0x0", reason: "write-side-effect", effect: "queues the character to send" });
+  });
+});
+
+describe("JSON: one `skipped` shape in every range verb, and dry runs list their steps as objects", () => {
+  test("skipped is {name, region, offset, reason} in the dump, the dump to a file, the dry runs and the writes", () => {
+    const uartdr = { name: "UARTDR", region: 0, offset: "0x0", reason: "read-clear" };
+    const docs = [
+      cli("--json", "read", UART, "0:0x0", "2"),
+      cli("--json", "read", UART, "0:0x0", "2", "--to", tmp("shape.bin")),
+      cli("--json", "read", UART, "0:0x0", "2", "--dry-run"),
+    ].map((r) => JSON.parse(r.stdout));
+    for (const d of docs) expect(d.skipped).toEqual([uartdr]);
+    const w = JSON.parse(cli("--json", "write", RTC, "0:0x10", "0", "0", "--dry-run").stdout);
+    expect(w.skipped).toEqual([{ name: "RTCRIS", region: 0, offset: "0x14", reason: "read-only" }]);
+    const run = JSON.parse(cli("--json", "run", UART, "-e", "read 0x0 2").stdout.split("\n")[1]!);
+    expect(run.skipped).toEqual([uartdr]);
+  });
+
+  test("a dry run's steps: {op, region, offset, width, value?} next to the accesses' words, one-value writes too", () => {
+    const w = JSON.parse(cli("--json", "write", RTC, "0:0x10", "0x1", "0x2", "--dry-run").stdout);
+    expect(w.steps).toEqual([
+      { op: "write", region: 0, offset: "0x10", width: 32, value: "0x00000001" },
+      { op: "skip", region: 0, offset: "0x14", width: 32, register: "RTCRIS", reason: "read-only" },
+    ]);
+    expect(w.accesses).toEqual(["write 0:0x00000010.l = 0x00000001", "skip  0:0x00000014.l (RTCRIS: read-only)"]);
+    const r = JSON.parse(cli("--json", "read", RTC, "0:0xfe0.w", "2", "--dry-run").stdout);
+    expect(r.steps).toEqual([{ op: "read", region: 0, offset: "0xfe0", width: 16 }, { op: "read", region: 0, offset: "0xfe2", width: 16 }]);
+    const one = JSON.parse(cli("--json", "write", RTC, "0:0x4", "0x10:0xf0", "--dry-run").stdout);
+    expect(one.steps).toEqual([
+      { op: "read", region: 0, offset: "0x4", width: 32 },
+      { op: "write", region: 0, offset: "0x4", width: 32, value: "0x00000010", mask: "0x000000f0" },
+    ]);
   });
 });
 

@@ -12,6 +12,7 @@ import { formatHexdump } from "../output/hexdump.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { readClearSkippedNotice } from "../output/notices.ts";
+import { readClearSkippedJson } from "../output/range-words.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
@@ -134,7 +135,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
           offset: `0x${offset.toString(16)}`,
           width: access.width * 8,
           values: values.map((v, i) => (skip.has(i) ? null : jsonRegister(swap ? byteSwap(v, access.width) : v, access.width))),
-          ...(skip.size ? { skipped: [...new Set(skip.values())].map((r) => r.name) } : {}),
+          ...(skip.size ? { skipped: readClearSkippedJson(skip.values()) } : {}),
         },
         (v) => jsonRegister(v, access.width),
       ),

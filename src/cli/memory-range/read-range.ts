@@ -11,7 +11,7 @@ import { UsageError } from "../usage-error.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { readClearSkippedNotice } from "../output/notices.ts";
-import { hazardsJson, plannedAccess, rangeStoppedNotice, sizeUnknownNotice } from "../output/range-words.ts";
+import { hazardsJson, plannedAccess, plannedStep, rangeStoppedNotice, sizeUnknownNotice } from "../output/range-words.ts";
 import type { RangeHazard } from "../../registers/bulk-access.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
 import type { Region } from "../../vfio/region.ts";
@@ -63,7 +63,10 @@ export async function runRangeRead(
     const at = new Map<number, RangeHazard>();
     for (const h of hazards) for (const i of h.accesses) at.set(i, h);
     const steps = Array.from({ length: n }, (_, i) => plannedAccess("read", region.index, offset + i * width, width, undefined, at.get(i)));
-    if (ctx.json) writeStdout(jsonDocument({ device: region.device, dry_run: true, accesses: steps, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    if (ctx.json) {
+      const planned = Array.from({ length: n }, (_, i) => plannedStep("read", region.index, offset + i * width, width, undefined, at.get(i)));
+      writeStdout(jsonDocument({ device: region.device, dry_run: true, accesses: steps, steps: planned, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    }
     else writeStdout(`${steps.map((s) => `dry-run: ${s}`).join("\n")}\n`);
     return 0;
   }
@@ -93,7 +96,7 @@ export async function runRangeRead(
         count: n,
         file: options.to,
         bytes: bytes.length,
-        ...(hazards.length ? { skipped: hazards.map((h) => h.register.name) } : {}),
+        ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}),
       }),
     );
   }

@@ -14,7 +14,7 @@ import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { hazardsJson, plannedAccess, rangeStoppedNotice, sizeUnknownNotice, writeSkippedNotice } from "../output/range-words.ts";
+import { hazardsJson, plannedAccess, plannedStep, rangeStoppedNotice, sizeUnknownNotice, writeSkippedNotice } from "../output/range-words.ts";
 import { rangeHazards, type RangeHazard } from "../../registers/bulk-access.ts";
 import { openRegionFacts, plannedRegionFacts } from "./plan-region.ts";
 import { bytesToValues, readSourceFile } from "./range-file.ts";
@@ -101,7 +101,10 @@ export async function runRangeWrite(ctx: CliContext, deviceSpec: string, ref: De
 
   if (options.dryRun) {
     const steps = all.map((v, i) => plannedAccess("write", region.index, offset + i * width, width, v, skipAt.get(i)));
-    if (ctx.json) writeStdout(jsonDocument({ device: dev.name, dry_run: true, accesses: steps, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    if (ctx.json) {
+      const planned = all.map((v, i) => plannedStep("write", region.index, offset + i * width, width, v, skipAt.get(i)));
+      writeStdout(jsonDocument({ device: dev.name, dry_run: true, accesses: steps, steps: planned, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    }
     else writeStdout(`${steps.map((s) => `dry-run: ${s}`).join("\n")}\n`);
     return 0;
   }

@@ -2,6 +2,7 @@
 // a bulk write left alone and why, how far a range got when a signal stopped it, and the lines of a dry run. One line
 // on stderr each (a JSON notice with --json), so stdout keeps the result alone.
 import type { RangeHazard } from "../../registers/bulk-access.ts";
+import type { RegisterSpec } from "../../registers/register-map.ts";
 import { accessLabel, type Width } from "../parse/access.ts";
 import { hex } from "./hex.ts";
 import { toJson } from "./json.ts";
@@ -25,6 +26,43 @@ export function hazardsJson(hazards: readonly RangeHazard[]): SkippedJson[] {
     reason: h.reason,
     ...(h.reason === "write-side-effect" && h.register.writeEffect ? { effect: h.register.writeEffect } : {}),
   }));
+}
+
+/** Registers a dump left unread (read-to-clear) in the one `skipped` shape, each once. */
+export function readClearSkippedJson(registers: Iterable<RegisterSpec>): SkippedJson[] {
+  return [...new Set(registers)].map((r) => ({ name: r.name, region: r.region, offset: `0x${r.offset.toString(16)}`, reason: "read-clear" }));
+}
+
+/** One planned access of a dry run as JSON (`steps`), next to its words in `accesses`. */
+export interface PlannedStepJson {
+  op: "read" | "write" | "skip";
+  region: number | string;
+  offset: string;
+  /** Access width in bits. */
+  width: number;
+  /** The value a write stores (a masked write: the bits it sets). */
+  value?: string;
+  /** A masked write's mask: the bits it changes (the others are kept from the read before it). */
+  mask?: string;
+  /** A skip: the register left alone and why (the reasons of `skipped`). */
+  register?: string;
+  reason?: string;
+}
+
+/** A dry run's planned access as JSON: a read, a write with its value (and mask), or a skip with its register. */
+export function plannedStep(
+  verb: "write" | "read",
+  region: number | string,
+  offset: number | bigint,
+  width: Width,
+  value: bigint | undefined,
+  skipped?: RangeHazard,
+  mask?: bigint,
+): PlannedStepJson {
+  const at = { region, offset: `0x${offset.toString(16)}`, width: width * 8 };
+  if (skipped) return { op: "skip", ...at, register: skipped.register.name, reason: skipped.reason };
+  if (verb === "read") return { op: "read", ...at };
+  return { op: "write", ...at, value: hex(value ?? 0n, width), ...(mask !== undefined ? { mask: hex(mask, width) } : {}) };
 }
 
 /** A hazard in words: `RTCLR at 0x8 (write-side-effect: loads the counter (RTCDR) with the value)`. */
@@ -66,7 +104,7 @@ export function rangeStoppedNotice(
 /** One planned access of a dry run: `write 0:0x00000004.l = 0x00000011`, `read 0:0x0.l`, or a skip with its reason. */
 export function plannedAccess(
   verb: "write" | "read",
-  region: number,
+  region: number | string,
   offset: number,
   width: Width,
   value: bigint | undefined,
