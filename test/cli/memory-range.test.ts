@@ -422,6 +422,13 @@ describe("a range dry run never opens the device (an open resets it on the real 
     expect(r.stderr).toContain("run past the end of region 0 (size 0x1000)");
   });
 
+  test("a region whose size sysfs does not give (PCI config space, region 7): planned, unchecked, and said so", () => {
+    const r = unbound("write", "0000:00:02.0", "7:0x3c.b", "1", "2", "--dry-run");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("dry-run: write 7:0x0000003c.b = 0x01\ndry-run: skip  7:0x0000003d.b (PCI_INTERRUPT_PIN: read-only)\n");
+    expect(r.stderr).toContain("the size of region 7 is not known without opening the device (which resets it): the range is not checked");
+  });
+
   test("the real writes and dumps still need the device bound (exit 3)", () => {
     expect(unbound("write", UART, "0:0x24", "1", "2").code).toBe(3);
     expect(unbound("read", RTC, "0:0xfe0", "8", "--to", join(fresh.dir, "x.bin")).code).toBe(3);
