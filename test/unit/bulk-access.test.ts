@@ -9,6 +9,7 @@ import { bulkWriteHazard, rangeHazards } from "../../src/registers/bulk-access.t
 import type { RegisterMap, RegisterSpec } from "../../src/registers/register-map.ts";
 import { PL011_MAP } from "../../src/registers/builtin/pl011.ts";
 import { BUILTIN_MAPS } from "../../src/registers/builtin/index.ts";
+import { parseRegisterMap } from "../../src/registers/map-file.ts";
 
 const r = (name: string, offset: number, access: RegisterSpec["access"], extra: Partial<RegisterSpec> = {}): RegisterSpec => ({ name, region: 0, offset, width: 32, access, ...extra });
 
@@ -97,4 +98,12 @@ test("rangeHazards for a write: the protected registers of the range's region, w
 test("rangeHazards for a read: registers whose read has a side effect (an RC field counts)", () => {
   expect(rangeHazards(MAP, "read", 0, 0, 4, 5).map((x) => [x.register.name, x.reason, x.accesses])).toEqual([["FIFO", "read-clear", [3]]]);
   expect(rangeHazards(PL011_MAP, "read", 0, 0, 2, 4).map((x) => [x.register.name, x.accesses])).toEqual([["UARTDR", [0, 1]]]);
+});
+
+test("a user map file's writeEffect makes a RW register a write-side-effect skip; a non-string is refused", () => {
+  const file = (effect: unknown) =>
+    JSON.stringify({ "vfio-plat-register-map": 1, name: "u", registers: [{ name: "LOAD", offset: "0x0", access: "RW", writeEffect: effect }, { name: "DATA", offset: "0x4" }] });
+  const map = parseRegisterMap(file("loads the counter"), "u.json");
+  expect(rangeHazards(map, "write", 0, 0, 4, 2).map((h) => [h.register.name, h.reason, h.register.writeEffect])).toEqual([["LOAD", "write-side-effect", "loads the counter"]]);
+  expect(() => parseRegisterMap(file(1), "u.json")).toThrow("writeEffect");
 });
