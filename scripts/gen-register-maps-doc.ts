@@ -33,7 +33,7 @@ function mapSection(key: string, m: RegisterMap): string[] {
   out.push(`${m.registers.length} registers in region${regions.length > 1 ? "s" : ""} ${regions.join(", ")}.`, "");
   out.push("| register | region | offset | bits | access | reset | fields | description |", "|---|---:|---:|---:|---|---|---|---|");
   for (const r of m.registers) {
-    out.push(`| ${r.name} | ${r.region} | ${hex(r.offset, 3)} | ${r.width} | ${r.access} | ${resetText(r)} | ${fieldsText(r)} | ${escape(r.description ?? "")} |`);
+    out.push(`| ${r.name} | ${r.region} | ${hex(r.offset, 3)} | ${r.width} | ${r.access} | ${resetText(r)} | ${fieldsText(r)} | ${escape(`${r.description ?? ""}${r.writeEffect ? ` (write: ${r.writeEffect})` : ""}`)} |`);
   }
   out.push("");
   return out;
@@ -53,7 +53,9 @@ export function builtinMapsMarkdown(): string {
     "and adds the virtio-blk configuration space from what the transport says about itself.",
     "",
     "Names are matched case-insensitively. Access: RO read-only, WO write-only, RW read-write, W1C write 1 to clear,",
-    "RC read with a side effect (a FIFO pop): never read by a dump unless named. A reset value with a mask defines only",
+    "RC read with a side effect (a FIFO pop): never read by a dump unless named. \"write:\" says what a write does besides",
+    "storing the value; a fill or a loaded file (`write --fill`, `--from`) leaves such registers, and WO, W1C, RO and RC",
+    "ones, alone unless --force. A reset value with a mask defines only",
     "the mask's bits (the others depend on the configuration or on external inputs); — means no reset value is defined",
     "(configuration tie-offs, firmware-assigned values). Every map is checked against the simulated device models.",
     "",

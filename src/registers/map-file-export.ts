@@ -23,6 +23,7 @@ function registerEntry(r: RegisterSpec): Record<string, unknown> {
   if (r.reset !== undefined) out.reset = hex(r.reset);
   if (r.resetMask !== undefined) out.resetMask = hex(r.resetMask);
   if (r.description !== undefined) out.description = r.description;
+  if (r.writeEffect !== undefined) out.writeEffect = r.writeEffect;
   if (r.fields !== undefined) out.fields = r.fields.map(fieldEntry);
   return out;
 }

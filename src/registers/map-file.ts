@@ -13,7 +13,7 @@ export const MAP_FORMAT_KEY = "vfio-plat-register-map";
 export const MAP_FORMAT_VERSION = 1;
 
 export const MAP_KEYS = ["$schema", MAP_FORMAT_KEY, "name", "description", "compatible", "registers", "counterparts"];
-export const REGISTER_KEYS = ["name", "region", "offset", "width", "access", "reset", "resetMask", "description", "fields"];
+export const REGISTER_KEYS = ["name", "region", "offset", "width", "access", "reset", "resetMask", "description", "writeEffect", "fields"];
 export const FIELD_KEYS = ["name", "bits", "lsb", "width", "access", "description", "values"];
 export const ACCESSES: readonly RegisterAccess[] = ["RO", "WO", "RW", "W1C", "RC"];
 /** A register or field name: it must read as a name on a command line (a letter first; no dots). */
@@ -123,6 +123,7 @@ function readRegister(r: JsonFileReader, v: unknown, p: string): RegisterSpec {
   if (o.reset !== undefined) spec.reset = r.big(o.reset, at(p, "reset"), max, `a value that fits ${width} bits (a number or a "0x..." string)`);
   if (o.resetMask !== undefined) spec.resetMask = r.big(o.resetMask, at(p, "resetMask"), max, `a mask that fits ${width} bits (a number or a "0x..." string)`);
   if (o.description !== undefined) spec.description = r.str(o.description, at(p, "description"));
+  if (o.writeEffect !== undefined) spec.writeEffect = r.str(o.writeEffect, at(p, "writeEffect"));
   if (o.fields !== undefined) {
     const fields: FieldSpec[] = [];
     r.arr(o.fields, at(p, "fields")).forEach((fv, i) => {

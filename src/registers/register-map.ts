@@ -41,6 +41,12 @@ export interface RegisterSpec {
   /** Bits of `reset` the TRM defines (the rest are implementation- or configuration-defined); all bits when absent. */
   readonly resetMask?: bigint;
   readonly description?: string;
+  /**
+   * What a write does besides storing its value, when it does something (PL031 RTCLR: "loads the counter"; a
+   * virtio-mmio Status: "0 resets the device"): a bulk write (a fill, a file loaded into a range) leaves it alone.
+   * WO, W1C and RC registers are left alone by their access already.
+   */
+  readonly writeEffect?: string;
   readonly fields?: readonly FieldSpec[];
 }
 

@@ -25,8 +25,8 @@ describe("notices follow --json", () => {
     const json = runCli(["--json", "read", PL011, "0x0", "2"], { env });
     expect(json.code).toBe(0);
     const lines = json.stderr.split("\n").filter(Boolean);
-    expect(lines.map((l) => JSON.parse(l))).toEqual([{ notice: { code: "READ_CLEAR_SKIPPED", registers: [{ name: "UARTDR", offset: "0x0" }] } }]);
-    expect(JSON.parse(json.stdout).skipped).toEqual(["UARTDR"]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([{ notice: { code: "READ_CLEAR_SKIPPED", registers: [{ name: "UARTDR", region: 0, offset: "0x0", reason: "read-clear" }] } }]);
+    expect(JSON.parse(json.stdout).skipped).toEqual([{ name: "UARTDR", region: 0, offset: "0x0", reason: "read-clear" }]);
   });
 });
 afterAll(() => state.dispose());

@@ -150,7 +150,7 @@ describe("a dump leaves read-to-clear registers alone", () => {
     expect(r.stderr).toContain("not read (read-to-clear): UARTDR at 0x0");
     const j = JSON.parse(cli("--json", "read", UART, "0x0", "4").stdout);
     expect(j.values[0]).toBeNull();
-    expect(j.skipped).toEqual(["UARTDR"]);
+    expect(j.skipped).toEqual([{ name: "UARTDR", region: 0, offset: "0x0", reason: "read-clear" }]);
     const all = cli("read", UART, "0x0", "4", "--read-clear");
     expect(all.stderr).toBe("");
     expect(all.stdout).toMatch(/^00000000: [0-9a-f]{8} /);
@@ -165,7 +165,7 @@ describe("a dump leaves read-to-clear registers alone", () => {
     expect(r.stdout).toContain("not read (read-to-clear): UARTDR\n00000000: -------- ");
     expect(r.stdout).toMatch(/UARTDR = 0x[0-9a-f]{8}\n$/);
     const j = cli("--json", "run", UART, "-e", "read 0x0 2").stdout.split("\n").map((l) => (l ? JSON.parse(l) : null));
-    expect(j[1]).toMatchObject({ type: "read", skipped: ["UARTDR"] });
+    expect(j[1]).toMatchObject({ type: "read", skipped: [{ name: "UARTDR", region: 0, offset: "0x0", reason: "read-clear" }] });
     expect(j[1].values[0]).toBeNull();
     const all = cli("run", UART, "--read-clear", "-e", "read 0x0 4");
     expect(all.stdout).not.toContain("read-to-clear");

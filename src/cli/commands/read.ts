@@ -12,6 +12,7 @@ import { formatHexdump } from "../output/hexdump.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { readClearSkippedNotice } from "../output/notices.ts";
+import { readClearSkippedJson } from "../output/range-words.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
@@ -20,13 +21,14 @@ import type { Width } from "../parse/access.ts";
 import { startProgress } from "../output/progress.ts";
 import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
-import { deviceMap, isNamed, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
 import { splitDevice } from "../parse/physical.ts";
 import { physJson, resolveAddressDevice } from "../physical-address.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
 import { isRangeRead, runRangeRead } from "../memory-range/read-range.ts";
+import { openRegionFacts, plannedRegionFacts } from "../memory-range/plan-region.ts";
 
 /**
  * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps; the accesses in
@@ -68,17 +70,20 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   const needMap = isNamed(ref) || options.decode === true || count !== undefined || options.regs !== undefined;
   const { b, dev } = await findDevice(ctx, deviceSpec);
   const found = needMap ? deviceMap(b, dev.name, options.regs) : undefined; // a bad --regs file before the open
-  const { session } = await openCliDevice(ctx, deviceSpec);
+  // A dry run plans without opening the device (an open resets a vfio-platform device), unless the map's layout is
+  // the device's own to say (a virtio-mmio transport's Version).
+  const session = options.dryRun && !mapNeedsOpenDevice(found) ? undefined : (await openCliDevice(ctx, deviceSpec)).session;
   // Names resolve against the map the open device makes exact (a modern virtio-mmio transport's own layout).
-  const dm = refineDeviceMap(found, session.device);
+  const dm = session ? refineDeviceMap(found, session.device) : found;
   const target = resolveTarget(ref, dm, dev.name);
   refuseWriteOnlyRead(target, "read");
   if (target.field && count !== undefined) throw new UsageError(`a dump starts at a register, not a field: leave out COUNT or .${target.field.name}`);
   const access = target.access;
+  if (session === undefined) return runRangeRead(ctx, dm, target, plannedRegionFacts(b, dev, access), undefined, count, options);
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   const swap = options.swap === true;
-  if (isRangeRead(options)) return runRangeRead(ctx, dm, target, region, count, options); // --to FILE, --dry-run
+  if (isRangeRead(options)) return runRangeRead(ctx, dm, target, openRegionFacts(region), region, count, options); // --to FILE, --dry-run
 
   if (count === undefined) {
     checkRegister(region, offset, access.width);
@@ -130,7 +135,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
           offset: `0x${offset.toString(16)}`,
           width: access.width * 8,
           values: values.map((v, i) => (skip.has(i) ? null : jsonRegister(swap ? byteSwap(v, access.width) : v, access.width))),
-          ...(skip.size ? { skipped: [...new Set(skip.values())].map((r) => r.name) } : {}),
+          ...(skip.size ? { skipped: readClearSkippedJson(skip.values()) } : {}),
         },
         (v) => jsonRegister(v, access.width),
       ),

@@ -26,6 +26,7 @@ import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
 import { effectiveAccess } from "../../registers/named-registers.ts";
 import { isRangeWrite, runRangeWrite } from "../memory-range/write-range.ts";
+import { plannedStep } from "../output/range-words.ts";
 
 async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigint, mask: bigint | undefined, phys?: PhysicalNote): Promise<number> {
   const { dev } = await findDevice(ctx, spec);
@@ -37,7 +38,11 @@ async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigi
     : [`read  ${at}`, `write ${at} = (old & ~${hex(mask, access.width)}) | ${hex(value & mask, access.width)}`];
   if (phys) steps.unshift(physWords(phys)); // what the physical address resolved to comes first
   const resolved = phys ? { ...physJson(phys), region: phys.region, offset: `0x${phys.offset.toString(16)}` } : {};
-  if (ctx.json) writeStdout(jsonDocument({ device: dev.name, ...resolved, dry_run: true, accesses: steps }));
+  // `steps` is the structured plan, one shape with the range dry runs' (README "Dry runs in JSON").
+  const planned = mask === undefined
+    ? [plannedStep("write", region, access.offset, access.width, value)]
+    : [plannedStep("read", region, access.offset, access.width, undefined), plannedStep("write", region, access.offset, access.width, value & mask, undefined, mask)];
+  if (ctx.json) writeStdout(jsonDocument({ device: dev.name, ...resolved, dry_run: true, accesses: steps, steps: planned }));
   else writeStdout(`${steps.map((s) => `dry-run: ${s}`).join("\n")}\n`);
   return 0;
 }

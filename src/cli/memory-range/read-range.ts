@@ -11,10 +11,11 @@ import { UsageError } from "../usage-error.ts";
 import { jsonDocument } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { readClearSkippedNotice } from "../output/notices.ts";
-import { hazardsJson, plannedAccess, rangeStoppedNotice } from "../output/range-words.ts";
+import { hazardsJson, plannedAccess, plannedStep, rangeStoppedNotice, sizeUnknownNotice } from "../output/range-words.ts";
 import type { RangeHazard } from "../../registers/bulk-access.ts";
 import type { RegisterSpec } from "../../registers/register-map.ts";
-import { regionLabel, type Region } from "../../vfio/region.ts";
+import type { Region } from "../../vfio/region.ts";
+import type { RangeRegion } from "./plan-region.ts";
 import { removeQuietly, valuesToBytes, writeDumpFile } from "./range-file.ts";
 import { RangeStoppedError, readRange } from "./range-loop.ts";
 
@@ -31,14 +32,16 @@ function readClearHazards(skip: ReadonlyMap<number, RegisterSpec>): RangeHazard[
 }
 
 /**
- * Dump (or plan the dump of) `count` registers from `target` in `region`, once the device is open and the address
- * resolved by the read command. @throws UsageError, region errors (before any read), InterruptedError
+ * Dump (or plan the dump of) `count` registers from `target` in `region`, once the address is resolved by the read
+ * command; `open` is the device's open region (undefined for a dry run, which never opens the device).
+ * @throws UsageError, region errors (before any read), InterruptedError
  */
 export async function runRangeRead(
   ctx: CliContext,
   dm: DeviceMap | undefined,
   target: Target,
-  region: Region,
+  region: RangeRegion,
+  open: Region | undefined,
   count: number | undefined,
   options: OptionsOf<"read">,
 ): Promise<number> {
@@ -50,7 +53,8 @@ export async function runRangeRead(
   const n = count ?? 1;
   const offset = Number(target.access.offset);
   checkAligned(target.access.offset, width);
-  checkInRegion(target.access.offset, width, n, BigInt(region.size), regionLabel(region.index, region.name));
+  if (region.size !== undefined) checkInRegion(target.access.offset, width, n, region.size, region.label);
+  else writeStderr(sizeUnknownNotice(region.label, ctx.json));
   // A register asked for by name is read (as a plain read does); a range leaves read-to-clear registers alone.
   const skip = options.readClear || (count === undefined && target.register) ? new Map<number, RegisterSpec>() : readClearIn(dm, region.index, target.access.offset, width, n);
   const hazards = readClearHazards(skip);
@@ -59,14 +63,18 @@ export async function runRangeRead(
     const at = new Map<number, RangeHazard>();
     for (const h of hazards) for (const i of h.accesses) at.set(i, h);
     const steps = Array.from({ length: n }, (_, i) => plannedAccess("read", region.index, offset + i * width, width, undefined, at.get(i)));
-    if (ctx.json) writeStdout(jsonDocument({ device: region.device, dry_run: true, accesses: steps, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    if (ctx.json) {
+      const planned = Array.from({ length: n }, (_, i) => plannedStep("read", region.index, offset + i * width, width, undefined, at.get(i)));
+      writeStdout(jsonDocument({ device: region.device, dry_run: true, accesses: steps, steps: planned, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    }
     else writeStdout(`${steps.map((s) => `dry-run: ${s}`).join("\n")}\n`);
     return 0;
   }
 
+  if (open === undefined) throw new Error("read: the device was not opened"); // opened unless a dry run
   let values: bigint[];
   try {
-    values = await readRange({ region, offset, width }, n, new Set(skip.keys()), ctx.abort.signal);
+    values = await readRange({ region: open, offset, width }, n, new Set(skip.keys()), ctx.abort.signal);
   } catch (e) {
     if (!(e instanceof RangeStoppedError)) throw e;
     const last = e.lastOffset === undefined ? undefined : { region: region.index, offset: e.lastOffset, width };
@@ -76,7 +84,7 @@ export async function runRangeRead(
   const bytes = valuesToBytes(values, width);
   let temp: string | undefined;
   ctx.onCleanup(() => temp !== undefined && removeQuietly(temp)); // a dump stopped mid-write leaves no temporary file
-  writeDumpFile(options.to!, bytes, (t) => (temp = t));
+  await writeDumpFile(options.to!, bytes, ctx.abort.signal, (t) => (temp = t));
   if (skip.size) writeStderr(readClearSkippedNotice(hazards.map((h) => h.register), ctx.json));
   if (ctx.json) {
     writeStdout(
@@ -88,7 +96,7 @@ export async function runRangeRead(
         count: n,
         file: options.to,
         bytes: bytes.length,
-        ...(hazards.length ? { skipped: hazards.map((h) => h.register.name) } : {}),
+        ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}),
       }),
     );
   }

@@ -1,11 +1,12 @@
 // `write DEVICE ADDRESS V1 V2 ...`, `... VALUE --fill COUNT` and `... --from FILE`: consecutive registers from ADDRESS at
 // the access width, one write each, in order (memtool's mw with several values, U-Boot's mw with a count, a file copy).
 // The range is checked against the region before the first write; read-only and write-1-to-clear registers of the map
-// are skipped and named unless --force; --dry-run prints the writes (a load reads its file); a signal stops the range.
+// are skipped and named unless --force; --dry-run prints the writes without opening the device (a load reads its
+// file); a signal stops the range.
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
-import { deviceMap, isNamed, refineDeviceMap, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, mapNeedsOpenDevice, refineDeviceMap, resolveTarget } from "../named-address.ts";
 import type { DeviceRef } from "../physical-address.ts";
 import { checkAligned, checkInRegion, type Width } from "../parse/access.ts";
 import { parseWriteValue } from "../parse/value.ts";
@@ -13,9 +14,9 @@ import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { hazardsJson, plannedAccess, rangeStoppedNotice, writeSkippedNotice } from "../output/range-words.ts";
+import { hazardsJson, plannedAccess, plannedStep, rangeStoppedNotice, sizeUnknownNotice, writeSkippedNotice } from "../output/range-words.ts";
 import { rangeHazards, type RangeHazard } from "../../registers/bulk-access.ts";
-import { regionLabel } from "../../vfio/region.ts";
+import { openRegionFacts, plannedRegionFacts } from "./plan-region.ts";
 import { bytesToValues, readSourceFile } from "./range-file.ts";
 import { RangeStoppedError, writeRange } from "./range-loop.ts";
 
@@ -78,33 +79,40 @@ export async function runRangeWrite(ctx: CliContext, deviceSpec: string, ref: De
 
   const { b, dev } = await findDevice(ctx, deviceSpec);
   const found = deviceMap(b, dev.name, options.regs);
-  // Opened for a dry run too: the region's size bounds the range (the open makes no register access).
-  const { session } = await openCliDevice(ctx, deviceSpec);
-  const dm = refineDeviceMap(found, session.device);
+  // A dry run does not open the device (an open resets a vfio-platform device): sizes come from sysfs. Only a map
+  // whose layout the device itself says (a virtio-mmio transport's Version) opens it, as a one-value dry run does.
+  const session = !options.dryRun || mapNeedsOpenDevice(found) ? (await openCliDevice(ctx, deviceSpec)).session : undefined;
+  const dm = session ? refineDeviceMap(found, session.device) : found;
   const target = resolveTarget(ref, dm, dev.name);
   if (target.field) throw new UsageError(`${target.name} is a field: a range starts at a register`, `leave out .${target.field.name}`);
   const width = target.access.width;
   const values = bytes !== undefined ? fileValues(bytes, options.from!, width, options.length) : (early ?? parseValues(texts, width));
   const all = options.fill !== undefined ? new Array<bigint>(options.fill).fill(values[0]!) : values;
 
-  const region = regionOf(session.device, target.access);
+  const open = session ? regionOf(session.device, target.access) : undefined;
+  const region = open ? openRegionFacts(open) : plannedRegionFacts(b, dev, target.access);
   const offset = Number(target.access.offset);
   checkAligned(target.access.offset, width);
-  checkInRegion(target.access.offset, width, all.length, BigInt(region.size), regionLabel(region.index, region.name));
+  if (region.size !== undefined) checkInRegion(target.access.offset, width, all.length, region.size, region.label);
+  else writeStderr(sizeUnknownNotice(region.label, ctx.json));
   const hazards: RangeHazard[] = dm && !options.force ? rangeHazards(dm.map, "write", region.index, offset, width, all.length) : [];
   const skipAt = new Map<number, RangeHazard>();
   for (const h of hazards) for (const i of h.accesses) skipAt.set(i, h);
 
   if (options.dryRun) {
     const steps = all.map((v, i) => plannedAccess("write", region.index, offset + i * width, width, v, skipAt.get(i)));
-    if (ctx.json) writeStdout(jsonDocument({ device: dev.name, dry_run: true, accesses: steps, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    if (ctx.json) {
+      const planned = all.map((v, i) => plannedStep("write", region.index, offset + i * width, width, v, skipAt.get(i)));
+      writeStdout(jsonDocument({ device: dev.name, dry_run: true, accesses: steps, steps: planned, ...(hazards.length ? { skipped: hazardsJson(hazards) } : {}) }));
+    }
     else writeStdout(`${steps.map((s) => `dry-run: ${s}`).join("\n")}\n`);
     return 0;
   }
 
+  if (session === undefined || open === undefined) throw new Error("write: the device was not opened"); // opened unless a dry run
   let writes: number;
   try {
-    writes = await writeRange({ region, offset, width }, all, new Set(skipAt.keys()), ctx.abort.signal);
+    writes = await writeRange({ region: open, offset, width }, all, new Set(skipAt.keys()), ctx.abort.signal);
   } catch (e) {
     if (!(e instanceof RangeStoppedError)) throw e;
     const last = e.lastOffset === undefined ? undefined : { region: region.index, offset: e.lastOffset, width };

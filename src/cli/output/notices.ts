@@ -50,8 +50,10 @@ export function dmaInFlightNotice(device: string, why: string, json: boolean): s
  * The stderr line (with its newline) telling that a dump left read-to-clear registers unread (each once, with its
  * offset) and how to read them too.
  */
-export function readClearSkippedNotice(registers: readonly { name: string; offset: number }[], json: boolean): string {
-  if (json) return `${toJson({ notice: { code: "READ_CLEAR_SKIPPED", registers: registers.map((r) => ({ name: r.name, offset: `0x${r.offset.toString(16)}` })) } })}\n`;
+export function readClearSkippedNotice(registers: readonly { name: string; region: number; offset: number }[], json: boolean): string {
+  // The `skipped` shape of every range verb: name, region, offset, reason.
+  const skipped = registers.map((r) => ({ name: r.name, region: r.region, offset: `0x${r.offset.toString(16)}`, reason: "read-clear" }));
+  if (json) return `${toJson({ notice: { code: "READ_CLEAR_SKIPPED", registers: skipped } })}\n`;
   const words = registers.map((r) => `${r.name} at 0x${r.offset.toString(16)}`).join(", ");
   return `vfio-plat: not read (read-to-clear): ${words} — --read-clear reads them too\n`;
 }

@@ -3,6 +3,7 @@
 // signal stops it before the next step (a checkpoint precedes each one; `sleep` and `irq wait` end on it). DMA buffers
 // the script maps live until `dma unmap` or the end of the script, whichever comes first; so do the mask/unmask
 // eventfds it installs (`irq unmask-fd N` ... `irq unmask-fd N off`).
+import { readClearSkippedJson } from "../output/range-words.ts";
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { DmaBuffer } from "../../vfio/dma-buffer.ts";
 import type { DmaMapping, DmaSpace } from "../../vfio/dma-space.ts";
@@ -199,7 +200,7 @@ async function runSteps(
           const values = await readRegistersSkipping(region, Number(step.access.offset), step.access.width, step.count ?? 1, skip, signal);
           if (step.as) vars.set(step.as, values[0]!);
           if (out.json) {
-            out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x, i) => (skip.has(i) ? null : jsonRegister(x, step.access.width))), ...(skip.size ? { skipped: [...new Set(skip.values())].map((r) => r.name) } : {}) });
+            out.record({ type: "read", line, region: region.index, offset: `0x${step.access.offset.toString(16)}`, width: step.access.width * 8, values: values.map((x, i) => (skip.has(i) ? null : jsonRegister(x, step.access.width))), ...(skip.size ? { skipped: readClearSkippedJson(skip.values()) } : {}) });
           } else if (step.count === undefined) {
             out.text(`${label(region.index, step.access)} = ${hex(values[0]!, step.access.width)}${step.as ? ` ($${step.as})` : ""}`);
           } else {

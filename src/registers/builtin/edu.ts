@@ -18,7 +18,7 @@ export const EDU_MAP: RegisterMap = {
       fields: [field("ED", 0, 8), field("MINOR", 16, 8), field("MAJOR", 24, 8)],
     }),
     reg("LIVENESS", 0x04, "RW", { reset: 0n, description: "liveness check: reads the inverse of the value last written" }),
-    reg("FACTORIAL", 0x08, "RW", { reset: 0n, description: "factorial: a write starts computing its factorial; reads the result" }),
+    reg("FACTORIAL", 0x08, "RW", { reset: 0n, description: "factorial: a write starts computing its factorial; reads the result", writeEffect: "starts computing the value's factorial" }),
     reg("STATUS", 0x20, "RW", {
       reset: 0n,
       description: "status",
@@ -41,6 +41,7 @@ export const EDU_MAP: RegisterMap = {
       width: 64,
       reset: 0n,
       description: "DMA command (the buffer is 4 KiB at DMA address 0x40000)",
+      writeEffect: "START (bit 0) starts a DMA transfer",
       fields: [
         bit("START", 0, "start the transfer; reads 1 until it is done", { "0": "idle", "1": "running" }),
         bit("DIRECTION", 1, "direction", { "0": "RAM to the edu buffer", "1": "the edu buffer to RAM" }),

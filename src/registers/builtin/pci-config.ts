@@ -86,6 +86,7 @@ export const PCI_CONFIG_MAP: RegisterMap = {
     }),
     cfg("BIST", 0x0f, 8, "RW", {
       description: "built-in self test",
+      writeEffect: "START (bit 6) starts the self test",
       fields: [field("COMPLETION_CODE", 0, 4, { access: "RO" }), bit("START", 6), { ...bit("CAPABLE", 7, "the function supports BIST"), access: "RO" }],
     }),
     ...[0, 1, 2, 3, 4, 5].map((i) => cfg(`BASE_ADDRESS_${i}`, 0x10 + 4 * i, 32, "RW", { description: `base address register ${i}`, fields: BAR_FIELDS })),

@@ -34,6 +34,7 @@ export const PL011_MAP: RegisterMap = {
   registers: [
     reg("UARTDR", 0x000, "RC", {
       description: "data register: a read pops the receive FIFO, a write queues a character to send",
+      writeEffect: "queues the character to send",
       fields: [field("DATA", 0, 8, { description: "the character" }), ...errorFields(8)],
     }),
     // One address, two registers (DDI 0183): reads are UARTRSR, writes are UARTECR, where any value written clears all
@@ -42,6 +43,7 @@ export const PL011_MAP: RegisterMap = {
     reg("UARTRSR", 0x004, "RW", {
       reset: 0n,
       description: "receive status (reads) / error clear UARTECR (writes): any write clears all error bits, whatever its value",
+      writeEffect: "clears the four error bits (UARTECR), whatever the value",
       fields: errorFields(0).map((f) => ({ ...f, access: "RO" as const })),
     }),
     reg("UARTFR", 0x018, "RO", {

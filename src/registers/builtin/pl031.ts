@@ -23,6 +23,7 @@ export const PL031_MAP: RegisterMap = {
     reg("RTCLR", 0x008, "RW", {
       reset: 0n,
       description: "load register: writing loads the counter; reads give the value last written",
+      writeEffect: "loads the counter (RTCDR) with the value",
     }),
     reg("RTCCR", 0x00c, "RW", {
       reset: 0n,

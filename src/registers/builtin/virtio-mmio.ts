@@ -65,7 +65,7 @@ function common(version: 1 | 2): RegisterSpec[] {
     mmio("QueueNotify", "QUEUE_NOTIFY", "WO", { description: "queue notifier: write a queue index when it has new buffers" }),
     mmio("InterruptStatus", "INTERRUPT_STATUS", "RO", { reset: 0n, description: "what the pending interrupt is for", fields: INTERRUPT_FIELDS }),
     mmio("InterruptACK", "INTERRUPT_ACK", "WO", { description: "write the InterruptStatus bits handled", fields: INTERRUPT_FIELDS }),
-    mmio("Status", "STATUS", "RW", { reset: 0n, description: "device status (writing 0 resets the device)", fields: STATUS_FIELDS }),
+    mmio("Status", "STATUS", "RW", { reset: 0n, description: "device status (writing 0 resets the device)", writeEffect: "0 resets the device; other values step the driver's status", fields: STATUS_FIELDS }),
   ];
 }
 
@@ -73,12 +73,12 @@ function common(version: 1 | 2): RegisterSpec[] {
 const LEGACY_ONLY: RegisterSpec[] = [
   mmio("GuestPageSize", "GUEST_PAGE_SIZE", "WO", { description: "guest page size in bytes (the unit of QueuePFN)" }),
   mmio("QueueAlign", "QUEUE_ALIGN", "WO", { description: "used ring alignment of the selected queue, in bytes" }),
-  mmio("QueuePFN", "QUEUE_PFN", "RW", { reset: 0n, description: "guest page number of the selected queue (0: not in use)" }),
+  mmio("QueuePFN", "QUEUE_PFN", "RW", { reset: 0n, description: "guest page number of the selected queue (0: not in use)", writeEffect: "activates the selected queue at that page (0 releases it)" }),
 ];
 
 /** Registers only the modern (version 2) layout has. */
 const MODERN_ONLY: RegisterSpec[] = [
-  mmio("QueueReady", "QUEUE_READY", "RW", { reset: 0n, description: "the selected queue is ready to use", fields: [bit("QueueReady", 0, undefined, { "0": "not ready", "1": "ready" })] }),
+  mmio("QueueReady", "QUEUE_READY", "RW", { reset: 0n, description: "the selected queue is ready to use", writeEffect: "1 makes the selected queue live for the device", fields: [bit("QueueReady", 0, undefined, { "0": "not ready", "1": "ready" })] }),
   mmio("QueueDescLow", "QUEUE_DESC_LOW", "WO", { description: "descriptor area address of the selected queue, bits 31:0" }),
   mmio("QueueDescHigh", "QUEUE_DESC_HIGH", "WO", { description: "descriptor area address, bits 63:32" }),
   mmio("QueueDriverLow", "QUEUE_DRIVER_LOW", "WO", { description: "driver (available) area address, bits 31:0" }),
@@ -90,7 +90,7 @@ const MODERN_ONLY: RegisterSpec[] = [
   mmio("SHMLenHigh", "SHM_LEN_HIGH", "RO", { description: "length, bits 63:32 (all ones with SHMLenLow: no such region)" }),
   mmio("SHMBaseLow", "SHM_BASE_LOW", "RO", { description: "base address of the selected shared memory region, bits 31:0" }),
   mmio("SHMBaseHigh", "SHM_BASE_HIGH", "RO", { description: "base address, bits 63:32" }),
-  mmio("QueueReset", "QUEUE_RESET", "RW", { description: "write 1 to reset the selected queue; reads 1 until it is done" }),
+  mmio("QueueReset", "QUEUE_RESET", "RW", { description: "write 1 to reset the selected queue; reads 1 until it is done", writeEffect: "1 resets the selected queue" }),
   mmio("ConfigGeneration", "CONFIG_GENERATION", "RO", { description: "changes whenever the configuration space may have changed" }),
 ];
 
