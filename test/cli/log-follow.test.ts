@@ -45,6 +45,8 @@ test("--json --follow-new: JSON Lines of records and faults, only those logged a
     }
     const docs = out.trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; seq: number; kind?: string; access?: string });
     expect(docs.some((d) => d.type === "record")).toBe(true);
+    // A JSON Lines stream like irq's and run's: the version comes with the first record, once.
+    expect(docs.map((d) => (d as { schema?: number }).schema)).toEqual(docs.map((_, i) => (i === 0 ? 1 : undefined)));
     expect(docs.find((d) => d.type === "fault")).toMatchObject({ smmu: "9050000.smmuv3", kind: "permission", access: "write", stream_id: 0 });
     for (const d of docs) expect(d.seq).toBeGreaterThan(lastBefore);
   } finally {

@@ -1,7 +1,11 @@
 // `vfio-plat log` reads /dev/kmsg records: "prio,seq,usec,flags;message" plus dictionary lines. The level is the
 // priority's low bits, \xHH escapes are undone, DEVICE= is picked out, and --smmu keeps the Arm SMMU drivers' lines.
 import { expect, test } from "bun:test";
-import { isSmmuRecord, parseKmsgRecord } from "../../src/cli/commands/log.ts";
+import { Glob } from "bun";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseKmsgRecord } from "../../src/cli/commands/log.ts";
+import { isSmmuRecord } from "../../src/host/kernel-log.ts";
 
 test("a record with escapes and a dictionary", () => {
   const r = parseKmsgRecord("6,42,1234567,-;arm-smmu-v3 9050000.smmuv3: \\x090x0000001000000010\n SUBSYSTEM=platform\n DEVICE=+platform:9050000.smmuv3");
@@ -19,4 +23,10 @@ test("--smmu keeps arm-smmu and arm-smmu-v3 lines only", () => {
   expect(isSmmuRecord(rec("arm-smmu 2b400000.iommu: Unhandled context fault: fsr=0x402"))).toBe(true);
   expect(isSmmuRecord(rec("vfio-pci 0000:00:02.0: enabling device (0000 -> 0002)"))).toBe(false);
   expect(isSmmuRecord(rec("arm-smmu-v3-foo: x"))).toBe(false);
+});
+
+test("one home for which records are the SMMU drivers': `log --smmu` and `log --follow --smmu` share it", () => {
+  const src = join(import.meta.dir, "../../src");
+  const homes = [...new Glob("**/*.ts").scanSync(src)].filter((f) => readFileSync(join(src, f), "utf8").includes("/^arm-smmu(-v3)? /"));
+  expect(homes).toEqual(["host/kernel-log.ts"]);
 });

@@ -6,7 +6,7 @@
 // signal (../log-follow.ts).
 import type { KernelBoundary } from "../../boundary/kernel-boundary.ts";
 import { listDevices } from "../../host/discovery.ts";
-import { describeSmmuFault, parseKmsgRecord as parseLogRecord, smmuFaults, type KernelLogRecord } from "../../host/kernel-log.ts";
+import { describeSmmuFault, isSmmuRecord, parseKmsgRecord as parseLogRecord, smmuFaults, type KernelLogRecord } from "../../host/kernel-log.ts";
 import { streamOwner } from "../../host/stream-owner.ts";
 import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
@@ -34,11 +34,6 @@ export function parseKmsgRecord(text: string): KmsgRecord | undefined {
   const device = /\n DEVICE=(\S+)/.exec(m[5] ?? "")?.[1];
   const message = m[4]!.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   return { seq: Number(m[2]), level: Number(m[1]) & 7, usec: Number(m[3]), message, ...(device ? { device } : {}) };
-}
-
-/** Records of the Arm SMMU drivers (arm-smmu-v3 and arm-smmu prefix every line with their driver name). */
-export function isSmmuRecord(r: KmsgRecord): boolean {
-  return /^arm-smmu(-v3)? /.test(r.message);
 }
 
 const stamp = kernelStamp;

@@ -8,7 +8,7 @@ import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { sleepUnlessStopped, checkpoint } from "../interrupt.ts";
 import { deviceMap, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, resolveTarget } from "../named-address.ts";
-import { toJson } from "../output/json.ts";
+import { JsonLinesWriter } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { isTerminal } from "../output/terminal.ts";
 import { checkRegister } from "../register-io.ts";
@@ -50,13 +50,14 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   const tty = !ctx.json && isTerminal(1);
   const redraw = new Redraw(tty ? process.stdout.columns : undefined);
   const chalk = ctx.colors.stdout;
+  const jsonl = new JsonLinesWriter();
   const start = performance.now();
   let tick = 0;
   let prev: Sample | undefined;
   for (let n = 1; ; n++) {
     await checkpoint(ctx.abort.signal);
     const sample: Sample = { at: new Date(), n, values: watched.map((w) => readTarget(device, w.target).value) };
-    if (ctx.json) writeStdout(`${toJson(sampleJson(device.name, watched, sample, prev))}\n`);
+    if (ctx.json) jsonl.line(sampleJson(device.name, watched, sample, prev));
     else if (tty) writeStdout(redraw.frame(renderFrame(device.name, watched, sample, prev, { intervalMs, ...(count ? { count } : {}), chalk })));
     else writeStdout(`${sampleLine(watched, sample)}\n`);
     prev = sample;

@@ -101,7 +101,7 @@ export function sampleLine(watched: readonly Watched[], sample: Sample): string 
  * The JSON Lines object of a sample: its time and number, and each address in the shared register shape (read, poll,
  * expect) plus `changed`, the bits that changed since the previous sample (null in the first).
  */
-export function sampleJson(device: string, watched: readonly Watched[], sample: Sample, prev: Sample | undefined): Record<string, unknown> {
+export function sampleJson(device: string, watched: readonly Watched[], sample: Sample, prev: Sample | undefined): { type: "sample" } & Record<string, unknown> {
   return {
     type: "sample",
     time: sample.at.toISOString(),
