@@ -29,7 +29,7 @@ import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { openPagemap, pagemapIo } from "./kernel/pagemap.ts";
-import { openKmsg, readKmsg } from "./kernel/kmsg-file.ts";
+import { openKmsg, readKmsg, seekKmsg } from "./kernel/kmsg-file.ts";
 import { PAGEMAP_PATH } from "../vfio/abi/pagemap.ts";
 import type { PhysicalMemory } from "./kernel/physical-memory.ts";
 import { SimProcess } from "./sim-process.ts";
@@ -162,6 +162,18 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
       return readKmsg(this.k.store, f, buf);
     } catch (e) {
       return this.k.fds.rethrow(e, "read", fd);
+    }
+  }
+
+  /** lseek(2): /dev/kmsg moves to its oldest or past its newest record; no other simulated file seeks (ESPIPE). */
+  lseek(fd: Fd, offset: number, whence: number): number {
+    const f = this.k.fds.get(fd);
+    try {
+      if (!f && !isRealFd(fd)) fail("EBADF");
+      if (f?.kind !== "kmsg") fail("ESPIPE"); // an eventfd or a VFIO file: neither seeks
+      return seekKmsg(this.k.store, f, offset, whence);
+    } catch (e) {
+      return this.k.fds.rethrow(e, "lseek", fd);
     }
   }
 
