@@ -31,6 +31,19 @@ export function openKmsg(fds: FdTable, store: StateStore, flags: number): number
 }
 
 /**
+ * `op` on `fd` when it is an open /dev/kmsg, its errno thrown as `syscall`'s SyscallError; undefined for any other fd.
+ */
+export function onKmsg<T>(fds: FdTable, fd: number, syscall: string, op: (f: KmsgFile) => T): T | undefined {
+  const f = fds.get(fd);
+  if (f?.kind !== "kmsg") return undefined;
+  try {
+    return op(f);
+  } catch (e) {
+    return fds.rethrow(e, syscall, fd);
+  }
+}
+
+/**
  * read(2) of one record into `buf`. @throws Errno EPIPE when records this reader had not read were dropped (the next
  * read gives the oldest kept), EAGAIN when nothing is new (O_NONBLOCK), EINVAL when `buf` cannot hold the record.
  */
