@@ -31,6 +31,10 @@ export const MAP_HUGETLB = 0x40000;
 export const MAP_HUGE_SHIFT = 26;
 /** madvise(2) advice: the range is not inherited by a fork()ed child, so a fork cannot make the parent's DMA pages copy-on-write. */
 export const MADV_DONTFORK = 10;
+// lseek(2) whence values (identical on every Linux architecture).
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
 export const POLLIN = 0x001;
 export const POLLERR = 0x008;
 export const POLLHUP = 0x010;
@@ -150,6 +154,11 @@ export interface KernelBoundary extends OsPrimitives {
   ioctl(fd: Fd, request: number, arg: Uint8Array | number): number;
   pread(fd: Fd, buf: Uint8Array, offset: number): number;
   pwrite(fd: Fd, buf: Uint8Array, offset: number): number;
+  /**
+   * lseek(2): move the fd's position; returns the new one. /dev/kmsg takes only offset 0: SEEK_SET goes to the oldest
+   * record, SEEK_END past the newest (what `dmesg -W` does, atomically), other offsets are ESPIPE.
+   */
+  lseek(fd: Fd, offset: number, whence: number): number;
   mmap(fd: Fd, length: number, prot: number, flags: number, offset: number): Mapping;
   readonly fs: BoundaryFs;
   /** Release everything this boundary holds (the simulated board saves its state here). */

@@ -194,6 +194,7 @@ export const COMMAND_OPTIONS = {
     { flags: "--count <n>", description: "Stop after N samples, exit 0 (default 0: until Ctrl-C)", value: { kind: "integer", min: 0n, max: U32_MAX }, default: "0" },
     { flags: "--read-clear", description: "Watch a read-to-clear register anyway (every sample clears what it holds)" },
     REGS,
+    PHYS,
   ],
   doctor: [],
   "sim-reset": [],

@@ -158,6 +158,7 @@ export const COMMANDS: CommandSpec[] = [
       "vfio-plat watch 9010000.pl031 RTCDR RTCCR.RTC_START",
       "vfio-plat watch 2c0a0000.dma DSR CSR0 --interval 100ms",
       "vfio-plat watch 9010000.pl031 0:0x0 --count 5 --json",
+      "vfio-plat watch @0x09010000 @0x09010008",
     ],
     load: () => import("./commands/watch.ts"),
   }),

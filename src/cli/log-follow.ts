@@ -5,22 +5,13 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { listDevices } from "../host/discovery.ts";
 import { followKernelLog, type LogBatch } from "../host/kernel-log-follow.ts";
-import { describeSmmuFault, type KernelLogRecord, type SmmuFault } from "../host/kernel-log.ts";
+import { isSmmuRecord, type SmmuFault } from "../host/kernel-log.ts";
 import { SmmuFaultStream } from "../host/smmu-fault-stream.ts";
 import { streamOwner } from "../host/stream-owner.ts";
 import type { CliContext } from "./context.ts";
-import { toJson } from "./output/json.ts";
+import { JsonLinesWriter, toJson } from "./output/json.ts";
+import { faultJson, faultLine, recordJson, recordLine } from "./output/kernel-log-output.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
-
-/** dmesg's "[    5.123456]" for microseconds since boot. */
-export function kernelStamp(usec: number): string {
-  return `[${String(Math.floor(usec / 1e6)).padStart(5, " ")}.${String(usec % 1e6).padStart(6, "0")}]`;
-}
-
-/** Records of the Arm SMMU drivers (arm-smmu-v3 and arm-smmu prefix every line with their driver name). */
-function isSmmu(r: KernelLogRecord): boolean {
-  return /^arm-smmu(-v3)? /.test(r.message);
-}
 
 /** The stderr line (with its newline) saying records were lost to the ring buffer and the follow goes on. */
 export function lostRecordsNotice(lost: LogBatch["lost"], json: boolean): string {
@@ -28,11 +19,6 @@ export function lostRecordsNotice(lost: LogBatch["lost"], json: boolean): string
   const what = count === null ? "some kernel log records were" : `${count} kernel log record${count === 1 ? " was" : "s were"}`;
   const message = `${what} overwritten before they could be read (the kernel's ring buffer is full); following on`;
   return json ? `${toJson({ notice: { code: "KMSG_LOST", count, message } })}\n` : `vfio-plat: notice: ${message}\n`;
-}
-
-/** A record as one JSON Lines object (the fields of `log --json`'s records, plus its type). */
-function recordJson(r: KernelLogRecord): Record<string, unknown> {
-  return { type: "record", seq: r.seq, level: r.priority, usec: r.usec, message: r.message, device: r.dict.DEVICE ?? null };
 }
 
 /**
@@ -44,31 +30,20 @@ export async function followLog(ctx: CliContext, b: KernelBoundary, opts: { smmu
   const faults = opts.smmu ? new SmmuFaultStream() : undefined;
   let devices: ReturnType<typeof listDevices> | undefined; // listed once, at the first fault
   const owner = (f: SmmuFault) => (f.streamId === undefined ? undefined : streamOwner((devices ??= listDevices(b)), f.smmu, f.streamId));
+  const jsonl = new JsonLinesWriter(); // the first record of the stream carries "schema": 1
   return followKernelLog(b, {
     newOnly: opts.newOnly,
     signal: ctx.abort.signal,
     onBatch: (batch) => {
       if (batch.lost !== 0) writeStderr(lostRecordsNotice(batch.lost, ctx.json));
-      const records = opts.smmu ? batch.records.filter(isSmmu) : batch.records;
-      const lines: string[] = records.map((r) => (ctx.json ? toJson(recordJson(r)) : `${kernelStamp(r.usec)} ${r.message}`));
-      for (const f of faults?.push(records) ?? []) {
-        const o = owner(f);
-        if (ctx.json) {
-          lines.push(
-            toJson({
-              type: "fault",
-              seq: f.seq,
-              smmu: f.smmu,
-              kind: f.kind,
-              stream_id: f.streamId ?? null,
-              iova: f.address === undefined ? null : `0x${f.address.toString(16)}`,
-              access: f.access ?? null,
-              device: o?.device ?? null,
-              thread: o?.thread ?? null,
-            }),
-          );
-        } else lines.push(`fault: ${describeSmmuFault(f)}${o ? ` — ${o.device}${o.thread ? ` ${o.thread}` : ""}` : ""}`);
+      const records = opts.smmu ? batch.records.filter(isSmmuRecord) : batch.records;
+      if (ctx.json) {
+        for (const r of records) jsonl.line({ type: "record", ...recordJson(r) });
+        for (const f of faults?.push(records) ?? []) jsonl.line({ type: "fault", ...faultJson(f, owner(f)) });
+        return;
       }
+      const lines = records.map(recordLine);
+      for (const f of faults?.push(records) ?? []) lines.push(faultLine(f, owner(f)));
       if (lines.length) writeStdout(`${lines.join("\n")}\n`);
     },
   });

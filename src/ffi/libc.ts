@@ -15,6 +15,8 @@ const SYMBOLS = {
   pread: { args: ["i32", "ptr", "u64", "i64"], returns: "i32" },
   pwrite: { args: ["i32", "ptr", "u64", "i64"], returns: "i32" },
   read: { args: ["i32", "ptr", "u64"], returns: "i32" },
+  // off_t is 64-bit on every 64-bit Linux; the offsets used stay far below 2^53.
+  lseek: { args: ["i32", "i64", "i32"], returns: FFIType.i64_fast },
   write: { args: ["i32", "ptr", "u64"], returns: "i32" },
   mmap: { args: ["ptr", "u64", "i32", "i32", "i32", "i64"], returns: FFIType.i64_fast },
   munmap: { args: ["ptr", "u64"], returns: "i32" },

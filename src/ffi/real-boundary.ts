@@ -84,6 +84,8 @@ export function createRealBoundary(): KernelBoundary {
     read: (fd, buf) => check(libc().read(fd, buf, buf.length), "read", fd),
     write: (fd, buf) => check(libc().write(fd, buf, buf.length), "write", fd),
 
+    lseek: (fd, offset, whence) => check(Number(libc().lseek(fd, offset, whence)), "lseek", fd),
+
     mmap(fd: Fd, length: number, prot: number, flags: number, offset: number): Mapping {
       return new MmioMapping(mapRegion(fd, length, prot, flags, offset, paths.get(fd)));
     },

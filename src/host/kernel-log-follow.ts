@@ -1,8 +1,9 @@
 // Following the kernel log as `dmesg -w` does: /dev/kmsg stays open (each open file has its own position), every
 // read(2) hands out one record, poll(2) says when the next one is there. A reader the ring buffer overtook gets EPIPE
 // once and then goes on from the oldest record left: the records in between are lost, and the gap in sequence
-// numbers says how many. The same calls through the boundary follow the simulated board's log (kernel/kmsg-file.ts).
-import { O_NONBLOCK, O_RDONLY, POLLIN, type KernelBoundary } from "../boundary/kernel-boundary.ts";
+// numbers says how many. `dmesg -W` starts past the newest record with lseek(SEEK_END), which the kernel does atomically:
+// nothing logged after it is missed. The same calls through the boundary follow the simulated board's log (kernel/kmsg-file.ts).
+import { O_NONBLOCK, O_RDONLY, POLLIN, SEEK_END, type KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { SyscallError } from "../boundary/syscall-error.ts";
 import { AbortedError } from "../vfio/errors.ts";
 import { parseKmsgRecord, type KernelLogRecord } from "./kernel-log.ts";
@@ -33,8 +34,16 @@ export class KernelLogFollower {
    * Open the log at its oldest record. @throws SyscallError from open(2): EACCES/EPERM (dmesg_restrict without
    * CAP_SYSLOG), ENOENT (no /dev/kmsg)
    */
-  constructor(private readonly b: Pick<KernelBoundary, "open" | "read" | "poll" | "close">) {
+  constructor(private readonly b: Pick<KernelBoundary, "open" | "read" | "lseek" | "poll" | "close">) {
     this.fd = b.open(KMSG_PATH, O_RDONLY | O_NONBLOCK);
+  }
+
+  /**
+   * Skip every record there is now (lseek SEEK_END): the next read gives only records logged from here on.
+   * @throws SyscallError from lseek(2)
+   */
+  skipToEnd(): void {
+    this.b.lseek(this.openFd(), 0, SEEK_END);
   }
 
   /**
@@ -101,23 +110,22 @@ export class KernelLogFollower {
 
 /**
  * Follow the kernel log until `signal` aborts: `onBatch` gets the records there are now (none of them when
- * `newOnly`, as `dmesg -W`), then every batch of new ones as it arrives, or a batch with only `lost` when records
+ * `newOnly`, as `dmesg -W`: the log is opened past its newest record, so every record logged later is delivered), then every batch of new ones as it arrives, or a batch with only `lost` when records
  * were overwritten unread. Waits in poll(2) slices of FOLLOW_SLICE_MS and gives the event loop a turn between them,
  * so a signal handler runs and the follow ends within a slice. The log is closed however it ends.
  * @throws AbortedError when `signal` aborts; SyscallError from open/read/poll (EACCES, ENOENT...); whatever onBatch throws
  */
 export async function followKernelLog(
-  b: Pick<KernelBoundary, "open" | "read" | "poll" | "close">,
+  b: Pick<KernelBoundary, "open" | "read" | "lseek" | "poll" | "close">,
   opts: { newOnly: boolean; signal: AbortSignal; onBatch: (batch: LogBatch) => void },
 ): Promise<never> {
   const follower = new KernelLogFollower(b);
   try {
-    let first = true;
+    if (opts.newOnly) follower.skipToEnd();
     for (;;) {
       if (opts.signal.aborted) throw AbortedError.fromAbort(opts.signal);
       const batch = follower.read();
-      if (!(first && opts.newOnly) && (batch.records.length > 0 || batch.lost !== 0)) opts.onBatch(batch);
-      first = false;
+      if (batch.records.length > 0 || batch.lost !== 0) opts.onBatch(batch);
       if (batch.records.length === 0) follower.wait(FOLLOW_SLICE_MS);
       await Bun.sleep(0); // one event-loop turn: a pending signal's handler runs and aborts `signal`
     }

@@ -55,6 +55,11 @@ export function parseKmsgRecord(raw: string): KernelLogRecord | undefined {
   return { seq: seq!, usec: usec!, priority: prio! & 7, facility: prio! >> 3, message: unescapeKmsg(first ?? ""), dict };
 }
 
+/** A record of the Arm SMMU drivers: arm-smmu-v3 and arm-smmu prefix every line with their driver name. */
+export function isSmmuRecord(r: { message: string }): boolean {
+  return /^arm-smmu(-v3)? /.test(r.message);
+}
+
 function unavailableReason(e: SyscallError): string {
   const base = `cannot read ${KMSG_PATH}: ${strerror(e.code)} (${e.code})`;
   if (e.code === "EACCES" || e.code === "EPERM") return `${base} — reading the kernel log needs root, CAP_SYSLOG, or sysctl kernel.dmesg_restrict=0`;

@@ -29,7 +29,7 @@ import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
 import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
 import { openPagemap, pagemapIo } from "./kernel/pagemap.ts";
-import { openKmsg, readKmsg } from "./kernel/kmsg-file.ts";
+import { onKmsg, openKmsg, readKmsg, seekKmsg } from "./kernel/kmsg-file.ts";
 import { PAGEMAP_PATH } from "../vfio/abi/pagemap.ts";
 import type { PhysicalMemory } from "./kernel/physical-memory.ts";
 import { SimProcess } from "./sim-process.ts";
@@ -156,13 +156,13 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
 
   /** read(2): one record of an open /dev/kmsg (kernel/kmsg-file.ts); any other fd as SimProcess reads it. */
   override read(fd: Fd, buf: Uint8Array): number {
-    const f = this.k.fds.get(fd);
-    if (f?.kind !== "kmsg") return super.read(fd, buf);
-    try {
-      return readKmsg(this.k.store, f, buf);
-    } catch (e) {
-      return this.k.fds.rethrow(e, "read", fd);
-    }
+    return onKmsg(this.k.fds, fd, "read", (f) => readKmsg(this.k.store, f, buf)) ?? super.read(fd, buf);
+  }
+
+  /** lseek(2): only an open /dev/kmsg seeks (kernel/kmsg-file.ts); an eventfd or a VFIO file is ESPIPE. */
+  lseek(fd: Fd, offset: number, whence: number): number {
+    const r = onKmsg(this.k.fds, fd, "lseek", (f) => seekKmsg(this.k.store, f, offset, whence));
+    return r ?? this.k.fds.rethrow(new Errno(this.k.fds.get(fd) || isRealFd(fd) ? "ESPIPE" : "EBADF"), "lseek", fd);
   }
 
   pread(fd: Fd, buf: Uint8Array, offset: number): number {

@@ -66,6 +66,7 @@ export function tracingBoundary(inner: KernelBoundary, sink: TraceSink): KernelB
     },
     pread: (fd, buf, off) => call(() => `pread(${name(fd)}, ${buf.length}, 0x${off.toString(16)})`, () => inner.pread(fd, buf, off), (n) => `${n} [${hexBytes(buf.subarray(0, n))}]`),
     pwrite: (fd, buf, off) => call(() => `pwrite(${name(fd)}, [${hexBytes(buf)}], 0x${off.toString(16)})`, () => inner.pwrite(fd, buf, off)),
+    lseek: (fd, off, whence) => call(() => `lseek(${name(fd)}, ${off}, ${["SEEK_SET", "SEEK_CUR", "SEEK_END"][whence] ?? whence})`, () => inner.lseek(fd, off, whence)),
     mmap: (fd, len, prot, flags, off): Mapping => call(() => `mmap(${name(fd)}, 0x${len.toString(16)}, prot ${prot}, flags ${flags}, 0x${off.toString(16)})`, () => inner.mmap(fd, len, prot, flags, off), () => "mapping"),
     eventfd: (v, f) => call(() => `eventfd(${v}, 0x${f.toString(16)})`, () => inner.eventfd(v, f)),
     poll: (fds: readonly PollRequest[], t: number) => call(() => `poll([${fds.map((f) => name(f.fd)).join(", ")}], ${t})`, () => inner.poll(fds, t), (r) => `[${r.join(", ")}]`),

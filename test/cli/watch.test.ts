@@ -35,7 +35,7 @@ test("on a pipe: --count 3 gives three lines, exit 0; each names every address; 
   expect(runCli(["read", PL031, "0:0xfe0.b"], { env }).stdout.trim()).toBe("0x31");
 });
 
-test("--json: one object per sample; `changed` is the xor of two samples' values (null in the first)", () => {
+test("--json: one object per sample, the first with \"schema\": 1; `changed` is the xor of two samples' values (null in the first)", () => {
   const r = runCli(["--json", "watch", PL031, "RTCDR", "--count", "3", "--interval", "1100ms"], { env });
   expect(r.code).toBe(0);
   const docs = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { type: string; sample: number; device: string; values: { register: string; value: string; changed: string | null }[] });
@@ -44,6 +44,8 @@ test("--json: one object per sample; `changed` is the xor of two samples' values
     ["sample", 2, PL031],
     ["sample", 3, PL031],
   ]);
+  // A JSON Lines stream like irq's and run's: the version comes with the first record, once.
+  expect(docs.map((d) => (d as { schema?: number }).schema)).toEqual([1, undefined, undefined]);
   expect(docs[0]!.values[0]).toMatchObject({ register: "RTCDR", region: 0, offset: "0x0", width: 32, changed: null });
   for (let i = 1; i < docs.length; i++) {
     const xor = BigInt(docs[i]!.values[0]!.value) ^ BigInt(docs[i - 1]!.values[0]!.value);

@@ -1,9 +1,9 @@
-// Policy: open/close/pread/pwrite/ioctl on the real boundary reach the kernel unchanged (large offsets, byteOffset of
+// Policy: open/close/lseek/pread/pwrite/ioctl on the real boundary reach the kernel unchanged (large offsets, byteOffset of
 // views, by-value integer ioctl arguments) and every failure is a SyscallError with errno, fd/path and ioctl name.
 import { describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { O_CLOEXEC, O_RDONLY, O_RDWR, O_WRONLY } from "../../src/boundary/kernel-boundary.ts";
+import { O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET } from "../../src/boundary/kernel-boundary.ts";
 import { ioctlRequestName } from "../../src/ffi/errno.ts";
 import { CONTAINER_IOCTLS, DEVICE_IOCTLS, GROUP_IOCTLS } from "../../src/vfio/abi/ioctls.ts";
 import { expectSyscallError, k, scratchDir } from "../helpers/ffi.ts";
@@ -40,6 +40,38 @@ describe("open/close", () => {
     k.close(fd);
     const err = expectSyscallError(() => k.close(fd), "EBADF");
     expect(err.fd).toBe(fd);
+  });
+});
+
+/** /dev/kmsg may be read here (root, CAP_SYSLOG or dmesg_restrict=0). */
+const kmsgReadable = (() => {
+  try {
+    closeSync(openSync("/dev/kmsg", "r"));
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe("lseek", () => {
+  test("moves the position read(2) goes on from and returns it, offsets past 2^32 exact", () => {
+    const fd = k.open(file("abcdef"), O_RDONLY);
+    const buf = new Uint8Array(2);
+    expect(k.lseek(fd, 0, SEEK_END)).toBe(6);
+    expect(k.read(fd, buf)).toBe(0);
+    expect(k.lseek(fd, 2, SEEK_SET)).toBe(2);
+    expect(k.read(fd, buf)).toBe(2);
+    expect(new TextDecoder().decode(buf)).toBe("cd");
+    expect(k.lseek(fd, 2 ** 33, SEEK_CUR)).toBe(2 ** 33 + 4);
+    expect(expectSyscallError(() => k.lseek(fd, -1, SEEK_SET), "EINVAL").syscall).toBe("lseek");
+    k.close(fd);
+  });
+
+  test.skipIf(!kmsgReadable)(`/dev/kmsg: SEEK_END is taken with offset 0 only (returns 0), as dmesg -W uses it${kmsgReadable ? "" : " (skipped: /dev/kmsg not readable here)"}`, () => {
+    const fd = k.open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+    expect(k.lseek(fd, 0, SEEK_END)).toBe(0);
+    expectSyscallError(() => k.lseek(fd, 1, SEEK_END), "ESPIPE");
+    k.close(fd);
   });
 });
 

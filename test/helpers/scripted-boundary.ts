@@ -42,6 +42,7 @@ export type Call =
   | { op: "ioctl"; fd: Fd; request: number; arg: Uint8Array | number }
   | { op: "pread"; fd: Fd; offset: number; length: number }
   | { op: "pwrite"; fd: Fd; offset: number; length: number; data: Uint8Array }
+  | { op: "lseek"; fd: Fd; offset: number; whence: number }
   | { op: "mmap"; fd: Fd; length: number; prot: number; flags: number; offset: number }
   | { op: "eventfd"; fd: Fd; flags: number }
   | { op: "poll"; fds: PollRequest[]; timeoutMs: number }
@@ -51,7 +52,7 @@ export type Call =
 /** An answer: a return value, an errno name to throw as SyscallError, or a function of the call's buffer. */
 export type Answer<A> = number | { errno: string } | ((arg: A) => number | { errno: string });
 
-type Key = `ioctl:${number}` | "open" | "close" | "pread" | "pwrite" | "mmap" | "poll" | "read";
+type Key = `ioctl:${number}` | "open" | "close" | "pread" | "pwrite" | "lseek" | "mmap" | "poll" | "read";
 
 /** A KernelBoundary whose kernel side is the test's script. Unscripted calls fail loudly (ioctl: ENOTTY, as Linux). */
 export class ScriptedBoundary implements KernelBoundary {
@@ -67,7 +68,7 @@ export class ScriptedBoundary implements KernelBoundary {
   on(key: "pread" | "pwrite" | "read", answer: Answer<Uint8Array>): this;
   on(key: "poll", answer: Answer<PollRequest[]>): this;
   on(key: "open" | "mmap", answer: Answer<string>): this;
-  on(key: "close", answer: Answer<number>): this;
+  on(key: "close" | "lseek", answer: Answer<number>): this;
   on(key: string, a: unknown, b?: unknown): this {
     if (key === "ioctl") this.always.set(`ioctl:${a as number}`, b as Answer<never>);
     else this.always.set(key as Key, a as Answer<never>);
@@ -79,7 +80,7 @@ export class ScriptedBoundary implements KernelBoundary {
   next(key: "pread" | "pwrite" | "read", answer: Answer<Uint8Array>): this;
   next(key: "poll", answer: Answer<PollRequest[]>): this;
   next(key: "open" | "mmap", answer: Answer<string>): this;
-  next(key: "close", answer: Answer<number>): this;
+  next(key: "close" | "lseek", answer: Answer<number>): this;
   next(key: string, a: unknown, b?: unknown): this {
     const k = (key === "ioctl" ? `ioctl:${a as number}` : key) as Key;
     const queue = this.once.get(k) ?? [];
@@ -133,6 +134,10 @@ export class ScriptedBoundary implements KernelBoundary {
   pwrite(fd: Fd, buf: Uint8Array, offset: number): number {
     this.calls.push({ op: "pwrite", fd, offset, length: buf.length, data: buf.slice() });
     return this.answer("pwrite", buf, "pwrite", fd);
+  }
+  lseek(fd: Fd, offset: number, whence: number): number {
+    this.calls.push({ op: "lseek", fd, offset, whence });
+    return this.answer("lseek", offset, "lseek", fd);
   }
   mmap(fd: Fd, length: number, prot: number, flags: number, offset: number): Mapping {
     this.calls.push({ op: "mmap", fd, length, prot, flags, offset });

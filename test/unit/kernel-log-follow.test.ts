@@ -3,7 +3,7 @@
 // readable (poll() says so), a reader the bounded log overtook is told how many records it lost and goes on from the
 // oldest one left, and an SMMU report split over several reads is decoded once, when it is whole.
 import { afterEach, describe, expect, test } from "bun:test";
-import { O_NONBLOCK, O_RDONLY, POLLIN } from "../../src/boundary/kernel-boundary.ts";
+import { O_NONBLOCK, O_RDONLY, POLLIN, SEEK_CUR, SEEK_END, SEEK_SET } from "../../src/boundary/kernel-boundary.ts";
 import { followKernelLog, KernelLogFollower, type LogBatch } from "../../src/host/kernel-log-follow.ts";
 import { parseKmsgRecord, type KernelLogRecord } from "../../src/host/kernel-log.ts";
 import { SmmuFaultStream } from "../../src/host/smmu-fault-stream.ts";
@@ -42,6 +42,28 @@ describe("/dev/kmsg on the simulated board", () => {
     expect(b.poll([{ fd, events: POLLIN }], 1000)).toEqual([POLLIN]);
     expect(text(buf, b.read(fd, buf))).toMatch(/;new 0\n$/);
     b.close(fd);
+  });
+
+  test("lseek: SEEK_END skips what is there (the next read waits for a new record), SEEK_SET goes back to the oldest", () => {
+    board = makeSimBoard();
+    const { b, stateDir } = board;
+    append(stateDir, 2, "old");
+    const fd = b.open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+    const buf = new Uint8Array(8192);
+    expect(b.lseek(fd, 0, SEEK_END)).toBe(0);
+    expect(() => b.read(fd, buf)).toThrow(errno("EAGAIN"));
+    expect(b.poll([{ fd, events: POLLIN }], 0)).toEqual([0]);
+    append(stateDir, 1, "new");
+    expect(text(buf, b.read(fd, buf))).toMatch(/;new 0\n$/);
+    expect(b.lseek(fd, 0, SEEK_SET)).toBe(0);
+    expect(text(buf, b.read(fd, buf))).toMatch(/;old 0\n$/);
+    // As the kernel's devkmsg_llseek: only offset 0, only SET/DATA/END (SEEK_DATA is not simulated).
+    expect(() => b.lseek(fd, 1, SEEK_END)).toThrow(errno("ESPIPE"));
+    expect(() => b.lseek(fd, 0, SEEK_CUR)).toThrow(errno("EINVAL"));
+    b.close(fd);
+    const efd = b.eventfd(0, 0);
+    expect(() => b.lseek(efd, 0, SEEK_END)).toThrow(errno("ESPIPE"));
+    b.close(efd);
   });
 
   test("a buffer too small for the next record is EINVAL, and the record stays to be read", () => {
@@ -92,7 +114,7 @@ describe("KernelLogFollower", () => {
       const batches: LogBatch[] = [];
       const closed: number[] = [];
       const b = board.b;
-      const spy = { open: b.open.bind(b), read: b.read.bind(b), poll: b.poll.bind(b), close: (fd: number) => (closed.push(fd), b.close(fd)) };
+      const spy = { open: b.open.bind(b), read: b.read.bind(b), lseek: b.lseek.bind(b), poll: b.poll.bind(b), close: (fd: number) => (closed.push(fd), b.close(fd)) };
       const done = followKernelLog(spy, {
         newOnly,
         signal: stop.signal,
@@ -109,6 +131,33 @@ describe("KernelLogFollower", () => {
     });
   }
 });
+
+test("followKernelLog (new only): a record logged while it starts (during its first read) is delivered, not dropped", async () => {
+  board = makeSimBoard();
+  append(board.stateDir, 2, "before");
+  const stop = new AbortController();
+  const messages: string[] = [];
+  const b = board.b;
+  let reads = 0;
+  // Another process logs just as the follower makes its first read: the record is new, so dmesg -W prints it.
+  const racing = { ...pick(b), read: (fd: number, buf: Uint8Array) => (reads++ === 0 && append(board!.stateDir, 1, "meanwhile"), b.read(fd, buf)) };
+  const done = followKernelLog(racing, {
+    newOnly: true,
+    signal: stop.signal,
+    onBatch: (batch) => {
+      messages.push(...batch.records.map((r) => r.message));
+      if (messages.length > 0) stop.abort("SIGINT");
+    },
+  });
+  setTimeout(() => stop.abort("SIGINT"), 2000); // without the record the follow would otherwise never end
+  await expect(done).rejects.toThrow(/aborted/);
+  expect(messages).toEqual(["meanwhile 0"]);
+});
+
+/** The calls a follower makes, bound to `b`. */
+function pick(b: TestBoard["b"]) {
+  return { open: b.open.bind(b), read: b.read.bind(b), lseek: b.lseek.bind(b), poll: b.poll.bind(b), close: b.close.bind(b) };
+}
 
 describe("SmmuFaultStream", () => {
   const DICT = "\n SUBSYSTEM=platform\n DEVICE=+platform:9050000.smmuv3";

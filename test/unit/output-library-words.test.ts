@@ -54,7 +54,7 @@ describe("library refusals in CLI words", () => {
       [new PhysicalNotFoundError({ reason: "uncovered", address: 0x5000n }), 3, "check the address against the device tree or lspci -v; `vfio-plat list` shows the devices"],
       [new PhysicalAddressError({ reason: "straddles", address: 0x10fcn, bytes: 8, device: "1000.a", window }), 2, "the last 64-bit address in it is @0x10f8; use a narrower width or a lower address"],
       [new PhysicalAddressError({ reason: "ambiguous", address: 0x1000n, devices: ["1000.a", "1000.b"] }), 2, "name the device: vfio-plat read 1000.a @0x1000"],
-      [new PhysicalAddressError({ reason: "not-in-device", address: 0x5000n, device: "1000.a", windows: [window] }), 2, "give the device that covers @0x5000 (read, write, poll and expect find it when DEVICE is left out)"],
+      [new PhysicalAddressError({ reason: "not-in-device", address: 0x5000n, device: "1000.a", windows: [window] }), 2, "give the device that covers @0x5000 (read, write, poll, expect and watch find it when DEVICE is left out)"],
       [new PhysicalUnsupportedError("1000.a", "ranges"), 6, "address 1000.a by region and offset instead: DEVICE [REGION:]OFFSET (vfio-plat info 1000.a)"],
     ];
     for (const [e, exit, hint] of cases) {

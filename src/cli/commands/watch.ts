@@ -1,5 +1,5 @@
-// `vfio-plat watch DEVICE ADDRESS... [--interval D] [--count N]`: read every ADDRESS (an offset, a register or a
-// field) in one open session every interval, as watch(1) over a devmem loop would. On a terminal the frame is redrawn
+// `vfio-plat watch DEVICE ADDRESS... [--interval D] [--count N]`: read every ADDRESS (an offset, a register, a field,
+// or a physical address `@0x...`; DEVICE may be left out before physical ones) in one open session every interval, as watch(1) over a devmem loop would. On a terminal the frame is redrawn
 // in place with the bits that changed highlighted; on a pipe one line per sample, with --json one JSON object per
 // sample. A read-to-clear register is refused unless --read-clear (every sample would clear it). Ends after N samples
 // (0), on a signal (130/143, the session closed first) or at a device error (its exit code).
@@ -7,8 +7,8 @@ import type { CliContext } from "../context.ts";
 import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { sleepUnlessStopped, checkpoint } from "../interrupt.ts";
-import { deviceMap, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, resolveTarget } from "../named-address.ts";
-import { toJson } from "../output/json.ts";
+import { deviceMap, readClearIn, refineDeviceMap, refuseWriteOnlyRead, resolveTarget } from "../named-address.ts";
+import { JsonLinesWriter } from "../output/json.ts";
 import { writeStdout } from "../output/stdio.ts";
 import { isTerminal } from "../output/terminal.ts";
 import { checkRegister } from "../register-io.ts";
@@ -16,22 +16,22 @@ import { regionOf } from "../resolve-access.ts";
 import { readTarget, targetLabel } from "../target-io.ts";
 import { UsageError } from "../usage-error.ts";
 import { Redraw } from "../watch/redraw.ts";
+import { watchAddresses } from "../watch/watch-addresses.ts";
 import { nextTick } from "../watch/tick-schedule.ts";
 import { renderFrame, sampleJson, sampleLine, type Sample, type Watched } from "../watch/watch-render.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"watch">): Promise<number> {
-  const [deviceSpec, ...addrs] = args;
-  if (addrs.length === 0) throw new UsageError("watch needs at least one address", "vfio-plat watch DEVICE [REGION:]OFFSET[.w]|NAME...");
-  const refs = addrs.map((a) => parseAddress(a, options.width));
+  // Physical addresses become offsets on the device covering them before anything is opened.
+  const { device: deviceSpec, refs } = await watchAddresses(ctx, args, options);
   const count = options.count === undefined ? 0 : Number(options.count);
   const intervalMs = options.interval;
-  const { b, dev } = await findDevice(ctx, deviceSpec!);
+  const { b, dev } = await findDevice(ctx, deviceSpec);
   // The map is always wanted: names need it, and an offset that hits a read-to-clear register must be refused too.
   const found = deviceMap(b, dev.name, options.regs);
-  const { session } = await openCliDevice(ctx, deviceSpec!);
+  const { session } = await openCliDevice(ctx, deviceSpec);
   const device = session.device;
   const dm = refineDeviceMap(found, device);
-  const watched: Watched[] = refs.map((ref) => {
+  const watched: Watched[] = refs.map(({ ref, phys }) => {
     const target = resolveTarget(ref, dm, dev.name);
     refuseWriteOnlyRead(target, "watch");
     const region = regionOf(device, target.access);
@@ -44,19 +44,20 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
         "watch a register whose read changes nothing, or give --read-clear to read it anyway",
       );
     }
-    return { target, region: region.index };
+    return { target, region: region.index, ...(phys ? { phys } : {}) };
   });
 
   const tty = !ctx.json && isTerminal(1);
   const redraw = new Redraw(tty ? process.stdout.columns : undefined);
   const chalk = ctx.colors.stdout;
+  const jsonl = new JsonLinesWriter();
   const start = performance.now();
   let tick = 0;
   let prev: Sample | undefined;
   for (let n = 1; ; n++) {
     await checkpoint(ctx.abort.signal);
     const sample: Sample = { at: new Date(), n, values: watched.map((w) => readTarget(device, w.target).value) };
-    if (ctx.json) writeStdout(`${toJson(sampleJson(device.name, watched, sample, prev))}\n`);
+    if (ctx.json) jsonl.line(sampleJson(device.name, watched, sample, prev));
     else if (tty) writeStdout(redraw.frame(renderFrame(device.name, watched, sample, prev, { intervalMs, ...(count ? { count } : {}), chalk })));
     else writeStdout(`${sampleLine(watched, sample)}\n`);
     prev = sample;

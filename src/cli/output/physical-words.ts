@@ -14,7 +14,7 @@ export function physicalHint(e: unknown): string | undefined {
     case "uncovered":
       return "check the address against the device tree or lspci -v; `vfio-plat list` shows the devices";
     case "not-in-device":
-      return `give the device that covers ${at} (read, write, poll and expect find it when DEVICE is left out)`;
+      return `give the device that covers ${at} (read, write, poll, expect and watch find it when DEVICE is left out)`;
     case "straddles": {
       const last = r.window.base + r.window.size - BigInt(r.bytes);
       return r.window.size >= BigInt(r.bytes) ? `the last ${r.bytes * 8}-bit address in it is @0x${last.toString(16)}; use a narrower width or a lower address` : "use a narrower width";

@@ -5,15 +5,17 @@
 import type { ChalkInstance } from "chalk";
 import { fieldMax } from "../../registers/fields.ts";
 import type { Target } from "../named-address.ts";
+import { physJson, type PhysicalNote } from "../physical-address.ts";
 import { targetJson } from "../output/target-json.ts";
 import { bitList, targetHex, targetLabel } from "../target-io.ts";
 import { widthMax } from "../parse/value.ts";
 import { formatPeriod } from "../parse/periods.ts";
 
-/** One watched address: what it is, and the region it is in (for its label and JSON). */
+/** One watched address: what it is, the region it is in (for its label and JSON), and the physical address typed. */
 export interface Watched {
   target: Target;
   region: number;
+  phys?: PhysicalNote;
 }
 
 /** One sample: when it was taken, its number (from 1) and the value of each watched address, in order. */
@@ -99,9 +101,9 @@ export function sampleLine(watched: readonly Watched[], sample: Sample): string 
 
 /**
  * The JSON Lines object of a sample: its time and number, and each address in the shared register shape (read, poll,
- * expect) plus `changed`, the bits that changed since the previous sample (null in the first).
+ * expect; `phys` when it was given as a physical address) plus `changed`, the bits that changed since the previous sample (null in the first).
  */
-export function sampleJson(device: string, watched: readonly Watched[], sample: Sample, prev: Sample | undefined): Record<string, unknown> {
+export function sampleJson(device: string, watched: readonly Watched[], sample: Sample, prev: Sample | undefined): { type: "sample" } & Record<string, unknown> {
   return {
     type: "sample",
     time: sample.at.toISOString(),
@@ -109,6 +111,7 @@ export function sampleJson(device: string, watched: readonly Watched[], sample: 
     device,
     values: watched.map((w, i) => ({
       ...targetJson(w.target, w.region, sample.values[i]!),
+      ...physJson(w.phys),
       changed: prev ? `0x${changedBits(w.target, prev.values[i], sample.values[i]!).toString(16)}` : null,
     })),
   };
