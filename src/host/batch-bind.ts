@@ -135,6 +135,8 @@ async function runBatch<R>(
       }
       writeBatch(stateDir, journal);
     }
+    // A signal that came during the last member rolls back too: the commit is the batch's last checkpoint.
+    if (!failure && !stopped && opts.shouldStop && (await opts.shouldStop())) stopped = true;
     if (!failure && !stopped) {
       removeBatch(stateDir, journal.nonce); // the commit point
       return { results };

@@ -61,12 +61,14 @@ async function pausedAt(dir: string, args: string[], k: number) {
 }
 
 describe("a signal during a batch", () => {
-  for (const [op, sig, code] of [["bind", "SIGTERM", 143], ["bind", "SIGINT", 130], ["unbind", "SIGINT", 130]] as const) {
-    test(`${op} A B + ${sig} during A: A finishes, then both are put back, exit ${code}`, async () => {
+  // Write 1 is A's first; write 4 is B's (the last device's) override: a signal there must not commit the batch.
+  const cases = [["bind", "SIGTERM", 143, 1], ["bind", "SIGINT", 130, 1], ["unbind", "SIGINT", 130, 1], ["bind", "SIGINT", 130, 4]] as const;
+  for (const [op, sig, code, k] of cases) {
+    test(`${op} A B + ${sig} during ${k === 1 ? "A" : "B, the last"}: it finishes, then both are put back, exit ${code}`, async () => {
       const { dir, env } = board();
       if (op === "unbind") expect(runCli(["bind", PL031.name, VIRTIO.name], { env }).code).toBe(0);
       const before = await where(dir, [PL031, VIRTIO]);
-      const p = (await pausedAt(dir, [op, PL031.name, VIRTIO.name], 1))!;
+      const p = (await pausedAt(dir, [op, PL031.name, VIRTIO.name], k))!;
       expect(p).toBeDefined();
       p.kill(sig); // queued while stopped: the handler runs once it goes on
       p.kill("SIGCONT");
