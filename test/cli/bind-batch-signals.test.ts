@@ -110,6 +110,33 @@ describe("SIGKILL at any write of a batch, then the next command", () => {
     });
   }
 
+  test("killed after the first node's hand-over (--user/--group): doctor gives the node its owner back and rolls back", async () => {
+    const { dir, env } = board();
+    const nodeOf = async () => {
+      const b = await openBoundary({ sim: true, simStateDir: dir });
+      try {
+        const st = b.fs.stat(`/dev/vfio/${describeDevice(b, PL031.bus, PL031.name).iommuGroup}`);
+        return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+      } finally {
+        b.dispose();
+      }
+    };
+    expect(runCli(["bind", PL031.name], { env }).code).toBe(0);
+    const node = await nodeOf();
+    const before = await where(dir, [PL031, VIRTIO]);
+    // Writes 1-2: virtio's override and probe (pl031 is already bound); write 3: the chown of pl031's node.
+    const p = await pausedAt(dir, ["bind", PL031.name, VIRTIO.name, "--user", "1234", "--group", "1234"], 3);
+    expect(p).toBeDefined();
+    expect((await nodeOf()).uid).toBe(1234);
+    p!.kill("SIGKILL");
+    await p!.exited;
+    const r = runCli(["doctor"], { env });
+    expect(r.stdout + r.stderr).toContain("interrupted bind of several devices");
+    expect(await nodeOf()).toEqual(node);
+    expect(await where(dir, [PL031, VIRTIO])).toEqual(before);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
   test("unbind A B killed after A's unbind: the next bind of B puts A back on VFIO first", async () => {
     const { dir, env } = board();
     expect(runCli(["bind", PL031.name, VIRTIO.name], { env }).code).toBe(0);
