@@ -50,11 +50,17 @@ describe("--group-of", () => {
     expect(drivers(env)).toEqual(before);
   });
 
-  test("--group-of a device in a group of its own binds just it (the single-device JSON shape)", () => {
+  test("--group-of a device in a group of its own binds just it, in the same JSON shape as a larger group (bind and unbind)", () => {
     const { env } = board();
-    const r = runCli(["bind", "--group-of", "2c0a0000.dma", "--json"], { env });
-    expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { device: string }).device).toBe("2c0a0000.dma");
+    for (const op of ["bind", "unbind"]) {
+      const r = runCli([op, "--group-of", "2c0a0000.dma", "--json"], { env });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { iommu_group: number; devices: { device: string }[] };
+      expect(doc.devices.map((d) => d.device)).toEqual(["2c0a0000.dma"]);
+      expect(typeof doc.iommu_group).toBe("number");
+    }
+    const u = JSON.parse(runCli(["unbind", "--group-of", GROUP2[0]!, "--json"], { env }).stdout) as { iommu_group: number; devices: unknown[] };
+    expect([u.iommu_group, u.devices.length]).toEqual([2, 3]);
   });
 
   test("a failure on one member leaves the whole group where it was", async () => {

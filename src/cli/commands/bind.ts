@@ -87,7 +87,8 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
   if (group && group.others.length && !ctx.json) {
     writeStderr(`vfio-plat: notice: group ${group.id} also holds ${group.others.join(", ")} (not a platform, AMBA or PCI device): left as it is\n`);
   }
-  if (devs.length === 1) {
+  // --group-of always takes the several-devices path: one JSON shape however many members the group has.
+  if (devs.length === 1 && group === undefined) {
     const dev = devs[0]!;
     const onWait = waitNotice(dev.name, ctx.json);
     const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
