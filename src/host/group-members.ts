@@ -1,13 +1,12 @@
 // The devices of an IOMMU group, and whether the group is viable for VFIO. The kernel lets user space own a group's
 // DMA only while no member is bound to a driver that uses the kernel's DMA API: a member with no driver, with a VFIO
-// driver, or with a driver that manages DMA itself (driver_managed_dma: pci-stub, pcieport) is fine; any other makes
+// driver, or with a driver that manages DMA itself (driver_managed_dma, dma-owner-free.ts) is fine; any other makes
 // VFIO_GROUP_GET_STATUS clear VIABLE and VFIO_GROUP_SET_CONTAINER fail (iommu_group_claim_dma_owner: EPERM).
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { listDevices, type HostDevice } from "./discovery.ts";
-import { VFIO_DRIVERS } from "./sysfs.ts";
+import { DMA_OWNER_FREE_DRIVERS, keepsGroupViable } from "./dma-owner-free.ts";
 
-/** Drivers that leave a group viable: VFIO's, and the ones that set driver_managed_dma (Linux 6.12). */
-export const DMA_OWNER_FREE_DRIVERS: ReadonlySet<string> = new Set([...VFIO_DRIVERS, "pci-stub", "pcieport"]);
+export { DMA_OWNER_FREE_DRIVERS };
 
 /** Names listed in the device's group directory (itself included); empty without a group. */
 function memberNames(b: KernelBoundary, dev: HostDevice): string[] {
@@ -40,7 +39,7 @@ export function groupMembers(b: KernelBoundary, dev: HostDevice, all: readonly H
 
 /** True when `driver` stops a group from being viable. */
 export function blocksViability(driver: string | undefined): boolean {
-  return driver !== undefined && !DMA_OWNER_FREE_DRIVERS.has(driver);
+  return !keepsGroupViable(driver);
 }
 
 /** The other members of `dev`'s group that keep it from being viable (bound to a kernel DMA-API driver). */

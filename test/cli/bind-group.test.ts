@@ -129,10 +129,25 @@ describe("a group that is not viable", () => {
     }
   });
 
-  test("blocksViability: no driver, VFIO's, pci-stub and pcieport (driver_managed_dma) leave a group viable", () => {
+  test("blocksViability: no driver, VFIO's, pci-stub, pcieport and the vfio-pci variants (driver_managed_dma) leave a group viable", () => {
     expect([undefined, "vfio-platform", "vfio-amba", "vfio-pci", "pci-stub", "pcieport", "rtc-pl031", "virtio-mmio"].map(blocksViability)).toEqual([
       false, false, false, false, false, false, true, true,
     ]);
+    // Linux 6.12 drivers/vfio/pci/*/: registered as their module name, '-' read as '_'.
+    const variants = ["mlx5_vfio_pci", "hisi_acc_vfio_pci", "virtio_vfio_pci", "pds_vfio_pci", "nvgrace_gpu_vfio_pci", "qat_vfio_pci"];
+    expect(variants.filter(blocksViability)).toEqual([]);
+  });
+
+  test("the simulated kernel uses the same rule: a member on a vfio-pci variant driver leaves the group viable", async () => {
+    const { dir } = board();
+    const { groupViable } = await import("../../src/sim/sysfs/driver-core.ts");
+    const { readFileSync } = await import("node:fs");
+    const state = JSON.parse(readFileSync(join(dir, "board.json"), "utf8"));
+    for (const n of GROUP2) state.devices[n] = { ...state.devices[n], driver: "vfio-platform" };
+    state.devices["9010000.pl031"].driver = "mlx5_vfio_pci";
+    expect(groupViable(state, 2)).toBe(true);
+    state.devices["9010000.pl031"].driver = "rtc-pl031";
+    expect(groupViable(state, 2)).toBe(false);
   });
 
   test("the library's rule: a member with no driver or a DMA-owner-free driver does not block; any other does", async () => {
