@@ -1,9 +1,9 @@
 // The VFIO module parameters under /sys/module/*/parameters, served from the simulated board's state: read as the
 // kernel prints them, written with the kernel's parsing (kstrtobool for the switches, a decimal for
 // dma_entry_limit) and EINVAL for what it would refuse; the read-only ones have no write.
-import { SyscallError } from "../../boundary/syscall-error.ts";
 import type { BoardState } from "../state/board-state.ts";
 import type { StateStore } from "../state/state-store.ts";
+import { Errno } from "../kernel/errno.ts";
 import type { Node } from "./fs-node.ts";
 
 const PARAMS: Record<string, { key: string; writable: boolean }> = {
@@ -29,20 +29,20 @@ export function paramNode(store: StateStore, s: BoardState, path: string): Node 
     kind: "file",
     mode: param.writable ? 0o644 : 0o444,
     read: () => `${s.params[param.key] ?? ""}\n`,
-    ...(param.writable ? { write: (v: string) => setParam(store, param.key, v, path) } : {}),
+    ...(param.writable ? { write: (v: string) => setParam(store, param.key, v) } : {}),
   };
 }
 
-/** @throws SyscallError EINVAL for a value the kernel's parser refuses */
-function setParam(store: StateStore, key: string, v: string, path: string): void {
+/** @throws Errno EINVAL for a value the kernel's parser refuses (sim-fs.ts gives it as the write's errno) */
+function setParam(store: StateStore, key: string, v: string): void {
   store.update((s) => {
     if (key.endsWith("dma_entry_limit")) {
-      if (!/^\d+$/.test(v.trim())) throw SyscallError.of("EINVAL", { syscall: "writeFile", path });
+      if (!/^\d+$/.test(v.trim())) throw new Errno("EINVAL");
       s.params[key] = v.trim();
       return;
     }
     const b = parseBool(v);
-    if (!b) throw SyscallError.of("EINVAL", { syscall: "writeFile", path });
+    if (!b) throw new Errno("EINVAL");
     s.params[key] = b;
   });
 }
