@@ -91,6 +91,22 @@ describe("a group that is not viable", () => {
     });
   }
 
+  test("info DEVICE prints what sysfs knows (members and their drivers), then refuses with the fix (exit 1)", () => {
+    const { env } = board();
+    expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
+    const r = runCli(["info", GROUP2[0]!], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${GROUP2[0]}: platform device on vfio-platform, IOMMU group 2 (not viable`);
+    expect(r.stdout).toMatch(/9010000\.pl031\s+rtc-pl031\s+in the way/);
+    expect(r.stdout).toMatch(/a000200\.virtio_mmio\s+no driver\s+free for VFIO/);
+    expect(r.stderr).toContain(`vfio-plat bind --group-of ${GROUP2[0]}`);
+    const j = runCli(["info", GROUP2[0]!, "--json"], { env });
+    expect(j.code).toBe(1);
+    const doc = JSON.parse(j.stdout) as { viable: boolean; iommu_group: number; group_members: { device: string; blocks_viability: boolean }[] };
+    expect([doc.viable, doc.iommu_group]).toEqual([false, 2]);
+    expect(doc.group_members.filter((m) => m.blocks_viability).map((m) => m.device)).toEqual(["9010000.pl031"]);
+  });
+
   test("doctor DEVICE fails the viability check; doctor warns about the half-bound group", () => {
     const { env } = board();
     expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
