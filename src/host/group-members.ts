@@ -46,3 +46,25 @@ export function blocksViability(driver: string | undefined): boolean {
 export function viabilityBlockers(b: KernelBoundary, dev: HostDevice, all?: readonly HostDevice[]): HostDevice[] {
   return groupMembers(b, dev, all).devices.slice(1).filter((d) => blocksViability(d.driver));
 }
+
+/** PCI class 0x0604: a PCI-to-PCI bridge (a root port, a switch port). */
+const PCI_BRIDGE_CLASS = 0x0604;
+
+/** Why `--group-of` leaves a member alone: a PCI bridge, or already on a driver that keeps the group viable. */
+export type GroupSkip = { device: HostDevice; why: "pci-bridge" | "dma-owner-free" };
+
+/**
+ * The members of a group that a bind of the whole group must move, and the ones it leaves: a PCI bridge (vfio-pci
+ * refuses any header type but a normal one: EINVAL) and a member whose driver already leaves DMA to VFIO but is not
+ * VFIO's (pcieport, pci-stub), since neither keeps the group from being viable. `dev`, the one named, is always kept.
+ */
+export function groupBindMembers(devices: readonly HostDevice[]): { bind: HostDevice[]; skipped: GroupSkip[] } {
+  const bind: HostDevice[] = [];
+  const skipped: GroupSkip[] = [];
+  devices.forEach((d, i) => {
+    if (i > 0 && d.pci !== undefined && d.pci.class >> 8 === PCI_BRIDGE_CLASS) skipped.push({ device: d, why: "pci-bridge" });
+    else if (i > 0 && d.driver !== undefined && !d.vfioBound && keepsGroupViable(d.driver)) skipped.push({ device: d, why: "dma-owner-free" });
+    else bind.push(d);
+  });
+  return { bind, skipped };
+}
