@@ -32,7 +32,7 @@ export interface BatchJournal {
   nonce: string;
   members: BatchMember[];
   /**
-   * Group nodes handed over (`--user/--group`) once every member is bound, each with its owner and mode from before:
+   * Group nodes handed over (to the owner asked for) once every member is bound, each with its owner and mode from before:
    * written before the chown, so a rollback (or the recovery of a killed batch) gives them back.
    */
   nodes?: NodeBefore[];

@@ -50,7 +50,7 @@ export function viabilityBlockers(b: KernelBoundary, dev: HostDevice, all?: read
 /** PCI class 0x0604: a PCI-to-PCI bridge (a root port, a switch port). */
 const PCI_BRIDGE_CLASS = 0x0604;
 
-/** Why `--group-of` leaves a member alone: a PCI bridge, or already on a driver that keeps the group viable. */
+/** Why a bind of a whole group leaves a member alone: a PCI bridge, or already on a driver that keeps the group viable. */
 export type GroupSkip = { device: HostDevice; why: "pci-bridge" | "dma-owner-free" };
 
 /**
