@@ -3,7 +3,7 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { resolveDevice } from "../host/device-name.ts";
 import { listDevices, type HostDevice } from "../host/discovery.ts";
-import { groupMembers } from "../host/group-members.ts";
+import { groupBindMembers, groupMembers, type GroupSkip } from "../host/group-members.ts";
 import { DeviceNotFoundError } from "../vfio/errors.ts";
 import type { CliContext } from "./context.ts";
 import { UsageError } from "./usage-error.ts";
@@ -12,7 +12,7 @@ export interface BindTargets {
   b: KernelBoundary;
   devs: HostDevice[];
   /** With --group-of: the group, and members on buses this tool does not handle (left as they are). */
-  group?: { id: number; others: string[] };
+  group?: { id: number; others: string[]; /** bind only: members left alone (a PCI bridge, a DMA-owner-free driver) */ skipped: GroupSkip[] };
 }
 
 /** @throws UsageError (no device, both forms, a device named twice, --group-of a device without a group), DeviceNotFoundError */
@@ -37,7 +37,9 @@ export async function bindTargets(ctx: CliContext, command: "bind" | "unbind", a
       throw new UsageError(`${dev.name} is in no IOMMU group, so --group-of has no group to take`, `name it instead: vfio-plat ${command} ${dev.name}`);
     }
     const m = groupMembers(b, dev, all);
-    return { b, devs: m.devices, group: { id: dev.iommuGroup, others: m.others } };
+    // bind moves only the members that need it: a bridge cannot go to vfio-pci, and pcieport/pci-stub keep it viable.
+    const { bind, skipped } = command === "bind" ? groupBindMembers(m.devices) : { bind: m.devices, skipped: [] };
+    return { b, devs: bind, group: { id: dev.iommuGroup, others: m.others, skipped } };
   }
   const devs: HostDevice[] = [];
   for (const spec of args) {

@@ -12,6 +12,7 @@ import {
   bindPlan,
   bindTarget,
   checkDetachable,
+  handOver,
   checkNotHeld,
   unbindHeld,
   unbindPlan,
@@ -22,7 +23,7 @@ import {
   type UnbindResult,
 } from "./bind.ts";
 import { newBatch, removeBatch, writeBatch, type BatchJournal, type BatchMember } from "./batch-journal.ts";
-import { putBackHeld, recoverStaleBatches, touched, type BatchRecovery } from "./batch-recovery.ts";
+import { putBackHeld, recoverStaleBatches, restoreNodes, touched, type BatchRecovery } from "./batch-recovery.ts";
 import { describeDevice, type HostDevice } from "./discovery.ts";
 import { BindDriverError } from "./host-errors.ts";
 import { defaultStateDir } from "./state-dir.ts";
@@ -105,6 +106,7 @@ async function runBatch<R>(
   held: Map<string, Begun>,
   opts: BatchOptions,
   work: (m: BatchMember, h: Begun, keep: { keepJournal: boolean }) => { result: R; moved: boolean },
+  beforeCommit?: (results: R[]) => void,
 ): Promise<{ results: R[]; stopped?: boolean }> {
   const keep = new Map<string, { keepJournal: boolean }>();
   let failure: { e: unknown } | undefined;
@@ -135,11 +137,20 @@ async function runBatch<R>(
       }
       writeBatch(stateDir, journal);
     }
+    // A signal that came during the last member rolls back too: the commit is the batch's last checkpoint.
+    if (!failure && !stopped && opts.shouldStop && (await opts.shouldStop())) stopped = true;
+    if (!failure && !stopped && beforeCommit) {
+      try {
+        beforeCommit(results);
+      } catch (e) {
+        failure = { e };
+      }
+    }
     if (!failure && !stopped) {
       removeBatch(stateDir, journal.nonce); // the commit point
       return { results };
     }
-    let clean = true;
+    let clean = restoreNodes(b, journal);
     for (const m of [...journal.members].reverse().filter(touched)) {
       const h = held.get(`${m.bus}/${m.name}`)!;
       try {
@@ -193,11 +204,38 @@ export async function bindDevices(
     for (const h of held.values()) removeJournal(opts.stateDir, h.tx.journal);
     throw e;
   }
-  const r = await runBatch(b, opts.stateDir, journal, held, opts, (m, h, keep) => {
-    const result = bindHeld(b, h, opts, targets.get(`${m.bus}/${m.name}`)!, keep);
-    return { result, moved: result.outcome === "bound" };
-  });
+  // The nodes are handed over only once every member is bound (a rollback must not leave access granted): recorded in
+  // the batch journal first, so that a rollback, or the recovery of a killed batch, gives each its owner back.
+  const { owner, ...each } = opts;
+  const r = await runBatch(
+    b,
+    opts.stateDir,
+    journal,
+    held,
+    opts,
+    (m, h, keep) => {
+      const result = bindHeld(b, h, each, targets.get(`${m.bus}/${m.name}`)!, keep);
+      return { result, moved: result.outcome === "bound" };
+    },
+    owner === undefined ? undefined : (results) => handOverAll(b, opts.stateDir, journal, results, owner),
+  );
   return { ...r, ...(recoveredBatches.length ? { recoveredBatches } : {}) };
+}
+
+/** Hand every result's group node over to `owner` (each node once), its owner before recorded in the journal first. */
+function handOverAll(b: KernelBoundary, stateDir: string, journal: BatchJournal, results: BindResult[], owner: NonNullable<BindOptions["owner"]>): void {
+  const done = new Map<string, BindResult["owner"]>();
+  for (const r of results) {
+    const node = r.groupNode;
+    if (node === undefined || !b.fs.exists(node)) continue;
+    if (!done.has(node)) {
+      const st = b.fs.stat(node);
+      journal.nodes = [...(journal.nodes ?? []), { path: node, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }];
+      writeBatch(stateDir, journal);
+      done.set(node, handOver(b, node, owner));
+    }
+    r.owner = done.get(node);
+  }
 }
 
 /**

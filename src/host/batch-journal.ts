@@ -31,7 +31,20 @@ export interface BatchJournal {
   start: string;
   nonce: string;
   members: BatchMember[];
+  /**
+   * Group nodes handed over (to the owner asked for) once every member is bound, each with its owner and mode from before:
+   * written before the chown, so a rollback (or the recovery of a killed batch) gives them back.
+   */
+  nodes?: NodeBefore[];
   time: string;
+}
+
+/** A node's owner and permission bits before a batch handed it over. */
+export interface NodeBefore {
+  path: string;
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 const BATCH_MAX = 256 * 1024;

@@ -35,6 +35,24 @@ export function putBackHeld(tx: Transaction, now: HostDevice, m: BatchMember): v
   else forgetBinding(tx.stateDir, m.bus, m.name);
 }
 
+/**
+ * Give every node the batch handed over its owner and mode from before, last first (a node gone with its group is
+ * skipped). False when one could not be put back.
+ */
+export function restoreNodes(b: KernelBoundary, j: BatchJournal): boolean {
+  let clean = true;
+  for (const n of [...(j.nodes ?? [])].reverse()) {
+    try {
+      if (!b.fs.exists(n.path)) continue;
+      b.fs.chown(n.path, n.uid, n.gid);
+      b.fs.chmod(n.path, n.mode);
+    } catch {
+      clean = false;
+    }
+  }
+  return clean;
+}
+
 /** Put member `m` of a dead batch back, under a transaction of its own. Undefined when the device is gone. */
 function putBack(b: KernelBoundary, stateDir: string, op: BatchJournal["op"], m: BatchMember): HostDevice | undefined {
   let dev: HostDevice;
@@ -81,6 +99,7 @@ export function recoverStaleBatches(b: KernelBoundary, stateDir: string, of?: re
     const mine = takeOverBatch(stateDir, seen);
     if (!mine) continue; // another process is on it
     const members: BatchRecovery["members"] = [];
+    restoreNodes(b, mine);
     // Sorted, as a batch takes its locks: two recoveries and a batch never wait on each other in a circle.
     for (const m of [...mine.members].filter(touched).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
       const after = putBack(b, stateDir, mine.op, m);

@@ -78,7 +78,7 @@ function waitForNode(b: KernelBoundary, path: string, timeoutMs: number): boolea
  * chown the group node, leaving out what was not asked for, and with a group make it group read-write (the kernel
  * creates it 0600: a group owner alone could not open it). Returns the node's ownership read back. @throws SyscallError
  */
-function handOver(b: KernelBoundary, node: string, owner: { uid?: number; gid?: number }): NodeOwner {
+export function handOver(b: KernelBoundary, node: string, owner: { uid?: number; gid?: number }): NodeOwner {
   const before = b.fs.stat(node);
   b.fs.chown(node, owner.uid ?? before.uid, owner.gid ?? before.gid);
   if (owner.gid !== undefined && (before.mode & 0o060) !== 0o060) b.fs.chmod(node, (before.mode & 0o7777) | 0o060);

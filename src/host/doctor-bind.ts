@@ -12,9 +12,10 @@ import { viabilityBlockers } from "./group-members.ts";
 import type { HostDevice } from "./discovery.ts";
 
 /** Groups with a member on VFIO and another on a kernel driver: not viable, so the VFIO one cannot be opened. */
-function halfBoundGroups(b: KernelBoundary, all: readonly HostDevice[]): Finding[] {
+function halfBoundGroups(b: KernelBoundary, all: readonly HostDevice[], skipGroup?: number): Finding[] {
   const out: Finding[] = [];
-  const seen = new Set<number>();
+  // The device doctor was asked about has its own viability finding (checkDevice): one finding per fact.
+  const seen = new Set<number>(skipGroup === undefined ? [] : [skipGroup]);
   for (const d of all) {
     if (!d.vfioBound || d.iommuGroup === undefined || seen.has(d.iommuGroup)) continue;
     seen.add(d.iommuGroup);
@@ -32,9 +33,9 @@ function halfBoundGroups(b: KernelBoundary, all: readonly HostDevice[]): Finding
 
 /**
  * Findings about bind/unbind transactions under the state directory `stateDirOf()` gives, recovering the interrupted
- * ones. Never throws: a state directory that cannot be made is a finding of its own.
+ * ones; `deviceGroup` (the group of the device doctor checks on its own) is left out of the viability findings. Never throws: a state directory that cannot be made is a finding of its own.
  */
-export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => string): Finding[] {
+export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => string, opts: { deviceGroup?: number } = {}): Finding[] {
   const out: Finding[] = [];
   let stateDir: string;
   try {
@@ -99,7 +100,7 @@ export function checkBindTransactions(b: KernelBoundary, stateDirOf: () => strin
   }
   // Looked at again: the recoveries above moved devices.
   const now = listDevices(b);
-  out.push(...halfBoundGroups(b, now));
+  out.push(...halfBoundGroups(b, now, opts.deviceGroup));
   for (const d of now) {
     const vfioDriver = d.driver !== undefined && VFIO_DRIVERS.has(d.driver);
     if (!vfioDriver && d.override !== undefined && VFIO_DRIVERS.has(d.override) && readJournal(stateDir, d.bus, d.name) === undefined) {

@@ -46,6 +46,17 @@ export interface Finding {
   fix?: Fix;
 }
 
+/**
+ * The viable group's line: the members checked are free for VFIO; members on buses this tool does not read (`others`)
+ * are named as unchecked, not vouched for.
+ */
+function viableText(group: number | undefined, checked: readonly string[], others: readonly string[]): string {
+  if (!checked.length && !others.length) return `group ${group} has only this device`;
+  const free = checked.length ? `shares with ${checked.join(", ")}, all free for VFIO` : "";
+  const unchecked = others.length ? `${free ? "; " : ""}also holds ${others.join(", ")} (not a platform, AMBA or PCI device: its driver not checked)` : "";
+  return `group ${group} ${free}${unchecked}`;
+}
+
 /** Compatibles that vfio-platform has reset modules for (everything else needs reset_required=0). */
 const RESET_MODULES = ["calxeda,hb-xgmac", "amd,xgbe-seattle-v1a", "brcm,iproc-flexrm-mbox"];
 
@@ -213,12 +224,11 @@ export function checkDevice(b: KernelBoundary, dev: HostDevice): Finding[] {
       });
     }
     const { devices: mates, others } = groupMembers(b, dev);
-    const members = [...mates.slice(1).map((d) => d.name), ...others];
     const blockers = viabilityBlockers(b, dev).map((d) => `${d.name} (${d.driver})`);
     out.push(
       blockers.length
         ? { check: "viability", status: "fail", message: `group ${dev.iommuGroup} is not viable: ${blockers.join(", ")} still on kernel drivers`, fix: { kind: "bind-group-member", device: dev.name } }
-        : { check: "viability", status: "ok", message: members.length ? `group ${dev.iommuGroup} shares with ${members.join(", ")}, all free for VFIO` : `group ${dev.iommuGroup} has only this device` },
+        : { check: "viability", status: "ok", message: viableText(dev.iommuGroup, mates.slice(1).map((d) => d.name), others) },
     );
   }
   if (groupNode && b.fs.exists(groupNode)) {

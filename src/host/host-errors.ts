@@ -87,7 +87,7 @@ export class GroupNotViableError extends VfioError {
   ) {
     super(`group ${group} is not viable`, {
       device,
-      detail: `${blockers.map((x) => `${x.name} is on ${x.driver}`).join(", ")} (every device of the group must be on a VFIO driver or none)`,
+      detail: `${blockers.map((x) => `${x.name} is on ${x.driver}`).join(", ")} (every device of the group must have no driver, or one that leaves DMA to VFIO: a VFIO driver, pci-stub, pcieport)`,
     });
   }
 }

@@ -72,11 +72,13 @@ export class PhysicalAddressError extends InvalidArgumentError {
 export class PhysicalUnsupportedError extends UnsupportedError {
   constructor(
     readonly device: string,
-    readonly why: "ranges" | "name-mismatch",
+    readonly why: "ranges" | "no-ranges" | "name-mismatch",
   ) {
     super(
       why === "ranges"
         ? `${device}'s reg does not translate to a CPU address (no entry of a bus's ranges covers it): physical addresses are not resolved there`
+        : why === "no-ranges"
+        ? `${device}'s reg does not translate to a CPU address (a bus above it has no ranges): physical addresses are not resolved there`
         : `${device}'s reg does not give the address its name says: physical addresses are not resolved there`,
     );
   }

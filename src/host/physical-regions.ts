@@ -64,17 +64,25 @@ function inheritedCells(b: KernelBoundary, parent: string, name: string, fallbac
   return fallback;
 }
 
+/** True when `node` is the tree's root: above it (/sys/firmware/devicetree) is no node. */
+function isRoot(b: KernelBoundary, node: string): boolean {
+  const up = `${node}/..`;
+  return !b.fs.exists(`${up}/compatible`) && !b.fs.exists(`${up}/name`) && !b.fs.exists(`${up}/#address-cells`);
+}
+
 /**
  * `addr`, a bus address in the node's parent `parent`, as a CPU address: through every ancestor bus's `ranges` up to
  * the root, as drivers/of/address.c does (an empty `ranges` is 1:1; child address in the bus's #address-cells, parent
- * address in its parent's, length in the bus's #size-cells). The first ancestor without `ranges` is the root.
- * @returns undefined when a `ranges` has no entry covering the address (the kernel cannot translate it either)
+ * address in its parent's, length in the bus's #size-cells). Only the root ends the walk: a bus below it without
+ * `ranges` does not map its children to the CPU, and Linux refuses to translate through it ("no ranges").
+ * @returns the CPU address; "no-entry" when a `ranges` has no entry covering it, "no-ranges" for a bus without one
  */
-function translate(b: KernelBoundary, parent: string, addr: bigint): bigint | undefined {
+function translate(b: KernelBoundary, parent: string, addr: bigint): bigint | "no-entry" | "no-ranges" {
   let p = parent;
   for (let depth = 0; depth < MAX_DEPTH; depth++, p = `${p}/..`) {
+    if (isRoot(b, p)) return addr;
     const ranges = bytesOf(b, `${p}/ranges`);
-    if (ranges === undefined) return addr;
+    if (ranges === undefined) return "no-ranges";
     if (ranges.length === 0) continue;
     const na = inheritedCells(b, p, "#address-cells", DEFAULT_ADDRESS_CELLS);
     const ns = inheritedCells(b, p, "#size-cells", DEFAULT_SIZE_CELLS);
@@ -87,7 +95,7 @@ function translate(b: KernelBoundary, parent: string, addr: bigint): bigint | un
       const size = joinCells(cells, at + na + pna, ns);
       if (addr >= child && addr < child + size) mapped = joinCells(cells, at + na, pna) + (addr - child);
     }
-    if (mapped === undefined) return undefined;
+    if (mapped === undefined) return "no-entry";
     addr = mapped;
   }
   return addr;
@@ -111,7 +119,7 @@ function pciRegions(b: KernelBoundary, dev: HostDevice): PhysicalRegion[] {
 
 /**
  * A platform or AMBA device's regions from its of_node `reg`, read with the parent's #address-cells/#size-cells.
- * @throws PhysicalUnsupportedError when a bus above translates addresses, or the device's name (made by the kernel
+ * @throws PhysicalUnsupportedError when a bus above cannot translate them (no `ranges`, or no entry covering), or the device's name (made by the kernel
  *   from the translated first address) disagrees with `reg`
  */
 function dtRegions(b: KernelBoundary, dev: HostDevice): PhysicalRegion[] {
@@ -127,7 +135,8 @@ function dtRegions(b: KernelBoundary, dev: HostDevice): PhysicalRegion[] {
   const out: PhysicalRegion[] = [];
   for (let at = 0, index = 0; at + per <= cells.length; at += per, index++) {
     const base = translate(b, parent, joinCells(cells, at, ac));
-    if (base === undefined) throw new PhysicalUnsupportedError(dev.name, "ranges");
+    if (base === "no-entry") throw new PhysicalUnsupportedError(dev.name, "ranges");
+    if (base === "no-ranges") throw new PhysicalUnsupportedError(dev.name, "no-ranges");
     out.push({ index, base, size: joinCells(cells, at + ac, sc) });
   }
   // The kernel names a DT device after its first reg's CPU address ("9010000.pl031"): a mismatch means a translation

@@ -61,12 +61,14 @@ async function pausedAt(dir: string, args: string[], k: number) {
 }
 
 describe("a signal during a batch", () => {
-  for (const [op, sig, code] of [["bind", "SIGTERM", 143], ["bind", "SIGINT", 130], ["unbind", "SIGINT", 130]] as const) {
-    test(`${op} A B + ${sig} during A: A finishes, then both are put back, exit ${code}`, async () => {
+  // Write 1 is A's first; write 4 is B's (the last device's) override: a signal there must not commit the batch.
+  const cases = [["bind", "SIGTERM", 143, 1], ["bind", "SIGINT", 130, 1], ["unbind", "SIGINT", 130, 1], ["bind", "SIGINT", 130, 4]] as const;
+  for (const [op, sig, code, k] of cases) {
+    test(`${op} A B + ${sig} during ${k === 1 ? "A" : "B, the last"}: it finishes, then both are put back, exit ${code}`, async () => {
       const { dir, env } = board();
       if (op === "unbind") expect(runCli(["bind", PL031.name, VIRTIO.name], { env }).code).toBe(0);
       const before = await where(dir, [PL031, VIRTIO]);
-      const p = (await pausedAt(dir, [op, PL031.name, VIRTIO.name], 1))!;
+      const p = (await pausedAt(dir, [op, PL031.name, VIRTIO.name], k))!;
       expect(p).toBeDefined();
       p.kill(sig); // queued while stopped: the handler runs once it goes on
       p.kill("SIGCONT");
@@ -107,6 +109,33 @@ describe("SIGKILL at any write of a batch, then the next command", () => {
       expect(leftovers(dir)).toEqual([]);
     });
   }
+
+  test("killed after the first node's hand-over (--user/--group): doctor gives the node its owner back and rolls back", async () => {
+    const { dir, env } = board();
+    const nodeOf = async () => {
+      const b = await openBoundary({ sim: true, simStateDir: dir });
+      try {
+        const st = b.fs.stat(`/dev/vfio/${describeDevice(b, PL031.bus, PL031.name).iommuGroup}`);
+        return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+      } finally {
+        b.dispose();
+      }
+    };
+    expect(runCli(["bind", PL031.name], { env }).code).toBe(0);
+    const node = await nodeOf();
+    const before = await where(dir, [PL031, VIRTIO]);
+    // Writes 1-2: virtio's override and probe (pl031 is already bound); write 3: the chown of pl031's node.
+    const p = await pausedAt(dir, ["bind", PL031.name, VIRTIO.name, "--user", "1234", "--group", "1234"], 3);
+    expect(p).toBeDefined();
+    expect((await nodeOf()).uid).toBe(1234);
+    p!.kill("SIGKILL");
+    await p!.exited;
+    const r = runCli(["doctor"], { env });
+    expect(r.stdout + r.stderr).toContain("interrupted bind of several devices");
+    expect(await nodeOf()).toEqual(node);
+    expect(await where(dir, [PL031, VIRTIO])).toEqual(before);
+    expect(leftovers(dir)).toEqual([]);
+  });
 
   test("unbind A B killed after A's unbind: the next bind of B puts A back on VFIO first", async () => {
     const { dir, env } = board();

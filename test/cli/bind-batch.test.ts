@@ -170,6 +170,31 @@ describe("options apply to each device", () => {
   });
 });
 
+describe("a batch that fails hands no node over", () => {
+  test("bind A B --user 1234 with A already bound and B's probe failing: A's node keeps its owner and mode", async () => {
+    const { dir, env } = board();
+    expect(runCli(["bind", PL031.name], { env }).code).toBe(0);
+    const nodeOf = async () => {
+      const b = await openBoundary({ sim: true, simStateDir: dir });
+      try {
+        const node = `/dev/vfio/${describeDevice(b, PL031.bus, PL031.name).iommuGroup}`;
+        const st = b.fs.stat(node);
+        return { node, uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+      } finally {
+        b.dispose();
+      }
+    };
+    const before = await nodeOf();
+    expect(before.uid).not.toBe(1234);
+    inject(dir, VIRTIO.name, "probe", "EIO");
+    const r = runCli(["bind", PL031.name, VIRTIO.name, "--user", "1234", "--group", "1234"], { env });
+    expect(r.code).toBe(1);
+    expect(await nodeOf()).toEqual(before);
+    expect((await where(dir, [PL031, VIRTIO])).map((x) => x.driver)).toEqual(["vfio-amba", null]);
+    expect(leftovers(dir)).toEqual([]);
+  });
+});
+
 describe("refused before anything is touched", () => {
   const rows: [string, string[], number, RegExp][] = [
     ["an unknown second device", [PL031.name, "nope.device"], 3, /no device 'nope.device'/],

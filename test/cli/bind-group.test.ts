@@ -50,11 +50,17 @@ describe("--group-of", () => {
     expect(drivers(env)).toEqual(before);
   });
 
-  test("--group-of a device in a group of its own binds just it (the single-device JSON shape)", () => {
+  test("--group-of a device in a group of its own binds just it, in the same JSON shape as a larger group (bind and unbind)", () => {
     const { env } = board();
-    const r = runCli(["bind", "--group-of", "2c0a0000.dma", "--json"], { env });
-    expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { device: string }).device).toBe("2c0a0000.dma");
+    for (const op of ["bind", "unbind"]) {
+      const r = runCli([op, "--group-of", "2c0a0000.dma", "--json"], { env });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { iommu_group: number; devices: { device: string }[] };
+      expect(doc.devices.map((d) => d.device)).toEqual(["2c0a0000.dma"]);
+      expect(typeof doc.iommu_group).toBe("number");
+    }
+    const u = JSON.parse(runCli(["unbind", "--group-of", GROUP2[0]!, "--json"], { env }).stdout) as { iommu_group: number; devices: unknown[] };
+    expect([u.iommu_group, u.devices.length]).toEqual([2, 3]);
   });
 
   test("a failure on one member leaves the whole group where it was", async () => {
@@ -85,6 +91,22 @@ describe("a group that is not viable", () => {
     });
   }
 
+  test("info DEVICE prints what sysfs knows (members and their drivers), then refuses with the fix (exit 1)", () => {
+    const { env } = board();
+    expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
+    const r = runCli(["info", GROUP2[0]!], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${GROUP2[0]}: platform device on vfio-platform, IOMMU group 2 (not viable`);
+    expect(r.stdout).toMatch(/9010000\.pl031\s+rtc-pl031\s+in the way/);
+    expect(r.stdout).toMatch(/a000200\.virtio_mmio\s+no driver\s+free for VFIO/);
+    expect(r.stderr).toContain(`vfio-plat bind --group-of ${GROUP2[0]}`);
+    const j = runCli(["info", GROUP2[0]!, "--json"], { env });
+    expect(j.code).toBe(1);
+    const doc = JSON.parse(j.stdout) as { viable: boolean; iommu_group: number; group_members: { device: string; blocks_viability: boolean }[] };
+    expect([doc.viable, doc.iommu_group]).toEqual([false, 2]);
+    expect(doc.group_members.filter((m) => m.blocks_viability).map((m) => m.device)).toEqual(["9010000.pl031"]);
+  });
+
   test("doctor DEVICE fails the viability check; doctor warns about the half-bound group", () => {
     const { env } = board();
     expect(runCli(["bind", GROUP2[0]!], { env }).code).toBe(0);
@@ -94,6 +116,8 @@ describe("a group that is not viable", () => {
     const v = f.find((x) => x.check === "viability" && x.status === "fail")!;
     expect(v.message).toContain("9010000.pl031 (rtc-pl031)");
     expect(v.fix).toContain(`bind --group-of ${GROUP2[0]}`);
+    // One finding for the one fact: the global half-bound-group warning leaves the device's group to the device check.
+    expect(f.filter((x) => x.check === "viability").map((x) => x.status)).toEqual(["fail"]);
     const all = runCli(["doctor"], { env });
     expect(all.stdout).toContain(`group 2 is not viable: ${GROUP2[0]} is on vfio-platform but 9010000.pl031 is on rtc-pl031`);
     // Once the whole group is bound, both say nothing of it.
@@ -121,10 +145,25 @@ describe("a group that is not viable", () => {
     }
   });
 
-  test("blocksViability: no driver, VFIO's, pci-stub and pcieport (driver_managed_dma) leave a group viable", () => {
+  test("blocksViability: no driver, VFIO's, pci-stub, pcieport and the vfio-pci variants (driver_managed_dma) leave a group viable", () => {
     expect([undefined, "vfio-platform", "vfio-amba", "vfio-pci", "pci-stub", "pcieport", "rtc-pl031", "virtio-mmio"].map(blocksViability)).toEqual([
       false, false, false, false, false, false, true, true,
     ]);
+    // Linux 6.12 drivers/vfio/pci/*/: registered as their module name, '-' read as '_'.
+    const variants = ["mlx5_vfio_pci", "hisi_acc_vfio_pci", "virtio_vfio_pci", "pds_vfio_pci", "nvgrace_gpu_vfio_pci", "qat_vfio_pci"];
+    expect(variants.filter(blocksViability)).toEqual([]);
+  });
+
+  test("the simulated kernel uses the same rule: a member on a vfio-pci variant driver leaves the group viable", async () => {
+    const { dir } = board();
+    const { groupViable } = await import("../../src/sim/sysfs/driver-core.ts");
+    const { readFileSync } = await import("node:fs");
+    const state = JSON.parse(readFileSync(join(dir, "board.json"), "utf8"));
+    for (const n of GROUP2) state.devices[n] = { ...state.devices[n], driver: "vfio-platform" };
+    state.devices["9010000.pl031"].driver = "mlx5_vfio_pci";
+    expect(groupViable(state, 2)).toBe(true);
+    state.devices["9010000.pl031"].driver = "rtc-pl031";
+    expect(groupViable(state, 2)).toBe(false);
   });
 
   test("the library's rule: a member with no driver or a DMA-owner-free driver does not block; any other does", async () => {

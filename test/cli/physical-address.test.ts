@@ -81,6 +81,18 @@ describe("physical addresses on the virt board", () => {
     expect(r.stdout).toContain("0x00000055");
   });
 
+  test("a script's write @ADDR V1 V2 writes consecutive registers from that address (RTCMR then RTCLR)", () => {
+    const r = cli("run", PL031, "-e", "write @0x09010004 0x12 0x34; read 0:0x4; read 0:0x8");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").slice(0, 4)).toEqual([
+      "0:0x00000004.l <- 0x00000012",
+      "0:0x00000008.l <- 0x00000034",
+      "0:0x00000004.l = 0x00000012",
+      "0:0x00000008.l = 0x00000034",
+    ]);
+  });
+
   test("the edu PCI function by its BAR0 address (sysfs resource)", () => {
     expect(cli("bind", EDU).code).toBe(0);
     const byPhys = cli("read", "@0x10000000");

@@ -58,8 +58,8 @@ export const groupBindSmmuv3: Scenario = {
     { kind: "command", name: "edu named twice", args: ["bind", EDU, "0000:00:02.0"], exit: 2, stderr: "is named twice" },
     onVfio([]),
     { kind: "command", name: "bind edu", args: ["bind", EDU, "--json"], exit: 0, check: jsonHas({ device: EDU, outcome: "bound", driver: "vfio-pci" }) },
-    { kind: "command", name: "--group-of edu: its group (edu alone) is bound already", args: ["bind", "--group-of", EDU, "--json"], exit: 0, check: jsonHas({ device: EDU, outcome: "already" }) },
-    { kind: "command", name: "unbind --group-of edu", args: ["unbind", "--group-of", EDU, "--json"], exit: 0, check: jsonHas({ device: EDU, outcome: "unbound", unbound_from: "vfio-pci" }) },
+    { kind: "command", name: "--group-of edu: its group (edu alone) is bound already", args: ["bind", "--group-of", EDU, "--json"], exit: 0, check: jsonHas({ devices: [{ device: EDU, outcome: "already" }] }) },
+    { kind: "command", name: "unbind --group-of edu", args: ["unbind", "--group-of", EDU, "--json"], exit: 0, check: jsonHas({ devices: [{ device: EDU, outcome: "unbound", unbound_from: "vfio-pci" }] }) },
     onVfio([]),
   ],
 };

@@ -134,6 +134,13 @@ describe("library refusals in CLI words", () => {
     expect(r.hint).toBe("pass --force to bind it anyway (you may lose that console or link)");
   });
 
+  test("a driver without an unbind file: an IOMMU's hint points at its masters, another driver's at the kernel build", () => {
+    const smmu = new BindBusyError("x", { reason: "no-unbind", device: "2b400000.iommu", driver: "arm-smmu-v3" });
+    expect(describeError(smmu).hint).toBe("arm-smmu-v3 cannot be unbound (an IOMMU stays with its driver): bind the devices behind it instead");
+    const uart = new BindBusyError("x", { reason: "no-unbind", device: "9000000.pl011", driver: "uart-pl011" });
+    expect([describeError(uart).exit, describeError(uart).hint]).toEqual([5, "uart-pl011 is built into this kernel with no unbind file: only a kernel with it as a module lets 9000000.pl011 go"]);
+  });
+
   test("device names: an invalid one is a usage error naming `vfio-plat list`; a miss suggests close names", () => {
     const bad = describeError(thrown(() => validateDeviceName("../x")));
     expect([bad.exit, bad.hint]).toEqual([2, "use the sysfs name shown by `vfio-plat list` (e.g. 9010000.pl031)"]);

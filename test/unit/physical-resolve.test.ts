@@ -114,6 +114,20 @@ describe("physicalRegions from the device tree", () => {
     expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(/does not translate to a CPU address/);
   });
 
+  test("a bus below the root without ranges does not translate (Linux: no ranges; cannot translate): refused", () => {
+    const b = socTree("1c170000.foo", "platform", be(0x1c17_0000, 0x1000), undefined);
+    expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(PhysicalUnsupportedError);
+    expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(/a bus above it has no ranges/);
+  });
+
+  test("a device right under the root needs no ranges (the root's children are CPU addresses)", () => {
+    const b = fakeHost(
+      { "/dt/compatible": "x\0", "/dt/#address-cells": be(2), "/dt/#size-cells": be(2), "/dt/pl031@9010000/reg": be(0, 0x901_0000, 0, 0x1000) },
+      { "/sys/bus/amba/devices/9010000.pl031/of_node": "/dt/pl031@9010000" },
+    );
+    expect(physicalRegions(b, dev("9010000.pl031", "amba"))).toEqual([{ index: 0, base: 0x901_0000n, size: 0x1000n }]);
+  });
+
   test("a reg that disagrees with the address in the kernel's name is refused (a translation the walk missed)", () => {
     const b = socTree("1c170000.foo", "platform", be(0x17_0000, 0x1000), new Uint8Array(0));
     expect(() => physicalRegions(b, dev("1c170000.foo", "platform"))).toThrow(/does not give the address its name says/);

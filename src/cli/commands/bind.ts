@@ -10,7 +10,7 @@ import type { OptionsOf } from "../command-options.ts";
 import { bindTargets } from "../bind-targets.ts";
 import { waitForOtherTransaction } from "../transaction-wait.ts";
 import { jsonDocument } from "../output/json.ts";
-import { batchRecoveryNotices, rolledBackNotice } from "../output/batch-notice.ts";
+import { batchRecoveryNotices, rolledBackNotice, skipNotice } from "../output/batch-notice.ts";
 import { recoveryJson, recoveryNotice, waitNotice } from "../output/recovery-notice.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { checkpoint } from "../interrupt.ts";
@@ -87,7 +87,9 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"b
   if (group && group.others.length && !ctx.json) {
     writeStderr(`vfio-plat: notice: group ${group.id} also holds ${group.others.join(", ")} (not a platform, AMBA or PCI device): left as it is\n`);
   }
-  if (devs.length === 1) {
+  // --group-of always takes the several-devices path: one JSON shape however many members the group has.
+  for (const k of group && !ctx.json ? group.skipped : []) writeStderr(`vfio-plat: notice: ${skipNotice(group!.id, k)}\n`);
+  if (devs.length === 1 && group === undefined) {
     const dev = devs[0]!;
     const onWait = waitNotice(dev.name, ctx.json);
     const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);

@@ -1,6 +1,7 @@
 // `vfio-plat doctor [DEVICE]`: what stands between the user and a working VFIO device, each finding with its fix.
 // Exit 0 when nothing is blocking, 1 when a check failed.
 import { checkBindTransactions } from "../../host/doctor-bind.ts";
+import { describeDevice } from "../../host/discovery.ts";
 import { checkDevice, checkSystem, type Finding } from "../../host/doctor.ts";
 import { inspectSimState } from "../../open-boundary.ts";
 import type { CliContext } from "../context.ts";
@@ -22,10 +23,12 @@ export async function run(ctx: CliContext, args: string[]): Promise<number> {
   if (ctx.sim && !issues.some((i) => i.kind === "user-model")) issues = [...issues, ...(await inspectSimState(ctx.simStateDir)).filter((i) => i.kind === "user-model")];
   const state = stateFindings(issues, ctx.simStateDir, args[0]);
   const findings: Finding[] = checkSystem(b);
-  findings.push(...checkBindTransactions(b, () => ctx.stateDir()));
+  const found = args[0] !== undefined ? (await findDevice(ctx, args[0])).dev : undefined;
+  findings.push(...checkBindTransactions(b, () => ctx.stateDir(), { deviceGroup: found?.iommuGroup }));
   let device: string | undefined;
-  if (args[0] !== undefined) {
-    const { dev } = await findDevice(ctx, args[0]);
+  if (found !== undefined) {
+    // Described again: a recovery above may have moved it.
+    const dev = describeDevice(b, found.bus, found.name);
     device = dev.name;
     findings.push(...checkDevice(b, dev));
   }

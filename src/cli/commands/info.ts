@@ -11,7 +11,9 @@ import { regionUnavailableReason, type Region } from "../../vfio/region.ts";
 import type { IovaRange } from "../../vfio/iommu-info.ts";
 import type { VfioSession } from "../../vfio/session.ts";
 import type { CliContext } from "../context.ts";
-import { openCliDevice } from "../device-session.ts";
+import { findDevice, openCliDevice } from "../device-session.ts";
+import { GroupNotViableError } from "../../host/host-errors.ts";
+import { printUnopenedInfo } from "../info-not-viable.ts";
 import { pl330Summary, pl330SummaryLines } from "../pl330-summary.ts";
 import { hex } from "../output/hex.ts";
 import { jsonDocument } from "../output/json.ts";
@@ -21,7 +23,18 @@ import type { OptionsOf } from "../command-options.ts";
 import { deviceMap, mapSourceWords, refineDeviceMap } from "../named-address.ts";
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"info">): Promise<number> {
-  const { b, dev, session } = await openCliDevice(ctx, args[0]!);
+  let opened: Awaited<ReturnType<typeof openCliDevice>>;
+  try {
+    opened = await openCliDevice(ctx, args[0]!);
+  } catch (e) {
+    // A group that is not viable: what sysfs knows is still worth printing, then the refusal (exit 1) with its fix.
+    if (e instanceof GroupNotViableError) {
+      const { b, dev } = await findDevice(ctx, args[0]!);
+      printUnopenedInfo(ctx, b, dev);
+    }
+    throw e;
+  }
+  const { b, dev, session } = opened;
   const dm = refineDeviceMap(deviceMap(b, dev.name, options.regs), session.device);
   const device = session.device;
   const info = device.info();

@@ -48,12 +48,13 @@ function printResult(r: UnbindResult, was: string | undefined): void {
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"unbind">): Promise<number> {
   const waitMs = options.wait;
-  const { b, devs } = await bindTargets(ctx, "unbind", args, options.groupOf);
+  const { b, devs, group } = await bindTargets(ctx, "unbind", args, options.groupOf);
   const stateDir = ctx.stateDir();
   const was = new Map(devs.map((d) => [d.name, d.driver]));
   // --persist: each rule's original driver is recorded (and the rule checked removable) before any device is touched.
   const persist = devs.map((d) => unpersistBeforeUnbind(b, d, stateDir, options.persist));
-  if (devs.length === 1) {
+  // --group-of always takes the several-devices path: one JSON shape however many members the group has.
+  if (devs.length === 1 && group === undefined) {
     const dev = devs[0]!;
     const onWait = waitNotice(dev.name, ctx.json);
     const waited = await waitForOtherTransaction(ctx, stateDir, dev, waitMs, onWait);
@@ -77,7 +78,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"u
     batchRecoveryNotices(ctx.json, r.recoveredBatches);
     if (!r.stopped) {
       const removed = r.results.map((x) => unpersistAfterUnbind(ctx, x.device, persist[devs.findIndex((d) => d.name === x.device.name)]));
-      if (ctx.json) writeStdout(jsonDocument({ devices: r.results.map((x, i) => resultJson(x, removed[i])) }));
+      if (ctx.json) writeStdout(jsonDocument({ devices: r.results.map((x, i) => resultJson(x, removed[i])), ...(group ? { iommu_group: group.id } : {}) }));
       else {
         r.results.forEach((x, i) => {
           printResult(x, was.get(x.device.name));

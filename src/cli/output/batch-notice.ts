@@ -2,6 +2,7 @@
 // that this command rolled back first. Text on stderr, or one JSON line each with --json.
 import type { BatchRecovery } from "../../host/batch-recovery.ts";
 import { writeStderr } from "./stdio.ts";
+import type { GroupSkip } from "../../host/group-members.ts";
 
 function notice(json: boolean, text: string, extra: Record<string, unknown>): void {
   writeStderr(json ? `${JSON.stringify({ notice: text, ...extra })}\n` : `vfio-plat: notice: ${text}\n`);
@@ -26,4 +27,12 @@ export function batchRecoveryNotices(json: boolean, batches: readonly BatchRecov
       rolled_back: r.members.map((m) => ({ device: m.name, driver: m.driver ?? null })),
     });
   }
+}
+
+/** Why `bind --group-of` leaves member `k` of group `group` where it is. */
+export function skipNotice(group: number, k: GroupSkip): string {
+  const d = k.device;
+  return k.why === "pci-bridge"
+    ? `group ${group}: ${d.name} is a PCI bridge (vfio-pci takes no bridge): left on ${d.driver ?? "no driver"}, which keeps the group viable`
+    : `group ${group}: ${d.name} is on ${d.driver}, which leaves DMA to VFIO (the group stays viable): left as it is`;
 }

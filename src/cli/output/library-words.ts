@@ -86,7 +86,10 @@ function bindHint(r: BindRefusal, load: string | undefined): string {
     case "in-use":
       return "pass --force to bind it anyway (you may lose that console or link)";
     case "no-unbind":
-      return `${r.driver} cannot be unbound (an IOMMU stays with its driver): bind the devices behind it instead`;
+      // The SMMUs' drivers always set suppress_bind_attrs; others (uart-pl011) only when built in.
+      return /^arm-smmu/.test(r.driver)
+        ? `${r.driver} cannot be unbound (an IOMMU stays with its driver): bind the devices behind it instead`
+        : `${r.driver} is built into this kernel with no unbind file: only a kernel with it as a module lets ${r.device} go`;
   }
 }
 

@@ -218,7 +218,10 @@ function parseWriteRow(addr: string, values: readonly string[]): Step[] {
   return values.map((text, i) => {
     const v = parseValueMask(text, a.access.width);
     if (v.mask !== undefined) throw new UsageError(`'${text}': VALUE:MASK changes one register, not a row of them`, "write masked registers on lines of their own");
-    return { op: "write", access: { ...a.access, offset: a.access.offset + BigInt(i * a.access.width) }, value: v.value };
+    const step = BigInt(i * a.access.width);
+    // A physical address moves with the row too: each value resolves on its own (resolve-physical.ts).
+    const phys = a.phys === undefined ? {} : { phys: { ...a.phys, address: a.phys.address + step } };
+    return { op: "write", access: { ...a.access, offset: a.access.offset + step }, ...phys, value: v.value };
   });
 }
 

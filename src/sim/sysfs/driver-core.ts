@@ -13,6 +13,7 @@ import { ambaMatchDefers } from "./amba-periphid.ts";
 import { injectedFault } from "./injected-faults.ts";
 import { TAINT_USER } from "../../vfio/abi/taint.ts";
 import { TAINTED_KEY } from "./memory-nodes.ts";
+import { keepsGroupViable } from "../../host/dma-owner-free.ts";
 
 export const VFIO_DRIVER_FOR_BUS = { platform: "vfio-platform", amba: "vfio-amba", pci: "vfio-pci" } as const;
 
@@ -76,13 +77,9 @@ export function groupHasVfioDevice(state: BoardState, group: number): boolean {
   return groupMembers(state, group).some((d) => isVfioDriver(state.devices[d.name]?.driver));
 }
 
-/** VFIO's viability rule: every device of the group is bound to a VFIO driver or to none. */
+/** VFIO's viability rule: every device of the group has no driver or one that manages DMA itself (driver_managed_dma). */
 export function groupViable(state: BoardState, group: number): boolean {
-  return groupMembers(state, group).every((d) => {
-    const drv = state.devices[d.name]?.driver;
-    // Drivers that set driver_managed_dma (VFIO's, pci-stub, pcieport) leave the group's DMA ownership free.
-    return drv === undefined || isVfioDriver(drv) || drv === "pci-stub" || drv === "pcieport";
-  });
+  return groupMembers(state, group).every((d) => keepsGroupViable(state.devices[d.name]?.driver));
 }
 
 /** driver_match_device: with an override only that driver matches; otherwise native drivers by their device. */

@@ -32,6 +32,7 @@ import { S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type Bus, type Node } from "./fs-no
 import { smmuNode } from "./smmu-nodes.ts";
 import { ambaMatchDefers } from "./amba-periphid.ts";
 import { MemoryNodes, type MemoryView } from "./memory-nodes.ts";
+import { paramNode } from "./module-params.ts";
 
 /** What the fs needs to know about open VFIO files (held groups live outside board.json). */
 interface HeldGroups {
@@ -41,23 +42,8 @@ interface HeldGroups {
   all(): { group: number; pid: number }[];
 }
 
-const PARAMS: Record<string, { key: string; writable: boolean }> = {
-  "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode": { key: "vfio.enable_unsafe_noiommu_mode", writable: true },
-  "/sys/module/vfio_platform/parameters/reset_required": { key: "vfio_platform.reset_required", writable: false },
-  "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts": { key: "vfio_iommu_type1.allow_unsafe_interrupts", writable: true },
-  "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit": { key: "vfio_iommu_type1.dma_entry_limit", writable: true },
-};
-
 function err(code: string, syscall: string, path: string): SyscallError {
   return SyscallError.of(code, { syscall, path });
-}
-
-/** kstrtobool as module parameters parse it. */
-function parseBool(v: string): string | undefined {
-  const c = v.trim()[0];
-  if (c === "1" || c === "y" || c === "Y") return "Y";
-  if (c === "0" || c === "n" || c === "N") return "N";
-  return undefined;
 }
 
 export class SimFs implements BoundaryFs {
@@ -139,15 +125,8 @@ export class SimFs implements BoundaryFs {
       if (member) return { kind: "link", target: `../../../../${devicesDir(member)}/${member.name}` };
       return undefined;
     }
-    const param = PARAMS[p];
-    if (param) {
-      return {
-        kind: "file",
-        mode: param.writable ? 0o644 : 0o444,
-        read: () => `${s.params[param.key] ?? ""}\n`,
-        ...(param.writable ? { write: (v: string) => this.setParam(param.key, v, path) } : {}),
-      };
-    }
+    const param = paramNode(this.store, s, p);
+    if (param) return param;
     if (p === "/dev/vfio") {
       const devices = this.cdevNodes(s).length > 0 ? ["devices"] : [];
       return { kind: "dir", entries: () => ["vfio", ...devices, ...this.groupNodes(s).map((n) => n.slice("/dev/vfio/".length))] };
@@ -275,19 +254,6 @@ export class SimFs implements BoundaryFs {
       // A group node that is gone forgets its owner: when it comes back it is root's again.
       const nodes = new Set(this.groupNodes(s));
       for (const p of Object.keys(s.nodeOwners)) if (p.startsWith("/dev/vfio/") && !nodes.has(p)) delete s.nodeOwners[p];
-    });
-  }
-
-  private setParam(key: string, v: string, path: string): void {
-    this.store.update((s) => {
-      if (key.endsWith("dma_entry_limit")) {
-        if (!/^\d+$/.test(v.trim())) throw err("EINVAL", "writeFile", path);
-        s.params[key] = v.trim();
-        return;
-      }
-      const b = parseBool(v);
-      if (!b) throw err("EINVAL", "writeFile", path);
-      s.params[key] = b;
     });
   }
 
