@@ -76,6 +76,7 @@ export {
 } from "./host/physical-errors.ts";
 export type { NodeHolder } from "./host/in-use.ts";
 export { UdevValueError } from "./host/udev-rules.ts";
+export { UdevRuleSyntaxError } from "./host/udev-match.ts";
 export { defaultStateDir } from "./host/state-dir.ts";
 export { checkSystem, checkDevice, type Finding, type FindingStatus, type Fix } from "./host/doctor.ts";
 export { checkBindTransactions } from "./host/doctor-bind.ts";

@@ -1,6 +1,6 @@
 // TEST HOOK, inert unless VFIO_PLAT_TEST_RULES_FAULT is `access:ERRNO` or `write:ERRNO[:K]`: the rules directory's
 // writability check (access) or the K-th rule file write of this process (write, default the first) fails with that
-// errno as the file system would, so the refusal paths of --persist run in CI, where tests run as root and root
+// errno as the file system would, so the refusal paths of a persistent bind run in CI, where tests run as root and root
 // writes anywhere. Only EACCES, EROFS and ENOSPC are known.
 const ERRNOS: Record<string, { errno: number; text: string }> = {
   EACCES: { errno: -13, text: "permission denied" },

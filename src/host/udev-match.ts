@@ -1,6 +1,6 @@
 // A small reader of udev rules, for the keys vfio-plat's own rules use (ACTION, SUBSYSTEM, KERNEL, KERNELS, TEST;
 // OWNER, GROUP, MODE, RUN, RUN{builtin}): it says what udev would do for one "add" event by reading the rule TEXT, so
-// `udev-rule --apply` and the lab's boot emulation act on what a file says, and a wrong rule shows as a wrong result.
+// the apply command and the lab's boot emulation act on what a file says, and a wrong rule shows as a wrong result.
 // Substitutions %k (the kernel name), %n (its trailing number: none for an all-digit name, as udev) and %%.
 import { InvalidArgumentError } from "../vfio/errors.ts";
 

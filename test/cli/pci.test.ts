@@ -126,7 +126,7 @@ describe("edu from the command line", () => {
 
   test("unbind gives it back to no driver; the group stays", () => {
     const r = JSON.parse(ok(["unbind", "00:02.0", "--json"]).stdout);
-    expect(r).toEqual({ schema: 1, device: EDU, outcome: "unbound", unbound_from: "vfio-pci", driver: null, by_pid: null, recovered: null });
+    expect(r).toEqual({ schema: 1, device: EDU, outcome: "unbound", unbound_from: "vfio-pci", driver: null, by_pid: null, recovered: null, persistent_rule_removed: null });
     const d = JSON.parse(ok(["list", "--json"]).stdout).devices.find((x: { name: string }) => x.name === EDU);
     expect(d).toMatchObject({ driver: null, driver_override: null, iommu_group: 0, vfio: false });
   });

@@ -9,12 +9,18 @@ export function rangePauseAccess(env: NodeJS.ProcessEnv = process.env): number |
   return m ? Number(m[1]) : undefined;
 }
 
-/** Called after each access with the number made so far: stops the process once, after access `at`. */
-export function rangePauser(at: number | undefined = rangePauseAccess()): (done: number) => void {
-  if (at === undefined) return () => {};
-  return (done) => {
+/**
+ * Called after each access with the number made so far: stops the process once, after access `at`. Once continued,
+ * it waits (up to 2 s) for the signal the test sent while the process was stopped to reach its handler: the kernel
+ * delivers it at once, but the runtime hands it to JavaScript a loop turn or more later, and the test is about what
+ * the NEXT access does, not about that hand-over.
+ */
+export function rangePauser(at: number | undefined = rangePauseAccess()): (done: number, signal: AbortSignal) => Promise<void> {
+  if (at === undefined) return async () => {};
+  return async (done, signal) => {
     if (done !== at) return;
     writeStderr(`vfio-plat: test hook: paused after access ${done} (pid ${process.pid})\n`);
     process.kill(process.pid, "SIGSTOP");
+    for (let waited = 0; waited < 2000 && !signal.aborted; waited += 10) await Bun.sleep(10);
   };
 }

@@ -54,7 +54,7 @@ async function eachAccess(at: RangeAt, count: number, skip: ReadonlySet<number>,
     step(i, offset);
     done++;
     last = offset;
-    pause(done);
+    await pause(done, signal);
   }
   return done;
 }
