@@ -4,6 +4,7 @@
 // which the next bind, unbind or doctor of any member rolls the whole batch back (batch-recovery.ts).
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hasOwnerHeader } from "./bind-journal.ts";
 import { isAlive, selfIdentity } from "./process-identity.ts";
 import { readStateFile } from "./state-file.ts";
 import type { SavedBinding } from "./bind-state.ts";
@@ -81,14 +82,9 @@ export function removeBatch(stateDir: string, nonce: string): void {
 function isBatch(v: unknown): v is BatchJournal {
   const j = v as Partial<BatchJournal> | null;
   return (
-    typeof j === "object" &&
-    j !== null &&
-    (j.op === "bind" || j.op === "unbind") &&
-    typeof j.pid === "number" &&
-    typeof j.start === "string" &&
-    typeof j.nonce === "string" &&
-    Array.isArray(j.members) &&
-    j.members.every((m) => typeof m === "object" && m !== null && typeof m.name === "string" && typeof m.bus === "string" && typeof m.before === "object")
+    hasOwnerHeader(v) &&
+    Array.isArray(j!.members) &&
+    j!.members.every((m) => typeof m === "object" && m !== null && typeof m.name === "string" && typeof m.bus === "string" && typeof m.before === "object")
   );
 }
 

@@ -59,18 +59,26 @@ export function ownerAlive(j: BindJournal): boolean {
   return isAlive(j);
 }
 
-function isJournal(v: unknown): v is BindJournal {
-  const j = v as Partial<BindJournal> | null;
+/** The fields every journal (a device's or a batch's) starts with: the operation, its owner and its nonce. */
+export function hasOwnerHeader(v: unknown): v is { op: "bind" | "unbind"; pid: number; start: string; nonce: string } {
+  const j = v as { op?: unknown; pid?: unknown; start?: unknown; nonce?: unknown } | null;
   return (
     typeof j === "object" &&
     j !== null &&
     (j.op === "bind" || j.op === "unbind") &&
     typeof j.pid === "number" &&
     typeof j.start === "string" &&
-    typeof j.nonce === "string" &&
-    typeof j.vfioDriver === "string" &&
-    typeof j.original === "object" &&
-    j.original !== null
+    typeof j.nonce === "string"
+  );
+}
+
+function isJournal(v: unknown): v is BindJournal {
+  const j = v as Partial<BindJournal> | null;
+  return (
+    hasOwnerHeader(v) &&
+    typeof j!.vfioDriver === "string" &&
+    typeof j!.original === "object" &&
+    j!.original !== null
   );
 }
 
