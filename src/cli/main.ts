@@ -2,23 +2,21 @@
 // vfio-plat's entry point: scan the command line (parse/argv.ts; cac only prints help), run one command, and turn every
 // outcome into the documented exit code with a one-line message (no stack trace unless --debug). Cleanup (interrupts
 // disabled, fds closed) runs on every path, including Ctrl-C and a closed output pipe.
-import { cac } from "cac";
+//
+// Start-up time is part of the interface (every shell `vfio-plat read` is a process): this file loads only what every
+// command needs. Help (cac), error rendering and each command's module are imported when used.
 import { COMMANDS, GLOBAL_OPTIONS, IMPLICIT_OPTIONS, type CommandSpec } from "./command-table.ts";
 import { checkScanned, convertOptions, scanArgv } from "./parse/argv.ts";
 import type { GlobalOptionValues } from "./command-options.ts";
-import { formatTable } from "./output/table.ts";
 import { UsageError } from "./usage-error.ts";
 import { CliContext, type GlobalOptions } from "./context.ts";
 import { iommuModeOf } from "./parse/iommu-mode.ts";
-import { colorFlagFromArgv, makeChalks } from "./output/color.ts";
-import { describeError, renderError } from "./output/errors.ts";
 import { formatExitCodes, signalExit, STOP_SIGNALS, type StopSignal } from "./output/exit-codes.ts";
 import { writeStderr, writeStdout } from "./output/stdio.ts";
-import { isTerminal } from "./output/terminal.ts";
-import { toJson } from "./output/json.ts";
 
 /** The options a command's help lists: its own, then the global ones (cac would print `--no-color (default: true)`). */
-function helpOptions(spec: CommandSpec | undefined): string {
+async function helpOptions(spec: CommandSpec | undefined): Promise<string> {
+  const { formatTable } = await import("./output/table.ts");
   const options = [...(spec?.options ?? []), ...GLOBAL_OPTIONS, ...IMPLICIT_OPTIONS];
   // An optional value is only ever given as --opt=VALUE, so show it that way: `--color[=when]`.
   const rows = formatTable(options.map((o) => [o.flags.replace(/ \[(\w+)\]$/, "[=$1]"), o.description]));
@@ -26,14 +24,16 @@ function helpOptions(spec: CommandSpec | undefined): string {
 }
 
 /** cac, used only to print help (scanArgv decides what a command line means). */
-function printHelp(spec: CommandSpec | undefined): void {
+async function printHelp(spec: CommandSpec | undefined): Promise<void> {
+  const { cac } = await import("cac");
+  const optionsText = await helpOptions(spec);
   const cli = cac("vfio-plat");
   for (const spec of COMMANDS) {
     const cmd = cli.command(spec.usage, spec.description);
     for (const e of spec.examples) cmd.example(e);
   }
   cli.help((sections) => {
-    for (const s of sections) if (s.title === "Options") s.body = helpOptions(spec);
+    for (const s of sections) if (s.title === "Options") s.body = optionsText;
     sections.push({
       title: "Exit status",
       body: formatExitCodes().join("\n"),
@@ -82,17 +82,17 @@ export async function main(argv: string[]): Promise<number> {
     const spec = scanned.command as CommandSpec | undefined;
     const options = scanned.options;
     if (options.help === true && !scanned.error && (scanned.word === undefined || spec)) {
-      printHelp(spec);
+      await printHelp(spec);
       return 0;
     }
     if (options.version === true && !scanned.error && (scanned.word === undefined || spec)) {
-      const { versionReport } = await import("./version-report.ts");
+      const [{ versionReport }, { toJson }] = await Promise.all([import("./version-report.ts"), import("./output/json.ts")]);
       writeStdout(json ? `${toJson({ schema: 1, ...versionReport() })}\n` : `${versionReport().line}\n`);
       return 0;
     }
     checkScanned(scanned);
     if (!spec) {
-      if (!json) printHelp(undefined);
+      if (!json) await printHelp(undefined);
       throw new UsageError("no command given", "see vfio-plat --help for the commands");
     }
     // The one place the scanner's values meet the table's types: convertOptions built them from the same table.
@@ -122,6 +122,11 @@ export async function main(argv: string[]): Promise<number> {
     const code = await mod.run(ctx, scanned.positionals, commandOptions as never);
     return code ?? 0;
   } catch (e) {
+    const [{ describeError, renderError }, { colorFlagFromArgv, makeChalks }, { isTerminal }] = await Promise.all([
+      import("./output/errors.ts"),
+      import("./output/color.ts"),
+      import("./output/terminal.ts"),
+    ]);
     const d = describeError(e, { debug });
     const colors = makeChalks({
       flag: json ? undefined : colorFlagFromArgv(argv),
@@ -137,7 +142,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  const code = await main(process.argv.slice(2));
-  process.exit(code);
-}
+// No top-level await: the standalone binary is bundled as bytecode (scripts/build.ts), which needs a CommonJS-shaped
+// entry.
+if (import.meta.main) void main(process.argv.slice(2)).then((code) => process.exit(code));
