@@ -3,13 +3,13 @@
 // Accesses below 0x80 are 32-bit; the DMA registers from 0x80 are 64-bit (32-bit accesses also work).
 import type { RegisterMap } from "../register-map.ts";
 import { bit, field, reg } from "./define.ts";
+import { EDU_IDENTITY } from "./identities.ts";
 
-/** PCI vendor and device ID of edu. */
-export const EDU_PCI_ID = { vendor: 0x1234, device: 0x11e8 } as const;
+export { EDU_PCI_ID } from "./identities.ts";
 
 /** edu's BAR0 (its PCI configuration header is added by builtinMapForPci). */
 export const EDU_MAP: RegisterMap = {
-  name: "edu",
+  name: EDU_IDENTITY.name,
   description: "QEMU educational PCI device (docs/specs/edu.rst), BAR0",
   registers: [
     reg("ID", 0x00, "RO", {

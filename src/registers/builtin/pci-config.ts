@@ -4,6 +4,7 @@
 // (PCI_COMMAND, PCI_BASE_ADDRESS_0, ...).
 import type { FieldSpec, RegisterMap, RegisterSpec } from "../register-map.ts";
 import { bit, field, reg } from "./define.ts";
+import { PCI_CONFIG_IDENTITY } from "./identities.ts";
 
 /** vfio-pci's configuration-space region index. */
 export const PCI_CONFIG_REGION = 7;
@@ -39,7 +40,7 @@ const STATUS_FIELDS: FieldSpec[] = [
 
 /** The type-0 header in region 7; BARs, interrupt line and cache settings are assigned by firmware, so have no reset. */
 export const PCI_CONFIG_MAP: RegisterMap = {
-  name: "pci-config",
+  name: PCI_CONFIG_IDENTITY.name,
   description: "PCI type 0 configuration header (region 7)",
   registers: [
     cfg("VENDOR_ID", 0x00, 16, "RO", { description: "vendor ID" }),

@@ -3,6 +3,7 @@
 // PrimeCell ID block. UARTDR reads pop the receive FIFO, so it is read-to-clear: only read when asked by name.
 import type { FieldSpec, RegisterMap } from "../register-map.ts";
 import { bit, ENABLED, field, primeCellIdRegisters, reg } from "./define.ts";
+import { PL011_IDENTITY } from "./identities.ts";
 
 /** The eleven interrupt sources, bit by bit, as UARTIMSC/RIS/MIS/ICR share them (bit 0 ring indicator ... 10 overrun). */
 const SOURCES = ["RI", "CTS", "DCD", "DSR", "RX", "TX", "RT", "FE", "PE", "BE", "OE"] as const;
@@ -28,9 +29,9 @@ const ID_NAMES = ["UARTPeriphID0", "UARTPeriphID1", "UARTPeriphID2", "UARTPeriph
 
 /** The PL011's register map (compatible "arm,pl011"). */
 export const PL011_MAP: RegisterMap = {
-  name: "pl011",
+  name: PL011_IDENTITY.name,
   description: "ARM PrimeCell PL011 UART (DDI 0183)",
-  compatible: ["arm,pl011"],
+  compatible: [...PL011_IDENTITY.compatible],
   registers: [
     reg("UARTDR", 0x000, "RC", {
       description: "data register: a read pops the receive FIFO, a write queues a character to send",

@@ -3,14 +3,15 @@
 // masked status and clear registers, then the PrimeCell ID block. Names and reset values as the TRM gives them.
 import type { RegisterMap } from "../register-map.ts";
 import { bit, primeCellIdRegisters, reg } from "./define.ts";
+import { PL031_IDENTITY } from "./identities.ts";
 
 const ID_NAMES = ["RTCPeriphID0", "RTCPeriphID1", "RTCPeriphID2", "RTCPeriphID3", "RTCPCellID0", "RTCPCellID1", "RTCPCellID2", "RTCPCellID3"];
 
 /** The PL031's register map (compatible "arm,pl031"). */
 export const PL031_MAP: RegisterMap = {
-  name: "pl031",
+  name: PL031_IDENTITY.name,
   description: "ARM PrimeCell PL031 real-time clock (DDI 0224)",
-  compatible: ["arm,pl031"],
+  compatible: [...PL031_IDENTITY.compatible],
   registers: [
     reg("RTCDR", 0x000, "RO", {
       reset: 0n,

@@ -6,6 +6,7 @@ import type { FieldSpec, RegisterMap, RegisterSpec } from "../register-map.ts";
 import { CHANNEL_FAULT_BITS, MANAGER_FAULT_BITS, THREAD_STATES, type FaultBit } from "../../drivers/pl330/faults.ts";
 import * as R from "../../drivers/pl330/registers.ts";
 import { bit, field, primeCellIdRegisters, reg } from "./define.ts";
+import { PL330_IDENTITY } from "./identities.ts";
 
 /** State-code meanings for CSRn/DSR [3:0]: every code the driver names, or only the manager's. */
 function stateValues(codes?: readonly number[]): Record<string, string> {
@@ -183,9 +184,9 @@ const ID_NAMES = ["periph_id_0", "periph_id_1", "periph_id_2", "periph_id_3", "p
 
 /** The PL330's register map (compatible "arm,pl330"); every channel register of channels 0..7. */
 export const PL330_MAP: RegisterMap = {
-  name: "pl330",
+  name: PL330_IDENTITY.name,
   description: "ARM CoreLink DMA-330 (PL330) DMA controller (DDI 0424)",
-  compatible: ["arm,pl330"],
+  compatible: [...PL330_IDENTITY.compatible],
   // In address order, as the TRM's summary lists them (FTRn sit between FTRD and CSR0).
   registers: [
     ...GLOBAL_REGISTERS,

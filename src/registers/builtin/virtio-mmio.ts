@@ -4,6 +4,7 @@
 // a transport whose DeviceID says block. Registers are 32 bits; config fields have their own widths.
 import type { FieldSpec, RegisterAccess, RegisterMap, RegisterSpec } from "../register-map.ts";
 import { bit, field, reg, type RegisterExtra } from "./define.ts";
+import { VIRTIO_MMIO_COMPATIBLE, virtioMmioMapName } from "./identities.ts";
 import { MMIO, MMIO_REGISTER_BITS, VIRTIO_MMIO_MAGIC as MAGIC, VIRTIO_MMIO_VENDOR_QEMU } from "../../spec/virtio-mmio.ts";
 import { BLK_CONFIG, BLK_CONFIG_BITS, VIRTIO_ID_BLOCK } from "../../spec/virtio-blk.ts";
 
@@ -160,11 +161,11 @@ function counterparts(version: 1 | 2): Record<string, readonly string[]> {
 
 function layout(version: 1 | 2, blk: boolean): RegisterMap {
   const own = version === 1 ? LEGACY_ONLY : MODERN_ONLY;
-  const name = `virtio-mmio-v${version}${blk ? "-blk" : ""}`;
+  const name = virtioMmioMapName(version, blk);
   return {
     name,
     description: `virtio-mmio transport, ${version === 1 ? "legacy layout (Version 1)" : "virtio 1.x layout (Version 2)"}${blk ? ", with the virtio-blk configuration space" : ""}`,
-    compatible: ["virtio,mmio"],
+    compatible: [...VIRTIO_MMIO_COMPATIBLE],
     registers: [...common(version), ...own, ...(blk ? BLK_CONFIG_SPACE : [])].sort((a, b) => a.offset - b.offset),
     counterparts: counterparts(version),
   };
