@@ -1,10 +1,9 @@
 // The one place that chooses a backend: the real machine, or the simulated board (which is handed the real OS
 // primitives so its interrupts reach real eventfds and its DMA reaches real memory). Imports are lazy so that a
 // command never loads a backend it does not use.
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "./boundary/kernel-boundary.ts";
-import { rememberSimStateDir } from "./host/state-dir.ts";
+import { rememberSimStateDir, tempDir } from "./host/state-dir.ts";
 import type { BoardSpec, LockWaitListener, ResetResult, StaleLockListener, StateIssue } from "./sim/index.ts";
 
 export interface BoundaryOptions {
@@ -26,7 +25,7 @@ export interface BoundaryOptions {
 
 /** Default state directory of the simulated board. */
 export function defaultSimStateDir(): string {
-  return process.env.VFIO_PLAT_SIM_STATE || join(tmpdir(), `vfio-plat-sim-${process.getuid?.() ?? 0}`);
+  return process.env.VFIO_PLAT_SIM_STATE || join(tempDir(), `vfio-plat-sim-${process.getuid?.() ?? 0}`);
 }
 
 /** Create the boundary for the chosen backend. */

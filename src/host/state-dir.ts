@@ -1,9 +1,17 @@
 // Where bind keeps each device's original driver when the caller names no directory: one default per boundary. A
 // simulated board keeps it beside its own state (so two boards never share bind records); the real machine uses
 // /run/vfio-plat for root, else $XDG_RUNTIME_DIR/vfio-plat, else a per-user directory in the temp dir.
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+
+/**
+ * The temporary directory as node:os tmpdir() gives it on Linux ($TMPDIR, $TMP, $TEMP, else /tmp; no trailing slash),
+ * without loading node:os: that module alone costs a one-shot CLI call a few ms.
+ */
+export function tempDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = env.TMPDIR || env.TMP || env.TEMP || "/tmp";
+  return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
+}
 
 /** The state directory of each simulated board's boundary, told by whoever created it (openBoundary). */
 const simStateDirs = new WeakMap<KernelBoundary, string>();
@@ -30,6 +38,6 @@ export function defaultStateDir(b: KernelBoundary): string {
   if (sim !== undefined) return join(sim, "host");
   if (process.getuid?.() === 0) return "/run/vfio-plat";
   const runtime = process.env.XDG_RUNTIME_DIR;
-  return runtime ? join(runtime, "vfio-plat") : join(tmpdir(), `vfio-plat-${process.getuid?.() ?? 0}`);
+  return runtime ? join(runtime, "vfio-plat") : join(tempDir(), `vfio-plat-${process.getuid?.() ?? 0}`);
 }
 

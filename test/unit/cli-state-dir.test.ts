@@ -48,3 +48,21 @@ test("asking before the boundary is opened is a programming error, not a guess",
   const { ctx } = simContext(false);
   expect(() => ctx.stateDir()).toThrow("before boundary()");
 });
+
+test("tempDir is node:os tmpdir() for every TMPDIR/TMP/TEMP shape", async () => {
+  const { tempDir } = await import("../../src/host/state-dir.ts");
+  const shapes: NodeJS.ProcessEnv[] = [{}, { TMPDIR: "/var/tmp/" }, { TMPDIR: "/" }, { TMP: "/x/y" }, { TEMP: "/t/" }, { TMPDIR: "", TMP: "/a" }, { TMPDIR: "/b", TMP: "/c" }];
+  const keys = ["TMPDIR", "TMP", "TEMP"] as const;
+  const before = keys.map((k) => process.env[k]);
+  try {
+    for (const env of shapes) {
+      for (const k of keys) {
+        if (env[k] === undefined) delete process.env[k];
+        else process.env[k] = env[k];
+      }
+      expect([env, tempDir(env)]).toEqual([env, tmpdir()]);
+    }
+  } finally {
+    keys.forEach((k, i) => (before[i] === undefined ? delete process.env[k] : (process.env[k] = before[i])));
+  }
+});
