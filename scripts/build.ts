@@ -101,6 +101,9 @@ function compile(entry: string, outfile: string, t: ShipTarget, src: RuntimeSour
     "build",
     "--compile",
     `--target=${t.bunTarget}`,
+    // Ship JavaScriptCore bytecode next to the source: a one-shot call then skips parsing and compiling every function
+    // it runs (docs/performance.md, "CLI start": about half of a `--sim info` call's own time).
+    "--bytecode",
     "--sourcemap",
     // A tool run in any directory must not pick up that directory's .env or bunfig.toml.
     "--no-compile-autoload-dotenv",
