@@ -1,9 +1,11 @@
 // Rows 6-8: the CLI as a one-shot process. Start-up: `vfio-plat --sim info DEV` (wall time and peak RSS) against
-// `bun -e 0`, the floor any Bun program pays. One-shot listing: `vfio-plat list` on this machine against
-// `driverctl list-devices` (Debian's driverctl), when it is installed.
-import { mkdirSync, readFileSync } from "node:fs";
+// `bun -e 0`, the floor any Bun program pays, run both as `bun src/cli/main.ts` and as the standalone binary that
+// `bun run build` ships (built here for this machine with the same script, bytecode included). One-shot listing:
+// `vfio-plat list` on this machine against `driverctl list-devices` (Debian's driverctl), when it is installed.
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchContext, RowGroup } from "../lib/context.ts";
+import type { RowOutcome } from "../lib/row.ts";
 import { runChild, type ChildRun } from "../lib/spawn.ts";
 
 const INFO_DEVICE = "9010000.pl031";
@@ -37,6 +39,40 @@ export async function measured(ctx: BenchContext, argv: string[]): Promise<Child
   return { ...r, maxRssBytes: Number.parseInt(readFileSync(file, "utf8"), 10) * 1024 };
 }
 
+/** The host's standalone binary, built by the shipping script into the bench's scratch directory. */
+function buildBinary(ctx: BenchContext): string | { reason: string } {
+  const outdir = join(ctx.tmp, "dist");
+  const r = Bun.spawnSync([ctx.bun, join(ctx.root, "scripts/build.ts"), "--host", "--outdir", outdir], { cwd: ctx.root, stdout: "pipe", stderr: "pipe" });
+  const binary = readdirFiles(outdir).find((f) => /^vfio-plat-linux-/.test(f));
+  if (r.exitCode !== 0 || !binary) return { reason: `bun run build --host failed (exit ${r.exitCode}): ${r.stderr.toString().trim().split("\n").pop()}` };
+  return join(outdir, binary);
+}
+
+function readdirFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** The binary rows: the same `info` as the source rows, on the same board state, against `bun -e 0`. */
+async function binaryStart(ctx: BenchContext, n: number, state: string): Promise<Record<string, RowOutcome>> {
+  ctx.log("CLI start, standalone binary (building it)");
+  const binary = buildBinary(ctx);
+  if (typeof binary !== "string") {
+    const skipped: RowOutcome = { kind: "skipped", reason: binary.reason };
+    return { "cli-start-binary-time": skipped, "cli-start-binary-rss": skipped };
+  }
+  const runs = await alternate(
+    n,
+    () => measured(ctx, [binary, "--sim", "--sim-state", state, "info", INFO_DEVICE]),
+    () => measured(ctx, [ctx.bun, "-e", "0"]),
+  );
+  return {
+    "cli-start-binary-time": { kind: "measured", vfio: runs.a.map((r) => r.wallMs), reference: runs.b.map((r) => r.wallMs) },
+    "cli-start-binary-rss": ctx.c
+      ? { kind: "measured", vfio: runs.a.map((r) => r.maxRssBytes / MIB), reference: runs.b.map((r) => r.maxRssBytes / MIB) }
+      : { kind: "skipped", reason: "no C compiler (peak RSS is read by bench/c/peak-rss.c)" },
+  };
+}
+
 export const cliRows: RowGroup = {
   name: "cli",
   rows: [
@@ -46,12 +82,28 @@ export const cliRows: RowGroup = {
       vfioSide: `vfio-plat --sim info ${INFO_DEVICE} (device bound to vfio-amba)`,
       referenceSide: "bun -e 0",
       unit: "ms",
-      goal: { kind: "delta-max", value: 40, unit: "ms" },
+      goal: { kind: "delta-max", value: 20, unit: "ms" },
     },
     {
       id: "cli-start-rss",
       what: "CLI start: peak RSS",
       vfioSide: `vfio-plat --sim info ${INFO_DEVICE}`,
+      referenceSide: "bun -e 0",
+      unit: "MiB",
+      goal: { kind: "ratio-max", value: 1.3 },
+    },
+    {
+      id: "cli-start-binary-time",
+      what: "CLI start, standalone binary: wall time",
+      vfioSide: `dist binary (bun run build --host, bytecode) --sim info ${INFO_DEVICE}`,
+      referenceSide: "bun -e 0",
+      unit: "ms",
+      goal: { kind: "delta-max", value: 20, unit: "ms" },
+    },
+    {
+      id: "cli-start-binary-rss",
+      what: "CLI start, standalone binary: peak RSS",
+      vfioSide: `dist binary --sim info ${INFO_DEVICE}`,
       referenceSide: "bun -e 0",
       unit: "MiB",
       goal: { kind: "ratio-max", value: 1.3 },
@@ -83,6 +135,7 @@ export const cliRows: RowGroup = {
         ? { kind: "measured", vfio: start.a.map((r) => r.maxRssBytes / MIB), reference: start.b.map((r) => r.maxRssBytes / MIB) }
         : { kind: "skipped", reason: "no C compiler (peak RSS is read by bench/c/peak-rss.c)" },
     };
+    Object.assign(out, await binaryStart(ctx, n, state));
     const driverctl = which("driverctl");
     if (!driverctl) {
       out["list"] = { kind: "skipped", reason: "driverctl not installed (Debian: apt-get install driverctl)" };
