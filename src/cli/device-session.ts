@@ -2,8 +2,8 @@
 // open it, and register the close with the command's cleanup. EBUSY becomes a BusyError naming the holding process and
 // the node it holds (the group node or the device's cdev).
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
-import { resolveDevice } from "../host/device-name.ts";
-import { listDevices, type HostDevice } from "../host/discovery.ts";
+import { lookupDevice } from "../host/device-name.ts";
+import { listDeviceNames, type HostDevice } from "../host/discovery.ts";
 import { viabilityBlockers } from "../host/group-members.ts";
 import { GroupNotViableError } from "../host/host-errors.ts";
 import { deviceHolders } from "../host/in-use.ts";
@@ -16,14 +16,13 @@ import type { CliContext } from "./context.ts";
 /** Find the device the user named. @throws UsageError, DeviceNotFoundError */
 export async function findDevice(ctx: CliContext, spec: string): Promise<{ b: KernelBoundary; dev: HostDevice }> {
   const b = await ctx.boundary();
-  const devices = listDevices(b);
-  if (devices.length === 0 && !ctx.sim) {
+  if (!ctx.sim && listDeviceNames(b).length === 0) {
     throw new DeviceNotFoundError(
       "this machine shows no platform, AMBA or PCI devices",
       "run on the board itself, or use the simulated board: vfio-plat --sim ...",
     );
   }
-  return { b, dev: resolveDevice(spec, devices) };
+  return { b, dev: lookupDevice(b, spec) };
 }
 
 /** Open the named device for one command; closed by the context's cleanup. */

@@ -4,7 +4,9 @@
 // path, so nothing like "../../" or a stray "*" can touch another sysfs file.
 import { editDistance } from "./edit-distance.ts";
 import { InvalidArgumentError } from "../vfio/errors.ts";
-import type { HostDevice } from "./discovery.ts";
+import { devicesNamed, listDevices, type HostDevice } from "./discovery.ts";
+import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
+import { BUSES } from "./sysfs.ts";
 import { DeviceNameError, NoSuchDeviceError } from "./host-errors.ts";
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:,+@-]*$/;
@@ -25,6 +27,9 @@ export function validateDeviceName(name: string): string {
   }
   return name;
 }
+
+/** /sys/bus/<bus>/devices/<name>, as users paste it. */
+const SYS_PATH_RE = /^\/sys\/bus\/([a-z]+)\/devices\/([^/]+)\/?$/;
 
 const BDF_RE = /^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-1][0-9a-f])\.([0-7])$/i;
 
@@ -49,7 +54,7 @@ function globToRegExp(glob: string): RegExp {
  */
 export function resolveDevice(spec: string, devices: readonly HostDevice[]): HostDevice {
   let name = spec;
-  const sys = /^\/sys\/bus\/([a-z]+)\/devices\/([^/]+)\/?$/.exec(spec);
+  const sys = SYS_PATH_RE.exec(spec);
   if (sys) name = sys[2]!;
   else if (spec.startsWith("/")) {
     throw new InvalidArgumentError(`'${spec}' is not a device path`, "give /sys/bus/<bus>/devices/<name> or just <name>");
@@ -72,6 +77,28 @@ export function resolveDevice(spec: string, devices: readonly HostDevice[]): Hos
   }
   validateDeviceName(name);
   throw new Error("unreachable");
+}
+
+/**
+ * Resolve what the user typed to one device of this machine, as resolveDevice does over listDevices(b). An exact
+ * sysfs name or PCI address, the common case, reads that device only; anything else (a compatible, a glob, a name
+ * that matches nothing and gets suggestions) lists every device first.
+ * @throws as resolveDevice
+ */
+export function lookupDevice(b: KernelBoundary, spec: string): HostDevice {
+  const sys = SYS_PATH_RE.exec(spec);
+  const name = sys ? sys[2]! : spec;
+  const bus = sys ? BUSES.find((x) => x === sys[1]) : undefined;
+  // Any other path, or a /sys path on a bus this tool does not list, is resolveDevice's to refuse.
+  const direct = sys ? bus !== undefined : !spec.startsWith("/");
+  if (direct && isValidDeviceName(name)) {
+    const exact = devicesNamed(b, name, bus)[0];
+    if (exact) return exact;
+    const bdf = normalizeBdf(name);
+    const pci = bdf !== undefined ? devicesNamed(b, bdf, "pci")[0] : undefined;
+    if (pci) return pci;
+  }
+  return resolveDevice(spec, listDevices(b));
 }
 
 function exactlyOne(spec: string, hits: readonly HostDevice[], all: readonly HostDevice[]): HostDevice {

@@ -108,6 +108,15 @@ export function listDevices(b: KernelBoundary): HostDevice[] {
   return out;
 }
 
+/**
+ * The devices called exactly `name`, one per bus that has it (in listDevices' bus order), optionally on `bus` only.
+ * Reads only those devices: a command on one device need not describe the whole machine. `name` must already be a
+ * valid device name (device-name.ts checks it before it reaches a path).
+ */
+export function devicesNamed(b: KernelBoundary, name: string, bus?: Bus): HostDevice[] {
+  return BUSES.filter((x) => (bus === undefined || x === bus) && b.fs.exists(deviceDir(x, name))).map((x) => describeDevice(b, x, name));
+}
+
 /** Device names only (fast path for shell completion: no per-device reads). */
 export function listDeviceNames(b: KernelBoundary): string[] {
   return BUSES.flatMap((bus) => listDir(b, busDevicesDir(bus)).sort());

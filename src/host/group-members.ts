@@ -3,7 +3,7 @@
 // driver, or with a driver that manages DMA itself (driver_managed_dma, dma-owner-free.ts) is fine; any other makes
 // VFIO_GROUP_GET_STATUS clear VIABLE and VFIO_GROUP_SET_CONTAINER fail (iommu_group_claim_dma_owner: EPERM).
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
-import { listDevices, type HostDevice } from "./discovery.ts";
+import { devicesNamed, type HostDevice } from "./discovery.ts";
 import { DMA_OWNER_FREE_DRIVERS, keepsGroupViable } from "./dma-owner-free.ts";
 
 export { DMA_OWNER_FREE_DRIVERS };
@@ -22,15 +22,17 @@ function memberNames(b: KernelBoundary, dev: HostDevice): string[] {
 
 /**
  * Every device of `dev`'s IOMMU group that this tool knows (platform, AMBA, PCI), `dev` first, the others sorted by
- * name; `others` names group members on other buses. Just `dev` when it has no group.
+ * name; `others` names group members on other buses. Just `dev` when it has no group. Members are looked up in `all`
+ * when given (a caller that listed the machine already), else read one by one.
  */
-export function groupMembers(b: KernelBoundary, dev: HostDevice, all: readonly HostDevice[] = listDevices(b)): { devices: HostDevice[]; others: string[] } {
+export function groupMembers(b: KernelBoundary, dev: HostDevice, all?: readonly HostDevice[]): { devices: HostDevice[]; others: string[] } {
   if (dev.iommuGroup === undefined) return { devices: [dev], others: [] };
   const names = memberNames(b, dev).filter((n) => n !== dev.name).sort();
   const devices: HostDevice[] = [dev];
   const others: string[] = [];
   for (const n of names) {
-    const d = all.find((x) => x.name === n && x.iommuGroup === dev.iommuGroup) ?? all.find((x) => x.name === n);
+    const named = all ? all.filter((x) => x.name === n) : devicesNamed(b, n);
+    const d = named.find((x) => x.iommuGroup === dev.iommuGroup) ?? named[0];
     if (d) devices.push(d);
     else others.push(n);
   }

@@ -3,7 +3,7 @@
 // layer's openDevice (src/vfio/session.ts), which stays free of discovery.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { openDevice as openByPath, type IommuMode, type OpenOptions, type VfioSession } from "../vfio/session.ts";
-import { resolveDevice } from "./device-name.ts";
+import { lookupDevice } from "./device-name.ts";
 import { describeDevice, listDevices, type HostDevice } from "./discovery.ts";
 import { BUSES } from "./sysfs.ts";
 
@@ -21,7 +21,7 @@ export interface OpenByNameOptions {
  *   layer's openDevice throws (BusyError, UnsupportedError, VfioError)
  */
 export function openDevice(b: KernelBoundary, device: string | HostDevice | OpenOptions, opts: OpenByNameOptions = {}): VfioSession {
-  if (typeof device === "string") device = resolveDevice(device, listDevices(b));
+  if (typeof device === "string") device = lookupDevice(b, device);
   const mode = opts.iommuMode !== undefined ? { iommuMode: opts.iommuMode } : {};
   if ("regNames" in device) {
     return openByPath(b, { sysfsPath: device.sysfsPath, name: device.name, regionNames: device.regNames, ...mode });

@@ -3,8 +3,7 @@
 // `vfio-plat,regs`, as a real device tree may too); then the built-in map for its compatible (platform and AMBA) or its
 // PCI vendor and device IDs.
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
-import { listDevices } from "../host/discovery.ts";
-import { resolveDevice } from "../host/device-name.ts";
+import { lookupDevice } from "../host/device-name.ts";
 import { builtinMapFor, builtinMapForPci, virtioMmioMapFor } from "./builtin/index.ts";
 import { loadRegisterMapFile } from "./map-file.ts";
 import { loadMapReference } from "./map-reference.ts";
@@ -27,7 +26,7 @@ export { REGS_PROPERTY };
  */
 export function registerMapFor(b: KernelBoundary, device: string, opts: { regsFile?: string } = {}): FoundMap | undefined {
   if (opts.regsFile !== undefined) return { map: loadRegisterMapFile(opts.regsFile), source: { kind: "file", path: opts.regsFile } };
-  const dev = resolveDevice(device, listDevices(b));
+  const dev = lookupDevice(b, device);
   const named = dtRegsProperty(b, `${dev.sysfsPath}/of_node/${REGS_PROPERTY}`);
   if (named !== undefined) return { map: loadMapReference(named), source: { kind: "board-file", path: named } };
   const builtin = dev.pci ? builtinMapForPci(dev.pci.vendor, dev.pci.device) : builtinMapFor(dev.compatible);
