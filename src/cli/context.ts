@@ -7,9 +7,11 @@ import { defaultSimStateDir, openBoundary } from "../open-boundary.ts";
 import type { IommuMode } from "../vfio/session.ts";
 import type { StaleLock } from "../sim/state/pid-lock.ts";
 import { makeChalks, type Chalks } from "./output/color.ts";
-import { lockWaitNotice, staleLockNotice } from "./output/notices.ts";
 import { writeStderr } from "./output/stdio.ts";
 import { isTerminal } from "./output/terminal.ts";
+
+// The notices' words need the simulated board's lock constants: loaded only when a notice is given.
+const notices = (): typeof import("./output/notices.ts") => require("./output/notices.ts");
 
 export interface GlobalOptions {
   sim?: boolean;
@@ -75,7 +77,7 @@ export class CliContext {
   boundary(): Promise<KernelBoundary> {
     this.boundaryPromise ??= openBoundary({
       onStaleLock: (lock) => this.notifyStaleLock(lock),
-      onLockWait: (path, holder) => this.notify(lockWaitNotice(path, holder.pid, this.json)),
+      onLockWait: (path, holder) => this.notify(notices().lockWaitNotice(path, holder.pid, this.json)),
       sim: this.sim,
       simStateDir: this.simStateDir,
       ...((this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD) ? { simBoard: this.opts.simBoard ?? process.env.VFIO_PLAT_SIM_BOARD } : {}),
@@ -100,7 +102,7 @@ export class CliContext {
 
   /** Tell the user that a stale lock of the simulated board was taken over (a notice on stderr; the run goes on). */
   notifyStaleLock(lock: StaleLock): void {
-    this.notify(staleLockNotice(lock, this.json));
+    this.notify(notices().staleLockNotice(lock, this.json));
   }
 
   /** Write a notice line on stderr; a notice must never stop the command that gave it. */

@@ -6,7 +6,6 @@ import { lookupDevice } from "../host/device-name.ts";
 import { listDeviceNames, type HostDevice } from "../host/discovery.ts";
 import { viabilityBlockers } from "../host/group-members.ts";
 import { GroupNotViableError } from "../host/host-errors.ts";
-import { deviceHolders } from "../host/in-use.ts";
 import { VFIO_DRIVER_OF_BUS } from "../host/sysfs.ts";
 import { VFIO_PCI_REGION_NAMES } from "../vfio/abi/constants.ts";
 import { BusyError, DeviceNotFoundError } from "../vfio/errors.ts";
@@ -56,6 +55,8 @@ export async function openCliDevice(ctx: CliContext, spec: string): Promise<{ b:
  * (either blocks the other path); `e` itself when no other process is seen holding it (e.g. /proc not readable).
  */
 function namedBusy(b: KernelBoundary, dev: HostDevice, mode: "group" | "iommufd", e: BusyError): BusyError {
+  // Only a refused open needs to know who holds the device: its /proc scan loads then.
+  const { deviceHolders } = require("../host/in-use.ts") as typeof import("../host/in-use.ts");
   const holders = deviceHolders(b, dev, process.pid);
   const first = holders[0];
   if (first === undefined || dev.iommuGroup === undefined) return e;

@@ -5,8 +5,6 @@
 import type { KernelBoundary } from "../boundary/kernel-boundary.ts";
 import { lookupDevice } from "../host/device-name.ts";
 import { builtinMapFor, builtinMapForPci, virtioMmioMapFor } from "./builtin/index.ts";
-import { loadRegisterMapFile } from "./map-file.ts";
-import { loadMapReference } from "./map-reference.ts";
 import type { RegisterMap } from "./register-map.ts";
 import { REGS_PROPERTY } from "./regs-property.ts";
 
@@ -19,16 +17,20 @@ export type MapSource =
 
 export { REGS_PROPERTY };
 
+// Map files are read (and their reader loaded) only for a device that names one: most use a built-in map.
+const mapFiles = (): typeof import("./map-file.ts") => require("./map-file.ts");
+const mapReferences = (): typeof import("./map-reference.ts") => require("./map-reference.ts");
+
 /**
  * The register map of `device` (a device name as `list` shows it, or a unique part of one) and where it came from,
  * or undefined when no map applies.
  * @throws NoSuchDeviceError / DeviceNameError for an unknown device; RegisterMapFileError for a bad map file.
  */
 export function registerMapFor(b: KernelBoundary, device: string, opts: { regsFile?: string } = {}): FoundMap | undefined {
-  if (opts.regsFile !== undefined) return { map: loadRegisterMapFile(opts.regsFile), source: { kind: "file", path: opts.regsFile } };
+  if (opts.regsFile !== undefined) return { map: mapFiles().loadRegisterMapFile(opts.regsFile), source: { kind: "file", path: opts.regsFile } };
   const dev = lookupDevice(b, device);
   const named = dtRegsProperty(b, `${dev.sysfsPath}/of_node/${REGS_PROPERTY}`);
-  if (named !== undefined) return { map: loadMapReference(named), source: { kind: "board-file", path: named } };
+  if (named !== undefined) return { map: mapReferences().loadMapReference(named), source: { kind: "board-file", path: named } };
   const builtin = dev.pci ? builtinMapForPci(dev.pci.vendor, dev.pci.device) : builtinMapFor(dev.compatible);
   return builtin ? { map: builtin, source: { kind: "builtin", key: builtin.name } } : undefined;
 }

@@ -13,7 +13,6 @@ import type { VfioSession } from "../../vfio/session.ts";
 import type { CliContext } from "../context.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { GroupNotViableError } from "../../host/host-errors.ts";
-import { printUnopenedInfo } from "../info-not-viable.ts";
 import { pl330Summary, pl330SummaryLines } from "../pl330-summary.ts";
 import { hex } from "../output/hex.ts";
 import { jsonDocument } from "../output/json.ts";
@@ -30,6 +29,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"i
     // A group that is not viable: what sysfs knows is still worth printing, then the refusal (exit 1) with its fix.
     if (e instanceof GroupNotViableError) {
       const { b, dev } = await findDevice(ctx, args[0]!);
+      const { printUnopenedInfo } = await import("../info-not-viable.ts");
       printUnopenedInfo(ctx, b, dev);
     }
     throw e;
