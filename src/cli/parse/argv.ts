@@ -204,6 +204,8 @@ function scanWith(argv: readonly string[], specs: readonly ScanOptionSpec[], hel
  */
 export function scanArgv(argv: readonly string[], commands: readonly ScanCommandSpec[], globals: readonly ScanOptionSpec[]): ScannedArgs {
   for (const command of commands) {
+    // The command word is one of argv's words: a command not typed cannot be it (and scanning for it costs start-up).
+    if (!argv.includes(command.name)) continue;
     const s = scanWith(argv, [...globals, ...command.options], `${command.name} `);
     if (s.word === command.name) return { ...s, command };
   }
