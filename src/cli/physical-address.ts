@@ -2,7 +2,6 @@
 // and offset that reach it, before the command does anything else: from then on it is an ordinary offset address, and
 // the command reports both (JSON `phys`, and `write --dry-run` says what it resolved to).
 import { listDevices } from "../host/discovery.ts";
-import { resolvePhysical } from "../host/physical-resolve.ts";
 import type { CliContext } from "./context.ts";
 import { findDevice } from "./device-session.ts";
 import type { AddressRef } from "./named-address.ts";
@@ -40,6 +39,8 @@ export async function resolveAddressDevice(
   const b = await ctx.boundary();
   const given = device === undefined ? undefined : (await findDevice(ctx, device)).dev;
   const { address, width, widthFrom } = ref.phys;
+  // The resolver (device-tree reg and ranges, PCI resources) loads only for a physical address.
+  const { resolvePhysical } = require("../host/physical-resolve.ts") as typeof import("../host/physical-resolve.ts");
   const hit = resolvePhysical(b, listDevices(b), address, width, given);
   const access = { region: { index: hit.region.index }, offset: hit.offset, width, widthFrom };
   return { device: hit.device.name, ref: { access }, phys: { address, device: hit.device.name, region: hit.region.index, offset: hit.offset } };

@@ -8,54 +8,18 @@ import type { OptionsOf } from "../command-options.ts";
 import { findDevice, openCliDevice } from "../device-session.ts";
 import { hex } from "../output/hex.ts";
 import { byteSwap } from "../output/hex.ts";
-import { formatHexdump } from "../output/hexdump.ts";
 import { jsonDocument, jsonRegister } from "../output/json.ts";
-import { writeStderr, writeStdout } from "../output/stdio.ts";
-import { readClearSkippedNotice } from "../output/notices.ts";
-import { readClearSkippedJson } from "../output/range-words.ts";
+import { writeStdout } from "../output/stdio.ts";
+import { isRangeRead } from "../memory-range/range-options.ts";
 import { parseCount } from "../parse/numbers.ts";
 import { regionOf } from "../resolve-access.ts";
 import { UsageError } from "../usage-error.ts";
-import type { Region } from "../../vfio/region.ts";
-import type { Width } from "../parse/access.ts";
-import { startProgress } from "../output/progress.ts";
-import { readRegistersSkipping } from "../read-registers.ts";
 import { checkRegister } from "../register-io.ts";
-import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, readClearIn, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
+import { deviceMap, isNamed, mapNeedsOpenDevice, parseAddress, refineDeviceMap, refuseWriteOnlyRead, registerAt, resolveTarget } from "../named-address.ts";
 import { decodeJson, decodeLines } from "../output/register-words.ts";
 import { readTarget, targetHex, targetLabel } from "../target-io.ts";
 import { splitDevice } from "../parse/physical.ts";
 import { physJson, resolveAddressDevice } from "../physical-address.ts";
-import type { RegisterSpec } from "../../registers/register-map.ts";
-import { isRangeRead, runRangeRead } from "../memory-range/read-range.ts";
-import { openRegionFacts, plannedRegionFacts } from "../memory-range/plan-region.ts";
-
-/**
- * Read `count` registers, each exactly once, with a progress line on a terminal for long dumps; the accesses in
- * `skip` are not made (their values stay 0). A signal stops the dump before the next chunk.
- * @throws UsageError (range), InterruptedError
- */
-async function readWithProgress(
-  ctx: CliContext,
-  region: Region,
-  offset: number,
-  width: Width,
-  count: number,
-  skip: ReadonlyMap<number, unknown>,
-): Promise<bigint[]> {
-  checkRegister(region, offset + (count - 1) * width, width); // a range error shows no progress line first
-
-  const progress = startProgress({
-    label: `reading ${region.device} region ${region.index}`,
-    total: count,
-    unit: "registers",
-    enabled: !ctx.json,
-  });
-  ctx.onCleanup(() => progress.end());
-  const values = await readRegistersSkipping(region, offset, width, count, skip, ctx.abort.signal, (done) => progress.update(done));
-  progress.end();
-  return values;
-}
 
 export async function run(ctx: CliContext, args: string[], options: OptionsOf<"read">): Promise<number> {
   const { device: given, rest } = splitDevice(args, options.phys === true);
@@ -79,11 +43,18 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
   refuseWriteOnlyRead(target, "read");
   if (target.field && count !== undefined) throw new UsageError(`a dump starts at a register, not a field: leave out COUNT or .${target.field.name}`);
   const access = target.access;
-  if (session === undefined) return runRangeRead(ctx, dm, target, plannedRegionFacts(b, dev, access), undefined, count, options);
+  if (session === undefined) {
+    const [{ runRangeRead }, { plannedRegionFacts }] = await Promise.all([import("../memory-range/read-range.ts"), import("../memory-range/plan-region.ts")]);
+    return runRangeRead(ctx, dm, target, plannedRegionFacts(b, dev, access), undefined, count, options);
+  }
   const region = regionOf(session.device, access);
   const offset = Number(access.offset);
   const swap = options.swap === true;
-  if (isRangeRead(options)) return runRangeRead(ctx, dm, target, openRegionFacts(region), region, count, options); // --to FILE, --dry-run
+  if (isRangeRead(options)) {
+    // --to FILE, --dry-run
+    const [{ runRangeRead }, { openRegionFacts }] = await Promise.all([import("../memory-range/read-range.ts"), import("../memory-range/plan-region.ts")]);
+    return runRangeRead(ctx, dm, target, openRegionFacts(region), region, count, options);
+  }
 
   if (count === undefined) {
     checkRegister(region, offset, access.width);
@@ -121,28 +92,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"r
     return 0;
   }
 
-  const skip = options.readClear ? new Map<number, RegisterSpec>() : readClearIn(dm, region.index, access.offset, access.width, count);
-  const values = await readWithProgress(ctx, region, offset, access.width, count, skip);
-  // Said on stderr so the dump itself stays as before; the skipped cells show as dashes.
-  if (skip.size) writeStderr(readClearSkippedNotice([...new Set(skip.values())], ctx.json));
-  if (ctx.json) {
-    writeStdout(
-      jsonDocument(
-        {
-          device: session.device.name,
-          ...physJson(phys),
-          region: region.index,
-          offset: `0x${offset.toString(16)}`,
-          width: access.width * 8,
-          values: values.map((v, i) => (skip.has(i) ? null : jsonRegister(swap ? byteSwap(v, access.width) : v, access.width))),
-          ...(skip.size ? { skipped: readClearSkippedJson(skip.values()) } : {}),
-        },
-        (v) => jsonRegister(v, access.width),
-      ),
-    );
-    return 0;
-  }
-  const lines = formatHexdump(values, { width: access.width, start: access.offset, swap, hidden: new Set(skip.keys()) });
-  writeStdout(`${lines.join("\n")}\n`);
-  return 0;
+  // A dump of COUNT registers (memtool style): its code loads only when asked for.
+  const { printDump } = await import("../read-dump.ts");
+  return printDump(ctx, { session, dm, region, access, count, swap, phys }, options);
 }

@@ -25,7 +25,7 @@ import { widthMax } from "../parse/value.ts";
 import { ReadOnlyRegisterError } from "../../registers/errors.ts";
 import { fieldMax } from "../../registers/fields.ts";
 import { effectiveAccess } from "../../registers/named-registers.ts";
-import { isRangeWrite, runRangeWrite } from "../memory-range/write-range.ts";
+import { isRangeWrite } from "../memory-range/range-options.ts";
 import { plannedStep } from "../output/range-words.ts";
 
 async function dryRun(ctx: CliContext, spec: string, access: Access, value: bigint, mask: bigint | undefined, phys?: PhysicalNote): Promise<number> {
@@ -60,7 +60,7 @@ export async function run(ctx: CliContext, args: string[], options: OptionsOf<"w
   if ("phys" in parsed && !range) parseWriteValue(valueText!, parsed.phys.width); // a bad value before the device lookup
   // A physical address becomes the covering device's region and offset before anything else.
   const { device: deviceSpec, ref, phys } = await resolveAddressDevice(ctx, given, parsed, "write");
-  if (range) return runRangeWrite(ctx, deviceSpec, ref, values, options);
+  if (range) return (await import("../memory-range/write-range.ts")).runRangeWrite(ctx, deviceSpec, ref, values, options);
   if (valueText === undefined) throw new Error("write: no value"); // refused above unless a range
   if (!isNamed(ref) && options.regs === undefined) {
     // An offset write needs no map: parse the value before the device is looked up, as always. (A masked one may

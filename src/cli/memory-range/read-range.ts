@@ -19,11 +19,6 @@ import type { RangeRegion } from "./plan-region.ts";
 import { removeQuietly, valuesToBytes, writeDumpFile } from "./range-file.ts";
 import { RangeStoppedError, readRange } from "./range-loop.ts";
 
-/** True when a read command line goes here (a dump to a file, or a dry run) rather than to the terminal dump. */
-export function isRangeRead(options: OptionsOf<"read">): boolean {
-  return options.to !== undefined || options.dryRun === true;
-}
-
 /** The read-to-clear registers as hazards, each once with the accesses that touch it. */
 function readClearHazards(skip: ReadonlyMap<number, RegisterSpec>): RangeHazard[] {
   const by = new Map<RegisterSpec, number[]>();

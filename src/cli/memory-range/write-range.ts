@@ -20,11 +20,6 @@ import { openRegionFacts, plannedRegionFacts } from "./plan-region.ts";
 import { bytesToValues, readSourceFile } from "./range-file.ts";
 import { RangeStoppedError, writeRange } from "./range-loop.ts";
 
-/** True when a write command line is a range write (several values, --fill or --from) rather than one register. */
-export function isRangeWrite(values: readonly string[], options: OptionsOf<"write">): boolean {
-  return values.length > 1 || options.fill !== undefined || options.from !== undefined || options.length !== undefined;
-}
-
 const USAGE = "vfio-plat write DEVICE [REGION:]OFFSET[.b|.w|.l|.q] V1 V2 ..., ... VALUE --fill COUNT, or ... --from FILE";
 
 /** Refuse the combinations a range write does not take, before anything is read or opened. @throws UsageError */
