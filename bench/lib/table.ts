@@ -36,7 +36,12 @@ function clip(text: string, width: number): string {
 
 const HEADER = ["row", "vfio-plat median (min–max)", "reference median (min–max)", "ratio", "goal", "result"];
 
-/** Render every row, measured or skipped, as aligned text lines (header first). */
+/** Notes under the table, one per measured row that has one: what a MISS is bounded by, how a sample was taken. */
+export function renderNotes(rows: readonly RowResult[]): string[] {
+  return rows.filter((r) => r.status === "measured" && r.note).map((r) => `- ${r.what}: ${r.note}`);
+}
+
+/** Render every row, measured or skipped, as aligned text lines (header first), then the rows' notes. */
 export function renderTable(rows: readonly RowResult[]): string {
   const cells = rows.map((r) =>
     r.status === "measured"
@@ -46,5 +51,6 @@ export function renderTable(rows: readonly RowResult[]): string {
   const all = [HEADER, ...cells];
   const widths = HEADER.map((_, c) => Math.max(...all.map((line) => [...line[c]!].length)));
   const line = (cols: string[]) => cols.map((s, c) => s + " ".repeat(widths[c]! - [...s].length)).join("  ").trimEnd();
-  return [line(HEADER), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
+  const notes = renderNotes(rows);
+  return [line(HEADER), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line), ...(notes.length ? ["", "notes:", ...notes] : [])].join("\n");
 }

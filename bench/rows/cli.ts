@@ -39,6 +39,30 @@ export async function measured(ctx: BenchContext, argv: string[]): Promise<Child
   return { ...r, maxRssBytes: Number.parseInt(readFileSync(file, "utf8"), 10) * 1024 };
 }
 
+/** What Bun's own `node:fs` costs over `bun -e 0`: every command that reads a file pays it, so no start row can beat it. */
+interface Floor {
+  time: string;
+  rss: string;
+}
+
+const med = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
+
+/** `bun -e "require('node:fs')"` against `bun -e 0`, interleaved: the floor the start rows' notes give. */
+async function fsFloor(ctx: BenchContext, n: number): Promise<Floor> {
+  ctx.log("CLI start: the node:fs floor");
+  const runs = await alternate(
+    n,
+    () => measured(ctx, [ctx.bun, "-e", "require('node:fs')"]),
+    () => measured(ctx, [ctx.bun, "-e", "0"]),
+  );
+  const dt = med(runs.a.map((r) => r.wallMs)) - med(runs.b.map((r) => r.wallMs));
+  const ratio = med(runs.a.map((r) => r.maxRssBytes)) / med(runs.b.map((r) => r.maxRssBytes));
+  return {
+    time: `floor: loading Bun's node:fs alone costs +${dt.toFixed(1)} ms over bun -e 0 (${n} interleaved runs); every command that reads a file pays it`,
+    rss: Number.isFinite(ratio) ? `floor: node:fs alone is ${ratio.toFixed(2)}× of bun -e 0's peak RSS; every command that reads a file pays it` : "",
+  };
+}
+
 /** The host's standalone binary, built by the shipping script into the bench's scratch directory. */
 function buildBinary(ctx: BenchContext): string | { reason: string } {
   const outdir = join(ctx.tmp, "dist");
@@ -53,7 +77,7 @@ function readdirFiles(dir: string): string[] {
 }
 
 /** The binary rows: the same `info` as the source rows, on the same board state, against `bun -e 0`. */
-async function binaryStart(ctx: BenchContext, n: number, state: string): Promise<Record<string, RowOutcome>> {
+async function binaryStart(ctx: BenchContext, n: number, state: string, floor: Floor): Promise<Record<string, RowOutcome>> {
   ctx.log("CLI start, standalone binary (building it)");
   const binary = buildBinary(ctx);
   if (typeof binary !== "string") {
@@ -66,9 +90,9 @@ async function binaryStart(ctx: BenchContext, n: number, state: string): Promise
     () => measured(ctx, [ctx.bun, "-e", "0"]),
   );
   return {
-    "cli-start-binary-time": { kind: "measured", vfio: runs.a.map((r) => r.wallMs), reference: runs.b.map((r) => r.wallMs) },
+    "cli-start-binary-time": { kind: "measured", vfio: runs.a.map((r) => r.wallMs), reference: runs.b.map((r) => r.wallMs), note: floor.time },
     "cli-start-binary-rss": ctx.c
-      ? { kind: "measured", vfio: runs.a.map((r) => r.maxRssBytes / MIB), reference: runs.b.map((r) => r.maxRssBytes / MIB) }
+      ? { kind: "measured", vfio: runs.a.map((r) => r.maxRssBytes / MIB), reference: runs.b.map((r) => r.maxRssBytes / MIB), note: floor.rss }
       : { kind: "skipped", reason: "no C compiler (peak RSS is read by bench/c/peak-rss.c)" },
   };
 }
@@ -129,13 +153,14 @@ export const cliRows: RowGroup = {
       () => measured(ctx, [...sim, "info", INFO_DEVICE]),
       () => measured(ctx, [ctx.bun, "-e", "0"]),
     );
+    const floor = await fsFloor(ctx, n);
     const out: Awaited<ReturnType<RowGroup["run"]>> = {
-      "cli-start-time": { kind: "measured", vfio: start.a.map((r) => r.wallMs), reference: start.b.map((r) => r.wallMs) },
+      "cli-start-time": { kind: "measured", vfio: start.a.map((r) => r.wallMs), reference: start.b.map((r) => r.wallMs), note: floor.time },
       "cli-start-rss": ctx.c
-        ? { kind: "measured", vfio: start.a.map((r) => r.maxRssBytes / MIB), reference: start.b.map((r) => r.maxRssBytes / MIB) }
+        ? { kind: "measured", vfio: start.a.map((r) => r.maxRssBytes / MIB), reference: start.b.map((r) => r.maxRssBytes / MIB), note: floor.rss }
         : { kind: "skipped", reason: "no C compiler (peak RSS is read by bench/c/peak-rss.c)" },
     };
-    Object.assign(out, await binaryStart(ctx, n, state));
+    Object.assign(out, await binaryStart(ctx, n, state, floor));
     const driverctl = which("driverctl");
     if (!driverctl) {
       out["list"] = { kind: "skipped", reason: "driverctl not installed (Debian: apt-get install driverctl)" };

@@ -73,6 +73,16 @@ describe("rows, table and results.json", () => {
     expect(lines[3]).toContain("skipped: no C compiler");
   });
 
+  test("a measured row's note is printed under the table, a skipped row's is not", () => {
+    const rows = [
+      rowResult(SPEC, { kind: "measured", vfio: [20], reference: [10], note: "bounded by the emulator" }),
+      rowResult({ ...SPEC, id: "y", what: "second row" }, { kind: "measured", vfio: [10], reference: [10] }),
+      rowResult({ ...SPEC, id: "z", what: "third row" }, { kind: "skipped", reason: "no C compiler" }),
+    ];
+    const lines = renderTable(rows).split("\n");
+    expect(lines.slice(5)).toEqual(["", "notes:", "- example row: bounded by the emulator"]);
+  });
+
   test("every row of the issue is in the bench's table, the lab row included", () => {
     const ids = GROUPS({ lab: false }).flatMap((g) => g.rows.map((r) => r.id));
     expect(ids).toEqual([
@@ -88,6 +98,8 @@ describe("rows, table and results.json", () => {
       "pl330-poll-while-looping",
       "cli-start-time",
       "cli-start-rss",
+      "cli-start-binary-time",
+      "cli-start-binary-rss",
       "list",
     ]);
   });
