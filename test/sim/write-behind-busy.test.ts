@@ -9,7 +9,8 @@ import type { StateStore } from "../../src/sim/state/state-store.ts";
 
 function rig() {
   let writes = 0;
-  const store = { update: (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models: {} }), writes++) } as unknown as StateStore;
+  const write = (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models: {} }), writes++);
+  const store = { update: write, change: write, read: () => ({ models: {} }) } as unknown as StateStore;
   const model = { dirty: true, save: () => ({ regs: 1 }), markSaved: () => (model.dirty = false) };
   const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
   const state = { busy: false };

@@ -163,7 +163,61 @@ export class StateStore {
   /** The version last read (its stat), its text and its parse. */
   private cache: { stat: BigIntStats; text: string; state: BoardState } | undefined;
 
-  /** Read-modify-write under the lock. `fn` may return false to skip writing. */
+  /** Changes queued by change() while a batch() runs; undefined outside one. */
+  private queued: ((s: BoardState) => void)[] | undefined;
+
+  /**
+   * A change whose result nobody waits for (a kernel log line, a register save): one update() of its own, or, while a
+   * batch() runs, one update() for every change the batch queued, in order, at its end.
+   */
+  change(fn: (s: BoardState) => void): void {
+    if (this.queued) this.queued.push(fn);
+    else this.update(fn);
+  }
+
+  /**
+   * Run `fn` with change() queued, then write the queued changes in one update (also when `fn` throws: each would
+   * have been written by then). A change that throws leaves the ones before it written, not itself nor the ones
+   * after, as separate updates would; its error is thrown. Batches nest (the outer one writes).
+   */
+  batch<T>(fn: () => T): T {
+    if (this.queued) return fn();
+    const queued: ((s: BoardState) => void)[] = (this.queued = []);
+    let r: T;
+    try {
+      r = fn();
+    } catch (e) {
+      this.queued = undefined;
+      try {
+        if (queued.length > 0) this.applyAll(queued);
+      } catch {
+        // The error that stopped `fn` is the one to tell.
+      }
+      throw e;
+    }
+    this.queued = undefined;
+    if (queued.length > 0) this.applyAll(queued);
+    return r;
+  }
+
+  /** Apply `changes` in one update; when one throws, the ones before it are written (in an update of their own). */
+  private applyAll(changes: ((s: BoardState) => void)[]): void {
+    let done = 0;
+    try {
+      this.update((s) => {
+        for (const c of changes) {
+          c(s);
+          done++;
+        }
+      });
+    } catch (e) {
+      // update() wrote nothing. A change threw (not the lock or the write: those fail before the first or after the last).
+      if (done > 0 && done < changes.length) this.update((s) => changes.slice(0, done).forEach((c) => c(s)));
+      throw e;
+    }
+  }
+
+  /** Read-modify-write under the lock; nothing is written when `fn` throws. */
   update<T>(fn: (s: BoardState) => T): T {
     return this.withMutex(() => {
       // A fresh parse: fn changes it, and may throw half-way (nothing is written then).
@@ -176,8 +230,7 @@ export class StateStore {
 
   private write(s: BoardState): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
-    // Board specs carry bigint addresses; JSON has no bigint, so they are tagged objects on disk.
-    const text = JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: `0x${v.toString(16)}` } : v));
+    const text = stateJson(s);
     writeFileSync(tmp, text, { mode: 0o600 });
     newerThanCurrent(tmp, this.file);
     renameSync(tmp, this.file);
@@ -203,6 +256,11 @@ function newerThanCurrent(tmp: string, file: string): void {
 /** Whether two stats of board.json describe the same version (see newerThanCurrent). */
 function sameVersion(a: BigIntStats, b: BigIntStats | undefined): boolean {
   return b !== undefined && a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs;
+}
+
+/** A state (or a part of one) as board.json holds it: bigints (addresses in board specs) as tagged objects. */
+export function stateJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: `0x${v.toString(16)}` } : v));
 }
 
 /** A JSON-tagged bigint ({"$bigint": "0x..."}) back to a bigint; a bad tag stays an object (and fails the check). */
