@@ -64,7 +64,9 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
       ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
       ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
     });
-    store.ensure(boardSpecOf(opts.board));
+    // A named board or a spec is checked now (an unknown name is an error even on an existing board); the default
+    // board is only built when the directory is new.
+    store.ensure(opts.board === undefined ? () => boardSpecOf(undefined) : boardSpecOf(opts.board));
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.
     const catchUpMs = opts.catchUpMs ?? (opts.clock ? Infinity : ACCESS_BUDGET_MS);
     const k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createRealBoundary } from "../../src/ffi/index.ts";
 import { openDevice } from "../../src/host/open-device.ts";
+import { BOARDS, DEFAULT_BOARD } from "../../src/sim/boards/index.ts";
 import { SimBoundary } from "../../src/sim/sim-boundary.ts";
 
 const MAIN = resolve(import.meta.dir, "../../src/cli/main.ts");
@@ -38,13 +39,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("--sim info loads only the simulator parts it uses", () => {
-  test("info on the PL031 (opened through its cdev and iommufd): no type1, group file, vfio-pci, PCI core, PL330, poll, reset or check code", () => {
+  test("info on the PL031 (opened through its cdev and iommufd): no built-in board, SMMU fault encoders, type1, group file, vfio-pci, PCI core, PL330, poll, reset or check code", () => {
     const { out, sim } = cli(["info", "9010000.pl031"], true);
     expect(out).toContain("9010000.pl031: vfio-amba");
     // What it did use is there (the list is real) ...
     for (const used of ["vfio/cdev-file.ts", "vfio/iommufd-file.ts", "devices/pl031.ts", "sim-boundary.ts"]) expect(sim).toContain(used);
     // ... and what it did not use is not.
-    const skipped = [/^vfio\/container-/, /^vfio\/group-file/, /^vfio\/vfio-pci-/, /^pci\//, /^devices\/pl330\//, /^devices\/generic-mmio/, /^kernel\/sim-poll/, /^kernel\/pagemap/, /^kernel\/kmsg-file/, /^state\/state-(reset|check)/];
+    const skipped = [/^boards\/virt\.ts$/, /^iommu\/smmuv[23]-/, /^vfio\/type1-domain/, /^vfio\/container-/, /^vfio\/group-file/, /^vfio\/vfio-pci-/, /^pci\//, /^devices\/pl330\//, /^devices\/generic-mmio/, /^kernel\/sim-poll/, /^kernel\/pagemap/, /^kernel\/kmsg-file/, /^state\/state-(reset|check)/];
     expect(sim.filter((m) => skipped.some((re) => re.test(m)))).toEqual([]);
   });
 
@@ -54,6 +55,19 @@ describe("--sim info loads only the simulator parts it uses", () => {
     cli(["bind", "0000:00:02.0"]);
     expect(cli(["info", "0000:00:02.0"]).out).toContain("0000:00:02.0: vfio-pci");
     expect(cli(["log"]).out).toContain("vfio-amba 9010000.pl031: no reset function found!");
+  });
+});
+
+describe("the built-in boards, built on first use", () => {
+  test("each name in BOARDS gives the board of that name, the default among them, the same object every time", () => {
+    expect(Object.keys(BOARDS)).toEqual(["virt", "virt-noiommu"]);
+    for (const [name, spec] of Object.entries(BOARDS)) {
+      expect(spec.name).toBe(name);
+      expect(BOARDS[name]).toBe(spec);
+    }
+    expect(Object.hasOwn(BOARDS, DEFAULT_BOARD)).toBe(true);
+    expect(BOARDS[DEFAULT_BOARD]!.iommu).toBe("smmuv3");
+    expect(BOARDS["virt-noiommu"]!.iommu).toBe("none");
   });
 });
 

@@ -52,15 +52,15 @@ export class StateStore {
   /**
    * Create the board's boot state if the directory is new; an existing board is kept as it is. A board.json that is
    * gone from a directory a board has used (lock files or bind records left in it) is damage, not a new board: booting
-   * afresh there would contradict what those records say.
+   * afresh there would contradict what those records say. `board` may be a function: called only for a new board.
    * @throws StateDamagedError (problem "missing" or "not-a-file").
    */
-  ensure(board: BoardSpec): void {
+  ensure(board: BoardSpec | (() => BoardSpec)): void {
     if (this.present()) return;
     this.withMutex(() => {
       if (this.present()) return;
       this.checkTraces();
-      this.write(bootState(board));
+      this.write(bootState(typeof board === "function" ? board() : board));
     });
   }
 
