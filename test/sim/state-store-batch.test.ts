@@ -80,3 +80,37 @@ describe("StateStore.batch and change", () => {
     expect(other.read().params["t.queued"]).toBe("kept");
   });
 });
+
+describe("StateStore reads its own writes back without the file", () => {
+  test("after an update, read() and the next update() take the written version from its text, as JSON keeps it", () => {
+    const { store, other } = counted();
+    let fileReads = 0;
+    const s = store as unknown as { readText: () => unknown };
+    const readText = s.readText.bind(store);
+    s.readText = () => (fileReads++, readText());
+    store.update((st) => {
+      st.models["9010000.pl031"] = { keep: 1n, gone: undefined, bytes: new Uint8Array([7]) };
+    });
+    const mine = store.read().models["9010000.pl031"];
+    store.update((st) => void (st.params["t.next"] = "1"));
+    expect(store.read().params["t.next"]).toBe("1");
+    expect(fileReads).toBe(0);
+    // What this store hands out is what another reader parses from the file: JSON's form, bigints revived.
+    expect(mine).toEqual({ keep: 1n, bytes: { "0": 7 } });
+    expect(other.read().models["9010000.pl031"]).toEqual(mine);
+  });
+
+  test("a write by another store in between is read from the file (and checked)", () => {
+    const { store, other } = counted();
+    let fileReads = 0;
+    const s = store as unknown as { readText: () => unknown };
+    const readText = s.readText.bind(store);
+    s.readText = () => (fileReads++, readText());
+    store.update((st) => void (st.params["t.a"] = "mine"));
+    other.update((st) => void (st.params["t.a"] = "theirs"));
+    expect(store.read().params["t.a"]).toBe("theirs");
+    expect(fileReads).toBe(1);
+    store.update((st) => void (st.params["t.b"] = "x"));
+    expect(other.read().params).toMatchObject({ "t.a": "theirs", "t.b": "x" });
+  });
+});

@@ -220,8 +220,11 @@ export class StateStore {
   /** Read-modify-write under the lock; nothing is written when `fn` throws. */
   update<T>(fn: (s: BoardState) => T): T {
     return this.withMutex(() => {
-      // A fresh parse: fn changes it, and may throw half-way (nothing is written then).
-      const s = this.parse(this.readText().text);
+      // A fresh parse: fn changes it, and may throw half-way (nothing is written then). The version this store
+      // wrote or checked last is taken from its text without checking it again (under the lock nobody replaces it).
+      const cached = this.cache;
+      const current = cached !== undefined && sameVersion(cached.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }));
+      const s = current ? revivedJson(cached.text) : this.parse(this.readText().text);
       const r = fn(s);
       this.write(s);
       return r;
@@ -233,7 +236,11 @@ export class StateStore {
     const text = stateJson(s);
     writeFileSync(tmp, text, { mode: 0o600 });
     newerThanCurrent(tmp, this.file);
+    // The version just written (its inode keeps this stat through the rename) needs no reading back: the next read()
+    // gets it from its text, parsed as any reader would (not `s`, which may hold what JSON does not keep).
+    const stat = statSync(tmp, { bigint: true });
     renameSync(tmp, this.file);
+    this.cache = { stat, text, state: revivedJson(text) };
   }
 }
 
@@ -294,6 +301,13 @@ function reviveBigints(v: object): void {
     if (b === undefined) reviveBigints(x);
     else o[k] = b;
   }
+}
+
+/** A board.json text this process wrote (or checked before), parsed with its bigints revived and not checked again. */
+function revivedJson(text: string): BoardState {
+  const value = JSON.parse(text) as BoardState;
+  reviveBigints(value);
+  return value;
 }
 
 /** Parse and check a board.json text. @throws StateDamagedError ("empty", "not-json", or what checkBoardState finds). */
