@@ -128,10 +128,11 @@ export class StateStore {
    * file again (about 110 µs for 30 KB when a short CLI run starts; listing devices reads the state ~50 times).
    */
   read(): BoardState {
-    if (this.cache && sameVersion(this.cache.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }))) return this.cache.state;
+    const cached = this.cache;
+    if (cached && sameVersion(cached.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }))) return (cached.state ??= revivedJson(cached.text));
     const { stat, text } = this.readText();
     // Same text under a new stat (a write that changed nothing): keep the parse callers may already hold.
-    const state = this.cache?.text === text ? this.cache.state : this.parse(text);
+    const state = cached?.text === text ? (cached.state ??= revivedJson(cached.text)) : this.parse(text);
     this.cache = { stat, text, state };
     return state;
   }
@@ -160,8 +161,8 @@ export class StateStore {
     return parseState(text, this.file, this.dir);
   }
 
-  /** The version last read (its stat), its text and its parse. */
-  private cache: { stat: BigIntStats; text: string; state: BoardState } | undefined;
+  /** The version last read or written (its stat), its text and its parse (of a written one: once read() asks). */
+  private cache: { stat: BigIntStats; text: string; state: BoardState | undefined } | undefined;
 
   /** Changes queued by change() while a batch() runs; undefined outside one. */
   private queued: ((s: BoardState) => void)[] | undefined;
@@ -240,7 +241,7 @@ export class StateStore {
     // gets it from its text, parsed as any reader would (not `s`, which may hold what JSON does not keep).
     const stat = statSync(tmp, { bigint: true });
     renameSync(tmp, this.file);
-    this.cache = { stat, text, state: revivedJson(text) };
+    this.cache = { stat, text, state: undefined }; // parsed when read() first asks for it
   }
 }
 
