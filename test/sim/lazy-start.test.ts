@@ -58,6 +58,28 @@ describe("--sim info loads only the simulator parts it uses", () => {
   });
 });
 
+describe("a board from a board file, on the lazy paths", () => {
+  test("created from a board file, then used by later processes that name no board (and build none)", () => {
+    const file = join(dir, "exported.json");
+    cli(["sim-export", file]); // the default board as a board file
+    const other = join(dir, "from-file");
+    const run = (args: string[], modules = false) => {
+      const saved = state;
+      state = other;
+      try {
+        return cli(args, modules);
+      } finally {
+        state = saved;
+      }
+    };
+    run(["--sim-board", file, "bind", "9010000.pl031"]);
+    run(["write", "9010000.pl031", "0x4", "0x1234abcd"]);
+    const { out, sim } = run(["read", "9010000.pl031", "0x4"], true);
+    expect(out).toContain("1234abcd");
+    expect(sim.filter((m) => m.startsWith("boards/virt") || m.startsWith("boards/board-file/"))).toEqual([]);
+  });
+});
+
 describe("the built-in boards, built on first use", () => {
   test("each name in BOARDS gives the board of that name, the default among them, the same object every time", () => {
     expect(Object.keys(BOARDS)).toEqual(["virt", "virt-noiommu"]);
