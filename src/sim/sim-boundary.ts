@@ -17,22 +17,16 @@ import { ACCESS_BUDGET_MS } from "./kernel/catch-up.ts";
 import { Errno, fail } from "./kernel/errno.ts";
 import { isRealFd } from "./kernel/eventfds.ts";
 import { SimKernel } from "./kernel/sim-kernel.ts";
-import { simPoll } from "./kernel/sim-poll.ts";
 import { forgetAtExit } from "./kernel/write-behind.ts";
 import type { LockWaitListener, StaleLockListener } from "./state/pid-lock.ts";
 import { StateStore } from "./state/state-store.ts";
 import { SimFs } from "./sysfs/sim-fs.ts";
-import { cdevIoctl, closeCdev, openCdev } from "./vfio/cdev-file.ts";
-import { closeContainer, containerFileIoctl, openContainer } from "./vfio/container-file.ts";
 import { closeDevice, deviceFileIoctl, deviceMmap, deviceRw } from "./vfio/device-file.ts";
-import { closeGroup, groupIoctl, openGroup } from "./vfio/group-file.ts";
-import { closeIommufd, iommufdFileIoctl, openIommufd } from "./vfio/iommufd-file.ts";
 import type { DeviceRuntime } from "./kernel/device-runtime.ts";
-import { openPagemap, pagemapIo } from "./kernel/pagemap.ts";
-import { onKmsg, openKmsg, readKmsg, seekKmsg } from "./kernel/kmsg-file.ts";
 import { PAGEMAP_PATH } from "../vfio/abi/pagemap.ts";
 import type { PhysicalMemory } from "./kernel/physical-memory.ts";
 import { SimProcess } from "./sim-process.ts";
+import { cdevFile, containerFile, groupFile, iommufdFile, kmsgFile, pagemapFile, simPollModule } from "./lazy-modules.ts";
 
 export interface SimOptions {
   /** Directory holding the board's state; shared by every process that simulates this board. */
@@ -70,7 +64,9 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
       ...(opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {}),
       ...(opts.onLockWait ? { onLockWait: opts.onLockWait } : {}),
     });
-    store.ensure(boardSpecOf(opts.board));
+    // A named board or a spec is checked now (an unknown name is an error even on an existing board); the default
+    // board is only built when the directory is new.
+    store.ensure(opts.board === undefined ? () => boardSpecOf(undefined) : boardSpecOf(opts.board));
     // The board itself never changes once its directory exists (ensure() keeps it), so it is read once.
     const catchUpMs = opts.catchUpMs ?? (opts.clock ? Infinity : ACCESS_BUDGET_MS);
     const k = new SimKernel(store, store.read().board, opts.clock ?? SYSTEM_CLOCK, opts.os, catchUpMs);
@@ -104,15 +100,15 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
     const k = this.k;
     const s = k.store.read();
     try {
-      if (path === PAGEMAP_PATH) return openPagemap(k.fds, this.capSysAdmin);
-      if (path === "/dev/kmsg") return openKmsg(k.fds, k.store, flags);
-      if (path === "/dev/vfio/vfio") return openContainer(k);
-      if (path === "/dev/iommu") return openIommufd(k, s);
+      if (path === PAGEMAP_PATH) return pagemapFile().openPagemap(k.fds, this.capSysAdmin);
+      if (path === "/dev/kmsg") return kmsgFile().openKmsg(k.fds, k.store, flags);
+      if (path === "/dev/vfio/vfio") return containerFile().openContainer(k);
+      if (path === "/dev/iommu") return iommufdFile().openIommufd(k, s);
       const cdev = /^\/dev\/vfio\/devices\/vfio(\d+)$/.exec(path);
-      if (cdev) return openCdev(k, s, path, Number(cdev[1]));
+      if (cdev) return cdevFile().openCdev(k, s, path, Number(cdev[1]));
       const m = /^\/dev\/vfio\/(noiommu-)?(\d+)$/.exec(path);
       if (!m || !this.fs.exists(path)) fail("ENOENT");
-      return openGroup(k, s, path, Number(m[2]), m[1] !== undefined);
+      return groupFile().openGroup(k, s, path, Number(m[2]), m[1] !== undefined);
     } catch (e) {
       if (e instanceof Errno) throw SyscallError.of(e.code, { syscall: "open", path });
       throw e;
@@ -128,11 +124,12 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
       return this.opts.os.close(fd);
     }
     k.fds.delete(fd);
+    // A file of a kind exists only once its module was loaded (at its open), so these requires cost nothing new.
     if (f.kind === "device") closeDevice(k, f);
-    else if (f.kind === "cdev") closeCdev(k, f);
-    else if (f.kind === "iommufd") closeIommufd(k, f);
-    else if (f.kind === "group") closeGroup(k, f);
-    else if (f.kind === "container") closeContainer(f);
+    else if (f.kind === "cdev") cdevFile().closeCdev(k, f);
+    else if (f.kind === "iommufd") iommufdFile().closeIommufd(k, f);
+    else if (f.kind === "group") groupFile().closeGroup(k, f);
+    else if (f.kind === "container") containerFile().closeContainer(f);
   }
 
   ioctl(fd: Fd, request: number, arg: Uint8Array | number): number {
@@ -141,10 +138,10 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
     if (!f) throw k.fds.error(isRealFd(fd) ? "ENOTTY" : "EBADF", "ioctl", fd, request);
     k.enter();
     try {
-      if (f.kind === "container") return containerFileIoctl(k, f, request, arg);
-      if (f.kind === "group") return groupIoctl(k, f, request, arg);
-      if (f.kind === "iommufd") return iommufdFileIoctl(k, f, request, arg);
-      if (f.kind === "cdev") return cdevIoctl(k, f, request, arg);
+      if (f.kind === "container") return containerFile().containerFileIoctl(k, f, request, arg);
+      if (f.kind === "group") return groupFile().groupIoctl(k, f, request, arg);
+      if (f.kind === "iommufd") return iommufdFile().iommufdFileIoctl(k, f, request, arg);
+      if (f.kind === "cdev") return cdevFile().cdevIoctl(k, f, request, arg);
       if (f.kind === "pagemap" || f.kind === "kmsg") fail("ENOTTY");
       return deviceFileIoctl(k, f.runtime, request, arg);
     } catch (e) {
@@ -156,21 +153,24 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
 
   /** read(2): one record of an open /dev/kmsg (kernel/kmsg-file.ts); any other fd as SimProcess reads it. */
   override read(fd: Fd, buf: Uint8Array): number {
+    if (this.k.fds.get(fd)?.kind !== "kmsg") return super.read(fd, buf);
+    const { onKmsg, readKmsg } = kmsgFile();
     return onKmsg(this.k.fds, fd, "read", (f) => readKmsg(this.k.store, f, buf)) ?? super.read(fd, buf);
   }
 
   /** lseek(2): only an open /dev/kmsg seeks (kernel/kmsg-file.ts); an eventfd or a VFIO file is ESPIPE. */
   lseek(fd: Fd, offset: number, whence: number): number {
-    const r = onKmsg(this.k.fds, fd, "lseek", (f) => seekKmsg(this.k.store, f, offset, whence));
+    const kmsg = this.k.fds.get(fd)?.kind === "kmsg" ? kmsgFile() : undefined;
+    const r = kmsg?.onKmsg(this.k.fds, fd, "lseek", (f) => kmsg.seekKmsg(this.k.store, f, offset, whence));
     return r ?? this.k.fds.rethrow(new Errno(this.k.fds.get(fd) || isRealFd(fd) ? "ESPIPE" : "EBADF"), "lseek", fd);
   }
 
   pread(fd: Fd, buf: Uint8Array, offset: number): number {
-    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, false);
+    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapFile().pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, false);
     return this.regionIo("pread", fd, buf, offset);
   }
   pwrite(fd: Fd, buf: Uint8Array, offset: number): number {
-    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, true);
+    if (this.k.fds.get(fd)?.kind === "pagemap") return pagemapFile().pagemapIo(this.k.fds, this.k.physical, fd, buf, offset, true);
     return this.regionIo("pwrite", fd, buf, offset);
   }
 
@@ -202,7 +202,7 @@ export class SimBoundary extends SimProcess implements KernelBoundary {
 
   /** Sleep until a real fd is ready or a device event falls due (see kernel/sim-poll.ts). */
   poll(fds: readonly PollRequest[], timeoutMs: number): number[] {
-    return simPoll(this.k, fds, timeoutMs);
+    return simPollModule().simPoll(this.k, fds, timeoutMs);
   }
 
   dispose(): void {

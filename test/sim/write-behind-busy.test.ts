@@ -9,7 +9,8 @@ import type { StateStore } from "../../src/sim/state/state-store.ts";
 
 function rig() {
   let writes = 0;
-  const store = { update: (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models: {} }), writes++) } as unknown as StateStore;
+  const write = (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models: {} }), writes++);
+  const store = { update: write, change: write, read: () => ({ models: {} }) } as unknown as StateStore;
   const model = { dirty: true, save: () => ({ regs: 1 }), markSaved: () => (model.dirty = false) };
   const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
   const state = { busy: false };
@@ -54,5 +55,35 @@ describe("write-behind while a device catches up", () => {
     r.state.busy = true;
     r.wb.save([], true);
     expect(r.writes()).toBe(2);
+  });
+});
+
+describe("write-behind and the board's copy", () => {
+  /** A store whose board holds `onBoard` for "dev", counting writes; a clean model whose save() gives `state`. */
+  function boardRig(onBoard: unknown, state: unknown) {
+    let writes = 0;
+    const models: Record<string, unknown> = { dev: onBoard };
+    const write = (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models }), writes++);
+    const store = { update: write, change: write, read: () => ({ models }) } as unknown as StateStore;
+    const model = { dirty: false, save: () => state, markSaved: () => (model.dirty = false) };
+    const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
+    return { wb: new WriteBehind(store, () => [rt], () => false), models, writes: () => writes, rt };
+  }
+
+  test("a forced save (last close) of registers the board already holds writes nothing", () => {
+    const r = boardRig({ regs: [1, 2n], mr: 5 }, { regs: [1, 2n], mr: 5 });
+    r.wb.save([r.rt], true);
+    expect(r.writes()).toBe(0);
+  });
+
+  test("a forced save of registers that differ from the board's (or that the board lacks) writes them", () => {
+    const changed = boardRig({ regs: [1, 2n], mr: 5 }, { regs: [1, 3n], mr: 5 });
+    changed.wb.save([changed.rt], true);
+    expect(changed.writes()).toBe(1);
+    expect(changed.models.dev).toEqual({ regs: [1, 3n], mr: 5 });
+    const fresh = boardRig(undefined, { mr: 0 });
+    fresh.wb.save([fresh.rt], true);
+    expect(fresh.writes()).toBe(1);
+    expect(fresh.models.dev).toEqual({ mr: 0 });
   });
 });

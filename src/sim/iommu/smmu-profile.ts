@@ -71,6 +71,9 @@ export const SMMU_PROFILES: Record<SmmuProfileName, SmmuProfile> = {
   bypass: { stage: 0, syndrome: "none", driver: "", defaultIas: 48, formatSizes: SZ_4K | SZ_2M | SZ_1G, format: "aarch64" },
 };
 
+/** 4 KiB, 2 MiB and 1 GiB pages: what an Arm SMMU with a 4 KiB granule reports. */
+export const SMMU_PGSIZES = 0x4020_1000n;
+
 /** The SMMU of QEMU's `-M virt,iommu=smmuv3` (its MMIO base 0x09050000), used when a board names none. */
 export const DEFAULT_SMMU: SmmuSpec = { profile: "smmuv3-s1", name: "9050000.smmuv3", coherentWalk: true };
 

@@ -8,8 +8,9 @@ import type { PageTable } from "./page-table.ts";
 import { SmmuDomain, type DomainFault } from "./smmu-domain.ts";
 import type { SmmuFault } from "./smmu-fault.ts";
 import type { SmmuConfig } from "./smmu-profile.ts";
-import { encodeV2Fault, FSR_FORMAT_AARCH32_L, FSR_FORMAT_AARCH64, v2FaultLogLines } from "./smmuv2-fault.ts";
-import { encodeEvent, eventLogLines, F_ADDR_SIZE, F_PERMISSION, F_TRANSLATION } from "./smmuv3-event.ts";
+// The fault encoders are loaded at the first fault (a synchronous require): a run without one never evaluates them.
+type V2Fault = typeof import("./smmuv2-fault.ts");
+type V3Event = typeof import("./smmuv3-event.ts");
 
 /** What the SMMU needs from the simulated kernel. */
 interface SmmuHost {
@@ -26,11 +27,10 @@ interface SmmuHost {
   isMapped(address: bigint, length: number, write: boolean): boolean;
 }
 
-const V3_EVENT_ID: Record<DomainFault["kind"], number> = {
-  translation: F_TRANSLATION,
-  permission: F_PERMISSION,
-  "address-size": F_ADDR_SIZE,
-};
+/** The SMMUv3 event ID of each kind of domain fault. */
+function v3EventId(kind: DomainFault["kind"], e: V3Event): number {
+  return kind === "translation" ? e.F_TRANSLATION : kind === "permission" ? e.F_PERMISSION : e.F_ADDR_SIZE;
+}
 
 export class Smmu {
   /** Every fault of every domain, oldest first (each domain also keeps its own). */
@@ -82,13 +82,15 @@ export class Smmu {
     let lines: string[];
     let priority: number;
     if (this.config.rules.syndrome === "v3") {
-      fault.v3 = encodeEvent(V3_EVENT_ID[f.kind], a, f.address, stage);
-      lines = eventLogLines(fault.v3);
+      const e = require("./smmuv3-event.ts") as V3Event;
+      fault.v3 = e.encodeEvent(v3EventId(f.kind, e), a, f.address, stage);
+      lines = e.eventLogLines(fault.v3);
       priority = KERN_INFO; // 6.12 prints events with dev_info
     } else {
-      const format = this.config.rules.format === "aarch32-l" ? FSR_FORMAT_AARCH32_L : FSR_FORMAT_AARCH64;
-      fault.v2 = encodeV2Fault(f.kind, a, f.address, f.level, cb, format);
-      lines = v2FaultLogLines(fault.v2);
+      const v2 = require("./smmuv2-fault.ts") as V2Fault;
+      const format = this.config.rules.format === "aarch32-l" ? v2.FSR_FORMAT_AARCH32_L : v2.FSR_FORMAT_AARCH64;
+      fault.v2 = v2.encodeV2Fault(f.kind, a, f.address, f.level, cb, format);
+      lines = v2.v2FaultLogLines(fault.v2);
       priority = KERN_ERR;
     }
     const records: { message: string; priority: number }[] = [];

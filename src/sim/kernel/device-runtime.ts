@@ -7,10 +7,10 @@
 import type { DeviceSpec } from "../boards/board-spec.ts";
 import type { CatchUpBudget, Clock, DeviceModel, DmaPort } from "../devices/device-model.ts";
 import { DEVICE_MODELS } from "../devices/registry.ts";
-import { PciFunction } from "../pci/pci-function.ts";
+import type { PciFunction } from "../pci/pci-function.ts";
 import { PlatformIrq, type SignalFn } from "../vfio/platform-irq.ts";
-import { VfioPciDevice } from "../vfio/vfio-pci-device.ts";
-import { VfioPciIrqs } from "../vfio/vfio-pci-irqs.ts";
+import type { VfioPciDevice } from "../vfio/vfio-pci-device.ts";
+import { pciFunction, vfioPciDevice, vfioPciIrqs } from "../lazy-modules.ts";
 
 /** Kernel log lines about the device (the caller adds the driver and device name). */
 type DeviceLog = (message: string) => void;
@@ -40,6 +40,10 @@ export class DeviceRuntime {
     const factory = DEVICE_MODELS[spec.model];
     if (!factory) throw new Error(`simulated board: no device model '${spec.model}' for ${spec.name}`);
     if (spec.bus === "pci") {
+      // vfio-pci and the PCI core are loaded for a PCI function only (lazy-modules.ts).
+      const { VfioPciDevice } = vfioPciDevice();
+      const { VfioPciIrqs } = vfioPciIrqs();
+      const { PciFunction } = pciFunction();
       // The interrupt state exists before the model: restoring a model may drive its lines.
       let fn: PciFunction | undefined;
       const irqs = new VfioPciIrqs(signal, (on) => {

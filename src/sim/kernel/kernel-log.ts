@@ -9,10 +9,11 @@ import { devMessage, KERN_INFO, KERN_WARNING, type LogDevice } from "./dev-print
 export class KernelLog {
   constructor(private readonly store: StateStore) {}
 
-  /** Append records to the board's log in one state update. */
+  /** Append records to the board's log in one state update (shared with the rest of a StateStore.batch). */
   printk(records: { message: string; priority: number }[]): void {
-    this.store.update((s) => {
-      for (const r of records) printk(s, r.message, r.priority);
+    const now = Date.now(); // stamped when logged, not when a batch writes it
+    this.store.change((s) => {
+      for (const r of records) printk(s, r.message, r.priority, now);
     });
   }
 

@@ -188,22 +188,26 @@ export class SimKernel {
   /** One device fd less; the last one runs the driver's close_device. */
   releaseRuntime(rt: DeviceRuntime): void {
     rt.openCount--;
-    if (rt.openCount === 0) {
-      // A model that throws here (a user's) still leaves the device closed: the next open starts afresh.
-      try {
-        // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
-        rt.model.advance();
-        const lag = this.#lag.get(rt.spec.name);
-        this.#lag.delete(rt.spec.name);
-        if (lag && lag.totalMs >= REPORT_LAG_MS) {
-          this.log.device(rt.spec, `simulator: the device model fell ${lagText(lag.totalMs)} behind the board clock in all while open`, KERN_WARNING);
-        }
-        if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
-        rt.release();
-      } finally {
-        this.runtimes.delete(rt.spec.name);
-        this.leave([rt], true);
+    // close_device's log line and the register save go to board.json in one write.
+    if (rt.openCount === 0) this.store.batch(() => this.closeDevice(rt));
+  }
+
+  /** The driver's close_device, at the last release. */
+  private closeDevice(rt: DeviceRuntime): void {
+    // A model that throws here (a user's) still leaves the device closed: the next open starts afresh.
+    try {
+      // Let work in flight reach now before the device is put away: silicon keeps running while nobody looks.
+      rt.model.advance();
+      const lag = this.#lag.get(rt.spec.name);
+      this.#lag.delete(rt.spec.name);
+      if (lag && lag.totalMs >= REPORT_LAG_MS) {
+        this.log.device(rt.spec, `simulator: the device model fell ${lagText(lag.totalMs)} behind the board clock in all while open`, KERN_WARNING);
       }
+      if (!rt.pci) this.log.reset(rt.spec); // vfio-platform's close_device resets too
+      rt.release();
+    } finally {
+      this.runtimes.delete(rt.spec.name);
+      this.leave([rt], true);
     }
   }
 

@@ -6,7 +6,7 @@
 // up, at most BUSY_FLUSH_MS: a board.json write between two batches of a copy made the copy wait for it.
 import type { DeviceRuntime } from "./device-runtime.ts";
 import type { BoardState } from "../state/board-state.ts";
-import type { StateStore } from "../state/state-store.ts";
+import { stateJson, type StateStore } from "../state/state-store.ts";
 
 /** Register state of an open device reaches board.json at most this long after it changed. */
 const MODEL_FLUSH_MS = 50;
@@ -97,9 +97,13 @@ export class WriteBehind {
         failure ??= { error: e };
       }
     }
-    if (saved.length > 0) {
-      this.store.update((s: BoardState) => {
-        for (const { rt, state } of saved) s.models[rt.spec.name] = state;
+    // A state the board already holds is not written again (a last close of a device nobody changed, e.g. `info`):
+    // only this process writes the registers of a device it has open, so the board's copy is current.
+    const onBoard = this.store.read().models;
+    const changed = saved.filter(({ rt, state }) => stateJson(state) !== stateJson(onBoard[rt.spec.name]));
+    if (changed.length > 0) {
+      this.store.change((s: BoardState) => {
+        for (const { rt, state } of changed) s.models[rt.spec.name] = state;
       });
     }
     for (const { rt } of saved) rt.model.markSaved();

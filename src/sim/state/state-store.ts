@@ -52,15 +52,15 @@ export class StateStore {
   /**
    * Create the board's boot state if the directory is new; an existing board is kept as it is. A board.json that is
    * gone from a directory a board has used (lock files or bind records left in it) is damage, not a new board: booting
-   * afresh there would contradict what those records say.
+   * afresh there would contradict what those records say. `board` may be a function: called only for a new board.
    * @throws StateDamagedError (problem "missing" or "not-a-file").
    */
-  ensure(board: BoardSpec): void {
+  ensure(board: BoardSpec | (() => BoardSpec)): void {
     if (this.present()) return;
     this.withMutex(() => {
       if (this.present()) return;
       this.checkTraces();
-      this.write(bootState(board));
+      this.write(bootState(typeof board === "function" ? board() : board));
     });
   }
 
@@ -128,10 +128,11 @@ export class StateStore {
    * file again (about 110 µs for 30 KB when a short CLI run starts; listing devices reads the state ~50 times).
    */
   read(): BoardState {
-    if (this.cache && sameVersion(this.cache.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }))) return this.cache.state;
+    const cached = this.cache;
+    if (cached && sameVersion(cached.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }))) return (cached.state ??= revivedJson(cached.text));
     const { stat, text } = this.readText();
     // Same text under a new stat (a write that changed nothing): keep the parse callers may already hold.
-    const state = this.cache?.text === text ? this.cache.state : this.parse(text);
+    const state = cached?.text === text ? (cached.state ??= revivedJson(cached.text)) : this.parse(text);
     this.cache = { stat, text, state };
     return state;
   }
@@ -160,14 +161,71 @@ export class StateStore {
     return parseState(text, this.file, this.dir);
   }
 
-  /** The version last read (its stat), its text and its parse. */
-  private cache: { stat: BigIntStats; text: string; state: BoardState } | undefined;
+  /** The version last read or written (its stat), its text and its parse (of a written one: once read() asks). */
+  private cache: { stat: BigIntStats; text: string; state: BoardState | undefined } | undefined;
 
-  /** Read-modify-write under the lock. `fn` may return false to skip writing. */
+  /** Changes queued by change() while a batch() runs; undefined outside one. */
+  private queued: ((s: BoardState) => void)[] | undefined;
+
+  /**
+   * A change whose result nobody waits for (a kernel log line, a register save): one update() of its own, or, while a
+   * batch() runs, one update() for every change the batch queued, in order, at its end.
+   */
+  change(fn: (s: BoardState) => void): void {
+    if (this.queued) this.queued.push(fn);
+    else this.update(fn);
+  }
+
+  /**
+   * Run `fn` with change() queued, then write the queued changes in one update (also when `fn` throws: each would
+   * have been written by then). A change that throws leaves the ones before it written, not itself nor the ones
+   * after, as separate updates would; its error is thrown. Batches nest (the outer one writes).
+   */
+  batch<T>(fn: () => T): T {
+    if (this.queued) return fn();
+    const queued: ((s: BoardState) => void)[] = (this.queued = []);
+    let r: T;
+    try {
+      r = fn();
+    } catch (e) {
+      this.queued = undefined;
+      try {
+        if (queued.length > 0) this.applyAll(queued);
+      } catch {
+        // The error that stopped `fn` is the one to tell.
+      }
+      throw e;
+    }
+    this.queued = undefined;
+    if (queued.length > 0) this.applyAll(queued);
+    return r;
+  }
+
+  /** Apply `changes` in one update; when one throws, the ones before it are written (in an update of their own). */
+  private applyAll(changes: ((s: BoardState) => void)[]): void {
+    let done = 0;
+    try {
+      this.update((s) => {
+        for (const c of changes) {
+          c(s);
+          done++;
+        }
+      });
+    } catch (e) {
+      // update() wrote nothing. A change threw (not the lock or the write: those fail before the first or after the last).
+      if (done > 0 && done < changes.length) this.update((s) => changes.slice(0, done).forEach((c) => c(s)));
+      throw e;
+    }
+  }
+
+  /** Read-modify-write under the lock; nothing is written when `fn` throws. */
   update<T>(fn: (s: BoardState) => T): T {
     return this.withMutex(() => {
-      // A fresh parse: fn changes it, and may throw half-way (nothing is written then).
-      const s = this.parse(this.readText().text);
+      // A fresh parse: fn changes it, and may throw half-way (nothing is written then). The version this store
+      // wrote or checked last is taken from its text without checking it again (under the lock nobody replaces it).
+      const cached = this.cache;
+      const current = cached !== undefined && sameVersion(cached.stat, statSync(this.file, { bigint: true, throwIfNoEntry: false }));
+      const s = current ? revivedJson(cached.text) : this.parse(this.readText().text);
       const r = fn(s);
       this.write(s);
       return r;
@@ -176,11 +234,14 @@ export class StateStore {
 
   private write(s: BoardState): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
-    // Board specs carry bigint addresses; JSON has no bigint, so they are tagged objects on disk.
-    const text = JSON.stringify(s, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: `0x${v.toString(16)}` } : v));
+    const text = stateJson(s);
     writeFileSync(tmp, text, { mode: 0o600 });
     newerThanCurrent(tmp, this.file);
+    // The version just written (its inode keeps this stat through the rename) needs no reading back: the next read()
+    // gets it from its text, parsed as any reader would (not `s`, which may hold what JSON does not keep).
+    const stat = statSync(tmp, { bigint: true });
     renameSync(tmp, this.file);
+    this.cache = { stat, text, state: undefined }; // parsed when read() first asks for it
   }
 }
 
@@ -205,11 +266,49 @@ function sameVersion(a: BigIntStats, b: BigIntStats | undefined): boolean {
   return b !== undefined && a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs;
 }
 
-/** A JSON-tagged bigint ({"$bigint": "0x..."}) back to a bigint; a bad tag stays an object (and fails the check). */
-function reviveBigint(_k: string, v: unknown): unknown {
-  if (v === null || typeof v !== "object" || !("$bigint" in v)) return v;
-  const tag = (v as { $bigint: unknown }).$bigint;
-  return typeof tag === "string" && /^0x[0-9a-f]{1,16}$/i.test(tag) ? BigInt(tag) : v;
+/** A state (or a part of one) as board.json holds it: bigints (addresses in board specs) as tagged objects. */
+export function stateJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: `0x${v.toString(16)}` } : v));
+}
+
+/** A JSON-tagged bigint ({"$bigint": "0x..."}) as its bigint; undefined when `o` is no such tag (a bad tag stays an object, and fails the check). */
+function taggedBigint(o: object): bigint | undefined {
+  if (!("$bigint" in o)) return undefined;
+  const tag = (o as { $bigint: unknown }).$bigint;
+  return typeof tag === "string" && /^0x[0-9a-f]{1,16}$/i.test(tag) ? BigInt(tag) : undefined;
+}
+
+/**
+ * Replace every tagged bigint below `v` (a parsed JSON value) by its bigint, in place: what a JSON.parse reviver would
+ * do, without one (a reviver makes the parse of a short CLI run's board.json several times slower). A key "__proto__"
+ * is an own property of what JSON.parse made, so assigning it sets that property, never the prototype.
+ */
+function reviveBigints(v: object): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === null || typeof x !== "object") continue;
+      const b = taggedBigint(x);
+      if (b === undefined) reviveBigints(x);
+      else v[i] = b;
+    }
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (x === null || typeof x !== "object") continue;
+    const b = taggedBigint(x);
+    if (b === undefined) reviveBigints(x);
+    else o[k] = b;
+  }
+}
+
+/** A board.json text this process wrote (or checked before), parsed with its bigints revived and not checked again. */
+function revivedJson(text: string): BoardState {
+  const value = JSON.parse(text) as BoardState;
+  reviveBigints(value);
+  return value;
 }
 
 /** Parse and check a board.json text. @throws StateDamagedError ("empty", "not-json", or what checkBoardState finds). */
@@ -217,7 +316,9 @@ export function parseState(text: string, file: string, dir: string): BoardState 
   if (text.trim() === "") throw new StateDamagedError(file, "empty", "is empty (a write cut short, or the file was emptied)", dir);
   let value: unknown;
   try {
-    value = JSON.parse(text, reviveBigint);
+    value = JSON.parse(text);
+    // Inside the try: a nesting too deep to walk (a hostile file) is unreadable JSON, as it was to a reviver.
+    if (value !== null && typeof value === "object") value = taggedBigint(value) ?? (reviveBigints(value), value);
   } catch {
     // Truncated only when it starts as a board state does and stops before its closing brace.
     const cut = /^\s*\{/.test(text) && !/[}\]]\s*$/.test(text);

@@ -3,7 +3,7 @@
 // component ID is not a PrimeCell's (0xb105f00d) or CoreSight's (0xb105900d), or the periphid reads 0, the match
 // returns -EPROBE_DEFER, so drivers_probe binds nothing (not even vfio-amba through driver_override).
 import type { DeviceSpec } from "../boards/board-spec.ts";
-import { genericMmioRegisters } from "../devices/generic-mmio.ts";
+type GenericMmio = typeof import("../devices/generic-mmio.ts");
 
 const AMBA_CID = 0xb105f00d;
 const CORESIGHT_CID = 0xb105900d;
@@ -13,6 +13,8 @@ const CORESIGHT_CID = 0xb105900d;
  * reset value (zero for a write-only one), else zero.
  */
 function genericResetByte(spec: DeviceSpec, offset: number): number {
+  // Only a generic-model device gets here: the model's module is loaded then (a synchronous require), not with sysfs.
+  const { genericMmioRegisters } = require("../devices/generic-mmio.ts") as GenericMmio;
   const regs = genericMmioRegisters(spec.modelOptions, spec.regions.map((g) => g.size));
   for (const reg of regs) {
     if (reg.region !== 0 || offset < reg.offset || offset >= reg.offset + reg.bits / 8) continue;

@@ -9,7 +9,7 @@ import type { BoardState } from "../state/board-state.ts";
 import { unlock } from "../state/pid-lock.ts";
 import type { DeviceRuntime } from "../kernel/device-runtime.ts";
 import { cdevDevice, groupOf, groupViable } from "../sysfs/driver-core.ts";
-import { SMMU_PGSIZES } from "./type1-domain.ts";
+import { SMMU_PGSIZES } from "../iommu/smmu-profile.ts";
 import { attachPt, bindIommufd, detachPt, detachPtIoctl } from "./cdev-ioctls.ts";
 import { deviceFileIoctl } from "./device-file.ts";
 import { iommufdEnv, releaseIommufd } from "./iommufd-file.ts";

@@ -7,12 +7,11 @@ import type { DeviceRuntime } from "../kernel/device-runtime.ts";
 import { fail } from "../kernel/errno.ts";
 import type { SimKernel } from "../kernel/sim-kernel.ts";
 import { deviceIoctl } from "./device-ioctls.ts";
-import { releaseGroup } from "./group-file.ts";
 import { regionFlags, regionRead, regionWrite, splitOffset } from "./region-access.ts";
 import { SimMapping } from "./sim-mapping.ts";
-import { vfioPciIoctl } from "./vfio-pci-ioctls.ts";
 import type { DeviceFile } from "./vfio-files.ts";
 import type { DeviceEnv } from "./device-ioctls.ts";
+import { groupFile, vfioPciIoctls } from "../lazy-modules.ts";
 
 /** What the device handlers need from the rest of the kernel. */
 function deviceEnv(k: SimKernel): DeviceEnv {
@@ -25,7 +24,7 @@ function deviceEnv(k: SimKernel): DeviceEnv {
 
 /** ioctl on an open device (a device fd or a bound cdev). @throws Errno */
 export function deviceFileIoctl(k: SimKernel, runtime: DeviceRuntime, request: number, arg: Uint8Array | number): number {
-  if (runtime.pci) return vfioPciIoctl(runtime.pci, deviceEnv(k), request, arg);
+  if (runtime.pci) return vfioPciIoctls().vfioPciIoctl(runtime.pci, deviceEnv(k), request, arg);
   return deviceIoctl({ runtime }, deviceEnv(k), request, arg);
 }
 
@@ -76,5 +75,5 @@ export function deviceMmap(
 export function closeDevice(k: SimKernel, d: DeviceFile): void {
   d.group.devices.delete(d);
   k.releaseRuntime(d.runtime);
-  releaseGroup(k, d.group);
+  groupFile().releaseGroup(k, d.group); // a device fd comes from GET_DEVICE_FD: its group file was opened, so loaded
 }

@@ -5,6 +5,7 @@
 import { MSI_IOVA_BASE, MSI_IOVA_LENGTH } from "../../vfio/abi/constants.ts";
 import { IovaMappings } from "../iommu/iova-mappings.ts";
 import { fail } from "../kernel/errno.ts";
+import { SMMU_PGSIZES } from "../iommu/smmu-profile.ts";
 
 export interface DmaMapEntry {
   iova: bigint;
@@ -14,8 +15,7 @@ export interface DmaMapEntry {
   write: boolean;
 }
 
-/** 4 KiB, 2 MiB and 1 GiB pages: what an Arm SMMU with a 4 KiB granule reports. */
-export const SMMU_PGSIZES = 0x4020_1000n;
+export { SMMU_PGSIZES };
 /** Allowed IOVA ranges (inclusive) of an IOMMU with `ias` input address bits: all of it minus the MSI window. */
 export function iovaRanges(ias = 48): { start: bigint; end: bigint }[] {
   return [
