@@ -1,7 +1,9 @@
 // The lab benchmark's guest side, run by Bun inside the guest instead of runner.ts when /init sees
 // vfio_plat_lab.entry=bench: binds the PL031 to vfio-amba with the CLI, opens it through the library (real backend),
 // and measures, interleaved, Region.read32 against the C reference (its fd 3 is the same device fd) on the ID
-// register, by pread and by mmap. One VFIO-PLAT-BENCH line per sample; the host turns them into the bench table.
+// register, by pread and by mmap; then, with the library's session closed, the CLI as a user runs it (`vfio-plat read`,
+// a fresh process per sample) against `bun -e 0`. One VFIO-PLAT-BENCH line per sample; the host turns them into the
+// bench table.
 import { readFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { createRealBoundary } from "../../../src/ffi/index.ts";
@@ -76,8 +78,26 @@ async function reference(program: string, fd: number, args: string[]): Promise<n
   return ns;
 }
 
+/** The CLI's argv as a user's `vfio-plat ARGS` runs it: Bun on the entry point. */
+const cliArgv = (args: string[]) => [process.execPath, resolve(REPO, "src/cli/main.ts"), ...args];
+/** The PL031's PCellID0 as `vfio-plat read` prints it. */
+const CLI_READ = ["read", DEVICE, `0x${REG.toString(16)}`];
+const CLI_READ_OUT = "0x0000000d";
+
+/** Wall time of one fresh process, in ns. @throws Error when it fails or (check) prints something else. */
+function timedProcess(argv: string[], check?: string): number {
+  const t0 = Bun.nanoseconds();
+  const r = Bun.spawnSync(argv, { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const ns = Bun.nanoseconds() - t0;
+  const out = r.stdout.toString().trim();
+  if (r.exitCode !== 0 || (check !== undefined && out !== check)) {
+    throw new Error(`${argv.join(" ")} exited ${r.exitCode}: ${JSON.stringify(out)} ${r.stderr.toString().trim()}`);
+  }
+  return ns;
+}
+
 function cli(args: string[]): void {
-  const r = Bun.spawnSync([process.execPath, resolve(REPO, "src/cli/main.ts"), ...args], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const r = Bun.spawnSync(cliArgv(args), { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   if (r.exitCode !== 0) throw new Error(`vfio-plat ${args.join(" ")} exited ${r.exitCode}: ${r.stderr.toString().trim()}`);
 }
 
@@ -113,6 +133,16 @@ async function main(): Promise<number> {
   } finally {
     session.close();
     b.dispose();
+  }
+  // The device is still bound to vfio-amba and no longer open here, so the CLI can open it. Interleaved, one warm-up
+  // of each (page cache), the output checked every time: a sample is a real read of the register.
+  const cliRead = () => timedProcess(cliArgv(CLI_READ), CLI_READ_OUT);
+  const bunFloor = () => timedProcess([process.execPath, "-e", "0"]);
+  cliRead();
+  bunFloor();
+  for (let s = 0; s < params.samples; s++) {
+    sample({ row: "lab-cli-read", side: "vfio", sample: s, ns: cliRead() });
+    sample({ row: "lab-cli-read", side: "reference", sample: s, ns: bunFloor() });
   }
   cli(["unbind", DEVICE]);
   event({ type: "done", entry: "bench", sink });
