@@ -41,13 +41,14 @@ export class MmioMapping implements Mapping {
   }
 
   // SAFETY (all accessors): memory is touched only through a typed-array element i with i * width === offset, and a
-  // typed array reads or writes an element only when i is an integer below its live length (0 once unmapped): one
-  // aligned access of exactly [offset, offset + width) inside the mapping. Reads: `i << k === offset` (i = offset >>> k)
-  // holds only for an integer multiple of width in [0, 2^31), so a misaligned offset never reaches the device; the
-  // view itself returns undefined for an index past its end (no access), which sends the call to the general check.
-  // Writes: a typed array silently drops an out-of-range store, so they compare i with the view's length first.
-  // Offsets from 2 GiB up take #index, the general check. Measured: these shapes cost less than a separate element
-  // count field and `i * width === offset` (docs/performance.md, "Issue 16: accessors").
+  // typed array reads or writes an element only when i is an integer in [0, its live length) (length 0 once unmapped):
+  // one aligned access of exactly [offset, offset + width) inside the mapping. `i << k === offset` with i = offset >> k
+  // (signed) holds only for an integer multiple of width in [-2^31, 2^31), so a misaligned or fractional offset never
+  // reaches memory, and a negative one gives i < 0. Reads: the view itself returns undefined for i < 0 or past its end
+  // (no access), which sends the call to the general check. Writes: a typed array silently drops an out-of-range
+  // store, so they test 0 <= i < length first. (With `>>>`, -4 would pass the shift test as i = 2^30 - 1: an access at
+  // 4 GiB - 4 in a mapping that large.) Offsets from 2 GiB up take #index, the general check. Measured: these shapes cost
+  // less than a separate element count field and `i * width === offset` (docs/performance.md, "Issue 16: accessors").
   read8(offset: number): number {
     deviceFence();
     // A Uint8Array index is exactly a byte offset: fractions, negatives, NaN and the end all give undefined.
@@ -57,7 +58,7 @@ export class MmioMapping implements Mapping {
   }
   read16(offset: number): number {
     deviceFence();
-    const i = offset >>> 1;
+    const i = offset >> 1;
     if (i << 1 === offset) {
       const v = this.#u16[i];
       if (v !== undefined) return v;
@@ -67,7 +68,7 @@ export class MmioMapping implements Mapping {
   /** An unsigned 32-bit value (0..2^32-1): the JIT keeps it an integer (int32 when the caller masks it, else int52). */
   read32(offset: number): number {
     deviceFence();
-    const i = offset >>> 2;
+    const i = offset >> 2;
     if (i << 2 === offset) {
       const v = this.#u32[i];
       if (v !== undefined) return v;
@@ -76,7 +77,7 @@ export class MmioMapping implements Mapping {
   }
   read64(offset: number): bigint {
     deviceFence();
-    const i = offset >>> 3;
+    const i = offset >> 3;
     if (i << 3 === offset) {
       const v = this.#u64[i];
       if (v !== undefined) return v;
@@ -93,22 +94,22 @@ export class MmioMapping implements Mapping {
   write16(offset: number, value: number): void {
     deviceFence();
     const a = this.#u16;
-    const i = offset >>> 1;
-    if (i << 1 === offset && i < a.length) a[i] = value;
+    const i = offset >> 1;
+    if (i << 1 === offset && i >= 0 && i < a.length) a[i] = value;
     else a[this.#index(offset, 2)] = value;
   }
   write32(offset: number, value: number): void {
     deviceFence();
     const a = this.#u32;
-    const i = offset >>> 2;
-    if (i << 2 === offset && i < a.length) a[i] = value;
+    const i = offset >> 2;
+    if (i << 2 === offset && i >= 0 && i < a.length) a[i] = value;
     else a[this.#index(offset, 4)] = value;
   }
   write64(offset: number, value: bigint): void {
     deviceFence();
     const a = this.#u64;
-    const i = offset >>> 3;
-    if (i << 3 === offset && i < a.length) a[i] = value;
+    const i = offset >> 3;
+    if (i << 3 === offset && i >= 0 && i < a.length) a[i] = value;
     else a[this.#index(offset, 8)] = value;
   }
 

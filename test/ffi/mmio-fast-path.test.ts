@@ -144,3 +144,49 @@ describe("refusals after warm-up touch no byte", () => {
     });
   }
 });
+
+describe("a 4 GiB mapping (sparse file; the largest an ArrayBuffer takes here)", () => {
+  // -4 wraps to 2^32 - 4 under `>>> 0`; in a mapping this large that is a real element, so only a shape that keeps
+  // negative offsets negative refuses it. The file is sparse: one page is ever touched.
+  const BIG = 2 ** 32;
+  test("negative offsets are refused, not wrapped to the element at 4 GiB - 4; offsets from 2 GiB up work", () => {
+    const path = join(dir, "big");
+    writeFileSync(path, "");
+    truncateSync(path, BIG);
+    const fd = k.open(path, O_RDWR);
+    let m: Mapping;
+    try {
+      m = k.mmap(fd, BIG, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+    } catch (e) {
+      k.close(fd);
+      throw e;
+    }
+    try {
+      const marker = new Uint8Array([0xef, 0xbe, 0xad, 0xde, 0xef, 0xbe, 0xad, 0xde]);
+      expect(k.pwrite(fd, marker, 2 ** 32 - 8)).toBe(8);
+      expect(m.read32(2 ** 32 - 4)).toBe(0xdeadbeef);
+      for (let r = 0; r < 50_000; r++) m.read32((r & 7) * 4);
+      for (const [o, access] of [
+        [-4, () => m.read32(-4)],
+        [-2, () => m.read16(-2)],
+        [-8, () => m.read64(-8)],
+        [-4, () => m.write32(-4, 1)],
+        [-2, () => m.write16(-2, 1)],
+        [-8, () => m.write64(-8, 1n)],
+      ] as const) {
+        expect(access, String(o)).toThrow(RangeError);
+      }
+      const seen = new Uint8Array(8);
+      expect(k.pread(fd, seen, 2 ** 32 - 8)).toBe(8);
+      expect([...seen]).toEqual([...marker]);
+      // From 2 GiB up the general check serves the access, at the right place.
+      m.write32(2 ** 31 + 4, 0x12345678);
+      expect(m.read32(2 ** 31 + 4)).toBe(0x12345678);
+      expect(k.pread(fd, seen.subarray(0, 4), 2 ** 31 + 4)).toBe(4);
+      expect([...seen.subarray(0, 4)]).toEqual([0x78, 0x56, 0x34, 0x12]);
+    } finally {
+      m.unmap();
+      k.close(fd);
+    }
+  });
+});
