@@ -33,6 +33,8 @@ const event = (e: LabEvent) => emit(formatEvent(e));
 const sample = (s: BenchSample) => emit(formatBenchSample(s));
 
 let sink = 0;
+/** Least loop time the library side runs before its first recorded sample. */
+const WARM_UP_NS = 1e9;
 
 function preadLoop(region: Region, n: number): number {
   let acc = 0;
@@ -114,8 +116,11 @@ async function main(): Promise<number> {
     const off = region.info.offset;
     const pairs = async (row: string, lib: () => number, ref: () => Promise<number>) => {
       // Warm-up, not recorded: under TCG the JIT's tiers take whole samples to settle (the first samples of a cold
-      // loop ran 2-3x slower than the later ones), so the library side gets three rounds.
-      for (let w = 0; w < 3; w++) lib();
+      // loop ran 2-3x slower than the later ones). Three rounds were enough for the pread loop (125 ms a round) but
+      // not for the mmap loop (15 ms a round: its first 4-7 samples ran at 100-570 ns, the rest at 41-55 ns), so
+      // the library side warms up for at least three rounds and at least WARM_UP_NS of loop time.
+      const warmUntil = Bun.nanoseconds() + WARM_UP_NS;
+      for (let w = 0; w < 3 || Bun.nanoseconds() < warmUntil; w++) lib();
       await ref();
       for (let s = 0; s < params.samples; s++) {
         sample({ row, side: "vfio", sample: s, ns: lib() });
