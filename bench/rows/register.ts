@@ -29,12 +29,16 @@ function preadLoop(region: Region, n: number): number {
   return ns;
 }
 
+// Both sides fold each value into the accumulator with one XOR (bench/c/mmap-loop.c does the same). A modular sum,
+// `(acc + v) | 0`, is not the accessor's cost: JSC adds a uint32 that may exceed 2^31 in its int52 form, a 4-instruction
+// dependency chain per iteration whatever produced the value (1.27 ns over a raw Uint32Array, no accessor at all,
+// against 0.31 ns for XOR; docs/performance.md, "Issue 16: accessors").
 function mmapReadLoop(region: Region, n: number): number {
   const m = region.mapped();
   const mask = FILE_SIZE / 4 - 1;
   let acc = 0;
   const t0 = Bun.nanoseconds();
-  for (let i = 0; i < n; i++) acc = (acc + m.read32((i & mask) * 4)) | 0;
+  for (let i = 0; i < n; i++) acc ^= m.read32((i & mask) * 4);
   const ns = (Bun.nanoseconds() - t0) / n;
   sink ^= acc;
   return ns;
@@ -66,9 +70,9 @@ export const registerRows: RowGroup = {
       id: "mmap-read32",
       what: "mmap accessor read32",
       vfioSide: "Mapping.read32 through the library's mapping of the same file",
-      referenceSide: "C volatile 32-bit loads on a MAP_SHARED mapping of the same fd",
+      referenceSide: "C volatile 32-bit loads (XOR-folded, as the JS loop) on a MAP_SHARED mapping of the same fd",
       unit: "ns",
-      goal: { kind: "ratio-max", value: 2 },
+      goal: { kind: "ratio-max", value: 1.5 },
     },
     {
       id: "mmap-write32",
@@ -76,7 +80,7 @@ export const registerRows: RowGroup = {
       vfioSide: "Mapping.write32 through the library's mapping of the same file",
       referenceSide: "C volatile 32-bit stores on a MAP_SHARED mapping of the same fd",
       unit: "ns",
-      goal: { kind: "ratio-max", value: 2 },
+      goal: { kind: "ratio-max", value: 1.5 },
     },
   ],
   async run(ctx) {

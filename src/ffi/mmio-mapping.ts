@@ -24,91 +24,103 @@ export class MmioMapping implements Mapping {
   readonly #u16: Uint16Array;
   readonly #u32: Uint32Array;
   readonly #u64: BigUint64Array;
-  /** Bytes still accessible: `length` while mapped, 0 after unmap(). */
+  /** Bytes still accessible: `length` while mapped, 0 after unmap() (the general check's bound). */
   #limit: number;
-  // Whole elements of each width still accessible (0 after unmap): the fast path's bound.
-  #n16: number;
-  #n32: number;
-  #n64: number;
 
   constructor(region: MappedRegion) {
     this.#region = region;
     this.length = region.length;
     this.#limit = region.length;
-    // Views cover whole elements only; mmap addresses are page-aligned, so element i sits at offset i * width.
+    // Views cover whole elements only; mmap addresses are page-aligned, so element i sits at offset i * width. unmap()
+    // detaches the buffer, which makes every view's length 0: the fast paths' bound needs no field of its own.
     const buffer = region.buffer;
     this.#u8 = new Uint8Array(buffer);
     this.#u16 = new Uint16Array(buffer, 0, Math.floor(region.length / 2));
     this.#u32 = new Uint32Array(buffer, 0, Math.floor(region.length / 4));
     this.#u64 = new BigUint64Array(buffer, 0, Math.floor(region.length / 8));
-    this.#n16 = this.#u16.length;
-    this.#n32 = this.#u32.length;
-    this.#n64 = this.#u64.length;
   }
 
-  // SAFETY (all accessors): an element index i is used only when i < the live element count of its width and
-  // i * width === offset, so [offset, offset + width) lies inside the mapping and offset is a multiple of width: one
-  // aligned access of exactly those bytes. The fast test is exact: `offset >>> k` is ToUint32(offset) / width rounded
-  // down, and multiplying back gives `offset` only for an integer multiple of width in [0, 2^32) (NaN, negatives and
-  // fractions fail). Offsets from 4 GiB up take #index, the general check. Measured: half the cost of `% width` and a
-  // byte bound (docs/performance.md).
+  // SAFETY (all accessors): memory is touched only through a typed-array element i with i * width === offset, and a
+  // typed array reads or writes an element only when i is an integer in [0, its live length) (length 0 once unmapped):
+  // one aligned access of exactly [offset, offset + width) inside the mapping. `i << k === offset` with i = offset >> k
+  // (signed) holds only for an integer multiple of width in [-2^31, 2^31), so a misaligned or fractional offset never
+  // reaches memory, and a negative one gives i < 0. Reads: the view itself returns undefined for i < 0 or past its end
+  // (no access), which sends the call to the general check. Writes: a typed array silently drops an out-of-range
+  // store, so they test 0 <= i < length first. (With `>>>`, -4 would pass the shift test as i = 2^30 - 1: an access at
+  // 4 GiB - 4 in a mapping that large.) Offsets from 2 GiB up take #index, the general check. Measured: these shapes cost
+  // less than a separate element count field and `i * width === offset` (docs/performance.md, "Issue 16: accessors").
   read8(offset: number): number {
     deviceFence();
-    if (offset >>> 0 === offset && offset < this.#limit) return this.#u8[offset]!;
-    return this.#u8[this.#index(offset, 1)]!;
+    // A Uint8Array index is exactly a byte offset: fractions, negatives, NaN and the end all give undefined.
+    const v = this.#u8[offset];
+    if (v !== undefined) return v;
+    throw this.#badAccess(offset, 1);
   }
   read16(offset: number): number {
     deviceFence();
-    const i = offset >>> 1;
-    if (i * 2 === offset && i < this.#n16) return this.#u16[i]!;
+    const i = offset >> 1;
+    if (i << 1 === offset) {
+      const v = this.#u16[i];
+      if (v !== undefined) return v;
+    }
     return this.#u16[this.#index(offset, 2)]!;
   }
+  /** An unsigned 32-bit value (0..2^32-1): the JIT keeps it an integer (int32 when the caller masks it, else int52). */
   read32(offset: number): number {
     deviceFence();
-    const i = offset >>> 2;
-    if (i * 4 === offset && i < this.#n32) return this.#u32[i]!;
+    const i = offset >> 2;
+    if (i << 2 === offset) {
+      const v = this.#u32[i];
+      if (v !== undefined) return v;
+    }
     return this.#u32[this.#index(offset, 4)]!;
   }
   read64(offset: number): bigint {
     deviceFence();
-    const i = offset >>> 3;
-    if (i * 8 === offset && i < this.#n64) return this.#u64[i]!;
+    const i = offset >> 3;
+    if (i << 3 === offset) {
+      const v = this.#u64[i];
+      if (v !== undefined) return v;
+    }
     return this.#u64[this.#index(offset, 8)]!;
   }
   /** Stores wrap modulo 2^width like any typed-array store. */
   write8(offset: number, value: number): void {
     deviceFence();
-    if (offset >>> 0 === offset && offset < this.#limit) this.#u8[offset] = value;
-    else this.#u8[this.#index(offset, 1)] = value;
+    const a = this.#u8;
+    if (offset >>> 0 === offset && offset < a.length) a[offset] = value;
+    else a[this.#index(offset, 1)] = value;
   }
   write16(offset: number, value: number): void {
     deviceFence();
-    const i = offset >>> 1;
-    if (i * 2 === offset && i < this.#n16) this.#u16[i] = value;
-    else this.#u16[this.#index(offset, 2)] = value;
+    const a = this.#u16;
+    const i = offset >> 1;
+    if (i << 1 === offset && i >= 0 && i < a.length) a[i] = value;
+    else a[this.#index(offset, 2)] = value;
   }
   write32(offset: number, value: number): void {
     deviceFence();
-    const i = offset >>> 2;
-    if (i * 4 === offset && i < this.#n32) this.#u32[i] = value;
-    else this.#u32[this.#index(offset, 4)] = value;
+    const a = this.#u32;
+    const i = offset >> 2;
+    if (i << 2 === offset && i >= 0 && i < a.length) a[i] = value;
+    else a[this.#index(offset, 4)] = value;
   }
   write64(offset: number, value: bigint): void {
     deviceFence();
-    const i = offset >>> 3;
-    if (i * 8 === offset && i < this.#n64) this.#u64[i] = value;
-    else this.#u64[this.#index(offset, 8)] = value;
+    const a = this.#u64;
+    const i = offset >> 3;
+    if (i << 3 === offset && i >= 0 && i < a.length) a[i] = value;
+    else a[this.#index(offset, 8)] = value;
   }
 
   /** munmap(2); idempotent (a second munmap could hit an unrelated later mapping at the same address). */
   unmap(): void {
     if (this.#region.buffer.detached) return;
     this.#limit = 0;
-    this.#n16 = this.#n32 = this.#n64 = 0;
     unmapRegion(this.#region);
   }
 
-  /** The element index of a valid access the fast path did not take (offsets of 4 GiB and up); else RangeError. */
+  /** The element index of a valid access the fast path did not take (offsets of 2 GiB and up); else RangeError. */
   #index(offset: number, width: number): number {
     // `% width` also rejects fractions; NaN fails every comparison.
     if (offset >= 0 && offset + width <= this.#limit && offset % width === 0) return offset / width;

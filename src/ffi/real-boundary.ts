@@ -9,6 +9,8 @@ import {
   type PollRequest,
   type ProcessMemory,
 } from "../boundary/kernel-boundary.ts";
+import { ERRNO } from "../boundary/errno.ts";
+import { SyscallError } from "../boundary/syscall-error.ts";
 import { fdKindOfPath, GROUP_IOCTLS, type FdKind } from "../vfio/abi/ioctls.ts";
 import { lastError } from "./errno.ts";
 import { libc, SC_PAGESIZE } from "./libc.ts";
@@ -40,6 +42,12 @@ export function createRealBoundary(): KernelBoundary {
   const check = (result: number, syscall: string, fd: Fd): number => {
     if (result < 0) throw lastError(syscall, fd, paths.get(fd));
     return result;
+  };
+  // pread/pwrite pass their offset as "ptr" (libc.ts), which has no sign: a negative one is refused here, as the kernel
+  // refuses it (EINVAL), so that no conversion of it ever reaches the call.
+  const offsetArg = (offset: number, syscall: string, fd: Fd): Pointer => {
+    if (offset >= 0) return offset as Pointer;
+    throw new SyscallError({ syscall, errno: ERRNO.EINVAL!, fd, path: paths.get(fd) });
   };
 
   return {
@@ -79,8 +87,9 @@ export function createRealBoundary(): KernelBoundary {
 
     // SAFETY (pread, pwrite, read, write): the typed array is passed as its own data pointer (byteOffset included)
     // with its own length, and it stays referenced for the duration of the call.
-    pread: (fd, buf, offset) => check(libc().pread(fd, buf, buf.length, offset), "pread", fd),
-    pwrite: (fd, buf, offset) => check(libc().pwrite(fd, buf, buf.length, offset), "pwrite", fd),
+    // The count and offset are passed as 64-bit register values (libc.ts: declared "ptr").
+    pread: (fd, buf, offset) => check(libc().pread(fd, buf, buf.length as Pointer, offsetArg(offset, "pread", fd)), "pread", fd),
+    pwrite: (fd, buf, offset) => check(libc().pwrite(fd, buf, buf.length as Pointer, offsetArg(offset, "pwrite", fd)), "pwrite", fd),
     read: (fd, buf) => check(libc().read(fd, buf, buf.length), "read", fd),
     write: (fd, buf) => check(libc().write(fd, buf, buf.length), "write", fd),
 

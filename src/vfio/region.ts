@@ -109,6 +109,10 @@ export class Region {
   // The file offset as a number, converted once: the register hot path does no BigInt work (measured in the lab
   // bench). Region offsets (index << 40) are far below 2^53.
   private readonly fileOffset: number;
+  // Where a valid access of the region must end (its size), or 0 when the region refuses that direction: the 8/16/32-bit
+  // fast paths' whole bound check. Every refused access falls through to read()/write(), which throw the precise error.
+  private readonly readEnd: number;
+  private readonly writeEnd: number;
 
   constructor(
     private readonly b: KernelBoundary,
@@ -119,6 +123,8 @@ export class Region {
     readonly name?: string,
   ) {
     this.fileOffset = Number(info.offset);
+    this.readEnd = this.readable ? info.size : 0;
+    this.writeEnd = this.writable ? info.size : 0;
   }
 
   get index(): number {
@@ -185,16 +191,32 @@ export class Region {
     return width === 32 ? this.u32[0]! : width === 16 ? this.u16[0]! : this.buf[0]!;
   }
 
+  // The 8/16/32-bit fast paths: `offset >>> 0 === offset` (an integer in [0, 2^32); typeof first, as a bigint would
+  // throw a TypeError there), `offset & (bytes - 1)` (aligned) and `offset + bytes <= readEnd` (inside a readable
+  // region) are checkAccess and the readable check in integer arithmetic, with no width dispatch (docs/performance.md,
+  // "Issue 16: accessors"). Anything else takes read(), which throws the precise error.
   /** One 8-bit read (a pread of 1 byte). @throws as read */
   read8(offset: number): number {
+    if (typeof offset === "number" && offset >>> 0 === offset && offset + 1 <= this.readEnd) {
+      this.preadAt(this.view1, offset);
+      return this.buf[0]!;
+    }
     return this.read(offset, 8);
   }
   /** One 16-bit read (a pread of 2 bytes). @throws as read */
   read16(offset: number): number {
+    if (typeof offset === "number" && offset >>> 0 === offset && (offset & 1) === 0 && offset + 2 <= this.readEnd) {
+      this.preadAt(this.view2, offset);
+      return this.u16[0]!;
+    }
     return this.read(offset, 16);
   }
   /** One 32-bit read (a pread of 4 bytes; the hot path: no BigInt). @throws as read */
   read32(offset: number): number {
+    if (typeof offset === "number" && offset >>> 0 === offset && (offset & 3) === 0 && offset + 4 <= this.readEnd) {
+      this.preadAt(this.view4, offset);
+      return this.u32[0]!;
+    }
     return this.read(offset, 32);
   }
   /** One 64-bit read through the region's mapping. @throws as read */
@@ -223,17 +245,27 @@ export class Region {
     this.transfer("pwrite", offset, width / 8);
   }
 
+  // Fast paths as for the reads; `value >>> 0 === value` and the like are checkFits for a number of that width.
   /** One 8-bit write. @throws as write */
   write8(offset: number, value: number): void {
-    this.write(offset, 8, value);
+    if (typeof offset === "number" && offset >>> 0 === offset && offset + 1 <= this.writeEnd && typeof value === "number" && (value & 0xff) === value) {
+      this.buf[0] = value;
+      this.pwriteAt(this.view1, offset);
+    } else this.write(offset, 8, value);
   }
   /** One 16-bit write. @throws as write */
   write16(offset: number, value: number): void {
-    this.write(offset, 16, value);
+    if (typeof offset === "number" && offset >>> 0 === offset && (offset & 1) === 0 && offset + 2 <= this.writeEnd && typeof value === "number" && (value & 0xffff) === value) {
+      this.u16[0] = value;
+      this.pwriteAt(this.view2, offset);
+    } else this.write(offset, 16, value);
   }
   /** One 32-bit write (the hot path: no BigInt). @throws as write */
   write32(offset: number, value: number): void {
-    this.write(offset, 32, value);
+    if (typeof offset === "number" && offset >>> 0 === offset && (offset & 3) === 0 && offset + 4 <= this.writeEnd && typeof value === "number" && value >>> 0 === value) {
+      this.u32[0] = value;
+      this.pwriteAt(this.view4, offset);
+    } else this.write(offset, 32, value);
   }
   /** One 64-bit write through the region's mapping. @throws as write */
   write64(offset: number, value: bigint): void {
@@ -291,24 +323,45 @@ export class Region {
     this.mapping = undefined;
   }
 
-  private transfer(kind: "pread" | "pwrite", offset: number, width: number): void {
-    const view = width === 4 ? this.view4 : width === 2 ? this.view2 : this.view1;
+  /** One pread of `view.length` bytes at `offset` into the single-access buffer. @throws VfioError */
+  private preadAt(view: Uint8Array, offset: number): void {
     let n: number;
     try {
-      const at = this.fileOffset + offset;
-      n = kind === "pread" ? this.b.pread(this.fd, view, at) : this.b.pwrite(this.fd, view, at);
+      n = this.b.pread(this.fd, view, this.fileOffset + offset);
     } catch (e) {
-      if (e instanceof SyscallError) {
-        throw new VfioError(`${kind} region ${this.index} offset 0x${offset.toString(16)}`, { device: this.device, cause: e });
-      }
-      throw e;
+      throw this.refused("pread", offset, e);
     }
-    if (n !== width) {
-      throw new VfioError(`${kind} region ${this.index} offset 0x${offset.toString(16)}`, {
-        device: this.device,
-        detail: `short ${kind}: ${n} of ${width} bytes`,
-      });
+    if (n !== view.length) throw this.short("pread", offset, n, view.length);
+  }
+
+  /** One pwrite of `view.length` bytes at `offset` from the single-access buffer. @throws VfioError */
+  private pwriteAt(view: Uint8Array, offset: number): void {
+    let n: number;
+    try {
+      n = this.b.pwrite(this.fd, view, this.fileOffset + offset);
+    } catch (e) {
+      throw this.refused("pwrite", offset, e);
     }
+    if (n !== view.length) throw this.short("pwrite", offset, n, view.length);
+  }
+
+  private transfer(kind: "pread" | "pwrite", offset: number, width: number): void {
+    const view = width === 4 ? this.view4 : width === 2 ? this.view2 : this.view1;
+    if (kind === "pread") this.preadAt(view, offset);
+    else this.pwriteAt(view, offset);
+  }
+
+  /** The kernel's refusal of a transfer as a VfioError; anything that is not a SyscallError is passed on as it is. */
+  private refused(kind: "pread" | "pwrite", offset: number, e: unknown): unknown {
+    if (!(e instanceof SyscallError)) return e;
+    return new VfioError(`${kind} region ${this.index} offset 0x${offset.toString(16)}`, { device: this.device, cause: e });
+  }
+
+  private short(kind: "pread" | "pwrite", offset: number, n: number, width: number): VfioError {
+    return new VfioError(`${kind} region ${this.index} offset 0x${offset.toString(16)}`, {
+      device: this.device,
+      detail: `short ${kind}: ${n} of ${width} bytes`,
+    });
   }
 }
 

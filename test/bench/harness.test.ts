@@ -91,6 +91,7 @@ describe("rows, table and results.json", () => {
       "mmap-write32",
       "lab-register-pread",
       "lab-mmap-read32",
+      "lab-cli-read",
       "irq-wake",
       "dma-board-clock",
       "dma-simulator",
@@ -109,6 +110,7 @@ describe("rows, table and results.json", () => {
     const out = await lab.run({} as never);
     expect(out["lab-register-pread"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
     expect(out["lab-mmap-read32"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
+    expect(out["lab-cli-read"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
     const why = await GROUPS({ lab: false, why: "qemu-system-aarch64 not installed" }).find((g) => g.name === "lab")!.run({} as never);
     expect(why["lab-register-pread"]).toEqual({ kind: "skipped", reason: "qemu-system-aarch64 not installed" });
   });

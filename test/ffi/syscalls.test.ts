@@ -115,6 +115,32 @@ describe("pread/pwrite", () => {
     k.close(fd);
   });
 
+  test("a negative offset is EINVAL, as the kernel answers, whether small or large, for pread and pwrite", () => {
+    const path = file("abcdefgh");
+    const fd = k.open(path, O_RDWR);
+    for (const at of [-1, -4, -(2 ** 40)]) {
+      const r = expectSyscallError(() => k.pread(fd, new Uint8Array(2), at), "EINVAL");
+      expect([r.syscall, r.fd, r.path]).toEqual(["pread", fd, path]);
+      const w = expectSyscallError(() => k.pwrite(fd, new Uint8Array([0x41]), at), "EINVAL");
+      expect([w.syscall, w.fd, w.path]).toEqual(["pwrite", fd, path]);
+    }
+    expect(readFileSync(path, "latin1")).toBe("abcdefgh");
+    k.close(fd);
+  });
+
+  test("offsets just below and above 2^32 are not truncated to 32 bits", () => {
+    const path = file();
+    const fd = k.open(path, O_RDWR);
+    expect(k.pwrite(fd, new Uint8Array([9]), 4)).toBe(1);
+    for (const at of [2 ** 32 - 4, 2 ** 32 + 4]) expect(k.pwrite(fd, new Uint8Array([7, 8]), at)).toBe(2);
+    const buf = new Uint8Array(2);
+    expect(k.pread(fd, buf, 2 ** 32 + 4)).toBe(2);
+    expect([...buf]).toEqual([7, 8]);
+    expect(k.pread(fd, buf.subarray(0, 1), 4)).toBe(1);
+    expect(buf[0]).toBe(9);
+    k.close(fd);
+  });
+
   test("pread on a write-only fd is EBADF carrying fd and path", () => {
     const path = file("x");
     const fd = k.open(path, O_WRONLY);

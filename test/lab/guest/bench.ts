@@ -1,7 +1,9 @@
 // The lab benchmark's guest side, run by Bun inside the guest instead of runner.ts when /init sees
 // vfio_plat_lab.entry=bench: binds the PL031 to vfio-amba with the CLI, opens it through the library (real backend),
 // and measures, interleaved, Region.read32 against the C reference (its fd 3 is the same device fd) on the ID
-// register, by pread and by mmap. One VFIO-PLAT-BENCH line per sample; the host turns them into the bench table.
+// register, by pread and by mmap; then, with the library's session closed, the CLI as a user runs it (`vfio-plat read`,
+// a fresh process per sample) against `bun -e 0`. One VFIO-PLAT-BENCH line per sample; the host turns them into the
+// bench table.
 import { readFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { createRealBoundary } from "../../../src/ffi/index.ts";
@@ -31,6 +33,8 @@ const event = (e: LabEvent) => emit(formatEvent(e));
 const sample = (s: BenchSample) => emit(formatBenchSample(s));
 
 let sink = 0;
+/** Least loop time the library side runs before its first recorded sample. */
+const WARM_UP_NS = 1e9;
 
 function preadLoop(region: Region, n: number): number {
   let acc = 0;
@@ -76,8 +80,26 @@ async function reference(program: string, fd: number, args: string[]): Promise<n
   return ns;
 }
 
+/** The CLI's argv as a user's `vfio-plat ARGS` runs it: Bun on the entry point. */
+const cliArgv = (args: string[]) => [process.execPath, resolve(REPO, "src/cli/main.ts"), ...args];
+/** The PL031's PCellID0 as `vfio-plat read` prints it. */
+const CLI_READ = ["read", DEVICE, `0x${REG.toString(16)}`];
+const CLI_READ_OUT = "0x0000000d";
+
+/** Wall time of one fresh process, in ns. @throws Error when it fails or (check) prints something else. */
+function timedProcess(argv: string[], check?: string): number {
+  const t0 = Bun.nanoseconds();
+  const r = Bun.spawnSync(argv, { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const ns = Bun.nanoseconds() - t0;
+  const out = r.stdout.toString().trim();
+  if (r.exitCode !== 0 || (check !== undefined && out !== check)) {
+    throw new Error(`${argv.join(" ")} exited ${r.exitCode}: ${JSON.stringify(out)} ${r.stderr.toString().trim()}`);
+  }
+  return ns;
+}
+
 function cli(args: string[]): void {
-  const r = Bun.spawnSync([process.execPath, resolve(REPO, "src/cli/main.ts"), ...args], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const r = Bun.spawnSync(cliArgv(args), { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   if (r.exitCode !== 0) throw new Error(`vfio-plat ${args.join(" ")} exited ${r.exitCode}: ${r.stderr.toString().trim()}`);
 }
 
@@ -94,8 +116,11 @@ async function main(): Promise<number> {
     const off = region.info.offset;
     const pairs = async (row: string, lib: () => number, ref: () => Promise<number>) => {
       // Warm-up, not recorded: under TCG the JIT's tiers take whole samples to settle (the first samples of a cold
-      // loop ran 2-3x slower than the later ones), so the library side gets three rounds.
-      for (let w = 0; w < 3; w++) lib();
+      // loop ran 2-3x slower than the later ones). Three rounds were enough for the pread loop (125 ms a round) but
+      // not for the mmap loop (15 ms a round: its first 4-7 samples ran at 100-570 ns, the rest at 41-55 ns), so
+      // the library side warms up for at least three rounds and at least WARM_UP_NS of loop time.
+      const warmUntil = Bun.nanoseconds() + WARM_UP_NS;
+      for (let w = 0; w < 3 || Bun.nanoseconds() < warmUntil; w++) lib();
       await ref();
       for (let s = 0; s < params.samples; s++) {
         sample({ row, side: "vfio", sample: s, ns: lib() });
@@ -113,6 +138,20 @@ async function main(): Promise<number> {
   } finally {
     session.close();
     b.dispose();
+  }
+  // The device is still bound to vfio-amba and no longer open here, so the CLI can open it. Interleaved, one warm-up
+  // of each (page cache), the output checked every time: a sample is a real read of the register.
+  const cliRead = () => timedProcess(cliArgv(CLI_READ), CLI_READ_OUT);
+  const bunFloor = () => timedProcess([process.execPath, "-e", "0"]);
+  // Not a table row: `vfio-plat --help` (the CLI's start without opening anything), for the row's note.
+  const cliHelp = () => timedProcess(cliArgv(["--help"]));
+  cliRead();
+  bunFloor();
+  cliHelp();
+  for (let s = 0; s < params.samples; s++) {
+    sample({ row: "lab-cli-read", side: "vfio", sample: s, ns: cliRead() });
+    sample({ row: "lab-cli-read", side: "reference", sample: s, ns: bunFloor() });
+    sample({ row: "lab-cli-help", side: "vfio", sample: s, ns: cliHelp() });
   }
   cli(["unbind", DEVICE]);
   event({ type: "done", entry: "bench", sink });
