@@ -20,6 +20,23 @@ export function patternName(p: DmaPattern): string {
   }
 }
 
+/**
+ * The pattern's period in bytes (its bytes repeat with it from the first byte on), or undefined for random: a copy of
+ * a periodic pattern, or of its complement, can be written one period at a time and doubled at memory speed.
+ */
+export function patternPeriod(p: DmaPattern): number | undefined {
+  switch (p.kind) {
+    case "random":
+      return undefined;
+    case "incrementing":
+      return 256;
+    case "bytes":
+      return p.bytes.length;
+    default:
+      return 1;
+  }
+}
+
 /** True on a little-endian host: a Uint32Array store then lays a word out low byte first, as the byte form does. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
