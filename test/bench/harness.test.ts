@@ -96,6 +96,7 @@ describe("rows, table and results.json", () => {
       "dma-board-clock",
       "dma-simulator",
       "dma-test-rss",
+      "dma-test-wall",
       "pl330-poll-while-looping",
       "cli-start-time",
       "cli-start-rss",

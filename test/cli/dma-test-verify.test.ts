@@ -6,11 +6,12 @@ import { describe, expect, test } from "bun:test";
 import { copyPattern } from "../../src/cli/dma-test/options.ts";
 import { GUARD, type CopyPlan } from "../../src/cli/dma-test/plan.ts";
 import { guardByte, prepareDestination, verifyCopy } from "../../src/cli/dma-test/verify.ts";
-import { patternBytes } from "../../src/cli/script/dma-pattern.ts";
+import { patternBytes, patternPeriod } from "../../src/cli/script/dma-pattern.ts";
+import type { DmaPattern } from "../../src/cli/script/parse-script.ts";
 
-/** A plan over plain memory: `size` bytes of random source, a destination with its guards. */
-function planOf(size: number): CopyPlan {
-  const src = patternBytes({ kind: "random", seed: 5 }, size);
+/** A plan over plain memory: `size` bytes of source (random unless given), a destination with its guards. */
+function planOf(size: number, pattern: DmaPattern = { kind: "random", seed: 5 }): CopyPlan {
+  const src = patternBytes(pattern, size);
   const dst = new Uint8Array(size + 2 * GUARD);
   return {
     size,
@@ -29,6 +30,18 @@ describe("dma-test verify", () => {
     for (let i = 0; i < p.size; i++) expect(p.dstData[i]).toBe(~p.srcData![i]! & 0xff);
     copy(p);
     expect(verifyCopy(p)).toBeUndefined();
+  });
+  test("a periodic source (incrementing, a 3-byte pattern, one byte) is complemented a period at a time: every byte", () => {
+    const patterns: DmaPattern[] = [{ kind: "incrementing" }, { kind: "bytes", bytes: [1, 0x80, 0xfe] }, { kind: "byte", value: 0xa5 }];
+    for (const pattern of patterns) {
+      const p = planOf(100_003, pattern);
+      prepareDestination(p, patternPeriod(pattern));
+      const want = p.srcData!.map((b) => ~b & 0xff);
+      expect(Buffer.compare(p.dstData, want)).toBe(0);
+      expect(verifyCopy(p)).toMatchObject({ where: "data", offset: 0 });
+      copy(p);
+      expect(verifyCopy(p)).toBeUndefined();
+    }
   });
   test("the first differing byte with what was expected and what was found", () => {
     const p = planOf(70_000);

@@ -1,7 +1,8 @@
-// Policy: DMA memory is page-aligned, zero-filled, whole pages, viewed exactly by `bytes`, and gone after free();
-// /proc/self facts (isMapped across adjacent mappings, isEventFd) match what the kernel reports.
+// Policy: DMA memory is page-aligned, zero-filled, whole pages, viewed exactly by `bytes`, and gone after free(); a
+// buffer of 2 MiB or more asks for transparent huge pages; /proc/self facts (isMapped across adjacent mappings,
+// isEventFd) match what the kernel reports.
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EFD_CLOEXEC, O_RDONLY, PROT_READ, PROT_WRITE } from "../../src/boundary/kernel-boundary.ts";
 import { rangeIsMapped } from "../../src/ffi/proc-self.ts";
@@ -19,6 +20,29 @@ describe("allocMemory", () => {
     expect(mem.address % BigInt(page)).toBe(0n);
     expect(mem.bytes.every((b) => b === 0)).toBe(true);
     mem.free();
+  });
+
+  /** The VmFlags of the mapping holding `address`, from /proc/self/smaps. */
+  const vmFlags = (address: bigint): string[] => {
+    let inside = false;
+    for (const line of readFileSync("/proc/self/smaps", "latin1").split("\n")) {
+      const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+      if (range) inside = BigInt(`0x${range[1]}`) <= address && address < BigInt(`0x${range[2]}`);
+      else if (inside && line.startsWith("VmFlags:")) return line.slice(8).trim().split(/\s+/);
+    }
+    throw new Error(`no mapping holds 0x${address.toString(16)}`);
+  };
+
+  test.skipIf(!existsSync("/sys/kernel/mm/transparent_hugepage"))("2 MiB or more: advised MADV_HUGEPAGE (VmFlags hg); a small buffer is not (needs a kernel with THP)", () => {
+    const big = k.allocMemory(4 << 20);
+    const small = k.allocMemory(k.pageSize);
+    try {
+      expect(vmFlags(big.address)).toContain("hg");
+      expect(vmFlags(small.address)).not.toContain("hg");
+    } finally {
+      big.free();
+      small.free();
+    }
   });
 
   test("bytes and memoryAt view the same memory", () => {

@@ -155,6 +155,47 @@ describe("PL330 fast path = slow path", () => {
     }
   });
 
+  test("a fault inside a later outer iteration of an LC0 x LC1 copy (batches spanning several outer iterations)", () => {
+    // 1 MiB = 32 outer iterations of 256 inner passes: steps of up to 0.5 ms give batches over many outer iterations,
+    // so the fault lands mid outer iteration (inner counter part-way) or right at the start of one.
+    for (const [page, side, unroll] of [[150, "src", 1], [151, "dst", 1], [136, "src", 1], [200, "dst", 2]] as const) {
+      compare(
+        {
+          setup(t) {
+            fill(t, SRC, 1 << 20);
+            if (side === "dst") t.port.readOnly.add(DST / 4096 + page);
+            else t.port.unmapped.add(SRC / 4096 + page);
+            t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll }));
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.5,
+          steps: 12,
+        },
+        page,
+      );
+    }
+  });
+
+  test("nested loops the outer batch must not take: outer DMALPEND on the inner counter, or jumping elsewhere", () => {
+    const body = [...I.ld(), ...I.st()];
+    const same = [...I.lp(1, 40), ...I.lp(1, 200), ...body, ...I.lpend(1, 2), ...I.lpend(1, 6)]; // both on LC1
+    const wide = [...I.lp(0, 20), ...I.nop(), ...I.lp(1, 100), ...body, ...I.lpend(1, 2), ...I.lpend(0, 7)]; // back to a DMANOP
+    for (const loops of [same, wide]) {
+      compare(
+        {
+          setup(t) {
+            fill(t, SRC, 1 << 20);
+            t.put(PROG, [...I.movCcr(ccr(8, 16, true)), ...I.movSar(SRC), ...I.movDar(DST), ...loops, ...I.end()]);
+          },
+          go: (t) => start(t, 0, PROG),
+          maxStepMs: 0.3,
+          steps: 15,
+        },
+        loops.length,
+      );
+    }
+  });
+
   test("a DMALPFE forever copy that runs into the end of the mapped space", () => {
     compare(
       {
@@ -366,5 +407,22 @@ describe("PL330 fast path is taken", () => {
     const data = port.log.filter((a) => !a.instruction).length;
     expect(data).toBeLessThan((4 << 20) / 128 / 100);
     expect(US).toBeGreaterThan(0);
+  });
+
+  test("a 4 MiB copy in LC0 x LC1 loops is one batch: whole outer iterations are taken, not one batch per inner loop", () => {
+    const port = new FakePort();
+    port.logging = true;
+    const t = rig(undefined, { port });
+    fill(t, SRC, 4 << 20);
+    t.put(PROG, memcpyProgram(SRC, DST, 4 << 20)); // 128 outer iterations of 256 bursts
+    start(t, 0, PROG);
+    t.tick(5);
+    expect(t.r(R.CSR(0)) & 0xf).toBe(0);
+    expect(Buffer.compare(port.mem.subarray(DST, DST + (4 << 20)), port.mem.subarray(SRC, SRC + (4 << 20)))).toBe(0);
+    // A few translations (a first batch started on the credit the start left, a burst of the slow path, then the
+    // rest in one batch), where a batch per inner loop makes 2 x 128.
+    const data = port.log.filter((a) => !a.instruction);
+    expect(data.length).toBeLessThanOrEqual(8);
+    expect(data.some((a) => a.length >= 2 << 20)).toBe(true);
   });
 });

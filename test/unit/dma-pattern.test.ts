@@ -34,6 +34,17 @@ test("firstDifference finds the first differing byte, in any 64 KiB piece, -1 wh
   expect(firstDifference(new Uint8Array(0), new Uint8Array(0))).toBe(-1);
 });
 
+test("firstDifference over several 16 MiB pieces: the first difference in a later piece, narrowed to its byte", () => {
+  const n = (40 << 20) + 3; // three pieces, the last one short
+  const a = patternBytes({ kind: "incrementing" }, n);
+  const b = a.slice();
+  expect(firstDifference(a, b)).toBe(-1);
+  for (const at of [n - 1, (32 << 20) + 65_537, (16 << 20) + 5, (16 << 20) - 1]) {
+    b[at] = a[at]! ^ 0x80;
+    expect(firstDifference(a, b)).toBe(at); // each new one lies before the earlier ones
+  }
+});
+
 /** The patterns by their plain definition, one byte at a time: what the fast fills must reproduce. */
 function reference(p: { kind: "random"; seed: number } | { kind: "incrementing" }, length: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);

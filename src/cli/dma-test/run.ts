@@ -12,7 +12,7 @@ import { startProgress } from "../output/progress.ts";
 import { hexAddr } from "../output/hex.ts";
 import { writeStderr, writeStdout } from "../output/stdio.ts";
 import { formatPeriod } from "../parse/periods.ts";
-import { fillPattern } from "../script/dma-pattern.ts";
+import { fillPattern, patternPeriod } from "../script/dma-pattern.ts";
 import { reportFault } from "./fault-report.ts";
 import { copyPattern, EXPECTED } from "./options.ts";
 import { DmaFaultError, interruptedLine, iterationLine, jsonDoc, mismatchError, mismatchJson, type CopyResult, type RunFacts } from "./report.ts";
@@ -35,8 +35,9 @@ export async function runCopies(ctx: CliContext, b: KernelBoundary, driver: Pl33
   try {
     for (it = 1; it <= iterations; it++) {
       // Without a source (--inject unmapped-src) the pattern goes to the destination: its complement is what it keeps.
-      if (it === 1 || pattern.kind === "random") await fillPattern(plan.srcData ?? plan.dstData, copyPattern(pattern), between);
-      prepareDestination(plan); // a copy that never happened cannot pass
+      const copied = copyPattern(pattern);
+      if (it === 1 || pattern.kind === "random") await fillPattern(plan.srcData ?? plan.dstData, copied, between);
+      prepareDestination(plan, patternPeriod(copied)); // a copy that never happened cannot pass
       // A signal stops the run before the next copy starts (the wait below checks it too); the destination was
       // prepared without a turn of the event loop, so the checkpoint gives pending handlers one.
       await checkpoint(ctx.abort.signal);

@@ -1,9 +1,10 @@
-// Write-behind persistence of open devices' register state: at most MODEL_FLUSH_MS after a change (by the next call
+// Write-behind persistence of open devices' register state: once a change is MODEL_FLUSH_MS old (by the next call
 // into the simulator past that point, or by an unref'd timer), at once at a device's last close, and at process exit
 // through one exit hook shared by every boundary. Nobody can observe the registers sooner: only the holder of the
-// device fd reaches them (a second opener gets EBUSY). Writing at every access cost ~450 µs per register write.
+// device fd reaches them (a second opener gets EBUSY). Writing at every access cost ~450 µs per register write, and
+// writing at the first change after a quiet spell put a 2-5 ms board.json write into the start of every DMA.
 // While a device is still catching up (work due now, e.g. a copy between two batches), a save waits until it caught
-// up, at most BUSY_FLUSH_MS: a board.json write between two batches of a copy made the copy wait for it.
+// up, at most BUSY_FLUSH_MS after the change: a board.json write between two batches of a copy made the copy wait.
 import type { DeviceRuntime } from "./device-runtime.ts";
 import type { BoardState } from "../state/board-state.ts";
 import { stateJson, type StateStore } from "../state/state-store.ts";
@@ -16,8 +17,8 @@ export const BUSY_FLUSH_MS = 1000;
 export class WriteBehind {
   /** The timer that writes changed register state back; set while some is unsaved. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When register state was last written back (performance.now()). */
-  private lastFlushMs = 0;
+  /** When unsaved register state was first seen (performance.now()); undefined while everything is saved. */
+  private changedMs: number | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -27,9 +28,14 @@ export class WriteBehind {
     private readonly busy: () => boolean = () => false,
   ) {}
 
-  /** A save due now may wait: some device is still catching up and the last save is less than BUSY_FLUSH_MS old. */
+  /** How long the oldest unsaved change has waited (0 when none). */
+  private age(): number {
+    return this.changedMs === undefined ? 0 : performance.now() - this.changedMs;
+  }
+
+  /** A save due now may wait: some device is still catching up and the change is less than BUSY_FLUSH_MS old. */
   private mayWait(): boolean {
-    return performance.now() - this.lastFlushMs < BUSY_FLUSH_MS && this.busy();
+    return this.age() < BUSY_FLUSH_MS && this.busy();
   }
 
   /**
@@ -44,20 +50,22 @@ export class WriteBehind {
     let pending = false;
     for (const rt of this.open()) if (rt.model.dirty) pending = true;
     if (!pending) return;
-    if (performance.now() - this.lastFlushMs >= MODEL_FLUSH_MS && !this.mayWait()) {
+    // The change happened within the kernel entry this save ends (or an earlier one still unsaved).
+    this.changedMs ??= performance.now();
+    if (this.age() >= MODEL_FLUSH_MS && !this.mayWait()) {
       this.flush();
       return;
     }
-    if (this.flushTimer === undefined) this.armTimer();
+    if (this.flushTimer === undefined) this.armTimer(Math.max(1, Math.ceil(MODEL_FLUSH_MS - this.age())));
   }
 
   /** Unref'd: a program that exits first flushes at exit (or at its last close) instead. */
-  private armTimer(): void {
+  private armTimer(delayMs: number): void {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      if (this.mayWait()) this.armTimer();
+      if (this.mayWait()) this.armTimer(MODEL_FLUSH_MS);
       else this.flushQuietly();
-    }, MODEL_FLUSH_MS);
+    }, delayMs);
     (this.flushTimer as { unref?: () => void }).unref?.();
   }
 
@@ -82,7 +90,7 @@ export class WriteBehind {
   private write(all: DeviceRuntime[], forced: DeviceRuntime[]): void {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    this.lastFlushMs = performance.now();
+    this.changedMs = undefined;
     const dirty = all.filter((rt) => forced.includes(rt) || rt.model.dirty);
     if (dirty.length === 0) return;
     // Each model's state is taken before the update, one by one: a model whose save() throws (a user's model) keeps

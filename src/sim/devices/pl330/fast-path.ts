@@ -8,6 +8,7 @@ import type { Pl330Core } from "./core.ts";
 import { burstCycles, txn } from "./data-path.ts";
 import { lineFill, readLine } from "./icache.ts";
 import { managerCanProgress } from "./manager-exec.ts";
+import { findOuterLoop, sweep, type OuterLoop } from "./outer-loop.ts";
 import { ccrAsksSecure, ccrDestination, ccrSource, ccrSwapBytes, STATE } from "./registers.ts";
 import type { ChannelThread } from "./thread.ts";
 
@@ -113,29 +114,6 @@ function findLoop(r: ProgramReader, start: number): Loop | undefined {
   return { pairs, barriers: barriers ?? false, lpendAddr: pc >>> 0, lc, forever: (op & 0x10) === 0 };
 }
 
-/**
- * The loop's instruction lines through the cache over its passes (LRU, as icache.ts evicts): the lines the first pass
- * and every later pass fill from the bus, and the cache's use order after any number of whole passes (the same after
- * one as after many: a cyclic sweep leaves the last `capacity` lines it touched, oldest first).
- */
-function sweep(order: number[], lines: number[], capacity: number): { first: Set<number>; later: Set<number>; after: number[] } {
-  const cache = [...order];
-  const pass = (): Set<number> => {
-    const missed = new Set<number>();
-    for (const line of lines) {
-      const i = cache.indexOf(line);
-      if (i >= 0) cache.splice(i, 1);
-      else missed.add(line);
-      cache.push(line);
-      if (cache.length > capacity) cache.shift();
-    }
-    return missed;
-  };
-  const first = pass();
-  const after = [...cache];
-  return { first, later: pass(), after };
-}
-
 /** Every other thread idle or waiting on something this loop cannot cause. */
 export function aloneInEngine(core: Pl330Core, ch: ChannelThread): boolean {
   if (core.debug.busy || managerCanProgress(core)) return false;
@@ -217,6 +195,10 @@ const notALoop = new WeakMap<ChannelThread, { pc: number; generation: number }>(
  * destination fails first, the IOMMU has also recorded the source fault beyond it; and a line fill that faults is
  * recorded even when the slow path then stops on a data fault before reaching that line.
  *
+ * When the batch runs the loop out and a counted loop around it reloads it (Linux's LC0 x LC1 shape, outer-loop.ts)
+ * with every line of that outer loop cached, whole outer iterations follow in the same batch (one translation per
+ * side, one memcpy), ending at the outer DMALPEND, or mid inner loop where a translation failed.
+ *
  * `maxBytes` bounds one batch (the engine's host-time budget: a batch is a memcpy that cannot stop half-way).
  */
 export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: number, maxBytes = Infinity): number {
@@ -287,8 +269,24 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
     const cached = ch.icache.peek(line);
     if (!got || (cached && Buffer.compare(cached, got.data) !== 0)) return 0;
   }
+  // The inner loop runs out within the batch: whole iterations of a loop around it may follow (outer-loop.ts).
+  const outer = k === passes && !loop.forever ? outerOf(reader, ch, loop, cache.after, cache.later.size) : undefined;
+  let extra = 0;
+  if (outer) {
+    const n = outer.innerPasses;
+    const done = k * iterBytes;
+    // One outer iteration: the outer DMALPEND and the DMALP (one cycle and one instruction each), then n passes.
+    extra = Math.min(
+      outer.lc === 0 ? ch.lc0 : ch.lc1,
+      Math.floor((core.credit - k * perIter) / (2 + n * perIter)),
+      Math.floor((stepsLeft - k * instrPerIter) / (2 + n * instrPerIter)),
+      Math.floor((TWO_32 - ch.sar - done) / (n * iterBytes)),
+      Math.floor((TWO_32 - ch.dar - done) / (n * iterBytes)),
+      Math.floor((maxBytes - done) / (n * iterBytes)),
+    );
+  }
   // Translate: source first, then the destination for the bursts whose loads succeed (program order).
-  const bursts = k * loop.pairs;
+  const bursts = (k + extra * (outer?.innerPasses ?? 0)) * loop.pairs;
   const sa = txn(core, ch, src, ch.sar, bursts * burst, false);
   const s = core.bus.access(sa);
   const goodS = s.fault ? Math.floor(viewBytes(s.views) / burst) : bursts;
@@ -320,20 +318,56 @@ export function tryFastPath(core: Pl330Core, ch: ChannelThread, stepsLeft: numbe
       copyViews(s.views, d.views, bytes);
     }
   }
-  commitLines(ch, cache.after, reader);
   ch.sar = (ch.sar + bytes) >>> 0;
   ch.dar = (ch.dar + bytes) >>> 0;
-  if (!loop.forever) {
+  // With outer iterations too, the cache still ends as after the inner passes: every line the outer loop touches is
+  // cached (nothing filled or evicted), and its DMALPEND and DMALP were fetched before those passes in every iteration,
+  // as in the one before the batch (the outer DMALPEND's line is only cached once it ran).
+  commitLines(ch, cache.after, reader);
+  // Outer iterations started: each ran the outer DMALPEND and the DMALP before its inner passes.
+  let started = 0;
+  if (outer && iters > k) {
+    const n = outer.innerPasses;
+    const beyond = iters - k;
+    const partial = beyond % n;
+    started = Math.ceil(beyond / n);
+    // Stopped after whole outer iterations: at the outer DMALPEND, inner counter run out; else mid inner loop.
+    setCounter(ch, loop.lc, partial === 0 ? 0 : n - 1 - partial);
+    setCounter(ch, outer.lc, (outer.lc === 0 ? ch.lc0 : ch.lc1) - started);
+    ch.pc = partial === 0 ? outer.endAddr : (outer.lpAddr + 2) >>> 0;
+  } else if (!loop.forever) {
     if (iters === passes) ch.pc = (loop.lpendAddr + 2) >>> 0;
-    const left = iters === passes ? 0 : counter - iters;
-    if (loop.lc === 0) ch.lc0 = left;
-    else ch.lc1 = left;
+    setCounter(ch, loop.lc, iters === passes ? 0 : counter - iters);
   }
-  core.credit -= iters * perIter;
+  core.credit -= iters * perIter + 2 * started;
   core.rrChannel = ch.id;
   core.lastWasManager = false;
   core.dirty = true;
-  return iters * instrPerIter;
+  return iters * instrPerIter + 2 * started;
+}
+
+function setCounter(ch: ChannelThread, lc: 0 | 1, value: number): void {
+  if (lc === 0) ch.lc0 = value;
+  else ch.lc1 = value;
+}
+
+/**
+ * The outer loop around `loop` when every line it touches is cached once the inner passes ran (`after`) and those
+ * passes fill nothing (`laterMisses` 0): its bytes then come from the cache alone, never from the bus.
+ */
+function outerOf(r: ProgramReader, ch: ChannelThread, loop: Loop, after: number[], laterMisses: number): OuterLoop | undefined {
+  if (laterMisses !== 0) return undefined;
+  const cachedByte = (address: number): number => {
+    const a = address >>> 0;
+    const line = r.lineOf(a);
+    if (!after.includes(line)) return -1;
+    const data = r.fetched.get(line)?.data ?? ch.icache.peek(line);
+    return data ? data[a - line]! : -1;
+  };
+  const outer = findOuterLoop(cachedByte, ch.pc, loop.lc, loop.lpendAddr);
+  if (!outer) return undefined;
+  for (const line of loopLines(r, outer.lpAddr, outer.endAddr + 1)) if (!after.includes(line)) return undefined;
+  return outer;
 }
 
 /** The aligned line addresses covering [first, last], in fetch order. */
