@@ -92,6 +92,7 @@ describe("rows, table and results.json", () => {
       "lab-register-pread",
       "lab-mmap-read32",
       "lab-cli-read",
+      "lab-cli-read-bytecode",
       "irq-wake",
       "dma-board-clock",
       "dma-simulator",
@@ -112,6 +113,7 @@ describe("rows, table and results.json", () => {
     expect(out["lab-register-pread"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
     expect(out["lab-mmap-read32"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
     expect(out["lab-cli-read"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
+    expect(out["lab-cli-read-bytecode"]).toEqual({ kind: "skipped", reason: "lab not run (needs --lab)" });
     const why = await GROUPS({ lab: false, why: "qemu-system-aarch64 not installed" }).find((g) => g.name === "lab")!.run({} as never);
     expect(why["lab-register-pread"]).toEqual({ kind: "skipped", reason: "qemu-system-aarch64 not installed" });
   });

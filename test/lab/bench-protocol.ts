@@ -5,6 +5,13 @@
 /** Prefix of one measured sample's line. */
 export const BENCH_PREFIX = "VFIO-PLAT-BENCH ";
 
+/**
+ * Where the host puts the CLI's bytecode bundle (main.js + main.js.jsc, bench/lib/cli-bytecode.ts), relative to the
+ * project's directory in the guest; the same main.js without its .jsc goes to CLI_BUNDLE_DIR.
+ */
+export const CLI_BYTECODE_DIR = "bench/cli-bytecode";
+export const CLI_BUNDLE_DIR = "bench/cli-bundle";
+
 /** One sample: which measurement, which side (the library or the C reference), and nanoseconds per access. */
 export interface BenchSample {
   /** The bench row id, e.g. "lab-register-pread". */

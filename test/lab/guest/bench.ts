@@ -2,13 +2,13 @@
 // vfio_plat_lab.entry=bench: binds the PL031 to vfio-amba with the CLI, opens it through the library (real backend),
 // and measures, interleaved, Region.read32 against the C reference (its fd 3 is the same device fd) on the ID
 // register, by pread and by mmap; then, with the library's session closed, the CLI as a user runs it (`vfio-plat read`,
-// a fresh process per sample) against `bun -e 0`. One VFIO-PLAT-BENCH line per sample; the host turns them into the
-// bench table.
-import { readFileSync, writeSync } from "node:fs";
+// a fresh process per sample) against `bun -e 0`, from the source and from the host-built bytecode bundle. One
+// VFIO-PLAT-BENCH line per sample; the host turns them into the bench table.
+import { existsSync, readFileSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { createRealBoundary } from "../../../src/ffi/index.ts";
 import { openDevice, type Region } from "../../../src/index.ts";
-import { formatBenchSample, parseBenchCmdline, type BenchSample } from "../bench-protocol.ts";
+import { CLI_BUNDLE_DIR, CLI_BYTECODE_DIR, formatBenchSample, parseBenchCmdline, type BenchSample } from "../bench-protocol.ts";
 import { formatEvent, type LabEvent } from "../protocol.ts";
 
 const REPO = resolve(import.meta.dir, "../../..");
@@ -145,13 +145,31 @@ async function main(): Promise<number> {
   const bunFloor = () => timedProcess([process.execPath, "-e", "0"]);
   // Not a table row: `vfio-plat --help` (the CLI's start without opening anything), for the row's note.
   const cliHelp = () => timedProcess(cliArgv(["--help"]));
+  // The bytecode bundle (the shipped binary's code path), when the host sent it; the same main.js without its .jsc
+  // is not a table row: if it runs as fast, this Bun ignored the bytecode (made on x86-64) and parsed the source.
+  const bytecodeMain = resolve(REPO, CLI_BYTECODE_DIR, "main.js");
+  const bundleMain = resolve(REPO, CLI_BUNDLE_DIR, "main.js");
+  const haveBytecode = existsSync(`${bytecodeMain}.jsc`) && existsSync(bundleMain) && !existsSync(`${bundleMain}.jsc`);
+  const bytecodeRead = () => timedProcess([process.execPath, bytecodeMain, ...CLI_READ], CLI_READ_OUT);
+  const bundleRead = () => timedProcess([process.execPath, bundleMain, ...CLI_READ], CLI_READ_OUT);
+  const bytecodeHelp = () => timedProcess([process.execPath, bytecodeMain, "--help"]);
   cliRead();
   bunFloor();
   cliHelp();
+  if (haveBytecode) {
+    bytecodeRead();
+    bundleRead();
+    bytecodeHelp();
+  }
   for (let s = 0; s < params.samples; s++) {
     sample({ row: "lab-cli-read", side: "vfio", sample: s, ns: cliRead() });
     sample({ row: "lab-cli-read", side: "reference", sample: s, ns: bunFloor() });
     sample({ row: "lab-cli-help", side: "vfio", sample: s, ns: cliHelp() });
+    if (!haveBytecode) continue;
+    sample({ row: "lab-cli-read-bytecode", side: "vfio", sample: s, ns: bytecodeRead() });
+    sample({ row: "lab-cli-read-bytecode", side: "reference", sample: s, ns: bunFloor() });
+    sample({ row: "lab-cli-read-bundle", side: "vfio", sample: s, ns: bundleRead() });
+    sample({ row: "lab-cli-help-bytecode", side: "vfio", sample: s, ns: bytecodeHelp() });
   }
   cli(["unbind", DEVICE]);
   event({ type: "done", entry: "bench", sink });
