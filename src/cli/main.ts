@@ -122,11 +122,15 @@ export async function main(argv: string[]): Promise<number> {
     const code = await mod.run(ctx, scanned.positionals, commandOptions as never);
     return code ?? 0;
   } catch (e) {
-    const [{ describeError, renderError }, { colorFlagFromArgv, makeChalks }, { isTerminal }] = await Promise.all([
-      import("./output/errors.ts"),
-      import("./output/color.ts"),
-      import("./output/terminal.ts"),
-    ]);
+    let loaded;
+    try {
+      loaded = await Promise.all([import("./output/errors.ts"), import("./output/color.ts"), import("./output/terminal.ts")]);
+    } catch {
+      // The error renderer could not even be loaded (no fd left: EMFILE): still one line, never a stack trace.
+      writeStderr(`vfio-plat: error: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+    const [{ describeError, renderError }, { colorFlagFromArgv, makeChalks }, { isTerminal }] = loaded;
     const d = describeError(e, { debug });
     const colors = makeChalks({
       flag: json ? undefined : colorFlagFromArgv(argv),

@@ -43,10 +43,11 @@ export function createRealBoundary(): KernelBoundary {
     if (result < 0) throw lastError(syscall, fd, paths.get(fd));
     return result;
   };
-  // pread/pwrite pass their offset as "ptr" (libc.ts), which has no sign: a negative one is refused here, as the kernel
-  // refuses it (EINVAL), so that no conversion of it ever reaches the call.
+  // pread/pwrite pass their offset as "ptr" (libc.ts), which has no sign and no fraction: only a whole number from 0
+  // to 2^53 reaches the call; anything else (negative, as the kernel answers; a fraction, NaN or infinity, which no
+  // off_t can be) is EINVAL here, so that no conversion of it ever reaches the call.
   const offsetArg = (offset: number, syscall: string, fd: Fd): Pointer => {
-    if (offset >= 0) return offset as Pointer;
+    if (Number.isSafeInteger(offset) && offset >= 0) return offset as Pointer;
     throw new SyscallError({ syscall, errno: ERRNO.EINVAL!, fd, path: paths.get(fd) });
   };
 

@@ -14,14 +14,14 @@ type StateReset = typeof import("./state/state-reset.ts");
 type StateCheck = typeof import("./state/state-check.ts");
 
 /**
- * Boot the board in `stateDir` afresh (state/state-reset.ts, loaded on this call: a command that opens the board
- * does not evaluate it). @throws as state-reset's resetBoard: StateDamagedError, StateLockedError
+ * Boot the board in `stateDir` afresh (state/state-reset.ts, loaded on this call: a process that only opens the
+ * board does not evaluate it). @throws as state-reset's resetBoard: StateDamagedError, StateLockedError
  */
 export function resetBoard(...args: Parameters<StateReset["resetBoard"]>): ReturnType<StateReset["resetBoard"]> {
   return (require("./state/state-reset.ts") as StateReset).resetBoard(...args);
 }
 
-/** What is wrong with the state in `dir` (state/state-check.ts, loaded on this call: doctor's, not every command's). */
+/** What is wrong with the state in `dir` (state/state-check.ts, loaded on this call, not by every process that opens the board). */
 export function inspectState(...args: Parameters<StateCheck["inspectState"]>): ReturnType<StateCheck["inspectState"]> {
   return (require("./state/state-check.ts") as StateCheck).inspectState(...args);
 }

@@ -1,5 +1,5 @@
-// The simulator's parts that a command may never use, loaded (a synchronous require, once) the first time it does:
-// each file kind (a group command never evaluates the iommufd emulation, `info` never the type1 container), vfio-pci
+// The simulator's parts that a process may never use, loaded (a synchronous require, once) the first time it does:
+// each file kind (a group-path open never evaluates the iommufd emulation, a cdev open never the type1 container), vfio-pci
 // and the PCI core (a platform device needs neither), poll, /dev/kmsg and pagemap. Every module a short CLI run loads
 // costs it start-up time and memory (docs/performance.md, "Issue 16: the simulated board").
 type CdevFile = typeof import("./vfio/cdev-file.ts");

@@ -115,10 +115,10 @@ describe("pread/pwrite", () => {
     k.close(fd);
   });
 
-  test("a negative offset is EINVAL, as the kernel answers, whether small or large, for pread and pwrite", () => {
+  test("a negative, fractional or non-finite offset is EINVAL (no off_t is one), for pread and pwrite", () => {
     const path = file("abcdefgh");
     const fd = k.open(path, O_RDWR);
-    for (const at of [-1, -4, -(2 ** 40)]) {
+    for (const at of [-1, -4, -(2 ** 40), 1.5, Number.NaN, Infinity, -Infinity, 2 ** 53 + 2]) {
       const r = expectSyscallError(() => k.pread(fd, new Uint8Array(2), at), "EINVAL");
       expect([r.syscall, r.fd, r.path]).toEqual(["pread", fd, path]);
       const w = expectSyscallError(() => k.pwrite(fd, new Uint8Array([0x41]), at), "EINVAL");
