@@ -24,10 +24,18 @@ export class MmioMapping implements Mapping {
   readonly #u16: Uint16Array;
   readonly #u32: Uint32Array;
   readonly #u64: BigUint64Array;
+  // The views stores go through: the read views, or empty ones for a mapping without PROT_WRITE, so that the stores'
+  // own bound test refuses every store there (a store to a read-only page is a SIGSEGV that kills the process).
+  readonly #w8: Uint8Array;
+  readonly #w16: Uint16Array;
+  readonly #w32: Uint32Array;
+  readonly #w64: BigUint64Array;
+  readonly #writable: boolean;
   /** Bytes still accessible: `length` while mapped, 0 after unmap() (the general check's bound). */
   #limit: number;
 
-  constructor(region: MappedRegion) {
+  /** `writable`: the mapping has PROT_WRITE (a read-only one refuses every store with a RangeError). */
+  constructor(region: MappedRegion, writable = true) {
     this.#region = region;
     this.length = region.length;
     this.#limit = region.length;
@@ -38,6 +46,11 @@ export class MmioMapping implements Mapping {
     this.#u16 = new Uint16Array(buffer, 0, Math.floor(region.length / 2));
     this.#u32 = new Uint32Array(buffer, 0, Math.floor(region.length / 4));
     this.#u64 = new BigUint64Array(buffer, 0, Math.floor(region.length / 8));
+    this.#writable = writable;
+    this.#w8 = writable ? this.#u8 : new Uint8Array(0);
+    this.#w16 = writable ? this.#u16 : new Uint16Array(0);
+    this.#w32 = writable ? this.#u32 : new Uint32Array(0);
+    this.#w64 = writable ? this.#u64 : new BigUint64Array(0);
   }
 
   // SAFETY (all accessors): memory is touched only through a typed-array element i with i * width === offset, and a
@@ -87,30 +100,30 @@ export class MmioMapping implements Mapping {
   /** Stores wrap modulo 2^width like any typed-array store. */
   write8(offset: number, value: number): void {
     deviceFence();
-    const a = this.#u8;
+    const a = this.#w8;
     if (offset >>> 0 === offset && offset < a.length) a[offset] = value;
-    else a[this.#index(offset, 1)] = value;
+    else a[this.#storeIndex(offset, 1)] = value;
   }
   write16(offset: number, value: number): void {
     deviceFence();
-    const a = this.#u16;
+    const a = this.#w16;
     const i = offset >> 1;
     if (i << 1 === offset && i >= 0 && i < a.length) a[i] = value;
-    else a[this.#index(offset, 2)] = value;
+    else a[this.#storeIndex(offset, 2)] = value;
   }
   write32(offset: number, value: number): void {
     deviceFence();
-    const a = this.#u32;
+    const a = this.#w32;
     const i = offset >> 2;
     if (i << 2 === offset && i >= 0 && i < a.length) a[i] = value;
-    else a[this.#index(offset, 4)] = value;
+    else a[this.#storeIndex(offset, 4)] = value;
   }
   write64(offset: number, value: bigint): void {
     deviceFence();
-    const a = this.#u64;
+    const a = this.#w64;
     const i = offset >> 3;
     if (i << 3 === offset && i >= 0 && i < a.length) a[i] = value;
-    else a[this.#index(offset, 8)] = value;
+    else a[this.#storeIndex(offset, 8)] = value;
   }
 
   /** munmap(2); idempotent (a second munmap could hit an unrelated later mapping at the same address). */
@@ -125,6 +138,13 @@ export class MmioMapping implements Mapping {
     // `% width` also rejects fractions; NaN fails every comparison.
     if (offset >= 0 && offset + width <= this.#limit && offset % width === 0) return offset / width;
     throw this.#badAccess(offset, width);
+  }
+
+  /** #index for a store the fast path did not take; on a read-only mapping every store is a RangeError. */
+  #storeIndex(offset: number, width: number): number {
+    const i = this.#index(offset, width);
+    if (this.#writable) return i;
+    throw new RangeError(`${width * 8}-bit store at offset ${offset}: the mapping is read-only (no PROT_WRITE)`);
   }
 
   #badAccess(offset: number, width: number): RangeError {

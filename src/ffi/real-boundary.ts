@@ -3,6 +3,7 @@
 import type { Pointer } from "bun:ffi";
 import {
   O_CLOEXEC,
+  PROT_WRITE,
   type Fd,
   type KernelBoundary,
   type Mapping,
@@ -97,7 +98,7 @@ export function createRealBoundary(): KernelBoundary {
     lseek: (fd, offset, whence) => check(Number(libc().lseek(fd, offset, whence)), "lseek", fd),
 
     mmap(fd: Fd, length: number, prot: number, flags: number, offset: number): Mapping {
-      return new MmioMapping(mapRegion(fd, length, prot, flags, offset, paths.get(fd)));
+      return new MmioMapping(mapRegion(fd, length, prot, flags, offset, paths.get(fd)), (prot & PROT_WRITE) !== 0);
     },
 
     eventfd(initval: number, flags: number): Fd {
