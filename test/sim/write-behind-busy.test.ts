@@ -82,7 +82,7 @@ describe("write-behind and the board's copy", () => {
     let writes = 0;
     const models: Record<string, unknown> = { dev: onBoard };
     const write = (fn: (s: { models: Record<string, unknown> }) => void) => (fn({ models }), writes++);
-    const store = { update: write, change: write, read: () => ({ models }) } as unknown as StateStore;
+    const store = { update: write, change: write, read: () => ({ models }), batching: false } as unknown as StateStore;
     const model = { dirty: false, save: () => state, markSaved: () => (model.dirty = false) };
     const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
     return { wb: new WriteBehind(store, () => [rt], () => false), models, writes: () => writes, rt };
@@ -92,6 +92,27 @@ describe("write-behind and the board's copy", () => {
     const r = boardRig({ regs: [1, 2n], mr: 5 }, { regs: [1, 2n], mr: 5 });
     r.wb.save([r.rt], true);
     expect(r.writes()).toBe(0);
+  });
+
+  test("inside a batch every save is queued, even one equal to the board's copy (the batch may hold an older one)", () => {
+    // The board holds O; a batch queues A, then the model is back at O: without its save the batch would write A.
+    let queued: ((s: { models: Record<string, unknown> }) => void)[] = [];
+    const models: Record<string, unknown> = { dev: { mr: 0 } };
+    let state: unknown = { mr: 1 };
+    const store = {
+      change: (fn: (s: { models: Record<string, unknown> }) => void) => queued.push(fn),
+      read: () => ({ models }),
+      batching: true,
+    } as unknown as StateStore;
+    const model = { dirty: false, save: () => state, markSaved: () => (model.dirty = false) };
+    const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
+    const wb = new WriteBehind(store, () => [rt], () => false);
+    wb.save([rt], true);
+    state = { mr: 0 };
+    wb.save([rt], true);
+    for (const fn of queued) fn({ models });
+    queued = [];
+    expect(models.dev).toEqual({ mr: 0 });
   });
 
   test("a forced save of registers that differ from the board's (or that the board lacks) writes them", () => {

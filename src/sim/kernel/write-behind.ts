@@ -106,9 +106,10 @@ export class WriteBehind {
       }
     }
     // A state the board already holds is not written again (a last close of a device nobody changed, e.g. `info`):
-    // only this process writes the registers of a device it has open, so the board's copy is current.
-    const onBoard = this.store.read().models;
-    const changed = saved.filter(({ rt, state }) => stateJson(state) !== stateJson(onBoard[rt.spec.name]));
+    // only this process writes the registers of a device it has open, so the board's copy is current. Not inside a
+    // batch: read() does not show what the batch queued, which may be an older state of the same device.
+    const onBoard = this.store.batching ? undefined : this.store.read().models;
+    const changed = onBoard ? saved.filter(({ rt, state }) => stateJson(state) !== stateJson(onBoard[rt.spec.name])) : saved;
     if (changed.length > 0) {
       this.store.change((s: BoardState) => {
         for (const { rt, state } of changed) s.models[rt.spec.name] = state;

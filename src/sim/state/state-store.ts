@@ -167,6 +167,11 @@ export class StateStore {
   /** Changes queued by change() while a batch() runs; undefined outside one. */
   private queued: ((s: BoardState) => void)[] | undefined;
 
+  /** True while a batch() runs: read() then does not show the changes it has queued. */
+  get batching(): boolean {
+    return this.queued !== undefined;
+  }
+
   /**
    * A change whose result nobody waits for (a kernel log line, a register save): one update() of its own, or, while a
    * batch() runs, one update() for every change the batch queued, in order, at its end.
