@@ -1,7 +1,7 @@
 // Policy: the write-behind saves a changed device's registers once the change is 50 ms old, except while some open
 // device is still catching up with its clock (a copy between two batches of its work): then the save waits until it
 // caught up, at most BUSY_FLUSH_MS, so a board.json write never lands between two batches of a copy. A fake store
-// counts the writes; the waits below only let the 50 ms pass (nothing asserts how long anything took).
+// counts the writes and a fake clock stands in for host time (no test sleeps or depends on the machine's speed).
 import { describe, expect, test } from "bun:test";
 import type { DeviceRuntime } from "../../src/sim/kernel/device-runtime.ts";
 import { BUSY_FLUSH_MS, WriteBehind } from "../../src/sim/kernel/write-behind.ts";
@@ -14,8 +14,9 @@ function rig() {
   const model = { dirty: true, save: () => ({ regs: 1 }), markSaved: () => (model.dirty = false) };
   const rt = { spec: { name: "dev" }, model } as unknown as DeviceRuntime;
   const state = { busy: false };
-  const wb = new WriteBehind(store, () => [rt], () => state.busy);
-  return { wb, model, state, writes: () => writes };
+  const clock = { ms: 1000 };
+  const wb = new WriteBehind(store, () => [rt], () => state.busy, () => clock.ms);
+  return { wb, model, state, writes: () => writes, wait: (ms: number) => void (clock.ms += ms) };
 }
 
 describe("write-behind while a device catches up", () => {
@@ -23,13 +24,13 @@ describe("write-behind while a device catches up", () => {
     const r = rig();
     r.wb.save(); // a fresh change waits (write-behind)
     expect(r.writes()).toBe(0);
-    Bun.sleepSync(60);
+    r.wait(60);
     r.wb.save(); // 50 ms old: written
     expect(r.writes()).toBe(1);
     r.model.dirty = true;
     r.state.busy = true;
     r.wb.save(); // the kernel exit after the change
-    Bun.sleepSync(60); // past the 50 ms write-behind delay
+    r.wait(60); // past the 50 ms write-behind delay
     r.wb.save();
     expect(r.writes()).toBe(1); // busy: waits
     r.state.busy = false;
@@ -45,10 +46,10 @@ describe("write-behind while a device catches up", () => {
     r.model.dirty = true;
     r.state.busy = true;
     r.wb.save();
-    Bun.sleepSync(60);
+    r.wait(60);
     r.wb.save();
     expect(r.writes()).toBe(1);
-    Bun.sleepSync(BUSY_FLUSH_MS);
+    r.wait(BUSY_FLUSH_MS);
     r.wb.save();
     expect(r.writes()).toBe(2);
   });
@@ -66,11 +67,11 @@ describe("write-behind while a device catches up", () => {
     const r = rig();
     r.wb.flush();
     expect(r.writes()).toBe(1);
-    Bun.sleepSync(60); // a quiet spell longer than the write-behind delay
+    r.wait(60); // a quiet spell longer than the write-behind delay
     r.model.dirty = true;
     r.wb.save(); // the change is new: nothing written yet
     expect(r.writes()).toBe(1);
-    Bun.sleepSync(60);
+    r.wait(60);
     r.wb.save();
     expect(r.writes()).toBe(2);
   });

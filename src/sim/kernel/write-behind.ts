@@ -17,7 +17,7 @@ export const BUSY_FLUSH_MS = 1000;
 export class WriteBehind {
   /** The timer that writes changed register state back; set while some is unsaved. */
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  /** When unsaved register state was first seen (performance.now()); undefined while everything is saved. */
+  /** When unsaved register state was first seen (now()); undefined while everything is saved. */
   private changedMs: number | undefined;
 
   constructor(
@@ -26,11 +26,13 @@ export class WriteBehind {
     private readonly open: () => Iterable<DeviceRuntime>,
     /** Whether some open device has work due now (it is still catching up): saving then waits (BUSY_FLUSH_MS). */
     private readonly busy: () => boolean = () => false,
+    /** Host time in ms (tests drive a fake one instead of sleeping). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** How long the oldest unsaved change has waited (0 when none). */
   private age(): number {
-    return this.changedMs === undefined ? 0 : performance.now() - this.changedMs;
+    return this.changedMs === undefined ? 0 : this.now() - this.changedMs;
   }
 
   /** A save due now may wait: some device is still catching up and the change is less than BUSY_FLUSH_MS old. */
@@ -51,7 +53,7 @@ export class WriteBehind {
     for (const rt of this.open()) if (rt.model.dirty) pending = true;
     if (!pending) return;
     // The change happened within the kernel entry this save ends (or an earlier one still unsaved).
-    this.changedMs ??= performance.now();
+    this.changedMs ??= this.now();
     if (this.age() >= MODEL_FLUSH_MS && !this.mayWait()) {
       this.flush();
       return;
