@@ -136,22 +136,27 @@ describe("PL330 fast path = slow path", () => {
     );
   });
 
+  /** A 1 MiB copy (unrolled `unroll` times) with one bad page on one side, run with and without the fast path. */
+  function compareFaultAt(page: number, side: "src" | "dst", unroll: number, maxStepMs: number, steps: number): void {
+    compare(
+      {
+        setup(t) {
+          fill(t, SRC, 1 << 20);
+          if (side === "dst") t.port.readOnly.add(DST / 4096 + page);
+          else t.port.unmapped.add(SRC / 4096 + page);
+          t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll }));
+        },
+        go: (t) => start(t, 0, PROG),
+        maxStepMs,
+        steps,
+      },
+      page,
+    );
+  }
+
   test("faults inside an unrolled iteration (not at its first burst), on either side", () => {
     for (const [unroll, page, side] of [[3, 100, "dst"], [3, 101, "src"], [5, 77, "dst"], [7, 64, "src"]] as const) {
-      compare(
-        {
-          setup(t) {
-            fill(t, SRC, 1 << 20);
-            if (side === "dst") t.port.readOnly.add(DST / 4096 + page);
-            else t.port.unmapped.add(SRC / 4096 + page);
-            t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll }));
-          },
-          go: (t) => start(t, 0, PROG),
-          maxStepMs: 0.03,
-          steps: 25,
-        },
-        page,
-      );
+      compareFaultAt(page, side, unroll, 0.03, 25);
     }
   });
 
@@ -159,20 +164,7 @@ describe("PL330 fast path = slow path", () => {
     // 1 MiB = 32 outer iterations of 256 inner passes: steps of up to 0.5 ms give batches over many outer iterations,
     // so the fault lands mid outer iteration (inner counter part-way) or right at the start of one.
     for (const [page, side, unroll] of [[150, "src", 1], [151, "dst", 1], [136, "src", 1], [200, "dst", 2]] as const) {
-      compare(
-        {
-          setup(t) {
-            fill(t, SRC, 1 << 20);
-            if (side === "dst") t.port.readOnly.add(DST / 4096 + page);
-            else t.port.unmapped.add(SRC / 4096 + page);
-            t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll }));
-          },
-          go: (t) => start(t, 0, PROG),
-          maxStepMs: 0.5,
-          steps: 12,
-        },
-        page,
-      );
+      compareFaultAt(page, side, unroll, 0.5, 12);
     }
   });
 
