@@ -246,3 +246,26 @@ export function memcpyProgram(src: number, dst: number, size: number, o: { ns?: 
   p.push(...I.sev(o.event ?? 0), ...I.end());
   return p;
 }
+
+/**
+ * Everything of a DMAC a program could observe, for comparing two runs (the fast path against the slow path):
+ * registers, MFIFO occupancy, interrupt lines, the IOMMU's fault records and the whole saved state.
+ */
+export function observable(t: Rig) {
+  const regs: number[] = [];
+  for (let off = 0; off < 0x1000; off += 4) regs.push(t.r(off));
+  return {
+    regs,
+    mfifo: Array.from({ length: t.dmac.config.channels }, (_, i) => t.dmac.mfifoBytes(i)),
+    lines: [...t.irq.now.entries()].sort(),
+    // What an SMMU records of a fault: the faulting address, the kind and the transaction's attributes (its start and
+    // length are not part of an SMMUv3 event or SMMUv2 syndrome, and differ when the fast path asks for a page run).
+    faults: t.port.faults.map(({ a, fault }) => ({ ...a, address: String(fault.address), length: 0, kind: fault.kind })),
+    state: JSON.stringify(t.dmac.save()),
+  };
+}
+
+/** A byte pattern that differs from one 2 KiB block to the next, written at `at` in the fake port's memory. */
+export function fillPattern(t: Rig, at: number, n: number): void {
+  for (let i = 0; i < n; i++) t.port.mem[at + i] = (i * 7 + (i >>> 11)) & 0xff;
+}

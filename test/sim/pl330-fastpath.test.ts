@@ -4,7 +4,7 @@
 // including faults at the exact burst where translation fails, overlapping buffers, loop counters mid-loop and the
 // per-advance work bound. A last test shows the fast path is really taken (far fewer DmaPort calls than bursts).
 import { describe, expect, test } from "bun:test";
-import { ccr, debug, FakePort, I, memcpyProgram, prng, R, rig, start, US, type Rig } from "../helpers/sim-pl330.ts";
+import { ccr, debug, FakePort, fillPattern, I, memcpyProgram, observable, prng, R, rig, start, US, type Rig } from "../helpers/sim-pl330.ts";
 
 const PROG = 0x1000, SRC = 0x100000, DST = 0x600000;
 
@@ -20,20 +20,6 @@ interface Scenario {
   maxStepMs?: number;
   /** The fast path must have been taken (false where channels mostly run side by side). */
   fast?: boolean;
-}
-
-function snapshot(t: Rig) {
-  const regs: number[] = [];
-  for (let off = 0; off < 0x1000; off += 4) regs.push(t.r(off));
-  return {
-    regs,
-    mfifo: Array.from({ length: t.dmac.config.channels }, (_, i) => t.dmac.mfifoBytes(i)),
-    lines: [...t.irq.now.entries()].sort(),
-    // What an SMMU records of a fault: the faulting address, the kind and the transaction's attributes (its start and
-    // length are not part of an SMMUv3 event or SMMUv2 syndrome, and differ when the fast path asks for a page run).
-    faults: t.port.faults.map(({ a, fault }) => ({ ...a, address: String(fault.address), length: 0, kind: fault.kind })),
-    state: JSON.stringify(t.dmac.save()),
-  };
 }
 
 function compare(s: Scenario, seed: number): void {
@@ -52,17 +38,13 @@ function compare(s: Scenario, seed: number): void {
       s.poke?.(t, i);
       t.tick(dt);
     }
-    const a = snapshot(fast);
-    const b = snapshot(slow);
+    const a = observable(fast);
+    const b = observable(slow);
     expect({ step: i, ...a }).toEqual({ step: i, ...b });
     expect(Buffer.compare(fast.port.mem, slow.port.mem)).toBe(0);
   }
   // The comparison means something only if the fast path ran: it asks the port far less often.
   if (s.fast !== false) expect(fast.port.log.length).toBeLessThan(slow.port.log.length / 2);
-}
-
-function fill(t: Rig, at: number, n: number): void {
-  for (let i = 0; i < n; i++) t.port.mem[at + i] = (i * 7 + (i >>> 11)) & 0xff;
 }
 
 describe("PL330 fast path = slow path", () => {
@@ -71,7 +53,7 @@ describe("PL330 fast path = slow path", () => {
       {
         options: { managerNonSecure: false },
         setup(t) {
-          fill(t, SRC, 4096);
+          fillPattern(t, SRC, 4096);
           t.put(PROG, [...I.movCcr(0x003dc0f7), ...I.movSar(SRC), ...I.movDar(DST), 0x22, 0x1f, 0x04, 0x08, 0x3c, 0x02, 0x34, 0x00, 0x00]);
           t.w(R.INTEN, 1);
         },
@@ -92,7 +74,7 @@ describe("PL330 fast path = slow path", () => {
       compare(
         {
           setup(t) {
-            fill(t, SRC, size);
+            fillPattern(t, SRC, size);
             t.put(PROG, memcpyProgram(SRC, DST, size, o));
           },
           go: (t) => start(t, 0, PROG),
@@ -108,7 +90,7 @@ describe("PL330 fast path = slow path", () => {
     compare(
       {
         setup(t) {
-          fill(t, SRC, 1 << 20);
+          fillPattern(t, SRC, 1 << 20);
           t.port.unmapped.add(SRC / 4096 + 37);
           t.put(PROG, memcpyProgram(SRC, DST, 1 << 20));
         },
@@ -124,7 +106,7 @@ describe("PL330 fast path = slow path", () => {
     compare(
       {
         setup(t) {
-          fill(t, SRC, 1 << 20);
+          fillPattern(t, SRC, 1 << 20);
           t.port.readOnly.add(DST / 4096 + 100);
           t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll: 4 }));
         },
@@ -141,7 +123,7 @@ describe("PL330 fast path = slow path", () => {
     compare(
       {
         setup(t) {
-          fill(t, SRC, 1 << 20);
+          fillPattern(t, SRC, 1 << 20);
           if (side === "dst") t.port.readOnly.add(DST / 4096 + page);
           else t.port.unmapped.add(SRC / 4096 + page);
           t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll }));
@@ -176,7 +158,7 @@ describe("PL330 fast path = slow path", () => {
       compare(
         {
           setup(t) {
-            fill(t, SRC, 1 << 20);
+            fillPattern(t, SRC, 1 << 20);
             t.put(PROG, [...I.movCcr(ccr(8, 16, true)), ...I.movSar(SRC), ...I.movDar(DST), ...loops, ...I.end()]);
           },
           go: (t) => start(t, 0, PROG),
@@ -193,7 +175,7 @@ describe("PL330 fast path = slow path", () => {
       {
         setup(t) {
           t.port.unmapped.add(SRC / 4096 + 300);
-          fill(t, SRC, 300 * 4096);
+          fillPattern(t, SRC, 300 * 4096);
           t.put(PROG, [...I.movCcr(ccr(8, 16, true)), ...I.movSar(SRC), ...I.movDar(DST), ...I.ld(), ...I.st(), ...I.lpfe(0, 2), ...I.end()]);
         },
         go: (t) => start(t, 0, PROG),
@@ -208,7 +190,7 @@ describe("PL330 fast path = slow path", () => {
     compare(
       {
         setup(t) {
-          fill(t, SRC, 70000);
+          fillPattern(t, SRC, 70000);
           t.put(PROG, memcpyProgram(SRC, SRC + 256, 65536));
         },
         go: (t) => start(t, 0, PROG),
@@ -225,7 +207,7 @@ describe("PL330 fast path = slow path", () => {
         options: { maxInstructionsPerAdvance: 700 },
         fast: false,
         setup(t) {
-          fill(t, SRC, 512 << 10);
+          fillPattern(t, SRC, 512 << 10);
           t.put(PROG, memcpyProgram(SRC, DST, 256 << 10, { event: 0 }));
           t.put(0x2000, memcpyProgram(SRC + (256 << 10), DST + (256 << 10), 256 << 10, { event: 1 }));
           t.put(0x3000, [...I.wfe(5), ...memcpyProgram(SRC, 0xa00000, 128 << 10, { event: 2 })]);
@@ -253,7 +235,7 @@ describe("PL330 fast path = slow path", () => {
         {
           options: { maxInstructionsPerAdvance: cap },
           setup(t) {
-            fill(t, SRC, 1 << 20);
+            fillPattern(t, SRC, 1 << 20);
             t.put(PROG, memcpyProgram(SRC, DST, 1 << 20, { unroll: 3 }));
           },
           go: (t) => start(t, 0, PROG),
@@ -270,7 +252,7 @@ describe("PL330 fast path = slow path", () => {
       compare(
         {
           setup(t) {
-            fill(t, SRC, 512 << 10);
+            fillPattern(t, SRC, 512 << 10);
             t.put(PROG, memcpyProgram(SRC, DST, 512 << 10, { unroll: (seed % 3) + 1 }));
           },
           go: (t) => start(t, 0, PROG),
@@ -295,7 +277,7 @@ describe("PL330 fast path = slow path for loops larger than the instruction cach
         {
           options,
           setup(t) {
-            fill(t, SRC, unroll * 128 * 300);
+            fillPattern(t, SRC, unroll * 128 * 300);
             t.put(PROG, memcpyProgram(SRC, DST, unroll * 128 * 300, { unroll }));
           },
           go: (t) => start(t, 0, PROG),
@@ -312,7 +294,7 @@ describe("PL330 fast path = slow path for loops larger than the instruction cach
     compare(
       {
         setup(t) {
-          fill(t, SRC, 123 * 128 * 300);
+          fillPattern(t, SRC, 123 * 128 * 300);
           t.put(at, memcpyProgram(SRC, DST, 123 * 128 * 300, { unroll: 123 }));
         },
         go: (t) => start(t, 0, at),
@@ -342,7 +324,7 @@ describe("PL330 fast path = slow path for loops larger than the instruction cach
     for (let i = 0; i < ticks; i++) {
       fast.tick(ms);
       slow.tick(ms);
-      expect({ tick: i, ...snapshot(fast) }).toEqual({ tick: i, ...snapshot(slow) });
+      expect({ tick: i, ...observable(fast) }).toEqual({ tick: i, ...observable(slow) });
       expect(Buffer.compare(fast.port.mem, slow.port.mem)).toBe(0);
     }
   }
@@ -356,7 +338,7 @@ describe("PL330 fast path = slow path for loops larger than the instruction cach
     const [fast, slow] = [true, false].map((fastPath) => rig({ ...SMALL_CACHE, fastPath }));
     for (const t of [fast!, slow!]) {
       t.port.logging = true;
-      fill(t, SRC, 40 * 128 * 300);
+      fillPattern(t, SRC, 40 * 128 * 300);
       t.put(PROG, memcpyProgram(SRC, DST, 40 * 128 * 300, { unroll: 40 }));
       start(t, 0, PROG);
     }
@@ -390,7 +372,7 @@ describe("PL330 fast path is taken", () => {
     const port = new FakePort();
     port.logging = true;
     const t = rig(undefined, { port });
-    fill(t, SRC, 4 << 20);
+    fillPattern(t, SRC, 4 << 20);
     t.put(PROG, memcpyProgram(SRC, DST, 4 << 20));
     start(t, 0, PROG);
     t.tick(5);
@@ -405,7 +387,7 @@ describe("PL330 fast path is taken", () => {
     const port = new FakePort();
     port.logging = true;
     const t = rig(undefined, { port });
-    fill(t, SRC, 4 << 20);
+    fillPattern(t, SRC, 4 << 20);
     t.put(PROG, memcpyProgram(SRC, DST, 4 << 20)); // 128 outer iterations of 256 bursts
     start(t, 0, PROG);
     t.tick(5);

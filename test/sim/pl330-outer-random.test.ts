@@ -3,22 +3,9 @@
 // registers, MFIFO, faults, saved state and memory must be equal after every step. SEED and TRIALS override the
 // defaults (a failing seed is printed). From the issue-16 review, which ran 260 trials.
 import { expect, test } from "bun:test";
-import { ccr, FakePort, I, prng, R, rig, start, type Rig } from "../helpers/sim-pl330.ts";
+import { ccr, fillPattern, I, observable, prng, rig, start } from "../helpers/sim-pl330.ts";
 
 const PROG = 0x1000, SRC = 0x100000, DST = 0x600000;
-function snapshot(t: Rig) {
-  const regs: number[] = [];
-  for (let off = 0; off < 0x1000; off += 4) regs.push(t.r(off));
-  return {
-    regs,
-    mfifo: Array.from({ length: t.dmac.config.channels }, (_, i) => t.dmac.mfifoBytes(i)),
-    faults: t.port.faults.map(({ a, fault }) => ({ ...a, address: String(fault.address), length: 0, kind: fault.kind })),
-    state: JSON.stringify(t.dmac.save()),
-  };
-}
-function fill(t: Rig, at: number, n: number): void {
-  for (let i = 0; i < n; i++) t.port.mem[at + i] = (i * 7 + (i >>> 11)) & 0xff;
-}
 function prog(o: { nops: number; unroll: number; inner: number; outer: number; nopBetween: boolean; innerLc: 0 | 1 }): number[] {
   const body: number[] = [];
   for (let i = 0; i < o.unroll; i++) body.push(...I.ld(), ...I.st());
@@ -53,7 +40,7 @@ test("random outer-loop shapes: fast = slow", { timeout: 120_000 }, () => {
     const slow = rig({ ...options, fastPath: false });
     const p = prog(o);
     for (const t of [fast, slow]) {
-      fill(t, SRC, bytes);
+      fillPattern(t, SRC, bytes);
       if (faultPage >= 0) { if (faultSide === "dst") t.port.readOnly.add(DST / 4096 + faultPage); else t.port.unmapped.add(SRC / 4096 + faultPage); }
       t.put(PROG, p);
       start(t, 0, PROG);
@@ -64,7 +51,7 @@ test("random outer-loop shapes: fast = slow", { timeout: 120_000 }, () => {
     for (let i = 0; i < steps && ok; i++) {
       const dt = Math.round(rnd() * maxStep * 1e6) / 1e6;
       for (const t of [fast, slow]) t.tick(dt);
-      const a = snapshot(fast), b = snapshot(slow);
+      const a = observable(fast), b = observable(slow);
       if (JSON.stringify(a) !== JSON.stringify(b) || Buffer.compare(fast.port.mem, slow.port.mem) !== 0) {
         ok = false;
         fails++;
